@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/memsee/memsee/internal/analysis"
+	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/report"
+	"github.com/memsee/memsee/internal/store"
+	"github.com/spf13/cobra"
+)
+
+type diffOptions struct {
+	IO         *IOStreams
+	f          *Factory
+	out        outputFlags
+	Format     report.Format
+	Base, Head string
+	By         store.By
+	Sample     heap.Value
+	N          int
+}
+
+func newCmdDiff(f *Factory, runF func(*diffOptions) error) *cobra.Command {
+	o := &diffOptions{IO: f.IO, f: f}
+	var g groupingFlags
+	cmd := &cobra.Command{
+		Use:   "diff <base> <head>",
+		Short: "Show what grew or shrank between two snapshots",
+		Long: `Diff compares two snapshots key by key (the allocating function, or the whole site) and
+ranks the keys by how much their memory changed. The numbers are those of
+'go tool pprof -top -diff_base base head'.`,
+		Example: `  $ memsee diff 1 3
+  $ memsee diff first last --by site -n 10
+  $ memsee diff heap1 heap3 --sample alloc_space --format markdown`,
+		Args: exactArgs(2, "two snapshots: base and head"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Base, o.Head = args[0], args[1]
+			var err error
+			if o.By, o.Sample, err = g.resolve(cmd); err != nil {
+				return err
+			}
+			if o.Format, err = o.out.resolve(cmd); err != nil {
+				return err
+			}
+			if o.N < 0 {
+				return flagErrorf(cmd, "-n %d: want 0 (all) or more", o.N)
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return diffRun(cmd.Context(), o)
+		},
+	}
+	g.add(cmd)
+	o.out.add(cmd)
+	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N rows (0 for all)")
+	return cmd
+}
+
+func diffRun(ctx context.Context, o *diffOptions) error {
+	db, err := o.f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	base, err := profileSnapshot(ctx, db, o.Base)
+	if err != nil {
+		return err
+	}
+	head, err := profileSnapshot(ctx, db, o.Head)
+	if err != nil {
+		return err
+	}
+	before, err := db.ProfileGroups(ctx, base.ID, o.By)
+	if err != nil {
+		return err
+	}
+	after, err := db.ProfileGroups(ctx, head.ID, o.By)
+	if err != nil {
+		return err
+	}
+	rows := analysis.Diff(before, after, o.Sample)
+	nall := len(rows)
+	if o.N > 0 && len(rows) > o.N {
+		rows = rows[:o.N]
+	}
+	objs, bytes := analysis.ObjectsOf(o.Sample), analysis.BytesOf(o.Sample)
+
+	t := &report.Table{}
+	sites := map[int64]store.Site{}
+	if o.By == store.BySite {
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.Site
+		}
+		if sites, err = db.Sites(ctx, ids); err != nil {
+			return err
+		}
+		t.Columns = append(t.Columns,
+			report.Column{Title: "SITE", Key: "site"},
+			report.Column{Key: "site_id", Unit: report.UnitInt, JSONOnly: true},
+			report.Column{Key: "stack", JSONOnly: true},
+			report.Column{Key: "line", JSONOnly: true})
+	} else {
+		t.Columns = append(t.Columns, report.Column{Title: "FUNCTION", Key: "function"})
+	}
+	t.Columns = append(t.Columns,
+		report.Column{Title: "BYTES BEFORE", Key: bytes.String() + "_before", Unit: report.UnitBytes},
+		report.Column{Title: "AFTER", Key: bytes.String() + "_after", Unit: report.UnitBytes},
+		report.Column{Title: "DELTA", Key: bytes.String() + "_delta", Unit: report.UnitDeltaBytes},
+		report.Column{Title: "%", Key: bytes.String() + "_delta_pct", Unit: report.UnitDeltaPercent},
+		report.Column{Title: "OBJECTS BEFORE", Key: objs.String() + "_before", Unit: report.UnitCount},
+		report.Column{Title: "AFTER", Key: objs.String() + "_after", Unit: report.UnitCount},
+		report.Column{Title: "DELTA", Key: objs.String() + "_delta", Unit: report.UnitDeltaCount},
+	)
+	for _, r := range rows {
+		var row []any
+		if o.By == store.BySite {
+			s := sites[r.Site]
+			row = append(row, siteText(s.Stack, siteFrames), r.Site, s.Stack, s.Line)
+		} else {
+			row = append(row, r.Key)
+		}
+		row = append(row, r.Before[bytes], r.After[bytes], r.Delta(bytes), pctChange(r.Before[bytes], r.After[bytes]),
+			r.Before[objs], r.After[objs], r.Delta(objs))
+		t.Rows = append(t.Rows, row)
+	}
+	if o.Format == report.FormatTable || o.Format == report.FormatMarkdown {
+		tb, err := db.ProfileTotals(ctx, base.ID)
+		if err != nil {
+			return err
+		}
+		th, err := db.ProfileTotals(ctx, head.ID)
+		if err != nil {
+			return err
+		}
+		what := "functions"
+		if o.By == store.BySite {
+			what = "sites"
+		}
+		fmt.Fprintf(o.IO.Out, "%d (%s) -> %d (%s), %s: %s -> %s (%s, %s); objects %s -> %s (%s); %d of %d changed %s\n\n",
+			base.ID, report.Clean(base.Label), head.ID, report.Clean(head.Label), o.Sample,
+			report.Bytes(tb[bytes]), report.Bytes(th[bytes]), report.SignedBytes(th[bytes]-tb[bytes]),
+			pctText(tb[bytes], th[bytes]), report.Count(tb[objs]), report.Count(th[objs]),
+			report.SignedCount(th[objs]-tb[objs]), len(rows), nall, what)
+	}
+	return report.Render(o.IO.Out, o.Format, t)
+}
+
+// pctChange is the change from a to b in percent of a; nil when a is 0 (new).
+func pctChange(a, b int64) *float64 {
+	if a == 0 {
+		return nil
+	}
+	p := 100 * float64(b-a) / float64(a)
+	return &p
+}
+
+func pctText(a, b int64) string {
+	p := pctChange(a, b)
+	if p == nil {
+		return "new"
+	}
+	return report.SignedPercent(*p)
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/loader"
+	"github.com/memsee/memsee/internal/report"
+	"github.com/spf13/cobra"
+)
+
+type loadOptions struct {
+	IO     *IOStreams
+	f      *Factory
+	Files  []string
+	Format string
+	Label  string
+	Force  bool
+	JSON   bool
+}
+
+func newCmdLoad(f *Factory, runF func(*loadOptions) error) *cobra.Command {
+	o := &loadOptions{IO: f.IO, f: f}
+	cmd := &cobra.Command{
+		Use:   "load <file>...",
+		Short: "Load heap profiles or dumps into the database",
+		Long: `Load reads heap profiles and heap dumps into the database, one snapshot per file.
+The format is detected from the content (gzip or not); --format overrides it.
+All files load in one transaction: if one fails, none is kept.`,
+		Example: `  $ memsee load heap1.pb.gz heap2.pb.gz heap3.pb.gz
+  $ memsee --db shop.db load --label before-deploy heap.pb.gz
+  $ curl -s http://localhost:6060/debug/pprof/heap > heap4.pb.gz && memsee load heap4.pb.gz`,
+		Args: minArgs(1, "one or more files"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Files = args
+			if o.Label != "" && len(args) > 1 {
+				return flagErrorf(cmd, "--label names one snapshot; load the files one at a time to label each")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return loadRun(cmd.Context(), o)
+		},
+	}
+	cmd.Flags().StringVar(&o.Format, "format", "", fmt.Sprintf("input format, when detection fails (%s)", "pprof"))
+	cmd.Flags().StringVar(&o.Label, "label", "", "label for the snapshot (default: the file name)")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was loaded as JSON")
+	return cmd
+}
+
+func loadRun(ctx context.Context, o *loadOptions) error {
+	db, err := o.f.StoreCreate(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l, err := db.BeginLoad(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.Rollback() // no-op after Commit
+	start := o.f.Now()
+	var results []loader.Result
+	for _, path := range o.Files {
+		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Force: o.Force, Now: o.f.Now()}
+		if o.IO.ErrTTY {
+			opts.Progress = func(in *heap.Input) func() { return showProgress(o.IO, in) }
+		}
+		res, err := loader.Load(ctx, l, path, opts)
+		if err != nil {
+			return err
+		}
+		results = append(results, res)
+	}
+	if err := l.Commit(); err != nil {
+		return fmt.Errorf("saving to %s: %w", db.Path(), err)
+	}
+	t := &report.Table{Columns: []report.Column{
+		{Title: "ID", Key: "id", Unit: report.UnitInt},
+		{Title: "LABEL", Key: "label"},
+		{Title: "FORMAT", Key: "format"},
+		{Title: "SITES", Key: "sites", Unit: report.UnitCount},
+		{Title: "OBJECTS", Key: "objects", Unit: report.UnitCount},
+		{Title: "BYTES", Key: "bytes", Unit: report.UnitBytes},
+		{Title: "FILE", Key: "source"},
+	}}
+	for _, r := range results {
+		t.Rows = append(t.Rows, []any{r.ID, r.Label, string(r.Format), int64(r.Sites), r.Objects, r.Bytes, r.Source})
+	}
+	format := report.FormatTable
+	if o.JSON {
+		format = report.FormatJSON
+	}
+	if err := report.Render(o.IO.Out, format, t); err != nil {
+		return err
+	}
+	if o.IO.ErrTTY {
+		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), db.Path(), o.f.Now().Sub(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// showProgress draws a progress line on the terminal until the returned function is called.
+func showProgress(ios *IOStreams, in *heap.Input) func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		shown := false
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(ios.ErrOut, "\r\033[K")
+				}
+				return
+			case <-tick.C:
+				read := in.RawRead()
+				pct := 0.0
+				if in.Size > 0 {
+					pct = 100 * float64(read) / float64(in.Size)
+				}
+				fmt.Fprintf(ios.ErrOut, "\r\033[Kloading %s  %3.0f%%  %s / %s", report.Clean(in.Name), pct,
+					report.Bytes(read), report.Bytes(in.Size))
+				shown = true
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}

@@ -1,0 +1,6 @@
+// Command memsee finds memory leaks in heap dumps and heap profiles. See README.md.
+package main
+
+import "os"
+
+func main() { os.Exit(Main()) }

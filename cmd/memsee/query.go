@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/memsee/memsee/internal/report"
+	"github.com/spf13/cobra"
+)
+
+type queryOptions struct {
+	IO     *IOStreams
+	f      *Factory
+	out    outputFlags
+	Format report.Format
+	SQL    string
+	Write  bool
+}
+
+func newCmdQuery(f *Factory, runF func(*queryOptions) error) *cobra.Command {
+	o := &queryOptions{IO: f.IO, f: f}
+	cmd := &cobra.Command{
+		Use:   "query <sql>",
+		Short: "Run SQL over the database",
+		Long: `Query runs one SQL statement over the database and prints the rows. The connection is
+read-only unless --write is given. The tables (snapshot, site, sample, ...) are described in
+README.md.`,
+		Example: `  $ memsee query "select label, total_bytes from snapshot order by id"
+  $ memsee query "select s.func, x.inuse_bytes from sample x join site s on s.id = x.site where x.snapshot = 3 order by 2 desc limit 5"`,
+		Args: exactArgs(1, "one SQL statement (quote it)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.SQL = args[0]
+			var err error
+			if o.Format, err = o.out.resolve(cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return queryRun(cmd.Context(), o)
+		},
+	}
+	o.out.add(cmd)
+	cmd.Flags().BoolVar(&o.Write, "write", false, "allow statements that change the database")
+	return cmd
+}
+
+func queryRun(ctx context.Context, o *queryOptions) error {
+	db, err := o.f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := db.Query(ctx, o.SQL, o.Write)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	t := &report.Table{}
+	for _, c := range res.Columns {
+		t.Columns = append(t.Columns, report.Column{Title: c, Key: c, Unit: report.UnitRaw})
+	}
+	t.Rows = res.Rows
+	return report.Render(o.IO.Out, o.Format, t)
+}

@@ -1,0 +1,174 @@
+// Package heap is memsee's format-neutral model of a heap dump or heap profile: the records a
+// reader finds in a file, the Sink it hands them to, and the positioned error it returns.
+//
+// Readers live in sub-packages, one per format (heap/pprof, ...). A reader imports heap only: it
+// never touches SQL and never prints.
+package heap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Format names a dump or profile format.
+type Format string
+
+// The formats memsee knows.
+const (
+	FormatPprof  Format = "pprof"  // Go heap profile (runtime/pprof), or anything that writes pprof
+	FormatMeliae Format = "meliae" // Python: meliae JSON lines
+	FormatV8     Format = "v8"     // Node.js, Chrome: .heapsnapshot
+	FormatHPROF  Format = "hprof"  // JVM, Android
+	FormatGoDump Format = "godump" // Go: runtime/debug.WriteHeapDump
+)
+
+// Kind says whether a format carries allocation sites (a profile) or objects and references
+// (a graph).
+type Kind int
+
+// The kinds of input.
+const (
+	KindProfile Kind = iota // allocation sites with counts and bytes; no objects
+	KindGraph               // every object and reference
+)
+
+// Snapshot is what a file says about itself, handed to Sink.Begin before any other record.
+type Snapshot struct {
+	Format  Format
+	Kind    Kind
+	TakenAt time.Time         // zero when the file does not record it
+	Meta    map[string]string // format-specific facts worth keeping (runtime version, sample period...)
+}
+
+// Value indexes Sample.Values. Heap profiles carry up to four numbers per allocation site.
+type Value int
+
+// The values of a heap-profile sample.
+const (
+	InuseObjects Value = iota // live objects allocated at the site
+	InuseBytes                // live bytes allocated at the site
+	AllocObjects              // objects ever allocated at the site
+	AllocBytes                // bytes ever allocated at the site
+	NumValues
+)
+
+var valueNames = [NumValues]string{"inuse_objects", "inuse_space", "alloc_objects", "alloc_space"}
+
+// String returns the pprof sample-type name of v (inuse_space, ...).
+func (v Value) String() string {
+	if v < 0 || v >= NumValues {
+		return fmt.Sprintf("Value(%d)", int(v))
+	}
+	return valueNames[v]
+}
+
+// ParseValue maps a pprof sample-type name to a Value.
+func ParseValue(s string) (Value, error) {
+	for i, n := range valueNames {
+		if n == s {
+			return Value(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown sample type %q (want inuse_space, inuse_objects, alloc_space or alloc_objects)", s)
+}
+
+// Sample is one allocation site of a heap profile and what was allocated there.
+type Sample struct {
+	// Stack holds the function names from the allocating function (Stack[0]) out to the
+	// outermost caller, inlined frames expanded. It is only valid during the Sink call.
+	Stack []string
+	// Line is "file:line" of the allocating frame, or "" when the profile is not symbolized.
+	Line   string
+	Values [NumValues]int64
+}
+
+// EdgeKind classifies a reference between two objects.
+type EdgeKind uint8
+
+// The kinds of reference. Only EdgeWeak and EdgeShortcut are special to the graph work: weak
+// edges never keep an object alive, and shortcut edges are followed only from the root (V8).
+const (
+	EdgeField    EdgeKind = iota // a named field, property, attribute or dict key
+	EdgeElement                  // an array or list index; Name is the decimal index
+	EdgeContext                  // a closure variable
+	EdgeInternal                 // runtime-internal, not visible to the program
+	EdgeHidden                   // runtime-internal, needed for sizes
+	EdgeShortcut                 // a V8 shortcut edge
+	EdgeWeak                     // does not keep its target alive
+	EdgeClass                    // an object's class, a class's superclass or loader
+)
+
+// Edge is one outgoing reference of an object.
+type Edge struct {
+	To   uint64 // the target's Object.Addr
+	Kind EdgeKind
+	Name string // field or key name, decimal index for elements; may be empty
+}
+
+// Object is one object of an object-graph dump.
+type Object struct {
+	Addr  uint64 // the dump's own identity: an address (meliae, HPROF, Go) or a node id (V8)
+	Type  string // type or class name, as a programmer of that runtime spells it
+	Size  int64  // shallow size in bytes
+	Len   int64  // element or character count for strings and containers; -1 when unknown
+	Value string // a short printable value (strings, numbers) or a name (modules, functions)
+	// Edges are the outgoing references in the dump's order. The slice, like the Object, is
+	// only valid during the Sink call.
+	Edges []Edge
+}
+
+// Root is a GC root, or an object a format treats as one (a Python module).
+type Root struct {
+	Addr uint64
+	Kind string // "module", "global", "static", "stack", "jni global", ...
+	Name string // how to say it in a path: "module shop", "goroutine 12 main.worker"
+}
+
+// Sink receives the records of one file, in file order. Begin comes first. A non-nil error
+// from any method stops the reader, which returns that error.
+type Sink interface {
+	Begin(Snapshot) error
+	Sample(*Sample) error // profiles
+	Object(*Object) error // graphs
+	Root(Root) error      // graphs
+}
+
+// Reader reads one format.
+type Reader interface {
+	Format() Format
+	// Sniff reports whether head, the first bytes of the (decompressed) file, look like this
+	// format. It must not claim another format's files.
+	Sniff(head []byte) bool
+	// Read streams the file into sink. name is only used in errors.
+	Read(ctx context.Context, name string, r io.Reader, sink Sink) error
+}
+
+// ErrUnknownFormat is returned when no reader recognises a file.
+var ErrUnknownFormat = errors.New("not a heap dump or heap profile memsee can read")
+
+// FormatError is a reader's error at a position in a file, so that the user sees the file, the
+// byte offset, the record and the cause:
+//
+//	h2.hprof: offset 0x9d5e20: HEAP_DUMP_SEGMENT: length 4294967295 past end of file
+type FormatError struct {
+	File   string
+	Offset int64  // byte offset in the decompressed stream; -1 when unknown
+	Record string // the record or section being read; may be empty
+	Err    error
+}
+
+func (e *FormatError) Error() string {
+	s := e.File
+	if e.Offset >= 0 {
+		s += fmt.Sprintf(": offset %#x", e.Offset)
+	}
+	if e.Record != "" {
+		s += ": " + e.Record
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }

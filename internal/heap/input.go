@@ -1,0 +1,130 @@
+package heap
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Input is an opened dump file. Reading it yields the decompressed bytes (gzip is detected from
+// the content, not the name); as it is read, the bytes on disk are hashed and counted, so the
+// loader can record a sha256 and show progress.
+type Input struct {
+	Name    string    // as the user gave it; used in errors
+	Size    int64     // bytes on disk
+	ModTime time.Time // of the file
+	Gzip    bool
+
+	f    *os.File
+	raw  *rawReader
+	r    *bufio.Reader // decompressed
+	zerr error         // first gzip error, positioned
+}
+
+// rawReader hashes and counts the bytes read from disk.
+type rawReader struct {
+	r    io.Reader
+	h    hash.Hash
+	read atomic.Int64
+}
+
+func (c *rawReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.read.Add(int64(n))
+	return n, err
+}
+
+// Open opens path and detects gzip. An empty file is an error.
+func Open(path string) (*Input, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s is a directory, not a dump file", path)
+	}
+	in := &Input{Name: path, Size: st.Size(), ModTime: st.ModTime(), f: f}
+	in.raw = &rawReader{r: f, h: sha256.New()}
+	br := bufio.NewReaderSize(in.raw, 1<<20)
+	magic, _ := br.Peek(2)
+	if len(magic) == 0 {
+		f.Close()
+		return nil, &FormatError{File: path, Offset: 0, Err: errors.New("empty file (0 bytes)")}
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, &FormatError{File: path, Offset: 0, Record: "gzip header", Err: err}
+		}
+		in.Gzip = true
+		in.r = bufio.NewReaderSize(&gzipReader{in: in, zr: zr}, 1<<20)
+	} else {
+		in.r = br
+	}
+	return in, nil
+}
+
+// gzipReader turns decompression errors into positioned FormatErrors.
+type gzipReader struct {
+	in *Input
+	zr *gzip.Reader
+}
+
+func (g *gzipReader) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	if err != nil && err != io.EOF {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = errors.New("compressed stream ends early (truncated file? take it again)")
+		}
+		if g.in.zerr == nil {
+			g.in.zerr = &FormatError{File: g.in.Name, Offset: g.in.raw.read.Load(), Record: "gzip", Err: err}
+		}
+		return n, g.in.zerr
+	}
+	return n, err
+}
+
+// Read reads decompressed bytes.
+func (in *Input) Read(p []byte) (int, error) { return in.r.Read(p) }
+
+// Peek returns up to n decompressed bytes without consuming them.
+func (in *Input) Peek(n int) []byte {
+	b, _ := in.r.Peek(n)
+	return b
+}
+
+// RawRead returns how many bytes of the file on disk have been read so far. It is safe to call
+// from another goroutine (progress).
+func (in *Input) RawRead() int64 { return in.raw.read.Load() }
+
+// GzipErr returns the first decompression error, if any. A reader that failed may have failed
+// because the compressed stream was broken; this error says so with the file offset.
+func (in *Input) GzipErr() error { return in.zerr }
+
+// Finish reads what is left of the file on disk and returns its sha256, hex-encoded.
+func (in *Input) Finish() (string, error) {
+	if _, err := io.Copy(io.Discard, in.raw); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(in.raw.h.Sum(nil)), nil
+}
+
+// Close closes the file.
+func (in *Input) Close() error { return in.f.Close() }

@@ -1,0 +1,257 @@
+// Package loader runs one file through memsee's pipeline: detect its format, stream it through
+// the format's reader, and add what it holds to a store load transaction.
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/pprof"
+	"github.com/memsee/memsee/internal/store"
+)
+
+// Readers are the formats memsee reads, in the order their Sniff is tried.
+var Readers = []heap.Reader{pprof.Reader{}}
+
+// planned are formats memsee knows of but cannot read yet.
+var planned = []heap.Format{heap.FormatMeliae, heap.FormatV8, heap.FormatHPROF, heap.FormatGoDump}
+
+// Formats lists the names --format accepts.
+func Formats() []string {
+	var out []string
+	for _, r := range Readers {
+		out = append(out, string(r.Format()))
+	}
+	return out
+}
+
+// ErrDuplicate is returned when a file has been loaded before and Options.Force is not set.
+var ErrDuplicate = errors.New("already loaded")
+
+// Options control a load.
+type Options struct {
+	Format heap.Format // empty: detect from the content
+	Label  string      // empty: from the file name
+	Series string
+	Force  bool      // load a file even if one with the same sha256 is loaded
+	Now    time.Time // recorded as loaded_at
+	// Progress, when set, is called once the file is open and returns a function that stops
+	// showing progress.
+	Progress func(in *heap.Input) (stop func())
+}
+
+// Result says what one file became.
+type Result struct {
+	ID      int64
+	Label   string
+	Source  string
+	Format  heap.Format
+	Samples int   // profile samples read
+	Sites   int   // distinct allocation sites
+	Objects int64 // in use
+	Bytes   int64 // in use
+}
+
+// Load reads the file at path into the load transaction l.
+func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, error) {
+	res := Result{Source: path}
+	in, err := heap.Open(path)
+	if err != nil {
+		return res, err
+	}
+	defer in.Close()
+	r, err := pick(in, o.Format)
+	if err != nil {
+		return res, err
+	}
+	res.Format = r.Format()
+	if o.Progress != nil {
+		stop := o.Progress(in)
+		defer stop()
+	}
+	sink := &profileSink{sites: make(map[string]int)}
+	if err := r.Read(ctx, path, in, sink); err != nil {
+		if gz := in.GzipErr(); gz != nil {
+			return res, gz // the real cause: the reader only saw the stream end
+		}
+		return res, err
+	}
+	if !sink.begun {
+		return res, &heap.FormatError{File: path, Offset: -1, Err: errors.New("no snapshot in the file")}
+	}
+	sum, err := in.Finish()
+	if err != nil {
+		return res, err
+	}
+	if !o.Force {
+		id, label, dup, err := l.FindSHA256(ctx, sum)
+		if err != nil {
+			return res, err
+		}
+		if dup {
+			return res, fmt.Errorf("%s: %w as snapshot %d (%s)", path, ErrDuplicate, id, label)
+		}
+	}
+	label, err := chooseLabel(ctx, l, path, o.Label)
+	if err != nil {
+		return res, err
+	}
+	snap := store.NewSnapshot{
+		Label:     label,
+		Source:    path,
+		SHA256:    sum,
+		Format:    string(r.Format()),
+		Kind:      "profile",
+		TakenAt:   sink.snap.TakenAt,
+		TakenFrom: "dump",
+		LoadedAt:  o.Now,
+		Series:    o.Series,
+		Meta:      sink.snap.Meta,
+	}
+	if snap.TakenAt.IsZero() {
+		snap.TakenAt, snap.TakenFrom = in.ModTime, "mtime"
+	}
+	id, err := l.AddProfile(ctx, snap, sink.list)
+	if err != nil {
+		return res, fmt.Errorf("storing %s: %w", path, err)
+	}
+	res.ID, res.Label, res.Samples, res.Sites = id, label, sink.samples, len(sink.list)
+	for _, s := range sink.list {
+		res.Objects += s.Values[heap.InuseObjects]
+		res.Bytes += s.Values[heap.InuseBytes]
+	}
+	return res, nil
+}
+
+// pick returns the reader for the file: the one --format names, or the first whose Sniff
+// claims the file's first bytes.
+func pick(in *heap.Input, f heap.Format) (heap.Reader, error) {
+	if f != "" {
+		for _, r := range Readers {
+			if r.Format() == f {
+				return r, nil
+			}
+		}
+		for _, p := range planned {
+			if p == f {
+				return nil, fmt.Errorf("memsee cannot read %s dumps yet (it reads %s)", f, strings.Join(Formats(), ", "))
+			}
+		}
+		return nil, fmt.Errorf("unknown format %q (memsee reads %s)", f, strings.Join(Formats(), ", "))
+	}
+	head := in.Peek(4096)
+	for _, r := range Readers {
+		if r.Sniff(head) {
+			return r, nil
+		}
+	}
+	return nil, &heap.FormatError{File: in.Name, Offset: 0, Err: fmt.Errorf("%w (it reads %s; first bytes %q)",
+		heap.ErrUnknownFormat, strings.Join(Formats(), ", "), preview(head))}
+}
+
+func preview(b []byte) string {
+	if len(b) > 16 {
+		b = b[:16]
+	}
+	return string(b)
+}
+
+// chooseLabel returns the label to record: the user's, which must be free, or one made from
+// the file name, with -2, -3... added when another snapshot has it.
+func chooseLabel(ctx context.Context, l *store.Load, path, want string) (string, error) {
+	if want != "" {
+		if looksLikeRef(want) {
+			return "", fmt.Errorf("label %q would be read as a snapshot id; choose a label with a letter in it", want)
+		}
+		taken, err := l.LabelTaken(ctx, want)
+		if err != nil {
+			return "", err
+		}
+		if taken {
+			return "", fmt.Errorf("a snapshot is already labelled %q; choose another --label", want)
+		}
+		return want, nil
+	}
+	base := DefaultLabel(path)
+	for i := 1; ; i++ {
+		label := base
+		if i > 1 {
+			label = fmt.Sprintf("%s-%d", base, i)
+		}
+		taken, err := l.LabelTaken(ctx, label)
+		if err != nil {
+			return "", err
+		}
+		if !taken {
+			return label, nil
+		}
+	}
+}
+
+// DefaultLabel makes a label from a file name: heap1.pb.gz -> heap1.
+func DefaultLabel(path string) string {
+	name := filepath.Base(path)
+	label := strings.TrimSuffix(name, ".gz")
+	for _, ext := range []string{".pb", ".pprof", ".prof", ".heap", ".json", ".jsonl", ".hprof", ".heapsnapshot", ".dump"} {
+		label = strings.TrimSuffix(label, ext)
+	}
+	if label == "" || looksLikeRef(label) {
+		return name
+	}
+	return label
+}
+
+func looksLikeRef(s string) bool {
+	if s == "first" || s == "last" {
+		return true
+	}
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
+}
+
+// profileSink merges a profile's samples by site (a Go heap profile has one sample per stack
+// and object size).
+type profileSink struct {
+	begun   bool
+	snap    heap.Snapshot
+	sites   map[string]int // site key -> index in list
+	list    []store.ProfileSite
+	samples int
+}
+
+func (s *profileSink) Begin(snap heap.Snapshot) error {
+	if s.begun {
+		return errors.New("reader began twice")
+	}
+	s.begun, s.snap = true, snap
+	return nil
+}
+
+func (s *profileSink) Sample(x *heap.Sample) error {
+	s.samples++
+	key := store.SiteKey(x.Stack)
+	i, ok := s.sites[key]
+	if !ok {
+		i = len(s.list)
+		s.sites[key] = i
+		s.list = append(s.list, store.ProfileSite{Stack: append([]string(nil), x.Stack...), Line: x.Line})
+	}
+	for v := range x.Values {
+		s.list[i].Values[v] += x.Values[v]
+	}
+	return nil
+}
+
+func (s *profileSink) Object(*heap.Object) error {
+	return errors.New("object records in a profile")
+}
+
+func (s *profileSink) Root(heap.Root) error {
+	return errors.New("root records in a profile")
+}

@@ -1,0 +1,319 @@
+// Package report renders memsee's results for people (tables with human units, Markdown) and
+// for programs (JSON and CSV with raw numbers). It knows no dump format and no SQL; it is the
+// only package that writes tables and JSON.
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// Format is an output format.
+type Format string
+
+// The output formats.
+const (
+	FormatTable    Format = "table"
+	FormatJSON     Format = "json"
+	FormatCSV      Format = "csv"
+	FormatMarkdown Format = "markdown"
+)
+
+// ParseFormat checks a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case FormatTable, FormatJSON, FormatCSV, FormatMarkdown:
+		return f, nil
+	case "md":
+		return FormatMarkdown, nil
+	}
+	return "", fmt.Errorf("unknown output format %q (want table, json, csv or markdown)", s)
+}
+
+// Unit says how a column's values are shown to people. JSON and CSV always carry the raw value.
+type Unit int
+
+// The column units.
+const (
+	UnitText         Unit = iota // a string, cleaned of control characters in tables
+	UnitBytes                    // int64 bytes: 12.4 MiB
+	UnitDeltaBytes               // int64 change in bytes: +12.4 MiB
+	UnitCount                    // int64: 1,234
+	UnitDeltaCount               // int64 change: +1,234
+	UnitPercent                  // float64 share: 12.3%
+	UnitDeltaPercent             // *float64 change: +12.3%; nil (no base to compare with) shows "new"
+	UnitTime                     // time.Time, shown in the local zone
+	UnitInt                      // int64 shown plainly (ids)
+	UnitRaw                      // any SQL value, shown as it is
+)
+
+// Column describes one column.
+type Column struct {
+	Title    string // table and Markdown header
+	Key      string // JSON field and CSV header: stable, snake_case
+	Unit     Unit
+	JSONOnly bool // carried in JSON and CSV but not shown in tables
+}
+
+// Table is a result: columns and rows of raw values.
+type Table struct {
+	Columns []Column
+	Rows    [][]any
+}
+
+// Render writes t in the given format.
+func Render(w io.Writer, f Format, t *Table) error {
+	switch f {
+	case FormatJSON:
+		return renderJSON(w, t)
+	case FormatCSV:
+		return renderCSV(w, t)
+	case FormatMarkdown:
+		return renderMarkdown(w, t)
+	default:
+		return renderTable(w, t)
+	}
+}
+
+// human formats one cell for people.
+func human(u Unit, v any) string {
+	if p, ok := v.(*float64); ok && p == nil {
+		v = nil
+	}
+	if v == nil {
+		if u == UnitDeltaPercent {
+			return "new"
+		}
+		return ""
+	}
+	switch u {
+	case UnitBytes:
+		return Bytes(toInt(v))
+	case UnitDeltaBytes:
+		return SignedBytes(toInt(v))
+	case UnitCount:
+		return Count(toInt(v))
+	case UnitDeltaCount:
+		return SignedCount(toInt(v))
+	case UnitPercent:
+		return Percent(toFloat(v))
+	case UnitDeltaPercent:
+		return SignedPercent(toFloat(v))
+	case UnitTime:
+		if t, ok := v.(time.Time); ok {
+			if t.IsZero() {
+				return "-"
+			}
+			return t.Local().Format("2006-01-02 15:04:05")
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		return Clean(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case []string:
+		return Clean(strings.Join(x, " "))
+	}
+	return Clean(fmt.Sprint(v))
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int:
+		return int64(x)
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case *float64:
+		if x != nil {
+			return *x
+		}
+	case int64:
+		return float64(x)
+	}
+	return 0
+}
+
+// raw returns the value as JSON and CSV carry it.
+func raw(v any) any {
+	switch x := v.(type) {
+	case *float64:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case time.Time:
+		if x.IsZero() {
+			return nil
+		}
+		return x.UTC().Format(time.RFC3339Nano)
+	}
+	return v
+}
+
+func isNumeric(u Unit) bool {
+	switch u {
+	case UnitBytes, UnitDeltaBytes, UnitCount, UnitDeltaCount, UnitPercent, UnitDeltaPercent, UnitInt:
+		return true
+	}
+	return false
+}
+
+func renderTable(w io.Writer, t *Table) error {
+	var cols []int
+	for i, c := range t.Columns {
+		if !c.JSONOnly {
+			cols = append(cols, i)
+		}
+	}
+	align := make([]tw.Align, len(cols))
+	header := make([]string, len(cols))
+	for j, i := range cols {
+		c := t.Columns[i]
+		header[j] = c.Title
+		align[j] = tw.AlignLeft
+		if isNumeric(c.Unit) {
+			align[j] = tw.AlignRight
+		}
+	}
+	cell := tw.CellConfig{
+		Formatting: tw.CellFormatting{AutoFormat: tw.Off, AutoWrap: tw.WrapNone},
+		Alignment:  tw.CellAlignment{PerColumn: align},
+		Padding:    tw.CellPadding{Global: tw.Padding{Left: "", Right: "  ", Overwrite: true}},
+	}
+	var buf bytes.Buffer
+	tbl := tablewriter.NewTable(&buf,
+		tablewriter.WithConfig(tablewriter.Config{Header: cell, Row: cell}),
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders:  tw.BorderNone,
+			Symbols:  tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off}, Lines: tw.Lines{ShowHeaderLine: tw.Off}},
+		})),
+	)
+	tbl.Header(header)
+	for _, row := range t.Rows {
+		out := make([]string, len(cols))
+		for j, i := range cols {
+			out[j] = human(t.Columns[i].Unit, row[i])
+		}
+		if err := tbl.Append(out); err != nil {
+			return err
+		}
+	}
+	if err := tbl.Render(); err != nil {
+		return err
+	}
+	// tablewriter pads the last column; trailing blanks only make diffs noisy.
+	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " ")+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func renderJSON(w io.Writer, t *Table) error {
+	rows := make([]json.RawMessage, 0, len(t.Rows))
+	for _, row := range t.Rows {
+		var b bytes.Buffer
+		b.WriteByte('{')
+		for i, c := range t.Columns {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(c.Key)
+			v, err := json.Marshal(raw(row[i]))
+			if err != nil {
+				return err
+			}
+			b.Write(k)
+			b.WriteByte(':')
+			b.Write(v)
+		}
+		b.WriteByte('}')
+		rows = append(rows, b.Bytes())
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rows)
+}
+
+func renderCSV(w io.Writer, t *Table) error {
+	cw := csv.NewWriter(w)
+	head := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		head[i] = c.Key
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, row := range t.Rows {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			switch x := raw(v).(type) {
+			case nil:
+				rec[i] = ""
+			case []string:
+				rec[i] = strings.Join(x, "\n")
+			default:
+				rec[i] = fmt.Sprint(x)
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// mdEscape makes a cell safe in a Markdown table that a code host renders as HTML.
+var mdEscape = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;", "`", "\\`", "*", `\*`, "_", `\_`)
+
+func renderMarkdown(w io.Writer, t *Table) error {
+	var b strings.Builder
+	var head, rule []string
+	for _, c := range t.Columns {
+		if c.JSONOnly {
+			continue
+		}
+		head = append(head, mdEscape.Replace(c.Title))
+		if isNumeric(c.Unit) {
+			rule = append(rule, "---:")
+		} else {
+			rule = append(rule, "---")
+		}
+	}
+	fmt.Fprintf(&b, "| %s |\n| %s |\n", strings.Join(head, " | "), strings.Join(rule, " | "))
+	for _, row := range t.Rows {
+		var cells []string
+		for i, c := range t.Columns {
+			if !c.JSONOnly {
+				cells = append(cells, mdEscape.Replace(human(c.Unit, row[i])))
+			}
+		}
+		fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// By says how the sites of a heap profile are grouped.
+type By int
+
+// The groupings of profile sites.
+const (
+	ByFunction By = iota // the allocating function: what `go tool pprof -top` calls flat
+	BySite               // the whole allocation stack
+)
+
+// Group is what one key (a function, or a site) holds in one snapshot.
+type Group struct {
+	Key    string // the function name, or the site id in decimal
+	Site   int64  // BySite: the site id
+	Values [heap.NumValues]int64
+}
+
+// ProfileGroups returns what a profile snapshot holds per key, in no particular order.
+func (d *DB) ProfileGroups(ctx context.Context, snap int64, by By) ([]Group, error) {
+	q := `SELECT x.site, '', x.inuse_objects, x.inuse_bytes, x.alloc_objects, x.alloc_bytes
+		FROM sample x WHERE x.snapshot = ?`
+	if by == ByFunction {
+		q = `SELECT 0, s.func, sum(x.inuse_objects), sum(x.inuse_bytes), sum(x.alloc_objects), sum(x.alloc_bytes)
+			FROM sample x JOIN site s ON s.id = x.site WHERE x.snapshot = ? GROUP BY s.func`
+	}
+	rows, err := d.db.QueryContext(ctx, q, snap)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Group
+	for rows.Next() {
+		var g Group
+		v := &g.Values
+		if err := rows.Scan(&g.Site, &g.Key, &v[0], &v[1], &v[2], &v[3]); err != nil {
+			return nil, err
+		}
+		if by == BySite {
+			g.Key = fmt.Sprint(g.Site)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// Site is one allocation site.
+type Site struct {
+	ID    int64
+	Func  string
+	Line  string
+	Stack []string // innermost first
+}
+
+// Sites returns the sites with the given ids.
+func (d *DB) Sites(ctx context.Context, ids []int64) (map[int64]Site, error) {
+	out := make(map[int64]Site, len(ids))
+	stmt, err := d.db.PrepareContext(ctx, "SELECT id, func, line, stack FROM site WHERE id = ?")
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	for _, id := range ids {
+		var s Site
+		var stack string
+		if err := stmt.QueryRowContext(ctx, id).Scan(&s.ID, &s.Func, &s.Line, &stack); err != nil {
+			return nil, fmt.Errorf("site %d: %w", id, err)
+		}
+		s.Stack = strings.Split(stack, "\n")
+		out[id] = s
+	}
+	return out, nil
+}
+
+// ProfileTotals returns the sums of a profile snapshot's values.
+func (d *DB) ProfileTotals(ctx context.Context, snap int64) ([heap.NumValues]int64, error) {
+	var v [heap.NumValues]int64
+	err := d.db.QueryRowContext(ctx, `SELECT coalesce(sum(inuse_objects), 0), coalesce(sum(inuse_bytes), 0),
+		coalesce(sum(alloc_objects), 0), coalesce(sum(alloc_bytes), 0) FROM sample WHERE snapshot = ?`, snap).
+		Scan(&v[0], &v[1], &v[2], &v[3])
+	return v, err
+}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrNoSnapshot is returned when a snapshot reference matches nothing.
+var ErrNoSnapshot = errors.New("no such snapshot")
+
+// Snapshot is one loaded file.
+type Snapshot struct {
+	ID        int64
+	Label     string
+	Source    string // the file name as given to load
+	SHA256    string
+	Format    string
+	Kind      string // "profile" or "graph"
+	TakenAt   time.Time
+	TakenFrom string // "dump" or "mtime"
+	LoadedAt  time.Time
+	Series    string
+	Objects   int64 // objects in use
+	Bytes     int64 // bytes in use
+	Meta      map[string]string
+}
+
+const snapshotCols = `id, label, source, sha256, format, kind, taken_at, taken_from, loaded_at, series,
+	object_count, total_bytes, meta`
+
+func scanSnapshot(sc interface{ Scan(...any) error }) (Snapshot, error) {
+	var s Snapshot
+	var taken, loaded, meta string
+	err := sc.Scan(&s.ID, &s.Label, &s.Source, &s.SHA256, &s.Format, &s.Kind, &taken, &s.TakenFrom,
+		&loaded, &s.Series, &s.Objects, &s.Bytes, &meta)
+	if err != nil {
+		return s, err
+	}
+	s.TakenAt, s.LoadedAt = parseTime(taken), parseTime(loaded)
+	if err := json.Unmarshal([]byte(meta), &s.Meta); err != nil {
+		s.Meta = nil
+	}
+	return s, nil
+}
+
+// Snapshots returns every snapshot, in load order.
+func (d *DB) Snapshots(ctx context.Context) ([]Snapshot, error) {
+	rows, err := d.db.QueryContext(ctx, "SELECT "+snapshotCols+" FROM snapshot ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Snapshot
+	for rows.Next() {
+		s, err := scanSnapshot(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Resolve finds a snapshot by reference: its id, its label, "first", "last", or -N for the
+// N-th from the end (-1 is the last).
+func (d *DB) Resolve(ctx context.Context, ref string) (Snapshot, error) {
+	all, err := d.Snapshots(ctx)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return resolveIn(all, ref)
+}
+
+func resolveIn(all []Snapshot, ref string) (Snapshot, error) {
+	if len(all) == 0 {
+		return Snapshot{}, fmt.Errorf("%w %q: the database holds no snapshots yet", ErrNoSnapshot, ref)
+	}
+	switch {
+	case ref == "first":
+		return all[0], nil
+	case ref == "last":
+		return all[len(all)-1], nil
+	}
+	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		if n < 0 {
+			if int(-n) <= len(all) {
+				return all[len(all)+int(n)], nil
+			}
+		} else {
+			for _, s := range all {
+				if s.ID == n {
+					return s, nil
+				}
+			}
+		}
+	}
+	for _, s := range all {
+		if s.Label == ref {
+			return s, nil
+		}
+	}
+	return Snapshot{}, fmt.Errorf("%w %q (the database has %s)", ErrNoSnapshot, ref, describe(all))
+}
+
+// describe lists snapshots briefly for an error message.
+func describe(all []Snapshot) string {
+	var parts []string
+	for i, s := range all {
+		if i == 6 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(all)-i))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", s.ID, s.Label))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// FindSHA256 returns the snapshots loaded from a file with this hash.
+func (d *DB) FindSHA256(ctx context.Context, sum string) ([]Snapshot, error) {
+	rows, err := d.db.QueryContext(ctx, "SELECT "+snapshotCols+" FROM snapshot WHERE sha256 = ? ORDER BY id", sum)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Snapshot
+	for rows.Next() {
+		s, err := scanSnapshot(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Remove deletes snapshots and everything loaded with them, in one transaction.
+func (d *DB) Remove(ctx context.Context, ids ...int64) error {
+	return d.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			res, err := tx.ExecContext(ctx, "DELETE FROM snapshot WHERE id = ?", id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("%w %d", ErrNoSnapshot, id)
+			}
+		}
+		// Sites are shared between snapshots; drop those no snapshot uses any more. NOT IN
+		// lets SQLite build one temporary index over sample.site instead of a scan per site.
+		_, err := tx.ExecContext(ctx, "DELETE FROM site WHERE id NOT IN (SELECT site FROM sample)")
+		return err
+	})
+}
