@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -65,12 +66,27 @@ func Main() int {
 func run(ctx context.Context, args []string, ios *IOStreams, envDB string, now func() time.Time) int {
 	f := &Factory{IO: ios, Now: now, Version: version()}
 	root := newRootCmd(f, envDB)
-	root.SetArgs(args)
+	root.SetArgs(negativeRefs(args))
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	err := root.ExecuteContext(ctx)
 	return exitCode(err, ios.ErrOut)
+}
+
+// negativeRefs lets users write -1 for the last snapshot (-2 for the one before): a bare
+// negative number that is not the value of -n is marked as a positional argument, which
+// cobra would otherwise parse as a shorthand flag.
+func negativeRefs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if len(a) > 1 && a[0] == '-' && strings.Trim(a[1:], "0123456789") == "" &&
+			(i == 0 || (args[i-1] != "-n" && args[i-1] != "--n")) {
+			out[i] = store.RefPrefix + a
+		}
+	}
+	return out
 }
 
 func version() string {

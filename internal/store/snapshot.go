@@ -67,6 +67,10 @@ func (d *DB) Snapshots(ctx context.Context) ([]Snapshot, error) {
 	return out, rows.Err()
 }
 
+// RefPrefix may stand before a reference; the command line marks -N with it so that it is not
+// read as a flag.
+const RefPrefix = "@"
+
 // Resolve finds a snapshot by reference: its id, its label, "first", "last", or -N for the
 // N-th from the end (-1 is the last).
 func (d *DB) Resolve(ctx context.Context, ref string) (Snapshot, error) {
@@ -78,6 +82,7 @@ func (d *DB) Resolve(ctx context.Context, ref string) (Snapshot, error) {
 }
 
 func resolveIn(all []Snapshot, ref string) (Snapshot, error) {
+	ref = strings.TrimPrefix(ref, RefPrefix)
 	if len(all) == 0 {
 		return Snapshot{}, fmt.Errorf("%w %q: the database holds no snapshots yet", ErrNoSnapshot, ref)
 	}

@@ -7,7 +7,8 @@
 //     is never trimmed;
 //   - churn: every request builds a response buffer that is garbage right after.
 //
-// With -churn-only it writes a control series that only churns. Run it through `make testdata`.
+// With -churn-only it writes a control series that only churns; -cpu writes only a CPU
+// profile, which memsee must refuse as not a heap profile. Run it through `make testdata`.
 package main
 
 import (
@@ -87,9 +88,28 @@ func main() {
 	requests := flag.Int("requests", 2000, "requests served between snapshots")
 	products := flag.Int("products", 20000, "rows in the price table (static leak)")
 	churnOnly := flag.Bool("churn-only", false, "write a control series with churn and no leak")
+	cpu := flag.String("cpu", "", "write only a CPU profile (not a heap profile) to this file in -out")
 	flag.Parse()
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
+	}
+	if *cpu != "" {
+		f, err := os.Create(filepath.Join(*out, *cpu))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		for i := 0; i < 3000000; i++ { // work for the CPU profiler to see
+			sink += len(renderResponse(i % 100))
+		}
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("wrote", f.Name())
+		return
 	}
 	id := 0
 	for snap := 1; snap <= *n; snap++ {

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// badCopies writes damaged copies of a real profile into dir.
+func badCopies(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	good, err := os.ReadFile(heaps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := append([]byte(nil), good...)
+	for i := len(flipped) / 2; i < len(flipped)/2+64; i++ {
+		flipped[i] ^= 0x5a
+	}
+	files := map[string][]byte{
+		"empty.pb.gz":     nil,
+		"truncated.pb.gz": good[:len(good)/2],
+		"corrupt.pb.gz":   flipped,
+		"notes.txt":       []byte("these are not the heap profiles you are looking for\n"),
+	}
+	// The profile inside the gzip stream, cut short: a valid gzip of a broken profile.
+	raw, err := exec.Command("sh", "-c", "gzip -dc < "+heaps[0]).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["cutproto.pb"] = raw[:len(raw)*2/3]
+	out := map[string]string{}
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = p
+	}
+	return out
+}
+
+// dbState is everything in the database, to check that a failed command changed nothing.
+func dbState(t *testing.T, db string) string {
+	t.Helper()
+	h, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var b strings.Builder
+	for _, q := range []string{
+		"select id, label, sha256, object_count, total_bytes from snapshot order by id",
+		"select id, hash, stack from site order by id",
+		"select snapshot, site, inuse_objects, inuse_bytes, alloc_objects, alloc_bytes from sample order by 1, 2",
+	} {
+		rows, err := h.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if bs, ok := v.([]byte); ok {
+					v = string(bs)
+				}
+				fmt.Fprint(&b, v)
+				b.WriteByte('|')
+			}
+			b.WriteByte('\n')
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+// TestBadInput checks that bad input gets one clear line naming the file and what to do,
+// exit code 2, and leaves the database exactly as it was.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := badCopies(t, dir)
+	tests := []struct {
+		name string
+		args []string
+		want []string // substrings of stderr
+	}{
+		{"missing file", []string{"load", filepath.Join(dir, "nope.pb.gz")}, []string{"nope.pb.gz", "no such file"}},
+		{"empty file", []string{"load", bad["empty.pb.gz"]}, []string{"empty.pb.gz", "empty file", "take the dump again"}},
+		{"truncated gzip", []string{"load", bad["truncated.pb.gz"]}, []string{"truncated.pb.gz: offset 0x", "gzip", "truncated"}},
+		{"corrupt gzip", []string{"load", bad["corrupt.pb.gz"]}, []string{"corrupt.pb.gz: offset 0x", "gzip"}},
+		{"cut profile", []string{"load", bad["cutproto.pb"]}, []string{"cutproto.pb", "profile", "take the dump again"}},
+		{"not a profile", []string{"load", bad["notes.txt"]}, []string{"notes.txt", "not a heap dump or heap profile", "--format"}},
+		{"bad file among good", []string{"load", heaps[1], bad["truncated.pb.gz"]}, []string{"truncated.pb.gz", "nothing was loaded"}},
+		{"unknown --format", []string{"load", "--format", "core", heaps[1]}, []string{`unknown format "core"`}},
+		{"format not yet read", []string{"load", "--format", "hprof", heaps[1]}, []string{"cannot read hprof dumps yet"}},
+		{"already loaded", []string{"load", heaps[0]}, []string{"heap1.pb.gz: already loaded as snapshot 1 (heap1)", "--force"}},
+		{"label with many files", []string{"load", "--label", "x", heaps[0], heaps[1]}, []string{"--label names one snapshot", "memsee load --help"}},
+		{"numeric label", []string{"load", "--force", "--label", "7", heaps[0]}, []string{"would be read as a snapshot id"}},
+		{"taken label", []string{"load", "--force", "--label", "heap1", heaps[0]}, []string{`already labelled "heap1"`}},
+		{"no such snapshot", []string{"top", "9"}, []string{`no such snapshot "9"`, "memsee ls"}},
+		{"diff one arg", []string{"diff", "1"}, []string{"diff takes two snapshots", "memsee diff --help"}},
+		{"bad --by", []string{"diff", "1", "2", "--by", "color"}, []string{"--by color"}},
+		{"bad --sample", []string{"top", "--sample", "cpu"}, []string{`unknown sample type "cpu"`}},
+		{"bad --format", []string{"ls", "--format", "xml"}, []string{`unknown output format "xml"`}},
+		{"json and format", []string{"ls", "--json", "--format", "csv"}, []string{"--json and --format csv"}},
+		{"snapshot -9 of 1", []string{"top", "-9"}, []string{`no such snapshot "-9"`}},
+		{"negative -n", []string{"top", "-n", "-3"}, []string{"-n -3"}},
+		{"unknown flag", []string{"ls", "--colour"}, []string{"unknown flag: --colour", "memsee --help"}},
+		{"bad sql", []string{"query", "select nope from nowhere"}, []string{"query:", "no such table: nowhere"}},
+		{"write without --write", []string{"query", "delete from snapshot"}, []string{"query:", "readonly"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "memsee.db")
+			if r := memsee(t, db, false, "load", heaps[0]); r.code != 0 {
+				t.Fatalf("load: %s", r.err)
+			}
+			before := dbState(t, db)
+			r := memsee(t, db, false, tt.args...)
+			if r.code != 2 {
+				t.Errorf("exit code %d, want 2; stderr:\n%s", r.code, r.err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.err, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, r.err)
+				}
+			}
+			if lines := strings.Count(r.err, "\n"); lines < 1 || lines > 2 {
+				t.Errorf("stderr has %d lines, want the error and at most one hint:\n%s", lines, r.err)
+			}
+			if r.out != "" {
+				t.Errorf("stdout should be empty on error, got:\n%s", r.out)
+			}
+			if after := dbState(t, db); after != before {
+				t.Errorf("the database changed")
+			}
+		})
+	}
+}
+
+func TestNoDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "none.db")
+	r := memsee(t, db, false, "ls")
+	if r.code != 2 || !strings.Contains(r.err, "no memsee database at") || !strings.Contains(r.err, "memsee load") {
+		t.Errorf("ls without a database: exit %d, stderr %q", r.code, r.err)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("ls created a database")
+	}
+}
+
+func TestSchemaTooNew(t *testing.T) {
+	db := loaded(t)
+	h, err := sql.Open("sqlite3", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Exec("INSERT INTO schema_version(version, applied_at) VALUES (99, 'later')"); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	for _, args := range [][]string{{"ls"}, {"load", heaps[0]}} {
+		r := memsee(t, db, false, args...)
+		if r.code != 2 || !strings.Contains(r.err, "version 99") || !strings.Contains(r.err, "upgrade memsee") {
+			t.Errorf("%v on a newer database: exit %d, stderr %q", args, r.code, r.err)
+		}
+	}
+}

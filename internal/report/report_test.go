@@ -1,0 +1,147 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestUnits(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"bytes 0", Bytes(0), "0 B"},
+		{"bytes 1023", Bytes(1023), "1023 B"},
+		{"bytes 1 KiB", Bytes(1024), "1.0 KiB"},
+		{"bytes 12.4 MiB", Bytes(13002342), "12.4 MiB"},
+		{"bytes 100 MiB", Bytes(100 << 20), "100 MiB"},
+		{"bytes rounding to 100", Bytes(104826000), "100 MiB"},
+		{"bytes negative", Bytes(-2048), "-2.0 KiB"},
+		{"signed bytes +", SignedBytes(1 << 30), "+1.0 GiB"},
+		{"signed bytes 0", SignedBytes(0), "0 B"},
+		{"count", Count(1234567), "1,234,567"},
+		{"count small", Count(999), "999"},
+		{"count negative", Count(-1000), "-1,000"},
+		{"signed count", SignedCount(12000), "+12,000"},
+		{"percent", Percent(12.345), "12.3%"},
+		{"signed percent", SignedPercent(300), "+300.0%"},
+		{"signed percent negative", SignedPercent(-100), "-100.0%"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{"1024", 1024, false},
+		{"5MiB", 5 << 20, false},
+		{"5 MB", 5 << 20, false},
+		{"1.5g", 3 << 29, false},
+		{"2GiB", 2 << 30, false},
+		{"10k", 10240, false},
+		{"", 0, true},
+		{"lots", 0, true},
+		{"-5MiB", 0, true},
+		{"1e30TiB", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseBytes(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("ParseBytes(%q): got %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestClean(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "main.loadTable", "main.loadTable"},
+		{"escape sequence", "evil\x1b[2J\x1b]0;title\x07name", "evil[2J]0;titlename"},
+		{"newlines", "a\nb\r\tc", "a b  c"},
+		{"C1 control", "a\u009bb", "ab"},
+		{"bidi override", "abc\u202edcba", "abcdcba"},
+		{"invalid utf-8", "a\xffb", "a\uFFFDb"},
+		{"unicode kept", "größe ← 名前", "größe ← 名前"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Clean(tt.in); got != tt.want {
+				t.Errorf("Clean(%q): got %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// hostile is a table with the kinds of values every renderer must handle, including strings
+// a heap dump may hold.
+func hostile() *Table {
+	d := 12.5
+	return &Table{
+		Columns: []Column{
+			{Title: "NAME", Key: "name"},
+			{Title: "BYTES", Key: "bytes", Unit: UnitBytes},
+			{Title: "DELTA", Key: "delta", Unit: UnitDeltaBytes},
+			{Title: "COUNT", Key: "count", Unit: UnitCount},
+			{Title: "%", Key: "pct", Unit: UnitDeltaPercent},
+			{Title: "TAKEN", Key: "taken", Unit: UnitTime},
+			{Key: "stack", JSONOnly: true},
+		},
+		Rows: [][]any{
+			{"plain", int64(13002342), int64(-2048), int64(1234567), &d, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), []string{"a", "b"}},
+			{"<script>alert(1)</script>|x\x1b[31m", int64(0), int64(5), int64(0), (*float64)(nil), time.Time{}, []string{}},
+			{"comma, \"quote\"\nnewline", int64(1), int64(0), int64(-3), nil, time.Time{}, nil},
+		},
+	}
+}
+
+func TestRender(t *testing.T) {
+	time.Local = time.UTC
+	for _, f := range []Format{FormatTable, FormatJSON, FormatCSV, FormatMarkdown} {
+		t.Run(string(f), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Render(&b, f, hostile()); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", "hostile."+string(f)+".golden")
+			if *update {
+				os.MkdirAll("testdata", 0o755)
+				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != string(want) {
+				t.Errorf("Render(%s): got\n%s\nwant\n%s", f, b.String(), want)
+			}
+			if f == FormatTable || f == FormatMarkdown {
+				if bytes.ContainsAny(b.Bytes(), "\x1b\x07") {
+					t.Errorf("Render(%s) let a control character through", f)
+				}
+			}
+			if f == FormatMarkdown && bytes.Contains(b.Bytes(), []byte("<script>")) {
+				t.Errorf("Render(markdown) let HTML through")
+			}
+		})
+	}
+}

@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+func openTemp(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// addProfile adds a snapshot with n sites named f0..f(n-1), each holding i+1 objects of 8 bytes.
+func addProfile(t *testing.T, l *Load, label string, n int) int64 {
+	t.Helper()
+	sites := make([]ProfileSite, n)
+	for i := range sites {
+		sites[i] = ProfileSite{Stack: []string{fmt.Sprintf("f%d", i), "main.main"}, Line: "x.go:1"}
+		sites[i].Values[heap.InuseObjects] = int64(i + 1)
+		sites[i].Values[heap.InuseBytes] = int64(8 * (i + 1))
+	}
+	id, err := l.AddProfile(context.Background(), NewSnapshot{Label: label, Source: label, SHA256: label,
+		Format: "pprof", Kind: "profile", LoadedAt: time.Unix(0, 0)}, sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestMigrateReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	for i := 0; i < 2; i++ {
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("open #%d: %v", i+1, err)
+		}
+		v, err := db.SchemaVersion(ctx)
+		if err != nil || v != LatestSchema() {
+			t.Errorf("open #%d: schema version %d, %v; want %d", i+1, v, err, LatestSchema())
+		}
+		db.Close()
+	}
+}
+
+func TestSchemaTooNew(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.db.Exec("INSERT INTO schema_version VALUES (?, 'x')", LatestSchema()+1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Open(ctx, path)
+	if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), fmt.Sprint(LatestSchema()+1)) {
+		t.Errorf("Open on a newer schema: got %v, want ErrSchemaTooNew naming both versions", err)
+	}
+}
+
+// TestBatchBoundaries loads site counts around the batch size, so that full batches, partial
+// batches and both together are written, and checks every row arrived.
+func TestBatchBoundaries(t *testing.T) {
+	ctx := context.Background()
+	for _, n := range []int{0, 1, 499, 500, 501, 1000, 1234} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			db := openTemp(t)
+			l, err := db.BeginLoad(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := addProfile(t, l, "a", n)
+			if err := l.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			g, err := db.ProfileGroups(ctx, id, ByFunction)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(g) != n {
+				t.Errorf("AddProfile(%d sites): %d groups back", n, len(g))
+			}
+			tot, err := db.ProfileTotals(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := int64(n * (n + 1) / 2); tot[heap.InuseObjects] != want || tot[heap.InuseBytes] != 8*want {
+				t.Errorf("AddProfile(%d sites): totals %v, want %d objects, %d bytes", n, tot, want, 8*want)
+			}
+		})
+	}
+}
+
+func TestSitesShared(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	l, _ := db.BeginLoad(ctx)
+	addProfile(t, l, "a", 10)
+	addProfile(t, l, "b", 20) // f0..f9 again, and ten new
+	if err := l.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	db.db.QueryRow("SELECT count(*) FROM site").Scan(&n)
+	if n != 20 {
+		t.Errorf("sites after two loads sharing ten: %d, want 20", n)
+	}
+	// A later load finds the sites written by an earlier one.
+	l, _ = db.BeginLoad(ctx)
+	addProfile(t, l, "c", 25)
+	if err := l.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	db.db.QueryRow("SELECT count(*) FROM site").Scan(&n)
+	if n != 25 {
+		t.Errorf("sites after a third load: %d, want 25", n)
+	}
+	if err := db.Remove(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	db.db.QueryRow("SELECT count(*) FROM site").Scan(&n)
+	if n != 20 {
+		t.Errorf("sites after removing the only user of five: %d, want 20", n)
+	}
+}
+
+func TestRollbackLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	l, _ := db.BeginLoad(ctx)
+	addProfile(t, l, "a", 700)
+	l.Rollback()
+	snaps, err := db.Snapshots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sites, samples int
+	db.db.QueryRow("SELECT count(*) FROM site").Scan(&sites)
+	db.db.QueryRow("SELECT count(*) FROM sample").Scan(&samples)
+	if len(snaps)+sites+samples != 0 {
+		t.Errorf("after rollback: %d snapshots, %d sites, %d samples; want none", len(snaps), sites, samples)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	all := []Snapshot{{ID: 1, Label: "heap1"}, {ID: 2, Label: "heap2"}, {ID: 5, Label: "7"}, {ID: 7, Label: "last-one"}}
+	tests := []struct {
+		ref     string
+		want    int64
+		wantErr bool
+	}{
+		{"1", 1, false},
+		{"5", 5, false},
+		{"7", 7, false}, // an id wins over a label
+		{"heap2", 2, false},
+		{"first", 1, false},
+		{"last", 7, false},
+		{"-1", 7, false},
+		{"@-1", 7, false},
+		{"-4", 1, false},
+		{"-5", 0, true},
+		{"3", 0, true},
+		{"nope", 0, true},
+		{"", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			got, err := resolveIn(all, tt.ref)
+			if (err != nil) != tt.wantErr || (err == nil && got.ID != tt.want) {
+				t.Errorf("Resolve(%q): got %d, %v; want %d, error %v", tt.ref, got.ID, err, tt.want, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrNoSnapshot) {
+				t.Errorf("Resolve(%q): error %v is not ErrNoSnapshot", tt.ref, err)
+			}
+		})
+	}
+	if _, err := resolveIn(nil, "last"); !errors.Is(err, ErrNoSnapshot) {
+		t.Errorf("Resolve on an empty database: %v", err)
+	}
+}
+
+func TestQueryReadOnly(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	l, _ := db.BeginLoad(ctx)
+	addProfile(t, l, "a", 3)
+	l.Commit()
+	if _, err := db.Query(ctx, "DELETE FROM snapshot", false); err == nil {
+		t.Errorf("Query without write deleted rows")
+	}
+	res, err := db.Query(ctx, "SELECT label, object_count FROM snapshot", false)
+	if err != nil || len(res.Rows) != 1 || res.Rows[0][0] != "a" || res.Rows[0][1] != int64(6) {
+		t.Errorf("Query: got %+v, %v", res, err)
+	}
+	// The pooled connection is writable again for the next user.
+	if _, err := db.Query(ctx, "UPDATE snapshot SET series = 'x'", true); err != nil {
+		t.Errorf("Query with write: %v", err)
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	db := openTemp(t)
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1"} {
+		var got string
+		if err := db.db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
+			t.Errorf("PRAGMA %s: got %q, %v; want %q", pragma, got, err, want)
+		}
+	}
+}
