@@ -28,7 +28,9 @@ func TestOutput(t *testing.T) {
 		{"diff.csv", []string{"diff", "2", "3", "--sample", "alloc_objects", "--format", "csv"}, false},
 		{"diff.reverse", []string{"diff", "4", "1", "-n", "4"}, false},
 		{"query", []string{"query", "select id, label, object_count, total_bytes from snapshot order by id"}, false},
-		{"query.json", []string{"query", "--json", "select s.func, x.inuse_bytes from sample x join site s on s.id = x.site where x.snapshot = 4 order by 2 desc, 1 limit 3"}, false},
+		{"query.json", []string{"query", "--json", "select f.name, x.inuse_bytes from sample x join site s on s.id = x.site join function f on f.id = s.function where x.snapshot = 4 order by 2 desc, 1 limit 3"}, false},
+		// The README's recipe for spelling out a stack in plain SQL.
+		{"query.stack", []string{"query", "select j.key as frame, f.name from site s, json_each(s.stack) j join function f on f.id = j.value where s.id = (select site from sample where snapshot = 4 order by inuse_bytes desc limit 1) order by j.key"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,10 +23,10 @@ func newCmdQuery(f *Factory, runF func(*queryOptions) error) *cobra.Command {
 		Use:   "query <sql>",
 		Short: "Run SQL over the database",
 		Long: `Query runs one SQL statement over the database and prints the rows. The connection is
-read-only unless --write is given. The tables (snapshot, site, sample, ...) are described in
-README.md.`,
+read-only unless --write is given. The tables (snapshot, function, site, sample, ...) are
+described in README.md.`,
 		Example: `  $ memsee query "select label, total_bytes from snapshot order by id"
-  $ memsee query "select s.func, x.inuse_bytes from sample x join site s on s.id = x.site where x.snapshot = 3 order by 2 desc limit 5"`,
+  $ memsee query "select f.name, sum(x.inuse_bytes) from sample x join site s on s.id = x.site join function f on f.id = s.function where x.snapshot = 3 group by 1 order by 2 desc limit 5"`,
 		Args: exactArgs(1, "one SQL statement (quote it)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.SQL = args[0]

@@ -80,6 +80,10 @@ type Sample struct {
 	// Stack holds the function names from the allocating function (Stack[0]) out to the
 	// outermost caller, inlined frames expanded. It is only valid during the Sink call.
 	Stack []string
+	// Frames holds a reader-local id for each entry of Stack: the same id always stands for
+	// the same name, so a sink can intern names by id instead of hashing strings. Ids are
+	// small and dense where the format allows (pprof function ids). Only valid during the call.
+	Frames []uint64
 	// Line is "file:line" of the allocating frame, or "" when the profile is not symbolized.
 	Line   string
 	Values [NumValues]int64

@@ -4,6 +4,7 @@ package loader
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -75,7 +76,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		stop := o.Progress(in)
 		defer stop()
 	}
-	sink := &profileSink{sites: make(map[string]int)}
+	sink := &profileSink{ctx: ctx, load: l, sites: make(map[string]int)}
 	if err := r.Read(ctx, path, in, sink); err != nil {
 		if gz := in.GzipErr(); gz != nil {
 			return res, gz // the real cause: the reader only saw the stream end
@@ -215,14 +216,51 @@ func looksLikeRef(s string) bool {
 	return err == nil
 }
 
-// profileSink merges a profile's samples by site (a Go heap profile has one sample per stack
-// and object size).
+// profileSink merges a profile's samples by stack (a Go heap profile has one sample per stack
+// and object size). Stacks are keyed by the reader's frame ids, and a function name is interned
+// in the store the first time its frame id is seen.
 type profileSink struct {
+	ctx     context.Context
+	load    *store.Load
 	begun   bool
 	snap    heap.Snapshot
-	sites   map[string]int // site key -> index in list
+	sites   map[string]int // packed frame ids -> index in list
 	list    []store.ProfileSite
 	samples int
+	small   []int64          // frame id -> function id + 1, for small frame ids
+	large   map[uint64]int64 // frame id -> function id, for the others
+	key     []byte           // scratch
+}
+
+// smallFrames bounds the frame ids kept in a slice rather than a map.
+const smallFrames = 1 << 20
+
+// function returns the store's id for frame i of x.
+func (s *profileSink) function(x *heap.Sample, i int) (int64, error) {
+	f := x.Frames[i]
+	if f < smallFrames {
+		if int(f) < len(s.small) && s.small[f] != 0 {
+			return s.small[f] - 1, nil
+		}
+	} else if id, ok := s.large[f]; ok {
+		return id, nil
+	}
+	id, err := s.load.Function(s.ctx, x.Stack[i])
+	if err != nil {
+		return 0, err
+	}
+	if f < smallFrames {
+		for int(f) >= len(s.small) {
+			s.small = append(s.small, make([]int64, len(s.small)+64)...)
+		}
+		s.small[f] = id + 1
+	} else {
+		if s.large == nil {
+			s.large = make(map[uint64]int64)
+		}
+		s.large[f] = id
+	}
+	return id, nil
 }
 
 func (s *profileSink) Begin(snap heap.Snapshot) error {
@@ -234,13 +272,30 @@ func (s *profileSink) Begin(snap heap.Snapshot) error {
 }
 
 func (s *profileSink) Sample(x *heap.Sample) error {
+	if len(x.Stack) == 0 {
+		return nil // pprof allows a sample without a stack; there is no site to keep it at
+	}
+	if len(x.Frames) != len(x.Stack) {
+		return errors.New("reader gave a stack without frame ids")
+	}
 	s.samples++
-	key := store.SiteKey(x.Stack)
-	i, ok := s.sites[key]
+	s.key = s.key[:0]
+	for _, f := range x.Frames {
+		s.key = binary.AppendUvarint(s.key, f)
+	}
+	i, ok := s.sites[string(s.key)]
 	if !ok {
+		funcs := make([]int64, len(x.Stack))
+		for j := range funcs {
+			id, err := s.function(x, j)
+			if err != nil {
+				return err
+			}
+			funcs[j] = id
+		}
 		i = len(s.list)
-		s.sites[key] = i
-		s.list = append(s.list, store.ProfileSite{Stack: append([]string(nil), x.Stack...), Line: x.Line})
+		s.sites[string(s.key)] = i
+		s.list = append(s.list, store.ProfileSite{Funcs: funcs, Line: x.Line})
 	}
 	for v := range x.Values {
 		s.list[i].Values[v] += x.Values[v]

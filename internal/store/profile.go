@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -29,8 +29,9 @@ func (d *DB) ProfileGroups(ctx context.Context, snap int64, by By) ([]Group, err
 	q := `SELECT x.site, '', x.inuse_objects, x.inuse_bytes, x.alloc_objects, x.alloc_bytes
 		FROM sample x WHERE x.snapshot = ?`
 	if by == ByFunction {
-		q = `SELECT 0, s.func, sum(x.inuse_objects), sum(x.inuse_bytes), sum(x.alloc_objects), sum(x.alloc_bytes)
-			FROM sample x JOIN site s ON s.id = x.site WHERE x.snapshot = ? GROUP BY s.func`
+		q = `SELECT 0, f.name, sum(x.inuse_objects), sum(x.inuse_bytes), sum(x.alloc_objects), sum(x.alloc_bytes)
+			FROM sample x JOIN site s ON s.id = x.site JOIN function f ON f.id = s.function
+			WHERE x.snapshot = ? GROUP BY s.function`
 	}
 	rows, err := d.db.QueryContext(ctx, q, snap)
 	if err != nil {
@@ -60,21 +61,43 @@ type Site struct {
 	Stack []string // innermost first
 }
 
-// Sites returns the sites with the given ids.
+// Sites returns the sites with the given ids, their stacks spelled out.
 func (d *DB) Sites(ctx context.Context, ids []int64) (map[int64]Site, error) {
 	out := make(map[int64]Site, len(ids))
-	stmt, err := d.db.PrepareContext(ctx, "SELECT id, func, line, stack FROM site WHERE id = ?")
+	siteStmt, err := d.db.PrepareContext(ctx, "SELECT line, stack FROM site WHERE id = ?")
 	if err != nil {
 		return nil, err
 	}
-	defer stmt.Close()
+	defer siteStmt.Close()
+	funcStmt, err := d.db.PrepareContext(ctx, "SELECT name FROM function WHERE id = ?")
+	if err != nil {
+		return nil, err
+	}
+	defer funcStmt.Close()
+	names := map[int64]string{}
 	for _, id := range ids {
-		var s Site
+		s := Site{ID: id}
 		var stack string
-		if err := stmt.QueryRowContext(ctx, id).Scan(&s.ID, &s.Func, &s.Line, &stack); err != nil {
+		if err := siteStmt.QueryRowContext(ctx, id).Scan(&s.Line, &stack); err != nil {
 			return nil, fmt.Errorf("site %d: %w", id, err)
 		}
-		s.Stack = strings.Split(stack, "\n")
+		var funcs []int64
+		if err := json.Unmarshal([]byte(stack), &funcs); err != nil {
+			return nil, fmt.Errorf("site %d: stack: %w", id, err)
+		}
+		for _, f := range funcs {
+			name, ok := names[f]
+			if !ok {
+				if err := funcStmt.QueryRowContext(ctx, f).Scan(&name); err != nil {
+					return nil, fmt.Errorf("site %d: function %d: %w", id, f, err)
+				}
+				names[f] = name
+			}
+			s.Stack = append(s.Stack, name)
+		}
+		if len(s.Stack) > 0 {
+			s.Func = s.Stack[0]
+		}
 		out[id] = s
 	}
 	return out, nil

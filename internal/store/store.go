@@ -47,6 +47,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.SetMaxOpenConns(1) // every connection would be a different database
 	}
 	d := &DB{db: db, path: path}
+	// Large pages make bulk loads cheaper (fewer page splits, a shorter commit). SQLite only
+	// honours page_size before anything is written, so it is a no-op on an existing file, and
+	// it must come before journal_mode, which is why WAL is not set in the DSN. WAL is kept in
+	// the file, so setting it once here holds for every connection.
+	for _, pragma := range []string{"PRAGMA page_size = 16384", "PRAGMA journal_mode = WAL"} {
+		if path == ":memory:" {
+			break
+		}
+		if _, err := db.ExecContext(ctx, pragma); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("opening %s: %w", path, err)
+		}
+	}
 	if err := d.checkPragmas(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -73,7 +86,6 @@ func dsnFor(path string) string {
 		return "file::memory:?_foreign_keys=on&_txlock=immediate"
 	}
 	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "5000")
 	q.Set("_txlock", "immediate")

@@ -25,13 +25,22 @@ func openTemp(t *testing.T) *DB {
 // addProfile adds a snapshot with n sites named f0..f(n-1), each holding i+1 objects of 8 bytes.
 func addProfile(t *testing.T, l *Load, label string, n int) int64 {
 	t.Helper()
+	ctx := context.Background()
+	main, err := l.Function(ctx, "main.main")
+	if err != nil {
+		t.Fatal(err)
+	}
 	sites := make([]ProfileSite, n)
 	for i := range sites {
-		sites[i] = ProfileSite{Stack: []string{fmt.Sprintf("f%d", i), "main.main"}, Line: "x.go:1"}
+		f, err := l.Function(ctx, fmt.Sprintf("f%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sites[i] = ProfileSite{Funcs: []int64{f, main}, Line: "x.go:1"}
 		sites[i].Values[heap.InuseObjects] = int64(i + 1)
 		sites[i].Values[heap.InuseBytes] = int64(8 * (i + 1))
 	}
-	id, err := l.AddProfile(context.Background(), NewSnapshot{Label: label, Source: label, SHA256: label,
+	id, err := l.AddProfile(ctx, NewSnapshot{Label: label, Source: label, SHA256: label,
 		Format: "pprof", Kind: "profile", LoadedAt: time.Unix(0, 0)}, sites)
 	if err != nil {
 		t.Fatal(err)

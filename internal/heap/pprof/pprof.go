@@ -137,23 +137,26 @@ func send(ctx context.Context, name string, p *profile.Profile, sink heap.Sink) 
 				return err
 			}
 		}
-		s.Stack = s.Stack[:0]
+		s.Stack, s.Frames = s.Stack[:0], s.Frames[:0]
 		s.Line = ""
 		for _, loc := range ps.Location {
 			if len(loc.Line) == 0 {
-				// Not symbolized: the address is all there is.
+				// Not symbolized: the address is all there is. Its frame id is the address
+				// with the top bit set, apart from function ids.
 				s.Stack = append(s.Stack, fmt.Sprintf("%#x", loc.Address))
+				s.Frames = append(s.Frames, 1<<63|loc.Address)
 				continue
 			}
 			for _, ln := range loc.Line { // Line[0] is the innermost inlined frame
-				fn := "?"
+				fn, id := "?", uint64(0)
 				if ln.Function != nil {
-					fn = ln.Function.Name
+					fn, id = ln.Function.Name, ln.Function.ID
 					if s.Line == "" && len(s.Stack) == 0 && ln.Function.Filename != "" {
 						s.Line = fmt.Sprintf("%s:%d", ln.Function.Filename, ln.Line)
 					}
 				}
 				s.Stack = append(s.Stack, fn)
+				s.Frames = append(s.Frames, id)
 			}
 		}
 		for v, i := range idx {

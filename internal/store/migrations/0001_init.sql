@@ -18,16 +18,21 @@ CREATE TABLE snapshot (
 );
 CREATE INDEX snapshot_sha256 ON snapshot(sha256);
 
--- Allocation sites of heap profiles, shared by all snapshots.
-CREATE TABLE site (
-    id    INTEGER PRIMARY KEY,
-    hash  INTEGER NOT NULL UNIQUE,               -- 64-bit hash of stack, for interning at load
-    func  TEXT    NOT NULL,                      -- the allocating function (innermost frame)
-    line  TEXT    NOT NULL,                      -- file:line of the allocating frame, or ''
-    depth INTEGER NOT NULL,                      -- frames in stack
-    stack TEXT    NOT NULL                       -- function names, innermost first, one per line
+-- Function names of heap-profile stacks, shared by all snapshots.
+CREATE TABLE function (
+    id   INTEGER PRIMARY KEY,
+    name TEXT    NOT NULL UNIQUE                 -- as the profile spells it: main.(*Server).handle
 );
-CREATE INDEX site_func ON site(func);
+
+-- Allocation sites (stacks) of heap profiles, shared by all snapshots.
+CREATE TABLE site (
+    id       INTEGER PRIMARY KEY,
+    hash     INTEGER NOT NULL,                   -- 64-bit hash of stack, for interning at load
+    function INTEGER NOT NULL REFERENCES function(id), -- the allocating function (innermost frame)
+    line     TEXT    NOT NULL,                   -- file:line of the allocating frame, or ''
+    depth    INTEGER NOT NULL,                   -- frames in stack
+    stack    TEXT    NOT NULL                    -- JSON array of function ids, innermost first
+);
 
 -- What each snapshot of a heap profile holds at each allocation site.
 CREATE TABLE sample (

@@ -1,0 +1,180 @@
+// Package bench measures memsee end to end against the tools people use today, as child
+// processes, so that the numbers include start-up, I/O and the peak RSS a user sees. Run it
+// with `make bench`; BENCHMARKS.md records the results.
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+)
+
+var (
+	memsee  string // the memsee binary, built once
+	pprofGo string // the pprof binary of the Go toolchain (go tool pprof)
+	dataDir = ".data"
+)
+
+func TestMain(m *testing.M) {
+	tmp, err := os.MkdirTemp("", "memsee-bench")
+	if err != nil {
+		panic(err)
+	}
+	memsee = filepath.Join(tmp, "memsee")
+	if out, err := exec.Command("go", "build", "-o", memsee, "../cmd/memsee").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	out, err := exec.Command("go", "tool", "-n", "pprof").Output()
+	if err != nil {
+		panic(err)
+	}
+	pprofGo = strings.TrimSpace(string(out))
+	code := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code)
+}
+
+// profileSamples is the size of each synthetic profile.
+const profileSamples = 250_000
+
+// synthProfiles writes (once) two valid heap profiles of profileSamples samples each, shaped
+// like a big Go service's: 20,000 functions, stacks 4 to 40 deep, head sharing 80% of base's
+// stacks with changed values and adding new ones.
+func synthProfiles(b *testing.B) (base, head string) {
+	b.Helper()
+	base = filepath.Join(dataDir, fmt.Sprintf("base-%d.pb.gz", profileSamples))
+	head = filepath.Join(dataDir, fmt.Sprintf("head-%d.pb.gz", profileSamples))
+	if _, err := os.Stat(head); err == nil {
+		return base, head
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(1))
+	const nfunc = 20_000
+	funcs := make([]*profile.Function, nfunc)
+	locs := make([]*profile.Location, nfunc)
+	for i := range funcs {
+		pkg := fmt.Sprintf("example.com/svc/pkg%d", i%300)
+		funcs[i] = &profile.Function{ID: uint64(i + 1), Name: fmt.Sprintf("%s.(*T%d).Method%d", pkg, i%97, i), SystemName: "", Filename: pkg + "/file.go"}
+		locs[i] = &profile.Location{ID: uint64(i + 1), Address: uint64(0x400000 + 16*i), Line: []profile.Line{{Function: funcs[i], Line: int64(10 + i%500)}}}
+	}
+	stack := func() []*profile.Location {
+		d := 4 + rng.Intn(37)
+		s := make([]*profile.Location, d)
+		for i := range s {
+			// Callers near the root are few (main, server loops); leaves are many.
+			span := nfunc
+			if i > d-4 {
+				span = 50
+			}
+			s[i] = locs[rng.Intn(span)]
+		}
+		return s
+	}
+	newProfile := func() *profile.Profile {
+		return &profile.Profile{
+			SampleType: []*profile.ValueType{{Type: "alloc_objects", Unit: "count"}, {Type: "alloc_space", Unit: "bytes"},
+				{Type: "inuse_objects", Unit: "count"}, {Type: "inuse_space", Unit: "bytes"}},
+			PeriodType: &profile.ValueType{Type: "space", Unit: "bytes"},
+			Period:     512 * 1024,
+			TimeNanos:  time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).UnixNano(),
+			Function:   funcs,
+			Location:   locs,
+		}
+	}
+	values := func() []int64 {
+		n := int64(1 + rng.Intn(1000))
+		sz := int64(8 << rng.Intn(10))
+		return []int64{n * 3, n * 3 * sz, n, n * sz}
+	}
+	pb, ph := newProfile(), newProfile()
+	for i := 0; i < profileSamples; i++ {
+		st := stack()
+		pb.Sample = append(pb.Sample, &profile.Sample{Location: st, Value: values()})
+		if rng.Intn(5) != 0 {
+			ph.Sample = append(ph.Sample, &profile.Sample{Location: st, Value: values()})
+		}
+	}
+	for len(ph.Sample) < profileSamples {
+		ph.Sample = append(ph.Sample, &profile.Sample{Location: stack(), Value: values()})
+	}
+	for path, p := range map[string]*profile.Profile{base: pb, head: ph} {
+		if err := p.CheckValid(); err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := p.Write(&buf); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return base, head
+}
+
+// runChild runs a command and returns its peak RSS in bytes.
+func runChild(b *testing.B, name string, args ...string) int64 {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	var errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = nil, &errb
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, errb.String())
+	}
+	return cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+}
+
+// BenchmarkLoadPprof loads one synthetic profile into a fresh database per iteration.
+func BenchmarkLoadPprof(b *testing.B) {
+	base, _ := synthProfiles(b)
+	dir := b.TempDir()
+	var rss int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		db := filepath.Join(dir, fmt.Sprintf("load%d.db", i))
+		if r := runChild(b, memsee, "--db", db, "load", base); r > rss {
+			rss = r
+		}
+	}
+	b.ReportMetric(float64(profileSamples)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(float64(rss)/(1<<20), "MiB-RSS")
+}
+
+// BenchmarkDiffPprof compares the same two profiles: memsee on a loaded database, and
+// go tool pprof -top -diff_base on the files.
+func BenchmarkDiffPprof(b *testing.B) {
+	base, head := synthProfiles(b)
+	db := filepath.Join(b.TempDir(), "diff.db")
+	runChild(b, memsee, "--db", db, "load", base, head)
+	for _, by := range []string{"function", "site"} {
+		b.Run("memsee/by="+by, func(b *testing.B) {
+			var rss int64
+			for i := 0; i < b.N; i++ {
+				if r := runChild(b, memsee, "--db", db, "diff", "1", "2", "--by", by); r > rss {
+					rss = r
+				}
+			}
+			b.ReportMetric(float64(rss)/(1<<20), "MiB-RSS")
+		})
+	}
+	b.Run("go-tool-pprof", func(b *testing.B) {
+		var rss int64
+		for i := 0; i < b.N; i++ {
+			if r := runChild(b, pprofGo, "-top", "-diff_base", base, head); r > rss {
+				rss = r
+			}
+		}
+		b.ReportMetric(float64(rss)/(1<<20), "MiB-RSS")
+	})
+}

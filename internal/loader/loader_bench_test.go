@@ -1,0 +1,40 @@
+package loader
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/memsee/memsee/internal/store"
+)
+
+// BenchmarkLoadProfile loads a profile into a fresh database per iteration, in process (the
+// child-process figures with RSS are in bench/). It uses the big synthetic profile that
+// `make bench` writes, and skips when it is not there.
+func BenchmarkLoadProfile(b *testing.B) {
+	path := "../../bench/.data/base-250000.pb.gz"
+	if _, err := filepath.Glob(path); err != nil {
+		b.Skip(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		db, err := store.Open(ctx, filepath.Join(b.TempDir(), "b.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := db.BeginLoad(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := Load(ctx, l, path, Options{Now: time.Unix(0, 0)})
+		if err != nil {
+			b.Skipf("%v (run make bench first)", err)
+		}
+		if err := l.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+		b.ReportMetric(float64(res.Samples), "samples/op")
+	}
+}
