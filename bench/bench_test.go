@@ -5,6 +5,7 @@ package bench
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"math/rand"
 	"os"
@@ -25,6 +26,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if b := flag.Lookup("test.bench"); b == nil || b.Value.String() == "" {
+		os.Exit(m.Run()) // no benchmark asked for: do not build anything
+	}
 	tmp, err := os.MkdirTemp("", "memsee-bench")
 	if err != nil {
 		panic(err)

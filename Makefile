@@ -1,0 +1,45 @@
+# memsee: make help lists the targets.
+GO       ?= go
+FUZZTIME ?= 30s
+export CGO_ENABLED := 1
+
+.PHONY: help build test golden demo bench lint fuzz testdata clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+build: ## build bin/memsee
+	$(GO) build -o bin/memsee ./cmd/memsee
+
+test: ## unit, golden and end-to-end tests
+	$(GO) test ./...
+
+golden: ## rewrite the golden files; review the diff before committing
+	$(GO) test ./... -update
+
+demo: build ## load the bundled Go heap profiles and show what grew
+	@rm -f demo.db demo.db-wal demo.db-shm
+	bin/memsee --db demo.db load testdata/go/heap1.pb.gz testdata/go/heap2.pb.gz testdata/go/heap3.pb.gz testdata/go/heap4.pb.gz
+	bin/memsee --db demo.db diff first last -n 6
+	bin/memsee --db demo.db top last --by site -n 5
+
+bench: ## benchmarks: readers and store in process, then memsee against go tool pprof (BENCHMARKS.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./bench/
+
+lint: ## gofmt, go vet, and staticcheck when it is installed
+	@out=$$(gofmt -l cmd internal bench testdata/gen); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
+
+fuzz: ## fuzz every reader for FUZZTIME each
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/pprof
+
+testdata: ## regenerate the sample dumps with real runtimes (see testdata/README.md)
+	rm -f testdata/go/*.pb.gz
+	$(GO) run -trimpath ./testdata/gen/go -out testdata/go
+	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -prefix churn -churn-only
+	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -cpu cpu.pb.gz
+
+clean: ## remove what the build, the demo and the benchmarks wrote
+	rm -rf bin demo.db demo.db-wal demo.db-shm bench/.data
