@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runBinary runs the memsee built by TestMain with MEMSEE_DB set, as a user's shell would.
+func runBinary(t *testing.T, db string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "MEMSEE_DB="+db, "TZ=UTC")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// TestEndToEnd drives the real binary through a user's session: load, look, diff, remove,
+// and a bad file, checking exit codes and that output matches the golden files.
+func TestEndToEnd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "e2e.db")
+	steps := []struct {
+		name   string
+		args   []string
+		code   int
+		golden string // compare stdout with this golden file
+		stderr string // stderr must contain this
+	}{
+		{"load", append([]string{"load"}, heaps...), 0, "load", ""},
+		{"ls", []string{"ls"}, 0, "ls", ""},
+		{"diff", []string{"diff", "1", "4"}, 0, "diff", ""},
+		{"top by site", []string{"top", "--by", "site", "-n", "5"}, 0, "top.site", ""},
+		{"load again", []string{"load", heaps[2]}, 2, "", "already loaded as snapshot 3 (heap3)"},
+		{"load an empty file", []string{"load", "/dev/null"}, 2, "", "/dev/null: offset 0x0: empty file"},
+		{"no such command", []string{"leak"}, 2, "", "unknown command"},
+		{"rm", []string{"rm", "-1"}, 0, "", ""},
+		{"ls after rm", []string{"query", "--format", "csv", "select label from snapshot order by id"}, 0, "", ""},
+	}
+	for _, s := range steps {
+		r := runBinary(t, db, s.args...)
+		if r.code != s.code {
+			t.Fatalf("%s: exit %d, want %d; stderr:\n%s", s.name, r.code, s.code, r.err)
+		}
+		if s.golden != "" {
+			want, err := os.ReadFile(filepath.Join("testdata", s.golden+".golden"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _, _ = bytes.Cut(want, []byte("--- stderr\n")) // load's golden also holds stderr
+			if r.out != string(want) {
+				t.Errorf("%s: stdout differs from %s.golden:\n%s", s.name, s.golden, r.out)
+			}
+		}
+		if !strings.Contains(r.err, s.stderr) {
+			t.Errorf("%s: stderr %q does not say %q", s.name, r.err, s.stderr)
+		}
+		if s.name == "ls after rm" && r.out != "label\nheap1\nheap2\nheap3\n" {
+			t.Errorf("after rm -1: %q", r.out)
+		}
+	}
+}
+
+// TestHelp checks that every command explains itself with examples that use real file names.
+func TestHelp(t *testing.T) {
+	root := newRootCmd(&Factory{IO: &IOStreams{}}, "")
+	for _, c := range root.Commands() {
+		if c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		t.Run(c.Name(), func(t *testing.T) {
+			if c.Short == "" || !strings.HasPrefix(strings.TrimSpace(c.Example), "$ memsee ") {
+				t.Errorf("%s: Short %q, Example %q: want a summary and examples starting '$ memsee'", c.Name(), c.Short, c.Example)
+			}
+			r := memsee(t, filepath.Join(t.TempDir(), "x.db"), false, c.Name(), "--help")
+			if r.code != 0 || !strings.Contains(r.out, "Examples:") {
+				t.Errorf("%s --help: exit %d, output:\n%s", c.Name(), r.code, r.out)
+			}
+		})
+	}
+}
