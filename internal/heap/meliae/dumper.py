@@ -1,0 +1,353 @@
+"""Write a heap dump of this Python process in meliae's JSON-lines format, for memsee.
+
+Python 3.8+, standard library only. memsee prints this file with `memsee dumper python`; copy
+it next to your program (or anywhere on its path) and call:
+
+    import memsee_dumper
+    memsee_dumper.dump_all_objects("/tmp/heap1.json.gz")   # gzip'd because of the .gz
+
+Then, after a few dumps taken over time: `memsee load /tmp/heap*.json.gz && memsee leaks`.
+
+The output is what meliae's scanner.dump_all_objects writes: one JSON object per line for
+every object the garbage collector tracks and every object they refer to (str, int and other
+untracked objects included), each written once:
+
+    {"address": 140012, "type": "dict", "size": 232, "len": 2, "refs": [140100, 140200, ...]}
+
+- address is id(o); type the name of type(o) (for an instance, its class); size is
+  sys.getsizeof(o); len for str, bytes, bytearray, tuple, list, set, frozenset and dict; value
+  for str (the first 100 characters, JSON-escaped, ASCII: a lone surrogate is written as
+  "\\udc80", as meliae does), int (within 64 bits, bare), float (bare, or quoted when not
+  finite) and bool ("True", "False"); name for modules, functions, classes and types.
+- refs, in this order: for a dict, key, value, key, value... (types that subclass dict start
+  with those pairs, then the rest of gc.get_referents); for an instance with a __dict__,
+  that __dict__ first, then the rest of gc.get_referents (its class, then slots or a base
+  type's contents); for a module, its __dict__ first; for anything else, gc.get_referents(o)
+  in its order. This order is what lets memsee name the edges (module shop -> ._audit_log).
+
+Taking a dump pauses the program: it runs in the calling thread with gc disabled, about 2 s
+per million objects (2.1 s for 1.05 million on CPython 3.11, gzip'd; 1.8 s uncompressed).
+Other threads may run while it writes (file I/O releases the GIL); objects they create
+meanwhile are not in the dump. Its extra memory is small: the list from gc.get_objects
+(8 bytes per tracked object), a bitmap of the untracked objects already written (about 1/64 of
+the heap's address range), and a buffer of 4096 lines (+18 MB peak RSS for 1.05 million
+objects on a 72 MB process). It runs gc.collect() first (collect=False to skip), so that
+garbage cycles waiting for the collector are not mistaken for live objects.
+
+On Python 3.11 and later, an instance keeps its attributes inline until something asks for its
+__dict__. The dumper asks (that is how it learns the attribute names), so the first dump gives
+each such instance a real __dict__: 64 bytes more per instance, kept after the dump.
+
+From a signal handler, so that `kill -USR1 <pid>` takes a dump:
+
+    import os, signal, time, memsee_dumper
+
+    def _dump(signum, frame):
+        path = "/tmp/heap-%d-%d.json.gz" % (os.getpid(), time.time())
+        memsee_dumper.dump_all_objects(path)
+
+    signal.signal(signal.SIGUSR1, _dump)   # in the main thread, at start-up
+
+Python runs the handler in the main thread between two bytecodes, so the dump is of a
+consistent program state. From a debug endpoint (keep it off the public network: a dump holds
+every string of the process):
+
+    @app.route("/debug/heapdump")          # Flask; any framework will do
+    def heapdump():
+        path = "/tmp/heap-%d.json.gz" % time.time()
+        memsee_dumper.dump_all_objects(path)
+        return {"path": path}
+"""
+
+import gc
+import gzip
+import sys
+import types
+from itertools import filterfalse
+
+try:
+    from _json import encode_basestring_ascii as _quote
+except ImportError:  # Python builds without the C accelerator
+    from json.encoder import py_encode_basestring_ascii as _quote
+
+__all__ = ["dump_all_objects"]
+
+_running = False  # a dump is being written
+
+_MAX_VALUE = 100  # characters of a str written as its value, as meliae does
+
+# What to write for an object, by type; filled in per type as the dumper meets them.
+_GENERIC, _STR, _INT, _FLOAT, _BOOL, _DICT, _DICT_SUB, _SIZED, _INSTANCE, _MODULE, _NAMED = range(11)
+
+
+def dump_all_objects(path, collect=True, compresslevel=1):
+    """Write every object of this process to path, meliae JSON lines, gzip'd if path ends in
+    .gz (at compresslevel: 1 is fastest, and the process is paused while it compresses; 9 is
+    about 20% smaller). path may also be a binary file object opened for writing (not closed
+    here). Returns the number of objects written."""
+    global _running
+    if _running:
+        raise RuntimeError("a heap dump is already being written")  # a second signal, say
+    _running = True
+    if collect:
+        gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()  # nothing moves or is freed by the collector while we walk
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(max(switch, 1.0))  # other threads wait unless we do I/O
+    try:
+        # The dumper's own frames are not part of the program's heap; leave them out. Frames
+        # are objects before 3.11, and may be materialised since.
+        skip = set()
+        skip.add(id(skip))
+        f = sys._getframe()
+        while f is not None and f.f_code in _OWN_CODE:
+            skip.add(id(f))
+            f = f.f_back
+        # Everything the dumper makes from here on (the file, the set of written addresses,
+        # the output buffers) is made after this list, so it is not in it.
+        objs = gc.get_objects()
+        out, close = _open(path, compresslevel)
+        try:
+            n = _dump(objs, skip, out)
+        finally:
+            del objs
+            if close:
+                out.close()
+        return n
+    finally:
+        sys.setswitchinterval(switch)
+        if was_enabled:
+            gc.enable()
+        _running = False
+
+
+def _open(path, compresslevel):
+    if hasattr(path, "write"):
+        return path, False
+    path = str(path) if not isinstance(path, (str, bytes)) else path
+    if path.endswith(b".gz" if isinstance(path, bytes) else ".gz"):
+        # gzip is imported with the dumper, not here: a first dump that imported it would
+        # show its modules as growth in the second.
+        return gzip.open(path, "wb", compresslevel=compresslevel), True
+    return open(path, "wb"), True
+
+
+def _dump(objs, skip, out):
+    get_referents = gc.get_referents
+    is_tracked = gc.is_tracked
+    getsizeof = sys.getsizeof
+    quote = _quote
+    kinds = {}  # type -> (kind, quoted type name)
+    dict_getters = {}  # type -> the __dict__ descriptor of its instances, or None
+    module_dict = types.ModuleType.__dict__["__dict__"].__get__
+    seen = _AddressSet()  # addresses of the untracked objects already written
+    pages = seen.pages
+    pending = []  # untracked objects found as referents, to write
+    lines = []
+    n = 0
+
+    def kind_of(t):
+        try:
+            name = t.__name__
+        except Exception:
+            name = "?"
+        if not isinstance(name, str):
+            name = "?"
+        if t is str:
+            k = _STR
+        elif t is bool:
+            k = _BOOL
+        elif t is int:
+            k = _INT
+        elif t is float:
+            k = _FLOAT
+        elif t is dict:
+            k = _DICT
+        elif issubclass(t, dict):
+            k = _DICT_SUB
+        elif t in (bytes, bytearray, tuple, list, set, frozenset):
+            k = _SIZED
+        elif issubclass(t, types.ModuleType):
+            k = _MODULE
+        elif issubclass(t, type) or t in (types.FunctionType, types.BuiltinFunctionType):
+            k = _NAMED
+        elif _dict_getter(t, dict_getters) is not None:
+            k = _INSTANCE
+        else:
+            k = _GENERIC
+        kt = (k, quote(name))
+        kinds[t] = kt
+        return kt
+
+    def write(o):
+        """Append o's line and queue its untracked referents."""
+        t = type(o)
+        kt = kinds.get(t)
+        if kt is None:
+            kt = kind_of(t)
+        k, tname = kt
+        try:
+            size = getsizeof(o)
+        except Exception:
+            size = t.__basicsize__
+        extra = ""
+        refs = None
+        if k == _STR:
+            extra = ', "len": %d, "value": %s' % (len(o), quote(o[:_MAX_VALUE]))
+        elif k == _INT:
+            if -(1 << 63) <= o < (1 << 64):
+                extra = ', "value": %d' % o
+        elif k == _BOOL:
+            extra = ', "value": "True"' if o else ', "value": "False"'
+        elif k == _FLOAT:
+            r = repr(o)
+            extra = ', "value": ' + (r if r[-1].isdigit() else quote(r))
+        elif k == _DICT or k == _DICT_SUB:
+            refs, extra = _dict_refs(o, k, get_referents)
+        elif k == _SIZED:
+            extra = ', "len": %d' % len(o)
+        elif k == _INSTANCE:
+            refs = _instance_refs(o, t, dict_getters, get_referents, is_tracked, seen, pending)
+        elif k == _MODULE:
+            try:
+                d = module_dict(o)
+            except Exception:
+                d = None
+            refs = get_referents(o)
+            if d is not None:
+                refs = [d] + [r for r in refs if r is not d]
+            extra = _name(o)
+        elif k == _NAMED:
+            extra = _name(o)
+        if refs is None:
+            refs = get_referents(o)
+        if refs:
+            for r in filterfalse(is_tracked, refs):
+                # seen.add(id(r)), inlined: this is the dumper's innermost loop.
+                a = id(r)
+                page = pages.get(a >> 16)
+                if page is None:
+                    page = pages[a >> 16] = bytearray(1024)
+                i = (a >> 6) & 1023
+                bit = 1 << ((a >> 3) & 7)
+                b = page[i]
+                if not b & bit:
+                    page[i] = b | bit
+                    pending.append(r)
+            lines.append('{"address": %d, "type": %s, "size": %d%s, "refs": [%s]}\n'
+                         % (id(o), tname, size, extra, ", ".join(map(str, map(id, refs)))))
+        else:
+            lines.append('{"address": %d, "type": %s, "size": %d%s, "refs": []}\n'
+                         % (id(o), tname, size, extra))
+
+    for o in objs:
+        if id(o) in skip:
+            continue
+        write(o)
+        n += 1
+        while pending:
+            write(pending.pop())
+            n += 1
+        if len(lines) >= 4096:
+            out.write("".join(lines).encode("ascii"))
+            del lines[:]
+    out.write("".join(lines).encode("ascii"))
+    return n
+
+
+class _AddressSet:
+    """A set of object addresses, as one bit per 8 bytes of address space, in 64 KiB pages
+    made as needed: about 1 KiB per 64 KiB of heap that holds an object added, instead of a
+    set entry and an int object (about 80 bytes) per address."""
+
+    __slots__ = ("pages",)
+
+    def __init__(self):
+        self.pages = {}
+
+    def add(self, addr):
+        """Add addr; report whether it was new. (_dump has a copy of this, inlined.)"""
+        page = self.pages.get(addr >> 16)
+        if page is None:
+            page = self.pages[addr >> 16] = bytearray(1024)
+        i = (addr >> 6) & 1023
+        bit = 1 << ((addr >> 3) & 7)
+        b = page[i]
+        if b & bit:
+            return False
+        page[i] = b | bit
+        return True
+
+
+def _dict_getter(t, cache):
+    """The __dict__ descriptor of t's instances, if it is the standard one (a getset); None
+    when t's instances have no __dict__, or when t defines its own __dict__, which could run
+    the program's code."""
+    if t in cache:
+        return cache[t]
+    g = None
+    for base in t.__mro__:
+        d = base.__dict__.get("__dict__")
+        if d is not None:
+            if type(d) is types.GetSetDescriptorType:
+                g = d.__get__
+            break
+    cache[t] = g
+    return g
+
+
+def _dict_refs(d, k, get_referents):
+    try:
+        refs = []
+        for key, value in dict.items(d):
+            refs.append(key)
+            refs.append(value)
+    except RuntimeError:  # changed size while we read it (another thread)
+        return get_referents(d), ""
+    extra = ', "len": %d' % (len(refs) // 2)
+    if k == _DICT_SUB:
+        values = set(map(id, refs[1::2]))
+        refs += [r for r in get_referents(d) if id(r) not in values]
+    return refs, extra
+
+
+def _instance_refs(o, t, dict_getters, get_referents, is_tracked, seen, pending):
+    before = get_referents(o)
+    try:
+        d = dict_getters[t](o)
+    except Exception:
+        return before
+    if type(d) is not dict:
+        return before
+    for r in before:
+        if r is d:
+            break
+    else:
+        # The __dict__ did not exist before we asked (3.11+ keeps attributes inline): it is
+        # new, so it is in no list; write it after its instance.
+        if seen.add(id(d)):
+            pending.append(d)
+        before = get_referents(o)
+    return [d] + [r for r in before if r is not d]
+
+
+def _name(o):
+    try:
+        name = o.__name__
+    except Exception:
+        return ""
+    if not isinstance(name, str):
+        return ""
+    return ', "name": ' + _quote(name[:_MAX_VALUE])
+
+
+_OWN_CODE = frozenset(
+    f.__code__ for f in (dump_all_objects, _dump, _open, _dict_getter, _dict_refs, _instance_refs, _name)
+)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python3 dumper.py OUT.json.gz   (dumps this small process: a demo)")
+    print(dump_all_objects(sys.argv[1]), "objects written to", sys.argv[1])

@@ -1,0 +1,884 @@
+// Package meliae reads Python heap dumps in meliae's JSON-lines format (meliae's
+// scanner.dump_all_objects, and the stdlib dumper memsee ships as DumperSource) and hands their
+// objects to a heap.Sink. The format is described in shared/formats/meliae.md.
+package meliae
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// Reader reads meliae JSON-lines dumps. It holds no state, so one Reader may serve any number
+// of files, one after another or at once.
+type Reader struct{}
+
+// Stats says what Read found and repaired in one dump. It is returned by ReadStats, because
+// the records it counts come after Sink.Begin, whose Snapshot.Meta is already sent.
+type Stats struct {
+	Lines   int64 // lines read, blank ones included
+	Objects int64 // objects sent to the sink: one per non-blank line
+	Roots   int64 // modules, sent as roots
+
+	// Repaired counts the lines with a string that does not decode to valid text, as meliae
+	// is known to write: a lone surrogate escape ("\udc80"; Python's own dumps of file names
+	// have them), a raw control byte, bytes that are not UTF-8, or an unknown escape. Each
+	// bad part was replaced with U+FFFD and the line kept.
+	Repaired int64
+	// FirstRepaired is the number (from 1) of the first repaired line, and
+	// FirstRepairedOffset its byte offset; both are 0 when Repaired is 0.
+	FirstRepaired       int64
+	FirstRepairedOffset int64
+}
+
+// MaxValue is how many characters (runes) of a string value or a name Read keeps. Values are
+// only ever shown shortened; meliae itself writes at most 100 characters. The full length of a
+// string is in Object.Len.
+const MaxValue = 200
+
+// maxType bounds a type name. meliae writes at most 100 characters.
+const maxType = 1000
+
+// maxKey bounds the keys the reader recognises; longer keys are unknown and skipped.
+const maxKey = 16
+
+// maxDepth bounds the nesting of values under keys the reader does not know.
+const maxDepth = 64
+
+// bufSize is the read window. Lines longer than it (a list of millions of refs, a huge string
+// value) are parsed as they stream past: no line is ever held whole in memory.
+const bufSize = 64 << 10
+
+// Format returns heap.FormatMeliae.
+func (Reader) Format() heap.Format { return heap.FormatMeliae }
+
+// Sniff claims a file whose first non-space byte is '{' and whose first line has an "address"
+// key. V8's .heapsnapshot is a JSON object too, but starts with a "snapshot" key.
+func (Reader) Sniff(head []byte) bool {
+	head = bytes.TrimLeft(head, " \t\r\n")
+	if len(head) == 0 || head[0] != '{' {
+		return false
+	}
+	if bytes.HasPrefix(bytes.TrimLeft(head[1:], " \t\r\n"), []byte(`"snapshot"`)) {
+		return false
+	}
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	return bytes.Contains(head, []byte(`"address"`))
+}
+
+// Read streams the dump into sink: Begin, then one Object per line in file order, each module
+// followed by its Root. See ReadStats.
+func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.Sink) error {
+	_, err := rd.ReadStats(ctx, name, r, sink)
+	return err
+}
+
+// ReadStats is Read, and also returns what it counted and repaired (also when it fails, up to
+// the failure), so that the loader can tell the user "3 lines had invalid strings".
+//
+// Each line becomes a heap.Object: Addr from "address", Type from "type", Size from "size",
+// Len from "len" (-1 when absent), Value from "value" or else "name" (shortened to MaxValue
+// characters), and one Edge per entry of "refs", in order. What an edge means can only be
+// partly known from its own line: the elements of a list or tuple (and deque) are EdgeElement
+// named by their index, those of a set EdgeElement without a name, and every other ref is
+// EdgeField without a name. Naming dict entries and attributes needs the key strings, which
+// are other objects and may come later in the file, so it is left to a later stage: the refs of
+// a dict are key, value, key, value..., those of an instance its __dict__ and then its class,
+// those of a module its __dict__.
+//
+// meliae has no GC roots. Every object of type "module" is sent as a Root of kind "module"
+// named "module <name>"; objects nobody refers to are for a later stage to treat as roots.
+// A ref to an address that no line defines, and an address defined twice, are not the
+// reader's to find: it does not keep the addresses it has seen.
+//
+// A line that is not a JSON object, or has no address or type, stops the read with a
+// *heap.FormatError at the line's offset, Record "line N". So does a dump with no objects.
+func (Reader) ReadStats(ctx context.Context, name string, r io.Reader, sink heap.Sink) (Stats, error) {
+	p := &parser{
+		name:  name,
+		r:     r,
+		buf:   make([]byte, bufSize),
+		types: make(map[string]string),
+	}
+	err := p.run(ctx, sink)
+	return p.stats, err
+}
+
+// parser reads one dump. It owns its read window, so that a line is parsed where it lies in
+// the window, and a line longer than the window is parsed as it streams through.
+type parser struct {
+	name string
+	r    io.Reader
+
+	buf      []byte
+	pos, end int   // unread bytes are buf[pos:end]
+	base     int64 // stream offset of buf[0]
+	rerr     error // sticky: the error that ended reading (io.EOF at the end)
+
+	line      int64 // number of the current line, from 1
+	lineStart int64 // its offset
+	repaired  bool  // the current line had a bad string
+
+	// The current record.
+	obj      heap.Object
+	edges    []heap.Edge // reused from line to line
+	typ      []byte
+	value    []byte
+	nameVal  []byte
+	key      []byte
+	hasAddr  bool
+	hasType  bool
+	hasValue bool
+	hasName  bool
+
+	types map[string]string // interned type names
+	index indexNames
+	stats Stats
+}
+
+// errTruncated is the cause when the stream ends inside a record.
+var errTruncated = errors.New("the file ends in the middle of this line: it looks truncated (take the dump again)")
+
+// errLineEnds is the cause when a record is cut by a newline.
+var errLineEnds = errors.New("the line ends in the middle of a record")
+
+func (p *parser) run(ctx context.Context, sink heap.Sink) error {
+	begun := false
+	for {
+		if p.stats.Lines&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		ok, err := p.record()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if !begun {
+			begun = true
+			snap := heap.Snapshot{Format: heap.FormatMeliae, Kind: heap.KindGraph, Meta: map[string]string{}}
+			if err := sink.Begin(snap); err != nil {
+				return err
+			}
+		}
+		p.stats.Objects++
+		if p.repaired {
+			p.stats.Repaired++
+			if p.stats.FirstRepaired == 0 {
+				p.stats.FirstRepaired, p.stats.FirstRepairedOffset = p.line, p.lineStart
+			}
+		}
+		if err := sink.Object(&p.obj); err != nil {
+			return err
+		}
+		if p.obj.Type == "module" {
+			p.stats.Roots++
+			name := p.obj.Value // the name, unless the line also has a value
+			if p.hasName {
+				name = string(p.nameVal)
+			}
+			if err := sink.Root(heap.Root{Addr: p.obj.Addr, Kind: "module", Name: "module " + name}); err != nil {
+				return err
+			}
+		}
+	}
+	if p.stats.Objects == 0 {
+		return &heap.FormatError{File: p.name, Offset: -1, Err: errors.New("no objects in the dump")}
+	}
+	return nil
+}
+
+// fill makes at least n unread bytes available, moving the unread ones to the front of the
+// window; it reports false when the stream ends first.
+func (p *parser) fill(n int) bool {
+	if p.end-p.pos >= n {
+		return true
+	}
+	if p.pos > 0 {
+		copy(p.buf, p.buf[p.pos:p.end])
+		p.base += int64(p.pos)
+		p.end -= p.pos
+		p.pos = 0
+	}
+	for empty := 0; p.end < n && p.rerr == nil; {
+		m, err := p.r.Read(p.buf[p.end:])
+		p.end += m
+		if err != nil {
+			p.rerr = err
+		} else if m == 0 {
+			if empty++; empty >= 100 {
+				p.rerr = io.ErrNoProgress
+			}
+		}
+	}
+	return p.end-p.pos >= n
+}
+
+// more reports whether an unread byte is available.
+func (p *parser) more() bool { return p.pos < p.end || p.fill(1) }
+
+func (p *parser) offset() int64 { return p.base + int64(p.pos) }
+
+// fail returns a positioned error for the current line.
+func (p *parser) fail(format string, args ...any) error {
+	return p.failErr(fmt.Errorf("column %d: %s", p.offset()-p.lineStart+1, fmt.Sprintf(format, args...)))
+}
+
+func (p *parser) failErr(err error) error {
+	return &heap.FormatError{File: p.name, Offset: p.lineStart, Record: fmt.Sprintf("line %d", p.line), Err: err}
+}
+
+// ended returns the error for a stream that ended inside a record: the reader's own error,
+// or errTruncated at the end of the file.
+func (p *parser) ended() error {
+	if p.rerr != nil && p.rerr != io.EOF {
+		var fe *heap.FormatError
+		if errors.As(p.rerr, &fe) {
+			return p.rerr // the gzip layer's, positioned in the compressed file
+		}
+		return p.failErr(p.rerr)
+	}
+	return p.failErr(errTruncated)
+}
+
+// peek returns the next unread byte, skipping spaces; a newline ends the record.
+func (p *parser) peek() (byte, error) {
+	for {
+		for p.pos < p.end {
+			c := p.buf[p.pos]
+			switch c {
+			case ' ', '\t', '\r':
+				p.pos++
+				continue
+			case '\n':
+				return 0, p.failErr(fmt.Errorf("column %d: %w", p.offset()-p.lineStart+1, errLineEnds))
+			}
+			return c, nil
+		}
+		if !p.fill(1) {
+			return 0, p.ended()
+		}
+	}
+}
+
+// expect consumes c, after spaces.
+func (p *parser) expect(c byte, what string) error {
+	got, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if got != c {
+		return p.fail("want %s, found %s", what, quoteByte(got))
+	}
+	p.pos++
+	return nil
+}
+
+func quoteByte(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return strconv.QuoteRune(rune(c))
+	}
+	return fmt.Sprintf("byte %#02x", c)
+}
+
+// record parses the next non-blank line into p.obj. It returns false at the end of the file.
+func (p *parser) record() (bool, error) {
+	for {
+		if !p.more() {
+			if p.rerr != io.EOF {
+				p.lineStart = p.offset()
+				return false, p.ended()
+			}
+			return false, nil
+		}
+		p.line++
+		p.stats.Lines++
+		p.lineStart = p.offset()
+		// Skip the spaces before the record, or a blank line.
+		for p.more() {
+			if c := p.buf[p.pos]; c != ' ' && c != '\t' && c != '\r' {
+				break
+			}
+			p.pos++
+		}
+		if !p.more() {
+			if p.rerr != io.EOF {
+				return false, p.ended()
+			}
+			return false, nil
+		}
+		if p.buf[p.pos] != '\n' {
+			break
+		}
+		p.pos++
+	}
+	if c := p.buf[p.pos]; c != '{' {
+		return false, p.fail("found %s where a record should start: a meliae dump has one JSON object per line", quoteByte(c))
+	}
+	p.pos++
+	if err := p.fields(); err != nil {
+		return false, err
+	}
+	// After the record: spaces, then the end of the line or of the file.
+	for p.more() {
+		c := p.buf[p.pos]
+		if c == ' ' || c == '\t' || c == '\r' {
+			p.pos++
+			continue
+		}
+		if c != '\n' {
+			return false, p.fail("found %s after the end of the record", quoteByte(c))
+		}
+		p.pos++
+		break
+	}
+	if !p.hasAddr {
+		return false, p.failErr(errors.New(`the record has no "address"`))
+	}
+	if !p.hasType {
+		return false, p.failErr(errors.New(`the record has no "type"`))
+	}
+	p.finish()
+	return true, nil
+}
+
+// fields parses the keys and values of a record, after its '{', through its '}'.
+func (p *parser) fields() error {
+	p.obj = heap.Object{Len: -1}
+	p.edges = p.edges[:0]
+	p.typ, p.value, p.nameVal = p.typ[:0], p.value[:0], p.nameVal[:0]
+	p.hasAddr, p.hasType, p.hasValue, p.hasName = false, false, false, false
+	p.repaired = false
+
+	c, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if c == '}' {
+		p.pos++
+		return nil
+	}
+	for {
+		if err := p.expect('"', "a key"); err != nil {
+			return err
+		}
+		if p.key, err = p.str(p.key[:0], maxKey); err != nil {
+			return err
+		}
+		if err := p.expect(':', "':' after a key"); err != nil {
+			return err
+		}
+		if _, err := p.peek(); err != nil {
+			return err
+		}
+		switch string(p.key) {
+		case "address":
+			p.obj.Addr, err = p.uint("address")
+			p.hasAddr = true
+		case "type":
+			err = p.expect('"', "a string for type")
+			if err == nil {
+				p.typ, err = p.str(p.typ[:0], maxType)
+				p.hasType = true
+			}
+		case "size":
+			p.obj.Size, err = p.int("size")
+		case "len":
+			p.obj.Len, err = p.int("len")
+		case "value":
+			p.value, p.hasValue, err = p.scalar(p.value[:0])
+		case "name":
+			p.nameVal, p.hasName, err = p.scalar(p.nameVal[:0])
+		case "refs":
+			p.edges = p.edges[:0]
+			err = p.refs()
+		default:
+			err = p.skip(0)
+		}
+		if err != nil {
+			return err
+		}
+		c, err := p.peek()
+		if err != nil {
+			return err
+		}
+		p.pos++
+		switch c {
+		case ',':
+			continue
+		case '}':
+			return nil
+		}
+		p.pos--
+		return p.fail("want ',' or '}' after a value, found %s", quoteByte(c))
+	}
+}
+
+// finish fills in what depends on the whole record: the type, the value and the edge kinds.
+func (p *parser) finish() {
+	t, ok := p.types[string(p.typ)]
+	if !ok {
+		t = string(p.typ)
+		if len(p.types) < 1<<16 {
+			p.types[t] = t
+		}
+	}
+	p.obj.Type = t
+	switch {
+	case p.hasValue:
+		p.obj.Value = string(p.value)
+	case p.hasName:
+		p.obj.Value = string(p.nameVal)
+	}
+	switch t {
+	case "list", "tuple", "deque", "collections.deque":
+		for i := range p.edges {
+			p.edges[i].Kind, p.edges[i].Name = heap.EdgeElement, p.index.name(i)
+		}
+	case "set", "frozenset":
+		for i := range p.edges {
+			p.edges[i].Kind = heap.EdgeElement
+		}
+	}
+	p.obj.Edges = p.edges
+}
+
+// uint parses an unsigned integer.
+func (p *parser) uint(key string) (uint64, error) {
+	if p.buf[p.pos]-'0' > 9 {
+		return 0, p.fail("want a number for %s, found %s", key, quoteByte(p.buf[p.pos]))
+	}
+	const cutoff = (1<<64 - 1) / 10
+	var v uint64
+	for {
+		for p.pos < p.end {
+			d := p.buf[p.pos] - '0'
+			if d > 9 {
+				return v, p.integerEnd(key)
+			}
+			if v > cutoff || (v == cutoff && d > 5) {
+				return 0, p.fail("%s is too large", key)
+			}
+			v = v*10 + uint64(d)
+			p.pos++
+		}
+		if !p.fill(1) {
+			return 0, p.ended()
+		}
+	}
+}
+
+// integerEnd rejects a fraction or an exponent after the digits of an integer.
+func (p *parser) integerEnd(key string) error {
+	switch p.buf[p.pos] {
+	case '.', 'e', 'E':
+		return p.fail("want an integer for %s", key)
+	}
+	return nil
+}
+
+// int parses a signed integer, or null (0 for size, -1 for len).
+func (p *parser) int(key string) (int64, error) {
+	neg := false
+	switch p.buf[p.pos] {
+	case '-':
+		neg = true
+		p.pos++
+		if !p.more() {
+			return 0, p.ended()
+		}
+	case 'n':
+		tok, err := p.token(p.key[:0], maxKey)
+		if err != nil {
+			return 0, err
+		}
+		if string(tok) != "null" {
+			return 0, p.fail("want a number for %s", key)
+		}
+		if key == "len" {
+			return -1, nil
+		}
+		return 0, nil
+	}
+	u, err := p.uint(key)
+	if err != nil {
+		return 0, err
+	}
+	if u > 1<<63-1 && !(neg && u == 1<<63) {
+		return 0, p.fail("%s is too large", key)
+	}
+	if neg {
+		return -int64(u), nil
+	}
+	return int64(u), nil
+}
+
+// refs parses the list of addresses.
+func (p *parser) refs() error {
+	if p.buf[p.pos] != '[' {
+		return p.fail("want a list of addresses for refs, found %s", quoteByte(p.buf[p.pos]))
+	}
+	p.pos++
+	c, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if c == ']' {
+		p.pos++
+		return nil
+	}
+	for {
+		a, err := p.uint("a ref")
+		if err != nil {
+			return err
+		}
+		p.edges = append(p.edges, heap.Edge{To: a})
+		// The usual ", " between addresses, without the general peek.
+		if p.end-p.pos >= 3 && p.buf[p.pos] == ',' && p.buf[p.pos+1] == ' ' && p.buf[p.pos+2]-'0' <= 9 {
+			p.pos += 2
+			continue
+		}
+		c, err := p.peek()
+		if err != nil {
+			return err
+		}
+		p.pos++
+		switch c {
+		case ',':
+			if _, err := p.peek(); err != nil {
+				return err
+			}
+			continue
+		case ']':
+			return nil
+		}
+		p.pos--
+		return p.fail("want ',' or ']' in refs, found %s", quoteByte(c))
+	}
+}
+
+// scalar parses a value or a name: a string, decoded and shortened, or a bare number or
+// literal (meliae writes ints bare), kept as written. null is no value.
+func (p *parser) scalar(dst []byte) ([]byte, bool, error) {
+	if p.buf[p.pos] == '"' {
+		p.pos++
+		b, err := p.str(dst, MaxValue)
+		return b, true, err
+	}
+	b, err := p.token(dst, MaxValue)
+	if err != nil {
+		return b, false, err
+	}
+	if string(b) == "null" {
+		return b[:0], false, nil
+	}
+	return b, true, nil
+}
+
+// isToken marks the bytes of a JSON number or literal. Python's json also writes NaN,
+// Infinity and -Infinity.
+var isToken = func() (t [256]bool) {
+	for _, c := range []byte("0123456789+-.eEabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		t[c] = true
+	}
+	return t
+}()
+
+// token parses a bare number or literal, keeping up to limit bytes of it.
+func (p *parser) token(dst []byte, limit int) ([]byte, error) {
+	n := 0
+	for {
+		for p.pos < p.end {
+			c := p.buf[p.pos]
+			if !isToken[c] {
+				if n == 0 {
+					return dst, p.fail("want a value, found %s", quoteByte(c))
+				}
+				return dst, nil
+			}
+			if n < limit {
+				dst = append(dst, c)
+			}
+			n++
+			p.pos++
+		}
+		if !p.fill(1) {
+			return dst, p.ended()
+		}
+	}
+}
+
+// strSpecial marks the bytes the fast loop of str stops at.
+var strSpecial = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// str decodes a JSON string, after its opening quote, through its closing quote, appending
+// up to limit runes of it to dst. What is not valid JSON (a lone surrogate escape, a raw
+// control byte, bytes that are not UTF-8, an unknown escape) becomes U+FFFD and marks the
+// line repaired; only a newline or the end of the file inside a string is an error.
+func (p *parser) str(dst []byte, limit int) ([]byte, error) {
+	n := 0 // runes seen
+	for {
+		// The fast loop: plain ASCII.
+		i := p.pos
+		for i < p.end && !strSpecial[p.buf[i]] {
+			i++
+		}
+		if n < limit {
+			k := min(i-p.pos, limit-n)
+			dst = append(dst, p.buf[p.pos:p.pos+k]...)
+		}
+		n += i - p.pos
+		p.pos = i
+		if p.pos == p.end {
+			if !p.fill(1) {
+				return dst, p.ended()
+			}
+			continue
+		}
+		c := p.buf[p.pos]
+		if c == '"' {
+			p.pos++
+			return dst, nil
+		}
+		if c < 0x80 {
+			r, err := p.escapeOrControl()
+			if err != nil {
+				return dst, err
+			}
+			if n < limit {
+				dst = utf8.AppendRune(dst, r)
+			}
+			n++
+			continue
+		}
+		p.fill(utf8.UTFMax) // a rune cut by the end of the window; short at the end of the file
+		r, size := utf8.DecodeRune(p.buf[p.pos:p.end])
+		if r == utf8.RuneError && size <= 1 {
+			p.repaired = true
+			size = 0 // U+FFFD itself, below
+		}
+		if n < limit {
+			if size == 0 {
+				dst = utf8.AppendRune(dst, utf8.RuneError)
+			} else {
+				dst = append(dst, p.buf[p.pos:p.pos+size]...)
+			}
+		}
+		n++
+		p.pos += max(size, 1)
+	}
+}
+
+// escapeOrControl decodes the escape (a backslash) or control byte at p.pos into one rune.
+func (p *parser) escapeOrControl() (rune, error) {
+	c := p.buf[p.pos]
+	if c == '\n' {
+		return 0, p.fail("the line ends inside a string")
+	}
+	if c != '\\' {
+		p.repaired = true
+		p.pos++
+		return utf8.RuneError, nil
+	}
+	if !p.fill(2) {
+		return 0, p.ended()
+	}
+	c = p.buf[p.pos+1]
+	p.pos += 2
+	switch c {
+	case '"', '\\', '/':
+		return rune(c), nil
+	case 'b':
+		return '\b', nil
+	case 'f':
+		return '\f', nil
+	case 'n':
+		return '\n', nil
+	case 'r':
+		return '\r', nil
+	case 't':
+		return '\t', nil
+	case 'u':
+		p.fill(4)
+		r, ok := hex4(p.buf[p.pos:p.end])
+		if !ok {
+			// The digits that are there are read as plain characters.
+			p.repaired = true
+			return utf8.RuneError, nil
+		}
+		p.pos += 4
+		switch {
+		case r >= 0xd800 && r < 0xdc00:
+			// A high surrogate must be followed by a low one.
+			p.fill(6)
+			if p.end-p.pos >= 6 && p.buf[p.pos] == '\\' && p.buf[p.pos+1] == 'u' {
+				if r2, ok := hex4(p.buf[p.pos+2 : p.end]); ok && r2 >= 0xdc00 && r2 < 0xe000 {
+					p.pos += 6
+					return 0x10000 + (r-0xd800)<<10 + (r2 - 0xdc00), nil
+				}
+			}
+			p.repaired = true
+			return utf8.RuneError, nil
+		case r >= 0xdc00 && r < 0xe000:
+			p.repaired = true
+			return utf8.RuneError, nil
+		}
+		return r, nil
+	case '\n':
+		p.pos--
+		return 0, p.fail("the line ends inside a string")
+	}
+	p.repaired = true
+	if c >= 0x80 {
+		p.pos-- // the byte after the backslash starts a character of its own
+	}
+	return utf8.RuneError, nil
+}
+
+// hex4 decodes the four hex digits at the start of b.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// skip parses and drops the value of a key the reader does not know.
+func (p *parser) skip(depth int) error {
+	if depth > maxDepth {
+		return p.fail("values nested too deeply")
+	}
+	c, err := p.peek()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case '"':
+		p.pos++
+		_, err := p.str(nil, 0)
+		return err
+	case '[', '{':
+		p.pos++
+		closing := byte(']')
+		if c == '{' {
+			closing = '}'
+		}
+		c, err := p.peek()
+		if err != nil {
+			return err
+		}
+		if c == closing {
+			p.pos++
+			return nil
+		}
+		for {
+			if closing == '}' {
+				if err := p.expect('"', "a key"); err != nil {
+					return err
+				}
+				if _, err := p.str(nil, 0); err != nil {
+					return err
+				}
+				if err := p.expect(':', "':' after a key"); err != nil {
+					return err
+				}
+			}
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			c, err := p.peek()
+			if err != nil {
+				return err
+			}
+			p.pos++
+			switch c {
+			case ',':
+				continue
+			case closing:
+				return nil
+			}
+			p.pos--
+			return p.fail("want ',' or %q, found %s", closing, quoteByte(c))
+		}
+	}
+	_, err = p.token(nil, 0)
+	return err
+}
+
+// indexNames hands out the decimal names of list elements without allocating: the numbers
+// 0, 1, 2... are written one after another in one string, and the name of element i is a
+// substring of it.
+type indexNames struct {
+	s string
+	n int // names 0..n-1 are in s; n is a power of ten
+}
+
+// maxIndexNames bounds the shared string (about 5.9 MB); larger indexes are allocated.
+const maxIndexNames = 1000000
+
+func (x *indexNames) name(i int) string {
+	if i >= x.n {
+		if i >= maxIndexNames {
+			return strconv.Itoa(i)
+		}
+		x.grow(i)
+	}
+	// Numbers of d digits start at 10^(d-1) (0 for d = 1) and at offset start.
+	start, width, first := 0, 1, 0
+	for lim := 10; i >= lim; lim *= 10 {
+		start += (lim - first) * width
+		first = lim
+		width++
+	}
+	start += (i - first) * width
+	return x.s[start : start+width]
+}
+
+func (x *indexNames) grow(i int) {
+	n := 1000
+	for n <= i {
+		n *= 10
+	}
+	var b strings.Builder
+	b.Grow(n * 7)
+	var d [20]byte
+	for j := 0; j < n; j++ {
+		b.Write(strconv.AppendInt(d[:0], int64(j), 10))
+	}
+	x.s, x.n = b.String(), n
+}
