@@ -1,0 +1,129 @@
+package graph
+
+import "unsafe"
+
+// Analysis is what Analyze computes for every object of a Graph. All slices are indexed by
+// ObjID and have Graph.Len() entries.
+type Analysis struct {
+	// Dist is ObjID -> the number of essential edges on a shortest path from a GC root: 0 for
+	// the roots, Unreached for objects no root reaches.
+	Dist []uint32
+	// Parent is ObjID -> the object it is reached from on one shortest path (found by BFS, the
+	// first in root and edge order); SuperRoot for roots and unreached objects.
+	Parent []ObjID
+	// ParentEdge is ObjID -> the index in Graph.Edges of the edge from Parent, so the caller can
+	// name it; NoEdge for roots and unreached objects.
+	ParentEdge []uint32
+	// IDom is ObjID -> immediate dominator: SuperRoot for the roots and for the entries of the
+	// unreachable part (see the package comment).
+	IDom []ObjID
+	// Retained is ObjID -> retained size: the sum of the shallow sizes of the objects it
+	// dominates, itself included. It is what would be freed if the object were.
+	Retained []uint64
+	// Unreachable is the number of objects no GC root reaches through essential edges (those
+	// with Dist == Unreached).
+	Unreachable int
+
+	touched uint32 // see lookahead
+}
+
+// Analyze computes the shortest paths from the GC roots, the dominator tree and the retained
+// sizes. It returns an error only if g does not keep the invariants Build establishes.
+//
+// Objects the roots do not reach are not dropped: the super-root gets a virtual edge to each
+// entry of that part (first its objects without an essential in-edge, in ObjID order, then, in
+// ObjID order, an object of each cycle left over), and dominators below the entries are
+// computed as usual. So a garbage list's head retains the whole list, and summing Retained over
+// the children of SuperRoot gives the total of Size.
+//
+// Memory: the results take 24 bytes per object. While it computes dominators Analyze needs
+// 20 bytes per object plus 4 per essential edge and a bit per edge, most of which then becomes
+// the results. It allocates nothing per object and does not recurse.
+//
+// Analyze only reads g, so the caller may read g meanwhile, to write the references out, say.
+func (g *Graph) Analyze() (*Analysis, error) {
+	if err := g.check(); err != nil {
+		return nil, err
+	}
+	d := g.dominators()
+	n := len(g.Addr)
+	a := &Analysis{Unreachable: d.unreachable}
+	vertex, idom := d.vertex, d.parent
+
+	// Retained sizes bottom-up: in reverse DFS preorder every vertex comes before its
+	// immediate dominator, which is a DFS-tree ancestor of it.
+	a.Retained = make([]uint64, n)
+	copy(a.Retained, g.Size)
+	for w := n; w >= 1; w-- {
+		if p := idom[w]; p != 0 {
+			a.Retained[vertex[p]] += a.Retained[vertex[w]]
+		}
+	}
+
+	// IDom by ObjID, in the first half of the link forest's memory.
+	a.IDom = asObjIDs(d.forest[:n:n])
+	for w := 1; w <= n; w++ {
+		p := SuperRoot
+		if idom[w] != 0 {
+			p = ObjID(vertex[idom[w]])
+		}
+		a.IDom[vertex[w]] = p
+	}
+
+	// Shortest paths, in the arrays the dominator computation leaves: vertex is the BFS queue.
+	a.Dist = d.semi[:n:n]
+	a.Parent = asObjIDs(idom[:n:n])
+	a.ParentEdge = d.forest[n+1 : 2*n+1 : 2*n+1]
+	a.touched = d.touched + g.shortestPaths(a.Dist, a.Parent, a.ParentEdge, vertex)
+	return a, nil
+}
+
+// asObjIDs reuses the memory of a []uint32 as a []ObjID. Go converts between slice types only
+// when their element types are identical, not merely of the same underlying type, and a copy
+// would cost 4 bytes per object at the peak of the load.
+func asObjIDs(s []uint32) []ObjID {
+	if len(s) == 0 {
+		return []ObjID{}
+	}
+	return unsafe.Slice((*ObjID)(unsafe.Pointer(&s[0])), len(s))
+}
+
+// shortestPaths is a breadth-first search from the roots over essential edges. queue needs
+// room for every object. It returns a value the caller must keep (see lookahead).
+func (g *Graph) shortestPaths(dist []uint32, parent []ObjID, parentEdge []uint32, queue []uint32) (touched uint32) {
+	for i := range dist {
+		dist[i] = Unreached
+		parent[i] = SuperRoot
+		parentEdge[i] = NoEdge
+	}
+	tail := 0
+	for _, r := range g.Roots {
+		if dist[r] == Unreached {
+			dist[r] = 0
+			queue[tail] = uint32(r)
+			tail++
+		}
+	}
+	for head := 0; head < tail; head++ {
+		if head+lookahead < tail {
+			if i := g.EdgeStart[queue[head+lookahead]]; int(i) < len(g.Edges) {
+				touched += uint32(g.Edges[i])
+			}
+		}
+		v := ObjID(queue[head])
+		dv := dist[v] + 1
+		for e := g.EdgeStart[v]; e < g.EdgeStart[v+1]; e++ {
+			if !g.Essential(v, e) {
+				continue
+			}
+			if w := g.Edges[e]; dist[w] == Unreached {
+				dist[w] = dv
+				parent[w] = v
+				parentEdge[w] = e
+				queue[tail] = uint32(w)
+				tail++
+			}
+		}
+	}
+	return touched
+}

@@ -1,0 +1,324 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// ErrTooLarge is returned when a dump has more objects or edges than 32-bit ordinals can number
+// (about four billion).
+var ErrTooLarge = errors.New("too many objects or references for memsee's 32-bit ids")
+
+// DuplicateError is returned by Build when two objects have the same address. A reader whose
+// format can legally repeat an address must drop or rename one before adding it.
+type DuplicateError struct {
+	Addr          uint64
+	First, Second ObjID // the two objects, First < Second
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("two objects have address %#x (objects %d and %d, counting from 0 in file order)", e.Addr, e.First, e.Second)
+}
+
+// Edge targets are kept as addresses until Build, in chunks so that adding edges never copies
+// the ones already added (a 25M-edge dump would otherwise hold 200 MB and a 250 MB copy of it at
+// once), and so that Build can free them one by one as it resolves them.
+const (
+	firstChunk = 1 << 10
+	maxChunk   = 1 << 20
+)
+
+// Builder collects the objects, edges and roots of one dump, in file order, and turns them into
+// a Graph. Until Build it holds 20 bytes per object and 9 per edge (the target address and the
+// kind), plus 8 per root.
+//
+// Objects are numbered in the order AddObject is called. Edges are added with AddEdge after
+// their source object, sources in non-decreasing ObjID order: either right after each
+// AddObject (meliae, HPROF, Go heap dumps, where an object record carries its references), or
+// all objects first and then all edges grouped by source (V8, whose edges array follows its
+// nodes array). Targets and roots are addresses, resolved by Build, so a reference may point to
+// an object that comes later in the file, or to none at all.
+//
+// A Builder is not safe for concurrent use. The zero value is not usable; call NewBuilder.
+type Builder struct {
+	addr      []uint64        // ObjID -> address
+	size      []uint64        // ObjID -> shallow size
+	edgeStart []uint32        // ObjID -> AddEdge-order index of its first edge; valid up to cur
+	kinds     []heap.EdgeKind // AddEdge-order index -> kind
+	chunks    [][]uint64      // AddEdge-order targets, chunk after chunk
+	nedges    int
+	cur       ObjID    // the object edges are being added to
+	roots     []uint64 // root addresses, in AddRoot order
+	err       error    // the first misuse, returned by Build
+	built     bool
+}
+
+// NewBuilder returns a Builder. objects and edges are the expected numbers of objects and edges
+// (0 when unknown); a good guess saves the copies of growing slices, which briefly double them.
+func NewBuilder(objects, edges int) *Builder {
+	b := &Builder{}
+	if objects > 0 && objects <= maxObjects {
+		b.addr = make([]uint64, 0, objects)
+		b.size = make([]uint64, 0, objects)
+		b.edgeStart = make([]uint32, 0, objects+1)
+	}
+	if edges > 0 && edges <= maxEdges {
+		b.kinds = make([]heap.EdgeKind, 0, edges)
+	}
+	return b
+}
+
+// Len returns the number of objects added so far.
+func (b *Builder) Len() int { return len(b.addr) }
+
+// AddObject adds the next object and returns its ObjID. It fails only when the dump has too
+// many objects; a repeated address is reported by Build, which is where addresses are indexed.
+func (b *Builder) AddObject(addr, size uint64) (ObjID, error) {
+	if b.built {
+		return 0, errBuilt
+	}
+	if len(b.addr) >= maxObjects {
+		return 0, fmt.Errorf("object %d: %w", len(b.addr), ErrTooLarge)
+	}
+	id := ObjID(len(b.addr))
+	b.addr = append(b.addr, addr)
+	b.size = append(b.size, size)
+	b.edgeStart = append(b.edgeStart, 0) // set when id gets its first edge, or by Build
+	return id, nil
+}
+
+// AddEdge adds a reference of kind from object from to the object at address to. from must
+// have been added, and must not be smaller than the source of the previous AddEdge; a misuse,
+// or too many edges, is remembered and returned by Build. The index of an edge in AddEdge order
+// (0 for the first call, 1 for the next...) is what Graph.Dropped lists.
+func (b *Builder) AddEdge(from ObjID, to uint64, kind heap.EdgeKind) {
+	if b.err != nil || b.built {
+		return
+	}
+	if int(from) >= len(b.addr) || from < b.cur {
+		b.err = fmt.Errorf("graph: edge %d added from object %d (of %d) after edges of object %d: edges must follow their source, sources in order", b.nedges, from, len(b.addr), b.cur)
+		return
+	}
+	if b.nedges >= maxEdges {
+		b.err = fmt.Errorf("edge %d: %w", b.nedges, ErrTooLarge)
+		return
+	}
+	for b.cur < from {
+		b.cur++
+		b.edgeStart[b.cur] = uint32(b.nedges)
+	}
+	last := len(b.chunks) - 1
+	if last < 0 || len(b.chunks[last]) == cap(b.chunks[last]) {
+		c := firstChunk
+		if last >= 0 {
+			c = min(2*cap(b.chunks[last]), maxChunk)
+		}
+		b.chunks = append(b.chunks, make([]uint64, 0, c))
+		last++
+	}
+	b.chunks[last] = append(b.chunks[last], to)
+	b.kinds = append(b.kinds, kind)
+	b.nedges++
+}
+
+// AddRoot adds the object at address addr to the GC roots. Adding a root twice is harmless;
+// a root whose address no object has is dropped by Build and counted in Graph.LostRoots.
+func (b *Builder) AddRoot(addr uint64) {
+	b.roots = append(b.roots, addr)
+}
+
+var errBuilt = errors.New("graph: Builder used after Build")
+
+// Build resolves the addresses and returns the Graph. Edges to addresses no object has are
+// dropped and counted (Graph.Dangling, Graph.Dropped), as are roots (Graph.LostRoots). It
+// returns a *DuplicateError if two objects share an address, and the first misuse of AddEdge if
+// there was one. The Builder's memory passes to the Graph or is released; the Builder cannot be
+// used again.
+func (b *Builder) Build() (*Graph, error) {
+	if b.built {
+		return nil, errBuilt
+	}
+	b.built = true
+	if b.err != nil {
+		return nil, b.err
+	}
+	n := len(b.addr)
+	g := &Graph{Addr: b.addr, Size: b.size}
+	start := b.edgeStart
+	for i := int(b.cur) + 1; i < n; i++ {
+		start[i] = uint32(b.nedges)
+	}
+	start = append(start, uint32(b.nedges))
+	kinds, chunks, rootAddrs := b.kinds, b.chunks, b.roots
+	*b = Builder{built: true}
+
+	t, err := newAddrTable(g.Addr)
+	if err != nil {
+		return nil, err
+	}
+
+	// Roots: resolve, and keep the first of each.
+	g.isRoot = make([]uint64, (n+63)/64)
+	for _, a := range rootAddrs {
+		id, ok := t.lookup(g.Addr, a)
+		if !ok {
+			g.LostRoots++
+			continue
+		}
+		if g.isRoot[id>>6]&(1<<(id&63)) == 0 {
+			g.isRoot[id>>6] |= 1 << (id & 63)
+			g.Roots = append(g.Roots, id)
+		}
+	}
+
+	// Edges: resolve the targets chunk by chunk into edges, in AddEdge order, freeing each
+	// chunk when done; then compact edges, kinds and start in place over the dangling ones
+	// (the write index k never passes the read index e).
+	edges := make([]ObjID, len(kinds))
+	pos := 0
+	for c, targets := range chunks {
+		t.lookupAll(g.Addr, targets, edges[pos:pos+len(targets)])
+		pos += len(targets)
+		chunks[c] = nil // let the collector have it
+	}
+	var e, k uint32 // read index (AddEdge order), write index (edge index)
+	for obj := range n {
+		end := start[obj+1]
+		start[obj] = k
+		for ; e < end; e++ {
+			to := edges[e]
+			if to == SuperRoot {
+				g.Dropped = append(g.Dropped, e)
+				continue
+			}
+			edges[k] = to
+			kinds[k] = kinds[e]
+			k++
+		}
+	}
+	start[n] = k
+	g.Dangling = len(g.Dropped)
+	if g.Dangling > len(kinds)/8 {
+		// Many edges dropped: give the slack back rather than carry it for the whole load.
+		edges = append([]ObjID(nil), edges[:k]...)
+		kinds = append([]heap.EdgeKind(nil), kinds[:k]...)
+	}
+	g.EdgeStart, g.Edges, g.Kinds = start, edges[:k:k], kinds[:k:k]
+	return g, nil
+}
+
+// DropDangling removes from s, per-edge data of the caller in AddEdge order (one entry per
+// AddEdge call), the entries of the edges Build dropped, so that s[e] belongs to g.Edges[e]. It
+// works in place and returns the shortened slice. Indices past the end of s are ignored.
+func DropDangling[E any](g *Graph, s []E) []E {
+	if len(g.Dropped) == 0 {
+		return s
+	}
+	k := 0
+	d := 0
+	for i := range s {
+		if d < len(g.Dropped) && int(g.Dropped[d]) == i {
+			d++
+			continue
+		}
+		s[k] = s[i]
+		k++
+	}
+	clear(s[k:]) // let the collector have what the dropped tail pointed to
+	return s[:k]
+}
+
+// addrTable maps addresses to ObjIDs: open addressing with linear probing, each slot holding
+// ObjID+1 (0 = empty) and the key read back from Graph.Addr. At a load factor of at most 2/3 it
+// costs 4 to 8 bytes per object, a quarter of a Go map[uint64]uint32, and it lives only
+// during Build.
+type addrTable struct {
+	slots []uint32
+	shift uint // 64 - log2(len(slots)): the hash's top bits pick the slot
+}
+
+func newAddrTable(addr []uint64) (addrTable, error) {
+	n := len(addr)
+	size := 16
+	if want := n + n/2; want > size {
+		size = 1 << bits.Len(uint(want-1))
+	}
+	t := addrTable{slots: make([]uint32, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+	mask := uint64(size - 1)
+	for id, a := range addr {
+		i := hashAddr(a) >> t.shift
+		for {
+			s := t.slots[i]
+			if s == 0 {
+				t.slots[i] = uint32(id) + 1
+				break
+			}
+			if addr[s-1] == a {
+				return addrTable{}, &DuplicateError{Addr: a, First: ObjID(s - 1), Second: ObjID(id)}
+			}
+			i = (i + 1) & mask
+		}
+	}
+	return t, nil
+}
+
+func (t addrTable) lookup(addr []uint64, a uint64) (ObjID, bool) {
+	return t.probe(addr, a, hashAddr(a)>>t.shift)
+}
+
+// probe looks a up from slot i on.
+func (t addrTable) probe(addr []uint64, a uint64, i uint64) (ObjID, bool) {
+	mask := uint64(len(t.slots) - 1)
+	for {
+		s := t.slots[i]
+		if s == 0 {
+			return 0, false
+		}
+		if addr[s-1] == a {
+			return ObjID(s - 1), true
+		}
+		i = (i + 1) & mask
+	}
+}
+
+// lookupAll sets out[i] to the ObjID at address keys[i], or to SuperRoot if there is none.
+// Each lookup is two dependent cache misses (the slot, then the address it names), so the
+// keys go in batches: all the slots of a batch are loaded, then all the addresses, which lets
+// the processor wait for many misses at once instead of one after the other. A key not in its
+// first slot takes the ordinary probe.
+func (t addrTable) lookupAll(addr []uint64, keys []uint64, out []ObjID) {
+	const batch = 32
+	var (
+		idx   [batch]uint64
+		slots [batch]uint32
+	)
+	for len(keys) > 0 {
+		ks := keys[:min(batch, len(keys))]
+		o := out[:len(ks)]
+		for j, a := range ks {
+			idx[j] = hashAddr(a) >> t.shift
+		}
+		for j := range ks {
+			slots[j] = t.slots[idx[j]]
+		}
+		for j, a := range ks {
+			if s := slots[j]; s != 0 && addr[s-1] == a {
+				o[j] = ObjID(s - 1)
+				continue
+			}
+			id, ok := t.probe(addr, a, idx[j])
+			if !ok {
+				id = SuperRoot
+			}
+			o[j] = id
+		}
+		keys, out = keys[len(ks):], out[len(ks):]
+	}
+}
+
+// hashAddr is Fibonacci hashing: multiplying by 2^64/φ spreads the aligned addresses and the
+// arithmetic progressions of ids (V8's are odd numbers counting up) over the top bits.
+func hashAddr(a uint64) uint64 { return a * 0x9E3779B97F4A7C15 }
