@@ -41,6 +41,9 @@ type Snapshot struct {
 	Kind    Kind
 	TakenAt time.Time         // zero when the file does not record it
 	Meta    map[string]string // format-specific facts worth keeping (runtime version, sample period...)
+	// Records is how many samples or objects the file says it holds, 0 when it does not say;
+	// a sink may size its tables by it, but must not trust it further.
+	Records int
 }
 
 // Value indexes Sample.Values. Heap profiles carry up to four numbers per allocation site.

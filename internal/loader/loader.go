@@ -4,7 +4,6 @@ package loader
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -76,7 +75,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		stop := o.Progress(in)
 		defer stop()
 	}
-	sink := &profileSink{ctx: ctx, load: l, sites: make(map[string]int)}
+	sink := &profileSink{ctx: ctx, load: l, sites: make(map[uint64]int32)}
 	if err := r.Read(ctx, path, in, sink); err != nil {
 		if gz := in.GzipErr(); gz != nil {
 			return res, gz // the real cause: the reader only saw the stream end
@@ -217,19 +216,45 @@ func looksLikeRef(s string) bool {
 }
 
 // profileSink merges a profile's samples by stack (a Go heap profile has one sample per stack
-// and object size). Stacks are keyed by the reader's frame ids, and a function name is interned
-// in the store the first time its frame id is seen.
+// and object size). Stacks are keyed by a hash of the reader's frame ids, checked frame by frame
+// on a hit, and a function name is interned in the store the first time its frame id is seen.
 type profileSink struct {
 	ctx     context.Context
 	load    *store.Load
 	begun   bool
 	snap    heap.Snapshot
-	sites   map[string]int // packed frame ids -> index in list
-	list    []store.ProfileSite
+	sites   map[uint64]int32 // hash of frame ids -> index in list (collisions chain through next)
+	next    []int32          // index in list -> next index with the same hash, or -1
+	frames  [][]uint64       // index in list -> its frame ids
+	list    []store.ProfileSample
 	samples int
+	funcs   []int64          // scratch
 	small   []int64          // frame id -> function id + 1, for small frame ids
 	large   map[uint64]int64 // frame id -> function id, for the others
-	key     []byte           // scratch
+}
+
+// frameHash is FNV-1a over the frame ids.
+func frameHash(frames []uint64) uint64 {
+	h := uint64(14695981039346656037)
+	for _, f := range frames {
+		for i := 0; i < 64; i += 8 {
+			h ^= (f >> i) & 0xff
+			h *= 1099511628211
+		}
+	}
+	return h
+}
+
+func sameFrames(a, b []uint64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // smallFrames bounds the frame ids kept in a slice rather than a map.
@@ -268,6 +293,13 @@ func (s *profileSink) Begin(snap heap.Snapshot) error {
 		return errors.New("reader began twice")
 	}
 	s.begun, s.snap = true, snap
+	if n := min(snap.Records, 1<<24); n > 0 {
+		s.sites = make(map[uint64]int32, n)
+		s.next = make([]int32, 0, n)
+		s.frames = make([][]uint64, 0, n)
+		s.list = make([]store.ProfileSample, 0, n)
+		s.load.ExpectSites(n)
+	}
 	return nil
 }
 
@@ -279,23 +311,34 @@ func (s *profileSink) Sample(x *heap.Sample) error {
 		return errors.New("reader gave a stack without frame ids")
 	}
 	s.samples++
-	s.key = s.key[:0]
-	for _, f := range x.Frames {
-		s.key = binary.AppendUvarint(s.key, f)
+	h := frameHash(x.Frames)
+	i, ok := s.sites[h]
+	for ok && !sameFrames(s.frames[i], x.Frames) {
+		i = s.next[i]
+		ok = i >= 0
 	}
-	i, ok := s.sites[string(s.key)]
 	if !ok {
-		funcs := make([]int64, len(x.Stack))
-		for j := range funcs {
+		s.funcs = s.funcs[:0]
+		for j := range x.Stack {
 			id, err := s.function(x, j)
 			if err != nil {
 				return err
 			}
-			funcs[j] = id
+			s.funcs = append(s.funcs, id)
 		}
-		i = len(s.list)
-		s.sites[string(s.key)] = i
-		s.list = append(s.list, store.ProfileSite{Funcs: funcs, Line: x.Line})
+		site, err := s.load.Site(s.ctx, s.funcs, x.Line)
+		if err != nil {
+			return err
+		}
+		i = int32(len(s.list))
+		prev, chained := s.sites[h]
+		if !chained {
+			prev = -1
+		}
+		s.sites[h] = i
+		s.next = append(s.next, prev)
+		s.frames = append(s.frames, append([]uint64(nil), x.Frames...))
+		s.list = append(s.list, store.ProfileSample{Site: site})
 	}
 	for v := range x.Values {
 		s.list[i].Values[v] += x.Values[v]

@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -15,13 +13,21 @@ import (
 )
 
 // Load is one load transaction: every file of one `memsee load` goes in, or none does, and no
-// reader of the database ever sees half a load.
+// reader of the database ever sees half a load. Rows are written by a goroutine of the Load's
+// own while the caller reads the next part of the file; an error in a write is returned by a
+// later call, at the latest by Commit.
 type Load struct {
-	tx       *sql.Tx
+	tx *sql.Tx
+	w  *writer
+
 	funcs    map[string]int64 // function name -> id; read from the database on first use
-	addFunc  *sql.Stmt
-	sites    map[int64]int64 // site hash -> site id; read from the database on first use
-	nextSite int64
+	nextFunc int64
+	funcRows *batchInsert
+
+	sites       map[int64]int64 // site hash -> site id; read from the database on first use
+	nextSite    int64
+	expectSites int
+	siteRows    *batchInsert
 }
 
 // BeginLoad starts a load transaction. Call Commit, or Rollback (a no-op after Commit).
@@ -30,26 +36,40 @@ func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Load{tx: tx}, nil
+	l := &Load{tx: tx, w: newWriter(ctx, tx)}
+	l.funcRows = newBatchInsert(l.w, "function", "id", "name")
+	l.siteRows = newBatchInsert(l.w, "site", "id", "hash", "function", "line", "depth", "stack")
+	l.siteRows.before = l.funcRows
+	return l, nil
 }
 
-// Commit makes the load visible.
+// sync writes everything queued and returns the first write error.
+func (l *Load) sync() error {
+	if l.w == nil {
+		return sql.ErrTxDone
+	}
+	l.siteRows.flush()
+	return l.w.sync()
+}
+
+// Commit writes what is queued and makes the load visible.
 func (l *Load) Commit() error {
-	l.close()
+	if err := l.sync(); err != nil {
+		l.Rollback()
+		return err
+	}
+	l.w.stop()
+	l.w = nil
 	return l.tx.Commit()
 }
 
 // Rollback abandons the load.
 func (l *Load) Rollback() error {
-	l.close()
-	return l.tx.Rollback()
-}
-
-func (l *Load) close() {
-	if l.addFunc != nil {
-		l.addFunc.Close()
-		l.addFunc = nil
+	if l.w != nil {
+		l.w.stop()
+		l.w = nil
 	}
+	return l.tx.Rollback()
 }
 
 // NewSnapshot describes a snapshot being added.
@@ -66,6 +86,9 @@ type NewSnapshot struct {
 
 // LabelTaken reports whether a snapshot, loaded before or in this load, has the label.
 func (l *Load) LabelTaken(ctx context.Context, label string) (bool, error) {
+	if err := l.sync(); err != nil {
+		return false, err
+	}
 	var n int
 	err := l.tx.QueryRowContext(ctx, "SELECT count(*) FROM snapshot WHERE label = ?", label).Scan(&n)
 	return n > 0, err
@@ -74,6 +97,9 @@ func (l *Load) LabelTaken(ctx context.Context, label string) (bool, error) {
 // FindSHA256 returns the id and label of a snapshot, loaded before or in this load, from a
 // file with this hash, and whether there is one.
 func (l *Load) FindSHA256(ctx context.Context, sum string) (id int64, label string, ok bool, err error) {
+	if err := l.sync(); err != nil {
+		return 0, "", false, err
+	}
 	err = l.tx.QueryRowContext(ctx, "SELECT id, label FROM snapshot WHERE sha256 = ? ORDER BY id LIMIT 1", sum).Scan(&id, &label)
 	if err == sql.ErrNoRows {
 		return 0, "", false, nil
@@ -81,7 +107,11 @@ func (l *Load) FindSHA256(ctx context.Context, sum string) (id int64, label stri
 	return id, label, err == nil, err
 }
 
+// addSnapshot inserts the snapshot row once everything queued before it is written.
 func (l *Load) addSnapshot(ctx context.Context, s NewSnapshot) (int64, error) {
+	if err := l.sync(); err != nil {
+		return 0, err
+	}
 	meta := []byte("{}")
 	if s.Meta != nil {
 		var err error
@@ -112,27 +142,19 @@ func (l *Load) Function(ctx context.Context, name string) (int64, error) {
 	if id, ok := l.funcs[name]; ok {
 		return id, nil
 	}
-	if l.addFunc == nil {
-		st, err := l.tx.PrepareContext(ctx, "INSERT INTO function(name) VALUES (?)")
-		if err != nil {
-			return 0, err
-		}
-		l.addFunc = st
-	}
-	res, err := l.addFunc.ExecContext(ctx, name)
-	if err != nil {
-		return 0, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
-	}
+	id := l.nextFunc
+	l.nextFunc++
 	l.funcs[name] = id
+	l.funcRows.add(id, name)
 	return id, nil
 }
 
 func (l *Load) loadFunctions(ctx context.Context) error {
+	if err := l.sync(); err != nil {
+		return err
+	}
 	l.funcs = make(map[string]int64)
+	l.nextFunc = 1
 	rows, err := l.tx.QueryContext(ctx, "SELECT id, name FROM function")
 	if err != nil {
 		return err
@@ -145,15 +167,9 @@ func (l *Load) loadFunctions(ctx context.Context) error {
 			return err
 		}
 		l.funcs[name] = id
+		l.nextFunc = max(l.nextFunc, id+1)
 	}
 	return rows.Err()
-}
-
-// ProfileSite is what one allocation site holds in a heap profile.
-type ProfileSite struct {
-	Funcs  []int64 // function ids (from Load.Function), innermost first
-	Line   string  // file:line of the allocating frame
-	Values [heap.NumValues]int64
 }
 
 // siteHash identifies a stack of function ids. Line numbers are left out so that the same code
@@ -163,16 +179,63 @@ type ProfileSite struct {
 // million sites the chance is about 3e-8; a UNIQUE index on site.hash would not prevent it
 // either, and it made loads 30% slower, so uniqueness is kept by the in-memory map at load.
 func siteHash(funcs []int64) int64 {
-	h := fnv.New64a()
-	var b [binary.MaxVarintLen64]byte
+	// FNV-1a over the ids' uvarint bytes, written out so that it allocates nothing. Stored in
+	// the database: it must not change.
+	const offset64, prime64 = 14695981039346656037, 1099511628211
+	h := uint64(offset64)
 	for _, f := range funcs {
-		h.Write(b[:binary.PutUvarint(b[:], uint64(f))])
+		x := uint64(f)
+		for x >= 0x80 {
+			h = (h ^ (x&0x7f | 0x80)) * prime64
+			x >>= 7
+		}
+		h = (h ^ x) * prime64
 	}
-	return int64(h.Sum64())
+	return int64(h)
+}
+
+// ExpectSites tells the load that about n more sites may come, so that its table is sized once.
+func (l *Load) ExpectSites(n int) {
+	l.expectSites += n
+}
+
+// Site returns the id of the allocation site with this stack (function ids from Function,
+// innermost first), adding it if it is new. line is kept from the first time a site is seen.
+func (l *Load) Site(ctx context.Context, funcs []int64, line string) (int64, error) {
+	if len(funcs) == 0 {
+		return 0, fmt.Errorf("an allocation site needs a stack")
+	}
+	if l.sites == nil {
+		if err := l.loadSites(ctx); err != nil {
+			return 0, err
+		}
+	}
+	h := siteHash(funcs)
+	if id, ok := l.sites[h]; ok {
+		return id, nil
+	}
+	id := l.nextSite
+	l.nextSite++
+	l.sites[h] = id
+	stack := make([]byte, 0, 8*len(funcs))
+	stack = append(stack, '[')
+	for j, f := range funcs {
+		if j > 0 {
+			stack = append(stack, ',')
+		}
+		stack = strconv.AppendInt(stack, f, 10)
+	}
+	stack = append(stack, ']')
+	l.siteRows.add(id, h, funcs[0], line, len(funcs), string(stack))
+	return id, nil
 }
 
 func (l *Load) loadSites(ctx context.Context) error {
-	l.sites = make(map[int64]int64)
+	if err := l.sync(); err != nil {
+		return err
+	}
+	l.sites = make(map[int64]int64, l.expectSites)
+	l.nextSite = 1
 	rows, err := l.tx.QueryContext(ctx, "SELECT id, hash FROM site")
 	if err != nil {
 		return err
@@ -184,74 +247,47 @@ func (l *Load) loadSites(ctx context.Context) error {
 			return err
 		}
 		l.sites[h] = id
-		if id >= l.nextSite {
-			l.nextSite = id + 1
-		}
-	}
-	if l.nextSite == 0 {
-		l.nextSite = 1
+		l.nextSite = max(l.nextSite, id+1)
 	}
 	return rows.Err()
 }
 
-// AddProfile adds a heap-profile snapshot with its sites, which must have distinct stacks.
-// Objects and Bytes of s are set from the sites' in-use totals.
-func (l *Load) AddProfile(ctx context.Context, s NewSnapshot, sites []ProfileSite) (int64, error) {
-	if l.sites == nil {
-		if err := l.loadSites(ctx); err != nil {
-			return 0, err
-		}
-	}
+// ProfileSample is what one allocation site holds in a heap profile.
+type ProfileSample struct {
+	Site   int64 // from Load.Site
+	Values [heap.NumValues]int64
+}
+
+// AddProfile adds a heap-profile snapshot and what each of its sites holds. Samples of the same
+// site are summed. Objects and Bytes of s are set from the in-use totals. The rows may still
+// be queued when it returns.
+func (l *Load) AddProfile(ctx context.Context, s NewSnapshot, samples []ProfileSample) (int64, error) {
+	merged := make(map[int64]int, len(samples))
+	var sums []ProfileSample
 	s.Objects, s.Bytes = 0, 0
-	for i := range sites {
-		s.Objects += sites[i].Values[heap.InuseObjects]
-		s.Bytes += sites[i].Values[heap.InuseBytes]
+	for _, x := range samples {
+		s.Objects += x.Values[heap.InuseObjects]
+		s.Bytes += x.Values[heap.InuseBytes]
+		i, ok := merged[x.Site]
+		if !ok {
+			merged[x.Site] = len(sums)
+			sums = append(sums, x)
+			continue
+		}
+		for v := range x.Values {
+			sums[i].Values[v] += x.Values[v]
+		}
 	}
 	id, err := l.addSnapshot(ctx, s)
 	if err != nil {
 		return 0, err
 	}
-	// Sites first, as samples refer to them.
-	ids := make([]int64, len(sites))
-	newSites := newBatchInsert(l.tx, "site", "id", "hash", "function", "line", "depth", "stack")
-	var stack []byte
-	for i := range sites {
-		ps := &sites[i]
-		if len(ps.Funcs) == 0 {
-			return 0, fmt.Errorf("site %d has an empty stack", i)
-		}
-		h := siteHash(ps.Funcs)
-		sid, ok := l.sites[h]
-		if !ok {
-			sid = l.nextSite
-			l.nextSite++
-			l.sites[h] = sid
-			stack = append(stack[:0], '[')
-			for j, f := range ps.Funcs {
-				if j > 0 {
-					stack = append(stack, ',')
-				}
-				stack = strconv.AppendInt(stack, f, 10)
-			}
-			stack = append(stack, ']')
-			if err := newSites.add(ctx, sid, h, ps.Funcs[0], ps.Line, len(ps.Funcs), string(stack)); err != nil {
-				return 0, err
-			}
-		}
-		ids[i] = sid
+	rows := newBatchInsert(l.w, "sample", "snapshot", "site", "inuse_objects", "inuse_bytes", "alloc_objects", "alloc_bytes")
+	rows.before = l.siteRows
+	for _, x := range sums {
+		v := x.Values
+		rows.add(id, x.Site, v[heap.InuseObjects], v[heap.InuseBytes], v[heap.AllocObjects], v[heap.AllocBytes])
 	}
-	if err := newSites.flush(ctx); err != nil {
-		return 0, err
-	}
-	samples := newBatchInsert(l.tx, "sample", "snapshot", "site", "inuse_objects", "inuse_bytes", "alloc_objects", "alloc_bytes")
-	for i := range sites {
-		v := sites[i].Values
-		if err := samples.add(ctx, id, ids[i], v[heap.InuseObjects], v[heap.InuseBytes], v[heap.AllocObjects], v[heap.AllocBytes]); err != nil {
-			return 0, err
-		}
-	}
-	if err := samples.flush(ctx); err != nil {
-		return 0, err
-	}
+	rows.flush()
 	return id, nil
 }

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,13 +32,17 @@ func addProfile(t *testing.T, l *Load, label string, n int) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sites := make([]ProfileSite, n)
+	sites := make([]ProfileSample, n)
 	for i := range sites {
 		f, err := l.Function(ctx, fmt.Sprintf("f%d", i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		sites[i] = ProfileSite{Funcs: []int64{f, main}, Line: "x.go:1"}
+		site, err := l.Site(ctx, []int64{f, main}, "x.go:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sites[i] = ProfileSample{Site: site}
 		sites[i].Values[heap.InuseObjects] = int64(i + 1)
 		sites[i].Values[heap.InuseBytes] = int64(8 * (i + 1))
 	}
@@ -61,6 +67,22 @@ func TestMigrateReopen(t *testing.T) {
 			t.Errorf("open #%d: schema version %d, %v; want %d", i+1, v, err, LatestSchema())
 		}
 		db.Close()
+	}
+}
+
+// TestSiteHashStable pins siteHash: it is stored in databases, so a change would split every
+// site loaded before it from the same site loaded after. The wanted values are FNV-1a (64) of
+// the ids' uvarint bytes, computed with hash/fnv.
+func TestSiteHashStable(t *testing.T) {
+	for _, funcs := range [][]int64{{1}, {1, 2, 3}, {127, 128, 300, 1 << 40}, {0}} {
+		h := fnv.New64a()
+		var b [binary.MaxVarintLen64]byte
+		for _, f := range funcs {
+			h.Write(b[:binary.PutUvarint(b[:], uint64(f))])
+		}
+		if got, want := siteHash(funcs), int64(h.Sum64()); got != want {
+			t.Errorf("siteHash(%v): got %d, want %d", funcs, got, want)
+		}
 	}
 }
 
@@ -144,6 +166,51 @@ func TestSitesShared(t *testing.T) {
 	db.db.QueryRow("SELECT count(*) FROM site").Scan(&n)
 	if n != 20 {
 		t.Errorf("sites after removing the only user of five: %d, want 20", n)
+	}
+}
+
+// TestSameSiteTwice gives AddProfile two samples of one site, as a profile does when two of its
+// functions share a name: they are summed, not stored twice.
+func TestSameSiteTwice(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	l, _ := db.BeginLoad(ctx)
+	f, _ := l.Function(ctx, "main.f")
+	site, _ := l.Site(ctx, []int64{f}, "")
+	again, _ := l.Site(ctx, []int64{f}, "other.go:2")
+	if again != site {
+		t.Fatalf("Site: the same stack got ids %d and %d", site, again)
+	}
+	x := ProfileSample{Site: site}
+	x.Values[heap.InuseBytes] = 10
+	id, err := l.AddProfile(ctx, NewSnapshot{Label: "a", Kind: "profile"}, []ProfileSample{x, x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Commit(); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	tot, _ := db.ProfileTotals(ctx, id)
+	if tot[heap.InuseBytes] != 20 {
+		t.Errorf("two samples of one site: %d bytes, want 20", tot[heap.InuseBytes])
+	}
+}
+
+// TestWriteErrorSurfaces checks that an INSERT failing on the writer goroutine fails the load.
+func TestWriteErrorSurfaces(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	l, _ := db.BeginLoad(ctx)
+	x := ProfileSample{Site: 12345} // no such site: the foreign key fails
+	if _, err := l.AddProfile(ctx, NewSnapshot{Label: "a", Kind: "profile"}, []ProfileSample{x}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Commit(); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("Commit after a failed write: %v, want a foreign key error", err)
+	}
+	snaps, _ := db.Snapshots(ctx)
+	if len(snaps) != 0 {
+		t.Errorf("a failed load left %d snapshots", len(snaps))
 	}
 }
 

@@ -115,8 +115,9 @@ func send(ctx context.Context, name string, p *profile.Profile, sink heap.Sink) 
 			Err: fmt.Errorf("not a heap profile: its samples are %s (memsee wants inuse_space or alloc_space)", strings.Join(types, ", "))}
 	}
 	snap := heap.Snapshot{
-		Format: heap.FormatPprof,
-		Kind:   heap.KindProfile,
+		Format:  heap.FormatPprof,
+		Kind:    heap.KindProfile,
+		Records: len(p.Sample),
 		Meta: map[string]string{
 			"sample_types": strings.Join(types, ","),
 		},
