@@ -12,15 +12,16 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/meliae"
 	"github.com/memsee/memsee/internal/heap/pprof"
 	"github.com/memsee/memsee/internal/store"
 )
 
 // Readers are the formats memsee reads, in the order their Sniff is tried.
-var Readers = []heap.Reader{pprof.Reader{}}
+var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}}
 
 // planned are formats memsee knows of but cannot read yet.
-var planned = []heap.Format{heap.FormatMeliae, heap.FormatV8, heap.FormatHPROF, heap.FormatGoDump}
+var planned = []heap.Format{heap.FormatV8, heap.FormatHPROF, heap.FormatGoDump}
 
 // Formats lists the names --format accepts.
 func Formats() []string {
@@ -56,6 +57,10 @@ type Result struct {
 	Sites   int   // distinct allocation sites
 	Objects int64 // in use
 	Bytes   int64 // in use
+
+	Dangling    int   // references to addresses no object has, dropped (graphs)
+	Unreachable int   // objects no root reaches (graphs)
+	Repaired    int64 // lines whose invalid strings were repaired (meliae)
 }
 
 // Load reads the file at path into the load transaction l.
@@ -75,14 +80,37 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		stop := o.Progress(in)
 		defer stop()
 	}
-	sink := &profileSink{ctx: ctx, load: l, sites: make(map[uint64]int32)}
-	if err := r.Read(ctx, path, in, sink); err != nil {
+	var (
+		ps    *profileSink
+		gs    *graphSink
+		sink  heap.Sink
+		stats meliae.Stats
+	)
+	if r.Format() == heap.FormatPprof {
+		ps = &profileSink{ctx: ctx, load: l, sites: make(map[uint64]int32)}
+		sink = ps
+	} else {
+		gs = newGraphSink()
+		sink = gs
+	}
+	if mr, ok := r.(meliae.Reader); ok {
+		stats, err = mr.ReadStats(ctx, path, in, sink)
+	} else {
+		err = r.Read(ctx, path, in, sink)
+	}
+	if err != nil {
 		if gz := in.GzipErr(); gz != nil {
 			return res, gz // the real cause: the reader only saw the stream end
 		}
 		return res, err
 	}
-	if !sink.begun {
+	begun, header := false, heap.Snapshot{}
+	if ps != nil {
+		begun, header = ps.begun, ps.snap
+	} else {
+		begun, header = gs.begun, gs.snap
+	}
+	if !begun {
 		return res, &heap.FormatError{File: path, Offset: -1, Err: errors.New("no snapshot in the file")}
 	}
 	sum, err := in.Finish()
@@ -108,21 +136,39 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		SHA256:    sum,
 		Format:    string(r.Format()),
 		Kind:      "profile",
-		TakenAt:   sink.snap.TakenAt,
+		TakenAt:   header.TakenAt,
 		TakenFrom: "dump",
 		LoadedAt:  o.Now,
 		Series:    o.Series,
-		Meta:      sink.snap.Meta,
+		Meta:      header.Meta,
 	}
 	if snap.TakenAt.IsZero() {
 		snap.TakenAt, snap.TakenFrom = in.ModTime, "mtime"
 	}
-	id, err := l.AddProfile(ctx, snap, sink.list)
+	res.Label = label
+	if gs != nil {
+		snap.Kind = "graph"
+		if stats.Repaired > 0 {
+			if snap.Meta == nil {
+				snap.Meta = map[string]string{}
+			}
+			snap.Meta["repaired_strings"] = strconv.FormatInt(stats.Repaired, 10)
+			res.Repaired = stats.Repaired
+		}
+		id, gr, err := storeGraph(ctx, l, path, gs, snap)
+		if err != nil {
+			return res, err
+		}
+		res.ID, res.Objects, res.Bytes = id, int64(gr.objects), int64(gr.bytes)
+		res.Dangling, res.Unreachable = gr.dangling, gr.unreachable
+		return res, nil
+	}
+	id, err := l.AddProfile(ctx, snap, ps.list)
 	if err != nil {
 		return res, fmt.Errorf("storing %s: %w", path, err)
 	}
-	res.ID, res.Label, res.Samples, res.Sites = id, label, sink.samples, len(sink.list)
-	for _, s := range sink.list {
+	res.ID, res.Samples, res.Sites = id, ps.samples, len(ps.list)
+	for _, s := range ps.list {
 		res.Objects += s.Values[heap.InuseObjects]
 		res.Bytes += s.Values[heap.InuseBytes]
 	}

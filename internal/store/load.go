@@ -24,6 +24,10 @@ type Load struct {
 	nextFunc int64
 	funcRows *batchInsert
 
+	types    map[string]int64 // type name -> id; read from the database on first use
+	nextType int64
+	typeRows *batchInsert
+
 	sites       map[int64]int64 // site hash -> site id; read from the database on first use
 	nextSite    int64
 	expectSites int
@@ -40,6 +44,7 @@ func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 	l.funcRows = newBatchInsert(l.w, "function", "id", "name")
 	l.siteRows = newBatchInsert(l.w, "site", "id", "hash", "function", "line", "depth", "stack")
 	l.siteRows.before = l.funcRows
+	l.typeRows = newBatchInsert(l.w, "type", "id", "name")
 	return l, nil
 }
 
@@ -49,6 +54,7 @@ func (l *Load) sync() error {
 		return sql.ErrTxDone
 	}
 	l.siteRows.flush()
+	l.typeRows.flush()
 	return l.w.sync()
 }
 

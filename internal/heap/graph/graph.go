@@ -142,3 +142,19 @@ func rootSet(n int, roots []ObjID) []uint64 {
 	}
 	return s
 }
+
+// AddRoots makes more objects GC roots after Build, for roots that only the whole graph can
+// tell, such as objects that nothing refers to (the Python convention). Objects that are roots
+// already are left as they are.
+func (g *Graph) AddRoots(ids ...ObjID) {
+	for _, id := range ids {
+		if int(id) >= g.Len() || g.IsRoot(id) {
+			continue
+		}
+		for int(id>>6) >= len(g.isRoot) {
+			g.isRoot = append(g.isRoot, 0)
+		}
+		g.isRoot[id>>6] |= 1 << (id & 63)
+		g.Roots = append(g.Roots, id)
+	}
+}

@@ -661,3 +661,27 @@ func TestAnalyzeReadOnly(t *testing.T) {
 		t.Errorf("Retained of the super-root's children: got %d, want the sum of sizes %d", top, total)
 	}
 }
+
+func TestAddRoots(t *testing.T) {
+	b := NewBuilder(0, 0)
+	for a := uint64(1); a <= 3; a++ {
+		b.AddObject(a, 10)
+	}
+	b.AddEdge(0, 2, heap.EdgeField) // ObjID 0 (address 1) -> address 2 (ObjID 1)
+	b.AddRoot(1)                    // ObjID 0; ObjID 2 is unreachable until AddRoots
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.AddRoots(0, 2, 2) // 0 is a root already; 2 twice
+	if len(g.Roots) != 2 || !g.IsRoot(2) || g.IsRoot(1) {
+		t.Fatalf("AddRoots: roots %v", g.Roots)
+	}
+	a, err := g.Analyze()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Dist[2] != 0 || a.IDom[2] != SuperRoot || a.Retained[2] != 10 || a.Unreachable != 0 {
+		t.Errorf("after AddRoots: dist %d, idom %d, retained %d, unreachable %d", a.Dist[2], a.IDom[2], a.Retained[2], a.Unreachable)
+	}
+}

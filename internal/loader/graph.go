@@ -1,0 +1,333 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/graph"
+	"github.com/memsee/memsee/internal/store"
+)
+
+// graphSink keeps what the graph work and the store need of each object in flat slices
+// (ObjID -> ...), and hands addresses and edges to a graph.Builder.
+type graphSink struct {
+	begun bool
+	snap  heap.Snapshot
+	b     *graph.Builder
+
+	types    []string          // local type index -> name
+	typeIdx  map[string]uint32 // name -> local type index
+	typeOf   []uint32          // ObjID -> local type index
+	length   []int64           // ObjID -> Len (-1: none)
+	valueEnd []uint32          // ObjID -> end of its value in values; its start is the previous end
+	values   []byte            // every object's value, one after the other
+	bytes    uint64            // shallow bytes of every object
+
+	edgeName []uint32          // AddEdge order -> name id: 0 none, elemBit|i element i, else names[id]
+	names    []string          // name id -> name
+	nameIdx  map[string]uint32 // name -> name id
+
+	roots []rootRecord
+}
+
+type rootRecord struct {
+	addr       uint64
+	kind, name string
+}
+
+// elemBit marks an edge name that is an element index rather than a name id.
+const elemBit = 1 << 31
+
+func newGraphSink() *graphSink {
+	return &graphSink{typeIdx: map[string]uint32{}, names: []string{""}, nameIdx: map[string]uint32{"": 0}}
+}
+
+func (s *graphSink) Begin(snap heap.Snapshot) error {
+	if s.begun {
+		return errors.New("reader began twice")
+	}
+	s.begun, s.snap = true, snap
+	n := max(snap.Records, 0)
+	s.b = graph.NewBuilder(n, n*5/2)
+	s.typeOf = make([]uint32, 0, n)
+	s.length = make([]int64, 0, n)
+	s.valueEnd = make([]uint32, 0, n)
+	s.edgeName = make([]uint32, 0, n*5/2)
+	return nil
+}
+
+func (s *graphSink) Sample(*heap.Sample) error {
+	return errors.New("profile samples in an object graph")
+}
+
+func (s *graphSink) Object(o *heap.Object) error {
+	id, err := s.b.AddObject(o.Addr, uint64(max(o.Size, 0)))
+	if err != nil {
+		return err
+	}
+	t, ok := s.typeIdx[o.Type]
+	if !ok {
+		t = uint32(len(s.types))
+		s.types = append(s.types, o.Type)
+		s.typeIdx[o.Type] = t
+	}
+	s.typeOf = append(s.typeOf, t)
+	s.length = append(s.length, o.Len)
+	if len(s.values)+len(o.Value) <= math.MaxUint32 {
+		s.values = append(s.values, o.Value...)
+	}
+	s.valueEnd = append(s.valueEnd, uint32(len(s.values)))
+	s.bytes += uint64(max(o.Size, 0))
+	for _, e := range o.Edges {
+		s.b.AddEdge(id, e.To, e.Kind)
+		s.edgeName = append(s.edgeName, s.nameID(e))
+	}
+	return nil
+}
+
+func (s *graphSink) nameID(e heap.Edge) uint32 {
+	if e.Kind == heap.EdgeElement && e.Name != "" {
+		if i, err := strconv.ParseUint(e.Name, 10, 31); err == nil {
+			return elemBit | uint32(i)
+		}
+	}
+	return s.intern(e.Name)
+}
+
+// intern returns the name id of a name.
+func (s *graphSink) intern(name string) uint32 {
+	id, ok := s.nameIdx[name]
+	if !ok {
+		id = uint32(len(s.names))
+		s.names = append(s.names, name)
+		s.nameIdx[name] = id
+	}
+	return id
+}
+
+func (s *graphSink) Root(r heap.Root) error {
+	s.b.AddRoot(r.Addr)
+	s.roots = append(s.roots, rootRecord{r.Addr, r.Kind, r.Name})
+	return nil
+}
+
+// value returns the value of object id.
+func (s *graphSink) value(id graph.ObjID) string {
+	start := uint32(0)
+	if id > 0 {
+		start = s.valueEnd[id-1]
+	}
+	return string(s.values[start:s.valueEnd[id]])
+}
+
+// edgeText spells an edge name id.
+func (s *graphSink) edgeText(id uint32) string {
+	if id&elemBit != 0 {
+		return "[" + strconv.FormatUint(uint64(id&^elemBit), 10) + "]"
+	}
+	return s.names[id]
+}
+
+// graphResult is what storeGraph reports back.
+type graphResult struct {
+	objects, dangling, unreachable int
+	bytes                          uint64
+}
+
+// storeGraph does the graph work for the objects s collected and writes the snapshot.
+func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, snap store.NewSnapshot) (int64, graphResult, error) {
+	var res graphResult
+	g, err := s.b.Build()
+	if err != nil {
+		var dup *graph.DuplicateError
+		if errors.As(err, &dup) {
+			return 0, res, &heap.FormatError{File: path, Offset: -1,
+				Err: fmt.Errorf("two objects have the address %#x (objects %d and %d of the file)", dup.Addr, dup.First+1, dup.Second+1)}
+		}
+		return 0, res, err
+	}
+	s.b = nil
+	s.edgeName = graph.DropDangling(g, s.edgeName)
+	n := g.Len()
+	if n == 0 {
+		return 0, res, &heap.FormatError{File: path, Offset: -1, Err: errors.New("no objects in the dump")}
+	}
+	if s.snap.Format == heap.FormatMeliae {
+		s.nameMeliae(g)
+	}
+
+	// Referrers, as a reverse CSR over every edge (weak ones too: refs shows them all).
+	revStart := make([]uint32, n+1)
+	for _, t := range g.Edges {
+		revStart[t+1]++
+	}
+	for i := 1; i <= n; i++ {
+		revStart[i] += revStart[i-1]
+	}
+	rev := make([]graph.ObjID, len(g.Edges))
+	fill := slices.Clone(revStart[:n])
+	for src := 0; src < n; src++ {
+		lo, hi := g.EdgeRange(graph.ObjID(src))
+		for e := lo; e < hi; e++ {
+			t := g.Edges[e]
+			rev[fill[t]] = graph.ObjID(src)
+			fill[t]++
+		}
+	}
+	fill = nil
+
+	if s.snap.Format == heap.FormatMeliae {
+		// meliae has no GC roots: modules are roots (the reader said so), and so is every
+		// object nothing refers to, as the original memsee had it.
+		var extra []graph.ObjID
+		for id := 0; id < n; id++ {
+			if revStart[id] == revStart[id+1] {
+				extra = append(extra, graph.ObjID(id))
+			}
+		}
+		g.AddRoots(extra...)
+	}
+
+	a, err := g.Analyze()
+	if err != nil {
+		return 0, res, err
+	}
+
+	// Oids number the objects in address order, so that the table and its address index are
+	// written in key order.
+	perm := make([]graph.ObjID, n) // oid -> ObjID
+	for i := range perm {
+		perm[i] = graph.ObjID(i)
+	}
+	slices.SortFunc(perm, func(x, y graph.ObjID) int {
+		switch {
+		case g.Addr[x] < g.Addr[y]:
+			return -1
+		case g.Addr[x] > g.Addr[y]:
+			return 1
+		}
+		return 0
+	})
+	oid := make([]int64, n) // ObjID -> oid
+	for i, id := range perm {
+		oid[id] = int64(i)
+	}
+	toOID := func(id graph.ObjID) int64 {
+		if id == graph.SuperRoot {
+			return -1
+		}
+		return oid[id]
+	}
+
+	typeID := make([]int64, len(s.types))
+	for i, t := range s.types {
+		if typeID[i], err = l.Type(ctx, t); err != nil {
+			return 0, res, err
+		}
+	}
+	grouped, err := graph.GroupRetained(a.IDom, a.Retained, s.typeOf, len(s.types))
+	if err != nil {
+		return 0, res, err
+	}
+	stats := make([]store.TypeStat, len(s.types))
+	for i := range stats {
+		stats[i] = store.TypeStat{Type: typeID[i], Retained: int64(grouped[i])}
+	}
+	for id := 0; id < n; id++ {
+		st := &stats[s.typeOf[id]]
+		st.Count++
+		st.Bytes += int64(g.Size[id])
+	}
+
+	snap.Objects, snap.Bytes = int64(n), int64(s.bytes)
+	w, err := l.AddGraph(ctx, snap)
+	if err != nil {
+		return 0, res, err
+	}
+	var o store.GraphObject
+	for i, id := range perm {
+		if i%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, res, err
+			}
+		}
+		o = store.GraphObject{
+			OID:      int64(i),
+			Addr:     int64(g.Addr[id]),
+			Type:     typeID[s.typeOf[id]],
+			Size:     int64(g.Size[id]),
+			Len:      s.length[id],
+			Value:    s.value(id),
+			Distance: -1,
+			Parent:   toOID(a.Parent[id]),
+			IDom:     toOID(a.IDom[id]),
+			Retained: int64(a.Retained[id]),
+			Refs:     o.Refs[:0],
+			RefNames: nil,
+		}
+		if a.Dist[id] != graph.Unreached {
+			o.Distance = int64(a.Dist[id])
+		}
+		if e := a.ParentEdge[id]; e != graph.NoEdge {
+			o.Via = s.edgeText(s.edgeName[e])
+		}
+		lo, hi := g.EdgeRange(id)
+		named := false
+		for e := lo; e < hi; e++ {
+			o.Refs = append(o.Refs, oid[g.Edges[e]])
+			named = named || s.edgeName[e] != 0
+		}
+		if named {
+			names := make([]string, 0, hi-lo)
+			for e := lo; e < hi; e++ {
+				names = append(names, s.edgeText(s.edgeName[e]))
+			}
+			o.RefNames = names
+		}
+		refs := make([]int64, 0, revStart[id+1]-revStart[id])
+		for _, r := range rev[revStart[id]:revStart[id+1]] {
+			refs = append(refs, oid[r])
+		}
+		o.Referrers = refs
+		w.Object(&o)
+	}
+	// Roots: the reader's, then the ones the graph work added.
+	seen := make(map[graph.ObjID]bool, len(s.roots))
+	for _, r := range s.roots {
+		// Several roots may share an address; the graph maps each address once.
+		if id, ok := lookup(g, perm, r.addr); ok {
+			w.Root(oid[id], r.kind, r.name)
+			seen[id] = true
+		}
+	}
+	for _, id := range g.Roots {
+		if !seen[id] {
+			w.Root(oid[id], "unreferenced", "")
+		}
+	}
+	w.Close(stats)
+	res = graphResult{objects: n, dangling: g.Dangling, unreachable: a.Unreachable, bytes: s.bytes}
+	return w.Snapshot(), res, nil
+}
+
+// lookup finds the object at addr by binary search over perm (ObjIDs in address order).
+func lookup(g *graph.Graph, perm []graph.ObjID, addr uint64) (graph.ObjID, bool) {
+	i, ok := slices.BinarySearchFunc(perm, addr, func(id graph.ObjID, a uint64) int {
+		switch {
+		case g.Addr[id] < a:
+			return -1
+		case g.Addr[id] > a:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return 0, false
+	}
+	return perm[i], true
+}

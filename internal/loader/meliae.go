@@ -1,0 +1,102 @@
+package loader
+
+import (
+	"strconv"
+
+	"github.com/memsee/memsee/internal/heap/graph"
+)
+
+// attrDict names the edge from a module, class or instance to its __dict__. Paths leave the hop
+// out, so that they read `module shop -> ._audit_log`, as the attribute is written in code.
+const attrDict = "__dict__"
+
+// nameMeliae names the references of a Python dump that meliae leaves unnamed, from the order in
+// which it lists them (see shared/formats/meliae.md):
+//   - a module's first reference is its __dict__; so is an instance's, when its second is its
+//     class; a class's own dict comes first too;
+//   - a dict lists key, value, key, value...: the value's edge is named by the key, `.key` in an
+//     attribute dict and `['key']` (or `[1]` for a number) in any other, and the key's `(key)`.
+//
+// List and tuple elements were named by the reader.
+func (s *graphSink) nameMeliae(g *graph.Graph) {
+	n := g.Len()
+	typeIdx := func(name string) (uint32, bool) { t, ok := s.typeIdx[name]; return t, ok }
+	dictT, hasDict := typeIdx("dict")
+	if !hasDict {
+		return
+	}
+	moduleT, _ := typeIdx("module")
+	typeT, _ := typeIdx("type")
+	strT, hasStr := typeIdx("str")
+	intT, hasInt := typeIdx("int")
+	builtin := map[uint32]bool{}
+	for _, name := range []string{"dict", "list", "tuple", "set", "frozenset", "str", "bytes", "int", "float",
+		"function", "code", "cell", "frame", "builtin_function_or_method", "method", "weakref", "NoneType", "bool"} {
+		if t, ok := typeIdx(name); ok {
+			builtin[t] = true
+		}
+	}
+	attrs := make([]uint64, (n+63)/64) // dicts that are a __dict__
+	mark := func(id graph.ObjID) { attrs[id>>6] |= 1 << (id & 63) }
+	isAttrs := func(id graph.ObjID) bool { return attrs[id>>6]&(1<<(id&63)) != 0 }
+	name := s.setName
+
+	for id := graph.ObjID(0); int(id) < n; id++ {
+		lo, hi := g.EdgeRange(id)
+		if lo == hi {
+			continue
+		}
+		t := s.typeOf[id]
+		first := g.Edges[lo]
+		if s.typeOf[first] != dictT {
+			continue
+		}
+		switch {
+		case hasType(s, moduleT, t, "module"), hasType(s, typeT, t, "type"):
+			name(lo, attrDict)
+			mark(first)
+		case !builtin[t] && hi-lo >= 2 && hasType(s, typeT, s.typeOf[g.Edges[lo+1]], "type"):
+			name(lo, attrDict)
+			name(lo+1, "__class__")
+			mark(first)
+		}
+	}
+	for id := graph.ObjID(0); int(id) < n; id++ {
+		if s.typeOf[id] != dictT {
+			continue
+		}
+		lo, hi := g.EdgeRange(id)
+		pairs := s.length[id]
+		if pairs <= 0 || 2*pairs > int64(hi-lo) {
+			continue // not every key and value is there: naming by position would lie
+		}
+		attr := isAttrs(id)
+		for e := lo; e+1 < lo+uint32(2*pairs); e += 2 {
+			key := g.Edges[e]
+			kt := s.typeOf[key]
+			var text string
+			switch {
+			case hasStr && kt == strT && attr:
+				text = "." + s.value(key)
+			case hasStr && kt == strT:
+				text = "[" + strconv.Quote(s.value(key)) + "]"
+			case hasInt && kt == intT:
+				text = "[" + s.value(key) + "]"
+			default:
+				text = "[" + s.types[kt] + "]"
+			}
+			name(e, "(key)")
+			name(e+1, text)
+		}
+	}
+}
+
+// hasType reports whether local type t is the named type (present as want).
+func hasType(s *graphSink, want, t uint32, name string) bool {
+	return t == want && s.types[t] == name
+}
+
+// setName gives edge e (an index in g.Edges) a name.
+func (s *graphSink) setName(e uint32, text string) {
+	s.edgeName[e] = s.intern(text)
+}
