@@ -17,28 +17,35 @@ type diffOptions struct {
 	out        outputFlags
 	Format     report.Format
 	Base, Head string
-	By         store.By
+	Group      groupingFlags
 	Sample     heap.Value
 	N          int
 }
 
 func newCmdDiff(f *Factory, runF func(*diffOptions) error) *cobra.Command {
 	o := &diffOptions{IO: f.IO, f: f}
-	var g groupingFlags
 	cmd := &cobra.Command{
 		Use:   "diff <base> <head>",
 		Short: "Show what grew or shrank between two snapshots",
-		Long: `Diff compares two snapshots key by key (the allocating function, or the whole site) and
-ranks the keys by how much their memory changed. The numbers are those of
-'go tool pprof -top -diff_base base head'.`,
+		Long: `Diff compares two snapshots key by key and ranks the keys by how much their memory
+changed.
+
+Heap profiles are compared by allocating function or whole site; the numbers are those of
+'go tool pprof -top -diff_base base head'.
+
+Object dumps are compared by type: counts and bytes, and how many objects are new, have
+survived or were freed. For Python dumps of one process that matches address, type and
+size, and diff records each object's generation (object.gen: the first snapshot it was
+seen in) for 'memsee query'.`,
 		Example: `  $ memsee diff 1 3
   $ memsee diff first last --by site -n 10
-  $ memsee diff heap1 heap3 --sample alloc_space --format markdown`,
+  $ memsee diff heap1 heap3 --sample alloc_space --format markdown
+  $ memsee diff shop1 shop4`,
 		Args: exactArgs(2, "two snapshots: base and head"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Base, o.Head = args[0], args[1]
 			var err error
-			if o.By, o.Sample, err = g.resolve(cmd); err != nil {
+			if o.Sample, err = o.Group.resolve(cmd); err != nil {
 				return err
 			}
 			if o.Format, err = o.out.resolve(cmd); err != nil {
@@ -53,7 +60,7 @@ ranks the keys by how much their memory changed. The numbers are those of
 			return diffRun(cmd.Context(), o)
 		},
 	}
-	g.add(cmd)
+	o.Group.add(cmd)
 	o.out.add(cmd)
 	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N rows (0 for all)")
 	return cmd
@@ -65,19 +72,37 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 		return err
 	}
 	defer db.Close()
-	base, err := profileSnapshot(ctx, db, o.Base)
+	base, err := db.Resolve(ctx, o.Base)
 	if err != nil {
 		return err
 	}
-	head, err := profileSnapshot(ctx, db, o.Head)
+	head, err := db.Resolve(ctx, o.Head)
 	if err != nil {
 		return err
 	}
-	before, err := db.ProfileGroups(ctx, base.ID, o.By)
+	if base.Kind != head.Kind {
+		return fmt.Errorf("snapshot %d (%s) is a %s %s and %d (%s) a %s %s: diff compares two of a kind",
+			base.ID, base.Label, base.Format, base.Kind, head.ID, head.Label, head.Format, head.Kind)
+	}
+	if base.Kind == "graph" {
+		by, err := o.Group.graphBy(base)
+		if err != nil {
+			return err
+		}
+		if by != "type" {
+			return fmt.Errorf("diff compares object dumps by type; for holders, run top --by holder on each")
+		}
+		return diffGraph(ctx, o, db, base, head)
+	}
+	by, err := o.Group.profileBy(base)
 	if err != nil {
 		return err
 	}
-	after, err := db.ProfileGroups(ctx, head.ID, o.By)
+	before, err := db.ProfileGroups(ctx, base.ID, by)
+	if err != nil {
+		return err
+	}
+	after, err := db.ProfileGroups(ctx, head.ID, by)
 	if err != nil {
 		return err
 	}
@@ -90,7 +115,7 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 
 	t := &report.Table{}
 	sites := map[int64]store.Site{}
-	if o.By == store.BySite {
+	if by == store.BySite {
 		ids := make([]int64, len(rows))
 		for i, r := range rows {
 			ids[i] = r.Site
@@ -117,7 +142,7 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 	)
 	for _, r := range rows {
 		var row []any
-		if o.By == store.BySite {
+		if by == store.BySite {
 			s := sites[r.Site]
 			row = append(row, siteText(s.Stack, siteFrames), r.Site, s.Stack, s.Line)
 		} else {
@@ -137,7 +162,7 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 			return err
 		}
 		what := "functions"
-		if o.By == store.BySite {
+		if by == store.BySite {
 			what = "sites"
 		}
 		fmt.Fprintf(o.IO.Out, "%d (%s) -> %d (%s), %s: %s -> %s (%s, %s); objects %s -> %s (%s); %d of %d changed %s\n\n",

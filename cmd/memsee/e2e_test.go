@@ -73,6 +73,37 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// TestDumperPython checks that the printed dumper runs on this machine's Python and writes a
+// dump that memsee loads, with the caller's module as a root.
+func TestDumperPython(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	dir := t.TempDir()
+	r := memsee(t, filepath.Join(dir, "x.db"), false, "dumper", "python")
+	if r.code != 0 {
+		t.Fatalf("dumper python: exit %d: %s", r.code, r.err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "memsee_dumper.py"), []byte(r.out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prog := "import memsee_dumper\nkept = [bytearray(100) for _ in range(500)]\nmemsee_dumper.dump_all_objects('d.json.gz')\n"
+	cmd := exec.Command(py, "-c", prog)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	db := filepath.Join(dir, "x.db")
+	if r := memsee(t, db, false, "load", filepath.Join(dir, "d.json.gz")); r.code != 0 {
+		t.Fatalf("load: %s", r.err)
+	}
+	r = memsee(t, db, false, "path", "--type", "bytearray", "--format", "csv")
+	if r.code != 0 || !strings.Contains(r.out, "500,") || !strings.Contains(r.out, "module __main__ -> .kept (list) -> [*] (bytearray)") {
+		t.Errorf("path --type bytearray: want 500 held by __main__.kept, got:\n%s%s", r.out, r.err)
+	}
+}
+
 // TestHelp checks that every command explains itself with examples that use real file names.
 func TestHelp(t *testing.T) {
 	root := newRootCmd(&Factory{IO: &IOStreams{}}, "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -45,7 +46,7 @@ All files load in one transaction: if one fails, none is kept.`,
 			return loadRun(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Format, "format", "", fmt.Sprintf("input format, when detection fails (%s)", "pprof"))
+	cmd.Flags().StringVar(&o.Format, "format", "", fmt.Sprintf("input format, when detection fails (%s)", strings.Join(loader.Formats(), ", ")))
 	cmd.Flags().StringVar(&o.Label, "label", "", "label for the snapshot (default: the file name)")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was loaded as JSON")
@@ -92,7 +93,11 @@ func loadRun(ctx context.Context, o *loadOptions) error {
 		{Title: "FILE", Key: "source"},
 	}}
 	for _, r := range results {
-		t.Rows = append(t.Rows, []any{r.ID, r.Label, string(r.Format), int64(r.Sites), r.Objects, r.Bytes, r.Source})
+		var sites any
+		if r.Format == heap.FormatPprof {
+			sites = int64(r.Sites)
+		}
+		t.Rows = append(t.Rows, []any{r.ID, r.Label, string(r.Format), sites, r.Objects, r.Bytes, r.Source})
 	}
 	format := report.FormatTable
 	if o.JSON {
@@ -100,6 +105,19 @@ func loadRun(ctx context.Context, o *loadOptions) error {
 	}
 	if err := report.Render(o.IO.Out, format, t); err != nil {
 		return err
+	}
+	// What the dumps got wrong, said once per file: a user should know the load was not perfect.
+	for _, r := range results {
+		name := report.Clean(r.Source)
+		if r.Dangling > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s to objects not in the dump, dropped\n", name, plural(r.Dangling, "reference"))
+		}
+		if r.Repaired > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s with invalid strings (lone surrogates, control bytes), repaired as U+FFFD\n", name, plural(int(r.Repaired), "line"))
+		}
+		if r.Unreachable > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s that no root reaches (garbage at the time of the dump)\n", name, plural(r.Unreachable, "object"))
+		}
 	}
 	if o.IO.ErrTTY {
 		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), db.Path(), o.f.Now().Sub(start).Round(time.Millisecond))
@@ -139,4 +157,11 @@ func showProgress(ios *IOStreams, in *heap.Input) func() {
 		close(done)
 		<-finished
 	}
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return report.Count(int64(n)) + " " + what + "s"
 }

@@ -128,6 +128,12 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 		newCmdLs(f, nil),
 		newCmdTop(f, nil),
 		newCmdDiff(f, nil),
+		newCmdShow(f, nil),
+		newCmdRefs(f, nil),
+		newCmdKids(f, nil),
+		newCmdPath(f, nil),
+		newCmdDominators(f, nil),
+		newCmdDumper(f),
 		newCmdQuery(f, nil),
 		newCmdRm(f, nil),
 	)

@@ -18,51 +18,79 @@ type topOptions struct {
 	out    outputFlags
 	Format report.Format
 	Snap   string
-	By     store.By
+	Group  groupingFlags
 	Sample heap.Value
 	N      int
 }
 
-// groupingFlags are --by and --sample, shared by top and diff.
+// groupingFlags are --by and --sample, shared by top and diff. What --by may be depends on the
+// snapshot: function or site for heap profiles, type or holder for object graphs.
 type groupingFlags struct {
-	by     string
-	sample string
+	by        string
+	sample    string
+	sampleSet bool
 }
 
 func (g *groupingFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&g.by, "by", "function", "group by: function (the allocating function) or site (the whole stack)")
-	cmd.Flags().StringVar(&g.sample, "sample", "inuse_space", "rank by: inuse_space, inuse_objects, alloc_space or alloc_objects")
+	cmd.Flags().StringVar(&g.by, "by", "", "group by function or site (heap profiles; default function), type or holder (object dumps; default type)")
+	cmd.Flags().StringVar(&g.sample, "sample", "inuse_space", "heap profiles: rank by inuse_space, inuse_objects, alloc_space or alloc_objects")
 }
 
-func (g *groupingFlags) resolve(cmd *cobra.Command) (store.By, heap.Value, error) {
-	var by store.By
+func (g *groupingFlags) resolve(cmd *cobra.Command) (heap.Value, error) {
 	switch g.by {
-	case "function", "func":
-		by = store.ByFunction
-	case "site", "stack":
-		by = store.BySite
+	case "", "function", "func", "site", "stack", "type", "holder":
 	default:
-		return 0, 0, flagErrorf(cmd, "--by %s: want function or site", g.by)
+		return 0, flagErrorf(cmd, "--by %s: want function or site (heap profiles), type or holder (object dumps)", g.by)
 	}
 	v, err := heap.ParseValue(g.sample)
 	if err != nil {
-		return 0, 0, flagErrorf(cmd, "--sample: %v", err)
+		return 0, flagErrorf(cmd, "--sample: %v", err)
 	}
-	return by, v, nil
+	g.sampleSet = cmd.Flags().Changed("sample")
+	return v, nil
+}
+
+// profileBy is the grouping for a heap-profile snapshot.
+func (g *groupingFlags) profileBy(s store.Snapshot) (store.By, error) {
+	switch g.by {
+	case "", "function", "func":
+		return store.ByFunction, nil
+	case "site", "stack":
+		return store.BySite, nil
+	}
+	return 0, fmt.Errorf("--by %s is for object dumps; snapshot %d (%s) is a heap profile: group it by function or site", g.by, s.ID, s.Label)
+}
+
+// graphBy is the grouping for an object-graph snapshot: "type" or "holder".
+func (g *groupingFlags) graphBy(s store.Snapshot) (string, error) {
+	if g.sampleSet {
+		return "", fmt.Errorf("--sample is for heap profiles; snapshot %d (%s) is an object dump", s.ID, s.Label)
+	}
+	switch g.by {
+	case "", "type":
+		return "type", nil
+	case "holder":
+		return "holder", nil
+	}
+	return "", fmt.Errorf("--by %s is for heap profiles; snapshot %d (%s) is an object dump: group it by type or holder", g.by, s.ID, s.Label)
 }
 
 func newCmdTop(f *Factory, runF func(*topOptions) error) *cobra.Command {
 	o := &topOptions{IO: f.IO, f: f}
-	var g groupingFlags
 	cmd := &cobra.Command{
 		Use:   "top [snapshot]",
 		Short: "Show what holds the most memory in one snapshot",
-		Long: `Top ranks the allocation sites of one snapshot (default: the last one loaded) by the memory
-they hold. --by function groups by the allocating function, as 'go tool pprof -top' does;
---by site keeps whole stacks apart.`,
+		Long: `Top ranks what holds memory in one snapshot (default: the last one loaded).
+
+For a heap profile it ranks allocation sites: --by function groups by the allocating
+function, as 'go tool pprof -top' does; --by site keeps whole stacks apart.
+
+For an object dump it ranks types by the memory their instances retain (--by type), or
+holders: the objects that keep the most instances of a type alive (--by holder).`,
 		Example: `  $ memsee top
   $ memsee top heap3 --by site -n 10
-  $ memsee top 1 --sample alloc_space --json`,
+  $ memsee top 1 --sample alloc_space --json
+  $ memsee top shop4 --by holder`,
 		Args: rangeArgs(0, 1, "at most one snapshot"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Snap = "last"
@@ -70,7 +98,7 @@ they hold. --by function groups by the allocating function, as 'go tool pprof -t
 				o.Snap = args[0]
 			}
 			var err error
-			if o.By, o.Sample, err = g.resolve(cmd); err != nil {
+			if o.Sample, err = o.Group.resolve(cmd); err != nil {
 				return err
 			}
 			if o.Format, err = o.out.resolve(cmd); err != nil {
@@ -85,22 +113,10 @@ they hold. --by function groups by the allocating function, as 'go tool pprof -t
 			return topRun(cmd.Context(), o)
 		},
 	}
-	g.add(cmd)
+	o.Group.add(cmd)
 	o.out.add(cmd)
 	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N rows (0 for all)")
 	return cmd
-}
-
-// profileSnapshot resolves ref to a snapshot that is a heap profile.
-func profileSnapshot(ctx context.Context, db *store.DB, ref string) (store.Snapshot, error) {
-	s, err := db.Resolve(ctx, ref)
-	if err != nil {
-		return s, err
-	}
-	if s.Kind != "profile" {
-		return s, fmt.Errorf("snapshot %d (%s) is a %s object graph, which this command cannot read yet", s.ID, s.Label, s.Format)
-	}
-	return s, nil
 }
 
 // siteText shows a stack in one line: the allocating function and its callers, innermost
@@ -121,11 +137,22 @@ func topRun(ctx context.Context, o *topOptions) error {
 		return err
 	}
 	defer db.Close()
-	snap, err := profileSnapshot(ctx, db, o.Snap)
+	snap, err := db.Resolve(ctx, o.Snap)
 	if err != nil {
 		return err
 	}
-	groups, err := db.ProfileGroups(ctx, snap.ID, o.By)
+	if snap.Kind == "graph" {
+		by, err := o.Group.graphBy(snap)
+		if err != nil {
+			return err
+		}
+		return topGraph(ctx, o, db, snap, by)
+	}
+	by, err := o.Group.profileBy(snap)
+	if err != nil {
+		return err
+	}
+	groups, err := db.ProfileGroups(ctx, snap.ID, by)
 	if err != nil {
 		return err
 	}
@@ -139,7 +166,7 @@ func topRun(ctx context.Context, o *topOptions) error {
 
 	t := &report.Table{}
 	sites := map[int64]store.Site{}
-	if o.By == store.BySite {
+	if by == store.BySite {
 		ids := make([]int64, len(groups))
 		for i, g := range groups {
 			ids[i] = g.Site
@@ -162,7 +189,7 @@ func topRun(ctx context.Context, o *topOptions) error {
 	)
 	for _, g := range groups {
 		var row []any
-		if o.By == store.BySite {
+		if by == store.BySite {
 			s := sites[g.Site]
 			row = append(row, siteText(s.Stack, siteFrames), g.Site, s.Stack, s.Line)
 		} else {
@@ -177,7 +204,7 @@ func topRun(ctx context.Context, o *topOptions) error {
 	}
 	if o.Format == report.FormatTable || o.Format == report.FormatMarkdown {
 		what := "functions"
-		if o.By == store.BySite {
+		if by == store.BySite {
 			what = "sites"
 		}
 		fmt.Fprintf(o.IO.Out, "snapshot %d (%s), %s: %s in %s objects; top %d of %d %s\n\n",

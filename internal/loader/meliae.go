@@ -1,8 +1,6 @@
 package loader
 
 import (
-	"strconv"
-
 	"github.com/memsee/memsee/internal/heap/graph"
 )
 
@@ -79,7 +77,7 @@ func (s *graphSink) nameMeliae(g *graph.Graph) {
 			case hasStr && kt == strT && attr:
 				text = "." + s.value(key)
 			case hasStr && kt == strT:
-				text = "[" + strconv.Quote(s.value(key)) + "]"
+				text = "[" + pyRepr(s.value(key)) + "]"
 			case hasInt && kt == intT:
 				text = "[" + s.value(key) + "]"
 			default:
@@ -99,4 +97,19 @@ func hasType(s *graphSink, want, t uint32, name string) bool {
 // setName gives edge e (an index in g.Edges) a name.
 func (s *graphSink) setName(e uint32, text string) {
 	s.edgeName[e] = s.intern(text)
+}
+
+// pyRepr quotes a string as Python's repr does for printable text: 'SKU-1', 'it\'s'.
+func pyRepr(v string) string {
+	b := make([]byte, 0, len(v)+2)
+	b = append(b, '\'')
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\'', '\\':
+			b = append(b, '\\', c)
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(append(b, '\''))
 }

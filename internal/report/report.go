@@ -317,3 +317,10 @@ func renderMarkdown(w io.Writer, t *Table) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WriteJSON writes one value as indented JSON, for commands that describe one thing.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

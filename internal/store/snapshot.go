@@ -158,7 +158,10 @@ func (d *DB) Remove(ctx context.Context, ids ...int64) error {
 		}
 		// Sites are shared between snapshots; drop those no snapshot uses any more. NOT IN
 		// lets SQLite build one temporary index over sample.site instead of a scan per site.
-		_, err := tx.ExecContext(ctx, "DELETE FROM site WHERE id NOT IN (SELECT site FROM sample)")
+		if _, err := tx.ExecContext(ctx, "DELETE FROM site WHERE id NOT IN (SELECT site FROM sample)"); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "DELETE FROM type WHERE id NOT IN (SELECT type FROM type_stat)")
 		return err
 	})
 }

@@ -6,7 +6,8 @@ it next to your program (or anywhere on its path) and call:
     import memsee_dumper
     memsee_dumper.dump_all_objects("/tmp/heap1.json.gz")   # gzip'd because of the .gz
 
-Then, after a few dumps taken over time: `memsee load /tmp/heap*.json.gz && memsee leaks`.
+Then, after a few dumps taken over time: `memsee load /tmp/heap*.json.gz`, `memsee diff first
+last` to see which types grew, and `memsee path --type <Type>` to see who holds them.
 
 The output is what meliae's scanner.dump_all_objects writes: one JSON object per line for
 every object the garbage collector tracks and every object they refer to (str, int and other

@@ -20,6 +20,7 @@ CREATE TABLE object (
     via       TEXT,               -- how parent refers to it: ._audit_log, [17], ['key']; NULL if unnamed
     idom      INTEGER,            -- oid of its immediate dominator; NULL when only the super-root is
     retained  INTEGER NOT NULL,   -- bytes that would be freed with it: its dominator subtree
+    gen       INTEGER,            -- id of the first snapshot it was seen in; set by diff (meliae)
     refs      TEXT    NOT NULL,   -- JSON array of the oids it refers to, in the dump's order
     ref_names TEXT,               -- JSON array of the names of those references; NULL when none
     referrers TEXT    NOT NULL,   -- JSON array of the oids that refer to it

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/memsee/memsee/internal/analysis"
+	"github.com/memsee/memsee/internal/report"
+	"github.com/spf13/cobra"
+)
+
+type dominatorsOptions struct {
+	IO     *IOStreams
+	f      *Factory
+	out    outputFlags
+	Format report.Format
+	Snap   string
+	N      int
+}
+
+func newCmdDominators(f *Factory, runF func(*dominatorsOptions) error) *cobra.Command {
+	o := &dominatorsOptions{IO: f.IO, f: f}
+	cmd := &cobra.Command{
+		Use:   "dominators [snapshot]",
+		Short: "List the objects that keep the most memory alive (accumulation points)",
+		Long: `Dominators lists the objects with the largest retained size: the memory that would be
+freed if the object were. A cache or a list that leaks is near the top, with the path
+that holds it.`,
+		Example: `  $ memsee dominators
+  $ memsee dominators shop4 -n 10 --json`,
+		Args: rangeArgs(0, 1, "at most one snapshot"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Snap = "last"
+			if len(args) == 1 {
+				o.Snap = args[0]
+			}
+			var err error
+			if o.Format, err = o.out.resolve(cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return dominatorsRun(cmd.Context(), o)
+		},
+	}
+	o.out.add(cmd)
+	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N (0 for all)")
+	return cmd
+}
+
+func dominatorsRun(ctx context.Context, o *dominatorsOptions) error {
+	db, err := o.f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	snap, err := graphSnapshot(ctx, db, o.Snap)
+	if err != nil {
+		return err
+	}
+	top, err := db.TopRetained(ctx, snap.ID, o.N)
+	if err != nil {
+		return err
+	}
+	w := analysis.NewWalker(db, snap.ID)
+	t := &report.Table{Columns: []report.Column{
+		{Title: "RETAINED", Key: "retained", Unit: report.UnitBytes},
+		{Title: "SHARE", Key: "share", Unit: report.UnitPercent},
+		{Title: "TYPE", Key: "type"},
+		{Title: "ADDRESS", Key: "address"},
+		{Title: "PATH", Key: "path"},
+	}}
+	for _, d := range top {
+		p, err := w.Describe(ctx, d.OID)
+		if err != nil {
+			return err
+		}
+		share := 0.0
+		if snap.Bytes > 0 {
+			share = 100 * float64(d.Retained) / float64(snap.Bytes)
+		}
+		t.Rows = append(t.Rows, []any{d.Retained, share, d.Type, hexAddr(d.Addr), p})
+	}
+	if o.Format == report.FormatTable || o.Format == report.FormatMarkdown {
+		fmt.Fprintf(o.IO.Out, "snapshot %d (%s): %s in %s objects\n\n", snap.ID, report.Clean(snap.Label),
+			report.Bytes(snap.Bytes), report.Count(snap.Objects))
+	}
+	return report.Render(o.IO.Out, o.Format, t)
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"io"
+
+	"github.com/memsee/memsee/internal/heap/meliae"
+	"github.com/spf13/cobra"
+)
+
+func newCmdDumper(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "dumper <runtime>",
+		Short: "Print a small module that writes heap dumps memsee reads, for a runtime",
+		Long: `Dumper prints source code to add to your program so that it can write heap dumps.
+
+  python   a stdlib-only module (Python 3.8+): dump_all_objects("heap1.json.gz") writes the
+           process's heap in meliae's format. Its docstring shows how to call it from a signal
+           handler or a debug endpoint; the dump pauses the process (about 2 s per million
+           objects).`,
+		Example: `  $ memsee dumper python > memsee_dumper.py
+  $ python3 -c 'import memsee_dumper; memsee_dumper.dump_all_objects("heap1.json.gz")'`,
+		Args: exactArgs(1, "a runtime: python"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch args[0] {
+			case "python", "py":
+				_, err := io.WriteString(f.IO.Out, meliae.DumperSource)
+				return err
+			}
+			return flagErrorf(cmd, "no dumper for %q (memsee has one for python)", args[0])
+		},
+	}
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The Python sample dumps, written by testdata/gen/python (see testdata/python/README.md).
+var shops = []string{"../../testdata/python/shop1.json.gz", "../../testdata/python/shop2.json.gz",
+	"../../testdata/python/shop3.json.gz", "../../testdata/python/shop4.json.gz"}
+
+func loadedPython(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "py.db")
+	if r := memsee(t, db, false, append([]string{"load"}, shops...)...); r.code != 0 {
+		t.Fatalf("load: exit %d: %s", r.code, r.err)
+	}
+	return db
+}
+
+// firstOf returns the address of the first object of a type in the last snapshot.
+func firstOf(t *testing.T, db, typ string) string {
+	t.Helper()
+	r := memsee(t, db, false, "query", "--format", "csv", "select printf('0x%x', addr) from object where snapshot = 4 and type = (select id from type where name = '"+typ+"') order by oid limit 1")
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	if r.code != 0 || len(lines) != 2 {
+		t.Fatalf("no %s in snapshot 4: %q %s", typ, r.out, r.err)
+	}
+	return lines[1]
+}
+
+func TestGraphOutput(t *testing.T) {
+	db := loadedPython(t)
+	entry := firstOf(t, db, "AuditEntry")
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"py.ls", []string{"ls"}},
+		{"py.top", []string{"top", "-n", "12"}},
+		{"py.top.holder", []string{"top", "--by", "holder", "-n", "8"}},
+		{"py.top.shop2.json", []string{"top", "shop2", "-n", "3", "--json"}},
+		{"py.diff", []string{"diff", "shop1", "shop4", "-n", "10"}},
+		{"py.diff.2-3.markdown", []string{"diff", "2", "3", "--format", "markdown"}},
+		{"py.dominators", []string{"dominators", "-n", "8"}},
+		{"py.path.type.AuditEntry", []string{"path", "--type", "AuditEntry"}},
+		{"py.path.type.Product", []string{"path", "--type", "Product", "--snap", "shop2"}},
+		{"py.path.entry", []string{"path", entry}},
+		{"py.path.entry.all.json", []string{"path", entry, "--all", "--json"}},
+		{"py.show.entry", []string{"show", entry}},
+		{"py.show.entry.json", []string{"show", entry, "--json"}},
+		{"py.kids.entry", []string{"kids", entry}},
+		{"py.refs.entry", []string{"refs", entry}},
+		{"py.gen", []string{"query", "select gen, count(*) as n from object where snapshot = 4 and type = (select id from type where name = 'AuditEntry') group by gen order by gen"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "py.gen" {
+				memsee(t, db, false, "diff", "1", "4") // diff marks the generations
+			}
+			r := memsee(t, db, false, tt.args...)
+			if r.code != 0 {
+				t.Fatalf("memsee %s: exit %d, stderr:\n%s", strings.Join(tt.args, " "), r.code, r.err)
+			}
+			golden(t, tt.name, r.out)
+		})
+	}
+}
+
+// TestGraphHolders checks that every planted leak is held by its real holder: each AuditEntry
+// through shop._audit_log, each Product through shop.PRICE_TABLE.
+func TestGraphHolders(t *testing.T) {
+	db := loadedPython(t)
+	for _, tt := range []struct{ typ, holder string }{
+		{"AuditEntry", "module shop -> ._audit_log (list) -> [*] (AuditEntry)"},
+		{"Product", "module shop -> .PRICE_TABLE (dict) -> [*] (Product)"},
+	} {
+		r := memsee(t, db, false, "path", "--type", tt.typ, "--format", "csv", "-n", "0")
+		if r.code != 0 {
+			t.Fatalf("path --type %s: %s", tt.typ, r.err)
+		}
+		lines := strings.Split(strings.TrimSpace(r.out), "\n")
+		if len(lines) != 2 {
+			t.Fatalf("path --type %s: want every instance under one holder, got:\n%s", tt.typ, r.out)
+		}
+		got := lines[1][strings.LastIndexByte(lines[1], ',')+1:]
+		got = strings.Join(strings.FieldsFunc(got, func(r rune) bool { return r == '"' }), "")
+		if got != tt.holder {
+			t.Errorf("path --type %s: held by %q, want %q", tt.typ, got, tt.holder)
+		}
+	}
+}
+
+// pythonBytes returns the decompressed first sample dump.
+func pythonBytes(t *testing.T) []byte {
+	t.Helper()
+	f, err := os.Open(shops[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestGraphBadInput damages copies of a real dump: each is refused with exit 2 and a message
+// that says where, and the database is unchanged.
+func TestGraphBadInput(t *testing.T) {
+	good := pythonBytes(t)
+	lines := bytes.SplitAfter(good, []byte("\n"))
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	dup := append(append([]byte(nil), good...), lines[10]...) // an address twice
+	broken := bytes.Join([][]byte{bytes.Join(lines[:20], nil), []byte("{\"address\": 12, \"type\": \n"), bytes.Join(lines[20:], nil)}, nil)
+	tests := []struct {
+		name string
+		file string
+		want []string
+	}{
+		{"duplicate address", write("dup.json", dup), []string{"dup.json", "two objects have the address"}},
+		{"broken line", write("broken.json", broken), []string{"broken.json: offset 0x", "line 21"}},
+		{"truncated", write("cut.json", good[:len(good)/2]), []string{"cut.json", "truncated"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "x.db")
+			if r := memsee(t, db, false, "load", heaps[0]); r.code != 0 {
+				t.Fatal(r.err)
+			}
+			before := dbState(t, db)
+			r := memsee(t, db, false, "load", tt.file)
+			if r.code != 2 {
+				t.Errorf("exit %d, want 2; stderr %s", r.code, r.err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.err, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, r.err)
+				}
+			}
+			if dbState(t, db) != before {
+				t.Errorf("the database changed")
+			}
+		})
+	}
+}
+
+// TestGraphWrongKind asks object questions of a profile and profile questions of a dump.
+func TestGraphWrongKind(t *testing.T) {
+	db := loadedPython(t)
+	memsee(t, db, false, "load", heaps[0]) // snapshot 5, a profile
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dominators"}, "is a pprof heap profile"},
+		{[]string{"path", "--type", "AuditEntry"}, "is a pprof heap profile"},
+		{[]string{"top", "4", "--by", "site"}, "--by site is for heap profiles"},
+		{[]string{"top", "4", "--sample", "alloc_space"}, "--sample is for heap profiles"},
+		{[]string{"top", "5", "--by", "holder"}, "--by holder is for object dumps"},
+		{[]string{"diff", "4", "5"}, "diff compares two of a kind"},
+		{[]string{"path", "--type", "Audit", "--snap", "4"}, "did you mean AuditEntry"},
+		{[]string{"show", "0x1", "--snap", "4"}, "no such object at 0x1"},
+		{[]string{"show", "zz", "--snap", "4"}, "is not an object address"},
+	} {
+		r := memsee(t, db, false, tt.args...)
+		if r.code != 2 || !strings.Contains(r.err, tt.want) {
+			t.Errorf("memsee %s: exit %d, stderr %q; want 2 and %q", strings.Join(tt.args, " "), r.code, r.err, tt.want)
+		}
+	}
+}

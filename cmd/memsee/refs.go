@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"sort"
+
+	"github.com/memsee/memsee/internal/report"
+	"github.com/memsee/memsee/internal/store"
+	"github.com/spf13/cobra"
+)
+
+type refsOptions struct {
+	IO       *IOStreams
+	f        *Factory
+	out      outputFlags
+	Format   report.Format
+	Snap     string
+	Addr     string
+	N        int
+	children bool // kids: what it refers to, rather than who refers to it
+}
+
+func newCmdRefs(f *Factory, runF func(*refsOptions) error) *cobra.Command {
+	return newRefsLike(f, runF, false)
+}
+
+func newCmdKids(f *Factory, runF func(*refsOptions) error) *cobra.Command {
+	return newRefsLike(f, runF, true)
+}
+
+func newRefsLike(f *Factory, runF func(*refsOptions) error, children bool) *cobra.Command {
+	o := &refsOptions{IO: f.IO, f: f, children: children}
+	cmd := &cobra.Command{
+		Use:   "refs <address>",
+		Short: "List the objects that refer to an object (its referrers)",
+		Example: `  $ memsee refs 0x7f3a1c2b4e80
+  $ memsee refs 0x7f3a1c2b4e80 --snap shop2 --json`,
+		Args: exactArgs(1, "one object address"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Addr = args[0]
+			var err error
+			if o.Format, err = o.out.resolve(cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return refsRun(cmd.Context(), o)
+		},
+	}
+	if children {
+		cmd.Use = "kids <address>"
+		cmd.Short = "List the objects an object refers to, with the names of the references"
+		cmd.Example = `  $ memsee kids 0x7f3a1c2b4e80
+  $ memsee kids 0x7f3a1c2b4e80 -n 0 --format csv`
+	}
+	snapFlag(cmd, &o.Snap)
+	o.out.add(cmd)
+	cmd.Flags().IntVarP(&o.N, "n", "n", 50, "show the first N, largest retained first (0 for all)")
+	return cmd
+}
+
+// nameOf returns the name of the k-th reference of o, or "".
+func nameOf(o store.Object, k int) string {
+	if k < len(o.RefNames) {
+		return o.RefNames[k]
+	}
+	return ""
+}
+
+func refsRun(ctx context.Context, o *refsOptions) error {
+	db, err := o.f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	snap, obj, err := objectAt(ctx, db, o.Snap, o.Addr)
+	if err != nil {
+		return err
+	}
+	ids := obj.Referrers
+	if o.children {
+		ids = obj.Refs
+	}
+	objs, err := db.Objects(ctx, snap.ID, ids)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		o   store.Object
+		via string
+	}
+	var rows []row
+	if o.children {
+		for k, id := range obj.Refs {
+			rows = append(rows, row{objs[id], nameOf(obj, k)})
+		}
+	} else {
+		seen := map[int64]bool{}
+		for _, id := range obj.Referrers {
+			if seen[id] {
+				continue // one row per referrer, naming each reference it has
+			}
+			seen[id] = true
+			r := objs[id]
+			var names []string
+			for k, t := range r.Refs {
+				if t == obj.OID {
+					if n := nameOf(r, k); n != "" {
+						names = append(names, n)
+					}
+				}
+			}
+			via := ""
+			for i, n := range names {
+				if i > 0 {
+					via += ", "
+				}
+				via += n
+			}
+			rows = append(rows, row{r, via})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].o.Retained != rows[j].o.Retained {
+			return rows[i].o.Retained > rows[j].o.Retained
+		}
+		return rows[i].o.OID < rows[j].o.OID
+	})
+	if o.N > 0 && len(rows) > o.N {
+		rows = rows[:o.N]
+	}
+	via := "VIA"
+	if o.children {
+		via = "NAME"
+	}
+	t := &report.Table{Columns: []report.Column{
+		{Title: via, Key: "name"},
+		{Title: "ADDRESS", Key: "address"},
+		{Title: "TYPE", Key: "type"},
+		{Title: "SIZE", Key: "size", Unit: report.UnitBytes},
+		{Title: "RETAINED", Key: "retained", Unit: report.UnitBytes},
+		{Title: "VALUE", Key: "value"},
+	}}
+	for _, r := range rows {
+		t.Rows = append(t.Rows, []any{r.via, hexAddr(r.o.Addr), r.o.Type, r.o.Size, r.o.Retained, report.Truncate(r.o.Value, 40)})
+	}
+	return report.Render(o.IO.Out, o.Format, t)
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/memsee/memsee/internal/analysis"
+	"github.com/memsee/memsee/internal/report"
+	"github.com/spf13/cobra"
+)
+
+type showOptions struct {
+	IO   *IOStreams
+	f    *Factory
+	Snap string
+	Addr string
+	JSON bool
+}
+
+func newCmdShow(f *Factory, runF func(*showOptions) error) *cobra.Command {
+	o := &showOptions{IO: f.IO, f: f}
+	cmd := &cobra.Command{
+		Use:   "show <address>",
+		Short: "Describe one object: type, size, value, what it retains, and who holds it",
+		Example: `  $ memsee show 0x7f3a1c2b4e80
+  $ memsee show 0x7f3a1c2b4e80 --snap shop2 --json`,
+		Args: exactArgs(1, "one object address"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Addr = args[0]
+			if runF != nil {
+				return runF(o)
+			}
+			return showRun(cmd.Context(), o)
+		},
+	}
+	snapFlag(cmd, &o.Snap)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the object as JSON")
+	return cmd
+}
+
+// objectJSON is the JSON form of an object, with raw numbers.
+type objectJSON struct {
+	Snapshot  int64    `json:"snapshot"`
+	Address   string   `json:"address"`
+	Type      string   `json:"type"`
+	Size      int64    `json:"size"`
+	Len       *int64   `json:"len"`
+	Value     string   `json:"value,omitempty"`
+	Retained  int64    `json:"retained"`
+	Distance  *int64   `json:"distance"`
+	Path      string   `json:"path"`
+	HeldBy    string   `json:"held_by,omitempty"`
+	Refs      int      `json:"refs"`
+	Referrers int      `json:"referrers"`
+	Stack     []string `json:"-"`
+}
+
+func optional(v int64) *int64 {
+	if v < 0 {
+		return nil
+	}
+	return &v
+}
+
+func showRun(ctx context.Context, o *showOptions) error {
+	db, err := o.f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	snap, obj, err := objectAt(ctx, db, o.Snap, o.Addr)
+	if err != nil {
+		return err
+	}
+	w := analysis.NewWalker(db, snap.ID)
+	path, err := w.PathTo(ctx, obj.OID)
+	if err != nil {
+		return err
+	}
+	heldBy := ""
+	if obj.IDom >= 0 {
+		idom, err := w.Object(ctx, obj.IDom)
+		if err != nil {
+			return err
+		}
+		where, err := w.Describe(ctx, idom.OID)
+		if err != nil {
+			return err
+		}
+		heldBy = fmt.Sprintf("%s %s, %s, retaining %s", idom.Type, hexAddr(idom.Addr), where, report.Bytes(idom.Retained))
+	}
+	if o.JSON {
+		return report.WriteJSON(o.IO.Out, objectJSON{
+			Snapshot: snap.ID, Address: hexAddr(obj.Addr), Type: obj.Type, Size: obj.Size, Len: optional(obj.Len),
+			Value: obj.Value, Retained: obj.Retained, Distance: optional(obj.Distance), Path: path,
+			HeldBy: heldBy, Refs: len(obj.Refs), Referrers: len(obj.Referrers),
+		})
+	}
+	t := &report.Table{Columns: []report.Column{{Title: "OBJECT", Key: "field"}, {Title: hexAddr(obj.Addr), Key: "value"}}}
+	add := func(k, v string) { t.Rows = append(t.Rows, []any{k, v}) }
+	add("type", obj.Type)
+	add("snapshot", fmt.Sprintf("%d (%s)", snap.ID, snap.Label))
+	add("size", report.Bytes(obj.Size))
+	add("retained", report.Bytes(obj.Retained))
+	if obj.Len >= 0 {
+		add("len", report.Count(obj.Len))
+	}
+	if obj.Value != "" {
+		add("value", report.Truncate(obj.Value, 100))
+	}
+	if obj.Distance >= 0 {
+		add("distance", fmt.Sprintf("%d from a root", obj.Distance))
+	} else {
+		add("distance", "unreachable")
+	}
+	add("path", path)
+	if heldBy == "" {
+		heldBy = "nothing but the roots (no single object dominates it)"
+	}
+	add("held by", heldBy)
+	add("refers to", fmt.Sprintf("%s (memsee kids %s)", objects(len(obj.Refs)), hexAddr(obj.Addr)))
+	add("referred by", fmt.Sprintf("%s (memsee refs %s)", objects(len(obj.Referrers)), hexAddr(obj.Addr)))
+	return report.Render(o.IO.Out, report.FormatTable, t)
+}
+
+func objects(n int) string {
+	if n == 1 {
+		return "1 object"
+	}
+	return report.Count(int64(n)) + " objects"
+}

@@ -1,0 +1,244 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/memsee/memsee/internal/store"
+)
+
+// Objects is what the graph walks need of the store.
+type Objects interface {
+	Objects(ctx context.Context, snap int64, oids []int64) (map[int64]store.Object, error)
+	RootName(ctx context.Context, snap, oid int64) (string, error)
+}
+
+// Walker walks parent and dominator links of one snapshot, remembering the objects it has
+// read, so that the paths of many objects that share ancestors cost one read per ancestor.
+type Walker struct {
+	db    Objects
+	snap  int64
+	cache map[int64]store.Object
+	roots map[int64]string
+	texts map[int64]string // oid -> its path text
+}
+
+// NewWalker returns a Walker over snapshot snap.
+func NewWalker(db Objects, snap int64) *Walker {
+	return &Walker{db: db, snap: snap, cache: map[int64]store.Object{}, roots: map[int64]string{}, texts: map[int64]string{}}
+}
+
+// Object returns one object.
+func (w *Walker) Object(ctx context.Context, oid int64) (store.Object, error) {
+	if o, ok := w.cache[oid]; ok {
+		return o, nil
+	}
+	m, err := w.db.Objects(ctx, w.snap, []int64{oid})
+	if err != nil {
+		return store.Object{}, err
+	}
+	w.cache[oid] = m[oid]
+	return m[oid], nil
+}
+
+// maxDepth bounds a walk up parent or dominator links, which the load made acyclic; a
+// database edited by hand could still loop.
+const maxDepth = 1 << 20
+
+// ShortestPath returns the objects on a shortest path from a root to oid, root first. An
+// unreachable object's path is the object alone.
+func (w *Walker) ShortestPath(ctx context.Context, oid int64) ([]store.Object, error) {
+	return w.chain(ctx, oid, func(o store.Object) int64 { return o.Parent })
+}
+
+// DominatorChain returns oid's dominators, the outermost first, ending with oid itself.
+func (w *Walker) DominatorChain(ctx context.Context, oid int64) ([]store.Object, error) {
+	return w.chain(ctx, oid, func(o store.Object) int64 { return o.IDom })
+}
+
+func (w *Walker) chain(ctx context.Context, oid int64, up func(store.Object) int64) ([]store.Object, error) {
+	var out []store.Object
+	for cur := oid; cur >= 0; {
+		if len(out) > maxDepth {
+			return nil, fmt.Errorf("object %d: the links up from it loop", oid)
+		}
+		o, err := w.Object(ctx, cur)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+		cur = up(o)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// Name says an object in words: "module shop" for a named root, else "AuditEntry@0x7f3a...".
+func (w *Walker) Name(ctx context.Context, o store.Object) (string, error) {
+	name, ok := w.roots[o.OID]
+	if !ok {
+		var err error
+		if name, err = w.db.RootName(ctx, w.snap, o.OID); err != nil {
+			return "", err
+		}
+		w.roots[o.OID] = name
+	}
+	if name != "" {
+		return name, nil
+	}
+	return fmt.Sprintf("%s@%#x", o.Type, o.Addr), nil
+}
+
+// PathText spells a path as code reads: `module shop -> ._audit_log (list) -> [17] (AuditEntry)`.
+// The hop from a module, class or instance to its __dict__ is left out.
+func (w *Walker) PathText(ctx context.Context, path []store.Object) (string, error) {
+	if len(path) == 0 {
+		return "", nil
+	}
+	start, err := w.Name(ctx, path[0])
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(start)
+	if path[0].Distance < 0 {
+		b.WriteString(" (unreachable: no root holds it)")
+	}
+	for _, o := range path[1:] {
+		if o.Via == "__dict__" {
+			continue
+		}
+		b.WriteString(" -> ")
+		if o.Via != "" {
+			b.WriteString(o.Via)
+			b.WriteByte(' ')
+		}
+		b.WriteString("(" + o.Type + ")")
+	}
+	return b.String(), nil
+}
+
+// PathTo returns the text of a shortest path to oid, reusing the texts of its ancestors.
+func (w *Walker) PathTo(ctx context.Context, oid int64) (string, error) {
+	if t, ok := w.texts[oid]; ok {
+		return t, nil
+	}
+	// Walk up until an object whose text is known, then build down.
+	var up []store.Object
+	cur := oid
+	prefix := ""
+	for cur >= 0 {
+		if t, ok := w.texts[cur]; ok {
+			prefix = t
+			break
+		}
+		if len(up) > maxDepth {
+			return "", fmt.Errorf("object %d: the links up from it loop", oid)
+		}
+		o, err := w.Object(ctx, cur)
+		if err != nil {
+			return "", err
+		}
+		up = append(up, o)
+		cur = o.Parent
+	}
+	for i := len(up) - 1; i >= 0; i-- {
+		o := up[i]
+		var t string
+		if prefix == "" && cur < 0 && i == len(up)-1 {
+			var err error
+			if t, err = w.PathText(ctx, []store.Object{o}); err != nil {
+				return "", err
+			}
+		} else if o.Via == "__dict__" {
+			t = prefix
+		} else {
+			step := "(" + o.Type + ")"
+			if o.Via != "" {
+				step = o.Via + " " + step
+			}
+			t = prefix + " -> " + step
+		}
+		w.texts[o.OID] = t
+		prefix = t
+	}
+	return prefix, nil
+}
+
+// indexRE matches element indices and dict keys in a path text: [17], ['SKU-1'], [None].
+var indexRE = regexp.MustCompile(`\[('(?:[^'\\]|\\.)*'|[^\]']*)\]`)
+
+// Held is a group of objects whose shortest paths differ only in element indices and dict
+// keys: one holder and how many it holds.
+type Held struct {
+	Path            string // with indices as [*]
+	Count           int64
+	Bytes, Retained int64
+}
+
+// MergePaths merges the shortest paths of objects, as Eclipse MAT's "merge shortest paths
+// to GC roots" does: paths that differ only in element indices or dict keys are one, `[*]`.
+// Largest retained first.
+func (w *Walker) MergePaths(ctx context.Context, oids []int64) ([]Held, error) {
+	byPath := map[string]*Held{}
+	for i, oid := range oids {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		t, err := w.PathTo(ctx, oid)
+		if err != nil {
+			return nil, err
+		}
+		o, err := w.Object(ctx, oid)
+		if err != nil {
+			return nil, err
+		}
+		key := indexRE.ReplaceAllString(t, "[*]")
+		h := byPath[key]
+		if h == nil {
+			h = &Held{Path: key}
+			byPath[key] = h
+		}
+		h.Count++
+		h.Bytes += o.Size
+		h.Retained += o.Retained
+		// Keep only the objects' own paths in the cache: ancestors are what is shared.
+		delete(w.cache, oid)
+		delete(w.texts, oid)
+	}
+	out := make([]Held, 0, len(byPath))
+	for _, h := range byPath {
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Retained != out[j].Retained {
+			return out[i].Retained > out[j].Retained
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out, nil
+}
+
+// Describe says where an object is, for people: its path, and for a __dict__, the hop to it
+// (which paths to the objects inside it leave out).
+func (w *Walker) Describe(ctx context.Context, oid int64) (string, error) {
+	t, err := w.PathTo(ctx, oid)
+	if err != nil {
+		return "", err
+	}
+	o, err := w.Object(ctx, oid)
+	if err != nil {
+		return "", err
+	}
+	if o.Via == "__dict__" {
+		t += " -> __dict__ (" + o.Type + ")"
+	}
+	return t, nil
+}
