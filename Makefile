@@ -17,11 +17,15 @@ test: ## unit, golden and end-to-end tests
 golden: ## rewrite the golden files; review the diff before committing
 	$(GO) test ./... -update
 
-demo: build ## load the bundled Go heap profiles and show what grew
+demo: build ## load the bundled Go profiles and Python dumps, show what grew and who holds it
 	@rm -f demo.db demo.db-wal demo.db-shm
 	bin/memsee --db demo.db load testdata/go/heap1.pb.gz testdata/go/heap2.pb.gz testdata/go/heap3.pb.gz testdata/go/heap4.pb.gz
-	bin/memsee --db demo.db diff first last -n 6
-	bin/memsee --db demo.db top last --by site -n 5
+	bin/memsee --db demo.db diff heap1 heap4 -n 6
+	bin/memsee --db demo.db top heap4 --by site -n 5
+	bin/memsee --db demo.db load testdata/python/shop1.json.gz testdata/python/shop2.json.gz testdata/python/shop3.json.gz testdata/python/shop4.json.gz
+	bin/memsee --db demo.db diff shop1 shop4 -n 6
+	bin/memsee --db demo.db path --type AuditEntry
+	bin/memsee --db demo.db top shop4 --by holder -n 6
 
 bench: ## benchmarks: readers and store in process, then memsee against go tool pprof (BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
@@ -33,13 +37,16 @@ lint: ## gofmt, go vet, and staticcheck when it is installed
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
 
 fuzz: ## fuzz every reader for FUZZTIME each
-	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/pprof
+	for pkg in pprof meliae; do \
+		$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/$$pkg || exit 1; \
+	done
 
 testdata: ## regenerate the sample dumps with real runtimes (see testdata/README.md)
 	rm -f testdata/go/*.pb.gz
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -prefix churn -churn-only
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -cpu cpu.pb.gz
+	python3 testdata/gen/python/gen.py --out testdata/python
 
 clean: ## remove what the build, the demo and the benchmarks wrote
 	rm -rf bin demo.db demo.db-wal demo.db-shm bench/.data
