@@ -5,42 +5,6 @@ import (
 	"strconv"
 )
 
-// Type returns the id of a type name, adding it if it is new.
-func (l *Load) Type(ctx context.Context, name string) (int64, error) {
-	if l.types == nil {
-		if err := l.sync(); err != nil {
-			return 0, err
-		}
-		l.types, l.nextType = map[string]int64{}, 1
-		rows, err := l.tx.QueryContext(ctx, "SELECT id, name FROM type")
-		if err != nil {
-			return 0, err
-		}
-		for rows.Next() {
-			var id int64
-			var n string
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return 0, err
-			}
-			l.types[n] = id
-			l.nextType = max(l.nextType, id+1)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, err
-		}
-	}
-	if id, ok := l.types[name]; ok {
-		return id, nil
-	}
-	id := l.nextType
-	l.nextType++
-	l.types[name] = id
-	l.typeRows.add(id, name)
-	return id, nil
-}
-
 // GraphObject is one object as the store keeps it. Oids are dense, 0..n-1, in address order;
 // -1 stands for none (NULL) in Len, Distance, Parent and IDom.
 type GraphObject struct {
@@ -84,7 +48,7 @@ func (l *Load) AddGraph(ctx context.Context, s NewSnapshot) (*GraphWriter, error
 	g := &GraphWriter{l: l, snap: id}
 	g.rows = newBatchInsert(l.w, "object", "snapshot", "oid", "addr", "type", "size", "len", "value",
 		"distance", "parent", "via", "idom", "retained", "refs", "ref_names", "referrers")
-	g.rows.before = l.typeRows
+	g.rows.before = l.types.rows
 	g.roots = newBatchInsert(l.w, "root", "snapshot", "oid", "kind", "name")
 	return g, nil
 }
@@ -148,7 +112,7 @@ func (g *GraphWriter) Close(stats []TypeStat) {
 	g.rows.flush()
 	g.roots.flush()
 	b := newBatchInsert(g.l.w, "type_stat", "snapshot", "type", "count", "bytes", "retained")
-	b.before = g.l.typeRows
+	b.before = g.l.types.rows
 	for _, s := range stats {
 		b.add(g.snap, s.Type, s.Count, s.Bytes, s.Retained)
 	}

@@ -20,13 +20,8 @@ type Load struct {
 	tx *sql.Tx
 	w  *writer
 
-	funcs    map[string]int64 // function name -> id; read from the database on first use
-	nextFunc int64
-	funcRows *batchInsert
-
-	types    map[string]int64 // type name -> id; read from the database on first use
-	nextType int64
-	typeRows *batchInsert
+	funcs *interner // function names (heap profiles)
+	types *interner // type names (object dumps)
 
 	sites       map[int64]int64 // site hash -> site id; read from the database on first use
 	nextSite    int64
@@ -41,10 +36,10 @@ func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 		return nil, err
 	}
 	l := &Load{tx: tx, w: newWriter(ctx, tx)}
-	l.funcRows = newBatchInsert(l.w, "function", "id", "name")
+	l.funcs = newInterner(l, "function")
+	l.types = newInterner(l, "type")
 	l.siteRows = newBatchInsert(l.w, "site", "id", "hash", "function", "line", "depth", "stack")
-	l.siteRows.before = l.funcRows
-	l.typeRows = newBatchInsert(l.w, "type", "id", "name")
+	l.siteRows.before = l.funcs.rows
 	return l, nil
 }
 
@@ -54,7 +49,7 @@ func (l *Load) sync() error {
 		return sql.ErrTxDone
 	}
 	l.siteRows.flush()
-	l.typeRows.flush()
+	l.types.rows.flush()
 	return l.w.sync()
 }
 
@@ -140,28 +135,50 @@ func (l *Load) addSnapshot(ctx context.Context, s NewSnapshot) (int64, error) {
 
 // Function returns the id of a function name, adding it to the database if it is new.
 func (l *Load) Function(ctx context.Context, name string) (int64, error) {
-	if l.funcs == nil {
-		if err := l.loadFunctions(ctx); err != nil {
+	return l.funcs.id(ctx, name)
+}
+
+// Type returns the id of a type name, adding it if it is new.
+func (l *Load) Type(ctx context.Context, name string) (int64, error) {
+	return l.types.id(ctx, name)
+}
+
+// interner gives names in a table of (id, name) rows their ids, reading the table once and
+// queueing the rows of new names.
+type interner struct {
+	l     *Load
+	table string
+	ids   map[string]int64 // name -> id; nil until first use
+	next  int64
+	rows  *batchInsert
+}
+
+func newInterner(l *Load, table string) *interner {
+	return &interner{l: l, table: table, rows: newBatchInsert(l.w, table, "id", "name")}
+}
+
+func (in *interner) id(ctx context.Context, name string) (int64, error) {
+	if in.ids == nil {
+		if err := in.read(ctx); err != nil {
 			return 0, err
 		}
 	}
-	if id, ok := l.funcs[name]; ok {
+	if id, ok := in.ids[name]; ok {
 		return id, nil
 	}
-	id := l.nextFunc
-	l.nextFunc++
-	l.funcs[name] = id
-	l.funcRows.add(id, name)
+	id := in.next
+	in.next++
+	in.ids[name] = id
+	in.rows.add(id, name)
 	return id, nil
 }
 
-func (l *Load) loadFunctions(ctx context.Context) error {
-	if err := l.sync(); err != nil {
+func (in *interner) read(ctx context.Context) error {
+	if err := in.l.sync(); err != nil {
 		return err
 	}
-	l.funcs = make(map[string]int64)
-	l.nextFunc = 1
-	rows, err := l.tx.QueryContext(ctx, "SELECT id, name FROM function")
+	in.ids, in.next = map[string]int64{}, 1
+	rows, err := in.l.tx.QueryContext(ctx, "SELECT id, name FROM "+in.table)
 	if err != nil {
 		return err
 	}
@@ -172,8 +189,8 @@ func (l *Load) loadFunctions(ctx context.Context) error {
 		if err := rows.Scan(&id, &name); err != nil {
 			return err
 		}
-		l.funcs[name] = id
-		l.nextFunc = max(l.nextFunc, id+1)
+		in.ids[name] = id
+		in.next = max(in.next, id+1)
 	}
 	return rows.Err()
 }
