@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -87,6 +88,10 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		stats meliae.Stats
 	)
 	if r.Format() == heap.FormatPprof {
+		// A profile is parsed whole and little of it is kept: collecting less often saves
+		// about a tenth of the time for a third more peak memory. Object dumps keep most of
+		// what they allocate, and their memory budget is tight, so they stay at the default.
+		defer debug.SetGCPercent(debug.SetGCPercent(300))
 		ps = &profileSink{ctx: ctx, load: l, sites: make(map[uint64]int32)}
 		sink = ps
 	} else {

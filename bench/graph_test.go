@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// meliaeDump returns (writing it once, with a real Python process and memsee's dumper) a
+// meliae dump of about n objects shaped like a long-running service: testdata/gen/python/big.py.
+func meliaeDump(b *testing.B, n int, name string) string {
+	b.Helper()
+	path := filepath.Join(dataDir, "meliae-"+name+".json")
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command("python3", "../testdata/gen/python/big.py", "--objects", fmt.Sprint(n), "--out", path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		b.Skipf("writing %s: %v (python3 needed)", path, err)
+	}
+	return path
+}
+
+// objectsIn counts the lines of a meliae dump: one object each.
+func objectsIn(b *testing.B, path string) int {
+	b.Helper()
+	out, err := exec.Command("wc", "-l", path).Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int
+	fmt.Sscan(string(out), &n)
+	return n
+}
+
+// BenchmarkLoadMeliae loads a Python dump into a fresh database per iteration: parse, graph
+// work (BFS, dominators, retained sizes) and SQLite, as a user runs it.
+func BenchmarkLoadMeliae(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"1M", 1_000_000}, {"10M", 10_000_000}} {
+		b.Run("objects="+size.name, func(b *testing.B) {
+			path := meliaeDump(b, size.n, size.name)
+			objs := objectsIn(b, path)
+			dir := b.TempDir()
+			var rss int64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				db := filepath.Join(dir, fmt.Sprintf("g%d.db", i))
+				if r := runChild(b, memsee, "--db", db, "load", path); r > rss {
+					rss = r
+				}
+				os.Remove(db) // keep the disk use to one database
+			}
+			b.ReportMetric(float64(objs)*float64(b.N)/b.Elapsed().Seconds(), "objects/s")
+			b.ReportMetric(float64(rss)/float64(objs), "RSS-B/obj")
+			b.ReportMetric(float64(rss)/(1<<20), "MiB-RSS")
+		})
+	}
+}
+
+// BenchmarkQueryMeliae times the object commands on the loaded 10M-object dump, each as a
+// child process (start-up included).
+func BenchmarkQueryMeliae(b *testing.B) {
+	path := meliaeDump(b, 10_000_000, "10M")
+	db := filepath.Join(dataDir, "meliae-10M.db")
+	if _, err := os.Stat(db); err != nil {
+		runChild(b, memsee, "--db", db, "load", path)
+	}
+	// An object deep in the graph, and one with many referrers.
+	pick := func(q string) string {
+		out, err := exec.Command(memsee, "--db", db, "query", "--format", "csv", q).Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		return lines[len(lines)-1]
+	}
+	deep := pick("select printf('0x%x', addr) from object where snapshot = 1 and distance is not null order by distance desc limit 1")
+	popular := pick("select printf('0x%x', addr) from object where snapshot = 1 and oid = (select oid from object where snapshot = 1 order by length(referrers) desc limit 1)")
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"show", []string{"show", deep}},
+		{"path", []string{"path", deep}},
+		{"refs", []string{"refs", popular, "-n", "20"}},
+		{"kids", []string{"kids", deep}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				runChild(b, memsee, append([]string{"--db", db}, c.args...)...)
+			}
+		})
+	}
+}
