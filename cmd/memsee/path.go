@@ -91,7 +91,7 @@ func pathRun(ctx context.Context, o *pathOptions) error {
 	}
 	paths = append(paths, main)
 	if o.All {
-		refs, err := db.Objects(ctx, snap.ID, obj.Referrers)
+		refs, _, err := db.Related(ctx, snap.ID, obj.OID, false, 0)
 		if err != nil {
 			return err
 		}
@@ -115,10 +115,14 @@ func pathRun(ctx context.Context, o *pathOptions) error {
 			if err != nil {
 				return err
 			}
+			names, err := db.EdgeNames(ctx, snap.ID, r.OID, obj.OID)
+			if err != nil {
+				return err
+			}
 			name := ""
-			for k, t := range r.Refs {
-				if t == obj.OID && nameOf(r, k) != "" {
-					name = nameOf(r, k) + " "
+			for _, n := range names {
+				if n != "" {
+					name = n + " "
 					break
 				}
 			}

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"sort"
+	"strings"
 
 	"github.com/memsee/memsee/internal/report"
 	"github.com/memsee/memsee/internal/store"
@@ -60,14 +60,6 @@ func newRefsLike(f *Factory, runF func(*refsOptions) error, children bool) *cobr
 	return cmd
 }
 
-// nameOf returns the name of the k-th reference of o, or "".
-func nameOf(o store.Object, k int) string {
-	if k < len(o.RefNames) {
-		return o.RefNames[k]
-	}
-	return ""
-}
-
 func refsRun(ctx context.Context, o *refsOptions) error {
 	db, err := o.f.Store(ctx)
 	if err != nil {
@@ -78,11 +70,7 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 	if err != nil {
 		return err
 	}
-	ids := obj.Referrers
-	if o.children {
-		ids = obj.Refs
-	}
-	objs, err := db.Objects(ctx, snap.ID, ids)
+	related, _, err := db.Related(ctx, snap.ID, obj.OID, o.children, o.N)
 	if err != nil {
 		return err
 	}
@@ -91,44 +79,22 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 		via string
 	}
 	var rows []row
-	if o.children {
-		for k, id := range obj.Refs {
-			rows = append(rows, row{objs[id], nameOf(obj, k)})
+	for _, r := range related {
+		src, dst := r.OID, obj.OID // refs: the name is in the referrer
+		if o.children {
+			src, dst = obj.OID, r.OID
 		}
-	} else {
-		seen := map[int64]bool{}
-		for _, id := range obj.Referrers {
-			if seen[id] {
-				continue // one row per referrer, naming each reference it has
-			}
-			seen[id] = true
-			r := objs[id]
-			var names []string
-			for k, t := range r.Refs {
-				if t == obj.OID {
-					if n := nameOf(r, k); n != "" {
-						names = append(names, n)
-					}
-				}
-			}
-			via := ""
-			for i, n := range names {
-				if i > 0 {
-					via += ", "
-				}
-				via += n
-			}
-			rows = append(rows, row{r, via})
+		names, err := db.EdgeNames(ctx, snap.ID, src, dst)
+		if err != nil {
+			return err
 		}
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].o.Retained != rows[j].o.Retained {
-			return rows[i].o.Retained > rows[j].o.Retained
+		var named []string
+		for _, n := range names {
+			if n != "" {
+				named = append(named, n)
+			}
 		}
-		return rows[i].o.OID < rows[j].o.OID
-	})
-	if o.N > 0 && len(rows) > o.N {
-		rows = rows[:o.N]
+		rows = append(rows, row{r, strings.Join(named, ", ")})
 	}
 	via := "VIA"
 	if o.children {

@@ -93,7 +93,7 @@ func showRun(ctx context.Context, o *showOptions) error {
 		return report.WriteJSON(o.IO.Out, objectJSON{
 			Snapshot: snap.ID, Address: hexAddr(obj.Addr), Type: obj.Type, Size: obj.Size, Len: optional(obj.Len),
 			Value: obj.Value, Retained: obj.Retained, Distance: optional(obj.Distance), Path: path,
-			HeldBy: heldBy, Refs: len(obj.Refs), Referrers: len(obj.Referrers),
+			HeldBy: heldBy, Refs: obj.NRefs, Referrers: obj.NReferrers,
 		})
 	}
 	t := &report.Table{Columns: []report.Column{{Title: "OBJECT", Key: "field"}, {Title: hexAddr(obj.Addr), Key: "value"}}}
@@ -118,8 +118,8 @@ func showRun(ctx context.Context, o *showOptions) error {
 		heldBy = "nothing but the roots (no single object dominates it)"
 	}
 	add("held by", heldBy)
-	add("refers to", fmt.Sprintf("%s (memsee kids %s)", objects(len(obj.Refs)), hexAddr(obj.Addr)))
-	add("referred by", fmt.Sprintf("%s (memsee refs %s)", objects(len(obj.Referrers)), hexAddr(obj.Addr)))
+	add("refers to", fmt.Sprintf("%s (memsee kids %s)", objects(obj.NRefs), hexAddr(obj.Addr)))
+	add("referred by", fmt.Sprintf("%s (memsee refs %s)", objects(obj.NReferrers), hexAddr(obj.Addr)))
 	return report.Render(o.IO.Out, report.FormatTable, t)
 }
 

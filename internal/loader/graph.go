@@ -23,12 +23,12 @@ type graphSink struct {
 	types    []string          // local type index -> name
 	typeIdx  map[string]uint32 // name -> local type index
 	typeOf   []uint32          // ObjID -> local type index
-	length   []int64           // ObjID -> Len (-1: none)
+	length   []int32           // ObjID -> Len (-1: none; lengths past 2^31-1 are kept as that)
 	valueEnd []uint32          // ObjID -> end of its value in values; its start is the previous end
 	values   []byte            // every object's value, one after the other
 	bytes    uint64            // shallow bytes of every object
 
-	edgeName []uint32          // AddEdge order -> name id: 0 none, elemBit|i element i, else names[id]
+	edgeName []uint32          // AddEdge order, then edge index -> name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]
 	names    []string          // name id -> name
 	nameIdx  map[string]uint32 // name -> name id
 
@@ -40,8 +40,14 @@ type rootRecord struct {
 	kind, name string
 }
 
-// elemBit marks an edge name that is an element index rather than a name id.
-const elemBit = 1 << 31
+// Edge names that are not name ids. A dict value's edge is named by the key before it, spelled
+// only when written: interning one name per dict entry would cost more memory than the graph.
+const (
+	elemBit = 1 << 31   // elemBit|i: element i, [17]
+	keyItem = 1<<31 - 1 // named by the key before it, as an item: ['key']
+	keyAttr = 1<<31 - 2 // named by the key before it, as an attribute: .key
+	maxName = 1<<31 - 3 // name ids stay below this
+)
 
 func newGraphSink() *graphSink {
 	return &graphSink{typeIdx: map[string]uint32{}, names: []string{""}, nameIdx: map[string]uint32{"": 0}}
@@ -55,7 +61,7 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	n := max(snap.Records, 0)
 	s.b = graph.NewBuilder(n, n*5/2)
 	s.typeOf = make([]uint32, 0, n)
-	s.length = make([]int64, 0, n)
+	s.length = make([]int32, 0, n)
 	s.valueEnd = make([]uint32, 0, n)
 	s.edgeName = make([]uint32, 0, n*5/2)
 	return nil
@@ -77,7 +83,7 @@ func (s *graphSink) Object(o *heap.Object) error {
 		s.typeIdx[o.Type] = t
 	}
 	s.typeOf = append(s.typeOf, t)
-	s.length = append(s.length, o.Len)
+	s.length = append(s.length, int32(min(o.Len, math.MaxInt32)))
 	if len(s.values)+len(o.Value) <= math.MaxUint32 {
 		s.values = append(s.values, o.Value...)
 	}
@@ -102,6 +108,9 @@ func (s *graphSink) nameID(e heap.Edge) uint32 {
 // intern returns the name id of a name.
 func (s *graphSink) intern(name string) uint32 {
 	id, ok := s.nameIdx[name]
+	if !ok && len(s.names) >= maxName {
+		return 0 // past four billion names: leave the rest unnamed
+	}
 	if !ok {
 		id = uint32(len(s.names))
 		s.names = append(s.names, name)
@@ -125,10 +134,14 @@ func (s *graphSink) value(id graph.ObjID) string {
 	return string(s.values[start:s.valueEnd[id]])
 }
 
-// edgeText spells an edge name id.
-func (s *graphSink) edgeText(id uint32) string {
-	if id&elemBit != 0 {
+// edgeText spells the name of edge e of g.
+func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
+	id := s.edgeName[e]
+	switch {
+	case id&elemBit != 0:
 		return "[" + strconv.FormatUint(uint64(id&^elemBit), 10) + "]"
+	case id == keyItem || id == keyAttr:
+		return s.keyText(g.Edges[e-1], id == keyAttr)
 	}
 	return s.names[id]
 }
@@ -213,15 +226,15 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		return 0
 	})
-	oid := make([]int64, n) // ObjID -> oid
+	oid := make([]uint32, n) // ObjID -> oid
 	for i, id := range perm {
-		oid[id] = int64(i)
+		oid[id] = uint32(i)
 	}
 	toOID := func(id graph.ObjID) int64 {
 		if id == graph.SuperRoot {
 			return -1
 		}
-		return oid[id]
+		return int64(oid[id])
 	}
 
 	typeID := make([]int64, len(s.types))
@@ -257,43 +270,42 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			}
 		}
 		o = store.GraphObject{
-			OID:      int64(i),
-			Addr:     int64(g.Addr[id]),
-			Type:     typeID[s.typeOf[id]],
-			Size:     int64(g.Size[id]),
-			Len:      s.length[id],
-			Value:    s.value(id),
-			Distance: -1,
-			Parent:   toOID(a.Parent[id]),
-			IDom:     toOID(a.IDom[id]),
-			Retained: int64(a.Retained[id]),
-			Refs:     o.Refs[:0],
-			RefNames: nil,
+			OID:       int64(i),
+			Addr:      int64(g.Addr[id]),
+			Type:      typeID[s.typeOf[id]],
+			Size:      int64(g.Size[id]),
+			Len:       int64(s.length[id]),
+			Value:     s.value(id),
+			Distance:  -1,
+			Parent:    toOID(a.Parent[id]),
+			IDom:      toOID(a.IDom[id]),
+			Retained:  int64(a.Retained[id]),
+			Refs:      o.Refs[:0],
+			Referrers: o.Referrers,
 		}
 		if a.Dist[id] != graph.Unreached {
 			o.Distance = int64(a.Dist[id])
 		}
 		if e := a.ParentEdge[id]; e != graph.NoEdge {
-			o.Via = s.edgeText(s.edgeName[e])
+			o.Via = s.edgeText(g, e)
 		}
 		lo, hi := g.EdgeRange(id)
 		named := false
 		for e := lo; e < hi; e++ {
-			o.Refs = append(o.Refs, oid[g.Edges[e]])
+			o.Refs = append(o.Refs, int64(oid[g.Edges[e]]))
 			named = named || s.edgeName[e] != 0
 		}
 		if named {
 			names := make([]string, 0, hi-lo)
 			for e := lo; e < hi; e++ {
-				names = append(names, s.edgeText(s.edgeName[e]))
+				names = append(names, s.edgeText(g, e))
 			}
 			o.RefNames = names
 		}
-		refs := make([]int64, 0, revStart[id+1]-revStart[id])
+		o.Referrers = o.Referrers[:0]
 		for _, r := range rev[revStart[id]:revStart[id+1]] {
-			refs = append(refs, oid[r])
+			o.Referrers = append(o.Referrers, int64(oid[r]))
 		}
-		o.Referrers = refs
 		w.Object(&o)
 	}
 	// Roots: the reader's, then the ones the graph work added.
@@ -301,13 +313,13 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	for _, r := range s.roots {
 		// Several roots may share an address; the graph maps each address once.
 		if id, ok := lookup(g, perm, r.addr); ok {
-			w.Root(oid[id], r.kind, r.name)
+			w.Root(int64(oid[id]), r.kind, r.name)
 			seen[id] = true
 		}
 	}
 	for _, id := range g.Roots {
 		if !seen[id] {
-			w.Root(oid[id], "unreferenced", "")
+			w.Root(int64(oid[id]), "unreferenced", "")
 		}
 	}
 	w.Close(stats)

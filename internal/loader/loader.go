@@ -95,6 +95,10 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		ps = &profileSink{ctx: ctx, load: l, sites: make(map[uint64]int32)}
 		sink = ps
 	} else {
+		// An object dump's memory is mostly a few large slices without pointers, cheap to
+		// scan: collecting often keeps the peak near what is live (measured at 9.3M objects:
+		// 2.64 GB at the default pace, 1.81 GB at 25, and no slower).
+		defer debug.SetGCPercent(debug.SetGCPercent(25))
 		gs = newGraphSink()
 		sink = gs
 	}

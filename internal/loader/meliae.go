@@ -25,8 +25,6 @@ func (s *graphSink) nameMeliae(g *graph.Graph) {
 	}
 	moduleT, _ := typeIdx("module")
 	typeT, _ := typeIdx("type")
-	strT, hasStr := typeIdx("str")
-	intT, hasInt := typeIdx("int")
 	builtin := map[uint32]bool{}
 	for _, name := range []string{"dict", "list", "tuple", "set", "frozenset", "str", "bytes", "int", "float",
 		"function", "code", "cell", "frame", "builtin_function_or_method", "method", "weakref", "NoneType", "bool"} {
@@ -64,29 +62,34 @@ func (s *graphSink) nameMeliae(g *graph.Graph) {
 			continue
 		}
 		lo, hi := g.EdgeRange(id)
-		pairs := s.length[id]
+		pairs := int64(s.length[id])
 		if pairs <= 0 || 2*pairs > int64(hi-lo) {
 			continue // not every key and value is there: naming by position would lie
 		}
-		attr := isAttrs(id)
+		style := uint32(keyItem)
+		if isAttrs(id) {
+			style = keyAttr
+		}
 		for e := lo; e+1 < lo+uint32(2*pairs); e += 2 {
-			key := g.Edges[e]
-			kt := s.typeOf[key]
-			var text string
-			switch {
-			case hasStr && kt == strT && attr:
-				text = "." + s.value(key)
-			case hasStr && kt == strT:
-				text = "[" + pyRepr(s.value(key)) + "]"
-			case hasInt && kt == intT:
-				text = "[" + s.value(key) + "]"
-			default:
-				text = "[" + s.types[kt] + "]"
-			}
 			name(e, "(key)")
-			name(e+1, text)
+			s.edgeName[e+1] = style
 		}
 	}
+}
+
+// keyText spells a dict entry's name from its key object: .key in an attribute dict,
+// ['key'] (or [1] for a number) in any other.
+func (s *graphSink) keyText(key graph.ObjID, attr bool) string {
+	kt := s.types[s.typeOf[key]]
+	switch {
+	case kt == "str" && attr:
+		return "." + s.value(key)
+	case kt == "str":
+		return "[" + pyRepr(s.value(key)) + "]"
+	case kt == "int":
+		return "[" + s.value(key) + "]"
+	}
+	return "[" + kt + "]"
 }
 
 // hasType reports whether local type t is the named type (present as want).

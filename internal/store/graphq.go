@@ -25,6 +25,10 @@ type Object struct {
 	Via       string
 	IDom      int64
 	Retained  int64
+	NRefs      int // how many references it has
+	NReferrers int // how many references to it there are
+
+	// Only ObjectFull fills these: a container's lists can hold millions of oids.
 	Refs      []int64
 	RefNames  []string // nil when no reference is named
 	Referrers []int64
@@ -32,41 +36,123 @@ type Object struct {
 
 const objectCols = `o.snapshot, o.oid, o.addr, t.name, o.size, coalesce(o.len, -1), coalesce(o.value, ''),
 	coalesce(o.distance, -1), coalesce(o.parent, -1), coalesce(o.via, ''), coalesce(o.idom, -1), o.retained,
-	o.refs, o.ref_names, o.referrers`
+	json_array_length(o.refs), json_array_length(o.referrers)`
 
 const objectFrom = ` FROM object o JOIN type t ON t.id = o.type `
 
 func scanObject(sc interface{ Scan(...any) error }) (Object, error) {
 	var o Object
-	var refs, referrers string
-	var names sql.NullString
 	err := sc.Scan(&o.Snapshot, &o.OID, &o.Addr, &o.Type, &o.Size, &o.Len, &o.Value, &o.Distance, &o.Parent,
-		&o.Via, &o.IDom, &o.Retained, &refs, &names, &referrers)
+		&o.Via, &o.IDom, &o.Retained, &o.NRefs, &o.NReferrers)
+	return o, err
+}
+
+// ObjectFull returns one object with its lists of references and referrers.
+func (d *DB) ObjectFull(ctx context.Context, snap, oid int64) (Object, error) {
+	o, err := d.Object(ctx, snap, oid)
 	if err != nil {
 		return o, err
 	}
+	var refs, referrers string
+	var names sql.NullString
+	if err := d.db.QueryRowContext(ctx, "SELECT refs, ref_names, referrers FROM object WHERE snapshot = ? AND oid = ?",
+		snap, oid).Scan(&refs, &names, &referrers); err != nil {
+		return o, err
+	}
 	if err := json.Unmarshal([]byte(refs), &o.Refs); err != nil {
-		return o, fmt.Errorf("object %d: refs: %w", o.OID, err)
+		return o, fmt.Errorf("object %d: refs: %w", oid, err)
 	}
 	if err := json.Unmarshal([]byte(referrers), &o.Referrers); err != nil {
-		return o, fmt.Errorf("object %d: referrers: %w", o.OID, err)
+		return o, fmt.Errorf("object %d: referrers: %w", oid, err)
 	}
 	if names.Valid {
 		if err := json.Unmarshal([]byte(names.String), &o.RefNames); err != nil {
-			return o, fmt.Errorf("object %d: ref_names: %w", o.OID, err)
+			return o, fmt.Errorf("object %d: ref_names: %w", oid, err)
 		}
 	}
 	return o, nil
 }
 
-// ObjectAt returns the object at a dump address (or V8 node id) in a snapshot.
-func (d *DB) ObjectAt(ctx context.Context, snap, addr int64) (Object, error) {
-	o, err := scanObject(d.db.QueryRowContext(ctx, "SELECT "+objectCols+
-		" FROM object o INDEXED BY object_addr JOIN type t ON t.id = o.type WHERE o.snapshot = ? AND o.addr = ?", snap, addr))
-	if err == sql.ErrNoRows {
-		return o, fmt.Errorf("%w at %#x in snapshot %d", ErrNoObject, addr, snap)
+// EdgeNames returns the names of the references from src to dst ("" for unnamed ones). It
+// looks inside src's lists in SQLite, so a list of a million elements is not read into memory.
+func (d *DB) EdgeNames(ctx context.Context, snap, src, dst int64) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT coalesce(json_extract(o.ref_names, '$[' || j.key || ']'), '')
+		FROM object o, json_each(o.refs) j WHERE o.snapshot = ? AND o.oid = ? AND j.value = ? ORDER BY j.key`, snap, src, dst)
+	if err != nil {
+		return nil, err
 	}
-	return o, err
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Related returns the objects that an object refers to (kids) or that refer to it, each once,
+// largest retained first, at most n (all when n <= 0), and how many there are in all.
+func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]Object, int, error) {
+	col := "referrers"
+	if kids {
+		col = "refs"
+	}
+	var total int
+	if err := d.db.QueryRowContext(ctx, "SELECT count(DISTINCT j.value) FROM object o, json_each(o."+col+") j WHERE o.snapshot = ? AND o.oid = ?",
+		snap, oid).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := d.db.QueryContext(ctx, "SELECT "+objectCols+` FROM object o JOIN type t ON t.id = o.type
+		WHERE o.snapshot = ? AND o.oid IN (SELECT j.value FROM object x, json_each(x.`+col+`) j WHERE x.snapshot = ? AND x.oid = ?)
+		ORDER BY o.retained DESC, o.oid LIMIT ?`, snap, snap, oid, limit(n))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Object
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, o)
+	}
+	return out, total, rows.Err()
+}
+
+// ObjectAt returns the object at a dump address (or V8 node id) in a snapshot. Oids number a
+// snapshot's objects in address order, so this is a binary search over oids: about 24 primary
+// key lookups for 10M objects, and no index on addr to build at load.
+func (d *DB) ObjectAt(ctx context.Context, snap, addr int64) (Object, error) {
+	var n int64
+	if err := d.db.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&n); err != nil {
+		return Object{}, err
+	}
+	st, err := d.db.PrepareContext(ctx, "SELECT addr FROM object WHERE snapshot = ? AND oid = ?")
+	if err != nil {
+		return Object{}, err
+	}
+	defer st.Close()
+	lo, hi := int64(0), n-1
+	for lo <= hi {
+		mid := lo + (hi-lo)/2
+		var a int64
+		if err := st.QueryRowContext(ctx, snap, mid).Scan(&a); err != nil {
+			return Object{}, fmt.Errorf("object %d of snapshot %d: %w", mid, snap, err)
+		}
+		switch {
+		case a == addr:
+			return d.Object(ctx, snap, mid)
+		case uint64(a) < uint64(addr): // addresses are unsigned
+			lo = mid + 1
+		default:
+			hi = mid - 1
+		}
+	}
+	return Object{}, fmt.Errorf("%w at %#x in snapshot %d", ErrNoObject, addr, snap)
 }
 
 // Objects returns objects of a snapshot by oid.
@@ -98,6 +184,7 @@ func (d *DB) Object(ctx context.Context, snap, oid int64) (Object, error) {
 	}
 	return m[oid], nil
 }
+
 
 // RootName returns how a path starts at a root object ("module shop"), or "" when the object
 // is not a named root.
@@ -228,29 +315,73 @@ func (d *DB) SimilarTypes(ctx context.Context, snap int64, s string) ([]string, 
 	return out, rows.Err()
 }
 
-// The queries that match objects by address name their index: without statistics SQLite's
-// planner prefers the primary key's snapshot prefix, which makes a join quadratic.
+// identity is what matches an object across dumps of one Python process: its address, type and
+// size together (CPython reuses the address of a freed object).
+type identity struct{ addr, typ, size int64 }
+
+// scanIdentities calls fn for each object of a snapshot in address order (oid order).
+func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, id identity, gen int64)) error {
+	rows, err := d.db.QueryContext(ctx, "SELECT oid, addr, type, size, coalesce(gen, -1) FROM object WHERE snapshot = ? ORDER BY oid", snap)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var oid, gen int64
+		var id identity
+		if err := rows.Scan(&oid, &id.addr, &id.typ, &id.size, &gen); err != nil {
+			return err
+		}
+		fn(oid, id, gen)
+	}
+	return rows.Err()
+}
+
+// matchSnapshots merges two snapshots' objects, both in address order, and calls fn for each
+// object of b with the gen of the object of a it matches (-1 when none; 0 when it matches one
+// whose gen is not set).
+func (d *DB) matchSnapshots(ctx context.Context, a, b int64, fn func(oid int64, id identity, matched bool, gen int64)) error {
+	type entry struct {
+		id  identity
+		gen int64
+	}
+	var prev []entry
+	if err := d.scanIdentities(ctx, a, func(_ int64, id identity, gen int64) { prev = append(prev, entry{id, gen}) }); err != nil {
+		return err
+	}
+	i := 0
+	return d.scanIdentities(ctx, b, func(oid int64, id identity, _ int64) {
+		for i < len(prev) && uint64(prev[i].id.addr) < uint64(id.addr) {
+			i++
+		}
+		if i < len(prev) && prev[i].id == id {
+			fn(oid, id, true, prev[i].gen)
+			return
+		}
+		fn(oid, id, false, -1)
+	})
+}
 
 // Survivors counts, per type, the objects of snapshot b that were in snapshot a too: same
 // address, type and size (Python reuses freed addresses, so the address alone would not do).
 func (d *DB) Survivors(ctx context.Context, a, b int64) (map[string]int64, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT t.name, count(*) FROM object y
-		JOIN object x INDEXED BY object_addr ON x.snapshot = ? AND x.addr = y.addr AND x.type = y.type AND x.size = y.size
-		JOIN type t ON t.id = y.type WHERE y.snapshot = ? GROUP BY y.type`, a, b)
-	if err != nil {
+	byType := map[int64]int64{}
+	if err := d.matchSnapshots(ctx, a, b, func(_ int64, id identity, matched bool, _ int64) {
+		if matched {
+			byType[id.typ]++
+		}
+	}); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]int64{}
-	for rows.Next() {
+	for t, n := range byType {
 		var name string
-		var n int64
-		if err := rows.Scan(&name, &n); err != nil {
+		if err := d.db.QueryRowContext(ctx, "SELECT name FROM type WHERE id = ?", t).Scan(&name); err != nil {
 			return nil, err
 		}
 		out[name] = n
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MarkGenerations sets object.gen along a series of snapshots of one process, oldest first:
@@ -259,29 +390,46 @@ func (d *DB) Survivors(ctx context.Context, a, b int64) (map[string]int64, error
 // how many snapshots it marked.
 func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error) {
 	marked := 0
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		for i, s := range series {
-			var todo int
-			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM object WHERE snapshot = ? AND gen IS NULL LIMIT 1)", s.ID).Scan(&todo); err != nil {
-				return err
-			}
-			if todo == 0 {
-				continue
-			}
-			marked++
-			if i == 0 {
-				if _, err := tx.ExecContext(ctx, "UPDATE object SET gen = snapshot WHERE snapshot = ?", s.ID); err != nil {
-					return err
+	for i, s := range series {
+		var todo int
+		if err := d.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM object WHERE snapshot = ? AND gen IS NULL LIMIT 1)", s.ID).Scan(&todo); err != nil {
+			return marked, err
+		}
+		if todo == 0 {
+			continue
+		}
+		// Survivors keep the gen of the object they match; everything else is new here.
+		type update struct{ oid, gen int64 }
+		var keep []update
+		if i > 0 {
+			if err := d.matchSnapshots(ctx, series[i-1].ID, s.ID, func(oid int64, _ identity, matched bool, gen int64) {
+				if matched && gen > 0 {
+					keep = append(keep, update{oid, gen})
 				}
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE object SET gen = coalesce((SELECT x.gen FROM object x INDEXED BY object_addr
-				WHERE x.snapshot = ? AND x.addr = object.addr AND x.type = object.type AND x.size = object.size), snapshot)
-				WHERE snapshot = ?`, series[i-1].ID, s.ID); err != nil {
-				return err
+			}); err != nil {
+				return marked, err
 			}
 		}
-		return nil
-	})
-	return marked, err
+		err := d.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, "UPDATE object SET gen = snapshot WHERE snapshot = ?", s.ID); err != nil {
+				return err
+			}
+			st, err := tx.PrepareContext(ctx, "UPDATE object SET gen = ? WHERE snapshot = ? AND oid = ?")
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for _, u := range keep {
+				if _, err := st.ExecContext(ctx, u.gen, s.ID, u.oid); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return marked, err
+		}
+		marked++
+	}
+	return marked, nil
 }

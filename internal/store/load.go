@@ -17,6 +17,7 @@ import (
 // own while the caller reads the next part of the file; an error in a write is returned by a
 // later call, at the latest by Commit.
 type Load struct {
+	d  *DB
 	tx *sql.Tx
 	w  *writer
 
@@ -30,12 +31,25 @@ type Load struct {
 }
 
 // BeginLoad starts a load transaction. Call Commit, or Rollback (a no-op after Commit).
+//
+// A load writes through a rollback journal, and the database returns to WAL after it: in WAL
+// mode every page of a load is written twice (to the WAL, then to the database when it is
+// checkpointed), which made a 9.3M-object load 20% slower. Readers wait for the load
+// (busy_timeout) instead of reading beside it; a crash leaves the database as it was before.
 func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
+	if d.path != ":memory:" {
+		// If another connection has the database open, SQLite keeps WAL, which is only slower.
+		var mode string
+		if err := d.db.QueryRowContext(ctx, "PRAGMA journal_mode = DELETE").Scan(&mode); err != nil {
+			return nil, err
+		}
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
+		d.restoreWAL()
 		return nil, err
 	}
-	l := &Load{tx: tx, w: newWriter(ctx, tx)}
+	l := &Load{d: d, tx: tx, w: newWriter(ctx, tx)}
 	l.funcs = newInterner(l, "function")
 	l.types = newInterner(l, "type")
 	l.siteRows = newBatchInsert(l.w, "site", "id", "hash", "function", "line", "depth", "stack")
@@ -61,7 +75,11 @@ func (l *Load) Commit() error {
 	}
 	l.w.stop()
 	l.w = nil
-	return l.tx.Commit()
+	err := l.tx.Commit()
+	if werr := l.d.restoreWAL(); err == nil {
+		err = werr
+	}
+	return err
 }
 
 // Rollback abandons the load.
@@ -70,7 +88,24 @@ func (l *Load) Rollback() error {
 		l.w.stop()
 		l.w = nil
 	}
-	return l.tx.Rollback()
+	err := l.tx.Rollback()
+	l.d.restoreWAL()
+	return err
+}
+
+// restoreWAL puts the database back in WAL mode after a load.
+func (d *DB) restoreWAL() error {
+	if d.path == ":memory:" {
+		return nil
+	}
+	var mode string
+	if err := d.db.QueryRow("PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return err
+	}
+	if mode != "wal" {
+		return fmt.Errorf("sqlite: journal_mode is %q after a load, want wal", mode)
+	}
+	return nil
 }
 
 // NewSnapshot describes a snapshot being added.

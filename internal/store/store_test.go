@@ -288,6 +288,33 @@ func TestQueryReadOnly(t *testing.T) {
 	}
 }
 
+// TestLoadRestoresWAL checks that the database is in WAL mode again after a load commits and
+// after one rolls back (a load itself writes through a rollback journal).
+func TestLoadRestoresWAL(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	for _, commit := range []bool{true, false} {
+		l, err := db.BeginLoad(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addProfile(t, l, fmt.Sprint(commit), 3)
+		if commit {
+			err = l.Commit()
+		} else {
+			err = l.Rollback()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mode string
+		db.db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+		if mode != "wal" {
+			t.Errorf("journal_mode after a load (commit %v): %q, want wal", commit, mode)
+		}
+	}
+}
+
 func TestPragmas(t *testing.T) {
 	db := openTemp(t)
 	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1"} {

@@ -9,7 +9,8 @@ CREATE TABLE type (
 -- Every object of an object-graph snapshot, with what the graph work at load found.
 CREATE TABLE object (
     snapshot  INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,
-    oid       INTEGER NOT NULL,   -- 0..n-1 within the snapshot, in address order
+    oid       INTEGER NOT NULL,   -- 0..n-1 within the snapshot, in address order (so addr rises with
+                                  -- oid, and memsee finds an address by binary search over oids)
     addr      INTEGER NOT NULL,   -- the dump's own identity: an address, or a V8 node id
     type      INTEGER NOT NULL REFERENCES type(id),
     size      INTEGER NOT NULL,   -- shallow bytes
@@ -26,7 +27,6 @@ CREATE TABLE object (
     referrers TEXT    NOT NULL,   -- JSON array of the oids that refer to it
     PRIMARY KEY (snapshot, oid)
 ) WITHOUT ROWID;
-CREATE INDEX object_addr ON object(snapshot, addr);
 
 -- GC roots, and what a format treats as roots (Python modules).
 CREATE TABLE root (
