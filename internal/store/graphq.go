@@ -15,16 +15,16 @@ var ErrNoObject = errors.New("no such object")
 // Object is one object of a graph snapshot. -1 stands for none in Len, Distance, Parent and
 // IDom.
 type Object struct {
-	Snapshot  int64
-	OID, Addr int64
-	Type      string
-	Size, Len int64
-	Value     string
-	Distance  int64
-	Parent    int64
-	Via       string
-	IDom      int64
-	Retained  int64
+	Snapshot   int64
+	OID, Addr  int64
+	Type       string
+	Size, Len  int64
+	Value      string
+	Distance   int64
+	Parent     int64
+	Via        string
+	IDom       int64
+	Retained   int64
 	NRefs      int // how many references it has
 	NReferrers int // how many references to it there are
 
@@ -184,7 +184,6 @@ func (d *DB) Object(ctx context.Context, snap, oid int64) (Object, error) {
 	}
 	return m[oid], nil
 }
-
 
 // RootName returns how a path starts at a root object ("module shop"), or "" when the object
 // is not a named root.
