@@ -84,16 +84,21 @@ func BenchmarkQueryMeliae(b *testing.B) {
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		return lines[len(lines)-1]
 	}
+	// Typical objects (an Event in the audit log), and the worst cases: the deepest object (at
+	// the end of a 1,000-long chain) and the object with the most referrers.
+	typical := pick("select printf('0x%x', addr) from object where snapshot = 1 and type = (select id from type where name = 'Event') and oid % 1000 = 7 limit 1")
 	deep := pick("select printf('0x%x', addr) from object where snapshot = 1 and distance is not null order by distance desc limit 1")
 	popular := pick("select printf('0x%x', addr) from object where snapshot = 1 and oid = (select oid from object where snapshot = 1 order by length(referrers) desc limit 1)")
 	for _, c := range []struct {
 		name string
 		args []string
 	}{
-		{"show", []string{"show", deep}},
-		{"path", []string{"path", deep}},
-		{"refs", []string{"refs", popular, "-n", "20"}},
-		{"kids", []string{"kids", deep}},
+		{"show", []string{"show", typical}},
+		{"path", []string{"path", typical}},
+		{"refs", []string{"refs", typical}},
+		{"kids", []string{"kids", typical}},
+		{"path/deepest", []string{"path", deep}},
+		{"refs/most-referred", []string{"refs", popular, "-n", "20"}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

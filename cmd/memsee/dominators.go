@@ -76,6 +76,9 @@ func dominatorsRun(ctx context.Context, o *dominatorsOptions) error {
 		if err != nil {
 			return err
 		}
+		if o.Format != report.FormatJSON {
+			p = analysis.ShortPath(p, maxPathHops)
+		}
 		share := 0.0
 		if snap.Bytes > 0 {
 			share = 100 * float64(d.Retained) / float64(snap.Bytes)

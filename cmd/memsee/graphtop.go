@@ -38,6 +38,9 @@ func topGraph(ctx context.Context, o *topOptions, db *store.DB, snap store.Snaps
 				if holder, err = w.Describe(ctx, h.Holder); err != nil {
 					return err
 				}
+				if o.Format != report.FormatJSON {
+					holder = analysis.ShortPath(holder, maxPathHops)
+				}
 				addr = hexAddr(d.Addr)
 			}
 			t.Rows = append(t.Rows, []any{holder, addr, h.Type, h.Count, h.Bytes, h.Retained})

@@ -133,16 +133,29 @@ func pathRun(ctx context.Context, o *pathOptions) error {
 	if err != nil {
 		return err
 	}
+	// A table shows the outermost dominators and the innermost ones (where leaks are fixed);
+	// JSON has them all.
+	hidden := 0
+	if o.Format != report.FormatJSON && len(doms) > maxDominatorRows {
+		hidden = len(doms) - maxDominatorRows
+		doms = append(doms[:2:2], doms[len(doms)-(maxDominatorRows-2):]...)
+	}
 	t := &report.Table{Columns: []report.Column{
 		{Title: "DOMINATOR", Key: "address"},
 		{Title: "TYPE", Key: "type"},
 		{Title: "RETAINED", Key: "retained", Unit: report.UnitBytes},
 		{Title: "PATH", Key: "path"},
 	}}
-	for _, d := range doms {
+	for i, d := range doms {
 		p, err := w.Describe(ctx, d.OID)
 		if err != nil {
 			return err
+		}
+		if o.Format != report.FormatJSON {
+			p = analysis.ShortPath(p, maxPathHops)
+		}
+		if i == 2 && hidden > 0 {
+			t.Rows = append(t.Rows, []any{"…", fmt.Sprintf("%d more", hidden), nil, ""})
 		}
 		t.Rows = append(t.Rows, []any{hexAddr(d.Addr), d.Type, d.Retained, p})
 	}
@@ -174,7 +187,7 @@ func pathRun(ctx context.Context, o *pathOptions) error {
 		if i == 1 {
 			fmt.Fprintln(o.IO.Out, "\nthrough its other referrers:")
 		}
-		fmt.Fprintf(o.IO.Out, "  %s\n", report.Clean(p))
+		fmt.Fprintf(o.IO.Out, "  %s\n", report.Clean(analysis.ShortPath(p, maxPathHops)))
 	}
 	fmt.Fprintf(o.IO.Out, "\ndominators, outermost first (each must let go before it can be freed):\n")
 	var b strings.Builder
@@ -184,6 +197,12 @@ func pathRun(ctx context.Context, o *pathOptions) error {
 	_, err = fmt.Fprint(o.IO.Out, b.String())
 	return err
 }
+
+// How much of a long path or dominator chain a table shows.
+const (
+	maxPathHops      = 16
+	maxDominatorRows = 12
+)
 
 func pathTypeRun(ctx context.Context, o *pathOptions) error {
 	db, err := o.f.Store(ctx)
@@ -225,7 +244,11 @@ func pathTypeRun(ctx context.Context, o *pathOptions) error {
 		{Title: "HELD BY", Key: "path"},
 	}}
 	for _, h := range held {
-		t.Rows = append(t.Rows, []any{h.Count, h.Bytes, h.Retained, h.Path})
+		p := h.Path
+		if o.Format != report.FormatJSON {
+			p = analysis.ShortPath(p, maxPathHops)
+		}
+		t.Rows = append(t.Rows, []any{h.Count, h.Bytes, h.Retained, p})
 	}
 	if o.Format == report.FormatTable || o.Format == report.FormatMarkdown {
 		fmt.Fprintf(o.IO.Out, "%s instances of %s in snapshot %d (%s), by holder; %d of %d paths\n\n",

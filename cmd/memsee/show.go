@@ -87,6 +87,9 @@ func showRun(ctx context.Context, o *showOptions) error {
 		if err != nil {
 			return err
 		}
+		if !o.JSON {
+			where = analysis.ShortPath(where, maxPathHops)
+		}
 		heldBy = fmt.Sprintf("%s %s, %s, retaining %s", idom.Type, hexAddr(idom.Addr), where, report.Bytes(idom.Retained))
 	}
 	if o.JSON {
@@ -113,7 +116,7 @@ func showRun(ctx context.Context, o *showOptions) error {
 	} else {
 		add("distance", "unreachable")
 	}
-	add("path", path)
+	add("path", analysis.ShortPath(path, maxPathHops))
 	if heldBy == "" {
 		heldBy = "nothing but the roots (no single object dominates it)"
 	}

@@ -242,3 +242,17 @@ func (w *Walker) Describe(ctx context.Context, oid int64) (string, error) {
 	}
 	return t, nil
 }
+
+// ShortPath shortens a path text of more than max hops for a table: the start, "…", and the
+// hops nearest the object, which are where a leak is fixed. JSON keeps paths whole.
+func ShortPath(path string, max int) string {
+	hops := strings.Split(path, " -> ")
+	if len(hops) <= max || max < 4 {
+		return path
+	}
+	head, tail := 2, max-3
+	out := append([]string{}, hops[:head]...)
+	out = append(out, fmt.Sprintf("… %d more …", len(hops)-head-tail))
+	out = append(out, hops[len(hops)-tail:]...)
+	return strings.Join(out, " -> ")
+}
