@@ -166,13 +166,14 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 	if identity {
 		t.Columns = append(t.Columns,
 			report.Column{Title: "NEW", Key: "new", Unit: report.UnitCount},
+			report.Column{Title: "SURVIVED", Key: "survived", Unit: report.UnitCount},
 			report.Column{Title: "FREED", Key: "freed", Unit: report.UnitCount})
 	}
 	for _, r := range rows {
 		row := []any{r.typ, r.b.Bytes, r.a.Bytes, r.a.Bytes - r.b.Bytes, pctChange(r.b.Bytes, r.a.Bytes),
 			r.b.Count, r.a.Count, r.a.Count - r.b.Count}
 		if identity {
-			row = append(row, r.newObj, r.freedObj)
+			row = append(row, r.newObj, r.a.Count-r.newObj, r.freedObj)
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -182,7 +183,7 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 			report.SignedBytes(ta-tb), pctText(tb, ta), report.Count(tc), report.Count(tca), report.SignedCount(tca-tc),
 			len(rows), nall)
 		if identity {
-			fmt.Fprintf(o.IO.Out, "new and freed match objects by address, type and size; object.gen now holds each object's first snapshot\n")
+			fmt.Fprintf(o.IO.Out, "new, survived and freed match objects by address, type and size; object.gen now holds each object's first snapshot\n")
 		} else {
 			fmt.Fprintf(o.IO.Out, "no new/freed counts: %s\n", noIdentity(base, head))
 		}
