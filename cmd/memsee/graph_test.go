@@ -8,16 +8,44 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The Python sample dumps, written by testdata/gen/python (see testdata/python/README.md).
 var shops = []string{"../../testdata/python/shop1.json.gz", "../../testdata/python/shop2.json.gz",
 	"../../testdata/python/shop3.json.gz", "../../testdata/python/shop4.json.gz"}
 
+// pythonDir is where loadedPython puts the sample dumps; goldens show it as testdata/python.
+var pythonDir string
+
+// loadedPython returns a database holding the four Python dumps. A meliae dump records no time,
+// so memsee takes the file's modification time, which a fresh clone sets to the checkout time:
+// the dumps are loaded from copies with fixed times, a minute apart.
 func loadedPython(t *testing.T) string {
 	t.Helper()
+	dir := filepath.Join(t.TempDir(), "python")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for i, src := range shops {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.Base(src))
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		when := time.Date(2026, 11, 1, 12, i, 0, 0, time.UTC)
+		if err := os.Chtimes(dst, when, when); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, dst)
+	}
+	pythonDir = dir
 	db := filepath.Join(t.TempDir(), "py.db")
-	if r := memsee(t, db, false, append([]string{"load"}, shops...)...); r.code != 0 {
+	if r := memsee(t, db, false, append([]string{"load"}, files...)...); r.code != 0 {
 		t.Fatalf("load: exit %d: %s", r.code, r.err)
 	}
 	return db
@@ -67,7 +95,7 @@ func TestGraphOutput(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("memsee %s: exit %d, stderr:\n%s", strings.Join(tt.args, " "), r.code, r.err)
 			}
-			golden(t, tt.name, r.out)
+			golden(t, tt.name, strings.ReplaceAll(r.out, pythonDir, "testdata/python"))
 		})
 	}
 }
