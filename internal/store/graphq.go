@@ -25,13 +25,8 @@ type Object struct {
 	Via        string
 	IDom       int64
 	Retained   int64
-	NRefs      int // how many references it has
+	NRefs      int // how many references it has (Related lists them)
 	NReferrers int // how many references to it there are
-
-	// Only ObjectFull fills these: a container's lists can hold millions of oids.
-	Refs      []int64
-	RefNames  []string // nil when no reference is named
-	Referrers []int64
 }
 
 const objectCols = `o.snapshot, o.oid, o.addr, t.name, o.size, coalesce(o.len, -1), coalesce(o.value, ''),
@@ -40,57 +35,46 @@ const objectCols = `o.snapshot, o.oid, o.addr, t.name, o.size, coalesce(o.len, -
 
 const objectFrom = ` FROM object o JOIN type t ON t.id = o.type `
 
-func scanObject(sc interface{ Scan(...any) error }) (Object, error) {
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanOne scans a row of one column.
+func scanOne[T any](sc scanner) (T, error) {
+	var v T
+	err := sc.Scan(&v)
+	return v, err
+}
+
+func scanObject(sc scanner) (Object, error) {
 	var o Object
 	err := sc.Scan(&o.Snapshot, &o.OID, &o.Addr, &o.Type, &o.Size, &o.Len, &o.Value, &o.Distance, &o.Parent,
 		&o.Via, &o.IDom, &o.Retained, &o.NRefs, &o.NReferrers)
 	return o, err
 }
 
-// ObjectFull returns one object with its lists of references and referrers.
-func (d *DB) ObjectFull(ctx context.Context, snap, oid int64) (Object, error) {
-	o, err := d.Object(ctx, snap, oid)
-	if err != nil {
-		return o, err
-	}
-	var refs, referrers string
-	var names sql.NullString
-	if err := d.db.QueryRowContext(ctx, "SELECT refs, ref_names, referrers FROM object WHERE snapshot = ? AND oid = ?",
-		snap, oid).Scan(&refs, &names, &referrers); err != nil {
-		return o, err
-	}
-	if err := json.Unmarshal([]byte(refs), &o.Refs); err != nil {
-		return o, fmt.Errorf("object %d: refs: %w", oid, err)
-	}
-	if err := json.Unmarshal([]byte(referrers), &o.Referrers); err != nil {
-		return o, fmt.Errorf("object %d: referrers: %w", oid, err)
-	}
-	if names.Valid {
-		if err := json.Unmarshal([]byte(names.String), &o.RefNames); err != nil {
-			return o, fmt.Errorf("object %d: ref_names: %w", oid, err)
-		}
-	}
-	return o, nil
-}
-
 // EdgeNames returns the names of the references from src to dst ("" for unnamed ones). It
 // looks inside src's lists in SQLite, so a list of a million elements is not read into memory.
 func (d *DB) EdgeNames(ctx context.Context, snap, src, dst int64) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT coalesce(json_extract(o.ref_names, '$[' || j.key || ']'), '')
+	return queryAll(ctx, d.db, scanOne[string], `SELECT coalesce(json_extract(o.ref_names, '$[' || j.key || ']'), '')
 		FROM object o, json_each(o.refs) j WHERE o.snapshot = ? AND o.oid = ? AND j.value = ? ORDER BY j.key`, snap, src, dst)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // Related returns the objects that an object refers to (kids) or that refer to it, each once,
@@ -105,22 +89,10 @@ func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]
 		snap, oid).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := d.db.QueryContext(ctx, "SELECT "+objectCols+` FROM object o JOIN type t ON t.id = o.type
+	out, err := queryAll(ctx, d.db, scanObject, "SELECT "+objectCols+` FROM object o JOIN type t ON t.id = o.type
 		WHERE o.snapshot = ? AND o.oid IN (SELECT j.value FROM object x, json_each(x.`+col+`) j WHERE x.snapshot = ? AND x.oid = ?)
 		ORDER BY o.retained DESC, o.oid LIMIT ?`, snap, snap, oid, limit(n))
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, o)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }
 
 // ObjectAt returns the object at a dump address (or V8 node id) in a snapshot. Oids number a
@@ -205,21 +177,11 @@ type TypeStatRow struct {
 
 // TypeStats returns the per-type totals of a graph snapshot, in no particular order.
 func (d *DB) TypeStats(ctx context.Context, snap int64) ([]TypeStatRow, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT t.name, s.count, s.bytes, s.retained
-		FROM type_stat s JOIN type t ON t.id = s.type WHERE s.snapshot = ?`, snap)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []TypeStatRow
-	for rows.Next() {
+	return queryAll(ctx, d.db, func(sc scanner) (TypeStatRow, error) {
 		var r TypeStatRow
-		if err := rows.Scan(&r.Type, &r.Count, &r.Bytes, &r.Retained); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&r.Type, &r.Count, &r.Bytes, &r.Retained)
+		return r, err
+	}, `SELECT t.name, s.count, s.bytes, s.retained FROM type_stat s JOIN type t ON t.id = s.type WHERE s.snapshot = ?`, snap)
 }
 
 // Holding is what one holder (an immediate dominator) keeps alive of one type.
@@ -232,22 +194,13 @@ type Holding struct {
 // Holdings groups a graph snapshot's objects by immediate dominator and type, largest retained
 // first. Objects with one dominator never overlap, so the retained sums are exact.
 func (d *DB) Holdings(ctx context.Context, snap int64, n int) ([]Holding, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained)
+	return queryAll(ctx, d.db, func(sc scanner) (Holding, error) {
+		var h Holding
+		err := sc.Scan(&h.Holder, &h.Type, &h.Count, &h.Bytes, &h.Retained)
+		return h, err
+	}, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained)
 		FROM object o JOIN type t ON t.id = o.type WHERE o.snapshot = ?
 		GROUP BY o.idom, o.type ORDER BY 5 DESC, 3 DESC, 1, 2 LIMIT ?`, snap, limit(n))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Holding
-	for rows.Next() {
-		var h Holding
-		if err := rows.Scan(&h.Holder, &h.Type, &h.Count, &h.Bytes, &h.Retained); err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
 }
 
 func limit(n int) int {
@@ -259,59 +212,20 @@ func limit(n int) int {
 
 // TopRetained returns the objects that retain the most, largest first.
 func (d *DB) TopRetained(ctx context.Context, snap int64, n int) ([]Object, error) {
-	rows, err := d.db.QueryContext(ctx, "SELECT "+objectCols+objectFrom+
+	return queryAll(ctx, d.db, scanObject, "SELECT "+objectCols+objectFrom+
 		"WHERE o.snapshot = ? ORDER BY o.retained DESC, o.oid LIMIT ?", snap, limit(n))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }
 
 // ObjectsOfType returns the oids of a type's instances in a snapshot.
 func (d *DB) ObjectsOfType(ctx context.Context, snap int64, typ string) ([]int64, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT o.oid FROM object o WHERE o.snapshot = ?
+	return queryAll(ctx, d.db, scanOne[int64], `SELECT o.oid FROM object o WHERE o.snapshot = ?
 		AND o.type = (SELECT id FROM type WHERE name = ?) ORDER BY o.oid`, snap, typ)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var oid int64
-		if err := rows.Scan(&oid); err != nil {
-			return nil, err
-		}
-		out = append(out, oid)
-	}
-	return out, rows.Err()
 }
 
 // SimilarTypes returns type names of a snapshot that contain s, for a "did you mean".
 func (d *DB) SimilarTypes(ctx context.Context, snap int64, s string) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT t.name FROM type_stat x JOIN type t ON t.id = x.type
+	return queryAll(ctx, d.db, scanOne[string], `SELECT t.name FROM type_stat x JOIN type t ON t.id = x.type
 		WHERE x.snapshot = ? AND lower(t.name) LIKE ? ORDER BY x.count DESC LIMIT 5`, snap, "%"+strings.ToLower(s)+"%")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // identity is what matches an object across dumps of one Python process: its address, type and

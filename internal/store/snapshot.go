@@ -34,7 +34,7 @@ type Snapshot struct {
 const snapshotCols = `id, label, source, sha256, format, kind, taken_at, taken_from, loaded_at, series,
 	object_count, total_bytes, meta`
 
-func scanSnapshot(sc interface{ Scan(...any) error }) (Snapshot, error) {
+func scanSnapshot(sc scanner) (Snapshot, error) {
 	var s Snapshot
 	var taken, loaded, meta string
 	err := sc.Scan(&s.ID, &s.Label, &s.Source, &s.SHA256, &s.Format, &s.Kind, &taken, &s.TakenFrom,
@@ -51,20 +51,7 @@ func scanSnapshot(sc interface{ Scan(...any) error }) (Snapshot, error) {
 
 // Snapshots returns every snapshot, in load order.
 func (d *DB) Snapshots(ctx context.Context) ([]Snapshot, error) {
-	rows, err := d.db.QueryContext(ctx, "SELECT "+snapshotCols+" FROM snapshot ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Snapshot
-	for rows.Next() {
-		s, err := scanSnapshot(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, d.db, scanSnapshot, "SELECT "+snapshotCols+" FROM snapshot ORDER BY id")
 }
 
 // RefPrefix may stand before a reference; the command line marks -N with it so that it is not
@@ -124,24 +111,6 @@ func describe(all []Snapshot) string {
 		parts = append(parts, fmt.Sprintf("%d %s", s.ID, s.Label))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// FindSHA256 returns the snapshots loaded from a file with this hash.
-func (d *DB) FindSHA256(ctx context.Context, sum string) ([]Snapshot, error) {
-	rows, err := d.db.QueryContext(ctx, "SELECT "+snapshotCols+" FROM snapshot WHERE sha256 = ? ORDER BY id", sum)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Snapshot
-	for rows.Next() {
-		s, err := scanSnapshot(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // Remove deletes snapshots and everything loaded with them, in one transaction.
