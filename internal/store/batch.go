@@ -3,40 +3,48 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // writer runs a load's INSERTs on a goroutine of its own, in the order they were queued, so that
 // SQLite's work overlaps the reader's on a second core. The queue is short: a reader that runs
 // ahead waits.
+//
+// Rows go in through insertRows, which binds and steps a whole batch in one call into C: bound
+// one value at a time through database/sql, binding took 70% of a load's SQLite time. When the
+// driver's statement handle cannot be had, the writer falls back to multi-row INSERTs.
 type writer struct {
+	conn  *sql.Conn // the connection of the load's transaction
 	tx    *sql.Tx
 	jobs  chan writeJob
 	done  chan struct{} // closed when the goroutine has exited
 	err   error         // the first error; read only after sync or stop
+	slow  bool          // the driver's statement handle could not be had
 	stmts map[string]*sql.Stmt
+	raw   map[string]*sqlite3.SQLiteStmt
 }
 
 type writeJob struct {
-	query string
+	query string // a statement (exec), or the one-row INSERT of rows
 	args  []any
+	rows  *rows
 	ack   chan struct{} // sync: closed once every earlier job has run
 }
 
-func newWriter(ctx context.Context, tx *sql.Tx) *writer {
-	w := &writer{tx: tx, jobs: make(chan writeJob, 4), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
+func newWriter(ctx context.Context, conn *sql.Conn, tx *sql.Tx) *writer {
+	w := &writer{conn: conn, tx: tx, jobs: make(chan writeJob, 4), done: make(chan struct{}),
+		stmts: map[string]*sql.Stmt{}, raw: map[string]*sqlite3.SQLiteStmt{}}
 	go w.run(ctx)
 	return w
 }
 
 func (w *writer) run(ctx context.Context) {
 	defer close(w.done)
-	defer func() {
-		for _, st := range w.stmts {
-			st.Close()
-		}
-	}()
+	defer w.closeStatements()
 	for j := range w.jobs {
 		if j.ack != nil {
 			close(j.ack)
@@ -45,18 +53,81 @@ func (w *writer) run(ctx context.Context) {
 		if w.err != nil {
 			continue // drain: the load has failed
 		}
-		st, ok := w.stmts[j.query]
-		if !ok {
-			var err error
-			if st, err = w.tx.PrepareContext(ctx, j.query); err != nil {
-				w.err = err
-				continue
-			}
-			w.stmts[j.query] = st
-		}
-		if _, err := st.ExecContext(ctx, j.args...); err != nil {
+		if err := ctx.Err(); err != nil {
 			w.err = err
+			continue
 		}
+		if j.rows != nil {
+			w.err = w.insert(ctx, j.query, j.rows)
+			continue
+		}
+		w.err = w.execStmt(ctx, j.query, j.args)
+	}
+}
+
+func (w *writer) execStmt(ctx context.Context, query string, args []any) error {
+	st, ok := w.stmts[query]
+	if !ok {
+		var err error
+		if st, err = w.tx.PrepareContext(ctx, query); err != nil {
+			return err
+		}
+		w.stmts[query] = st
+	}
+	_, err := st.ExecContext(ctx, args...)
+	return err
+}
+
+// insert writes a batch of rows with the one-row INSERT query.
+func (w *writer) insert(ctx context.Context, query string, r *rows) error {
+	if !w.slow {
+		err := w.conn.Raw(func(dc any) error {
+			c, ok := dc.(*sqlite3.SQLiteConn)
+			if !ok {
+				return errNoHandle
+			}
+			st, ok := w.raw[query]
+			if !ok {
+				s, err := c.Prepare(query)
+				if err != nil {
+					return err
+				}
+				st = s.(*sqlite3.SQLiteStmt)
+				w.raw[query] = st
+			}
+			return insertRows(st, r)
+		})
+		if !errors.Is(err, errNoHandle) {
+			return err
+		}
+		w.slow = true
+	}
+	// Multi-row INSERTs, as many rows per statement as SQLite's parameter limit allows.
+	head, tuple, _ := strings.Cut(query, " VALUES ")
+	args := r.args()
+	per := maxVars / r.ncol * r.ncol
+	for len(args) > 0 {
+		k := min(per, len(args))
+		q := head + " VALUES " + strings.TrimSuffix(strings.Repeat(tuple+", ", k/r.ncol), ", ")
+		if err := w.execStmt(ctx, q, args[:k]); err != nil {
+			return err
+		}
+		args = args[k:]
+	}
+	return nil
+}
+
+func (w *writer) closeStatements() {
+	for _, st := range w.stmts {
+		st.Close()
+	}
+	if len(w.raw) > 0 {
+		w.conn.Raw(func(any) error {
+			for _, st := range w.raw {
+				st.Close()
+			}
+			return nil
+		})
 	}
 }
 
@@ -78,44 +149,38 @@ func (w *writer) stop() error {
 	return w.err
 }
 
-// batchInsert queues rows for one table as multi-row INSERTs, so that a load crosses into SQLite
-// (through cgo) once per batch rather than once per row.
+// batchInsert queues rows for one table, a batch at a time.
 type batchInsert struct {
 	w      *writer
-	head   string // INSERT INTO t(a, b) VALUES
-	tuple  string // (?, ?)
+	query  string // the one-row INSERT
 	ncol   int
-	rows   int          // rows per full batch
 	before *batchInsert // rows this table refers to: flushed first
-	args   []any
+	rows   *rows
 }
 
 // maxVars stays under SQLite's default limit of host parameters per statement (32766).
 const maxVars = 30000
 
+// batchRows is how many rows go to the writer at a time.
+const batchRows = 2000
+
 func newBatchInsert(w *writer, table string, cols ...string) *batchInsert {
-	rows := maxVars / len(cols)
-	if rows > 500 {
-		rows = 500
-	}
 	return &batchInsert{
-		w:     w,
-		head:  fmt.Sprintf("INSERT INTO %s(%s) VALUES ", table, strings.Join(cols, ", ")),
-		tuple: "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")",
-		ncol:  len(cols),
-		rows:  rows,
-		args:  make([]any, 0, rows*len(cols)),
+		w: w,
+		query: fmt.Sprintf("INSERT INTO %s(%s) VALUES (%s)", table, strings.Join(cols, ", "),
+			strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")),
+		ncol: len(cols),
+		rows: &rows{ncol: len(cols)},
 	}
 }
 
-func (b *batchInsert) stmt(n int) string {
-	return b.head + strings.TrimSuffix(strings.Repeat(b.tuple+", ", n), ", ")
-}
-
-// add queues one row; len(vals) must equal the number of columns.
+// add queues one row of int64, int, string or nil values; len(vals) must equal the number of
+// columns.
 func (b *batchInsert) add(vals ...any) {
-	b.args = append(b.args, vals...)
-	if len(b.args) == b.rows*b.ncol {
+	for _, v := range vals {
+		b.rows.add(v)
+	}
+	if b.rows.n() == batchRows {
 		b.flush()
 	}
 }
@@ -125,9 +190,9 @@ func (b *batchInsert) flush() {
 	if b.before != nil {
 		b.before.flush()
 	}
-	if len(b.args) == 0 {
+	if len(b.rows.kinds) == 0 {
 		return
 	}
-	b.w.exec(b.stmt(len(b.args)/b.ncol), b.args)
-	b.args = make([]any, 0, b.rows*b.ncol) // the writer owns the old slice now
+	b.w.jobs <- writeJob{query: b.query, rows: b.rows}
+	b.rows = &rows{ncol: b.ncol} // the writer owns the old batch now
 }

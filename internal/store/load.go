@@ -17,9 +17,10 @@ import (
 // own while the caller reads the next part of the file; an error in a write is returned by a
 // later call, at the latest by Commit.
 type Load struct {
-	d  *DB
-	tx *sql.Tx
-	w  *writer
+	d    *DB
+	conn *sql.Conn // the transaction's connection: the writer binds rows on it directly
+	tx   *sql.Tx
+	w    *writer
 
 	funcs *interner // function names (heap profiles)
 	types *interner // type names (object dumps)
@@ -44,12 +45,18 @@ func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 			return nil, err
 		}
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
+	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		d.restoreWAL()
 		return nil, err
 	}
-	l := &Load{d: d, tx: tx, w: newWriter(ctx, tx)}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		d.restoreWAL()
+		return nil, err
+	}
+	l := &Load{d: d, conn: conn, tx: tx, w: newWriter(ctx, conn, tx)}
 	l.funcs = newInterner(l, "function")
 	l.types = newInterner(l, "type")
 	l.siteRows = newBatchInsert(l.w, "site", "id", "hash", "function", "line", "depth", "stack")
@@ -76,6 +83,7 @@ func (l *Load) Commit() error {
 	l.w.stop()
 	l.w = nil
 	err := l.tx.Commit()
+	l.conn.Close()
 	if werr := l.d.restoreWAL(); err == nil {
 		err = werr
 	}
@@ -89,6 +97,7 @@ func (l *Load) Rollback() error {
 		l.w = nil
 	}
 	err := l.tx.Rollback()
+	l.conn.Close()
 	l.d.restoreWAL()
 	return err
 }

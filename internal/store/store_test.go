@@ -196,6 +196,34 @@ func TestSameSiteTwice(t *testing.T) {
 	}
 }
 
+// TestRowsBoundInC checks that loads bind rows through memsee_insert, not the slower
+// multi-row INSERTs it falls back to, and that both write the same rows.
+func TestRowsBoundInC(t *testing.T) {
+	ctx := context.Background()
+	for _, slow := range []bool{false, true} {
+		db := openTemp(t)
+		l, err := db.BeginLoad(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.w.slow = slow
+		id := addProfile(t, l, "a", 2500) // more than one batch
+		if err := l.sync(); err != nil {
+			t.Fatal(err)
+		}
+		if l.w.slow != slow {
+			t.Errorf("writer slow = %v after a load, want %v: the statement handle was not found", l.w.slow, slow)
+		}
+		if err := l.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		tot, _ := db.ProfileTotals(ctx, id)
+		if want := int64(2500 * 2501 / 2); tot[heap.InuseObjects] != want {
+			t.Errorf("slow=%v: %d objects, want %d", slow, tot[heap.InuseObjects], want)
+		}
+	}
+}
+
 // TestWriteErrorSurfaces checks that an INSERT failing on the writer goroutine fails the load.
 func TestWriteErrorSurfaces(t *testing.T) {
 	ctx := context.Background()
