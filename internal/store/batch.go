@@ -29,8 +29,7 @@ type writer struct {
 }
 
 type writeJob struct {
-	query string // a statement (exec), or the one-row INSERT of rows
-	args  []any
+	query string // the one-row INSERT of rows
 	rows  *rows
 	ack   chan struct{} // sync: closed once every earlier job has run
 }
@@ -57,11 +56,7 @@ func (w *writer) run(ctx context.Context) {
 			w.err = err
 			continue
 		}
-		if j.rows != nil {
-			w.err = w.insert(ctx, j.query, j.rows)
-			continue
-		}
-		w.err = w.execStmt(ctx, j.query, j.args)
+		w.err = w.insert(ctx, j.query, j.rows)
 	}
 }
 
@@ -130,9 +125,6 @@ func (w *writer) closeStatements() {
 		})
 	}
 }
-
-// exec queues a statement.
-func (w *writer) exec(query string, args []any) { w.jobs <- writeJob{query: query, args: args} }
 
 // sync waits until every queued statement has run and returns the first error.
 func (w *writer) sync() error {
