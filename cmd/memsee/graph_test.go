@@ -18,17 +18,25 @@ var shops = []string{"../../testdata/python/shop1.json.gz", "../../testdata/pyth
 // pythonDir is where loadedPython puts the sample dumps; goldens show it as testdata/python.
 var pythonDir string
 
-// loadedPython returns a database holding the four Python dumps. A meliae dump records no time,
-// so memsee takes the file's modification time, which a fresh clone sets to the checkout time:
-// the dumps are loaded from copies with fixed times, a minute apart.
+// loadedPython returns a database holding the four Python dumps.
 func loadedPython(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "python")
+	db, dir := loadCopies(t, shops)
+	pythonDir = dir
+	return db
+}
+
+// loadCopies loads dumps into a new database from copies with fixed times, a minute apart,
+// and returns the database and the copies' directory. A meliae dump records no time, so memsee
+// takes the file's modification time, which a fresh clone sets to the checkout time.
+func loadCopies(t *testing.T, srcs []string, args ...string) (db, dir string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "python")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	var files []string
-	for i, src := range shops {
+	for i, src := range srcs {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -43,12 +51,11 @@ func loadedPython(t *testing.T) string {
 		}
 		files = append(files, dst)
 	}
-	pythonDir = dir
-	db := filepath.Join(t.TempDir(), "py.db")
-	if r := memsee(t, db, false, append([]string{"load"}, files...)...); r.code != 0 {
+	db = filepath.Join(t.TempDir(), "py.db")
+	if r := memsee(t, db, false, append(append([]string{"load"}, args...), files...)...); r.code != 0 {
 		t.Fatalf("load: exit %d: %s", r.code, r.err)
 	}
-	return db
+	return db, dir
 }
 
 // firstOf returns the address of the first object of a type in the last snapshot.

@@ -18,6 +18,7 @@ type loadOptions struct {
 	Files  []string
 	Format string
 	Label  string
+	Series string
 	Force  bool
 	JSON   bool
 }
@@ -32,6 +33,7 @@ The format is detected from the content (gzip or not); --format overrides it.
 All files load in one transaction: if one fails, none is kept.`,
 		Example: `  $ memsee load heap1.pb.gz heap2.pb.gz heap3.pb.gz
   $ memsee --db shop.db load --label before-deploy heap.pb.gz
+  $ memsee load --series api api-1.pb.gz api-2.pb.gz api-3.pb.gz
   $ curl -s http://localhost:6060/debug/pprof/heap > heap4.pb.gz && memsee load heap4.pb.gz`,
 		Args: minArgs(1, "one or more files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -47,6 +49,7 @@ All files load in one transaction: if one fails, none is kept.`,
 	}
 	cmd.Flags().StringVar(&o.Format, "format", "", fmt.Sprintf("input format, when detection fails (%s)", strings.Join(loader.Formats(), ", ")))
 	cmd.Flags().StringVar(&o.Label, "label", "", "label for the snapshot (default: the file name)")
+	cmd.Flags().StringVar(&o.Series, "series", "", "the process the files come from, to keep several apart for leaks")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was loaded as JSON")
 	return cmd
@@ -66,7 +69,7 @@ func loadRun(ctx context.Context, o *loadOptions) error {
 	start := o.f.Now()
 	var results []loader.Result
 	for _, path := range o.Files {
-		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Force: o.Force, Now: o.f.Now()}
+		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now()}
 		if o.IO.ErrTTY {
 			opts.Progress = func(in *heap.Input) func() { return showProgress(o.IO, in) }
 		}

@@ -59,9 +59,13 @@ func lsRun(ctx context.Context, o *lsOptions) error {
 		{Key: "kind", JSONOnly: true},
 		{Key: "taken_from", JSONOnly: true},
 		{Key: "sha256", JSONOnly: true},
+		{Title: "SERIES", Key: "series", JSONOnly: true},
 	}}
 	for _, s := range snaps {
-		t.Rows = append(t.Rows, []any{s.ID, s.Label, s.Format, s.TakenAt, s.Objects, s.Bytes, s.Source, s.Kind, s.TakenFrom, s.SHA256})
+		t.Rows = append(t.Rows, []any{s.ID, s.Label, s.Format, s.TakenAt, s.Objects, s.Bytes, s.Source, s.Kind, s.TakenFrom, s.SHA256, s.Series})
+		if s.Series != "" {
+			t.Columns[len(t.Columns)-1].JSONOnly = false // a table shows series once there are some
+		}
 	}
 	if len(snaps) == 0 && o.Format == report.FormatTable {
 		_, err := o.IO.Out.Write([]byte("no snapshots yet: memsee load <file> adds one\n"))

@@ -133,6 +133,7 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 		newCmdKids(f, nil),
 		newCmdPath(f, nil),
 		newCmdDominators(f, nil),
+		newCmdLeaks(f, nil),
 		newCmdDumper(f),
 		newCmdQuery(f, nil),
 		newCmdRm(f, nil),

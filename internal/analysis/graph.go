@@ -173,6 +173,10 @@ func (w *Walker) PathTo(ctx context.Context, oid int64) (string, error) {
 // indexRE matches element indices and dict keys in a path text: [17], ['SKU-1'], [None].
 var indexRE = regexp.MustCompile(`\[('(?:[^'\\]|\\.)*'|[^\]']*)\]`)
 
+// Generalize writes the element indices and dict keys of a path text as [*], so that the
+// paths of the objects in one collection read the same.
+func Generalize(path string) string { return indexRE.ReplaceAllString(path, "[*]") }
+
 // Held is a group of objects whose shortest paths differ only in element indices and dict
 // keys: one holder and how many it holds.
 type Held struct {
@@ -200,7 +204,7 @@ func (w *Walker) MergePaths(ctx context.Context, oids []int64) ([]Held, error) {
 		if err != nil {
 			return nil, err
 		}
-		key := indexRE.ReplaceAllString(t, "[*]")
+		key := Generalize(t)
 		h := byPath[key]
 		if h == nil {
 			h = &Held{Path: key}

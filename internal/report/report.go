@@ -59,10 +59,11 @@ const (
 
 // Column describes one column.
 type Column struct {
-	Title    string // table and Markdown header
-	Key      string // JSON field and CSV header: stable, snake_case
-	Unit     Unit
-	JSONOnly bool // carried in JSON and CSV but not shown in tables
+	Title     string // table and Markdown header
+	Key       string // JSON field and CSV header: stable, snake_case
+	Unit      Unit
+	JSONOnly  bool // carried in JSON and CSV but not shown in tables
+	TableOnly bool // shown in tables and Markdown only: words for people whose numbers JSON has
 }
 
 // Table is a result: columns and rows of raw values.
@@ -237,10 +238,15 @@ func renderJSON(w io.Writer, t *Table) error {
 	for _, row := range t.Rows {
 		var b bytes.Buffer
 		b.WriteByte('{')
+		first := true
 		for i, c := range t.Columns {
-			if i > 0 {
+			if c.TableOnly {
+				continue
+			}
+			if !first {
 				b.WriteByte(',')
 			}
+			first = false
 			k, _ := json.Marshal(c.Key)
 			v, err := json.Marshal(raw(row[i]))
 			if err != nil {
@@ -260,23 +266,28 @@ func renderJSON(w io.Writer, t *Table) error {
 
 func renderCSV(w io.Writer, t *Table) error {
 	cw := csv.NewWriter(w)
-	head := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		head[i] = c.Key
+	var head []string
+	for _, c := range t.Columns {
+		if !c.TableOnly {
+			head = append(head, c.Key)
+		}
 	}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
 	for _, row := range t.Rows {
-		rec := make([]string, len(row))
+		var rec []string
 		for i, v := range row {
+			if t.Columns[i].TableOnly {
+				continue
+			}
 			switch x := raw(v).(type) {
 			case nil:
-				rec[i] = ""
+				rec = append(rec, "")
 			case []string:
-				rec[i] = strings.Join(x, "\n")
+				rec = append(rec, strings.Join(x, "\n"))
 			default:
-				rec[i] = fmt.Sprint(x)
+				rec = append(rec, fmt.Sprint(x))
 			}
 		}
 		if err := cw.Write(rec); err != nil {

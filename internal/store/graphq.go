@@ -193,13 +193,23 @@ type Holding struct {
 // Holdings groups a graph snapshot's objects by immediate dominator and type, largest retained
 // first. Objects with one dominator never overlap, so the retained sums are exact.
 func (d *DB) Holdings(ctx context.Context, snap int64, n int) ([]Holding, error) {
-	return queryAll(ctx, d.db, func(sc scanner) (Holding, error) {
-		var h Holding
-		err := sc.Scan(&h.Holder, &h.Type, &h.Count, &h.Bytes, &h.Retained)
-		return h, err
-	}, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained)
+	return queryAll(ctx, d.db, scanHolding, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained)
 		FROM object o JOIN type t ON t.id = o.type WHERE o.snapshot = ?
 		GROUP BY o.idom, o.type ORDER BY 5 DESC, 3 DESC, 1, 2 LIMIT ?`, snap, limit(n))
+}
+
+// LiveHoldings is Holdings for the objects a root reaches (garbage is no leak), keeping the
+// groups that retain at least floor bytes, in no particular order.
+func (d *DB) LiveHoldings(ctx context.Context, snap, floor int64) ([]Holding, error) {
+	return queryAll(ctx, d.db, scanHolding, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained)
+		FROM object o JOIN type t ON t.id = o.type WHERE o.snapshot = ? AND o.distance IS NOT NULL
+		GROUP BY o.idom, o.type HAVING sum(o.retained) >= ?`, snap, floor)
+}
+
+func scanHolding(sc scanner) (Holding, error) {
+	var h Holding
+	err := sc.Scan(&h.Holder, &h.Type, &h.Count, &h.Bytes, &h.Retained)
+	return h, err
 }
 
 func limit(n int) int {

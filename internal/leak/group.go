@@ -1,0 +1,108 @@
+package leak
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Inside reports whether inner's objects live inside outer's: whether what outer's holder
+// holds also keeps inner's holder alive.
+type Inside func(outer, inner *Finding) bool
+
+// Group makes the findings read as a user fixes leaks, at the holder:
+//   - a finding whose growth is mostly (half or more) the growth of findings inside it is
+//     dropped: the module's dict grows because the list in it grows, and the list is the
+//     holder to name;
+//   - findings of one kind with one holder are merged into one, their types listed by
+//     growth (a dict that grew Product values and their str keys is one static leak).
+//
+// inside may be nil when keys cannot nest (allocation sites). The result is sorted.
+func Group(fs []Finding, inside Inside) []Finding {
+	if inside != nil {
+		fs = dropOuter(fs, inside)
+	}
+	return mergeByHolder(fs)
+}
+
+func dropOuter(fs []Finding, inside Inside) []Finding {
+	n := len(fs)
+	in := make([][]bool, n) // in[i][j]: j lives inside i
+	for i := range fs {
+		in[i] = make([]bool, n)
+		for j := range fs {
+			in[i][j] = i != j && inside(&fs[i], &fs[j])
+		}
+	}
+	var kept []Finding
+	for i := range fs {
+		// The growth explained by what is inside: the outermost findings inside it only, so
+		// that nothing is counted twice.
+		var explained int64
+		for j := range fs {
+			if !in[i][j] {
+				continue
+			}
+			outermost := true
+			for k := range fs {
+				if k != j && in[i][k] && in[k][j] {
+					outermost = false
+					break
+				}
+			}
+			if outermost {
+				explained += fs[j].Growth.Bytes
+			}
+		}
+		if 2*explained < fs[i].Growth.Bytes {
+			kept = append(kept, fs[i])
+		}
+	}
+	return kept
+}
+
+func mergeByHolder(fs []Finding) []Finding {
+	Sort(fs)
+	type key struct {
+		holder string
+		kind   Kind
+	}
+	at := map[key]int{}
+	var out []Finding
+	var whats [][]string
+	for _, f := range fs {
+		k := key{f.Holder, f.Kind}
+		i, ok := at[k]
+		if !ok {
+			at[k] = len(out)
+			f.Points = append([]Point(nil), f.Points...) // merging adds into it
+			out = append(out, f)
+			whats = append(whats, []string{f.What})
+			continue
+		}
+		m := &out[i]
+		whats[i] = append(whats[i], f.What)
+		m.Key += "\n" + f.Key
+		m.Growth = add(m.Growth, f.Growth)
+		m.PerSnapshot = add(m.PerSnapshot, f.PerSnapshot)
+		m.BytesPerHour += f.BytesPerHour
+		m.Steps = max(m.Steps, f.Steps)
+		for p := range m.Points {
+			m.Points[p] = add(m.Points[p], f.Points[p])
+		}
+	}
+	for i := range out {
+		out[i].What = listTypes(whats[i])
+	}
+	Sort(out)
+	return out
+}
+
+func add(a, b Point) Point { return Point{Count: a.Count + b.Count, Bytes: a.Bytes + b.Bytes} }
+
+// listTypes names up to three types, the largest growth first, and how many more there are.
+func listTypes(ts []string) string {
+	if len(ts) <= 3 {
+		return strings.Join(ts, ", ")
+	}
+	return fmt.Sprintf("%s +%d more", strings.Join(ts[:3], ", "), len(ts)-3)
+}
