@@ -134,6 +134,7 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 		newCmdPath(f, nil),
 		newCmdDominators(f, nil),
 		newCmdLeaks(f, nil),
+		newCmdCheck(f, nil),
 		newCmdDumper(f),
 		newCmdQuery(f, nil),
 		newCmdRm(f, nil),

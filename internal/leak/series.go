@@ -23,7 +23,7 @@ func Find(ctx context.Context, db *store.DB, snaps []store.Snapshot, o Options) 
 	}
 	for _, s := range snaps[1:] {
 		if s.Kind != snaps[0].Kind {
-			return nil, fmt.Errorf("snapshot %d (%s) is a %s and snapshot %d (%s) is a %s: leaks follows the snapshots of one process",
+			return nil, fmt.Errorf("snapshot %d (%s) is %s and snapshot %d (%s) is %s: leaks follows the snapshots of one process",
 				snaps[0].ID, snaps[0].Label, kindName(snaps[0]), s.ID, s.Label, kindName(s))
 		}
 	}
@@ -48,9 +48,9 @@ func Find(ctx context.Context, db *store.DB, snaps []store.Snapshot, o Options) 
 
 func kindName(s store.Snapshot) string {
 	if s.Kind == "profile" {
-		return "heap profile (" + s.Format + ")"
+		return "a heap profile (" + s.Format + ")"
 	}
-	return "object dump (" + s.Format + ")"
+	return "an object dump (" + s.Format + ")"
 }
 
 // SiteSeries returns the in-use objects and bytes of every allocation site of heap-profile

@@ -298,6 +298,9 @@ func renderCSV(w io.Writer, t *Table) error {
 	return cw.Error()
 }
 
+// EscapeMarkdown makes text from a dump safe in Markdown that a code host renders as HTML.
+func EscapeMarkdown(s string) string { return mdEscape.Replace(s) }
+
 // mdEscape makes a cell safe in a Markdown table that a code host renders as HTML.
 var mdEscape = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;", "`", "\\`", "*", `\*`, "_", `\_`)
 

@@ -111,3 +111,26 @@ func (d *DB) ProfileTotals(ctx context.Context, snap int64) ([heap.NumValues]int
 		Scan(&v[0], &v[1], &v[2], &v[3])
 	return v, err
 }
+
+// StackGroup is what one allocation stack holds in one snapshot, whatever the line numbers:
+// the key that stays the same between builds of a program.
+type StackGroup struct {
+	Stack          string // JSON array of function ids, innermost first
+	Objects, Bytes int64  // in use
+}
+
+// StackGroups returns what a profile snapshot holds in use per allocation stack.
+func (d *DB) StackGroups(ctx context.Context, snap int64) ([]StackGroup, error) {
+	return queryAll(ctx, d.db, func(sc scanner) (StackGroup, error) {
+		var g StackGroup
+		err := sc.Scan(&g.Stack, &g.Objects, &g.Bytes)
+		return g, err
+	}, `SELECT s.stack, sum(x.inuse_objects), sum(x.inuse_bytes) FROM sample x JOIN site s ON s.id = x.site
+		WHERE x.snapshot = ? GROUP BY s.stack`, snap)
+}
+
+// StackNames spells out a stack from StackGroups: its function names, innermost first.
+func (d *DB) StackNames(ctx context.Context, stack string) ([]string, error) {
+	return queryAll(ctx, d.db, scanOne[string], `SELECT f.name FROM json_each(?) j JOIN function f ON f.id = j.value
+		ORDER BY j.key`, stack)
+}
