@@ -17,15 +17,17 @@ test: ## unit, golden and end-to-end tests
 golden: ## rewrite the golden files; review the diff before committing
 	$(GO) test ./... -update
 
-demo: build ## load the bundled Go profiles and Python dumps, show what grew and who holds it
+demo: build ## load the bundled Go profiles and Python dumps: what leaks, of which kind, who holds it
 	@rm -f demo.db demo.db-wal demo.db-shm
-	bin/memsee --db demo.db load testdata/go/heap1.pb.gz testdata/go/heap2.pb.gz testdata/go/heap3.pb.gz testdata/go/heap4.pb.gz
-	bin/memsee --db demo.db diff heap1 heap4 -n 6
-	bin/memsee --db demo.db top heap4 --by site -n 5
-	bin/memsee --db demo.db load testdata/python/shop1.json.gz testdata/python/shop2.json.gz testdata/python/shop3.json.gz testdata/python/shop4.json.gz
-	bin/memsee --db demo.db diff shop1 shop4 -n 6
+	bin/memsee --db demo.db load --series go testdata/go/heap1.pb.gz testdata/go/heap2.pb.gz testdata/go/heap3.pb.gz testdata/go/heap4.pb.gz
+	bin/memsee --db demo.db leaks --series go
+	bin/memsee --db demo.db diff heap1 heap4 -n 4
+	bin/memsee --db demo.db load --series shop testdata/python/shop1.json.gz testdata/python/shop2.json.gz testdata/python/shop3.json.gz testdata/python/shop4.json.gz
+	bin/memsee --db demo.db leaks shop1 shop2 shop3 shop4
 	bin/memsee --db demo.db path --type AuditEntry
 	bin/memsee --db demo.db top shop4 --by holder -n 6
+	@echo '# memsee check exits 1 when a build grows past its budget; here head grew 19%:'
+	bin/memsee check testdata/go/heap2.pb.gz testdata/go/heap4.pb.gz --max-growth 10% || echo "exit $$?"
 
 bench: ## benchmarks: readers and store in process, then memsee against go tool pprof (BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

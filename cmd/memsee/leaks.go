@@ -182,7 +182,7 @@ func leaksRun(ctx context.Context, o *leaksOptions) error {
 	if hours > 0 {
 		span = fmt.Sprintf(" over %s", report.Duration(hours))
 	}
-	fmt.Fprintf(o.IO.Out, "%d snapshots of %s (%s … %s)%s: %s -> %s in use\n",
+	fmt.Fprintf(o.IO.Out, "%d %s (%s … %s)%s: %s -> %s in use\n",
 		len(snaps), processName(first), report.Clean(first.Label), report.Clean(last.Label), span,
 		report.Bytes(first.Bytes), report.Bytes(last.Bytes))
 	if len(fs) == 0 {
@@ -239,12 +239,12 @@ func leaksSnapshots(ctx context.Context, db *store.DB, o *leaksOptions) ([]store
 }
 
 func processName(s store.Snapshot) string {
-	what := "heap profiles (" + s.Format + ")"
+	what := s.Format + " heap profiles"
 	if s.Kind == "graph" {
 		what = s.Format + " object dumps"
 	}
 	if s.Series != "" {
-		what += ", series " + report.Clean(s.Series)
+		what += " of series " + report.Clean(s.Series)
 	}
 	return what
 }
