@@ -76,22 +76,42 @@ func TestLeaksPlanted(t *testing.T) {
 		{"meliae", pyDB, "AuditEntry", "Product", "module shop -> ._audit_log (list)", "module shop -> .PRICE_TABLE (dict)"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rows := leaksJSON(t, tt.db)
-			inc := find(rows, tt.incremental)
-			if inc == nil || inc.Kind != "incremental" || !strings.Contains(inc.HeldBy, tt.incHolder) {
-				t.Errorf("incremental leak %s held by %q: got %+v", tt.incremental, tt.incHolder, inc)
+		for _, thresholds := range [][]string{nil, {"--min-bytes", "1", "--min-growth", "0"}} {
+			name := tt.name
+			if thresholds != nil {
+				name += "/no thresholds"
 			}
-			st := find(rows, tt.static)
-			if st == nil || st.Kind != "static" || !strings.Contains(st.HeldBy, tt.staticHold) || st.StepSnapshot != 2 {
-				t.Errorf("static leak %s held by %q at snapshot 2: got %+v", tt.static, tt.staticHold, st)
+			t.Run(name, func(t *testing.T) {
+				checkPlanted(t, leaksJSON(t, tt.db, thresholds...), tt.incremental, tt.static, tt.incHolder, tt.staticHold, thresholds == nil)
+			})
+		}
+	}
+}
+
+// checkPlanted checks that rows name the planted leaks; with only, that they name nothing else
+// as incremental.
+func checkPlanted(t *testing.T, rows []leakRow, incremental, static, incHolder, staticHold string, only bool) {
+	t.Helper()
+	{
+		{
+			inc := find(rows, incremental)
+			if inc == nil || inc.Kind != "incremental" || !strings.Contains(inc.HeldBy, incHolder) {
+				t.Errorf("incremental leak %s held by %q: got %+v", incremental, incHolder, inc)
+			}
+			st := find(rows, static)
+			if st == nil || st.Kind != "static" || !strings.Contains(st.HeldBy, staticHold) || st.StepSnapshot != 2 {
+				t.Errorf("static leak %s held by %q at snapshot 2: got %+v", static, staticHold, st)
 			}
 			for _, r := range rows {
-				if r.Kind == "incremental" && r.What != tt.incremental {
+				if only && r.Kind == "incremental" && r.What != incremental {
 					t.Errorf("reported as incremental but not planted: %+v", r)
 				}
+				// Nothing planted is reported twice, through the insides of its elements.
+				if r.GrowthBytes > 4096 && r.What != incremental && strings.Contains(r.HeldBy, incHolder+" -> ") {
+					t.Errorf("part of the incremental leak reported apart: %+v", r)
+				}
 			}
-		})
+		}
 	}
 }
 

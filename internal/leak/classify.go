@@ -21,9 +21,12 @@ type Series struct {
 	What   string  // what grows, for people: a type, or an allocating function
 	Holder string  // who keeps it: a path from a root, or an allocation stack (innermost first)
 	Points []Point // one per snapshot, zero where the key is absent
-	// Anchor is a handle on the key in the last snapshot that has it (an object id for
-	// object graphs, -1 for the super-root); Group uses it to find leaks inside leaks.
+	// Anchor is a handle on the key in the last snapshot (an object id for object graphs, -1
+	// for the super-root); Group uses it to find leaks inside leaks.
 	Anchor int64
+	// Holders is how many holders the key stands for in the last snapshot: more than one when
+	// its path runs through the elements of a collection ([*]).
+	Holders int
 }
 
 // Kind says how a key grew.

@@ -131,9 +131,9 @@ func TestHoursTo(t *testing.T) {
 	}
 }
 
-// A tree of holders: module dict -> list (the real holder) -> entries, and a cache beside it.
-// The dict's growth is the list's: only the list is named. Two types under one holder with one
-// kind are one finding.
+// A tree of holders: module dict -> list (the real holder) -> entries -> their dicts, and a
+// table beside it. The module dict's growth is the list's, and the entries' dicts are part of
+// the entries: only the list is named. Two types under one holder with one kind are one finding.
 func TestGroup(t *testing.T) {
 	mk := func(holder, what string, anchor int64, bytes ...int64) Series {
 		return Series{Key: holder + " holds " + what, Holder: holder, What: what, Anchor: anchor, Points: points(bytes...)}
@@ -143,11 +143,14 @@ func TestGroup(t *testing.T) {
 		mk("module shop -> .log", "Entry", 2, 0, 9000, 18000, 27000), // what the list holds
 		mk("module shop -> .table", "Product", 3, 0, 80000, 80000, 80000),
 		mk("module shop -> .table", "str", 3, 0, 20000, 20000, 20000),
+		// The insides of every Entry: many holders, part of the list's growth.
+		mk("module shop -> .log -> [*] (Entry)", "dict", 4, 0, 8000, 16000, 24000),
 	}
+	series[4].Holders = 300
 	// parent[h] is the holder above holder h; via[h] the type of the object under parent[h]
 	// that h is (or lies in).
-	parent := map[int64]int64{2: 1, 3: 1}
-	via := map[int64]string{2: "list", 3: "dict"}
+	parent := map[int64]int64{2: 1, 3: 1, 4: 2}
+	via := map[int64]string{2: "list", 3: "dict", 4: "Entry"}
 	inside := func(outer, inner *Finding) bool {
 		for h := inner.Anchor; ; h = parent[h] {
 			p, ok := parent[h]

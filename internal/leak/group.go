@@ -10,41 +10,51 @@ import (
 type Inside func(outer, inner *Finding) bool
 
 // Group makes the findings read as a user fixes leaks, at the holder:
-//   - a finding whose growth is mostly (half or more) the growth of findings inside it is
-//     dropped: the module's dict grows because the list in it grows, and the list is the
-//     holder to name;
+//   - a finding inside another whose key runs through the elements of a collection (many
+//     holders: the __dict__ of every AuditEntry in a list) is part of the outer finding's
+//     growth, the list that holds more and more entries, and is dropped;
+//   - a finding whose growth is mostly (half or more) that of single holders inside it is
+//     dropped for them: the module's dict grows because the list in it grows, and the list is
+//     the holder to name;
 //   - findings of one kind with one holder are merged into one, their types listed by
 //     growth (a dict that grew Product values and their str keys is one static leak).
 //
 // inside may be nil when keys cannot nest (allocation sites). The result is sorted.
 func Group(fs []Finding, inside Inside) []Finding {
 	if inside != nil {
-		fs = dropOuter(fs, inside)
+		fs = dropNested(fs, inside)
 	}
 	return mergeByHolder(fs)
 }
 
-func dropOuter(fs []Finding, inside Inside) []Finding {
+func dropNested(fs []Finding, inside Inside) []Finding {
 	n := len(fs)
 	in := make([][]bool, n) // in[i][j]: j lives inside i
+	part := make([]bool, n) // part[j]: j is the insides of the elements of a finding around it
 	for i := range fs {
 		in[i] = make([]bool, n)
 		for j := range fs {
 			in[i][j] = i != j && inside(&fs[i], &fs[j])
+			if in[i][j] && fs[j].Holders > 1 {
+				part[j] = true
+			}
 		}
 	}
 	var kept []Finding
 	for i := range fs {
-		// The growth explained by what is inside: the outermost findings inside it only, so
+		if part[i] {
+			continue
+		}
+		// The growth explained by single holders inside it: the outermost of them only, so
 		// that nothing is counted twice.
 		var explained int64
 		for j := range fs {
-			if !in[i][j] {
+			if !in[i][j] || part[j] {
 				continue
 			}
 			outermost := true
 			for k := range fs {
-				if k != j && in[i][k] && in[k][j] {
+				if k != j && !part[k] && in[i][k] && in[k][j] {
 					outermost = false
 					break
 				}

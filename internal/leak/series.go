@@ -163,9 +163,12 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 			p := &all[j].Points[i]
 			p.Count += h.Count
 			p.Bytes += h.Retained
-			if b, seen := best[j]; i == len(snaps)-1 && (!seen || h.Retained > b) {
-				best[j] = h.Retained
-				all[j].Anchor = h.Holder
+			if i == len(snaps)-1 {
+				all[j].Holders++
+				if b, seen := best[j]; !seen || h.Retained > b {
+					best[j] = h.Retained
+					all[j].Anchor = h.Holder
+				}
 			}
 		}
 	}
