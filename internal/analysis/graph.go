@@ -44,6 +44,31 @@ func (w *Walker) Object(ctx context.Context, oid int64) (store.Object, error) {
 	return m[oid], nil
 }
 
+// Prefetch reads objects and their ancestors on shortest paths a batch at a time, so that
+// PathTo and Describe on many objects do not read them one by one.
+func (w *Walker) Prefetch(ctx context.Context, oids []int64) error {
+	for depth := 0; len(oids) > 0 && depth < maxDepth; depth++ {
+		seen := map[int64]bool{}
+		var need []int64
+		for _, oid := range oids {
+			if _, ok := w.cache[oid]; !ok && oid >= 0 && !seen[oid] {
+				seen[oid] = true
+				need = append(need, oid)
+			}
+		}
+		m, err := w.db.Objects(ctx, w.snap, need)
+		if err != nil {
+			return err
+		}
+		oids = oids[:0]
+		for oid, o := range m {
+			w.cache[oid] = o
+			oids = append(oids, o.Parent)
+		}
+	}
+	return nil
+}
+
 // maxDepth bounds a walk up parent or dominator links, which the load made acyclic; a
 // database edited by hand could still loop.
 const maxDepth = 1 << 20

@@ -128,6 +128,11 @@ func (in *insideFn) fn(outer, inner *Finding) bool {
 	return false
 }
 
+// maxHolderDepth is how far from a root a holder may be. Deeper ones are the nodes of linked
+// structures (each node holds the next), whose growth their shallower holders also retain;
+// naming them would cost a path of thousands of hops each.
+const maxHolderDepth = 64
+
 // HolderSeries returns, for object-graph snapshots, what each holder (an immediate dominator,
 // named by its path from a root with indices as [*]) keeps alive of each type: the count and
 // the retained bytes of the reachable objects it holds. Groups retaining less than floor bytes
@@ -139,11 +144,18 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 	var w *analysis.Walker
 	best := map[int]int64{} // index in all -> retained of its anchor in the last snapshot
 	for i, s := range snaps {
-		hs, err := db.LiveHoldings(ctx, s.ID, floor)
+		hs, err := db.LiveHoldings(ctx, s.ID, floor, maxHolderDepth)
 		if err != nil {
 			return nil, nil, err
 		}
 		w = analysis.NewWalker(db, s.ID)
+		holders := make([]int64, len(hs))
+		for k, h := range hs {
+			holders[k] = h.Holder
+		}
+		if err := w.Prefetch(ctx, holders); err != nil {
+			return nil, nil, err
+		}
 		for _, h := range hs {
 			holder := RootsHolder
 			if h.Holder >= 0 {

@@ -199,11 +199,17 @@ func (d *DB) Holdings(ctx context.Context, snap int64, n int) ([]Holding, error)
 }
 
 // LiveHoldings is Holdings for the objects a root reaches (garbage is no leak), keeping the
-// groups that retain at least floor bytes, in no particular order.
-func (d *DB) LiveHoldings(ctx context.Context, snap, floor int64) ([]Holding, error) {
-	return queryAll(ctx, d.db, scanHolding, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained)
-		FROM object o JOIN type t ON t.id = o.type WHERE o.snapshot = ? AND o.distance IS NOT NULL
-		GROUP BY o.idom, o.type HAVING sum(o.retained) >= ?`, snap, floor)
+// groups that retain at least floor bytes and whose holder is at most maxDepth references
+// from a root, in no particular order.
+func (d *DB) LiveHoldings(ctx context.Context, snap, floor, maxDepth int64) ([]Holding, error) {
+	return queryAll(ctx, d.db, scanHolding, `SELECT g.holder, t.name, g.n, g.bytes, g.retained
+		FROM (SELECT coalesce(o.idom, -1) AS holder, o.type AS type, count(*) AS n, sum(o.size) AS bytes,
+				sum(o.retained) AS retained
+			FROM object o WHERE o.snapshot = ? AND o.distance IS NOT NULL
+			GROUP BY o.idom, o.type HAVING sum(o.retained) >= ?) g
+		JOIN type t ON t.id = g.type
+		LEFT JOIN object h ON h.snapshot = ? AND h.oid = g.holder
+		WHERE g.holder < 0 OR h.distance <= ?`, snap, floor, snap, maxDepth)
 }
 
 func scanHolding(sc scanner) (Holding, error) {
