@@ -173,6 +173,21 @@ func BenchmarkDiffPprof(b *testing.B) {
 			b.ReportMetric(float64(rss)/(1<<20), "MiB-RSS")
 		})
 	}
+	b.Run("memsee/leaks", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			runChild(b, memsee, "--db", db, "leaks", "1", "2")
+		}
+	})
+	b.Run("memsee/check-files", func(b *testing.B) {
+		var rss int64
+		for i := 0; i < b.N; i++ {
+			// Exit 1 (over budget) is an answer, not a failure: --max-growth 1000% keeps it 0.
+			if r := runChild(b, memsee, "check", base, head, "--max-growth", "1000%"); r > rss {
+				rss = r
+			}
+		}
+		b.ReportMetric(float64(rss)/(1<<20), "MiB-RSS")
+	})
 	b.Run("go-tool-pprof", func(b *testing.B) {
 		var rss int64
 		for i := 0; i < b.N; i++ {

@@ -84,16 +84,22 @@ func Check(ctx context.Context, db *store.DB, base, head []store.Snapshot, b Bud
 	for i, s := range head {
 		times[i] = s.TakenAt
 	}
+	var namer *store.StackNamer
+	if all[0].Kind == "profile" {
+		if namer, err = db.NewStackNamer(ctx); err != nil {
+			return nil, err
+		}
+	}
 	for _, s := range series {
 		k := CheckKey{Key: s.Key, What: s.What, Base: s.Points[nb-1], Head: s.Points[len(s.Points)-1]}
 		k.Delta = Point{Count: k.Head.Count - k.Base.Count, Bytes: k.Head.Bytes - k.Base.Bytes}
 		if k.Delta.Bytes <= 0 {
 			continue
 		}
-		if all[0].Kind == "profile" {
+		if namer != nil {
 			// The key is a stack of function ids; name the stacks that grew (the others are
 			// never shown).
-			if k.Stack, err = db.StackNames(ctx, s.Key); err != nil {
+			if k.Stack, err = namer.Names(s.Key); err != nil {
 				return nil, err
 			}
 			k.Key = strings.Join(k.Stack, " ← ")

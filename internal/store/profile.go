@@ -129,8 +129,43 @@ func (d *DB) StackGroups(ctx context.Context, snap int64) ([]StackGroup, error) 
 		WHERE x.snapshot = ? GROUP BY s.stack`, snap)
 }
 
-// StackNames spells out a stack from StackGroups: its function names, innermost first.
-func (d *DB) StackNames(ctx context.Context, stack string) ([]string, error) {
-	return queryAll(ctx, d.db, scanOne[string], `SELECT f.name FROM json_each(?) j JOIN function f ON f.id = j.value
-		ORDER BY j.key`, stack)
+// StackNamer spells out stacks from StackGroups with the function names read once.
+type StackNamer struct{ names map[int64]string }
+
+// NewStackNamer reads the function names.
+func (d *DB) NewStackNamer(ctx context.Context) (*StackNamer, error) {
+	type fn struct {
+		id   int64
+		name string
+	}
+	fns, err := queryAll(ctx, d.db, func(sc scanner) (fn, error) {
+		var f fn
+		err := sc.Scan(&f.id, &f.name)
+		return f, err
+	}, "SELECT id, name FROM function")
+	if err != nil {
+		return nil, err
+	}
+	n := &StackNamer{names: make(map[int64]string, len(fns))}
+	for _, f := range fns {
+		n.names[f.id] = f.name
+	}
+	return n, nil
+}
+
+// Names returns a stack's function names, innermost first.
+func (n *StackNamer) Names(stack string) ([]string, error) {
+	var ids []int64
+	if err := json.Unmarshal([]byte(stack), &ids); err != nil {
+		return nil, fmt.Errorf("stack %.40q: %w", stack, err)
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		name, ok := n.names[id]
+		if !ok {
+			return nil, fmt.Errorf("stack %.40q: no function %d", stack, id)
+		}
+		out[i] = name
+	}
+	return out, nil
 }
