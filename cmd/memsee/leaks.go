@@ -185,6 +185,9 @@ func leaksRun(ctx context.Context, o *leaksOptions) error {
 	fmt.Fprintf(o.IO.Out, "%d %s (%s … %s)%s: %s -> %s in use\n",
 		len(snaps), processName(first), report.Clean(first.Label), report.Clean(last.Label), span,
 		report.Bytes(first.Bytes), report.Bytes(last.Bytes))
+	if len(o.Snaps) == 0 && first.TakenFrom == "mtime" {
+		fmt.Fprintf(o.IO.Out, "in the order of the files' modification times (%s dumps record no time); name the snapshots to set the order\n", first.Format)
+	}
 	if len(fs) == 0 {
 		fmt.Fprintf(o.IO.Out, "no leaks: nothing grew by %s and %s or more without giving it back\n",
 			report.Bytes(opts.MinBytes), report.Percent(o.MinGrowth))
