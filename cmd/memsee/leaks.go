@@ -179,7 +179,7 @@ func leaksRun(ctx context.Context, o *leaksOptions) error {
 		return report.Render(o.IO.Out, o.Format, t)
 	}
 	span := ""
-	if hours > 0 {
+	if hours*3600 >= 1 {
 		span = fmt.Sprintf(" over %s", report.Duration(hours))
 	}
 	fmt.Fprintf(o.IO.Out, "%d %s (%s … %s)%s: %s -> %s in use\n",
@@ -203,6 +203,9 @@ func leaksRun(ctx context.Context, o *leaksOptions) error {
 	}
 	if len(snaps) == 2 {
 		fmt.Fprintln(o.IO.Out, "two snapshots show growth but not its kind: load a third, taken later, to tell static from incremental")
+	}
+	if o.Limit > 0 && rate == 0 && fs[0].Kind == leak.Incremental {
+		fmt.Fprintf(o.IO.Out, "no time to %s: the snapshots' times give no rate per hour (they span less than a second)\n", report.Bytes(o.Limit))
 	}
 	if o.Limit > 0 && rate > 0 {
 		if h, ok := leak.HoursTo(o.Limit, last.Bytes, rate); ok {

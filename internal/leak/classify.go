@@ -61,7 +61,8 @@ type Finding struct {
 	Step int
 	// PerSnapshot is the average growth per step between snapshots (incremental leaks).
 	PerSnapshot Point
-	// BytesPerHour is the growth rate from the snapshots' times; 0 when they span no time.
+	// BytesPerHour is the growth rate from the snapshots' times; 0 when they span less than
+	// a second.
 	BytesPerHour float64
 	Note         string // for people, when the kind needs a word: why undecided
 }
@@ -113,8 +114,10 @@ func classify(times []time.Time, s Series, o Options) (Finding, bool) {
 		}
 	}
 	f.PerSnapshot = Point{Count: f.Growth.Count / int64(steps), Bytes: g / int64(steps)}
-	if h := times[n-1].Sub(times[0]).Hours(); h > 0 {
-		f.BytesPerHour = float64(g) / h
+	// Snapshots taken less than a second apart (or files copied at once, whose modification
+	// times stand in for the dump's) say nothing about a rate per hour.
+	if span := times[n-1].Sub(times[0]); span >= time.Second {
+		f.BytesPerHour = float64(g) / span.Hours()
 	}
 	switch {
 	case n == 2:

@@ -91,12 +91,15 @@ func TestClassify(t *testing.T) {
 }
 
 // The classifier must not depend on the snapshots' times, only on their order; a series
-// whose times are all equal has no hourly rate.
+// that spans less than a second has no hourly rate.
 func TestClassifySameTimes(t *testing.T) {
-	ts := make([]time.Time, 4)
-	fs := Classify(ts, []Series{{Points: points(0, 10000, 20000, 30000)}}, Options{})
-	if len(fs) != 1 || fs[0].Kind != Incremental || fs[0].BytesPerHour != 0 {
-		t.Fatalf("got %+v", fs)
+	for _, span := range []time.Duration{0, 7 * time.Millisecond} {
+		ts := make([]time.Time, 4)
+		ts[3] = ts[3].Add(span)
+		fs := Classify(ts, []Series{{Points: points(0, 10000, 20000, 30000)}}, Options{})
+		if len(fs) != 1 || fs[0].Kind != Incremental || fs[0].BytesPerHour != 0 {
+			t.Fatalf("span %v: got %+v", span, fs)
+		}
 	}
 }
 
