@@ -1,0 +1,322 @@
+package v8
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// emit sends the snapshot that run read and checked to the sink.
+func (p *parser) emit(sink heap.Sink) error {
+	n := p.ntype.n
+	// Edges are not keyed by their source: node i's edges are the next edge_count[i] edges
+	// in order. Turn the edge counts into the index of each node's first edge, in place, and
+	// add the end.
+	var first uint32
+	for i := 0; i < n; i++ {
+		c := p.nedges.at(i)
+		p.nedges.set(i, first)
+		first += c
+	}
+	p.nedges.push(first)
+
+	p.internIdx = make([]uint32, p.strs.refs.n)
+	p.interned = []string{""}
+
+	root := 0
+	if p.rootIndex >= 0 {
+		root = int(p.rootIndex / int64(p.nf))
+	}
+	user := p.userRoots(root)
+
+	snap := heap.Snapshot{
+		Format:  heap.FormatV8,
+		Kind:    heap.KindGraph,
+		Records: n,
+		Meta: map[string]string{
+			"node_fields": strings.Join(p.nodeFields, ","),
+			"node_count":  strconv.Itoa(n),
+			"edge_count":  strconv.Itoa(p.etype.n),
+			"strings":     strconv.Itoa(p.strs.refs.n),
+		},
+	}
+	if err := sink.Begin(snap); err != nil {
+		return err
+	}
+	var obj heap.Object
+	for i := 0; i < n; i++ {
+		if i&0x3fff == 0 {
+			if err := p.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		obj = heap.Object{Addr: uint64(p.nid.at(i)), Type: p.class(i), Size: p.size(i)}
+		obj.Len, obj.Value = p.value(i, obj.Type)
+		edges := p.edgeBuf[:0]
+		for e, end := int(p.nedges.at(i)), int(p.nedges.at(i+1)); e < end; e++ {
+			t, name := p.etype.at(e), p.ename.at(e)
+			edge := heap.Edge{To: uint64(p.nid.at(int(p.eto.at(e)))), Kind: p.edgeKinds[t]}
+			if p.edgeNumeric[t] {
+				edge.Name = p.index.name(name)
+			} else {
+				edge.Name = p.str(name)
+			}
+			edges = append(edges, edge)
+		}
+		p.edgeBuf = edges
+		obj.Edges = edges
+		if err := sink.Object(&obj); err != nil {
+			return err
+		}
+		if i == root {
+			if err := sink.Root(heap.Root{Addr: obj.Addr, Kind: "synthetic", Name: "(root)"}); err != nil {
+				return err
+			}
+		}
+		if user[uint32(i)] {
+			if err := sink.Root(heap.Root{Addr: obj.Addr, Kind: "user", Name: obj.Type}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// userRoots returns the ordinals of the user roots, as DevTools finds them (isUserRoot): the
+// children of the root that are not synthetic, and the synthetic "(Document DOM trees)".
+func (p *parser) userRoots(root int) map[uint32]bool {
+	user := map[uint32]bool{}
+	for e, end := int(p.nedges.at(root)), int(p.nedges.at(root+1)); e < end; e++ {
+		to := p.eto.at(e)
+		if int(to) == root {
+			continue
+		}
+		if p.nodeKinds[p.ntype.at(int(to))] != kindSynthetic || string(p.strs.text(p.nname.at(int(to)))) == "(Document DOM trees)" {
+			user[to] = true
+		}
+	}
+	return user
+}
+
+// str returns string i as a Go string, made once.
+func (p *parser) str(i uint32) string {
+	if k := p.internIdx[i]; k != 0 {
+		return p.interned[k]
+	}
+	b := p.strs.text(i)
+	// Most strings that name edges are decimal numbers: V8 names the slots of hash tables
+	// (a Map's, a Set's) by their index. The shared string of indexNames holds them all.
+	if n, ok := decimal(b); ok {
+		return p.index.name(n)
+	}
+	if len(p.interned) == math.MaxUint32 {
+		return string(b)
+	}
+	s := string(b)
+	p.internIdx[i] = uint32(len(p.interned))
+	p.interned = append(p.interned, s)
+	return s
+}
+
+// decimal parses b if it is a number below maxIndexNames, written without leading zeros.
+func decimal(b []byte) (uint32, bool) {
+	if len(b) == 0 || len(b) > 6 || (b[0] == '0' && len(b) > 1) {
+		return 0, false
+	}
+	n := uint32(0)
+	for _, c := range b {
+		if c-'0' > 9 {
+			return 0, false
+		}
+		n = n*10 + uint32(c-'0')
+	}
+	return n, true
+}
+
+// classOf is the class name of the node types that do not take it from the node's name.
+var classOf = [...]string{
+	kindHidden:  "(system)",
+	kindCode:    "(compiled code)",
+	kindClosure: "Function",
+	kindRegExp:  "RegExp",
+}
+
+// class returns node i's class name, as DevTools' calculateObjectNames makes it.
+func (p *parser) class(i int) string {
+	t := p.ntype.at(i)
+	switch k := p.nodeKinds[t]; k {
+	case kindObject, kindNative:
+		return p.className(p.nname.at(i))
+	case kindHidden, kindCode, kindClosure, kindRegExp:
+		return classOf[k]
+	}
+	return p.typeClass[t]
+}
+
+// className returns the class of an object or native node named by string i: the name,
+// except that DevTools cuts the attributes off an element's name: '<div id="a">' is "<div>",
+// and 'Detached <div id="a">' is "Detached <div>".
+func (p *parser) className(i uint32) string {
+	name := p.str(i)
+	cut := -1
+	switch {
+	case strings.HasPrefix(name, "<"):
+		cut = strings.IndexByte(name, ' ')
+	case strings.HasPrefix(name, "Detached <"):
+		if j := strings.IndexByte(name[len("Detached <"):], ' '); j >= 0 {
+			cut = len("Detached <") + j
+		}
+	}
+	if cut < 0 {
+		return name
+	}
+	if s, ok := p.shortened[i]; ok {
+		return s
+	}
+	if p.shortened == nil {
+		p.shortened = map[uint32]string{}
+	}
+	s := name[:cut] + ">"
+	p.shortened[i] = s
+	return s
+}
+
+// size returns node i's self_size.
+func (p *parser) size(i int) int64 {
+	s := p.nsize.at(i)
+	if s == math.MaxUint32 {
+		return int64(p.bigSize[i])
+	}
+	return int64(s)
+}
+
+// value returns node i's Len and Value (see Read).
+func (p *parser) value(i int, class string) (int64, string) {
+	name := p.nname.at(i)
+	switch p.nodeKinds[p.ntype.at(i)] {
+	case kindString:
+		text := p.strs.text(name)
+		n := utf16Len(text)
+		if n >= v8StringLimit {
+			n = -1 // V8 may have cut it
+		}
+		return n, string(shorten(text))
+	case kindConsString:
+		return p.consText(i)
+	}
+	// Every other node: its name, where the class does not already say it.
+	s := p.str(name)
+	if s == class {
+		return -1, ""
+	}
+	if len(s) > MaxValue {
+		return -1, string(shorten([]byte(s)))
+	}
+	return -1, s
+}
+
+// shorten returns the first MaxValue characters of b.
+func shorten(b []byte) []byte {
+	if len(b) <= MaxValue {
+		return b
+	}
+	n := 0
+	for i := range string(b) {
+		if n == MaxValue {
+			return b[:i]
+		}
+		n++
+	}
+	return b
+}
+
+// utf16Len returns the length of a JS string from its UTF-8 text.
+func utf16Len(b []byte) int64 {
+	n := int64(0)
+	for len(b) > 0 {
+		c := b[0]
+		if c < utf8.RuneSelf {
+			n++
+			b = b[1:]
+			continue
+		}
+		r, size := utf8.DecodeRune(b)
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+		b = b[size:]
+	}
+	return n
+}
+
+// maxConsParts bounds the nodes visited to spell one concatenated string: a snapshot may be
+// hostile (a cons string that is its own part), and a long chain of concatenations would cost
+// its length squared.
+const maxConsParts = 256
+
+// consText spells the concatenated string i, as DevTools' consStringName does: depth first
+// through the internal edges "first" and "second", each part that is no concatenated string
+// adding its own text. Its length is known only when every part was visited and is a string
+// whose whole text the snapshot holds.
+func (p *parser) consText(i int) (int64, string) {
+	stack := append(p.consStack[:0], uint32(i))
+	text := p.consBuf[:0]
+	runes, length := 0, int64(0)
+	for steps := 0; len(stack) > 0; steps++ {
+		if steps == maxConsParts {
+			length = -1
+			break
+		}
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		name := p.strs.text(p.nname.at(int(j)))
+		switch p.nodeKinds[p.ntype.at(int(j))] {
+		case kindConsString:
+			var firstPart, second int64 = -1, -1
+			for e, end := int(p.nedges.at(int(j))), int(p.nedges.at(int(j)+1)); e < end; e++ {
+				if p.edgeKinds[p.etype.at(e)] != heap.EdgeInternal || p.edgeNumeric[p.etype.at(e)] {
+					continue
+				}
+				switch string(p.strs.text(p.ename.at(e))) {
+				case "first":
+					firstPart = int64(p.eto.at(e))
+				case "second":
+					second = int64(p.eto.at(e))
+				}
+			}
+			if firstPart < 0 || second < 0 {
+				length = -1 // a part is missing: the text is not whole
+			}
+			if second >= 0 {
+				stack = append(stack, uint32(second))
+			}
+			if firstPart >= 0 {
+				stack = append(stack, uint32(firstPart))
+			}
+			continue
+		case kindString:
+			if n := utf16Len(name); n < v8StringLimit && length >= 0 {
+				length += n
+			} else {
+				length = -1
+			}
+		default:
+			length = -1 // a sliced string, or no string: its name is not its text
+		}
+		for len(name) > 0 && runes < MaxValue {
+			_, size := utf8.DecodeRune(name)
+			text = append(text, name[:size]...)
+			name = name[size:]
+			runes++
+		}
+		if runes == MaxValue && length < 0 {
+			break // nothing more to learn
+		}
+	}
+	p.consStack, p.consBuf = stack, text
+	return length, string(text)
+}
