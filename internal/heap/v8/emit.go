@@ -77,7 +77,11 @@ func (p *parser) emit(sink heap.Sink) error {
 			}
 		}
 		if user[uint32(i)] {
-			if err := sink.Root(heap.Root{Addr: obj.Addr, Kind: "user", Name: obj.Type}); err != nil {
+			name := obj.Type // "global", "Window / https://example.com"
+			if k := p.nodeKinds[p.ntype.at(i)]; k != kindObject && k != kindNative {
+				name = obj.Value // "(Document DOM trees)", not "(synthetic)"
+			}
+			if err := sink.Root(heap.Root{Addr: obj.Addr, Kind: "user", Name: name}); err != nil {
 				return err
 			}
 		}

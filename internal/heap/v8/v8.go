@@ -10,7 +10,7 @@
 // root, which Read sends as a heap.Root of kind "synthetic" named "(root)". The user roots
 // are where the program's own objects start (DevTools gives them distance 1): Read sends each
 // child of the synthetic root that is not synthetic, and "(Document DOM trees)", as a Root of
-// kind "user" named after its class ("global"). A user root is also reachable from the
+// kind "user" named after its class ("global"; for "(Document DOM trees)", its name). A user root is also reachable from the
 // synthetic root; it is a root in the sense of "where a path should start", not in the sense
 // of "what the GC keeps alive besides the rest".
 package v8
