@@ -88,40 +88,44 @@ func asObjIDs(s []uint32) []ObjID {
 	return unsafe.Slice((*ObjID)(unsafe.Pointer(&s[0])), len(s))
 }
 
-// shortestPaths is a breadth-first search from the roots over essential edges. queue needs
-// room for every object. It returns a value the caller must keep (see lookahead).
+// shortestPaths is a breadth-first search from the roots over essential edges: from the first
+// FirstRoots of them, then from the others for what those did not reach. queue needs room for
+// every object. It returns a value the caller must keep (see lookahead).
 func (g *Graph) shortestPaths(dist []uint32, parent []ObjID, parentEdge []uint32, queue []uint32) (touched uint32) {
 	for i := range dist {
 		dist[i] = Unreached
 		parent[i] = SuperRoot
 		parentEdge[i] = NoEdge
 	}
-	tail := 0
-	for _, r := range g.Roots {
-		if dist[r] == Unreached {
-			dist[r] = 0
-			queue[tail] = uint32(r)
-			tail++
-		}
-	}
-	for head := 0; head < tail; head++ {
-		if head+lookahead < tail {
-			if i := g.EdgeStart[queue[head+lookahead]]; int(i) < len(g.Edges) {
-				touched += uint32(g.Edges[i])
-			}
-		}
-		v := ObjID(queue[head])
-		dv := dist[v] + 1
-		for e := g.EdgeStart[v]; e < g.EdgeStart[v+1]; e++ {
-			if !g.Essential(v, e) {
-				continue
-			}
-			if w := g.Edges[e]; dist[w] == Unreached {
-				dist[w] = dv
-				parent[w] = v
-				parentEdge[w] = e
-				queue[tail] = uint32(w)
+	head, tail := 0, 0
+	first := min(max(g.FirstRoots, 0), len(g.Roots))
+	for _, tier := range [][]ObjID{g.Roots[:first], g.Roots[first:]} {
+		for _, r := range tier {
+			if dist[r] == Unreached {
+				dist[r] = 0
+				queue[tail] = uint32(r)
 				tail++
+			}
+		}
+		for ; head < tail; head++ {
+			if head+lookahead < tail {
+				if i := g.EdgeStart[queue[head+lookahead]]; int(i) < len(g.Edges) {
+					touched += uint32(g.Edges[i])
+				}
+			}
+			v := ObjID(queue[head])
+			dv := dist[v] + 1
+			for e := g.EdgeStart[v]; e < g.EdgeStart[v+1]; e++ {
+				if !g.Essential(v, e) {
+					continue
+				}
+				if w := g.Edges[e]; dist[w] == Unreached {
+					dist[w] = dv
+					parent[w] = v
+					parentEdge[w] = e
+					queue[tail] = uint32(w)
+					tail++
+				}
 			}
 		}
 	}

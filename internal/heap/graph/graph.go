@@ -45,10 +45,14 @@ type Graph struct {
 	Edges     []ObjID         // edge index -> target object
 	Kinds     []heap.EdgeKind // edge index -> kind of the reference
 	Roots     []ObjID         // the GC roots, each once, in the order of their first AddRoot
-	Dangling  int             // edges dropped because no object had their target address
-	Dropped   []uint32        // ascending AddEdge-order indices of the dropped (dangling) edges
-	LostRoots int             // AddRoot calls whose address no object had; those roots were dropped
-	isRoot    []uint64        // bit set, ObjID -> whether it is in Roots
+	// FirstRoots is how many of Roots the path search starts from before the others: V8's
+	// user roots (the global object), so that paths run through the program's objects rather
+	// than the VM's internals where both reach an object, as DevTools has it.
+	FirstRoots int
+	Dangling   int      // edges dropped because no object had their target address
+	Dropped    []uint32 // ascending AddEdge-order indices of the dropped (dangling) edges
+	LostRoots  int      // AddRoot calls whose address no object had; those roots were dropped
+	isRoot     []uint64 // bit set, ObjID -> whether it is in Roots
 }
 
 // Len returns the number of objects.

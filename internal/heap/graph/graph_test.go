@@ -685,3 +685,47 @@ func TestAddRoots(t *testing.T) {
 		t.Errorf("after AddRoots: dist %d, idom %d, retained %d, unreachable %d", a.Dist[2], a.IDom[2], a.Retained[2], a.Unreachable)
 	}
 }
+
+// With FirstRoots, an object that a system root reaches in one hop and a user root in three is
+// reached through the user root; what only the system root reaches still gets its distance from
+// it. Dominators do not depend on the order.
+func TestFirstRoots(t *testing.T) {
+	// Addresses: 1 system root, 2 user root, 3 and 4 on the user's way, 5 shared, 6 system only.
+	b := NewBuilder(0, 0)
+	for a := uint64(1); a <= 6; a++ {
+		b.AddObject(a, 10)
+	}
+	b.AddEdge(0, 5, heap.EdgeInternal) // system -> shared
+	b.AddEdge(0, 6, heap.EdgeInternal) // system -> system only
+	b.AddEdge(1, 3, heap.EdgeField)    // user -> 3 -> 4 -> shared
+	b.AddEdge(2, 4, heap.EdgeField)
+	b.AddEdge(3, 5, heap.EdgeField)
+	b.AddRoot(1)
+	b.AddRoot(2)
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := g.Analyze()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Dist[4] != 1 || plain.Parent[4] != 0 {
+		t.Fatalf("without tiers: shared at %d from %d, want 1 from the system root", plain.Dist[4], plain.Parent[4])
+	}
+	g.Roots = []ObjID{1, 0}
+	g.FirstRoots = 1
+	a, err := g.Analyze()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Dist[4] != 3 || a.Parent[4] != 3 || a.Dist[5] != 1 || a.Parent[5] != 0 {
+		t.Errorf("user root first: shared at %d from %d (want 3 from 3), system-only at %d from %d (want 1 from 0)",
+			a.Dist[4], a.Parent[4], a.Dist[5], a.Parent[5])
+	}
+	for id := range plain.IDom {
+		if a.IDom[id] != plain.IDom[id] || a.Retained[id] != plain.Retained[id] {
+			t.Errorf("object %d: dominators changed with the root order", id)
+		}
+	}
+}
