@@ -96,7 +96,7 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 		return err
 	}
 	// Object identity: only within one process, and only where the format keeps it.
-	identity := base.Format == "meliae" && head.Format == "meliae" && !base.TakenAt.After(head.TakenAt)
+	identity := base.Format == head.Format && (base.Format == "meliae" || base.Format == "v8") && !base.TakenAt.After(head.TakenAt)
 	var survived map[string]int64
 	if identity {
 		if survived, err = db.Survivors(ctx, base.ID, head.ID); err != nil {
@@ -183,7 +183,11 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 			report.SignedBytes(ta-tb), pctText(tb, ta), report.Count(tc), report.Count(tca), report.SignedCount(tca-tc),
 			len(rows), nall)
 		if identity {
-			fmt.Fprintf(o.IO.Out, "new, survived and freed match objects by address, type and size; object.gen now holds each object's first snapshot\n")
+			how := "address, type and size"
+			if base.Format == "v8" {
+				how = "node id (as DevTools' Comparison view)"
+			}
+			fmt.Fprintf(o.IO.Out, "new, survived and freed match objects by %s; object.gen now holds each object's first snapshot\n", how)
 		} else {
 			fmt.Fprintf(o.IO.Out, "no new/freed counts: %s\n", noIdentity(base, head))
 		}

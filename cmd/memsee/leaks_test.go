@@ -8,7 +8,11 @@ import (
 )
 
 var (
-	goChurn = []string{samples + "churn1.pb.gz", samples + "churn2.pb.gz", samples + "churn3.pb.gz", samples + "churn4.pb.gz"}
+	goChurn   = []string{samples + "churn1.pb.gz", samples + "churn2.pb.gz", samples + "churn3.pb.gz", samples + "churn4.pb.gz"}
+	nodeHeaps = []string{"../../testdata/node/heap1.heapsnapshot.gz", "../../testdata/node/heap2.heapsnapshot.gz",
+		"../../testdata/node/heap3.heapsnapshot.gz", "../../testdata/node/heap4.heapsnapshot.gz"}
+	nodeChurn = []string{"../../testdata/node/churn1.heapsnapshot.gz", "../../testdata/node/churn2.heapsnapshot.gz",
+		"../../testdata/node/churn3.heapsnapshot.gz", "../../testdata/node/churn4.heapsnapshot.gz"}
 	pyChurn = []string{"../../testdata/python/churn1.json.gz", "../../testdata/python/churn2.json.gz",
 		"../../testdata/python/churn3.json.gz", "../../testdata/python/churn4.json.gz"}
 )
@@ -66,6 +70,7 @@ func find(rows []leakRow, what string) *leakRow {
 // as incremental.
 func TestLeaksPlanted(t *testing.T) {
 	pyDB, _ := loadCopies(t, shops)
+	nodeDB, _ := loadCopies(t, nodeHeaps) // V8 snapshots record no time either
 	tests := []struct {
 		name                  string
 		db                    string
@@ -74,6 +79,9 @@ func TestLeaksPlanted(t *testing.T) {
 	}{
 		{"pprof", loaded(t), "main.newAuditEntry", "main.loadPriceTable", "main.newAuditEntry ← main.handleRequest", "main.loadPriceTable ← main.main"},
 		{"meliae", pyDB, "AuditEntry", "Product", "module shop -> ._audit_log (list)", "module shop -> .PRICE_TABLE (dict)"},
+		// The audit log is a variable of the request listener's closure; the price table a Map
+		// on the global object.
+		{"v8", nodeDB, "AuditEntry", "Product", ".request (Function) -> context (system / Context) -> .entries (Array)", "global -> .priceTable (Map)"},
 	}
 	for _, tt := range tests {
 		for _, thresholds := range [][]string{nil, {"--min-bytes", "1", "--min-growth", "0"}} {
@@ -117,11 +125,12 @@ func checkPlanted(t *testing.T, rows []leakRow, incremental, static, incHolder, 
 
 func TestLeaksChurnOnly(t *testing.T) {
 	pyDB, _ := loadCopies(t, pyChurn)
+	nodeDB, _ := loadCopies(t, nodeChurn)
 	goDB := filepath.Join(t.TempDir(), "churn.db")
 	if r := memsee(t, goDB, false, append([]string{"load"}, goChurn...)...); r.code != 0 {
 		t.Fatalf("load: %s", r.err)
 	}
-	for name, db := range map[string]string{"pprof": goDB, "meliae": pyDB} {
+	for name, db := range map[string]string{"pprof": goDB, "meliae": pyDB, "v8": nodeDB} {
 		if rows := leaksJSON(t, db); len(rows) != 0 {
 			t.Errorf("%s: churn reported as leaks: %+v", name, rows)
 		}

@@ -143,7 +143,7 @@ func (w *Walker) PathText(ctx context.Context, path []store.Object) (string, err
 			b.WriteString(o.Via)
 			b.WriteByte(' ')
 		}
-		b.WriteString("(" + o.Type + ")")
+		b.WriteString(typeLabel(o.Type))
 	}
 	return b.String(), nil
 }
@@ -183,7 +183,7 @@ func (w *Walker) PathTo(ctx context.Context, oid int64) (string, error) {
 		} else if o.Via == "__dict__" {
 			t = prefix
 		} else {
-			step := "(" + o.Type + ")"
+			step := typeLabel(o.Type)
 			if o.Via != "" {
 				step = o.Via + " " + step
 			}
@@ -284,4 +284,13 @@ func ShortPath(path string, max int) string {
 	out = append(out, fmt.Sprintf("… %d more …", len(hops)-head-tail))
 	out = append(out, hops[len(hops)-tail:]...)
 	return strings.Join(out, " -> ")
+}
+
+// typeLabel writes a type in a path: (AuditEntry); V8's own classes, already in parentheses
+// as DevTools writes them ((array), (compiled code)), stay as they are.
+func typeLabel(t string) string {
+	if strings.HasPrefix(t, "(") && strings.HasSuffix(t, ")") {
+		return t
+	}
+	return "(" + t + ")"
 }

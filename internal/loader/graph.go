@@ -32,7 +32,8 @@ type graphSink struct {
 	names    []string          // name id -> name
 	nameIdx  map[string]uint32 // name -> name id
 
-	roots []rootRecord
+	roots     []rootRecord
+	userRoots []uint64 // addresses of the roots paths should start from where they can (V8's global)
 }
 
 type rootRecord struct {
@@ -89,7 +90,11 @@ func (s *graphSink) Object(o *heap.Object) error {
 	}
 	s.valueEnd = append(s.valueEnd, uint32(len(s.values)))
 	s.bytes += uint64(max(o.Size, 0))
+	v8 := s.snap.Format == heap.FormatV8
 	for _, e := range o.Edges {
+		if v8 {
+			e = v8Edge(o.Addr, e)
+		}
 		s.b.AddEdge(id, e.To, e.Kind)
 		s.edgeName = append(s.edgeName, s.nameID(e))
 	}
@@ -101,6 +106,9 @@ func (s *graphSink) nameID(e heap.Edge) uint32 {
 		if i, err := strconv.ParseUint(e.Name, 10, 31); err == nil {
 			return elemBit | uint32(i)
 		}
+	}
+	if s.snap.Format == heap.FormatV8 {
+		return s.intern(v8EdgeText(e))
 	}
 	return s.intern(e.Name)
 }
@@ -120,6 +128,9 @@ func (s *graphSink) intern(name string) uint32 {
 }
 
 func (s *graphSink) Root(r heap.Root) error {
+	if r.Kind == "user" {
+		s.userRoots = append(s.userRoots, r.Addr)
+	}
 	s.b.AddRoot(r.Addr)
 	s.roots = append(s.roots, rootRecord{r.Addr, r.Kind, r.Name})
 	return nil
@@ -204,6 +215,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			}
 		}
 		g.AddRoots(extra...)
+	}
+
+	if len(s.userRoots) > 0 {
+		userFirst(g, s.userRoots)
 	}
 
 	a, err := g.Analyze()

@@ -15,11 +15,12 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/meliae"
 	"github.com/memsee/memsee/internal/heap/pprof"
+	"github.com/memsee/memsee/internal/heap/v8"
 	"github.com/memsee/memsee/internal/store"
 )
 
 // Readers are the formats memsee reads, in the order their Sniff is tried.
-var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}}
+var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}, v8.Reader{}}
 
 // planned are formats memsee knows of but cannot read yet.
 var planned = []heap.Format{heap.FormatV8, heap.FormatHPROF, heap.FormatGoDump}

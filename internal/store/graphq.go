@@ -249,6 +249,13 @@ type identity struct{ addr, typ, size int64 }
 
 // scanIdentities calls fn for each object of a snapshot in address order (oid order).
 func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, id identity, gen int64)) error {
+	// V8 node ids are exact within a process, whatever happens to the object's size (as
+	// DevTools compares them); a Python address is reused, so its type and size must match too.
+	var format string
+	if err := d.db.QueryRowContext(ctx, "SELECT format FROM snapshot WHERE id = ?", snap).Scan(&format); err != nil {
+		return err
+	}
+	exactIDs := format == "v8"
 	rows, err := d.db.QueryContext(ctx, "SELECT oid, addr, type, size, coalesce(gen, -1) FROM object WHERE snapshot = ? ORDER BY oid", snap)
 	if err != nil {
 		return err
@@ -259,6 +266,9 @@ func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, 
 		var id identity
 		if err := rows.Scan(&oid, &id.addr, &id.typ, &id.size, &gen); err != nil {
 			return err
+		}
+		if exactIDs {
+			id.size = 0
 		}
 		fn(oid, id, gen)
 	}
