@@ -39,7 +39,7 @@ lint: ## gofmt, go vet, and staticcheck when it is installed
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
 
 fuzz: ## fuzz every reader for FUZZTIME each
-	for pkg in pprof meliae; do \
+	for pkg in pprof meliae v8; do \
 		$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/$$pkg || exit 1; \
 	done
 
@@ -49,6 +49,9 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -prefix churn -churn-only
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -cpu cpu.pb.gz
 	python3 testdata/gen/python/gen.py --out testdata/python
+	node testdata/gen/node/gen.js --out testdata/node
+	node testdata/gen/node/gen.js --out testdata/node --churn-only
+	node testdata/gen/node/classdiff.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/classdiff-heap1-heap4.json
 
 clean: ## remove what the build, the demo and the benchmarks wrote
 	rm -rf bin demo.db demo.db-wal demo.db-shm bench/.data
