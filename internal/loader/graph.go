@@ -262,7 +262,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err != nil {
 		return 0, res, err
 	}
-	var o store.GraphObject
+	var (
+		o     store.GraphObject
+		names []string // o.RefNames, reused
+	)
 	for i, id := range perm {
 		if i%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -296,7 +299,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			named = named || s.edgeName[e] != 0
 		}
 		if named {
-			names := make([]string, 0, hi-lo)
+			names = names[:0]
 			for e := lo; e < hi; e++ {
 				names = append(names, s.edgeText(g, e))
 			}
