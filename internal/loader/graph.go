@@ -1,10 +1,12 @@
 package loader
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"slices"
@@ -172,6 +174,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if n == 0 {
 		return 0, res, &heap.FormatError{File: path, Offset: -1, Err: errors.New("no objects in the dump")}
 	}
+	// Oids number the objects in address order, so that the table and its address index are
+	// written in key order. The order depends on the addresses alone, so a second core works
+	// it out while this one does the graph work.
+	ordered := make(chan addressOrder, 1)
+	go func() { ordered <- orderByAddress(g.Addr) }()
+
 	if s.snap.Format == heap.FormatMeliae {
 		s.nameMeliae(g)
 	}
@@ -213,26 +221,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	g.Kinds = nil // only the graph work needs them
+	// Collect the dominator computation's scratch (its predecessor lists, a few words per
+	// object) now, so that what comes next reuses its memory instead of growing the heap.
+	runtime.GC()
 
-	// Oids number the objects in address order, so that the table and its address index are
-	// written in key order.
-	perm := make([]graph.ObjID, n) // oid -> ObjID
-	for i := range perm {
-		perm[i] = graph.ObjID(i)
-	}
-	slices.SortFunc(perm, func(x, y graph.ObjID) int {
-		switch {
-		case g.Addr[x] < g.Addr[y]:
-			return -1
-		case g.Addr[x] > g.Addr[y]:
-			return 1
-		}
-		return 0
-	})
-	oid := make([]uint32, n) // ObjID -> oid
-	for i, id := range perm {
-		oid[id] = uint32(i)
-	}
+	order := <-ordered
+	perm, oid := order.perm, order.oid
 	toOID := func(id graph.ObjID) int64 {
 		if id == graph.SuperRoot {
 			return -1
@@ -332,6 +326,25 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	w.Close(stats)
 	res = graphResult{objects: n, dangling: g.Dangling, unreachable: a.Unreachable, bytes: s.bytes}
 	return w.Snapshot(), res, nil
+}
+
+// addressOrder numbers objects in address order.
+type addressOrder struct {
+	perm []graph.ObjID // oid -> ObjID
+	oid  []uint32      // ObjID -> oid
+}
+
+func orderByAddress(addr []uint64) addressOrder {
+	perm := make([]graph.ObjID, len(addr))
+	for i := range perm {
+		perm[i] = graph.ObjID(i)
+	}
+	slices.SortFunc(perm, func(x, y graph.ObjID) int { return cmp.Compare(addr[x], addr[y]) })
+	oid := make([]uint32, len(addr))
+	for i, id := range perm {
+		oid[id] = uint32(i)
+	}
+	return addressOrder{perm, oid}
 }
 
 // lookup finds the object at addr by binary search over perm (ObjIDs in address order).
