@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,19 +31,88 @@ type Input struct {
 	zerr error         // first gzip error, positioned
 }
 
-// rawReader hashes and counts the bytes read from disk.
+// rawReader reads the file on a goroutine of its own, a few blocks ahead of the caller, and
+// hashes and counts the bytes there: hashing on the reading goroutine took a tenth of the time
+// of a Python dump's parse.
 type rawReader struct {
-	r    io.Reader
-	h    hash.Hash
-	read atomic.Int64
+	h     hash.Hash // written by the goroutine; read after it has sent the end of the file
+	read  atomic.Int64
+	full  chan rawBlock // blocks read, in file order
+	empty chan []byte   // blocks given back, to read into again
+	stop  chan struct{} // closed by Close: the goroutine returns
+	done  chan struct{} // closed when the goroutine has returned
+	once  sync.Once     // closes stop
+	cur   rawBlock      // the block being consumed
+	off   int           // how much of cur.b is consumed
+	err   error         // the error that ended the stream, io.EOF at its end
+}
+
+type rawBlock struct {
+	b   []byte
+	err error // set on the last block
+}
+
+const (
+	rawBlockSize = 1 << 20
+	rawAhead     = 4 // blocks read ahead
+)
+
+func newRawReader(r io.Reader) *rawReader {
+	c := &rawReader{h: sha256.New(), full: make(chan rawBlock, rawAhead), empty: make(chan []byte, rawAhead+1),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go c.run(r)
+	return c
+}
+
+func (c *rawReader) run(r io.Reader) {
+	defer close(c.done)
+	for {
+		var b []byte
+		select {
+		case b = <-c.empty:
+		default:
+			b = make([]byte, rawBlockSize)
+		}
+		n, err := io.ReadFull(r, b[:cap(b)])
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		c.h.Write(b[:n])
+		c.read.Add(int64(n))
+		select {
+		case c.full <- rawBlock{b[:n], err}:
+		case <-c.stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (c *rawReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.h.Write(p[:n])
-	c.read.Add(int64(n))
-	return n, err
+	for c.off == len(c.cur.b) {
+		if c.err != nil {
+			return 0, c.err
+		}
+		if c.cur.b != nil {
+			select {
+			case c.empty <- c.cur.b[:0]:
+			default: // enough are waiting
+			}
+		}
+		c.cur, c.off = <-c.full, 0
+		if c.cur.err != nil {
+			c.err = c.cur.err
+		}
+	}
+	n := copy(p, c.cur.b[c.off:])
+	c.off += n
+	return n, nil
 }
+
+// halt tells the goroutine to return, if it has not already.
+func (c *rawReader) halt() { c.once.Do(func() { close(c.stop) }) }
 
 // Open opens path and detects gzip. An empty file is an error.
 func Open(path string) (*Input, error) {
@@ -60,17 +130,17 @@ func Open(path string) (*Input, error) {
 		return nil, fmt.Errorf("%s is a directory, not a dump file", path)
 	}
 	in := &Input{Name: path, Size: st.Size(), ModTime: st.ModTime(), f: f}
-	in.raw = &rawReader{r: f, h: sha256.New()}
+	in.raw = newRawReader(f)
 	br := bufio.NewReaderSize(in.raw, 1<<20)
 	magic, _ := br.Peek(2)
 	if len(magic) == 0 {
-		f.Close()
+		in.Close()
 		return nil, &FormatError{File: path, Offset: 0, Err: errors.New("empty file (0 bytes)")}
 	}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			f.Close()
+			in.Close()
 			return nil, &FormatError{File: path, Offset: 0, Record: "gzip header", Err: err}
 		}
 		in.Gzip = true
@@ -127,4 +197,9 @@ func (in *Input) Finish() (string, error) {
 }
 
 // Close closes the file.
-func (in *Input) Close() error { return in.f.Close() }
+func (in *Input) Close() error {
+	in.raw.halt()
+	err := in.f.Close()
+	<-in.raw.done
+	return err
+}

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -36,5 +37,41 @@ func BenchmarkLoadProfile(b *testing.B) {
 		}
 		db.Close()
 		b.ReportMetric(float64(res.Samples), "samples/op")
+	}
+}
+
+// BenchmarkLoadMeliae loads a Python dump into a fresh database per iteration, in process, so
+// that -cpuprofile and -memprofile see the whole load: parse, graph work and SQLite. It uses the
+// dumps that the benchmarks in bench/ write, and skips those that are not there.
+func BenchmarkLoadMeliae(b *testing.B) {
+	for _, size := range []string{"1M", "10M"} {
+		b.Run("objects="+size, func(b *testing.B) {
+			path := "../../bench/.data/meliae-" + size + ".json"
+			if _, err := os.Stat(path); err != nil {
+				b.Skipf("%v (run the benchmarks in bench/ first)", err)
+			}
+			ctx := context.Background()
+			var objects int64
+			for i := 0; i < b.N; i++ {
+				db, err := store.Open(ctx, filepath.Join(b.TempDir(), "b.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				l, err := db.BeginLoad(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := Load(ctx, l, path, Options{Now: time.Unix(0, 0)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := l.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				db.Close()
+				objects += res.Objects
+			}
+			b.ReportMetric(float64(objects)/b.Elapsed().Seconds(), "objects/s")
+		})
 	}
 }

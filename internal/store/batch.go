@@ -21,6 +21,7 @@ type writer struct {
 	conn  *sql.Conn // the connection of the load's transaction
 	tx    *sql.Tx
 	jobs  chan writeJob
+	free  chan *rows    // batches written, for batchInsert to fill again
 	done  chan struct{} // closed when the goroutine has exited
 	err   error         // the first error; read only after sync or stop
 	slow  bool          // the driver's statement handle could not be had
@@ -35,7 +36,7 @@ type writeJob struct {
 }
 
 func newWriter(ctx context.Context, conn *sql.Conn, tx *sql.Tx) *writer {
-	w := &writer{conn: conn, tx: tx, jobs: make(chan writeJob, 4), done: make(chan struct{}),
+	w := &writer{conn: conn, tx: tx, jobs: make(chan writeJob, 4), free: make(chan *rows, 8), done: make(chan struct{}),
 		stmts: map[string]*sql.Stmt{}, raw: map[string]*sqlite3.SQLiteStmt{}}
 	go w.run(ctx)
 	return w
@@ -57,6 +58,23 @@ func (w *writer) run(ctx context.Context) {
 			continue
 		}
 		w.err = w.insert(ctx, j.query, j.rows)
+		select {
+		case w.free <- j.rows:
+		default:
+		}
+	}
+}
+
+// newRows returns an empty batch of rows of ncol columns, reusing one that was written if
+// there is one: a load's batches then cost no garbage.
+func (w *writer) newRows(ncol int) *rows {
+	select {
+	case r := <-w.free:
+		r.reset()
+		r.ncol = ncol
+		return r
+	default:
+		return &rows{ncol: ncol}
 	}
 }
 
@@ -172,6 +190,11 @@ func (b *batchInsert) add(vals ...any) {
 	for _, v := range vals {
 		b.rows.add(v)
 	}
+	b.added()
+}
+
+// added is called after a row's values were appended to b.rows directly.
+func (b *batchInsert) added() {
 	if b.rows.n() == batchRows {
 		b.flush()
 	}
@@ -186,5 +209,5 @@ func (b *batchInsert) flush() {
 		return
 	}
 	b.w.jobs <- writeJob{query: b.query, rows: b.rows}
-	b.rows = &rows{ncol: b.ncol} // the writer owns the old batch now
+	b.rows = b.w.newRows(b.ncol) // the writer owns the old batch now
 }

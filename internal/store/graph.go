@@ -35,7 +35,6 @@ type GraphWriter struct {
 	snap  int64
 	rows  *batchInsert
 	roots *batchInsert
-	buf   []byte
 }
 
 // AddGraph adds an object-graph snapshot (s.Objects and s.Bytes as the caller counted them)
@@ -56,50 +55,77 @@ func (l *Load) AddGraph(ctx context.Context, s NewSnapshot) (*GraphWriter, error
 // Snapshot returns the id of the snapshot being written.
 func (g *GraphWriter) Snapshot() int64 { return g.snap }
 
-func nullInt(v int64) any {
-	if v < 0 {
-		return nil
-	}
-	return v
-}
-
-func nullText(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func (g *GraphWriter) intArray(xs []int64) string {
-	g.buf = append(g.buf[:0], '[')
-	for i, x := range xs {
-		if i > 0 {
-			g.buf = append(g.buf, ',')
-		}
-		g.buf = strconv.AppendInt(g.buf, x, 10)
-	}
-	return string(append(g.buf, ']'))
-}
-
-func (g *GraphWriter) textArray(xs []string) any {
-	if xs == nil {
-		return nil
-	}
-	g.buf = append(g.buf[:0], '[')
-	for i, x := range xs {
-		if i > 0 {
-			g.buf = append(g.buf, ',')
-		}
-		g.buf = appendJSONString(g.buf, x)
-	}
-	return string(append(g.buf, ']'))
-}
-
 // Object queues one object. Objects must come in oid order.
 func (g *GraphWriter) Object(o *GraphObject) {
-	g.rows.add(g.snap, o.OID, o.Addr, o.Type, o.Size, nullInt(o.Len), nullText(o.Value),
-		nullInt(o.Distance), nullInt(o.Parent), nullText(o.Via), nullInt(o.IDom), o.Retained,
-		g.intArray(o.Refs), g.textArray(o.RefNames), g.intArray(o.Referrers))
+	r := g.rows.rows
+	r.int(g.snap)
+	r.int(o.OID)
+	r.int(o.Addr)
+	r.int(o.Type)
+	r.int(o.Size)
+	intOrNull(r, o.Len)
+	textOrNull(r, o.Value)
+	intOrNull(r, o.Distance)
+	intOrNull(r, o.Parent)
+	textOrNull(r, o.Via)
+	intOrNull(r, o.IDom)
+	r.int(o.Retained)
+	start := len(r.buf)
+	r.buf = appendIntArray(r.buf, o.Refs)
+	r.textFrom(start)
+	if o.RefNames == nil {
+		r.null()
+	} else {
+		start = len(r.buf)
+		r.buf = appendTextArray(r.buf, o.RefNames)
+		r.textFrom(start)
+	}
+	start = len(r.buf)
+	r.buf = appendIntArray(r.buf, o.Referrers)
+	r.textFrom(start)
+	g.rows.added()
+}
+
+// intOrNull adds v, or NULL when v is negative.
+func intOrNull(r *rows, v int64) {
+	if v < 0 {
+		r.null()
+		return
+	}
+	r.int(v)
+}
+
+// textOrNull adds s, or NULL when s is empty.
+func textOrNull(r *rows, s string) {
+	if s == "" {
+		r.null()
+		return
+	}
+	r.text(s)
+}
+
+// appendIntArray appends xs as a JSON array.
+func appendIntArray(dst []byte, xs []int64) []byte {
+	dst = append(dst, '[')
+	for i, x := range xs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = strconv.AppendInt(dst, x, 10)
+	}
+	return append(dst, ']')
+}
+
+// appendTextArray appends xs as a JSON array of strings.
+func appendTextArray(dst []byte, xs []string) []byte {
+	dst = append(dst, '[')
+	for i, x := range xs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, x)
+	}
+	return append(dst, ']')
 }
 
 // Root queues a root.

@@ -56,6 +56,15 @@ func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 		d.restoreWAL()
 		return nil, err
 	}
+	// Set here, inside the transaction, once the connection knows the page size: the DSN's
+	// cache_size is turned into pages when the connection opens, at SQLite's default page size
+	// of 4 KiB when the file is new, which made "64 MiB" 256 MiB of 16 KiB pages.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", loadCacheKiB)); err != nil {
+		tx.Rollback()
+		conn.Close()
+		d.restoreWAL()
+		return nil, err
+	}
 	l := &Load{d: d, conn: conn, tx: tx, w: newWriter(ctx, conn, tx)}
 	l.funcs = newInterner(l, "function")
 	l.types = newInterner(l, "type")
@@ -63,6 +72,10 @@ func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 	l.siteRows.before = l.funcs.rows
 	return l, nil
 }
+
+// loadCacheKiB is the page cache of a load. A load inserts in key order, so only the right
+// edge of each B-tree is touched again: at 10M objects 16 MiB loads as fast as 256 MiB.
+const loadCacheKiB = 16 << 10
 
 // sync writes everything queued and returns the first write error.
 func (l *Load) sync() error {

@@ -71,17 +71,42 @@ func (r *rows) n() int { return len(r.kinds) / r.ncol }
 func (r *rows) add(v any) {
 	switch x := v.(type) {
 	case nil:
-		r.kinds, r.vals, r.lens = append(r.kinds, 0), append(r.vals, 0), append(r.lens, 0)
+		r.null()
 	case int64:
-		r.kinds, r.vals, r.lens = append(r.kinds, 1), append(r.vals, x), append(r.lens, 0)
+		r.int(x)
 	case int:
-		r.kinds, r.vals, r.lens = append(r.kinds, 1), append(r.vals, int64(x)), append(r.lens, 0)
+		r.int(int64(x))
 	case string:
-		r.kinds, r.vals, r.lens = append(r.kinds, 2), append(r.vals, int64(len(r.buf))), append(r.lens, int64(len(x)))
-		r.buf = append(r.buf, x...)
+		r.text(x)
 	default:
 		panic(fmt.Sprintf("store: a row value of type %T", v)) // a bug in this package, not bad input
 	}
+}
+
+// The typed appends below are add without the interface conversion, which allocates for most
+// int64s: the object rows of a load use them.
+
+func (r *rows) null() {
+	r.kinds, r.vals, r.lens = append(r.kinds, 0), append(r.vals, 0), append(r.lens, 0)
+}
+
+func (r *rows) int(x int64) {
+	r.kinds, r.vals, r.lens = append(r.kinds, 1), append(r.vals, x), append(r.lens, 0)
+}
+
+func (r *rows) text(s string) {
+	r.kinds, r.vals, r.lens = append(r.kinds, 2), append(r.vals, int64(len(r.buf))), append(r.lens, int64(len(s)))
+	r.buf = append(r.buf, s...)
+}
+
+// textFrom adds as text what was appended to buf since it was start bytes long.
+func (r *rows) textFrom(start int) {
+	r.kinds, r.vals, r.lens = append(r.kinds, 2), append(r.vals, int64(start)), append(r.lens, int64(len(r.buf)-start))
+}
+
+// reset empties r for reuse, keeping its memory.
+func (r *rows) reset() {
+	r.kinds, r.vals, r.lens, r.buf = r.kinds[:0], r.vals[:0], r.lens[:0], r.buf[:0]
 }
 
 // args returns the values as database/sql takes them, for the slow path.
