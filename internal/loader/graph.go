@@ -277,6 +277,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 
 	defer holdHeap()()
 	snap.Objects, snap.Bytes = int64(n), int64(s.bytes)
+	if snap.Meta == nil {
+		snap.Meta = map[string]string{}
+	}
+	snap.Meta[store.ReferrerOrderKey] = store.ReferrersByRetained
 	w, err := l.AddGraph(ctx, snap)
 	if err != nil {
 		return 0, res, err
@@ -324,8 +328,20 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			}
 			o.RefNames = names
 		}
+		// Referrers each once, the largest retained first: refs reads the first N of an object
+		// that a million objects refer to without ranking them all.
 		o.Referrers = o.Referrers[:0]
-		for _, r := range rev[revStart[id]:revStart[id+1]] {
+		from := rev[revStart[id]:revStart[id+1]]
+		if len(from) > 1 {
+			slices.SortFunc(from, func(x, y graph.ObjID) int {
+				if c := cmp.Compare(a.Retained[y], a.Retained[x]); c != 0 {
+					return c
+				}
+				return cmp.Compare(oid[x], oid[y])
+			})
+			from = slices.Compact(from)
+		}
+		for _, r := range from {
 			o.Referrers = append(o.Referrers, int64(oid[r]))
 		}
 		w.Object(&o)

@@ -82,6 +82,15 @@ func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]
 	col := "referrers"
 	if kids {
 		col = "refs"
+	} else {
+		var order string
+		if err := d.db.QueryRowContext(ctx, "SELECT coalesce(json_extract(meta, ?), '') FROM snapshot WHERE id = ?",
+			"$."+ReferrerOrderKey, snap).Scan(&order); err != nil {
+			return nil, 0, err
+		}
+		if order == ReferrersByRetained {
+			return d.rankedReferrers(ctx, snap, oid, n)
+		}
 	}
 	var total int
 	if err := d.db.QueryRowContext(ctx, "SELECT count(DISTINCT j.value) FROM object o, json_each(o."+col+") j WHERE o.snapshot = ? AND o.oid = ?",
@@ -196,6 +205,28 @@ func (d *DB) Holdings(ctx context.Context, snap int64, n int) ([]Holding, error)
 	return queryAll(ctx, d.db, scanHolding, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained)
 		FROM object o JOIN type t ON t.id = o.type WHERE o.snapshot = ?
 		GROUP BY o.idom, o.type ORDER BY 5 DESC, 3 DESC, 1, 2 LIMIT ?`, snap, limit(n))
+}
+
+// ReferrerOrderKey is the snapshot meta key that says how object.referrers is ordered; with
+// ReferrersByRetained (memsee writes it so since it stores the key) each referrer is there once,
+// the largest retained first, ties by oid. Older snapshots have referrers in no order.
+const (
+	ReferrerOrderKey    = "referrers_order"
+	ReferrersByRetained = "distinct, retained descending"
+)
+
+// rankedReferrers is Related for referrers stored in rank order: the first n, read in order.
+func (d *DB) rankedReferrers(ctx context.Context, snap, oid int64, n int) ([]Object, int, error) {
+	var total int
+	if err := d.db.QueryRowContext(ctx, "SELECT json_array_length(referrers) FROM object WHERE snapshot = ? AND oid = ?",
+		snap, oid).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	out, err := queryAll(ctx, d.db, scanObject, "SELECT "+objectCols+` FROM (SELECT j.key AS rank, j.value AS ref
+			FROM object x, json_each(x.referrers) j WHERE x.snapshot = ? AND x.oid = ? ORDER BY j.key LIMIT ?) r
+		JOIN object o ON o.snapshot = ? AND o.oid = r.ref JOIN type t ON t.id = o.type
+		ORDER BY r.rank`, snap, oid, limit(n), snap)
+	return out, total, err
 }
 
 // LiveHoldings is Holdings for the objects a root reaches (garbage is no leak), keeping the
