@@ -221,3 +221,27 @@ func TestGraphWrongKind(t *testing.T) {
 		}
 	}
 }
+
+// refs reads the referrers a load stores in rank order; for snapshots written before that, it
+// ranks them in SQL. Both must give the same answer, for the objects with the most referrers.
+func TestRefsRankedAsStored(t *testing.T) {
+	db := loadedPython(t)
+	r := memsee(t, db, false, "query", "--format", "csv",
+		"select printf('0x%x', addr) from object where snapshot = 4 order by json_array_length(referrers) desc, oid limit 5")
+	addrs := strings.Split(strings.TrimSpace(r.out), "\n")[1:]
+	if r.code != 0 || len(addrs) != 5 {
+		t.Fatalf("query: %q %s", r.out, r.err)
+	}
+	var stored []string
+	for _, a := range addrs {
+		stored = append(stored, memsee(t, db, false, "refs", a, "-n", "0", "--json").out)
+	}
+	if r := memsee(t, db, false, "query", "--write", "update snapshot set meta = json_remove(meta, '$.referrers_order')"); r.code != 0 {
+		t.Fatalf("clearing the order: %s", r.err)
+	}
+	for i, a := range addrs {
+		if got := memsee(t, db, false, "refs", a, "-n", "0", "--json").out; got != stored[i] {
+			t.Errorf("refs %s: ranked in SQL\n%s\nas stored\n%s", a, got, stored[i])
+		}
+	}
+}
