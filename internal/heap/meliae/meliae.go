@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap/jsontext"
 	"io"
 	"strconv"
 	"strings"
@@ -280,17 +281,10 @@ func (p *parser) expect(c byte, what string) error {
 		return err
 	}
 	if got != c {
-		return p.fail("want %s, found %s", what, quoteByte(got))
+		return p.fail("want %s, found %s", what, jsontext.QuoteByte(got))
 	}
 	p.pos++
 	return nil
-}
-
-func quoteByte(c byte) string {
-	if c >= 0x20 && c < 0x7f {
-		return strconv.QuoteRune(rune(c))
-	}
-	return fmt.Sprintf("byte %#02x", c)
 }
 
 // record parses the next non-blank line into p.obj. It returns false at the end of the file.
@@ -325,7 +319,7 @@ func (p *parser) record() (bool, error) {
 		p.pos++
 	}
 	if c := p.buf[p.pos]; c != '{' {
-		return false, p.fail("found %s where a record should start: a meliae dump has one JSON object per line", quoteByte(c))
+		return false, p.fail("found %s where a record should start: a meliae dump has one JSON object per line", jsontext.QuoteByte(c))
 	}
 	p.pos++
 	if err := p.fields(); err != nil {
@@ -339,7 +333,7 @@ func (p *parser) record() (bool, error) {
 			continue
 		}
 		if c != '\n' {
-			return false, p.fail("found %s after the end of the record", quoteByte(c))
+			return false, p.fail("found %s after the end of the record", jsontext.QuoteByte(c))
 		}
 		p.pos++
 		break
@@ -422,7 +416,7 @@ func (p *parser) fields() error {
 			return nil
 		}
 		p.pos--
-		return p.fail("want ',' or '}' after a value, found %s", quoteByte(c))
+		return p.fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
 	}
 }
 
@@ -458,7 +452,7 @@ func (p *parser) finish() {
 // uint parses an unsigned integer.
 func (p *parser) uint(key string) (uint64, error) {
 	if p.buf[p.pos]-'0' > 9 {
-		return 0, p.fail("want a number for %s, found %s", key, quoteByte(p.buf[p.pos]))
+		return 0, p.fail("want a number for %s, found %s", key, jsontext.QuoteByte(p.buf[p.pos]))
 	}
 	const cutoff = (1<<64 - 1) / 10
 	var v uint64
@@ -528,7 +522,7 @@ func (p *parser) int(key string) (int64, error) {
 // refs parses the list of addresses.
 func (p *parser) refs() error {
 	if p.buf[p.pos] != '[' {
-		return p.fail("want a list of addresses for refs, found %s", quoteByte(p.buf[p.pos]))
+		return p.fail("want a list of addresses for refs, found %s", jsontext.QuoteByte(p.buf[p.pos]))
 	}
 	p.pos++
 	c, err := p.peek()
@@ -565,7 +559,7 @@ func (p *parser) refs() error {
 			return nil
 		}
 		p.pos--
-		return p.fail("want ',' or ']' in refs, found %s", quoteByte(c))
+		return p.fail("want ',' or ']' in refs, found %s", jsontext.QuoteByte(c))
 	}
 }
 
@@ -604,7 +598,7 @@ func (p *parser) token(dst []byte, limit int) ([]byte, error) {
 			c := p.buf[p.pos]
 			if !isToken[c] {
 				if n == 0 {
-					return dst, p.fail("want a value, found %s", quoteByte(c))
+					return dst, p.fail("want a value, found %s", jsontext.QuoteByte(c))
 				}
 				return dst, nil
 			}
@@ -704,78 +698,15 @@ func (p *parser) escapeOrControl() (rune, error) {
 	if !p.fill(2) {
 		return 0, p.ended()
 	}
-	c = p.buf[p.pos+1]
-	p.pos += 2
-	switch c {
-	case '"', '\\', '/':
-		return rune(c), nil
-	case 'b':
-		return '\b', nil
-	case 'f':
-		return '\f', nil
-	case 'n':
-		return '\n', nil
-	case 'r':
-		return '\r', nil
-	case 't':
-		return '\t', nil
-	case 'u':
-		p.fill(4)
-		r, ok := hex4(p.buf[p.pos:p.end])
-		if !ok {
-			// The digits that are there are read as plain characters.
-			p.repaired = true
-			return utf8.RuneError, nil
-		}
-		p.pos += 4
-		switch {
-		case r >= 0xd800 && r < 0xdc00:
-			// A high surrogate must be followed by a low one.
-			p.fill(6)
-			if p.end-p.pos >= 6 && p.buf[p.pos] == '\\' && p.buf[p.pos+1] == 'u' {
-				if r2, ok := hex4(p.buf[p.pos+2 : p.end]); ok && r2 >= 0xdc00 && r2 < 0xe000 {
-					p.pos += 6
-					return 0x10000 + (r-0xd800)<<10 + (r2 - 0xdc00), nil
-				}
-			}
-			p.repaired = true
-			return utf8.RuneError, nil
-		case r >= 0xdc00 && r < 0xe000:
-			p.repaired = true
-			return utf8.RuneError, nil
-		}
-		return r, nil
-	case '\n':
-		p.pos--
+	if p.buf[p.pos+1] == '\n' {
+		p.pos++
 		return 0, p.fail("the line ends inside a string")
 	}
-	p.repaired = true
-	if c >= 0x80 {
-		p.pos-- // the byte after the backslash starts a character of its own
-	}
-	return utf8.RuneError, nil
-}
-
-// hex4 decodes the four hex digits at the start of b.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	p.fill(jsontext.MaxEscape)
+	r, n, ok := jsontext.Escape(p.buf[p.pos:p.end])
+	p.pos += n
+	p.repaired = p.repaired || !ok
+	return r, nil
 }
 
 // skip parses and drops the value of a key the reader does not know.
@@ -833,7 +764,7 @@ func (p *parser) skip(depth int) error {
 				return nil
 			}
 			p.pos--
-			return p.fail("want ',' or %q, found %s", closing, quoteByte(c))
+			return p.fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
 		}
 	}
 	_, err = p.token(nil, 0)

@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"github.com/memsee/memsee/internal/heap/jsontext"
 	"unicode/utf8"
 )
 
@@ -84,17 +84,10 @@ func (s *scanner) expect(c byte, what string) error {
 		return err
 	}
 	if got != c {
-		return s.errorf("want %s, found %s", what, quoteByte(got))
+		return s.errorf("want %s, found %s", what, jsontext.QuoteByte(got))
 	}
 	s.pos++
 	return nil
-}
-
-func quoteByte(c byte) string {
-	if c >= 0x20 && c < 0x7f {
-		return strconv.QuoteRune(rune(c))
-	}
-	return fmt.Sprintf("byte %#02x", c)
 }
 
 // maxDigits bounds an integer: 19 digits always fit in a uint64.
@@ -134,7 +127,7 @@ func (s *scanner) uintSlow() (uint64, error) {
 		return 0, err
 	}
 	if c-'0' > 9 {
-		return 0, s.errorf("want an unsigned integer, found %s", quoteByte(c))
+		return 0, s.errorf("want an unsigned integer, found %s", jsontext.QuoteByte(c))
 	}
 	start := s.offset()
 	var v uint64
@@ -233,75 +226,16 @@ func putRune(dst []byte, full bool, r rune, limit int) ([]byte, bool) {
 	return utf8.AppendRune(dst, r), false
 }
 
-// escape decodes the escape at s.pos (a backslash) into one character.
+// escape decodes the escape at s.pos (a backslash) into one character; unsound escapes read
+// as U+FFFD (jsontext.Escape).
 func (s *scanner) escape() (rune, error) {
 	if !s.fill(2) {
 		return 0, errEnd
 	}
-	c := s.buf[s.pos+1]
-	s.pos += 2
-	switch c {
-	case '"', '\\', '/':
-		return rune(c), nil
-	case 'b':
-		return '\b', nil
-	case 'f':
-		return '\f', nil
-	case 'n':
-		return '\n', nil
-	case 'r':
-		return '\r', nil
-	case 't':
-		return '\t', nil
-	case 'u':
-		s.fill(4)
-		r, ok := hex4(s.buf[s.pos:])
-		if !ok {
-			return utf8.RuneError, nil // the digits that are there are read as plain characters
-		}
-		s.pos += 4
-		switch {
-		case r >= 0xd800 && r < 0xdc00:
-			// A high surrogate must be followed by a low one.
-			s.fill(6)
-			if b := s.buf[s.pos:]; len(b) >= 6 && b[0] == '\\' && b[1] == 'u' {
-				if r2, ok := hex4(b[2:]); ok && r2 >= 0xdc00 && r2 < 0xe000 {
-					s.pos += 6
-					return 0x10000 + (r-0xd800)<<10 + (r2 - 0xdc00), nil
-				}
-			}
-			return utf8.RuneError, nil
-		case r >= 0xdc00 && r < 0xe000:
-			return utf8.RuneError, nil
-		}
-		return r, nil
-	}
-	if c >= 0x80 {
-		s.pos-- // the byte after the backslash is a character of its own
-	}
-	return utf8.RuneError, nil
-}
-
-// hex4 decodes the four hex digits at the start of b.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	s.fill(jsontext.MaxEscape)
+	r, n, _ := jsontext.Escape(s.buf[s.pos:])
+	s.pos += n
+	return r, nil
 }
 
 // isToken marks the bytes of a bare JSON number or literal.
@@ -320,7 +254,7 @@ func (s *scanner) token(dst []byte, limit int) ([]byte, error) {
 			c := s.buf[s.pos]
 			if !isToken[c] {
 				if n == 0 {
-					return dst, s.errorf("want a value, found %s", quoteByte(c))
+					return dst, s.errorf("want a value, found %s", jsontext.QuoteByte(c))
 				}
 				return dst, nil
 			}
@@ -407,7 +341,7 @@ func (s *scanner) skip() error {
 				continue
 			}
 			if c != ',' {
-				return s.errorf("want ',' or %q, found %s", closing, quoteByte(c))
+				return s.errorf("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
 			}
 			s.pos++
 			if closing == '}' {

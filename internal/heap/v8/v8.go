@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap/jsontext"
 	"io"
 	"math"
 	"strconv"
@@ -249,7 +250,7 @@ func (p *parser) next(record string) (bool, error) {
 		return false, nil
 	}
 	p.s.pos--
-	return false, p.wrap(p.s.errorf("want ',' or '}', found %s", quoteByte(c)), record, nil)
+	return false, p.wrap(p.s.errorf("want ',' or '}', found %s", jsontext.QuoteByte(c)), record, nil)
 }
 
 // run reads the top-level object, in any key order, and checks what it read.
@@ -311,7 +312,7 @@ func (p *parser) run() error {
 		}
 	}
 	if c, err := p.s.peek(); err == nil {
-		return p.fail(p.s.offset(), "", "found %s after the end of the snapshot", quoteByte(c))
+		return p.fail(p.s.offset(), "", "found %s after the end of the snapshot", jsontext.QuoteByte(c))
 	} else if p.s.rerr != io.EOF {
 		return p.ended("", "after the end of the snapshot")
 	}
@@ -459,7 +460,7 @@ func (p *parser) jsonValue(budget *int, depth int) (any, error) {
 					continue
 				}
 				if c != closing {
-					return nil, p.s.errorf("want ',' or %q, found %s", closing, quoteByte(c))
+					return nil, p.s.errorf("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
 				}
 				p.s.pos++
 				break
@@ -678,7 +679,7 @@ func (p *parser) ints(record string, want int64, width int, row func() error, n 
 				break
 			}
 			s.pos--
-			return p.wrap(s.errorf("want ',' or ']' in %s, found %s", record, quoteByte(c)), record, nil)
+			return p.wrap(s.errorf("want ',' or ']' in %s, found %s", record, jsontext.QuoteByte(c)), record, nil)
 		}
 	}
 	if k != 0 {
@@ -879,7 +880,7 @@ func (p *parser) strings() error {
 			return nil
 		}
 		s.pos--
-		return p.wrap(s.errorf("want ',' or ']' in strings, found %s", quoteByte(c)), "strings", nil)
+		return p.wrap(s.errorf("want ',' or ']' in strings, found %s", jsontext.QuoteByte(c)), "strings", nil)
 	}
 }
 
