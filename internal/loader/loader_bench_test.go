@@ -40,13 +40,13 @@ func BenchmarkLoadProfile(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadMeliae loads a Python dump into a fresh database per iteration, in process, so
+// BenchmarkLoadGraph loads a Python dump or a V8 snapshot into a fresh database per iteration, in process, so
 // that -cpuprofile and -memprofile see the whole load: parse, graph work and SQLite. It uses the
 // dumps that the benchmarks in bench/ write, and skips those that are not there.
-func BenchmarkLoadMeliae(b *testing.B) {
-	for _, size := range []string{"1M", "10M"} {
-		b.Run("objects="+size, func(b *testing.B) {
-			path := "../../bench/.data/meliae-" + size + ".json"
+func BenchmarkLoadGraph(b *testing.B) {
+	for _, name := range []string{"meliae-1M.json", "meliae-10M.json", "v8-big.heapsnapshot"} {
+		b.Run(name, func(b *testing.B) {
+			path := "../../bench/.data/" + name
 			if _, err := os.Stat(path); err != nil {
 				b.Skipf("%v (run the benchmarks in bench/ first)", err)
 			}
