@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +63,7 @@ func loadCopies(t *testing.T, srcs []string, args ...string) (db, dir string) {
 // firstOf returns the address of the first object of a type in the last snapshot.
 func firstOf(t *testing.T, db, typ string) string {
 	t.Helper()
-	r := memsee(t, db, false, "query", "--format", "csv", "select printf('0x%x', addr) from object where snapshot = 4 and type = (select id from type where name = '"+typ+"') order by oid limit 1")
+	r := memsee(t, db, false, "query", "--objects", "4", "--format", "csv", "select printf('0x%x', addr) from object where snapshot = 4 and type = (select id from type where name = '"+typ+"') order by oid limit 1")
 	lines := strings.Split(strings.TrimSpace(r.out), "\n")
 	if r.code != 0 || len(lines) != 2 {
 		t.Fatalf("no %s in snapshot 4: %q %s", typ, r.out, r.err)
@@ -91,7 +93,7 @@ func TestGraphOutput(t *testing.T) {
 		{"py.show.entry.json", []string{"show", entry, "--json"}},
 		{"py.kids.entry", []string{"kids", entry}},
 		{"py.refs.entry", []string{"refs", entry}},
-		{"py.gen", []string{"query", "select gen, count(*) as n from object where snapshot = 4 and type = (select id from type where name = 'AuditEntry') group by gen order by gen"}},
+		{"py.gen", []string{"query", "--objects", "4", "select gen, count(*) as n from object where snapshot = 4 and type = (select id from type where name = 'AuditEntry') group by gen order by gen"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,26 +224,39 @@ func TestGraphWrongKind(t *testing.T) {
 	}
 }
 
-// refs reads the referrers a load stores in rank order; for snapshots written before that, it
-// ranks them in SQL. Both must give the same answer, for the objects with the most referrers.
+// refs reads the referrers a load stores in rank order. For the objects with the most
+// referrers, that order must be the one SQL finds from the references and retained sizes
+// themselves (query --objects): each referrer once, the largest retained first, ties by oid.
 func TestRefsRankedAsStored(t *testing.T) {
 	db := loadedPython(t)
-	r := memsee(t, db, false, "query", "--format", "csv",
-		"select printf('0x%x', addr) from object where snapshot = 4 order by json_array_length(referrers) desc, oid limit 5")
-	addrs := strings.Split(strings.TrimSpace(r.out), "\n")[1:]
-	if r.code != 0 || len(addrs) != 5 {
-		t.Fatalf("query: %q %s", r.out, r.err)
+	query := func(sql string) []string {
+		t.Helper()
+		r := memsee(t, db, false, "query", "--objects", "4", "--format", "csv", sql)
+		if r.code != 0 {
+			t.Fatalf("query: %s", r.err)
+		}
+		return strings.Split(strings.TrimSpace(r.out), "\n")[1:]
 	}
-	var stored []string
-	for _, a := range addrs {
-		stored = append(stored, memsee(t, db, false, "refs", a, "-n", "0", "--json").out)
+	popular := query(`select o.oid from object o join (select dst, count(distinct src) as n from ref
+		where snapshot = 4 group by dst) r on r.dst = o.oid where o.snapshot = 4 order by r.n desc, o.oid limit 5`)
+	if len(popular) != 5 {
+		t.Fatalf("want 5 objects, got %q", popular)
 	}
-	if r := memsee(t, db, false, "query", "--write", "update snapshot set meta = json_remove(meta, '$.referrers_order')"); r.code != 0 {
-		t.Fatalf("clearing the order: %s", r.err)
-	}
-	for i, a := range addrs {
-		if got := memsee(t, db, false, "refs", a, "-n", "0", "--json").out; got != stored[i] {
-			t.Errorf("refs %s: ranked in SQL\n%s\nas stored\n%s", a, got, stored[i])
+	for _, oid := range popular {
+		want := query(`select printf('0x%x', s.addr) from (select distinct src from ref where snapshot = 4 and dst = ` + oid + `) r
+			join object s on s.snapshot = 4 and s.oid = r.src order by s.retained desc, s.oid`)
+		addr := query("select printf('0x%x', addr) from object where snapshot = 4 and oid = " + oid)[0]
+		var got []struct{ Address string }
+		r := memsee(t, db, false, "refs", addr, "-n", "0", "--json")
+		if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+			t.Fatalf("refs %s: %v: %s", addr, err, r.out)
+		}
+		var addrs []string
+		for _, g := range got {
+			addrs = append(addrs, g.Address)
+		}
+		if !slices.Equal(addrs, want) {
+			t.Errorf("refs %s: stored order\n%v\nSQL order\n%v", addr, addrs, want)
 		}
 	}
 }

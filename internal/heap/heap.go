@@ -44,6 +44,9 @@ type Snapshot struct {
 	// Records is how many samples or objects the file says it holds, 0 when it does not say;
 	// a sink may size its tables by it, but must not trust it further.
 	Records int
+	// Edges is how many references the file says it holds, 0 when it does not say; like
+	// Records, a hint for sizing.
+	Edges int
 }
 
 // Value indexes Sample.Values. Heap profiles carry up to four numbers per allocation site.
@@ -108,11 +111,25 @@ const (
 	EdgeClass                    // an object's class, a class's superclass or loader
 )
 
+var edgeKindNames = [...]string{"field", "element", "context", "internal", "hidden", "shortcut", "weak", "class"}
+
+// String names an edge kind in lower case: field, element, weak, ...
+func (k EdgeKind) String() string {
+	if int(k) < len(edgeKindNames) {
+		return edgeKindNames[k]
+	}
+	return fmt.Sprintf("EdgeKind(%d)", int(k))
+}
+
 // Edge is one outgoing reference of an object.
 type Edge struct {
 	To   uint64 // the target's Object.Addr
 	Kind EdgeKind
 	Name string // field or key name, decimal index for elements; may be empty
+	// NameID is a reader-local id of Name, 0 when the reader has none: the same nonzero id
+	// always stands for the same Name, so that a sink can intern names by id instead of
+	// hashing strings (V8: the index into the snapshot's strings, plus one).
+	NameID uint64
 }
 
 // Object is one object of an object-graph dump.

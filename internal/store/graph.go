@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
-	"strconv"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/memsee/memsee/internal/heap"
 )
 
 // GraphObject is one object as the store keeps it. Oids are dense, 0..n-1, in address order;
-// -1 stands for none (NULL) in Len, Distance, Parent and IDom.
+// -1 stands for none in Len, Distance, Parent and IDom.
 type GraphObject struct {
 	OID, Addr int64
 	Type      int64 // from Load.Type
@@ -18,9 +21,19 @@ type GraphObject struct {
 	Via       string
 	IDom      int64
 	Retained  int64
-	Refs      []int64  // oids, in the dump's order
-	RefNames  []string // parallel to Refs, or nil when no reference is named
-	Referrers []int64
+	Refs      []Ref   // in the dump's order
+	Referrers []int64 // each once, the largest retained first
+}
+
+// Ref is one reference of an object.
+type Ref struct {
+	OID   int64
+	Kind  heap.EdgeKind
+	Index int64  // for an element without a Name: its index; -1 when none
+	Name  string // how a path spells it: .field, ['key']; "" for an element with an Index
+	// NameKey, when not 0, is the caller's id for Name: the same key always has the same
+	// Name, and the writer finds a page's names by key instead of hashing them.
+	NameKey uint32
 }
 
 // TypeStat is one type's totals in a snapshot.
@@ -29,12 +42,18 @@ type TypeStat struct {
 	Count, Bytes, Retained int64
 }
 
-// GraphWriter adds the objects of one graph snapshot, which AddGraph has created.
+// GraphWriter adds the objects of one graph snapshot, which AddGraph has created, a page at a
+// time (see page.go).
 type GraphWriter struct {
-	l     *Load
-	snap  int64
-	rows  *batchInsert
-	roots *batchInsert
+	l      *Load
+	snap   int64
+	pages  *batchInsert
+	edges  *batchInsert
+	roots  *batchInsert
+	next   int64 // the oid the next object must have
+	page   pageBuilder
+	blob   []byte // a page being encoded, reused
+	failed error
 }
 
 // AddGraph adds an object-graph snapshot (s.Objects and s.Bytes as the caller counted them)
@@ -45,87 +64,49 @@ func (l *Load) AddGraph(ctx context.Context, s NewSnapshot) (*GraphWriter, error
 		return nil, err
 	}
 	g := &GraphWriter{l: l, snap: id}
-	g.rows = newBatchInsert(l.w, "object", "snapshot", "oid", "addr", "type", "size", "len", "value",
-		"distance", "parent", "via", "idom", "retained", "refs", "ref_names", "referrers")
-	g.rows.before = l.types.rows
+	g.pages = newBatchInsert(l.w, "object_page", "snapshot", "page", "objects")
+	g.pages.before = l.types.rows
+	g.edges = newBatchInsert(l.w, "edge_page", "snapshot", "page", "refs")
 	g.roots = newBatchInsert(l.w, "root", "snapshot", "oid", "kind", "name")
+	g.page.reset()
 	return g, nil
 }
 
 // Snapshot returns the id of the snapshot being written.
 func (g *GraphWriter) Snapshot() int64 { return g.snap }
 
-// Object queues one object. Objects must come in oid order.
+// Object queues one object. Objects must come in oid order, from 0.
 func (g *GraphWriter) Object(o *GraphObject) {
-	r := g.rows.rows
+	if o.OID != g.next {
+		panic(fmt.Sprintf("store: object %d written after object %d", o.OID, g.next-1)) // a bug in the caller
+	}
+	g.next++
+	g.page.add(o)
+	if g.page.n == pageSize {
+		g.flushPage()
+	}
+}
+
+// flushPage encodes the page built so far and queues its two rows.
+func (g *GraphWriter) flushPage() {
+	p := &g.page
+	if p.n == 0 {
+		return
+	}
+	num := (g.next - 1) >> pageBits
+	g.blob = p.appendObjects(g.blob[:0])
+	r := g.pages.rows
 	r.int(g.snap)
-	r.int(o.OID)
-	r.int(o.Addr)
-	r.int(o.Type)
-	r.int(o.Size)
-	intOrNull(r, o.Len)
-	textOrNull(r, o.Value)
-	intOrNull(r, o.Distance)
-	intOrNull(r, o.Parent)
-	textOrNull(r, o.Via)
-	intOrNull(r, o.IDom)
-	r.int(o.Retained)
-	start := len(r.buf)
-	r.buf = appendIntArray(r.buf, o.Refs)
-	r.textFrom(start)
-	if o.RefNames == nil {
-		r.null()
-	} else {
-		start = len(r.buf)
-		r.buf = appendTextArray(r.buf, o.RefNames)
-		r.textFrom(start)
-	}
-	start = len(r.buf)
-	r.buf = appendIntArray(r.buf, o.Referrers)
-	r.textFrom(start)
-	g.rows.added()
-}
-
-// intOrNull adds v, or NULL when v is negative.
-func intOrNull(r *rows, v int64) {
-	if v < 0 {
-		r.null()
-		return
-	}
-	r.int(v)
-}
-
-// textOrNull adds s, or NULL when s is empty.
-func textOrNull(r *rows, s string) {
-	if s == "" {
-		r.null()
-		return
-	}
-	r.text(s)
-}
-
-// appendIntArray appends xs as a JSON array.
-func appendIntArray(dst []byte, xs []int64) []byte {
-	dst = append(dst, '[')
-	for i, x := range xs {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = strconv.AppendInt(dst, x, 10)
-	}
-	return append(dst, ']')
-}
-
-// appendTextArray appends xs as a JSON array of strings.
-func appendTextArray(dst []byte, xs []string) []byte {
-	dst = append(dst, '[')
-	for i, x := range xs {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendJSONString(dst, x)
-	}
-	return append(dst, ']')
+	r.int(num)
+	r.blob(g.blob)
+	g.pages.flush()
+	g.blob = p.appendEdges(g.blob[:0])
+	r = g.edges.rows
+	r.int(g.snap)
+	r.int(num)
+	r.blob(g.blob)
+	g.edges.flush()
+	p.reset()
 }
 
 // Root queues a root.
@@ -135,7 +116,7 @@ func (g *GraphWriter) Root(oid int64, kind, name string) {
 
 // Close queues the per-type totals and the last rows.
 func (g *GraphWriter) Close(stats []TypeStat) {
-	g.rows.flush()
+	g.flushPage()
 	g.roots.flush()
 	b := newBatchInsert(g.l.w, "type_stat", "snapshot", "type", "count", "bytes", "retained")
 	b.before = g.l.types.rows
@@ -145,31 +126,118 @@ func (g *GraphWriter) Close(stats []TypeStat) {
 	b.flush()
 }
 
-const hexDigits = "0123456789abcdef"
+// pageBuilder collects the columns of one page.
+type pageBuilder struct {
+	n                                        int
+	addr, typ, size, length, dist            []uint64
+	parent, idom, retained, nrefs, nreferrer []uint64
+	valueEnd, viaEnd                         []uint64
+	values, vias                             []byte
 
-// appendJSONString appends s as a JSON string. Strings from dumps may hold anything; invalid
-// UTF-8 is kept as it is, which SQLite's JSON functions accept.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
+	refEnd, dst, kind, name []uint64
+	nameIdx                 map[string]int // names without a key -> index in names
+	num                     uint32         // pages begun, this one included: stamps keyPage
+	keyPage, keyIdx         []uint32       // NameKey -> the page that has it (num), its index there
+	nameEnd                 []uint64
+	names                   []byte
+	referrerEnd, referrer   []uint64
+}
+
+func (p *pageBuilder) reset() {
+	p.n = 0
+	p.num++
+	for _, c := range []*[]uint64{&p.addr, &p.typ, &p.size, &p.length, &p.dist, &p.parent, &p.idom, &p.retained,
+		&p.nrefs, &p.nreferrer, &p.valueEnd, &p.viaEnd, &p.refEnd, &p.dst, &p.kind, &p.name, &p.nameEnd,
+		&p.referrerEnd, &p.referrer} {
+		*c = (*c)[:0]
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	p.values, p.vias, p.names = p.values[:0], p.vias[:0], p.names[:0]
+	if p.nameIdx == nil {
+		p.nameIdx = map[string]int{}
+	}
+	clear(p.nameIdx)
+}
+
+// plusOne stores a value that may be none (-1) as value+1, none as 0.
+func plusOne(v int64) uint64 { return uint64(max(v, -1) + 1) }
+
+func (p *pageBuilder) add(o *GraphObject) {
+	p.n++
+	p.addr = append(p.addr, uint64(o.Addr))
+	p.typ = append(p.typ, uint64(o.Type))
+	p.size = append(p.size, uint64(o.Size))
+	p.length = append(p.length, plusOne(o.Len))
+	p.dist = append(p.dist, plusOne(o.Distance))
+	p.parent = append(p.parent, plusOne(o.Parent))
+	p.idom = append(p.idom, plusOne(o.IDom))
+	p.retained = append(p.retained, uint64(o.Retained))
+	p.nrefs = append(p.nrefs, uint64(len(o.Refs)))
+	p.nreferrer = append(p.nreferrer, uint64(len(o.Referrers)))
+	p.values = append(p.values, o.Value...)
+	p.valueEnd = append(p.valueEnd, uint64(len(p.values)))
+	p.vias = append(p.vias, o.Via...)
+	p.viaEnd = append(p.viaEnd, uint64(len(p.vias)))
+	for _, r := range o.Refs {
+		p.dst = append(p.dst, uint64(r.OID))
+		p.kind = append(p.kind, uint64(r.Kind))
+		var name uint64
+		switch {
+		case r.Name != "" && r.NameKey != 0:
+			k := int(r.NameKey)
+			if k >= len(p.keyPage) {
+				grow := max(k+1, 2*len(p.keyPage)) - len(p.keyPage)
+				p.keyPage = append(p.keyPage, make([]uint32, grow)...)
+				p.keyIdx = append(p.keyIdx, make([]uint32, grow)...)
+			}
+			if p.keyPage[k] != p.num {
+				p.keyPage[k], p.keyIdx[k] = p.num, uint32(p.addName(r.Name))
+			}
+			name = textName(int(p.keyIdx[k]))
+		case r.Name != "":
+			k, ok := p.nameIdx[r.Name]
+			if !ok {
+				k = p.addName(r.Name)
+				p.nameIdx[r.Name] = k
+			}
+			name = textName(k)
+		case r.Index >= 0:
+			name = elemName(uint64(r.Index))
+		}
+		p.name = append(p.name, name)
+	}
+	p.refEnd = append(p.refEnd, uint64(len(p.dst)))
+	for _, r := range o.Referrers {
+		p.referrer = append(p.referrer, uint64(r))
+	}
+	p.referrerEnd = append(p.referrerEnd, uint64(len(p.referrer)))
+}
+
+// addName adds a name to the page's names and returns its index.
+func (p *pageBuilder) addName(name string) int {
+	p.names = append(p.names, name...)
+	p.nameEnd = append(p.nameEnd, uint64(len(p.names)))
+	return len(p.nameEnd) - 1
+}
+
+func (p *pageBuilder) appendObjects(b []byte) []byte {
+	b = append(b, pageVersion)
+	b = binary.AppendUvarint(b, uint64(p.n))
+	for _, c := range [][]uint64{p.addr, p.typ, p.size, p.length, p.dist, p.parent, p.idom, p.retained, p.nrefs, p.nreferrer} {
+		b = appendInts(b, c)
+	}
+	b = appendTexts(b, p.valueEnd, p.values)
+	return appendTexts(b, p.viaEnd, p.vias)
+}
+
+func (p *pageBuilder) appendEdges(b []byte) []byte {
+	b = append(b, pageVersion)
+	b = binary.AppendUvarint(b, uint64(p.n))
+	b = appendInts(b, p.refEnd)
+	b = appendInts(b, p.dst)
+	b = appendInts(b, p.kind)
+	b = appendInts(b, p.name)
+	b = binary.AppendUvarint(b, uint64(len(p.nameEnd)))
+	b = appendTexts(b, p.nameEnd, p.names)
+	b = appendInts(b, p.referrerEnd)
+	return appendInts(b, p.referrer)
 }

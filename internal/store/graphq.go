@@ -1,11 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
+
+	"github.com/memsee/memsee/internal/heap"
 )
 
 // ErrNoObject is returned when a snapshot has no object at an address.
@@ -24,15 +29,10 @@ type Object struct {
 	Via        string
 	IDom       int64
 	Retained   int64
-	NRefs      int // how many references it has (Related lists them)
-	NReferrers int // how many references to it there are
+	NRefs      int   // how many references it has (Related lists them)
+	NReferrers int   // how many objects refer to it
+	Gen        int64 // the first snapshot it was seen in, once diff has marked it; -1 before
 }
-
-const objectCols = `o.snapshot, o.oid, o.addr, t.name, o.size, coalesce(o.len, -1), coalesce(o.value, ''),
-	coalesce(o.distance, -1), coalesce(o.parent, -1), coalesce(o.via, ''), coalesce(o.idom, -1), o.retained,
-	json_array_length(o.refs), json_array_length(o.referrers)`
-
-const objectFrom = ` FROM object o JOIN type t ON t.id = o.type `
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(...any) error }
@@ -62,107 +62,159 @@ func scanOne[T any](sc scanner) (T, error) {
 	return v, err
 }
 
-func scanObject(sc scanner) (Object, error) {
-	var o Object
-	err := sc.Scan(&o.Snapshot, &o.OID, &o.Addr, &o.Type, &o.Size, &o.Len, &o.Value, &o.Distance, &o.Parent,
-		&o.Via, &o.IDom, &o.Retained, &o.NRefs, &o.NReferrers)
-	return o, err
+// refsOf returns the edge page of an object and the range of its references in it.
+func (d *DB) refsOf(ctx context.Context, snap, oid int64) (p *edgePage, lo, hi int, err error) {
+	if oid < 0 {
+		return nil, 0, 0, fmt.Errorf("%w: oid %d", ErrNoObject, oid)
+	}
+	if p, err = d.edgePage(ctx, snap, oid>>pageBits); err != nil {
+		return nil, 0, 0, err
+	}
+	i := int(oid & (pageSize - 1))
+	if i >= p.n {
+		return nil, 0, 0, fmt.Errorf("%w: snapshot %d has no object %d", ErrNoObject, snap, oid)
+	}
+	lo, hi = p.refRange(i)
+	return p, lo, hi, nil
 }
 
-// EdgeNames returns the names of the references from src to dst ("" for unnamed ones). It
-// looks inside src's lists in SQLite, so a list of a million elements is not read into memory.
+// EdgeNames returns the names of the references from src to dst ("" for unnamed ones).
 func (d *DB) EdgeNames(ctx context.Context, snap, src, dst int64) ([]string, error) {
-	return queryAll(ctx, d.db, scanOne[string], `SELECT coalesce(json_extract(o.ref_names, '$[' || j.key || ']'), '')
-		FROM object o, json_each(o.refs) j WHERE o.snapshot = ? AND o.oid = ? AND j.value = ? ORDER BY j.key`, snap, src, dst)
+	p, lo, hi, err := d.refsOf(ctx, snap, src)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for j := lo; j < hi; j++ {
+		if int64(p.dst.at(j)) == dst {
+			out = append(out, p.refText(j))
+		}
+	}
+	return out, nil
+}
+
+// Reference is one reference of an object, as Refs returns it.
+type Reference struct {
+	To   int64 // oid
+	Kind heap.EdgeKind
+	Name string // .field, [17], ['key']; "" when unnamed
+}
+
+// Refs returns an object's references in the dump's order, with their kinds and names.
+func (d *DB) Refs(ctx context.Context, snap, oid int64) ([]Reference, error) {
+	p, lo, hi, err := d.refsOf(ctx, snap, oid)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Reference, 0, hi-lo)
+	for j := lo; j < hi; j++ {
+		out = append(out, Reference{To: int64(p.dst.at(j)), Kind: heap.EdgeKind(p.kind.at(j)), Name: p.refText(j)})
+	}
+	return out, nil
 }
 
 // Related returns the objects that an object refers to (kids) or that refer to it, each once,
 // largest retained first, at most n (all when n <= 0), and how many there are in all.
 func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]Object, int, error) {
-	col := "referrers"
-	if kids {
-		col = "refs"
-	} else {
-		var order string
-		if err := d.db.QueryRowContext(ctx, "SELECT coalesce(json_extract(meta, ?), '') FROM snapshot WHERE id = ?",
-			"$."+ReferrerOrderKey, snap).Scan(&order); err != nil {
-			return nil, 0, err
-		}
-		if order == ReferrersByRetained {
-			return d.rankedReferrers(ctx, snap, oid, n)
-		}
-	}
-	var total int
-	if err := d.db.QueryRowContext(ctx, "SELECT count(DISTINCT j.value) FROM object o, json_each(o."+col+") j WHERE o.snapshot = ? AND o.oid = ?",
-		snap, oid).Scan(&total); err != nil {
+	p, lo, hi, err := d.refsOf(ctx, snap, oid)
+	if err != nil {
 		return nil, 0, err
 	}
-	out, err := queryAll(ctx, d.db, scanObject, "SELECT "+objectCols+` FROM object o JOIN type t ON t.id = o.type
-		WHERE o.snapshot = ? AND o.oid IN (SELECT j.value FROM object x, json_each(x.`+col+`) j WHERE x.snapshot = ? AND x.oid = ?)
-		ORDER BY o.retained DESC, o.oid LIMIT ?`, snap, snap, oid, limit(n))
-	return out, total, err
+	var oids []int64
+	if kids {
+		for j := lo; j < hi; j++ {
+			oids = append(oids, int64(p.dst.at(j)))
+		}
+	} else {
+		// Referrers are stored each once, the largest retained first: the first n are the answer.
+		lo, hi := p.referrerRange(int(oid & (pageSize - 1)))
+		total := hi - lo
+		if n > 0 {
+			hi = min(hi, lo+n)
+		}
+		out := make([]Object, 0, hi-lo)
+		for j := lo; j < hi; j++ {
+			o, err := d.Object(ctx, snap, int64(p.referrer.at(j)))
+			if err != nil {
+				return nil, 0, err
+			}
+			out = append(out, o)
+		}
+		return out, total, nil
+	}
+	// Kids: each once, ranked by what they retain. The pages are read in oid order, each once.
+	slices.Sort(oids)
+	oids = slices.Compact(oids)
+	type ranked struct{ oid, retained int64 }
+	all := make([]ranked, 0, len(oids))
+	for _, k := range oids {
+		q, err := d.objectPage(ctx, snap, k>>pageBits)
+		if err != nil {
+			return nil, 0, err
+		}
+		i := int(k & (pageSize - 1))
+		if i >= q.n {
+			return nil, 0, fmt.Errorf("%w: snapshot %d has no object %d", ErrNoObject, snap, k)
+		}
+		all = append(all, ranked{k, int64(q.retained.at(i))})
+	}
+	slices.SortFunc(all, func(x, y ranked) int {
+		if c := cmp.Compare(y.retained, x.retained); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.oid, y.oid)
+	})
+	if n > 0 && len(all) > n {
+		all = all[:n]
+	}
+	out := make([]Object, 0, len(all))
+	for _, r := range all {
+		o, err := d.Object(ctx, snap, r.oid)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, o)
+	}
+	return out, len(oids), nil
 }
 
 // ObjectAt returns the object at a dump address (or V8 node id) in a snapshot. Oids number a
-// snapshot's objects in address order, so this is a binary search over oids: about 24 primary
-// key lookups for 10M objects, and no index on addr to build at load.
+// snapshot's objects in address order, so this is a binary search: over the pages by their
+// first address, then within the page.
 func (d *DB) ObjectAt(ctx context.Context, snap, addr int64) (Object, error) {
 	var n int64
 	if err := d.db.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&n); err != nil {
 		return Object{}, err
 	}
-	st, err := d.db.PrepareContext(ctx, "SELECT addr FROM object WHERE snapshot = ? AND oid = ?")
-	if err != nil {
-		return Object{}, err
-	}
-	defer st.Close()
-	lo, hi := int64(0), n-1
-	for lo <= hi {
-		mid := lo + (hi-lo)/2
-		var a int64
-		if err := st.QueryRowContext(ctx, snap, mid).Scan(&a); err != nil {
-			return Object{}, fmt.Errorf("object %d of snapshot %d: %w", mid, snap, err)
+	want := uint64(addr) // addresses are unsigned
+	var searchErr error
+	pages := (n + pageSize - 1) >> pageBits
+	// The last page whose first address is at most want.
+	num := sort.Search(int(pages), func(k int) bool {
+		if searchErr != nil {
+			return true
 		}
-		switch {
-		case a == addr:
-			return d.Object(ctx, snap, mid)
-		case uint64(a) < uint64(addr): // addresses are unsigned
-			lo = mid + 1
-		default:
-			hi = mid - 1
+		p, err := d.objectPage(ctx, snap, int64(k))
+		if err != nil {
+			searchErr = err
+			return true
+		}
+		return p.n == 0 || p.addr.at(0) > want
+	}) - 1
+	if searchErr != nil {
+		return Object{}, searchErr
+	}
+	if num >= 0 {
+		p, err := d.objectPage(ctx, snap, int64(num))
+		if err != nil {
+			return Object{}, err
+		}
+		i := sort.Search(p.n, func(i int) bool { return p.addr.at(i) >= want })
+		if i < p.n && p.addr.at(i) == want {
+			return d.object(ctx, snap, int64(num)<<pageBits, p, i)
 		}
 	}
 	return Object{}, fmt.Errorf("%w at %#x in snapshot %d", ErrNoObject, addr, snap)
-}
-
-// Objects returns objects of a snapshot by oid.
-func (d *DB) Objects(ctx context.Context, snap int64, oids []int64) (map[int64]Object, error) {
-	out := make(map[int64]Object, len(oids))
-	st, err := d.db.PrepareContext(ctx, "SELECT "+objectCols+objectFrom+"WHERE o.snapshot = ? AND o.oid = ?")
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	for _, oid := range oids {
-		if _, ok := out[oid]; ok || oid < 0 {
-			continue
-		}
-		o, err := scanObject(st.QueryRowContext(ctx, snap, oid))
-		if err != nil {
-			return nil, fmt.Errorf("object %d of snapshot %d: %w", oid, snap, err)
-		}
-		out[oid] = o
-	}
-	return out, nil
-}
-
-// Object returns one object of a snapshot by oid.
-func (d *DB) Object(ctx context.Context, snap, oid int64) (Object, error) {
-	m, err := d.Objects(ctx, snap, []int64{oid})
-	if err != nil {
-		return Object{}, err
-	}
-	return m[oid], nil
 }
 
 // RootName returns how a path starts at a root object ("module shop"), or "" when the object
@@ -202,70 +254,157 @@ type Holding struct {
 // Holdings groups a graph snapshot's objects by immediate dominator and type, largest retained
 // first. Objects with one dominator never overlap, so the retained sums are exact.
 func (d *DB) Holdings(ctx context.Context, snap int64, n int) ([]Holding, error) {
-	return queryAll(ctx, d.db, scanHolding, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained)
-		FROM object o JOIN type t ON t.id = o.type WHERE o.snapshot = ?
-		GROUP BY o.idom, o.type ORDER BY 5 DESC, 3 DESC, 1, 2 LIMIT ?`, snap, limit(n))
+	out, err := d.holdings(ctx, snap, false)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(x, y Holding) int {
+		if c := cmp.Compare(y.Retained, x.Retained); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Holder, y.Holder); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Type, y.Type)
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out, nil
 }
 
-// ReferrerOrderKey is the snapshot meta key that says how object.referrers is ordered; with
-// ReferrersByRetained (memsee writes it so since it stores the key) each referrer is there once,
-// the largest retained first, ties by oid. Older snapshots have referrers in no order.
+// holdings sums a snapshot's objects by immediate dominator and type, in no order; live
+// leaves out the objects no root reaches.
+func (d *DB) holdings(ctx context.Context, snap int64, live bool) ([]Holding, error) {
+	type key struct{ holder, typ int64 }
+	type sums struct{ n, bytes, retained int64 }
+	groups := map[key]*sums{}
+	err := d.eachObjectPage(ctx, snap, func(_ int64, p *objectPage) error {
+		for i := 0; i < p.n; i++ {
+			if live && p.dist.at(i) == 0 {
+				continue
+			}
+			k := key{p.idom.orNone(i), int64(p.typ.at(i))}
+			g := groups[k]
+			if g == nil {
+				g = &sums{}
+				groups[k] = g
+			}
+			g.n++
+			g.bytes += int64(p.size.at(i))
+			g.retained += int64(p.retained.at(i))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Holding, 0, len(groups))
+	for k, g := range groups {
+		name, err := d.typeName(ctx, k.typ)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Holding{Holder: k.holder, Type: name, Count: g.n, Bytes: g.bytes, Retained: g.retained})
+	}
+	return out, nil
+}
+
+// ReferrerOrderKey is the snapshot meta key that says how referrers are ordered; memsee has
+// stored each referrer once, the largest retained first, ties by oid, since it wrote the key.
 const (
 	ReferrerOrderKey    = "referrers_order"
 	ReferrersByRetained = "distinct, retained descending"
 )
 
-// rankedReferrers is Related for referrers stored in rank order: the first n, read in order.
-func (d *DB) rankedReferrers(ctx context.Context, snap, oid int64, n int) ([]Object, int, error) {
-	var total int
-	if err := d.db.QueryRowContext(ctx, "SELECT json_array_length(referrers) FROM object WHERE snapshot = ? AND oid = ?",
-		snap, oid).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	out, err := queryAll(ctx, d.db, scanObject, "SELECT "+objectCols+` FROM (SELECT j.key AS rank, j.value AS ref
-			FROM object x, json_each(x.referrers) j WHERE x.snapshot = ? AND x.oid = ? ORDER BY j.key LIMIT ?) r
-		JOIN object o ON o.snapshot = ? AND o.oid = r.ref JOIN type t ON t.id = o.type
-		ORDER BY r.rank`, snap, oid, limit(n), snap)
-	return out, total, err
-}
-
 // LiveHoldings is Holdings for the objects a root reaches (garbage is no leak), keeping the
 // groups that retain at least floor bytes and whose holder is at most maxDepth references
 // from a root, in no particular order.
 func (d *DB) LiveHoldings(ctx context.Context, snap, floor, maxDepth int64) ([]Holding, error) {
-	return queryAll(ctx, d.db, scanHolding, `SELECT g.holder, t.name, g.n, g.bytes, g.retained
-		FROM (SELECT coalesce(o.idom, -1) AS holder, o.type AS type, count(*) AS n, sum(o.size) AS bytes,
-				sum(o.retained) AS retained
-			FROM object o WHERE o.snapshot = ? AND o.distance IS NOT NULL
-			GROUP BY o.idom, o.type HAVING sum(o.retained) >= ?) g
-		JOIN type t ON t.id = g.type
-		LEFT JOIN object h ON h.snapshot = ? AND h.oid = g.holder
-		WHERE g.holder < 0 OR h.distance <= ?`, snap, floor, snap, maxDepth)
-}
-
-func scanHolding(sc scanner) (Holding, error) {
-	var h Holding
-	err := sc.Scan(&h.Holder, &h.Type, &h.Count, &h.Bytes, &h.Retained)
-	return h, err
-}
-
-func limit(n int) int {
-	if n <= 0 {
-		return -1 // SQLite: no limit
+	all, err := d.holdings(ctx, snap, true)
+	if err != nil {
+		return nil, err
 	}
-	return n
+	out := all[:0]
+	for _, h := range all {
+		if h.Retained < floor {
+			continue
+		}
+		if h.Holder >= 0 {
+			o, err := d.Object(ctx, snap, h.Holder)
+			if err != nil {
+				return nil, err
+			}
+			if o.Distance < 0 || o.Distance > maxDepth {
+				continue
+			}
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }
 
 // TopRetained returns the objects that retain the most, largest first.
 func (d *DB) TopRetained(ctx context.Context, snap int64, n int) ([]Object, error) {
-	return queryAll(ctx, d.db, scanObject, "SELECT "+objectCols+objectFrom+
-		"WHERE o.snapshot = ? ORDER BY o.retained DESC, o.oid LIMIT ?", snap, limit(n))
+	type ranked struct{ oid, retained int64 }
+	var top []ranked // the best n so far, a min-heap on retained would do; n is small
+	better := func(x, y ranked) int {
+		if c := cmp.Compare(y.retained, x.retained); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.oid, y.oid)
+	}
+	err := d.eachObjectPage(ctx, snap, func(first int64, p *objectPage) error {
+		for i := 0; i < p.n; i++ {
+			r := ranked{first + int64(i), int64(p.retained.at(i))}
+			if n > 0 && len(top) == n && better(r, top[n-1]) >= 0 {
+				continue
+			}
+			at, _ := slices.BinarySearchFunc(top, r, better)
+			top = slices.Insert(top, at, r)
+			if n > 0 && len(top) > n {
+				top = top[:n]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Object, 0, len(top))
+	for _, r := range top {
+		o, err := d.Object(ctx, snap, r.oid)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // ObjectsOfType returns the oids of a type's instances in a snapshot.
 func (d *DB) ObjectsOfType(ctx context.Context, snap int64, typ string) ([]int64, error) {
-	return queryAll(ctx, d.db, scanOne[int64], `SELECT o.oid FROM object o WHERE o.snapshot = ?
-		AND o.type = (SELECT id FROM type WHERE name = ?) ORDER BY o.oid`, snap, typ)
+	var id int64
+	err := d.db.QueryRowContext(ctx, "SELECT id FROM type WHERE name = ?", typ).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	err = d.eachObjectPage(ctx, snap, func(first int64, p *objectPage) error {
+		for i := 0; i < p.n; i++ {
+			if int64(p.typ.at(i)) == id {
+				out = append(out, first+int64(i))
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // SimilarTypes returns type names of a snapshot that contain s, for a "did you mean".
@@ -287,23 +426,20 @@ func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, 
 		return err
 	}
 	exactIDs := format == "v8"
-	rows, err := d.db.QueryContext(ctx, "SELECT oid, addr, type, size, coalesce(gen, -1) FROM object WHERE snapshot = ? ORDER BY oid", snap)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var oid, gen int64
-		var id identity
-		if err := rows.Scan(&oid, &id.addr, &id.typ, &id.size, &gen); err != nil {
-			return err
+	return d.eachObjectPage(ctx, snap, func(first int64, p *objectPage) error {
+		for i := 0; i < p.n; i++ {
+			id := identity{int64(p.addr.at(i)), int64(p.typ.at(i)), int64(p.size.at(i))}
+			if exactIDs {
+				id.size = 0
+			}
+			gen := int64(-1)
+			if p.hasGen {
+				gen = p.gen.orNone(i)
+			}
+			fn(first+int64(i), id, gen)
 		}
-		if exactIDs {
-			id.size = 0
-		}
-		fn(oid, id, gen)
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // matchSnapshots merges two snapshots' objects, both in address order, and calls fn for each
@@ -353,43 +489,45 @@ func (d *DB) Survivors(ctx context.Context, a, b int64) (map[string]int64, error
 	return out, nil
 }
 
-// MarkGenerations sets object.gen along a series of snapshots of one process, oldest first:
-// an object's gen is the id of the first snapshot it was seen in, matching address, type and
-// size with the snapshot before. Snapshots marked before are left as they are. It returns
-// how many snapshots it marked.
+// MarkGenerations sets each object's generation along a series of snapshots of one process,
+// oldest first: an object's gen is the id of the first snapshot it was seen in, matching address,
+// type and size with the snapshot before (node ids alone for V8). Snapshots marked before are
+// left as they are. It returns how many snapshots it marked.
 func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error) {
+	defer d.forgetPages()
 	marked := 0
 	for i, s := range series {
 		var todo int
-		if err := d.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM object WHERE snapshot = ? AND gen IS NULL LIMIT 1)", s.ID).Scan(&todo); err != nil {
+		if err := d.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM object_page WHERE snapshot = ? AND gen IS NULL LIMIT 1)", s.ID).Scan(&todo); err != nil {
 			return marked, err
 		}
 		if todo == 0 {
 			continue
 		}
 		// Survivors keep the gen of the object they match; everything else is new here.
-		type update struct{ oid, gen int64 }
-		var keep []update
+		gen := make([]uint64, s.Objects)
+		for k := range gen {
+			gen[k] = uint64(s.ID) + 1
+		}
 		if i > 0 {
-			if err := d.matchSnapshots(ctx, series[i-1].ID, s.ID, func(oid int64, _ identity, matched bool, gen int64) {
-				if matched && gen > 0 {
-					keep = append(keep, update{oid, gen})
+			if err := d.matchSnapshots(ctx, series[i-1].ID, s.ID, func(oid int64, _ identity, matched bool, g int64) {
+				if matched && g > 0 && oid < int64(len(gen)) {
+					gen[oid] = uint64(g) + 1
 				}
 			}); err != nil {
 				return marked, err
 			}
 		}
 		err := d.inTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, "UPDATE object SET gen = snapshot WHERE snapshot = ?", s.ID); err != nil {
-				return err
-			}
-			st, err := tx.PrepareContext(ctx, "UPDATE object SET gen = ? WHERE snapshot = ? AND oid = ?")
+			st, err := tx.PrepareContext(ctx, "UPDATE object_page SET gen = ? WHERE snapshot = ? AND page = ?")
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			for _, u := range keep {
-				if _, err := st.ExecContext(ctx, u.gen, s.ID, u.oid); err != nil {
+			var b []byte
+			for first := 0; first < len(gen); first += pageSize {
+				b = appendInts(b[:0], gen[first:min(first+pageSize, len(gen))])
+				if _, err := st.ExecContext(ctx, b, s.ID, first>>pageBits); err != nil {
 					return err
 				}
 			}

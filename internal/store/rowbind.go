@@ -8,6 +8,7 @@ typedef struct sqlite3_stmt sqlite3_stmt;
 int sqlite3_bind_int64(sqlite3_stmt*, int, long long);
 int sqlite3_bind_null(sqlite3_stmt*, int);
 int sqlite3_bind_text64(sqlite3_stmt*, int, const char*, unsigned long long, void(*)(void*), unsigned char);
+int sqlite3_bind_blob64(sqlite3_stmt*, int, const void*, unsigned long long, void(*)(void*));
 int sqlite3_step(sqlite3_stmt*);
 int sqlite3_reset(sqlite3_stmt*);
 sqlite3 *sqlite3_db_handle(sqlite3_stmt*);
@@ -15,8 +16,8 @@ const char *sqlite3_errmsg(sqlite3*);
 
 // memsee_insert binds and steps nrows rows of ncol values each on a one-row INSERT, so that a
 // batch crosses from Go into C once rather than once per value. kinds[i] is 0 for NULL, 1 for
-// an int64 (vals[i]), 2 for text (buf[vals[i] : vals[i]+lens[i]]). The text stays valid for
-// the whole call, so SQLite may use it without copying (SQLITE_STATIC). It returns 0, or the
+// an int64 (vals[i]), 2 for text (buf[vals[i] : vals[i]+lens[i]]), 3 for a blob (the same). The
+// text stays valid for the whole call, so SQLite may use it without copying (SQLITE_STATIC). It returns 0, or the
 // SQLite result code of the first failure and, in *failed, the row that failed.
 static int memsee_insert(sqlite3_stmt *s, int ncol, int nrows, const unsigned char *kinds,
 		const int64_t *vals, const int64_t *lens, const char *buf, int *failed) {
@@ -27,7 +28,8 @@ static int memsee_insert(sqlite3_stmt *s, int ncol, int nrows, const unsigned ch
 			switch (kinds[i]) {
 			case 0: rc = sqlite3_bind_null(s, c); break;
 			case 1: rc = sqlite3_bind_int64(s, c, vals[i]); break;
-			default: rc = sqlite3_bind_text64(s, c, buf + vals[i], (unsigned long long)lens[i], (void(*)(void*))0, 1);
+			case 2: rc = sqlite3_bind_text64(s, c, buf + vals[i], (unsigned long long)lens[i], (void(*)(void*))0, 1); break;
+			default: rc = sqlite3_bind_blob64(s, c, buf + vals[i], (unsigned long long)lens[i], (void(*)(void*))0);
 			}
 			if (rc != 0) {
 				*failed = r;
@@ -60,7 +62,7 @@ import (
 // rows is a batch of rows of one table, kept as typed values for memsee_insert.
 type rows struct {
 	ncol  int
-	kinds []byte  // value -> 0 NULL, 1 int64, 2 text
+	kinds []byte  // value -> 0 NULL, 1 int64, 2 text, 3 blob
 	vals  []int64 // value -> the int64, or the text's offset in buf
 	lens  []int64 // value -> the text's length
 	buf   []byte
@@ -99,6 +101,12 @@ func (r *rows) text(s string) {
 	r.buf = append(r.buf, s...)
 }
 
+// blob adds b as a blob.
+func (r *rows) blob(b []byte) {
+	r.kinds, r.vals, r.lens = append(r.kinds, 3), append(r.vals, int64(len(r.buf))), append(r.lens, int64(len(b)))
+	r.buf = append(r.buf, b...)
+}
+
 // textFrom adds as text what was appended to buf since it was start bytes long.
 func (r *rows) textFrom(start int) {
 	r.kinds, r.vals, r.lens = append(r.kinds, 2), append(r.vals, int64(start)), append(r.lens, int64(len(r.buf)-start))
@@ -118,6 +126,8 @@ func (r *rows) args() []any {
 			out[i] = r.vals[i]
 		case 2:
 			out[i] = string(r.buf[r.vals[i] : r.vals[i]+r.lens[i]])
+		case 3:
+			out[i] = r.buf[r.vals[i] : r.vals[i]+r.lens[i] : r.vals[i]+r.lens[i]]
 		}
 	}
 	return out

@@ -31,8 +31,9 @@ var ErrNoDatabase = errors.New("no memsee database")
 
 // DB is an open memsee database.
 type DB struct {
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	path  string
+	cache pageCache
 }
 
 // Open opens the database at path, creating it if needed, and brings its schema up to date.
@@ -189,6 +190,11 @@ func (d *DB) migrate(ctx context.Context) error {
 		if err := d.inTx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+			if hook := migrationHooks[m.version]; hook != nil {
+				if err := hook(ctx, tx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.name, err)
+				}
 			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)",
 				m.version, formatTime(time.Now()))

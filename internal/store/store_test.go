@@ -303,15 +303,15 @@ func TestQueryReadOnly(t *testing.T) {
 	l, _ := db.BeginLoad(ctx)
 	addProfile(t, l, "a", 3)
 	l.Commit()
-	if _, err := db.Query(ctx, "DELETE FROM snapshot", false); err == nil {
+	if _, err := db.Query(ctx, "DELETE FROM snapshot", QueryOptions{}); err == nil {
 		t.Errorf("Query without write deleted rows")
 	}
-	res, err := db.Query(ctx, "SELECT label, object_count FROM snapshot", false)
+	res, err := db.Query(ctx, "SELECT label, object_count FROM snapshot", QueryOptions{})
 	if err != nil || len(res.Rows) != 1 || res.Rows[0][0] != "a" || res.Rows[0][1] != int64(6) {
 		t.Errorf("Query: got %+v, %v", res, err)
 	}
 	// The pooled connection is writable again for the next user.
-	if _, err := db.Query(ctx, "UPDATE snapshot SET series = 'x'", true); err != nil {
+	if _, err := db.Query(ctx, "UPDATE snapshot SET series = 'x'", QueryOptions{Write: true}); err != nil {
 		t.Errorf("Query with write: %v", err)
 	}
 }

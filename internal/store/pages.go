@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// pageCache keeps the pages that were read last: a path walks from object to object, often
+// within a page, and refs and kids read the same pages again.
+type pageCache struct {
+	mu      sync.Mutex
+	objects map[pageKey]*objectPage
+	edges   map[pageKey]*edgePage
+	types   map[int64]string
+}
+
+type pageKey struct{ snap, page int64 }
+
+// Cache bounds, in pages: an object page is about 40 KB, an edge page 10-100 KB (more when an
+// object of the page has a million references).
+const (
+	maxObjectPages = 512
+	maxEdgePages   = 64
+)
+
+// objectPage returns page num of snapshot snap.
+func (d *DB) objectPage(ctx context.Context, snap, num int64) (*objectPage, error) {
+	c := &d.cache
+	c.mu.Lock()
+	p, ok := c.objects[pageKey{snap, num}]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	var b, gen []byte
+	err := d.db.QueryRowContext(ctx, "SELECT objects, gen FROM object_page WHERE snapshot = ? AND page = ?", snap, num).Scan(&b, &gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: snapshot %d has no object page %d", ErrNoObject, snap, num)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p, err = decodeObjectPage(b, gen); err != nil {
+		return nil, fmt.Errorf("snapshot %d, object page %d: %w", snap, num, err)
+	}
+	c.mu.Lock()
+	if c.objects == nil || len(c.objects) >= maxObjectPages {
+		c.objects = map[pageKey]*objectPage{}
+	}
+	c.objects[pageKey{snap, num}] = p
+	c.mu.Unlock()
+	return p, nil
+}
+
+// edgePage returns the references of page num of snapshot snap.
+func (d *DB) edgePage(ctx context.Context, snap, num int64) (*edgePage, error) {
+	c := &d.cache
+	c.mu.Lock()
+	p, ok := c.edges[pageKey{snap, num}]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	var b []byte
+	err := d.db.QueryRowContext(ctx, "SELECT refs FROM edge_page WHERE snapshot = ? AND page = ?", snap, num).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: snapshot %d has no edge page %d", ErrNoObject, snap, num)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p, err = decodeEdgePage(b); err != nil {
+		return nil, fmt.Errorf("snapshot %d, edge page %d: %w", snap, num, err)
+	}
+	c.mu.Lock()
+	if c.edges == nil || len(c.edges) >= maxEdgePages {
+		c.edges = map[pageKey]*edgePage{}
+	}
+	c.edges[pageKey{snap, num}] = p
+	c.mu.Unlock()
+	return p, nil
+}
+
+// forgetPages drops what the cache holds of a snapshot whose pages were rewritten or removed.
+func (d *DB) forgetPages() {
+	c := &d.cache
+	c.mu.Lock()
+	c.objects, c.edges = nil, nil
+	c.mu.Unlock()
+}
+
+// typeName returns the name of type id.
+func (d *DB) typeName(ctx context.Context, id int64) (string, error) {
+	c := &d.cache
+	c.mu.Lock()
+	name, ok := c.types[id]
+	c.mu.Unlock()
+	if ok {
+		return name, nil
+	}
+	// Read them all: a dump has a few thousand types, and a listing names many of them.
+	names := map[int64]string{}
+	rows, err := d.db.QueryContext(ctx, "SELECT id, name FROM type")
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int64
+		var n string
+		if err := rows.Scan(&i, &n); err != nil {
+			return "", err
+		}
+		names[i] = n
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	c.types = names
+	c.mu.Unlock()
+	if name, ok = names[id]; !ok {
+		return "", fmt.Errorf("%w: type %d", errBadPage, id)
+	}
+	return name, nil
+}
+
+// eachObjectPage calls fn with every object page of a snapshot, in oid order, and the oid of
+// the page's first object. The pages are not cached: a scan would only push out the pages a
+// walk reads again.
+func (d *DB) eachObjectPage(ctx context.Context, snap int64, fn func(first int64, p *objectPage) error) error {
+	rows, err := d.db.QueryContext(ctx, "SELECT page, objects, gen FROM object_page WHERE snapshot = ? ORDER BY page", snap)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var num int64
+		var b, gen []byte
+		if err := rows.Scan(&num, &b, &gen); err != nil {
+			return err
+		}
+		p, err := decodeObjectPage(b, gen)
+		if err != nil {
+			return fmt.Errorf("snapshot %d, object page %d: %w", snap, num, err)
+		}
+		if err := fn(num<<pageBits, p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// object reads object i of page p (whose first oid is first) as an Object.
+func (d *DB) object(ctx context.Context, snap, first int64, p *objectPage, i int) (Object, error) {
+	name, err := d.typeName(ctx, int64(p.typ.at(i)))
+	if err != nil {
+		return Object{}, err
+	}
+	o := Object{
+		Snapshot:   snap,
+		OID:        first + int64(i),
+		Addr:       int64(p.addr.at(i)),
+		Type:       name,
+		Size:       int64(p.size.at(i)),
+		Len:        p.len.orNone(i),
+		Value:      p.value.at(i),
+		Distance:   p.dist.orNone(i),
+		Parent:     p.parent.orNone(i),
+		Via:        p.via.at(i),
+		IDom:       p.idom.orNone(i),
+		Retained:   int64(p.retained.at(i)),
+		NRefs:      int(p.nrefs.at(i)),
+		NReferrers: int(p.nreferrers.at(i)),
+		Gen:        -1,
+	}
+	if p.hasGen {
+		o.Gen = p.gen.orNone(i)
+	}
+	return o, nil
+}
+
+// Object returns one object of a snapshot by oid.
+func (d *DB) Object(ctx context.Context, snap, oid int64) (Object, error) {
+	if oid < 0 {
+		return Object{}, fmt.Errorf("%w: oid %d", ErrNoObject, oid)
+	}
+	p, err := d.objectPage(ctx, snap, oid>>pageBits)
+	if err != nil {
+		return Object{}, err
+	}
+	i := int(oid & (pageSize - 1))
+	if i >= p.n {
+		return Object{}, fmt.Errorf("%w: snapshot %d has no object %d", ErrNoObject, snap, oid)
+	}
+	return d.object(ctx, snap, oid&^(pageSize-1), p, i)
+}
+
+// Objects returns objects of a snapshot by oid.
+func (d *DB) Objects(ctx context.Context, snap int64, oids []int64) (map[int64]Object, error) {
+	out := make(map[int64]Object, len(oids))
+	for _, oid := range oids {
+		if _, ok := out[oid]; ok || oid < 0 {
+			continue
+		}
+		o, err := d.Object(ctx, snap, oid)
+		if err != nil {
+			return nil, fmt.Errorf("object %d of snapshot %d: %w", oid, snap, err)
+		}
+		out[oid] = o
+	}
+	return out, nil
+}
