@@ -11,6 +11,7 @@ import (
 	"runtime/metrics"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
@@ -33,8 +34,12 @@ type graphSink struct {
 	bytes    uint64            // shallow bytes of every object
 
 	edgeName []uint32          // AddEdge order, then edge index -> name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]
-	names    []string          // name id -> name
-	nameIdx  map[string]uint32 // name -> name id
+	nameEnd  []uint32          // name id -> end of its name in nameText; its start is the previous end
+	nameText []byte            // every name, one after the other: no pointers for the collector to scan
+	nameIdx  map[string]uint32 // name -> name id; nil once the file is read
+	// The name id of a reader's Edge.NameID, for the kind in byReaderKind (kind+1; 0: none).
+	byReaderID   []uint32
+	byReaderKind []uint8
 
 	roots     []rootRecord
 	userRoots []uint64 // addresses of the roots paths should start from where they can (V8's global)
@@ -55,7 +60,7 @@ const (
 )
 
 func newGraphSink() *graphSink {
-	return &graphSink{typeIdx: map[string]uint32{}, names: []string{""}, nameIdx: map[string]uint32{"": 0}}
+	return &graphSink{typeIdx: map[string]uint32{}, nameEnd: []uint32{0}, nameIdx: map[string]uint32{"": 0}}
 }
 
 func (s *graphSink) Begin(snap heap.Snapshot) error {
@@ -64,11 +69,15 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	}
 	s.begun, s.snap = true, snap
 	n := max(snap.Records, 0)
-	s.b = graph.NewBuilder(n, n*5/2)
+	m := n * 5 / 2 // references per object in the dumps memsee was measured on
+	if snap.Edges > 0 {
+		m = snap.Edges
+	}
+	s.b = graph.NewBuilder(n, m)
 	s.typeOf = make([]uint32, 0, n)
 	s.length = make([]int32, 0, n)
 	s.valueEnd = make([]uint32, 0, n)
-	s.edgeName = make([]uint32, 0, n*5/2)
+	s.edgeName = make([]uint32, 0, m)
 	return nil
 }
 
@@ -107,25 +116,61 @@ func (s *graphSink) Object(o *heap.Object) error {
 
 func (s *graphSink) nameID(e heap.Edge) uint32 {
 	if e.Kind == heap.EdgeElement && e.Name != "" {
-		if i, err := strconv.ParseUint(e.Name, 10, 31); err == nil {
-			return elemBit | uint32(i)
+		if i, ok := index(e.Name); ok {
+			return elemBit | i
 		}
 	}
 	if s.snap.Format == heap.FormatV8 {
-		return s.intern(v8EdgeText(e))
+		if e.NameID == 0 || e.NameID >= math.MaxUint32 {
+			return s.intern(v8EdgeText(e))
+		}
+		// Most names come with one kind: remember the name id of the last kind seen for each
+		// of the reader's ids, which spares spelling and hashing the name for every edge.
+		k := int(e.NameID)
+		if k < len(s.byReaderID) && s.byReaderKind[k] == uint8(e.Kind)+1 {
+			return s.byReaderID[k]
+		}
+		id := s.intern(v8EdgeText(e))
+		if k >= len(s.byReaderID) {
+			s.byReaderID = slices.Grow(s.byReaderID, k+1-len(s.byReaderID))[:k+1]
+			s.byReaderKind = slices.Grow(s.byReaderKind, k+1-len(s.byReaderKind))[:k+1]
+		}
+		s.byReaderID[k], s.byReaderKind[k] = id, uint8(e.Kind)+1
+		return id
 	}
 	return s.intern(e.Name)
+}
+
+// index reads an element index: decimal digits, below 2^31. Unlike strconv it allocates
+// nothing when s is not one, which most names of internal V8 edges are not.
+func index(s string) (uint32, bool) {
+	if s == "" || len(s) > 10 {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	if v >= 1<<31 {
+		return 0, false
+	}
+	return uint32(v), true
 }
 
 // intern returns the name id of a name.
 func (s *graphSink) intern(name string) uint32 {
 	id, ok := s.nameIdx[name]
-	if !ok && len(s.names) >= maxName {
+	if !ok && (len(s.nameEnd) >= maxName || len(s.nameText)+len(name) > math.MaxUint32) {
 		return 0 // past four billion names: leave the rest unnamed
 	}
 	if !ok {
-		id = uint32(len(s.names))
-		s.names = append(s.names, name)
+		id = uint32(len(s.nameEnd))
+		s.nameText = append(s.nameText, name...)
+		s.nameEnd = append(s.nameEnd, uint32(len(s.nameText)))
 		s.nameIdx[name] = id
 	}
 	return id
@@ -140,13 +185,18 @@ func (s *graphSink) Root(r heap.Root) error {
 	return nil
 }
 
-// value returns the value of object id.
+// value returns the value of object id. The string shares s.values' memory, which is never
+// written again once the file is read: the store copies it.
 func (s *graphSink) value(id graph.ObjID) string {
 	start := uint32(0)
 	if id > 0 {
 		start = s.valueEnd[id-1]
 	}
-	return string(s.values[start:s.valueEnd[id]])
+	b := s.values[start:s.valueEnd[id]]
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // edgeText spells the name of edge e of g.
@@ -158,7 +208,34 @@ func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
 	case id == keyItem || id == keyAttr:
 		return s.keyText(g.Edges[e-1], id == keyAttr)
 	}
-	return s.names[id]
+	return s.name(id)
+}
+
+// name returns name id. The string shares s.nameText's memory, whose bytes are never written
+// again (an append that outgrows it copies them to a new array).
+func (s *graphSink) name(id uint32) string {
+	if id == 0 {
+		return ""
+	}
+	b := s.nameText[s.nameEnd[id-1]:s.nameEnd[id]]
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// ref is edge e of g as the store keeps it: an element's index is kept as a number, not spelled.
+func (s *graphSink) ref(g *graph.Graph, e uint32, to int64) store.Ref {
+	r := store.Ref{OID: to, Kind: g.Kinds[e], Index: -1}
+	switch id := s.edgeName[e]; {
+	case id&elemBit != 0:
+		r.Index = int64(id &^ elemBit)
+	case id == keyItem || id == keyAttr:
+		r.Name = s.edgeText(g, e)
+	case id != 0:
+		r.Name, r.NameKey = s.name(id), id
+	}
+	return r
 }
 
 // graphResult is what storeGraph reports back.
@@ -201,6 +278,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if s.snap.Format == heap.FormatMeliae {
 		s.nameMeliae(g)
 	}
+	// Names are all interned by now; the maps for interning them go, so that the collector
+	// no longer scans them while rows are written.
+	s.nameIdx, s.typeIdx, s.byReaderID, s.byReaderKind = nil, nil, nil, nil
 
 	// Referrers, as a reverse CSR over every edge (weak ones too: refs shows them all).
 	revStart := make([]uint32, n+1)
@@ -243,8 +323,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err != nil {
 		return 0, res, err
 	}
-	g.Kinds = nil // only the graph work needs them
-	runtime.GC()  // the dominators' scratch: predecessor lists and a few words per object
+	runtime.GC() // the dominators' scratch: predecessor lists and a few words per object
 
 	order := <-ordered
 	perm, oid := order.perm, order.oid
@@ -285,10 +364,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err != nil {
 		return 0, res, err
 	}
-	var (
-		o     store.GraphObject
-		names []string // o.RefNames, reused
-	)
+	var o store.GraphObject
 	for i, id := range perm {
 		if i%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -316,17 +392,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			o.Via = s.edgeText(g, e)
 		}
 		lo, hi := g.EdgeRange(id)
-		named := false
 		for e := lo; e < hi; e++ {
-			o.Refs = append(o.Refs, int64(oid[g.Edges[e]]))
-			named = named || s.edgeName[e] != 0
-		}
-		if named {
-			names = names[:0]
-			for e := lo; e < hi; e++ {
-				names = append(names, s.edgeText(g, e))
-			}
-			o.RefNames = names
+			o.Refs = append(o.Refs, s.ref(g, e, int64(oid[g.Edges[e]])))
 		}
 		// Referrers each once, the largest retained first: refs reads the first N of an object
 		// that a million objects refer to without ranking them all.
@@ -401,22 +468,21 @@ func lookup(g *graph.Graph, perm []graph.ObjID, addr uint64) (graph.ObjID, bool)
 	return perm[i], true
 }
 
-// holdHeap is called when the rows are about to be written, and returns a function that undoes
-// what it did. From here on what is live stays live until the end (the graph, the analysis, the
-// side arrays), and building rows only makes short-lived garbage; at the load's GOGC of 25 that
-// garbage would grow a heap of 1.2 GB (10M objects) by 300 MB before it is collected. So it
-// gives the memory the graph work has freed back to the system, and sets a soft memory limit
-// a little above what is mapped now, which makes the collector run before the heap grows past
-// it. The live heap is mostly slices without pointers, which the collector does not scan.
+// holdHeap is called when the pages are about to be written, and returns a function that
+// undoes what it did. From here on what is live stays live until the end (the graph, the
+// analysis, the side arrays), and the writing makes little garbage; at the load's GOGC of 25
+// the heap could still grow by a quarter of what is live (about 120 MB at 5M objects) before
+// it is collected. So it sets a soft memory limit at what is mapped now, which includes the
+// memory the parse and the graph work have freed: the writes reuse that memory, and the
+// collector runs before the heap grows past it. (Returning that memory to the system first,
+// with debug.FreeOSMemory, and allowing 64 MiB above it, made a 5.1M-node V8 load 1.4 s slower
+// for the same peak: the limit then sat so close to the live heap that the collector ran
+// without pause.) It never raises a limit the user set with GOMEMLIMIT.
 func holdHeap() (undo func()) {
-	debug.FreeOSMemory()
 	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
 	metrics.Read(s)
 	mapped := s[0].Value.Uint64() - s[1].Value.Uint64()
 	prev := debug.SetMemoryLimit(-1) // reads the limit (GOMEMLIMIT's, if set) without changing it
-	debug.SetMemoryLimit(min(prev, int64(mapped+heapHeadroom)))
+	debug.SetMemoryLimit(min(prev, int64(mapped)))
 	return func() { debug.SetMemoryLimit(prev) }
 }
-
-// heapHeadroom is how far holdHeap lets the heap grow while rows are written.
-const heapHeadroom = 64 << 20

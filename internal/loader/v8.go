@@ -17,15 +17,19 @@ func v8Edge(from uint64, e heap.Edge) heap.Edge {
 	if e.Kind != heap.EdgeInternal {
 		return e
 	}
-	if _, err := strconv.ParseUint(e.Name, 10, 31); err == nil {
+	if _, ok := index(e.Name); ok {
 		e.Kind = heap.EdgeElement
 		return e
 	}
-	if strings.HasSuffix(e.Name, "pair in WeakMap (table @"+strconv.FormatUint(from, 10)+")") {
+	// The suffix is checked before it is spelled: most internal edges are not a WeakMap's.
+	if strings.HasSuffix(e.Name, ")") && strings.Contains(e.Name, weakMapPair) &&
+		strings.HasSuffix(e.Name, weakMapPair+strconv.FormatUint(from, 10)+")") {
 		e.Kind = heap.EdgeWeak
 	}
 	return e
 }
+
+const weakMapPair = "pair in WeakMap (table @"
 
 // v8EdgeText spells a V8 edge in a path as a JavaScript programmer reads it: properties and
 // closure variables as .name, the VM's own references by their name (map, context, elements),

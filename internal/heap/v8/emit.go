@@ -43,6 +43,7 @@ func (p *parser) emit(sink heap.Sink) error {
 			"strings":     strconv.Itoa(p.strs.refs.n),
 		},
 	}
+	snap.Edges = p.etype.n
 	if err := sink.Begin(snap); err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func (p *parser) emit(sink heap.Sink) error {
 			if p.edgeNumeric[t] {
 				edge.Name = p.index.name(name)
 			} else {
-				edge.Name = p.str(name)
+				edge.Name, edge.NameID = p.str(name), uint64(name)+1
 			}
 			edges = append(edges, edge)
 		}

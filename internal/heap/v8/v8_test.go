@@ -54,7 +54,8 @@ type recorder struct {
 	snap    heap.Snapshot
 	objects []heap.Object
 	roots   []heap.Root
-	failAt  int // return errSink from the failAt-th Object call (from 1); 0: never
+	failAt  int               // return errSink from the failAt-th Object call (from 1); 0: never
+	nameIDs map[uint64]string // Edge.NameID -> the name it stood for
 }
 
 var errSink = errors.New("sink says stop")
@@ -73,6 +74,20 @@ func (r *recorder) Object(o *heap.Object) error {
 	}
 	c := *o
 	c.Edges = slices.Clone(o.Edges)
+	// A NameID must stand for one name wherever it is used; the tests compare names, so the
+	// recorder checks that and then clears the id.
+	for i, e := range c.Edges {
+		if e.NameID != 0 {
+			if r.nameIDs == nil {
+				r.nameIDs = map[uint64]string{}
+			}
+			if name, ok := r.nameIDs[e.NameID]; ok && name != e.Name {
+				return fmt.Errorf("name id %d stands for %q and %q", e.NameID, name, e.Name)
+			}
+			r.nameIDs[e.NameID] = e.Name
+		}
+		c.Edges[i].NameID = 0
+	}
 	r.objects = append(r.objects, c)
 	if r.failAt > 0 && len(r.objects) == r.failAt {
 		return errSink
