@@ -77,7 +77,7 @@ func BenchmarkQueryMeliae(b *testing.B) {
 	}
 	// An object deep in the graph, and one with many referrers.
 	pick := func(q string) string {
-		out, err := exec.Command(memsee, "--db", db, "query", "--format", "csv", q).Output()
+		out, err := exec.Command(memsee, "--db", db, "query", "--objects", "1", "--format", "csv", q).Output()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func BenchmarkQueryMeliae(b *testing.B) {
 	// the end of a 1,000-long chain) and the object with the most referrers.
 	typical := pick("select printf('0x%x', addr) from object where snapshot = 1 and type = (select id from type where name = 'Event') and oid % 1000 = 7 limit 1")
 	deep := pick("select printf('0x%x', addr) from object where snapshot = 1 and distance is not null order by distance desc limit 1")
-	popular := pick("select printf('0x%x', addr) from object where snapshot = 1 and oid = (select oid from object where snapshot = 1 order by length(referrers) desc limit 1)")
+	popular := pick("select printf('0x%x', addr) from object where snapshot = 1 order by referrers desc limit 1")
 	for _, c := range []struct {
 		name string
 		args []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -13,6 +14,10 @@ type Result struct {
 	Columns []string
 	Rows    [][]any // int64, float64, string, []byte or nil
 }
+
+// namesRef matches a query that reads the table ref, which is laid out only then: it has a row
+// per reference, several times the objects.
+var namesRef = regexp.MustCompile(`(?i)\bref\b`)
 
 // QueryOptions are the options of Query.
 type QueryOptions struct {
@@ -33,7 +38,7 @@ func (d *DB) Query(ctx context.Context, query string, o QueryOptions) (*Result, 
 	if len(o.Objects) > 0 {
 		// Temporary tables belong to the connection, which goes back to the pool afterwards.
 		defer conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.object; DROP TABLE IF EXISTS temp.ref")
-		if err := d.layOut(ctx, conn, o.Objects); err != nil {
+		if err := d.layOut(ctx, conn, o.Objects, namesRef.MatchString(query)); err != nil {
 			return nil, err
 		}
 	}
@@ -73,13 +78,14 @@ func (d *DB) Query(ctx context.Context, query string, o QueryOptions) (*Result, 
 	return res, rows.Err()
 }
 
-// layOut writes the objects and references of snapshots into the temporary tables object and
-// ref of conn.
-func (d *DB) layOut(ctx context.Context, conn *sql.Conn, snaps []int64) error {
+// layOut writes the objects of snapshots into the temporary table object of conn, and their
+// references into ref when withRefs is set. The rows go in the way a load writes its own, a
+// batch at a time through C: about a second per million rows.
+func (d *DB) layOut(ctx context.Context, conn *sql.Conn, snaps []int64, withRefs bool) error {
 	if _, err := conn.ExecContext(ctx, `
 		CREATE TEMP TABLE object (snapshot INTEGER, oid INTEGER, addr INTEGER, type INTEGER, size INTEGER,
 			len INTEGER, value TEXT, distance INTEGER, parent INTEGER, via TEXT, idom INTEGER,
-			retained INTEGER, gen INTEGER, PRIMARY KEY (snapshot, oid)) WITHOUT ROWID;
+			retained INTEGER, gen INTEGER, refs INTEGER, referrers INTEGER, PRIMARY KEY (snapshot, oid)) WITHOUT ROWID;
 		CREATE TEMP TABLE ref (snapshot INTEGER, src INTEGER, dst INTEGER, kind TEXT, name TEXT);`); err != nil {
 		return err
 	}
@@ -88,35 +94,49 @@ func (d *DB) layOut(ctx context.Context, conn *sql.Conn, snaps []int64) error {
 		return err
 	}
 	defer tx.Rollback()
-	objs, err := tx.PrepareContext(ctx, "INSERT INTO temp.object VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer objs.Close()
-	refs, err := tx.PrepareContext(ctx, "INSERT INTO temp.ref VALUES (?, ?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer refs.Close()
+	w := newWriter(ctx, conn, tx)
+	objs := newBatchInsert(w, "temp.object", "snapshot", "oid", "addr", "type", "size", "len", "value", "distance",
+		"parent", "via", "idom", "retained", "gen", "refs", "referrers")
+	refs := newBatchInsert(w, "temp.ref", "snapshot", "src", "dst", "kind", "name")
 	for _, snap := range snaps {
-		if err := layOutSnapshot(ctx, tx, snap, objs, refs); err != nil {
+		if err := layOutSnapshot(ctx, tx, snap, objs, refs, withRefs); err != nil {
+			w.stop()
 			return fmt.Errorf("snapshot %d: %w", snap, err)
 		}
+	}
+	objs.flush()
+	refs.flush()
+	if err := w.stop(); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
 
-func layOutSnapshot(ctx context.Context, tx *sql.Tx, snap int64, objs, refs *sql.Stmt) error {
-	rows, err := tx.QueryContext(ctx, `SELECT o.page, o.objects, o.gen, e.refs FROM object_page o
+func layOutSnapshot(ctx context.Context, tx *sql.Tx, snap int64, objs, refs *batchInsert, withRefs bool) error {
+	pages, err := tx.QueryContext(ctx, `SELECT o.page, o.objects, o.gen, e.refs FROM object_page o
 		JOIN edge_page e ON e.snapshot = o.snapshot AND e.page = o.page WHERE o.snapshot = ? ORDER BY o.page`, snap)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer pages.Close()
+	orNull := func(r *rows, v int64) {
+		if v < 0 {
+			r.null()
+		} else {
+			r.int(v)
+		}
+	}
+	textOrNull := func(r *rows, s string) {
+		if s == "" {
+			r.null()
+		} else {
+			r.text(s)
+		}
+	}
+	for pages.Next() {
 		var num int64
 		var ob, gb, eb []byte
-		if err := rows.Scan(&num, &ob, &gb, &eb); err != nil {
+		if err := pages.Scan(&num, &ob, &gb, &eb); err != nil {
 			return err
 		}
 		p, err := decodeObjectPage(ob, gb)
@@ -133,33 +153,37 @@ func layOutSnapshot(ctx context.Context, tx *sql.Tx, snap int64, objs, refs *sql
 			if p.hasGen {
 				gen = p.gen.orNone(i)
 			}
-			if _, err := objs.ExecContext(ctx, snap, oid, int64(p.addr.at(i)), int64(p.typ.at(i)), int64(p.size.at(i)),
-				orNull(p.len.orNone(i)), textOrNull(p.value.at(i)), orNull(p.dist.orNone(i)), orNull(p.parent.orNone(i)),
-				textOrNull(p.via.at(i)), orNull(p.idom.orNone(i)), int64(p.retained.at(i)), orNull(gen)); err != nil {
-				return err
+			r := objs.rows
+			r.int(snap)
+			r.int(oid)
+			r.int(int64(p.addr.at(i)))
+			r.int(int64(p.typ.at(i)))
+			r.int(int64(p.size.at(i)))
+			orNull(r, p.len.orNone(i))
+			textOrNull(r, p.value.at(i))
+			orNull(r, p.dist.orNone(i))
+			orNull(r, p.parent.orNone(i))
+			textOrNull(r, p.via.at(i))
+			orNull(r, p.idom.orNone(i))
+			r.int(int64(p.retained.at(i)))
+			orNull(r, gen)
+			r.int(int64(p.nrefs.at(i)))
+			r.int(int64(p.nreferrers.at(i)))
+			objs.added()
+			if !withRefs {
+				continue
 			}
 			lo, hi := e.refRange(i)
 			for j := lo; j < hi; j++ {
-				if _, err := refs.ExecContext(ctx, snap, oid, int64(e.dst.at(j)), heap.EdgeKind(e.kind.at(j)).String(),
-					textOrNull(e.refText(j))); err != nil {
-					return err
-				}
+				r := refs.rows
+				r.int(snap)
+				r.int(oid)
+				r.int(int64(e.dst.at(j)))
+				r.text(heap.EdgeKind(e.kind.at(j)).String())
+				textOrNull(r, e.refText(j))
+				refs.added()
 			}
 		}
 	}
-	return rows.Err()
-}
-
-func orNull(v int64) any {
-	if v < 0 {
-		return nil
-	}
-	return v
-}
-
-func textOrNull(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+	return pages.Err()
 }
