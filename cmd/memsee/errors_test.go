@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -57,6 +59,11 @@ func dbState(t *testing.T, db string) string {
 		"select id, label, sha256, object_count, total_bytes from snapshot order by id",
 		"select id, hash, stack from site order by id",
 		"select snapshot, site, inuse_objects, inuse_bytes, alloc_objects, alloc_bytes from sample order by 1, 2",
+		"select snapshot, page, hex(objects), hex(gen) from object_page order by 1, 2",
+		"select snapshot, page, hex(refs) from edge_page order by 1, 2",
+		"select snapshot, oid, kind, name from root order by 1, 2, 3, 4",
+		"select snapshot, type, count, bytes, retained from type_stat order by 1, 2",
+		"select id, name from type order by id",
 	} {
 		rows, err := h.Query(q)
 		if err != nil {
@@ -176,5 +183,81 @@ func TestSchemaTooNew(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.err, "version 99") || !strings.Contains(r.err, "upgrade memsee") {
 			t.Errorf("%v on a newer database: exit %d, stderr %q", args, r.code, r.err)
 		}
+	}
+}
+
+// TestBadSnapshot loads damaged copies of a real V8 snapshot: each is refused with one line that
+// names the file, the byte offset and what is wrong, exit 2, and the database (which holds
+// object dumps already) is left as it was.
+func TestBadSnapshot(t *testing.T) {
+	raw, err := exec.Command("sh", "-c", "gzip -dc < ../../testdata/node/heap1.heapsnapshot.gz").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	// The n-th number after the start of an array.
+	numberAt := func(array string, n int) (start, end int) {
+		t.Helper()
+		i := strings.Index(text, `"`+array+`":[`)
+		if i < 0 {
+			t.Fatalf("no %s array", array)
+		}
+		i += len(array) + 4
+		for k := 0; ; k++ {
+			j := i
+			for text[j] >= '0' && text[j] <= '9' {
+				j++
+			}
+			if k == n {
+				return i, j
+			}
+			i = j + 1 // past the comma
+		}
+	}
+	replace := func(start, end int, with string) []byte {
+		return []byte(text[:start] + with + text[end:])
+	}
+	count := regexp.MustCompile(`"node_count":(\d+)`).FindStringSubmatchIndex(text)
+	nodes, _ := strconv.Atoi(text[count[2]:count[3]])
+	toStart, toEnd := numberAt("edges", 2) // the first edge's to_node
+	to, _ := strconv.Atoi(text[toStart:toEnd])
+	nameStart, nameEnd := numberAt("nodes", 1) // the first node's name
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name string
+		body []byte
+		want []string
+	}{
+		{"truncated", raw[:len(raw)/2], []string{"truncated.heapsnapshot: offset 0x", "after"}},
+		{"node_count", replace(count[2], count[3], strconv.Itoa(nodes+1)), []string{"node_count.heapsnapshot: offset 0x", "node_count is"}},
+		{"to_node", replace(toStart, toEnd, strconv.Itoa(to+1)), []string{"to_node.heapsnapshot: offset 0x", "not a multiple of the"}},
+		{"string index", replace(nameStart, nameEnd, "999999999"), []string{"string_index.heapsnapshot: offset 0x", "strings"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".heapsnapshot")
+			if err := os.WriteFile(file, tt.body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			db := filepath.Join(t.TempDir(), "memsee.db")
+			if r := memsee(t, db, false, "load", shops[0], "../../testdata/node/heap2.heapsnapshot.gz"); r.code != 0 {
+				t.Fatalf("load: %s", r.err)
+			}
+			before := dbState(t, db)
+			r := memsee(t, db, false, "load", "../../testdata/node/heap3.heapsnapshot.gz", file)
+			if r.code != 2 {
+				t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.err, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, r.err)
+				}
+			}
+			if lines := strings.Count(r.err, "\n"); lines < 1 || lines > 2 {
+				t.Errorf("stderr has %d lines, want the error and at most one hint:\n%s", lines, r.err)
+			}
+			if after := dbState(t, db); after != before {
+				t.Errorf("the database changed")
+			}
+		})
 	}
 }
