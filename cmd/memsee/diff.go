@@ -20,6 +20,7 @@ type diffOptions struct {
 	Group      groupingFlags
 	Sample     heap.Value
 	N          int
+	Final      string // --final: memlab's leak candidates, with base and head as baseline and target
 }
 
 func newCmdDiff(f *Factory, runF func(*diffOptions) error) *cobra.Command {
@@ -34,13 +35,18 @@ Heap profiles are compared by allocating function or whole site; the numbers are
 'go tool pprof -top -diff_base base head'.
 
 Object dumps are compared by type: counts and bytes, and how many objects are new, have
-survived or were freed. For Python dumps of one process that matches address, type and
-size, and diff records each object's generation (object.gen: the first snapshot it was
-seen in) for 'memsee query'.`,
+survived or were freed. Within one process, V8 objects match by node id (as DevTools'
+Comparison view) and Python objects by address, type and size; diff then records each
+object's generation, the first snapshot it was seen in (object.gen in
+'memsee query --objects'). HPROF and Go objects move, so their dumps compare by type only.
+
+--final F counts memlab's leak candidates instead: the objects of F that were allocated
+between base and head (in head, not in base) and are still alive in F, by type.`,
 		Example: `  $ memsee diff 1 3
   $ memsee diff first last --by site -n 10
   $ memsee diff heap1 heap3 --sample alloc_space --format markdown
-  $ memsee diff shop1 shop4`,
+  $ memsee diff shop1 shop4
+  $ memsee diff baseline target --final final`,
 		Args: exactArgs(2, "two snapshots: base and head"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Base, o.Head = args[0], args[1]
@@ -63,6 +69,7 @@ seen in) for 'memsee query'.`,
 	o.Group.add(cmd)
 	o.out.add(cmd)
 	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N rows (0 for all)")
+	cmd.Flags().StringVar(&o.Final, "final", "", "count memlab's leak candidates: objects of this snapshot that are in head and not in base")
 	return cmd
 }
 
@@ -83,6 +90,9 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 	if base.Kind != head.Kind {
 		return fmt.Errorf("snapshot %d (%s) is a %s %s and %d (%s) a %s %s: diff compares two of a kind",
 			base.ID, base.Label, base.Format, base.Kind, head.ID, head.Label, head.Format, head.Kind)
+	}
+	if o.Final != "" {
+		return candidates(ctx, o, db, base, head)
 	}
 	if base.Kind == "graph" {
 		by, err := o.Group.graphBy(base)

@@ -187,11 +187,56 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 			if base.Format == "v8" {
 				how = "node id (as DevTools' Comparison view)"
 			}
-			fmt.Fprintf(o.IO.Out, "new, survived and freed match objects by %s; object.gen now holds each object's first snapshot\n", how)
+			fmt.Fprintf(o.IO.Out, "new, survived and freed match objects by %s; each object's first snapshot is recorded (object.gen in memsee query --objects)\n", how)
 		} else {
 			fmt.Fprintf(o.IO.Out, "no new/freed counts: %s\n", noIdentity(base, head))
 		}
 		fmt.Fprintln(o.IO.Out)
+	}
+	return report.Render(o.IO.Out, o.Format, t)
+}
+
+// candidates prints memlab's leak candidates: the objects of --final that are in head (the
+// target) and not in base (the baseline), by type.
+func candidates(ctx context.Context, o *diffOptions, db *store.DB, base, target store.Snapshot) error {
+	final, err := graphSnapshot(ctx, db, o.Final)
+	if err != nil {
+		return err
+	}
+	for _, s := range []store.Snapshot{base, target} {
+		if s.Kind != "graph" || s.Format != final.Format {
+			return fmt.Errorf("--final compares three object dumps of one format; snapshot %d (%s) is a %s %s and %d (%s) a %s dump",
+				s.ID, s.Label, s.Format, s.Kind, final.ID, final.Label, final.Format)
+		}
+	}
+	if final.Format != "v8" && final.Format != "meliae" {
+		return fmt.Errorf("--final needs objects that keep their identity across dumps: %s", noIdentity(target, final))
+	}
+	rows, err := db.Candidates(ctx, base.ID, target.ID, final.ID)
+	if err != nil {
+		return err
+	}
+	var n, bytes int64
+	for _, r := range rows {
+		n += r.Count
+		bytes += r.Bytes
+	}
+	nall := len(rows)
+	if o.N > 0 && len(rows) > o.N {
+		rows = rows[:o.N]
+	}
+	t := &report.Table{Columns: []report.Column{
+		{Title: "TYPE", Key: "type"},
+		{Title: "COUNT", Key: "count", Unit: report.UnitCount},
+		{Title: "BYTES", Key: "bytes", Unit: report.UnitBytes},
+	}}
+	for _, r := range rows {
+		t.Rows = append(t.Rows, []any{r.Type, r.Count, r.Bytes})
+	}
+	if o.Format == report.FormatTable || o.Format == report.FormatMarkdown {
+		fmt.Fprintf(o.IO.Out, "leak candidates (as memlab finds them): %s objects, %s, of %d (%s) were allocated between %d (%s) and %d (%s) and are still alive; %d of %d types\n\n",
+			report.Count(n), report.Bytes(bytes), final.ID, report.Clean(final.Label), base.ID, report.Clean(base.Label),
+			target.ID, report.Clean(target.Label), len(rows), nall)
 	}
 	return report.Render(o.IO.Out, o.Format, t)
 }

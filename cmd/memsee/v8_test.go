@@ -87,3 +87,52 @@ func TestV8DiffMatchesDevTools(t *testing.T) {
 		t.Errorf("only %d classes compared", compared)
 	}
 }
+
+// memsee diff --final must find memlab's leak candidates (objects of the final snapshot that are
+// in the target and not in the baseline), class by class, as testdata/gen/node/candidates.js
+// finds them in the snapshot JSON.
+func TestV8CandidatesMatchScript(t *testing.T) {
+	db, _ := loadCopies(t, []string{nodeHeaps[0], nodeHeaps[1], nodeHeaps[2], nodeHeaps[3]})
+	r := memsee(t, db, false, "diff", "1", "2", "--final", "4", "--json", "-n", "0")
+	if r.code != 0 {
+		t.Fatalf("diff --final: exit %d: %s", r.code, r.err)
+	}
+	var got []struct {
+		Type         string
+		Count, Bytes int64
+	}
+	if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("../../testdata/node/candidates-heap1-heap2-heap4.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		Classes []struct {
+			Class    string
+			Count    int64
+			SelfSize int64 `json:"self_size"`
+		}
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want.Classes) || len(got) == 0 {
+		t.Fatalf("memsee has %d classes of candidates, candidates.js %d", len(got), len(want.Classes))
+	}
+	byClass := map[string]int{}
+	for i, g := range got {
+		byClass[g.Type] = i
+	}
+	for _, w := range want.Classes {
+		i, ok := byClass[w.Class]
+		if !ok {
+			t.Errorf("%s: %d candidates in candidates.js, none in memsee", w.Class, w.Count)
+			continue
+		}
+		if g := got[i]; g.Count != w.Count || g.Bytes != w.SelfSize {
+			t.Errorf("%s: memsee %d objects, %d bytes; candidates.js %d, %d", w.Class, g.Count, g.Bytes, w.Count, w.SelfSize)
+		}
+	}
+}

@@ -417,8 +417,9 @@ func (d *DB) SimilarTypes(ctx context.Context, snap int64, s string) ([]string, 
 // size together (CPython reuses the address of a freed object).
 type identity struct{ addr, typ, size int64 }
 
-// scanIdentities calls fn for each object of a snapshot in address order (oid order).
-func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, id identity, gen int64)) error {
+// scanIdentities calls fn for each object of a snapshot in address order (oid order), with its
+// shallow size and generation.
+func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, id identity, size, gen int64)) error {
 	// V8 node ids are exact within a process, whatever happens to the object's size (as
 	// DevTools compares them); a Python address is reused, so its type and size must match too.
 	var format string
@@ -428,7 +429,8 @@ func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, 
 	exactIDs := format == "v8"
 	return d.eachObjectPage(ctx, snap, func(first int64, p *objectPage) error {
 		for i := 0; i < p.n; i++ {
-			id := identity{int64(p.addr.at(i)), int64(p.typ.at(i)), int64(p.size.at(i))}
+			size := int64(p.size.at(i))
+			id := identity{int64(p.addr.at(i)), int64(p.typ.at(i)), size}
 			if exactIDs {
 				id.size = 0
 			}
@@ -436,7 +438,7 @@ func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, 
 			if p.hasGen {
 				gen = p.gen.orNone(i)
 			}
-			fn(first+int64(i), id, gen)
+			fn(first+int64(i), id, size, gen)
 		}
 		return nil
 	})
@@ -451,11 +453,11 @@ func (d *DB) matchSnapshots(ctx context.Context, a, b int64, fn func(oid int64, 
 		gen int64
 	}
 	var prev []entry
-	if err := d.scanIdentities(ctx, a, func(_ int64, id identity, gen int64) { prev = append(prev, entry{id, gen}) }); err != nil {
+	if err := d.scanIdentities(ctx, a, func(_ int64, id identity, _, gen int64) { prev = append(prev, entry{id, gen}) }); err != nil {
 		return err
 	}
 	i := 0
-	return d.scanIdentities(ctx, b, func(oid int64, id identity, _ int64) {
+	return d.scanIdentities(ctx, b, func(oid int64, id identity, _, _ int64) {
 		for i < len(prev) && uint64(prev[i].id.addr) < uint64(id.addr) {
 			i++
 		}
@@ -465,6 +467,78 @@ func (d *DB) matchSnapshots(ctx context.Context, a, b int64, fn func(oid int64, 
 		}
 		fn(oid, id, false, -1)
 	})
+}
+
+// TypeCount is how many objects of a type, and their shallow bytes.
+type TypeCount struct {
+	Type         string
+	Count, Bytes int64
+}
+
+// Candidates counts, by type, the objects of final that were in target and not in base: memlab's
+// leak candidates (allocated between base and target, and still alive at final). Objects match
+// as diff matches them: node ids for V8, address, type and size for Python. Largest first.
+func (d *DB) Candidates(ctx context.Context, base, target, final int64) ([]TypeCount, error) {
+	ids := func(snap int64) ([]identity, error) {
+		var out []identity
+		err := d.scanIdentities(ctx, snap, func(_ int64, id identity, _, _ int64) { out = append(out, id) })
+		return out, err
+	}
+	before, err := ids(base)
+	if err != nil {
+		return nil, err
+	}
+	during, err := ids(target)
+	if err != nil {
+		return nil, err
+	}
+	// Each list is in address order; so is final's scan.
+	in := func(list []identity, at *int, id identity) bool {
+		for *at < len(list) && uint64(list[*at].addr) < uint64(id.addr) {
+			*at++
+		}
+		for k := *at; k < len(list) && list[k].addr == id.addr; k++ {
+			if list[k] == id {
+				return true
+			}
+		}
+		return false
+	}
+	type sums struct{ n, bytes int64 }
+	byType := map[int64]*sums{}
+	var i, j int
+	err = d.scanIdentities(ctx, final, func(_ int64, id identity, size, _ int64) {
+		if in(during, &j, id) && !in(before, &i, id) {
+			s := byType[id.typ]
+			if s == nil {
+				s = &sums{}
+				byType[id.typ] = s
+			}
+			s.n++
+			s.bytes += size
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TypeCount, 0, len(byType))
+	for t, s := range byType {
+		name, err := d.typeName(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, TypeCount{name, s.n, s.bytes})
+	}
+	slices.SortFunc(out, func(x, y TypeCount) int {
+		if c := cmp.Compare(y.Bytes, x.Bytes); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Type, y.Type)
+	})
+	return out, nil
 }
 
 // Survivors counts, per type, the objects of snapshot b that were in snapshot a too: same

@@ -196,4 +196,6 @@ function main(argv) {
   else process.stdout.write(text);
 }
 
-main(process.argv.slice(2));
+if (require.main === module) main(process.argv.slice(2));
+
+module.exports = { load, className };
