@@ -17,7 +17,7 @@ test: ## unit, golden and end-to-end tests
 golden: ## rewrite the golden files; review the diff before committing
 	$(GO) test ./... -update
 
-demo: build ## load the bundled Go profiles and Python dumps: what leaks, of which kind, who holds it
+demo: build ## load the bundled Go profiles, Python dumps and Node snapshots: what leaks, of which kind, who holds it
 	@rm -f demo.db demo.db-wal demo.db-shm
 	bin/memsee --db demo.db load --series go testdata/go/heap1.pb.gz testdata/go/heap2.pb.gz testdata/go/heap3.pb.gz testdata/go/heap4.pb.gz
 	bin/memsee --db demo.db leaks --series go
@@ -26,6 +26,10 @@ demo: build ## load the bundled Go profiles and Python dumps: what leaks, of whi
 	bin/memsee --db demo.db leaks shop1 shop2 shop3 shop4
 	bin/memsee --db demo.db path --type AuditEntry
 	bin/memsee --db demo.db top shop4 --by holder -n 6
+	bin/memsee --db demo.db load --series node testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap3.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz
+	@echo '# Node snapshots 9..12 (V8): who holds what grew, and memlab-style leak candidates'
+	bin/memsee --db demo.db leaks 9 10 11 12
+	bin/memsee --db demo.db diff 9 10 --final 12 -n 5
 	@echo '# memsee check exits 1 when a build grows past its budget; here head grew 19%:'
 	bin/memsee check testdata/go/heap2.pb.gz testdata/go/heap4.pb.gz --max-growth 10% || echo "exit $$?"
 
