@@ -58,6 +58,9 @@ func (w *writer) run(ctx context.Context) {
 			continue
 		}
 		w.err = w.insert(ctx, j.query, j.rows)
+		if cap(j.rows.buf) > maxPooledBytes {
+			continue // a page of a popular object's referrers: not worth keeping
+		}
 		select {
 		case w.free <- j.rows:
 		default:
@@ -167,6 +170,9 @@ type batchInsert struct {
 	before *batchInsert // rows this table refers to: flushed first
 	rows   *rows
 }
+
+// maxPooledBytes bounds the batches the writer keeps for reuse.
+const maxPooledBytes = 4 << 20
 
 // maxVars stays under SQLite's default limit of host parameters per statement (32766).
 const maxVars = 30000

@@ -126,7 +126,6 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 		if err := json.Unmarshal([]byte(referrers), &referrer); err != nil {
 			return fmt.Errorf("object %d: referrers: %w", o.OID, err)
 		}
-		o.Refs = o.Refs[:0]
 		for i, id := range ids {
 			r := Ref{OID: id, Kind: heap.EdgeField, Index: -1}
 			if i < len(texts) {
@@ -137,7 +136,7 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 					r.Kind, r.Index, r.Name = heap.EdgeElement, int64(k), ""
 				}
 			}
-			o.Refs = append(o.Refs, r)
+			pb.ref(r)
 		}
 		slices.SortFunc(referrer, func(x, y int64) int {
 			if x >= 0 && y >= 0 && x < int64(len(retained)) && y < int64(len(retained)) {
@@ -147,7 +146,9 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 			}
 			return cmp.Compare(x, y)
 		})
-		o.Referrers = slices.Compact(referrer)
+		for _, r := range slices.Compact(referrer) {
+			pb.referrer = append(pb.referrer, uint32(r))
+		}
 		pb.add(&o)
 		gens = append(gens, plusOne(gen))
 		anyGen = anyGen || gen >= 0

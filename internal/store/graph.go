@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 
 	"github.com/memsee/memsee/internal/heap"
 )
 
 // GraphObject is one object as the store keeps it. Oids are dense, 0..n-1, in address order;
-// -1 stands for none in Len, Distance, Parent and IDom.
+// -1 stands for none in Len, Distance, Parent and IDom. Its references and referrers go to
+// the writer first (GraphWriter.Ref, Referrer), one at a time: an object may have millions.
 type GraphObject struct {
 	OID, Addr int64
 	Type      int64 // from Load.Type
@@ -21,8 +23,6 @@ type GraphObject struct {
 	Via       string
 	IDom      int64
 	Retained  int64
-	Refs      []Ref   // in the dump's order
-	Referrers []int64 // each once, the largest retained first
 }
 
 // Ref is one reference of an object.
@@ -75,7 +75,15 @@ func (l *Load) AddGraph(ctx context.Context, s NewSnapshot) (*GraphWriter, error
 // Snapshot returns the id of the snapshot being written.
 func (g *GraphWriter) Snapshot() int64 { return g.snap }
 
-// Object queues one object. Objects must come in oid order, from 0.
+// Ref adds a reference of the next object Object writes, in the dump's order.
+func (g *GraphWriter) Ref(r Ref) { g.page.ref(r) }
+
+// Referrer adds an object that refers to the next object Object writes: each once, the
+// largest retained first.
+func (g *GraphWriter) Referrer(oid int64) { g.page.referrer = append(g.page.referrer, uint32(oid)) }
+
+// Object queues one object, with the references and referrers added since the last. Objects
+// must come in oid order, from 0.
 func (g *GraphWriter) Object(o *GraphObject) {
 	if o.OID != g.next {
 		panic(fmt.Sprintf("store: object %d written after object %d", o.OID, g.next-1)) // a bug in the caller
@@ -134,22 +142,33 @@ type pageBuilder struct {
 	valueEnd, viaEnd                         []uint64
 	values, vias                             []byte
 
-	refEnd, dst, kind, name []uint64
+	refEnd                  []uint64
+	dst, name               []uint32 // oids; refName values (page.go)
+	kind                    []uint8
 	nameIdx                 map[string]int // names without a key -> index in names
 	num                     uint32         // pages begun, this one included: stamps keyPage
 	keyPage, keyIdx         []uint32       // NameKey -> the page that has it (num), its index there
 	nameEnd                 []uint64
 	names                   []byte
-	referrerEnd, referrer   []uint64
+	referrerEnd             []uint64
+	referrer                []uint32 // oids
 }
 
 func (p *pageBuilder) reset() {
 	p.n = 0
 	p.num++
 	for _, c := range []*[]uint64{&p.addr, &p.typ, &p.size, &p.length, &p.dist, &p.parent, &p.idom, &p.retained,
-		&p.nrefs, &p.nreferrer, &p.valueEnd, &p.viaEnd, &p.refEnd, &p.dst, &p.kind, &p.name, &p.nameEnd,
-		&p.referrerEnd, &p.referrer} {
+		&p.nrefs, &p.nreferrer, &p.valueEnd, &p.viaEnd, &p.refEnd, &p.nameEnd, &p.referrerEnd} {
 		*c = (*c)[:0]
+	}
+	p.dst, p.name, p.kind, p.referrer = p.dst[:0], p.name[:0], p.kind[:0], p.referrer[:0]
+	// A page of objects that millions refer to grows these to tens of megabytes: let the next
+	// page start small again rather than keep them.
+	if cap(p.referrer) > 1<<20 {
+		p.referrer = nil
+	}
+	if cap(p.dst) > 1<<20 {
+		p.dst, p.name, p.kind = nil, nil, nil
 	}
 	p.values, p.vias, p.names = p.values[:0], p.vias[:0], p.names[:0]
 	if p.nameIdx == nil {
@@ -171,45 +190,55 @@ func (p *pageBuilder) add(o *GraphObject) {
 	p.parent = append(p.parent, plusOne(o.Parent))
 	p.idom = append(p.idom, plusOne(o.IDom))
 	p.retained = append(p.retained, uint64(o.Retained))
-	p.nrefs = append(p.nrefs, uint64(len(o.Refs)))
-	p.nreferrer = append(p.nreferrer, uint64(len(o.Referrers)))
 	p.values = append(p.values, o.Value...)
 	p.valueEnd = append(p.valueEnd, uint64(len(p.values)))
 	p.vias = append(p.vias, o.Via...)
 	p.viaEnd = append(p.viaEnd, uint64(len(p.vias)))
-	for _, r := range o.Refs {
-		p.dst = append(p.dst, uint64(r.OID))
-		p.kind = append(p.kind, uint64(r.Kind))
-		var name uint64
-		switch {
-		case r.Name != "" && r.NameKey != 0:
-			k := int(r.NameKey)
-			if k >= len(p.keyPage) {
-				grow := max(k+1, 2*len(p.keyPage)) - len(p.keyPage)
-				p.keyPage = append(p.keyPage, make([]uint32, grow)...)
-				p.keyIdx = append(p.keyIdx, make([]uint32, grow)...)
-			}
-			if p.keyPage[k] != p.num {
-				p.keyPage[k], p.keyIdx[k] = p.num, uint32(p.addName(r.Name))
-			}
-			name = textName(int(p.keyIdx[k]))
-		case r.Name != "":
-			k, ok := p.nameIdx[r.Name]
-			if !ok {
-				k = p.addName(r.Name)
-				p.nameIdx[r.Name] = k
-			}
-			name = textName(k)
-		case r.Index >= 0:
-			name = elemName(uint64(r.Index))
-		}
-		p.name = append(p.name, name)
+	var refsBefore, referrersBefore uint64
+	if k := len(p.refEnd); k > 0 {
+		refsBefore, referrersBefore = p.refEnd[k-1], p.referrerEnd[k-1]
 	}
 	p.refEnd = append(p.refEnd, uint64(len(p.dst)))
-	for _, r := range o.Referrers {
-		p.referrer = append(p.referrer, uint64(r))
-	}
 	p.referrerEnd = append(p.referrerEnd, uint64(len(p.referrer)))
+	p.nrefs = append(p.nrefs, uint64(len(p.dst))-refsBefore)
+	p.nreferrer = append(p.nreferrer, uint64(len(p.referrer))-referrersBefore)
+}
+
+// ref adds a reference of the object add adds next.
+func (p *pageBuilder) ref(r Ref) {
+	p.dst = append(p.dst, uint32(r.OID))
+	p.kind = append(p.kind, uint8(r.Kind))
+	var name uint32
+	switch {
+	case r.Name != "" && r.NameKey != 0:
+		k := int(r.NameKey)
+		if k >= len(p.keyPage) {
+			grow := max(k+1, 2*len(p.keyPage)) - len(p.keyPage)
+			p.keyPage = append(p.keyPage, make([]uint32, grow)...)
+			p.keyIdx = append(p.keyIdx, make([]uint32, grow)...)
+		}
+		if p.keyPage[k] != p.num {
+			p.keyPage[k], p.keyIdx[k] = p.num, uint32(p.addName(r.Name))
+		}
+		name = textName(int(p.keyIdx[k]))
+	case r.Name != "":
+		name = p.refTextName(r.Name)
+	case r.Index >= 0 && r.Index < 1<<31:
+		name = elemName(uint32(r.Index))
+	case r.Index >= 0:
+		name = p.refTextName("[" + strconv.FormatInt(r.Index, 10) + "]")
+	}
+	p.name = append(p.name, name)
+}
+
+// refTextName returns the refName of a name without a key.
+func (p *pageBuilder) refTextName(n string) uint32 {
+	k, ok := p.nameIdx[n]
+	if !ok {
+		k = p.addName(n)
+		p.nameIdx[n] = k
+	}
+	return textName(k)
 }
 
 // addName adds a name to the page's names and returns its index.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/bits"
+	"slices"
 	"strconv"
 )
 
@@ -74,14 +75,14 @@ func (c texts) at(i int) string {
 }
 
 // appendInts appends vs as an integer column.
-func appendInts(dst []byte, vs []uint64) []byte {
+func appendInts[T uint8 | uint32 | uint64](dst []byte, vs []T) []byte {
 	if len(vs) == 0 {
 		dst = append(dst, 0)
 		return binary.AppendUvarint(dst, 0)
 	}
-	lo, hi := vs[0], vs[0]
+	lo, hi := uint64(vs[0]), uint64(vs[0])
 	for _, v := range vs {
-		lo, hi = min(lo, v), max(hi, v)
+		lo, hi = min(lo, uint64(v)), max(hi, uint64(v))
 	}
 	width := 0
 	switch span := hi - lo; {
@@ -97,22 +98,23 @@ func appendInts(dst []byte, vs []uint64) []byte {
 	}
 	dst = append(dst, byte(width))
 	dst = binary.AppendUvarint(dst, lo)
+	dst = slices.Grow(dst, width*len(vs))
 	switch width {
 	case 1:
 		for _, v := range vs {
-			dst = append(dst, byte(v-lo))
+			dst = append(dst, byte(uint64(v)-lo))
 		}
 	case 2:
 		for _, v := range vs {
-			dst = binary.LittleEndian.AppendUint16(dst, uint16(v-lo))
+			dst = binary.LittleEndian.AppendUint16(dst, uint16(uint64(v)-lo))
 		}
 	case 4:
 		for _, v := range vs {
-			dst = binary.LittleEndian.AppendUint32(dst, uint32(v-lo))
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(uint64(v)-lo))
 		}
 	case 8:
 		for _, v := range vs {
-			dst = binary.LittleEndian.AppendUint64(dst, v-lo)
+			dst = binary.LittleEndian.AppendUint64(dst, uint64(v)-lo)
 		}
 	}
 	return dst
@@ -252,8 +254,8 @@ type edgePage struct {
 
 // A reference's name is 0 when it has none, 2*i+1 for element index i (spelled [i] when
 // read), and 2*k+2 for the page's name k.
-func elemName(i uint64) uint64 { return 2*i + 1 }
-func textName(k int) uint64    { return 2*uint64(k) + 2 }
+func elemName(i uint32) uint32 { return 2*i + 1 }
+func textName(k int) uint32    { return 2*uint32(k) + 2 }
 
 func decodeEdgePage(b []byte) (*edgePage, error) {
 	r := pageReader{b: b}
