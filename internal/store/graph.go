@@ -142,16 +142,16 @@ type pageBuilder struct {
 	valueEnd, viaEnd                         []uint64
 	values, vias                             []byte
 
-	refEnd                  []uint64
-	dst, name               []uint32 // oids; refName values (page.go)
-	kind                    []uint8
-	nameIdx                 map[string]int // names without a key -> index in names
-	num                     uint32         // pages begun, this one included: stamps keyPage
-	keyPage, keyIdx         []uint32       // NameKey -> the page that has it (num), its index there
-	nameEnd                 []uint64
-	names                   []byte
-	referrerEnd             []uint64
-	referrer                []uint32 // oids
+	refEnd          []uint64
+	dst, name       []uint32 // oids; refName values (page.go)
+	kind            []uint8
+	nameIdx         map[string]int // names without a key -> index in names
+	num             uint32         // pages begun, this one included: stamps keyPage
+	keyPage, keyIdx []uint32       // NameKey -> the page that has it (num), its index there
+	nameEnd         []uint64
+	names           []byte
+	referrerEnd     []uint64
+	referrer        []uint32 // oids
 }
 
 func (p *pageBuilder) reset() {
