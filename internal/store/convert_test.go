@@ -145,3 +145,47 @@ func jsonOf(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// Holdings picks the largest groups from the holders with the largest totals; for every n it
+// must give the first n of all groups ranked, which SQL over query --objects computes here.
+func TestHoldingsTopN(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, err := db.BeginLoad(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := loader.Load(ctx, l, "../../testdata/python/shop4.json.gz", loader.Options{Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	q, err := db.Query(ctx, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained) FROM object o
+		JOIN type t ON t.id = o.type GROUP BY o.idom, o.type ORDER BY 5 DESC, 3 DESC, 1, 2`, store.QueryOptions{Objects: []int64{res.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []store.Holding
+	for _, r := range q.Rows {
+		want = append(want, store.Holding{Holder: r[0].(int64), Type: r[1].(string), Count: r[2].(int64), Bytes: r[3].(int64), Retained: r[4].(int64)})
+	}
+	for _, n := range []int{1, 2, 3, 5, 8, 13, 40, 200, 0} {
+		got, err := db.Holdings(ctx, res.ID, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := want
+		if n > 0 {
+			w = want[:n]
+		}
+		if !reflect.DeepEqual(got, w) {
+			t.Errorf("Holdings(%d):\n%v\nwant\n%v", n, got, w)
+		}
+	}
+}

@@ -252,13 +252,44 @@ type Holding struct {
 }
 
 // Holdings groups a graph snapshot's objects by immediate dominator and type, largest retained
-// first. Objects with one dominator never overlap, so the retained sums are exact.
+// first, at most n groups (all when n <= 0). Objects with one dominator never overlap, so the
+// retained sums are exact.
+//
+// A group retains at most what all the objects its holder immediately dominates retain, so
+// only the holders with the largest totals can hold the largest groups: Holdings sums each
+// holder's objects in one scan, then groups by type the objects of the top holders in a
+// second, and widens the set of holders until no holder left out could hold a larger group.
 func (d *DB) Holdings(ctx context.Context, snap int64, n int) ([]Holding, error) {
-	out, err := d.holdings(ctx, snap, false)
+	totals, err := d.holderTotals(ctx, snap, false)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(x, y Holding) int {
+	byTotal := func(x, y uint64) int { return cmp.Compare(y, x) }
+	for k := 4 * max(n, 1); ; k *= 4 {
+		var cut, beyond uint64 // keep holders whose total is at least cut; beyond: the largest left out
+		if n > 0 {
+			top := largest(totals, k+1)
+			slices.SortFunc(top, byTotal)
+			if len(top) > k {
+				cut, beyond = top[k-1], top[k]
+			}
+		}
+		out, err := d.groups(ctx, snap, false, func(h int64) bool { return totals[h+1] >= max(cut, 1) })
+		if err != nil {
+			return nil, err
+		}
+		sortHoldings(out)
+		if n <= 0 {
+			return out, nil
+		}
+		if len(out) >= n && uint64(out[n-1].Retained) >= beyond || beyond == 0 {
+			return out[:min(n, len(out))], nil
+		}
+	}
+}
+
+func sortHoldings(hs []Holding) {
+	slices.SortFunc(hs, func(x, y Holding) int {
 		if c := cmp.Compare(y.Retained, x.Retained); c != 0 {
 			return c
 		}
@@ -270,15 +301,66 @@ func (d *DB) Holdings(ctx context.Context, snap int64, n int) ([]Holding, error)
 		}
 		return cmp.Compare(x.Type, y.Type)
 	})
-	if n > 0 && len(out) > n {
-		out = out[:n]
-	}
-	return out, nil
 }
 
-// holdings sums a snapshot's objects by immediate dominator and type, in no order; live
+// largest returns the k largest non-zero values of vs, in no order.
+func largest(vs []uint64, k int) []uint64 {
+	h := make([]uint64, 0, k) // a min-heap of the best so far
+	for _, v := range vs {
+		if v == 0 || len(h) == k && v <= h[0] {
+			continue
+		}
+		if len(h) < k {
+			h = append(h, v)
+			for i := len(h) - 1; i > 0 && h[(i-1)/2] > h[i]; i = (i - 1) / 2 {
+				h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+			}
+			continue
+		}
+		h[0] = v
+		for i := 0; ; {
+			c := 2*i + 1
+			if c >= len(h) {
+				break
+			}
+			if c+1 < len(h) && h[c+1] < h[c] {
+				c++
+			}
+			if h[i] <= h[c] {
+				break
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	return h
+}
+
+// holderTotals returns, for each holder oid h at h+1 (the super-root at 0), the bytes that the
+// objects it immediately dominates retain; live leaves out the objects no root reaches.
+func (d *DB) holderTotals(ctx context.Context, snap int64, live bool) ([]uint64, error) {
+	var n int64
+	if err := d.db.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&n); err != nil {
+		return nil, err
+	}
+	totals := make([]uint64, n+1)
+	err := d.eachObjectPage(ctx, snap, func(_ int64, p *objectPage) error {
+		for i := 0; i < p.n; i++ {
+			if live && p.dist.at(i) == 0 {
+				continue
+			}
+			if h := p.idom.at(i); h <= uint64(n) { // stored as oid+1, 0 for the super-root
+				totals[h] += p.retained.at(i)
+			}
+		}
+		return nil
+	})
+	return totals, err
+}
+
+// groups sums by holder and type the objects whose holder keep accepts, in no order; live
 // leaves out the objects no root reaches.
-func (d *DB) holdings(ctx context.Context, snap int64, live bool) ([]Holding, error) {
+func (d *DB) groups(ctx context.Context, snap int64, live bool, keep func(holder int64) bool) ([]Holding, error) {
 	type key struct{ holder, typ int64 }
 	type sums struct{ n, bytes, retained int64 }
 	groups := map[key]*sums{}
@@ -287,7 +369,11 @@ func (d *DB) holdings(ctx context.Context, snap int64, live bool) ([]Holding, er
 			if live && p.dist.at(i) == 0 {
 				continue
 			}
-			k := key{p.idom.orNone(i), int64(p.typ.at(i))}
+			h := p.idom.orNone(i)
+			if !keep(h) {
+				continue
+			}
+			k := key{h, int64(p.typ.at(i))}
 			g := groups[k]
 			if g == nil {
 				g = &sums{}
@@ -324,7 +410,13 @@ const (
 // groups that retain at least floor bytes and whose holder is at most maxDepth references
 // from a root, in no particular order.
 func (d *DB) LiveHoldings(ctx context.Context, snap, floor, maxDepth int64) ([]Holding, error) {
-	all, err := d.holdings(ctx, snap, true)
+	// A group retains at most its holder's total: only holders whose total reaches the floor
+	// are grouped by type.
+	totals, err := d.holderTotals(ctx, snap, true)
+	if err != nil {
+		return nil, err
+	}
+	all, err := d.groups(ctx, snap, true, func(h int64) bool { return totals[h+1] >= uint64(max(floor, 1)) })
 	if err != nil {
 		return nil, err
 	}
