@@ -28,21 +28,7 @@ const legacyObject = `CREATE TABLE object (snapshot INTEGER NOT NULL, oid INTEGE
 func TestConvertSchema2(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := db.BeginLoad(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := loader.Load(ctx, l, "../../testdata/python/shop2.json.gz", loader.Options{Now: time.Unix(0, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	db, res := loadInto(t, path, "../../testdata/python/shop2.json.gz")
 	snap := res.ID
 	type answer struct {
 		Object    store.Object
@@ -128,6 +114,28 @@ func TestConvertSchema2(t *testing.T) {
 	}
 }
 
+// loadInto loads a dump into a new database at path.
+func loadInto(t *testing.T, path, dump string) (*store.DB, loader.Result) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := db.BeginLoad(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := loader.Load(ctx, l, dump, loader.Options{Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return db, res
+}
+
 func nullIf(v int64) any {
 	if v < 0 {
 		return nil
@@ -150,22 +158,8 @@ func jsonOf(t *testing.T, v any) string {
 // must give the first n of all groups ranked, which SQL over query --objects computes here.
 func TestHoldingsTopN(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, res := loadInto(t, filepath.Join(t.TempDir(), "h.db"), "../../testdata/python/shop4.json.gz")
 	defer db.Close()
-	l, err := db.BeginLoad(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := loader.Load(ctx, l, "../../testdata/python/shop4.json.gz", loader.Options{Now: time.Unix(0, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Commit(); err != nil {
-		t.Fatal(err)
-	}
 	q, err := db.Query(ctx, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained) FROM object o
 		JOIN type t ON t.id = o.type GROUP BY o.idom, o.type ORDER BY 5 DESC, 3 DESC, 1, 2`, store.QueryOptions{Objects: []int64{res.ID}})
 	if err != nil {

@@ -29,57 +29,43 @@ const (
 // objectPage returns page num of snapshot snap.
 func (d *DB) objectPage(ctx context.Context, snap, num int64) (*objectPage, error) {
 	c := &d.cache
-	c.mu.Lock()
-	p, ok := c.objects[pageKey{snap, num}]
-	c.mu.Unlock()
-	if ok {
-		return p, nil
-	}
-	var b, gen []byte
-	err := d.db.QueryRowContext(ctx, "SELECT objects, gen FROM object_page WHERE snapshot = ? AND page = ?", snap, num).Scan(&b, &gen)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: snapshot %d has no object page %d", ErrNoObject, snap, num)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if p, err = decodeObjectPage(b, gen); err != nil {
-		return nil, fmt.Errorf("snapshot %d, object page %d: %w", snap, num, err)
-	}
-	c.mu.Lock()
-	if c.objects == nil || len(c.objects) >= maxObjectPages {
-		c.objects = map[pageKey]*objectPage{}
-	}
-	c.objects[pageKey{snap, num}] = p
-	c.mu.Unlock()
-	return p, nil
+	return cachedPage(ctx, d, &c.objects, maxObjectPages, pageKey{snap, num}, "SELECT objects, gen FROM object_page WHERE snapshot = ? AND page = ?",
+		func(b, gen []byte) (*objectPage, error) { return decodeObjectPage(b, gen) })
 }
 
 // edgePage returns the references of page num of snapshot snap.
 func (d *DB) edgePage(ctx context.Context, snap, num int64) (*edgePage, error) {
 	c := &d.cache
+	return cachedPage(ctx, d, &c.edges, maxEdgePages, pageKey{snap, num}, "SELECT refs, NULL FROM edge_page WHERE snapshot = ? AND page = ?",
+		func(b, _ []byte) (*edgePage, error) { return decodeEdgePage(b) })
+}
+
+// cachedPage returns a page from the cache m (at most max pages), or reads it with query, which
+// selects two blobs, and decodes it.
+func cachedPage[P any](ctx context.Context, d *DB, m *map[pageKey]*P, max int, k pageKey, query string, decode func(b, b2 []byte) (*P, error)) (*P, error) {
+	c := &d.cache
 	c.mu.Lock()
-	p, ok := c.edges[pageKey{snap, num}]
+	p, ok := (*m)[k]
 	c.mu.Unlock()
 	if ok {
 		return p, nil
 	}
-	var b []byte
-	err := d.db.QueryRowContext(ctx, "SELECT refs FROM edge_page WHERE snapshot = ? AND page = ?", snap, num).Scan(&b)
+	var b, b2 []byte
+	err := d.db.QueryRowContext(ctx, query, k.snap, k.page).Scan(&b, &b2)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: snapshot %d has no edge page %d", ErrNoObject, snap, num)
+		return nil, fmt.Errorf("%w: snapshot %d has no page %d", ErrNoObject, k.snap, k.page)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if p, err = decodeEdgePage(b); err != nil {
-		return nil, fmt.Errorf("snapshot %d, edge page %d: %w", snap, num, err)
+	if p, err = decode(b, b2); err != nil {
+		return nil, fmt.Errorf("snapshot %d, page %d: %w", k.snap, k.page, err)
 	}
 	c.mu.Lock()
-	if c.edges == nil || len(c.edges) >= maxEdgePages {
-		c.edges = map[pageKey]*edgePage{}
+	if *m == nil || len(*m) >= max {
+		*m = map[pageKey]*P{}
 	}
-	c.edges[pageKey{snap, num}] = p
+	(*m)[k] = p
 	c.mu.Unlock()
 	return p, nil
 }

@@ -9,9 +9,8 @@
 //   node testdata/gen/node/candidates.js BASELINE TARGET FINAL [-o OUT.json]
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
-const { load, className } = require('./classdiff.js');
+const { load, className, args, write } = require('./classdiff.js');
 
 function ids(snap) {
   const meta = snap.snapshot.meta;
@@ -23,16 +22,7 @@ function ids(snap) {
 }
 
 function main(argv) {
-  let out = null;
-  const files = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '-o') out = argv[++i];
-    else files.push(argv[i]);
-  }
-  if (files.length !== 3) {
-    console.error('usage: node candidates.js BASELINE TARGET FINAL [-o OUT.json]');
-    process.exit(2);
-  }
+  const { files, out } = args(argv, 3, 'node candidates.js BASELINE TARGET FINAL [-o OUT.json]');
   const [baseline, target, final] = files.map(load);
   const before = ids(baseline), during = ids(target);
   const meta = final.snapshot.meta;
@@ -58,9 +48,7 @@ function main(argv) {
     final: path.basename(files[2]),
     classes: [...byClass.values()].sort((a, b) => b.self_size - a.self_size || a.class.localeCompare(b.class)),
   };
-  const text = JSON.stringify(result, null, 1) + '\n';
-  if (out) fs.writeFileSync(out, text);
-  else process.stdout.write(text);
+  write(result, out);
 }
 
 main(process.argv.slice(2));

@@ -150,17 +150,30 @@ function diff(base, cur) {
   return d;
 }
 
-function main(argv) {
+// args reads FILE... [-o OUT.json]: want files, or prints usage and exits 2.
+function args(argv, want, usage) {
   let out = null;
   const files = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '-o') out = argv[++i];
     else files.push(argv[i]);
   }
-  if (files.length !== 2) {
-    console.error('usage: node classdiff.js BASE CURRENT [-o OUT.json]');
+  if (files.length !== want) {
+    console.error('usage: ' + usage);
     process.exit(2);
   }
+  return { files, out };
+}
+
+// write writes result as JSON to out, or to stdout.
+function write(result, out) {
+  const text = JSON.stringify(result, null, 1) + '\n';
+  if (out) fs.writeFileSync(out, text);
+  else process.stdout.write(text);
+}
+
+function main(argv) {
+  const { files, out } = args(argv, 2, 'node classdiff.js BASE CURRENT [-o OUT.json]');
   const [baseSnap, curSnap] = files.map(load);
   const base = classes(baseSnap), cur = classes(curSnap);
   const keys = [...new Set([...base.keys(), ...cur.keys()])].sort();
@@ -191,11 +204,9 @@ function main(argv) {
     current: { file: path.basename(files[1]), node_count: curSnap.snapshot.node_count, edge_count: curSnap.snapshot.edge_count },
     classes: rows,
   };
-  const text = JSON.stringify(result, null, 1) + '\n';
-  if (out) fs.writeFileSync(out, text);
-  else process.stdout.write(text);
+  write(result, out);
 }
 
 if (require.main === module) main(process.argv.slice(2));
 
-module.exports = { load, className };
+module.exports = { load, className, args, write };
