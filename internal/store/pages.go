@@ -70,11 +70,11 @@ func cachedPage[P any](ctx context.Context, d *DB, m *map[pageKey]*P, max int, k
 	return p, nil
 }
 
-// forgetPages drops what the cache holds of a snapshot whose pages were rewritten or removed.
+// forgetPages empties the cache, after pages were rewritten or snapshots removed.
 func (d *DB) forgetPages() {
 	c := &d.cache
 	c.mu.Lock()
-	c.objects, c.edges = nil, nil
+	c.objects, c.edges, c.types = nil, nil, nil
 	c.mu.Unlock()
 }
 

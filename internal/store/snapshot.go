@@ -115,6 +115,7 @@ func describe(all []Snapshot) string {
 
 // Remove deletes snapshots and everything loaded with them, in one transaction.
 func (d *DB) Remove(ctx context.Context, ids ...int64) error {
+	defer d.forgetPages() // a type id may be taken again by a later load
 	return d.inTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
 			res, err := tx.ExecContext(ctx, "DELETE FROM snapshot WHERE id = ?", id)
