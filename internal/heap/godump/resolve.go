@@ -1,0 +1,302 @@
+package godump
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// pageShift is the size of the pages of the reader's address index (8 KiB, the runtime's page).
+const pageShift = 13
+
+// maxPages bounds the address index: objects spread over more than 128 GiB of addresses, or
+// over more than 8 pages an object, are found by binary search alone.
+const maxPages = 1 << 24
+
+// index sorts the objects by address and builds the page index that containing uses. It runs
+// once, at the first record after the objects.
+func (p *parser) index() error {
+	n := len(p.addr)
+	p.sorted = make([]uint32, n)
+	for i := range p.sorted {
+		p.sorted[i] = uint32(i)
+	}
+	// The runtime writes objects span by span, each span in address order: sort the runs of
+	// ascending addresses by their first address, and the whole only if the runs interleave.
+	var runs [][2]int
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && p.addr[j] > p.addr[j-1] {
+			j++
+		}
+		runs = append(runs, [2]int{i, j})
+		i = j
+	}
+	slices.SortFunc(runs, func(x, y [2]int) int { return cmp.Compare(p.addr[x[0]], p.addr[y[0]]) })
+	k := 0
+	for _, r := range runs {
+		for i := r[0]; i < r[1]; i++ {
+			p.sorted[k] = uint32(i)
+			k++
+		}
+	}
+	p.sortedAddr = make([]uint64, n)
+	for k, id := range p.sorted {
+		p.sortedAddr[k] = p.addr[id]
+	}
+	if !slices.IsSorted(p.sortedAddr) {
+		slices.SortFunc(p.sorted, func(x, y uint32) int { return cmp.Compare(p.addr[x], p.addr[y]) })
+		for k, id := range p.sorted {
+			p.sortedAddr[k] = p.addr[id]
+		}
+	}
+	var end uint64
+	for k, id := range p.sorted {
+		a := p.sortedAddr[k]
+		if k > 0 && a < end {
+			prev := p.sorted[k-1]
+			return fmt.Errorf("objects %d and %d of the file overlap: %#x (%d bytes) and %#x", prev+1, id+1,
+				p.addr[prev], p.size(prev), a)
+		}
+		end = a + p.size(id)
+		if end < a {
+			return fmt.Errorf("object %d of the file at %#x runs past the end of the address space", id+1, a)
+		}
+	}
+	p.site = make([]uint32, n)
+	p.siteLive = make([]float32, n)
+	if n == 0 {
+		return nil
+	}
+	p.pageBase = p.sortedAddr[0] &^ (1<<pageShift - 1)
+	p.heapEnd = end
+	pages := (end-1-p.pageBase)>>pageShift + 1
+	if pages > maxPages || pages > uint64(n)*8+1024 {
+		return nil // sparse: binary search over all objects costs less than the table
+	}
+	// pageEnd[pg]: how many objects start before the end of page pg.
+	p.pageEnd = make([]uint32, pages)
+	k = 0
+	for pg := range p.pageEnd {
+		limit := p.pageBase + uint64(pg+1)<<pageShift
+		for k < n && p.sortedAddr[k] < limit {
+			k++
+		}
+		p.pageEnd[pg] = uint32(k)
+	}
+	return nil
+}
+
+func (p *parser) size(id uint32) uint64 { return uint64(p.words[id]) * uint64(p.ptrSize) }
+
+// containing returns the object whose bytes hold address a.
+func (p *parser) containing(a uint64) (uint32, bool) {
+	if len(p.sortedAddr) == 0 || a < p.sortedAddr[0] || a >= p.heapEnd {
+		return 0, false
+	}
+	lo, hi := 0, len(p.sortedAddr)
+	if p.pageEnd != nil {
+		pg := (a - p.pageBase) >> pageShift
+		hi = int(p.pageEnd[pg])
+		if pg > 0 {
+			lo = max(int(p.pageEnd[pg-1])-1, 0)
+		}
+	}
+	// The last object that starts at or before a.
+	k, _ := slices.BinarySearch(p.sortedAddr[lo:hi], a+1)
+	k += lo - 1
+	if k < 0 {
+		return 0, false
+	}
+	id := p.sorted[k]
+	if a-p.sortedAddr[k] >= p.size(id) {
+		return 0, false
+	}
+	return id, true
+}
+
+// samples names the objects of the pending allocation samples by their buckets' sites.
+func (p *parser) samples() {
+	if p.sorted == nil && len(p.addr) > 0 {
+		return // indexed at the end
+	}
+	for _, s := range p.pending {
+		id, ok := p.containing(s.addr)
+		if !ok {
+			continue
+		}
+		b, ok := p.buckets[s.bucket]
+		if !ok {
+			continue
+		}
+		switch cur := p.site[id]; {
+		case cur == 0:
+			p.site[id] = b.site
+			p.siteLive[id] = b.live
+			p.stats.Sampled++
+		case b.live > p.siteLive[id]:
+			// Several samples in one object: a 16-byte block of the tiny allocator holds
+			// several small objects, some of them dead. Name it after the site whose objects
+			// mostly stay live: a request's int boxed for fmt is garbage, its audit entry's
+			// user name is not.
+			p.site[id] = b.site
+			p.siteLive[id] = b.live
+		}
+	}
+	p.pending = p.pending[:0]
+}
+
+// finish does what needs the whole file: index the objects, name them, check the binary, and
+// resolve every pointer to the object it points into.
+func (p *parser) finish() error {
+	if !p.haveParams {
+		return &heap.FormatError{File: p.name, Offset: -1, Record: "params", Err: errors.New("no params record (pointer size, Go version)")}
+	}
+	if p.sorted == nil && len(p.addr) > 0 {
+		if err := p.index(); err != nil {
+			return &heap.FormatError{File: p.name, Offset: -1, Record: "object", Err: err}
+		}
+	}
+	if len(p.addr) == 0 {
+		return &heap.FormatError{File: p.name, Offset: -1, Err: errors.New("no objects in the dump")}
+	}
+	p.samples()
+	p.stats.Objects = len(p.addr)
+	for _, r := range p.roots {
+		if r.kind == rootGlobal {
+			if _, ok := p.containing(r.target); ok {
+				p.stats.GlobalSlots++
+				if r.named {
+					p.stats.NamedGlobals++
+				}
+			}
+		}
+	}
+	if p.syms != nil {
+		if err := p.syms.match(p); err != nil {
+			return err
+		}
+	}
+	for i, t := range p.targets {
+		id, ok := p.containing(t)
+		if !ok {
+			p.targets[i] = 0
+			p.stats.OutsideHeap++
+			continue
+		}
+		p.targets[i] = p.addr[id]
+	}
+	return nil
+}
+
+// emit hands the sink the snapshot, the objects in file order, and the roots that point into
+// an object.
+func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
+	meta := map[string]string{
+		"go_version":            p.version,
+		"goarch":                p.goarch,
+		"pointer_size":          strconv.Itoa(p.ptrSize),
+		"objects":               strconv.Itoa(len(p.addr)),
+		"sampled":               strconv.Itoa(p.stats.Sampled),
+		"memstats_heap_objects": strconv.FormatUint(p.stats.MemStatObjects, 10),
+	}
+	if p.syms == nil {
+		meta["globals"] = "by segment offset (load with --binary to name them)"
+	} else {
+		meta["globals"] = "from the executable's symbols"
+	}
+	if err := sink.Begin(heap.Snapshot{Format: heap.FormatGoDump, Kind: heap.KindGraph, Meta: meta, Records: len(p.addr)}); err != nil {
+		return err
+	}
+	unsampled := map[uint32]string{}
+	var o heap.Object
+	for id := range p.addr {
+		if id%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		size := p.size(uint32(id))
+		o = heap.Object{Addr: p.addr[id], Size: int64(size), Len: -1, Edges: o.Edges[:0]}
+		if s := p.site[id]; s != 0 {
+			o.Type = p.sites[s]
+		} else {
+			t, ok := unsampled[p.words[id]]
+			if !ok {
+				t = "object (" + strconv.FormatUint(size, 10) + " B)"
+				unsampled[p.words[id]] = t
+			}
+			o.Type = t
+		}
+		lo, hi := p.edgeStart[id], uint32(len(p.targets))
+		if id+1 < len(p.addr) {
+			hi = p.edgeStart[id+1]
+		}
+		coll := p.siteColl[p.site[id]]
+		for e := lo; e < hi; e++ {
+			t := p.targets[e]
+			switch {
+			case t == 0:
+			case coll:
+				o.Edges = append(o.Edges, heap.Edge{To: t, Kind: heap.EdgeElement, Name: p.indexName(p.offsets[e])})
+			default:
+				o.Edges = append(o.Edges, heap.Edge{To: t, Kind: heap.EdgeField, Name: offsetName(p.offsets[e])})
+			}
+		}
+		if err := sink.Object(&o); err != nil {
+			return err
+		}
+	}
+	for _, r := range p.roots {
+		id, ok := p.containing(r.target)
+		if !ok {
+			continue
+		}
+		p.stats.Roots++
+		if err := sink.Root(heap.Root{Addr: p.addr[id], Kind: rootKinds[r.kind], Name: p.rootNames[r.name]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexName names a pointer of a collection by its word's index: the offset over the pointer
+// size. A Go heap dump has no element types, so the index counts words, not elements.
+func (p *parser) indexName(off uint32) string {
+	i := off / uint32(p.ptrSize)
+	if int(i) < len(smallInts) {
+		return smallInts[i]
+	}
+	return strconv.FormatUint(uint64(i), 10)
+}
+
+var smallInts = func() []string {
+	s := make([]string, 1024)
+	for i := range s {
+		s[i] = strconv.Itoa(i)
+	}
+	return s
+}()
+
+// offsetNames spells the offsets of the first pointer words of an object, the common ones.
+var offsetNames = func() []string {
+	s := make([]string, 512)
+	for i := range s {
+		s[i] = "+" + hex(uint64(i)*8)
+	}
+	return s
+}()
+
+// offsetName names a pointer field by its offset in its object: "+0x18". A Go heap dump has no
+// types, so it has no field names.
+func offsetName(off uint32) string {
+	if off%8 == 0 && int(off/8) < len(offsetNames) {
+		return offsetNames[off/8]
+	}
+	return "+" + hex(uint64(off))
+}
