@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -100,11 +101,12 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 	return err
 }
 
-// ReadStats reads the dump, then hands sink Begin, every object in file order and the roots.
+// ReadStats reads the dump, then hands sink Begin, every object in address order and the roots.
 //
 // Objects come before the allocation samples that name them, so the reader keeps what it needs
 // of every object until the end, in flat slices: the address, the size, and the targets and
-// offsets of its non-nil pointer fields (24 bytes an object and 12 a pointer); no contents.
+// offsets of its non-nil pointer fields (about 28 bytes an object once sorted, and 12 a
+// pointer); no contents.
 // At the end it sorts the objects by address, resolves every pointer to the object containing
 // its target (interior pointers are common in Go: a slice into an array, a field's address)
 // and drops pointers to memory no object covers (string literals in rodata, stacks, the
@@ -154,21 +156,23 @@ type parser struct {
 	goarch, version string
 	haveParams      bool
 
-	// Objects, in file order: ObjID -> ...
-	addr      []uint64
-	words     []uint32  // size in pointer words
-	edgeStart []uint32  // index of its first pointer in targets; the next object's start ends it
-	site      []uint32  // site index, 0 when no sample names it
-	siteLive  []float32 // the live fraction of its site's bucket, to choose between samples
-	targets   []uint64  // pointer values, resolved in place to the containing object's address
-	offsets   []uint32  // the pointer's offset in its object
+	// Objects, in file order (an ObjID): ObjID -> ...
+	n         int            // how many
+	addr      []uint64       // address; nil once sorted into sortedAddr
+	words     column[uint32] // size in pointer words
+	edgeStart column[uint32] // index of its first pointer in targets; the next object's start ends it
+	// Pointers, in file order: a pointer's index -> ...
+	targets column[uint64] // its value, resolved in place to the containing object's address
+	offsets column[uint32] // its offset in its object
 
 	// The address index, built at the first record after the objects.
-	sorted     []uint32 // ObjIDs in address order
-	sortedAddr []uint64 // their addresses
-	pageBase   uint64   // the first object's page
-	heapEnd    uint64   // the end of the last object
-	pageEnd    []uint32 // page (from pageBase) -> how many objects start before its end; nil if too many pages
+	sorted     []uint32  // ObjIDs in address order
+	sortedAddr []uint64  // their addresses
+	site       []uint32  // address order -> site index, 0 when no sample names it
+	siteLive   []float32 // address order -> its site bucket's live fraction, to choose between samples
+	pageBase   uint64    // the first object's page
+	heapEnd    uint64    // the end of the last object
+	pageEnd    []uint32  // page (from pageBase) -> how many objects start before its end; nil if too many pages
 
 	// Roots, in file order.
 	roots     []root
@@ -449,7 +453,7 @@ func (p *parser) run(ctx context.Context) error {
 }
 
 func (p *parser) record(tag uint64) error {
-	if tag != tagObject && p.sorted == nil && len(p.addr) > 0 && tag != tagParams {
+	if tag != tagObject && p.sorted == nil && p.n > 0 && tag != tagParams {
 		if err := p.index(); err != nil {
 			return err
 		}
@@ -571,7 +575,7 @@ func (p *parser) params() error {
 	if ps != 4 && ps != 8 {
 		return fmt.Errorf("pointer size %d (want 4 or 8)", ps)
 	}
-	if len(p.addr) > 0 || len(p.roots) > 0 {
+	if p.n > 0 || len(p.roots) > 0 {
 		return errors.New("params after the first object or root")
 	}
 	p.bigEndian, p.ptrSize = big != 0, int(ps)
@@ -607,16 +611,22 @@ func (p *parser) object() error {
 	if uint64(size)/uint64(p.ptrSize) > 1<<32-1 {
 		return fmt.Errorf("object of %d bytes", size)
 	}
-	if len(p.addr) >= 1<<32-1 || len(p.targets)+len(p.fields) >= 1<<32-1 {
+	if p.n >= 1<<32-1 || p.targets.len()+len(p.fields) >= 1<<32-1 {
 		return errors.New("more objects or pointers than memsee's 32-bit ids can number")
 	}
+	if len(p.addr) == cap(p.addr) {
+		// Doubling copies less than append's growth by a quarter; the addresses are one
+		// slice, to be sorted, and dropped once they are (index).
+		p.addr = slices.Grow(p.addr, max(len(p.addr), 1024))
+	}
 	p.addr = append(p.addr, addr)
-	p.words = append(p.words, uint32((uint64(size)+uint64(p.ptrSize)-1)/uint64(p.ptrSize)))
-	p.edgeStart = append(p.edgeStart, uint32(len(p.targets)))
+	p.n++
+	p.words.add(uint32((uint64(size) + uint64(p.ptrSize) - 1) / uint64(p.ptrSize)))
+	p.edgeStart.add(uint32(p.targets.len()))
 	for _, off := range p.fields {
 		if t := p.word(p.scratch, off); t != 0 {
-			p.targets = append(p.targets, t)
-			p.offsets = append(p.offsets, off)
+			p.targets.add(t)
+			p.offsets.add(off)
 		}
 	}
 	p.shrinkScratch()

@@ -110,13 +110,13 @@ func TestReadSamples(t *testing.T) {
 				if s.snap.Meta["pointer_size"] != "8" || s.snap.Meta["goarch"] == "" {
 					t.Errorf("meta %v", s.snap.Meta)
 				}
-				if got, want := s.types["main.newAuditEntry (new, 64 B)"], d.AuditEntries; got != want {
+				if got, want := s.types["main.newAuditEntry (new 64 B)"], d.AuditEntries; got != want {
 					t.Errorf("%s: AuditEntry objects: got %d, want %d", d.File, got, want)
 				}
 				if got, want := s.types["main.newAuditEntry (slice)"], d.AuditEntries; got != want {
 					t.Errorf("%s: payloads: got %d, want %d", d.File, got, want)
 				}
-				if got, want := s.types["main.loadPriceTable (new, 64 B)"], d.Products; got != want {
+				if got, want := s.types["main.loadPriceTable (new 64 B)"], d.Products; got != want {
 					t.Errorf("%s: Product objects: got %d, want %d", d.File, got, want)
 				}
 				// The memstats record counts the tiny allocator's objects one by one, the
@@ -189,11 +189,11 @@ func TestSiteName(t *testing.T) {
 		size  uint64
 		want  string
 	}{
-		{"new", []string{"runtime.mallocgc", "runtime.newobject", "main.newAuditEntry", "main.handleRequest", "main.main"}, 64, "main.newAuditEntry (new, 64 B)"},
+		{"new", []string{"runtime.mallocgc", "runtime.newobject", "main.newAuditEntry", "main.handleRequest", "main.main"}, 64, "main.newAuditEntry (new 64 B)"},
 		{"append", []string{"runtime.mallocgc", "runtime.growslice", "main.handleRequest", "main.main"}, 8192, "main.handleRequest (append)"},
 		{"library", []string{"runtime.mallocgc", "runtime.rawstring", "runtime.slicebytetostring", "fmt.Sprintf", "main.newAuditEntry"}, 8, "main.newAuditEntry → fmt.Sprintf (string)"},
 		{"map", []string{"runtime.mallocgc", "runtime.newarray", "internal/runtime/maps.newarray", "internal/runtime/maps.(*table).reset", "runtime.mapassign_faststr", "main.loadPriceTable"}, 1152, "main.loadPriceTable (map)"},
-		{"module path", []string{"runtime.newobject", "github.com/x/y.New"}, 16, "github.com/x/y.New (new, 16 B)"},
+		{"module path", []string{"runtime.newobject", "github.com/x/y.New"}, 16, "github.com/x/y.New (new 16 B)"},
 		{"runtime only", []string{"runtime.mallocgc", "runtime.newobject", "runtime.malg", "runtime.newproc1"}, 400, "runtime.malg (goroutine)"},
 		{"no stack", nil, 8, "(no stack)"},
 	}
@@ -269,7 +269,7 @@ func TestReadSmall(t *testing.T) {
 	if s.objects != 2 || s.edges != 1 || s.targets[0] != 0xc000010040 {
 		t.Errorf("objects %d, edges %d (%x): want 2 objects and one edge to 0xc000010040", s.objects, s.edges, s.targets)
 	}
-	if s.types["main.f (new, 32 B)"] != 1 || s.types["object (16 B)"] != 1 {
+	if s.types["main.f (new 32 B)"] != 1 || s.types["object (16 B)"] != 1 {
 		t.Errorf("types %v", s.types)
 	}
 	if len(s.roots) != 1 || s.roots[0] != (heap.Root{Addr: 0xc000010000, Kind: "global", Name: "bss+0x8"}) {

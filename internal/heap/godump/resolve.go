@@ -21,47 +21,45 @@ const maxPages = 1 << 24
 // index sorts the objects by address and builds the page index that containing uses. It runs
 // once, at the first record after the objects.
 func (p *parser) index() error {
-	n := len(p.addr)
+	n := p.n
 	p.sorted = make([]uint32, n)
 	for i := range p.sorted {
 		p.sorted[i] = uint32(i)
 	}
-	// The runtime writes objects span by span, each span in address order: sort the runs of
-	// ascending addresses by their first address, and the whole only if the runs interleave.
-	var runs [][2]int
+	// The runtime writes objects span by span, each span in address order. Cut the file's
+	// order where one object does not end where the next begins: each piece covers one range
+	// of addresses, and the ranges of different pieces cannot interleave without objects
+	// overlapping (checked below), so sorting the pieces by their first address sorts all.
+	var pieces [][2]uint32
 	for i := 0; i < n; {
 		j := i + 1
-		for j < n && p.addr[j] > p.addr[j-1] {
+		for j < n && p.addr[j] == p.addr[j-1]+p.size(uint32(j-1)) {
 			j++
 		}
-		runs = append(runs, [2]int{i, j})
+		pieces = append(pieces, [2]uint32{uint32(i), uint32(j)})
 		i = j
 	}
-	slices.SortFunc(runs, func(x, y [2]int) int { return cmp.Compare(p.addr[x[0]], p.addr[y[0]]) })
+	slices.SortFunc(pieces, func(x, y [2]uint32) int { return cmp.Compare(p.addr[x[0]], p.addr[y[0]]) })
 	k := 0
-	for _, r := range runs {
+	for _, r := range pieces {
 		for i := r[0]; i < r[1]; i++ {
-			p.sorted[k] = uint32(i)
+			p.sorted[k] = i
 			k++
 		}
 	}
+	pieces = nil
 	p.sortedAddr = make([]uint64, n)
 	for k, id := range p.sorted {
 		p.sortedAddr[k] = p.addr[id]
 	}
-	if !slices.IsSorted(p.sortedAddr) {
-		slices.SortFunc(p.sorted, func(x, y uint32) int { return cmp.Compare(p.addr[x], p.addr[y]) })
-		for k, id := range p.sorted {
-			p.sortedAddr[k] = p.addr[id]
-		}
-	}
+	p.addr = nil // from here on, sortedAddr
 	var end uint64
 	for k, id := range p.sorted {
 		a := p.sortedAddr[k]
 		if k > 0 && a < end {
 			prev := p.sorted[k-1]
 			return fmt.Errorf("objects %d and %d of the file overlap: %#x (%d bytes) and %#x", prev+1, id+1,
-				p.addr[prev], p.size(prev), a)
+				p.sortedAddr[k-1], p.size(prev), a)
 		}
 		end = a + p.size(id)
 		if end < a {
@@ -92,10 +90,10 @@ func (p *parser) index() error {
 	return nil
 }
 
-func (p *parser) size(id uint32) uint64 { return uint64(p.words[id]) * uint64(p.ptrSize) }
+func (p *parser) size(id uint32) uint64 { return uint64(p.words.at(int(id))) * uint64(p.ptrSize) }
 
-// containing returns the object whose bytes hold address a.
-func (p *parser) containing(a uint64) (uint32, bool) {
+// containing returns the object whose bytes hold address a, by its place in address order.
+func (p *parser) containing(a uint64) (int, bool) {
 	if len(p.sortedAddr) == 0 || a < p.sortedAddr[0] || a >= p.heapEnd {
 		return 0, false
 	}
@@ -113,20 +111,19 @@ func (p *parser) containing(a uint64) (uint32, bool) {
 	if k < 0 {
 		return 0, false
 	}
-	id := p.sorted[k]
-	if a-p.sortedAddr[k] >= p.size(id) {
+	if a-p.sortedAddr[k] >= p.size(p.sorted[k]) {
 		return 0, false
 	}
-	return id, true
+	return k, true
 }
 
 // samples names the objects of the pending allocation samples by their buckets' sites.
 func (p *parser) samples() {
-	if p.sorted == nil && len(p.addr) > 0 {
+	if p.sorted == nil && p.n > 0 {
 		return // indexed at the end
 	}
 	for _, s := range p.pending {
-		id, ok := p.containing(s.addr)
+		k, ok := p.containing(s.addr)
 		if !ok {
 			continue
 		}
@@ -134,18 +131,18 @@ func (p *parser) samples() {
 		if !ok {
 			continue
 		}
-		switch cur := p.site[id]; {
+		switch cur := p.site[k]; {
 		case cur == 0:
-			p.site[id] = b.site
-			p.siteLive[id] = b.live
+			p.site[k] = b.site
+			p.siteLive[k] = b.live
 			p.stats.Sampled++
-		case b.live > p.siteLive[id]:
+		case b.live > p.siteLive[k]:
 			// Several samples in one object: a 16-byte block of the tiny allocator holds
 			// several small objects, some of them dead. Name it after the site whose objects
 			// mostly stay live: a request's int boxed for fmt is garbage, its audit entry's
 			// user name is not.
-			p.site[id] = b.site
-			p.siteLive[id] = b.live
+			p.site[k] = b.site
+			p.siteLive[k] = b.live
 		}
 	}
 	p.pending = p.pending[:0]
@@ -157,16 +154,17 @@ func (p *parser) finish() error {
 	if !p.haveParams {
 		return &heap.FormatError{File: p.name, Offset: -1, Record: "params", Err: errors.New("no params record (pointer size, Go version)")}
 	}
-	if p.sorted == nil && len(p.addr) > 0 {
+	if p.sorted == nil && p.n > 0 {
 		if err := p.index(); err != nil {
 			return &heap.FormatError{File: p.name, Offset: -1, Record: "object", Err: err}
 		}
 	}
-	if len(p.addr) == 0 {
+	if p.n == 0 {
 		return &heap.FormatError{File: p.name, Offset: -1, Err: errors.New("no objects in the dump")}
 	}
 	p.samples()
-	p.stats.Objects = len(p.addr)
+	p.stats.Objects = p.n
+	p.siteLive = nil
 	for _, r := range p.roots {
 		if r.kind == rootGlobal {
 			if _, ok := p.containing(r.target); ok {
@@ -182,26 +180,27 @@ func (p *parser) finish() error {
 			return err
 		}
 	}
-	for i, t := range p.targets {
-		id, ok := p.containing(t)
+	for i := range p.targets.len() {
+		k, ok := p.containing(p.targets.at(i))
 		if !ok {
-			p.targets[i] = 0
+			p.targets.set(i, 0)
 			p.stats.OutsideHeap++
 			continue
 		}
-		p.targets[i] = p.addr[id]
+		p.targets.set(i, p.sortedAddr[k])
 	}
 	return nil
 }
 
-// emit hands the sink the snapshot, the objects in file order, and the roots that point into
-// an object.
+// emit hands the sink the snapshot, the objects in address order (the sink numbers them in
+// the order it gets them; address order is the order the store keeps them in), and the roots
+// that point into an object.
 func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 	meta := map[string]string{
 		"go_version":            p.version,
 		"goarch":                p.goarch,
 		"pointer_size":          strconv.Itoa(p.ptrSize),
-		"objects":               strconv.Itoa(len(p.addr)),
+		"objects":               strconv.Itoa(p.n),
 		"sampled":               strconv.Itoa(p.stats.Sampled),
 		"memstats_heap_objects": strconv.FormatUint(p.stats.MemStatObjects, 10),
 	}
@@ -210,42 +209,44 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 	} else {
 		meta["globals"] = "from the executable's symbols"
 	}
-	if err := sink.Begin(heap.Snapshot{Format: heap.FormatGoDump, Kind: heap.KindGraph, Meta: meta, Records: len(p.addr)}); err != nil {
+	if err := sink.Begin(heap.Snapshot{Format: heap.FormatGoDump, Kind: heap.KindGraph, Meta: meta, Records: p.n}); err != nil {
 		return err
 	}
 	unsampled := map[uint32]string{}
 	var o heap.Object
-	for id := range p.addr {
-		if id%65536 == 0 {
+	for k, a := range p.sortedAddr {
+		if k%65536 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
+		id := int(p.sorted[k])
 		size := p.size(uint32(id))
-		o = heap.Object{Addr: p.addr[id], Size: int64(size), Len: -1, Edges: o.Edges[:0]}
-		if s := p.site[id]; s != 0 {
+		o = heap.Object{Addr: a, Size: int64(size), Len: -1, Edges: o.Edges[:0]}
+		if s := p.site[k]; s != 0 {
 			o.Type = p.sites[s]
 		} else {
-			t, ok := unsampled[p.words[id]]
+			w := p.words.at(id)
+			t, ok := unsampled[w]
 			if !ok {
 				t = "object (" + strconv.FormatUint(size, 10) + " B)"
-				unsampled[p.words[id]] = t
+				unsampled[w] = t
 			}
 			o.Type = t
 		}
-		lo, hi := p.edgeStart[id], uint32(len(p.targets))
-		if id+1 < len(p.addr) {
-			hi = p.edgeStart[id+1]
+		lo, hi := int(p.edgeStart.at(id)), p.targets.len()
+		if id+1 < p.n {
+			hi = int(p.edgeStart.at(id + 1))
 		}
-		coll := p.siteColl[p.site[id]]
+		coll := p.siteColl[p.site[k]]
 		for e := lo; e < hi; e++ {
-			t := p.targets[e]
+			t := p.targets.at(e)
 			switch {
 			case t == 0:
 			case coll:
-				o.Edges = append(o.Edges, heap.Edge{To: t, Kind: heap.EdgeElement, Name: p.indexName(p.offsets[e])})
+				o.Edges = append(o.Edges, heap.Edge{To: t, Kind: heap.EdgeElement, Name: p.indexName(p.offsets.at(e))})
 			default:
-				o.Edges = append(o.Edges, heap.Edge{To: t, Kind: heap.EdgeField, Name: offsetName(p.offsets[e])})
+				o.Edges = append(o.Edges, heap.Edge{To: t, Kind: heap.EdgeField, Name: offsetName(p.offsets.at(e))})
 			}
 		}
 		if err := sink.Object(&o); err != nil {
@@ -253,12 +254,12 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 		}
 	}
 	for _, r := range p.roots {
-		id, ok := p.containing(r.target)
+		k, ok := p.containing(r.target)
 		if !ok {
 			continue
 		}
 		p.stats.Roots++
-		if err := sink.Root(heap.Root{Addr: p.addr[id], Kind: rootKinds[r.kind], Name: p.rootNames[r.name]}); err != nil {
+		if err := sink.Root(heap.Root{Addr: p.sortedAddr[k], Kind: rootKinds[r.kind], Name: p.rootNames[r.name]}); err != nil {
 			return err
 		}
 	}

@@ -51,7 +51,7 @@ func isStd(fn string) bool {
 // programmer would look for it: the innermost function of the program itself, then the
 // library function that allocated for it if there is one, then what the runtime made:
 //
-//	main.newAuditEntry (new, 64 B)        new(AuditEntry), &AuditEntry{...}: the size tells types apart
+//	main.newAuditEntry (new 64 B)        new(AuditEntry), &AuditEntry{...}: the size tells types apart
 //	main.newAuditEntry (slice)            make([]byte, 128)
 //	main.handleRequest (append)           a new array for append
 //	main.newAuditEntry → fmt.Sprintf (string)
@@ -100,7 +100,7 @@ func siteName(stack []string, size uint64) (name, kind string) {
 	case "new":
 		// new(T) has one size per type: the size tells a site's types apart (a Product and
 		// its Tags array, both built in loadPriceTable).
-		name += " (new, " + strconv.FormatUint(size, 10) + " B)"
+		name += " (new " + strconv.FormatUint(size, 10) + " B)"
 	default:
 		name += " (" + kind + ")"
 	}

@@ -211,7 +211,8 @@ func newNode(i int) *node {
 	return &node{name: "n", n: i}
 }
 
-// writeBig builds a binary tree of about n/1 nodes (each node is one object) and dumps it.
+// writeBig builds a binary tree of n nodes (each node is one object), drops the slice that
+// built it, and dumps it.
 func writeBig(path string, n int) {
 	nodes := make([]*node, n)
 	for i := range nodes {
@@ -225,7 +226,7 @@ func writeBig(path string, n int) {
 			}
 		}
 	}
-	forest = nodes[:1]
+	forest = []*node{nodes[0]}
 	nodes = nil
 	runtime.GC()
 	f, err := os.Create(path)
