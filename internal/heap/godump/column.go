@@ -6,6 +6,7 @@ package godump
 type column[T any] struct {
 	chunks [][]T
 	n      int
+	freed  int // chunks below this one are dropped
 }
 
 const (
@@ -27,3 +28,11 @@ func (c *column[T]) len() int { return c.n }
 func (c *column[T]) at(i int) T { return c.chunks[i>>chunkShift][i&chunkMask] }
 
 func (c *column[T]) set(i int, v T) { c.chunks[i>>chunkShift][i&chunkMask] = v }
+
+// free drops the chunks wholly below index i; at and set must not be called below it again.
+func (c *column[T]) free(i int) {
+	for k := c.freed; k < len(c.chunks) && (k+1)<<chunkShift <= i; k++ {
+		c.chunks[k] = nil
+		c.freed = k + 1
+	}
+}

@@ -101,7 +101,7 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 	return err
 }
 
-// ReadStats reads the dump, then hands sink Begin, every object in address order and the roots.
+// ReadStats reads the dump, then hands sink Begin, every object in file order and the roots.
 //
 // Objects come before the allocation samples that name them, so the reader keeps what it needs
 // of every object until the end, in flat slices: the address, the size, and the targets and
@@ -151,28 +151,33 @@ type parser struct {
 	fields   []uint32
 
 	// From the params record.
-	bigEndian       bool
-	ptrSize         int
-	goarch, version string
-	haveParams      bool
+	bigEndian bool
+	ptrSize   int
+	// The heap arenas' range: a pointer outside it (a string literal in rodata, a global) is
+	// no heap object's and is dropped as it is read, unkept.
+	arenaStart, arenaEnd uint64
+	goarch, version      string
+	haveParams           bool
 
 	// Objects, in file order (an ObjID): ObjID -> ...
 	n         int            // how many
 	addr      []uint64       // address; nil once sorted into sortedAddr
-	words     column[uint32] // size in pointer words
+	words     column[uint32] // size in pointer words; empty once sorted into sortedWords
+	rank      []uint32       // place in address order, once indexed
 	edgeStart column[uint32] // index of its first pointer in targets; the next object's start ends it
 	// Pointers, in file order: a pointer's index -> ...
 	targets column[uint64] // its value, resolved in place to the containing object's address
 	offsets column[uint32] // its offset in its object
 
 	// The address index, built at the first record after the objects.
-	sorted     []uint32  // ObjIDs in address order
-	sortedAddr []uint64  // their addresses
-	site       []uint32  // address order -> site index, 0 when no sample names it
-	siteLive   []float32 // address order -> its site bucket's live fraction, to choose between samples
-	pageBase   uint64    // the first object's page
-	heapEnd    uint64    // the end of the last object
-	pageEnd    []uint32  // page (from pageBase) -> how many objects start before its end; nil if too many pages
+	indexed     bool
+	sortedAddr  []uint64  // address order -> address
+	sortedWords []uint32  // address order -> size in pointer words
+	site        []uint32  // address order -> site index, 0 when no sample names it
+	siteLive    []float32 // address order -> its site bucket's live fraction, to choose between samples
+	pageBase    uint64    // the first object's page
+	heapEnd     uint64    // the end of the last object
+	pageEnd     []uint32  // page (from pageBase) -> how many objects start before its end; nil if too many pages
 
 	// Roots, in file order.
 	roots     []root
@@ -453,7 +458,7 @@ func (p *parser) run(ctx context.Context) error {
 }
 
 func (p *parser) record(tag uint64) error {
-	if tag != tagObject && p.sorted == nil && p.n > 0 && tag != tagParams {
+	if tag != tagObject && !p.indexed && p.n > 0 && tag != tagParams {
 		if err := p.index(); err != nil {
 			return err
 		}
@@ -579,7 +584,10 @@ func (p *parser) params() error {
 		return errors.New("params after the first object or root")
 	}
 	p.bigEndian, p.ptrSize = big != 0, int(ps)
-	if err := p.ints(2); err != nil { // arena start and end
+	if p.arenaStart, err = p.uvarint(); err != nil {
+		return err
+	}
+	if p.arenaEnd, err = p.uvarint(); err != nil {
 		return err
 	}
 	if p.goarch, err = p.str(); err != nil {
@@ -593,7 +601,7 @@ func (p *parser) params() error {
 }
 
 func (p *parser) object() error {
-	if p.sorted != nil {
+	if p.indexed {
 		return errors.New("an object after the roots or samples (objects come first in a heap dump)")
 	}
 	addr, err := p.uvarint()
@@ -623,8 +631,14 @@ func (p *parser) object() error {
 	p.n++
 	p.words.add(uint32((uint64(size) + uint64(p.ptrSize) - 1) / uint64(p.ptrSize)))
 	p.edgeStart.add(uint32(p.targets.len()))
+	filter := p.arenaEnd > p.arenaStart
 	for _, off := range p.fields {
-		if t := p.word(p.scratch, off); t != 0 {
+		t := p.word(p.scratch, off)
+		switch {
+		case t == 0:
+		case filter && (t < p.arenaStart || t >= p.arenaEnd):
+			p.stats.OutsideHeap++
+		default:
 			p.targets.add(t)
 			p.offsets.add(off)
 		}

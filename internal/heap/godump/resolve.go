@@ -22,9 +22,10 @@ const maxPages = 1 << 24
 // once, at the first record after the objects.
 func (p *parser) index() error {
 	n := p.n
-	p.sorted = make([]uint32, n)
-	for i := range p.sorted {
-		p.sorted[i] = uint32(i)
+	p.indexed = true
+	sorted := make([]uint32, n) // address order -> ObjID
+	for i := range sorted {
+		sorted[i] = uint32(i)
 	}
 	// The runtime writes objects span by span, each span in address order. Cut the file's
 	// order where one object does not end where the next begins: each piece covers one range
@@ -33,7 +34,7 @@ func (p *parser) index() error {
 	var pieces [][2]uint32
 	for i := 0; i < n; {
 		j := i + 1
-		for j < n && p.addr[j] == p.addr[j-1]+p.size(uint32(j-1)) {
+		for j < n && p.addr[j] == p.addr[j-1]+p.fileSize(j-1) {
 			j++
 		}
 		pieces = append(pieces, [2]uint32{uint32(i), uint32(j)})
@@ -43,29 +44,33 @@ func (p *parser) index() error {
 	k := 0
 	for _, r := range pieces {
 		for i := r[0]; i < r[1]; i++ {
-			p.sorted[k] = i
+			sorted[k] = i
 			k++
 		}
 	}
 	pieces = nil
 	p.sortedAddr = make([]uint64, n)
-	for k, id := range p.sorted {
+	p.sortedWords = make([]uint32, n)
+	p.rank = make([]uint32, n)
+	for k, id := range sorted {
 		p.sortedAddr[k] = p.addr[id]
+		p.sortedWords[k] = p.words.at(int(id))
+		p.rank[id] = uint32(k)
 	}
-	p.addr = nil // from here on, sortedAddr
+	p.addr, p.words = nil, column[uint32]{} // from here on, in address order
 	var end uint64
-	for k, id := range p.sorted {
+	for k, id := range sorted {
 		a := p.sortedAddr[k]
 		if k > 0 && a < end {
-			prev := p.sorted[k-1]
-			return fmt.Errorf("objects %d and %d of the file overlap: %#x (%d bytes) and %#x", prev+1, id+1,
-				p.sortedAddr[k-1], p.size(prev), a)
+			return fmt.Errorf("objects %d and %d of the file overlap: %#x (%d bytes) and %#x", sorted[k-1]+1, id+1,
+				p.sortedAddr[k-1], p.size(k-1), a)
 		}
-		end = a + p.size(id)
+		end = a + p.size(k)
 		if end < a {
 			return fmt.Errorf("object %d of the file at %#x runs past the end of the address space", id+1, a)
 		}
 	}
+	sorted = nil
 	p.site = make([]uint32, n)
 	p.siteLive = make([]float32, n)
 	if n == 0 {
@@ -90,7 +95,11 @@ func (p *parser) index() error {
 	return nil
 }
 
-func (p *parser) size(id uint32) uint64 { return uint64(p.words.at(int(id))) * uint64(p.ptrSize) }
+// size is the size of the object at place k in address order.
+func (p *parser) size(k int) uint64 { return uint64(p.sortedWords[k]) * uint64(p.ptrSize) }
+
+// fileSize is the size of object id (in file order), before index.
+func (p *parser) fileSize(id int) uint64 { return uint64(p.words.at(id)) * uint64(p.ptrSize) }
 
 // containing returns the object whose bytes hold address a, by its place in address order.
 func (p *parser) containing(a uint64) (int, bool) {
@@ -111,7 +120,7 @@ func (p *parser) containing(a uint64) (int, bool) {
 	if k < 0 {
 		return 0, false
 	}
-	if a-p.sortedAddr[k] >= p.size(p.sorted[k]) {
+	if a-p.sortedAddr[k] >= p.size(k) {
 		return 0, false
 	}
 	return k, true
@@ -119,7 +128,7 @@ func (p *parser) containing(a uint64) (int, bool) {
 
 // samples names the objects of the pending allocation samples by their buckets' sites.
 func (p *parser) samples() {
-	if p.sorted == nil && p.n > 0 {
+	if !p.indexed && p.n > 0 {
 		return // indexed at the end
 	}
 	for _, s := range p.pending {
@@ -154,7 +163,7 @@ func (p *parser) finish() error {
 	if !p.haveParams {
 		return &heap.FormatError{File: p.name, Offset: -1, Record: "params", Err: errors.New("no params record (pointer size, Go version)")}
 	}
-	if p.sorted == nil && p.n > 0 {
+	if !p.indexed && p.n > 0 {
 		if err := p.index(); err != nil {
 			return &heap.FormatError{File: p.name, Offset: -1, Record: "object", Err: err}
 		}
@@ -192,9 +201,8 @@ func (p *parser) finish() error {
 	return nil
 }
 
-// emit hands the sink the snapshot, the objects in address order (the sink numbers them in
-// the order it gets them; address order is the order the store keeps them in), and the roots
-// that point into an object.
+// emit hands the sink the snapshot, the objects in file order, and the roots that point into
+// an object. The objects' pointers are freed chunk by chunk as they are handed over.
 func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 	meta := map[string]string{
 		"go_version":            p.version,
@@ -214,19 +222,19 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 	}
 	unsampled := map[uint32]string{}
 	var o heap.Object
-	for k, a := range p.sortedAddr {
-		if k%65536 == 0 {
+	for id := range p.n {
+		if id%65536 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		id := int(p.sorted[k])
-		size := p.size(uint32(id))
-		o = heap.Object{Addr: a, Size: int64(size), Len: -1, Edges: o.Edges[:0]}
+		k := int(p.rank[id])
+		size := p.size(k)
+		o = heap.Object{Addr: p.sortedAddr[k], Size: int64(size), Len: -1, Edges: o.Edges[:0]}
 		if s := p.site[k]; s != 0 {
 			o.Type = p.sites[s]
 		} else {
-			w := p.words.at(id)
+			w := p.sortedWords[k]
 			t, ok := unsampled[w]
 			if !ok {
 				t = "object (" + strconv.FormatUint(size, 10) + " B)"
@@ -252,6 +260,10 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 		if err := sink.Object(&o); err != nil {
 			return err
 		}
+		// What the sink has been handed goes back to the collector as the sink grows.
+		p.edgeStart.free(id)
+		p.targets.free(hi)
+		p.offsets.free(hi)
 	}
 	for _, r := range p.roots {
 		k, ok := p.containing(r.target)
