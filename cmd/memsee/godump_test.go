@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -70,5 +71,70 @@ func TestGoDumpBinary(t *testing.T) {
 		if after := dbState(t, db); after != before {
 			t.Errorf("%s: the database changed", tt.name)
 		}
+	}
+}
+
+// TestDumperGo checks that the printed Go file builds into a program, writes a dump through
+// its handler, and that memsee loads it with the program as --binary and names the global
+// that holds the program's objects.
+func TestDumperGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go program")
+	}
+	dir := t.TempDir()
+	r := memsee(t, filepath.Join(dir, "x.db"), false, "dumper", "go")
+	if r.code != 0 {
+		t.Fatalf("dumper go: exit %d: %s", r.code, r.err)
+	}
+	main := `package main
+
+import (
+	"fmt"
+	"net/http/httptest"
+)
+
+type entry struct{ payload []byte }
+
+var kept []*entry
+
+//go:noinline
+func newEntry() *entry { return &entry{payload: make([]byte, 100)} }
+
+func main() {
+	for range 500 {
+		kept = append(kept, newEntry())
+	}
+	rec := httptest.NewRecorder()
+	handler(rec)
+	fmt.Print(rec.Body.String())
+}
+`
+	files := map[string]string{"go.mod": "module dumpertest\n\ngo 1.22\n", "heapdump.go": r.out, "main.go": main,
+		"handler.go": "package main\n\nimport (\n\t\"net/http\"\n\t\"net/http/httptest\"\n)\n\nfunc handler(w http.ResponseWriter) {\n\thttp.DefaultServeMux.ServeHTTP(w, httptest.NewRequest(\"POST\", \"/debug/heapdump\", nil))\n}\n"}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build := exec.Command("go", "build", "-o", "server", ".")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	run := exec.Command(filepath.Join(dir, "server"))
+	run.Dir = dir
+	run.Env = append(os.Environ(), "TMPDIR="+dir)
+	out, err := run.Output()
+	if err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	dump := strings.TrimSpace(string(out))
+	db := filepath.Join(dir, "x.db")
+	if r := memsee(t, db, false, "load", "--binary", filepath.Join(dir, "server"), dump); r.code != 0 {
+		t.Fatalf("load: %s", r.err)
+	}
+	r = memsee(t, db, false, "path", "--type", "main.newEntry (new 24 B)", "--format", "csv")
+	if r.code != 0 || !strings.Contains(r.out, "500,") || !strings.Contains(r.out, "global main.kept -> [*]") {
+		t.Errorf("path --type main.newEntry: want 500 held by global main.kept, got:\n%s%s", r.out, r.err)
 	}
 }
