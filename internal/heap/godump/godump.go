@@ -113,7 +113,9 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // runtime's off-heap memory), and only then calls the sink.
 //
 // Each object is a heap.Object with Type its allocation site (siteName) or, without an
-// allocation sample, "object (48 B)"; Size the size class the runtime gave it; Len -1; and one
+// allocation sample, "object (48 B)"; Size the size class the runtime gave it; Len -1; Value
+// the text of a small pointer-free object that a string header points to, as long as the
+// header says (a guess: a dump has no types, so it is only shown); and one
 // EdgeField per pointer, named by its offset ("+0x18"). Roots are the pointer slots of the
 // data and bss segments (kind "global"), of goroutine stack frames (kind "stack", named
 // "goroutine 12 main.worker"), finalizers and the runtime's other roots.
@@ -165,6 +167,13 @@ type parser struct {
 	words     column[uint32] // size in pointer words; empty once sorted into sortedWords
 	rank      []uint32       // place in address order, once indexed
 	edgeStart column[uint32] // index of its first pointer in targets; the next object's start ends it
+	// Values: the text of small pointer-free objects (valueText), for show.
+	valueID  []uint32 // ObjIDs that have one, ascending
+	valueEnd []uint32 // -> the end of its text in values
+	values   []byte
+	// Possible string lengths (lengthHint): the pointer's value and the word after it.
+	hintAddr []uint64
+	hintLen  []uint8
 	// Pointers, in file order: a pointer's index -> ...
 	targets column[uint64] // its value, resolved in place to the containing object's address
 	offsets column[uint32] // its offset in its object
@@ -175,6 +184,7 @@ type parser struct {
 	sortedWords []uint32  // address order -> size in pointer words
 	site        []uint32  // address order -> site index, 0 when no sample names it
 	siteLive    []float32 // address order -> its site bucket's live fraction, to choose between samples
+	valueLen    []uint8   // address order -> its value's length + 1, from string headers; 0: none
 	pageBase    uint64    // the first object's page
 	heapEnd     uint64    // the end of the last object
 	pageEnd     []uint32  // page (from pageBase) -> how many objects start before its end; nil if too many pages
@@ -631,8 +641,11 @@ func (p *parser) object() error {
 	p.n++
 	p.words.add(uint32((uint64(size) + uint64(p.ptrSize) - 1) / uint64(p.ptrSize)))
 	p.edgeStart.add(uint32(p.targets.len()))
+	if len(p.fields) == 0 {
+		p.keepValue(p.scratch)
+	}
 	filter := p.arenaEnd > p.arenaStart
-	for _, off := range p.fields {
+	for i, off := range p.fields {
 		t := p.word(p.scratch, off)
 		switch {
 		case t == 0:
@@ -641,10 +654,53 @@ func (p *parser) object() error {
 		default:
 			p.targets.add(t)
 			p.offsets.add(off)
+			p.lengthHint(t, off, i)
 		}
 	}
 	p.shrinkScratch()
 	return nil
+}
+
+// maxValue bounds the objects whose text is kept as a value: strings of names, keys and ids.
+const maxValue = 64
+
+// keepValue keeps the text of a small object without pointers, when it reads as text: the
+// bytes of a short string ("SKU-000042", "user-12"). A dump has no types, so this is a guess;
+// it is only shown, never used to name or group.
+func (p *parser) keepValue(b []byte) {
+	if len(b) > maxValue {
+		return
+	}
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) < 2 || len(p.values)+len(b) > 1<<32-1 {
+		return
+	}
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return
+		}
+	}
+	p.valueID = append(p.valueID, uint32(p.n-1))
+	p.values = append(p.values, b...)
+	p.valueEnd = append(p.valueEnd, uint32(len(p.values)))
+}
+
+// lengthHint keeps the word after pointer field i (at off) when it is not a pointer and could
+// be the length of a string the pointer points to: a string header is a pointer and a length.
+// The bytes of a string's object past its length are whatever the slot held before (the
+// runtime does not clear memory without pointers), so a value is only shown as long as a
+// header says it is.
+func (p *parser) lengthHint(t uint64, off uint32, i int) {
+	next := off + uint32(p.ptrSize)
+	if int(next)+p.ptrSize > len(p.scratch) || (i+1 < len(p.fields) && p.fields[i+1] == next) {
+		return
+	}
+	if n := p.word(p.scratch, next); n >= 2 && n <= maxValue {
+		p.hintAddr = append(p.hintAddr, t)
+		p.hintLen = append(p.hintLen, uint8(n))
+	}
 }
 
 // shrinkScratch drops a scratch buffer a huge record grew, so that one large array does not

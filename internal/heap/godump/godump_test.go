@@ -70,6 +70,7 @@ type recSink struct {
 	roots   []heap.Root
 	addrs   map[uint64]bool
 	targets []uint64
+	skus    int // values that read SKU-...
 }
 
 func newRecSink() *recSink { return &recSink{types: map[string]int{}, addrs: map[uint64]bool{}} }
@@ -82,6 +83,9 @@ func (s *recSink) Object(o *heap.Object) error {
 	s.edges += len(o.Edges)
 	s.types[o.Type]++
 	s.addrs[o.Addr] = true
+	if strings.HasPrefix(o.Value, "SKU-") {
+		s.skus++
+	}
 	for _, e := range o.Edges {
 		s.targets = append(s.targets, e.To)
 	}
@@ -118,6 +122,11 @@ func TestReadSamples(t *testing.T) {
 				}
 				if got, want := s.types["main.loadPriceTable (new 64 B)"], d.Products; got != want {
 					t.Errorf("%s: Product objects: got %d, want %d", d.File, got, want)
+				}
+				// Each SKU string is its own object, and the text of the product's name
+				// ("product SKU-...") another: one value a product reads SKU-.
+				if got, want := s.skus, d.Products; got != want {
+					t.Errorf("%s: values SKU-...: got %d, want %d", d.File, got, want)
 				}
 				// The memstats record counts the tiny allocator's objects one by one, the
 				// dump its 16-byte blocks; and the dump has every allocated slot of the

@@ -189,6 +189,17 @@ func (p *parser) finish() error {
 			return err
 		}
 	}
+	// A value's length, from the string headers that point to it (address order -> length
+	// + 1, 0 when no header does).
+	p.valueLen = make([]uint8, p.n)
+	for i, a := range p.hintAddr {
+		if k, ok := p.containing(a); ok && p.sortedAddr[k] == a {
+			if l := p.hintLen[i] + 1; p.valueLen[k] == 0 || l < p.valueLen[k] {
+				p.valueLen[k] = l
+			}
+		}
+	}
+	p.hintAddr, p.hintLen = nil, nil
 	for i := range p.targets.len() {
 		k, ok := p.containing(p.targets.at(i))
 		if !ok {
@@ -222,6 +233,7 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 	}
 	unsampled := map[uint32]string{}
 	var o heap.Object
+	vi, vstart := 0, uint32(0) // the next value, and where its text starts
 	for id := range p.n {
 		if id%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -241,6 +253,14 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 				unsampled[w] = t
 			}
 			o.Type = t
+		}
+		if vi < len(p.valueID) && int(p.valueID[vi]) == id {
+			text := p.values[vstart:p.valueEnd[vi]]
+			if l := int(p.valueLen[k]); l > 0 && l-1 <= len(text) {
+				o.Value = string(text[:l-1])
+			}
+			vstart = p.valueEnd[vi]
+			vi++
 		}
 		lo, hi := int(p.edgeStart.at(id)), p.targets.len()
 		if id+1 < p.n {
