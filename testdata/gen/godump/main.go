@@ -153,6 +153,7 @@ func main() {
 	}
 	runtime.KeepAlive(priceTable)
 	runtime.KeepAlive(auditLog)
+	runtime.KeepAlive(sink)
 }
 
 // writeDump writes a heap dump, gzip'd, to path, and returns the heap's object count just
