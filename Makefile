@@ -43,7 +43,7 @@ lint: ## gofmt, go vet, and staticcheck when it is installed
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
 
 fuzz: ## fuzz every reader for FUZZTIME each
-	for pkg in pprof meliae v8; do \
+	for pkg in pprof meliae v8 godump; do \
 		$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/$$pkg || exit 1; \
 	done
 
@@ -52,6 +52,9 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -prefix churn -churn-only
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -cpu cpu.pb.gz
+	rm -f testdata/godump/*.dump.gz
+	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump
+	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump -prefix churn -churn-only
 	python3 testdata/gen/python/gen.py --out testdata/python
 	node testdata/gen/node/gen.js --out testdata/node
 	node testdata/gen/node/gen.js --out testdata/node --churn-only

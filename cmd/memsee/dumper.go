@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 
+	"github.com/memsee/memsee/internal/heap/godump"
 	"github.com/memsee/memsee/internal/heap/meliae"
 	"github.com/spf13/cobra"
 )
@@ -16,17 +17,27 @@ func newCmdDumper(f *Factory) *cobra.Command {
   python   a stdlib-only module (Python 3.8+): dump_all_objects("heap1.json.gz") writes the
            process's heap in meliae's format. Its docstring shows how to call it from a signal
            handler or a debug endpoint; the dump pauses the process (about 2 s per million
-           objects).`,
+           objects).
+
+  go       a file for your main package: it records every allocation's stack, so that memsee
+           names objects by allocation site, and serves POST /debug/heapdump, which writes a
+           Go heap dump (runtime/debug.WriteHeapDump) to a local file. The dump stops the world
+           while it is written, about 0.16 s per million objects.`,
 		Example: `  $ memsee dumper python > memsee_dumper.py
-  $ python3 -c 'import memsee_dumper; memsee_dumper.dump_all_objects("heap1.json.gz")'`,
-		Args: exactArgs(1, "a runtime: python"),
+  $ python3 -c 'import memsee_dumper; memsee_dumper.dump_all_objects("heap1.json.gz")'
+  $ memsee dumper go > heapdump.go && go build -o server . && ./server &
+  $ curl -s -X POST localhost:6060/debug/heapdump && memsee load --binary ./server /tmp/heap-1.dump`,
+		Args: exactArgs(1, "a runtime: python or go"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch args[0] {
 			case "python", "py":
 				_, err := io.WriteString(f.IO.Out, meliae.DumperSource)
 				return err
+			case "go", "golang":
+				_, err := io.WriteString(f.IO.Out, godump.DumperSource)
+				return err
 			}
-			return flagErrorf(cmd, "no dumper for %q (memsee has one for python)", args[0])
+			return flagErrorf(cmd, "no dumper for %q (memsee has one for python and go)", args[0])
 		},
 	}
 }

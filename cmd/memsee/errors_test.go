@@ -35,6 +35,13 @@ func badCopies(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	files["cutproto.pb"] = raw[:len(raw)*2/3]
+	// A Go heap dump cut short, and one with a record tag no Go version writes.
+	dump, err := exec.Command("sh", "-c", "gzip -dc < ../../testdata/godump/heap1.dump.gz").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["cut.dump"] = dump[:len(dump)/2]
+	files["tag.dump"] = append(append([]byte(nil), dump[:len(dump)-1]...), 42) // 0 is EOF
 	out := map[string]string{}
 	for name, b := range files {
 		p := filepath.Join(dir, name)
@@ -108,6 +115,8 @@ func TestBadInput(t *testing.T) {
 		{"truncated gzip", []string{"load", bad["truncated.pb.gz"]}, []string{"truncated.pb.gz: offset 0x", "gzip", "truncated"}},
 		{"corrupt gzip", []string{"load", bad["corrupt.pb.gz"]}, []string{"corrupt.pb.gz: offset 0x", "gzip"}},
 		{"cut profile", []string{"load", bad["cutproto.pb"]}, []string{"cutproto.pb", "profile", "take the dump again"}},
+		{"cut Go dump", []string{"load", bad["cut.dump"]}, []string{"cut.dump: offset 0x", "record", "cut short"}},
+		{"unknown tag", []string{"load", bad["tag.dump"]}, []string{"tag.dump: offset 0x", "tag 42", "unknown record tag 42"}},
 		{"not a profile", []string{"load", bad["notes.txt"]}, []string{"notes.txt", "not a heap dump or heap profile", "--format"}},
 		{"bad file among good", []string{"load", heaps[1], bad["truncated.pb.gz"]}, []string{"truncated.pb.gz", "nothing was loaded"}},
 		{"unknown --format", []string{"load", "--format", "core", heaps[1]}, []string{`unknown format "core"`}},

@@ -15,6 +15,10 @@ var (
 		"../../testdata/node/churn3.heapsnapshot.gz", "../../testdata/node/churn4.heapsnapshot.gz"}
 	pyChurn = []string{"../../testdata/python/churn1.json.gz", "../../testdata/python/churn2.json.gz",
 		"../../testdata/python/churn3.json.gz", "../../testdata/python/churn4.json.gz"}
+	goDumps = []string{"../../testdata/godump/heap1.dump.gz", "../../testdata/godump/heap2.dump.gz",
+		"../../testdata/godump/heap3.dump.gz", "../../testdata/godump/heap4.dump.gz"}
+	goDumpChurn = []string{"../../testdata/godump/churn1.dump.gz", "../../testdata/godump/churn2.dump.gz",
+		"../../testdata/godump/churn3.dump.gz", "../../testdata/godump/churn4.dump.gz"}
 )
 
 type leakRow struct {
@@ -71,6 +75,7 @@ func find(rows []leakRow, what string) *leakRow {
 func TestLeaksPlanted(t *testing.T) {
 	pyDB, _ := loadCopies(t, shops)
 	nodeDB, _ := loadCopies(t, nodeHeaps) // V8 snapshots record no time either
+	goDumpDB, _ := loadCopies(t, goDumps) // nor do Go heap dumps
 	tests := []struct {
 		name                  string
 		db                    string
@@ -82,6 +87,10 @@ func TestLeaksPlanted(t *testing.T) {
 		// The audit log is a variable of the request listener's closure; the price table a Map
 		// on the global object.
 		{"v8", nodeDB, "AuditEntry", "Product", ".request (Function) -> context (system / Context) -> .entries (Array)", "global -> .priceTable (Map)"},
+		// Objects are named by allocation site. Without --binary the globals auditLog and
+		// priceTable are bss offsets; the audit entries are the elements of auditLog's array,
+		// and the price table's growth is that of the map's tables (TestGoDumpBinary names them).
+		{"godump", goDumpDB, "main.newAuditEntry (new 64 B)", "main.loadPriceTable (map)", "bss+0x", "bss+0x"},
 	}
 	for _, tt := range tests {
 		for _, thresholds := range [][]string{nil, {"--min-bytes", "1", "--min-growth", "0"}} {
@@ -126,11 +135,12 @@ func checkPlanted(t *testing.T, rows []leakRow, incremental, static, incHolder, 
 func TestLeaksChurnOnly(t *testing.T) {
 	pyDB, _ := loadCopies(t, pyChurn)
 	nodeDB, _ := loadCopies(t, nodeChurn)
+	goDumpDB, _ := loadCopies(t, goDumpChurn)
 	goDB := filepath.Join(t.TempDir(), "churn.db")
 	if r := memsee(t, goDB, false, append([]string{"load"}, goChurn...)...); r.code != 0 {
 		t.Fatalf("load: %s", r.err)
 	}
-	for name, db := range map[string]string{"pprof": goDB, "meliae": pyDB, "v8": nodeDB} {
+	for name, db := range map[string]string{"pprof": goDB, "meliae": pyDB, "v8": nodeDB, "godump": goDumpDB} {
 		if rows := leaksJSON(t, db); len(rows) != 0 {
 			t.Errorf("%s: churn reported as leaks: %+v", name, rows)
 		}

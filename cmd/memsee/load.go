@@ -21,6 +21,7 @@ type loadOptions struct {
 	Series string
 	Force  bool
 	JSON   bool
+	Binary string
 }
 
 func newCmdLoad(f *Factory, runF func(*loadOptions) error) *cobra.Command {
@@ -30,11 +31,17 @@ func newCmdLoad(f *Factory, runF func(*loadOptions) error) *cobra.Command {
 		Short: "Load heap profiles or dumps into the database",
 		Long: `Load reads heap profiles and heap dumps into the database, one snapshot per file.
 The format is detected from the content (gzip or not); --format overrides it.
-All files load in one transaction: if one fails, none is kept.`,
+All files load in one transaction: if one fails, none is kept.
+
+A Go heap dump (runtime/debug.WriteHeapDump) has no names for its globals, only data and bss
+offsets (bss+0x1a8). --binary gives the executable that wrote it, built exactly as the process
+ran; its symbol table names them (global main.auditLog). memsee refuses a binary whose segments
+or symbols do not match the dump.`,
 		Example: `  $ memsee load heap1.pb.gz heap2.pb.gz heap3.pb.gz
   $ memsee --db shop.db load --label before-deploy heap.pb.gz
   $ memsee load --series api api-1.pb.gz api-2.pb.gz api-3.pb.gz
-  $ curl -s http://localhost:6060/debug/pprof/heap > heap4.pb.gz && memsee load heap4.pb.gz`,
+  $ curl -s http://localhost:6060/debug/pprof/heap > heap4.pb.gz && memsee load heap4.pb.gz
+  $ memsee load --binary ./shop heap1.dump.gz heap2.dump.gz heap3.dump.gz`,
 		Args: minArgs(1, "one or more files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
@@ -52,6 +59,7 @@ All files load in one transaction: if one fails, none is kept.`,
 	cmd.Flags().StringVar(&o.Series, "series", "", "the process the files come from, to keep several apart for leaks")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was loaded as JSON")
+	cmd.Flags().StringVar(&o.Binary, "binary", "", "the Go executable that wrote the heap dumps, to name their globals (--binary ./server)")
 	return cmd
 }
 
@@ -69,7 +77,8 @@ func loadRun(ctx context.Context, o *loadOptions) error {
 	start := o.f.Now()
 	var results []loader.Result
 	for _, path := range o.Files {
-		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now()}
+		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now(),
+			Binary: o.Binary}
 		if o.IO.ErrTTY {
 			opts.Progress = func(in *heap.Input) func() { return showProgress(o.IO, in) }
 		}
@@ -117,6 +126,13 @@ func loadRun(ctx context.Context, o *loadOptions) error {
 		if r.Unreachable > 0 {
 			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s that no root reaches (garbage at the time of the dump)\n", name, plural(r.Unreachable, "object"))
 		}
+	}
+	unnamed := 0
+	for _, r := range results {
+		unnamed += r.UnnamedGlobals
+	}
+	if unnamed > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "memsee: note: Go heap dumps name globals by segment offset (bss+0x1a8); load with --binary ./server, the executable that wrote them, to name them (global main.cache)\n")
 	}
 	if o.IO.ErrTTY {
 		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), db.Path(), o.f.Now().Sub(start).Round(time.Millisecond))

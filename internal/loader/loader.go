@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/godump"
 	"github.com/memsee/memsee/internal/heap/meliae"
 	"github.com/memsee/memsee/internal/heap/pprof"
 	"github.com/memsee/memsee/internal/heap/v8"
@@ -20,10 +21,10 @@ import (
 )
 
 // Readers are the formats memsee reads, in the order their Sniff is tried.
-var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}, v8.Reader{}}
+var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}, v8.Reader{}, godump.Reader{}}
 
 // planned are formats memsee knows of but cannot read yet.
-var planned = []heap.Format{heap.FormatV8, heap.FormatHPROF, heap.FormatGoDump}
+var planned = []heap.Format{heap.FormatV8, heap.FormatHPROF}
 
 // Formats lists the names --format accepts.
 func Formats() []string {
@@ -42,7 +43,10 @@ type Options struct {
 	Format heap.Format // empty: detect from the content
 	Label  string      // empty: from the file name
 	Series string
-	Force  bool      // load a file even if one with the same sha256 is loaded
+	Force  bool // load a file even if one with the same sha256 is loaded
+	// Binary is the executable that wrote a Go heap dump, whose symbols name its globals;
+	// empty: globals are named by segment and offset.
+	Binary string
 	Now    time.Time // recorded as loaded_at
 	// Progress, when set, is called once the file is open and returns a function that stops
 	// showing progress.
@@ -63,6 +67,9 @@ type Result struct {
 	Dangling    int   // references to addresses no object has, dropped (graphs)
 	Unreachable int   // objects no root reaches (graphs)
 	Repaired    int64 // lines whose invalid strings were repaired (meliae)
+	// UnnamedGlobals is how many roots of a Go heap dump are globals named only by segment
+	// and offset, for want of --binary.
+	UnnamedGlobals int
 }
 
 // Load reads the file at path into the load transaction l.
@@ -78,15 +85,26 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		return res, err
 	}
 	res.Format = r.Format()
+	if o.Binary != "" {
+		if r.Format() != heap.FormatGoDump {
+			return res, fmt.Errorf("%s: --binary names the globals of Go heap dumps, and this is a %s file", path, r.Format())
+		}
+		syms, err := godump.ReadSymbols(o.Binary)
+		if err != nil {
+			return res, err
+		}
+		r = godump.Reader{Symbols: syms}
+	}
 	if o.Progress != nil {
 		stop := o.Progress(in)
 		defer stop()
 	}
 	var (
-		ps    *profileSink
-		gs    *graphSink
-		sink  heap.Sink
-		stats meliae.Stats
+		ps      *profileSink
+		gs      *graphSink
+		sink    heap.Sink
+		stats   meliae.Stats
+		goStats godump.Stats
 	)
 	if r.Format() == heap.FormatPprof {
 		// A profile is parsed whole and little of it is kept: collecting less often saves
@@ -103,9 +121,15 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		gs = newGraphSink()
 		sink = gs
 	}
-	if mr, ok := r.(meliae.Reader); ok {
-		stats, err = mr.ReadStats(ctx, path, in, sink)
-	} else {
+	switch rd := r.(type) {
+	case meliae.Reader:
+		stats, err = rd.ReadStats(ctx, path, in, sink)
+	case godump.Reader:
+		goStats, err = rd.ReadStats(ctx, path, in, sink)
+		if rd.Symbols == nil {
+			res.UnnamedGlobals = goStats.GlobalSlots
+		}
+	default:
 		err = r.Read(ctx, path, in, sink)
 	}
 	if err != nil {
