@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/hprof"
 	"github.com/memsee/memsee/internal/heap/meliae"
 	"github.com/memsee/memsee/internal/heap/pprof"
 	"github.com/memsee/memsee/internal/heap/v8"
@@ -20,10 +21,10 @@ import (
 )
 
 // Readers are the formats memsee reads, in the order their Sniff is tried.
-var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}, v8.Reader{}}
+var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}, v8.Reader{}, hprof.Reader{}}
 
 // planned are formats memsee knows of but cannot read yet.
-var planned = []heap.Format{heap.FormatV8, heap.FormatHPROF, heap.FormatGoDump}
+var planned = []heap.Format{heap.FormatGoDump}
 
 // Formats lists the names --format accepts.
 func Formats() []string {
