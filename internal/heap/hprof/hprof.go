@@ -167,8 +167,7 @@ type parser struct {
 
 	obj     heap.Object
 	edges   []heap.Edge
-	indexes []string // decimal index -> its name, grown as arrays need
-	text    []byte   // arena for values: strings point into it and it is never written twice
+	text    []byte // arena for values: strings point into it and it is never written twice
 	scratch []byte
 }
 

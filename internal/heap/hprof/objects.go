@@ -3,7 +3,10 @@ package hprof
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -20,7 +23,7 @@ const (
 
 // maxIndexNames bounds the cache of decimal index names; elements past it get names made for
 // them one by one.
-const maxIndexNames = 1 << 20
+const maxIndexNames = 1 << 22
 
 func align8(n int64) int64 { return (n + 7) &^ 7 }
 
@@ -259,15 +262,53 @@ func (p *parser) readInstance(sg *segment, at int64) error {
 	return p.sink.Object(&p.obj)
 }
 
-// indexName returns the decimal name of element i.
+// indexName returns the decimal name of element i, without allocating for i below
+// maxIndexNames.
 func (p *parser) indexName(i int) string {
-	if i >= maxIndexNames {
-		return strconv.Itoa(i)
+	t := indexNames.Load()
+	if t == nil || i >= len(t.ends) {
+		if i >= maxIndexNames {
+			return strconv.Itoa(i)
+		}
+		t = growIndexNames(i)
 	}
-	for len(p.indexes) <= i {
-		p.indexes = append(p.indexes, strconv.Itoa(len(p.indexes)))
+	start := uint32(0)
+	if i > 0 {
+		start = t.ends[i-1]
 	}
-	return p.indexes[i]
+	return t.text[start:t.ends[i]]
+}
+
+// indexTable spells the element indexes 0..len(ends)-1 one after the other in one string:
+// index i is text[ends[i-1]:ends[i]]. It is shared by every read and never changed; a longer
+// one replaces it when an array needs more.
+type indexTable struct {
+	text string
+	ends []uint32
+}
+
+var (
+	indexNames   atomic.Pointer[indexTable]
+	indexNamesMu sync.Mutex
+)
+
+// growIndexNames returns a table that spells index i, building one twice as long as needed (in steps, up to maxIndexNames) if the current one does not.
+func growIndexNames(i int) *indexTable {
+	indexNamesMu.Lock()
+	defer indexNamesMu.Unlock()
+	if t := indexNames.Load(); t != nil && i < len(t.ends) {
+		return t
+	}
+	n := min(max(1<<12, 2*(i+1)), maxIndexNames)
+	var text []byte
+	ends := make([]uint32, n)
+	for k := 0; k < n; k++ {
+		text = strconv.AppendInt(text, int64(k), 10)
+		ends[k] = uint32(len(text))
+	}
+	t := &indexTable{text: string(text), ends: ends}
+	indexNames.Store(t)
+	return t
 }
 
 func (p *parser) readObjArray(sg *segment, at int64) error {
@@ -291,6 +332,11 @@ func (p *parser) readObjArray(sg *segment, at int64) error {
 		if err != nil {
 			return err
 		}
+		if cap(edges)-len(edges) < int(k) {
+			// Double rather than let append grow it by a quarter at a time, but only once
+			// the elements' bytes are there: the count may lie.
+			edges = slices.Grow(edges, max(int(k), min(int(n-i), len(edges))))
+		}
 		for j := int64(0); j < k; j++ {
 			if to := p.id(b[j*int64(p.idSize):]); to != 0 {
 				edges = append(edges, heap.Edge{To: to, Kind: heap.EdgeElement, Name: p.indexName(int(i + j))})
@@ -299,9 +345,16 @@ func (p *parser) readObjArray(sg *segment, at int64) error {
 		p.p += int(k) * p.idSize
 		i += k
 	}
-	p.edges = edges
 	p.obj = heap.Object{Addr: id, Type: p.typeName(cid), Size: align8(p.arrHeader + n*p.refs), Len: n, Edges: edges}
-	return p.sink.Object(&p.obj)
+	err = p.sink.Object(&p.obj)
+	// Keep the edges' memory for the next object, unless one huge array made it huge: the
+	// graph work that follows the read needs that memory more.
+	if cap(edges) <= 1<<16 {
+		p.edges = edges
+	} else {
+		p.edges, p.obj.Edges = nil, nil
+	}
+	return err
 }
 
 func (p *parser) readPrimArray(sg *segment, at int64, sub byte) error {
