@@ -13,6 +13,10 @@ var (
 		"../../testdata/node/heap3.heapsnapshot.gz", "../../testdata/node/heap4.heapsnapshot.gz"}
 	nodeChurn = []string{"../../testdata/node/churn1.heapsnapshot.gz", "../../testdata/node/churn2.heapsnapshot.gz",
 		"../../testdata/node/churn3.heapsnapshot.gz", "../../testdata/node/churn4.heapsnapshot.gz"}
+	javaHeaps = []string{"../../testdata/java/heap1.hprof.gz", "../../testdata/java/heap2.hprof.gz",
+		"../../testdata/java/heap3.hprof.gz", "../../testdata/java/heap4.hprof.gz"}
+	javaChurn = []string{"../../testdata/java/churn1.hprof.gz", "../../testdata/java/churn2.hprof.gz",
+		"../../testdata/java/churn3.hprof.gz", "../../testdata/java/churn4.hprof.gz"}
 	pyChurn = []string{"../../testdata/python/churn1.json.gz", "../../testdata/python/churn2.json.gz",
 		"../../testdata/python/churn3.json.gz", "../../testdata/python/churn4.json.gz"}
 )
@@ -71,6 +75,7 @@ func find(rows []leakRow, what string) *leakRow {
 func TestLeaksPlanted(t *testing.T) {
 	pyDB, _ := loadCopies(t, shops)
 	nodeDB, _ := loadCopies(t, nodeHeaps) // V8 snapshots record no time either
+	javaDB, _ := loadCopies(t, javaHeaps)
 	tests := []struct {
 		name                  string
 		db                    string
@@ -82,6 +87,9 @@ func TestLeaksPlanted(t *testing.T) {
 		// The audit log is a variable of the request listener's closure; the price table a Map
 		// on the global object.
 		{"v8", nodeDB, "AuditEntry", "Product", ".request (Function) -> context (system / Context) -> .entries (Array)", "global -> .priceTable (Map)"},
+		// A HashMap holds its values through its entries: the static leak's objects that the
+		// table holds directly are the HashMap$Nodes (each of which holds a Product).
+		{"hprof", javaDB, "shop.AuditEntry", "java.util.HashMap$Node", "class shop.Shop -> .AUDIT_LOG (java.util.ArrayList)", "class shop.Shop -> .PRICE_TABLE (java.util.HashMap)"},
 	}
 	for _, tt := range tests {
 		for _, thresholds := range [][]string{nil, {"--min-bytes", "1", "--min-growth", "0"}} {
@@ -126,11 +134,12 @@ func checkPlanted(t *testing.T, rows []leakRow, incremental, static, incHolder, 
 func TestLeaksChurnOnly(t *testing.T) {
 	pyDB, _ := loadCopies(t, pyChurn)
 	nodeDB, _ := loadCopies(t, nodeChurn)
+	javaDB, _ := loadCopies(t, javaChurn)
 	goDB := filepath.Join(t.TempDir(), "churn.db")
 	if r := memsee(t, goDB, false, append([]string{"load"}, goChurn...)...); r.code != 0 {
 		t.Fatalf("load: %s", r.err)
 	}
-	for name, db := range map[string]string{"pprof": goDB, "meliae": pyDB, "v8": nodeDB} {
+	for name, db := range map[string]string{"pprof": goDB, "meliae": pyDB, "v8": nodeDB, "hprof": javaDB} {
 		if rows := leaksJSON(t, db); len(rows) != 0 {
 			t.Errorf("%s: churn reported as leaks: %+v", name, rows)
 		}
