@@ -28,6 +28,13 @@ func TestHPROFLoad(t *testing.T) {
 	if q.code != 0 || !strings.Contains(q.out, "2000") {
 		t.Errorf("Strings with their text: exit %d\n%s%s", q.code, q.out, q.err)
 	}
+	// Thread roots are named after their threads, once the graph is read.
+	roots := memsee(t, db, false, "query", "--format", "csv", "select name from root where snapshot = 4 and kind in ('thread', 'java frame') order by name")
+	for _, want := range []string{"\nthread main\n", "shop.Shop.main(Shop.java:", ") in thread main\n"} {
+		if !strings.Contains(roots.out, want) {
+			t.Errorf("roots do not say %q:\n%s", want, roots.out)
+		}
+	}
 	path := memsee(t, db, false, "path", "--snap", "heap4", "--type", "shop.AuditEntry")
 	if path.code != 0 || !strings.Contains(path.out, "2,000  62.5 KiB   421 KiB  class shop.Shop -> .AUDIT_LOG (java.util.ArrayList) -> .elementData (java.lang.Object[*]) -> [*] (shop.AuditEntry)") {
 		t.Errorf("path --type shop.AuditEntry: exit %d\n%s%s", path.code, path.out, path.err)

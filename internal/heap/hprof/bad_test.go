@@ -108,3 +108,5 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

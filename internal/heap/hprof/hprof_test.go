@@ -262,6 +262,12 @@ func TestGraph(t *testing.T) {
 	if !ok || s.typeOf[value.To] != "byte[]" || s.value[value.To] != "/cart/0" {
 		t.Errorf("AuditEntry .path .value: got %+v %q", value, s.value[value.To])
 	}
+	// A String that is not Latin-1 keeps UTF-16 in its byte[] (coder 1).
+	greeting, _ := s.edge(shop, "greeting")
+	gv, _ := s.edge(greeting.To, "value")
+	if got, want := s.value[gv.To], "Grüße ☕ from the shop"; got != want {
+		t.Errorf("greeting .value: got %q, want %q", got, want)
+	}
 	if s.size[entry] != 32 || s.size[shop] < 104 {
 		t.Errorf("sizes: AuditEntry %d, want 32; class shop.Shop %d", s.size[entry], s.size[shop])
 	}

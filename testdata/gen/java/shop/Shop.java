@@ -39,6 +39,8 @@ public class Shop {
     static final WeakHashMap<Session, Cart> CARTS = new WeakHashMap<>();
     static final Session[] RECENT = new Session[8];
     static SoftReference<byte[]> THUMBNAILS = new SoftReference<>(new byte[4096]);
+    // Not Latin-1: the JVM keeps it as UTF-16 (a compact string whose coder is 1).
+    static String greeting = "Grüße ☕ from the shop";
 
     static long sink; // keeps churn from being optimised away
     static boolean churnOnly;
