@@ -236,10 +236,14 @@ func (p *parser) readInstance(sg *segment, at int64) error {
 	o := heap.Object{Addr: id, Len: -1, Size: align8(p.header + n)}
 	c, ok := p.classes[cid]
 	if !ok {
+		// BUG: an instance whose class (or a superclass) is dumped after it gets no field
+		// edges, only its class edge: its field bytes cannot be split without the layout.
+		// HotSpot dumps every class before any instance; ART, which dumps a class where its
+		// object lies in the heap, may not.
 		o.Type = p.typeName(cid)
 	} else {
 		o.Type = c.name
-		if l := p.layout(c); l != nil {
+		if l := p.layout(c); l != nil { // nil: see the BUG note above
 			o.Size = l.size
 			for _, r := range l.refs {
 				if r.off+p.idSize > len(b) {
