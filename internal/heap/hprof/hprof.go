@@ -163,12 +163,10 @@ type parser struct {
 	threadTrace map[uint32]uint32 // thread serial -> serial of its TRACE
 	primClass   [12]uint64        // basic type -> id of the class of its arrays
 	utf16       map[uint64]struct{}
-	classType   *class // java.lang.Class, once dumped
 
-	obj     heap.Object
-	edges   []heap.Edge
-	text    []byte // arena for values: strings point into it and it is never written twice
-	scratch []byte
+	obj   heap.Object
+	edges []heap.Edge
+	text  []byte // arena for values: strings point into it and it is never written twice
 }
 
 type frame struct {

@@ -87,7 +87,7 @@ func (p *parser) readClass(sg *segment, at int64) error {
 		if size == 0 {
 			return p.errAt(at, "CLASS_DUMP", "constant pool entry of unknown type %d", t)
 		}
-		if b, err = p.take(sg, subClassDump, at, int64(size)); err != nil {
+		if _, err := p.take(sg, subClassDump, at, int64(size)); err != nil {
 			return err
 		}
 		p.p += size
