@@ -50,11 +50,7 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -cpu cpu.pb.gz
 	python3 testdata/gen/python/gen.py --out testdata/python
 	node testdata/gen/node/gen.js --out testdata/node
-	rm -f testdata/java/*.hprof.gz testdata/java/histo*.txt
-	javac -d testdata/gen/java/out testdata/gen/java/shop/*.java
-	java -Xmx64m -XX:+UseSerialGC -Xshare:off -cp testdata/gen/java/out shop.Shop --out testdata/java
-	java -Xmx64m -XX:+UseSerialGC -Xshare:off -cp testdata/gen/java/out shop.Shop --out testdata/java --churn-only
-	rm -rf testdata/gen/java/out
+	testdata/gen/java/gen.sh
 	node testdata/gen/node/gen.js --out testdata/node --churn-only
 	node testdata/gen/node/classdiff.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/classdiff-heap1-heap4.json
 	node testdata/gen/node/candidates.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/candidates-heap1-heap2-heap4.json

@@ -17,8 +17,10 @@
 // shell, so no Java code allocates between the two full GCs and the histogram counts exactly
 // the objects of the dump.
 //
-//	javac -d out testdata/gen/java/shop/*.java
-//	java -Xmx64m -XX:+UseSerialGC -Xshare:off -cp out shop.Shop --out testdata/java [--churn-only]
+//	javac -d classes testdata/gen/java/shop/*.java
+//	java -Xmx64m -XX:+UseSerialGC -Xshare:off -cp classes shop.Shop --out dir [--churn-only]
+//
+// testdata/gen/java/gen.sh runs it as the samples need (see testdata/README.md).
 package shop;
 
 import java.io.File;
