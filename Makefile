@@ -43,7 +43,7 @@ lint: ## gofmt, go vet, and staticcheck when it is installed
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
 
 fuzz: ## fuzz every reader for FUZZTIME each
-	for pkg in pprof meliae v8 godump; do \
+	for pkg in pprof meliae v8 hprof godump; do \
 		$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/$$pkg || exit 1; \
 	done
 
@@ -57,6 +57,7 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump -prefix churn -churn-only
 	python3 testdata/gen/python/gen.py --out testdata/python
 	node testdata/gen/node/gen.js --out testdata/node
+	testdata/gen/java/gen.sh
 	node testdata/gen/node/gen.js --out testdata/node --churn-only
 	node testdata/gen/node/classdiff.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/classdiff-heap1-heap4.json
 	node testdata/gen/node/candidates.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/candidates-heap1-heap2-heap4.json

@@ -13,6 +13,10 @@ var (
 		"../../testdata/node/heap3.heapsnapshot.gz", "../../testdata/node/heap4.heapsnapshot.gz"}
 	nodeChurn = []string{"../../testdata/node/churn1.heapsnapshot.gz", "../../testdata/node/churn2.heapsnapshot.gz",
 		"../../testdata/node/churn3.heapsnapshot.gz", "../../testdata/node/churn4.heapsnapshot.gz"}
+	javaHeaps = []string{"../../testdata/java/heap1.hprof.gz", "../../testdata/java/heap2.hprof.gz",
+		"../../testdata/java/heap3.hprof.gz", "../../testdata/java/heap4.hprof.gz"}
+	javaChurn = []string{"../../testdata/java/churn1.hprof.gz", "../../testdata/java/churn2.hprof.gz",
+		"../../testdata/java/churn3.hprof.gz", "../../testdata/java/churn4.hprof.gz"}
 	pyChurn = []string{"../../testdata/python/churn1.json.gz", "../../testdata/python/churn2.json.gz",
 		"../../testdata/python/churn3.json.gz", "../../testdata/python/churn4.json.gz"}
 	goDumps = []string{"../../testdata/godump/heap1.dump.gz", "../../testdata/godump/heap2.dump.gz",
@@ -76,6 +80,7 @@ func TestLeaksPlanted(t *testing.T) {
 	pyDB, _ := loadCopies(t, shops)
 	nodeDB, _ := loadCopies(t, nodeHeaps) // V8 snapshots record no time either
 	goDumpDB, _ := loadCopies(t, goDumps) // nor do Go heap dumps
+	javaDB, _ := loadCopies(t, javaHeaps)
 	tests := []struct {
 		name                  string
 		db                    string
@@ -91,6 +96,9 @@ func TestLeaksPlanted(t *testing.T) {
 		// priceTable are bss offsets; the audit entries are the elements of auditLog's array,
 		// and the price table's growth is that of the map's tables (TestGoDumpBinary names them).
 		{"godump", goDumpDB, "main.newAuditEntry (new 64 B)", "main.loadPriceTable (map)", "bss+0x", "bss+0x"},
+		// A HashMap holds its values through its entries: the static leak's objects that the
+		// table holds directly are the HashMap$Nodes (each of which holds a Product).
+		{"hprof", javaDB, "shop.AuditEntry", "java.util.HashMap$Node", "class shop.Shop -> .AUDIT_LOG (java.util.ArrayList)", "class shop.Shop -> .PRICE_TABLE (java.util.HashMap)"},
 	}
 	for _, tt := range tests {
 		for _, thresholds := range [][]string{nil, {"--min-bytes", "1", "--min-growth", "0"}} {
@@ -136,11 +144,12 @@ func TestLeaksChurnOnly(t *testing.T) {
 	pyDB, _ := loadCopies(t, pyChurn)
 	nodeDB, _ := loadCopies(t, nodeChurn)
 	goDumpDB, _ := loadCopies(t, goDumpChurn)
+	javaDB, _ := loadCopies(t, javaChurn)
 	goDB := filepath.Join(t.TempDir(), "churn.db")
 	if r := memsee(t, goDB, false, append([]string{"load"}, goChurn...)...); r.code != 0 {
 		t.Fatalf("load: %s", r.err)
 	}
-	for name, db := range map[string]string{"pprof": goDB, "meliae": pyDB, "v8": nodeDB, "godump": goDumpDB} {
+	for name, db := range map[string]string{"pprof": goDB, "meliae": pyDB, "v8": nodeDB, "godump": goDumpDB, "hprof": javaDB} {
 		if rows := leaksJSON(t, db); len(rows) != 0 {
 			t.Errorf("%s: churn reported as leaks: %+v", name, rows)
 		}

@@ -284,6 +284,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if s.snap.Format == heap.FormatMeliae {
 		s.nameMeliae(g)
 	}
+	if s.snap.Format == heap.FormatHPROF {
+		s.nameHPROF(g)
+	}
 	// Names are all interned by now; the maps for interning them go, so that the collector
 	// no longer scans them while rows are written.
 	s.nameIdx, s.typeIdx, s.byReaderID, s.byReaderKind = nil, nil, nil, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/godump"
+	"github.com/memsee/memsee/internal/heap/hprof"
 	"github.com/memsee/memsee/internal/heap/meliae"
 	"github.com/memsee/memsee/internal/heap/pprof"
 	"github.com/memsee/memsee/internal/heap/v8"
@@ -21,10 +22,7 @@ import (
 )
 
 // Readers are the formats memsee reads, in the order their Sniff is tried.
-var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}, v8.Reader{}, godump.Reader{}}
-
-// planned are formats memsee knows of but cannot read yet.
-var planned = []heap.Format{heap.FormatV8, heap.FormatHPROF}
+var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}, v8.Reader{}, hprof.Reader{}, godump.Reader{}}
 
 // Formats lists the names --format accepts.
 func Formats() []string {
@@ -216,11 +214,6 @@ func pick(in *heap.Input, f heap.Format) (heap.Reader, error) {
 		for _, r := range Readers {
 			if r.Format() == f {
 				return r, nil
-			}
-		}
-		for _, p := range planned {
-			if p == f {
-				return nil, fmt.Errorf("memsee cannot read %s dumps yet (it reads %s)", f, strings.Join(Formats(), ", "))
 			}
 		}
 		return nil, fmt.Errorf("unknown format %q (memsee reads %s)", f, strings.Join(Formats(), ", "))

@@ -1,0 +1,39 @@
+package hprof
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"testing"
+)
+
+// bigDump is the large dump testdata/gen/java/Big.java writes (bench/hprof_test.go writes it
+// when it is missing); it is not committed.
+const bigDump = "../../../bench/.data/hprof-big.hprof"
+
+// BenchmarkRead reads the large dump from disk (from the page cache, after the first run) and
+// reports objects/s besides MB/s. Allocations per object should stay at zero: what the reader
+// keeps grows with the classes, not the objects.
+func BenchmarkRead(b *testing.B) {
+	st, err := os.Stat(bigDump)
+	if err != nil {
+		b.Skipf("no large dump (%v): run testdata/gen/java/Big.java or BenchmarkLoadHPROF in bench/", err)
+	}
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	var objects int
+	for b.Loop() {
+		f, err := os.Open(bigDump)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := &countSink{}
+		if err := (Reader{}).Read(context.Background(), bigDump, bufio.NewReaderSize(f, 1<<20), s); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+		objects = s.objects
+	}
+	b.ReportMetric(float64(objects)*float64(b.N)/b.Elapsed().Seconds(), "objects/s")
+	b.ReportMetric(float64(objects), "objects")
+}
