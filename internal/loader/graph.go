@@ -43,6 +43,15 @@ type graphSink struct {
 
 	roots     []rootRecord
 	userRoots []uint64 // addresses of the roots paths should start from where they can (V8's global)
+
+	// JVM dumps: every object's first reference is to its class (<class>), which its type
+	// already says. The graph leaves it out (classes are roots: it changes no path, dominator
+	// or retained size) and the pages get it back when they are written, which spares 13 to
+	// 22 bytes per object in the graph work. classOf is a type's class object's address;
+	// implicitClass has a bit for each object whose <class> was left out.
+	classOf       []uint64               // local type index -> class address, 0 while unknown
+	implicitClass []uint64               // ObjID -> bit
+	classObjects  map[uint64]graph.ObjID // the objects of type java.lang.Class, by address
 }
 
 type rootRecord struct {
@@ -104,7 +113,19 @@ func (s *graphSink) Object(o *heap.Object) error {
 	s.valueEnd = append(s.valueEnd, uint32(len(s.values)))
 	s.bytes += uint64(max(o.Size, 0))
 	v8 := s.snap.Format == heap.FormatV8
-	for _, e := range o.Edges {
+	edges := o.Edges
+	if s.snap.Format == heap.FormatHPROF {
+		if o.Type == "java.lang.Class" {
+			if s.classObjects == nil {
+				s.classObjects = map[uint64]graph.ObjID{}
+			}
+			s.classObjects[o.Addr] = id
+		}
+		if len(edges) > 0 && s.classImplied(id, t, edges[0]) {
+			edges = edges[1:]
+		}
+	}
+	for _, e := range edges {
 		if v8 {
 			e = v8Edge(o.Addr, e)
 		}
@@ -113,6 +134,39 @@ func (s *graphSink) Object(o *heap.Object) error {
 	}
 	return nil
 }
+
+// classImplied reports whether e, the first reference of object id of local type t, is its
+// <class> reference to the class its type names, and if so marks it as left out of the graph.
+func (s *graphSink) classImplied(id graph.ObjID, t uint32, e heap.Edge) bool {
+	if e.Kind != heap.EdgeClass || e.Name != classEdge || e.To == 0 {
+		return false
+	}
+	for int(t) >= len(s.classOf) {
+		s.classOf = append(s.classOf, 0)
+	}
+	switch s.classOf[t] {
+	case 0:
+		s.classOf[t] = e.To
+	case e.To:
+	default:
+		return false // a second class of the same name (another class loader): kept as it is
+	}
+	w := int(id >> 6)
+	for w >= len(s.implicitClass) {
+		s.implicitClass = append(s.implicitClass, 0)
+	}
+	s.implicitClass[w] |= 1 << (id & 63)
+	return true
+}
+
+// hasImplicitClass reports whether object id's <class> reference was left out of the graph.
+func (s *graphSink) hasImplicitClass(id graph.ObjID) bool {
+	w := int(id >> 6)
+	return w < len(s.implicitClass) && s.implicitClass[w]&(1<<(id&63)) != 0
+}
+
+// classEdge is how the HPROF reader names an object's reference to its class.
+const classEdge = "<class>"
 
 func (s *graphSink) nameID(e heap.Edge) uint32 {
 	if e.Kind == heap.EdgeElement && e.Name != "" {
@@ -323,6 +377,20 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		g.AddRoots(extra...)
 	}
 
+	// The class objects whose instances' <class> references were left out must be roots, as
+	// the reader makes every class, for leaving them out to change nothing.
+	classID := make([]graph.ObjID, len(s.classOf)) // local type index -> class object, or SuperRoot
+	for t, addr := range s.classOf {
+		classID[t] = graph.SuperRoot
+		if id, ok := s.classObjects[addr]; ok && addr != 0 {
+			classID[t] = id
+			if !g.IsRoot(id) {
+				g.AddRoots(id)
+			}
+		}
+	}
+	s.classObjects = nil
+
 	if len(s.userRoots) > 0 {
 		userFirst(g, s.userRoots)
 	}
@@ -400,6 +468,11 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		if e := a.ParentEdge[id]; e != graph.NoEdge {
 			o.Via = s.edgeText(g, e)
+		}
+		if s.hasImplicitClass(id) {
+			if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
+				w.Ref(store.Ref{OID: int64(oid[c]), Kind: heap.EdgeClass, Index: -1, Name: classEdge})
+			}
 		}
 		lo, hi := g.EdgeRange(id)
 		for e := lo; e < hi; e++ {

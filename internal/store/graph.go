@@ -45,15 +45,14 @@ type TypeStat struct {
 // GraphWriter adds the objects of one graph snapshot, which AddGraph has created, a page at a
 // time (see page.go).
 type GraphWriter struct {
-	l      *Load
-	snap   int64
-	pages  *batchInsert
-	edges  *batchInsert
-	roots  *batchInsert
-	next   int64 // the oid the next object must have
-	page   pageBuilder
-	blob   []byte // a page being encoded, reused
-	failed error
+	l     *Load
+	snap  int64
+	pages *batchInsert
+	edges *batchInsert
+	roots *batchInsert
+	next  int64 // the oid the next object must have
+	page  pageBuilder
+	blob  []byte // a page being encoded, reused
 }
 
 // AddGraph adds an object-graph snapshot (s.Objects and s.Bytes as the caller counted them)

@@ -505,6 +505,10 @@ func (d *DB) SimilarTypes(ctx context.Context, snap int64, s string) ([]string, 
 		WHERE x.snapshot = ? AND lower(t.name) LIKE ? ORDER BY x.count DESC LIMIT 5`, snap, "%"+strings.ToLower(s)+"%")
 }
 
+// ErrNoIdentity is returned when objects are matched across dumps of a format whose objects
+// have no identity across dumps: HPROF and Go objects move or reuse their addresses.
+var ErrNoIdentity = errors.New("objects of this format cannot be matched across dumps")
+
 // identity is what matches an object across dumps of one Python process: its address, type and
 // size together (CPython reuses the address of a freed object).
 type identity struct{ addr, typ, size int64 }
@@ -519,6 +523,9 @@ func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, 
 		return err
 	}
 	exactIDs := format == "v8"
+	if format != "v8" && format != "meliae" {
+		return fmt.Errorf("%w: snapshot %d is a %s dump", ErrNoIdentity, snap, format)
+	}
 	return d.eachObjectPage(ctx, snap, func(first int64, p *objectPage) error {
 		for i := 0; i < p.n; i++ {
 			size := int64(p.size.at(i))
