@@ -129,3 +129,29 @@ func TestBadHPROF(t *testing.T) {
 		})
 	}
 }
+
+// The layout flags of load change the sizes memsee estimates for a JVM dump: without
+// compressed oops every reference takes 8 bytes, and without compressed class pointers every
+// header 16, so the same dump weighs more, and a String (two references' worth of fields and
+// a header) is as big as HotSpot makes it.
+func TestHPROFLayoutFlags(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "memsee.db")
+	for _, args := range [][]string{
+		{"--label", "compressed"},
+		{"--label", "oops", "--force", "--uncompressed-oops"},
+		{"--label", "both", "--force", "--uncompressed-oops", "--uncompressed-class-pointers"},
+	} {
+		if r := memsee(t, db, false, append(append([]string{"load"}, args...), javaHeaps[3])...); r.code != 0 {
+			t.Fatalf("load %v: exit %d: %s", args, r.code, r.err)
+		}
+	}
+	r := memsee(t, db, false, "query", "--format", "csv", `select s.label, x.bytes / x.count from type_stat x
+		join type t on t.id = x.type join snapshot s on s.id = x.snapshot where t.name = 'java.lang.String' order by s.id`)
+	// java.lang.String (JDK 17) has a byte[] reference, an int hash, a byte coder and a
+	// boolean hashIsZero. Compressed: header 12 + 4 + 4 + 1 + 1 = 22, aligned to 24. Without
+	// compressed oops: 12 + 8 + 6 = 26 -> 32. With full class pointers too: 16 + 8 + 6 = 30 -> 32.
+	want := "label,x.bytes / x.count\ncompressed,24\noops,32\nboth,32\n"
+	if r.code != 0 || r.out != want {
+		t.Errorf("String sizes by layout: exit %d\n%s%s\nwant\n%s", r.code, r.out, r.err, want)
+	}
+}

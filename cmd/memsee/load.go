@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/hprof"
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ type loadOptions struct {
 	Force  bool
 	JSON   bool
 	Binary string
+	JVM    hprof.Options
 }
 
 func newCmdLoad(f *Factory, runF func(*loadOptions) error) *cobra.Command {
@@ -36,12 +38,17 @@ All files load in one transaction: if one fails, none is kept.
 A Go heap dump (runtime/debug.WriteHeapDump) has no names for its globals, only data and bss
 offsets (bss+0x1a8). --binary gives the executable that wrote it, built exactly as the process
 ran; its symbol table names them (global main.auditLog). memsee refuses a binary whose segments
-or symbols do not match the dump.`,
+or symbols do not match the dump.
+
+A JVM dump (HPROF) records no object sizes: memsee estimates them as a 64-bit HotSpot with
+compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte alignment).
+--uncompressed-oops and --uncompressed-class-pointers match a JVM that ran without them.`,
 		Example: `  $ memsee load heap1.pb.gz heap2.pb.gz heap3.pb.gz
   $ memsee --db shop.db load --label before-deploy heap.pb.gz
   $ memsee load --series api api-1.pb.gz api-2.pb.gz api-3.pb.gz
   $ curl -s http://localhost:6060/debug/pprof/heap > heap4.pb.gz && memsee load heap4.pb.gz
-  $ memsee load --binary ./shop heap1.dump.gz heap2.dump.gz heap3.dump.gz`,
+  $ memsee load --binary ./shop heap1.dump.gz heap2.dump.gz heap3.dump.gz
+  $ jcmd 4711 GC.heap_dump -gz=1 h1.hprof.gz && memsee load h1.hprof.gz`,
 		Args: minArgs(1, "one or more files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
@@ -60,6 +67,8 @@ or symbols do not match the dump.`,
 	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was loaded as JSON")
 	cmd.Flags().StringVar(&o.Binary, "binary", "", "the Go executable that wrote the heap dumps, to name their globals (--binary ./server)")
+	cmd.Flags().BoolVar(&o.JVM.UncompressedOops, "uncompressed-oops", false, "JVM dumps: the JVM ran without compressed oops (-XX:-UseCompressedOops, or a heap of 32 GB or more), so references take 8 bytes")
+	cmd.Flags().BoolVar(&o.JVM.UncompressedClassPointers, "uncompressed-class-pointers", false, "JVM dumps: object headers hold full class pointers (-XX:-UseCompressedClassPointers; JDK 8 to 14 without compressed oops)")
 	return cmd
 }
 
@@ -78,7 +87,7 @@ func loadRun(ctx context.Context, o *loadOptions) error {
 	var results []loader.Result
 	for _, path := range o.Files {
 		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now(),
-			Binary: o.Binary}
+			Binary: o.Binary, JVM: o.JVM}
 		if o.IO.ErrTTY {
 			opts.Progress = func(in *heap.Input) func() { return showProgress(o.IO, in) }
 		}

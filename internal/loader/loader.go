@@ -45,7 +45,9 @@ type Options struct {
 	// Binary is the executable that wrote a Go heap dump, whose symbols name its globals;
 	// empty: globals are named by segment and offset.
 	Binary string
-	Now    time.Time // recorded as loaded_at
+	// JVM says how a JVM laid out the objects of an HPROF dump, whose sizes memsee estimates.
+	JVM hprof.Options
+	Now time.Time // recorded as loaded_at
 	// Progress, when set, is called once the file is open and returns a function that stops
 	// showing progress.
 	Progress func(in *heap.Input) (stop func())
@@ -92,6 +94,9 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 			return res, err
 		}
 		r = godump.Reader{Symbols: syms}
+	}
+	if _, ok := r.(hprof.Reader); ok {
+		r = hprof.Reader{Options: o.JVM}
 	}
 	if o.Progress != nil {
 		stop := o.Progress(in)
