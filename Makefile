@@ -42,10 +42,11 @@ lint: ## gofmt, go vet, and staticcheck when it is installed
 	$(GO) vet ./...
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
 
-fuzz: ## fuzz every reader for FUZZTIME each
+fuzz: ## fuzz every reader, and the store's page decoder, for FUZZTIME each
 	for pkg in pprof meliae v8 hprof godump; do \
 		$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/$$pkg || exit 1; \
 	done
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/store
 
 testdata: ## regenerate the sample dumps with real runtimes (see testdata/README.md)
 	rm -f testdata/go/*.pb.gz
