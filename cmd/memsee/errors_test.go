@@ -144,25 +144,7 @@ func TestBadInput(t *testing.T) {
 			if r := memsee(t, db, false, "load", heaps[0]); r.code != 0 {
 				t.Fatalf("load: %s", r.err)
 			}
-			before := dbState(t, db)
-			r := memsee(t, db, false, tt.args...)
-			if r.code != 2 {
-				t.Errorf("exit code %d, want 2; stderr:\n%s", r.code, r.err)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.err, w) {
-					t.Errorf("stderr does not say %q:\n%s", w, r.err)
-				}
-			}
-			if lines := strings.Count(r.err, "\n"); lines < 1 || lines > 2 {
-				t.Errorf("stderr has %d lines, want the error and at most one hint:\n%s", lines, r.err)
-			}
-			if r.out != "" {
-				t.Errorf("stdout should be empty on error, got:\n%s", r.out)
-			}
-			if after := dbState(t, db); after != before {
-				t.Errorf("the database changed")
-			}
+			refusedCleanly(t, db, tt.args, tt.want)
 		})
 	}
 }
@@ -252,22 +234,33 @@ func TestBadSnapshot(t *testing.T) {
 			if r := memsee(t, db, false, "load", shops[0], "../../testdata/node/heap2.heapsnapshot.gz"); r.code != 0 {
 				t.Fatalf("load: %s", r.err)
 			}
-			before := dbState(t, db)
-			r := memsee(t, db, false, "load", "../../testdata/node/heap3.heapsnapshot.gz", file)
-			if r.code != 2 {
-				t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.err)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.err, w) {
-					t.Errorf("stderr does not say %q:\n%s", w, r.err)
-				}
-			}
-			if lines := strings.Count(r.err, "\n"); lines < 1 || lines > 2 {
-				t.Errorf("stderr has %d lines, want the error and at most one hint:\n%s", lines, r.err)
-			}
-			if after := dbState(t, db); after != before {
-				t.Errorf("the database changed")
-			}
+			refusedCleanly(t, db, []string{"load", "../../testdata/node/heap3.heapsnapshot.gz", file}, tt.want)
 		})
+	}
+}
+
+// refusedCleanly runs memsee with args on db, which already holds something, and checks that
+// it refuses: exit 2, one line (and at most one hint) on stderr that says each of want, and
+// the database exactly as it was.
+func refusedCleanly(t *testing.T, db string, args []string, want []string) {
+	t.Helper()
+	before := dbState(t, db)
+	r := memsee(t, db, false, args...)
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.err)
+	}
+	for _, w := range want {
+		if !strings.Contains(r.err, w) {
+			t.Errorf("stderr does not say %q:\n%s", w, r.err)
+		}
+	}
+	if lines := strings.Count(r.err, "\n"); lines < 1 || lines > 2 {
+		t.Errorf("stderr has %d lines, want the error and at most one hint:\n%s", lines, r.err)
+	}
+	if r.out != "" {
+		t.Errorf("stdout should be empty on error, got:\n%s", r.out)
+	}
+	if after := dbState(t, db); after != before {
+		t.Errorf("the database changed")
 	}
 }

@@ -110,22 +110,7 @@ func TestBadHPROF(t *testing.T) {
 			if r := memsee(t, db, false, "load", shops[0], javaHeaps[1]); r.code != 0 {
 				t.Fatalf("load: %s", r.err)
 			}
-			before := dbState(t, db)
-			r := memsee(t, db, false, "load", javaHeaps[2], file)
-			if r.code != 2 {
-				t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.err)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.err, w) {
-					t.Errorf("stderr does not say %q:\n%s", w, r.err)
-				}
-			}
-			if lines := strings.Count(r.err, "\n"); lines < 1 || lines > 2 {
-				t.Errorf("stderr has %d lines, want the error and at most one hint:\n%s", lines, r.err)
-			}
-			if after := dbState(t, db); after != before {
-				t.Errorf("the database changed")
-			}
+			refusedCleanly(t, db, []string{"load", javaHeaps[2], file}, tt.want)
 		})
 	}
 }
