@@ -25,6 +25,35 @@ var (
 	dataDir = ".data"
 )
 
+// dataFile returns the absolute path of a large input in dataDir, calling write(path) to make
+// it with a real runtime the first time. A write that fails skips the benchmark, saying which
+// tool is needed, and leaves no half-written file.
+func dataFile(b *testing.B, name, needs string, write func(path string) error) string {
+	b.Helper()
+	path, err := filepath.Abs(filepath.Join(dataDir, name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := write(path); err != nil {
+		os.Remove(path)
+		b.Skipf("writing %s: %v (%s needed)", path, err, needs)
+	}
+	return path
+}
+
+// run runs a command that writes a benchmark's input, its errors on stderr.
+func run(name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	return cmd.Run()
+}
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if b := flag.Lookup("test.bench"); b == nil || b.Value.String() == "" {

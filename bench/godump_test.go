@@ -17,23 +17,10 @@ const goDumpObjects = 10_000_000
 // sample (MemProfileRate=1).
 func goDump(b *testing.B) string {
 	b.Helper()
-	path, err := filepath.Abs(filepath.Join(dataDir, "godump-big.dump"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command("go", "run", "-trimpath", "../testdata/gen/godump", "-big", strconv.Itoa(goDumpObjects),
-		"-out", filepath.Dir(path), "-prefix", "godump-big")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		b.Fatalf("writing %s: %v", path, err)
-	}
-	return path
+	return dataFile(b, "godump-big.dump", "go", func(path string) error {
+		return run("go", "run", "-trimpath", "../testdata/gen/godump", "-big", strconv.Itoa(goDumpObjects),
+			"-out", filepath.Dir(path), "-prefix", "godump-big")
+	})
 }
 
 // loadedObjects returns the object count of the snapshot memsee loaded.

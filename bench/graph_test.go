@@ -13,19 +13,9 @@ import (
 // meliae dump of about n objects shaped like a long-running service: testdata/gen/python/big.py.
 func meliaeDump(b *testing.B, n int, name string) string {
 	b.Helper()
-	path := filepath.Join(dataDir, "meliae-"+name+".json")
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command("python3", "../testdata/gen/python/big.py", "--objects", fmt.Sprint(n), "--out", path)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		b.Skipf("writing %s: %v (python3 needed)", path, err)
-	}
-	return path
+	return dataFile(b, "meliae-"+name+".json", "python3", func(path string) error {
+		return run("python3", "../testdata/gen/python/big.py", "--objects", fmt.Sprint(n), "--out", path)
+	})
 }
 
 // objectsIn counts the lines of a meliae dump: one object each.

@@ -17,28 +17,13 @@ const hprofOrders = 1700000
 // testdata/gen/java/Big.java, compiled with javac and run with java.
 func hprofDump(b *testing.B) string {
 	b.Helper()
-	path, err := filepath.Abs(filepath.Join(dataDir, "hprof-big.hprof"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	classes := filepath.Join(b.TempDir(), "classes")
-	if out, err := exec.Command("javac", "-d", classes, "../testdata/gen/java/Big.java").CombinedOutput(); err != nil {
-		b.Skipf("compiling Big.java: %v (a JDK is needed)\n%s", err, out)
-	}
-	cmd := exec.Command("java", "-Xmx1g", "-XX:+UseSerialGC", "-cp", classes, "Big",
-		"--orders", strconv.Itoa(hprofOrders), "--out", path)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		os.Remove(path)
-		b.Skipf("writing %s: %v (a JDK is needed)", path, err)
-	}
-	return path
+	return dataFile(b, "hprof-big.hprof", "a JDK", func(path string) error {
+		classes := filepath.Join(b.TempDir(), "classes")
+		if err := run("javac", "-d", classes, "../testdata/gen/java/Big.java"); err != nil {
+			return err
+		}
+		return run("java", "-Xmx1g", "-XX:+UseSerialGC", "-cp", classes, "Big", "--orders", strconv.Itoa(hprofOrders), "--out", path)
+	})
 }
 
 // BenchmarkLoadHPROF loads one large JVM heap dump with memsee load (parse, graph work with

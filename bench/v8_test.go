@@ -12,22 +12,9 @@ import (
 // testdata/gen/node/big.js, about 5M nodes and 350 MB.
 func v8Snapshot(b *testing.B) string {
 	b.Helper()
-	path, err := filepath.Abs(filepath.Join(dataDir, "v8-big.heapsnapshot"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command("node", "../testdata/gen/node/big.js", "--records", "500000", "--out", path)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		b.Skipf("writing %s: %v (node needed)", path, err)
-	}
-	return path
+	return dataFile(b, "v8-big.heapsnapshot", "node", func(path string) error {
+		return run("node", "../testdata/gen/node/big.js", "--records", "500000", "--out", path)
+	})
 }
 
 // memlab returns memlab's command, installed from npm into the data directory once (no
