@@ -1,10 +1,10 @@
 package main
 
 import (
+	"github.com/memsee/memsee/internal/heap/heaptest"
+
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -136,20 +136,7 @@ func TestGraphHolders(t *testing.T) {
 // pythonBytes returns the decompressed first sample dump.
 func pythonBytes(t *testing.T) []byte {
 	t.Helper()
-	f, err := os.Open(shops[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return heaptest.Gunzip(t, shops[0])
 }
 
 // TestGraphBadInput damages copies of a real dump: each is refused with exit 2 and a message

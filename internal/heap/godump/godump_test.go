@@ -1,12 +1,12 @@
 package godump
 
 import (
+	"github.com/memsee/memsee/internal/heap/heaptest"
+
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,20 +21,7 @@ const samples = "../../../testdata/godump/"
 // mustRead returns the decompressed sample dump name (heap1, churn2, ...).
 func mustRead(tb testing.TB, name string) []byte {
 	tb.Helper()
-	f, err := os.Open(samples + name + ".dump.gz")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return heaptest.Gunzip(tb, samples+name+".dump.gz")
 }
 
 // planted is what gen/godump says it planted in each dump.
@@ -360,19 +347,7 @@ func TestSymbols(t *testing.T) {
 	if out, err := gen.CombinedOutput(); err != nil {
 		t.Fatalf("gen: %v\n%s", err, out)
 	}
-	f, err := os.Open(filepath.Join(dir, "heap2.dump.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := heaptest.Gunzip(t, filepath.Join(dir, "heap2.dump.gz"))
 	syms, err := ReadSymbols(bin)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 package hprof
 
 import (
+	"github.com/memsee/memsee/internal/heap/heaptest"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -86,20 +88,7 @@ func (s *recordSink) class(t *testing.T, name string) uint64 {
 // gunzip returns the decompressed bytes of a sample dump.
 func gunzip(t testing.TB, name string) []byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dataDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(f))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return heaptest.Gunzip(t, filepath.Join(dataDir, name))
 }
 
 func read(t testing.TB, b []byte, rd Reader) *recordSink {

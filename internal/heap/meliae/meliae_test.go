@@ -1,6 +1,8 @@
 package meliae
 
 import (
+	"github.com/memsee/memsee/internal/heap/heaptest"
+
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -34,20 +36,7 @@ func samplePath(name string) string {
 // mustRead returns the decompressed bytes of a sample.
 func mustRead(tb testing.TB, name string) []byte {
 	tb.Helper()
-	f, err := os.Open(samplePath(name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return heaptest.Gunzip(tb, samplePath(name))
 }
 
 // recorder is a heap.Sink that keeps copies of everything.

@@ -1,13 +1,13 @@
 package v8
 
 import (
+	"github.com/memsee/memsee/internal/heap/heaptest"
+
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,20 +32,7 @@ func testdata(name string) string {
 // mustRead returns the decompressed bytes of a sample.
 func mustRead(tb testing.TB, name string) []byte {
 	tb.Helper()
-	f, err := os.Open(testdata(name + ".heapsnapshot.gz"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return heaptest.Gunzip(tb, testdata(name+".heapsnapshot.gz"))
 }
 
 // recorder is a heap.Sink that keeps copies of everything.
