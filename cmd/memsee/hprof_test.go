@@ -140,3 +140,21 @@ func TestHPROFLayoutFlags(t *testing.T) {
 		t.Errorf("String sizes by layout: exit %d\n%s%s\nwant\n%s", r.code, r.out, r.err, want)
 	}
 }
+
+// kids names each reference's kind, as stored: a WeakHashMap entry's referent is weak (it
+// keeps nothing alive), its reference to its class is class, its value a field.
+func TestKidsShowKinds(t *testing.T) {
+	db, _ := loadCopies(t, javaHeaps[3:])
+	q := memsee(t, db, false, "query", "--objects", "1", "--format", "csv", `select printf('0x%x', addr) from object o
+		join type t on t.id = o.type where t.name = 'java.util.WeakHashMap$Entry' limit 1`)
+	lines := strings.Split(strings.TrimSpace(q.out), "\n")
+	if q.code != 0 || len(lines) != 2 {
+		t.Fatalf("no WeakHashMap entry: %s%s", q.out, q.err)
+	}
+	r := memsee(t, db, false, "kids", lines[1], "--format", "csv")
+	for _, want := range []string{"\n.referent,weak,", "\n<class>,class,", "\n.value,field,"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("kids %s does not say %q:\n%s%s", lines[1], want, r.out, r.err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/memsee/memsee/internal/report"
@@ -75,8 +76,8 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 		return err
 	}
 	type row struct {
-		o   store.Object
-		via string
+		o         store.Object
+		via, kind string
 	}
 	var rows []row
 	for _, r := range related {
@@ -84,17 +85,20 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 		if o.children {
 			src, dst = obj.OID, r.OID
 		}
-		names, err := db.EdgeNames(ctx, snap.ID, src, dst)
+		edges, err := db.EdgesBetween(ctx, snap.ID, src, dst)
 		if err != nil {
 			return err
 		}
-		var named []string
-		for _, n := range names {
-			if n != "" {
-				named = append(named, n)
+		var named, kinds []string
+		for _, e := range edges {
+			if e.Name != "" {
+				named = append(named, e.Name)
+			}
+			if k := e.Kind.String(); !slices.Contains(kinds, k) {
+				kinds = append(kinds, k)
 			}
 		}
-		rows = append(rows, row{r, strings.Join(named, ", ")})
+		rows = append(rows, row{r, strings.Join(named, ", "), strings.Join(kinds, ", ")})
 	}
 	via := "VIA"
 	if o.children {
@@ -102,6 +106,7 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 	}
 	t := &report.Table{Columns: []report.Column{
 		{Title: via, Key: "name"},
+		{Title: "KIND", Key: "kind"},
 		{Title: "ADDRESS", Key: "address"},
 		{Title: "TYPE", Key: "type"},
 		{Title: "SIZE", Key: "size", Unit: report.UnitBytes},
@@ -109,7 +114,7 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 		{Title: "VALUE", Key: "value"},
 	}}
 	for _, r := range rows {
-		t.Rows = append(t.Rows, []any{r.via, hexAddr(r.o.Addr), r.o.Type, r.o.Size, r.o.Retained, report.Truncate(r.o.Value, 40)})
+		t.Rows = append(t.Rows, []any{r.via, r.kind, hexAddr(r.o.Addr), r.o.Type, r.o.Size, r.o.Retained, report.Truncate(r.o.Value, 40)})
 	}
 	return report.Render(o.IO.Out, o.Format, t)
 }

@@ -80,14 +80,24 @@ func (d *DB) refsOf(ctx context.Context, snap, oid int64) (p *edgePage, lo, hi i
 
 // EdgeNames returns the names of the references from src to dst ("" for unnamed ones).
 func (d *DB) EdgeNames(ctx context.Context, snap, src, dst int64) ([]string, error) {
+	refs, err := d.EdgesBetween(ctx, snap, src, dst)
+	var names []string
+	for _, r := range refs {
+		names = append(names, r.Name)
+	}
+	return names, err
+}
+
+// EdgesBetween returns the references from src to dst, in src's order.
+func (d *DB) EdgesBetween(ctx context.Context, snap, src, dst int64) ([]Reference, error) {
 	p, lo, hi, err := d.refsOf(ctx, snap, src)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []Reference
 	for j := lo; j < hi; j++ {
 		if int64(p.dst.at(j)) == dst {
-			out = append(out, p.refText(j))
+			out = append(out, Reference{To: dst, Kind: heap.EdgeKind(p.kind.at(j)), Name: p.refText(j)})
 		}
 	}
 	return out, nil
