@@ -157,8 +157,15 @@ func jsonOf(t *testing.T, v any) string {
 // Holdings picks the largest groups from the holders with the largest totals; for every n it
 // must give the first n of all groups ranked, which SQL over query --objects computes here.
 func TestHoldingsTopN(t *testing.T) {
+	// A Python dump, and a V8 snapshot, whose synthetic nodes retain nothing.
+	for _, dump := range []string{"../../testdata/python/shop4.json.gz", "../../testdata/node/heap1.heapsnapshot.gz"} {
+		t.Run(filepath.Base(dump), func(t *testing.T) { holdingsTopN(t, dump) })
+	}
+}
+
+func holdingsTopN(t *testing.T, dump string) {
 	ctx := context.Background()
-	db, res := loadInto(t, filepath.Join(t.TempDir(), "h.db"), "../../testdata/python/shop4.json.gz")
+	db, res := loadInto(t, filepath.Join(t.TempDir(), "h.db"), dump)
 	defer db.Close()
 	q, err := db.Query(ctx, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained) FROM object o
 		JOIN type t ON t.id = o.type GROUP BY o.idom, o.type ORDER BY 5 DESC, 3 DESC, 1, 2`, store.QueryOptions{Objects: []int64{res.ID}})

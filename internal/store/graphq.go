@@ -284,7 +284,7 @@ func (d *DB) Holdings(ctx context.Context, snap int64, n int) ([]Holding, error)
 				cut, beyond = top[k-1], top[k]
 			}
 		}
-		out, err := d.groups(ctx, snap, false, func(h int64) bool { return totals[h+1] >= max(cut, 1) })
+		out, err := d.groups(ctx, snap, false, func(h int64) bool { return n <= 0 || totals[h+1] >= max(cut, 1) })
 		if err != nil {
 			return nil, err
 		}
@@ -426,7 +426,7 @@ func (d *DB) LiveHoldings(ctx context.Context, snap, floor, maxDepth int64) ([]H
 	if err != nil {
 		return nil, err
 	}
-	all, err := d.groups(ctx, snap, true, func(h int64) bool { return totals[h+1] >= uint64(max(floor, 1)) })
+	all, err := d.groups(ctx, snap, true, func(h int64) bool { return floor <= 0 || totals[h+1] >= uint64(floor) })
 	if err != nil {
 		return nil, err
 	}
