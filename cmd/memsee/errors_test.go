@@ -121,6 +121,7 @@ func TestBadInput(t *testing.T) {
 		{"bad file among good", []string{"load", heaps[1], bad["truncated.pb.gz"]}, []string{"truncated.pb.gz", "nothing was loaded"}},
 		{"unknown --format", []string{"load", "--format", "core", heaps[1]}, []string{`unknown format "core"`}},
 		{"wrong --format", []string{"load", "--format", "hprof", heaps[1]}, []string{"heap2.pb.gz: offset 0x0", "not an HPROF dump"}},
+		{"JVM flag on a profile", []string{"load", "--uncompressed-oops", heaps[1]}, []string{"heap2.pb.gz: --uncompressed-oops", "describe JVM dumps"}},
 		{"profile read as hprof", []string{"load", "--format", "hprof", heaps[1]}, []string{"heap2.pb.gz: offset 0x0: header: not an HPROF dump"}},
 		{"already loaded", []string{"load", heaps[0]}, []string{"heap1.pb.gz: already loaded as snapshot 1 (heap1)", "--force"}},
 		{"label with many files", []string{"load", "--label", "x", heaps[0], heaps[1]}, []string{"--label names one snapshot", "memsee load --help"}},

@@ -97,6 +97,8 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	}
 	if _, ok := r.(hprof.Reader); ok {
 		r = hprof.Reader{Options: o.JVM}
+	} else if o.JVM != (hprof.Options{}) {
+		return res, fmt.Errorf("%s: --uncompressed-oops and --uncompressed-class-pointers describe JVM dumps, and this is a %s file", path, r.Format())
 	}
 	if o.Progress != nil {
 		stop := o.Progress(in)
