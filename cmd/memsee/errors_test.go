@@ -105,6 +105,14 @@ func dbState(t *testing.T, db string) string {
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
 	bad := badCopies(t, dir)
+	trailing := filepath.Join(dir, "trailing.pb.gz")
+	raw, err := os.ReadFile(heaps[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(trailing, append(raw, "garbage"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -112,7 +120,9 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"missing file", []string{"load", filepath.Join(dir, "nope.pb.gz")}, []string{"nope.pb.gz", "no such file"}},
 		{"empty file", []string{"load", bad["empty.pb.gz"]}, []string{"empty.pb.gz", "empty file", "take the dump again"}},
-		{"truncated gzip", []string{"load", bad["truncated.pb.gz"]}, []string{"truncated.pb.gz: offset 0x", "gzip", "truncated"}},
+		{"truncated gzip", []string{"load", bad["truncated.pb.gz"]}, []string{"truncated.pb.gz: offset 0x", "of the compressed file: gzip: compressed", "truncated"}},
+		{"garbage after gzip", []string{"load", trailing}, []string{"trailing.pb.gz: offset 0x", "data after the end of the compressed stream"}},
+		{"same file twice", []string{"load", heaps[1], heaps[1]}, []string{"heap2.pb.gz: already loaded: it is given twice in this command"}},
 		{"corrupt gzip", []string{"load", bad["corrupt.pb.gz"]}, []string{"corrupt.pb.gz: offset 0x", "gzip"}},
 		{"cut profile", []string{"load", bad["cutproto.pb"]}, []string{"cutproto.pb", "profile", "take the dump again"}},
 		{"cut Go dump", []string{"load", bad["cut.dump"]}, []string{"cut.dump: offset 0x", "record", "cut short"}},
@@ -122,7 +132,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown --format", []string{"load", "--format", "core", heaps[1]}, []string{`unknown format "core"`}},
 		{"wrong --format", []string{"load", "--format", "hprof", heaps[1]}, []string{"heap2.pb.gz: offset 0x0", "not an HPROF dump"}},
 		{"JVM flag on a profile", []string{"load", "--uncompressed-oops", heaps[1]}, []string{"heap2.pb.gz: --uncompressed-oops", "describe JVM dumps"}},
-		{"profile read as hprof", []string{"load", "--format", "hprof", heaps[1]}, []string{"heap2.pb.gz: offset 0x0: header: not an HPROF dump"}},
+		{"profile read as hprof", []string{"load", "--format", "hprof", heaps[1]}, []string{"heap2.pb.gz: offset 0x0 of the uncompressed data: header: not an HPROF dump"}},
 		{"already loaded", []string{"load", heaps[0]}, []string{"heap1.pb.gz: already loaded as snapshot 1 (heap1)", "--force"}},
 		{"label with many files", []string{"load", "--label", "x", heaps[0], heaps[1]}, []string{"--label names one snapshot", "memsee load --help"}},
 		{"numeric label", []string{"load", "--force", "--label", "7", heaps[0]}, []string{"would be read as a snapshot id"}},

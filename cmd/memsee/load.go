@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -84,10 +85,15 @@ func loadRun(ctx context.Context, o *loadOptions) error {
 	}
 	defer l.Rollback() // no-op after Commit
 	start := o.f.Now()
+	limit, err := memoryLimit()
+	if err != nil {
+		return err
+	}
 	var results []loader.Result
+	earlier := map[string]string{}
 	for _, path := range o.Files {
 		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now(),
-			Binary: o.Binary, JVM: o.JVM}
+			Binary: o.Binary, JVM: o.JVM, Earlier: earlier, MemoryLimit: limit}
 		if o.IO.ErrTTY {
 			opts.Progress = func(in *heap.Input) func() { return showProgress(o.IO, in) }
 		}
@@ -188,4 +194,18 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return report.Count(int64(n)) + " " + what + "s"
+}
+
+// memoryLimit reads MEMSEE_MEMORY_LIMIT, the memory a load may use (bytes, or with a unit:
+// 4GiB); 0 when it is not set: what the machine has free.
+func memoryLimit() (int64, error) {
+	v := os.Getenv("MEMSEE_MEMORY_LIMIT")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := report.ParseBytes(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("MEMSEE_MEMORY_LIMIT=%q: want a size such as 4GiB or 500MB", v)
+	}
+	return n, nil
 }

@@ -177,17 +177,31 @@ var ErrUnknownFormat = errors.New("not a heap dump or heap profile memsee can re
 // byte offset, the record and the cause:
 //
 //	h2.hprof: offset 0x9d5e20: HEAP_DUMP_SEGMENT: length 4294967295 past end of file
+//
+// In a gzip'd file an offset is either in the data inside (what a reader sees) or in the
+// compressed file (where decompression failed); Where says which, so that the user looks in the
+// right place.
 type FormatError struct {
 	File   string
 	Offset int64  // byte offset in the decompressed stream; -1 when unknown
+	Where  string // "" for a plain file; OfData or OfFile for a gzip'd one
 	Record string // the record or section being read; may be empty
 	Err    error
 }
+
+// The places an offset of a gzip'd file can be in.
+const (
+	OfData = "of the uncompressed data"
+	OfFile = "of the compressed file"
+)
 
 func (e *FormatError) Error() string {
 	s := e.File
 	if e.Offset >= 0 {
 		s += fmt.Sprintf(": offset %#x", e.Offset)
+		if e.Where != "" {
+			s += " " + e.Where
+		}
 	}
 	if e.Record != "" {
 		s += ": " + e.Record

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,7 @@ type Input struct {
 	f    *os.File
 	raw  *rawReader
 	r    *bufio.Reader // decompressed
+	off  int64         // decompressed bytes handed to the reader
 	zerr error         // first gzip error, positioned
 }
 
@@ -141,10 +143,14 @@ func Open(path string) (*Input, error) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			in.Close()
-			return nil, &FormatError{File: path, Offset: 0, Record: "gzip header", Err: err}
+			if msg, ok := strings.CutPrefix(err.Error(), "gzip: "); ok {
+				err = errors.New(msg)
+			}
+			return nil, &FormatError{File: path, Offset: 0, Where: OfFile, Record: "gzip header", Err: err}
 		}
 		in.Gzip = true
-		in.r = bufio.NewReaderSize(&gzipReader{in: in, zr: zr}, 1<<20)
+		zr.Multistream(false) // gzipReader goes on to the next member itself
+		in.r = bufio.NewReaderSize(&gzipReader{in: in, zr: zr, br: br}, 1<<20)
 	} else {
 		in.r = br
 	}
@@ -152,19 +158,47 @@ func Open(path string) (*Input, error) {
 }
 
 // gzipReader turns decompression errors into positioned FormatErrors.
+//
+// A file may hold several gzip members one after the other (what `cat a.gz b.gz` makes, and
+// what some dumpers write); anything else after a member is an error, not silently ignored.
 type gzipReader struct {
 	in *Input
 	zr *gzip.Reader
+	br *bufio.Reader // the compressed bytes
 }
 
 func (g *gzipReader) Read(p []byte) (int, error) {
 	n, err := g.zr.Read(p)
+	if err == io.EOF { // the end of a member, its CRC-32 and length checked
+		next, _ := g.br.Peek(2)
+		switch {
+		case len(next) == 0:
+			return n, io.EOF
+		case len(next) == 2 && next[0] == 0x1f && next[1] == 0x8b:
+			if rerr := g.zr.Reset(g.br); rerr != nil {
+				err = rerr
+				break
+			}
+			g.zr.Multistream(false)
+			if n == 0 {
+				return g.Read(p)
+			}
+			return n, nil
+		default:
+			err = errors.New("data after the end of the compressed stream (two files joined, or a damaged file?)")
+		}
+	}
 	if err != nil && err != io.EOF {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = errors.New("compressed stream ends early (truncated file? take it again)")
 		}
 		if g.in.zerr == nil {
-			g.in.zerr = &FormatError{File: g.in.Name, Offset: g.in.raw.read.Load(), Record: "gzip", Err: err}
+			// The gzip package's errors start with "gzip: ", which Record already says.
+			if msg, ok := strings.CutPrefix(err.Error(), "gzip: "); ok {
+				err = errors.New(msg)
+			}
+			off := g.in.raw.read.Load() - int64(g.br.Buffered())
+			g.in.zerr = &FormatError{File: g.in.Name, Offset: off, Where: OfFile, Record: "gzip", Err: err}
 		}
 		return n, g.in.zerr
 	}
@@ -172,7 +206,44 @@ func (g *gzipReader) Read(p []byte) (int, error) {
 }
 
 // Read reads decompressed bytes.
-func (in *Input) Read(p []byte) (int, error) { return in.r.Read(p) }
+func (in *Input) Read(p []byte) (int, error) {
+	n, err := in.r.Read(p)
+	in.off += int64(n)
+	return n, err
+}
+
+// Offset returns how many decompressed bytes have been read.
+func (in *Input) Offset() int64 { return in.off }
+
+// Where says which bytes an offset of a reader's FormatError counts: those of the file, or of
+// the data inside a gzip'd one.
+func (in *Input) Where() string {
+	if in.Gzip {
+		return OfData
+	}
+	return ""
+}
+
+// ExpectEnd checks that the reader read the whole file: nothing may follow the end of the dump
+// (a dump cut and glued to another, or a damaged end record that the reader took for the end
+// would otherwise load silently short). Reading to the end also makes the gzip layer check
+// the stream's CRC-32 and length, so a damaged or truncated compressed file is caught even
+// when the data inside ended cleanly.
+func (in *Input) ExpectEnd() error {
+	if n, err := io.Copy(io.Discard, in.r); n > 0 {
+		if in.zerr != nil {
+			return in.zerr
+		}
+		return &FormatError{File: in.Name, Offset: in.off, Where: in.Where(),
+			Err: fmt.Errorf("%d more bytes after the end of the dump (two files joined, or a damaged end record?)", n)}
+	} else if err != nil {
+		if in.zerr != nil {
+			return in.zerr
+		}
+		return err
+	}
+	return in.zerr
+}
 
 // Peek returns up to n decompressed bytes without consuming them.
 func (in *Input) Peek(n int) []byte {

@@ -48,6 +48,13 @@ type Options struct {
 	// JVM says how a JVM laid out the objects of an HPROF dump, whose sizes memsee estimates.
 	JVM hprof.Options
 	Now time.Time // recorded as loaded_at
+	// Earlier maps the sha256 of each file loaded before in the same command to its path, so
+	// that a file given twice is named as such, not as a snapshot that was never saved. Load
+	// adds the file it loads.
+	Earlier map[string]string
+	// MemoryLimit is the memory a load may use, in bytes; 0: what the machine has available.
+	// A load that would need more stops with a *MemoryError.
+	MemoryLimit int64
 	// Progress, when set, is called once the file is open and returns a function that stops
 	// showing progress.
 	Progress func(in *heap.Input) (stop func())
@@ -104,6 +111,8 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		stop := o.Progress(in)
 		defer stop()
 	}
+	budget := newMemoryBudget(path, in, o.MemoryLimit)
+	defer budget.done()
 	var (
 		ps      *profileSink
 		gs      *graphSink
@@ -116,7 +125,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		// about a tenth of the time for a third more peak memory. Object dumps keep most of
 		// what they allocate, and their memory budget is tight, so they stay at the default.
 		defer debug.SetGCPercent(debug.SetGCPercent(300))
-		ps = &profileSink{ctx: ctx, load: l, sites: make(map[uint64]int32)}
+		ps = &profileSink{ctx: ctx, load: l, sites: make(map[uint64]int32), budget: budget}
 		sink = ps
 	} else {
 		// An object dump's memory is mostly a few large slices without pointers, cheap to
@@ -124,6 +133,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		// 2.64 GB at the default pace, 1.81 GB at 25, and no slower).
 		defer debug.SetGCPercent(debug.SetGCPercent(25))
 		gs = newGraphSink()
+		gs.budget = budget
 		sink = gs
 	}
 	switch rd := r.(type) {
@@ -137,9 +147,16 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	default:
 		err = r.Read(ctx, path, in, sink)
 	}
+	if err == nil {
+		err = in.ExpectEnd()
+	}
 	if err != nil {
 		if gz := in.GzipErr(); gz != nil {
 			return res, gz // the real cause: the reader only saw the stream end
+		}
+		var fe *heap.FormatError
+		if errors.As(err, &fe) && fe.Where == "" && fe.Offset >= 0 {
+			fe.Where = in.Where()
 		}
 		return res, err
 	}
@@ -155,6 +172,15 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	sum, err := in.Finish()
 	if err != nil {
 		return res, err
+	}
+	if first, ok := o.Earlier[sum]; ok && !o.Force {
+		if first == path {
+			return res, fmt.Errorf("%s: %w: it is given twice in this command", path, ErrDuplicate)
+		}
+		return res, fmt.Errorf("%s: %w: it is the same file as %s, given before it in this command", path, ErrDuplicate, first)
+	}
+	if o.Earlier != nil {
+		o.Earlier[sum] = path
 	}
 	if !o.Force {
 		id, label, dup, err := l.FindSHA256(ctx, sum)
@@ -308,6 +334,7 @@ type profileSink struct {
 	frames  [][]uint64       // index in list -> its frame ids
 	list    []store.ProfileSample
 	samples int
+	budget  *memoryBudget
 	funcs   []int64          // scratch
 	small   []int64          // frame id -> function id + 1, for small frame ids
 	large   map[uint64]int64 // frame id -> function id, for the others
@@ -391,6 +418,11 @@ func (s *profileSink) Sample(x *heap.Sample) error {
 		return errors.New("reader gave a stack without frame ids")
 	}
 	s.samples++
+	if s.samples%checkEvery == 0 {
+		if err := s.budget.check(); err != nil {
+			return err
+		}
+	}
 	h := frameHash(x.Frames)
 	i, ok := s.sites[h]
 	for ok && !sameFrames(s.frames[i], x.Frames) {
