@@ -182,7 +182,7 @@ func pathRun(ctx context.Context, o *pathOptions) error {
 	if obj.Distance >= 0 {
 		title = fmt.Sprintf("shortest path (%d references from a root)", obj.Distance)
 	}
-	fmt.Fprintf(o.IO.Out, "%s %s in snapshot %d (%s)\n\n%s:\n", obj.Type, hexAddr(obj.Addr), snap.ID, report.Clean(snap.Label), title)
+	fmt.Fprintf(o.IO.Out, "%s %s in snapshot %d (%s)\n\n%s:\n", report.Clean(obj.Type), hexAddr(obj.Addr), snap.ID, report.Clean(snap.Label), title)
 	for i, p := range paths {
 		if i == 1 {
 			fmt.Fprintln(o.IO.Out, "\nthrough its other referrers:")

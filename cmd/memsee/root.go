@@ -59,6 +59,10 @@ func Main() int {
 		OutTTY: isatty.IsTerminal(os.Stdout.Fd()),
 		ErrTTY: isatty.IsTerminal(os.Stderr.Fd()),
 	}
+	if ios.OutTTY {
+		// Strings from dumps are cleaned where they are printed; this is the net under that.
+		ios.Out = report.TerminalWriter(os.Stdout)
+	}
 	return run(ctx, os.Args[1:], ios, os.Getenv("MEMSEE_DB"), time.Now)
 }
 

@@ -299,10 +299,14 @@ func renderCSV(w io.Writer, t *Table) error {
 }
 
 // EscapeMarkdown makes text from a dump safe in Markdown that a code host renders as HTML.
-func EscapeMarkdown(s string) string { return mdEscape.Replace(s) }
+// Type names and paths are data from the program being debugged: none of their characters
+// may open a tag, a link, an image, emphasis or code, end a table cell, or be turned into a
+// link by the host's autolinker (https://..., www....).
+func EscapeMarkdown(s string) string { return mdEscape.Replace(Clean(s)) }
 
-// mdEscape makes a cell safe in a Markdown table that a code host renders as HTML.
-var mdEscape = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;", "`", "\\`", "*", `\*`, "_", `\_`)
+var mdEscape = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;", "`", "\\`", "*", `\*`, "_", `\_`,
+	"[", `\[`, "]", `\]`, "!", `\!`, "~", `\~`, "://", `:\/\/`, "www.", `www\.`, "@", `\@`)
 
 func renderMarkdown(w io.Writer, t *Table) error {
 	var b strings.Builder
@@ -311,7 +315,7 @@ func renderMarkdown(w io.Writer, t *Table) error {
 		if c.JSONOnly {
 			continue
 		}
-		head = append(head, mdEscape.Replace(c.Title))
+		head = append(head, EscapeMarkdown(c.Title))
 		if isNumeric(c.Unit) {
 			rule = append(rule, "---:")
 		} else {
@@ -323,7 +327,7 @@ func renderMarkdown(w io.Writer, t *Table) error {
 		var cells []string
 		for i, c := range t.Columns {
 			if !c.JSONOnly {
-				cells = append(cells, mdEscape.Replace(human(c.Unit, row[i])))
+				cells = append(cells, EscapeMarkdown(human(c.Unit, row[i])))
 			}
 		}
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))

@@ -3,8 +3,11 @@ package report
 import (
 	"bytes"
 	"flag"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -141,6 +144,69 @@ func TestRender(t *testing.T) {
 			}
 			if f == FormatMarkdown && bytes.Contains(b.Bytes(), []byte("<script>")) {
 				t.Errorf("Render(markdown) let HTML through")
+			}
+		})
+	}
+}
+
+// TestMarkdownNeutralisesDumpStrings renders the Markdown of hostile cells with a GFM renderer,
+// as a code host does, and checks that no dump string became a tag, a link or an image.
+func TestMarkdownNeutralisesDumpStrings(t *testing.T) {
+	hostile := []string{
+		"![x](https://evil.example/pixel.png)",
+		"[click](javascript:alert(1))",
+		"<img src=x onerror=alert(1)>",
+		"<script>alert(1)</script>",
+		"https://evil.example/track",
+		"www.evil.example",
+		"someone@evil.example",
+		"[ref]: https://evil.example",
+		"`code` and **bold** and ~~gone~~",
+		"a|b",
+		"\\[escaped](https://evil.example)",
+		"\x1b]0;owned\x07title",
+	}
+	tbl := &Table{Columns: []Column{{Title: "TYPE", Key: "type"}}}
+	for _, h := range hostile {
+		tbl.Rows = append(tbl.Rows, []any{h})
+	}
+	var md bytes.Buffer
+	if err := Render(&md, FormatMarkdown, tbl); err != nil {
+		t.Fatal(err)
+	}
+	var html bytes.Buffer
+	gm := goldmark.New(goldmark.WithExtensions(extension.GFM))
+	if err := gm.Convert(md.Bytes(), &html); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<img", "<a ", "<script", "<code", "<strong", "<del", "\x1b", "\x07"} {
+		if strings.Contains(html.String(), bad) {
+			t.Errorf("Markdown of hostile cells renders %q:\n%s\nfrom\n%s", bad, html.String(), md.String())
+		}
+	}
+	if got := strings.Count(html.String(), "<tr>"); got != len(hostile)+1 {
+		t.Errorf("rendered table has %d rows, want %d (a cell broke out):\n%s", got, len(hostile)+1, html.String())
+	}
+}
+
+func TestTerminalWriter(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "AuditEntry 1,200\n", "AuditEntry 1,200\n"},
+		{"clear screen", "a\x1b[2Jb\n", "a[2Jb\n"},
+		{"title", "\x1b]0;owned\x07x", "]0;ownedx"},
+		{"carriage return", "ok\rFAIL", "okFAIL"},
+		{"C1 CSI as UTF-8", "a\u009b2Jb", "a2Jb"},
+		{"tab kept, unicode kept", "é\tü", "é\tü"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			n, err := TerminalWriter(&b).Write([]byte(tt.in))
+			if err != nil || n != len(tt.in) {
+				t.Fatalf("Write: %d, %v", n, err)
+			}
+			if b.String() != tt.want {
+				t.Errorf("TerminalWriter(%q) = %q, want %q", tt.in, b.String(), tt.want)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -45,4 +46,36 @@ func Truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// TerminalWriter returns a writer that drops the control characters a terminal acts on (C0
+// but newline and tab, DEL, and C1 written as UTF-8) from everything written to w. memsee puts
+// it in front of standard output when that is a terminal, so that a string from a dump that
+// some output forgot to Clean still cannot move the cursor, clear the screen or retitle the
+// window. Writes keep their length: the count returned is that of p.
+func TerminalWriter(w io.Writer) io.Writer { return &terminalWriter{w: w} }
+
+type terminalWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (t *terminalWriter) Write(p []byte) (int, error) {
+	t.buf = t.buf[:0]
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\n' || c == '\t':
+		case c < 0x20 || c == 0x7f:
+			continue
+		case c == 0xc2 && i+1 < len(p) && p[i+1] >= 0x80 && p[i+1] <= 0x9f: // U+0080..U+009F
+			i++
+			continue
+		}
+		t.buf = append(t.buf, c)
+	}
+	if _, err := t.w.Write(t.buf); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
