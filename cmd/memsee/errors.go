@@ -9,31 +9,51 @@ import (
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
+	"github.com/memsee/memsee/internal/report"
 	"github.com/memsee/memsee/internal/store"
 )
 
+// Exit codes: 0 ok, 1 the condition asked about was found, 2 bad usage or bad input (or any
+// other error), 3 memsee ran out of memory or disk: the input may be fine, the machine was too
+// small for it.
+const (
+	exitOK       = 0
+	exitFound    = 1
+	exitError    = 2
+	exitResource = 3
+)
+
 // exitCode prints err once, as "memsee: ..." and a line that says what to do next, and maps
-// it to the exit code scripts rely on: 0 ok, 1 the condition asked about was found, 2 any
-// error.
+// it to the exit code scripts rely on. Messages quote file names and strings from dumps, so
+// their control characters are stripped before they reach a terminal.
 func exitCode(err error, w io.Writer) int {
 	if err == nil {
-		return 0
+		return exitOK
 	}
 	if errors.Is(err, ErrCheckFailed) {
-		return 1
+		return exitFound
 	}
-	msg := err.Error()
+	msg := report.Clean(err.Error())
 	// Cobra's own messages for unknown commands and flags.
 	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") {
 		fmt.Fprintf(w, "memsee: %s\n", firstLine(msg))
 		fmt.Fprintln(w, "memsee: run 'memsee --help' for the commands and their flags")
-		return 2
+		return exitError
 	}
 	fmt.Fprintf(w, "memsee: %s\n", msg)
 	if h := hint(err); h != "" {
 		fmt.Fprintf(w, "memsee: %s\n", h)
 	}
-	return 2
+	if isResource(err) {
+		return exitResource
+	}
+	return exitError
+}
+
+// isResource reports whether err is a shortage of memory or disk rather than bad input.
+func isResource(err error) bool {
+	var me *loader.MemoryError
+	return errors.As(err, &me)
 }
 
 func firstLine(s string) string {
@@ -47,7 +67,10 @@ func firstLine(s string) string {
 func hint(err error) string {
 	var ue usageError
 	var fe *heap.FormatError
+	var me *loader.MemoryError
 	switch {
+	case errors.As(err, &me):
+		return "nothing was loaded; the file is not known to be damaged: load it where more memory is free, or set MEMSEE_MEMORY_LIMIT higher (it is in bytes, or 4GiB)"
 	case errors.As(err, &ue):
 		return fmt.Sprintf("run '%s --help' for usage and examples", ue.cmd)
 	case errors.Is(err, context.Canceled):

@@ -41,6 +41,8 @@ type graphSink struct {
 	byReaderID   []uint32
 	byReaderKind []uint8
 
+	budget *memoryBudget // checked every checkEvery objects and between the phases
+
 	roots     []rootRecord
 	userRoots []uint64 // addresses of the roots paths should start from where they can (V8's global)
 
@@ -104,6 +106,11 @@ func (s *graphSink) Object(o *heap.Object) error {
 		t = uint32(len(s.types))
 		s.types = append(s.types, o.Type)
 		s.typeIdx[o.Type] = t
+	}
+	if len(s.typeOf)%checkEvery == checkEvery-1 {
+		if err := s.budget.check(); err != nil {
+			return err
+		}
 	}
 	s.typeOf = append(s.typeOf, t)
 	s.length = append(s.length, int32(min(o.Len, math.MaxInt32)))
@@ -396,11 +403,17 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 
 	runtime.GC() // the Builder's edge chunks and the referrers' cursors
+	if err := s.budget.check(); err != nil {
+		return 0, res, err
+	}
 	a, err := g.Analyze()
 	if err != nil {
 		return 0, res, err
 	}
 	runtime.GC() // the dominators' scratch: predecessor lists and a few words per object
+	if err := s.budget.check(); err != nil {
+		return 0, res, err
+	}
 
 	order := <-ordered
 	perm, oid := order.perm, order.oid

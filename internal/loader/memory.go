@@ -1,0 +1,127 @@
+package loader
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// MemoryError says that a load stopped because it would need more memory than the machine (or
+// MEMSEE_MEMORY_LIMIT) allows. It is not a damaged file: the same file loads where there is
+// more memory.
+type MemoryError struct {
+	File  string
+	Used  int64   // bytes mapped by memsee when it stopped
+	Limit int64   // bytes it may map
+	Need  int64   // an estimate of what the whole load needs; 0 when there is none
+	Read  float64 // fraction of the file read when it stopped
+}
+
+func (e *MemoryError) Error() string {
+	s := fmt.Sprintf("%s: out of memory: memsee had used %s of the %s it may use after reading %.0f%% of the file",
+		e.File, mib(e.Used), mib(e.Limit), 100*e.Read)
+	if e.Need > e.Limit {
+		s += fmt.Sprintf("; the load needs about %s, %s more", mib(e.Need), mib(e.Need-e.Limit))
+	}
+	return s
+}
+
+func mib(n int64) string { return fmt.Sprintf("%d MiB", (n+1<<20-1)>>20) }
+
+// memoryBudget stops a load before the kernel's OOM killer or the Go runtime's "fatal error: out
+// of memory" would, both of which end the process with no word of why. It is checked every so
+// many objects: a load's memory grows with the objects it has read, so what it has used after
+// reading a part of the file, scaled to the whole file, says early whether the rest will fit.
+type memoryBudget struct {
+	file  string
+	in    *heap.Input
+	limit int64
+	prev  int64 // the runtime's memory limit before the load, restored by done
+}
+
+// checkEvery is how many objects (or samples) go by between two checks of the budget: reading
+// the runtime's metrics costs about a microsecond.
+const checkEvery = 1 << 16
+
+// newMemoryBudget makes the budget of one load. limit 0 takes what the machine has: the
+// memory the system says is available, plus what memsee already uses, within the cgroup's
+// limit. It also sets the runtime's soft memory limit there, so that the collector works
+// harder before the budget runs out.
+func newMemoryBudget(file string, in *heap.Input, limit int64) *memoryBudget {
+	if limit <= 0 {
+		limit = systemMemory() + mapped()
+	}
+	b := &memoryBudget{file: file, in: in, limit: limit, prev: debug.SetMemoryLimit(-1)}
+	debug.SetMemoryLimit(min(b.prev, limit))
+	return b
+}
+
+// done restores the runtime's memory limit.
+func (b *memoryBudget) done() { debug.SetMemoryLimit(b.prev) }
+
+// check returns a *MemoryError when the load has used more than 90% of its budget, or when
+// what it has used so far, scaled to the whole file, is well over the budget once a quarter
+// of the file is read.
+func (b *memoryBudget) check() error {
+	if b == nil {
+		return nil
+	}
+	used := mapped()
+	read := 1.0
+	if b.in != nil && b.in.Size > 0 {
+		read = min(float64(b.in.RawRead())/float64(b.in.Size), 1)
+	}
+	need := int64(0)
+	if read > 0 {
+		need = int64(float64(used) / read)
+	}
+	if used > b.limit/10*9 || (read >= 0.25 && need > b.limit/10*11) {
+		return &MemoryError{File: b.file, Used: used, Limit: b.limit, Need: max(need, used), Read: read}
+	}
+	return nil
+}
+
+// mapped returns the memory the Go runtime has mapped and not returned: close to the
+// process's resident memory, less SQLite's page cache.
+func mapped() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+}
+
+// systemMemory returns the memory available to memsee: MemAvailable from /proc/meminfo,
+// within what the cgroup v2 limit leaves, or 1<<62 where neither can be read (then only the
+// runtime stops a load).
+func systemMemory() int64 {
+	avail := int64(1 << 62)
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:"); ok {
+				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+				if err == nil {
+					avail = kb << 10
+				}
+			}
+		}
+		f.Close()
+	}
+	max, err1 := os.ReadFile("/sys/fs/cgroup/memory.max")
+	cur, err2 := os.ReadFile("/sys/fs/cgroup/memory.current")
+	if err1 == nil && err2 == nil {
+		m, e1 := strconv.ParseInt(strings.TrimSpace(string(max)), 10, 64)
+		c, e2 := strconv.ParseInt(strings.TrimSpace(string(cur)), 10, 64)
+		if e1 == nil && e2 == nil && m-c < avail {
+			avail = max0(m - c)
+		}
+	}
+	return avail
+}
+
+func max0(n int64) int64 { return max(n, 0) }
