@@ -1,9 +1,10 @@
 # memsee: make help lists the targets.
 GO       ?= go
+SHELL    := /bin/bash
 FUZZTIME ?= 30s
 export CGO_ENABLED := 1
 
-.PHONY: help build test golden demo bench lint fuzz testdata clean
+.PHONY: help build test golden demo bench lint fuzz testdata clean reliability
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -13,6 +14,9 @@ build: ## build bin/memsee
 
 test: ## unit, golden and end-to-end tests
 	$(GO) test ./...
+
+reliability: ## the reliability suite (damaged, hostile and huge inputs; hostile SQL; concurrency): area, cases, held
+	@set -o pipefail; $(GO) test -json -count 1 -run 'TestReliability' ./... | $(GO) run ./internal/tools/reliability
 
 golden: ## rewrite the golden files; review the diff before committing
 	$(GO) test ./... -update
