@@ -2,7 +2,12 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
+	enc "encoding/binary"
+	"io"
+	"os/exec"
+	"syscall"
+
+	"github.com/klauspost/compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,4 +93,132 @@ func TestReliabilityHostileStrings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bombSize is what each bomb inflates to: far past any cap a reader keeps.
+const bombSize = 2 << 30
+
+// fill writes n bytes of b to w without holding them.
+func fill(t *testing.T, w io.Writer, b byte, n int64) {
+	t.Helper()
+	chunk := bytes.Repeat([]byte{b}, 1<<20)
+	for n > 0 {
+		k := min(n, int64(len(chunk)))
+		if _, err := w.Write(chunk[:k]); err != nil {
+			t.Fatal(err)
+		}
+		n -= k
+	}
+}
+
+func uvarint(x uint64) []byte { return enc.AppendUvarint(nil, x) }
+
+// writeBomb gzips head, then giant bytes of 'A' written by fill, then tail, into a file.
+func writeBomb(t *testing.T, path string, head []byte, giant int64, tail []byte) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
+	zw.Write(head)
+	fill(t, zw, 'A', giant)
+	zw.Write(tail)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReliabilityBombs loads, with the built binary, a gzip of a few MB per format that
+// inflates to 2 GiB because one record, string or object in it claims (and has) 2 GiB: the
+// load must succeed or be refused with one line, in well under 1 GiB of memory.
+func TestReliabilityBombs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the bombs inflate 2 GiB each")
+	}
+	dir := t.TempDir()
+	pprofData := heaptest.Gunzip(t, heaps[0])
+	meliaeData := heaptest.Gunzip(t, shops[0])
+	v8Data := heaptest.Gunzip(t, "../../testdata/node/heap1.heapsnapshot.gz")
+	hprofData := heaptest.Gunzip(t, "../../testdata/java/heap1.hprof.gz")
+	goData := heaptest.Gunzip(t, "../../testdata/godump/heap1.dump.gz")
+	hprofHeader := bytes.IndexByte(hprofData, 0) + 1 + 4 + 8 // "JAVA PROFILE 1.0.2\0", id size, time
+	v8End := bytes.LastIndex(v8Data, []byte("]"))
+	goObjects := goParamsEnd(t, goData)
+	u4 := func(x uint32) []byte { return enc.BigEndian.AppendUint32(nil, x) }
+	bombs := []struct {
+		name       string
+		head       []byte
+		giant      int64
+		tail       []byte
+		hostileRSS bool
+	}{
+		// A profile's string table gets one more string after the real ones: referenced by
+		// nothing, as long as a file.
+		{"pprof string", append(append(bytes.Clone(pprofData), 6<<3|2), uvarint(bombSize)...), bombSize, nil, false},
+		// A Python str of 2 GiB, its value in full on one line.
+		{"meliae value", append(bytes.Clone(meliaeData), `{"address": 1, "type": "str", "size": 49, "len": 2147483648, "value": "`...), bombSize, []byte("\"}\n"), false},
+		// A V8 string table's last string, 2 GiB long.
+		{"v8 string", append(bytes.Clone(v8Data[:v8End]), `,"`...), bombSize, append([]byte(`"`), v8Data[v8End:]...), false},
+		// An HPROF UTF8 record of 2 GiB right after the header.
+		{"hprof UTF8 record", append(append(append(bytes.Clone(hprofData[:hprofHeader]), 0x01), append(u4(0), u4(bombSize-1)...)...),
+			make([]byte, 8)...), bombSize - 1 - 8, hprofData[hprofHeader:], false},
+		// A Go object of 2 GiB with no pointers, the first object of the dump.
+		{"go dump object", append(append(append(bytes.Clone(goData[:goObjects]), 1), uvarint(1<<44)...), uvarint(bombSize)...),
+			bombSize, append([]byte{0}, goData[goObjects:]...), false},
+	}
+	for _, b := range bombs {
+		t.Run(b.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(b.name, " ", "-")+".gz")
+			writeBomb(t, path, b.head, b.giant, b.tail)
+			st, _ := os.Stat(path)
+			cmd := exec.Command(binary, "--db", filepath.Join(dir, "bomb.db"), "load", "--force", path)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			code := cmd.ProcessState.ExitCode()
+			rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+			t.Logf("%s: %.1f MB gzip, exit %d, peak RSS %d MiB: %s", b.name, float64(st.Size())/1e6, code, rss>>20, firstLine(stderr.String()))
+			if code != 0 && code != 2 {
+				t.Errorf("exit %d (%v): %s", code, err, stderr.String())
+			}
+			if code == 2 && (strings.Count(stderr.String(), "\n") > 2 || strings.Contains(stderr.String(), "fatal error")) {
+				t.Errorf("refused with more than one line and its hint:\n%s", stderr.String())
+			}
+			if rss > 1<<30 {
+				t.Errorf("peak RSS %d MiB, want under 1 GiB", rss>>20)
+			}
+		})
+	}
+}
+
+// goParamsEnd returns where the params record of a Go heap dump ends: objects come next.
+func goParamsEnd(t *testing.T, b []byte) int {
+	t.Helper()
+	const magic = "go1.7 heap dump\n"
+	if !bytes.HasPrefix(b, []byte(magic)) {
+		t.Fatalf("not a Go heap dump")
+	}
+	off := len(magic)
+	next := func() uint64 {
+		x, n := enc.Uvarint(b[off:])
+		if n <= 0 {
+			t.Fatalf("bad uvarint at %d", off)
+		}
+		off += n
+		return x
+	}
+	if tag := next(); tag != 6 {
+		t.Fatalf("first record has tag %d, want params (6)", tag)
+	}
+	next() // big endian
+	next() // pointer size
+	next() // arena start
+	next() // arena end
+	for range 2 { // GOARCH, GOEXPERIMENT
+		off += int(next())
+	}
+	next() // ncpu
+	return off
 }
