@@ -212,10 +212,10 @@ func goParamsEnd(t *testing.T, b []byte) int {
 	if tag := next(); tag != 6 {
 		t.Fatalf("first record has tag %d, want params (6)", tag)
 	}
-	next() // big endian
-	next() // pointer size
-	next() // arena start
-	next() // arena end
+	next()        // big endian
+	next()        // pointer size
+	next()        // arena start
+	next()        // arena end
 	for range 2 { // GOARCH, GOEXPERIMENT
 		off += int(next())
 	}
