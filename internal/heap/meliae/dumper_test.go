@@ -325,7 +325,7 @@ func TestDumperWriteFails(t *testing.T) {
 	if err := h.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
-	h.waitErr("heap dump failed", 1)
+	h.waitErr("failed: ", 1)
 	if !strings.Contains(h.errText(), "File too large") {
 		t.Errorf("stderr does not say why:\n%s", h.errText())
 	}
