@@ -141,7 +141,7 @@ def install_signal_handler(directory=None, signum=None):
         raise NotADirectoryError("install_signal_handler: %r is not a directory" % (directory,))
     if signum is None:
         signum = signal.SIGUSR1
-    _signal_dirs[signum] = directory
+    _signal_dirs[signum] = os.path.abspath(directory)  # the program may chdir later
     return signal.signal(signum, _on_signal)
 
 
