@@ -1,3 +1,5 @@
+//go:build unix
+
 package godump
 
 import (
@@ -9,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -86,11 +89,13 @@ func buildDumperProgram(t *testing.T) string {
 	return filepath.Join(dir, "server")
 }
 
-// startServer runs prog through sh -c with shell (a ulimit, say) first, dumps going to dumpDir,
-// and returns its address.
-func startServer(t *testing.T, prog, shell, dumpDir string) string {
+// startServer runs prog through sh -c with shell (a ulimit, say) first, itself run by wrap
+// (unshare -m, say) unless nil, dumps going to dumpDir, and returns the process and its
+// address.
+func startServer(t *testing.T, prog string, wrap []string, shell, dumpDir string) (*os.Process, string) {
 	t.Helper()
-	cmd := exec.Command("sh", "-c", shell+`; exec "$0"`, prog)
+	args := append(wrap, "sh", "-c", shell+`; exec "$0"`, prog)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(), "MEMSEE_DUMP_DIR="+dumpDir)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
@@ -108,7 +113,7 @@ func startServer(t *testing.T, prog, shell, dumpDir string) string {
 	if err != nil {
 		t.Fatalf("server: no address: %v", err)
 	}
-	return strings.TrimSpace(addr)
+	return cmd.Process, strings.TrimSpace(addr)
 }
 
 // postDump asks the server at addr for a dump, and returns the status and body.
@@ -133,7 +138,7 @@ func postDump(t *testing.T, addr string) (int, string) {
 func TestDumperGo(t *testing.T) {
 	prog := buildDumperProgram(t)
 	dumps := t.TempDir()
-	addr := startServer(t, prog, "true", dumps)
+	_, addr := startServer(t, prog, nil, "true", dumps)
 	code, path := postDump(t, addr)
 	if code != http.StatusOK {
 		t.Fatalf("POST /debug/heapdump: %d %s", code, path)
@@ -170,7 +175,7 @@ func TestDumperGo(t *testing.T) {
 
 	t.Run("cut short", func(t *testing.T) {
 		dumps := t.TempDir()
-		addr := startServer(t, prog, fmt.Sprintf("ulimit -f %d", fileLimit), dumps)
+		_, addr := startServer(t, prog, nil, fmt.Sprintf("ulimit -f %d", fileLimit), dumps)
 		for range 2 { // the server survives the first
 			code, body := postDump(t, addr)
 			if code != http.StatusInternalServerError || !strings.Contains(body, "the dump written is incomplete") {
@@ -179,6 +184,32 @@ func TestDumperGo(t *testing.T) {
 			if ents, err := os.ReadDir(dumps); err != nil || len(ents) != 0 {
 				t.Errorf("files left after a failed dump: %v, %v", ents, err)
 			}
+		}
+	})
+
+	// The dump directory on a tmpfs too small for the dump, mounted in a mount namespace of
+	// the server's own, so that only it sees the tmpfs (and /proc/<pid>/root shows its view).
+	t.Run("disk full", func(t *testing.T) {
+		dumps := t.TempDir()
+		mount := fmt.Sprintf("mount -t tmpfs -o size=%dk tmpfs %s", fileLimit, dumps)
+		if runtime.GOOS != "linux" {
+			t.Skip("mounts a tmpfs in a mount namespace: Linux only")
+		}
+		if out, err := exec.Command("unshare", "-m", "sh", "-c", mount).CombinedOutput(); err != nil {
+			t.Skipf("cannot mount a small tmpfs in a mount namespace (unshare -m, needs root): %v %s", err, out)
+		}
+		p, addr := startServer(t, prog, []string{"unshare", "-m"}, mount+" || exit 97", dumps)
+		code, body := postDump(t, addr)
+		if code != http.StatusInternalServerError || !strings.Contains(body, "the dump written is incomplete") {
+			t.Errorf("POST /debug/heapdump on a full tmpfs: %d %q, want 500 and why", code, body)
+		}
+		mounts, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", p.Pid))
+		if err != nil || !strings.Contains(string(mounts), " "+dumps+" ") {
+			t.Fatalf("the server's mounts do not have the tmpfs at %s: %v\n%s", dumps, err, mounts)
+		}
+		seen := fmt.Sprintf("/proc/%d/root%s", p.Pid, dumps)
+		if ents, err := os.ReadDir(seen); err != nil || len(ents) != 0 {
+			t.Errorf("files left on the full tmpfs: %v, %v", ents, err)
 		}
 	})
 

@@ -1,3 +1,5 @@
+//go:build unix
+
 package meliae
 
 import (
@@ -70,8 +72,9 @@ type host struct {
 }
 
 // startHost writes the dumper and dumperHost into a new directory and starts the host with
-// dumps going to dir, through sh -c with shell (a ulimit, say) run first.
-func startHost(t *testing.T, dir, shell string) *host {
+// dumps going to dir, through sh -c with shell (a ulimit, say) run first, itself run by wrap
+// (unshare -m, say) unless nil.
+func startHost(t *testing.T, dir string, wrap []string, shell string) *host {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -83,7 +86,8 @@ func startHost(t *testing.T, dir, shell string) *host {
 			t.Fatal(err)
 		}
 	}
-	h := &host{t: t, cmd: exec.Command("sh", "-c", shell+`; exec "$0" "$@"`, py, "host.py", dir, fmt.Sprint(payloads))}
+	args := append(wrap, "sh", "-c", shell+`; exec "$0" "$@"`, py, "host.py", dir, fmt.Sprint(payloads))
+	h := &host{t: t, cmd: exec.Command(args[0], args[1:]...)}
 	h.cmd.Dir = src
 	h.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	h.cmd.Stderr = &syncWriter{h}
@@ -236,7 +240,7 @@ func checkDump(t *testing.T, path string) {
 // take. Then two threads ask for a dump at once: one writes, one is skipped.
 func TestDumperSignal(t *testing.T) {
 	dir := t.TempDir()
-	h := startHost(t, dir, "true")
+	h := startHost(t, dir, nil, "true")
 
 	// Symlinks at the names the next dump may take (its pid, this second or the next few),
 	// to a file that must not change.
@@ -292,7 +296,7 @@ func TestDumperSignal(t *testing.T) {
 // the symlink, and the file it pointed to is untouched.
 func TestDumperDirect(t *testing.T) {
 	dir := t.TempDir()
-	h := startHost(t, dir, "true")
+	h := startHost(t, dir, nil, "true")
 	victim := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(victim, []byte("victim"), 0o644); err != nil {
 		t.Fatal(err)
@@ -321,7 +325,7 @@ func TestDumperWriteFails(t *testing.T) {
 		t.Skipf("sh cannot set a file size limit (ulimit -f): %v", err)
 	}
 	dir := t.TempDir()
-	h := startHost(t, dir, "ulimit -f 100") // 50 or 100 KiB: the dump is megabytes
+	h := startHost(t, dir, nil, "ulimit -f 100") // 50 or 100 KiB: the dump is megabytes
 	if err := h.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
