@@ -130,7 +130,8 @@ def dump_to_directory(directory, collect=True, compresslevel=1):
 
 def install_signal_handler(directory=None, signum=None):
     """Make signal signum (SIGUSR1 by default) write a dump into directory (by default the
-    environment variable MEMSEE_DUMP_DIR), with dump_to_directory. Call it from the main thread.
+    environment variable MEMSEE_DUMP_DIR), with dump_to_directory. Call it from the main thread,
+    at start-up: it raises at once (ValueError, NotADirectoryError) when there is no directory.
     The handler writes one line on stderr, naming the dump or saying why there is none, and
     never raises into the program. Returns the previous handler."""
     if directory is None:
