@@ -4,9 +4,9 @@ Python 3.8+, standard library only. memsee prints this file with `memsee dumper 
 it next to your program (or anywhere on its path) and call:
 
     import memsee_dumper
-    memsee_dumper.dump_all_objects("/tmp/heap1.json.gz")   # gzip'd because of the .gz
+    memsee_dumper.dump_all_objects("dumps/heap1.json.gz")   # gzip'd because of the .gz
 
-Then, after a few dumps taken over time: `memsee load /tmp/heap*.json.gz`, `memsee diff first
+Then, after a few dumps taken over time: `memsee load dumps/heap*.json.gz`, `memsee diff first
 last` to see which types grew, and `memsee path --type <Type>` to see who holds them.
 
 The output is what meliae's scanner.dump_all_objects writes: one JSON object per line for
@@ -39,30 +39,44 @@ On Python 3.11 and later, an instance keeps its attributes inline until somethin
 __dict__. The dumper asks (that is how it learns the attribute names), so the first dump gives
 each such instance a real __dict__: 64 bytes more per instance, kept after the dump.
 
-From a signal handler, so that `kill -USR1 <pid>` takes a dump:
+Dumps are written safely. A dump goes to a temporary file in the target directory (created
+0600, never through a symlink), is synced, and is renamed to its name only once complete: a
+reader never sees half a dump under that name, and a failed dump leaves no file behind. One dump
+is written at a time: a dump asked for while another is being written (a second signal, another
+thread) is skipped, with one line on stderr, and returns None.
 
-    import os, signal, time, memsee_dumper
+From a signal handler, so that `kill -USR1 <pid>` takes a dump (in the main thread, at
+start-up; the directory may also come from the environment variable MEMSEE_DUMP_DIR):
 
-    def _dump(signum, frame):
-        path = "/tmp/heap-%d-%d.json.gz" % (os.getpid(), time.time())
-        memsee_dumper.dump_all_objects(path)
+    import memsee_dumper
+    memsee_dumper.install_signal_handler("/var/lib/myapp/heapdumps")
 
-    signal.signal(signal.SIGUSR1, _dump)   # in the main thread, at start-up
+Each signal writes heap-<pid>-<date>-<time>-<n>.json.gz in that directory and says so on
+stderr; a failure (a full disk, say) is reported on stderr too, and never raised into the
+program. Python runs the handler in the main thread between two bytecodes, so the dump is of a
+consistent program state. Use a directory only you can write to (not /tmp itself).
 
-Python runs the handler in the main thread between two bytecodes, so the dump is of a
-consistent program state. From a debug endpoint (keep it off the public network: a dump holds
-every string of the process):
+From a debug endpoint (keep it off the public network: a dump holds every string of the
+process):
 
-    @app.route("/debug/heapdump")          # Flask; any framework will do
+    @app.route("/debug/heapdump", methods=["POST"])   # Flask; any framework will do
     def heapdump():
-        path = "/tmp/heap-%d.json.gz" % time.time()
-        memsee_dumper.dump_all_objects(path)
-        return {"path": path}
+        path = memsee_dumper.dump_to_directory(os.environ["MEMSEE_DUMP_DIR"])
+        return {"path": path}                         # None: another dump was being written
+
+Called directly, dump_all_objects and dump_to_directory raise OSError when the dump cannot be
+written (the temporary file is removed first); only install_signal_handler's handler keeps
+every error from the program.
 """
 
+import _thread
 import gc
 import gzip
+import itertools
+import os
+import signal
 import sys
+import time
 import types
 from itertools import filterfalse
 
@@ -71,9 +85,13 @@ try:
 except ImportError:  # Python builds without the C accelerator
     from json.encoder import py_encode_basestring_ascii as _quote
 
-__all__ = ["dump_all_objects"]
+__all__ = ["dump_all_objects", "dump_to_directory", "install_signal_handler"]
 
-_running = False  # a dump is being written
+# Held while a dump is written. Taken without waiting: a signal handler that waited for it in
+# the main thread, while the main thread writes a dump, would wait forever.
+_lock = _thread.allocate_lock()
+_counter = itertools.count(1)  # numbers the dumps of dump_to_directory
+_signal_dirs = {}  # signal number -> the directory install_signal_handler writes to
 
 _MAX_VALUE = 100  # characters of a str written as its value, as meliae does
 
@@ -84,12 +102,75 @@ _GENERIC, _STR, _INT, _FLOAT, _BOOL, _DICT, _DICT_SUB, _SIZED, _INSTANCE, _MODUL
 def dump_all_objects(path, collect=True, compresslevel=1):
     """Write every object of this process to path, meliae JSON lines, gzip'd if path ends in
     .gz (at compresslevel: 1 is fastest, and the process is paused while it compresses; 9 is
-    about 20% smaller). path may also be a binary file object opened for writing (not closed
-    here). Returns the number of objects written."""
-    global _running
-    if _running:
-        raise RuntimeError("a heap dump is already being written")  # a second signal, say
-    _running = True
+    about 20% smaller). Returns the number of objects written, or None when another dump was
+    being written (this one is skipped, with a line on stderr).
+
+    The dump goes to a temporary file beside path (0600, not through a symlink), which is
+    synced and renamed to path once complete; if anything fails, it is removed and the error
+    (an OSError, say) raised. path may also be a binary file object opened for writing (written
+    as it is, not closed here)."""
+    if not _lock.acquire(False):
+        _note("heap dump skipped: another dump is being written")
+        return None
+    try:
+        return _dump_locked(path, collect, compresslevel)
+    finally:
+        _lock.release()
+
+
+def dump_to_directory(directory, collect=True, compresslevel=1):
+    """Write a dump, gzip'd, to a new file heap-<pid>-<date>-<time>-<n>.json.gz in directory,
+    as dump_all_objects does, and return its path; None when another dump was being written."""
+    name = "heap-%d-%s-%d.json.gz" % (os.getpid(), time.strftime("%Y%m%d-%H%M%S"), next(_counter))
+    path = os.path.join(os.fsdecode(directory), name)
+    if dump_all_objects(path, collect, compresslevel) is None:
+        return None
+    return path
+
+
+def install_signal_handler(directory=None, signum=None):
+    """Make signal signum (SIGUSR1 by default) write a dump into directory (by default the
+    environment variable MEMSEE_DUMP_DIR), with dump_to_directory. Call it from the main thread,
+    at start-up: it raises at once (ValueError, NotADirectoryError) when there is no directory.
+    The handler writes one line on stderr, naming the dump or saying why there is none, and
+    never raises into the program. Returns the previous handler."""
+    if directory is None:
+        directory = os.environ.get("MEMSEE_DUMP_DIR")
+        if not directory:
+            raise ValueError("install_signal_handler: name a directory, or set MEMSEE_DUMP_DIR")
+    if not os.path.isdir(directory):
+        raise NotADirectoryError("install_signal_handler: %r is not a directory" % (directory,))
+    if signum is None:
+        signum = signal.SIGUSR1
+    _signal_dirs[signum] = os.path.abspath(directory)  # the program may chdir later
+    return signal.signal(signum, _on_signal)
+
+
+def _on_signal(signum, frame):
+    directory = _signal_dirs.get(signum)
+    try:
+        start = time.time()
+        path = dump_to_directory(directory)
+        if path is not None:
+            _note("heap dump written to %s in %.1f s" % (path, time.time() - start))
+    except Exception as e:  # a full disk, a removed directory: the program goes on
+        _note("heap dump into %s failed: %s" % (directory, e))
+
+
+def _note(message):
+    """Write one line on stderr, whatever state it is in."""
+    line = "memsee_dumper: %s\n" % message
+    try:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+    except Exception:  # no sys.stderr, or a signal arrived while it was writing
+        try:
+            os.write(2, line.encode("utf-8", "replace"))
+        except OSError:
+            pass
+
+
+def _dump_locked(path, collect, compresslevel):
     if collect:
         gc.collect()
     was_enabled = gc.isenabled()
@@ -105,33 +186,57 @@ def dump_all_objects(path, collect=True, compresslevel=1):
         while f is not None and f.f_code in _OWN_CODE:
             skip.add(id(f))
             f = f.f_back
+        del f
         # Everything the dumper makes from here on (the file, the set of written addresses,
         # the output buffers) is made after this list, so it is not in it.
         objs = gc.get_objects()
-        out, close = _open(path, compresslevel)
         try:
-            n = _dump(objs, skip, out)
+            if hasattr(path, "write"):
+                return _dump(objs, skip, path)
+            return _dump_file(objs, skip, os.fsdecode(path), compresslevel)
         finally:
             del objs
-            if close:
-                out.close()
-        return n
     finally:
         sys.setswitchinterval(switch)
         if was_enabled:
             gc.enable()
-        _running = False
 
 
-def _open(path, compresslevel):
-    if hasattr(path, "write"):
-        return path, False
-    path = str(path) if not isinstance(path, (str, bytes)) else path
-    if path.endswith(b".gz" if isinstance(path, bytes) else ".gz"):
-        # gzip is imported with the dumper, not here: a first dump that imported it would
-        # show its modules as growth in the second.
-        return gzip.open(path, "wb", compresslevel=compresslevel), True
-    return open(path, "wb"), True
+_O_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _dump_file(objs, skip, path, compresslevel):
+    """Write the dump to a temporary file beside path, then rename it to path."""
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, ".%s.%s.tmp" % (name, os.urandom(6).hex()))
+    fd = os.open(tmp, _O_FLAGS, 0o600)
+    try:
+        with open(fd, "wb") as raw:
+            if name.endswith(".gz"):
+                # gzip is imported with the dumper, not here: a first dump that imported it
+                # would show its modules as growth in the second.
+                with gzip.GzipFile(path, "wb", compresslevel, raw) as out:
+                    n = _dump(objs, skip, out)
+            else:
+                n = _dump(objs, skip, raw)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable; not every system can sync a directory
+        dfd = os.open(directory or ".", os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+    return n
 
 
 def _dump(objs, skip, out):
@@ -343,8 +448,10 @@ def _name(o):
     return ', "name": ' + _quote(name[:_MAX_VALUE])
 
 
+# Every function of this module: their frames are left out of a dump.
 _OWN_CODE = frozenset(
-    f.__code__ for f in (dump_all_objects, _dump, _open, _dict_getter, _dict_refs, _instance_refs, _name)
+    f.__code__ for f in list(globals().values())
+    if isinstance(f, types.FunctionType) and f.__module__ == __name__
 )
 
 
