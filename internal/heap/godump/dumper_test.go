@@ -135,7 +135,7 @@ func postDump(t *testing.T, addr string) (int, string) {
 // 0600, in the directory MEMSEE_DUMP_DIR names, and memsee reads it. Under a file size limit
 // the dump is cut short: the answer is an HTTP error and no file is left. Then the dumper's
 // check is run on truncated and extended copies of the dump, and on the committed samples.
-func TestDumperGo(t *testing.T) {
+func TestReliabilityGoDumper(t *testing.T) {
 	prog := buildDumperProgram(t)
 	dumps := t.TempDir()
 	_, addr := startServer(t, prog, nil, "true", dumps)

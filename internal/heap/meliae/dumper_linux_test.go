@@ -12,7 +12,7 @@ import (
 // TestDumperDiskFull runs the host with its dump directory on a tmpfs too small for a dump (in
 // a mount namespace of its own, so that only the host sees it): the signal's dump fails with
 // ENOSPC on stderr, the program goes on, and no file is left on the tmpfs.
-func TestDumperDiskFull(t *testing.T) {
+func TestReliabilityPythonDumperDiskFull(t *testing.T) {
 	dir := t.TempDir()
 	mount := "mount -t tmpfs -o size=256k tmpfs " + dir
 	if out, err := exec.Command("unshare", "-m", "sh", "-c", mount).CombinedOutput(); err != nil {

@@ -238,7 +238,7 @@ func checkDump(t *testing.T, path string) {
 // written: the second is skipped with a line on stderr, the program goes on, and the one dump
 // is complete, 0600, and written over (not through) symlinks planted at the names it could
 // take. Then two threads ask for a dump at once: one writes, one is skipped.
-func TestDumperSignal(t *testing.T) {
+func TestReliabilityPythonDumperSignal(t *testing.T) {
 	dir := t.TempDir()
 	h := startHost(t, dir, nil, "true")
 
@@ -294,7 +294,7 @@ func TestDumperSignal(t *testing.T) {
 
 // TestDumperDirect calls dump_all_objects on a path where a symlink stands: the dump replaces
 // the symlink, and the file it pointed to is untouched.
-func TestDumperDirect(t *testing.T) {
+func TestReliabilityPythonDumperSymlink(t *testing.T) {
 	dir := t.TempDir()
 	h := startHost(t, dir, nil, "true")
 	victim := filepath.Join(t.TempDir(), "victim")
@@ -320,7 +320,7 @@ func TestDumperDirect(t *testing.T) {
 // turns into EFBIG by ignoring SIGXFSZ) that a dump exceeds: the signal's dump fails with a
 // line on stderr and the program goes on; a direct call raises OSError; neither leaves a
 // file behind.
-func TestDumperWriteFails(t *testing.T) {
+func TestReliabilityPythonDumperWriteFails(t *testing.T) {
 	if err := exec.Command("sh", "-c", "ulimit -f 100").Run(); err != nil {
 		t.Skipf("sh cannot set a file size limit (ulimit -f): %v", err)
 	}
