@@ -131,7 +131,7 @@ func postDump(t *testing.T, addr string) (int, string) {
 	return resp.StatusCode, strings.TrimSpace(string(body))
 }
 
-// TestDumperGo builds a program with the dumper and asks it for a dump: the dump is complete,
+// TestReliabilityGoDumper builds a program with the dumper and asks it for a dump: the dump is complete,
 // 0600, in the directory MEMSEE_DUMP_DIR names, and memsee reads it. Under a file size limit
 // the dump is cut short: the answer is an HTTP error and no file is left. Then the dumper's
 // check is run on truncated and extended copies of the dump, and on the committed samples.

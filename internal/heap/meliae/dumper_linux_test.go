@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestDumperDiskFull runs the host with its dump directory on a tmpfs too small for a dump (in
+// TestReliabilityPythonDumperDiskFull runs the host with its dump directory on a tmpfs too small for a dump (in
 // a mount namespace of its own, so that only the host sees it): the signal's dump fails with
 // ENOSPC on stderr, the program goes on, and no file is left on the tmpfs.
 func TestReliabilityPythonDumperDiskFull(t *testing.T) {

@@ -234,7 +234,7 @@ func checkDump(t *testing.T, path string) {
 	}
 }
 
-// TestDumperSignal sends the host two SIGUSR1, the second while the first dump is being
+// TestReliabilityPythonDumperSignal sends the host two SIGUSR1, the second while the first dump is being
 // written: the second is skipped with a line on stderr, the program goes on, and the one dump
 // is complete, 0600, and written over (not through) symlinks planted at the names it could
 // take. Then two threads ask for a dump at once: one writes, one is skipped.
@@ -292,7 +292,7 @@ func TestReliabilityPythonDumperSignal(t *testing.T) {
 	h.stop()
 }
 
-// TestDumperDirect calls dump_all_objects on a path where a symlink stands: the dump replaces
+// TestReliabilityPythonDumperSymlink calls dump_all_objects on a path where a symlink stands: the dump replaces
 // the symlink, and the file it pointed to is untouched.
 func TestReliabilityPythonDumperSymlink(t *testing.T) {
 	dir := t.TempDir()
@@ -316,7 +316,7 @@ func TestReliabilityPythonDumperSymlink(t *testing.T) {
 	h.stop()
 }
 
-// TestDumperWriteFails runs the host under a file size limit (RLIMIT_FSIZE, which Python
+// TestReliabilityPythonDumperWriteFails runs the host under a file size limit (RLIMIT_FSIZE, which Python
 // turns into EFBIG by ignoring SIGXFSZ) that a dump exceeds: the signal's dump fails with a
 // line on stderr and the program goes on; a direct call raises OSError; neither leaves a
 // file behind.
