@@ -158,21 +158,22 @@ type parser struct {
 	idSize                  int
 	header, arrHeader, refs int64 // layout of objects (see the package comment)
 
-	strIdx      map[uint64]string // UTF8 id -> its text (at most maxName bytes of it), in nameBuf
-	nameBuf     []byte            // arena for names; only ever appended to, a full one dropped
-	nameBytes   int64             // bytes of names kept
-	traceFrames int64             // frames of TRACE records kept
-	ended       int64             // offset of the HEAP_DUMP_END record, -1 before it
-	heapDump    bool              // a HEAP_DUMP or HEAP_DUMP_SEGMENT was read
-	version     string            // of the header: 1.0.1, 1.0.2 or 1.0.3
-	classNames  map[uint64]string // class object id -> Java name (LOAD_CLASS)
-	serialName  map[uint32]string // class serial -> Java name (LOAD_CLASS)
-	classes     map[uint64]*class // class object id -> its CLASS_DUMP
-	frames      map[uint64]frame  // FRAME records by id
-	traces      map[uint32]trace  // TRACE records by serial
-	threadTrace map[uint32]uint32 // thread serial -> serial of its TRACE
-	primClass   [12]uint64        // basic type -> id of the class of its arrays
-	utf16       map[uint64]struct{}
+	strIdx       map[uint64]string // UTF8 id -> its text (at most maxName bytes of it), in nameBuf
+	nameBuf      []byte            // arena for names; only ever appended to, a full one dropped
+	nameBytes    int64             // bytes of names kept
+	traceFrames  int64             // frames of TRACE records kept
+	layoutFields int               // reference fields of all class layouts
+	ended        int64             // offset of the HEAP_DUMP_END record, -1 before it
+	heapDump     bool              // a HEAP_DUMP or HEAP_DUMP_SEGMENT was read
+	version      string            // of the header: 1.0.1, 1.0.2 or 1.0.3
+	classNames   map[uint64]string // class object id -> Java name (LOAD_CLASS)
+	serialName   map[uint32]string // class serial -> Java name (LOAD_CLASS)
+	classes      map[uint64]*class // class object id -> its CLASS_DUMP
+	frames       map[uint64]frame  // FRAME records by id
+	traces       map[uint32]trace  // TRACE records by serial
+	threadTrace  map[uint32]uint32 // thread serial -> serial of its TRACE
+	primClass    [12]uint64        // basic type -> id of the class of its arrays
+	utf16        map[uint64]struct{}
 
 	obj   heap.Object
 	edges []heap.Edge

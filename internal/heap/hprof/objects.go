@@ -160,26 +160,40 @@ func (p *parser) readClass(sg *segment, at int64) error {
 	return nil
 }
 
+// Limits on class layouts: each class's layout repeats its superclasses' reference fields, so
+// a dump could make a long chain of classes cost the square of its fields. Java classes are
+// rarely more than 20 deep, and a large application's layouts hold a few hundred thousand
+// reference fields in all.
+const (
+	maxClassDepth   = 1024
+	maxLayoutFields = 1 << 22
+)
+
 // layout returns the flattened field layout of c, through its superclasses; nil when a class
-// of the chain is not dumped (yet) or the chain loops.
-func (p *parser) layout(c *class) *layout {
+// of the chain is not dumped (yet) or the chain loops. It fails when the chain is deeper than
+// maxClassDepth or the layouts grow past maxLayoutFields.
+func (p *parser) layout(c *class, depth int) (*layout, error) {
 	if c.lay != nil {
-		return c.lay
+		return c.lay, nil
 	}
 	if c.resolving {
-		return nil
+		return nil, nil
+	}
+	if depth > maxClassDepth {
+		return nil, fmt.Errorf("class %s has more than %d superclasses", c.name, maxClassDepth)
 	}
 	var sup *layout
 	if c.super != 0 {
 		sc, ok := p.classes[c.super]
 		if !ok {
-			return nil
+			return nil, nil
 		}
 		c.resolving = true
-		sup = p.layout(sc)
+		var err error
+		sup, err = p.layout(sc, depth+1)
 		c.resolving = false
-		if sup == nil {
-			return nil
+		if sup == nil || err != nil {
+			return nil, err
 		}
 	}
 	l := &layout{strValue: -1, strCoder: -1}
@@ -214,8 +228,11 @@ func (p *parser) layout(c *class) *layout {
 		l.fields += sup.fields
 	}
 	l.size = align8(p.header + l.fields)
+	if p.layoutFields += len(l.refs); p.layoutFields > maxLayoutFields {
+		return nil, fmt.Errorf("class layouts with more than %d reference fields in all: more than memsee keeps", maxLayoutFields)
+	}
 	c.lay = l
-	return l
+	return l, nil
 }
 
 // maxArrayEdges bounds the non-null elements of one object array: the sink is handed them
@@ -246,7 +263,9 @@ func (p *parser) readInstance(sg *segment, at int64) error {
 	c, ok := p.classes[cid]
 	var l *layout
 	if ok {
-		l = p.layout(c) // nil: see the BUG note below
+		if l, err = p.layout(c, 0); err != nil { // nil: see the BUG note below
+			return p.errAt(at, "INSTANCE_DUMP", "%v", err)
+		}
 	}
 	keep := int64(0)
 	if l != nil {

@@ -145,6 +145,22 @@ func TestCrafted(t *testing.T) {
 	utf8 := func(id uint64, name string) []byte {
 		return record(nil, recUTF8, uint32(8+len(name)), append(binary.BigEndian.AppendUint64(nil, id), name...))
 	}
+	// A chain of 1,100 classes, each the superclass of the next, and an instance of the last.
+	var chain []byte
+	const deep = 1100
+	for i := uint64(1); i <= deep; i++ {
+		chain = append(chain, subClassDump)
+		chain = binary.BigEndian.AppendUint64(chain, 0x7ff00000+i)
+		chain = binary.BigEndian.AppendUint32(chain, 0)
+		super := uint64(0)
+		if i > 1 {
+			super = 0x7ff00000 + i - 1
+		}
+		chain = binary.BigEndian.AppendUint64(chain, super)
+		chain = append(chain, make([]byte, 5*8+4+3*2)...)
+	}
+	instAt := end + recHeaderLen + len(chain)
+	chain = append(chain, instanceHead(0x7fff0005, 0x7ff00000+deep, 0)...)
 	tests := []struct {
 		name   string
 		data   []byte
@@ -161,6 +177,7 @@ func TestCrafted(t *testing.T) {
 		{"long UTF8 name", splice(data, first, utf8(0x7fff0001, strings.Repeat("a", 3*maxName))), -1, ""},
 		{"TRACE frames", splice(data, first, record(nil, recTrace, 12, []byte{0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff})), int64(first), "do not fit its length"},
 		{"instance past its segment", splice(data, end, segmentRecord(append(instanceHead(0x7fff0002, object, 64), make([]byte, 8)...))), int64(end + recHeaderLen), "past the end of its HEAP_DUMP_SEGMENT"},
+		{"class chain too deep", splice(data, end, segmentRecord(chain)), int64(instAt), "more than 1024 superclasses"},
 		{"instance with 3 MiB of fields", splice(data, end, segmentRecord(append(instanceHead(0x7fff0002, object, 3<<20), make([]byte, 3<<20)...))), -1, ""},
 		{"instance cut short", append(append([]byte(nil), data[:end]...), record(nil, recHeapDumpSeg, 25+3<<20, append(instanceHead(0x7fff0002, object, 3<<20), make([]byte, 1<<20)...))...), int64(end), "past end of file"},
 	}
