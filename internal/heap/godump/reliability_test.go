@@ -362,3 +362,46 @@ func TestBomb(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeSegment reads a data segment and a stack frame too large to buffer, each with one
+// pointer to a real object deep inside: both are roots, named as in small ones.
+func TestLargeSegment(t *testing.T) {
+	data := mustRead(t, "heap1")
+	starts, tags := recordStarts(t, data)
+	obj, eof := -1, int(starts[len(starts)-1])
+	for i, tag := range tags {
+		if tag == tagObject {
+			obj = int(starts[i])
+			break
+		}
+	}
+	target, _ := binary.Uvarint(data[obj+1:])
+	const size, off = 2*maxBuffered + 40, maxBuffered + 8
+	body := make([]byte, size)
+	binary.LittleEndian.PutUint64(body[off:], target)
+	seg := append(uvarints(tagData, 0x600000, size), body...)
+	seg = append(seg, uvarints(fieldPtr, off, fieldEol)...)
+	// The goroutine: address, sp, id, 5 numbers, an empty wait reason, 4 numbers.
+	frame := append(uvarints(tagGoroutine, 0xc000001000, 0xc000100000, 777, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), uvarints(tagStackFrame, 0xc000100000, 0, 0, size)...)
+	frame = append(frame, body...)
+	frame = append(frame, uvarints(0, 0, 0, uint64(len("main.big")))...)
+	frame = append(frame, "main.big"...)
+	frame = append(frame, uvarints(fieldPtr, off, fieldEol)...)
+	b := splice(data, eof, append(seg, frame...))
+	s := newRecSink()
+	if err := (Reader{}).Read(context.Background(), "large", bytes.NewReader(b), s); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []heap.Root{
+		{Addr: target, Kind: "global", Name: "data+" + hex(off)},
+		{Addr: target, Kind: "stack", Name: "goroutine 777 main.big"},
+	} {
+		found := false
+		for _, r := range s.roots {
+			found = found || r == want
+		}
+		if !found {
+			t.Errorf("no root %+v", want)
+		}
+	}
+}
