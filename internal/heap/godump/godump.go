@@ -11,6 +11,7 @@ package godump
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +70,16 @@ const (
 	maxString = 1 << 16 // a function, file or type name, a wait reason
 	maxFrames = 1 << 12 // frames of one memory-profile bucket (the runtime keeps 32)
 	bufSize   = 256 << 10
+	// maxBuffered is the largest memory range (an object's, a segment's or a stack frame's
+	// bytes) read whole into memory; a larger one is streamed (see bigRange).
+	maxBuffered = 1 << 20
+	// maxRange bounds a memory range: the reader keeps offsets in 32 bits, and no Go object,
+	// data segment or stack frame comes near 4 GiB.
+	maxRange = 1<<32 - 1
+	// maxBigWords bounds the words of one streamed range that may be pointers (nonzero, and
+	// in the heap arenas): 8M of them (a 64 MiB array of pointers) take 96 MB to keep until
+	// the field list that follows the bytes says which are pointers.
+	maxBigWords = 1 << 23
 )
 
 // Reader reads Go heap dumps. The zero value names globals by segment and offset
@@ -120,8 +131,11 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // data and bss segments (kind "global"), of goroutine stack frames (kind "stack", named
 // "goroutine 12 main.worker"), finalizers and the runtime's other roots.
 //
-// A record that is cut short, an unknown tag, a bad varint or a pointer field outside its
-// record's bytes stops the read with a *heap.FormatError at the record's offset.
+// A record that is cut short, an unknown tag, a bad varint, a pointer field outside its
+// record's bytes or a memory range of more than 4 GiB stops the read with a *heap.FormatError
+// at the record's offset; so does anything after the EOF record, at its own offset. Memory
+// ranges of more than maxBuffered bytes are streamed (bigRange), so that what an object
+// claims never decides what the reader allocates.
 func (rd Reader) ReadStats(ctx context.Context, name string, r io.Reader, sink heap.Sink) (Stats, error) {
 	p := &parser{name: name, r: r, buf: make([]byte, bufSize), syms: rd.Symbols, ptrSize: 8,
 		buckets: map[uint64]bucket{}, siteIdx: map[string]uint32{}}
@@ -151,6 +165,7 @@ type parser struct {
 	scratch  []byte // the current record's contents
 	strbuf   []byte
 	fields   []uint32
+	big      bigRange // the current record's contents, when too large for scratch
 
 	// From the params record.
 	bigEndian bool
@@ -329,15 +344,6 @@ func (p *parser) ints(n int) error {
 	return nil
 }
 
-// bytesInto reads a length-prefixed range into dst[:0] and returns it.
-func (p *parser) bytesInto(dst []byte) ([]byte, error) {
-	n, err := p.uvarint()
-	if err != nil {
-		return dst, err
-	}
-	return p.rangeN(dst, n)
-}
-
 // rangeN reads n bytes into dst[:0]. It grows dst only as the input delivers, so a damaged
 // length cannot allocate more than the file holds.
 func (p *parser) rangeN(dst []byte, n uint64) ([]byte, error) {
@@ -409,6 +415,9 @@ func (p *parser) fieldList(size int) error {
 		if off > uint64(size) || uint64(size)-off < uint64(p.ptrSize) {
 			return fmt.Errorf("pointer field at +%#x outside the record's %d bytes", off, size)
 		}
+		if len(p.fields) >= size/p.ptrSize {
+			return fmt.Errorf("more pointer fields than the record's %d bytes hold words", size)
+		}
 		p.fields = append(p.fields, uint32(off))
 	}
 }
@@ -459,12 +468,26 @@ func (p *parser) run(ctx context.Context) error {
 		}
 		p.tag = tag
 		if tag == tagEOF {
-			return nil
+			return p.atEnd()
 		}
 		if err := p.record(tag); err != nil {
 			return p.fail(err)
 		}
 	}
+}
+
+// atEnd checks that nothing follows the EOF record: a damaged tag can read as an early EOF
+// record, and what follows it would be dropped unseen. It reads the input to its end, so
+// that a gzip layer below checks its CRC and length.
+func (p *parser) atEnd() error {
+	if p.pos < p.end || p.fill() {
+		return &heap.FormatError{File: p.name, Offset: p.base + int64(p.pos), Record: "EOF record",
+			Err: errors.New("data after the end record (a damaged record? take the dump again)")}
+	}
+	if p.rerr != io.EOF {
+		return p.rerr
+	}
+	return nil
 }
 
 func (p *parser) record(tag uint64) error {
@@ -618,7 +641,14 @@ func (p *parser) object() error {
 	if err != nil {
 		return err
 	}
-	p.scratch, err = p.bytesInto(p.scratch)
+	n, err := p.rangeLen("object")
+	if err != nil {
+		return err
+	}
+	if n > maxBuffered {
+		return p.bigObject(addr, n)
+	}
+	p.scratch, err = p.rangeN(p.scratch, n)
 	if err != nil {
 		return err
 	}
@@ -626,21 +656,10 @@ func (p *parser) object() error {
 	if err := p.fieldList(size); err != nil {
 		return err
 	}
-	if uint64(size)/uint64(p.ptrSize) > 1<<32-1 {
-		return fmt.Errorf("object of %d bytes", size)
-	}
 	if p.n >= 1<<32-1 || p.targets.len()+len(p.fields) >= 1<<32-1 {
 		return errors.New("more objects or pointers than memsee's 32-bit ids can number")
 	}
-	if len(p.addr) == cap(p.addr) {
-		// Doubling copies less than append's growth by a quarter; the addresses are one
-		// slice, to be sorted, and dropped once they are (index).
-		p.addr = slices.Grow(p.addr, max(len(p.addr), 1024))
-	}
-	p.addr = append(p.addr, addr)
-	p.n++
-	p.words.add(uint32((uint64(size) + uint64(p.ptrSize) - 1) / uint64(p.ptrSize)))
-	p.edgeStart.add(uint32(p.targets.len()))
+	p.addObject(addr, uint64(size))
 	if len(p.fields) == 0 {
 		p.keepValue(p.scratch)
 	}
@@ -659,6 +678,19 @@ func (p *parser) object() error {
 	}
 	p.shrinkScratch()
 	return nil
+}
+
+// addObject numbers a new object.
+func (p *parser) addObject(addr, size uint64) {
+	if len(p.addr) == cap(p.addr) {
+		// Doubling copies less than append's growth by a quarter; the addresses are one
+		// slice, to be sorted, and dropped once they are (index).
+		p.addr = slices.Grow(p.addr, max(len(p.addr), 1024))
+	}
+	p.addr = append(p.addr, addr)
+	p.n++
+	p.words.add(uint32((size + uint64(p.ptrSize) - 1) / uint64(p.ptrSize)))
+	p.edgeStart.add(uint32(p.targets.len()))
 }
 
 // maxValue bounds the objects whose text is kept as a value: strings of names, keys and ids.
@@ -715,12 +747,9 @@ func (p *parser) frame() error {
 	if err := p.ints(3); err != nil { // sp, depth, child sp
 		return err
 	}
-	var err error
-	p.scratch, err = p.bytesInto(p.scratch)
-	if err != nil {
+	if err := p.readRange("stack frame"); err != nil {
 		return err
 	}
-	contents := p.scratch
 	if err := p.ints(3); err != nil { // entry pc, pc, continuation pc
 		return err
 	}
@@ -728,17 +757,11 @@ func (p *parser) frame() error {
 	if err != nil {
 		return err
 	}
-	if err := p.fieldList(len(contents)); err != nil {
-		return err
-	}
 	name := "goroutine " + strconv.FormatUint(p.goroutine, 10) + " " + fn
-	for _, off := range p.fields {
-		if t := p.word(contents, off); t != 0 {
-			p.addRoot(t, rootStack, name)
-		}
-	}
-	p.shrinkScratch()
-	return nil
+	return p.pointers(func(_ uint32, t uint64) error {
+		p.addRoot(t, rootStack, name)
+		return nil
+	})
 }
 
 func (p *parser) segment(tag uint64) error {
@@ -746,23 +769,15 @@ func (p *parser) segment(tag uint64) error {
 	if err != nil {
 		return err
 	}
-	p.scratch, err = p.bytesInto(p.scratch)
-	if err != nil {
-		return err
-	}
-	if err := p.fieldList(len(p.scratch)); err != nil {
-		return err
-	}
 	seg, prefix := &p.data, "data"
 	if tag == tagBSS {
 		seg, prefix = &p.bss, "bss"
 	}
-	*seg = segment{addr: addr, size: uint64(len(p.scratch)), seen: true}
-	for _, off := range p.fields {
-		t := p.word(p.scratch, off)
-		if t == 0 {
-			continue
-		}
+	if err := p.readRange(prefix + " segment"); err != nil {
+		return err
+	}
+	*seg = segment{addr: addr, size: p.rangeSize(), seen: true}
+	return p.pointers(func(off uint32, t uint64) error {
 		slot := addr + uint64(off)
 		name, named := "", false
 		if p.syms != nil {
@@ -775,9 +790,209 @@ func (p *parser) segment(tag uint64) error {
 		}
 		p.addRoot(t, rootGlobal, name)
 		p.roots[len(p.roots)-1].named = named
+		return nil
+	})
+}
+
+// rangeLen reads the length of a memory range and checks it against maxRange.
+func (p *parser) rangeLen(what string) (uint64, error) {
+	n, err := p.uvarint()
+	if err != nil {
+		return 0, err
+	}
+	if n > maxRange {
+		return 0, fmt.Errorf("%s of %d bytes: more than memsee reads (4 GiB)", what, n)
+	}
+	return n, nil
+}
+
+// readRange reads a length-prefixed memory range: into p.scratch when it is at most
+// maxBuffered bytes, else streamed into p.big. pointers reads the field list that follows.
+func (p *parser) readRange(what string) error {
+	n, err := p.rangeLen(what)
+	if err != nil {
+		return err
+	}
+	p.big.on = n > maxBuffered
+	if p.big.on {
+		return p.streamRange(n)
+	}
+	p.scratch, err = p.rangeN(p.scratch, n)
+	return err
+}
+
+// rangeSize returns the size of the range readRange read.
+func (p *parser) rangeSize() uint64 {
+	if p.big.on {
+		return p.big.size
+	}
+	return uint64(len(p.scratch))
+}
+
+// pointers reads the field list of the range readRange read and calls visit with the offset
+// and value of each non-nil pointer field.
+func (p *parser) pointers(visit func(off uint32, t uint64) error) error {
+	if p.big.on {
+		return p.bigPointers(visit)
+	}
+	if err := p.fieldList(len(p.scratch)); err != nil {
+		return err
+	}
+	for _, off := range p.fields {
+		if t := p.word(p.scratch, off); t != 0 {
+			if err := visit(off, t); err != nil {
+				return err
+			}
+		}
 	}
 	p.shrinkScratch()
 	return nil
+}
+
+// bigRange is what the reader keeps of a memory range too large to buffer (more than
+// maxBuffered bytes). The field list that says which words are pointers comes after the
+// bytes, so while they stream by the reader keeps every word that may be one: nonzero and,
+// when the params record gives the heap arenas' range, inside it. A range of pointer-free
+// data keeps next to nothing whatever its size; one with more than maxBigWords such words
+// is refused.
+type bigRange struct {
+	on   bool           // the current range is streamed
+	size uint64         // its bytes
+	word column[uint32] // index of a word that may be a pointer, ascending
+	val  column[uint64] // -> its value
+}
+
+// streamRange reads n bytes into p.big.
+func (p *parser) streamRange(n uint64) error {
+	b := &p.big
+	b.size, b.word, b.val = n, column[uint32]{}, column[uint64]{}
+	ps := p.ptrSize
+	filter := p.arenaEnd > p.arenaStart
+	var carry [8]byte // a word split between two reads
+	nc := 0
+	w := uint32(0) // index of the next word
+	keep := func(v uint64) error {
+		if v != 0 && (!filter || v >= p.arenaStart && v < p.arenaEnd) {
+			if b.word.len() >= maxBigWords {
+				return fmt.Errorf("%d bytes with more than %d words that may be pointers: more than memsee keeps of one record", n, maxBigWords)
+			}
+			b.word.add(w)
+			b.val.add(v)
+		}
+		w++
+		return nil
+	}
+	for rem := n; rem > 0; {
+		if p.pos == p.end && !p.fill() {
+			return p.readErr()
+		}
+		k := int(min(uint64(p.end-p.pos), rem))
+		chunk := p.buf[p.pos : p.pos+k]
+		p.pos += k
+		rem -= uint64(k)
+		if nc > 0 {
+			c := copy(carry[nc:ps], chunk)
+			nc += c
+			chunk = chunk[c:]
+			if nc < ps {
+				continue
+			}
+			if err := keep(p.word(carry[:ps], 0)); err != nil {
+				return err
+			}
+			nc = 0
+		}
+		full := len(chunk) / ps * ps
+		if ps == 8 && !p.bigEndian {
+			for i := 0; i < full; i += 8 {
+				if v := binary.LittleEndian.Uint64(chunk[i:]); v == 0 {
+					w++
+				} else if err := keep(v); err != nil {
+					return err
+				}
+			}
+		} else {
+			for i := 0; i < full; i += ps {
+				if err := keep(p.word(chunk, uint32(i))); err != nil {
+					return err
+				}
+			}
+		}
+		nc = copy(carry[:], chunk[full:])
+	}
+	// A last partial word holds no pointer field.
+	return nil
+}
+
+// bigPointers reads the field list of a streamed range. Its pointer fields must come in
+// ascending order, as the runtime writes them, so that the kept words are matched in one pass
+// and no list of fields is kept.
+func (p *parser) bigPointers(visit func(off uint32, t uint64) error) error {
+	b := &p.big
+	ps := uint64(p.ptrSize)
+	j := 0
+	next := uint64(0) // the lowest offset the next field may have
+	for {
+		kind, err := p.uvarint()
+		if err != nil {
+			return err
+		}
+		if kind == fieldEol {
+			break
+		}
+		off, err := p.uvarint()
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case fieldPtr:
+		case fieldIface, fieldEface:
+			off += ps
+		default:
+			return fmt.Errorf("field kind %d at +%#x (want 1, a pointer)", kind, off)
+		}
+		switch {
+		case off > b.size || b.size-off < ps:
+			return fmt.Errorf("pointer field at +%#x outside the record's %d bytes", off, b.size)
+		case off%ps != 0:
+			return fmt.Errorf("pointer field at +%#x is not aligned to a word", off)
+		case off < next:
+			return fmt.Errorf("pointer field at +%#x out of order (fields of a large record come in ascending order)", off)
+		}
+		next = off + ps
+		wi := uint32(off / ps)
+		for j < b.word.len() && b.word.at(j) < wi {
+			j++
+		}
+		if j < b.word.len() && b.word.at(j) == wi {
+			if err := visit(uint32(off), b.val.at(j)); err != nil {
+				return err
+			}
+		}
+	}
+	b.on, b.word, b.val = false, column[uint32]{}, column[uint64]{}
+	return nil
+}
+
+// bigObject reads an object of more than maxBuffered bytes (n), streamed: it keeps no value
+// and no length hints, and counts no pointers outside the heap (streamRange drops them).
+func (p *parser) bigObject(addr, n uint64) error {
+	p.big.on = true
+	if err := p.streamRange(n); err != nil {
+		return err
+	}
+	if p.n >= 1<<32-1 {
+		return errors.New("more objects than memsee's 32-bit ids can number")
+	}
+	p.addObject(addr, n)
+	return p.bigPointers(func(off uint32, t uint64) error {
+		if p.targets.len() >= 1<<32-1 {
+			return errors.New("more pointers than memsee's 32-bit ids can number")
+		}
+		p.targets.add(t)
+		p.offsets.add(off)
+		return nil
+	})
 }
 
 func (p *parser) bucket() error {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -121,10 +122,14 @@ var rootKinds = map[byte]string{
 // of the heap dump records in file order (see the package comment). A malformed dump stops the
 // read with a *heap.FormatError at the byte offset of the record at fault, naming it.
 func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.Sink) error {
-	p := &parser{
+	return rd.newParser(ctx, name, r, sink).run()
+}
+
+func (rd Reader) newParser(ctx context.Context, name string, r io.Reader, sink heap.Sink) *parser {
+	return &parser{
 		name: name, r: r, sink: sink, ctx: ctx, opts: rd.Options,
 		buf:         make([]byte, 256<<10),
-		strIdx:      map[uint64]uint64{},
+		strIdx:      map[uint64]string{},
 		classNames:  map[uint64]string{},
 		serialName:  map[uint32]string{},
 		classes:     map[uint64]*class{},
@@ -132,8 +137,8 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 		traces:      map[uint32]trace{},
 		threadTrace: map[uint32]uint32{},
 		utf16:       map[uint64]struct{}{},
+		ended:       -1,
 	}
-	return p.run()
 }
 
 // parser reads one dump through a window of it, buf[p:e], which starts at file offset base+p.
@@ -153,16 +158,22 @@ type parser struct {
 	idSize                  int
 	header, arrHeader, refs int64 // layout of objects (see the package comment)
 
-	strIdx      map[uint64]uint64 // UTF8 id -> start<<32 | end in strText
-	strText     []byte
-	classNames  map[uint64]string // class object id -> Java name (LOAD_CLASS)
-	serialName  map[uint32]string // class serial -> Java name (LOAD_CLASS)
-	classes     map[uint64]*class // class object id -> its CLASS_DUMP
-	frames      map[uint64]frame  // FRAME records by id
-	traces      map[uint32]trace  // TRACE records by serial
-	threadTrace map[uint32]uint32 // thread serial -> serial of its TRACE
-	primClass   [12]uint64        // basic type -> id of the class of its arrays
-	utf16       map[uint64]struct{}
+	strIdx       map[uint64]string // UTF8 id -> its text (at most maxName bytes of it), in nameBuf
+	nameBuf      []byte            // arena for names; only ever appended to, a full one dropped
+	nameBytes    int64             // bytes of names kept
+	traceFrames  int64             // frames of TRACE records kept
+	layoutFields int               // reference fields of all class layouts
+	ended        int64             // offset of the HEAP_DUMP_END record, -1 before it
+	heapDump     bool              // a HEAP_DUMP or HEAP_DUMP_SEGMENT was read
+	version      string            // of the header: 1.0.1, 1.0.2 or 1.0.3
+	classNames   map[uint64]string // class object id -> Java name (LOAD_CLASS)
+	serialName   map[uint32]string // class serial -> Java name (LOAD_CLASS)
+	classes      map[uint64]*class // class object id -> its CLASS_DUMP
+	frames       map[uint64]frame  // FRAME records by id
+	traces       map[uint32]trace  // TRACE records by serial
+	threadTrace  map[uint32]uint32 // thread serial -> serial of its TRACE
+	primClass    [12]uint64        // basic type -> id of the class of its arrays
+	utf16        map[uint64]struct{}
 
 	obj   heap.Object
 	edges []heap.Edge
@@ -294,9 +305,17 @@ func (p *parser) run() error {
 			if p.rerr != nil {
 				return &heap.FormatError{File: p.name, Offset: p.off(), Err: p.rerr}
 			}
+			// A dump of 1.0.2 or later is in segments, and ends with HEAP_DUMP_END; one of 1.0.1
+			// has its heap in one HEAP_DUMP record, which may be followed by anything.
+			if p.version == "1.0.1" && !p.heapDump || p.version != "1.0.1" && p.ended < 0 {
+				return p.errAt(p.off(), "HEAP_DUMP_END", "the file ends without a heap dump and its end record (truncated dump? take it again)")
+			}
 			return nil
 		}
 		start := p.off()
+		if p.ended >= 0 {
+			return p.errAt(start, "HEAP_DUMP_END", "data after the end record (at %#x): a damaged record? take the dump again", p.ended)
+		}
 		if !p.fill(recHeaderLen) {
 			return p.errAt(start, recordName(p.buf[p.p]), "record header cut short at end of file (truncated dump? take it again)")
 		}
@@ -314,7 +333,15 @@ func (p *parser) run() error {
 		case recTrace:
 			err = p.readTrace(start, length)
 		case recHeapDump, recHeapDumpSeg:
+			p.heapDump = true
 			err = p.readHeapDump(start, tag, length)
+		case recHeapDumpEnd:
+			if length != 0 {
+				err = p.errAt(start, "HEAP_DUMP_END", "length %d, want 0", length)
+			} else if !p.heapDump {
+				err = p.errAt(start, "HEAP_DUMP_END", "an end record without a heap dump before it")
+			}
+			p.ended = start
 		default:
 			if !p.skip(length) {
 				err = p.truncated(start, recordName(tag), length)
@@ -343,6 +370,7 @@ func (p *parser) readHeader() error {
 	}
 	switch version {
 	case "1.0.1", "1.0.2", "1.0.3":
+		p.version = version
 	default:
 		return p.errAt(0, "header", "HPROF version %q: memsee reads 1.0.1, 1.0.2 and 1.0.3", version)
 	}
@@ -380,30 +408,55 @@ func (p *parser) readHeader() error {
 	return p.sink.Begin(snap)
 }
 
-// str returns UTF8 string id, or "" when the dump has none.
-func (p *parser) str(id uint64) string {
-	se, ok := p.strIdx[id]
-	if !ok {
-		return ""
-	}
-	return string(p.strText[se>>32 : se&0xffffffff])
-}
+// Limits on what the reader keeps of the records before the heap dump, so that no record, and
+// no number of them, makes it hold more than a fixed amount. A JVM's names are class, field,
+// method and file names (a large application has a few hundred thousand, of tens of bytes);
+// its stack traces are those of its threads.
+const (
+	maxName        = 4 << 10   // bytes of one name kept; a longer one is cut and says how long it was
+	maxNames       = 1 << 22   // names (UTF8 records) kept
+	maxNameBytes   = 256 << 20 // bytes of names kept in all
+	maxFrames      = 1 << 22   // FRAME records kept
+	maxTraceFrames = 1 << 22   // frames of all TRACE records kept
+)
 
+// str returns UTF8 string id, or "" when the dump has none. The string is shared, not copied.
+func (p *parser) str(id uint64) string { return p.strIdx[id] }
+
+// readUTF8 keeps the first maxName bytes of a name and skips the rest, streaming.
 func (p *parser) readUTF8(start, length int64) error {
 	if length < int64(p.idSize) {
 		return p.errAt(start, "UTF8", "length %d shorter than an id", length)
 	}
-	if !p.fill(int(min(length, 1<<31))) || length >= 1<<31 {
+	n := length - int64(p.idSize)
+	keep := int(min(n, maxName))
+	if !p.fill(p.idSize + keep) {
 		return p.truncated(start, "UTF8", length)
 	}
-	b := p.buf[p.p : p.p+int(length)]
-	p.p += int(length)
-	if len(p.strText)+len(b) >= 1<<32 {
-		return nil // past 4 GB of names: keep no more
+	id := p.id(p.buf[p.p:])
+	b := p.buf[p.p+p.idSize : p.p+p.idSize+keep]
+	p.p += p.idSize + keep
+	if len(p.strIdx) >= maxNames || p.nameBytes+int64(keep) > maxNameBytes {
+		return p.errAt(start, "UTF8", "more than %d names or %d MiB of them: more than memsee keeps", maxNames, maxNameBytes>>20)
 	}
-	s := uint64(len(p.strText))
-	p.strText = append(p.strText, b[p.idSize:]...)
-	p.strIdx[p.id(b)] = s<<32 | uint64(len(p.strText))
+	suffix := ""
+	if int64(keep) < n {
+		suffix = "… (" + strconv.FormatInt(n, 10) + " bytes)"
+	}
+	if cap(p.nameBuf)-len(p.nameBuf) < keep+len(suffix) {
+		p.nameBuf = make([]byte, 0, 1<<20)
+	}
+	at := len(p.nameBuf)
+	p.nameBuf = append(append(p.nameBuf, b...), suffix...)
+	p.nameBytes += int64(len(p.nameBuf) - at)
+	if len(p.nameBuf) > at {
+		p.strIdx[id] = unsafe.String(&p.nameBuf[at], len(p.nameBuf)-at)
+	} else {
+		p.strIdx[id] = ""
+	}
+	if !p.skip(n - int64(keep)) {
+		return p.truncated(start, "UTF8", length)
+	}
 	return nil
 }
 
@@ -447,6 +500,9 @@ func (p *parser) readFrame(start, length int64) error {
 	serial := binary.BigEndian.Uint32(b[4*p.idSize:])
 	line := int32(binary.BigEndian.Uint32(b[4*p.idSize+4:]))
 	p.p += int(want)
+	if _, ok := p.frames[id]; !ok && len(p.frames) >= maxFrames {
+		return p.errAt(start, "FRAME", "more than %d frames: more than memsee keeps", maxFrames)
+	}
 	p.frames[id] = frame{method: method, class: serial, line: line, file: file}
 	return nil
 }
@@ -465,6 +521,9 @@ func (p *parser) readTrace(start, length int64) error {
 	p.p += 12
 	if 12+n*int64(p.idSize) != length {
 		return p.errAt(start, "TRACE", "%d frames do not fit its length %d", n, length)
+	}
+	if p.traceFrames += n; p.traceFrames > maxTraceFrames {
+		return p.errAt(start, "TRACE", "more than %d frames in stack traces: more than memsee keeps", maxTraceFrames)
 	}
 	t := trace{thread: thread}
 	for i := int64(0); i < n; i++ {

@@ -160,26 +160,40 @@ func (p *parser) readClass(sg *segment, at int64) error {
 	return nil
 }
 
+// Limits on class layouts: each class's layout repeats its superclasses' reference fields, so
+// a dump could make a long chain of classes cost the square of its fields. Java classes are
+// rarely more than 20 deep, and a large application's layouts hold a few hundred thousand
+// reference fields in all.
+const (
+	maxClassDepth   = 1024
+	maxLayoutFields = 1 << 22
+)
+
 // layout returns the flattened field layout of c, through its superclasses; nil when a class
-// of the chain is not dumped (yet) or the chain loops.
-func (p *parser) layout(c *class) *layout {
+// of the chain is not dumped (yet) or the chain loops. It fails when the chain is deeper than
+// maxClassDepth or the layouts grow past maxLayoutFields.
+func (p *parser) layout(c *class, depth int) (*layout, error) {
 	if c.lay != nil {
-		return c.lay
+		return c.lay, nil
 	}
 	if c.resolving {
-		return nil
+		return nil, nil
+	}
+	if depth > maxClassDepth {
+		return nil, fmt.Errorf("class %s has more than %d superclasses", c.name, maxClassDepth)
 	}
 	var sup *layout
 	if c.super != 0 {
 		sc, ok := p.classes[c.super]
 		if !ok {
-			return nil
+			return nil, nil
 		}
 		c.resolving = true
-		sup = p.layout(sc)
+		var err error
+		sup, err = p.layout(sc, depth+1)
 		c.resolving = false
-		if sup == nil {
-			return nil
+		if sup == nil || err != nil {
+			return nil, err
 		}
 	}
 	l := &layout{strValue: -1, strCoder: -1}
@@ -214,10 +228,23 @@ func (p *parser) layout(c *class) *layout {
 		l.fields += sup.fields
 	}
 	l.size = align8(p.header + l.fields)
+	if p.layoutFields += len(l.refs); p.layoutFields > maxLayoutFields {
+		return nil, fmt.Errorf("class layouts with more than %d reference fields in all: more than memsee keeps", maxLayoutFields)
+	}
 	c.lay = l
-	return l
+	return l, nil
 }
 
+// maxArrayEdges bounds the non-null elements of one object array: the sink is handed them
+// at once, 40 bytes each (160 MiB at the limit).
+const maxArrayEdges = 1 << 22
+
+// maxInstanceFields bounds the field bytes of an instance the reader looks at: a class's
+// fields and its superclasses' (a Java class has at most 65,535 fields of its own).
+const maxInstanceFields = 1 << 20
+
+// readInstance reads an INSTANCE_DUMP: of its field bytes, only those its class's layout
+// covers are read into the window; the rest, if the record has more, are skipped.
 func (p *parser) readInstance(sg *segment, at int64) error {
 	head := int64(2*p.idSize + 8)
 	b, err := p.take(sg, subInstanceDump, at, head)
@@ -228,13 +255,28 @@ func (p *parser) readInstance(sg *segment, at int64) error {
 	cid := p.id(b[p.idSize+4:])
 	n := int64(binary.BigEndian.Uint32(b[2*p.idSize+4:]))
 	p.p += int(head)
-	if b, err = p.take(sg, subInstanceDump, at, n); err != nil {
-		return err
+	if n > sg.rem {
+		return p.errAt(at, "INSTANCE_DUMP", "%d bytes of fields past the end of its %s (record at %#x)", n, recordName(sg.tag), sg.start)
 	}
-	p.p += int(n)
 	edges := append(p.edges[:0], heap.Edge{To: cid, Kind: heap.EdgeClass, Name: edgeClass})
 	o := heap.Object{Addr: id, Len: -1, Size: align8(p.header + n)}
 	c, ok := p.classes[cid]
+	var l *layout
+	if ok {
+		if l, err = p.layout(c, 0); err != nil { // nil: see the BUG note below
+			return p.errAt(at, "INSTANCE_DUMP", "%v", err)
+		}
+	}
+	keep := int64(0)
+	if l != nil {
+		if l.bytes > maxInstanceFields {
+			return p.errAt(at, "INSTANCE_DUMP", "class %s has %d bytes of fields: more than memsee reads (%d)", c.name, l.bytes, maxInstanceFields)
+		}
+		keep = min(n, int64(l.bytes))
+	}
+	if b, err = p.take(sg, subInstanceDump, at, keep); err != nil {
+		return err
+	}
 	if !ok {
 		// BUG: an instance whose class (or a superclass) is dumped after it gets no field
 		// edges, only its class edge: its field bytes cannot be split without the layout.
@@ -243,7 +285,7 @@ func (p *parser) readInstance(sg *segment, at int64) error {
 		o.Type = p.typeName(cid)
 	} else {
 		o.Type = c.name
-		if l := p.layout(c); l != nil { // nil: see the BUG note above
+		if l != nil {
 			o.Size = l.size
 			for _, r := range l.refs {
 				if r.off+p.idSize > len(b) {
@@ -258,6 +300,13 @@ func (p *parser) readInstance(sg *segment, at int64) error {
 					p.utf16[v] = struct{}{}
 				}
 			}
+		}
+	}
+	p.p += int(keep)
+	if rest := n - keep; rest > 0 {
+		sg.rem -= rest
+		if !p.skip(rest) {
+			return p.truncated(sg.start, recordName(sg.tag), sg.rem)
 		}
 	}
 	o.Edges = edges
@@ -304,7 +353,11 @@ func growIndexNames(i int) *indexTable {
 		return t
 	}
 	n := min(max(1<<12, 2*(i+1)), maxIndexNames)
-	var text []byte
+	digits := 0 // of 0..n-1, so that text is allocated once
+	for lo, d := 1, 1; lo <= n; lo, d = lo*10, d+1 {
+		digits += (min(n, lo*10) - lo) * d
+	}
+	text := make([]byte, 0, digits+1) // +1: the 0
 	ends := make([]uint32, n)
 	for k := 0; k < n; k++ {
 		text = strconv.AppendInt(text, int64(k), 10)
@@ -336,10 +389,14 @@ func (p *parser) readObjArray(sg *segment, at int64) error {
 		if err != nil {
 			return err
 		}
+		if len(edges) > maxArrayEdges {
+			return p.errAt(at, "OBJ_ARRAY_DUMP", "more than %d non-null elements: more than memsee reads of one array", maxArrayEdges)
+		}
 		if cap(edges)-len(edges) < int(k) {
 			// Double rather than let append grow it by a quarter at a time, but only once
 			// the elements' bytes are there: the count may lie.
-			edges = slices.Grow(edges, max(int(k), min(int(n-i), len(edges))))
+			// Never past the limit by more than a chunk.
+			edges = slices.Grow(edges, min(max(int(k), min(int(n-i), len(edges))), maxArrayEdges+chunk-len(edges)))
 		}
 		for j := int64(0); j < k; j++ {
 			if to := p.id(b[j*int64(p.idSize):]); to != 0 {

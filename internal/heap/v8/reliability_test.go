@@ -1,0 +1,205 @@
+package v8
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+func readFormatErr(t *testing.T, what string, data []byte) *heap.FormatError {
+	t.Helper()
+	err := Reader{}.Read(context.Background(), "bad.heapsnapshot", bytes.NewReader(data), &countSink{})
+	var fe *heap.FormatError
+	if !errors.As(err, &fe) {
+		t.Fatalf("Read(%s): got %v, want a *heap.FormatError", what, err)
+	}
+	return fe
+}
+
+// TestTruncatedReal cuts a whole real snapshot at 40 offsets (TestTruncatedEverywhere cuts a
+// shrunk one after every byte): each cut is refused at the end of what was read.
+func TestTruncatedReal(t *testing.T) {
+	data := mustRead(t, "heap1")
+	for i := 0; i < 40; i++ {
+		n := i * (len(data) - 1) / 40
+		fe := readFormatErr(t, "cut at "+strconv.Itoa(n), data[:n])
+		if fe.Offset != int64(n) {
+			t.Errorf("Read(cut at %d): %v, want offset %d", n, fe, n)
+		}
+	}
+}
+
+// TestBitFlips flips 120 random bits of a shrunk real snapshot and 30 of a whole one: no
+// panic, and a positioned error when the file is refused.
+func TestBitFlips(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 3))
+	whole := mustRead(t, "heap1")
+	for _, c := range []struct {
+		name  string
+		data  []byte
+		flips int
+	}{{"shrunk", shrink(t, whole, 200), 120}, {"whole", whole, 30}} {
+		failed := 0
+		for i := 0; i < c.flips; i++ {
+			b := append([]byte(nil), c.data...)
+			at := rng.IntN(len(b))
+			b[at] ^= 1 << rng.IntN(8)
+			err := Reader{}.Read(context.Background(), "flip", bytes.NewReader(b), &countSink{})
+			if err != nil {
+				var fe *heap.FormatError
+				if !errors.As(err, &fe) || fe.Offset < 0 || fe.Offset > int64(len(b)) {
+					t.Errorf("Read(%s, flip at %#x): %v, want a positioned FormatError", c.name, at, err)
+				}
+				failed++
+			}
+		}
+		t.Logf("%s: %d of %d flipped snapshots refused", c.name, failed, c.flips)
+	}
+}
+
+// TestTrailing appends to a real snapshot: whitespace is allowed, anything else is refused
+// at its offset.
+func TestTrailing(t *testing.T) {
+	data := mustRead(t, "heap1")
+	n := int64(len(data))
+	for _, tt := range []struct {
+		name, tail string
+		offset     int64 // -1: loads
+	}{
+		{"newlines", "\n\r\n\t ", -1},
+		{"a brace", "}", n},
+		{"an object", "\n{}", n + 1},
+		{"a NUL", "\x00", n},
+		{"the snapshot again", string(data), n},
+	} {
+		b := append(append([]byte(nil), data...), tt.tail...)
+		if tt.offset < 0 {
+			if err := (Reader{}).Read(context.Background(), tt.name, bytes.NewReader(b), &countSink{}); err != nil {
+				t.Errorf("Read(%s): %v", tt.name, err)
+			}
+			continue
+		}
+		fe := readFormatErr(t, tt.name, b)
+		if fe.Offset != tt.offset || !strings.Contains(fe.Err.Error(), "after the end of the snapshot") {
+			t.Errorf("Read(%s): %v, want offset %d", tt.name, fe, tt.offset)
+		}
+	}
+}
+
+// measure runs f and returns the bytes it allocated and the peak growth of the live heap,
+// sampled every few milliseconds.
+func measure(f func()) (alloc, peak uint64) {
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	done := make(chan struct{})
+	sampled := make(chan uint64)
+	go func() {
+		var m runtime.MemStats
+		top := uint64(0)
+		for {
+			runtime.ReadMemStats(&m)
+			top = max(top, m.HeapAlloc)
+			select {
+			case <-done:
+				sampled <- top
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	close(done)
+	top := max(<-sampled, after.HeapAlloc)
+	if top > before.HeapAlloc {
+		peak = top - before.HeapAlloc
+	}
+	return after.TotalAlloc - before.TotalAlloc, peak
+}
+
+// TestHostileCounts claims 2^40 nodes and edges in the header of a real snapshot: refused
+// at the count, without allocating for it.
+func TestHostileCounts(t *testing.T) {
+	data := mustRead(t, "heap1")
+	for _, key := range []string{"node_count", "edge_count"} {
+		i, j := headerAt(t, data, key)
+		b := splice(data, i, j, strconv.FormatInt(1<<40, 10))
+		var fe *heap.FormatError
+		alloc, peak := measure(func() { fe = readFormatErr(t, key, b) })
+		if fe.Offset != int64(i) || !strings.Contains(fe.Err.Error(), key+" is 1,099,511,627,776") {
+			t.Errorf("Read(%s 2^40): %v, want the count at %d", key, fe, i)
+		}
+		if peak > 256<<20 {
+			t.Errorf("Read(%s 2^40): heap grew by %d MiB (%d MiB allocated)", key, peak>>20, alloc>>20)
+		}
+	}
+}
+
+// bombSize is the length of the giant string of TestBomb: 2 GiB with MEMSEE_BOMB=full, else
+// 512 MiB (both far beyond maxString).
+func bombSize() int64 {
+	if os.Getenv("MEMSEE_BOMB") == "full" {
+		return 2 << 30
+	}
+	return 512 << 20
+}
+
+// TestBomb reads a gzip'd real snapshot of a few MB with a giant string added to its strings
+// (and one of escapes), compressed as it is written: it loads, keeping a prefix of the
+// string, in memory that does not grow with it.
+func TestBomb(t *testing.T) {
+	data := mustRead(t, "heap1")
+	at := bytes.LastIndexByte(data, ']') // the end of strings, the last array
+	if !bytes.HasPrefix(bytes.TrimSpace(data[at+1:]), []byte("}")) {
+		t.Fatal("strings is not the last array")
+	}
+	size := bombSize()
+	for _, tt := range []struct{ name, unit string }{{"letters", "a"}, {"escapes", `\u00e9`}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+			zw.Write(data[:at])
+			zw.Write([]byte(`,"`))
+			chunk := []byte(strings.Repeat(tt.unit, (1<<20)/len(tt.unit)))
+			for n := size; n > 0; n -= int64(len(chunk)) {
+				zw.Write(chunk[:min(n, int64(len(chunk)))])
+			}
+			zw.Write([]byte(`"`))
+			zw.Write(data[at:])
+			if err := zw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			gzSize := buf.Len()
+			zr, err := gzip.NewReader(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &countSink{}
+			alloc, peak := measure(func() { err = Reader{}.Read(context.Background(), "bomb.heapsnapshot", zr, s) })
+			t.Logf("%d KB gzip, %d MiB string: %d MiB allocated, peak heap %d MiB, %d objects, err %v", gzSize>>10, size>>20, alloc>>20, peak>>20, s.objects, err)
+			if err != nil {
+				t.Errorf("Read(%s bomb): %v", tt.name, err)
+			}
+			if peak > 256<<20 {
+				t.Errorf("Read(%s bomb): heap grew by %d MiB", tt.name, peak>>20)
+			}
+			if _, err := io.Copy(io.Discard, zr); err != nil {
+				t.Errorf("after Read: %v", err)
+			}
+		})
+	}
+}
