@@ -77,9 +77,9 @@ const (
 	// data segment or stack frame comes near 4 GiB.
 	maxRange = 1<<32 - 1
 	// maxBigWords bounds the words of one streamed range that may be pointers (nonzero, and
-	// in the heap arenas): 8M of them (a 64 MiB array of pointers) take 96 MB to keep until
+	// in the heap arenas): 16M of them (a 128 MiB array of pointers) take 192 MB to keep until
 	// the field list that follows the bytes says which are pointers.
-	maxBigWords = 1 << 23
+	maxBigWords = 1 << 24
 )
 
 // Reader reads Go heap dumps. The zero value names globals by segment and offset

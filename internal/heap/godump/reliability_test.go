@@ -72,9 +72,9 @@ func uvarints(vs ...uint64) []byte {
 	return b
 }
 
-// TestTruncated cuts a real dump at 40 offsets and at every tenth record boundary: each must be
+// TestReliabilityTruncation cuts a real dump at 40 offsets and at every tenth record boundary: each must be
 // refused with an offset within what was read.
-func TestTruncated(t *testing.T) {
+func TestReliabilityTruncation(t *testing.T) {
 	data := mustRead(t, "heap1")
 	starts, _ := recordStarts(t, data)
 	var cuts []int
@@ -93,9 +93,9 @@ func TestTruncated(t *testing.T) {
 	}
 }
 
-// TestEarlyEOF flips the one bit of a record's tag that turns it into an EOF record (tags 1, 2,
+// TestReliabilityEarlyEOF flips the one bit of a record's tag that turns it into an EOF record (tags 1, 2,
 // 4, 8 and 16 are one bit): the read must fail at the byte after it, not load what came before.
-func TestEarlyEOF(t *testing.T) {
+func TestReliabilityEarlyEOF(t *testing.T) {
 	data := mustRead(t, "heap1")
 	starts, tags := recordStarts(t, data)
 	seen := map[uint64]int{}
@@ -117,9 +117,9 @@ func TestEarlyEOF(t *testing.T) {
 	}
 }
 
-// TestBitFlips flips 120 random bits of a real dump: no panic, and a dump that still loads
+// TestReliabilityBitFlips flips 120 random bits of a real dump: no panic, and a dump that still loads
 // must have lost no object.
-func TestBitFlips(t *testing.T) {
+func TestReliabilityBitFlips(t *testing.T) {
 	data := mustRead(t, "heap1")
 	whole := newRecSink()
 	if err := (Reader{}).Read(context.Background(), "heap1", bytes.NewReader(data), whole); err != nil {
@@ -148,8 +148,8 @@ func TestBitFlips(t *testing.T) {
 	t.Logf("%d of 120 flipped dumps refused", failed)
 }
 
-// TestCrafted patches real dumps with values no runtime writes.
-func TestCrafted(t *testing.T) {
+// TestReliabilityCraftedSizes patches real dumps with values no runtime writes.
+func TestReliabilityCraftedSizes(t *testing.T) {
 	data := mustRead(t, "heap1")
 	starts, tags := recordStarts(t, data)
 	obj := -1 // the first object record
@@ -265,7 +265,7 @@ func TestLargeObject(t *testing.T) {
 	}
 }
 
-// bombSize is the size of the giant object of TestBomb: 2 GiB with MEMSEE_BOMB=full, else
+// bombSize is the size of the giant object of TestReliabilityBombs: 2 GiB with MEMSEE_BOMB=full, else
 // 512 MiB (both far beyond maxBuffered; the full one takes about 5 s).
 func bombSize() int64 {
 	if os.Getenv("MEMSEE_BOMB") == "full" {
@@ -300,10 +300,10 @@ func repeat(w io.Writer, chunk []byte, n int64) {
 	}
 }
 
-// TestBomb reads gzip'd dumps of a few MB holding one giant object: of zeros, which loads, and
+// TestReliabilityBombs reads gzip'd dumps of a few MB holding one giant object: of zeros, which loads, and
 // of words that all look like heap pointers, which is refused; neither may take memory in
 // proportion to the object.
-func TestBomb(t *testing.T) {
+func TestReliabilityBombs(t *testing.T) {
 	data := mustRead(t, "heap1")
 	starts, tags := recordStarts(t, data)
 	obj := -1

@@ -236,8 +236,9 @@ func (p *parser) layout(c *class, depth int) (*layout, error) {
 }
 
 // maxArrayEdges bounds the non-null elements of one object array: the sink is handed them
-// at once, 40 bytes each (160 MiB at the limit).
-const maxArrayEdges = 1 << 22
+// at once, 40 bytes each (320 MiB at the limit, enough for the table of a HashMap of 6M
+// entries).
+const maxArrayEdges = 1 << 23
 
 // maxInstanceFields bounds the field bytes of an instance the reader looks at: a class's
 // fields and its superclasses' (a Java class has at most 65,535 fields of its own).

@@ -28,9 +28,9 @@ func readFormatErr(t *testing.T, what string, data []byte) *heap.FormatError {
 	return fe
 }
 
-// TestTruncatedReal cuts a whole real snapshot at 40 offsets (TestTruncatedEverywhere cuts a
+// TestReliabilityTruncation cuts a whole real snapshot at 40 offsets (TestTruncatedEverywhere cuts a
 // shrunk one after every byte): each cut is refused at the end of what was read.
-func TestTruncatedReal(t *testing.T) {
+func TestReliabilityTruncation(t *testing.T) {
 	data := mustRead(t, "heap1")
 	for i := 0; i < 40; i++ {
 		n := i * (len(data) - 1) / 40
@@ -41,9 +41,9 @@ func TestTruncatedReal(t *testing.T) {
 	}
 }
 
-// TestBitFlips flips 120 random bits of a shrunk real snapshot and 30 of a whole one: no
+// TestReliabilityBitFlips flips 120 random bits of a shrunk real snapshot and 30 of a whole one: no
 // panic, and a positioned error when the file is refused.
-func TestBitFlips(t *testing.T) {
+func TestReliabilityBitFlips(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 3))
 	whole := mustRead(t, "heap1")
 	for _, c := range []struct {
@@ -69,9 +69,9 @@ func TestBitFlips(t *testing.T) {
 	}
 }
 
-// TestTrailing appends to a real snapshot: whitespace is allowed, anything else is refused
+// TestReliabilityTrailingData appends to a real snapshot: whitespace is allowed, anything else is refused
 // at its offset.
-func TestTrailing(t *testing.T) {
+func TestReliabilityTrailingData(t *testing.T) {
 	data := mustRead(t, "heap1")
 	n := int64(len(data))
 	for _, tt := range []struct {
@@ -131,9 +131,9 @@ func measure(f func()) (alloc, peak uint64) {
 	return after.TotalAlloc - before.TotalAlloc, peak
 }
 
-// TestHostileCounts claims 2^40 nodes and edges in the header of a real snapshot: refused
+// TestReliabilityCraftedSizes claims 2^40 nodes and edges in the header of a real snapshot: refused
 // at the count, without allocating for it.
-func TestHostileCounts(t *testing.T) {
+func TestReliabilityCraftedSizes(t *testing.T) {
 	data := mustRead(t, "heap1")
 	for _, key := range []string{"node_count", "edge_count"} {
 		i, j := headerAt(t, data, key)
@@ -149,7 +149,7 @@ func TestHostileCounts(t *testing.T) {
 	}
 }
 
-// bombSize is the length of the giant string of TestBomb: 2 GiB with MEMSEE_BOMB=full, else
+// bombSize is the length of the giant string of TestReliabilityBombs: 2 GiB with MEMSEE_BOMB=full, else
 // 512 MiB (both far beyond maxString).
 func bombSize() int64 {
 	if os.Getenv("MEMSEE_BOMB") == "full" {
@@ -158,10 +158,10 @@ func bombSize() int64 {
 	return 512 << 20
 }
 
-// TestBomb reads a gzip'd real snapshot of a few MB with a giant string added to its strings
+// TestReliabilityBombs reads a gzip'd real snapshot of a few MB with a giant string added to its strings
 // (and one of escapes), compressed as it is written: it loads, keeping a prefix of the
 // string, in memory that does not grow with it.
-func TestBomb(t *testing.T) {
+func TestReliabilityBombs(t *testing.T) {
 	data := mustRead(t, "heap1")
 	at := bytes.LastIndexByte(data, ']') // the end of strings, the last array
 	if !bytes.HasPrefix(bytes.TrimSpace(data[at+1:]), []byte("}")) {
