@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -19,30 +20,35 @@ type DiskFullError struct {
 	// to the WAL needs as much again when they are copied into the database. 0 when unknown
 	// (a removal, or a load that filled free pages first).
 	Need int64
-	Op   string // "load", or "rm" for a removal
+	Op   string // "load"; "rm" for a removal; "open" when the database could not be opened for writing
 	Err  error
 }
 
 func (e *DiskFullError) Error() string {
-	if e.Op == "rm" {
+	switch {
+	case e.Op == "open":
+		return fmt.Sprintf("the disk is full at %s: memsee cannot open %s for writing (SQLite needs room beside it for its WAL and the WAL's index)", e.Dir, e.Path)
+	case e.Op == "rm":
 		return fmt.Sprintf("the disk is full at %s: removing snapshots writes to %s first (they are deleted in a transaction), and there is no room for it", e.Dir, e.Path)
-	}
-	if e.Need > 0 {
+	case e.Need > 0:
 		return fmt.Sprintf("memsee needs at least %s more disk at %s to load (it had written %s to %s-wal when the disk filled)", mib(e.Need), e.Dir, mib(e.Need), e.Path)
 	}
-	return fmt.Sprintf("memsee needs more disk at %s to load (the disk filled while it wrote %s)", e.Dir, e.Path)
+	return fmt.Sprintf("memsee needs more disk at %s to load (the disk filled as it wrote %s)", e.Dir, e.Path)
 }
 
 func (e *DiskFullError) Unwrap() error { return e.Err }
 
-// mib formats bytes as MiB, rounded up: a need is never understated.
+// mib formats bytes as MiB, rounded up to a tenth: a need is never understated.
 func mib(n int64) string {
-	return fmt.Sprintf("%d MiB", (n+1<<20-1)>>20)
+	tenths := (n*10 + 1<<20 - 1) >> 20
+	return fmt.Sprintf("%d.%d MiB", tenths/10, tenths%10)
 }
 
+// isFull reports whether err is SQLite's SQLITE_FULL, or an I/O error of a full disk (as
+// growing the WAL's index gives).
 func isFull(err error) bool {
 	var se sqlite3.Error
-	return errors.As(err, &se) && se.Code == sqlite3.ErrFull
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrFull || se.SystemErrno == syscall.ENOSPC)
 }
 
 func fileSize(path string) int64 {

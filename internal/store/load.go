@@ -44,6 +44,9 @@ type Load struct {
 func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 	conn, tx, err := d.beginWrite(ctx)
 	if err != nil {
+		if isFull(err) {
+			return nil, &DiskFullError{Path: d.path, Dir: dirOf(d.path), Op: "load", Err: err}
+		}
 		return nil, err
 	}
 	l := &Load{d: d, conn: conn, tx: tx}
@@ -133,7 +136,7 @@ func (l *Load) full(err error) error {
 		return err
 	}
 	written := fileSize(l.d.path+"-wal") - l.wal0
-	return &DiskFullError{Path: l.d.path, Dir: dirOf(l.d.path), Need: max(written-l.freeBytes, 0), Err: err}
+	return &DiskFullError{Path: l.d.path, Dir: dirOf(l.d.path), Need: max(written-l.freeBytes, 0), Op: "load", Err: err}
 }
 
 // NewSnapshot describes a snapshot being added.

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
+
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -89,9 +92,24 @@ func (d *DB) readQuery(ctx context.Context, query string, o QueryOptions) (*Resu
 	defer d.strict.Store(false)
 	rows, err := d.rtx.QueryContext(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, refused(err)
 	}
-	return scanResult(rows)
+	res, err := scanResult(rows)
+	return res, refused(err)
+}
+
+// ErrReadOnlyQuery is returned for a statement of a query without --write that would change
+// the database or write a file.
+var ErrReadOnlyQuery = errors.New("the statement would change the database or write a file, and the query is read-only")
+
+// refused names the authorizer's refusal (and VACUUM's, which the read transaction refuses).
+func refused(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrAuth ||
+		strings.HasPrefix(se.Error(), "not authorized") || strings.HasPrefix(se.Error(), "cannot VACUUM")) {
+		return fmt.Errorf("%w (%v)", ErrReadOnlyQuery, err)
+	}
+	return err
 }
 
 func scanResult(rows *sql.Rows) (*Result, error) {

@@ -133,9 +133,30 @@ func OpenWrite(ctx context.Context, path string, o Options) (*DB, error) {
 		if d.created {
 			removeFiles(path)
 		}
+		switch {
+		case isFull(err):
+			return nil, &DiskFullError{Path: path, Dir: dirOf(path), Op: "open", Err: err}
+		case cannotWrite(err):
+			return nil, fmt.Errorf("opening %s: %w (%v)", path, ErrCannotWrite, err)
+		}
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	return d, nil
+}
+
+// ErrCannotWrite is returned by OpenWrite when the database, its directory or its mount is
+// read-only for this user. Commands that only read work there.
+var ErrCannotWrite = errors.New("the database cannot be written by this user (a read-only file, directory or mount)")
+
+func cannotWrite(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrReadonly, sqlite3.ErrPerm, sqlite3.ErrCantOpen:
+			return true
+		}
+	}
+	return errors.Is(err, fs.ErrPermission)
 }
 
 func (d *DB) openWrite(ctx context.Context) error {
