@@ -100,7 +100,7 @@ func (d *DB) readQuery(ctx context.Context, query string, o QueryOptions) (*Resu
 
 // ErrReadOnlyQuery is returned for a statement of a query without --write that would change
 // the database or write a file.
-var ErrReadOnlyQuery = errors.New("the statement would change the database or write a file, and the query is read-only")
+var ErrReadOnlyQuery = errors.New("a query without --write is readonly: the statement would change the database or write a file")
 
 // refused names the authorizer's refusal (and VACUUM's, which the read transaction refuses).
 func refused(err error) error {
