@@ -73,12 +73,18 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 	return cmd
 }
 
-func loadRun(ctx context.Context, o *loadOptions) error {
+func loadRun(ctx context.Context, o *loadOptions) (err error) {
 	db, err := o.f.StoreCreate(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() {
+		if err != nil {
+			db.Abandon() // a database this load created goes with it
+		} else {
+			db.Close()
+		}
+	}()
 	l, err := db.BeginLoad(ctx)
 	if err != nil {
 		return err

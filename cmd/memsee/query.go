@@ -24,8 +24,10 @@ func newCmdQuery(f *Factory, runF func(*queryOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "query <sql>",
 		Short: "Run SQL over the database",
-		Long: `Query runs one SQL statement over the database and prints the rows. The connection is
-read-only unless --write is given. The tables (snapshot, function, site, sample, type_stat,
+		Long: `Query runs one SQL statement over the database and prints the rows. Without --write the
+statement can only read: the connection is read-only and SQLite refuses, before it runs,
+anything that would change a file (INSERT, DELETE, CREATE, DROP, ATTACH, VACUUM, BEGIN, and
+pragmas other than those that describe the schema). The tables (snapshot, function, site, sample, type_stat,
 root, ...) are described in README.md.
 
 The objects of a heap dump are stored a page of 1,024 at a time. --objects lays out the objects
@@ -56,7 +58,11 @@ the table ref (snapshot, src, dst, kind, name), a row per reference.`,
 }
 
 func queryRun(ctx context.Context, o *queryOptions) error {
-	db, err := o.f.Store(ctx)
+	open := o.f.Store // read-only: SQLite refuses any statement that would change a file
+	if o.Write {
+		open = o.f.StoreWrite
+	}
+	db, err := open(ctx)
 	if err != nil {
 		return err
 	}

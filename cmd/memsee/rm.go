@@ -35,7 +35,7 @@ func newCmdRm(f *Factory, runF func(*rmOptions) error) *cobra.Command {
 }
 
 func rmRun(ctx context.Context, o *rmOptions) error {
-	db, err := o.f.Store(ctx)
+	db, err := o.f.StoreWrite(ctx)
 	if err != nil {
 		return err
 	}

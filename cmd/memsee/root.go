@@ -35,14 +35,27 @@ type Factory struct {
 	Version string
 }
 
-// Store opens the database, which must exist.
+// Store opens the database, which must exist, for reading: a read-only connection, one state
+// of the database for the whole command, no migration. Loads and removals may run beside it.
 func (f *Factory) Store(ctx context.Context) (*store.DB, error) {
-	return store.OpenExisting(ctx, f.DBPath)
+	return store.OpenRead(ctx, f.DBPath, store.Options{Wait: f.waitNote()})
 }
 
-// StoreCreate opens the database, creating it if needed (load).
+// StoreWrite opens the database, which must exist, for writing (rm, query --write).
+func (f *Factory) StoreWrite(ctx context.Context) (*store.DB, error) {
+	return store.OpenWrite(ctx, f.DBPath, store.Options{Wait: f.waitNote()})
+}
+
+// StoreCreate opens the database for writing, creating it if needed (load).
 func (f *Factory) StoreCreate(ctx context.Context) (*store.DB, error) {
-	return store.Open(ctx, f.DBPath)
+	return store.OpenWrite(ctx, f.DBPath, store.Options{Create: true, Wait: f.waitNote()})
+}
+
+// waitNote says, on stderr, that a writer waits for another memsee to finish writing.
+func (f *Factory) waitNote() func() {
+	return func() {
+		fmt.Fprintf(f.IO.ErrOut, "memsee: waiting for another memsee (a load or rm) writing %s to finish...\n", report.Clean(f.DBPath))
+	}
 }
 
 // ErrCheckFailed means the condition the user asked about was found (exit 1).

@@ -38,7 +38,7 @@ type Object struct {
 type scanner interface{ Scan(...any) error }
 
 // queryAll runs a query and scans every row with scan.
-func queryAll[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, db querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -193,7 +193,7 @@ func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]
 // first address, then within the page.
 func (d *DB) ObjectAt(ctx context.Context, snap, addr int64) (Object, error) {
 	var n int64
-	if err := d.db.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&n); err != nil {
+	if err := d.q.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&n); err != nil {
 		return Object{}, err
 	}
 	want := uint64(addr) // addresses are unsigned
@@ -231,7 +231,7 @@ func (d *DB) ObjectAt(ctx context.Context, snap, addr int64) (Object, error) {
 // is not a named root.
 func (d *DB) RootName(ctx context.Context, snap, oid int64) (string, error) {
 	var name string
-	err := d.db.QueryRowContext(ctx, `SELECT name FROM root WHERE snapshot = ? AND oid = ? AND name != ''
+	err := d.q.QueryRowContext(ctx, `SELECT name FROM root WHERE snapshot = ? AND oid = ? AND name != ''
 		ORDER BY kind = 'unreferenced', name LIMIT 1`, snap, oid).Scan(&name)
 	if err == sql.ErrNoRows {
 		return "", nil
@@ -247,7 +247,7 @@ type TypeStatRow struct {
 
 // TypeStats returns the per-type totals of a graph snapshot, in no particular order.
 func (d *DB) TypeStats(ctx context.Context, snap int64) ([]TypeStatRow, error) {
-	return queryAll(ctx, d.db, func(sc scanner) (TypeStatRow, error) {
+	return queryAll(ctx, d.q, func(sc scanner) (TypeStatRow, error) {
 		var r TypeStatRow
 		err := sc.Scan(&r.Type, &r.Count, &r.Bytes, &r.Retained)
 		return r, err
@@ -350,7 +350,7 @@ func largest(vs []uint64, k int) []uint64 {
 // objects it immediately dominates retain; live leaves out the objects no root reaches.
 func (d *DB) holderTotals(ctx context.Context, snap int64, live bool) ([]uint64, error) {
 	var n int64
-	if err := d.db.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&n); err != nil {
+	if err := d.q.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&n); err != nil {
 		return nil, err
 	}
 	totals := make([]uint64, n+1)
@@ -490,7 +490,7 @@ func (d *DB) TopRetained(ctx context.Context, snap int64, n int) ([]Object, erro
 // ObjectsOfType returns the oids of a type's instances in a snapshot.
 func (d *DB) ObjectsOfType(ctx context.Context, snap int64, typ string) ([]int64, error) {
 	var id int64
-	err := d.db.QueryRowContext(ctx, "SELECT id FROM type WHERE name = ?", typ).Scan(&id)
+	err := d.q.QueryRowContext(ctx, "SELECT id FROM type WHERE name = ?", typ).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -511,7 +511,7 @@ func (d *DB) ObjectsOfType(ctx context.Context, snap int64, typ string) ([]int64
 
 // SimilarTypes returns type names of a snapshot that contain s, for a "did you mean".
 func (d *DB) SimilarTypes(ctx context.Context, snap int64, s string) ([]string, error) {
-	return queryAll(ctx, d.db, scanOne[string], `SELECT t.name FROM type_stat x JOIN type t ON t.id = x.type
+	return queryAll(ctx, d.q, scanOne[string], `SELECT t.name FROM type_stat x JOIN type t ON t.id = x.type
 		WHERE x.snapshot = ? AND lower(t.name) LIKE ? ORDER BY x.count DESC LIMIT 5`, snap, "%"+strings.ToLower(s)+"%")
 }
 
@@ -529,7 +529,7 @@ func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, 
 	// V8 node ids are exact within a process, whatever happens to the object's size (as
 	// DevTools compares them); a Python address is reused, so its type and size must match too.
 	var format string
-	if err := d.db.QueryRowContext(ctx, "SELECT format FROM snapshot WHERE id = ?", snap).Scan(&format); err != nil {
+	if err := d.q.QueryRowContext(ctx, "SELECT format FROM snapshot WHERE id = ?", snap).Scan(&format); err != nil {
 		return err
 	}
 	exactIDs := format == "v8"
@@ -664,7 +664,7 @@ func (d *DB) Survivors(ctx context.Context, a, b int64) (map[string]int64, error
 	out := map[string]int64{}
 	for t, n := range byType {
 		var name string
-		if err := d.db.QueryRowContext(ctx, "SELECT name FROM type WHERE id = ?", t).Scan(&name); err != nil {
+		if err := d.q.QueryRowContext(ctx, "SELECT name FROM type WHERE id = ?", t).Scan(&name); err != nil {
 			return nil, err
 		}
 		out[name] = n
@@ -676,12 +676,18 @@ func (d *DB) Survivors(ctx context.Context, a, b int64) (map[string]int64, error
 // oldest first: an object's gen is the id of the first snapshot it was seen in, matching address,
 // type and size with the snapshot before (node ids alone for V8). Snapshots marked before are
 // left as they are. It returns how many snapshots it marked.
+//
+// On a database opened by OpenRead that has snapshots to mark, it opens the database for
+// writing to mark them, and the reads after it see the marks (a read transaction begun after).
 func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error) {
+	if d.ReadOnly() {
+		return d.markAsWriter(ctx, series)
+	}
 	defer d.forgetPages()
 	marked := 0
 	for i, s := range series {
 		var todo int
-		if err := d.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM object_page WHERE snapshot = ? AND gen IS NULL LIMIT 1)", s.ID).Scan(&todo); err != nil {
+		if err := d.q.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM object_page WHERE snapshot = ? AND gen IS NULL LIMIT 1)", s.ID).Scan(&todo); err != nil {
 			return marked, err
 		}
 		if todo == 0 {
@@ -722,4 +728,30 @@ func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error
 		marked++
 	}
 	return marked, nil
+}
+
+func (d *DB) markAsWriter(ctx context.Context, series []Snapshot) (int, error) {
+	todo := false
+	for _, s := range series {
+		var n int
+		if err := d.q.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM object_page WHERE snapshot = ? AND gen IS NULL LIMIT 1)", s.ID).Scan(&n); err != nil {
+			return 0, err
+		}
+		todo = todo || n > 0
+	}
+	if !todo {
+		return 0, nil
+	}
+	w, err := OpenWrite(ctx, d.path, Options{Wait: d.wait})
+	if err != nil {
+		return 0, fmt.Errorf("recording the generations of objects, which needs write access to the database: %w", err)
+	}
+	n, err := w.MarkGenerations(ctx, series)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, err
+	}
+	return n, d.restartRead(ctx)
 }

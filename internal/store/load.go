@@ -29,32 +29,35 @@ type Load struct {
 	nextSite    int64
 	expectSites int
 	siteRows    *batchInsert
+
+	wal0      int64 // size of the WAL file when the load began
+	freeBytes int64 // free pages in the database file when the load began
 }
 
-// BeginLoad starts a load transaction. Call Commit, or Rollback (a no-op after Commit).
+// BeginLoad starts a load transaction. Call Commit, or Rollback (a no-op after Commit). While
+// another memsee writes the database it waits (Options.Wait says so once).
 //
-// A load writes through a rollback journal, and the database returns to WAL after it: in WAL
-// mode every page of a load is written twice (to the WAL, then to the database when it is
-// checkpointed), which made a 9.3M-object load 20% slower. Readers wait for the load
-// (busy_timeout) instead of reading beside it; a crash leaves the database as it was before.
+// The database stays in WAL mode: readers read beside the load, and a crash or a kill leaves
+// the database as it was before. Every page of a load is written twice (to the WAL, then to
+// the database when it is checkpointed); switching to a rollback journal for the load locked
+// every reader out for its whole length, and a second load out, for a few percent of speed.
 func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
-	if d.path != ":memory:" {
-		// If another connection has the database open, SQLite keeps WAL, which is only slower.
-		var mode string
-		if err := d.db.QueryRowContext(ctx, "PRAGMA journal_mode = DELETE").Scan(&mode); err != nil {
-			return nil, err
+	conn, tx, err := d.beginWrite(ctx)
+	if err != nil {
+		if isFull(err) {
+			return nil, &DiskFullError{Path: d.path, Dir: dirOf(d.path), Op: "load", Err: err}
 		}
-	}
-	conn, err := d.db.Conn(ctx)
-	if err != nil {
-		d.restoreWAL()
 		return nil, err
 	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		conn.Close()
-		d.restoreWAL()
-		return nil, err
+	l := &Load{d: d, conn: conn, tx: tx}
+	l.wal0 = fileSize(d.path + "-wal")
+	// The free pages of the file, which the load fills before the file grows: a disk-full error
+	// counts them as space the load had.
+	var free, pageSize int64
+	if err := tx.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&free); err == nil {
+		if err := tx.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err == nil {
+			l.freeBytes = free * pageSize
+		}
 	}
 	// Set here, inside the transaction, once the connection knows the page size: the DSN's
 	// cache_size is turned into pages when the connection opens, at SQLite's default page size
@@ -62,10 +65,9 @@ func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", loadCacheKiB)); err != nil {
 		tx.Rollback()
 		conn.Close()
-		d.restoreWAL()
 		return nil, err
 	}
-	l := &Load{d: d, conn: conn, tx: tx, w: newWriter(ctx, conn, tx)}
+	l.w = newWriter(ctx, conn, tx)
 	l.funcs = newInterner(l, "function")
 	l.types = newInterner(l, "type")
 	l.siteRows = newBatchInsert(l.w, "site", "id", "hash", "function", "line", "depth", "stack")
@@ -84,7 +86,7 @@ func (l *Load) sync() error {
 	}
 	l.siteRows.flush()
 	l.types.rows.flush()
-	return l.w.sync()
+	return l.full(l.w.sync())
 }
 
 // Commit writes what is queued and makes the load visible.
@@ -95,10 +97,11 @@ func (l *Load) Commit() error {
 	}
 	l.w.stop()
 	l.w = nil
-	err := l.tx.Commit()
+	err := l.full(l.tx.Commit())
 	l.conn.Close()
-	if werr := l.d.restoreWAL(); err == nil {
-		err = werr
+	if err == nil {
+		l.d.changed = true
+		l.d.checkpoint()
 	}
 	return err
 }
@@ -111,23 +114,29 @@ func (l *Load) Rollback() error {
 	}
 	err := l.tx.Rollback()
 	l.conn.Close()
-	l.d.restoreWAL()
 	return err
 }
 
-// restoreWAL puts the database back in WAL mode after a load.
-func (d *DB) restoreWAL() error {
+// checkpoint copies what the WAL holds into the database and empties the WAL, so that a big
+// load does not leave a WAL of its size beside the database. It does not wait for readers: a
+// reader that holds an older state keeps the WAL until it is done, and the next writer, or the
+// last connection to close, empties it.
+func (d *DB) checkpoint() {
 	if d.path == ":memory:" {
-		return nil
+		return
 	}
-	var mode string
-	if err := d.db.QueryRow("PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+	var busy, log, done int
+	d.db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &log, &done)
+}
+
+// full turns SQLite's "database or disk is full" into a *DiskFullError that says how much more
+// the load needed.
+func (l *Load) full(err error) error {
+	if !isFull(err) {
 		return err
 	}
-	if mode != "wal" {
-		return fmt.Errorf("sqlite: journal_mode is %q after a load, want wal", mode)
-	}
-	return nil
+	written := fileSize(l.d.path+"-wal") - l.wal0
+	return &DiskFullError{Path: l.d.path, Dir: dirOf(l.d.path), Need: max(written-l.freeBytes, 0), Op: "load", Err: err}
 }
 
 // NewSnapshot describes a snapshot being added.
@@ -185,7 +194,7 @@ func (l *Load) addSnapshot(ctx context.Context, s NewSnapshot) (int64, error) {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed: snapshot.label") {
 			return 0, fmt.Errorf("a snapshot is already labelled %q", s.Label)
 		}
-		return 0, err
+		return 0, l.full(err)
 	}
 	return res.LastInsertId()
 }

@@ -51,7 +51,7 @@ func cachedPage[P any](ctx context.Context, d *DB, m *map[pageKey]*P, max int, k
 		return p, nil
 	}
 	var b, b2 []byte
-	err := d.db.QueryRowContext(ctx, query, k.snap, k.page).Scan(&b, &b2)
+	err := d.q.QueryRowContext(ctx, query, k.snap, k.page).Scan(&b, &b2)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: snapshot %d has no page %d", ErrNoObject, k.snap, k.page)
 	}
@@ -89,7 +89,7 @@ func (d *DB) typeName(ctx context.Context, id int64) (string, error) {
 	}
 	// Read them all: a dump has a few thousand types, and a listing names many of them.
 	names := map[int64]string{}
-	rows, err := d.db.QueryContext(ctx, "SELECT id, name FROM type")
+	rows, err := d.q.QueryContext(ctx, "SELECT id, name FROM type")
 	if err != nil {
 		return "", err
 	}
@@ -118,7 +118,7 @@ func (d *DB) typeName(ctx context.Context, id int64) (string, error) {
 // the page's first object. The pages are not cached: a scan would only push out the pages a
 // walk reads again.
 func (d *DB) eachObjectPage(ctx context.Context, snap int64, fn func(first int64, p *objectPage) error) error {
-	rows, err := d.db.QueryContext(ctx, "SELECT page, objects, gen FROM object_page WHERE snapshot = ? ORDER BY page", snap)
+	rows, err := d.q.QueryContext(ctx, "SELECT page, objects, gen FROM object_page WHERE snapshot = ? ORDER BY page", snap)
 	if err != nil {
 		return err
 	}

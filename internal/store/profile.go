@@ -33,7 +33,7 @@ func (d *DB) ProfileGroups(ctx context.Context, snap int64, by By) ([]Group, err
 			FROM sample x JOIN site s ON s.id = x.site JOIN function f ON f.id = s.function
 			WHERE x.snapshot = ? GROUP BY s.function`
 	}
-	rows, err := d.db.QueryContext(ctx, q, snap)
+	rows, err := d.q.QueryContext(ctx, q, snap)
 	if err != nil {
 		return nil, err
 	}
@@ -64,12 +64,12 @@ type Site struct {
 // Sites returns the sites with the given ids, their stacks spelled out.
 func (d *DB) Sites(ctx context.Context, ids []int64) (map[int64]Site, error) {
 	out := make(map[int64]Site, len(ids))
-	siteStmt, err := d.db.PrepareContext(ctx, "SELECT line, stack FROM site WHERE id = ?")
+	siteStmt, err := d.q.PrepareContext(ctx, "SELECT line, stack FROM site WHERE id = ?")
 	if err != nil {
 		return nil, err
 	}
 	defer siteStmt.Close()
-	funcStmt, err := d.db.PrepareContext(ctx, "SELECT name FROM function WHERE id = ?")
+	funcStmt, err := d.q.PrepareContext(ctx, "SELECT name FROM function WHERE id = ?")
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (d *DB) Sites(ctx context.Context, ids []int64) (map[int64]Site, error) {
 // ProfileTotals returns the sums of a profile snapshot's values.
 func (d *DB) ProfileTotals(ctx context.Context, snap int64) ([heap.NumValues]int64, error) {
 	var v [heap.NumValues]int64
-	err := d.db.QueryRowContext(ctx, `SELECT coalesce(sum(inuse_objects), 0), coalesce(sum(inuse_bytes), 0),
+	err := d.q.QueryRowContext(ctx, `SELECT coalesce(sum(inuse_objects), 0), coalesce(sum(inuse_bytes), 0),
 		coalesce(sum(alloc_objects), 0), coalesce(sum(alloc_bytes), 0) FROM sample WHERE snapshot = ?`, snap).
 		Scan(&v[0], &v[1], &v[2], &v[3])
 	return v, err
@@ -121,7 +121,7 @@ type StackGroup struct {
 
 // StackGroups returns what a profile snapshot holds in use per allocation stack.
 func (d *DB) StackGroups(ctx context.Context, snap int64) ([]StackGroup, error) {
-	return queryAll(ctx, d.db, func(sc scanner) (StackGroup, error) {
+	return queryAll(ctx, d.q, func(sc scanner) (StackGroup, error) {
 		var g StackGroup
 		err := sc.Scan(&g.Stack, &g.Objects, &g.Bytes)
 		return g, err
@@ -138,7 +138,7 @@ func (d *DB) NewStackNamer(ctx context.Context) (*StackNamer, error) {
 		id   int64
 		name string
 	}
-	fns, err := queryAll(ctx, d.db, func(sc scanner) (fn, error) {
+	fns, err := queryAll(ctx, d.q, func(sc scanner) (fn, error) {
 		var f fn
 		err := sc.Scan(&f.id, &f.name)
 		return f, err

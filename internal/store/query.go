@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
+	"strings"
+
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -27,9 +31,17 @@ type QueryOptions struct {
 	Objects []int64
 }
 
-// Query runs a user's SQL. Unless o.Write is set the connection is read-only (PRAGMA
-// query_only), so a mistyped statement cannot damage the database.
+// Query runs a user's SQL. On a database opened by OpenRead the statement can only read,
+// whatever it says: SQLite refuses every statement that would change a file (see authorize),
+// on a connection that is read-only; the statement reads the state of the database the rest of
+// the command reads. o.Write needs a database opened for writing.
 func (d *DB) Query(ctx context.Context, query string, o QueryOptions) (*Result, error) {
+	if d.ReadOnly() {
+		if o.Write {
+			return nil, errors.New("store: --write needs the database opened for writing")
+		}
+		return d.readQuery(ctx, query, o)
+	}
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -38,7 +50,10 @@ func (d *DB) Query(ctx context.Context, query string, o QueryOptions) (*Result, 
 	if len(o.Objects) > 0 {
 		// Temporary tables belong to the connection, which goes back to the pool afterwards.
 		defer conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.object; DROP TABLE IF EXISTS temp.ref")
-		if err := d.layOut(ctx, conn, o.Objects, namesRef.MatchString(query)); err != nil {
+		if _, err := conn.ExecContext(ctx, createObjectTables); err != nil {
+			return nil, err
+		}
+		if err := d.layOutTx(ctx, conn, o.Objects, namesRef.MatchString(query)); err != nil {
 			return nil, err
 		}
 	}
@@ -49,10 +64,55 @@ func (d *DB) Query(ctx context.Context, query string, o QueryOptions) (*Result, 
 		// The connection goes back to the pool afterwards.
 		defer conn.ExecContext(context.Background(), "PRAGMA query_only = OFF")
 	}
+	// A statement that writes waits for a load as long as it takes (the connection goes back
+	// to the pool with its usual timeout).
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 3600000"); err != nil {
+		return nil, err
+	}
+	defer conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", writerBusyMillis))
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
+	return scanResult(rows)
+}
+
+// readQuery runs a user's statement in the read transaction, with the authorizer strict.
+func (d *DB) readQuery(ctx context.Context, query string, o QueryOptions) (*Result, error) {
+	if len(o.Objects) > 0 {
+		defer d.rtx.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.object; DROP TABLE IF EXISTS temp.ref")
+		if _, err := d.rtx.ExecContext(ctx, createObjectTables); err != nil {
+			return nil, err
+		}
+		if err := d.layOut(ctx, d.conn, d.rtx, o.Objects, namesRef.MatchString(query)); err != nil {
+			return nil, err
+		}
+	}
+	d.strict.Store(true)
+	defer d.strict.Store(false)
+	rows, err := d.rtx.QueryContext(ctx, query)
+	if err != nil {
+		return nil, refused(err)
+	}
+	res, err := scanResult(rows)
+	return res, refused(err)
+}
+
+// ErrReadOnlyQuery is returned for a statement of a query without --write that would change
+// the database or write a file.
+var ErrReadOnlyQuery = errors.New("a query without --write is readonly: the statement would change the database or write a file")
+
+// refused names the authorizer's refusal (and VACUUM's, which the read transaction refuses).
+func refused(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrAuth ||
+		strings.HasPrefix(se.Error(), "not authorized") || strings.HasPrefix(se.Error(), "cannot VACUUM")) {
+		return fmt.Errorf("%w (%v)", ErrReadOnlyQuery, err)
+	}
+	return err
+}
+
+func scanResult(rows *sql.Rows) (*Result, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
@@ -78,22 +138,29 @@ func (d *DB) Query(ctx context.Context, query string, o QueryOptions) (*Result, 
 	return res, rows.Err()
 }
 
-// layOut writes the objects of snapshots into the temporary table object of conn, and their
-// references into ref when withRefs is set. The rows go in the way a load writes its own, a
-// batch at a time through C: about a second per million rows.
-func (d *DB) layOut(ctx context.Context, conn *sql.Conn, snaps []int64, withRefs bool) error {
-	if _, err := conn.ExecContext(ctx, `
-		CREATE TEMP TABLE object (snapshot INTEGER, oid INTEGER, addr INTEGER, type INTEGER, size INTEGER,
-			len INTEGER, value TEXT, distance INTEGER, parent INTEGER, via TEXT, idom INTEGER,
-			retained INTEGER, gen INTEGER, refs INTEGER, referrers INTEGER, PRIMARY KEY (snapshot, oid)) WITHOUT ROWID;
-		CREATE TEMP TABLE ref (snapshot INTEGER, src INTEGER, dst INTEGER, kind TEXT, name TEXT);`); err != nil {
-		return err
-	}
+const createObjectTables = `
+	CREATE TEMP TABLE object (snapshot INTEGER, oid INTEGER, addr INTEGER, type INTEGER, size INTEGER,
+		len INTEGER, value TEXT, distance INTEGER, parent INTEGER, via TEXT, idom INTEGER,
+		retained INTEGER, gen INTEGER, refs INTEGER, referrers INTEGER, PRIMARY KEY (snapshot, oid)) WITHOUT ROWID;
+	CREATE TEMP TABLE ref (snapshot INTEGER, src INTEGER, dst INTEGER, kind TEXT, name TEXT);`
+
+// layOutTx lays out the objects in a transaction of its own on conn (a writer's).
+func (d *DB) layOutTx(ctx context.Context, conn *sql.Conn, snaps []int64, withRefs bool) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := d.layOut(ctx, conn, tx, snaps, withRefs); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// layOut writes the objects of snapshots into the temporary table object of conn, and their
+// references into ref when withRefs is set, in tx, the transaction on conn. The rows go in the way a load writes its own, a
+// batch at a time through C: about a second per million rows.
+func (d *DB) layOut(ctx context.Context, conn *sql.Conn, tx *sql.Tx, snaps []int64, withRefs bool) error {
 	w := newWriter(ctx, conn, tx)
 	objs := newBatchInsert(w, "temp.object", "snapshot", "oid", "addr", "type", "size", "len", "value", "distance",
 		"parent", "via", "idom", "retained", "gen", "refs", "referrers")
@@ -106,10 +173,7 @@ func (d *DB) layOut(ctx context.Context, conn *sql.Conn, snaps []int64, withRefs
 	}
 	objs.flush()
 	refs.flush()
-	if err := w.stop(); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return w.stop()
 }
 
 func layOutSnapshot(ctx context.Context, tx *sql.Tx, snap int64, objs, refs *batchInsert, withRefs bool) error {

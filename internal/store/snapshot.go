@@ -51,7 +51,7 @@ func scanSnapshot(sc scanner) (Snapshot, error) {
 
 // Snapshots returns every snapshot, in load order.
 func (d *DB) Snapshots(ctx context.Context) ([]Snapshot, error) {
-	return queryAll(ctx, d.db, scanSnapshot, "SELECT "+snapshotCols+" FROM snapshot ORDER BY id")
+	return queryAll(ctx, d.q, scanSnapshot, "SELECT "+snapshotCols+" FROM snapshot ORDER BY id")
 }
 
 // RefPrefix may stand before a reference; the command line marks -N with it so that it is not
@@ -116,7 +116,7 @@ func describe(all []Snapshot) string {
 // Remove deletes snapshots and everything loaded with them, in one transaction.
 func (d *DB) Remove(ctx context.Context, ids ...int64) error {
 	defer d.forgetPages() // a type id may be taken again by a later load
-	return d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
 			res, err := tx.ExecContext(ctx, "DELETE FROM snapshot WHERE id = ?", id)
 			if err != nil {
@@ -134,4 +134,11 @@ func (d *DB) Remove(ctx context.Context, ids ...int64) error {
 		_, err := tx.ExecContext(ctx, "DELETE FROM type WHERE id NOT IN (SELECT type FROM type_stat)")
 		return err
 	})
+	if isFull(err) {
+		return &DiskFullError{Path: d.path, Dir: dirOf(d.path), Op: "rm", Err: err}
+	}
+	if err == nil {
+		d.changed = true
+	}
+	return err
 }

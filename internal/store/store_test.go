@@ -345,7 +345,7 @@ func TestLoadRestoresWAL(t *testing.T) {
 
 func TestPragmas(t *testing.T) {
 	db := openTemp(t)
-	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": fmt.Sprint(writerBusyMillis), "synchronous": "1"} {
 		var got string
 		if err := db.db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
 			t.Errorf("PRAGMA %s: got %q, %v; want %q", pragma, got, err, want)
