@@ -53,7 +53,8 @@ func exitCode(err error, w io.Writer) int {
 // isResource reports whether err is a shortage of memory or disk rather than bad input.
 func isResource(err error) bool {
 	var me *loader.MemoryError
-	return errors.As(err, &me)
+	var df *store.DiskFullError
+	return errors.As(err, &me) || errors.As(err, &df)
 }
 
 func firstLine(s string) string {
@@ -68,9 +69,20 @@ func hint(err error) string {
 	var ue usageError
 	var fe *heap.FormatError
 	var me *loader.MemoryError
+	var df *store.DiskFullError
 	switch {
 	case errors.As(err, &me):
-		return "nothing was loaded; the file is not known to be damaged: load it where more memory is free, or set MEMSEE_MEMORY_LIMIT higher (it is in bytes, or 4GiB)"
+		return "nothing was loaded; the file is not known to be damaged: load it where more memory is free, or set MEMSEE_MEMORY_LIMIT higher (a size such as 8GiB)"
+	case errors.As(err, &df) && df.Op == "load":
+		return fmt.Sprintf("nothing was loaded; free space at %s or point --db at another disk; reading commands still work on a full disk", df.Dir)
+	case errors.As(err, &df):
+		return fmt.Sprintf("free some space at %s and run it again; reading commands still work on a full disk", df.Dir)
+	case errors.Is(err, store.ErrNotMemsee):
+		return "memsee opens only its own databases: point --db or MEMSEE_DB at one, or at a new path for load to create"
+	case errors.Is(err, store.ErrCannotWrite):
+		return "reading commands work here; load, rm and query --write need write access to the file and its directory"
+	case errors.Is(err, store.ErrReadOnlyQuery):
+		return "pass --write to change the database (memsee query --write ...)"
 	case errors.As(err, &ue):
 		return fmt.Sprintf("run '%s --help' for usage and examples", ue.cmd)
 	case errors.Is(err, context.Canceled):

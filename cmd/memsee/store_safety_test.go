@@ -62,9 +62,9 @@ func dbRows(t *testing.T, path string) string {
 	return sb.String()
 }
 
-// TestStoreLoadKilled kills `memsee load` with SIGKILL at several points of a load and checks
+// TestReliabilityKilledLoad kills `memsee load` with SIGKILL at several points of a load and checks
 // every table's rows are as they were, and that memsee reads the database after.
-func TestStoreLoadKilled(t *testing.T) {
+func TestReliabilityKilledLoad(t *testing.T) {
 	db := loaded(t)
 	want := dbRows(t, db)
 	files := slowLoad(t)
@@ -94,9 +94,9 @@ func TestStoreLoadKilled(t *testing.T) {
 	}
 }
 
-// TestStoreBadLoad: a load that fails on bad input keeps every row of an existing database,
+// TestReliabilityFailedLoad: a load that fails on bad input keeps every row of an existing database,
 // and leaves nothing when it was the first.
-func TestStoreBadLoad(t *testing.T) {
+func TestReliabilityFailedLoad(t *testing.T) {
 	dir := t.TempDir()
 	b, err := os.ReadFile("../../testdata/python/shop2.json.gz")
 	if err != nil {
@@ -126,9 +126,9 @@ func TestStoreBadLoad(t *testing.T) {
 	}
 }
 
-// TestStoreOtherFiles: memsee refuses another program's SQLite file, a file that is not SQLite,
+// TestReliabilityOtherFiles: memsee refuses another program's SQLite file, a file that is not SQLite,
 // and an empty file, with one error, and changes none of them.
-func TestStoreOtherFiles(t *testing.T) {
+func TestReliabilityOtherFiles(t *testing.T) {
 	dir := t.TempDir()
 	other := filepath.Join(dir, "other-app.sqlite")
 	if out, err := exec.Command(binary, "--db", filepath.Join(dir, "scratch.db"), "load", samples+"heap1.pb.gz").CombinedOutput(); err != nil {
@@ -189,9 +189,9 @@ func bytesSum(b []byte) uint64 {
 	return h
 }
 
-// TestStoreConcurrent runs reads and a second load while a load runs: no reader fails, the
+// TestReliabilityReadsDuringLoad runs reads and a second load while a load runs: no reader fails, the
 // second load waits for the first, says so once, and both are kept.
-func TestStoreConcurrent(t *testing.T) {
+func TestReliabilityReadsDuringLoad(t *testing.T) {
 	db := loaded(t)
 	files := slowLoad(t)
 	first := exec.Command(binary, append([]string{"--db", db, "load"}, files...)...)
@@ -273,9 +273,9 @@ func sharedDir(t *testing.T) (dir, bin string) {
 	return dir, bin
 }
 
-// TestStoreOtherUser reads, as user nobody, a database owned by root (0644 in a 0755 directory):
+// TestReliabilityOtherUser reads, as user nobody, a database owned by root (0644 in a 0755 directory):
 // reads work and change nothing; rm says why it cannot.
-func TestStoreOtherUser(t *testing.T) {
+func TestReliabilityOtherUser(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run memsee as user nobody")
 	}
@@ -331,8 +331,8 @@ func inNamespace(t *testing.T, script string) string {
 	return string(out)
 }
 
-// TestStoreReadOnlyMount reads a database on a read-only mount.
-func TestStoreReadOnlyMount(t *testing.T) {
+// TestReliabilityReadOnlyMount reads a database on a read-only mount.
+func TestReliabilityReadOnlyMount(t *testing.T) {
 	dir, bin := sharedDir(t)
 	db := filepath.Join(dir, "memsee.db")
 	if r := memsee(t, db, false, append([]string{"load"}, heaps...)...); r.code != 0 {
@@ -356,9 +356,9 @@ rm -f /tmp/err-$$
 	}
 }
 
-// TestStoreDiskFull fills a small disk: reads work, a load says how much more disk it needs
+// TestReliabilityDiskFull fills a small disk: reads work, a load says how much more disk it needs
 // and keeps nothing, rm says why it cannot.
-func TestStoreDiskFull(t *testing.T) {
+func TestReliabilityDiskFull(t *testing.T) {
 	dir, bin := sharedDir(t)
 	src := filepath.Join(dir, "src.db")
 	if r := memsee(t, src, false, append([]string{"load"}, heaps...)...); r.code != 0 {

@@ -149,10 +149,10 @@ var hostileSQL = []string{
 	"select load_extension('OUT/x.so')",
 }
 
-// TestQueryRefusesWrites runs the hostile corpus through Query on a database opened for
+// TestReliabilityHostileSQL runs the hostile corpus through Query on a database opened for
 // reading and checks each statement is refused and the directory of the database, and the one
 // OUT names, are unchanged, byte for byte.
-func TestQueryRefusesWrites(t *testing.T) {
+func TestReliabilityHostileSQL(t *testing.T) {
 	ctx := context.Background()
 	path, graph := sampleDB(t)
 	dir, out := filepath.Dir(path), t.TempDir()
@@ -230,9 +230,9 @@ func TestQueryRefusesWrites(t *testing.T) {
 	t.Logf("%d hostile statements refused, and 5 on the laid-out objects; %d by the authorizer", len(hostileSQL), authorizer)
 }
 
-// TestOpenRefusesOtherFiles: a SQLite file of another program, a file that is not SQLite and
+// TestReliabilityOtherFiles: a SQLite file of another program, a file that is not SQLite and
 // an empty file are refused by readers and writers, and left exactly as they were.
-func TestOpenRefusesOtherFiles(t *testing.T) {
+func TestReliabilityOtherFiles(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	other := filepath.Join(dir, "other-app.sqlite")
@@ -287,8 +287,8 @@ func TestOpenRefusesOtherFiles(t *testing.T) {
 	}
 }
 
-// TestCreateMode: a new database, its WAL and its index are readable by their owner only.
-func TestCreateMode(t *testing.T) {
+// TestReliabilityPermissions: a new database, its WAL and its index are readable by their owner only.
+func TestReliabilityPermissions(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "memsee.db")
 	db, err := store.Open(ctx, path)
@@ -327,9 +327,9 @@ func TestCreateMode(t *testing.T) {
 	}
 }
 
-// TestFailedFirstLoadLeavesNothing: a load into a database it created that fails removes the
+// TestReliabilityFailedLoad: a load into a database it created that fails removes the
 // database; one into an existing database leaves it as it was.
-func TestFailedFirstLoadLeavesNothing(t *testing.T) {
+func TestReliabilityFailedLoad(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	bad := truncatedSample(t, dir)
@@ -420,9 +420,9 @@ func rowCounts(t *testing.T, path string) string {
 	return sb.String()
 }
 
-// TestReadIsOneSnapshot removes and loads a snapshot again and again while readers read it:
+// TestReliabilityReadDuringRm removes and loads a snapshot again and again while readers read it:
 // a reader sees the database as it was when it opened, every read of it, and never fails.
-func TestReadIsOneSnapshot(t *testing.T) {
+func TestReliabilityReadDuringRm(t *testing.T) {
 	ctx := context.Background()
 	path, _ := sampleDB(t)
 	stop := make(chan struct{})
@@ -517,9 +517,9 @@ func TestReadIsOneSnapshot(t *testing.T) {
 	t.Logf("%d reads (%d walks of a graph snapshot) beside %d removals and loads", reads, walks, writes.Load())
 }
 
-// TestSecondWriterWaits: while a load holds the database, readers read and a second writer
+// TestReliabilityTwoLoads: while a load holds the database, readers read and a second writer
 // waits, says so once, and goes on when the load commits.
-func TestSecondWriterWaits(t *testing.T) {
+func TestReliabilityTwoLoads(t *testing.T) {
 	ctx := context.Background()
 	path, _ := sampleDB(t)
 	a, err := store.OpenWrite(ctx, path, store.Options{})
