@@ -222,3 +222,37 @@ func goParamsEnd(t *testing.T, b []byte) int {
 	next() // ncpu
 	return off
 }
+
+// TestReliabilityOutOfMemory loads dumps under a memory budget too small for them: the load
+// stops with exit 3 and says how much it needed, the database unchanged; under a budget that
+// fits, the same files load.
+func TestReliabilityOutOfMemory(t *testing.T) {
+	files := []string{heaps[3], shops[3], "../../testdata/node/heap4.heapsnapshot.gz",
+		"../../testdata/java/heap4.hprof.gz", "../../testdata/godump/heap4.dump.gz"}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			db := loaded(t)
+			before := dbState(t, db)
+			t.Setenv("MEMSEE_MEMORY_LIMIT", "4MiB")
+			r := memsee(t, db, false, "load", "--force", f)
+			if r.code != 3 || !strings.Contains(r.err, "out of memory: memsee had used") || !strings.Contains(r.err, "MEMSEE_MEMORY_LIMIT") {
+				t.Errorf("exit %d, want 3 and the memory it needed; stderr:\n%s", r.code, r.err)
+			}
+			if r.out != "" {
+				t.Errorf("stdout should be empty on error, got:\n%s", r.out)
+			}
+			if after := dbState(t, db); after != before {
+				t.Errorf("the database changed")
+			}
+			t.Setenv("MEMSEE_MEMORY_LIMIT", "2GiB")
+			if r := memsee(t, db, false, "load", "--force", f); r.code != 0 {
+				t.Errorf("with 2 GiB: exit %d: %s", r.code, r.err)
+			}
+		})
+	}
+	t.Run("not a size", func(t *testing.T) {
+		db := loaded(t)
+		t.Setenv("MEMSEE_MEMORY_LIMIT", "lots")
+		refusedCleanly(t, db, []string{"load", shops[0]}, []string{`MEMSEE_MEMORY_LIMIT="lots"`})
+	})
+}

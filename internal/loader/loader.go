@@ -150,6 +150,9 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	if err == nil {
 		err = in.ExpectEnd()
 	}
+	if err == nil {
+		err = budget.check()
+	}
 	if err != nil {
 		if gz := in.GzipErr(); gz != nil {
 			return res, gz // the real cause: the reader only saw the stream end
