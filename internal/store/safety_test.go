@@ -154,6 +154,7 @@ var hostileSQL = []string{
 // OUT names, are unchanged, byte for byte.
 func TestReliabilityHostileSQL(t *testing.T) {
 	ctx := context.Background()
+	var refusedQuery func(t *testing.T, q string, objects ...int64)
 	path, graph := sampleDB(t)
 	dir, out := filepath.Dir(path), t.TempDir()
 	read := func(q string, objects ...int64) (*store.Result, error) {
@@ -174,6 +175,9 @@ func TestReliabilityHostileSQL(t *testing.T) {
 	}
 	authorizer := 0
 	check := func(q string, objects ...int64) {
+		t.Run(q, func(t *testing.T) { refusedQuery(t, q, objects...) })
+	}
+	refusedQuery = func(t *testing.T, q string, objects ...int64) {
 		t.Helper()
 		res, err := read(q, objects...)
 		switch {

@@ -137,14 +137,24 @@ func run(r io.Reader, w io.Writer) (failed bool, err error) {
 	return failed, nil
 }
 
-// words turns HostileStrings into "hostile strings".
+// words turns HostileStrings into "hostile strings" and HostileSQL into "hostile SQL": a
+// run of capitals is an acronym, kept as it is.
 func words(s string) string {
 	var b strings.Builder
-	for i, r := range s {
-		if unicode.IsUpper(r) && i > 0 {
+	r := []rune(s)
+	for i, c := range r {
+		upper := unicode.IsUpper(c)
+		prevUpper := i > 0 && unicode.IsUpper(r[i-1])
+		nextLower := i+1 < len(r) && unicode.IsLower(r[i+1])
+		if i > 0 && upper && (!prevUpper || nextLower) {
 			b.WriteByte(' ')
 		}
-		b.WriteRune(unicode.ToLower(r))
+		acronym := upper && (prevUpper || (i+1 < len(r) && unicode.IsUpper(r[i+1]))) && !nextLower
+		if acronym {
+			b.WriteRune(c)
+		} else {
+			b.WriteRune(unicode.ToLower(c))
+		}
 	}
 	return b.String()
 }
