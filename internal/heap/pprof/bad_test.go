@@ -441,7 +441,8 @@ func TestBomb(t *testing.T) {
 			c := &collect{}
 			err = (Reader{}).Read(context.Background(), path, in, c)
 			runtime.ReadMemStats(&after)
-			t.Logf("read in %v: %v", time.Since(start).Round(time.Millisecond), err)
+			t.Logf("read in %v: %v; heap grew by %d MiB, %d MiB allocated", time.Since(start).Round(time.Millisecond), err,
+				(int64(after.HeapSys)-int64(before.HeapSys))>>20, (after.TotalAlloc-before.TotalAlloc)>>20)
 			if tt.err == "" {
 				if err != nil {
 					t.Fatal(err)
