@@ -90,14 +90,14 @@ var ErrNotHeapProfile = errors.New("not a heap profile")
 // checked. A profile gzip'd inside the (already decompressed) file is decompressed as a stream;
 // its offsets are then in its own decompressed data.
 func (Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.Sink) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, 16<<10)
 	inner := false
 	if head, err := br.Peek(2); err == nil && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return passOn(err, &heap.FormatError{File: name, Offset: 0, Record: "gzip'd profile inside the file", Err: err})
 		}
-		br = bufio.NewReaderSize(zr, 64<<10)
+		br = bufio.NewReaderSize(zr, 16<<10)
 		inner = true
 	}
 	head, err := br.Peek(512)
@@ -123,6 +123,9 @@ func (Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.Sink
 			err = p.CheckValid()
 		}
 		if err != nil {
+			if err := sc.locate(name, inner); err != nil {
+				return err
+			}
 			// The records are well formed, so what the library finds wrong is in what they
 			// say: an index past the string table, a location no record defines... which
 			// is what a profile cut at a record boundary looks like.

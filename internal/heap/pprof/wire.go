@@ -128,7 +128,12 @@ type scanned struct {
 	shortened int     // strings shortened to MaxString
 	counts    [16]int // records read, by top-level field number
 	end       int64   // bytes of input read: the offset of its end
+	shifts    []shift // where data is shorter than the input, in order
 }
+
+// shift says that the input has delta more bytes than data before data offset at: a string
+// was shortened.
+type shift struct{ at, delta int64 }
 
 // wire reads the top-level records of a profile from a stream.
 type wire struct {
@@ -146,11 +151,15 @@ type wire struct {
 // on, and on a profile too large to hold.
 func (w *wire) scan(checkCtx func() error) (*scanned, error) {
 	w.out.typeOff = -1
+	w.out.data = make([]byte, 0, 16<<10)
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := checkCtx(); err != nil {
 				return nil, err
 			}
+		}
+		if err := w.batch(); err != nil {
+			return nil, err
 		}
 		start := w.off
 		tag, err := w.varint()
@@ -158,7 +167,7 @@ func (w *wire) scan(checkCtx func() error) (*scanned, error) {
 			break
 		}
 		if err != nil {
-			return nil, w.fail(start, "record", err, "its tag")
+			return nil, w.fail(start, recID{n: -1}, err, "its tag")
 		}
 		num, wt := tag>>3, tag&7
 		f := profileMsg.field(num)
@@ -169,12 +178,7 @@ func (w *wire) scan(checkCtx func() error) (*scanned, error) {
 		if !wantWire(f.kind, wt) {
 			return nil, w.errAt(start, rec, fmt.Errorf("wire type %s, want %s: not a profile.proto record", wireNames[wt], wireNames[wantOne(f.kind)]))
 		}
-		if num < uint64(len(w.out.counts)) {
-			w.out.counts[num]++
-		}
-		if num == 1 && w.out.typeOff < 0 {
-			w.out.typeOff = start
-		}
+		w.note(num, start)
 		switch wt {
 		case 0:
 			v, err := w.varint()
@@ -226,6 +230,104 @@ func (w *wire) scan(checkCtx func() error) (*scanned, error) {
 	return &w.out, nil
 }
 
+// note counts a record of field num that starts at input offset start.
+func (w *wire) note(num uint64, start int64) {
+	if num < uint64(len(w.out.counts)) {
+		w.out.counts[num]++
+	}
+	switch num {
+	case 1:
+		if w.out.typeOff < 0 {
+			w.out.typeOff = start
+		}
+	case 2:
+		w.out.sampleOff = append(w.out.sampleOff, start)
+	}
+}
+
+// batch takes, straight from the read buffer, the whole records there that need nothing
+// done to them: known fields, messages and strings within their limits. It stops at the
+// first record that does (or that the buffer cuts), which scan reads the slow way.
+func (w *wire) batch() error {
+	b, _ := w.r.Peek(w.r.Buffered())
+	if len(b) < 64 {
+		b, _ = w.r.Peek(w.r.Size()) // fill the buffer; its error is for the slow way to see
+	}
+	i := 0
+	defer func() {
+		w.out.data = append(w.out.data, b[:i]...)
+		w.r.Discard(i)
+		w.off += int64(i)
+	}()
+	for i < len(b) {
+		tag, n := uvarint(b[i:])
+		num, wt := tag>>3, tag&7
+		if n <= 0 || num == 0 || num >= uint64(len(profileMsg.fields)) {
+			return nil
+		}
+		f := &profileMsg.fields[num]
+		j := i + n
+		switch {
+		case wt == 0 && f.kind != kMessage && f.kind != kString && num != 9: // time_nanos: the slow way counts them
+			_, m := uvarint(b[j:])
+			if m <= 0 {
+				return nil
+			}
+			j += m
+			w.cost += 16
+		case wt == 2 && f.kind != kVarint:
+			l, m := uvarint(b[j:])
+			if m <= 0 || l > uint64(len(b)-j-m) || f.kind == kString && l > MaxString {
+				return nil
+			}
+			j += m
+			w.cost += cost(num, b[j:j+int(l)])
+			j += int(l)
+		default:
+			return nil
+		}
+		w.note(num, w.off+int64(i))
+		if w.cost+int64(len(w.out.data)+j) > memoryLimit {
+			start := w.off + int64(i)
+			i = 0 // keep nothing: the read fails
+			return w.errAt(start, w.recordName(num, *f), w.tooLarge())
+		}
+		i = j
+	}
+	return nil
+}
+
+// cost estimates the memory the pprof library takes for a length-delimited record of field
+// num with body b, beyond its bytes. Each estimate is above what the library (as of 2026)
+// allocates, for any record: the nested messages (labels, lines) are counted by their tag
+// bytes, which is at least how many there are.
+func cost(num uint64, b []byte) int64 {
+	switch num {
+	case 2: // sample: the struct, its slices, 16 bytes per location id, a map entry per label
+		return 200 + 16*int64(len(b)) + 96*count(b, 3<<3|2)
+	case 4: // location: the struct, its lines (copied once by the library)
+		return 160 + 16*int64(len(b)) + 72*count(b, 4<<3|2)
+	case 3: // mapping
+		return 224
+	case 6: // string: its copy
+		return 24 + int64(len(b))
+	case 13: // comments
+		return 8 * int64(len(b))
+	}
+	return 160 // function, value types
+}
+
+// count counts the bytes c in b (records are tens of bytes: a loop beats bytes.Count).
+func count(b []byte, c byte) int64 {
+	n := int64(0)
+	for _, x := range b {
+		if x == c {
+			n++
+		}
+	}
+	return n
+}
+
 func wantOne(k kind) uint64 {
 	if k == kVarint {
 		return 0
@@ -233,19 +335,33 @@ func wantOne(k kind) uint64 {
 	return 2
 }
 
-// recordName names the next record for an error: "sample 3", "string 12", "time_nanos".
-func (w *wire) recordName(num uint64, f field) string {
+// recID identifies a record for an error; it is only formatted when there is one.
+type recID struct {
+	num uint64
+	f   field
+	n   int // its number among the records of its field, from 1; -1: not known yet
+}
+
+// String names the record: "sample 3", "string 12", "time_nanos", "field 99".
+func (r recID) String() string {
 	switch {
-	case f.kind == kMessage && num != 11, f.kind == kString:
-		n := 1
-		if num < uint64(len(w.out.counts)) {
-			n = w.out.counts[num] + 1
-		}
-		return fmt.Sprintf("%s %d", f.name, n)
-	case f.name != "":
-		return f.name
+	case r.n < 0:
+		return "record"
+	case r.f.kind == kMessage && r.num != 11, r.f.kind == kString:
+		return fmt.Sprintf("%s %d", r.f.name, r.n)
+	case r.f.name != "":
+		return r.f.name
 	}
-	return fmt.Sprintf("field %d", num)
+	return fmt.Sprintf("field %d", r.num)
+}
+
+// recordName identifies the next record, of field num.
+func (w *wire) recordName(num uint64, f field) recID {
+	n := 1
+	if num < uint64(len(w.out.counts)) {
+		n = w.out.counts[num] + 1
+	}
+	return recID{num, f, n}
 }
 
 func (w *wire) tooLarge() error {
@@ -254,43 +370,62 @@ func (w *wire) tooLarge() error {
 		ErrTooLarge, memoryLimit>>20, c[2], c[4], c[5], c[6], w.off)
 }
 
-// record reads a nested message (a sample, location, ...) whole, checks its fields and
-// keeps it.
-func (w *wire) record(start int64, rec string, tag uint64, f field, length uint64) error {
+// record reads a nested message (a sample, location, ...) whole and keeps it. Its fields are
+// checked only if the library fails (see locate).
+func (w *wire) record(start int64, rec recID, tag uint64, f field, length uint64) error {
 	if length > MaxRecord {
 		return w.errAt(start, rec, fmt.Errorf("%d bytes long, more than the %d MiB memsee allows one record (a real one is tens of bytes): the file is damaged", length, MaxRecord>>20))
 	}
 	w.put(tag, length)
 	at := len(w.out.data)
 	w.out.data = append(w.out.data, make([]byte, length)...)
-	body := w.off
 	n, err := io.ReadFull(w.r, w.out.data[at:])
 	w.off += int64(n)
 	if err != nil {
 		return w.fail(start, rec, err, fmt.Sprintf("its %d bytes", length))
 	}
-	var nested, off int
-	if f.kind == kVarints {
-		off, err = checkPacked(w.out.data[at:], f.name)
-	} else {
-		nested, off, err = check(w.out.data[at:], f.msg)
-	}
-	if err != nil {
-		return w.errAt(body+int64(off), rec, err)
-	}
-	num := tag >> 3
-	switch num {
-	case 2: // sample: the struct, its slices, 16 bytes per location id, a map per label
-		w.cost += 200 + 16*int64(length) + 96*int64(nested)
-		w.out.sampleOff = append(w.out.sampleOff, start)
-	case 4: // location: the struct, its lines (copied once by the library)
-		w.cost += 160 + 16*int64(length) + 72*int64(nested)
-	case 3:
-		w.cost += 224
-	case 13:
-		w.cost += 8 * int64(length)
-	default: // function, value types
-		w.cost += 160
+	w.cost += cost(tag>>3, w.out.data[at:])
+	return nil
+}
+
+// locate finds, after the library has refused sc.data, the first record whose fields are
+// not well formed, and returns a positioned error for it; nil when every record is.
+func (sc *scanned) locate(name string, inner bool) error {
+	var counts [16]int
+	var delta int64 // input bytes minus data bytes before the record
+	shifts := sc.shifts
+	for d := 0; d < len(sc.data); {
+		for len(shifts) > 0 && shifts[0].at <= int64(d) {
+			delta += shifts[0].delta
+			shifts = shifts[1:]
+		}
+		tag, n := uvarint(sc.data[d:])
+		l, m := uvarint(sc.data[d+n:])
+		num := tag >> 3
+		f := profileMsg.field(num)
+		k := 1
+		if num < uint64(len(counts)) {
+			counts[num]++
+			k = counts[num]
+		}
+		if tag&7 != 2 {
+			d += n + m
+			continue
+		}
+		body := sc.data[d+n+m : d+n+m+int(l)]
+		var off int
+		var err error
+		switch f.kind {
+		case kVarints:
+			off, err = checkPacked(body, f.name)
+		case kMessage:
+			_, off, err = check(body, f.msg)
+		}
+		if err != nil {
+			w := &wire{name: name, inner: inner}
+			return w.errAt(int64(d+n+m+off)+delta, recID{num, f, k}, err)
+		}
+		d += n + m + int(l)
 	}
 	return nil
 }
@@ -300,52 +435,51 @@ func (w *wire) record(start int64, rec string, tag uint64, f field, length uint6
 func check(b []byte, s *schema) (nested, off int, err error) {
 	for off < len(b) {
 		start := off
-		tag, n := binary.Uvarint(b[off:])
+		tag, n := uvarint(b[off:])
 		if n <= 0 {
 			return 0, start, fmt.Errorf("%s: bad varint for a field tag", s.name)
 		}
 		off += n
 		num, wt := tag>>3, tag&7
-		f := s.field(num)
-		name := f.name
-		if name == "" {
-			name = fmt.Sprintf("field %d", num)
+		f := &unknownField
+		if num < uint64(len(s.fields)) {
+			f = &s.fields[num]
 		}
 		if num == 0 {
 			return 0, start, fmt.Errorf("%s: field number 0 (tag %#x)", s.name, tag)
 		}
 		if !wantWire(f.kind, wt) {
-			return 0, start, fmt.Errorf("%s: %s has wire type %s, want %s", s.name, name, wireNames[wt], wireNames[wantOne(f.kind)])
+			return 0, start, fmt.Errorf("%s: %s has wire type %s, want %s", s.name, s.fieldName(num), wireNames[wt], wireNames[wantOne(f.kind)])
 		}
 		switch wt {
 		case 0:
-			if _, n := binary.Uvarint(b[off:]); n <= 0 {
-				return 0, start, fmt.Errorf("%s: %s: bad varint", s.name, name)
-			} else {
-				off += n
+			_, n := uvarint(b[off:])
+			if n <= 0 {
+				return 0, start, fmt.Errorf("%s: %s: bad varint", s.name, s.fieldName(num))
 			}
+			off += n
 		case 1, 5:
 			size := 8
 			if wt == 5 {
 				size = 4
 			}
 			if len(b)-off < size {
-				return 0, start, fmt.Errorf("%s: %s runs past the end of the %s", s.name, name, s.name)
+				return 0, start, fmt.Errorf("%s: %s runs past the end of the %s", s.name, s.fieldName(num), s.name)
 			}
 			off += size
 		case 2:
-			length, n := binary.Uvarint(b[off:])
+			length, n := uvarint(b[off:])
 			if n <= 0 {
-				return 0, start, fmt.Errorf("%s: %s: bad varint for its length", s.name, name)
+				return 0, start, fmt.Errorf("%s: %s: bad varint for its length", s.name, s.fieldName(num))
 			}
 			off += n
 			if length > uint64(len(b)-off) {
-				return 0, start, fmt.Errorf("%s: %s is %d bytes long, past the end of the %s (%d bytes left)", s.name, name, length, s.name, len(b)-off)
+				return 0, start, fmt.Errorf("%s: %s is %d bytes long, past the end of the %s (%d bytes left)", s.name, s.fieldName(num), length, s.name, len(b)-off)
 			}
 			body := b[off : off+int(length)]
 			switch f.kind {
 			case kVarints: // packed
-				if o, err := checkPacked(body, name); err != nil {
+				if o, err := checkPacked(body, s.fieldName(num)); err != nil {
 					return 0, off + o, fmt.Errorf("%s: %w", s.name, err)
 				}
 			case kMessage:
@@ -358,6 +492,23 @@ func check(b []byte, s *schema) (nested, off int, err error) {
 		}
 	}
 	return nested, off, nil
+}
+
+var unknownField field
+
+func (s *schema) fieldName(num uint64) string {
+	if f := s.field(num); f.name != "" {
+		return f.name
+	}
+	return fmt.Sprintf("field %d", num)
+}
+
+// uvarint is binary.Uvarint with the one-byte case first.
+func uvarint(b []byte) (uint64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	return binary.Uvarint(b)
 }
 
 // checkPacked checks that b is a list of whole varints.
@@ -373,7 +524,7 @@ func checkPacked(b []byte, name string) (int, error) {
 }
 
 // str reads an entry of the string table, keeping at most MaxString bytes of it.
-func (w *wire) str(start int64, rec string, tag, length uint64) error {
+func (w *wire) str(start int64, rec recID, tag, length uint64) error {
 	if length <= MaxString {
 		w.put(tag, length)
 		at := len(w.out.data)
@@ -383,7 +534,7 @@ func (w *wire) str(start int64, rec string, tag, length uint64) error {
 		if err != nil {
 			return w.fail(start, rec, err, fmt.Sprintf("its %d bytes", length))
 		}
-		w.cost += 24 + int64(length)
+		w.cost += cost(6, w.out.data[at:])
 		return nil
 	}
 	var prefix [MaxString]byte
@@ -396,10 +547,12 @@ func (w *wire) str(start int64, rec string, tag, length uint64) error {
 		return w.fail(start, rec, err, fmt.Sprintf("its %d bytes", length))
 	}
 	kept := append(cutRunes(prefix[:]), fmt.Sprintf(" … (%d bytes)", length)...)
+	before := len(w.out.data)
 	w.put(tag, uint64(len(kept)))
 	w.out.data = append(w.out.data, kept...)
 	w.out.shortened++
-	w.cost += 24 + int64(len(kept))
+	w.out.shifts = append(w.out.shifts, shift{int64(len(w.out.data)), w.off - start - int64(len(w.out.data)-before)})
+	w.cost += cost(6, kept)
 	return nil
 }
 
@@ -427,24 +580,21 @@ var errBadVarint = errors.New("bad varint")
 // varint reads a varint. It returns io.EOF at the end of the stream before its first byte,
 // io.ErrUnexpectedEOF after.
 func (w *wire) varint() (uint64, error) {
-	var v uint64
-	for i := 0; ; i++ {
-		c, err := w.r.ReadByte()
-		if err != nil {
-			if err == io.EOF && i > 0 {
-				err = io.ErrUnexpectedEOF
-			}
-			return 0, err
-		}
-		w.off++
-		if i == 9 && c > 1 {
-			return 0, errBadVarint
-		}
-		v |= uint64(c&0x7f) << (7 * i)
-		if c < 0x80 {
-			return v, nil
-		}
+	b, err := w.r.Peek(binary.MaxVarintLen64) // short near the end of the stream
+	v, n := uvarint(b)
+	switch {
+	case n > 0:
+		w.r.Discard(n)
+		w.off += int64(n)
+		return v, nil
+	case n < 0:
+		return 0, errBadVarint
+	case len(b) > 0 && err == io.EOF:
+		return 0, io.ErrUnexpectedEOF
+	case err == nil:
+		return 0, errBadVarint // ten bytes that do not end a varint
 	}
+	return 0, err
 }
 
 func (w *wire) skip(n int64) error {
@@ -476,7 +626,7 @@ func (w *wire) skip64(n uint64) error {
 // fail turns an error met while reading a record that starts at start into a positioned one:
 // the end of the data inside the record is a truncated file; an error of the stream is
 // passed on as it is when it is positioned already (the gzip layer's, in the compressed file).
-func (w *wire) fail(start int64, rec string, err error, what string) error {
+func (w *wire) fail(start int64, rec recID, err error, what string) error {
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		return w.errAt(start, rec, fmt.Errorf("the data ends at offset %#x, inside %s: the file looks truncated (take the profile again)", w.off, what))
@@ -490,9 +640,10 @@ func (w *wire) fail(start int64, rec string, err error, what string) error {
 	return w.errAt(w.off, rec, err)
 }
 
-func (w *wire) errAt(off int64, rec string, err error) error {
+func (w *wire) errAt(off int64, rec recID, err error) error {
+	name := rec.String()
 	if w.inner {
-		rec = "gzip'd profile inside the file: " + rec
+		name = "gzip'd profile inside the file: " + name
 	}
-	return &heap.FormatError{File: w.name, Offset: off, Record: rec, Err: err}
+	return &heap.FormatError{File: w.name, Offset: off, Record: name, Err: err}
 }
