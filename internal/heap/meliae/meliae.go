@@ -121,7 +121,9 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // reader's to find: it does not keep the addresses it has seen.
 //
 // A line that is not a JSON object, or has no address or type, stops the read with a
-// *heap.FormatError at the line's offset, Record "line N". So does a dump with no objects.
+// *heap.FormatError at the line's offset, Record "line N". So does a size or len below zero
+// or above MaxSize, a size that takes the total past MaxSize, and more than MaxRefs refs
+// (then the cause is ErrTooLarge); and a dump with no objects.
 func (Reader) ReadStats(ctx context.Context, name string, r io.Reader, sink heap.Sink) (Stats, error) {
 	p := &parser{
 		name:  name,

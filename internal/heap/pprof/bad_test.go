@@ -465,3 +465,22 @@ func TestBomb(t *testing.T) {
 		})
 	}
 }
+
+// TestGzipInside reads a committed sample as its bytes on disk, gzip and all, as a file
+// gzip'd twice would reach the reader: it is decompressed as a stream; cut short, the error
+// says that its offset is in the profile inside.
+func TestGzipInside(t *testing.T) {
+	gz, err := os.ReadFile("../../../testdata/go/heap4.pb.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := read("x.pb.gz", gz)
+	if err != nil || len(c.samples) != 282 {
+		t.Fatalf("got %d samples, %v; want 282", len(c.samples), err)
+	}
+	_, err = read("x.pb.gz", gz[:len(gz)/2])
+	var fe *heap.FormatError
+	if !errors.As(err, &fe) || !strings.HasPrefix(fe.Record, "gzip'd profile inside the file: ") || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("cut in half: got %v, want a FormatError in the profile inside saying it looks truncated", err)
+	}
+}

@@ -590,6 +590,8 @@ func (w *wire) varint() (uint64, error) {
 	case n < 0:
 		return 0, errBadVarint
 	case len(b) > 0 && err == io.EOF:
+		w.r.Discard(len(b))
+		w.off += int64(len(b))
 		return 0, io.ErrUnexpectedEOF
 	case err == nil:
 		return 0, errBadVarint // ten bytes that do not end a varint
