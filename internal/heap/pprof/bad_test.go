@@ -364,7 +364,7 @@ func TestLegacyText(t *testing.T) {
 		long := slices.Concat(text[:end], bytes.Repeat([]byte(" "), tt.pad), text[end:])
 		_, err := read("heap.txt", long)
 		if tt.ok {
-			if err != nil && strings.Contains(err.Error(), "token too long") {
+			if err != nil {
 				t.Errorf("a line of %d bytes: %v", maxTextLine, err)
 			}
 			continue
