@@ -21,8 +21,8 @@ const (
 	// boundary, then " … (N bytes)" with its full length; the rest is read past, never held.
 	MaxString = 4 << 10
 	// MaxRecord bounds one record of the profile other than a string: a sample, location,
-	// function or mapping. A real one is tens of bytes; the deepest stack Go records (a few
-	// thousand frames) takes a few KiB.
+	// function or mapping. A real one is tens of bytes; a sample with a stack of a thousand
+	// frames takes a few KiB.
 	MaxRecord = 16 << 20
 	// MaxMemory bounds the memory the pprof library needs to decode a profile, estimated
 	// record by record as the bytes stream past (see cost), the bytes themselves included.
