@@ -53,6 +53,25 @@ const maxKey = 16
 // maxDepth bounds the nesting of values under keys the reader does not know.
 const maxDepth = 64
 
+// MaxSize bounds the size of one object, and the sizes of all the objects of a dump added up:
+// 2^48 bytes (256 TiB), the most memory a process can address on x86-64 and arm64 with the
+// usual 4-level page tables (and more than any Python heap holds with 5-level ones). A size
+// beyond it, or below zero, is damage, not a heap; so is a len beyond it. Bounding the total
+// also keeps every sum a later stage makes of the sizes far from overflowing an int64.
+const MaxSize = 1 << 48
+
+// MaxRefs bounds the refs of one object: 8,388,608, a list of 8M items or a dict of 4M
+// entries. The refs of an object are handed to the sink all at once, 40 bytes each (a
+// heap.Edge), so one object at the limit takes about 400 MB while it is read; a longer list
+// is refused with ErrTooLarge, a limit of memsee's rather than damage. The refs are collected
+// as bare addresses first (8 bytes each), so a line that claims more is refused before
+// its edges are made.
+const MaxRefs = 1 << 23
+
+// ErrTooLarge is the cause (wrapped in a *heap.FormatError) when an object has more refs
+// than MaxRefs.
+var ErrTooLarge = errors.New("too large for memsee")
+
 // bufSize is the read window. Lines longer than it (a list of millions of refs, a huge string
 // value) are parsed as they stream past: no line is ever held whole in memory.
 const bufSize = 64 << 10
@@ -102,7 +121,9 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // reader's to find: it does not keep the addresses it has seen.
 //
 // A line that is not a JSON object, or has no address or type, stops the read with a
-// *heap.FormatError at the line's offset, Record "line N". So does a dump with no objects.
+// *heap.FormatError at the line's offset, Record "line N". So does a size or len below zero
+// or above MaxSize, a size that takes the total past MaxSize, and more than MaxRefs refs
+// (then the cause is ErrTooLarge); and a dump with no objects.
 func (Reader) ReadStats(ctx context.Context, name string, r io.Reader, sink heap.Sink) (Stats, error) {
 	p := &parser{
 		name:  name,
@@ -131,7 +152,8 @@ type parser struct {
 
 	// The current record.
 	obj      heap.Object
-	edges    []heap.Edge // reused from line to line
+	edges    []heap.Edge // the first refChunk refs; reused from line to line
+	moreRefs [][]uint64  // the addresses of the refs after those, in chunks of refChunk
 	typ      []byte
 	value    []byte
 	nameVal  []byte
@@ -144,6 +166,7 @@ type parser struct {
 	types map[string]string // interned type names
 	index indexNames
 	stats Stats
+	total int64 // the sizes of the objects so far, at most MaxSize
 }
 
 // errTruncated is the cause when the stream ends inside a record.
@@ -183,6 +206,10 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 		}
 		if err := sink.Object(&p.obj); err != nil {
 			return err
+		}
+		if len(p.moreRefs) > 0 { // one huge object: do not keep its memory for the rest
+			p.clearRefs()
+			p.edges = nil
 		}
 		if p.obj.Type == "module" {
 			p.stats.Roots++
@@ -344,6 +371,10 @@ func (p *parser) record() (bool, error) {
 	if !p.hasType {
 		return false, p.failErr(errors.New(`the record has no "type"`))
 	}
+	if p.obj.Size > MaxSize-p.total {
+		return false, p.failErr(fmt.Errorf("size %d: the sizes of the objects up to this one add up to more than 2^48 bytes (256 TiB), more than a process can address", p.obj.Size))
+	}
+	p.total += p.obj.Size
 	p.finish()
 	return true, nil
 }
@@ -351,7 +382,7 @@ func (p *parser) record() (bool, error) {
 // fields parses the keys and values of a record, after its '{', through its '}'.
 func (p *parser) fields() error {
 	p.obj = heap.Object{Len: -1}
-	p.edges = p.edges[:0]
+	p.clearRefs()
 	p.typ, p.value, p.nameVal = p.typ[:0], p.value[:0], p.nameVal[:0]
 	p.hasAddr, p.hasType, p.hasValue, p.hasName = false, false, false, false
 	p.repaired = false
@@ -388,16 +419,16 @@ func (p *parser) fields() error {
 				p.hasType = true
 			}
 		case "size":
-			p.obj.Size, err = p.int("size")
+			p.obj.Size, err = p.count("size", 0)
 		case "len":
-			p.obj.Len, err = p.int("len")
+			p.obj.Len, err = p.count("len", -1)
 		case "value":
 			p.value, p.hasValue, err = p.scalar(p.value[:0])
 		case "name":
 			p.nameVal, p.hasName, err = p.scalar(p.nameVal[:0])
 		case "refs":
-			p.edges = p.edges[:0]
-			err = p.refs()
+			p.clearRefs()
+			err = p.refList()
 		default:
 			err = p.skip(0)
 		}
@@ -435,6 +466,21 @@ func (p *parser) finish() {
 		p.obj.Value = string(p.value)
 	case p.hasName:
 		p.obj.Value = string(p.nameVal)
+	}
+	if len(p.moreRefs) > 0 {
+		n := len(p.edges)
+		for _, c := range p.moreRefs {
+			n += len(c)
+		}
+		all := make([]heap.Edge, n)
+		i := copy(all, p.edges)
+		for _, c := range p.moreRefs {
+			for _, a := range c {
+				all[i] = heap.Edge{To: a}
+				i++
+			}
+		}
+		p.edges = all
 	}
 	switch t {
 	case "list", "tuple", "deque", "collections.deque":
@@ -483,44 +529,83 @@ func (p *parser) integerEnd(key string) error {
 	return nil
 }
 
-// int parses a signed integer, or null (0 for size, -1 for len).
-func (p *parser) int(key string) (int64, error) {
+// count parses a size or a len: an integer from 0 to MaxSize, or null, which is null's value.
+func (p *parser) count(key string, null int64) (int64, error) {
+	col := p.offset() - p.lineStart + 1
+	v, isNull, err := p.int(key)
+	switch {
+	case err != nil:
+		return 0, err
+	case isNull:
+		return null, nil
+	case v < 0:
+		return 0, p.failErr(fmt.Errorf("column %d: %s is %d: below zero", col, key, v))
+	case v > MaxSize:
+		return 0, p.failErr(fmt.Errorf("column %d: %s is %d: more than 2^48, more bytes than a process can address", col, key, v))
+	}
+	return v, nil
+}
+
+// int parses a signed integer, or null.
+func (p *parser) int(key string) (v int64, null bool, err error) {
 	neg := false
 	switch p.buf[p.pos] {
 	case '-':
 		neg = true
 		p.pos++
 		if !p.more() {
-			return 0, p.ended()
+			return 0, false, p.ended()
 		}
 	case 'n':
 		tok, err := p.token(p.key[:0], maxKey)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if string(tok) != "null" {
-			return 0, p.fail("want a number for %s", key)
+			return 0, false, p.fail("want a number for %s", key)
 		}
-		if key == "len" {
-			return -1, nil
-		}
-		return 0, nil
+		return 0, true, nil
 	}
 	u, err := p.uint(key)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if u > 1<<63-1 && !(neg && u == 1<<63) {
-		return 0, p.fail("%s is too large", key)
+		return 0, false, p.fail("%s is too large", key)
 	}
 	if neg {
-		return -int64(u), nil
+		return -int64(u), false, nil
 	}
-	return int64(u), nil
+	return int64(u), false, nil
 }
 
-// refs parses the list of addresses.
-func (p *parser) refs() error {
+// refChunk is how many refs go straight into parser.edges, and how many addresses one chunk
+// of parser.moreRefs holds: a long list grows chunk by chunk, 8 bytes a ref, without the copies
+// (and the garbage) of a slice that doubles, and its edges are made once it has been read.
+const refChunk = 1 << 16
+
+// clearRefs empties edges and moreRefs.
+func (p *parser) clearRefs() {
+	p.edges = p.edges[:0]
+	clear(p.moreRefs)
+	p.moreRefs = p.moreRefs[:0]
+}
+
+// moreRef adds a ref past the first refChunk.
+func (p *parser) moreRef(a uint64) error {
+	if n := len(p.moreRefs); n == 0 || len(p.moreRefs[n-1]) == refChunk {
+		if refChunk*(n+1) == MaxRefs {
+			return p.failErr(fmt.Errorf("%w: more than %d refs in one object (a list of 8M items, a dict of 4M entries), memsee's limit", ErrTooLarge, MaxRefs))
+		}
+		p.moreRefs = append(p.moreRefs, make([]uint64, 0, refChunk))
+	}
+	last := &p.moreRefs[len(p.moreRefs)-1]
+	*last = append(*last, a)
+	return nil
+}
+
+// refList parses the list of addresses, at most MaxRefs of them.
+func (p *parser) refList() error {
 	if p.buf[p.pos] != '[' {
 		return p.fail("want a list of addresses for refs, found %s", jsontext.QuoteByte(p.buf[p.pos]))
 	}
@@ -538,7 +623,11 @@ func (p *parser) refs() error {
 		if err != nil {
 			return err
 		}
-		p.edges = append(p.edges, heap.Edge{To: a})
+		if len(p.edges) < refChunk {
+			p.edges = append(p.edges, heap.Edge{To: a})
+		} else if err := p.moreRef(a); err != nil {
+			return err
+		}
 		// The usual ", " between addresses, without the general peek.
 		if p.end-p.pos >= 3 && p.buf[p.pos] == ',' && p.buf[p.pos+1] == ' ' && p.buf[p.pos+2]-'0' <= 9 {
 			p.pos += 2
