@@ -97,6 +97,10 @@ func hint(err error) string {
 		return "nothing was loaded; pass --force to load the file again, or leave it out"
 	case errors.Is(err, heap.ErrUnknownFormat):
 		return "nothing was loaded; if you know the format, pass --format"
+	case errors.Is(err, heap.ErrNotHeap):
+		return "nothing was loaded; the file is not damaged, it holds no heap: give memsee a heap profile or a heap dump"
+	case errors.Is(err, heap.ErrTooLarge):
+		return "nothing was loaded; the file is not known to be damaged: it passes one of memsee's fixed limits (README: Safety)"
 	case errors.As(err, &fe):
 		return "nothing was loaded; the file is damaged or incomplete: take the dump again"
 	}

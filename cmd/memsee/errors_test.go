@@ -122,6 +122,7 @@ func TestBadInput(t *testing.T) {
 		{"empty file", []string{"load", bad["empty.pb.gz"]}, []string{"empty.pb.gz", "empty file", "take the dump again"}},
 		{"truncated gzip", []string{"load", bad["truncated.pb.gz"]}, []string{"truncated.pb.gz: offset 0x", "of the compressed file: gzip: compressed", "truncated"}},
 		{"garbage after gzip", []string{"load", trailing}, []string{"trailing.pb.gz: offset 0x", "data after the end of the compressed stream"}},
+		{"a CPU profile", []string{"load", samples + "cpu.pb.gz"}, []string{"cpu.pb.gz: offset 0x", "a CPU profile", "it holds no heap"}},
 		{"same file twice", []string{"load", heaps[1], heaps[1]}, []string{"heap2.pb.gz: already loaded: it is given twice in this command"}},
 		{"corrupt gzip", []string{"load", bad["corrupt.pb.gz"]}, []string{"corrupt.pb.gz: offset 0x", "gzip"}},
 		{"cut profile", []string{"load", bad["cutproto.pb"]}, []string{"cutproto.pb", "profile", "take the dump again"}},

@@ -170,6 +170,34 @@ type Reader interface {
 	Read(ctx context.Context, name string, r io.Reader, sink Sink) error
 }
 
+// ErrTooLarge is matched (errors.Is) by the errors of input that is well formed but passes one
+// of memsee's fixed limits (a record, a string table, an array), so that the user is not told
+// the file is damaged. Readers make them with Limit.
+var ErrTooLarge = errors.New("too large for memsee")
+
+// ErrNotHeap is matched by the errors of a file of a format memsee reads that holds something
+// else than a heap (a CPU profile): not damage, the wrong file. Readers make them with NotHeap.
+var ErrNotHeap = errors.New("not heap data")
+
+// Limit returns an error, matched by ErrTooLarge, that says how input passes a limit.
+func Limit(format string, a ...any) error {
+	return &causeError{msg: fmt.Sprintf(format, a...), cause: ErrTooLarge}
+}
+
+// NotHeap returns an error, matched by ErrNotHeap, that says what the file holds instead.
+func NotHeap(format string, a ...any) error {
+	return &causeError{msg: fmt.Sprintf(format, a...), cause: ErrNotHeap}
+}
+
+// causeError is a message of its own that errors.Is matches with a sentinel.
+type causeError struct {
+	msg   string
+	cause error
+}
+
+func (e *causeError) Error() string        { return e.msg }
+func (e *causeError) Is(target error) bool { return target == e.cause }
+
 // ErrUnknownFormat is returned when no reader recognises a file.
 var ErrUnknownFormat = errors.New("not a heap dump or heap profile memsee can read")
 

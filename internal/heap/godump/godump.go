@@ -801,7 +801,7 @@ func (p *parser) rangeLen(what string) (uint64, error) {
 		return 0, err
 	}
 	if n > maxRange {
-		return 0, fmt.Errorf("%s of %d bytes: more than memsee reads (4 GiB)", what, n)
+		return 0, heap.Limit("%s of %d bytes: more than memsee reads (4 GiB)", what, n)
 	}
 	return n, nil
 }
@@ -874,7 +874,7 @@ func (p *parser) streamRange(n uint64) error {
 	keep := func(v uint64) error {
 		if v != 0 && (!filter || v >= p.arenaStart && v < p.arenaEnd) {
 			if b.word.len() >= maxBigWords {
-				return fmt.Errorf("%d bytes with more than %d words that may be pointers: more than memsee keeps of one record", n, maxBigWords)
+				return heap.Limit("%d bytes with more than %d words that may be pointers: more than memsee keeps of one record", n, maxBigWords)
 			}
 			b.word.add(w)
 			b.val.add(v)

@@ -232,6 +232,11 @@ func (p *parser) errAt(off int64, record string, format string, args ...any) err
 	return &heap.FormatError{File: p.name, Offset: off, Record: record, Err: fmt.Errorf(format, args...)}
 }
 
+// limitAt is errAt for a record that is well formed but passes one of memsee's limits.
+func (p *parser) limitAt(off int64, record string, format string, args ...any) error {
+	return &heap.FormatError{File: p.name, Offset: off, Record: record, Err: heap.Limit(format, args...)}
+}
+
 // fill makes sure at least n bytes are in the window. It reports false when the input ends
 // first (p.rerr holds why, when not a clean end). The window grows only as bytes arrive, so
 // a bogus length cannot make it allocate more than the input holds.
@@ -437,7 +442,7 @@ func (p *parser) readUTF8(start, length int64) error {
 	b := p.buf[p.p+p.idSize : p.p+p.idSize+keep]
 	p.p += p.idSize + keep
 	if len(p.strIdx) >= maxNames || p.nameBytes+int64(keep) > maxNameBytes {
-		return p.errAt(start, "UTF8", "more than %d names or %d MiB of them: more than memsee keeps", maxNames, maxNameBytes>>20)
+		return p.limitAt(start, "UTF8", "more than %d names or %d MiB of them: more than memsee keeps", maxNames, maxNameBytes>>20)
 	}
 	suffix := ""
 	if int64(keep) < n {
@@ -501,7 +506,7 @@ func (p *parser) readFrame(start, length int64) error {
 	line := int32(binary.BigEndian.Uint32(b[4*p.idSize+4:]))
 	p.p += int(want)
 	if _, ok := p.frames[id]; !ok && len(p.frames) >= maxFrames {
-		return p.errAt(start, "FRAME", "more than %d frames: more than memsee keeps", maxFrames)
+		return p.limitAt(start, "FRAME", "more than %d frames: more than memsee keeps", maxFrames)
 	}
 	p.frames[id] = frame{method: method, class: serial, line: line, file: file}
 	return nil
@@ -523,7 +528,7 @@ func (p *parser) readTrace(start, length int64) error {
 		return p.errAt(start, "TRACE", "%d frames do not fit its length %d", n, length)
 	}
 	if p.traceFrames += n; p.traceFrames > maxTraceFrames {
-		return p.errAt(start, "TRACE", "more than %d frames in stack traces: more than memsee keeps", maxTraceFrames)
+		return p.limitAt(start, "TRACE", "more than %d frames in stack traces: more than memsee keeps", maxTraceFrames)
 	}
 	t := trace{thread: thread}
 	for i := int64(0); i < n; i++ {

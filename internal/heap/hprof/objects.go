@@ -229,7 +229,7 @@ func (p *parser) layout(c *class, depth int) (*layout, error) {
 	}
 	l.size = align8(p.header + l.fields)
 	if p.layoutFields += len(l.refs); p.layoutFields > maxLayoutFields {
-		return nil, fmt.Errorf("class layouts with more than %d reference fields in all: more than memsee keeps", maxLayoutFields)
+		return nil, heap.Limit("class layouts with more than %d reference fields in all: more than memsee keeps", maxLayoutFields)
 	}
 	c.lay = l
 	return l, nil
@@ -271,7 +271,7 @@ func (p *parser) readInstance(sg *segment, at int64) error {
 	keep := int64(0)
 	if l != nil {
 		if l.bytes > maxInstanceFields {
-			return p.errAt(at, "INSTANCE_DUMP", "class %s has %d bytes of fields: more than memsee reads (%d)", c.name, l.bytes, maxInstanceFields)
+			return p.limitAt(at, "INSTANCE_DUMP", "class %s has %d bytes of fields: more than memsee reads (%d)", c.name, l.bytes, maxInstanceFields)
 		}
 		keep = min(n, int64(l.bytes))
 	}
@@ -391,7 +391,7 @@ func (p *parser) readObjArray(sg *segment, at int64) error {
 			return err
 		}
 		if len(edges) > maxArrayEdges {
-			return p.errAt(at, "OBJ_ARRAY_DUMP", "more than %d non-null elements: more than memsee reads of one array", maxArrayEdges)
+			return p.limitAt(at, "OBJ_ARRAY_DUMP", "more than %d non-null elements: more than memsee reads of one array", maxArrayEdges)
 		}
 		if cap(edges)-len(edges) < int(k) {
 			// Double rather than let append grow it by a quarter at a time, but only once

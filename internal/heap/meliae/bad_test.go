@@ -28,8 +28,8 @@ func setKey(t *testing.T, line []byte, key, v string) []byte {
 	return re.ReplaceAll(line, []byte(`"`+key+`": `+v))
 }
 
-// TestImpossibleValues puts sizes and lens no heap can have into real lines.
-func TestImpossibleValues(t *testing.T) {
+// TestReliabilityCraftedSizes puts sizes and lens no heap can have into real lines.
+func TestReliabilityCraftedSizes(t *testing.T) {
 	real := mustRead(t, "shop1")
 	n := findLine(t, real, `"type": "str"`, `"len": `)
 	m := n + 1
@@ -75,11 +75,11 @@ func TestImpossibleValues(t *testing.T) {
 	}
 }
 
-// TestTruncated cuts every sample at 30 offsets spread over it and next to a few line ends.
+// TestReliabilityTruncation cuts every sample at 30 offsets spread over it and next to a few line ends.
 // A cut inside a line is a FormatError at that line's start saying the file looks truncated;
 // a cut at the end of a line is, for this format, a shorter dump (the gzip layer's CRC and
 // length are what tell a cut file), read up to that line.
-func TestTruncated(t *testing.T) {
+func TestReliabilityTruncation(t *testing.T) {
 	cases := 0
 	for _, name := range samples {
 		data := mustRead(t, name)
@@ -142,11 +142,11 @@ func gzipBomb(t testing.TB, dir string, head []byte, open string, rep string, si
 	return path
 }
 
-// TestBomb reads, through heap.Open as the loader does, a real dump followed by a line of
+// TestReliabilityBombs reads, through heap.Open as the loader does, a real dump followed by a line of
 // 2 GiB (64 MiB with -short) from a gzip of a few MB: a str whose value is all of it, which
 // loads with its value shortened, then a list whose refs are, which is refused at the line
 // with ErrTooLarge once it has MaxRefs of them. The heap grows by at most 128 MiB.
-func TestBomb(t *testing.T) {
+func TestReliabilityBombs(t *testing.T) {
 	size := int64(2 << 30)
 	if testing.Short() {
 		size = 64 << 20

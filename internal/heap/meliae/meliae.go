@@ -70,7 +70,7 @@ const MaxRefs = 1 << 23
 
 // ErrTooLarge is the cause (wrapped in a *heap.FormatError) when an object has more refs
 // than MaxRefs.
-var ErrTooLarge = errors.New("too large for memsee")
+var ErrTooLarge = heap.Limit("too large for memsee")
 
 // bufSize is the read window. Lines longer than it (a list of millions of refs, a huge string
 // value) are parsed as they stream past: no line is ever held whole in memory.

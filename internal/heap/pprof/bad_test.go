@@ -110,11 +110,11 @@ func read(name string, data []byte) (*collect, error) {
 	return c, err
 }
 
-// TestTruncated cuts every sample profile, the CPU one too, at record boundaries (of the
+// TestReliabilityTruncation cuts every sample profile, the CPU one too, at record boundaries (of the
 // first and last 30 records and every tenth in between), next to them, and at 40 offsets
 // spread over the whole file, and checks that each cut is a
 // FormatError at an offset no further than the cut which says the file looks cut short.
-func TestTruncated(t *testing.T) {
+func TestReliabilityTruncation(t *testing.T) {
 	paths := append(samplesOf(t), "../../../testdata/go/cpu.pb.gz")
 	cases := 0
 	for _, path := range paths {
@@ -155,9 +155,9 @@ func TestTruncated(t *testing.T) {
 	t.Logf("%d truncations", cases)
 }
 
-// TestCrafted modifies a real heap profile record by record and checks each error: its text,
+// TestReliabilityCraftedSizes modifies a real heap profile record by record and checks each error: its text,
 // its record and its offset in the data.
-func TestCrafted(t *testing.T) {
+func TestReliabilityCraftedSizes(t *testing.T) {
 	real := readDecompressed(t, "../../../testdata/go/heap4.pb.gz")
 	recs := records(t, real)
 	s1, s2 := nth(t, recs, 2, 1), nth(t, recs, 2, 2)
@@ -403,11 +403,11 @@ func gzipBomb(t testing.TB, dir string, head []byte, num int, size int64, fill b
 	return path
 }
 
-// TestBomb reads, through heap.Open as the loader does, a gzip of a few MB that inflates to
+// TestReliabilityBombs reads, through heap.Open as the loader does, a gzip of a few MB that inflates to
 // 2 GiB (64 MiB with -short): a real profile with one string of nearly all of it, then one
 // with a sample of it. The first loads with the string shortened, the second is refused at
 // the sample's offset; neither makes the heap grow by more than a few MB.
-func TestBomb(t *testing.T) {
+func TestReliabilityBombs(t *testing.T) {
 	size := int64(2 << 30)
 	if testing.Short() {
 		size = 64 << 20

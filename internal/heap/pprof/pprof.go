@@ -78,7 +78,7 @@ var sampleTypes = map[string]heap.Value{
 
 // ErrNotHeapProfile is the cause (wrapped in a *heap.FormatError) when a file is a pprof
 // profile of another kind: CPU, goroutine, mutex, block... The message says which.
-var ErrNotHeapProfile = errors.New("not a heap profile")
+var ErrNotHeapProfile = heap.NotHeap("not a heap profile")
 
 // Read reads the whole profile, then sends one heap.Sample per profile sample. Samples that
 // share a stack are not merged here.

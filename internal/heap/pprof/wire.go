@@ -37,7 +37,7 @@ var memoryLimit int64 = MaxMemory
 
 // ErrTooLarge is the cause (wrapped in a *heap.FormatError) when a profile is well formed so
 // far but would need more than MaxMemory to read: a limit of memsee's, not a damaged file.
-var ErrTooLarge = errors.New("the profile is too large for memsee")
+var ErrTooLarge = heap.Limit("the profile is too large for memsee")
 
 // A field's type in the wire format, as the pprof library decodes it.
 type kind uint8
