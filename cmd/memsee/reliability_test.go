@@ -138,6 +138,9 @@ func TestReliabilityBombs(t *testing.T) {
 		t.Skip("-short: the bombs inflate 2 GiB each")
 	}
 	dir := t.TempDir()
+	if keep := os.Getenv("MEMSEE_BOMB_DIR"); keep != "" {
+		dir = keep // the bombs are kept there, to be tried on another build of memsee
+	}
 	pprofData := heaptest.Gunzip(t, heaps[0])
 	meliaeData := heaptest.Gunzip(t, shops[0])
 	v8Data := heaptest.Gunzip(t, "../../testdata/node/heap1.heapsnapshot.gz")
@@ -193,7 +196,8 @@ func TestReliabilityBombs(t *testing.T) {
 	}
 }
 
-// goParamsEnd returns where the params record of a Go heap dump ends: objects come next.
+// goParamsEnd returns where the objects of a Go heap dump start: after the params record and
+// the type and itab records.
 func goParamsEnd(t *testing.T, b []byte) int {
 	t.Helper()
 	const magic = "go1.7 heap dump\n"
@@ -220,7 +224,21 @@ func goParamsEnd(t *testing.T, b []byte) int {
 		off += int(next())
 	}
 	next() // ncpu
-	return off
+	for { // type records (tag 3) and itab records (tag 8) come before the objects
+		start := off
+		switch next() {
+		case 3: // address, size, name, indirect
+			next()
+			next()
+			off += int(next())
+			next()
+		case 8: // itab address, type address
+			next()
+			next()
+		default:
+			return start
+		}
+	}
 }
 
 // TestReliabilityOutOfMemory loads dumps under a memory budget too small for them: the load

@@ -139,6 +139,13 @@ func (s *graphSink) Object(o *heap.Object) error {
 		s.b.AddEdge(id, e.To, e.Kind)
 		s.edgeName = append(s.edgeName, s.nameID(e))
 	}
+	if o.More != nil {
+		o.More(func(e heap.Edge) bool {
+			s.b.AddEdge(id, e.To, e.Kind)
+			s.edgeName = append(s.edgeName, s.nameID(e))
+			return true
+		})
+	}
 	return nil
 }
 

@@ -37,6 +37,8 @@ func FuzzRead(f *testing.F) {
 
 type countSink struct {
 	objects, edges, valueBytes int
+	lastEdge                   heap.Edge // of the object with the most edges
+	most                       int
 }
 
 func (s *countSink) Begin(heap.Snapshot) error { return nil }
@@ -44,7 +46,17 @@ func (s *countSink) Sample(*heap.Sample) error { return nil }
 func (s *countSink) Root(heap.Root) error      { return nil }
 func (s *countSink) Object(o *heap.Object) error {
 	s.objects++
-	s.edges += len(o.Edges)
+	n, last := len(o.Edges), heap.Edge{}
+	if n > 0 {
+		last = o.Edges[n-1]
+	}
+	if o.More != nil {
+		o.More(func(e heap.Edge) bool { n, last = n+1, e; return true })
+	}
+	s.edges += n
+	if n > s.most {
+		s.most, s.lastEdge = n, last
+	}
 	s.valueBytes += len(o.Value)
 	return nil
 }

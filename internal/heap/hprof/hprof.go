@@ -177,7 +177,12 @@ type parser struct {
 
 	obj   heap.Object
 	edges []heap.Edge
-	text  []byte // arena for values: strings point into it and it is never written twice
+	// The elements of an object array past the first arrayEdges, non-null ones only, in
+	// chunks: their indexes and their targets, 12 bytes an element rather than a heap.Edge's
+	// 40, handed over through heap.Object.More.
+	moreIdx [][]uint32
+	moreTo  [][]uint64
+	text    []byte // arena for values: strings point into it and it is never written twice
 }
 
 type frame struct {

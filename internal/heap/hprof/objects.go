@@ -235,10 +235,14 @@ func (p *parser) layout(c *class, depth int) (*layout, error) {
 	return l, nil
 }
 
-// maxArrayEdges bounds the non-null elements of one object array: the sink is handed them
-// at once, 40 bytes each (320 MiB at the limit, enough for the table of a HashMap of 6M
-// entries).
-const maxArrayEdges = 1 << 23
+// maxArrayEdges bounds the non-null elements of one object array: 32M, the table of a HashMap
+// of 24M entries (a cache that size may be the very leak). Past the first arrayEdges they are
+// held in 12 bytes each (384 MiB at the limit) and handed over one at a time.
+const maxArrayEdges = 1 << 25
+
+// arrayEdges is how many elements of an object array go to the sink as Edges, and how many
+// one chunk of the rest holds.
+const arrayEdges = 1 << 16
 
 // maxInstanceFields bounds the field bytes of an instance the reader looks at: a class's
 // fields and its superclasses' (a Java class has at most 65,535 fields of its own).
@@ -383,6 +387,7 @@ func (p *parser) readObjArray(sg *segment, at int64) error {
 		return p.errAt(at, "OBJ_ARRAY_DUMP", "%d elements past the end of its %s (record at %#x)", n, recordName(sg.tag), sg.start)
 	}
 	edges := append(p.edges[:0], heap.Edge{To: cid, Kind: heap.EdgeClass, Name: edgeClass})
+	more := 0 // elements in moreIdx and moreTo
 	const chunk = 8192
 	for i := int64(0); i < n; {
 		k := min(n-i, chunk)
@@ -390,25 +395,50 @@ func (p *parser) readObjArray(sg *segment, at int64) error {
 		if err != nil {
 			return err
 		}
-		if len(edges) > maxArrayEdges {
-			return p.limitAt(at, "OBJ_ARRAY_DUMP", "more than %d non-null elements: more than memsee reads of one array", maxArrayEdges)
-		}
-		if cap(edges)-len(edges) < int(k) {
-			// Double rather than let append grow it by a quarter at a time, but only once
-			// the elements' bytes are there: the count may lie.
-			// Never past the limit by more than a chunk.
-			edges = slices.Grow(edges, min(max(int(k), min(int(n-i), len(edges))), maxArrayEdges+chunk-len(edges)))
-		}
 		for j := int64(0); j < k; j++ {
-			if to := p.id(b[j*int64(p.idSize):]); to != 0 {
+			to := p.id(b[j*int64(p.idSize):])
+			switch {
+			case to == 0:
+			case len(edges) <= arrayEdges:
+				if len(edges) == cap(edges) {
+					// Double rather than let append grow it by a quarter at a time, but
+					// only as the elements' bytes arrive: the count may lie.
+					edges = slices.Grow(edges, min(len(edges), arrayEdges+1-len(edges)))
+				}
 				edges = append(edges, heap.Edge{To: to, Kind: heap.EdgeElement, Name: p.indexName(int(i + j))})
+			default:
+				if len(edges)+more >= maxArrayEdges {
+					p.clearMore()
+					return p.limitAt(at, "OBJ_ARRAY_DUMP", "more than %d non-null elements: more than memsee reads of one array", maxArrayEdges)
+				}
+				if more%arrayEdges == 0 {
+					p.moreIdx = append(p.moreIdx, make([]uint32, 0, arrayEdges))
+					p.moreTo = append(p.moreTo, make([]uint64, 0, arrayEdges))
+				}
+				c := len(p.moreIdx) - 1
+				p.moreIdx[c] = append(p.moreIdx[c], uint32(i+j))
+				p.moreTo[c] = append(p.moreTo[c], to)
+				more++
 			}
 		}
 		p.p += int(k) * p.idSize
 		i += k
 	}
 	p.obj = heap.Object{Addr: id, Type: p.typeName(cid), Size: align8(p.arrHeader + n*p.refs), Len: n, Edges: edges}
+	if more > 0 {
+		p.obj.More = func(yield func(heap.Edge) bool) {
+			for c, idx := range p.moreIdx {
+				for j, i := range idx {
+					if !yield(heap.Edge{To: p.moreTo[c][j], Kind: heap.EdgeElement, Name: p.indexName(int(i))}) {
+						return
+					}
+				}
+			}
+		}
+	}
 	err = p.sink.Object(&p.obj)
+	p.obj.More = nil
+	p.clearMore()
 	// Keep the edges' memory for the next object, unless one huge array made it huge: the
 	// graph work that follows the read needs that memory more.
 	if cap(edges) <= 1<<16 {
@@ -418,6 +448,9 @@ func (p *parser) readObjArray(sg *segment, at int64) error {
 	}
 	return err
 }
+
+// clearMore lets go of the elements of a huge array.
+func (p *parser) clearMore() { p.moreIdx, p.moreTo = nil, nil }
 
 func (p *parser) readPrimArray(sg *segment, at int64, sub byte) error {
 	head := int64(p.idSize + 9)

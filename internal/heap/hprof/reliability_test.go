@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -336,5 +337,39 @@ func measure(f func(), alloc, peak *uint64) {
 	*alloc = after.TotalAlloc - before.TotalAlloc
 	if top > before.HeapAlloc {
 		*peak = top - before.HeapAlloc
+	}
+}
+
+// TestLargeObjectArray reads an object array of a million elements, far past what the reader
+// hands over as Edges at once: every non-null element reaches the sink, in order, named by
+// its index.
+func TestLargeObjectArray(t *testing.T) {
+	data := gunzip(t, "heap1.hprof.gz")
+	starts := topRecords(t, data)
+	end := starts[len(starts)-1]
+	object := classID(t, data, "java/lang/Object")
+	const n = 1 << 20
+	elems := make([]byte, 0, 8*n)
+	for i := 0; i < n; i++ {
+		id := object
+		if i%3 == 1 {
+			id = 0 // null: no edge
+		}
+		elems = binary.BigEndian.AppendUint64(elems, id)
+	}
+	head := binary.BigEndian.AppendUint64([]byte{subObjArrayDump}, 0x7fff0004)
+	head = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(head, 0), n)
+	head = binary.BigEndian.AppendUint64(head, object)
+	in := slices.Concat(data[:end], record(nil, recHeapDumpSeg, uint32(len(head)+len(elems)), slices.Concat(head, elems)), data[end:])
+	s := &countSink{}
+	if err := (Reader{}).Read(context.Background(), "big.hprof", bytes.NewReader(in), s); err != nil {
+		t.Fatal(err)
+	}
+	nonNull := n - (n+1)/3
+	if want := 1 + nonNull; s.most != want { // <class>, then the elements
+		t.Errorf("the array has %d edges, want %d", s.most, want)
+	}
+	if want := strconv.Itoa(n - 1); s.lastEdge.Name != want || s.lastEdge.To != object || s.lastEdge.Kind != heap.EdgeElement {
+		t.Errorf("last edge %+v, want element %s to %#x", s.lastEdge, want, object)
 	}
 }

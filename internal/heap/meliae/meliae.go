@@ -60,13 +60,12 @@ const maxDepth = 64
 // also keeps every sum a later stage makes of the sizes far from overflowing an int64.
 const MaxSize = 1 << 48
 
-// MaxRefs bounds the refs of one object: 8,388,608, a list of 8M items or a dict of 4M
-// entries. The refs of an object are handed to the sink all at once, 40 bytes each (a
-// heap.Edge), so one object at the limit takes about 400 MB while it is read; a longer list
-// is refused with ErrTooLarge, a limit of memsee's rather than damage. The refs are collected
-// as bare addresses first (8 bytes each), so a line that claims more is refused before
-// its edges are made.
-const MaxRefs = 1 << 23
+// MaxRefs bounds the refs of one object: 64M, a list of 64M items or a dict of 32M entries
+// (a cache that size may be the very leak). Past the first refChunk, the refs of an object
+// are held as bare addresses (8 bytes each, 512 MiB at the limit) and handed to the sink one
+// at a time (heap.Object.More); a longer list is refused with ErrTooLarge, a limit of
+// memsee's rather than damage.
+const MaxRefs = 1 << 26
 
 // ErrTooLarge is the cause (wrapped in a *heap.FormatError) when an object has more refs
 // than MaxRefs.
@@ -467,32 +466,40 @@ func (p *parser) finish() {
 	case p.hasName:
 		p.obj.Value = string(p.nameVal)
 	}
-	if len(p.moreRefs) > 0 {
-		n := len(p.edges)
-		for _, c := range p.moreRefs {
-			n += len(c)
-		}
-		all := make([]heap.Edge, n)
-		i := copy(all, p.edges)
-		for _, c := range p.moreRefs {
-			for _, a := range c {
-				all[i] = heap.Edge{To: a}
-				i++
-			}
-		}
-		p.edges = all
-	}
+	kind, named := heap.EdgeField, false
 	switch t {
 	case "list", "tuple", "deque", "collections.deque":
-		for i := range p.edges {
-			p.edges[i].Kind, p.edges[i].Name = heap.EdgeElement, p.index.name(i)
-		}
+		kind, named = heap.EdgeElement, true
 	case "set", "frozenset":
+		kind = heap.EdgeElement
+	}
+	if kind != heap.EdgeField {
 		for i := range p.edges {
-			p.edges[i].Kind = heap.EdgeElement
+			p.edges[i].Kind = kind
+			if named {
+				p.edges[i].Name = p.index.name(i)
+			}
 		}
 	}
 	p.obj.Edges = p.edges
+	p.obj.More = nil
+	if len(p.moreRefs) > 0 {
+		p.obj.More = func(yield func(heap.Edge) bool) {
+			i := len(p.edges)
+			for _, c := range p.moreRefs {
+				for _, a := range c {
+					e := heap.Edge{To: a, Kind: kind}
+					if named {
+						e.Name = p.index.name(i)
+					}
+					if !yield(e) {
+						return
+					}
+					i++
+				}
+			}
+		}
+	}
 }
 
 // uint parses an unsigned integer.
@@ -595,7 +602,7 @@ func (p *parser) clearRefs() {
 func (p *parser) moreRef(a uint64) error {
 	if n := len(p.moreRefs); n == 0 || len(p.moreRefs[n-1]) == refChunk {
 		if refChunk*(n+1) == MaxRefs {
-			return p.failErr(fmt.Errorf("%w: more than %d refs in one object (a list of 8M items, a dict of 4M entries), memsee's limit", ErrTooLarge, MaxRefs))
+			return p.failErr(fmt.Errorf("%w: more than %d refs in one object (a list of 64M items, a dict of 32M entries), memsee's limit", ErrTooLarge, MaxRefs))
 		}
 		p.moreRefs = append(p.moreRefs, make([]uint64, 0, refChunk))
 	}

@@ -65,10 +65,14 @@ func (r *recorder) Object(o *heap.Object) error {
 		return errors.New("object before Begin")
 	}
 	c := *o
+	c.More = nil
 	if r.noEdges {
 		c.Edges = nil
 	} else {
 		c.Edges = slices.Clone(o.Edges)
+		if o.More != nil {
+			o.More(func(e heap.Edge) bool { c.Edges = append(c.Edges, e); return true })
+		}
 	}
 	r.objects = append(r.objects, c)
 	if r.failAt > 0 && len(r.objects) == r.failAt {
@@ -598,6 +602,9 @@ type edgeCounter struct {
 func (e *edgeCounter) Object(o *heap.Object) error {
 	if len(e.objects) == e.line-1 {
 		*e.edges = len(o.Edges)
+		if o.More != nil {
+			o.More(func(heap.Edge) bool { *e.edges++; return true })
+		}
 	}
 	return e.recorder.Object(o)
 }
