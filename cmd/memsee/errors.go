@@ -100,7 +100,7 @@ func hint(err error) string {
 	case errors.Is(err, heap.ErrNotHeap):
 		return "nothing was loaded; the file is not damaged, it holds no heap: give memsee a heap profile or a heap dump"
 	case errors.Is(err, heap.ErrTooLarge):
-		return "nothing was loaded; the file is not known to be damaged: it passes one of memsee's fixed limits (README: Safety)"
+		return "nothing was loaded; the file is not known to be damaged: it passes one of memsee's fixed limits (README: Limits and known gaps)"
 	case errors.As(err, &fe):
 		return "nothing was loaded; the file is damaged or incomplete: take the dump again"
 	}
