@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	enc "encoding/binary"
-	"io"
 	"os/exec"
 	"syscall"
 
@@ -98,37 +97,7 @@ func TestReliabilityHostileStrings(t *testing.T) {
 // bombSize is what each bomb inflates to: far past any cap a reader keeps.
 const bombSize = 2 << 30
 
-// fill writes n bytes of b to w without holding them.
-func fill(t *testing.T, w io.Writer, b byte, n int64) {
-	t.Helper()
-	chunk := bytes.Repeat([]byte{b}, 1<<20)
-	for n > 0 {
-		k := min(n, int64(len(chunk)))
-		if _, err := w.Write(chunk[:k]); err != nil {
-			t.Fatal(err)
-		}
-		n -= k
-	}
-}
-
 func uvarint(x uint64) []byte { return enc.AppendUvarint(nil, x) }
-
-// writeBomb gzips head, then giant bytes of 'A' written by fill, then tail, into a file.
-func writeBomb(t *testing.T, path string, head []byte, giant int64, tail []byte) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
-	zw.Write(head)
-	fill(t, zw, 'A', giant)
-	zw.Write(tail)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestReliabilityBombs loads, with the built binary, a gzip of a few MB per format that
 // inflates to 2 GiB because one record, string or object in it claims (and has) 2 GiB: the
@@ -174,7 +143,7 @@ func TestReliabilityBombs(t *testing.T) {
 	for _, b := range bombs {
 		t.Run(b.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(b.name, " ", "-")+".gz")
-			writeBomb(t, path, b.head, b.giant, b.tail)
+			heaptest.GzipBomb(t, path, b.head, []byte{'A'}, b.giant, b.tail)
 			st, _ := os.Stat(path)
 			cmd := exec.Command(binary, "--db", filepath.Join(dir, "bomb.db"), "load", "--force", path)
 			var stderr bytes.Buffer
@@ -224,7 +193,7 @@ func goParamsEnd(t *testing.T, b []byte) int {
 		off += int(next())
 	}
 	next() // ncpu
-	for { // type records (tag 3) and itab records (tag 8) come before the objects
+	for {  // type records (tag 3) and itab records (tag 8) come before the objects
 		start := off
 		switch next() {
 		case 3: // address, size, name, indirect

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
+	"github.com/memsee/memsee/internal/store/storetest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/memsee/memsee/internal/store"
 )
 
 // slowLoad is every committed dump but the Go profiles: a load of a few seconds.
@@ -30,43 +28,11 @@ func slowLoad(t *testing.T) []string {
 	return files
 }
 
-// dbRows is the number of rows of every table of the database and the snapshots it holds,
-// read through memsee's own reader.
-func dbRows(t *testing.T, path string) string {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.OpenRead(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tables, err := db.Query(ctx, "select name from sqlite_master where type = 'table' order by name", store.QueryOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sb strings.Builder
-	for _, r := range tables.Rows {
-		res, err := db.Query(ctx, fmt.Sprintf("select count(*) from %q", r[0]), store.QueryOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&sb, "%s %v\n", r[0], res.Rows[0][0])
-	}
-	snaps, err := db.Snapshots(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range snaps {
-		fmt.Fprintf(&sb, "snapshot %d %s %d %d\n", s.ID, s.Label, s.Objects, s.Bytes)
-	}
-	return sb.String()
-}
-
 // TestReliabilityKilledLoad kills `memsee load` with SIGKILL at several points of a load and checks
 // every table's rows are as they were, and that memsee reads the database after.
 func TestReliabilityKilledLoad(t *testing.T) {
 	db := loaded(t)
-	want := dbRows(t, db)
+	want := storetest.RowCounts(t, db)
 	files := slowLoad(t)
 	killed := 0
 	for _, after := range []time.Duration{200 * time.Millisecond, 700 * time.Millisecond, 1500 * time.Millisecond} {
@@ -82,7 +48,7 @@ func TestReliabilityKilledLoad(t *testing.T) {
 			continue
 		}
 		killed++
-		if got := dbRows(t, db); got != want {
+		if got := storetest.RowCounts(t, db); got != want {
 			t.Fatalf("rows after killing a load at %v:\n%s\nwant\n%s", after, got, want)
 		}
 		if r := runBinary(t, db, "ls"); r.code != 0 {
@@ -107,11 +73,11 @@ func TestReliabilityFailedLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := loaded(t)
-	want := dbRows(t, db)
+	want := storetest.RowCounts(t, db)
 	if r := memsee(t, db, false, "load", samples+"heap1.pb.gz", bad); r.code != 2 {
 		t.Fatalf("load of a truncated dump: exit %d, want 2", r.code)
 	}
-	if got := dbRows(t, db); got != want {
+	if got := storetest.RowCounts(t, db); got != want {
 		t.Errorf("rows after a failed load:\n%s\nwant\n%s", got, want)
 	}
 	first := filepath.Join(dir, "new.db")

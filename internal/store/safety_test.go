@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/memsee/memsee/internal/store/storetest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -361,7 +362,7 @@ func TestReliabilityFailedLoad(t *testing.T) {
 
 	// An existing database keeps every row.
 	path, _ = sampleDB(t)
-	want := rowCounts(t, path)
+	want := storetest.RowCounts(t, path)
 	db, err = store.OpenWrite(ctx, path, store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +376,7 @@ func TestReliabilityFailedLoad(t *testing.T) {
 	}
 	l.Rollback()
 	db.Abandon()
-	if got := rowCounts(t, path); got != want {
+	if got := storetest.RowCounts(t, path); got != want {
 		t.Errorf("rows after a failed load:\n%s\nwant\n%s", got, want)
 	}
 }
@@ -392,36 +393,6 @@ func truncatedSample(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return bad
-}
-
-// rowCounts is the number of rows of every table of the database, and a digest of the
-// snapshot table.
-func rowCounts(t *testing.T, path string) string {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.OpenRead(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tables, err := db.Query(ctx, "select name from sqlite_master where type = 'table' order by name", store.QueryOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sb strings.Builder
-	for _, r := range tables.Rows {
-		res, err := db.Query(ctx, fmt.Sprintf("select count(*) from %q", r[0]), store.QueryOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&sb, "%s %v\n", r[0], res.Rows[0][0])
-	}
-	res, err := db.Query(ctx, "select group_concat(id || ':' || label || ':' || total_bytes, ',') from snapshot", store.QueryOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(&sb, "snapshots %v\n", res.Rows[0][0])
-	return sb.String()
 }
 
 // TestReliabilityReadDuringRm removes and loads a snapshot again and again while readers read it:

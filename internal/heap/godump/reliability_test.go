@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -292,14 +293,6 @@ func gzipBomb(t *testing.T, data []byte, at int, body func(w io.Writer)) []byte 
 	return buf.Bytes()
 }
 
-func repeat(w io.Writer, chunk []byte, n int64) {
-	for n > 0 {
-		k := min(n, int64(len(chunk)))
-		w.Write(chunk[:k])
-		n -= k
-	}
-}
-
 // TestReliabilityBombs reads gzip'd dumps of a few MB holding one giant object: of zeros, which loads, and
 // of words that all look like heap pointers, which is refused; neither may take memory in
 // proportion to the object.
@@ -331,7 +324,7 @@ func TestReliabilityBombs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			gz := gzipBomb(t, data, obj, func(w io.Writer) {
 				w.Write(uvarints(tagObject, 0xc0ff000000, uint64(size)))
-				repeat(w, tt.chunk, size)
+				heaptest.Repeat(w, tt.chunk, size)
 				w.Write(uvarints(fieldPtr, 0, fieldEol))
 			})
 			runtime.GC()

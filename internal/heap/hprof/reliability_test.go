@@ -5,15 +5,14 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -222,14 +221,6 @@ func bombSize() int64 {
 	return 512 << 20
 }
 
-func repeat(w io.Writer, chunk []byte, n int64) {
-	for n > 0 {
-		k := min(n, int64(len(chunk)))
-		w.Write(chunk[:k])
-		n -= k
-	}
-}
-
 // TestReliabilityBombs reads gzip'd dumps of a few MB, each a real dump with one giant record written
 // in, compressed as it is written (the inflated dump is never in memory): a name, an
 // instance's field bytes, a primitive array, and an object array whose elements are all
@@ -247,7 +238,7 @@ func TestReliabilityBombs(t *testing.T) {
 	zeros := make([]byte, 1<<20)
 	seg := func(w io.Writer, head []byte, fill []byte) {
 		w.Write(record(nil, recHeapDumpSeg, uint32(int64(len(head))+size), head))
-		repeat(w, fill, size)
+		heaptest.Repeat(w, fill, size)
 	}
 	tests := []struct {
 		name  string
@@ -257,7 +248,7 @@ func TestReliabilityBombs(t *testing.T) {
 	}{
 		{"UTF8", first, func(w io.Writer) {
 			w.Write(record(nil, recUTF8, uint32(size), binary.BigEndian.AppendUint64(nil, 0x7fff0001)))
-			repeat(w, zeros, size-8)
+			heaptest.Repeat(w, zeros, size-8)
 		}, ""},
 		{"INSTANCE_DUMP", end, func(w io.Writer) { seg(w, instanceHead(0x7fff0002, object, uint32(size)), zeros) }, ""},
 		{"PRIM_ARRAY_DUMP", end, func(w io.Writer) {
@@ -288,7 +279,7 @@ func TestReliabilityBombs(t *testing.T) {
 			}
 			s := &countSink{}
 			var alloc, peak uint64
-			measure(func() { err = Reader{}.Read(context.Background(), "bomb.hprof", zr, s) }, &alloc, &peak)
+			alloc, peak = heaptest.Measure(func() { err = Reader{}.Read(context.Background(), "bomb.hprof", zr, s) })
 			t.Logf("%s: %d KB gzip, %d MiB record: %d MiB allocated, peak heap %d MiB, %d objects, err %v", tt.name, gzSize>>10, size>>20, alloc>>20, peak>>20, s.objects, err)
 			if peak > 1<<30 { // the bound: a bomb loads or is refused within 1 GiB
 				t.Errorf("Read(%s bomb): heap grew by %d MiB", tt.name, peak>>20)
@@ -304,39 +295,6 @@ func TestReliabilityBombs(t *testing.T) {
 				t.Errorf("Read(%s bomb): got %v, want %q at %#x", tt.name, err, tt.cause, tt.at+recHeaderLen)
 			}
 		})
-	}
-}
-
-// measure runs f and returns the bytes it allocated and the peak growth of the live heap,
-// sampled every few milliseconds.
-func measure(f func(), alloc, peak *uint64) {
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	done := make(chan struct{})
-	sampled := make(chan uint64)
-	go func() {
-		var m runtime.MemStats
-		top := uint64(0)
-		for {
-			runtime.ReadMemStats(&m)
-			top = max(top, m.HeapAlloc)
-			select {
-			case <-done:
-				sampled <- top
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
-	f()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	close(done)
-	top := max(<-sampled, after.HeapAlloc)
-	*alloc = after.TotalAlloc - before.TotalAlloc
-	if top > before.HeapAlloc {
-		*peak = top - before.HeapAlloc
 	}
 }
 

@@ -5,16 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/memsee/memsee/internal/heap"
 )
 
@@ -119,27 +120,7 @@ func TestReliabilityTruncation(t *testing.T) {
 // gzipBomb writes to dir a small gzip (best speed, streamed) of head, then open, then size
 // bytes of rep repeated, then close.
 func gzipBomb(t testing.TB, dir string, head []byte, open string, rep string, size int64, close string) string {
-	path := filepath.Join(dir, "bomb.json.gz")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zw, err := gzip.NewWriterLevel(f, gzip.BestSpeed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw.Write(head)
-	zw.Write([]byte(open))
-	blk := bytes.Repeat([]byte(rep), (1<<20)/len(rep))
-	for n := size; n > 0; n -= int64(len(blk)) {
-		zw.Write(blk[:min(n, int64(len(blk)))])
-	}
-	zw.Write([]byte(close))
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return heaptest.GzipBomb(t, filepath.Join(dir, "bomb.json.gz"), append(slices.Clone(head), open...), []byte(rep), size, []byte(close))
 }
 
 // TestReliabilityBombs reads, through heap.Open as the loader does, a real dump followed by a line of

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math"
 	"os"
@@ -17,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/memsee/memsee/internal/heap"
 )
 
@@ -380,27 +380,8 @@ func TestLegacyText(t *testing.T) {
 // length-delimited record of field num that claims size bytes and holds them (filled with
 // fill), then tail.
 func gzipBomb(t testing.TB, dir string, head []byte, num int, size int64, fill byte, tail []byte) string {
-	path := filepath.Join(dir, "bomb.pb.gz")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zw, err := gzip.NewWriterLevel(f, gzip.BestSpeed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw.Write(head)
-	zw.Write(binary.AppendUvarint(binary.AppendUvarint(nil, uint64(num)<<3|2), uint64(size)))
-	blk := bytes.Repeat([]byte{fill}, 1<<20)
-	for n := size; n > 0; n -= int64(len(blk)) {
-		zw.Write(blk[:min(n, int64(len(blk)))])
-	}
-	zw.Write(tail)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	field := binary.AppendUvarint(binary.AppendUvarint(nil, uint64(num)<<3|2), uint64(size))
+	return heaptest.GzipBomb(t, filepath.Join(dir, "bomb.pb.gz"), append(slices.Clone(head), field...), []byte{fill}, size, tail)
 }
 
 // TestReliabilityBombs reads, through heap.Open as the loader does, a gzip of a few MB that inflates to

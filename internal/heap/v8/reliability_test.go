@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -98,39 +97,6 @@ func TestReliabilityTrailingData(t *testing.T) {
 	}
 }
 
-// measure runs f and returns the bytes it allocated and the peak growth of the live heap,
-// sampled every few milliseconds.
-func measure(f func()) (alloc, peak uint64) {
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	done := make(chan struct{})
-	sampled := make(chan uint64)
-	go func() {
-		var m runtime.MemStats
-		top := uint64(0)
-		for {
-			runtime.ReadMemStats(&m)
-			top = max(top, m.HeapAlloc)
-			select {
-			case <-done:
-				sampled <- top
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
-	f()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	close(done)
-	top := max(<-sampled, after.HeapAlloc)
-	if top > before.HeapAlloc {
-		peak = top - before.HeapAlloc
-	}
-	return after.TotalAlloc - before.TotalAlloc, peak
-}
-
 // TestReliabilityCraftedSizes claims 2^40 nodes and edges in the header of a real snapshot: refused
 // at the count, without allocating for it.
 func TestReliabilityCraftedSizes(t *testing.T) {
@@ -139,7 +105,7 @@ func TestReliabilityCraftedSizes(t *testing.T) {
 		i, j := headerAt(t, data, key)
 		b := splice(data, i, j, strconv.FormatInt(1<<40, 10))
 		var fe *heap.FormatError
-		alloc, peak := measure(func() { fe = readFormatErr(t, key, b) })
+		alloc, peak := heaptest.Measure(func() { fe = readFormatErr(t, key, b) })
 		if fe.Offset != int64(i) || !strings.Contains(fe.Err.Error(), key+" is 1,099,511,627,776") {
 			t.Errorf("Read(%s 2^40): %v, want the count at %d", key, fe, i)
 		}
@@ -189,7 +155,7 @@ func TestReliabilityBombs(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := &countSink{}
-			alloc, peak := measure(func() { err = Reader{}.Read(context.Background(), "bomb.heapsnapshot", zr, s) })
+			alloc, peak := heaptest.Measure(func() { err = Reader{}.Read(context.Background(), "bomb.heapsnapshot", zr, s) })
 			t.Logf("%d KB gzip, %d MiB string: %d MiB allocated, peak heap %d MiB, %d objects, err %v", gzSize>>10, size>>20, alloc>>20, peak>>20, s.objects, err)
 			if err != nil {
 				t.Errorf("Read(%s bomb): %v", tt.name, err)
