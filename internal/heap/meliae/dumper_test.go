@@ -149,7 +149,7 @@ func (h *host) send(line string) {
 // waitErr waits until the host's stderr holds n lines containing sub.
 func (h *host) waitErr(sub string, n int) {
 	h.t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if strings.Count(h.errText(), sub) >= n {
 			return
 		}
@@ -171,7 +171,7 @@ func (h *host) stop() {
 // waitFor polls dir until a file whose name matches glob appears.
 func waitFor(t *testing.T, dir, glob string) {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		if m, _ := filepath.Glob(filepath.Join(dir, glob)); len(m) > 0 {
 			return
 		}
