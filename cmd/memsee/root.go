@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
@@ -98,8 +97,7 @@ func negativeRefs(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = a
-		if len(a) > 1 && a[0] == '-' && strings.Trim(a[1:], "0123456789") == "" &&
-			(i == 0 || (args[i-1] != "-n" && args[i-1] != "--n")) {
+		if store.IsFromEnd(a) && (i == 0 || (args[i-1] != "-n" && args[i-1] != "--n")) {
 			out[i] = store.RefPrefix + a
 		}
 	}

@@ -275,7 +275,7 @@ func preview(b []byte) string {
 // the file name, with -2, -3... added when another snapshot has it.
 func chooseLabel(ctx context.Context, l *store.Load, path, want string) (string, error) {
 	if want != "" {
-		if looksLikeRef(want) {
+		if store.ReadsAsRef(want) {
 			return "", fmt.Errorf("label %q would be read as a snapshot id; choose a label with a letter in it", want)
 		}
 		taken, err := l.LabelTaken(ctx, want)
@@ -310,18 +310,10 @@ func DefaultLabel(path string) string {
 	for _, ext := range []string{".pb", ".pprof", ".prof", ".heap", ".json", ".jsonl", ".hprof", ".heapsnapshot", ".dump"} {
 		label = strings.TrimSuffix(label, ext)
 	}
-	if label == "" || looksLikeRef(label) {
+	if label == "" || store.ReadsAsRef(label) {
 		return name
 	}
 	return label
-}
-
-func looksLikeRef(s string) bool {
-	if s == "first" || s == "last" {
-		return true
-	}
-	_, err := strconv.ParseInt(s, 10, 64)
-	return err == nil
 }
 
 // profileSink merges a profile's samples by stack (a Go heap profile has one sample per stack

@@ -54,12 +54,61 @@ func (d *DB) Snapshots(ctx context.Context) ([]Snapshot, error) {
 	return queryAll(ctx, d.q, scanSnapshot, "SELECT "+snapshotCols+" FROM snapshot ORDER BY id")
 }
 
+// The grammar of a snapshot reference, the one every command reads: an id ("3"), a label
+// ("heap3"), "first", "last", or "-N" for the N-th from the end ("-1" is the last).
+
+// RefKind says which form a reference takes.
+type RefKind int
+
+// The forms of a reference.
+const (
+	RefLabel   RefKind = iota // a label
+	RefID                     // an id
+	RefFirst                  // first
+	RefLast                   // last
+	RefFromEnd                // -N
+)
+
+// SnapRef is a parsed snapshot reference.
+type SnapRef struct {
+	Kind  RefKind
+	N     int64  // the id of RefID; N of RefFromEnd (1 for -1)
+	Label string // of RefLabel
+}
+
 // RefPrefix may stand before a reference; the command line marks -N with it so that it is not
 // read as a flag.
 const RefPrefix = "@"
 
-// Resolve finds a snapshot by reference: its id, its label, "first", "last", or -N for the
-// N-th from the end (-1 is the last).
+// ParseRef reads a reference. Anything that is not an id, first, last or -N is a label.
+func ParseRef(s string) SnapRef {
+	s = strings.TrimPrefix(s, RefPrefix)
+	switch s {
+	case "first":
+		return SnapRef{Kind: RefFirst}
+	case "last":
+		return SnapRef{Kind: RefLast}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 {
+			return SnapRef{Kind: RefFromEnd, N: -n}
+		}
+		return SnapRef{Kind: RefID, N: n}
+	}
+	return SnapRef{Kind: RefLabel, Label: s}
+}
+
+// IsFromEnd reports whether a command-line argument is -N, which a flag parser would take for
+// a shorthand flag.
+func IsFromEnd(arg string) bool {
+	return len(arg) > 1 && arg[0] == '-' && strings.Trim(arg[1:], "0123456789") == ""
+}
+
+// ReadsAsRef reports whether a label would be read as an id, first, last or -N: a snapshot so
+// labelled could not be referred to by its label.
+func ReadsAsRef(label string) bool { return ParseRef(label).Kind != RefLabel }
+
+// Resolve finds a snapshot by reference (see ParseRef).
 func (d *DB) Resolve(ctx context.Context, ref string) (Snapshot, error) {
 	all, err := d.Snapshots(ctx)
 	if err != nil {
@@ -73,26 +122,24 @@ func resolveIn(all []Snapshot, ref string) (Snapshot, error) {
 	if len(all) == 0 {
 		return Snapshot{}, fmt.Errorf("%w %q: the database holds no snapshots yet", ErrNoSnapshot, ref)
 	}
-	switch {
-	case ref == "first":
+	r := ParseRef(ref)
+	switch r.Kind {
+	case RefFirst:
 		return all[0], nil
-	case ref == "last":
+	case RefLast:
 		return all[len(all)-1], nil
-	}
-	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		if n < 0 {
-			if int(-n) <= len(all) {
-				return all[len(all)+int(n)], nil
-			}
-		} else {
-			for _, s := range all {
-				if s.ID == n {
-					return s, nil
-				}
+	case RefFromEnd:
+		if r.N <= int64(len(all)) {
+			return all[len(all)-int(r.N)], nil
+		}
+	case RefID:
+		for _, s := range all {
+			if s.ID == r.N {
+				return s, nil
 			}
 		}
 	}
-	for _, s := range all {
+	for _, s := range all { // a label, or an id or -N that matched nothing: a label that is one
 		if s.Label == ref {
 			return s, nil
 		}

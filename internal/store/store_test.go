@@ -352,3 +352,33 @@ func TestPragmas(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRef(t *testing.T) {
+	tests := []struct {
+		in   string
+		want SnapRef
+	}{
+		{"3", SnapRef{Kind: RefID, N: 3}},
+		{"+3", SnapRef{Kind: RefID, N: 3}},
+		{"first", SnapRef{Kind: RefFirst}},
+		{"last", SnapRef{Kind: RefLast}},
+		{"-1", SnapRef{Kind: RefFromEnd, N: 1}},
+		{RefPrefix + "-2", SnapRef{Kind: RefFromEnd, N: 2}},
+		{"heap3", SnapRef{Kind: RefLabel, Label: "heap3"}},
+		{"3a", SnapRef{Kind: RefLabel, Label: "3a"}},
+		{"", SnapRef{Kind: RefLabel}},
+	}
+	for _, tt := range tests {
+		if got := ParseRef(tt.in); got != tt.want {
+			t.Errorf("ParseRef(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+		if got, want := ReadsAsRef(tt.in), tt.want.Kind != RefLabel; got != want {
+			t.Errorf("ReadsAsRef(%q) = %v, want %v", tt.in, got, want)
+		}
+	}
+	for in, want := range map[string]bool{"-1": true, "-12": true, "-": false, "-n": false, "--db": false, "1": false, "-1x": false} {
+		if got := IsFromEnd(in); got != want {
+			t.Errorf("IsFromEnd(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
