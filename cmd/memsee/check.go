@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap"
 	"io"
 	"os"
 	"path/filepath"
@@ -260,7 +261,7 @@ func renderCheck(w io.Writer, o *checkOptions, base, head []store.Snapshot, r *l
 			keys = append(keys, k)
 		}
 	}
-	profile := base[0].Kind == "profile"
+	profile := base[0].Kind == heap.KindProfile
 	what := "TYPE"
 	if profile {
 		what = "ALLOCATED AT"

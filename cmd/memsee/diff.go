@@ -94,7 +94,7 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 	if o.Final != "" {
 		return candidates(ctx, o, db, base, head)
 	}
-	if base.Kind == "graph" {
+	if base.Kind == heap.KindGraph {
 		by, err := o.Group.graphBy(base)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap"
 	"strconv"
 	"strings"
 
@@ -16,7 +17,7 @@ func graphSnapshot(ctx context.Context, db *store.DB, ref string) (store.Snapsho
 	if err != nil {
 		return s, err
 	}
-	if s.Kind != "graph" {
+	if s.Kind != heap.KindGraph {
 		return s, fmt.Errorf("snapshot %d (%s) is a %s heap profile: it has allocation sites, not objects (use top or diff)", s.ID, s.Label, s.Format)
 	}
 	return s, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap"
 	"sort"
 
 	"github.com/memsee/memsee/internal/analysis"
@@ -204,7 +205,7 @@ func candidates(ctx context.Context, o *diffOptions, db *store.DB, base, target 
 		return err
 	}
 	for _, s := range []store.Snapshot{base, target} {
-		if s.Kind != "graph" || s.Format != final.Format {
+		if s.Kind != heap.KindGraph || s.Format != final.Format {
 			return fmt.Errorf("--final compares three object dumps of one format; snapshot %d (%s) is a %s %s and %d (%s) a %s dump",
 				s.ID, s.Label, s.Format, s.Kind, final.ID, final.Label, final.Format)
 		}
@@ -263,7 +264,7 @@ func markSeries(ctx context.Context, db *store.DB, head store.Snapshot) error {
 	}
 	var series []store.Snapshot
 	for _, s := range all {
-		if s.Kind == "graph" && s.Format == head.Format && s.Series == head.Series && !s.TakenAt.After(head.TakenAt) {
+		if s.Kind == heap.KindGraph && s.Format == head.Format && s.Series == head.Series && !s.TakenAt.After(head.TakenAt) {
 			series = append(series, s)
 		}
 	}

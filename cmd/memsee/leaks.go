@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap"
 	"strings"
 
 	"github.com/memsee/memsee/internal/analysis"
@@ -246,7 +247,7 @@ func leaksSnapshots(ctx context.Context, db *store.DB, o *leaksOptions) ([]store
 
 func processName(s store.Snapshot) string {
 	what := s.Format + " heap profiles"
-	if s.Kind == "graph" {
+	if s.Kind == heap.KindGraph {
 		what = s.Format + " object dumps"
 	}
 	if s.Series != "" {

@@ -141,7 +141,7 @@ func topRun(ctx context.Context, o *topOptions) error {
 	if err != nil {
 		return err
 	}
-	if snap.Kind == "graph" {
+	if snap.Kind == heap.KindGraph {
 		by, err := o.Group.graphBy(snap)
 		if err != nil {
 			return err

@@ -26,13 +26,13 @@ const (
 )
 
 // Kind says whether a format carries allocation sites (a profile) or objects and references
-// (a graph).
-type Kind int
+// (a graph). It is a snapshot's kind too, stored as its text.
+type Kind string
 
 // The kinds of input.
 const (
-	KindProfile Kind = iota // allocation sites with counts and bytes; no objects
-	KindGraph               // every object and reference
+	KindProfile Kind = "profile" // allocation sites with counts and bytes; no objects
+	KindGraph   Kind = "graph"   // every object and reference
 )
 
 // Snapshot is what a file says about itself, handed to Sink.Begin before any other record.

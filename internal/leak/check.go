@@ -3,6 +3,7 @@ package leak
 import (
 	"context"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap"
 	"sort"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func Check(ctx context.Context, db *store.DB, base, head []store.Snapshot, b Bud
 		times[i] = s.TakenAt
 	}
 	var namer *store.StackNamer
-	if all[0].Kind == "profile" {
+	if all[0].Kind == heap.KindProfile {
 		if namer, err = db.NewStackNamer(ctx); err != nil {
 			return nil, err
 		}
@@ -166,7 +167,7 @@ func keySeries(ctx context.Context, db *store.DB, snaps []store.Snapshot) ([]Ser
 		}
 		all[j].Points[i] = add(all[j].Points[i], p)
 	}
-	profile := snaps[0].Kind == "profile"
+	profile := snaps[0].Kind == heap.KindProfile
 	for i, s := range snaps {
 		if profile {
 			gs, err := db.StackGroups(ctx, s.ID)

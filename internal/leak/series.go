@@ -31,7 +31,7 @@ func Find(ctx context.Context, db *store.DB, snaps []store.Snapshot, o Options) 
 	for i, s := range snaps {
 		times[i] = s.TakenAt
 	}
-	if snaps[0].Kind == "profile" {
+	if snaps[0].Kind == heap.KindProfile {
 		series, err := SiteSeries(ctx, db, snaps, o.MinBytes)
 		if err != nil {
 			return nil, err
@@ -47,7 +47,7 @@ func Find(ctx context.Context, db *store.DB, snaps []store.Snapshot, o Options) 
 }
 
 func kindName(s store.Snapshot) string {
-	if s.Kind == "profile" {
+	if s.Kind == heap.KindProfile {
 		return "a heap profile (" + s.Format + ")"
 	}
 	return "an object dump (" + s.Format + ")"

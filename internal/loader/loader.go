@@ -203,7 +203,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		Source:    path,
 		SHA256:    sum,
 		Format:    string(r.Format()),
-		Kind:      "profile",
+		Kind:      heap.KindProfile,
 		TakenAt:   header.TakenAt,
 		TakenFrom: "dump",
 		LoadedAt:  o.Now,
@@ -215,7 +215,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	}
 	res.Label = label
 	if gs != nil {
-		snap.Kind = "graph"
+		snap.Kind = heap.KindGraph
 		if stats.Repaired > 0 {
 			if snap.Meta == nil {
 				snap.Meta = map[string]string{}

@@ -142,7 +142,8 @@ func (l *Load) full(err error) error {
 // NewSnapshot describes a snapshot being added.
 type NewSnapshot struct {
 	Label, Source, SHA256 string
-	Format, Kind          string
+	Format                string
+	Kind                  heap.Kind
 	TakenAt               time.Time
 	TakenFrom             string
 	LoadedAt              time.Time

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/store/storetest"
 	"os"
 	"path/filepath"
@@ -460,7 +461,7 @@ func TestReliabilityReadDuringRm(t *testing.T) {
 		}
 		var graph store.Snapshot
 		for _, s := range first {
-			if s.Kind == "graph" {
+			if s.Kind == heap.KindGraph {
 				graph = s
 			}
 		}

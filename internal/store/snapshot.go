@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/memsee/memsee/internal/heap"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +22,7 @@ type Snapshot struct {
 	Source    string // the file name as given to load
 	SHA256    string
 	Format    string
-	Kind      string // "profile" or "graph"
+	Kind      heap.Kind
 	TakenAt   time.Time
 	TakenFrom string // "dump" or "mtime"
 	LoadedAt  time.Time

@@ -47,7 +47,7 @@ func addProfile(t *testing.T, l *Load, label string, n int) int64 {
 		sites[i].Values[heap.InuseBytes] = int64(8 * (i + 1))
 	}
 	id, err := l.AddProfile(ctx, NewSnapshot{Label: label, Source: label, SHA256: label,
-		Format: "pprof", Kind: "profile", LoadedAt: time.Unix(0, 0)}, sites)
+		Format: "pprof", Kind: heap.KindProfile, LoadedAt: time.Unix(0, 0)}, sites)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestSameSiteTwice(t *testing.T) {
 	}
 	x := ProfileSample{Site: site}
 	x.Values[heap.InuseBytes] = 10
-	id, err := l.AddProfile(ctx, NewSnapshot{Label: "a", Kind: "profile"}, []ProfileSample{x, x})
+	id, err := l.AddProfile(ctx, NewSnapshot{Label: "a", Kind: heap.KindProfile}, []ProfileSample{x, x})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestWriteErrorSurfaces(t *testing.T) {
 	db := openTemp(t)
 	l, _ := db.BeginLoad(ctx)
 	x := ProfileSample{Site: 12345} // no such site: the foreign key fails
-	if _, err := l.AddProfile(ctx, NewSnapshot{Label: "a", Kind: "profile"}, []ProfileSample{x}); err != nil {
+	if _, err := l.AddProfile(ctx, NewSnapshot{Label: "a", Kind: heap.KindProfile}, []ProfileSample{x}); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Commit(); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
