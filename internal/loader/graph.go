@@ -456,7 +456,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if snap.Meta == nil {
 		snap.Meta = map[string]string{}
 	}
-	snap.Meta[store.ReferrerOrderKey] = store.ReferrersByRetained
 	w, err := l.AddGraph(ctx, snap)
 	if err != nil {
 		return 0, res, err

@@ -34,8 +34,7 @@ func convertObjectRows(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("converting the objects of snapshot %d to pages: %w", snap, err)
 		}
 	}
-	for _, q := range []string{"DROP VIEW IF EXISTS ref", "DROP TABLE object",
-		"UPDATE snapshot SET meta = json_set(meta, '$." + ReferrerOrderKey + "', '" + ReferrersByRetained + "') WHERE kind = 'graph'"} {
+	for _, q := range []string{"DROP VIEW IF EXISTS ref", "DROP TABLE object"} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}

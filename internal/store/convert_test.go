@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -96,7 +95,6 @@ func TestConvertSchema2(t *testing.T) {
 	exec("DROP TABLE object_page")
 	exec("DROP TABLE edge_page")
 	exec("DELETE FROM schema_version WHERE version >= 3")
-	exec(fmt.Sprintf("UPDATE snapshot SET meta = json_remove(meta, '$.%s')", store.ReferrerOrderKey))
 
 	db, err = store.Open(ctx, path)
 	if err != nil {

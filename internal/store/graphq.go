@@ -409,13 +409,6 @@ func (d *DB) groups(ctx context.Context, snap int64, live bool, keep func(holder
 	return out, nil
 }
 
-// ReferrerOrderKey is the snapshot meta key that says how referrers are ordered; memsee has
-// stored each referrer once, the largest retained first, ties by oid, since it wrote the key.
-const (
-	ReferrerOrderKey    = "referrers_order"
-	ReferrersByRetained = "distinct, retained descending"
-)
-
 // LiveHoldings is Holdings for the objects a root reaches (garbage is no leak), keeping the
 // groups that retain at least floor bytes and whose holder is at most maxDepth references
 // from a root, in no particular order.
