@@ -250,7 +250,7 @@ func noIdentity(base, head store.Snapshot) string {
 		return "the base was taken after the head"
 	}
 	if base.Format == "hprof" {
-		// shared/formats/hprof.md: a quarter of the surviving objects moved between two dumps.
+		// docs/formats/hprof.md, "Identity across dumps": the collector moves objects.
 		return "object generations are not tracked across HPROF dumps: an object's id is its address, which the collector moves between dumps"
 	}
 	return base.Format + " objects have no identity across dumps"

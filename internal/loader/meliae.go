@@ -9,7 +9,7 @@ import (
 const attrDict = "__dict__"
 
 // nameMeliae names the references of a Python dump that meliae leaves unnamed, from the order in
-// which it lists them (see shared/formats/meliae.md):
+// which it lists them (see docs/formats/meliae.md, "What memsee derives"):
 //   - a module's first reference is its __dict__; so is an instance's, when its second is its
 //     class; a class's own dict comes first too;
 //   - a dict lists key, value, key, value...: the value's edge is named by the key, `.key` in an

@@ -1,5 +1,5 @@
 // Package godump reads Go heap dumps, as runtime/debug.WriteHeapDump writes them ("go1.7 heap
-// dump", shared/formats/go-heapdump.md; runtime/heapdump.go is the source of truth), and hands
+// dump", docs/formats/godump.md; runtime/heapdump.go is the source of truth), and hands
 // their objects and roots to a heap.Sink.
 //
 // A Go heap dump has no types: an object is an address, its bytes and the offsets of its

@@ -1,7 +1,7 @@
 // Package hprof reads JVM and Android heap dumps in the HPROF format (versions 1.0.1, 1.0.2
 // and Android's 1.0.3; plain or gzip'd, as `jcmd <pid> GC.heap_dump -gz=1` writes them) and
 // streams their objects and GC roots to a heap.Sink. The format is described in
-// shared/formats/hprof.md.
+// docs/formats/hprof.md.
 //
 // The reader never holds the file: it keeps the UTF8 strings (class and field names), the
 // class names of LOAD_CLASS, the stack frames, and one layout per class; everything else passes

@@ -43,7 +43,7 @@ var magic = []byte("JAVA PROFILE 1.0.")
 // Sniff claims a file that starts "JAVA PROFILE 1.0.".
 func (Reader) Sniff(head []byte) bool { return bytes.HasPrefix(head, magic) }
 
-// Top-level record tags (shared/formats/hprof.md).
+// Top-level record tags (docs/formats/hprof.md).
 const (
 	recUTF8          = 0x01
 	recLoadClass     = 0x02

@@ -62,7 +62,7 @@ func primName(c byte) string {
 	return ""
 }
 
-// Basic types of HPROF values (shared/formats/hprof.md).
+// Basic types of HPROF values (docs/formats/hprof.md).
 const (
 	tObject  = 2
 	tBoolean = 4

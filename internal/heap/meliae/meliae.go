@@ -1,6 +1,6 @@
 // Package meliae reads Python heap dumps in meliae's JSON-lines format (meliae's
 // scanner.dump_all_objects, and the stdlib dumper memsee ships as DumperSource) and hands their
-// objects to a heap.Sink. The format is described in shared/formats/meliae.md.
+// objects to a heap.Sink. The format is described in docs/formats/meliae.md.
 package meliae
 
 import (

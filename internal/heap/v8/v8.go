@@ -1,6 +1,6 @@
 // Package v8 reads V8 heap snapshots (.heapsnapshot files, as Node.js and Chrome DevTools
 // write them) and hands their nodes to a heap.Sink as objects. The format, and the DevTools
-// semantics the reader follows, are described in shared/formats/v8.md.
+// semantics the reader follows, are described in docs/formats/v8.md.
 //
 // Roots. A snapshot's first node is a synthetic root ("" @1) that is no heap object. Its edges
 // lead to "(GC roots)", whose children are V8's own root categories (the stack, handles, the

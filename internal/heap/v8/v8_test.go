@@ -143,8 +143,8 @@ func field(t testing.TB, fields []string, name string) int {
 }
 
 // want is what the reader should make of a snapshot, by encoding/json and the rules of
-// shared/formats/v8.md written out the plain way. Values are not computed here, except for
-// strings; the tests check the others by hand.
+// docs/formats/v8.md ("What memsee derives") written out the plain way. Values are not
+// computed here, except for strings; the tests check the others by hand.
 func want(t testing.TB, s *jsonSnapshot) []heap.Object {
 	t.Helper()
 	m := s.Snapshot.Meta
@@ -282,7 +282,7 @@ func TestSamples(t *testing.T) {
 				t.Errorf("Read(%s): %d edges, want edge_count %d", name, edges, ref.Snapshot.EdgeCount)
 			}
 			// The roots: the synthetic root first, then the global object, the only child of
-			// the root in Node.js that is not synthetic (shared/formats/v8.md, 2.2).
+			// the root in Node.js that is not synthetic (docs/formats/v8.md, "Roots").
 			var kinds []string
 			for _, r := range rec.roots {
 				kinds = append(kinds, r.Kind+" "+r.Name)
