@@ -45,6 +45,7 @@ lint: ## gofmt, go vet, and staticcheck when it is installed
 	@out=$$(gofmt -l cmd internal bench testdata/gen); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
+	@if grep -rn --include='*.go' 'shared/' cmd internal bench testdata/gen; then echo "comments cite files outside the repository (use docs/)"; exit 1; fi
 
 fuzz: ## fuzz every reader, and the store's page decoder, for FUZZTIME each
 	for pkg in pprof meliae v8 hprof godump; do \
