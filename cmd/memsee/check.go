@@ -179,7 +179,7 @@ func looksLikePath(s string) bool {
 	if strings.ContainsRune(s, filepath.Separator) || strings.Contains(s, "/") {
 		return true
 	}
-	for _, ext := range []string{".gz", ".pb", ".prof", ".pprof", ".json", ".hprof", ".heapsnapshot", ".dump"} {
+	for _, ext := range loader.Extensions() {
 		if strings.HasSuffix(strings.ToLower(s), ext) {
 			return true
 		}

@@ -172,6 +172,10 @@ type Reader interface {
 	// Sniff reports whether head, the first bytes of the (decompressed) file, look like this
 	// format. It must not claim another format's files.
 	Sniff(head []byte) bool
+	// Extensions returns the endings of the format's file names (".hprof"), before any
+	// ".gz": they make a label of a file name and tell a file from a snapshot's name. The
+	// format itself is told by Sniff, never by the name.
+	Extensions() []string
 	// Read streams the file into sink. name is only used in errors.
 	Read(ctx context.Context, name string, r io.Reader, sink Sink) error
 }

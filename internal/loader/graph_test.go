@@ -50,3 +50,23 @@ func TestGraphSinkMore(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultLabel(t *testing.T) {
+	tests := map[string]string{
+		"heap1.pb.gz":                "heap1",
+		"dir/shop2.json.gz":          "shop2",
+		"events.jsonl":               "events",
+		"Heap.20261129.heapsnapshot": "Heap.20261129",
+		"app.hprof.gz":               "app",
+		"heap-123.dump":              "heap-123",
+		"svc.heap":                   "svc",
+		"3.pb.gz":                    "3.pb.gz", // "3" would read as an id
+		"last.hprof":                 "last.hprof",
+		"notes.txt":                  "notes.txt",
+	}
+	for in, want := range tests {
+		if got := DefaultLabel(in); got != want {
+			t.Errorf("DefaultLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -33,6 +33,15 @@ func Formats() []string {
 	return out
 }
 
+// Extensions returns the file name endings of every format memsee reads, and ".gz".
+func Extensions() []string {
+	out := []string{".gz"}
+	for _, r := range Readers {
+		out = append(out, r.Extensions()...)
+	}
+	return out
+}
+
 // ErrDuplicate is returned when a file has been loaded before and Options.Force is not set.
 var ErrDuplicate = errors.New("already loaded")
 
@@ -307,7 +316,7 @@ func chooseLabel(ctx context.Context, l *store.Load, path, want string) (string,
 func DefaultLabel(path string) string {
 	name := filepath.Base(path)
 	label := strings.TrimSuffix(name, ".gz")
-	for _, ext := range []string{".pb", ".pprof", ".prof", ".heap", ".json", ".jsonl", ".hprof", ".heapsnapshot", ".dump"} {
+	for _, ext := range Extensions() {
 		label = strings.TrimSuffix(label, ext)
 	}
 	if label == "" || store.ReadsAsRef(label) {

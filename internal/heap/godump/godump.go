@@ -91,6 +91,9 @@ type Reader struct {
 // Format returns heap.FormatGoDump.
 func (Reader) Format() heap.Format { return heap.FormatGoDump }
 
+// Extensions returns the file name endings of the format (what memsee's Go dumper writes), before any .gz.
+func (Reader) Extensions() []string { return []string{".dump"} }
+
 // Sniff claims a file that starts with the heap dump header.
 func (Reader) Sniff(head []byte) bool { return bytes.HasPrefix(head, []byte(Header)) }
 

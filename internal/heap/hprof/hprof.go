@@ -38,6 +38,9 @@ type Reader struct {
 // Format returns heap.FormatHPROF.
 func (Reader) Format() heap.Format { return heap.FormatHPROF }
 
+// Extensions returns the file name endings of the format (what jcmd, jmap and Android write), before any .gz.
+func (Reader) Extensions() []string { return []string{".hprof"} }
+
 var magic = []byte("JAVA PROFILE 1.0.")
 
 // Sniff claims a file that starts "JAVA PROFILE 1.0.".

@@ -78,6 +78,9 @@ const bufSize = 64 << 10
 // Format returns heap.FormatMeliae.
 func (Reader) Format() heap.Format { return heap.FormatMeliae }
 
+// Extensions returns the file name endings of the format (meliae writes JSON lines), before any .gz.
+func (Reader) Extensions() []string { return []string{".json", ".jsonl"} }
+
 // Sniff claims a file whose first non-space byte is '{' and whose first line has an "address"
 // key. V8's .heapsnapshot is a JSON object too, but starts with a "snapshot" key.
 func (Reader) Sniff(head []byte) bool {

@@ -26,6 +26,9 @@ type Reader struct{}
 // Format returns heap.FormatPprof.
 func (Reader) Format() heap.Format { return heap.FormatPprof }
 
+// Extensions returns the file name endings of the format (what go tool pprof and net/http/pprof users name profiles), before any .gz.
+func (Reader) Extensions() []string { return []string{".pb", ".pprof", ".prof", ".heap"} }
+
 // Sniff recognises the legacy text heap profiles, and profile.proto by walking the first
 // fields of the message: each must be a field of Profile with its wire type. Writers order
 // fields as they like (Go's runtime starts with period_type, field 11).

@@ -52,6 +52,9 @@ const bufSize = 512 << 10
 // Format returns heap.FormatV8.
 func (Reader) Format() heap.Format { return heap.FormatV8 }
 
+// Extensions returns the file name endings of the format (what Node.js and Chrome write), before any .gz.
+func (Reader) Extensions() []string { return []string{".heapsnapshot"} }
+
 // Sniff claims a file that starts with {"snapshot":{"meta", whitespace allowed between the
 // tokens, as V8 writes it. A JSON object with other keys first (meliae's lines) is not claimed.
 func (Reader) Sniff(head []byte) bool {
