@@ -156,7 +156,7 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		fmt.Fprintf(o.IO.ErrOut, "memsee: note: Go heap dumps name globals by segment offset (bss+0x1a8); load with --binary ./server, the executable that wrote them, to name them (global main.cache)\n")
 	}
 	if o.IO.ErrTTY {
-		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), db.Path(), o.f.Now().Sub(start).Round(time.Millisecond))
+		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), report.Clean(db.Path()), o.f.Now().Sub(start).Round(time.Millisecond))
 	}
 	return nil
 }
