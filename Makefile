@@ -51,7 +51,7 @@ fuzz: ## fuzz every reader, and the store's page decoder, for FUZZTIME each
 	for pkg in pprof meliae v8 hprof godump; do \
 		$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/$$pkg || exit 1; \
 	done
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodePage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/store
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/store/page
 
 testdata: ## regenerate the sample dumps with real runtimes (see testdata/README.md)
 	rm -f testdata/go/*.pb.gz

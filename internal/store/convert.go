@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 // migrationHooks run after a migration's SQL, in its transaction.
@@ -73,7 +74,7 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 	}
 	defer rows.Close()
 	var (
-		pb            pageBuilder
+		pb            page.Builder
 		gens          []uint64
 		anyGen        bool
 		blob          []byte
@@ -84,24 +85,24 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 		texts         []string
 		gen           int64
 	)
-	pb.reset()
+	pb.Reset()
 	flush := func(num int64) error {
-		if pb.n == 0 {
+		if pb.Len() == 0 {
 			return nil
 		}
 		var g []byte
 		if anyGen {
-			g = appendInts(nil, gens)
+			g = page.AppendGen(nil, gens)
 		}
-		blob = pb.appendObjects(blob[:0])
+		blob = pb.AppendObjects(blob[:0])
 		if _, err := tx.ExecContext(ctx, "INSERT INTO object_page(snapshot, page, objects, gen) VALUES (?, ?, ?, ?)", snap, num, blob, g); err != nil {
 			return err
 		}
-		blob = pb.appendEdges(blob[:0])
+		blob = pb.AppendEdges(blob[:0])
 		if _, err := tx.ExecContext(ctx, "INSERT INTO edge_page(snapshot, page, refs) VALUES (?, ?, ?)", snap, num, blob); err != nil {
 			return err
 		}
-		pb.reset()
+		pb.Reset()
 		gens, anyGen = gens[:0], false
 		return nil
 	}
@@ -135,7 +136,7 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 					r.Kind, r.Index, r.Name = heap.EdgeElement, int64(k), ""
 				}
 			}
-			pb.ref(r)
+			pb.Ref(page.Ref(r))
 		}
 		slices.SortFunc(referrer, func(x, y int64) int {
 			if x >= 0 && y >= 0 && x < int64(len(retained)) && y < int64(len(retained)) {
@@ -146,13 +147,13 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 			return cmp.Compare(x, y)
 		})
 		for _, r := range slices.Compact(referrer) {
-			pb.referrer = append(pb.referrer, uint32(r))
+			pb.Referrer(uint32(r))
 		}
-		pb.add(&o)
-		gens = append(gens, plusOne(gen))
+		pb.Add(o.pageObject())
+		gens = append(gens, page.PlusOne(gen))
 		anyGen = anyGen || gen >= 0
-		if pb.n == pageSize {
-			if err := flush((o.OID) >> pageBits); err != nil {
+		if pb.Len() == page.Size {
+			if err := flush((o.OID) >> page.Bits); err != nil {
 				return err
 			}
 		}
@@ -160,5 +161,5 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return flush((next - 1) >> pageBits)
+	return flush((next - 1) >> page.Bits)
 }

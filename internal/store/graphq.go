@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 // ErrNoObject is returned when a snapshot has no object at an address.
@@ -63,18 +64,18 @@ func scanOne[T any](sc scanner) (T, error) {
 }
 
 // refsOf returns the edge page of an object and the range of its references in it.
-func (d *DB) refsOf(ctx context.Context, snap, oid int64) (p *edgePage, lo, hi int, err error) {
+func (d *DB) refsOf(ctx context.Context, snap, oid int64) (p *page.Edges, lo, hi int, err error) {
 	if oid < 0 {
 		return nil, 0, 0, fmt.Errorf("%w: oid %d", ErrNoObject, oid)
 	}
-	if p, err = d.edgePage(ctx, snap, oid>>pageBits); err != nil {
+	if p, err = d.edgePage(ctx, snap, oid>>page.Bits); err != nil {
 		return nil, 0, 0, err
 	}
-	i := int(oid & (pageSize - 1))
-	if i >= p.n {
+	i := int(oid & (page.Size - 1))
+	if i >= p.N {
 		return nil, 0, 0, fmt.Errorf("%w: snapshot %d has no object %d", ErrNoObject, snap, oid)
 	}
-	lo, hi = p.refRange(i)
+	lo, hi = p.Refs(i)
 	return p, lo, hi, nil
 }
 
@@ -96,8 +97,8 @@ func (d *DB) EdgesBetween(ctx context.Context, snap, src, dst int64) ([]Referenc
 	}
 	var out []Reference
 	for j := lo; j < hi; j++ {
-		if int64(p.dst.at(j)) == dst {
-			out = append(out, Reference{To: dst, Kind: heap.EdgeKind(p.kind.at(j)), Name: p.refText(j)})
+		if int64(p.Target.At(j)) == dst {
+			out = append(out, Reference{To: dst, Kind: heap.EdgeKind(p.Kind.At(j)), Name: p.RefName(j)})
 		}
 	}
 	return out, nil
@@ -118,7 +119,7 @@ func (d *DB) Refs(ctx context.Context, snap, oid int64) ([]Reference, error) {
 	}
 	out := make([]Reference, 0, hi-lo)
 	for j := lo; j < hi; j++ {
-		out = append(out, Reference{To: int64(p.dst.at(j)), Kind: heap.EdgeKind(p.kind.at(j)), Name: p.refText(j)})
+		out = append(out, Reference{To: int64(p.Target.At(j)), Kind: heap.EdgeKind(p.Kind.At(j)), Name: p.RefName(j)})
 	}
 	return out, nil
 }
@@ -133,18 +134,18 @@ func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]
 	var oids []int64
 	if kids {
 		for j := lo; j < hi; j++ {
-			oids = append(oids, int64(p.dst.at(j)))
+			oids = append(oids, int64(p.Target.At(j)))
 		}
 	} else {
 		// Referrers are stored each once, the largest retained first: the first n are the answer.
-		lo, hi := p.referrerRange(int(oid & (pageSize - 1)))
+		lo, hi := p.Referrers(int(oid & (page.Size - 1)))
 		total := hi - lo
 		if n > 0 {
 			hi = min(hi, lo+n)
 		}
 		out := make([]Object, 0, hi-lo)
 		for j := lo; j < hi; j++ {
-			o, err := d.Object(ctx, snap, int64(p.referrer.at(j)))
+			o, err := d.Object(ctx, snap, int64(p.Referrer.At(j)))
 			if err != nil {
 				return nil, 0, err
 			}
@@ -158,15 +159,15 @@ func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]
 	type ranked struct{ oid, retained int64 }
 	all := make([]ranked, 0, len(oids))
 	for _, k := range oids {
-		q, err := d.objectPage(ctx, snap, k>>pageBits)
+		q, err := d.objectPage(ctx, snap, k>>page.Bits)
 		if err != nil {
 			return nil, 0, err
 		}
-		i := int(k & (pageSize - 1))
-		if i >= q.n {
+		i := int(k & (page.Size - 1))
+		if i >= q.N {
 			return nil, 0, fmt.Errorf("%w: snapshot %d has no object %d", ErrNoObject, snap, k)
 		}
-		all = append(all, ranked{k, int64(q.retained.at(i))})
+		all = append(all, ranked{k, int64(q.Retained.At(i))})
 	}
 	slices.SortFunc(all, func(x, y ranked) int {
 		if c := cmp.Compare(y.retained, x.retained); c != 0 {
@@ -198,7 +199,7 @@ func (d *DB) ObjectAt(ctx context.Context, snap, addr int64) (Object, error) {
 	}
 	want := uint64(addr) // addresses are unsigned
 	var searchErr error
-	pages := (n + pageSize - 1) >> pageBits
+	pages := (n + page.Size - 1) >> page.Bits
 	// The last page whose first address is at most want.
 	num := sort.Search(int(pages), func(k int) bool {
 		if searchErr != nil {
@@ -209,7 +210,7 @@ func (d *DB) ObjectAt(ctx context.Context, snap, addr int64) (Object, error) {
 			searchErr = err
 			return true
 		}
-		return p.n == 0 || p.addr.at(0) > want
+		return p.N == 0 || p.Addr.At(0) > want
 	}) - 1
 	if searchErr != nil {
 		return Object{}, searchErr
@@ -219,9 +220,9 @@ func (d *DB) ObjectAt(ctx context.Context, snap, addr int64) (Object, error) {
 		if err != nil {
 			return Object{}, err
 		}
-		i := sort.Search(p.n, func(i int) bool { return p.addr.at(i) >= want })
-		if i < p.n && p.addr.at(i) == want {
-			return d.object(ctx, snap, int64(num)<<pageBits, p, i)
+		i := sort.Search(p.N, func(i int) bool { return p.Addr.At(i) >= want })
+		if i < p.N && p.Addr.At(i) == want {
+			return d.object(ctx, snap, int64(num)<<page.Bits, p, i)
 		}
 	}
 	return Object{}, fmt.Errorf("%w at %#x in snapshot %d", ErrNoObject, addr, snap)
@@ -354,13 +355,13 @@ func (d *DB) holderTotals(ctx context.Context, snap int64, live bool) ([]uint64,
 		return nil, err
 	}
 	totals := make([]uint64, n+1)
-	err := d.eachObjectPage(ctx, snap, func(_ int64, p *objectPage) error {
-		for i := 0; i < p.n; i++ {
-			if live && p.dist.at(i) == 0 {
+	err := d.eachObjectPage(ctx, snap, func(_ int64, p *page.Objects) error {
+		for i := 0; i < p.N; i++ {
+			if live && p.Distance.At(i) == 0 {
 				continue
 			}
-			if h := p.idom.at(i); h <= uint64(n) { // stored as oid+1, 0 for the super-root
-				totals[h] += p.retained.at(i)
+			if h := p.IDom.At(i); h <= uint64(n) { // stored as oid+1, 0 for the super-root
+				totals[h] += p.Retained.At(i)
 			}
 		}
 		return nil
@@ -374,24 +375,24 @@ func (d *DB) groups(ctx context.Context, snap int64, live bool, keep func(holder
 	type key struct{ holder, typ int64 }
 	type sums struct{ n, bytes, retained int64 }
 	groups := map[key]*sums{}
-	err := d.eachObjectPage(ctx, snap, func(_ int64, p *objectPage) error {
-		for i := 0; i < p.n; i++ {
-			if live && p.dist.at(i) == 0 {
+	err := d.eachObjectPage(ctx, snap, func(_ int64, p *page.Objects) error {
+		for i := 0; i < p.N; i++ {
+			if live && p.Distance.At(i) == 0 {
 				continue
 			}
-			h := p.idom.orNone(i)
+			h := p.IDom.OrNone(i)
 			if !keep(h) {
 				continue
 			}
-			k := key{h, int64(p.typ.at(i))}
+			k := key{h, int64(p.Type.At(i))}
 			g := groups[k]
 			if g == nil {
 				g = &sums{}
 				groups[k] = g
 			}
 			g.n++
-			g.bytes += int64(p.size.at(i))
-			g.retained += int64(p.retained.at(i))
+			g.bytes += int64(p.Size.At(i))
+			g.retained += int64(p.Retained.At(i))
 		}
 		return nil
 	})
@@ -452,9 +453,9 @@ func (d *DB) TopRetained(ctx context.Context, snap int64, n int) ([]Object, erro
 		}
 		return cmp.Compare(x.oid, y.oid)
 	}
-	err := d.eachObjectPage(ctx, snap, func(first int64, p *objectPage) error {
-		for i := 0; i < p.n; i++ {
-			r := ranked{first + int64(i), int64(p.retained.at(i))}
+	err := d.eachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+		for i := 0; i < p.N; i++ {
+			r := ranked{first + int64(i), int64(p.Retained.At(i))}
 			if n > 0 && len(top) == n && better(r, top[n-1]) >= 0 {
 				continue
 			}
@@ -491,9 +492,9 @@ func (d *DB) ObjectsOfType(ctx context.Context, snap int64, typ string) ([]int64
 		return nil, err
 	}
 	var out []int64
-	err = d.eachObjectPage(ctx, snap, func(first int64, p *objectPage) error {
-		for i := 0; i < p.n; i++ {
-			if int64(p.typ.at(i)) == id {
+	err = d.eachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+		for i := 0; i < p.N; i++ {
+			if int64(p.Type.At(i)) == id {
 				out = append(out, first+int64(i))
 			}
 		}
@@ -529,16 +530,16 @@ func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, 
 	if format != "v8" && format != "meliae" {
 		return fmt.Errorf("%w: snapshot %d is a %s dump", ErrNoIdentity, snap, format)
 	}
-	return d.eachObjectPage(ctx, snap, func(first int64, p *objectPage) error {
-		for i := 0; i < p.n; i++ {
-			size := int64(p.size.at(i))
-			id := identity{int64(p.addr.at(i)), int64(p.typ.at(i)), size}
+	return d.eachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+		for i := 0; i < p.N; i++ {
+			size := int64(p.Size.At(i))
+			id := identity{int64(p.Addr.At(i)), int64(p.Type.At(i)), size}
 			if exactIDs {
 				id.size = 0
 			}
 			gen := int64(-1)
-			if p.hasGen {
-				gen = p.gen.orNone(i)
+			if p.HasGen {
+				gen = p.Gen.OrNone(i)
 			}
 			fn(first+int64(i), id, size, gen)
 		}
@@ -707,9 +708,9 @@ func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error
 			}
 			defer st.Close()
 			var b []byte
-			for first := 0; first < len(gen); first += pageSize {
-				b = appendInts(b[:0], gen[first:min(first+pageSize, len(gen))])
-				if _, err := st.ExecContext(ctx, b, s.ID, first>>pageBits); err != nil {
+			for first := 0; first < len(gen); first += page.Size {
+				b = page.AppendGen(b[:0], gen[first:min(first+page.Size, len(gen))])
+				if _, err := st.ExecContext(ctx, b, s.ID, first>>page.Bits); err != nil {
 					return err
 				}
 			}

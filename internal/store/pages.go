@@ -6,14 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 // pageCache keeps the pages that were read last: a path walks from object to object, often
 // within a page, and refs and kids read the same pages again.
 type pageCache struct {
 	mu      sync.Mutex
-	objects map[pageKey]*objectPage
-	edges   map[pageKey]*edgePage
+	objects map[pageKey]*page.Objects
+	edges   map[pageKey]*page.Edges
 	types   map[int64]string
 }
 
@@ -27,17 +29,17 @@ const (
 )
 
 // objectPage returns page num of snapshot snap.
-func (d *DB) objectPage(ctx context.Context, snap, num int64) (*objectPage, error) {
+func (d *DB) objectPage(ctx context.Context, snap, num int64) (*page.Objects, error) {
 	c := &d.cache
 	return cachedPage(ctx, d, &c.objects, maxObjectPages, pageKey{snap, num}, "SELECT objects, gen FROM object_page WHERE snapshot = ? AND page = ?",
-		func(b, gen []byte) (*objectPage, error) { return decodeObjectPage(b, gen) })
+		func(b, gen []byte) (*page.Objects, error) { return page.DecodeObjects(b, gen) })
 }
 
 // edgePage returns the references of page num of snapshot snap.
-func (d *DB) edgePage(ctx context.Context, snap, num int64) (*edgePage, error) {
+func (d *DB) edgePage(ctx context.Context, snap, num int64) (*page.Edges, error) {
 	c := &d.cache
 	return cachedPage(ctx, d, &c.edges, maxEdgePages, pageKey{snap, num}, "SELECT refs, NULL FROM edge_page WHERE snapshot = ? AND page = ?",
-		func(b, _ []byte) (*edgePage, error) { return decodeEdgePage(b) })
+		func(b, _ []byte) (*page.Edges, error) { return page.DecodeEdges(b) })
 }
 
 // cachedPage returns a page from the cache m (at most max pages), or reads it with query, which
@@ -109,7 +111,7 @@ func (d *DB) typeName(ctx context.Context, id int64) (string, error) {
 	c.types = names
 	c.mu.Unlock()
 	if name, ok = names[id]; !ok {
-		return "", fmt.Errorf("%w: type %d", errBadPage, id)
+		return "", fmt.Errorf("%w: type %d", page.ErrDamaged, id)
 	}
 	return name, nil
 }
@@ -117,7 +119,7 @@ func (d *DB) typeName(ctx context.Context, id int64) (string, error) {
 // eachObjectPage calls fn with every object page of a snapshot, in oid order, and the oid of
 // the page's first object. The pages are not cached: a scan would only push out the pages a
 // walk reads again.
-func (d *DB) eachObjectPage(ctx context.Context, snap int64, fn func(first int64, p *objectPage) error) error {
+func (d *DB) eachObjectPage(ctx context.Context, snap int64, fn func(first int64, p *page.Objects) error) error {
 	rows, err := d.q.QueryContext(ctx, "SELECT page, objects, gen FROM object_page WHERE snapshot = ? ORDER BY page", snap)
 	if err != nil {
 		return err
@@ -129,11 +131,11 @@ func (d *DB) eachObjectPage(ctx context.Context, snap int64, fn func(first int64
 		if err := rows.Scan(&num, &b, &gen); err != nil {
 			return err
 		}
-		p, err := decodeObjectPage(b, gen)
+		p, err := page.DecodeObjects(b, gen)
 		if err != nil {
 			return fmt.Errorf("snapshot %d, object page %d: %w", snap, num, err)
 		}
-		if err := fn(num<<pageBits, p); err != nil {
+		if err := fn(num<<page.Bits, p); err != nil {
 			return err
 		}
 	}
@@ -141,32 +143,29 @@ func (d *DB) eachObjectPage(ctx context.Context, snap int64, fn func(first int64
 }
 
 // object reads object i of page p (whose first oid is first) as an Object.
-func (d *DB) object(ctx context.Context, snap, first int64, p *objectPage, i int) (Object, error) {
-	name, err := d.typeName(ctx, int64(p.typ.at(i)))
+func (d *DB) object(ctx context.Context, snap, first int64, p *page.Objects, i int) (Object, error) {
+	po := p.Object(i)
+	name, err := d.typeName(ctx, po.Type)
 	if err != nil {
 		return Object{}, err
 	}
-	o := Object{
+	return Object{
 		Snapshot:   snap,
 		OID:        first + int64(i),
-		Addr:       int64(p.addr.at(i)),
+		Addr:       po.Addr,
 		Type:       name,
-		Size:       int64(p.size.at(i)),
-		Len:        p.len.orNone(i),
-		Value:      p.value.at(i),
-		Distance:   p.dist.orNone(i),
-		Parent:     p.parent.orNone(i),
-		Via:        p.via.at(i),
-		IDom:       p.idom.orNone(i),
-		Retained:   int64(p.retained.at(i)),
-		NRefs:      int(p.nrefs.at(i)),
-		NReferrers: int(p.nreferrers.at(i)),
-		Gen:        -1,
-	}
-	if p.hasGen {
-		o.Gen = p.gen.orNone(i)
-	}
-	return o, nil
+		Size:       po.Size,
+		Len:        po.Len,
+		Value:      po.Value,
+		Distance:   po.Distance,
+		Parent:     po.Parent,
+		Via:        po.Via,
+		IDom:       po.IDom,
+		Retained:   po.Retained,
+		NRefs:      po.NRefs,
+		NReferrers: po.NReferrers,
+		Gen:        po.Gen,
+	}, nil
 }
 
 // Object returns one object of a snapshot by oid.
@@ -174,15 +173,15 @@ func (d *DB) Object(ctx context.Context, snap, oid int64) (Object, error) {
 	if oid < 0 {
 		return Object{}, fmt.Errorf("%w: oid %d", ErrNoObject, oid)
 	}
-	p, err := d.objectPage(ctx, snap, oid>>pageBits)
+	p, err := d.objectPage(ctx, snap, oid>>page.Bits)
 	if err != nil {
 		return Object{}, err
 	}
-	i := int(oid & (pageSize - 1))
-	if i >= p.n {
+	i := int(oid & (page.Size - 1))
+	if i >= p.N {
 		return Object{}, fmt.Errorf("%w: snapshot %d has no object %d", ErrNoObject, snap, oid)
 	}
-	return d.object(ctx, snap, oid&^(pageSize-1), p, i)
+	return d.object(ctx, snap, oid&^(page.Size-1), p, i)
 }
 
 // Objects returns objects of a snapshot by oid.

@@ -11,6 +11,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 // Result is the outcome of a raw SQL query.
@@ -203,48 +204,44 @@ func layOutSnapshot(ctx context.Context, tx *sql.Tx, snap int64, objs, refs *bat
 		if err := pages.Scan(&num, &ob, &gb, &eb); err != nil {
 			return err
 		}
-		p, err := decodeObjectPage(ob, gb)
+		p, err := page.DecodeObjects(ob, gb)
 		if err != nil {
 			return fmt.Errorf("object page %d: %w", num, err)
 		}
-		e, err := decodeEdgePage(eb)
-		if err != nil || e.n != p.n {
-			return fmt.Errorf("edge page %d: %w", num, errBadPage)
+		e, err := page.DecodeEdges(eb)
+		if err != nil || e.N != p.N {
+			return fmt.Errorf("edge page %d: %w", num, page.ErrDamaged)
 		}
-		for i := 0; i < p.n; i++ {
-			oid := num<<pageBits + int64(i)
-			gen := int64(-1)
-			if p.hasGen {
-				gen = p.gen.orNone(i)
-			}
+		for i, o := range p.All() {
+			oid := num<<page.Bits + int64(i)
 			r := objs.rows
 			r.int(snap)
 			r.int(oid)
-			r.int(int64(p.addr.at(i)))
-			r.int(int64(p.typ.at(i)))
-			r.int(int64(p.size.at(i)))
-			orNull(r, p.len.orNone(i))
-			textOrNull(r, p.value.at(i))
-			orNull(r, p.dist.orNone(i))
-			orNull(r, p.parent.orNone(i))
-			textOrNull(r, p.via.at(i))
-			orNull(r, p.idom.orNone(i))
-			r.int(int64(p.retained.at(i)))
-			orNull(r, gen)
-			r.int(int64(p.nrefs.at(i)))
-			r.int(int64(p.nreferrers.at(i)))
+			r.int(o.Addr)
+			r.int(o.Type)
+			r.int(o.Size)
+			orNull(r, o.Len)
+			textOrNull(r, o.Value)
+			orNull(r, o.Distance)
+			orNull(r, o.Parent)
+			textOrNull(r, o.Via)
+			orNull(r, o.IDom)
+			r.int(o.Retained)
+			orNull(r, o.Gen)
+			r.int(int64(o.NRefs))
+			r.int(int64(o.NReferrers))
 			objs.added()
 			if !withRefs {
 				continue
 			}
-			lo, hi := e.refRange(i)
+			lo, hi := e.Refs(i)
 			for j := lo; j < hi; j++ {
 				r := refs.rows
 				r.int(snap)
 				r.int(oid)
-				r.int(int64(e.dst.at(j)))
-				r.text(heap.EdgeKind(e.kind.at(j)).String())
-				textOrNull(r, e.refText(j))
+				r.int(int64(e.Target.At(j)))
+				r.text(heap.EdgeKind(e.Kind.At(j)).String())
+				textOrNull(r, e.RefName(j))
 				refs.added()
 			}
 		}

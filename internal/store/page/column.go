@@ -1,0 +1,191 @@
+package page
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// Ints is an integer column of a decoded page: a width, a base, and each value minus the base
+// in width bytes, little-endian. Its bytes are the page's own, not copied.
+type Ints struct {
+	width int
+	base  uint64
+	data  []byte
+}
+
+// At returns value i of the column. i must be below the column's length.
+func (c Ints) At(i int) uint64 {
+	switch c.width {
+	case 0:
+		return c.base
+	case 1:
+		return c.base + uint64(c.data[i])
+	case 2:
+		return c.base + uint64(binary.LittleEndian.Uint16(c.data[2*i:]))
+	case 4:
+		return c.base + uint64(binary.LittleEndian.Uint32(c.data[4*i:]))
+	}
+	return c.base + binary.LittleEndian.Uint64(c.data[8*i:])
+}
+
+// OrNone reads value i of a column stored as value+1, 0 for none, as -1 for none.
+func (c Ints) OrNone(i int) int64 { return int64(c.At(i)) - 1 }
+
+// Texts is a text column of a decoded page: the end offsets of its values, and their bytes.
+type Texts struct {
+	ends Ints
+	data []byte
+}
+
+// At returns value i of the column. i must be below the column's length.
+func (c Texts) At(i int) string {
+	start := uint64(0)
+	if i > 0 {
+		start = c.ends.At(i - 1)
+	}
+	return string(c.data[start:c.ends.At(i)])
+}
+
+// PlusOne stores a value that may be none (-1) as value+1, none as 0.
+func PlusOne(v int64) uint64 { return uint64(max(v, -1) + 1) }
+
+// AppendInts appends vs to dst as an integer column, in the smallest width that holds them.
+func AppendInts[T uint8 | uint32 | uint64](dst []byte, vs []T) []byte {
+	if len(vs) == 0 {
+		dst = append(dst, 0)
+		return binary.AppendUvarint(dst, 0)
+	}
+	lo, hi := uint64(vs[0]), uint64(vs[0])
+	for _, v := range vs {
+		lo, hi = min(lo, uint64(v)), max(hi, uint64(v))
+	}
+	width := 0
+	switch span := hi - lo; {
+	case span == 0:
+	case span <= 0xff:
+		width = 1
+	case span <= 0xffff:
+		width = 2
+	case span <= 0xffffffff:
+		width = 4
+	default:
+		width = 8
+	}
+	dst = append(dst, byte(width))
+	dst = binary.AppendUvarint(dst, lo)
+	dst = slices.Grow(dst, width*len(vs))
+	switch width {
+	case 1:
+		for _, v := range vs {
+			dst = append(dst, byte(uint64(v)-lo))
+		}
+	case 2:
+		for _, v := range vs {
+			dst = binary.LittleEndian.AppendUint16(dst, uint16(uint64(v)-lo))
+		}
+	case 4:
+		for _, v := range vs {
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(uint64(v)-lo))
+		}
+	case 8:
+		for _, v := range vs {
+			dst = binary.LittleEndian.AppendUint64(dst, uint64(v)-lo)
+		}
+	}
+	return dst
+}
+
+// AppendGen appends the gen blob of a page: an integer column of each object's generation
+// (the id of the snapshot it was first seen in) plus one, 0 for none.
+func AppendGen(dst []byte, gen []uint64) []byte { return AppendInts(dst, gen) }
+
+// appendTexts appends a text column: ends are the end offsets of the values in data.
+func appendTexts(dst []byte, ends []uint64, data []byte) []byte {
+	dst = AppendInts(dst, ends)
+	dst = binary.AppendUvarint(dst, uint64(len(data)))
+	return append(dst, data...)
+}
+
+// reader reads the columns of a page in order, checking each against what is left.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = ErrDamaged
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// ints reads an integer column of n values.
+func (r *reader) ints(n int) Ints {
+	if r.err != nil || len(r.b) == 0 {
+		r.err = ErrDamaged
+		return Ints{}
+	}
+	c := Ints{width: int(r.b[0])}
+	r.b = r.b[1:]
+	c.base = r.uvarint()
+	if c.width != 0 && c.width != 1 && c.width != 2 && c.width != 4 && c.width != 8 {
+		r.err = ErrDamaged
+	}
+	hi, size := bits.Mul64(uint64(n), uint64(c.width))
+	if r.err != nil || hi != 0 || size > uint64(len(r.b)) {
+		r.err = ErrDamaged
+		return Ints{}
+	}
+	c.data, r.b = r.b[:size], r.b[size:]
+	return c
+}
+
+// texts reads a text column of n values, checking that the ends rise within the bytes.
+func (r *reader) texts(n int) Texts {
+	ends := r.ints(n)
+	size := r.uvarint()
+	if r.err != nil || size > uint64(len(r.b)) {
+		r.err = ErrDamaged
+		return Texts{}
+	}
+	c := Texts{ends: ends, data: r.b[:size]}
+	r.b = r.b[size:]
+	if !rising(ends, n, size) {
+		r.err = ErrDamaged
+	}
+	return c
+}
+
+// rising reports whether the first n values of c rise (or stay) and end at most at limit.
+func rising(c Ints, n int, limit uint64) bool {
+	prev := uint64(0)
+	for i := 0; i < n; i++ {
+		v := c.At(i)
+		if v < prev || v > limit {
+			return false
+		}
+		prev = v
+	}
+	return true
+}
+
+// header reads the version byte and the object count that begin an objects or refs blob.
+func (r *reader) header() int {
+	if len(r.b) == 0 || r.b[0] != Version {
+		r.err = ErrDamaged
+		return 0
+	}
+	r.b = r.b[1:]
+	n := r.uvarint()
+	if n > Size {
+		r.err = ErrDamaged
+	}
+	return int(n)
+}

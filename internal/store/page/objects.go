@@ -1,0 +1,107 @@
+package page
+
+import (
+	"encoding/binary"
+	"iter"
+)
+
+// Object is one object of a page, as a reader sees it: -1 stands for none in Len, Distance,
+// Parent, IDom and Gen. Builder.Add writes the fields up to Retained; it counts NRefs and
+// NReferrers itself from what Builder.Ref and Builder.Referrer were given, and Gen is in a
+// blob of its own (AppendGen).
+type Object struct {
+	Addr       int64 // the dump's address, or the V8 node id
+	Type       int64 // an id of the type table
+	Size       int64 // shallow size in bytes
+	Len        int64 // elements or characters
+	Value      string
+	Distance   int64 // references from the nearest root
+	Parent     int64 // the oid before it on a shortest path from a root
+	Via        string
+	IDom       int64 // the oid of its immediate dominator; none for the super-root
+	Retained   int64 // bytes of its dominator subtree, itself included
+	NRefs      int   // its references
+	NReferrers int   // distinct objects that refer to it
+	Gen        int64 // the id of the snapshot it was first seen in
+}
+
+// Objects is a decoded objects blob (object_page.objects), with its gen blob if it has one:
+// a column per field, each read in place, value i being object i of the page.
+type Objects struct {
+	N                               int // objects in the page
+	Addr, Type, Size, Len, Distance Ints
+	Parent, IDom, Retained          Ints
+	NRefs, NReferrers               Ints
+	Value, Via                      Texts
+	Gen                             Ints // valid when HasGen
+	HasGen                          bool // the page's generations have been marked
+}
+
+// DecodeObjects decodes an objects blob and, unless gen is nil, the gen blob that goes with
+// it. It checks every column against the bytes it has, so that each value below N reads.
+func DecodeObjects(b, gen []byte) (*Objects, error) {
+	r := reader{b: b}
+	p := &Objects{N: r.header()}
+	n := p.N
+	p.Addr, p.Type, p.Size, p.Len, p.Distance = r.ints(n), r.ints(n), r.ints(n), r.ints(n), r.ints(n)
+	p.Parent, p.IDom, p.Retained = r.ints(n), r.ints(n), r.ints(n)
+	p.NRefs, p.NReferrers = r.ints(n), r.ints(n)
+	p.Value, p.Via = r.texts(n), r.texts(n)
+	if r.err == nil && len(r.b) != 0 {
+		r.err = ErrDamaged
+	}
+	if gen != nil && r.err == nil {
+		g := reader{b: gen}
+		p.Gen, p.HasGen = g.ints(n), true
+		if g.err != nil || len(g.b) != 0 {
+			r.err = ErrDamaged
+		}
+	}
+	return p, r.err
+}
+
+// Object returns object i of the page, every field read.
+func (p *Objects) Object(i int) Object {
+	o := Object{
+		Addr:       int64(p.Addr.At(i)),
+		Type:       int64(p.Type.At(i)),
+		Size:       int64(p.Size.At(i)),
+		Len:        p.Len.OrNone(i),
+		Value:      p.Value.At(i),
+		Distance:   p.Distance.OrNone(i),
+		Parent:     p.Parent.OrNone(i),
+		Via:        p.Via.At(i),
+		IDom:       p.IDom.OrNone(i),
+		Retained:   int64(p.Retained.At(i)),
+		NRefs:      int(p.NRefs.At(i)),
+		NReferrers: int(p.NReferrers.At(i)),
+		Gen:        -1,
+	}
+	if p.HasGen {
+		o.Gen = p.Gen.OrNone(i)
+	}
+	return o
+}
+
+// All yields each object of the page with its index in the page, in oid order. A scan that
+// needs a field or two reads the columns instead: All reads every field, texts included.
+func (p *Objects) All() iter.Seq2[int, Object] {
+	return func(yield func(int, Object) bool) {
+		for i := 0; i < p.N; i++ {
+			if !yield(i, p.Object(i)) {
+				return
+			}
+		}
+	}
+}
+
+// AppendObjects appends the objects blob (object_page.objects) of the page built so far to b.
+func (p *Builder) AppendObjects(b []byte) []byte {
+	b = append(b, Version)
+	b = binary.AppendUvarint(b, uint64(p.n))
+	for _, c := range [][]uint64{p.addr, p.typ, p.size, p.length, p.dist, p.parent, p.idom, p.retained, p.nrefs, p.nreferrer} {
+		b = AppendInts(b, c)
+	}
+	b = appendTexts(b, p.valueEnd, p.values)
+	return appendTexts(b, p.viaEnd, p.vias)
+}
