@@ -8,7 +8,6 @@ import (
 	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -57,12 +56,6 @@ func readFormatErr(t *testing.T, what string, data []byte) *heap.FormatError {
 		t.Fatalf("Read(%s): got %v, want a *heap.FormatError", what, err)
 	}
 	return fe
-}
-
-func splice(data []byte, at int, insert []byte) []byte {
-	out := append([]byte(nil), data[:at]...)
-	out = append(out, insert...)
-	return append(out, data[at:]...)
 }
 
 func uvarints(vs ...uint64) []byte {
@@ -176,18 +169,18 @@ func TestReliabilityCraftedSizes(t *testing.T) {
 		{"trailing zero", append(append([]byte(nil), data...), 0), int64(end), "data after the end record"},
 		{"trailing text", append(append([]byte(nil), data...), "garbage\n"...), int64(end), "data after the end record"},
 		{"dump twice", append(append([]byte(nil), data...), data...), int64(end), "data after the end record"},
-		{"object of 2^40 bytes", splice(data, obj, uvarints(tagObject, 0xc000100000, 1<<40)), int64(obj), "more than memsee reads"},
-		{"object of 2^64-1 bytes", splice(data, obj, uvarints(tagObject, 0xc000100000, 1<<64-1)), int64(obj), "more than memsee reads"},
-		{"segment of 2^40 bytes", splice(data, obj, uvarints(tagData, 0x500000, 1<<40)), int64(obj), "more than memsee reads"},
-		{"more fields than words", splice(data, obj, append(uvarints(tagObject, 0xc000100000, 8, 0, 0, 0, 0, 0, 0, 0, 0), uvarints(fieldPtr, 0, fieldPtr, 0, fieldEol)...)),
+		{"object of 2^40 bytes", heaptest.Splice(data, obj, uvarints(tagObject, 0xc000100000, 1<<40)), int64(obj), "more than memsee reads"},
+		{"object of 2^64-1 bytes", heaptest.Splice(data, obj, uvarints(tagObject, 0xc000100000, 1<<64-1)), int64(obj), "more than memsee reads"},
+		{"segment of 2^40 bytes", heaptest.Splice(data, obj, uvarints(tagData, 0x500000, 1<<40)), int64(obj), "more than memsee reads"},
+		{"more fields than words", heaptest.Splice(data, obj, append(uvarints(tagObject, 0xc000100000, 8, 0, 0, 0, 0, 0, 0, 0, 0), uvarints(fieldPtr, 0, fieldPtr, 0, fieldEol)...)),
 			int64(obj), "more pointer fields than"},
-		{"field past the object", splice(data, obj, append(uvarints(tagObject, 0xc000100000, 8, 0, 0, 0, 0, 0, 0, 0, 0), uvarints(fieldPtr, 8, fieldEol)...)),
+		{"field past the object", heaptest.Splice(data, obj, append(uvarints(tagObject, 0xc000100000, 8, 0, 0, 0, 0, 0, 0, 0, 0), uvarints(fieldPtr, 8, fieldEol)...)),
 			int64(obj), "outside the record's 8 bytes"},
-		{"large: field past the object", splice(data, obj, big(fieldPtr, bigLen)), int64(obj), "outside the record's"},
-		{"large: field not aligned", splice(data, obj, big(fieldPtr, 12)), int64(obj), "not aligned"},
-		{"large: fields out of order", splice(data, obj, big(fieldPtr, 16, fieldPtr, 8)), int64(obj), "out of order"},
-		{"large: a field twice", splice(data, obj, big(fieldPtr, 16, fieldPtr, 16)), int64(obj), "out of order"},
-		{"large: cut short", splice(data[:obj], obj, big()[:bigLen/2]), int64(obj), "cut short"},
+		{"large: field past the object", heaptest.Splice(data, obj, big(fieldPtr, bigLen)), int64(obj), "outside the record's"},
+		{"large: field not aligned", heaptest.Splice(data, obj, big(fieldPtr, 12)), int64(obj), "not aligned"},
+		{"large: fields out of order", heaptest.Splice(data, obj, big(fieldPtr, 16, fieldPtr, 8)), int64(obj), "out of order"},
+		{"large: a field twice", heaptest.Splice(data, obj, big(fieldPtr, 16, fieldPtr, 16)), int64(obj), "out of order"},
+		{"large: cut short", heaptest.Splice(data[:obj], obj, big()[:bigLen/2]), int64(obj), "cut short"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,10 +239,10 @@ func TestLargeObject(t *testing.T) {
 	rec := append(uvarints(tagObject, addr, size), body...)
 	rec = append(rec, uvarints(append(fields, fieldEol)...)...)
 	for _, shift := range []int{0, 1, 3, 7} { // the object starts at different places in the buffer
-		b := splice(data, obj, append(bytes.Repeat(uvarints(tagItab, 1, 2), 0), rec...))
+		b := heaptest.Splice(data, obj, append(bytes.Repeat(uvarints(tagItab, 1, 2), 0), rec...))
 		if shift > 0 {
 			// Itab records (two varints) before it move it.
-			b = splice(data, obj, append(bytes.Repeat([]byte{tagItab, 1, 2}, shift), rec...))
+			b = heaptest.Splice(data, obj, append(bytes.Repeat([]byte{tagItab, 1, 2}, shift), rec...))
 		}
 		s := &edgeSink{recSink: *newRecSink(), addr: addr}
 		if err := (Reader{}).Read(context.Background(), "large", bytes.NewReader(b), s); err != nil {
@@ -264,15 +257,6 @@ func TestLargeObject(t *testing.T) {
 			}
 		}
 	}
-}
-
-// bombSize is the size of the giant object of TestReliabilityBombs: 2 GiB with MEMSEE_BOMB=full, else
-// 512 MiB (both far beyond maxBuffered; the full one takes about 5 s).
-func bombSize() int64 {
-	if os.Getenv("MEMSEE_BOMB") == "full" {
-		return 2 << 30
-	}
-	return 512 << 20
 }
 
 // gzipBomb returns a gzip'd copy of data with body(w) written in at offset at, compressed as
@@ -306,7 +290,7 @@ func TestReliabilityBombs(t *testing.T) {
 			break
 		}
 	}
-	size := bombSize()
+	size := heaptest.BombSize()
 	target, _ := binary.Uvarint(data[obj+1:]) // the first object's address: in the heap
 	ptrs := make([]byte, 1<<20)
 	for i := 0; i < len(ptrs); i += 8 {
@@ -380,7 +364,7 @@ func TestLargeSegment(t *testing.T) {
 	frame = append(frame, uvarints(0, 0, 0, uint64(len("main.big")))...)
 	frame = append(frame, "main.big"...)
 	frame = append(frame, uvarints(fieldPtr, off, fieldEol)...)
-	b := splice(data, eof, append(seg, frame...))
+	b := heaptest.Splice(data, eof, append(seg, frame...))
 	s := newRecSink()
 	if err := (Reader{}).Read(context.Background(), "large", bytes.NewReader(b), s); err != nil {
 		t.Fatal(err)

@@ -97,3 +97,19 @@ func GzipBomb(tb testing.TB, path string, head, pattern []byte, n int64, tail []
 	}
 	return path
 }
+
+// Splice returns a copy of data with insert at offset at.
+func Splice(data []byte, at int, insert []byte) []byte {
+	out := append([]byte(nil), data[:at]...)
+	out = append(out, insert...)
+	return append(out, data[at:]...)
+}
+
+// BombSize is how big the giant record of a reader's bomb test is: 2 GiB with MEMSEE_BOMB=full,
+// else 512 MiB (both far past any cap a reader keeps; the full one takes seconds a case).
+func BombSize() int64 {
+	if os.Getenv("MEMSEE_BOMB") == "full" {
+		return 2 << 30
+	}
+	return 512 << 20
+}

@@ -8,7 +8,6 @@ import (
 	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,12 +41,6 @@ func readFormatErr(t *testing.T, what string, data []byte) *heap.FormatError {
 		t.Fatalf("Read(%s): got %v, want a *heap.FormatError", what, err)
 	}
 	return fe
-}
-
-func splice(data []byte, at int, insert []byte) []byte {
-	out := append([]byte(nil), data[:at]...)
-	out = append(out, insert...)
-	return append(out, data[at:]...)
 }
 
 // classID returns the id of the class LOAD_CLASS names jvm (java/lang/Object).
@@ -171,14 +164,14 @@ func TestReliabilityCraftedSizes(t *testing.T) {
 		{"trailing record", append(append([]byte(nil), data...), utf8(1, "x")...), int64(len(data)), "data after the end record"},
 		{"dump twice", append(append([]byte(nil), data...), data...), int64(len(data)), "data after the end record"},
 		{"two end records", append(append([]byte(nil), data...), data[end:]...), int64(len(data)), "data after the end record"},
-		{"end record with a body", splice(data[:end], end, record(nil, recHeapDumpEnd, 1, []byte{0})), int64(end), "length 1, want 0"},
-		{"UTF8 shorter than an id", splice(data, first, record(nil, recUTF8, 4, []byte{1, 2, 3, 4})), int64(first), "shorter than an id"},
+		{"end record with a body", heaptest.Splice(data[:end], end, record(nil, recHeapDumpEnd, 1, []byte{0})), int64(end), "length 1, want 0"},
+		{"UTF8 shorter than an id", heaptest.Splice(data, first, record(nil, recUTF8, 4, []byte{1, 2, 3, 4})), int64(first), "shorter than an id"},
 		{"UTF8 past the end", append(append([]byte(nil), data[:end]...), record(nil, recUTF8, 1<<31, make([]byte, 64))...), int64(end), "past end of file"},
-		{"long UTF8 name", splice(data, first, utf8(0x7fff0001, strings.Repeat("a", 3*maxName))), -1, ""},
-		{"TRACE frames", splice(data, first, record(nil, recTrace, 12, []byte{0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff})), int64(first), "do not fit its length"},
-		{"instance past its segment", splice(data, end, segmentRecord(append(instanceHead(0x7fff0002, object, 64), make([]byte, 8)...))), int64(end + recHeaderLen), "past the end of its HEAP_DUMP_SEGMENT"},
-		{"class chain too deep", splice(data, end, segmentRecord(chain)), int64(instAt), "more than 1024 superclasses"},
-		{"instance with 3 MiB of fields", splice(data, end, segmentRecord(append(instanceHead(0x7fff0002, object, 3<<20), make([]byte, 3<<20)...))), -1, ""},
+		{"long UTF8 name", heaptest.Splice(data, first, utf8(0x7fff0001, strings.Repeat("a", 3*maxName))), -1, ""},
+		{"TRACE frames", heaptest.Splice(data, first, record(nil, recTrace, 12, []byte{0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff})), int64(first), "do not fit its length"},
+		{"instance past its segment", heaptest.Splice(data, end, segmentRecord(append(instanceHead(0x7fff0002, object, 64), make([]byte, 8)...))), int64(end + recHeaderLen), "past the end of its HEAP_DUMP_SEGMENT"},
+		{"class chain too deep", heaptest.Splice(data, end, segmentRecord(chain)), int64(instAt), "more than 1024 superclasses"},
+		{"instance with 3 MiB of fields", heaptest.Splice(data, end, segmentRecord(append(instanceHead(0x7fff0002, object, 3<<20), make([]byte, 3<<20)...))), -1, ""},
 		{"instance cut short", append(append([]byte(nil), data[:end]...), record(nil, recHeapDumpSeg, 25+3<<20, append(instanceHead(0x7fff0002, object, 3<<20), make([]byte, 1<<20)...))...), int64(end), "past end of file"},
 	}
 	for _, tt := range tests {
@@ -201,7 +194,7 @@ func TestReliabilityCraftedSizes(t *testing.T) {
 func TestLongName(t *testing.T) {
 	data := gunzip(t, "heap1.hprof.gz")
 	name := strings.Repeat("x", 10000)
-	b := splice(data, topRecords(t, data)[0], record(nil, recUTF8, uint32(8+len(name)), append(binary.BigEndian.AppendUint64(nil, 0x7fff0001), name...)))
+	b := heaptest.Splice(data, topRecords(t, data)[0], record(nil, recUTF8, uint32(8+len(name)), append(binary.BigEndian.AppendUint64(nil, 0x7fff0001), name...)))
 	p := Reader{}.newParser(context.Background(), "long", bytes.NewReader(b), &countSink{})
 	if err := p.run(); err != nil {
 		t.Fatal(err)
@@ -210,15 +203,6 @@ func TestLongName(t *testing.T) {
 	if got := p.str(0x7fff0001); got != want {
 		t.Errorf("str: got %d bytes %.20q..., want %d", len(got), got, len(want))
 	}
-}
-
-// bombSize is the size of the giant record of TestReliabilityBombs: 2 GiB with MEMSEE_BOMB=full, else
-// 512 MiB (both far beyond any cap; the full one takes a few seconds a case).
-func bombSize() int64 {
-	if os.Getenv("MEMSEE_BOMB") == "full" {
-		return 2 << 30
-	}
-	return 512 << 20
 }
 
 // TestReliabilityBombs reads gzip'd dumps of a few MB, each a real dump with one giant record written
@@ -230,7 +214,7 @@ func TestReliabilityBombs(t *testing.T) {
 	starts := topRecords(t, data)
 	first, end := starts[0], starts[len(starts)-1]
 	object := classID(t, data, "java/lang/Object")
-	size := bombSize()
+	size := heaptest.BombSize()
 	ids := make([]byte, 1<<20)
 	for i := 0; i < len(ids); i += 8 {
 		binary.BigEndian.PutUint64(ids[i:], object)

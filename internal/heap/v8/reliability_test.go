@@ -7,7 +7,6 @@ import (
 	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,15 +114,6 @@ func TestReliabilityCraftedSizes(t *testing.T) {
 	}
 }
 
-// bombSize is the length of the giant string of TestReliabilityBombs: 2 GiB with MEMSEE_BOMB=full, else
-// 512 MiB (both far beyond maxString).
-func bombSize() int64 {
-	if os.Getenv("MEMSEE_BOMB") == "full" {
-		return 2 << 30
-	}
-	return 512 << 20
-}
-
 // TestReliabilityBombs reads a gzip'd real snapshot of a few MB with a giant string added to its strings
 // (and one of escapes), compressed as it is written: it loads, keeping a prefix of the
 // string, in memory that does not grow with it.
@@ -133,7 +123,7 @@ func TestReliabilityBombs(t *testing.T) {
 	if !bytes.HasPrefix(bytes.TrimSpace(data[at+1:]), []byte("}")) {
 		t.Fatal("strings is not the last array")
 	}
-	size := bombSize()
+	size := heaptest.BombSize()
 	for _, tt := range []struct{ name, unit string }{{"letters", "a"}, {"escapes", `\u00e9`}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
