@@ -44,11 +44,13 @@ type Failure struct {
 
 // CheckResult compares two builds.
 type CheckResult struct {
-	Base, Head  Point   // totals, of the last snapshot of each side
-	Growth      Point   // Head - Base
-	GrowthShare float64 // Growth.Bytes / Base.Bytes; 0 when base is empty
-	Keys        []CheckKey
-	Failures    []Failure
+	BaseSnapshots, HeadSnapshots []store.Snapshot // each side, in time order
+	Budget                       Budget
+	Base, Head                   Point   // totals, of the last snapshot of each side
+	Growth                       Point   // Head - Base
+	GrowthShare                  float64 // Growth.Bytes / Base.Bytes; 0 when base is empty
+	Keys                         []CheckKey
+	Failures                     []Failure
 }
 
 // Failed says whether a budget was broken.
@@ -74,6 +76,7 @@ func Check(ctx context.Context, db *store.DB, base, head []store.Snapshot, b Bud
 	nb := len(base)
 	lb, lh := base[nb-1], head[len(head)-1]
 	r := &CheckResult{
+		BaseSnapshots: base, HeadSnapshots: head, Budget: b,
 		Base: Point{Count: lb.Objects, Bytes: lb.Bytes},
 		Head: Point{Count: lh.Objects, Bytes: lh.Bytes},
 	}

@@ -1,0 +1,148 @@
+package report
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/leak"
+	"github.com/memsee/memsee/internal/store"
+)
+
+// Leaks writes what `memsee leaks` found: the snapshots followed, the first n findings (0 for
+// all) and, with a memory limit, when the heap reaches it. JSON and CSV carry the raw numbers
+// of each finding and no prose.
+func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
+	snaps, q := r.Snapshots, r.Query
+	first, last := snaps[0], snaps[len(snaps)-1]
+	hours := last.TakenAt.Sub(first.TakenAt).Hours()
+	fs := r.Findings
+	if n > 0 && len(fs) > n {
+		fs = fs[:n]
+	}
+	t := &Table{Columns: []Column{
+		{Title: "KIND", Key: "kind"},
+		{Title: "WHAT", Key: "what"},
+		{Title: "HELD BY", Key: "held_by"},
+		{Title: "GROWTH", Key: "growth_text", TableOnly: true},
+		{Key: "growth_bytes", Unit: UnitDeltaBytes, JSONOnly: true},
+		{Key: "growth_objects", Unit: UnitDeltaCount, JSONOnly: true},
+		{Key: "bytes_per_snapshot", Unit: UnitDeltaBytes, JSONOnly: true},
+		{Key: "objects_per_snapshot", Unit: UnitDeltaCount, JSONOnly: true},
+		{Key: "bytes_per_hour", JSONOnly: true},
+		{Key: "step_snapshot", Unit: UnitInt, JSONOnly: true},
+		{Key: "hours_to_limit", JSONOnly: true},
+		{Key: "snapshots", JSONOnly: true},
+		{Key: "bytes", JSONOnly: true},
+		{Key: "objects", JSONOnly: true},
+		{Key: "note", JSONOnly: true},
+	}}
+	ids := make([]int64, len(snaps))
+	for i, s := range snaps {
+		ids[i] = s.ID
+	}
+	var rate float64 // bytes per hour, of all incremental leaks together
+	for _, x := range fs {
+		holder := x.Holder
+		if f != FormatJSON {
+			holder = shortHolder(holder)
+		}
+		var stepSnap, perSnapBytes, perSnapObjects, perHour, toLimit any
+		if x.Step > 0 {
+			stepSnap = snaps[x.Step].ID
+		}
+		growth := growthText(x, snaps)
+		if x.Kind == leak.Incremental {
+			perSnapBytes, perSnapObjects = x.PerSnapshot.Bytes, x.PerSnapshot.Count
+			if x.BytesPerHour > 0 {
+				perHour = x.BytesPerHour
+			}
+			rate += x.BytesPerHour
+			if h, ok := leak.HoursTo(q.Limit, last.Bytes, x.BytesPerHour); ok && q.Limit > 0 {
+				toLimit = h
+				growth += fmt.Sprintf(", %s in ~%s", Bytes(q.Limit), Duration(h))
+			}
+		}
+		bytes, objects := make([]int64, len(x.Points)), make([]int64, len(x.Points))
+		for i, p := range x.Points {
+			bytes[i], objects[i] = p.Bytes, p.Count
+		}
+		t.Rows = append(t.Rows, []any{string(x.Kind), x.What, holder, growth, x.Growth.Bytes, x.Growth.Count,
+			perSnapBytes, perSnapObjects, perHour, stepSnap, toLimit, ids, bytes, objects, x.Note})
+	}
+	if f != FormatTable && f != FormatMarkdown {
+		return Render(w, f, t)
+	}
+	span := ""
+	if hours*3600 >= 1 {
+		span = fmt.Sprintf(" over %s", Duration(hours))
+	}
+	fmt.Fprintf(w, "%d %s (%s … %s)%s: %s -> %s in use\n",
+		len(snaps), processName(first), Clean(first.Label), Clean(last.Label), span,
+		Bytes(first.Bytes), Bytes(last.Bytes))
+	if len(q.Refs) == 0 && first.TakenFrom == "mtime" {
+		fmt.Fprintf(w, "in the order of the files' modification times (%s dumps record no time); name the snapshots to set the order\n", first.Format)
+	}
+	if len(fs) == 0 {
+		fmt.Fprintf(w, "no leaks: nothing grew by %s and %s or more without giving it back\n",
+			Bytes(q.MinBytes), Percent(q.MinGrowth))
+		return nil
+	}
+	fmt.Fprintln(w)
+	if err := Render(w, f, t); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if all := len(r.Findings); all > len(fs) {
+		fmt.Fprintf(w, "%d more below; -n 0 lists all\n", all-len(fs))
+	}
+	if len(snaps) == 2 {
+		fmt.Fprintln(w, "two snapshots show growth but not its kind: load a third, taken later, to tell static from incremental")
+	}
+	if q.Limit > 0 && rate == 0 && fs[0].Kind == leak.Incremental {
+		fmt.Fprintf(w, "no time to %s: the snapshots' times give no rate per hour (they span less than a second)\n", Bytes(q.Limit))
+	}
+	if q.Limit > 0 && rate > 0 {
+		if h, ok := leak.HoursTo(q.Limit, last.Bytes, rate); ok {
+			fmt.Fprintf(w, "at the incremental leaks' rate (%s/h) the heap reaches %s in ~%s\n",
+				SignedBytes(int64(rate)), Bytes(q.Limit), Duration(h))
+		} else {
+			fmt.Fprintf(w, "the heap is already past %s\n", Bytes(q.Limit))
+		}
+	}
+	return nil
+}
+
+func processName(s store.Snapshot) string {
+	what := s.Format + " heap profiles"
+	if s.Kind == heap.KindGraph {
+		what = s.Format + " object dumps"
+	}
+	if s.Series != "" {
+		what += " of series " + Clean(s.Series)
+	}
+	return what
+}
+
+// growthText says how a key grew, for a table: +4,000 obj/snap, +375 KiB/snap (~1.2 GiB/h).
+func growthText(f leak.Finding, snaps []store.Snapshot) string {
+	switch f.Kind {
+	case leak.Incremental:
+		s := fmt.Sprintf("%s obj/snap, %s/snap", SignedCount(f.PerSnapshot.Count), SignedBytes(f.PerSnapshot.Bytes))
+		if f.BytesPerHour > 0 {
+			s += fmt.Sprintf(" (~%s/h)", Bytes(int64(f.BytesPerHour)))
+		}
+		if steps := len(f.Points) - 1; f.Steps < steps {
+			s += fmt.Sprintf(", in %d of %d steps", f.Steps, steps)
+		}
+		return s
+	case leak.Static:
+		return fmt.Sprintf("%s once, at %s, flat after", SignedBytes(f.Growth.Bytes), Clean(snaps[f.Step].Label))
+	}
+	s := fmt.Sprintf("%s (%s objects) by %s", SignedBytes(f.Growth.Bytes), SignedCount(f.Growth.Count),
+		Clean(snaps[f.Step].Label))
+	if len(snaps) > 2 { // with two, the line under the table says it once
+		s += "; " + f.Note
+	}
+	return s
+}
