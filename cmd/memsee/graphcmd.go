@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/memsee/memsee/internal/report"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -57,4 +58,4 @@ func objectAt(ctx context.Context, db *store.DB, snapRef, addr string) (store.Sn
 }
 
 // hexAddr spells an address.
-func hexAddr(a int64) string { return fmt.Sprintf("%#x", a) }
+func hexAddr(a int64) string { return report.HexAddr(a) }
