@@ -154,7 +154,7 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 		var row []any
 		if by == store.BySite {
 			s := sites[r.Site]
-			row = append(row, siteText(s.Stack, siteFrames), r.Site, s.Stack, s.Line)
+			row = append(row, report.SiteText(s.Stack, report.SiteFrames), r.Site, s.Stack, s.Line)
 		} else {
 			row = append(row, r.Key)
 		}
@@ -185,13 +185,7 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 }
 
 // pctChange is the change from a to b in percent of a; nil when a is 0 (new).
-func pctChange(a, b int64) *float64 {
-	if a == 0 {
-		return nil
-	}
-	p := 100 * float64(b-a) / float64(a)
-	return &p
-}
+func pctChange(a, b int64) *float64 { return report.PctChange(a, b) }
 
 func pctText(a, b int64) string {
 	p := pctChange(a, b)
