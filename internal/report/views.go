@@ -7,10 +7,6 @@ import (
 	"github.com/memsee/memsee/internal/analysis"
 )
 
-// The views (Check, Leaks, Path, PathType, Top) own what a command's output is, in every
-// format: the columns, the prose around a table, the Markdown, and the JSON for tools. They
-// take the results of internal/analysis and internal/leak as they are.
-
 // How much of a long stack, path or dominator chain a table shows.
 const (
 	SiteFrames       = 4
