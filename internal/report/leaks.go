@@ -78,7 +78,7 @@ func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
 		span = fmt.Sprintf(" over %s", Duration(hours))
 	}
 	fmt.Fprintf(w, "%d %s (%s … %s)%s: %s -> %s in use\n",
-		len(snaps), processName(first), Clean(first.Label), Clean(last.Label), span,
+		len(snaps), prose(f, processName(first)), prose(f, first.Label), prose(f, last.Label), span,
 		Bytes(first.Bytes), Bytes(last.Bytes))
 	if len(q.Refs) == 0 && first.TakenFrom == "mtime" {
 		fmt.Fprintf(w, "in the order of the files' modification times (%s dumps record no time); name the snapshots to set the order\n", first.Format)

@@ -50,12 +50,12 @@ func Path(w io.Writer, f Format, r *analysis.ObjectPaths) error {
 	if obj.Distance >= 0 {
 		title = fmt.Sprintf("shortest path (%d references from a root)", obj.Distance)
 	}
-	fmt.Fprintf(w, "%s %s in snapshot %d (%s)\n\n%s:\n", Clean(obj.Type), HexAddr(obj.Addr), snap.ID, Clean(snap.Label), title)
+	fmt.Fprintf(w, "%s %s in snapshot %d (%s)\n\n%s:\n", prose(f, obj.Type), HexAddr(obj.Addr), snap.ID, prose(f, snap.Label), title)
 	for i, p := range r.Paths {
 		if i == 1 {
 			fmt.Fprintln(w, "\nthrough its other referrers:")
 		}
-		fmt.Fprintf(w, "  %s\n", Clean(analysis.ShortPath(p, MaxPathHops)))
+		fmt.Fprintf(w, "  %s\n", prose(f, analysis.ShortPath(p, MaxPathHops)))
 	}
 	fmt.Fprintf(w, "\ndominators, outermost first (each must let go before it can be freed):\n")
 	return Render(w, f, t)
@@ -83,7 +83,7 @@ func PathType(w io.Writer, f Format, r *analysis.TypePaths, n int) error {
 	}
 	if f == FormatTable || f == FormatMarkdown {
 		fmt.Fprintf(w, "%s instances of %s in snapshot %d (%s), by holder; %d of %d paths\n\n",
-			Count(int64(r.Instances)), Clean(r.Type), r.Snapshot.ID, Clean(r.Snapshot.Label), len(held), len(r.Held))
+			Count(int64(r.Instances)), prose(f, r.Type), r.Snapshot.ID, prose(f, r.Snapshot.Label), len(held), len(r.Held))
 	}
 	return Render(w, f, t)
 }

@@ -50,7 +50,7 @@ func TopProfile(w io.Writer, f Format, r *analysis.ProfileTop) error {
 			what = "sites"
 		}
 		fmt.Fprintf(w, "snapshot %d (%s), %s: %s in %s objects; top %d of %d %s\n\n",
-			r.Snapshot.ID, Clean(r.Snapshot.Label), r.Sample, Bytes(r.Totals[bytes]), Count(r.Totals[objs]),
+			r.Snapshot.ID, prose(f, r.Snapshot.Label), r.Sample, Bytes(r.Totals[bytes]), Count(r.Totals[objs]),
 			len(r.Groups), r.All, what)
 	}
 	return Render(w, f, t)

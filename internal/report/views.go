@@ -43,3 +43,13 @@ func shortHolder(h string) string {
 	}
 	return analysis.ShortPath(h, MaxPathHops)
 }
+
+// prose makes a string from a dump (a label, a type, a path) safe in a line of prose around a
+// table: escaped in Markdown, where it could otherwise open a tag or a link, cleaned of control
+// characters elsewhere. Table cells are made safe by Render.
+func prose(f Format, s string) string {
+	if f == FormatMarkdown {
+		return EscapeMarkdown(s)
+	}
+	return Clean(s)
+}
