@@ -12,22 +12,22 @@ import (
 	"strings"
 	"time"
 
+	_ "github.com/memsee/memsee/internal/formats" // registers every format
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/godump"
 	"github.com/memsee/memsee/internal/heap/hprof"
 	"github.com/memsee/memsee/internal/heap/meliae"
-	"github.com/memsee/memsee/internal/heap/pprof"
-	"github.com/memsee/memsee/internal/heap/v8"
 	"github.com/memsee/memsee/internal/store"
 )
 
-// Readers are the formats memsee reads, in the order their Sniff is tried.
-var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}, v8.Reader{}, hprof.Reader{}, godump.Reader{}}
+// readers returns the formats memsee reads (internal/formats registers them), in the order
+// their Sniff is tried.
+func readers() []heap.Handler { return heap.Handlers() }
 
 // Formats lists the names --format accepts.
 func Formats() []string {
 	var out []string
-	for _, r := range Readers {
+	for _, r := range readers() {
 		out = append(out, string(r.Format()))
 	}
 	return out
@@ -36,7 +36,7 @@ func Formats() []string {
 // Extensions returns the file name endings of every format memsee reads, and ".gz".
 func Extensions() []string {
 	out := []string{".gz"}
-	for _, r := range Readers {
+	for _, r := range readers() {
 		out = append(out, r.Extensions()...)
 	}
 	return out
@@ -256,7 +256,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 // claims the file's first bytes.
 func pick(in *heap.Input, f heap.Format) (heap.Reader, error) {
 	if f != "" {
-		for _, r := range Readers {
+		for _, r := range readers() {
 			if r.Format() == f {
 				return r, nil
 			}
@@ -264,7 +264,7 @@ func pick(in *heap.Input, f heap.Format) (heap.Reader, error) {
 		return nil, fmt.Errorf("unknown format %q (memsee reads %s)", f, strings.Join(Formats(), ", "))
 	}
 	head := in.Peek(4096)
-	for _, r := range Readers {
+	for _, r := range readers() {
 		if r.Sniff(head) {
 			return r, nil
 		}
