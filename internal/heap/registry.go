@@ -1,7 +1,9 @@
 package heap
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"sync"
 )
 
@@ -125,4 +127,37 @@ func GraphRulesOf(f Format) GraphRules {
 		}
 	}
 	return GraphRules{}
+}
+
+// Options are the reader options a user gave on the command line, by flag name ("binary",
+// "uncompressed-oops"); a flag that was not given is absent.
+type Options map[string]string
+
+// Configurable is implemented by the handler of a format whose reader takes Options.
+type Configurable interface {
+	// Configure returns the reader for a file of this format, read with opts.
+	Configure(opts Options) (Reader, error)
+	// Misapplied returns the error for opts that set this format's options for the file at
+	// path, of format other; nil when they set none.
+	Misapplied(opts Options, path string, other Format) error
+}
+
+// Notes are what a load records and says about one file besides its records.
+type Notes struct {
+	Meta map[string]string // added to the snapshot's meta
+	File []Note            // said of the file, in order
+	Once []string          // said once after all the files of a load, however many say it
+}
+
+// A Note counts something in a file for people: Count Noun (plural past 1), then Text, as in
+// "3 lines with invalid strings".
+type Note struct {
+	Count      int64
+	Noun, Text string
+}
+
+// NoteReader is implemented by a handler whose reading finds what the user should hear of.
+type NoteReader interface {
+	// ReadNotes is Read, and also returns the notes of the file.
+	ReadNotes(ctx context.Context, name string, r io.Reader, sink Sink) (Notes, error)
 }

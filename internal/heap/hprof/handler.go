@@ -1,6 +1,10 @@
 package hprof
 
-import "github.com/memsee/memsee/internal/heap"
+import (
+	"fmt"
+
+	"github.com/memsee/memsee/internal/heap"
+)
 
 // Kind says a dump holds objects and references.
 func (Reader) Kind() heap.Kind { return heap.KindGraph }
@@ -18,4 +22,26 @@ func (Reader) IdentityNote() string {
 // already says and which the graph work may leave out.
 func (Reader) GraphRules() heap.GraphRules {
 	return heap.GraphRules{ClassEdge: edgeClass, ClassType: "java.lang.Class"}
+}
+
+// The flags of the JVM's object layout (see Options).
+const (
+	flagUncompressedOops          = "uncompressed-oops"
+	flagUncompressedClassPointers = "uncompressed-class-pointers"
+)
+
+// Configure returns the reader for the JVM layout opts describe.
+func (Reader) Configure(opts heap.Options) (heap.Reader, error) {
+	return Reader{Options: Options{
+		UncompressedOops:          opts[flagUncompressedOops] == "true",
+		UncompressedClassPointers: opts[flagUncompressedClassPointers] == "true",
+	}}, nil
+}
+
+// Misapplied refuses the JVM layout flags for a file that is not a JVM dump.
+func (Reader) Misapplied(opts heap.Options, path string, other heap.Format) error {
+	if opts[flagUncompressedOops] != "true" && opts[flagUncompressedClassPointers] != "true" {
+		return nil
+	}
+	return fmt.Errorf("%s: --uncompressed-oops and --uncompressed-class-pointers describe JVM dumps, and this is a %s file", path, other)
 }

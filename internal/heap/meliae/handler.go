@@ -1,6 +1,12 @@
 package meliae
 
-import "github.com/memsee/memsee/internal/heap"
+import (
+	"context"
+	"io"
+	"strconv"
+
+	"github.com/memsee/memsee/internal/heap"
+)
 
 // Kind says a dump holds objects and references.
 func (Reader) Kind() heap.Kind { return heap.KindGraph }
@@ -15,3 +21,16 @@ func (Reader) IdentityNote() string { return "address, type and size" }
 // GraphRules: meliae has no GC roots: modules are roots (the reader sends them), and so is
 // every object nothing refers to.
 func (Reader) GraphRules() heap.GraphRules { return heap.GraphRules{UnreferencedRoots: true} }
+
+// ReadNotes is ReadStats; the lines whose strings were repaired are recorded in the snapshot's
+// meta (repaired_strings) and said of the file.
+func (rd Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink heap.Sink) (heap.Notes, error) {
+	st, err := rd.ReadStats(ctx, name, r, sink)
+	var n heap.Notes
+	if st.Repaired > 0 {
+		n.Meta = map[string]string{"repaired_strings": strconv.FormatInt(st.Repaired, 10)}
+		n.File = append(n.File, heap.Note{Count: st.Repaired, Noun: "line",
+			Text: "with invalid strings (lone surrogates, control bytes), repaired as U+FFFD"})
+	}
+	return n, err
+}
