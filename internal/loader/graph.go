@@ -24,6 +24,9 @@ type graphSink struct {
 	begun bool
 	snap  heap.Snapshot
 	rules heap.GraphRules // what the format asks of the graph work
+	namer graph.Namer     // the format's naming pass, if it has one
+	keys  graph.KeyNamer  // spells the edges the pass named by their key (keyItem, keyAttr)
+	view  graph.Dump      // the sink as the format's passes see it, once the graph is built
 	b     *graph.Builder
 
 	types    []string          // local type index -> name
@@ -81,6 +84,10 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	}
 	s.begun, s.snap = true, snap
 	s.rules = heap.GraphRulesOf(snap.Format)
+	if h, ok := heap.Lookup(snap.Format); ok {
+		s.namer, _ = h.(graph.Namer)
+		s.keys, _ = h.(graph.KeyNamer)
+	}
 	n := max(snap.Records, 0)
 	m := n * 5 / 2 // references per object in the dumps memsee was measured on
 	if snap.Edges > 0 {
@@ -273,7 +280,10 @@ func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
 	case id&elemBit != 0:
 		return "[" + strconv.FormatUint(uint64(id&^elemBit), 10) + "]"
 	case id == keyItem || id == keyAttr:
-		return s.keyText(g.Edges[e-1], id == keyAttr)
+		if s.keys == nil {
+			return ""
+		}
+		return s.keys.KeyText(s.view, g.Edges[e-1], id == keyAttr)
 	}
 	return s.name(id)
 }
@@ -348,11 +358,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	ordered := make(chan addressOrder, 1)
 	go func() { ordered <- orderByAddress(g.Addr) }()
 
-	if s.snap.Format == heap.FormatMeliae {
-		s.nameMeliae(g)
-	}
-	if s.snap.Format == heap.FormatHPROF {
-		s.nameHPROF(g)
+	s.view = dumpView{s, g}
+	if s.namer != nil {
+		s.namer.NameGraph(s.view)
 	}
 	// Names are all interned by now; the maps for interning them go, so that the collector
 	// no longer scans them while rows are written.
