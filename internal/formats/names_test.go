@@ -32,11 +32,6 @@ var allowed = map[string]string{
 	// The heap.Format constants, which the readers' tests and the loader's tests use.
 	"internal/heap/heap.go": "declares the heap.FormatXxx constants",
 	// Not moved yet.
-	"cmd/memsee/dumper.go":       "memsee dumper writes the meliae and godump dumpers",
-	"internal/analysis/graph.go": "the __dict__ hop left out of paths",
-	"internal/loader/graph.go":   "calls the meliae and HPROF naming passes",
-	"internal/loader/hprof.go":   "the HPROF naming pass",
-	"internal/loader/meliae.go":  "the meliae naming pass",
 }
 
 // TestFormatNamesStayInTheirPackage fails when a Go file names a format outside that format's

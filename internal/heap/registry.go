@@ -161,3 +161,38 @@ type NoteReader interface {
 	// ReadNotes is Read, and also returns the notes of the file.
 	ReadNotes(ctx context.Context, name string, r io.Reader, sink Sink) (Notes, error)
 }
+
+// PathRules is implemented by the handler of a format whose paths leave some hops out: a
+// reference that code never spells (Python's __dict__), between an object and what it holds.
+type PathRules interface {
+	// HiddenHops are the names of the references paths leave out.
+	HiddenHops() []string
+}
+
+// HiddenHop reports whether paths leave out a reference named via, in any registered format.
+func HiddenHop(via string) bool {
+	if via == "" {
+		return false
+	}
+	registry.RLock()
+	defer registry.RUnlock()
+	for _, h := range registry.list {
+		if p, ok := h.(PathRules); ok {
+			for _, hop := range p.HiddenHops() {
+				if via == hop {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Dumper is implemented by the handler of a format for which memsee ships a dumper: source
+// code a program adds to write heap dumps of this format (memsee dumper <runtime>).
+type Dumper interface {
+	// DumperRuntimes are the names memsee dumper takes for it ("python", "py").
+	DumperRuntimes() []string
+	// DumperSource is the dumper's source code.
+	DumperSource() string
+}

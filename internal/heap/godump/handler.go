@@ -51,3 +51,9 @@ func (rd Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink h
 	}
 	return n, err
 }
+
+// DumperRuntimes are the names of the Go dumper for memsee dumper.
+func (Reader) DumperRuntimes() []string { return []string{"go", "golang"} }
+
+// DumperSource is the Go dumper.
+func (Reader) DumperSource() string { return DumperSource }

@@ -34,3 +34,13 @@ func (rd Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink h
 	}
 	return n, err
 }
+
+// HiddenHops: paths leave out the hop from a module, class or instance to its __dict__, so that
+// they read `module shop -> ._audit_log`, as the attribute is written in code.
+func (Reader) HiddenHops() []string { return []string{attrDict} }
+
+// DumperRuntimes are the names of the Python dumper for memsee dumper.
+func (Reader) DumperRuntimes() []string { return []string{"python", "py"} }
+
+// DumperSource is the Python dumper.
+func (Reader) DumperSource() string { return DumperSource }
