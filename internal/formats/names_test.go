@@ -17,7 +17,7 @@ import (
 var formatNames = []string{"meliae", "hprof", "v8", "godump", "pprof"}
 
 // formatWords are what a format knows that no other package should: its name as an identifier
-// (meliae.Reader, nameHPROF, heap.FormatV8), as a string ("v8"), or a rule spelled in one
+// (meliae.Reader, nameHPROF, FormatV8), as a string ("v8"), or a rule spelled in one
 // (`__dict__`, `java.lang.`, `WeakMap`).
 var (
 	identWord  = regexp.MustCompile(`(?i)meliae|hprof|godump|pprof|(^|[a-z_])v8`)
@@ -29,9 +29,6 @@ var (
 var allowed = map[string]string{
 	// The one registration list.
 	"internal/formats/formats.go": "registers every format",
-	// The heap.Format constants, which the readers' tests and the loader's tests use.
-	"internal/heap/heap.go": "declares the heap.FormatXxx constants",
-	// Not moved yet.
 }
 
 // TestFormatNamesStayInTheirPackage fails when a Go file names a format outside that format's

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/meliae"
+	"github.com/memsee/memsee/internal/heap/pprof"
+	"github.com/memsee/memsee/internal/heap/v8"
 	"github.com/memsee/memsee/internal/store"
 )
 
@@ -99,16 +102,16 @@ func TestLoadResult(t *testing.T) {
 		kind heap.Kind
 	}{
 		{"go profile", goProfile, Options{},
-			Result{Label: "heap1", Format: heap.FormatPprof, Samples: goSamples, Sites: goSites, Objects: goObjects, Bytes: goBytes},
+			Result{Label: "heap1", Format: pprof.Format, Samples: goSamples, Sites: goSites, Objects: goObjects, Bytes: goBytes},
 			heap.KindProfile},
-		{"go profile, labelled, format named", goProfile, Options{Label: "base", Format: heap.FormatPprof, Series: "api"},
-			Result{Label: "base", Format: heap.FormatPprof, Samples: goSamples, Sites: goSites, Objects: goObjects, Bytes: goBytes},
+		{"go profile, labelled, format named", goProfile, Options{Label: "base", Format: pprof.Format, Series: "api"},
+			Result{Label: "base", Format: pprof.Format, Samples: goSamples, Sites: goSites, Objects: goObjects, Bytes: goBytes},
 			heap.KindProfile},
 		{"python dump", pyDump, Options{},
-			Result{Label: "shop1", Format: heap.FormatMeliae, Objects: pyObjects, Bytes: pyBytes, Dangling: pyDangling},
+			Result{Label: "shop1", Format: meliae.Format, Objects: pyObjects, Bytes: pyBytes, Dangling: pyDangling},
 			heap.KindGraph},
-		{"python dump, labelled, format named", pyDump, Options{Label: "shop-a", Series: "shop", Format: heap.FormatMeliae},
-			Result{Label: "shop-a", Format: heap.FormatMeliae, Objects: pyObjects, Bytes: pyBytes, Dangling: pyDangling},
+		{"python dump, labelled, format named", pyDump, Options{Label: "shop-a", Series: "shop", Format: meliae.Format},
+			Result{Label: "shop-a", Format: meliae.Format, Objects: pyObjects, Bytes: pyBytes, Dangling: pyDangling},
 			heap.KindGraph},
 	}
 	for _, tt := range tests {
@@ -279,11 +282,11 @@ func TestLoadRefused(t *testing.T) {
 		{"label @2", pyDump, Options{Label: "@2"}, `label "@2" ` + notRef, "", nil},
 		{"label taken", pyDump, Options{Label: "base"}, `a snapshot is already labelled "base"; choose another --label`, "", nil},
 		{"unknown format", pyDump, Options{Format: "nope"}, unknown, "", nil},
-		{"profile read as meliae", goProfile, Options{Format: heap.FormatMeliae}, goProfile + ": offset ", "format", nil},
+		{"profile read as meliae", goProfile, Options{Format: meliae.Format}, goProfile + ": offset ", "format", nil},
 		// The pprof library's parse error has no offset.
-		{"dump read as pprof", pyDump, Options{Format: heap.FormatPprof},
+		{"dump read as pprof", pyDump, Options{Format: pprof.Format},
 			pyDump + ": text profile: not a pprof profile (neither profile.proto nor a legacy text profile)", "format", nil},
-		{"dump read as v8", pyDump, Options{Format: heap.FormatV8}, pyDump + ": offset ", "format", nil},
+		{"dump read as v8", pyDump, Options{Format: v8.Format}, pyDump + ": offset ", "format", nil},
 		{"not a heap file", readme, Options{}, readme + ": offset 0x0: " + heap.ErrUnknownFormat.Error(), "format", heap.ErrUnknownFormat},
 		{"binary on a python dump", pyDump, Options{Reader: heap.Options{"binary": "server"}},
 			pyDump + ": --binary names the globals of Go heap dumps, and this is a meliae file", "", nil},
@@ -342,7 +345,7 @@ func TestLoadRollback(t *testing.T) {
 		{"dump, then a bad label", pyDump, goProfile, Options{Label: "last"}},
 		{"profile, then out of memory", goProfile, pyDump, Options{MemoryLimit: 4 << 20}},
 		{"profile, then given twice", goProfile, goProfile, Options{}},
-		{"dump, then a wrong format", pyDump, pyDump, Options{Format: heap.FormatPprof, Force: true}},
+		{"dump, then a wrong format", pyDump, pyDump, Options{Format: pprof.Format, Force: true}},
 	}
 	for _, tt := range tests {
 		db := openDB(t)

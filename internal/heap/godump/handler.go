@@ -8,6 +8,9 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 )
 
+// Format is the name of the format, as snapshots record it.
+const Format heap.Format = "godump"
+
 // Kind says a dump holds objects and references.
 func (Reader) Kind() heap.Kind { return heap.KindGraph }
 

@@ -6,6 +6,9 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 )
 
+// Format is the name of the format, as snapshots record it.
+const Format heap.Format = "hprof"
+
 // Kind says a dump holds objects and references.
 func (Reader) Kind() heap.Kind { return heap.KindGraph }
 

@@ -2,6 +2,9 @@ package pprof
 
 import "github.com/memsee/memsee/internal/heap"
 
+// Format is the name of the format, as snapshots record it.
+const Format heap.Format = "pprof"
+
 // Kind says a profile holds allocation sites, not objects.
 func (Reader) Kind() heap.Kind { return heap.KindProfile }
 

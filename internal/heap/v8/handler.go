@@ -2,6 +2,9 @@ package v8
 
 import "github.com/memsee/memsee/internal/heap"
 
+// Format is the name of the format, as snapshots record it.
+const Format heap.Format = "v8"
+
 // Kind says a snapshot holds objects and references.
 func (Reader) Kind() heap.Kind { return heap.KindGraph }
 
