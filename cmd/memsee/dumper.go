@@ -2,9 +2,9 @@ package main
 
 import (
 	"io"
+	"slices"
 
-	"github.com/memsee/memsee/internal/heap/godump"
-	"github.com/memsee/memsee/internal/heap/meliae"
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/spf13/cobra"
 )
 
@@ -29,13 +29,11 @@ func newCmdDumper(f *Factory) *cobra.Command {
   $ curl -s -X POST localhost:6060/debug/heapdump && memsee load --binary ./server /tmp/heap-1.dump`,
 		Args: exactArgs(1, "a runtime: python or go"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch args[0] {
-			case "python", "py":
-				_, err := io.WriteString(f.IO.Out, meliae.DumperSource)
-				return err
-			case "go", "golang":
-				_, err := io.WriteString(f.IO.Out, godump.DumperSource)
-				return err
+			for _, h := range heap.Handlers() {
+				if d, ok := h.(heap.Dumper); ok && slices.Contains(d.DumperRuntimes(), args[0]) {
+					_, err := io.WriteString(f.IO.Out, d.DumperSource())
+					return err
+				}
 			}
 			return flagErrorf(cmd, "no dumper for %q (memsee has one for python and go)", args[0])
 		},

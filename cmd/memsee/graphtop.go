@@ -97,7 +97,7 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 		return err
 	}
 	// Object identity: only within one process, and only where the format keeps it.
-	identity := base.Format == head.Format && (base.Format == "meliae" || base.Format == "v8") && !base.TakenAt.After(head.TakenAt)
+	identity := base.Format == head.Format && heap.IdentityOf(heap.Format(base.Format)) != heap.IdentityNone && !base.TakenAt.After(head.TakenAt)
 	var survived map[string]int64
 	if identity {
 		if survived, err = db.Survivors(ctx, base.ID, head.ID); err != nil {
@@ -184,10 +184,7 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 			report.SignedBytes(ta-tb), pctText(tb, ta), report.Count(tc), report.Count(tca), report.SignedCount(tca-tc),
 			len(rows), nall)
 		if identity {
-			how := "address, type and size"
-			if base.Format == "v8" {
-				how = "node id (as DevTools' Comparison view)"
-			}
+			how := heap.IdentityNoteOf(heap.Format(base.Format))
 			fmt.Fprintf(o.IO.Out, "new, survived and freed match objects by %s; each object's first snapshot is recorded (object.gen in memsee query --objects)\n", how)
 		} else {
 			fmt.Fprintf(o.IO.Out, "no new/freed counts: %s\n", noIdentity(base, head))
@@ -210,7 +207,7 @@ func candidates(ctx context.Context, o *diffOptions, db *store.DB, base, target 
 				s.ID, s.Label, s.Format, s.Kind, final.ID, final.Label, final.Format)
 		}
 	}
-	if final.Format != "v8" && final.Format != "meliae" {
+	if heap.IdentityOf(heap.Format(final.Format)) == heap.IdentityNone {
 		return fmt.Errorf("--final needs objects that keep their identity across dumps: %s", noIdentity(target, final))
 	}
 	rows, err := db.Candidates(ctx, base.ID, target.ID, final.ID)
@@ -249,11 +246,7 @@ func noIdentity(base, head store.Snapshot) string {
 	if base.TakenAt.After(head.TakenAt) {
 		return "the base was taken after the head"
 	}
-	if base.Format == "hprof" {
-		// docs/formats/hprof.md, "Identity across dumps": the collector moves objects.
-		return "object generations are not tracked across HPROF dumps: an object's id is its address, which the collector moves between dumps"
-	}
-	return base.Format + " objects have no identity across dumps"
+	return heap.IdentityNoteOf(heap.Format(base.Format))
 }
 
 // markSeries records generations along the snapshots of head's format taken up to head.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
-	"github.com/memsee/memsee/internal/heap/hprof"
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
 	"github.com/spf13/cobra"
@@ -24,7 +23,23 @@ type loadOptions struct {
 	Force  bool
 	JSON   bool
 	Binary string
-	JVM    hprof.Options
+	// The JVM's object layout (HPROF dumps).
+	UncompressedOops, UncompressedClassPointers bool
+}
+
+// readerOptions are the options of the formats' readers that o sets, by flag name.
+func (o *loadOptions) readerOptions() heap.Options {
+	opts := heap.Options{}
+	if o.Binary != "" {
+		opts["binary"] = o.Binary
+	}
+	if o.UncompressedOops {
+		opts["uncompressed-oops"] = "true"
+	}
+	if o.UncompressedClassPointers {
+		opts["uncompressed-class-pointers"] = "true"
+	}
+	return opts
 }
 
 func newCmdLoad(f *Factory, runF func(*loadOptions) error) *cobra.Command {
@@ -68,8 +83,8 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was loaded as JSON")
 	cmd.Flags().StringVar(&o.Binary, "binary", "", "the Go executable that wrote the heap dumps, to name their globals (--binary ./server)")
-	cmd.Flags().BoolVar(&o.JVM.UncompressedOops, "uncompressed-oops", false, "JVM dumps: the JVM ran without compressed oops (-XX:-UseCompressedOops, or a heap of 32 GB or more), so references take 8 bytes")
-	cmd.Flags().BoolVar(&o.JVM.UncompressedClassPointers, "uncompressed-class-pointers", false, "JVM dumps: object headers hold full class pointers (-XX:-UseCompressedClassPointers; JDK 8 to 14 without compressed oops)")
+	cmd.Flags().BoolVar(&o.UncompressedOops, "uncompressed-oops", false, "JVM dumps: the JVM ran without compressed oops (-XX:-UseCompressedOops, or a heap of 32 GB or more), so references take 8 bytes")
+	cmd.Flags().BoolVar(&o.UncompressedClassPointers, "uncompressed-class-pointers", false, "JVM dumps: object headers hold full class pointers (-XX:-UseCompressedClassPointers; JDK 8 to 14 without compressed oops)")
 	return cmd
 }
 
@@ -99,7 +114,7 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 	earlier := map[string]string{}
 	for _, path := range o.Files {
 		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now(),
-			Binary: o.Binary, JVM: o.JVM, Earlier: earlier, MemoryLimit: limit}
+			Reader: o.readerOptions(), Earlier: earlier, MemoryLimit: limit}
 		if o.IO.ErrTTY {
 			opts.Progress = func(in *heap.Input) func() { return showProgress(o.IO, in) }
 		}
@@ -123,7 +138,7 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 	}}
 	for _, r := range results {
 		var sites any
-		if r.Format == heap.FormatPprof {
+		if r.Kind == heap.KindProfile {
 			sites = int64(r.Sites)
 		}
 		t.Rows = append(t.Rows, []any{r.ID, r.Label, string(r.Format), sites, r.Objects, r.Bytes, r.Source})
@@ -141,19 +156,21 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		if r.Dangling > 0 {
 			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s to objects not in the dump, dropped\n", name, plural(r.Dangling, "reference"))
 		}
-		if r.Repaired > 0 {
-			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s with invalid strings (lone surrogates, control bytes), repaired as U+FFFD\n", name, plural(int(r.Repaired), "line"))
+		for _, n := range r.Notes.File {
+			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s %s\n", name, plural(int(n.Count), n.Noun), n.Text)
 		}
 		if r.Unreachable > 0 {
 			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s that no root reaches (garbage at the time of the dump)\n", name, plural(r.Unreachable, "object"))
 		}
 	}
-	unnamed := 0
+	said := map[string]bool{}
 	for _, r := range results {
-		unnamed += r.UnnamedGlobals
-	}
-	if unnamed > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "memsee: note: Go heap dumps name globals by segment offset (bss+0x1a8); load with --binary ./server, the executable that wrote them, to name them (global main.cache)\n")
+		for _, n := range r.Notes.Once {
+			if !said[n] {
+				said[n] = true
+				fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s\n", n)
+			}
+		}
 	}
 	if o.IO.ErrTTY {
 		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), report.Clean(db.Path()), o.f.Now().Sub(start).Round(time.Millisecond))

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/store"
 )
 
@@ -120,7 +121,7 @@ func (w *Walker) Name(ctx context.Context, o store.Object) (string, error) {
 }
 
 // PathText spells a path as code reads: `module shop -> ._audit_log (list) -> [17] (AuditEntry)`.
-// The hop from a module, class or instance to its __dict__ is left out.
+// The hops the format leaves out of paths (heap.HiddenHop: Python's __dict__) are left out.
 func (w *Walker) PathText(ctx context.Context, path []store.Object) (string, error) {
 	if len(path) == 0 {
 		return "", nil
@@ -135,7 +136,7 @@ func (w *Walker) PathText(ctx context.Context, path []store.Object) (string, err
 		b.WriteString(" (unreachable: no root holds it)")
 	}
 	for _, o := range path[1:] {
-		if o.Via == "__dict__" {
+		if heap.HiddenHop(o.Via) {
 			continue
 		}
 		b.WriteString(" -> ")
@@ -180,7 +181,7 @@ func (w *Walker) PathTo(ctx context.Context, oid int64) (string, error) {
 			if t, err = w.PathText(ctx, []store.Object{o}); err != nil {
 				return "", err
 			}
-		} else if o.Via == "__dict__" {
+		} else if heap.HiddenHop(o.Via) {
 			t = prefix
 		} else {
 			step := typeLabel(o.Type)
@@ -255,8 +256,8 @@ func (w *Walker) MergePaths(ctx context.Context, oids []int64) ([]Held, error) {
 	return out, nil
 }
 
-// Describe says where an object is, for people: its path, and for a __dict__, the hop to it
-// (which paths to the objects inside it leave out).
+// Describe says where an object is, for people: its path, and for the target of a hidden hop
+// (a __dict__), the hop to it (which paths to the objects inside it leave out).
 func (w *Walker) Describe(ctx context.Context, oid int64) (string, error) {
 	t, err := w.PathTo(ctx, oid)
 	if err != nil {
@@ -266,8 +267,8 @@ func (w *Walker) Describe(ctx context.Context, oid int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if o.Via == "__dict__" {
-		t += " -> __dict__ (" + o.Type + ")"
+	if heap.HiddenHop(o.Via) {
+		t += " -> " + o.Via + " (" + o.Type + ")"
 	}
 	return t, nil
 }

@@ -13,17 +13,9 @@ import (
 	"time"
 )
 
-// Format names a dump or profile format.
+// Format names a dump or profile format. Each format's package declares its own (meliae.Format)
+// and registers it (internal/formats).
 type Format string
-
-// The formats memsee knows.
-const (
-	FormatPprof  Format = "pprof"  // Go heap profile (runtime/pprof), or anything that writes pprof
-	FormatMeliae Format = "meliae" // Python: meliae JSON lines
-	FormatV8     Format = "v8"     // Node.js, Chrome: .heapsnapshot
-	FormatHPROF  Format = "hprof"  // JVM, Android
-	FormatGoDump Format = "godump" // Go: runtime/debug.WriteHeapDump
-)
 
 // Kind says whether a format carries allocation sites (a profile) or objects and references
 // (a graph). It is a snapshot's kind too, stored as its text.

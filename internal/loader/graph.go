@@ -23,6 +23,10 @@ import (
 type graphSink struct {
 	begun bool
 	snap  heap.Snapshot
+	rules heap.GraphRules // what the format asks of the graph work
+	namer graph.Namer     // the format's naming pass, if it has one
+	keys  graph.KeyNamer  // spells the edges the pass named by their key (keyItem, keyAttr)
+	view  graph.Dump      // the sink as the format's passes see it, once the graph is built
 	b     *graph.Builder
 
 	types    []string          // local type index -> name
@@ -46,14 +50,14 @@ type graphSink struct {
 	roots     []rootRecord
 	userRoots []uint64 // addresses of the roots paths should start from where they can (V8's global)
 
-	// JVM dumps: every object's first reference is to its class (<class>), which its type
-	// already says. The graph leaves it out (classes are roots: it changes no path, dominator
+	// Formats whose every object's first reference is to its class (rules.ClassEdge), which
+	// its type already says (JVM dumps). The graph leaves it out (classes are roots: it changes no path, dominator
 	// or retained size) and the pages get it back when they are written, which spares 13 to
 	// 22 bytes per object in the graph work. classOf is a type's class object's address;
 	// implicitClass has a bit for each object whose <class> was left out.
 	classOf       []uint64               // local type index -> class address, 0 while unknown
 	implicitClass []uint64               // ObjID -> bit
-	classObjects  map[uint64]graph.ObjID // the objects of type java.lang.Class, by address
+	classObjects  map[uint64]graph.ObjID // the class objects (of type rules.ClassType), by address
 }
 
 type rootRecord struct {
@@ -79,6 +83,11 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 		return errors.New("reader began twice")
 	}
 	s.begun, s.snap = true, snap
+	s.rules = heap.GraphRulesOf(snap.Format)
+	if h, ok := heap.Lookup(snap.Format); ok {
+		s.namer, _ = h.(graph.Namer)
+		s.keys, _ = h.(graph.KeyNamer)
+	}
 	n := max(snap.Records, 0)
 	m := n * 5 / 2 // references per object in the dumps memsee was measured on
 	if snap.Edges > 0 {
@@ -119,10 +128,9 @@ func (s *graphSink) Object(o *heap.Object) error {
 	}
 	s.valueEnd = append(s.valueEnd, uint32(len(s.values)))
 	s.bytes += uint64(max(o.Size, 0))
-	v8 := s.snap.Format == heap.FormatV8
 	edges := o.Edges
-	if s.snap.Format == heap.FormatHPROF {
-		if o.Type == "java.lang.Class" {
+	if s.rules.ClassEdge != "" {
+		if o.Type == s.rules.ClassType {
 			if s.classObjects == nil {
 				s.classObjects = map[uint64]graph.ObjID{}
 			}
@@ -132,9 +140,10 @@ func (s *graphSink) Object(o *heap.Object) error {
 			edges = edges[1:]
 		}
 	}
+	adjust := s.rules.Edge
 	for _, e := range edges {
-		if v8 {
-			e = v8Edge(o.Addr, e)
+		if adjust != nil {
+			e = adjust(o.Addr, e)
 		}
 		s.b.AddEdge(id, e.To, e.Kind)
 		s.edgeName = append(s.edgeName, s.nameID(e))
@@ -152,7 +161,7 @@ func (s *graphSink) Object(o *heap.Object) error {
 // classImplied reports whether e, the first reference of object id of local type t, is its
 // <class> reference to the class its type names, and if so marks it as left out of the graph.
 func (s *graphSink) classImplied(id graph.ObjID, t uint32, e heap.Edge) bool {
-	if e.Kind != heap.EdgeClass || e.Name != classEdge || e.To == 0 {
+	if e.Kind != heap.EdgeClass || e.Name != s.rules.ClassEdge || e.To == 0 {
 		return false
 	}
 	for int(t) >= len(s.classOf) {
@@ -179,18 +188,15 @@ func (s *graphSink) hasImplicitClass(id graph.ObjID) bool {
 	return w < len(s.implicitClass) && s.implicitClass[w]&(1<<(id&63)) != 0
 }
 
-// classEdge is how the HPROF reader names an object's reference to its class.
-const classEdge = "<class>"
-
 func (s *graphSink) nameID(e heap.Edge) uint32 {
 	if e.Kind == heap.EdgeElement && e.Name != "" {
 		if i, ok := index(e.Name); ok {
 			return elemBit | i
 		}
 	}
-	if s.snap.Format == heap.FormatV8 {
+	if text := s.rules.EdgeText; text != nil {
 		if e.NameID == 0 || e.NameID >= math.MaxUint32 {
-			return s.intern(v8EdgeText(e))
+			return s.intern(text(e))
 		}
 		// Most names come with one kind: remember the name id of the last kind seen for each
 		// of the reader's ids, which spares spelling and hashing the name for every edge.
@@ -198,7 +204,7 @@ func (s *graphSink) nameID(e heap.Edge) uint32 {
 		if k < len(s.byReaderID) && s.byReaderKind[k] == uint8(e.Kind)+1 {
 			return s.byReaderID[k]
 		}
-		id := s.intern(v8EdgeText(e))
+		id := s.intern(text(e))
 		if k >= len(s.byReaderID) {
 			s.byReaderID = slices.Grow(s.byReaderID, k+1-len(s.byReaderID))[:k+1]
 			s.byReaderKind = slices.Grow(s.byReaderKind, k+1-len(s.byReaderKind))[:k+1]
@@ -210,7 +216,7 @@ func (s *graphSink) nameID(e heap.Edge) uint32 {
 }
 
 // index reads an element index: decimal digits, below 2^31. Unlike strconv it allocates
-// nothing when s is not one, which most names of internal V8 edges are not.
+// nothing when s is not one, which most names of a format's internal edges are not.
 func index(s string) (uint32, bool) {
 	if s == "" || len(s) > 10 {
 		return 0, false
@@ -274,7 +280,10 @@ func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
 	case id&elemBit != 0:
 		return "[" + strconv.FormatUint(uint64(id&^elemBit), 10) + "]"
 	case id == keyItem || id == keyAttr:
-		return s.keyText(g.Edges[e-1], id == keyAttr)
+		if s.keys == nil {
+			return ""
+		}
+		return s.keys.KeyText(s.view, g.Edges[e-1], id == keyAttr)
 	}
 	return s.name(id)
 }
@@ -349,11 +358,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	ordered := make(chan addressOrder, 1)
 	go func() { ordered <- orderByAddress(g.Addr) }()
 
-	if s.snap.Format == heap.FormatMeliae {
-		s.nameMeliae(g)
-	}
-	if s.snap.Format == heap.FormatHPROF {
-		s.nameHPROF(g)
+	s.view = dumpView{s, g}
+	if s.namer != nil {
+		s.namer.NameGraph(s.view)
 	}
 	// Names are all interned by now; the maps for interning them go, so that the collector
 	// no longer scans them while rows are written.
@@ -379,9 +386,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	fill = nil
 
-	if s.snap.Format == heap.FormatMeliae {
-		// meliae has no GC roots: modules are roots (the reader said so), and so is every
-		// object nothing refers to, as the original memsee had it.
+	if s.rules.UnreferencedRoots {
+		// A format without GC roots (meliae's): what its reader sent are roots, and so is
+		// every object nothing refers to, as the original memsee had it.
 		var extra []graph.ObjID
 		for id := 0; id < n; id++ {
 			if revStart[id] == revStart[id+1] {
@@ -490,7 +497,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		if s.hasImplicitClass(id) {
 			if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
-				w.Ref(store.Ref{OID: int64(oid[c]), Kind: heap.EdgeClass, Index: -1, Name: classEdge})
+				w.Ref(store.Ref{OID: int64(oid[c]), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge})
 			}
 		}
 		lo, hi := g.EdgeRange(id)

@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/meliae"
 )
 
 // TestGraphSinkMore checks that references handed over through Object.More join the graph
 // after Edges, in order, with their names, as if they had all been Edges.
 func TestGraphSinkMore(t *testing.T) {
 	s := newGraphSink()
-	if err := s.Begin(heap.Snapshot{Format: heap.FormatMeliae}); err != nil {
+	if err := s.Begin(heap.Snapshot{Format: meliae.Format}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 5000

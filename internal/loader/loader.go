@@ -8,26 +8,22 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
+	_ "github.com/memsee/memsee/internal/formats" // registers every format
 	"github.com/memsee/memsee/internal/heap"
-	"github.com/memsee/memsee/internal/heap/godump"
-	"github.com/memsee/memsee/internal/heap/hprof"
-	"github.com/memsee/memsee/internal/heap/meliae"
-	"github.com/memsee/memsee/internal/heap/pprof"
-	"github.com/memsee/memsee/internal/heap/v8"
 	"github.com/memsee/memsee/internal/store"
 )
 
-// Readers are the formats memsee reads, in the order their Sniff is tried.
-var Readers = []heap.Reader{pprof.Reader{}, meliae.Reader{}, v8.Reader{}, hprof.Reader{}, godump.Reader{}}
+// readers returns the formats memsee reads (internal/formats registers them), in the order
+// their Sniff is tried.
+func readers() []heap.Handler { return heap.Handlers() }
 
 // Formats lists the names --format accepts.
 func Formats() []string {
 	var out []string
-	for _, r := range Readers {
+	for _, r := range readers() {
 		out = append(out, string(r.Format()))
 	}
 	return out
@@ -36,7 +32,7 @@ func Formats() []string {
 // Extensions returns the file name endings of every format memsee reads, and ".gz".
 func Extensions() []string {
 	out := []string{".gz"}
-	for _, r := range Readers {
+	for _, r := range readers() {
 		out = append(out, r.Extensions()...)
 	}
 	return out
@@ -51,12 +47,11 @@ type Options struct {
 	Label  string      // empty: from the file name
 	Series string
 	Force  bool // load a file even if one with the same sha256 is loaded
-	// Binary is the executable that wrote a Go heap dump, whose symbols name its globals;
-	// empty: globals are named by segment and offset.
-	Binary string
-	// JVM says how a JVM laid out the objects of an HPROF dump, whose sizes memsee estimates.
-	JVM hprof.Options
-	Now time.Time // recorded as loaded_at
+	// Reader are the options of a format's reader, by flag name (the executable whose
+	// symbols name a Go heap dump's globals, a JVM's object layout): the format's
+	// heap.Configurable reads them, and every other format refuses them.
+	Reader heap.Options
+	Now    time.Time // recorded as loaded_at
 	// Earlier maps the sha256 of each file loaded before in the same command to its path, so
 	// that a file given twice is named as such, not as a snapshot that was never saved. Load
 	// adds the file it loads.
@@ -75,17 +70,17 @@ type Result struct {
 	Label   string
 	Source  string
 	Format  heap.Format
+	Kind    heap.Kind
 	Samples int   // profile samples read
 	Sites   int   // distinct allocation sites
 	Objects int64 // in use
 	Bytes   int64 // in use
 
-	Dangling    int   // references to addresses no object has, dropped (graphs)
-	Unreachable int   // objects no root reaches (graphs)
-	Repaired    int64 // lines whose invalid strings were repaired (meliae)
-	// UnnamedGlobals is how many roots of a Go heap dump are globals named only by segment
-	// and offset, for want of --binary.
-	UnnamedGlobals int
+	Dangling    int // references to addresses no object has, dropped (graphs)
+	Unreachable int // objects no root reaches (graphs)
+	// Notes are what the format's reader found that the user should hear of (lines repaired,
+	// globals without names).
+	Notes heap.Notes
 }
 
 // Load reads the file at path into the load transaction l.
@@ -96,25 +91,26 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		return res, err
 	}
 	defer in.Close()
-	r, err := pick(in, o.Format)
+	h, err := pick(in, o.Format)
 	if err != nil {
 		return res, err
 	}
-	res.Format = r.Format()
-	if o.Binary != "" {
-		if r.Format() != heap.FormatGoDump {
-			return res, fmt.Errorf("%s: --binary names the globals of Go heap dumps, and this is a %s file", path, r.Format())
+	res.Format, res.Kind = h.Format(), h.Kind()
+	var r heap.Reader = h
+	for _, other := range readers() {
+		c, ok := other.(heap.Configurable)
+		if !ok {
+			continue
 		}
-		syms, err := godump.ReadSymbols(o.Binary)
-		if err != nil {
+		if other.Format() == h.Format() {
+			cr, err := c.Configure(o.Reader)
+			if err != nil {
+				return res, err
+			}
+			r = cr
+		} else if err := c.Misapplied(o.Reader, path, r.Format()); err != nil {
 			return res, err
 		}
-		r = godump.Reader{Symbols: syms}
-	}
-	if _, ok := r.(hprof.Reader); ok {
-		r = hprof.Reader{Options: o.JVM}
-	} else if o.JVM != (hprof.Options{}) {
-		return res, fmt.Errorf("%s: --uncompressed-oops and --uncompressed-class-pointers describe JVM dumps, and this is a %s file", path, r.Format())
 	}
 	if o.Progress != nil {
 		stop := o.Progress(in)
@@ -123,13 +119,12 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	budget := newMemoryBudget(path, in, o.MemoryLimit)
 	defer budget.done()
 	var (
-		ps      *profileSink
-		gs      *graphSink
-		sink    heap.Sink
-		stats   meliae.Stats
-		goStats godump.Stats
+		ps    *profileSink
+		gs    *graphSink
+		sink  heap.Sink
+		notes heap.Notes
 	)
-	if r.Format() == heap.FormatPprof {
+	if res.Kind == heap.KindProfile {
 		// A profile is parsed whole and little of it is kept: collecting less often saves
 		// about a tenth of the time for a third more peak memory. Object dumps keep most of
 		// what they allocate, and their memory budget is tight, so they stay at the default.
@@ -145,15 +140,10 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		gs.budget = budget
 		sink = gs
 	}
-	switch rd := r.(type) {
-	case meliae.Reader:
-		stats, err = rd.ReadStats(ctx, path, in, sink)
-	case godump.Reader:
-		goStats, err = rd.ReadStats(ctx, path, in, sink)
-		if rd.Symbols == nil {
-			res.UnnamedGlobals = goStats.GlobalSlots
-		}
-	default:
+	if nr, ok := r.(heap.NoteReader); ok {
+		notes, err = nr.ReadNotes(ctx, path, in, sink)
+		res.Notes = notes
+	} else {
 		err = r.Read(ctx, path, in, sink)
 	}
 	if err == nil {
@@ -225,12 +215,11 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	res.Label = label
 	if gs != nil {
 		snap.Kind = heap.KindGraph
-		if stats.Repaired > 0 {
+		for k, v := range notes.Meta {
 			if snap.Meta == nil {
 				snap.Meta = map[string]string{}
 			}
-			snap.Meta["repaired_strings"] = strconv.FormatInt(stats.Repaired, 10)
-			res.Repaired = stats.Repaired
+			snap.Meta[k] = v
 		}
 		id, gr, err := storeGraph(ctx, l, path, gs, snap)
 		if err != nil {
@@ -254,9 +243,9 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 
 // pick returns the reader for the file: the one --format names, or the first whose Sniff
 // claims the file's first bytes.
-func pick(in *heap.Input, f heap.Format) (heap.Reader, error) {
+func pick(in *heap.Input, f heap.Format) (heap.Handler, error) {
 	if f != "" {
-		for _, r := range Readers {
+		for _, r := range readers() {
 			if r.Format() == f {
 				return r, nil
 			}
@@ -264,7 +253,7 @@ func pick(in *heap.Input, f heap.Format) (heap.Reader, error) {
 		return nil, fmt.Errorf("unknown format %q (memsee reads %s)", f, strings.Join(Formats(), ", "))
 	}
 	head := in.Peek(4096)
-	for _, r := range Readers {
+	for _, r := range readers() {
 		if r.Sniff(head) {
 			return r, nil
 		}

@@ -520,14 +520,15 @@ type identity struct{ addr, typ, size int64 }
 // scanIdentities calls fn for each object of a snapshot in address order (oid order), with its
 // shallow size and generation.
 func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, id identity, size, gen int64)) error {
-	// V8 node ids are exact within a process, whatever happens to the object's size (as
-	// DevTools compares them); a Python address is reused, so its type and size must match too.
+	// The format's handler says how its objects keep their identity (heap.Identity): by id
+	// alone, or by address, type and size.
 	var format string
 	if err := d.q.QueryRowContext(ctx, "SELECT format FROM snapshot WHERE id = ?", snap).Scan(&format); err != nil {
 		return err
 	}
-	exactIDs := format == "v8"
-	if format != "v8" && format != "meliae" {
+	rule := heap.IdentityOf(heap.Format(format))
+	exactIDs := rule == heap.IdentityNodeID
+	if rule == heap.IdentityNone {
 		return fmt.Errorf("%w: snapshot %d is a %s dump", ErrNoIdentity, snap, format)
 	}
 	return d.eachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {

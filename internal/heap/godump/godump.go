@@ -88,8 +88,8 @@ type Reader struct {
 	Symbols *Symbols
 }
 
-// Format returns heap.FormatGoDump.
-func (Reader) Format() heap.Format { return heap.FormatGoDump }
+// Format returns Format.
+func (Reader) Format() heap.Format { return Format }
 
 // Extensions returns the file name endings of the format (what memsee's Go dumper writes), before any .gz.
 func (Reader) Extensions() []string { return []string{".dump"} }

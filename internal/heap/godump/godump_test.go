@@ -92,7 +92,7 @@ func TestReadSamples(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if s.begun != 1 || s.snap.Format != heap.FormatGoDump || s.snap.Kind != heap.KindGraph {
+				if s.begun != 1 || s.snap.Format != Format || s.snap.Kind != heap.KindGraph {
 					t.Errorf("Begin: %d calls, %+v", s.begun, s.snap)
 				}
 				if got := s.snap.Meta["go_version"]; !strings.HasPrefix(got, "go1.") {

@@ -243,7 +243,7 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 	} else {
 		meta["globals"] = "from the executable's symbols"
 	}
-	if err := sink.Begin(heap.Snapshot{Format: heap.FormatGoDump, Kind: heap.KindGraph, Meta: meta, Records: p.n}); err != nil {
+	if err := sink.Begin(heap.Snapshot{Format: Format, Kind: heap.KindGraph, Meta: meta, Records: p.n}); err != nil {
 		return err
 	}
 	unsampled := map[uint32]string{}

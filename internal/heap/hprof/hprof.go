@@ -35,8 +35,8 @@ type Reader struct {
 	Options Options
 }
 
-// Format returns heap.FormatHPROF.
-func (Reader) Format() heap.Format { return heap.FormatHPROF }
+// Format returns Format.
+func (Reader) Format() heap.Format { return Format }
 
 // Extensions returns the file name endings of the format (what jcmd, jmap and Android write), before any .gz.
 func (Reader) Extensions() []string { return []string{".hprof"} }
@@ -408,7 +408,7 @@ func (p *parser) readHeader() error {
 	default:
 		return p.errAt(at, "header", "identifier size %d: HPROF uses 4 or 8", p.idSize)
 	}
-	snap := heap.Snapshot{Format: heap.FormatHPROF, Kind: heap.KindGraph, Meta: map[string]string{
+	snap := heap.Snapshot{Format: Format, Kind: heap.KindGraph, Meta: map[string]string{
 		"hprof_version": version,
 		"id_size":       strconv.Itoa(p.idSize),
 	}}

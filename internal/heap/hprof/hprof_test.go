@@ -206,7 +206,7 @@ func (s *recordSink) unreferenced() []uint64 {
 
 func TestSnapshot(t *testing.T) {
 	s := read(t, gunzip(t, "heap1.hprof.gz"), Reader{})
-	if s.begun != 1 || s.snap.Format != heap.FormatHPROF || s.snap.Kind != heap.KindGraph {
+	if s.begun != 1 || s.snap.Format != Format || s.snap.Kind != heap.KindGraph {
 		t.Fatalf("Begin: %d calls, %+v", s.begun, s.snap)
 	}
 	if y := s.snap.TakenAt.Year(); y < 2024 || s.snap.TakenAt.After(time.Now()) {

@@ -75,8 +75,8 @@ var ErrTooLarge = heap.Limit("too large for memsee")
 // value) are parsed as they stream past: no line is ever held whole in memory.
 const bufSize = 64 << 10
 
-// Format returns heap.FormatMeliae.
-func (Reader) Format() heap.Format { return heap.FormatMeliae }
+// Format returns Format.
+func (Reader) Format() heap.Format { return Format }
 
 // Extensions returns the file name endings of the format (meliae writes JSON lines), before any .gz.
 func (Reader) Extensions() []string { return []string{".json", ".jsonl"} }
@@ -194,7 +194,7 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 		}
 		if !begun {
 			begun = true
-			snap := heap.Snapshot{Format: heap.FormatMeliae, Kind: heap.KindGraph, Meta: map[string]string{}}
+			snap := heap.Snapshot{Format: Format, Kind: heap.KindGraph, Meta: map[string]string{}}
 			if err := sink.Begin(snap); err != nil {
 				return err
 			}

@@ -201,7 +201,7 @@ func TestSamples(t *testing.T) {
 			if got, want := rec.objects[feed-1].Value, "price-feed-\uFFFDt\uFFFD.csv"; got != want {
 				t.Errorf("Read(%s): PRICE_FEED is %q, want %q", name, got, want)
 			}
-			if rec.begun != 1 || rec.snap.Format != heap.FormatMeliae || rec.snap.Kind != heap.KindGraph {
+			if rec.begun != 1 || rec.snap.Format != Format || rec.snap.Kind != heap.KindGraph {
 				t.Errorf("Read(%s): Begin %d times with %+v", name, rec.begun, rec.snap)
 			}
 			types := map[string]bool{}

@@ -23,8 +23,8 @@ import (
 // Reader reads pprof heap profiles.
 type Reader struct{}
 
-// Format returns heap.FormatPprof.
-func (Reader) Format() heap.Format { return heap.FormatPprof }
+// Format returns Format.
+func (Reader) Format() heap.Format { return Format }
 
 // Extensions returns the file name endings of the format (what go tool pprof and net/http/pprof users name profiles), before any .gz.
 func (Reader) Extensions() []string { return []string{".pb", ".pprof", ".prof", ".heap"} }
@@ -298,7 +298,7 @@ func send(ctx context.Context, name string, p *profile.Profile, sc *scanned, sin
 		}
 	}
 	snap := heap.Snapshot{
-		Format:  heap.FormatPprof,
+		Format:  Format,
 		Kind:    heap.KindProfile,
 		Records: len(p.Sample),
 		Meta: map[string]string{

@@ -33,7 +33,7 @@ func (p *parser) emit(sink heap.Sink) error {
 	user := p.userRoots(root)
 
 	snap := heap.Snapshot{
-		Format:  heap.FormatV8,
+		Format:  Format,
 		Kind:    heap.KindGraph,
 		Records: n,
 		Meta: map[string]string{

@@ -49,8 +49,8 @@ const v8StringLimit = 1024
 // bufSize is the read window.
 const bufSize = 512 << 10
 
-// Format returns heap.FormatV8.
-func (Reader) Format() heap.Format { return heap.FormatV8 }
+// Format returns Format.
+func (Reader) Format() heap.Format { return Format }
 
 // Extensions returns the file name endings of the format (what Node.js and Chrome write), before any .gz.
 func (Reader) Extensions() []string { return []string{".heapsnapshot"} }

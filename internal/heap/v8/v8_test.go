@@ -262,7 +262,7 @@ func TestSamples(t *testing.T) {
 			if got, want := len(rec.objects), ref.Snapshot.NodeCount; got != want {
 				t.Errorf("Read(%s): %d objects, want node_count %d", name, got, want)
 			}
-			if rec.begun != 1 || rec.snap.Format != heap.FormatV8 || rec.snap.Kind != heap.KindGraph || rec.snap.Records != ref.Snapshot.NodeCount {
+			if rec.begun != 1 || rec.snap.Format != Format || rec.snap.Kind != heap.KindGraph || rec.snap.Records != ref.Snapshot.NodeCount {
 				t.Errorf("Read(%s): Begin %d times with %+v", name, rec.begun, rec.snap)
 			}
 			addrs := map[uint64]bool{}

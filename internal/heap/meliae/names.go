@@ -1,4 +1,4 @@
-package loader
+package meliae
 
 import (
 	"github.com/memsee/memsee/internal/heap/graph"
@@ -8,7 +8,7 @@ import (
 // out, so that they read `module shop -> ._audit_log`, as the attribute is written in code.
 const attrDict = "__dict__"
 
-// nameMeliae names the references of a Python dump that meliae leaves unnamed, from the order in
+// NameGraph names the references of a Python dump that meliae leaves unnamed, from the order in
 // which it lists them (see docs/formats/meliae.md, "What memsee derives"):
 //   - a module's first reference is its __dict__; so is an instance's, when its second is its
 //     class; a class's own dict comes first too;
@@ -16,90 +16,78 @@ const attrDict = "__dict__"
 //     attribute dict and `['key']` (or `[1]` for a number) in any other, and the key's `(key)`.
 //
 // List and tuple elements were named by the reader.
-func (s *graphSink) nameMeliae(g *graph.Graph) {
+func (Reader) NameGraph(d graph.Dump) {
+	g := d.Graph()
 	n := g.Len()
-	typeIdx := func(name string) (uint32, bool) { t, ok := s.typeIdx[name]; return t, ok }
-	dictT, hasDict := typeIdx("dict")
+	dictT, hasDict := d.TypeIndex("dict")
 	if !hasDict {
 		return
 	}
-	moduleT, _ := typeIdx("module")
-	typeT, _ := typeIdx("type")
+	moduleT, _ := d.TypeIndex("module")
+	typeT, _ := d.TypeIndex("type")
 	builtin := map[uint32]bool{}
 	for _, name := range []string{"dict", "list", "tuple", "set", "frozenset", "str", "bytes", "int", "float",
 		"function", "code", "cell", "frame", "builtin_function_or_method", "method", "weakref", "NoneType", "bool"} {
-		if t, ok := typeIdx(name); ok {
+		if t, ok := d.TypeIndex(name); ok {
 			builtin[t] = true
 		}
 	}
 	attrs := make([]uint64, (n+63)/64) // dicts that are a __dict__
 	mark := func(id graph.ObjID) { attrs[id>>6] |= 1 << (id & 63) }
 	isAttrs := func(id graph.ObjID) bool { return attrs[id>>6]&(1<<(id&63)) != 0 }
-	name := s.setName
+	name := d.SetEdgeName
+	hasType := func(want, t uint32, name string) bool { return t == want && d.TypeName(t) == name }
 
 	for id := graph.ObjID(0); int(id) < n; id++ {
 		lo, hi := g.EdgeRange(id)
 		if lo == hi {
 			continue
 		}
-		t := s.typeOf[id]
+		t := d.TypeOf(id)
 		first := g.Edges[lo]
-		if s.typeOf[first] != dictT {
+		if d.TypeOf(first) != dictT {
 			continue
 		}
 		switch {
-		case hasType(s, moduleT, t, "module"), hasType(s, typeT, t, "type"):
+		case hasType(moduleT, t, "module"), hasType(typeT, t, "type"):
 			name(lo, attrDict)
 			mark(first)
-		case !builtin[t] && hi-lo >= 2 && hasType(s, typeT, s.typeOf[g.Edges[lo+1]], "type"):
+		case !builtin[t] && hi-lo >= 2 && hasType(typeT, d.TypeOf(g.Edges[lo+1]), "type"):
 			name(lo, attrDict)
 			name(lo+1, "__class__")
 			mark(first)
 		}
 	}
 	for id := graph.ObjID(0); int(id) < n; id++ {
-		if s.typeOf[id] != dictT {
+		if d.TypeOf(id) != dictT {
 			continue
 		}
 		lo, hi := g.EdgeRange(id)
-		pairs := int64(s.length[id])
+		pairs := d.Len(id)
 		if pairs <= 0 || 2*pairs > int64(hi-lo) {
 			continue // not every key and value is there: naming by position would lie
 		}
-		style := uint32(keyItem)
-		if isAttrs(id) {
-			style = keyAttr
-		}
+		attr := isAttrs(id)
 		for e := lo; e+1 < lo+uint32(2*pairs); e += 2 {
 			name(e, "(key)")
-			s.edgeName[e+1] = style
+			d.SetKeyName(e+1, attr)
 		}
 	}
 }
 
-// keyText spells a dict entry's name from its key object: .key in an attribute dict,
+// KeyText spells a dict entry's name from its key object: .key in an attribute dict,
 // ['key'] (or [1] for a number) in any other.
-func (s *graphSink) keyText(key graph.ObjID, attr bool) string {
-	kt := s.types[s.typeOf[key]]
+func (Reader) KeyText(d graph.Dump, key graph.ObjID, attr bool) string {
+	kt := d.TypeName(d.TypeOf(key))
 	switch {
 	case kt == "str" && attr:
-		return "." + s.value(key)
+		return "." + d.Value(key)
 	case kt == "str":
-		return "[" + pyRepr(s.value(key)) + "]"
+		return "[" + pyRepr(d.Value(key)) + "]"
 	case kt == "int":
-		return "[" + s.value(key) + "]"
+		return "[" + d.Value(key) + "]"
 	}
 	return "[" + kt + "]"
-}
-
-// hasType reports whether local type t is the named type (present as want).
-func hasType(s *graphSink, want, t uint32, name string) bool {
-	return t == want && s.types[t] == name
-}
-
-// setName gives edge e (an index in g.Edges) a name.
-func (s *graphSink) setName(e uint32, text string) {
-	s.edgeName[e] = s.intern(text)
 }
 
 // pyRepr quotes a string as Python's repr does for printable text: 'SKU-1', 'it\'s'.

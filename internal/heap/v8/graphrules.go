@@ -1,23 +1,27 @@
-package loader
+package v8
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
-	"github.com/memsee/memsee/internal/heap/graph"
 )
 
-// v8Edge adjusts an edge of a V8 snapshot for the graph work, as DevTools does: array and
+// GraphRules: numbered internal edges are elements, a WeakMap's table -> value edge is weak,
+// and edges read as a JavaScript programmer writes them.
+func (Reader) GraphRules() heap.GraphRules {
+	return heap.GraphRules{Edge: graphEdge, EdgeText: edgeText}
+}
+
+// graphEdge adjusts an edge of a V8 snapshot for the graph work, as DevTools does: array and
 // hash-table slots, which V8 11 writes as internal edges named by number, are elements; and
 // a WeakMap's table -> value edge, whose name ends "pair in WeakMap (table @<the table's id>)",
 // does not keep the value alive (the key -> value edge does), so it is weak.
-func v8Edge(from uint64, e heap.Edge) heap.Edge {
+func graphEdge(from uint64, e heap.Edge) heap.Edge {
 	if e.Kind != heap.EdgeInternal {
 		return e
 	}
-	if _, ok := index(e.Name); ok {
+	if isIndex(e.Name) {
 		e.Kind = heap.EdgeElement
 		return e
 	}
@@ -31,10 +35,10 @@ func v8Edge(from uint64, e heap.Edge) heap.Edge {
 
 const weakMapPair = "pair in WeakMap (table @"
 
-// v8EdgeText spells a V8 edge in a path as a JavaScript programmer reads it: properties and
+// edgeText spells a V8 edge in a path as a JavaScript programmer reads it: properties and
 // closure variables as .name, the VM's own references by their name (map, context, elements),
 // shortcut and weak ones marked.
-func v8EdgeText(e heap.Edge) string {
+func edgeText(e heap.Edge) string {
 	switch e.Kind {
 	case heap.EdgeField, heap.EdgeContext:
 		if e.Name == "" {
@@ -51,27 +55,19 @@ func v8EdgeText(e heap.Edge) string {
 	return e.Name
 }
 
-// userFirst puts the user roots (the global object) at the front of g.Roots, so that paths
-// start from them wherever they reach an object, and the VM's roots only reach the rest.
-func userFirst(g *graph.Graph, userAddrs []uint64) {
-	byAddr := make(map[uint64]bool, len(userAddrs))
-	for _, a := range userAddrs {
-		byAddr[a] = true
+// isIndex reports whether s is an element index: decimal digits, below 2^31. It allocates
+// nothing, unlike strconv, when s is not one, which most names of internal edges are not.
+func isIndex(s string) bool {
+	if s == "" || len(s) > 10 {
+		return false
 	}
-	slices.SortStableFunc(g.Roots, func(x, y graph.ObjID) int {
-		ux, uy := byAddr[g.Addr[x]], byAddr[g.Addr[y]]
-		switch {
-		case ux && !uy:
-			return -1
-		case uy && !ux:
-			return 1
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return false
 		}
-		return 0
-	})
-	g.FirstRoots = 0
-	for _, r := range g.Roots {
-		if byAddr[g.Addr[r]] {
-			g.FirstRoots++
-		}
+		v = v*10 + uint64(c-'0')
 	}
+	return v < 1<<31
 }

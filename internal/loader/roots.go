@@ -1,0 +1,32 @@
+package loader
+
+import (
+	"slices"
+
+	"github.com/memsee/memsee/internal/heap/graph"
+)
+
+// userFirst puts the user roots (the global object) at the front of g.Roots, so that paths
+// start from them wherever they reach an object, and the VM's roots only reach the rest.
+func userFirst(g *graph.Graph, userAddrs []uint64) {
+	byAddr := make(map[uint64]bool, len(userAddrs))
+	for _, a := range userAddrs {
+		byAddr[a] = true
+	}
+	slices.SortStableFunc(g.Roots, func(x, y graph.ObjID) int {
+		ux, uy := byAddr[g.Addr[x]], byAddr[g.Addr[y]]
+		switch {
+		case ux && !uy:
+			return -1
+		case uy && !ux:
+			return 1
+		}
+		return 0
+	})
+	g.FirstRoots = 0
+	for _, r := range g.Roots {
+		if byAddr[g.Addr[r]] {
+			g.FirstRoots++
+		}
+	}
+}
