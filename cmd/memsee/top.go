@@ -85,9 +85,9 @@ func topRun(ctx context.Context, o *topOptions) error {
 	if err != nil {
 		return err
 	}
-	r, err := analysis.TopProfile(ctx, db, snap, by, o.Sample, o.N)
+	r, err := analysis.TopOfProfile(ctx, db, snap, by, o.Sample, o.N)
 	if err != nil {
 		return err
 	}
-	return report.TopProfile(o.IO.Out, o.Format, r)
+	return report.TopOfProfile(o.IO.Out, o.Format, r)
 }

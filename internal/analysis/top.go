@@ -18,9 +18,9 @@ type ProfileTop struct {
 	Totals   [heap.NumValues]int64 // the snapshot's sums
 }
 
-// TopProfile ranks the groups of a heap-profile snapshot by v and keeps the first n (0 for
+// TopOfProfile ranks the groups of a heap-profile snapshot by v and keeps the first n (0 for
 // all).
-func TopProfile(ctx context.Context, db *store.DB, snap store.Snapshot, by store.By, v heap.Value, n int) (*ProfileTop, error) {
+func TopOfProfile(ctx context.Context, db *store.DB, snap store.Snapshot, by store.By, v heap.Value, n int) (*ProfileTop, error) {
 	groups, err := db.ProfileGroups(ctx, snap.ID, by)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,7 @@
 // Package report renders memsee's results for people (tables with human units, Markdown) and
 // for programs (JSON and CSV with raw numbers). It knows no dump format and no SQL; it is the
 // only package that writes tables and JSON. Its views (Check, Leaks, Path, PathType,
-// TopProfile) are handed the results of internal/analysis and internal/leak and own what a
+// TopOfProfile) are handed the results of internal/analysis and internal/leak and own what a
 // command's output is in every format: columns, the prose around a table, Markdown, JSON.
 package report
 

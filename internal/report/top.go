@@ -8,10 +8,10 @@ import (
 	"github.com/memsee/memsee/internal/store"
 )
 
-// TopProfile writes what holds the most memory in a heap profile (`memsee top`): a line on the
+// TopOfProfile writes what holds the most memory in a heap profile (`memsee top`): a line on the
 // snapshot, then the ranked functions or sites. JSON and CSV carry every value's raw number
 // and a site's whole stack.
-func TopProfile(w io.Writer, f Format, r *analysis.ProfileTop) error {
+func TopOfProfile(w io.Writer, f Format, r *analysis.ProfileTop) error {
 	bySite := r.By == store.BySite
 	objs, bytes := analysis.ObjectsOf(r.Sample), analysis.BytesOf(r.Sample)
 	t := &Table{}

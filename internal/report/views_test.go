@@ -88,7 +88,7 @@ func viewCases() []struct {
 		{"leaks", func(b *bytes.Buffer, f Format) error { return Leaks(b, f, leaks, 1) }},
 		{"path", func(b *bytes.Buffer, f Format) error { return Path(b, f, paths) }},
 		{"path-type", func(b *bytes.Buffer, f Format) error { return PathType(b, f, typed, 1) }},
-		{"top-site", func(b *bytes.Buffer, f Format) error { return TopProfile(b, f, top) }},
+		{"top-site", func(b *bytes.Buffer, f Format) error { return TopOfProfile(b, f, top) }},
 	}
 }
 
