@@ -19,7 +19,8 @@ import (
 )
 
 // dumperHost is a Python program that imports the dumper, holds payloads Payload instances
-// (enough that a dump takes a few hundred ms, so that a second request arrives during it),
+// (enough that a dump takes most of a second, so that a second request arrives during it even
+// when the test is descheduled for a while on a busy machine),
 // installs the signal handler for the directory in argv[1], and then obeys its stdin:
 //
 //	beat            print "beat": the program is still running
@@ -59,7 +60,7 @@ for line in sys.stdin:
               sum(r is None for r in results), "skipped", flush=True)
 `
 
-const payloads = 30000
+const payloads = 80000
 
 // host is a running dumperHost.
 type host struct {
