@@ -302,8 +302,8 @@ func (s *graphSink) name(id uint32) string {
 }
 
 // ref is edge e of g as the store keeps it: an element's index is kept as a number, not spelled.
-func (s *graphSink) ref(g *graph.Graph, e uint32, to int64) store.Ref {
-	r := store.Ref{OID: to, Kind: g.Kinds[e], Index: -1}
+func (s *graphSink) ref(g *graph.Graph, e uint32, to int64) store.NewRef {
+	r := store.NewRef{OID: to, Kind: g.Kinds[e], Index: -1}
 	switch id := s.edgeName[e]; {
 	case id&elemBit != 0:
 		r.Index = int64(id &^ elemBit)
@@ -468,7 +468,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	var (
-		o      store.GraphObject
+		o      store.NewObject
 		ranked []rankedReferrer // a popular object's referrers, with what they retain
 	)
 	for i, id := range perm {
@@ -477,7 +477,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				return 0, res, err
 			}
 		}
-		o = store.GraphObject{
+		o = store.NewObject{
 			OID:      int64(i),
 			Addr:     int64(g.Addr[id]),
 			Type:     typeID[s.typeOf[id]],
@@ -497,7 +497,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		if s.hasImplicitClass(id) {
 			if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
-				w.Ref(store.Ref{OID: int64(oid[c]), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge})
+				w.Ref(store.NewRef{OID: int64(oid[c]), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge})
 			}
 		}
 		lo, hi := g.EdgeRange(id)

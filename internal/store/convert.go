@@ -78,7 +78,7 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 		gens          []uint64
 		anyGen        bool
 		blob          []byte
-		o             GraphObject
+		o             NewObject
 		refs, names   string
 		referrers     string
 		ids, referrer []int64
@@ -127,7 +127,7 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 			return fmt.Errorf("object %d: referrers: %w", o.OID, err)
 		}
 		for i, id := range ids {
-			r := Ref{OID: id, Kind: heap.EdgeField, Index: -1}
+			r := NewRef{OID: id, Kind: heap.EdgeField, Index: -1}
 			if i < len(texts) {
 				r.Name = texts[i]
 			}

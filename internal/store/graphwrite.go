@@ -8,10 +8,10 @@ import (
 	"github.com/memsee/memsee/internal/store/page"
 )
 
-// GraphObject is one object as the store keeps it. Oids are dense, 0..n-1, in address order;
+// NewObject is one object as a load hands it to the store (Object is what a read gives back). Oids are dense, 0..n-1, in address order;
 // -1 stands for none in Len, Distance, Parent and IDom. Its references and referrers go to
 // the writer first (GraphWriter.Ref, Referrer), one at a time: an object may have millions.
-type GraphObject struct {
+type NewObject struct {
 	OID, Addr int64
 	Type      int64 // from Load.Type
 	Size      int64
@@ -24,8 +24,9 @@ type GraphObject struct {
 	Retained  int64
 }
 
-// Ref is one reference of an object.
-type Ref struct {
+// NewRef is one reference of an object as a load hands it to the store (Reference is what a
+// read gives back).
+type NewRef struct {
 	OID   int64
 	Kind  heap.EdgeKind
 	Index int64  // for an element without a Name: its index; -1 when none
@@ -74,7 +75,7 @@ func (l *Load) AddGraph(ctx context.Context, s NewSnapshot) (*GraphWriter, error
 func (g *GraphWriter) Snapshot() int64 { return g.snap }
 
 // Ref adds a reference of the next object Object writes, in the dump's order.
-func (g *GraphWriter) Ref(r Ref) { g.page.Ref(page.Ref(r)) }
+func (g *GraphWriter) Ref(r NewRef) { g.page.Ref(page.Ref(r)) }
 
 // Referrer adds an object that refers to the next object Object writes: each once, the
 // largest retained first.
@@ -82,7 +83,7 @@ func (g *GraphWriter) Referrer(oid int64) { g.page.Referrer(uint32(oid)) }
 
 // Object queues one object, with the references and referrers added since the last. Objects
 // must come in oid order, from 0.
-func (g *GraphWriter) Object(o *GraphObject) {
+func (g *GraphWriter) Object(o *NewObject) {
 	if o.OID != g.next {
 		panic(fmt.Sprintf("store: object %d written after object %d", o.OID, g.next-1)) // a bug in the caller
 	}
@@ -133,7 +134,7 @@ func (g *GraphWriter) Close(stats []TypeStat) {
 }
 
 // pageObject is o as a page holds it.
-func (o *GraphObject) pageObject() *page.Object {
+func (o *NewObject) pageObject() *page.Object {
 	return &page.Object{Addr: o.Addr, Type: o.Type, Size: o.Size, Len: o.Len, Value: o.Value, Distance: o.Distance,
 		Parent: o.Parent, Via: o.Via, IDom: o.IDom, Retained: o.Retained}
 }
