@@ -16,7 +16,7 @@ func topGraph(ctx context.Context, o *topOptions, db *store.DB, snap store.Snaps
 	t := &report.Table{}
 	caption := ""
 	if by == "holder" {
-		hs, err := db.Holdings(ctx, snap.ID, o.N)
+		hs, err := analysis.Holdings(ctx, db, snap.ID, o.N)
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 	identity := base.Format == head.Format && heap.IdentityOf(heap.Format(base.Format)) != heap.IdentityNone && !base.TakenAt.After(head.TakenAt)
 	var survived map[string]int64
 	if identity {
-		if survived, err = db.Survivors(ctx, base.ID, head.ID); err != nil {
+		if survived, err = analysis.Survivors(ctx, db, base.ID, head.ID); err != nil {
 			return err
 		}
 		if err := markSeries(ctx, db, head); err != nil {
@@ -210,7 +210,7 @@ func candidates(ctx context.Context, o *diffOptions, db *store.DB, base, target 
 	if heap.IdentityOf(heap.Format(final.Format)) == heap.IdentityNone {
 		return fmt.Errorf("--final needs objects that keep their identity across dumps: %s", noIdentity(target, final))
 	}
-	rows, err := db.Candidates(ctx, base.ID, target.ID, final.ID)
+	rows, err := analysis.Candidates(ctx, db, base.ID, target.ID, final.ID)
 	if err != nil {
 		return err
 	}
