@@ -103,9 +103,6 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 		if survived, err = analysis.Survivors(ctx, db, base.ID, head.ID); err != nil {
 			return err
 		}
-		if err := markSeries(ctx, db, head); err != nil {
-			return err
-		}
 	}
 	type row struct {
 		typ              string
@@ -247,23 +244,6 @@ func noIdentity(base, head store.Snapshot) string {
 		return "the base was taken after the head"
 	}
 	return heap.IdentityNoteOf(heap.Format(base.Format))
-}
-
-// markSeries records generations along the snapshots of head's format taken up to head.
-func markSeries(ctx context.Context, db *store.DB, head store.Snapshot) error {
-	all, err := db.Snapshots(ctx)
-	if err != nil {
-		return err
-	}
-	var series []store.Snapshot
-	for _, s := range all {
-		if s.Kind == heap.KindGraph && s.Format == head.Format && s.Series == head.Series && !s.TakenAt.After(head.TakenAt) {
-			series = append(series, s)
-		}
-	}
-	sort.SliceStable(series, func(i, j int) bool { return series[i].TakenAt.Before(series[j].TakenAt) })
-	_, err = db.MarkGenerations(ctx, series)
-	return err
 }
 
 func abs(x int64) int64 {

@@ -390,13 +390,12 @@ func (d *DB) MatchObjects(ctx context.Context, a, b int64, fn func(oid int64, id
 // MarkGenerations sets each object's generation along a series of snapshots of one process,
 // oldest first: an object's gen is the id of the first snapshot it was seen in, matching address,
 // type and size with the snapshot before (node ids alone for V8). Snapshots marked before are
-// left as they are. It returns how many snapshots it marked.
-//
-// On a database opened by OpenRead that has snapshots to mark, it opens the database for
-// writing to mark them, and the reads after it see the marks (a read transaction begun after).
+// left as they are. It returns how many snapshots it marked. It writes the gen column of object
+// pages, so it needs a database opened for writing: a load marks what it loaded
+// (loader.MarkGenerations), and reads find the marks.
 func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error) {
 	if d.ReadOnly() {
-		return d.markAsWriter(ctx, series)
+		return 0, errors.New("recording the generations of objects needs a database opened for writing")
 	}
 	defer d.forgetPages()
 	marked := 0
@@ -443,30 +442,4 @@ func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error
 		marked++
 	}
 	return marked, nil
-}
-
-func (d *DB) markAsWriter(ctx context.Context, series []Snapshot) (int, error) {
-	todo := false
-	for _, s := range series {
-		var n int
-		if err := d.q.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM object_page WHERE snapshot = ? AND gen IS NULL LIMIT 1)", s.ID).Scan(&n); err != nil {
-			return 0, err
-		}
-		todo = todo || n > 0
-	}
-	if !todo {
-		return 0, nil
-	}
-	w, err := OpenWrite(ctx, d.path, Options{Wait: d.wait})
-	if err != nil {
-		return 0, fmt.Errorf("recording the generations of objects, which needs write access to the database: %w", err)
-	}
-	n, err := w.MarkGenerations(ctx, series)
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, err
-	}
-	return n, d.restartRead(ctx)
 }
