@@ -36,8 +36,8 @@ Heap profiles are compared by allocating function or whole site; the numbers are
 
 Object dumps are compared by type: counts and bytes, and how many objects are new, have
 survived or were freed. Within one process, V8 objects match by node id (as DevTools'
-Comparison view) and Python objects by address, type and size; diff then records each
-object's generation, the first snapshot it was seen in (object.gen in
+Comparison view) and Python objects by address, type and size; load records each object's
+generation, the first snapshot it was seen in (object.gen in
 'memsee query --objects'). HPROF and Go objects move, so their dumps compare by type only.
 
 --final F counts memlab's leak candidates instead: the objects of F that were allocated

@@ -16,7 +16,7 @@ func topGraph(ctx context.Context, o *topOptions, db *store.DB, snap store.Snaps
 	t := &report.Table{}
 	caption := ""
 	if by == "holder" {
-		hs, err := db.Holdings(ctx, snap.ID, o.N)
+		hs, err := analysis.Holdings(ctx, db, snap.ID, o.N)
 		if err != nil {
 			return err
 		}
@@ -100,10 +100,7 @@ func diffGraph(ctx context.Context, o *diffOptions, db *store.DB, base, head sto
 	identity := base.Format == head.Format && heap.IdentityOf(heap.Format(base.Format)) != heap.IdentityNone && !base.TakenAt.After(head.TakenAt)
 	var survived map[string]int64
 	if identity {
-		if survived, err = db.Survivors(ctx, base.ID, head.ID); err != nil {
-			return err
-		}
-		if err := markSeries(ctx, db, head); err != nil {
+		if survived, err = analysis.Survivors(ctx, db, base.ID, head.ID); err != nil {
 			return err
 		}
 	}
@@ -210,7 +207,7 @@ func candidates(ctx context.Context, o *diffOptions, db *store.DB, base, target 
 	if heap.IdentityOf(heap.Format(final.Format)) == heap.IdentityNone {
 		return fmt.Errorf("--final needs objects that keep their identity across dumps: %s", noIdentity(target, final))
 	}
-	rows, err := db.Candidates(ctx, base.ID, target.ID, final.ID)
+	rows, err := analysis.Candidates(ctx, db, base.ID, target.ID, final.ID)
 	if err != nil {
 		return err
 	}
@@ -247,23 +244,6 @@ func noIdentity(base, head store.Snapshot) string {
 		return "the base was taken after the head"
 	}
 	return heap.IdentityNoteOf(heap.Format(base.Format))
-}
-
-// markSeries records generations along the snapshots of head's format taken up to head.
-func markSeries(ctx context.Context, db *store.DB, head store.Snapshot) error {
-	all, err := db.Snapshots(ctx)
-	if err != nil {
-		return err
-	}
-	var series []store.Snapshot
-	for _, s := range all {
-		if s.Kind == heap.KindGraph && s.Format == head.Format && s.Series == head.Series && !s.TakenAt.After(head.TakenAt) {
-			series = append(series, s)
-		}
-	}
-	sort.SliceStable(series, func(i, j int) bool { return series[i].TakenAt.Before(series[j].TakenAt) })
-	_, err = db.MarkGenerations(ctx, series)
-	return err
 }
 
 func abs(x int64) int64 {

@@ -127,6 +127,9 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 	if err := l.Commit(); err != nil {
 		return fmt.Errorf("saving to %s: %w", db.Path(), err)
 	}
+	if err := loader.MarkGenerations(ctx, db, results); err != nil {
+		return fmt.Errorf("recording the generations of objects in %s: %w", db.Path(), err)
+	}
 	t := &report.Table{Columns: []report.Column{
 		{Title: "ID", Key: "id", Unit: report.UnitInt},
 		{Title: "LABEL", Key: "label"},

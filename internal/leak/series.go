@@ -144,7 +144,7 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 	var w *analysis.Walker
 	best := map[int]int64{} // index in all -> retained of its anchor in the last snapshot
 	for i, s := range snaps {
-		hs, err := db.LiveHoldings(ctx, s.ID, floor, maxHolderDepth)
+		hs, err := analysis.LiveHoldings(ctx, db, s.ID, floor, maxHolderDepth)
 		if err != nil {
 			return nil, nil, err
 		}

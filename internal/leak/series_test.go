@@ -9,7 +9,7 @@ import (
 	"github.com/memsee/memsee/internal/store"
 )
 
-// SiteSeries, HolderSeries and keySeries read the store (ProfileGroups, LiveHoldings,
+// SiteSeries, HolderSeries and keySeries read the store (ProfileGroups, analysis.LiveHoldings,
 // TypeStats), and so does Find past its first checks; they are not tested here. What is:
 // the checks Find makes before it reads anything, the names of the two kinds, and the Inside
 // that HolderSeries returns, answered from dominator chains given in advance.

@@ -255,194 +255,6 @@ func (d *DB) TypeStats(ctx context.Context, snap int64) ([]TypeStatRow, error) {
 	}, `SELECT t.name, s.count, s.bytes, s.retained FROM type_stat s JOIN type t ON t.id = s.type WHERE s.snapshot = ?`, snap)
 }
 
-// Holding is what one holder (an immediate dominator) keeps alive of one type.
-type Holding struct {
-	Holder                 int64 // oid; -1 for the super-root (nothing but the roots holds them)
-	Type                   string
-	Count, Bytes, Retained int64
-}
-
-// Holdings groups a graph snapshot's objects by immediate dominator and type, largest retained
-// first, at most n groups (all when n <= 0). Objects with one dominator never overlap, so the
-// retained sums are exact.
-//
-// A group retains at most what all the objects its holder immediately dominates retain, so
-// only the holders with the largest totals can hold the largest groups: Holdings sums each
-// holder's objects in one scan, then groups by type the objects of the top holders in a
-// second, and widens the set of holders until no holder left out could hold a larger group.
-func (d *DB) Holdings(ctx context.Context, snap int64, n int) ([]Holding, error) {
-	totals, err := d.holderTotals(ctx, snap, false)
-	if err != nil {
-		return nil, err
-	}
-	byTotal := func(x, y uint64) int { return cmp.Compare(y, x) }
-	for k := 4 * max(n, 1); ; k *= 4 {
-		var cut, beyond uint64 // keep holders whose total is at least cut; beyond: the largest left out
-		if n > 0 {
-			top := largest(totals, k+1)
-			slices.SortFunc(top, byTotal)
-			if len(top) > k {
-				cut, beyond = top[k-1], top[k]
-			}
-		}
-		out, err := d.groups(ctx, snap, false, func(h int64) bool { return n <= 0 || totals[h+1] >= max(cut, 1) })
-		if err != nil {
-			return nil, err
-		}
-		sortHoldings(out)
-		if n <= 0 {
-			return out, nil
-		}
-		if len(out) >= n && uint64(out[n-1].Retained) >= beyond || beyond == 0 {
-			return out[:min(n, len(out))], nil
-		}
-	}
-}
-
-func sortHoldings(hs []Holding) {
-	slices.SortFunc(hs, func(x, y Holding) int {
-		if c := cmp.Compare(y.Retained, x.Retained); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(y.Count, x.Count); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(x.Holder, y.Holder); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.Type, y.Type)
-	})
-}
-
-// largest returns the k largest non-zero values of vs, in no order.
-func largest(vs []uint64, k int) []uint64 {
-	h := make([]uint64, 0, k) // a min-heap of the best so far
-	for _, v := range vs {
-		if v == 0 || len(h) == k && v <= h[0] {
-			continue
-		}
-		if len(h) < k {
-			h = append(h, v)
-			for i := len(h) - 1; i > 0 && h[(i-1)/2] > h[i]; i = (i - 1) / 2 {
-				h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
-			}
-			continue
-		}
-		h[0] = v
-		for i := 0; ; {
-			c := 2*i + 1
-			if c >= len(h) {
-				break
-			}
-			if c+1 < len(h) && h[c+1] < h[c] {
-				c++
-			}
-			if h[i] <= h[c] {
-				break
-			}
-			h[i], h[c] = h[c], h[i]
-			i = c
-		}
-	}
-	return h
-}
-
-// holderTotals returns, for each holder oid h at h+1 (the super-root at 0), the bytes that the
-// objects it immediately dominates retain; live leaves out the objects no root reaches.
-func (d *DB) holderTotals(ctx context.Context, snap int64, live bool) ([]uint64, error) {
-	var n int64
-	if err := d.q.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&n); err != nil {
-		return nil, err
-	}
-	totals := make([]uint64, n+1)
-	err := d.eachObjectPage(ctx, snap, func(_ int64, p *page.Objects) error {
-		for i := 0; i < p.N; i++ {
-			if live && p.Distance.At(i) == 0 {
-				continue
-			}
-			if h := p.IDom.At(i); h <= uint64(n) { // stored as oid+1, 0 for the super-root
-				totals[h] += p.Retained.At(i)
-			}
-		}
-		return nil
-	})
-	return totals, err
-}
-
-// groups sums by holder and type the objects whose holder keep accepts, in no order; live
-// leaves out the objects no root reaches.
-func (d *DB) groups(ctx context.Context, snap int64, live bool, keep func(holder int64) bool) ([]Holding, error) {
-	type key struct{ holder, typ int64 }
-	type sums struct{ n, bytes, retained int64 }
-	groups := map[key]*sums{}
-	err := d.eachObjectPage(ctx, snap, func(_ int64, p *page.Objects) error {
-		for i := 0; i < p.N; i++ {
-			if live && p.Distance.At(i) == 0 {
-				continue
-			}
-			h := p.IDom.OrNone(i)
-			if !keep(h) {
-				continue
-			}
-			k := key{h, int64(p.Type.At(i))}
-			g := groups[k]
-			if g == nil {
-				g = &sums{}
-				groups[k] = g
-			}
-			g.n++
-			g.bytes += int64(p.Size.At(i))
-			g.retained += int64(p.Retained.At(i))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Holding, 0, len(groups))
-	for k, g := range groups {
-		name, err := d.typeName(ctx, k.typ)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Holding{Holder: k.holder, Type: name, Count: g.n, Bytes: g.bytes, Retained: g.retained})
-	}
-	return out, nil
-}
-
-// LiveHoldings is Holdings for the objects a root reaches (garbage is no leak), keeping the
-// groups that retain at least floor bytes and whose holder is at most maxDepth references
-// from a root, in no particular order.
-func (d *DB) LiveHoldings(ctx context.Context, snap, floor, maxDepth int64) ([]Holding, error) {
-	// A group retains at most its holder's total: only holders whose total reaches the floor
-	// are grouped by type.
-	totals, err := d.holderTotals(ctx, snap, true)
-	if err != nil {
-		return nil, err
-	}
-	all, err := d.groups(ctx, snap, true, func(h int64) bool { return floor <= 0 || totals[h+1] >= uint64(floor) })
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, h := range all {
-		if h.Retained < floor {
-			continue
-		}
-		if h.Holder >= 0 {
-			o, err := d.Object(ctx, snap, h.Holder)
-			if err != nil {
-				return nil, err
-			}
-			if o.Distance < 0 || o.Distance > maxDepth {
-				continue
-			}
-		}
-		out = append(out, h)
-	}
-	return out, nil
-}
-
 // TopRetained returns the objects that retain the most, largest first.
 func (d *DB) TopRetained(ctx context.Context, snap int64, n int) ([]Object, error) {
 	type ranked struct{ oid, retained int64 }
@@ -453,7 +265,7 @@ func (d *DB) TopRetained(ctx context.Context, snap int64, n int) ([]Object, erro
 		}
 		return cmp.Compare(x.oid, y.oid)
 	}
-	err := d.eachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+	err := d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
 		for i := 0; i < p.N; i++ {
 			r := ranked{first + int64(i), int64(p.Retained.At(i))}
 			if n > 0 && len(top) == n && better(r, top[n-1]) >= 0 {
@@ -492,7 +304,7 @@ func (d *DB) ObjectsOfType(ctx context.Context, snap int64, typ string) ([]int64
 		return nil, err
 	}
 	var out []int64
-	err = d.eachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
 		for i := 0; i < p.N; i++ {
 			if int64(p.Type.At(i)) == id {
 				out = append(out, first+int64(i))
@@ -513,13 +325,15 @@ func (d *DB) SimilarTypes(ctx context.Context, snap int64, s string) ([]string, 
 // have no identity across dumps: HPROF and Go objects move or reuse their addresses.
 var ErrNoIdentity = errors.New("objects of this format cannot be matched across dumps")
 
-// identity is what matches an object across dumps of one Python process: its address, type and
-// size together (CPython reuses the address of a freed object).
-type identity struct{ addr, typ, size int64 }
+// Identity is what matches an object across dumps of one process, by the format's rule
+// (heap.IdentityOf): its address, type and size together (CPython reuses the address of a freed
+// object), or its node id alone (Size is then 0). Type is the type's id (TypeName names it).
+type Identity struct{ Addr, Type, Size int64 }
 
-// scanIdentities calls fn for each object of a snapshot in address order (oid order), with its
-// shallow size and generation.
-func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, id identity, size, gen int64)) error {
+// EachIdentity calls fn for each object of a snapshot in address order (oid order), with its
+// identity, shallow size and generation (-1 before it is marked). It returns ErrNoIdentity for
+// a format whose objects have no identity across dumps.
+func (d *DB) EachIdentity(ctx context.Context, snap int64, fn func(oid int64, id Identity, size, gen int64)) error {
 	// The format's handler says how its objects keep their identity (heap.Identity): by id
 	// alone, or by address, type and size.
 	var format string
@@ -531,12 +345,12 @@ func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, 
 	if rule == heap.IdentityNone {
 		return fmt.Errorf("%w: snapshot %d is a %s dump", ErrNoIdentity, snap, format)
 	}
-	return d.eachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+	return d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
 		for i := 0; i < p.N; i++ {
 			size := int64(p.Size.At(i))
-			id := identity{int64(p.Addr.At(i)), int64(p.Type.At(i)), size}
+			id := Identity{int64(p.Addr.At(i)), int64(p.Type.At(i)), size}
 			if exactIDs {
-				id.size = 0
+				id.Size = 0
 			}
 			gen := int64(-1)
 			if p.HasGen {
@@ -548,21 +362,21 @@ func (d *DB) scanIdentities(ctx context.Context, snap int64, fn func(oid int64, 
 	})
 }
 
-// matchSnapshots merges two snapshots' objects, both in address order, and calls fn for each
-// object of b with the gen of the object of a it matches (-1 when none; 0 when it matches one
-// whose gen is not set).
-func (d *DB) matchSnapshots(ctx context.Context, a, b int64, fn func(oid int64, id identity, matched bool, gen int64)) error {
+// MatchObjects merges two snapshots' objects, both in address order, and calls fn for each
+// object of b with whether an object of a has its identity, and the gen of the object it
+// matches (-1 when none; 0 when it matches one whose gen is not set).
+func (d *DB) MatchObjects(ctx context.Context, a, b int64, fn func(oid int64, id Identity, matched bool, gen int64)) error {
 	type entry struct {
-		id  identity
+		id  Identity
 		gen int64
 	}
 	var prev []entry
-	if err := d.scanIdentities(ctx, a, func(_ int64, id identity, _, gen int64) { prev = append(prev, entry{id, gen}) }); err != nil {
+	if err := d.EachIdentity(ctx, a, func(_ int64, id Identity, _, gen int64) { prev = append(prev, entry{id, gen}) }); err != nil {
 		return err
 	}
 	i := 0
-	return d.scanIdentities(ctx, b, func(oid int64, id identity, _, _ int64) {
-		for i < len(prev) && uint64(prev[i].id.addr) < uint64(id.addr) {
+	return d.EachIdentity(ctx, b, func(oid int64, id Identity, _, _ int64) {
+		for i < len(prev) && uint64(prev[i].id.Addr) < uint64(id.Addr) {
 			i++
 		}
 		if i < len(prev) && prev[i].id == id {
@@ -573,110 +387,15 @@ func (d *DB) matchSnapshots(ctx context.Context, a, b int64, fn func(oid int64, 
 	})
 }
 
-// TypeCount is how many objects of a type, and their shallow bytes.
-type TypeCount struct {
-	Type         string
-	Count, Bytes int64
-}
-
-// Candidates counts, by type, the objects of final that were in target and not in base: memlab's
-// leak candidates (allocated between base and target, and still alive at final). Objects match
-// as diff matches them: node ids for V8, address, type and size for Python. Largest first.
-func (d *DB) Candidates(ctx context.Context, base, target, final int64) ([]TypeCount, error) {
-	ids := func(snap int64) ([]identity, error) {
-		var out []identity
-		err := d.scanIdentities(ctx, snap, func(_ int64, id identity, _, _ int64) { out = append(out, id) })
-		return out, err
-	}
-	before, err := ids(base)
-	if err != nil {
-		return nil, err
-	}
-	during, err := ids(target)
-	if err != nil {
-		return nil, err
-	}
-	// Each list is in address order; so is final's scan.
-	in := func(list []identity, at *int, id identity) bool {
-		for *at < len(list) && uint64(list[*at].addr) < uint64(id.addr) {
-			*at++
-		}
-		for k := *at; k < len(list) && list[k].addr == id.addr; k++ {
-			if list[k] == id {
-				return true
-			}
-		}
-		return false
-	}
-	type sums struct{ n, bytes int64 }
-	byType := map[int64]*sums{}
-	var i, j int
-	err = d.scanIdentities(ctx, final, func(_ int64, id identity, size, _ int64) {
-		if in(during, &j, id) && !in(before, &i, id) {
-			s := byType[id.typ]
-			if s == nil {
-				s = &sums{}
-				byType[id.typ] = s
-			}
-			s.n++
-			s.bytes += size
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TypeCount, 0, len(byType))
-	for t, s := range byType {
-		name, err := d.typeName(ctx, t)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, TypeCount{name, s.n, s.bytes})
-	}
-	slices.SortFunc(out, func(x, y TypeCount) int {
-		if c := cmp.Compare(y.Bytes, x.Bytes); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(y.Count, x.Count); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.Type, y.Type)
-	})
-	return out, nil
-}
-
-// Survivors counts, per type, the objects of snapshot b that were in snapshot a too: same
-// address, type and size (Python reuses freed addresses, so the address alone would not do).
-func (d *DB) Survivors(ctx context.Context, a, b int64) (map[string]int64, error) {
-	byType := map[int64]int64{}
-	if err := d.matchSnapshots(ctx, a, b, func(_ int64, id identity, matched bool, _ int64) {
-		if matched {
-			byType[id.typ]++
-		}
-	}); err != nil {
-		return nil, err
-	}
-	out := map[string]int64{}
-	for t, n := range byType {
-		var name string
-		if err := d.q.QueryRowContext(ctx, "SELECT name FROM type WHERE id = ?", t).Scan(&name); err != nil {
-			return nil, err
-		}
-		out[name] = n
-	}
-	return out, nil
-}
-
 // MarkGenerations sets each object's generation along a series of snapshots of one process,
 // oldest first: an object's gen is the id of the first snapshot it was seen in, matching address,
 // type and size with the snapshot before (node ids alone for V8). Snapshots marked before are
-// left as they are. It returns how many snapshots it marked.
-//
-// On a database opened by OpenRead that has snapshots to mark, it opens the database for
-// writing to mark them, and the reads after it see the marks (a read transaction begun after).
+// left as they are. It returns how many snapshots it marked. It writes the gen column of object
+// pages, so it needs a database opened for writing: a load marks what it loaded
+// (loader.MarkGenerations), and reads find the marks.
 func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error) {
 	if d.ReadOnly() {
-		return d.markAsWriter(ctx, series)
+		return 0, errors.New("recording the generations of objects needs a database opened for writing")
 	}
 	defer d.forgetPages()
 	marked := 0
@@ -694,7 +413,7 @@ func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error
 			gen[k] = uint64(s.ID) + 1
 		}
 		if i > 0 {
-			if err := d.matchSnapshots(ctx, series[i-1].ID, s.ID, func(oid int64, _ identity, matched bool, g int64) {
+			if err := d.MatchObjects(ctx, series[i-1].ID, s.ID, func(oid int64, _ Identity, matched bool, g int64) {
 				if matched && g > 0 && oid < int64(len(gen)) {
 					gen[oid] = uint64(g) + 1
 				}
@@ -723,30 +442,4 @@ func (d *DB) MarkGenerations(ctx context.Context, series []Snapshot) (int, error
 		marked++
 	}
 	return marked, nil
-}
-
-func (d *DB) markAsWriter(ctx context.Context, series []Snapshot) (int, error) {
-	todo := false
-	for _, s := range series {
-		var n int
-		if err := d.q.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM object_page WHERE snapshot = ? AND gen IS NULL LIMIT 1)", s.ID).Scan(&n); err != nil {
-			return 0, err
-		}
-		todo = todo || n > 0
-	}
-	if !todo {
-		return 0, nil
-	}
-	w, err := OpenWrite(ctx, d.path, Options{Wait: d.wait})
-	if err != nil {
-		return 0, fmt.Errorf("recording the generations of objects, which needs write access to the database: %w", err)
-	}
-	n, err := w.MarkGenerations(ctx, series)
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, err
-	}
-	return n, d.restartRead(ctx)
 }

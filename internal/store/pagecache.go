@@ -80,8 +80,8 @@ func (d *DB) forgetPages() {
 	c.mu.Unlock()
 }
 
-// typeName returns the name of type id.
-func (d *DB) typeName(ctx context.Context, id int64) (string, error) {
+// TypeName returns the name of type id, as the pages store it (page.Objects.Type).
+func (d *DB) TypeName(ctx context.Context, id int64) (string, error) {
 	c := &d.cache
 	c.mu.Lock()
 	name, ok := c.types[id]
@@ -116,10 +116,10 @@ func (d *DB) typeName(ctx context.Context, id int64) (string, error) {
 	return name, nil
 }
 
-// eachObjectPage calls fn with every object page of a snapshot, in oid order, and the oid of
-// the page's first object. The pages are not cached: a scan would only push out the pages a
-// walk reads again.
-func (d *DB) eachObjectPage(ctx context.Context, snap int64, fn func(first int64, p *page.Objects) error) error {
+// EachObjectPage calls fn with every object page of a snapshot, in oid order, and the oid of
+// the page's first object (page.Objects.All yields its objects). The pages are not cached: a
+// scan would only push out the pages a walk reads again.
+func (d *DB) EachObjectPage(ctx context.Context, snap int64, fn func(first int64, p *page.Objects) error) error {
 	rows, err := d.q.QueryContext(ctx, "SELECT page, objects, gen FROM object_page WHERE snapshot = ? ORDER BY page", snap)
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (d *DB) eachObjectPage(ctx context.Context, snap int64, fn func(first int64
 // object reads object i of page p (whose first oid is first) as an Object.
 func (d *DB) object(ctx context.Context, snap, first int64, p *page.Objects, i int) (Object, error) {
 	po := p.Object(i)
-	name, err := d.typeName(ctx, po.Type)
+	name, err := d.TypeName(ctx, po.Type)
 	if err != nil {
 		return Object{}, err
 	}
@@ -198,4 +198,11 @@ func (d *DB) Objects(ctx context.Context, snap int64, oids []int64) (map[int64]O
 		out[oid] = o
 	}
 	return out, nil
+}
+
+// ObjectCount returns how many objects a snapshot has: its oids are 0 to the count - 1.
+func (d *DB) ObjectCount(ctx context.Context, snap int64) (int64, error) {
+	var n int64
+	err := d.q.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&n)
+	return n, err
 }

@@ -150,15 +150,6 @@ func (d *DB) beginRead(ctx context.Context) error {
 	return nil
 }
 
-// restartRead ends the read transaction and begins another, which sees what was committed
-// meanwhile.
-func (d *DB) restartRead(ctx context.Context) error {
-	d.rtx.Rollback()
-	d.rtx = nil
-	d.forgetPages()
-	return d.beginRead(ctx)
-}
-
 // ReadOnly reports whether the database was opened by OpenRead.
 func (d *DB) ReadOnly() bool { return d.conn != nil }
 
