@@ -128,7 +128,10 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		return fmt.Errorf("saving to %s: %w", db.Path(), err)
 	}
 	if err := loader.MarkGenerations(ctx, db, results); err != nil {
-		return fmt.Errorf("recording the generations of objects in %s: %w", db.Path(), err)
+		// The load is saved; only object.gen is missing, and the next load into the series
+		// records it.
+		fmt.Fprintf(o.IO.ErrOut, "memsee: note: loaded, but the objects' generations (object.gen) were not recorded: %s\n",
+			report.Clean(err.Error()))
 	}
 	t := &report.Table{Columns: []report.Column{
 		{Title: "ID", Key: "id", Unit: report.UnitInt},
