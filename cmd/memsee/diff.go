@@ -7,7 +7,6 @@ import (
 	"github.com/memsee/memsee/internal/analysis"
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/report"
-	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -92,7 +91,15 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 			base.ID, base.Label, base.Format, base.Kind, head.ID, head.Label, head.Format, head.Kind)
 	}
 	if o.Final != "" {
-		return candidates(ctx, o, db, base, head)
+		final, err := graphSnapshot(ctx, db, o.Final)
+		if err != nil {
+			return err
+		}
+		r, err := analysis.LeakCandidates(ctx, db, base, head, final, o.N)
+		if err != nil {
+			return err
+		}
+		return report.Candidates(o.IO.Out, o.Format, r)
 	}
 	if base.Kind == heap.KindGraph {
 		by, err := o.Group.graphBy(base)
@@ -102,95 +109,19 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 		if by != "type" {
 			return fmt.Errorf("diff compares object dumps by type; for holders, run top --by holder on each")
 		}
-		return diffGraph(ctx, o, db, base, head)
+		r, err := analysis.DiffDumps(ctx, db, base, head, o.N)
+		if err != nil {
+			return err
+		}
+		return report.DiffDumps(o.IO.Out, o.Format, r)
 	}
 	by, err := o.Group.profileBy(base)
 	if err != nil {
 		return err
 	}
-	before, err := db.ProfileGroups(ctx, base.ID, by)
+	r, err := analysis.DiffProfiles(ctx, db, base, head, by, o.Sample, o.N)
 	if err != nil {
 		return err
 	}
-	after, err := db.ProfileGroups(ctx, head.ID, by)
-	if err != nil {
-		return err
-	}
-	rows := analysis.Diff(before, after, o.Sample)
-	nall := len(rows)
-	if o.N > 0 && len(rows) > o.N {
-		rows = rows[:o.N]
-	}
-	objs, bytes := analysis.ObjectsOf(o.Sample), analysis.BytesOf(o.Sample)
-
-	t := &report.Table{}
-	sites := map[int64]store.Site{}
-	if by == store.BySite {
-		ids := make([]int64, len(rows))
-		for i, r := range rows {
-			ids[i] = r.Site
-		}
-		if sites, err = db.Sites(ctx, ids); err != nil {
-			return err
-		}
-		t.Columns = append(t.Columns,
-			report.Column{Title: "SITE", Key: "site"},
-			report.Column{Key: "site_id", Unit: report.UnitInt, JSONOnly: true},
-			report.Column{Key: "stack", JSONOnly: true},
-			report.Column{Key: "line", JSONOnly: true})
-	} else {
-		t.Columns = append(t.Columns, report.Column{Title: "FUNCTION", Key: "function"})
-	}
-	t.Columns = append(t.Columns,
-		report.Column{Title: "BYTES BEFORE", Key: bytes.String() + "_before", Unit: report.UnitBytes},
-		report.Column{Title: "AFTER", Key: bytes.String() + "_after", Unit: report.UnitBytes},
-		report.Column{Title: "DELTA", Key: bytes.String() + "_delta", Unit: report.UnitDeltaBytes},
-		report.Column{Title: "%", Key: bytes.String() + "_delta_pct", Unit: report.UnitDeltaPercent},
-		report.Column{Title: "OBJECTS BEFORE", Key: objs.String() + "_before", Unit: report.UnitCount},
-		report.Column{Title: "AFTER", Key: objs.String() + "_after", Unit: report.UnitCount},
-		report.Column{Title: "DELTA", Key: objs.String() + "_delta", Unit: report.UnitDeltaCount},
-	)
-	for _, r := range rows {
-		var row []any
-		if by == store.BySite {
-			s := sites[r.Site]
-			row = append(row, report.SiteText(s.Stack, report.SiteFrames), r.Site, s.Stack, s.Line)
-		} else {
-			row = append(row, r.Key)
-		}
-		row = append(row, r.Before[bytes], r.After[bytes], r.Delta(bytes), pctChange(r.Before[bytes], r.After[bytes]),
-			r.Before[objs], r.After[objs], r.Delta(objs))
-		t.Rows = append(t.Rows, row)
-	}
-	if o.Format == report.FormatTable || o.Format == report.FormatMarkdown {
-		tb, err := db.ProfileTotals(ctx, base.ID)
-		if err != nil {
-			return err
-		}
-		th, err := db.ProfileTotals(ctx, head.ID)
-		if err != nil {
-			return err
-		}
-		what := "functions"
-		if by == store.BySite {
-			what = "sites"
-		}
-		fmt.Fprintf(o.IO.Out, "%d (%s) -> %d (%s), %s: %s -> %s (%s, %s); objects %s -> %s (%s); %d of %d changed %s\n\n",
-			base.ID, report.Clean(base.Label), head.ID, report.Clean(head.Label), o.Sample,
-			report.Bytes(tb[bytes]), report.Bytes(th[bytes]), report.SignedBytes(th[bytes]-tb[bytes]),
-			pctText(tb[bytes], th[bytes]), report.Count(tb[objs]), report.Count(th[objs]),
-			report.SignedCount(th[objs]-tb[objs]), len(rows), nall, what)
-	}
-	return report.Render(o.IO.Out, o.Format, t)
-}
-
-// pctChange is the change from a to b in percent of a; nil when a is 0 (new).
-func pctChange(a, b int64) *float64 { return report.PctChange(a, b) }
-
-func pctText(a, b int64) string {
-	p := pctChange(a, b)
-	if p == nil {
-		return "new"
-	}
-	return report.SignedPercent(*p)
+	return report.DiffProfiles(o.IO.Out, o.Format, r)
 }

@@ -79,7 +79,11 @@ func topRun(ctx context.Context, o *topOptions) error {
 		if err != nil {
 			return err
 		}
-		return topGraph(ctx, o, db, snap, by)
+		r, err := analysis.TopGraph(ctx, db, snap, by, o.N)
+		if err != nil {
+			return err
+		}
+		return report.TopGraph(o.IO.Out, o.Format, r)
 	}
 	by, err := o.Group.profileBy(snap)
 	if err != nil {
