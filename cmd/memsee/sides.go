@@ -37,24 +37,16 @@ func openSides(ctx context.Context, f *Factory, baseRefs, headRefs []string) (db
 		}
 		return db, base, head, func() { db.Close() }, nil
 	case len(all):
-		dir, err := os.MkdirTemp("", "memsee-check")
+		scratch, err := loader.OpenScratch(ctx)
 		if err != nil {
 			return nil, nil, nil, nil, err
 		}
-		done := func() {
-			if db != nil {
-				db.Close()
-			}
-			os.RemoveAll(dir)
-		}
-		if db, err = store.Open(ctx, filepath.Join(dir, "check.db")); err == nil {
-			base, head, err = loadSides(ctx, f, db, baseRefs, headRefs)
-		}
+		loaded, err := loader.LoadFiles(ctx, scratch.DB, all, loader.Options{Now: f.Now()})
 		if err != nil {
-			done()
+			scratch.Close()
 			return nil, nil, nil, nil, err
 		}
-		return db, base, head, done, nil
+		return scratch.DB, loaded[:len(baseRefs)], loaded[len(baseRefs):], func() { scratch.Close() }, nil
 	}
 	return nil, nil, nil, nil, fmt.Errorf("give base and head as files, or both as snapshots of --db, not some of each (%s)",
 		strings.Join(missing(all), ", "))
@@ -109,38 +101,4 @@ func resolveAll(ctx context.Context, db *store.DB, refs []string) ([]store.Snaps
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-// loadSides loads base's and head's files into db, in one transaction.
-func loadSides(ctx context.Context, f *Factory, db *store.DB, baseFiles, headFiles []string) (base, head []store.Snapshot, err error) {
-	l, err := db.BeginLoad(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer l.Rollback()
-	var ids [2][]int64
-	for side, files := range [][]string{baseFiles, headFiles} {
-		for _, path := range files {
-			// The same file may stand on both sides (a build compared with itself).
-			res, err := loader.Load(ctx, l, path, loader.Options{Force: true, Now: f.Now()})
-			if err != nil {
-				return nil, nil, err
-			}
-			ids[side] = append(ids[side], res.ID)
-		}
-	}
-	if err := l.Commit(); err != nil {
-		return nil, nil, err
-	}
-	var sides [2][]store.Snapshot
-	for i := range ids {
-		for _, id := range ids[i] {
-			s, err := db.Resolve(ctx, fmt.Sprint(id))
-			if err != nil {
-				return nil, nil, err
-			}
-			sides[i] = append(sides[i], s)
-		}
-	}
-	return sides[0], sides[1], nil
 }
