@@ -116,7 +116,7 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now(),
 			Reader: o.readerOptions(), Earlier: earlier, MemoryLimit: limit}
 		if o.IO.ErrTTY {
-			opts.Progress = func(in *heap.Input) func() { return showProgress(o.IO, in) }
+			opts.Progress = func(in *heap.Input) func() { return report.Progress(o.IO.ErrOut, in) }
 		}
 		res, err := loader.Load(ctx, l, path, opts)
 		if err != nil {
@@ -133,96 +133,18 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		fmt.Fprintf(o.IO.ErrOut, "memsee: note: loaded, but the objects' generations (object.gen) were not recorded: %s\n",
 			report.Clean(err.Error()))
 	}
-	t := &report.Table{Columns: []report.Column{
-		{Title: "ID", Key: "id", Unit: report.UnitInt},
-		{Title: "LABEL", Key: "label"},
-		{Title: "FORMAT", Key: "format"},
-		{Title: "SITES", Key: "sites", Unit: report.UnitCount},
-		{Title: "OBJECTS", Key: "objects", Unit: report.UnitCount},
-		{Title: "BYTES", Key: "bytes", Unit: report.UnitBytes},
-		{Title: "FILE", Key: "source"},
-	}}
-	for _, r := range results {
-		var sites any
-		if r.Kind == heap.KindProfile {
-			sites = int64(r.Sites)
-		}
-		t.Rows = append(t.Rows, []any{r.ID, r.Label, string(r.Format), sites, r.Objects, r.Bytes, r.Source})
-	}
 	format := report.FormatTable
 	if o.JSON {
 		format = report.FormatJSON
 	}
-	if err := report.Render(o.IO.Out, format, t); err != nil {
+	if err := report.Loaded(o.IO.Out, format, results); err != nil {
 		return err
 	}
-	// What the dumps got wrong, said once per file: a user should know the load was not perfect.
-	for _, r := range results {
-		name := report.Clean(r.Source)
-		if r.Dangling > 0 {
-			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s to objects not in the dump, dropped\n", name, plural(r.Dangling, "reference"))
-		}
-		for _, n := range r.Notes.File {
-			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s %s\n", name, plural(int(n.Count), n.Noun), n.Text)
-		}
-		if r.Unreachable > 0 {
-			fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s: %s that no root reaches (garbage at the time of the dump)\n", name, plural(r.Unreachable, "object"))
-		}
-	}
-	said := map[string]bool{}
-	for _, r := range results {
-		for _, n := range r.Notes.Once {
-			if !said[n] {
-				said[n] = true
-				fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s\n", n)
-			}
-		}
-	}
+	report.LoadNotes(o.IO.ErrOut, results)
 	if o.IO.ErrTTY {
 		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), report.Clean(db.Path()), o.f.Now().Sub(start).Round(time.Millisecond))
 	}
 	return nil
-}
-
-// showProgress draws a progress line on the terminal until the returned function is called.
-func showProgress(ios *IOStreams, in *heap.Input) func() {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
-		shown := false
-		for {
-			select {
-			case <-done:
-				if shown {
-					fmt.Fprint(ios.ErrOut, "\r\033[K")
-				}
-				return
-			case <-tick.C:
-				read := in.RawRead()
-				pct := 0.0
-				if in.Size > 0 {
-					pct = 100 * float64(read) / float64(in.Size)
-				}
-				fmt.Fprintf(ios.ErrOut, "\r\033[Kloading %s  %3.0f%%  %s / %s", report.Clean(in.Name), pct,
-					report.Bytes(read), report.Bytes(in.Size))
-				shown = true
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-	}
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return report.Count(int64(n)) + " " + what + "s"
 }
 
 // memoryLimit reads MEMSEE_MEMORY_LIMIT, the memory a load may use (bytes, or with a unit:

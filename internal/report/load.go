@@ -1,0 +1,98 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/loader"
+)
+
+// Loaded writes what `memsee load` loaded: a row per file.
+func Loaded(w io.Writer, f Format, results []loader.Result) error {
+	t := &Table{Columns: []Column{
+		{Title: "ID", Key: "id", Unit: UnitInt},
+		{Title: "LABEL", Key: "label"},
+		{Title: "FORMAT", Key: "format"},
+		{Title: "SITES", Key: "sites", Unit: UnitCount},
+		{Title: "OBJECTS", Key: "objects", Unit: UnitCount},
+		{Title: "BYTES", Key: "bytes", Unit: UnitBytes},
+		{Title: "FILE", Key: "source"},
+	}}
+	for _, r := range results {
+		var sites any
+		if r.Kind == heap.KindProfile {
+			sites = int64(r.Sites)
+		}
+		t.Rows = append(t.Rows, []any{r.ID, r.Label, string(r.Format), sites, r.Objects, r.Bytes, r.Source})
+	}
+	return Render(w, f, t)
+}
+
+// LoadNotes writes what the dumps got wrong, said once per file, then the notes a format says
+// once however many of its files were loaded: a user should know the load was not perfect.
+func LoadNotes(w io.Writer, results []loader.Result) {
+	for _, r := range results {
+		name := Clean(r.Source)
+		if r.Dangling > 0 {
+			fmt.Fprintf(w, "memsee: note: %s: %s to objects not in the dump, dropped\n", name, plural(r.Dangling, "reference"))
+		}
+		for _, n := range r.Notes.File {
+			fmt.Fprintf(w, "memsee: note: %s: %s %s\n", name, plural(int(n.Count), n.Noun), n.Text)
+		}
+		if r.Unreachable > 0 {
+			fmt.Fprintf(w, "memsee: note: %s: %s that no root reaches (garbage at the time of the dump)\n", name, plural(r.Unreachable, "object"))
+		}
+	}
+	said := map[string]bool{}
+	for _, r := range results {
+		for _, n := range r.Notes.Once {
+			if !said[n] {
+				said[n] = true
+				fmt.Fprintf(w, "memsee: note: %s\n", n)
+			}
+		}
+	}
+}
+
+// Progress draws a progress line for the file being read on a terminal until the returned
+// function is called, which clears it.
+func Progress(w io.Writer, in *heap.Input) func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		shown := false
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(w, "\r\033[K")
+				}
+				return
+			case <-tick.C:
+				read := in.RawRead()
+				pct := 0.0
+				if in.Size > 0 {
+					pct = 100 * float64(read) / float64(in.Size)
+				}
+				fmt.Fprintf(w, "\r\033[Kloading %s  %3.0f%%  %s / %s", Clean(in.Name), pct, Bytes(read), Bytes(in.Size))
+				shown = true
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return Count(int64(n)) + " " + what + "s"
+}
