@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -16,46 +14,6 @@ import (
 	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
 )
-
-// IOStreams are a command's input and outputs. Tests use buffers.
-type IOStreams struct {
-	In     io.Reader
-	Out    io.Writer
-	ErrOut io.Writer
-	OutTTY bool // Out is a terminal
-	ErrTTY bool // ErrOut is a terminal: progress may be shown
-}
-
-// Factory carries what every command needs, made lazily.
-type Factory struct {
-	IO      *IOStreams
-	DBPath  string // from --db, else $MEMSEE_DB, else ./memsee.db
-	Now     func() time.Time
-	Version string
-}
-
-// Store opens the database, which must exist, for reading: a read-only connection, one state
-// of the database for the whole command, no migration. Loads and removals may run beside it.
-func (f *Factory) Store(ctx context.Context) (*store.DB, error) {
-	return store.OpenRead(ctx, f.DBPath, store.Options{Wait: f.waitNote()})
-}
-
-// StoreWrite opens the database, which must exist, for writing (rm, query --write).
-func (f *Factory) StoreWrite(ctx context.Context) (*store.DB, error) {
-	return store.OpenWrite(ctx, f.DBPath, store.Options{Wait: f.waitNote()})
-}
-
-// StoreCreate opens the database for writing, creating it if needed (load).
-func (f *Factory) StoreCreate(ctx context.Context) (*store.DB, error) {
-	return store.OpenWrite(ctx, f.DBPath, store.Options{Create: true, Wait: f.waitNote()})
-}
-
-// waitNote says, on stderr, that a writer waits for another memsee to finish writing.
-func (f *Factory) waitNote() func() {
-	return func() {
-		fmt.Fprintf(f.IO.ErrOut, "memsee: waiting for another memsee (a load or rm) writing %s to finish...\n", report.Clean(f.DBPath))
-	}
-}
 
 // ErrCheckFailed means the condition the user asked about was found (exit 1).
 var ErrCheckFailed = errors.New("check failed")
@@ -155,72 +113,4 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 		newCmdRm(f, nil),
 	)
 	return root
-}
-
-// usageError is bad usage: a wrong flag, a wrong number of arguments, flags that do not go
-// together.
-type usageError struct {
-	err error
-	cmd string
-}
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-// flagErrorf returns a usage error for the command.
-func flagErrorf(cmd *cobra.Command, format string, a ...any) error {
-	return usageError{err: fmt.Errorf(format, a...), cmd: cmd.CommandPath()}
-}
-
-// exactArgs is cobra.ExactArgs with a usage error that says what the arguments are.
-func exactArgs(n int, what string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return flagErrorf(cmd, "%s takes %s (got %d arguments)", cmd.Name(), what, len(args))
-		}
-		return nil
-	}
-}
-
-func rangeArgs(min, max int, what string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < min || len(args) > max {
-			return flagErrorf(cmd, "%s takes %s (got %d arguments)", cmd.Name(), what, len(args))
-		}
-		return nil
-	}
-}
-
-func minArgs(min int, what string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < min {
-			return flagErrorf(cmd, "%s takes %s", cmd.Name(), what)
-		}
-		return nil
-	}
-}
-
-// outputFlags adds --format and --json to a listing command.
-type outputFlags struct {
-	format string
-	json   bool
-}
-
-func (o *outputFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.format, "format", "table", "output format: table, json, csv or markdown")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON with raw numbers (same as --format json)")
-}
-
-func (o *outputFlags) resolve(cmd *cobra.Command) (report.Format, error) {
-	if o.json {
-		if cmd.Flags().Changed("format") && o.format != "json" {
-			return "", flagErrorf(cmd, "--json and --format %s do not go together", o.format)
-		}
-		return report.FormatJSON, nil
-	}
-	f, err := report.ParseFormat(o.format)
-	if err != nil {
-		return "", flagErrorf(cmd, "%v", err)
-	}
-	return f, nil
 }

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/memsee/memsee/internal/report"
+	"github.com/memsee/memsee/internal/store"
+)
+
+// IOStreams are a command's input and outputs. Tests use buffers.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	OutTTY bool // Out is a terminal
+	ErrTTY bool // ErrOut is a terminal: progress may be shown
+}
+
+// Factory carries what every command needs, made lazily.
+type Factory struct {
+	IO      *IOStreams
+	DBPath  string // from --db, else $MEMSEE_DB, else ./memsee.db
+	Now     func() time.Time
+	Version string
+}
+
+// Store opens the database, which must exist, for reading: a read-only connection, one state
+// of the database for the whole command, no migration. Loads and removals may run beside it.
+func (f *Factory) Store(ctx context.Context) (*store.DB, error) {
+	return store.OpenRead(ctx, f.DBPath, store.Options{Wait: f.waitNote()})
+}
+
+// StoreWrite opens the database, which must exist, for writing (rm, query --write).
+func (f *Factory) StoreWrite(ctx context.Context) (*store.DB, error) {
+	return store.OpenWrite(ctx, f.DBPath, store.Options{Wait: f.waitNote()})
+}
+
+// StoreCreate opens the database for writing, creating it if needed (load).
+func (f *Factory) StoreCreate(ctx context.Context) (*store.DB, error) {
+	return store.OpenWrite(ctx, f.DBPath, store.Options{Create: true, Wait: f.waitNote()})
+}
+
+// waitNote says, on stderr, that a writer waits for another memsee to finish writing.
+func (f *Factory) waitNote() func() {
+	return func() {
+		fmt.Fprintf(f.IO.ErrOut, "memsee: waiting for another memsee (a load or rm) writing %s to finish...\n", report.Clean(f.DBPath))
+	}
+}
