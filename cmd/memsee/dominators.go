@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/memsee/memsee/internal/analysis"
 	"github.com/memsee/memsee/internal/report"
@@ -59,35 +58,9 @@ func dominatorsRun(ctx context.Context, o *dominatorsOptions) error {
 	if err != nil {
 		return err
 	}
-	top, err := db.TopRetained(ctx, snap.ID, o.N)
+	r, err := analysis.TopDominators(ctx, db, snap, o.N)
 	if err != nil {
 		return err
 	}
-	w := analysis.NewWalker(db, snap.ID)
-	t := &report.Table{Columns: []report.Column{
-		{Title: "RETAINED", Key: "retained", Unit: report.UnitBytes},
-		{Title: "SHARE", Key: "share", Unit: report.UnitPercent},
-		{Title: "TYPE", Key: "type"},
-		{Title: "ADDRESS", Key: "address"},
-		{Title: "PATH", Key: "path"},
-	}}
-	for _, d := range top {
-		p, err := w.Describe(ctx, d.OID)
-		if err != nil {
-			return err
-		}
-		if o.Format != report.FormatJSON {
-			p = analysis.ShortPath(p, maxPathHops)
-		}
-		share := 0.0
-		if snap.Bytes > 0 {
-			share = 100 * float64(d.Retained) / float64(snap.Bytes)
-		}
-		t.Rows = append(t.Rows, []any{d.Retained, share, d.Type, hexAddr(d.Addr), p})
-	}
-	if o.Format == report.FormatTable || o.Format == report.FormatMarkdown {
-		fmt.Fprintf(o.IO.Out, "snapshot %d (%s): %s in %s objects\n\n", snap.ID, report.Clean(snap.Label),
-			report.Bytes(snap.Bytes), report.Count(snap.Objects))
-	}
-	return report.Render(o.IO.Out, o.Format, t)
+	return report.Dominators(o.IO.Out, o.Format, r)
 }
