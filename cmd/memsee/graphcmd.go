@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/memsee/memsee/internal/heap"
 	"strconv"
 	"strings"
 
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/report"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"

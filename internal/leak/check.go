@@ -3,11 +3,11 @@ package leak
 import (
 	"context"
 	"fmt"
-	"github.com/memsee/memsee/internal/heap"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/store"
 )
 

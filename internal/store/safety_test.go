@@ -6,8 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/memsee/memsee/internal/heap"
-	"github.com/memsee/memsee/internal/store/storetest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/store"
+	"github.com/memsee/memsee/internal/store/storetest"
 )
 
 // sampleDB loads a Go heap profile and a Python dump (committed samples) into a new database

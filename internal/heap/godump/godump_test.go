@@ -1,8 +1,6 @@
 package godump
 
 import (
-	"github.com/memsee/memsee/internal/heap/heaptest"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 const samples = "../../../testdata/godump/"

@@ -1,8 +1,6 @@
 package hprof
 
 import (
-	"github.com/memsee/memsee/internal/heap/heaptest"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -15,8 +13,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
-
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 const dataDir = "../../../testdata/java"

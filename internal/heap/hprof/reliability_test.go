@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -14,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
-
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 // topRecords returns the offset of every top-level record of a dump with 8-byte ids.

@@ -8,13 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/memsee/memsee/internal/heap/jsontext"
 	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/jsontext"
 )
 
 // Reader reads meliae JSON-lines dumps. It holds no state, so one Reader may serve any number

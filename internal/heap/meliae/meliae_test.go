@@ -1,8 +1,6 @@
 package meliae
 
 import (
-	"github.com/memsee/memsee/internal/heap/heaptest"
-
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -21,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 // samples are the real dumps written by testdata/gen/python (see testdata/python/README.md).

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 // record is one top-level record of a profile.proto: its offset, tag and bytes (tag

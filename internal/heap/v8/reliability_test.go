@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/memsee/memsee/internal/heap/heaptest"
 	"io"
 	"math/rand/v2"
 	"strconv"
@@ -12,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
-
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 func readFormatErr(t *testing.T, what string, data []byte) *heap.FormatError {

@@ -21,12 +21,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/memsee/memsee/internal/heap/jsontext"
 	"io"
 	"math"
 	"strconv"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/jsontext"
 )
 
 // Reader reads V8 heap snapshots. It holds no state, so one Reader may serve any number of

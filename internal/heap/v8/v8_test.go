@@ -1,8 +1,6 @@
 package v8
 
 import (
-	"github.com/memsee/memsee/internal/heap/heaptest"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -17,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 // samples are the real snapshots written by testdata/gen/node (see testdata/node/README.md).
