@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"github.com/memsee/memsee/internal/store/storetest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/memsee/memsee/internal/store/storetest"
 )
 
 // slowLoad is every committed dump but the Go profiles: a load of a few seconds.

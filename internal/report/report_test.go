@@ -3,13 +3,14 @@ package report
 import (
 	"bytes"
 	"flag"
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

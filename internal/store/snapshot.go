@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/memsee/memsee/internal/heap"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/memsee/memsee/internal/heap"
 )
 
 // ErrNoSnapshot is returned when a snapshot reference matches nothing.

@@ -5,8 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/memsee/memsee/internal/heap/jsontext"
 	"unicode/utf8"
+
+	"github.com/memsee/memsee/internal/heap/jsontext"
 )
 
 // scanner is the tokenizer: it reads JSON tokens straight out of a bufio.Reader's buffer
