@@ -5,34 +5,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/memsee/memsee/internal/analysis"
-	"github.com/memsee/memsee/internal/loader"
+	"github.com/memsee/memsee/internal/loader/loadertest"
 	"github.com/memsee/memsee/internal/store"
 )
-
-// loadInto loads a dump into a new database at path.
-func loadInto(t *testing.T, path, dump string) (*store.DB, loader.Result) {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := db.BeginLoad(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := loader.Load(ctx, l, dump, loader.Options{Now: time.Unix(0, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	return db, res
-}
 
 // Holdings picks the largest groups from the holders with the largest totals; for every n it
 // must give the first n of all groups ranked, which SQL over query --objects computes here.
@@ -45,7 +22,7 @@ func TestHoldingsTopN(t *testing.T) {
 
 func holdingsTopN(t *testing.T, dump string) {
 	ctx := context.Background()
-	db, res := loadInto(t, filepath.Join(t.TempDir(), "h.db"), dump)
+	db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "h.db"), dump)
 	defer db.Close()
 	q, err := db.Query(ctx, `SELECT coalesce(o.idom, -1), t.name, count(*), sum(o.size), sum(o.retained) FROM object o
 		JOIN type t ON t.id = o.type GROUP BY o.idom, o.type ORDER BY 5 DESC, 3 DESC, 1, 2`, store.QueryOptions{Objects: []int64{res.ID}})

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
-	"github.com/memsee/memsee/internal/loader"
+	"github.com/memsee/memsee/internal/loader/loadertest"
 	"github.com/memsee/memsee/internal/store"
 )
 
@@ -33,12 +33,7 @@ var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
 func openStore(t *testing.T) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "leak.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return loadertest.Open(t, filepath.Join(t.TempDir(), "leak.db"))
 }
 
 // addProfiles loads one heap profile per element of snaps, in one transaction, the i-th
@@ -447,22 +442,13 @@ func TestCheckSeveralSnapshots(t *testing.T) {
 // the snapshots in load order.
 func loadDumps(t *testing.T, names ...string) (*store.DB, []store.Snapshot) {
 	t.Helper()
-	ctx := context.Background()
 	db := openStore(t)
+	var files []string
 	for _, n := range names {
-		l, err := db.BeginLoad(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := loader.Load(ctx, l, filepath.Join("..", "..", "testdata", "python", n+".json.gz"), loader.Options{Now: t0}); err != nil {
-			l.Rollback()
-			t.Fatalf("load %s: %v", n, err)
-		}
-		if err := l.Commit(); err != nil {
-			t.Fatal(err)
-		}
+		files = append(files, filepath.Join("..", "..", "testdata", "python", n+".json.gz"))
 	}
-	snaps, err := db.Snapshots(ctx)
+	loadertest.Load(t, db, files...)
+	snaps, err := db.Snapshots(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

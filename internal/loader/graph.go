@@ -8,7 +8,6 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"slices"
 	"strconv"
 	"unsafe"
@@ -140,22 +139,22 @@ func (s *graphSink) Object(o *heap.Object) error {
 			edges = edges[1:]
 		}
 	}
-	adjust := s.rules.Edge
 	for _, e := range edges {
-		if adjust != nil {
-			e = adjust(o.Addr, e)
-		}
-		s.b.AddEdge(id, e.To, e.Kind)
-		s.edgeName = append(s.edgeName, s.nameID(e))
+		s.addEdge(id, o.Addr, e)
 	}
 	if o.More != nil {
-		o.More(func(e heap.Edge) bool {
-			s.b.AddEdge(id, e.To, e.Kind)
-			s.edgeName = append(s.edgeName, s.nameID(e))
-			return true
-		})
+		o.More(func(e heap.Edge) bool { s.addEdge(id, o.Addr, e); return true })
 	}
 	return nil
+}
+
+// addEdge adds one reference of object id (at addr), as the format's rules spell it.
+func (s *graphSink) addEdge(id graph.ObjID, addr uint64, e heap.Edge) {
+	if s.rules.Edge != nil {
+		e = s.rules.Edge(addr, e)
+	}
+	s.b.AddEdge(id, e.To, e.Kind)
+	s.edgeName = append(s.edgeName, s.nameID(e))
 }
 
 // classImplied reports whether e, the first reference of object id of local type t, is its
@@ -593,10 +592,7 @@ func lookup(g *graph.Graph, perm []graph.ObjID, addr uint64) (graph.ObjID, bool)
 // for the same peak: the limit then sat so close to the live heap that the collector ran
 // without pause.) It never raises a limit the user set with GOMEMLIMIT.
 func holdHeap() (undo func()) {
-	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(s)
-	mapped := s[0].Value.Uint64() - s[1].Value.Uint64()
 	prev := debug.SetMemoryLimit(-1) // reads the limit (GOMEMLIMIT's, if set) without changing it
-	debug.SetMemoryLimit(min(prev, int64(mapped)))
+	debug.SetMemoryLimit(min(prev, mapped()))
 	return func() { debug.SetMemoryLimit(prev) }
 }

@@ -112,16 +112,14 @@ func systemMemory() int64 {
 		}
 		f.Close()
 	}
-	max, err1 := os.ReadFile("/sys/fs/cgroup/memory.max")
+	limit, err1 := os.ReadFile("/sys/fs/cgroup/memory.max")
 	cur, err2 := os.ReadFile("/sys/fs/cgroup/memory.current")
 	if err1 == nil && err2 == nil {
-		m, e1 := strconv.ParseInt(strings.TrimSpace(string(max)), 10, 64)
+		m, e1 := strconv.ParseInt(strings.TrimSpace(string(limit)), 10, 64)
 		c, e2 := strconv.ParseInt(strings.TrimSpace(string(cur)), 10, 64)
 		if e1 == nil && e2 == nil && m-c < avail {
-			avail = max0(m - c)
+			avail = max(m-c, 0)
 		}
 	}
 	return avail
 }
-
-func max0(n int64) int64 { return max(n, 0) }

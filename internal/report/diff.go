@@ -127,16 +127,7 @@ func Candidates(w io.Writer, f Format, r *analysis.LeakCandidateTypes) error {
 func DiffProfiles(w io.Writer, f Format, r *analysis.ProfileDiff) error {
 	bySite := r.By == store.BySite
 	objs, bytes := analysis.ObjectsOf(r.Sample), analysis.BytesOf(r.Sample)
-	t := &Table{}
-	if bySite {
-		t.Columns = append(t.Columns,
-			Column{Title: "SITE", Key: "site"},
-			Column{Key: "site_id", Unit: UnitInt, JSONOnly: true},
-			Column{Key: "stack", JSONOnly: true},
-			Column{Key: "line", JSONOnly: true})
-	} else {
-		t.Columns = append(t.Columns, Column{Title: "FUNCTION", Key: "function"})
-	}
+	t := &Table{Columns: keyColumns(bySite)}
 	t.Columns = append(t.Columns,
 		Column{Title: "BYTES BEFORE", Key: bytes.String() + "_before", Unit: UnitBytes},
 		Column{Title: "AFTER", Key: bytes.String() + "_after", Unit: UnitBytes},
@@ -147,13 +138,7 @@ func DiffProfiles(w io.Writer, f Format, r *analysis.ProfileDiff) error {
 		Column{Title: "DELTA", Key: objs.String() + "_delta", Unit: UnitDeltaCount},
 	)
 	for _, d := range r.Rows {
-		var row []any
-		if bySite {
-			s := r.Sites[d.Site]
-			row = append(row, SiteText(s.Stack, SiteFrames), d.Site, s.Stack, s.Line)
-		} else {
-			row = append(row, d.Key)
-		}
+		row := keyCells(bySite, r.Sites, d.Site, d.Key)
 		row = append(row, d.Before[bytes], d.After[bytes], d.Delta(bytes), PctChange(d.Before[bytes], d.After[bytes]),
 			d.Before[objs], d.After[objs], d.Delta(objs))
 		t.Rows = append(t.Rows, row)

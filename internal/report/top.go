@@ -14,29 +14,14 @@ import (
 func TopOfProfile(w io.Writer, f Format, r *analysis.ProfileTop) error {
 	bySite := r.By == store.BySite
 	objs, bytes := analysis.ObjectsOf(r.Sample), analysis.BytesOf(r.Sample)
-	t := &Table{}
-	if bySite {
-		t.Columns = append(t.Columns,
-			Column{Title: "SITE", Key: "site"},
-			Column{Key: "site_id", Unit: UnitInt, JSONOnly: true},
-			Column{Key: "stack", JSONOnly: true},
-			Column{Key: "line", JSONOnly: true})
-	} else {
-		t.Columns = append(t.Columns, Column{Title: "FUNCTION", Key: "function"})
-	}
+	t := &Table{Columns: keyColumns(bySite)}
 	t.Columns = append(t.Columns,
 		Column{Title: "OBJECTS", Key: objs.String(), Unit: UnitCount},
 		Column{Title: "BYTES", Key: bytes.String(), Unit: UnitBytes},
 		Column{Title: "SHARE", Key: "share", Unit: UnitPercent},
 	)
 	for _, g := range r.Groups {
-		var row []any
-		if bySite {
-			s := r.Sites[g.Site]
-			row = append(row, SiteText(s.Stack, SiteFrames), g.Site, s.Stack, s.Line)
-		} else {
-			row = append(row, g.Key)
-		}
+		row := keyCells(bySite, r.Sites, g.Site, g.Key)
 		share := 0.0
 		if r.Totals[r.Sample] != 0 {
 			share = 100 * float64(g.Values[r.Sample]) / float64(r.Totals[r.Sample])
@@ -54,4 +39,27 @@ func TopOfProfile(w io.Writer, f Format, r *analysis.ProfileTop) error {
 			len(r.Groups), r.All, what)
 	}
 	return Render(w, f, t)
+}
+
+// keyColumns are the columns that name a key of a heap profile: the allocating function, or
+// the whole site (its stack and line in JSON and CSV).
+func keyColumns(bySite bool) []Column {
+	if !bySite {
+		return []Column{{Title: "FUNCTION", Key: "function"}}
+	}
+	return []Column{
+		{Title: "SITE", Key: "site"},
+		{Key: "site_id", Unit: UnitInt, JSONOnly: true},
+		{Key: "stack", JSONOnly: true},
+		{Key: "line", JSONOnly: true},
+	}
+}
+
+// keyCells are the cells of keyColumns for a site (by id, in sites) or a function.
+func keyCells(bySite bool, sites map[int64]store.Site, site int64, function string) []any {
+	if !bySite {
+		return []any{function}
+	}
+	s := sites[site]
+	return []any{SiteText(s.Stack, SiteFrames), site, s.Stack, s.Line}
 }

@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
 	_ "github.com/mattn/go-sqlite3"
-
-	"github.com/memsee/memsee/internal/loader"
+	"github.com/memsee/memsee/internal/loader/loadertest"
 	"github.com/memsee/memsee/internal/store"
 )
 
@@ -27,7 +25,7 @@ const legacyObject = `CREATE TABLE object (snapshot INTEGER NOT NULL, oid INTEGE
 func TestConvertSchema2(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, res := loadInto(t, path, "../../testdata/python/shop2.json.gz")
+	db, res := loadertest.LoadInto(t, path, "../../testdata/python/shop2.json.gz")
 	snap := res.ID
 	type answer struct {
 		Object    store.Object
@@ -110,28 +108,6 @@ func TestConvertSchema2(t *testing.T) {
 			t.Fatalf("object %d after converting:\n%+v\nwant\n%+v", i, got[i], want[i])
 		}
 	}
-}
-
-// loadInto loads a dump into a new database at path.
-func loadInto(t *testing.T, path, dump string) (*store.DB, loader.Result) {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := db.BeginLoad(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := loader.Load(ctx, l, dump, loader.Options{Now: time.Unix(0, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	return db, res
 }
 
 func nullIf(v int64) any {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
+	"github.com/memsee/memsee/internal/loader/loadertest"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/memsee/memsee/internal/store/storetest"
 )
@@ -26,28 +27,9 @@ import (
 func sampleDB(t *testing.T) (string, int64) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "memsee.db")
-	ctx := context.Background()
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _ := loadertest.LoadInto(t, path, "../../testdata/go/heap1.pb.gz")
 	defer db.Close()
-	l, err := db.BeginLoad(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var graph int64
-	for _, f := range []string{"../../testdata/go/heap1.pb.gz", "../../testdata/python/shop1.json.gz"} {
-		res, err := loader.Load(ctx, l, f, loader.Options{Now: time.Unix(0, 0)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		graph = res.ID
-	}
-	if err := l.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	return path, graph
+	return path, loadertest.Load(t, db, "../../testdata/python/shop1.json.gz")[0].ID
 }
 
 // dirState is every file of a directory and its bytes.
@@ -297,21 +279,8 @@ func TestReliabilityOtherFiles(t *testing.T) {
 func TestReliabilityPermissions(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "memsee.db")
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _ := loadertest.LoadInto(t, path, "../../testdata/go/heap1.pb.gz")
 	defer db.Close()
-	l, err := db.BeginLoad(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := loader.Load(ctx, l, "../../testdata/go/heap1.pb.gz", loader.Options{Now: time.Unix(0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Commit(); err != nil {
-		t.Fatal(err)
-	}
 	r, err := store.OpenRead(ctx, path, store.Options{}) // keeps the WAL and its index open
 	if err != nil {
 		t.Fatal(err)
