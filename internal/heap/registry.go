@@ -196,3 +196,41 @@ type Dumper interface {
 	// DumperSource is the dumper's source code.
 	DumperSource() string
 }
+
+// HolderRules is implemented by the handler of a format of object dumps whose dumps show a
+// collection's storage or the runtime's plumbing as objects of their own: a HashMap's nodes
+// and table, a V8 Map's table, a closure's context or cell, a Go map's directory and tables.
+// leaks reads what grew through them: WHAT names the objects the program put in a collection
+// (and counts those), HELD BY names the collection and the variable that holds it.
+type HolderRules interface {
+	// Internal reports whether an object of type typ, whose immediate dominator is of type
+	// holder ("" for none: only roots hold it), is storage or plumbing of that holder. Such
+	// objects are looked through: the objects they hold count as their holder's, and they
+	// are named neither as WHAT (unless nothing else grew) nor as a holder. An object a root
+	// refers to is never looked through, whatever this says.
+	Internal(typ, holder string) bool
+	// HolderName spells a holder for HELD BY, from the hops of its shortest path from a root
+	// (the root first, the holder last), the way its programmer would write it:
+	// `shop.Shop.AUDIT_LOG (ArrayList)`, `app.js: subscriptions (Map)`, `module shop:
+	// _audit_log (list)`, `main.sessionCache`. ok is false when the format has no better name
+	// than the whole path.
+	HolderName(path []Hop) (name string, ok bool)
+}
+
+// A Hop is one object on a path from a root.
+type Hop struct {
+	Root  string // the first hop's root name ("module shop", "global main.auditLog"); "" after
+	Via   string // the reference from the hop before: "._audit_log", "[17]", "context"
+	Type  string
+	Value string // the object's value: a string's text, or what the format's naming pass set
+}
+
+// HolderRulesOf returns the HolderRules of format f, or nil.
+func HolderRulesOf(f Format) HolderRules {
+	if h, ok := Lookup(f); ok {
+		if r, ok := h.(HolderRules); ok {
+			return r
+		}
+	}
+	return nil
+}
