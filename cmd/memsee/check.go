@@ -56,7 +56,7 @@ less pass, whatever its share: a share of a few kilobytes is noise. Growth from 
 (the whole heap, or a key new in head) has no share, and is over every percent budget once it
 is more than --floor.
 
-Exit codes: 0 within budget, 1 over budget, 2 bad input.`,
+Exit codes: 0 within budget, 1 over budget, 2 bad input or bad flags.`,
 		Example: `  $ memsee check base/heap.pb.gz head/heap.pb.gz
   $ memsee check base.pb.gz head.pb.gz --max-growth 5% --max-key-growth 1MiB --format markdown
   $ memsee check base.pb.gz head.pb.gz --max-key-growth 1MiB --max-key-growth 50% --floor 256KiB
