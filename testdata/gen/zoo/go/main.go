@@ -79,7 +79,7 @@ func startService() {
 	}
 }
 
-// handleRequest serves one request: a login, a cart, its audit entry; every 75th a checkout
+// handleRequest serves one request: a login, a cart, its audit entry; every 100th a checkout
 // that mails a receipt, and a client that opens a connection with a heartbeat.
 func handleRequest(id int) {
 	s := login(uint64(id), id%977)
@@ -88,10 +88,10 @@ func handleRequest(id int) {
 		cart.add(productByID(id*7+i), 1+i)
 	}
 	audit(s, "cart.update", cart.total())
-	if id%75 == 0 {
+	if id%100 == 0 {
 		checkout(id, cart)
 	}
-	if id%75 == 37 {
+	if id%100 == 50 {
 		openConnection(id)
 	}
 	if !leaky {

@@ -36,7 +36,7 @@ var mailed sync.WaitGroup
 
 func checkout(id int, cart *Cart) {
 	r := &Receipt{OrderID: id, Email: "customer@example.com", Total: cart.total(),
-		Lines: make([]ReceiptLine, 0, 120)}
+		Lines: make([]ReceiptLine, 0, 160)}
 	for i := range cap(r.Lines) { // the order's lines, with the recommendations mailed with it
 		it := cart.Items[i%len(cart.Items)]
 		r.Lines = append(r.Lines, ReceiptLine{SKU: "SKU", Name: it.Product.Name, Qty: it.Qty, PriceCents: it.Product.PriceCents})
