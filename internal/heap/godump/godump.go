@@ -1069,10 +1069,11 @@ func (p *parser) addRoot(target uint64, kind uint8, name string) {
 // frameName names the roots of a stack frame of function fn, which called callee (the frame
 // before it in the dump, innermost first; "" for none). A go statement with arguments, go
 // heartbeat(c, time.Hour) in main.openConnection, runs a wrapper the compiler writes,
-// main.openConnection.gowrap1, which holds nothing but the arguments it passes on (their
-// spill slots are in the caller's frame): its roots are named after the function it
-// called, main.heartbeat, where the programmer wrote them, unless that was inlined into it
-// (the callee is then the runtime's).
+// main.openConnection.gowrap1, whose only work is the call: the pointers of its frame are the
+// arguments it passes on (a callee's spilled register arguments are written in its caller's
+// frame, and the dump lists them with the caller's). Its roots are named after the function
+// it called, main.heartbeat, whose parameters they are, unless that function was inlined
+// into the wrapper (the callee is then the runtime's).
 func frameName(fn, callee string) string {
 	if callee != "" && !isRuntime(callee) && isGoWrapper(fn) {
 		return callee
