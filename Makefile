@@ -62,6 +62,7 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	rm -f testdata/godump/*.dump.gz
 	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump
 	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump -prefix churn -churn-only
+	GO=$(GO) testdata/gen/zoo/go/gen.sh
 	python3 testdata/gen/python/gen.py --out testdata/python
 	node testdata/gen/node/gen.js --out testdata/node
 	testdata/gen/java/gen.sh
