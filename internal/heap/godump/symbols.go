@@ -46,14 +46,22 @@ type symbol struct {
 }
 
 // maxGCProg bounds what is read of a segment's GC program (runtime.gcdata, runtime.gcbss):
-// the linker writes a few hundred bytes for a large program's segments.
+// the linker writes a few hundred bytes for a program with net/http.
 const maxGCProg = 16 << 20
 
 // ReadSymbols reads the segments, pointer bitmaps and data symbols of the executable at path.
-func ReadSymbols(path string) (*Symbols, error) {
+// A segment of more than 4 GiB (maxRange, what the reader reads of a dump's) is refused, so
+// that what a damaged executable claims bounds its bitmaps at 64 MiB.
+func ReadSymbols(path string) (s *Symbols, err error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("reading symbols from %s: %s", path, fmt.Sprintf(format, args...))
 	}
+	// debug/elf is not hardened against damaged files: a panic in it is this file's error.
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, bad("a damaged ELF file (%v) (--binary takes the Go executable that wrote the dump)", r)
+		}
+	}()
 	f, err := elf.Open(path)
 	if err != nil {
 		return nil, bad("%v (--binary takes the Go executable that wrote the dump, built for Linux)", err)
@@ -69,12 +77,12 @@ func ReadSymbols(path string) (*Symbols, error) {
 	if err != nil {
 		return nil, bad("%v (was it built with -ldflags=-s? names need the symbol table)", err)
 	}
-	s := &Symbols{Path: path, data: segmentOf{name: "data"}, bss: segmentOf{name: "bss"}}
-	marks := map[string]uint64{}
+	s = &Symbols{Path: path, data: segmentOf{name: "data"}, bss: segmentOf{name: "bss"}}
+	marks := map[string]elf.Symbol{}
 	for _, sym := range all {
 		switch sym.Name {
 		case "runtime.data", "runtime.edata", "runtime.bss", "runtime.ebss", "runtime.gcdata", "runtime.gcbss":
-			marks[sym.Name] = sym.Value
+			marks[sym.Name] = sym
 		}
 	}
 	for _, m := range []string{"runtime.data", "runtime.edata", "runtime.bss", "runtime.ebss", "runtime.gcdata", "runtime.gcbss"} {
@@ -89,12 +97,15 @@ func ReadSymbols(path string) (*Symbols, error) {
 		{to: &s.data, start: "runtime.data", end: "runtime.edata", prog: "runtime.gcdata", section: ".data"},
 		{to: &s.bss, start: "runtime.bss", end: "runtime.ebss", prog: "runtime.gcbss", section: ".bss"},
 	} {
-		lo, hi := marks[seg.start], marks[seg.end]
+		lo, hi := marks[seg.start].Value, marks[seg.end].Value
 		// With external linking the section also holds the C code's data, around the Go
 		// segment: the segment lies inside its section, not equal to it.
 		sect := f.Section(seg.section)
 		if hi < lo || sect == nil || lo < sect.Addr || hi > sect.Addr+sect.Size {
 			return nil, bad("its %s..%s (%#x..%#x) is not inside a %s section", seg.start, seg.end, lo, hi, seg.section)
+		}
+		if hi-lo > maxRange {
+			return nil, bad("its %s segment claims %d bytes, more than memsee reads (4 GiB)", seg.to.name, hi-lo)
 		}
 		seg.to.addr, seg.to.size = lo, hi-lo
 		prog, err := gcProgBytes(f, marks[seg.prog])
@@ -130,14 +141,19 @@ func ReadSymbols(path string) (*Symbols, error) {
 	return s, nil
 }
 
-// gcProgBytes returns the bytes from address a to the end of the section that holds them (at
-// most maxGCProg): a GC program ends itself, and its symbol's size is not always set.
-func gcProgBytes(f *elf.File, a uint64) ([]byte, error) {
+// gcProgBytes returns the bytes of a GC program's symbol: its size's, or up to the end of the
+// section that holds it when the size is not set (a GC program ends itself), at most
+// maxGCProg.
+func gcProgBytes(f *elf.File, sym elf.Symbol) ([]byte, error) {
+	a := sym.Value
 	for _, sect := range f.Sections {
 		if sect.Type == elf.SHT_NOBITS || a < sect.Addr || a >= sect.Addr+sect.Size {
 			continue
 		}
 		n := min(sect.Addr+sect.Size-a, maxGCProg)
+		if sym.Size > 0 {
+			n = min(n, sym.Size)
+		}
 		b := make([]byte, n)
 		if _, err := sect.ReadAt(b, int64(a-sect.Addr)); err != nil {
 			return nil, err

@@ -3,10 +3,15 @@ package godump
 import (
 	"bytes"
 	"context"
+	"debug/elf"
+	"encoding/binary"
 	"errors"
+	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -197,6 +202,86 @@ func TestRunGCProg(t *testing.T) {
 			}
 			if err != nil || !bytes.Equal(got, tt.want) {
 				t.Errorf("runGCProg(%s): got %08b, %v; want %08b", tt.name, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestReliabilityBinary gives ReadSymbols damaged copies of a real executable (cut short, bits
+// flipped in its headers, its section table and its GC programs) and reads a real dump with
+// what it accepts: an error or names, never a panic.
+func TestReliabilityBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs gen/godump")
+	}
+	dir := t.TempDir()
+	bin := shopBuild(t, dir, "shop", "-trimpath")
+	if out, err := exec.Command(bin, "-out", dir, "-n", "1", "-requests", "20", "-products", "20").CombinedOutput(); err != nil {
+		t.Fatalf("gen: %v\n%s", err, out)
+	}
+	dump := heaptest.Gunzip(t, filepath.Join(dir, "heap1.dump.gz"))
+	exe, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(exe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progs [][2]int // file offset and size of runtime.gcdata and runtime.gcbss
+	for _, sym := range all {
+		if sym.Name != "runtime.gcdata" && sym.Name != "runtime.gcbss" {
+			continue
+		}
+		sect := f.Sections[sym.Section]
+		progs = append(progs, [2]int{int(sym.Value - sect.Addr + sect.Offset), int(sym.Size)})
+	}
+	shoff := int(binary.LittleEndian.Uint64(exe[0x28:]))
+	if len(progs) != 2 || shoff <= 0 || shoff >= len(exe) {
+		t.Fatalf("GC programs at %v, section table at %d", progs, shoff)
+	}
+	rng := rand.New(rand.NewPCG(15, 15))
+	type damage struct {
+		name string
+		b    []byte
+	}
+	var cases []damage
+	for _, n := range []int{0, 16, 64, 4096, len(exe) / 2, len(exe) - 1} {
+		cases = append(cases, damage{"cut at " + strconv.Itoa(n), exe[:n]})
+	}
+	flip := func(name string, lo, hi int) {
+		for i := range 10 {
+			b := slices.Clone(exe)
+			for range 4 {
+				j := lo + rng.IntN(hi-lo)
+				b[j] ^= 1 << rng.IntN(8)
+			}
+			cases = append(cases, damage{name + " " + strconv.Itoa(i), b})
+		}
+	}
+	flip("header", 0, 0x40)
+	flip("program headers", 0x40, 0x40+13*56)
+	flip("section table", shoff, len(exe))
+	for i, p := range progs {
+		flip("GC program "+strconv.Itoa(i), p[0], p[0]+p[1])
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "exe")
+			if err := os.WriteFile(path, tt.b, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			syms, err := ReadSymbols(path)
+			if err != nil {
+				return
+			}
+			err = Reader{Symbols: syms}.Read(context.Background(), "heap1.dump", bytes.NewReader(dump), newRecSink())
+			if err != nil && !errors.Is(err, ErrWrongBinary) {
+				t.Errorf("Read with a damaged binary: %v, want no error or ErrWrongBinary", err)
 			}
 		})
 	}
