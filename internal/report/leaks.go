@@ -24,6 +24,7 @@ func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
 		{Title: "KIND", Key: "kind"},
 		{Title: "WHAT", Key: "what"},
 		{Title: "HELD BY", Key: "held_by"},
+		{Key: "path", JSONOnly: true},
 		{Title: "GROWTH", Key: "growth_text", TableOnly: true},
 		{Key: "growth_bytes", Unit: UnitDeltaBytes, JSONOnly: true},
 		{Key: "growth_objects", Unit: UnitDeltaCount, JSONOnly: true},
@@ -67,7 +68,7 @@ func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
 		for i, p := range x.Points {
 			bytes[i], objects[i] = p.Bytes, p.Count
 		}
-		t.Rows = append(t.Rows, []any{string(x.Kind), x.What, holder, growth, x.Growth.Bytes, x.Growth.Count,
+		t.Rows = append(t.Rows, []any{string(x.Kind), x.What, holder, nullIfEmpty(x.Path), growth, x.Growth.Bytes, x.Growth.Count,
 			perSnapBytes, perSnapObjects, perHour, stepSnap, toLimit, ids, bytes, objects, x.Note})
 	}
 	if f != FormatTable && f != FormatMarkdown {
@@ -143,6 +144,14 @@ func growthText(f leak.Finding, snaps []store.Snapshot) string {
 		Clean(snaps[f.Step].Label))
 	if len(snaps) > 2 { // with two, the line under the table says it once
 		s += "; " + f.Note
+	}
+	return s
+}
+
+// nullIfEmpty is nil for "", which JSON writes as null.
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
 	}
 	return s
 }
