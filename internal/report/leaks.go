@@ -9,10 +9,17 @@ import (
 	"github.com/memsee/memsee/internal/store"
 )
 
-// Leaks writes what `memsee leaks` found: the snapshots followed, the first n findings (0 for
-// all) and, with a memory limit, when the heap reaches it. JSON and CSV carry the raw numbers
-// of each finding and no prose.
-func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
+// LeaksOptions say how much of what leaks found is shown.
+type LeaksOptions struct {
+	N    int  // the first N findings; 0 for all
+	Wide bool // HELD BY as the whole path from a root (tables; JSON and CSV have both)
+}
+
+// Leaks writes what `memsee leaks` found: the snapshots followed, the first o.N findings and,
+// with a memory limit, when the heap reaches it. JSON and CSV carry the raw numbers of each
+// finding and no prose.
+func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
+	n := o.N
 	snaps, q := r.Snapshots, r.Query
 	first, last := snaps[0], snaps[len(snaps)-1]
 	hours := last.TakenAt.Sub(first.TakenAt).Hours()
@@ -45,7 +52,9 @@ func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
 	var rate float64 // bytes per hour, of all incremental leaks together
 	for _, x := range fs {
 		holder := x.Holder
-		if f != FormatJSON {
+		if o.Wide && x.Path != "" && (f == FormatTable || f == FormatMarkdown) {
+			holder = x.Path
+		} else if f != FormatJSON {
 			holder = shortHolder(holder)
 		}
 		var stepSnap, perSnapBytes, perSnapObjects, perHour, toLimit any
