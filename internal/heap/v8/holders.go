@@ -11,14 +11,12 @@ import (
 //
 //   - V8's own storage and machinery: backing stores "(array)" (an Array's elements, a Map's or
 //     a Set's table, an object's properties), hidden objects "(system)", shapes, and the
-//     "system / ..." objects, among them a scope's variables (system / Context). Not code:
-//     what V8 compiles and optimizes as a function runs grows for a while, and is no more the
-//     holder's when looked through;
+//     "system / ..." objects, among them a scope's variables (system / Context). Not code,
+//     which grows for a while as V8 compiles and optimizes what runs: looked through, it
+//     would count as what the function's holder keeps;
 //   - a closure (Function) kept in an Array or a collection's storage (listeners, callbacks),
-//     or by a timer:
-//     what it keeps is what its scope holds, not the function. A function a variable or a
-//     property holds is no plumbing: its code, which V8 compiles and optimizes as it runs,
-//     would count as what the variable's holder keeps;
+//     or by a timer: what it keeps is what its scope holds, not the function. A function a
+//     variable or a property holds is no plumbing, for the same reason as code;
 //   - Node's timers: a Timeout in its TimersList (the list is doubly linked, so a Timeout may be
 //     held by the one before it).
 func (Reader) Internal(typ, holder string) bool {
@@ -33,9 +31,11 @@ func (Reader) Internal(typ, holder string) bool {
 	return strings.HasPrefix(typ, "system / ")
 }
 
-const timeoutClass = "Timeout"
-
-const timersListClass = "TimersList"
+// Node's timers: a TimersList holds the pending Timeouts of one duration.
+const (
+	timeoutClass    = "Timeout"
+	timersListClass = "TimersList"
+)
 
 // HolderName spells a holder as a JavaScript programmer names the variable that holds it, from
 // the hops of its shortest path from a root (heap.HolderRules):
