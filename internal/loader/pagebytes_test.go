@@ -20,7 +20,7 @@ func TestPageBytesUnchanged(t *testing.T) {
 	samples := []struct{ path, digest string }{
 		{"python/shop1.json.gz", "296d95e4929b32f02f3d39a9ffa621f5e10c736190003fe3f44af783e463a7dc"},
 		{"python/shop2.json.gz", "8414b372c98436bcddbf801f34495e76972d21d45f32d706f05b370173a1d358"},
-		{"node/heap1.heapsnapshot.gz", "8f51d6e4695e82ccb652b72fca4d852288b4f3e91b72e8d8eee8b0e48c4ed0f6"},
+		{"node/heap1.heapsnapshot.gz", "8e1b9de967212ca20ea5248df25ca1b7dd5cce5e9858b70c2bb4b34f196d9eaa"},
 		{"java/heap1.hprof.gz", "5fa52133dbbb9ade910b5cabc55f05ccb9d3aa1c0cdcc7e21e3156bda279d118"},
 		{"godump/heap1.dump.gz", "f5f1144107dcae4f5e242eda85bb2d2184dc9e1e9062657b6ea24adfddd45e94"},
 	}
