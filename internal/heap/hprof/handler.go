@@ -24,7 +24,7 @@ func (Reader) IdentityNote() string {
 // GraphRules: every object's first reference is to its class (edgeClass), which its type
 // already says and which the graph work may leave out.
 func (Reader) GraphRules() heap.GraphRules {
-	return heap.GraphRules{ClassEdge: edgeClass, ClassType: "java.lang.Class"}
+	return heap.GraphRules{ClassEdge: edgeClass, ClassType: classType}
 }
 
 // The flags of the JVM's object layout (see Options).
