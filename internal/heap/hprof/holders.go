@@ -143,7 +143,8 @@ func (Reader) Internal(typ, holder string) bool {
 //     (NameGraph names the thread's entry after it), else `ThreadLocal.get() in thread
 //     checkout-1 (ArrayList)`.
 //
-// The holder's class is spelled without its package. A path from another root (a local
+// A class that holds what grew in its static fields is spelled as the root it is: `class
+// plugins.DiscountRules`. The holder's class is spelled without its package. A path from another root (a local
 // variable, a JNI reference) has no better name than itself: ok is false.
 func (Reader) HolderName(path []heap.Hop) (string, bool) {
 	if len(path) == 0 {
@@ -205,6 +206,9 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 	}
 	if !named || inside {
 		return "", false
+	}
+	if len(path) == 1 && strings.HasPrefix(root, "class ") {
+		return root, true // the class itself, as Class.toString spells it
 	}
 	b.WriteString(" (" + shortClass(path[len(path)-1].Type) + ")")
 	return b.String(), true
