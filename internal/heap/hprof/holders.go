@@ -196,6 +196,10 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 			}
 		}
 		switch {
+		case strings.HasPrefix(h.Via, ".<"):
+			// A field the VM adds to a class (<resolved_references>, its constant pool's
+			// objects): no code names it.
+			return "", false
 		case strings.HasPrefix(h.Via, "."):
 			b.WriteString(h.Via)
 		case strings.HasPrefix(h.Via, "["):

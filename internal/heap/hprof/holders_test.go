@@ -116,6 +116,10 @@ func TestHolderName(t *testing.T) {
 			{Via: ".ENTRIES", Type: "java.util.ArrayList"},
 			{Via: ".elementData", Type: "java.lang.Object[]"},
 		}, ""},
+		{"a class's constant pool", []heap.Hop{
+			{Root: "class shop.Shop", Type: "java.lang.Class"},
+			{Via: ".<resolved_references>", Type: "java.lang.Object[]"},
+		}, ""},
 		{"a class loader's edge", []heap.Hop{
 			{Root: "class shop.AuditLog", Type: "java.lang.Class"},
 			{Via: "<loader>", Type: "jdk.internal.loader.ClassLoaders$AppClassLoader"},
