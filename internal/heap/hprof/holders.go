@@ -56,6 +56,7 @@ var arrayBacked = map[string]bool{
 	"java.util.ArrayDeque":                              true,
 	"java.util.PriorityQueue":                           true,
 	"java.util.IdentityHashMap":                         true,
+	"java.util.EnumMap":                                 true,
 	"java.util.Arrays$ArrayList":                        true,
 	"java.util.ImmutableCollections$ListN":              true,
 	"java.util.ImmutableCollections$SetN":               true,

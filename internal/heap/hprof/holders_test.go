@@ -16,6 +16,7 @@ func TestInternal(t *testing.T) {
 		{"a node after another in its bucket", "java.util.HashMap$Node", "java.util.HashMap$Node", true},
 		{"an ArrayList's elementData", "java.lang.Object[]", "java.util.ArrayList", true},
 		{"a CopyOnWriteArrayList's array", "java.lang.Object[]", "java.util.concurrent.CopyOnWriteArrayList", true},
+		{"an EnumMap's values", "java.lang.Object[]", "java.util.EnumMap", true},
 		{"a HashSet's map", "java.util.HashMap", "java.util.HashSet", true},
 		{"a synchronized list's list", "java.util.ArrayList", "java.util.Collections$SynchronizedRandomAccessList", true},
 		{"a thread's ThreadLocalMap", "java.lang.ThreadLocal$ThreadLocalMap", "java.lang.Thread", true},
