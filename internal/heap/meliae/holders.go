@@ -1,0 +1,84 @@
+package meliae
+
+import (
+	"strings"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// containers are the built-in types whose references are the program's data: a dict held by
+// one of them is a value the program put in, never its plumbing.
+var containers = map[string]bool{
+	"dict": true, "list": true, "tuple": true, "set": true, "frozenset": true, "deque": true,
+	"collections.deque": true, "defaultdict": true, "OrderedDict": true, "Counter": true,
+	"ChainMap": true, "cell": true, "str": true, "bytes": true, "int": true, "float": true,
+}
+
+// Internal reports whether an object of type typ held by one of type holder is how CPython
+// stores what a program wrote, not something the program named:
+//   - the __dict__ of a module, a class, a function or an instance (a dict held by anything
+//     but a container): `self.items` is held by the instance, not by its __dict__;
+//   - the cache of a functools.lru_cache (a dict held by an _lru_cache_wrapper, caught by the
+//     rule above) and the links of a bounded one (_lru_list_elem);
+//   - a function's __closure__ (a tuple of cells) and __defaults__, and the cells of a
+//     closure: the list a closure appends to is held by the variable, which is what HolderName
+//     spells through them.
+func (Reader) Internal(typ, holder string) bool {
+	switch typ {
+	case "dict":
+		return holder != "" && !containers[holder]
+	case "tuple":
+		return holder == "function"
+	case "cell":
+		return holder == "tuple"
+	case "_lru_list_elem":
+		return true
+	}
+	return false
+}
+
+// metaclasses are the types of classes whose attributes HolderName spells as Class.attr.
+var metaclasses = map[string]bool{"type": true, "ABCMeta": true, "EnumType": true, "EnumMeta": true}
+
+// HolderName spells a holder as the expression that reaches it from its module, the way the
+// program writes it: `module shop: _audit_log (list)` for a module's variable, `module
+// metrics: request_latency.samples (deque)` for an attribute of an object in one, and
+// `carts.CartRepository.items (list)` for a class attribute, which Python code writes with the
+// class's qualified name. A closure's variable is spelled as Python reaches it, `module audit:
+// record_event.__closure__[0].cell_contents (list)`: its name is in the code object, whose
+// fields are not in a dump. ok is false for a holder that no module reaches, or through a
+// reference Python does not name (a set's element, the cache of an lru_cache).
+func (Reader) HolderName(path []heap.Hop) (string, bool) {
+	if len(path) < 2 {
+		return "", false
+	}
+	module, ok := strings.CutPrefix(path[0].Root, "module ")
+	if !ok || path[0].Type != "module" {
+		return "", false
+	}
+	var expr strings.Builder
+	class := false
+	for _, h := range path[1:] {
+		switch {
+		case h.Via == attrDict:
+			continue
+		case strings.HasPrefix(h.Via, ".") && len(h.Via) > 1, strings.HasPrefix(h.Via, "["):
+		default:
+			return "", false
+		}
+		if expr.Len() == 0 {
+			class = metaclasses[h.Type]
+		}
+		expr.WriteString(h.Via)
+	}
+	if expr.Len() == 0 || strings.HasPrefix(expr.String(), "[") {
+		return "", false
+	}
+	typ := " (" + path[len(path)-1].Type + ")"
+	if class {
+		return module + expr.String() + typ, true
+	}
+	return "module " + module + ": " + expr.String()[1:] + typ, true
+}
+
+var _ heap.HolderRules = Reader{}
