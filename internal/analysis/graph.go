@@ -295,3 +295,25 @@ func typeLabel(t string) string {
 	}
 	return "(" + t + ")"
 }
+
+// Hops returns the hops of a shortest path from a root to oid, the root first, as a format's
+// heap.HolderRules reads them.
+func (w *Walker) Hops(ctx context.Context, oid int64) ([]heap.Hop, error) {
+	path, err := w.ShortestPath(ctx, oid)
+	if err != nil || len(path) == 0 {
+		return nil, err
+	}
+	hops := make([]heap.Hop, len(path))
+	for i, o := range path {
+		hops[i] = heap.Hop{Via: o.Via, Type: o.Type, Value: o.Value}
+	}
+	name, ok := w.roots[path[0].OID]
+	if !ok {
+		if name, err = w.db.RootName(ctx, w.snap, path[0].OID); err != nil {
+			return nil, err
+		}
+		w.roots[path[0].OID] = name
+	}
+	hops[0].Root = name
+	return hops, nil
+}

@@ -14,6 +14,9 @@ type Holding struct {
 	Holder                 int64 // oid; -1 for the super-root (nothing but the roots holds them)
 	Type                   string
 	Count, Bytes, Retained int64
+	// Storage marks a group of its holder's storage (see LiveHoldingsThrough); its Retained is
+	// the objects' own size.
+	Storage bool
 }
 
 // Holdings groups a graph snapshot's objects by immediate dominator and type, largest retained
