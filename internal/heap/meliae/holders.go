@@ -16,17 +16,21 @@ var containers = map[string]bool{
 
 // Internal reports whether an object of type typ held by one of type holder is how CPython
 // stores what a program wrote, not something the program named:
-//   - the __dict__ of a module, a class, a function or an instance (a dict held by anything
-//     but a container): `self.items` is held by the instance, not by its __dict__;
+//   - the __dict__ of an instance or a function (a dict held by anything but a container, a
+//     module or a class): `self.items` is held by the instance, not by its __dict__;
 //   - the cache of a functools.lru_cache (a dict held by an _lru_cache_wrapper, caught by the
 //     rule above) and the links of a bounded one (_lru_list_elem);
 //   - a function's __closure__ (a tuple of cells) and __defaults__, and the cells of a
 //     closure: the list a closure appends to is held by the variable, which is what HolderName
 //     spells through them.
+//
+// The __dict__ of a module or a class is not looked through: what a program keeps in a global
+// or a class attribute is its own holder either way, and a module's dict would group with the
+// dicts the module holds (the same type under the same holder).
 func (Reader) Internal(typ, holder string) bool {
 	switch typ {
 	case "dict":
-		return holder != "" && !containers[holder]
+		return holder != "" && !containers[holder] && holder != "module" && !metaclasses[holder]
 	case "tuple":
 		return holder == "function"
 	case "cell":

@@ -11,8 +11,9 @@ func TestInternal(t *testing.T) {
 		name, typ, holder string
 		want              bool
 	}{
-		{"a module's __dict__", "dict", "module", true},
-		{"a class's __dict__", "dict", "type", true},
+		{"a module's __dict__", "dict", "module", false},
+		{"a class's __dict__", "dict", "type", false},
+		{"an enum's __dict__", "dict", "EnumType", false},
 		{"an instance's __dict__", "dict", "Session", true},
 		{"the cache of an lru_cache", "dict", "_lru_cache_wrapper", true},
 		{"a function's __dict__", "dict", "function", true},

@@ -50,7 +50,8 @@ import sessions  # noqa: E402
 import shipping  # noqa: E402
 
 START = 1767225600.0  # the service's clock: requests come every quarter of a second
-STAGES = ("accept", "auth", "session", "cart", "pricing", "shipping", "orders", "audit", "render", "respond")
+STAGES = ("accept", "parse", "auth", "session", "cart", "pricing", "tax", "shipping", "orders", "audit",
+          "render", "respond")
 
 
 def render_page(title, lines):
