@@ -26,11 +26,12 @@ var containers = map[string]bool{
 //
 // The __dict__ of a module or a class is not looked through: what a program keeps in a global
 // or a class attribute is its own holder either way, and a module's dict would group with the
-// dicts the module holds (the same type under the same holder).
+// dicts the module holds (the same type under the same holder). Nor is the dict of a
+// threading.local, which holds each thread's dict of attributes, for the same reason.
 func (Reader) Internal(typ, holder string) bool {
 	switch typ {
 	case "dict":
-		return holder != "" && !containers[holder] && holder != "module" && !metaclasses[holder]
+		return holder != "" && !containers[holder] && holder != "module" && !metaclasses[holder] && holder != threadLocal
 	case "tuple":
 		return holder == "function"
 	case "cell":
@@ -41,6 +42,11 @@ func (Reader) Internal(typ, holder string) bool {
 	return false
 }
 
+// threadLocal is the type of a threading.local: it holds, in a dict of its own, one dict per
+// thread (keyed by a weakref), in which its attributes are items: `ctx.queries` is
+// `ctx -> (dict) -> [ReferenceType] (dict) -> ['queries']` in a dump.
+const threadLocal = "_local"
+
 // metaclasses are the types of classes whose attributes HolderName spells as Class.attr.
 var metaclasses = map[string]bool{"type": true, "ABCMeta": true, "EnumType": true, "EnumMeta": true}
 
@@ -50,7 +56,8 @@ var metaclasses = map[string]bool{"type": true, "ABCMeta": true, "EnumType": tru
 // `carts.CartRepository.items (list)` for a class attribute, which Python code writes with the
 // class's qualified name. A closure's variable is spelled as Python reaches it, `module audit:
 // record_event.__closure__[0].cell_contents (list)`: its name is in the code object, whose
-// fields are not in a dump. ok is false for a holder that no module reaches, or through a
+// fields are not in a dump. An attribute of a threading.local is spelled as the code writes
+// it, `module db: _context.queries (list)`, whichever thread's it is. ok is false for a holder that no module reaches, or through a
 // reference Python does not name (a set's element, the cache of an lru_cache).
 func (Reader) HolderName(path []heap.Hop) (string, bool) {
 	if len(path) < 2 {
@@ -62,7 +69,9 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 	}
 	var expr strings.Builder
 	class := false
-	for _, h := range path[1:] {
+	hops := path[1:]
+	for i := 0; i < len(hops); i++ {
+		h := hops[i]
 		switch {
 		case h.Via == attrDict:
 			continue
@@ -74,6 +83,18 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 			class = metaclasses[h.Type]
 		}
 		expr.WriteString(h.Via)
+		if h.Type == threadLocal && i+1 < len(hops) {
+			// Its dict, the thread's dict, then the attribute as an item of it: ['queries'].
+			if i+3 >= len(hops) || hops[i+1].Type != "dict" || hops[i+2].Type != "dict" {
+				return "", false
+			}
+			attr, ok := strings.CutPrefix(hops[i+3].Via, "['")
+			if !ok {
+				return "", false
+			}
+			expr.WriteString("." + strings.TrimSuffix(attr, "']"))
+			i += 3
+		}
 	}
 	if expr.Len() == 0 || strings.HasPrefix(expr.String(), "[") {
 		return "", false

@@ -6,7 +6,8 @@ nothing ever evicts them (the whole catalog stays in memory for the process's li
 
 
 class Product:
-    def __init__(self, sku, name, price_cents, category, tags):
+    def __init__(self, product_id, sku, name, price_cents, category, tags):
+        self.product_id = product_id
         self.sku = sku
         self.name = name
         self.price_cents = price_cents
@@ -14,23 +15,24 @@ class Product:
         self.tags = tags
 
 
-_price_cache = {}  # sku -> Product
+_price_cache = {}  # product id -> Product
 
 
-def _load_product(sku):
-    n = int(sku[4:])
-    return Product(sku, "Product %s, size %d" % (sku, n % 7), 199 + n % 5000, "category-%d" % (n % 12),
+def _load_product(product_id):
+    """Read a product from the database (made up here)."""
+    n = product_id
+    sku = "SKU-%06d" % n
+    return Product(n, sku, "Product %s, size %d" % (sku, n % 7), 199 + n % 5000, "category-%d" % (n % 12),
                    ["sale" if n % 3 == 0 else "regular", "warehouse-%d" % (n % 4)])
 
 
 def warm_price_cache(count):
-    for n in range(count):
-        sku = "SKU-%06d" % n
-        _price_cache[sku] = _load_product(sku)
+    for product_id in range(1, count + 1):
+        _price_cache[product_id] = _load_product(product_id)
 
 
-def price_of(sku):
-    product = _price_cache.get(sku)
+def price_of(product_id):
+    product = _price_cache.get(product_id)
     if product is None:
-        product = _load_product(sku)
+        product = _load_product(product_id)
     return product.price_cents

@@ -4,11 +4,12 @@ Incremental leak (a dict cache): open_session stores every Session in _sessions,
 logout removes one; the shop's clients never log out, so the dict grows with every visit.
 """
 
+import hashlib
 import itertools
 
 import settings
 
-_tokens = itertools.count(1)
+_serial = itertools.count(1)
 
 
 class Session:
@@ -24,7 +25,7 @@ _sessions = {}  # token -> Session
 
 
 def open_session(user_id, now):
-    token = "sess-%012d" % next(_tokens)
+    token = hashlib.sha256(b"session %d" % next(_serial)).hexdigest()  # stands for secrets.token_hex(32)
     session = Session(token, user_id, now)
     _sessions[token] = session
     return session
