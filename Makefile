@@ -58,9 +58,11 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -prefix churn -churn-only
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -cpu cpu.pb.gz
+	GODEBUG=memprofilerate=0 $(GO) run -trimpath ./testdata/gen/go -out testdata/go -prefix off -n 1
 	rm -f testdata/godump/*.dump.gz
 	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump
 	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump -prefix churn -churn-only
+	GO=$(GO) testdata/gen/zoo/go/gen.sh
 	python3 testdata/gen/python/gen.py --out testdata/python
 	node testdata/gen/node/gen.js --out testdata/node
 	testdata/gen/java/gen.sh

@@ -31,7 +31,7 @@ func TestGoDumpBinary(t *testing.T) {
 		t.Errorf("path --type: exit %d, want the holder global main.auditLog:\n%s%s", r.code, r.out, r.err)
 	}
 	rows := leaksJSON(t, db)
-	checkPlanted(t, rows, "main.newAuditEntry (new 64 B)", "main.loadPriceTable (map)", "global main.auditLog", "global main.priceTable", true)
+	checkPlanted(t, rows, "main.newAuditEntry (new 64 B)", "main.loadPriceTable (new 64 B)", "main.auditLog", "main.priceTable", true)
 
 	// Without --binary, load says once how to name the globals.
 	r = memsee(t, filepath.Join(t.TempDir(), "plain.db"), false, "load", dumps[0], dumps[1])

@@ -1,5 +1,3 @@
-//lint:file-ignore U1000 the zoo tests of each runtime use these; they land one by one
-
 package main
 
 import (

@@ -18,9 +18,14 @@ type Storage func(typ, holder string) bool
 // under that holder, marked Storage, whose Retained is their own size only: what they hold is
 // counted in the groups of the objects they hold, so the groups still never overlap. Objects
 // that are roots are never looked through.
+//
+// A root that nothing but its root reference holds (what a global, a static or a stack slot
+// refers to, in formats whose roots are references: its dominator is the super-root) is its
+// own group, marked Root, with Holder the object itself: its root is its holder. storage may
+// be nil: nothing is looked through.
 func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth int64, storage Storage) ([]Holding, error) {
 	if storage == nil {
-		return LiveHoldings(ctx, d, snap, floor, maxDepth)
+		storage = func(string, string) bool { return false }
 	}
 	n, err := d.ObjectCount(ctx, snap)
 	if err != nil {
@@ -119,18 +124,27 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 	type key struct {
 		holder uint32
 		typ    uint32
+		root   bool
 	}
 	sums := map[key]*Holding{}
 	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
 		for i := 0; i < p.N; i++ {
 			o := first + int64(i)
-			if o >= n || kind[o] == objGarbage || floor > 0 && totals[holder[o]] < uint64(floor) {
+			if o >= n || kind[o] == objGarbage {
 				continue
 			}
-			k := key{holder[o], typ[o]}
+			k := key{holder[o], typ[o], false}
+			if k.holder == 0 && kind[o] == objRoot {
+				k = key{uint32(o) + 1, typ[o], true} // held by its root alone
+				if floor > 0 && p.Retained.At(i) < uint64(floor) {
+					continue
+				}
+			} else if floor > 0 && totals[holder[o]] < uint64(floor) {
+				continue
+			}
 			g := sums[k]
 			if g == nil {
-				g = &Holding{Holder: int64(k.holder) - 1, Storage: internal[o]}
+				g = &Holding{Holder: int64(k.holder) - 1, Storage: internal[o], Root: k.root}
 				sums[k] = g
 			}
 			size := int64(p.Size.At(i))

@@ -27,7 +27,12 @@ func TestLiveHoldingsThrough(t *testing.T) {
 	}
 	held := map[int64]int64{} // holder -> the sum of its groups
 	var products *analysis.Holding
+	roots := map[int64]int64{} // a root held by its root reference alone -> its group's retained
 	for i, h := range hs {
+		if h.Root {
+			roots[h.Holder] += h.Retained
+			continue
+		}
 		held[h.Holder] += h.Retained
 		if h.Type == "shop.Product" {
 			products = &hs[i]
@@ -46,13 +51,16 @@ func TestLiveHoldingsThrough(t *testing.T) {
 	if holder.Type != "java.util.HashMap" || products.Count != 1000 {
 		t.Errorf("the Products: %d held by a %s, want 1000 held by the java.util.HashMap", products.Count, holder.Type)
 	}
-	q, err := db.Query(ctx, `SELECT oid, retained - size FROM object WHERE distance >= 0`, store.QueryOptions{Objects: []int64{res.ID}})
+	q, err := db.Query(ctx, `SELECT oid, retained - size, retained, distance = 0 AND idom IS NULL FROM object WHERE distance >= 0`, store.QueryOptions{Objects: []int64{res.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checked := 0
 	for _, r := range q.Rows {
 		oid, want := r[0].(int64), r[1].(int64)
+		if got, ok := roots[oid]; ok != (r[3].(int64) == 1) || ok && got != r[2].(int64) {
+			t.Errorf("root %d: a group of its own %v retaining %d; it retains %d", oid, ok, got, r[2].(int64))
+		}
 		if got, ok := held[oid]; ok {
 			checked++
 			if got != want {

@@ -193,8 +193,13 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 			}
 			path, holder := nm[0], nm[1]
 			key := path + " holds " + h.Type
-			if h.Storage {
+			switch {
+			case h.Storage:
 				key = path + " holds its storage " + h.Type
+			case h.Root:
+				// Held by a root reference alone: the variable is the holder, and roots of one
+				// name (the frames of many goroutines of one function) are one.
+				key = "the root " + holder + " holds " + h.Type
 			}
 			j, ok := at[key]
 			if !ok {
@@ -211,6 +216,9 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 				if b, seen := best[j]; !seen || h.Retained > b {
 					best[j] = h.Retained
 					all[j].Anchor = h.Holder
+					if h.Root {
+						all[j].Anchor = -1 // what is inside it is inside a root
+					}
 				}
 			}
 		}

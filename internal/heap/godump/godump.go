@@ -17,6 +17,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -222,6 +223,7 @@ type parser struct {
 	data, bss segment
 	stats     Stats
 	goroutine uint64 // id of the goroutine whose frames follow
+	callee    string // the function of the goroutine's frame read last, the callee of the next
 
 }
 
@@ -532,7 +534,7 @@ func (p *parser) record(tag uint64) error {
 		if err != nil {
 			return err
 		}
-		p.goroutine = id
+		p.goroutine, p.callee = id, ""
 		p.stats.Goroutines++
 		if err := p.ints(5); err != nil { // gopc, status, system, background, waitsince
 			return err
@@ -760,7 +762,8 @@ func (p *parser) frame() error {
 	if err != nil {
 		return err
 	}
-	name := "goroutine " + strconv.FormatUint(p.goroutine, 10) + " " + fn
+	name := "goroutine " + strconv.FormatUint(p.goroutine, 10) + " " + frameName(fn, p.callee)
+	p.callee = fn
 	return p.pointers(func(_ uint32, t uint64) error {
 		p.addRoot(t, rootStack, name)
 		return nil
@@ -1061,6 +1064,36 @@ func (p *parser) addRoot(target uint64, kind uint8, name string) {
 		p.rootIdx[name] = id
 	}
 	p.roots = append(p.roots, root{target: target, kind: kind, name: id})
+}
+
+// frameName names the roots of a stack frame of function fn, which called callee (the frame
+// before it in the dump, innermost first; "" for none). A go statement with arguments, go
+// heartbeat(c, time.Hour) in main.openConnection, runs a wrapper the compiler writes,
+// main.openConnection.gowrap1, whose only work is the call: the pointers of its frame are the
+// arguments it passes on (a callee's spilled register arguments are written in its caller's
+// frame, and the dump lists them with the caller's). Its roots are named after the function
+// it called, main.heartbeat, whose parameters they are, unless that function was inlined
+// into the wrapper (the callee is then the runtime's).
+func frameName(fn, callee string) string {
+	if callee != "" && !isRuntime(callee) && isGoWrapper(fn) {
+		return callee
+	}
+	return fn
+}
+
+// isGoWrapper reports whether fn is the wrapper the compiler writes for a go statement with
+// arguments: main.openConnection.gowrap1.
+func isGoWrapper(fn string) bool {
+	i := strings.LastIndex(fn, ".gowrap")
+	if i < 0 || i+len(".gowrap") == len(fn) {
+		return false
+	}
+	for _, c := range fn[i+len(".gowrap"):] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
