@@ -57,8 +57,9 @@ var metaclasses = map[string]bool{"type": true, "ABCMeta": true, "EnumType": tru
 // class's qualified name. A closure's variable is spelled as Python reaches it, `module audit:
 // record_event.__closure__[0].cell_contents (list)`: its name is in the code object, whose
 // fields are not in a dump. An attribute of a threading.local is spelled as the code writes
-// it, `module db: _context.queries (list)`, whichever thread's it is. ok is false for a holder that no module reaches, or through a
-// reference Python does not name (a set's element, the cache of an lru_cache).
+// it, `module db: _context.queries (list)`, whichever thread's it is. ok is false for a holder
+// that no module reaches, or that is reached through a reference Python does not name (a
+// set's element, the cache of an lru_cache).
 func (Reader) HolderName(path []heap.Hop) (string, bool) {
 	if len(path) < 2 {
 		return "", false
