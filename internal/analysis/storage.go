@@ -20,9 +20,11 @@ type Storage func(typ, holder string) bool
 // that are roots are never looked through.
 //
 // A root that nothing but its root reference holds (what a global, a static or a stack slot
-// refers to, in formats whose roots are references: its dominator is the super-root) is its
-// own group, marked Root, with Holder the object itself: its root is its holder. storage may
-// be nil: nothing is looked through.
+// refers to, in formats whose roots are references: its dominator is the super-root) is held
+// by that reference: its group is marked Root, with Holder the object itself. When such a
+// root is storage itself (storage says so with holder "": a Go map's header, a global slice's
+// array), it is looked through to the reference: what it holds makes Root groups under it,
+// and its own group is Storage. storage may be nil: nothing is looked through.
 func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth int64, storage Storage) ([]Holding, error) {
 	if storage == nil {
 		storage = func(string, string) bool { return false }
@@ -73,8 +75,9 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 	}
 	asked := map[[2]uint32]bool{}
 	internal := make([]bool, n)
+	open := make([]bool, n) // a root that is storage: looked through to its root reference
 	for o := range n {
-		if kind[o] != objHeld {
+		if kind[o] == objGarbage || kind[o] == objRoot && idom[o] != 0 {
 			continue
 		}
 		var ht uint32 = ^uint32(0) // the super-root's
@@ -97,7 +100,11 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 			is = storage(t, holder)
 			asked[k] = is
 		}
-		internal[o] = is
+		if kind[o] == objRoot {
+			open[o] = is
+		} else {
+			internal[o] = is
+		}
 	}
 	// holder[o]: oid+1 of o's nearest dominator that is not storage, 0 for the super-root.
 	holder := resolveHolders(idom, internal)
@@ -110,9 +117,12 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 			if o >= n || kind[o] == objGarbage {
 				continue
 			}
-			if internal[o] {
+			switch {
+			case open[o]:
+				totals[o+1] += p.Size.At(i)
+			case internal[o]:
 				totals[holder[o]] += p.Size.At(i)
-			} else {
+			default:
 				totals[holder[o]] += p.Retained.At(i)
 			}
 		}
@@ -133,24 +143,33 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 			if o >= n || kind[o] == objGarbage {
 				continue
 			}
-			k := key{holder[o], typ[o], false}
-			if k.holder == 0 && kind[o] == objRoot {
-				k = key{uint32(o) + 1, typ[o], true} // held by its root alone
-				if floor > 0 && p.Retained.At(i) < uint64(floor) {
+			k, shallow := key{holder[o], typ[o], false}, internal[o]
+			switch h := holder[o]; {
+			case open[o]: // a collection a variable holds: its own storage
+				k, shallow = key{uint32(o) + 1, typ[o], true}, true
+			case h == 0 && kind[o] == objRoot: // the thing a variable holds
+				k = key{uint32(o) + 1, typ[o], true}
+			case h > 0 && open[h-1]: // in a collection a variable holds
+				k.root = true
+			}
+			if floor > 0 {
+				reach := totals[k.holder] // what the holder keeps
+				if k.root && !open[o] && holder[o] == 0 {
+					reach = p.Retained.At(i) // what the variable keeps
+				}
+				if reach < uint64(floor) {
 					continue
 				}
-			} else if floor > 0 && totals[holder[o]] < uint64(floor) {
-				continue
 			}
 			g := sums[k]
 			if g == nil {
-				g = &Holding{Holder: int64(k.holder) - 1, Storage: internal[o], Root: k.root}
+				g = &Holding{Holder: int64(k.holder) - 1, Storage: shallow, Root: k.root}
 				sums[k] = g
 			}
 			size := int64(p.Size.At(i))
 			g.Count++
 			g.Bytes += size
-			if internal[o] {
+			if shallow {
 				g.Retained += size
 			} else {
 				g.Retained += int64(p.Retained.At(i))

@@ -250,16 +250,16 @@ func holderName(ctx context.Context, w *analysis.Walker, rules heap.HolderRules,
 }
 
 // foldStorage adds the bytes of each holder's storage to the series of the type that holder
-// holds most of in the last snapshot, and drops the storage's series; a holder that holds
+// (by its name) holds most of in the last snapshot, and drops the storage's series; a holder that holds
 // nothing but storage keeps it as its own series.
 func foldStorage(all []Series) []Series {
-	largest := map[string]int{} // path -> index of its largest series that is not storage
+	largest := map[string]int{} // holder -> index of its largest series that is not storage
 	for j, s := range all {
 		if s.storage {
 			continue
 		}
-		if k, ok := largest[s.Path]; !ok || last(s) > last(all[k]) || last(s) == last(all[k]) && s.What < all[k].What {
-			largest[s.Path] = j
+		if k, ok := largest[s.Holder]; !ok || last(s) > last(all[k]) || last(s) == last(all[k]) && s.What < all[k].What {
+			largest[s.Holder] = j
 		}
 	}
 	out := all[:0:0]
@@ -268,17 +268,17 @@ func foldStorage(all []Series) []Series {
 			out = append(out, s)
 		}
 	}
-	index := map[string]int{} // path -> index in out of its largest
+	index := map[string]int{} // holder -> index in out of its largest
 	for i, s := range out {
-		if k, ok := largest[s.Path]; ok && all[k].Key == s.Key {
-			index[s.Path] = i
+		if k, ok := largest[s.Holder]; ok && all[k].Key == s.Key {
+			index[s.Holder] = i
 		}
 	}
 	for _, s := range all {
 		if !s.storage {
 			continue
 		}
-		i, ok := index[s.Path]
+		i, ok := index[s.Holder]
 		if !ok {
 			out = append(out, s)
 			continue

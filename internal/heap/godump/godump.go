@@ -221,6 +221,10 @@ type parser struct {
 	pending  []sample // samples read before the objects were indexed (not in Go 1.26's order)
 
 	data, bss segment
+	// While a segment's field list is read with Symbols: the segment, and the executable's
+	// bitmap of it (nil when its address or size already differ).
+	seg       *segment
+	segMask   *segmentOf
 	stats     Stats
 	goroutine uint64 // id of the goroutine whose frames follow
 	callee    string // the function of the goroutine's frame read last, the callee of the next
@@ -242,10 +246,18 @@ type bucket struct {
 	live float32 // the fraction of its allocations not yet freed
 }
 
+// segment is what the reader keeps of a data or bss segment record, for Symbols.match.
 type segment struct {
 	addr uint64
 	size uint64
 	seen bool
+	// With Symbols whose segment has this address and size: the words the record's field
+	// list marks as pointers (nil or not); the offset of the first one the executable's
+	// bitmap does not mark, and of the first word the bitmap marks and the list does not
+	// (-1: none); the word after the last one the list marked.
+	pointers            int
+	unexpected, missing int64
+	next                uint64
 }
 
 // Root kinds, spelled by rootKinds.
@@ -782,7 +794,16 @@ func (p *parser) segment(tag uint64) error {
 	if err := p.readRange(prefix + " segment"); err != nil {
 		return err
 	}
-	*seg = segment{addr: addr, size: p.rangeSize(), seen: true}
+	*seg = segment{addr: addr, size: p.rangeSize(), seen: true, unexpected: -1, missing: -1}
+	if p.syms != nil {
+		if g := p.syms.segment(tag); g.addr == seg.addr && g.size == seg.size {
+			p.seg, p.segMask = seg, g
+			defer func() {
+				p.checkMissing(uint64(len(g.mask)) * 8)
+				p.seg, p.segMask = nil, nil
+			}()
+		}
+	}
 	return p.pointers(func(off uint32, t uint64) error {
 		slot := addr + uint64(off)
 		name, named := "", false
@@ -798,6 +819,31 @@ func (p *parser) segment(tag uint64) error {
 		p.roots[len(p.roots)-1].named = named
 		return nil
 	})
+}
+
+// checkPointer counts a pointer word of the segment being read, at off, and notes the first
+// one the executable's bitmap does not mark.
+func (p *parser) checkPointer(off uint32) {
+	s := p.seg
+	s.pointers++
+	w := uint64(off) / uint64(p.ptrSize)
+	if s.unexpected < 0 && (off%uint32(p.ptrSize) != 0 || !p.segMask.pointerAt(w)) {
+		s.unexpected = int64(off)
+	}
+	p.checkMissing(w)
+	s.next = max(s.next, w+1)
+}
+
+// checkMissing notes the first word before word end, from the word after the last pointer
+// the field list marked, that the executable's bitmap marks. The runtime lists a segment's
+// pointers in ascending order (a list out of order still differs in its count).
+func (p *parser) checkMissing(end uint64) {
+	s := p.seg
+	for w := s.next; s.missing < 0 && w < end; w++ {
+		if p.segMask.pointerAt(w) {
+			s.missing = int64(w) * int64(p.ptrSize)
+		}
+	}
 }
 
 // rangeLen reads the length of a memory range and checks it against maxRange.
@@ -845,6 +891,9 @@ func (p *parser) pointers(visit func(off uint32, t uint64) error) error {
 		return err
 	}
 	for _, off := range p.fields {
+		if p.segMask != nil {
+			p.checkPointer(off)
+		}
 		if t := p.word(p.scratch, off); t != 0 {
 			if err := visit(off, t); err != nil {
 				return err
@@ -966,6 +1015,9 @@ func (p *parser) bigPointers(visit func(off uint32, t uint64) error) error {
 			return fmt.Errorf("pointer field at +%#x out of order (fields of a large record come in ascending order)", off)
 		}
 		next = off + ps
+		if p.segMask != nil {
+			p.checkPointer(uint32(off))
+		}
 		wi := uint32(off / ps)
 		for j < b.word.len() && b.word.at(j) < wi {
 			j++

@@ -14,10 +14,22 @@ import (
 // So is the array of a slice kept in a map's groups or in another slice's array
 // (map[int][]*Order, [][]byte), and a map kept in a map's groups. What the program put in
 // (the *Session a map's group points to) is not storage, nor is a slice's array held by
-// a struct (its holder is the struct). The header is never looked through: a root refers to
-// it, or a struct, whose field the map is.
+// a struct (its holder is the struct). A map's header, or a slice's array, that only a root
+// holds (a global's, a frame's) is looked through to that root: the global holds the entries.
+// Map storage under an object no sample names is looked through too: that object is
+// the map's header or directory, allocated before sampling began (a map made by a package's
+// initializer, before main set runtime.MemProfileRate); were it a struct holding a map's
+// header, the struct is then named as the holder, one field short.
 func (Reader) Internal(typ, holder string) bool {
 	switch siteKind(holder) {
+	case "":
+		if holder == "" { // a global's map or slice: looked through to the global
+			switch siteKind(typ) {
+			case "map", "append", "slice":
+				return true
+			}
+		}
+		return siteKind(typ) == "map"
 	case "map":
 		switch siteKind(typ) {
 		case "map", "append", "slice":
