@@ -174,8 +174,8 @@ func TestGoDumpWeb(t *testing.T) {
 				t.Fatalf("load --binary: exit %d: %s", r.code, r.err)
 			}
 			inc := find(leaksJSON(t, db), "main.newOrder (new 48 B)")
-			if inc == nil || inc.Kind != "incremental" || !strings.HasPrefix(inc.HeldBy, "global main.recentOrders") {
-				t.Errorf("leaks: want main.newOrder, incremental, held by global main.recentOrders; got %+v", inc)
+			if inc == nil || inc.Kind != "incremental" || inc.HeldBy != "main.recentOrders" {
+				t.Errorf("leaks: want main.newOrder, incremental, held by main.recentOrders; got %+v", inc)
 			}
 			r = memsee(t, db, false, "path", "--type", "main.newOrder (new 48 B)")
 			if r.code != 0 || !strings.Contains(r.out, "global main.recentOrders -> [") || strings.Contains(r.out, "bss+") {

@@ -89,9 +89,9 @@ func TestLeaksPlanted(t *testing.T) {
 	}{
 		{"pprof", loaded(t), "main.newAuditEntry", "main.loadPriceTable", "main.newAuditEntry ← main.handleRequest", "main.loadPriceTable ← main.main"},
 		{"meliae", pyDB, "AuditEntry", "Product", "module shop: _audit_log (list)", "module shop: PRICE_TABLE (dict)"},
-		// The audit log is a variable of the request listener's closure; the price table a Map
-		// on the global object.
-		{"v8", nodeDB, "AuditEntry", "Product", ".request (Function) -> context (system / Context) -> .entries (Array)", "global -> .priceTable (Map)"},
+		// The audit log is a variable of the request listener's closure, declared by
+		// makeAuditListener; the price table a Map on the global object.
+		{"v8", nodeDB, "AuditEntry", "Product", ": makeAuditListener: entries (Array)", "globalThis.priceTable (Map)"},
 		// Objects are named by allocation site. Without --binary the globals auditLog and
 		// priceTable are bss offsets; the audit entries are the elements of auditLog's array,
 		// and the products those of the map, whose tables are looked through (TestGoDumpBinary

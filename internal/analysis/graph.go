@@ -203,6 +203,13 @@ var indexRE = regexp.MustCompile(`\[('(?:[^'\\]|\\.)*'|[^\]']*)\]`)
 // paths of the objects in one collection read the same.
 func Generalize(path string) string { return indexRE.ReplaceAllString(path, "[*]") }
 
+// nameIndexRE matches only what is surely an index or a key in a name a format spelled: a
+// number, a quoted key, None; not a name in brackets such as V8's script "[eval]".
+var nameIndexRE = regexp.MustCompile(`\[(\d+|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|None)\]`)
+
+// GeneralizeName is Generalize for a holder's name as a format spelled it (heap.HolderRules).
+func GeneralizeName(name string) string { return nameIndexRE.ReplaceAllString(name, "[*]") }
+
 // Held is a group of objects whose shortest paths differ only in element indices and dict
 // keys: one holder and how many it holds.
 type Held struct {

@@ -243,7 +243,7 @@ func holderName(ctx context.Context, w *analysis.Walker, rules heap.HolderRules,
 			return [2]string{}, err
 		}
 		if n, ok := rules.HolderName(hops); ok {
-			name = analysis.Generalize(n)
+			name = analysis.GeneralizeName(n)
 		}
 	}
 	return [2]string{path, name}, nil
