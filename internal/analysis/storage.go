@@ -21,7 +21,7 @@ type Storage func(typ, holder string) bool
 //
 // A root that nothing but its root reference holds (what a global, a static or a stack slot
 // refers to, in formats whose roots are references: its dominator is the super-root) is held
-// by that reference: its group is marked Root, with Holder the object itself. When such a
+// by that reference: its group is marked Root and Self, with Holder the object itself. When such a
 // root is storage itself (storage says so with holder "": a Go map's header, a global slice's
 // array), it is looked through to the reference: what it holds makes Root groups under it,
 // and its own group is Storage. storage may be nil: nothing is looked through.
@@ -132,9 +132,9 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 		return nil, err
 	}
 	type key struct {
-		holder uint32
-		typ    uint32
-		root   bool
+		holder     uint32
+		typ        uint32
+		root, self bool
 	}
 	sums := map[key]*Holding{}
 	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
@@ -143,18 +143,18 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 			if o >= n || kind[o] == objGarbage {
 				continue
 			}
-			k, shallow := key{holder[o], typ[o], false}, internal[o]
+			k, shallow := key{holder[o], typ[o], false, false}, internal[o]
 			switch h := holder[o]; {
 			case open[o]: // a collection a variable holds: its own storage
-				k, shallow = key{uint32(o) + 1, typ[o], true}, true
+				k, shallow = key{uint32(o) + 1, typ[o], true, false}, true
 			case h == 0 && kind[o] == objRoot: // the thing a variable holds
-				k = key{uint32(o) + 1, typ[o], true}
+				k = key{uint32(o) + 1, typ[o], true, true}
 			case h > 0 && open[h-1]: // in a collection a variable holds
 				k.root = true
 			}
 			if floor > 0 {
 				reach := totals[k.holder] // what the holder keeps
-				if k.root && !open[o] && holder[o] == 0 {
+				if k.self {
 					reach = p.Retained.At(i) // what the variable keeps
 				}
 				if reach < uint64(floor) {
@@ -163,7 +163,7 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 			}
 			g := sums[k]
 			if g == nil {
-				g = &Holding{Holder: int64(k.holder) - 1, Storage: shallow, Root: k.root}
+				g = &Holding{Holder: int64(k.holder) - 1, Storage: shallow, Root: k.root, Self: k.self}
 				sums[k] = g
 			}
 			size := int64(p.Size.At(i))

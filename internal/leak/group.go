@@ -2,6 +2,7 @@ package leak
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -109,8 +110,15 @@ func mergeByHolder(fs []Finding) []Finding {
 
 func add(a, b Point) Point { return Point{Count: a.Count + b.Count, Bytes: a.Bytes + b.Bytes} }
 
-// listTypes names up to three types, the largest growth first, and how many more there are.
-func listTypes(ts []string) string {
+// listTypes names up to three types, the largest growth first, and how many more there are;
+// a type is named once.
+func listTypes(all []string) string {
+	var ts []string
+	for _, t := range all {
+		if !slices.Contains(ts, t) {
+			ts = append(ts, t)
+		}
+	}
 	if len(ts) <= 3 {
 		return strings.Join(ts, ", ")
 	}
