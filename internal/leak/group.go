@@ -11,10 +11,12 @@ import (
 type Inside func(outer, inner *Finding) bool
 
 // Group makes the findings read as a user fixes leaks, at the holder:
-//   - a finding inside another whose key runs through the elements of a collection (many
-//     holders: the __dict__ of every AuditEntry in a list) is part of the outer finding's
-//     growth, the list that holds more and more entries, and is dropped;
-//   - a finding whose growth is mostly (half or more) that of single holders inside it is
+//   - a finding inside another whose key runs through the elements of a collection (more
+//     holders than the outer one: the __dict__ of every AuditEntry in a list) is part of the
+//     outer finding's growth, the list that holds more and more entries, and is dropped; one
+//     with as many holders as the outer (a static of a class that each new class loader
+//     loads again, under one name) is not;
+//   - a finding whose growth is mostly (half or more) that of holders inside it is
 //     dropped for them: the module's dict grows because the list in it grows, and the list is
 //     the holder to name;
 //   - findings of one kind with one holder are merged into one, their types listed by
@@ -36,7 +38,7 @@ func dropNested(fs []Finding, inside Inside) []Finding {
 		in[i] = make([]bool, n)
 		for j := range fs {
 			in[i][j] = i != j && inside(&fs[i], &fs[j])
-			if in[i][j] && fs[j].Holders > 1 {
+			if in[i][j] && fs[j].Holders > max(fs[i].Holders, 1) {
 				part[j] = true
 			}
 		}
