@@ -88,7 +88,7 @@ func TestLeaksPlanted(t *testing.T) {
 		incHolder, staticHold string // a part of its holder
 	}{
 		{"pprof", loaded(t), "main.newAuditEntry", "main.loadPriceTable", "main.newAuditEntry ← main.handleRequest", "main.loadPriceTable ← main.main"},
-		{"meliae", pyDB, "AuditEntry", "Product", "module shop -> ._audit_log (list)", "module shop -> .PRICE_TABLE (dict)"},
+		{"meliae", pyDB, "AuditEntry", "Product", "module shop: _audit_log (list)", "module shop: PRICE_TABLE (dict)"},
 		// The audit log is a variable of the request listener's closure, declared by
 		// makeAuditListener; the price table a Map on the global object.
 		{"v8", nodeDB, "AuditEntry", "Product", ": makeAuditListener: entries (Array)", "globalThis.priceTable (Map)"},
