@@ -8,9 +8,10 @@ import (
 )
 
 // Storage reports whether an object of type typ, whose immediate dominator is of type holder
-// ("" for the super-root), is its holder's storage or plumbing (heap.HolderRules.Internal):
-// a HashMap's nodes, a V8 Map's table, a Go map's tables.
-type Storage func(typ, holder string) bool
+// ("" for the super-root) and which is reached by an element's index or a key when element is
+// set, is its holder's storage or plumbing (heap.HolderRules.Internal): a HashMap's nodes, a
+// V8 Map's table, a Go map's tables.
+type Storage func(typ, holder string, element bool) bool
 
 // LiveHoldingsThrough is LiveHoldings with storage looked through: an object is grouped under
 // its nearest dominator that is not storage, so that a HashMap holds the values in its nodes
@@ -27,7 +28,7 @@ type Storage func(typ, holder string) bool
 // and its own group is Storage. storage may be nil: nothing is looked through.
 func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth int64, storage Storage) ([]Holding, error) {
 	if storage == nil {
-		storage = func(string, string) bool { return false }
+		storage = func(string, string, bool) bool { return false }
 	}
 	n, err := d.ObjectCount(ctx, snap)
 	if err != nil {
@@ -36,6 +37,7 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 	typ := make([]uint32, n)
 	idom := make([]uint32, n) // oid+1 of the immediate dominator, 0 for the super-root
 	kind := make([]uint8, n)  // objGarbage, objRoot, objHeld
+	element := make([]bool, n)
 	// totals[h]: what the objects h immediately dominates retain, which bounds what any group
 	// under h (looking through storage or not) can retain.
 	totals := make([]uint64, n+1)
@@ -46,6 +48,7 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 				break
 			}
 			typ[o] = uint32(p.Type.At(i))
+			element[o] = p.Via.First(i) == '['
 			if h := p.IDom.At(i); h <= uint64(n) {
 				idom[o] = uint32(h)
 			}
@@ -78,7 +81,11 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 		}
 		return s, nil
 	}
-	asked := map[[2]uint32]bool{}
+	type pair struct {
+		typ, holder uint32
+		element     bool
+	}
+	asked := map[pair]bool{}
 	internal := make([]bool, n)
 	open := make([]bool, n) // a root that is storage: looked through to its root reference
 	for o := range n {
@@ -89,7 +96,7 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 		if h := idom[o]; h > 0 {
 			ht = typ[h-1]
 		}
-		k := [2]uint32{typ[o], ht}
+		k := pair{typ[o], ht, element[o]}
 		is, ok := asked[k]
 		if !ok {
 			t, err := name(typ[o])
@@ -102,7 +109,7 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 					return nil, err
 				}
 			}
-			is = storage(t, holder)
+			is = storage(t, holder, element[o])
 			asked[k] = is
 		}
 		if kind[o] == objRoot {

@@ -18,7 +18,7 @@ func TestLiveHoldingsThrough(t *testing.T) {
 	ctx := context.Background()
 	db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "h.db"), "../../testdata/java/heap4.hprof.gz")
 	defer db.Close()
-	storage := func(typ, holder string) bool {
+	storage := func(typ, holder string, _ bool) bool {
 		return strings.HasPrefix(typ, "java.util.HashMap$Node") || typ == "java.lang.Object[]" && holder == "java.util.ArrayList"
 	}
 	hs, err := analysis.LiveHoldingsThrough(ctx, db, res.ID, 0, 1<<30, storage)
@@ -37,7 +37,7 @@ func TestLiveHoldingsThrough(t *testing.T) {
 		if h.Type == "shop.Product" {
 			products = &hs[i]
 		}
-		if storage(h.Type, "java.util.ArrayList") != h.Storage && h.Type != "java.lang.Object[]" {
+		if storage(h.Type, "java.util.ArrayList", false) != h.Storage && h.Type != "java.lang.Object[]" {
 			t.Errorf("%+v: storage %v", h, h.Storage)
 		}
 	}

@@ -208,12 +208,14 @@ type Dumper interface {
 // (and counts those), HELD BY names the collection and the variable that holds it.
 type HolderRules interface {
 	// Internal reports whether an object of type typ, whose immediate dominator is of type
-	// holder ("" for none: only roots hold it), is storage or plumbing of that holder. Such
+	// holder ("" for none: only roots hold it), is storage or plumbing of that holder;
+	// element says the reference that reaches it on a shortest path is an element's index or
+	// a key ("[3]", "['user-1']"), not a named field or attribute. Such
 	// objects are looked through: the objects they hold count as their holder's, and they
 	// are named neither as WHAT (unless nothing else grew) nor as a holder. A root (the object
 	// a global or a static refers to, in formats whose roots are such objects) is never
 	// looked through, whatever this says.
-	Internal(typ, holder string) bool
+	Internal(typ, holder string, element bool) bool
 	// HolderName spells a holder for HELD BY, from the hops of its shortest path from a root
 	// (the root first, the holder last), the way its programmer would write it:
 	// `shop.Shop.AUDIT_LOG (ArrayList)`, `app.js: subscriptions (Map)`, `module shop:

@@ -128,7 +128,7 @@ func (in *insideFn) fn(outer, inner *Finding) bool {
 			if k > 0 {
 				holder = chain[k-1].Type
 			}
-			if !in.storage(chain[k].Type, holder) {
+			if !in.storage(chain[k].Type, holder, strings.HasPrefix(chain[k].Via, "[")) {
 				break
 			}
 			k++

@@ -20,7 +20,7 @@ import (
 // the map's header or directory, allocated before sampling began (a map made by a package's
 // initializer, before main set runtime.MemProfileRate); were it a struct holding a map's
 // header, the struct is then named as the holder, one field short.
-func (Reader) Internal(typ, holder string) bool {
+func (Reader) Internal(typ, holder string, _ bool) bool {
 	switch siteKind(holder) {
 	case "":
 		if holder == "" { // a global's map or slice: looked through to the global

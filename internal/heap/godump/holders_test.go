@@ -14,28 +14,29 @@ func TestInternal(t *testing.T) {
 		name        string
 		typ, holder string
 		want        bool
+		element     bool // reached by an index or a key
 	}{
-		{"map directory under its header", "main.login (map)", "main.startService (map)", true},
-		{"map table under the directory", "main.login (map)", "main.login (map)", true},
-		{"map groups under their table", "main.loadProductCache (map)", "main.loadProductCache (map)", true},
-		{"a slice's array in a map's groups", "main.index (append)", "main.index (map)", true},
-		{"an array in a slice's array", "main.split (slice)", "main.split (append)", true},
-		{"a map value", "main.login (new 96 B)", "main.login (map)", false},
-		{"a slice element", "main.audit (new 80 B)", "main.audit (append)", false},
-		{"a struct's slice", "main.checkout (slice)", "main.checkout (new 64 B)", false},
-		{"a struct's map", "main.newShop (map)", "main.newShop (new 48 B)", false},
-		{"a map header only roots hold", "main.startService (map)", "", true},
-		{"a slice's array only roots hold", "main.audit (append)", "", true},
-		{"a struct only roots hold", "main.checkout (new 64 B)", "", false},
-		{"an object no sample names", "object (32 B)", "object (64 B)", false},
-		{"a map's tables under a header no sample names", "main.login (map)", "object (48 B)", true},
-		{"an object no sample names in an unnamed one", "object (48 B)", "object (48 B)", false},
-		{"a library's map", "main.main → flag.(*FlagSet).Var (map)", "main.main → flag.(*FlagSet).Var (map)", true},
-		{"a string in a map", "main.login → fmt.Sprintf (string)", "main.login (map)", false},
+		{"map directory under its header", "main.login (map)", "main.startService (map)", true, false},
+		{"map table under the directory", "main.login (map)", "main.login (map)", true, false},
+		{"map groups under their table", "main.loadProductCache (map)", "main.loadProductCache (map)", true, false},
+		{"a slice's array in a map's groups", "main.index (append)", "main.index (map)", true, false},
+		{"an array in a slice's array", "main.split (slice)", "main.split (append)", true, false},
+		{"a map value", "main.login (new 96 B)", "main.login (map)", false, false},
+		{"a slice element", "main.audit (new 80 B)", "main.audit (append)", false, false},
+		{"a struct's slice", "main.checkout (slice)", "main.checkout (new 64 B)", false, false},
+		{"a struct's map", "main.newShop (map)", "main.newShop (new 48 B)", false, false},
+		{"a map header only roots hold", "main.startService (map)", "", true, false},
+		{"a slice's array only roots hold", "main.audit (append)", "", true, false},
+		{"a struct only roots hold", "main.checkout (new 64 B)", "", false, false},
+		{"an object no sample names", "object (32 B)", "object (64 B)", false, false},
+		{"a map's tables under a header no sample names", "main.login (map)", "object (48 B)", true, false},
+		{"an object no sample names in an unnamed one", "object (48 B)", "object (48 B)", false, false},
+		{"a library's map", "main.main → flag.(*FlagSet).Var (map)", "main.main → flag.(*FlagSet).Var (map)", true, false},
+		{"a string in a map", "main.login → fmt.Sprintf (string)", "main.login (map)", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := (Reader{}).Internal(tt.typ, tt.holder); got != tt.want {
+			if got := (Reader{}).Internal(tt.typ, tt.holder, tt.element); got != tt.want {
 				t.Errorf("Internal(%q, %q): got %v, want %v", tt.typ, tt.holder, got, tt.want)
 			}
 		})

@@ -122,7 +122,7 @@ var collections = map[string]bool{
 // class holder, is a collection's storage (heap.HolderRules): the JDK's tables, nodes and
 // entries (storage), the array of an array-backed collection, the collection a set or a view
 // is made of.
-func (Reader) Internal(typ, holder string) bool {
+func (Reader) Internal(typ, holder string, _ bool) bool {
 	if storage[typ] {
 		return true
 	}
@@ -185,7 +185,7 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 		if !named {
 			continue
 		}
-		if (Reader{}).Internal(h.Type, path[i-1].Type) {
+		if (Reader{}).Internal(h.Type, path[i-1].Type, strings.HasPrefix(h.Via, "[")) {
 			inside = true
 			continue
 		}

@@ -10,30 +10,31 @@ func TestInternal(t *testing.T) {
 	tests := []struct {
 		name, typ, holder string
 		want              bool
+		element           bool // reached by an index or a key
 	}{
-		{"a HashMap's table", "java.util.HashMap$Node[]", "java.util.HashMap", true},
-		{"a HashMap's node", "java.util.HashMap$Node", "java.util.HashMap$Node[]", true},
-		{"a node after another in its bucket", "java.util.HashMap$Node", "java.util.HashMap$Node", true},
-		{"an ArrayList's elementData", "java.lang.Object[]", "java.util.ArrayList", true},
-		{"a CopyOnWriteArrayList's array", "java.lang.Object[]", "java.util.concurrent.CopyOnWriteArrayList", true},
-		{"an EnumMap's values", "java.lang.Object[]", "java.util.EnumMap", true},
-		{"a HashSet's map", "java.util.HashMap", "java.util.HashSet", true},
-		{"a synchronized list's list", "java.util.ArrayList", "java.util.Collections$SynchronizedRandomAccessList", true},
-		{"a thread's ThreadLocalMap", "java.lang.ThreadLocal$ThreadLocalMap", "java.lang.Thread", true},
-		{"its entries", "java.lang.ThreadLocal$ThreadLocalMap$Entry[]", "java.lang.ThreadLocal$ThreadLocalMap", true},
-		{"one entry", "java.lang.ThreadLocal$ThreadLocalMap$Entry", "java.lang.ThreadLocal$ThreadLocalMap$Entry[]", true},
-		{"a ThreadLocal's value", "java.util.ArrayList", "java.lang.ThreadLocal$ThreadLocalMap$Entry", false},
-		{"what a map holds", "shop.Currency", "java.util.HashMap$Node", false},
-		{"what a list holds", "shop.AuditEntry", "java.util.ArrayList", false},
-		{"a collection in a static field", "java.util.HashMap", "java.lang.Class", false},
-		{"a collection in an object", "java.util.concurrent.CopyOnWriteArrayList", "shop.PriceFeed", false},
-		{"an array of the program's", "java.lang.Object[]", "shop.Cart", false},
-		{"an object's own array", "long[]", "plugins.DiscountRule", false},
-		{"held by roots only", "java.util.ArrayList", "", false},
+		{"a HashMap's table", "java.util.HashMap$Node[]", "java.util.HashMap", true, false},
+		{"a HashMap's node", "java.util.HashMap$Node", "java.util.HashMap$Node[]", true, false},
+		{"a node after another in its bucket", "java.util.HashMap$Node", "java.util.HashMap$Node", true, false},
+		{"an ArrayList's elementData", "java.lang.Object[]", "java.util.ArrayList", true, false},
+		{"a CopyOnWriteArrayList's array", "java.lang.Object[]", "java.util.concurrent.CopyOnWriteArrayList", true, false},
+		{"an EnumMap's values", "java.lang.Object[]", "java.util.EnumMap", true, false},
+		{"a HashSet's map", "java.util.HashMap", "java.util.HashSet", true, false},
+		{"a synchronized list's list", "java.util.ArrayList", "java.util.Collections$SynchronizedRandomAccessList", true, false},
+		{"a thread's ThreadLocalMap", "java.lang.ThreadLocal$ThreadLocalMap", "java.lang.Thread", true, false},
+		{"its entries", "java.lang.ThreadLocal$ThreadLocalMap$Entry[]", "java.lang.ThreadLocal$ThreadLocalMap", true, false},
+		{"one entry", "java.lang.ThreadLocal$ThreadLocalMap$Entry", "java.lang.ThreadLocal$ThreadLocalMap$Entry[]", true, false},
+		{"a ThreadLocal's value", "java.util.ArrayList", "java.lang.ThreadLocal$ThreadLocalMap$Entry", false, false},
+		{"what a map holds", "shop.Currency", "java.util.HashMap$Node", false, false},
+		{"what a list holds", "shop.AuditEntry", "java.util.ArrayList", false, false},
+		{"a collection in a static field", "java.util.HashMap", "java.lang.Class", false, false},
+		{"a collection in an object", "java.util.concurrent.CopyOnWriteArrayList", "shop.PriceFeed", false, false},
+		{"an array of the program's", "java.lang.Object[]", "shop.Cart", false, false},
+		{"an object's own array", "long[]", "plugins.DiscountRule", false, false},
+		{"held by roots only", "java.util.ArrayList", "", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := (Reader{}).Internal(tt.typ, tt.holder); got != tt.want {
+			if got := (Reader{}).Internal(tt.typ, tt.holder, tt.element); got != tt.want {
 				t.Errorf("Internal(%s, %s): got %v, want %v", tt.typ, tt.holder, got, tt.want)
 			}
 		})

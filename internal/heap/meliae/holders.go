@@ -22,14 +22,20 @@ var containers = map[string]bool{
 //     rule above) and the links of a bounded one (_lru_list_elem);
 //   - a function's __closure__ (a tuple of cells) and __defaults__, and the cells of a
 //     closure: the list a closure appends to is held by the variable, which is what HolderName
-//     spells through them.
+//     spells through them;
+//   - a list, set or deque that is an item of a dict or a list (element: reached by a key or
+//     an index): `_wishlists.setdefault(user, []).append(item)` keeps items, held by
+//     `_wishlists`, and the lists are how it stores them. A dict item of a dict is not looked
+//     through: a dict used as a record is what the program keeps.
 //
 // The __dict__ of a module or a class is not looked through: what a program keeps in a global
 // or a class attribute is its own holder either way, and a module's dict would group with the
 // dicts the module holds (the same type under the same holder). Nor is the dict of a
 // threading.local, which holds each thread's dict of attributes, for the same reason.
-func (Reader) Internal(typ, holder string) bool {
+func (Reader) Internal(typ, holder string, element bool) bool {
 	switch typ {
+	case "list", "set", "frozenset", "deque", "collections.deque":
+		return element && (holder == "dict" || holder == "defaultdict" || holder == "OrderedDict" || holder == "list")
 	case "dict":
 		return holder != "" && !containers[holder] && holder != "module" && !metaclasses[holder] && holder != threadLocal
 	case "tuple":
@@ -85,15 +91,15 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 		}
 		expr.WriteString(h.Via)
 		if h.Type == threadLocal && i+1 < len(hops) {
-			// Its dict, the thread's dict, then the attribute as an item of it: ['queries'].
+			// Its dict, the thread's dict, then the attribute in it: .queries.
 			if i+3 >= len(hops) || hops[i+1].Type != "dict" || hops[i+2].Type != "dict" {
 				return "", false
 			}
-			attr, ok := strings.CutPrefix(hops[i+3].Via, "['")
-			if !ok {
+			attr := hops[i+3].Via
+			if !strings.HasPrefix(attr, ".") || len(attr) < 2 {
 				return "", false
 			}
-			expr.WriteString("." + strings.TrimSuffix(attr, "']"))
+			expr.WriteString(attr)
 			i += 3
 		}
 	}

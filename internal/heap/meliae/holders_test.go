@@ -10,30 +10,36 @@ func TestInternal(t *testing.T) {
 	tests := []struct {
 		name, typ, holder string
 		want              bool
+		element           bool // reached by an index or a key
 	}{
-		{"a module's __dict__", "dict", "module", false},
-		{"a class's __dict__", "dict", "type", false},
-		{"an enum's __dict__", "dict", "EnumType", false},
-		{"an instance's __dict__", "dict", "Session", true},
-		{"the cache of an lru_cache", "dict", "_lru_cache_wrapper", true},
-		{"a function's __dict__", "dict", "function", true},
-		{"a dict in a module's dict", "dict", "dict", false},
-		{"a dict in a list", "dict", "list", false},
-		{"a dict in a defaultdict", "dict", "defaultdict", false},
-		{"a dict only roots hold", "dict", "", false},
-		{"the dict of a threading.local", "dict", "_local", false},
-		{"a closure's cells", "tuple", "function", true},
-		{"a tuple in a dict", "tuple", "dict", false},
-		{"a cell of a closure", "cell", "tuple", true},
-		{"the list of a closure's variable", "list", "cell", false},
-		{"a module's list", "list", "dict", false},
-		{"a link of a bounded lru_cache", "_lru_list_elem", "dict", true},
-		{"an instance in a list", "CartItem", "list", false},
-		{"a str in an instance's __dict__", "str", "dict", false},
+		{"a module's __dict__", "dict", "module", false, false},
+		{"a class's __dict__", "dict", "type", false, false},
+		{"an enum's __dict__", "dict", "EnumType", false, false},
+		{"an instance's __dict__", "dict", "Session", true, false},
+		{"the cache of an lru_cache", "dict", "_lru_cache_wrapper", true, false},
+		{"a function's __dict__", "dict", "function", true, false},
+		{"a dict in a module's dict", "dict", "dict", false, false},
+		{"a dict in a list", "dict", "list", false, false},
+		{"a dict in a defaultdict", "dict", "defaultdict", false, false},
+		{"a dict only roots hold", "dict", "", false, false},
+		{"the dict of a threading.local", "dict", "_local", false, false},
+		{"a closure's cells", "tuple", "function", true, false},
+		{"a tuple in a dict", "tuple", "dict", false, false},
+		{"a cell of a closure", "cell", "tuple", true, false},
+		{"the list of a closure's variable", "list", "cell", false, false},
+		{"a module's list", "list", "dict", false, false},
+		{"a list that is a dict's item", "list", "dict", true, true},
+		{"a set that is a defaultdict's item", "set", "defaultdict", true, true},
+		{"a list in a list", "list", "list", true, true},
+		{"a list that is an instance's attribute", "list", "dict", false, false},
+		{"a dict that is a dict's item", "dict", "dict", false, true},
+		{"a link of a bounded lru_cache", "_lru_list_elem", "dict", true, false},
+		{"an instance in a list", "CartItem", "list", false, false},
+		{"a str in an instance's __dict__", "str", "dict", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := (Reader{}).Internal(tt.typ, tt.holder); got != tt.want {
+			if got := (Reader{}).Internal(tt.typ, tt.holder, tt.element); got != tt.want {
 				t.Errorf("Internal(%q, %q): got %v, want %v", tt.typ, tt.holder, got, tt.want)
 			}
 		})
@@ -66,7 +72,7 @@ func TestHolderName(t *testing.T) {
 		{"an lru_cache", []heap.Hop{module("customers"), dict, {Via: ".load_customer", Type: "_lru_cache_wrapper"}},
 			"module customers: load_customer (_lru_cache_wrapper)"},
 		{"an attribute of a threading.local", []heap.Hop{module("db"), dict, {Via: "._context", Type: "_local"},
-			{Type: "dict"}, {Via: "[ReferenceType]", Type: "dict"}, {Via: "['queries']", Type: "list"}},
+			{Type: "dict"}, {Via: "[ReferenceType]", Type: "dict"}, {Via: ".queries", Type: "list"}},
 			"module db: _context.queries (list)"},
 		{"a threading.local's thread dict", []heap.Hop{module("db"), dict, {Via: "._context", Type: "_local"},
 			{Type: "dict"}, {Via: "[ReferenceType]", Type: "dict"}}, ""},

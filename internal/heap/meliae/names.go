@@ -24,7 +24,8 @@ const (
 //   - a dict lists key, value, key, value...: the value's edge is named by the key, `.key` in an
 //     attribute dict and `['key']` (or `[1]` for a number) in any other, and the key's `(key)`;
 //   - a function's reference to a tuple of cells is its __closure__, and a cell's one reference
-//     is its cell_contents.
+//     is its cell_contents;
+//   - a threading.local's dict holds a dict per thread, an attribute dict: `.queries`.
 //
 // List and tuple elements were named by the reader.
 func (Reader) NameGraph(d graph.Dump) {
@@ -51,6 +52,7 @@ func (Reader) NameGraph(d graph.Dump) {
 	functionT, _ := d.TypeIndex("function")
 	tupleT, _ := d.TypeIndex("tuple")
 	cellT, hasCell := d.TypeIndex("cell")
+	localT, hasLocal := d.TypeIndex(threadLocal)
 	// cells reports whether every reference of object id (one at least) is a cell.
 	cells := func(id graph.ObjID) bool {
 		lo, hi := g.EdgeRange(id)
@@ -82,6 +84,20 @@ func (Reader) NameGraph(d graph.Dump) {
 				}
 				continue
 			}
+		}
+		if hasLocal && hasType(localT, t, threadLocal) {
+			// Its dict holds one dict per thread, whose items are the attributes: .queries.
+			for e := lo; e < hi; e++ {
+				if own := g.Edges[e]; d.TypeOf(own) == dictT {
+					dlo, dhi := g.EdgeRange(own)
+					for f := dlo; f < dhi; f++ {
+						if c := g.Edges[f]; d.TypeOf(c) == dictT {
+							mark(c)
+						}
+					}
+				}
+			}
+			continue
 		}
 		first := g.Edges[lo]
 		if d.TypeOf(first) != dictT {

@@ -19,7 +19,7 @@ import (
 //     variable or a property holds is no plumbing, for the same reason as code;
 //   - Node's timers: a Timeout in its TimersList (the list is doubly linked, so a Timeout may be
 //     held by the one before it).
-func (Reader) Internal(typ, holder string) bool {
+func (Reader) Internal(typ, holder string, _ bool) bool {
 	switch typ {
 	case "(array)", "(system)", "(object shape)":
 		return true

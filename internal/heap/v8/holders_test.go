@@ -36,7 +36,7 @@ func TestInternal(t *testing.T) {
 		{"held by the roots only", "Object", "", false},
 	}
 	for _, tt := range tests {
-		if got := (Reader{}).Internal(tt.typ, tt.holder); got != tt.want {
+		if got := (Reader{}).Internal(tt.typ, tt.holder, false); got != tt.want {
 			t.Errorf("Internal(%s: %q, %q) = %v, want %v", tt.name, tt.typ, tt.holder, got, tt.want)
 		}
 	}

@@ -47,6 +47,19 @@ func (c Texts) At(i int) string {
 	return string(c.data[start:c.ends.At(i)])
 }
 
+// First returns the first byte of value i of the column, 0 for an empty value, without
+// copying the value.
+func (c Texts) First(i int) byte {
+	start := uint64(0)
+	if i > 0 {
+		start = c.ends.At(i - 1)
+	}
+	if start >= c.ends.At(i) {
+		return 0
+	}
+	return c.data[start]
+}
+
 // PlusOne stores a value that may be none (-1) as value+1, none as 0.
 func PlusOne(v int64) uint64 { return uint64(max(v, -1) + 1) }
 
