@@ -58,12 +58,15 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -prefix churn -churn-only
 	$(GO) run -trimpath ./testdata/gen/go -out testdata/go -cpu cpu.pb.gz
+	GODEBUG=memprofilerate=0 $(GO) run -trimpath ./testdata/gen/go -out testdata/go -prefix off -n 1
 	rm -f testdata/godump/*.dump.gz
 	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump
 	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump -prefix churn -churn-only
+	GO=$(GO) testdata/gen/zoo/go/gen.sh
 	python3 testdata/gen/python/gen.py --out testdata/python
 	node testdata/gen/node/gen.js --out testdata/node
 	testdata/gen/java/gen.sh
+	testdata/gen/zoo/node/gen.sh
 	node testdata/gen/node/gen.js --out testdata/node --churn-only
 	node testdata/gen/node/classdiff.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/classdiff-heap1-heap4.json
 	node testdata/gen/node/candidates.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/candidates-heap1-heap2-heap4.json

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/leak"
 	"github.com/memsee/memsee/internal/report"
 	"github.com/spf13/cobra"
 )
@@ -103,37 +104,102 @@ func TestFlagsLeaks(t *testing.T) {
 }
 
 func TestFlagsCheck(t *testing.T) {
+	// budget is what the flags should make: growth and key growth as fractions, -1 for none.
+	budget := func(growth float64, bytes, keyBytes int64, keyGrowth float64, floor int64) leak.Budget {
+		return leak.Budget{MaxGrowth: growth, MaxBytes: bytes, KeyMaxBytes: keyBytes, KeyMaxGrowth: keyGrowth, Floor: floor}
+	}
+	const floor = 64 << 10
+	def := budget(0.1, -1, -1, -1, floor)
 	tests := []struct {
 		name    string
 		args    []string
+		want    *leak.Budget // nil: not checked
 		check   func(o *checkOptions) bool
 		wantErr string
 	}{
-		{"default budget", []string{"base.pb.gz", "head.pb.gz"}, func(o *checkOptions) bool {
-			return o.Budget.MaxGrowth == 0.1 && len(o.Base) == 1 && len(o.Head) == 1
+		{"default budget", []string{"base.pb.gz", "head.pb.gz"}, &def, func(o *checkOptions) bool {
+			return len(o.Base) == 1 && len(o.Head) == 1
 		}, ""},
-		{"bytes budget", []string{"1", "2", "--max-bytes", "5MiB"}, func(o *checkOptions) bool { return o.Budget.MaxBytes == 5<<20 }, ""},
-		{"percent", []string{"1", "2", "--max-growth", "25%"}, func(o *checkOptions) bool { return o.Budget.MaxGrowth == 0.25 }, ""},
-		{"several per side", []string{"a.pb.gz,b.pb.gz", "c.pb.gz,d.pb.gz,e.pb.gz"}, func(o *checkOptions) bool {
+		{"percent", []string{"1", "2", "--max-growth", "25%"}, ptr(budget(0.25, -1, -1, -1, floor)), nil, ""},
+		{"percent with a space", []string{"1", "2", "--max-growth", " 12.5 %"}, ptr(budget(0.125, -1, -1, -1, floor)), nil, ""},
+		{"zero percent", []string{"1", "2", "--max-growth", "0%"}, ptr(budget(0, -1, -1, -1, floor)), nil, ""},
+		// Each budget flag adds one; the default 10% stays unless --max-growth is given.
+		{"bytes beside the default", []string{"1", "2", "--max-bytes", "5MiB"}, ptr(budget(0.1, 5<<20, -1, -1, floor)), nil, ""},
+		{"bytes without a unit", []string{"1", "2", "--max-bytes", "1000"}, ptr(budget(0.1, 1000, -1, -1, floor)), nil, ""},
+		{"key bytes beside the default", []string{"1", "2", "--max-key-growth", "1MiB"}, ptr(budget(0.1, -1, 1<<20, -1, floor)), nil, ""},
+		{"key percent beside the default", []string{"1", "2", "--max-key-growth", "50%"}, ptr(budget(0.1, -1, -1, 0.5, floor)), nil, ""},
+		{"key bytes and percent", []string{"1", "2", "--max-key-growth", "1MiB", "--max-key-growth", "50%"}, ptr(budget(0.1, -1, 1<<20, 0.5, floor)), nil, ""},
+		{"all of them", []string{"1", "2", "--max-growth", "5%", "--max-bytes", "2MiB", "--max-key-growth", "50%", "--max-key-growth", "512KiB", "--floor", "1MiB"},
+			ptr(budget(0.05, 2<<20, 512<<10, 0.5, 1<<20)), nil, ""},
+		{"growth off, bytes on", []string{"1", "2", "--max-growth", "off", "--max-bytes", "5MiB"}, ptr(budget(-1, 5<<20, -1, -1, floor)), nil, ""},
+		{"growth OFF", []string{"1", "2", "--max-growth", "OFF", "--max-key-growth", "1MiB"}, ptr(budget(-1, -1, 1<<20, -1, floor)), nil, ""},
+		{"bytes off", []string{"1", "2", "--max-bytes", "off"}, &def, nil, ""},
+		{"floor", []string{"1", "2", "--floor", "256KiB"}, ptr(budget(0.1, -1, -1, -1, 256<<10)), nil, ""},
+		{"floor 0", []string{"1", "2", "--floor", "0"}, ptr(budget(0.1, -1, -1, -1, 0)), nil, ""},
+		{"several per side", []string{"a.pb.gz,b.pb.gz", "c.pb.gz,d.pb.gz,e.pb.gz"}, nil, func(o *checkOptions) bool {
 			return len(o.Base) == 2 && len(o.Head) == 3
 		}, ""},
-		{"markdown", []string{"1", "2", "--format", "markdown"}, func(o *checkOptions) bool { return o.Format == report.FormatMarkdown }, ""},
-		{"one side", []string{"1"}, nil, "check takes"},
+		{"markdown", []string{"1", "2", "--format", "markdown"}, nil, func(o *checkOptions) bool { return o.Format == report.FormatMarkdown }, ""},
+		// A percent flag without its % is refused with the readings it may have meant.
+		{"a fraction", []string{"1", "2", "--max-growth", "0.1"}, nil, nil, "--max-growth 0.1: a growth budget is a percentage: write 10% for a tenth, or 0.1% for a thousandth"},
+		{"a whole number", []string{"1", "2", "--max-growth", "5"}, nil, nil, "write 500% for 5 times base, or 5% for a twentieth"},
+		{"one", []string{"1", "2", "--max-growth", "1"}, nil, nil, "write 100% for as much again as base, or 1% for a hundredth"},
+		{"zero", []string{"1", "2", "--max-growth", "0"}, nil, nil, "--max-growth 0: a growth budget is a percentage: write 0%"},
+		{"a quarter", []string{"1", "2", "--max-growth", "0.25"}, nil, nil, "write 25% for a quarter, or 0.25% for 1/400 of base"},
+		{"no word for it", []string{"1", "2", "--max-growth", "0.3"}, nil, nil, "write 30% for 0.3 of base, or 0.3% for 0.003 of base"},
+		{"a key fraction", []string{"1", "2", "--max-key-growth", "0.5"}, nil, nil, "write 50% for a half, or 0.5% for 1/200 of base, or a size with its unit (1MiB)"},
+		{"a key number", []string{"1", "2", "--max-key-growth", "1024"}, nil, nil, "write 102400% for 1024 times base, or 1024% for 10.24 times base, or 1024B for bytes"},
+		{"not a number", []string{"1", "2", "--max-growth", "lots"}, nil, nil, `--max-growth "lots": want a percentage (10%), or off`},
+		{"negative", []string{"1", "2", "--max-growth", "-5%"}, nil, nil, `--max-growth "-5%": want a percentage`},
+		{"infinite", []string{"1", "2", "--max-growth", "Inf%"}, nil, nil, `--max-growth "Inf%": want a percentage`},
+		{"a key percent, not a number", []string{"1", "2", "--max-key-growth", "x%"}, nil, nil, `--max-key-growth "x%": want a percentage (10%), or a size with its unit (1MiB), or off`},
+		{"a key size, not a size", []string{"1", "2", "--max-key-growth", "5QiB"}, nil, nil, "--max-key-growth: want a size (1MiB) or a percentage (50%)"},
+		{"bytes, not a size", []string{"1", "2", "--max-bytes", "5%"}, nil, nil, `--max-bytes: "5%" is not a size`},
+		// None replaces another: a budget given twice is refused.
+		{"growth twice", []string{"1", "2", "--max-growth", "10%", "--max-growth", "5%"}, nil, nil, "--max-growth given 2 times (10%, 5%): give one"},
+		{"bytes twice", []string{"1", "2", "--max-bytes", "1MiB", "--max-bytes", "2MiB"}, nil, nil, "--max-bytes given 2 times"},
+		{"floor twice", []string{"1", "2", "--floor", "1MiB", "--floor", "0"}, nil, nil, "--floor given 2 times"},
+		{"key sizes twice", []string{"1", "2", "--max-key-growth", "1MiB", "--max-key-growth", "2MiB"}, nil, nil, "--max-key-growth 1MiB, 2MiB: give at most one size and one percentage"},
+		{"key percents twice", []string{"1", "2", "--max-key-growth", "5%", "--max-key-growth", "50%"}, nil, nil, "give at most one size and one percentage"},
+		{"key off beside a key budget", []string{"1", "2", "--max-key-growth", "off", "--max-key-growth", "50%"}, nil, nil, "off beside another --max-key-growth"},
+		{"every budget off", []string{"1", "2", "--max-growth", "off"}, nil, nil, "every budget is off, so nothing would be checked"},
+		{"every budget off, twice over", []string{"1", "2", "--max-growth", "off", "--max-bytes", "off", "--max-key-growth", "off"}, nil, nil, "every budget is off"},
+		{"bad floor", []string{"1", "2", "--floor", "lots"}, nil, nil, `--floor: "lots" is not a size`},
+		{"negative -n", []string{"1", "2", "-n", "-1"}, nil, nil, "-n -1: want 0 (all) or more"},
+		{"one side", []string{"1"}, nil, nil, "check takes"},
+		{"an empty side", []string{",", "2"}, nil, nil, "base and head each need a file or a snapshot"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *checkOptions
 			err := parse(t, newCmdCheck(testFactory(), func(o *checkOptions) error { got = o; return nil }), tt.args...)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("check %v: error %v, want %q", tt.args, err, tt.wantErr)
+				var ue usageError
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &ue) {
+					t.Fatalf("check %v: error %v, want a usage error with %q", tt.args, err, tt.wantErr)
 				}
 				return
 			}
-			if err != nil || got == nil || !tt.check(got) {
-				t.Errorf("check %v: %v, options %+v", tt.args, err, got)
+			if err != nil || got == nil {
+				t.Fatalf("check %v: %v", tt.args, err)
+			}
+			if tt.want != nil && got.Budget != *tt.want {
+				t.Errorf("check %v: budget %+v, want %+v", tt.args, got.Budget, *tt.want)
+			}
+			if tt.check != nil && !tt.check(got) {
+				t.Errorf("check %v: options %+v", tt.args, got)
 			}
 		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// The floor's default is leaks' least growth, as the help says.
+func TestCheckFloorDefault(t *testing.T) {
+	f := newCmdCheck(testFactory(), nil).Flags().Lookup("floor")
+	if b, err := report.ParseBytes(f.DefValue); err != nil || b != leak.DefaultMinBytes {
+		t.Errorf("--floor default %q (%d, %v), want %d bytes", f.DefValue, b, err, leak.DefaultMinBytes)
 	}
 }
 

@@ -20,6 +20,7 @@ type leaksOptions struct {
 	MinGrowth float64
 	Limit     int64 // 0: none
 	N         int
+	Wide      bool // HELD BY as the whole path from a root
 }
 
 func newCmdLeaks(f *Factory, runF func(*leaksOptions) error) *cobra.Command {
@@ -36,8 +37,11 @@ dumps) keeps alive across the snapshots of one process, and ranks what grew:
   static       one step up, then flat: something big was loaded once and kept
   undecided    it grew, but a series this short cannot say how; take another snapshot
 
-HELD BY is where to fix it: the path from a root to the collection or object that keeps the
-growth alive, or for heap profiles the allocation stack. Memory that comes back (churn) and
+HELD BY is where to fix it: the variable that keeps the growth alive, as its programmer wrote
+it (a global, a static field, a module's variable, a closure's), and the collection it holds;
+--wide shows the whole path from a root instead, and --json has both ("held_by", "path").
+For heap profiles it is the allocation stack. WHAT is the type of the objects that grew,
+looked up through the collection's own storage (its nodes, tables and arrays). Memory that comes back (churn) and
 growth below --min-bytes or --min-growth is not reported.
 
 With no snapshots named, leaks takes every snapshot in the database (or in --series) in the
@@ -46,7 +50,8 @@ load order. Named snapshots are taken in the order given.`,
 		Example: `  $ memsee leaks
   $ memsee leaks heap1 heap2 heap3 heap4 --limit 2GiB
   $ memsee load --series api api-*.pb.gz && memsee leaks --series api
-  $ memsee leaks --series worker --min-bytes 1MiB --json`,
+  $ memsee leaks --series worker --min-bytes 1MiB --json
+  $ memsee leaks --wide                      # HELD BY as the whole path from a root`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Snaps = args
 			o.SeriesSet = cmd.Flags().Changed("series")
@@ -85,6 +90,7 @@ load order. Named snapshots are taken in the order given.`,
 	cmd.Flags().StringVar(&minGrowth, "min-growth", "10%", "report growth of at least this share of what the key held at the start")
 	cmd.Flags().StringVar(&limit, "limit", "", "the process's memory limit (2GiB): say when incremental growth reaches it")
 	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N leaks (0 for all)")
+	cmd.Flags().BoolVar(&o.Wide, "wide", false, "HELD BY as the whole path from a root, not the variable's name")
 	return cmd
 }
 
@@ -99,5 +105,5 @@ func leaksRun(ctx context.Context, o *leaksOptions) error {
 	if err != nil {
 		return err
 	}
-	return report.Leaks(o.IO.Out, o.Format, r, o.N)
+	return report.Leaks(o.IO.Out, o.Format, r, report.LeaksOptions{N: o.N, Wide: o.Wide})
 }

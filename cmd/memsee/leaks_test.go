@@ -89,13 +89,14 @@ func TestLeaksPlanted(t *testing.T) {
 	}{
 		{"pprof", loaded(t), "main.newAuditEntry", "main.loadPriceTable", "main.newAuditEntry ← main.handleRequest", "main.loadPriceTable ← main.main"},
 		{"meliae", pyDB, "AuditEntry", "Product", "module shop -> ._audit_log (list)", "module shop -> .PRICE_TABLE (dict)"},
-		// The audit log is a variable of the request listener's closure; the price table a Map
-		// on the global object.
-		{"v8", nodeDB, "AuditEntry", "Product", ".request (Function) -> context (system / Context) -> .entries (Array)", "global -> .priceTable (Map)"},
+		// The audit log is a variable of the request listener's closure, declared by
+		// makeAuditListener; the price table a Map on the global object.
+		{"v8", nodeDB, "AuditEntry", "Product", ": makeAuditListener: entries (Array)", "globalThis.priceTable (Map)"},
 		// Objects are named by allocation site. Without --binary the globals auditLog and
 		// priceTable are bss offsets; the audit entries are the elements of auditLog's array,
-		// and the price table's growth is that of the map's tables (TestGoDumpBinary names them).
-		{"godump", goDumpDB, "main.newAuditEntry (new 64 B)", "main.loadPriceTable (map)", "bss+0x", "bss+0x"},
+		// and the products those of the map, whose tables are looked through (TestGoDumpBinary
+		// names them).
+		{"godump", goDumpDB, "main.newAuditEntry (new 64 B)", "main.loadPriceTable (new 64 B)", "bss+0x", "bss+0x"},
 		// A HashMap holds its values through its entries: the static leak's objects that the
 		// table holds directly are the HashMap$Nodes (each of which holds a Product).
 		{"hprof", javaDB, "shop.AuditEntry", "java.util.HashMap$Node", "class shop.Shop -> .AUDIT_LOG (java.util.ArrayList)", "class shop.Shop -> .PRICE_TABLE (java.util.HashMap)"},

@@ -203,6 +203,13 @@ var indexRE = regexp.MustCompile(`\[('(?:[^'\\]|\\.)*'|[^\]']*)\]`)
 // paths of the objects in one collection read the same.
 func Generalize(path string) string { return indexRE.ReplaceAllString(path, "[*]") }
 
+// nameIndexRE matches only what is surely an index or a key in a name a format spelled: a
+// number, a quoted key, None; not a name in brackets such as V8's script "[eval]".
+var nameIndexRE = regexp.MustCompile(`\[(\d+|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|None)\]`)
+
+// GeneralizeName is Generalize for a holder's name as a format spelled it (heap.HolderRules).
+func GeneralizeName(name string) string { return nameIndexRE.ReplaceAllString(name, "[*]") }
+
 // Held is a group of objects whose shortest paths differ only in element indices and dict
 // keys: one holder and how many it holds.
 type Held struct {
@@ -294,4 +301,26 @@ func typeLabel(t string) string {
 		return t
 	}
 	return "(" + t + ")"
+}
+
+// Hops returns the hops of a shortest path from a root to oid, the root first, as a format's
+// heap.HolderRules reads them.
+func (w *Walker) Hops(ctx context.Context, oid int64) ([]heap.Hop, error) {
+	path, err := w.ShortestPath(ctx, oid)
+	if err != nil || len(path) == 0 {
+		return nil, err
+	}
+	hops := make([]heap.Hop, len(path))
+	for i, o := range path {
+		hops[i] = heap.Hop{Via: o.Via, Type: o.Type, Value: o.Value}
+	}
+	name, ok := w.roots[path[0].OID]
+	if !ok {
+		if name, err = w.db.RootName(ctx, w.snap, path[0].OID); err != nil {
+			return nil, err
+		}
+		w.roots[path[0].OID] = name
+	}
+	hops[0].Root = name
+	return hops, nil
 }

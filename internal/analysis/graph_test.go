@@ -20,3 +20,18 @@ func TestShortPath(t *testing.T) {
 		})
 	}
 }
+
+func TestGeneralizeName(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"main.users[5]", "main.users[*]"},
+		{"module shop: CARTS['a1'] (dict)", "module shop: CARTS[*] (dict)"},
+		{`app.js: cache["k\"1"] (Map)`, "app.js: cache[*] (Map)"},
+		{"[eval]: makeAuditListener: entries (Array)", "[eval]: makeAuditListener: entries (Array)"},
+		{"shop.Shop.TABLE[None]", "shop.Shop.TABLE[*]"},
+		{"a[i]", "a[i]"},
+	} {
+		if got := GeneralizeName(tt.in); got != tt.want {
+			t.Errorf("GeneralizeName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -14,6 +14,12 @@ type Holding struct {
 	Holder                 int64 // oid; -1 for the super-root (nothing but the roots holds them)
 	Type                   string
 	Count, Bytes, Retained int64
+	// Storage marks a group of its holder's storage (see LiveHoldingsThrough); its Retained is
+	// the objects' own size.
+	Storage bool
+	// Root marks a group of one root that nothing but its root reference holds: Holder is the
+	// object itself, and its holder is that reference (see LiveHoldingsThrough).
+	Root bool
 }
 
 // Holdings groups a graph snapshot's objects by immediate dominator and type, largest retained
@@ -160,39 +166,6 @@ func groups(ctx context.Context, d *store.DB, snap int64, live bool, keep func(h
 			return nil, err
 		}
 		out = append(out, Holding{Holder: k.holder, Type: name, Count: g.n, Bytes: g.bytes, Retained: g.retained})
-	}
-	return out, nil
-}
-
-// LiveHoldings is Holdings for the objects a root reaches (garbage is no leak), keeping the
-// groups that retain at least floor bytes and whose holder is at most maxDepth references
-// from a root, in no particular order.
-func LiveHoldings(ctx context.Context, d *store.DB, snap, floor, maxDepth int64) ([]Holding, error) {
-	// A group retains at most its holder's total: only holders whose total reaches the floor
-	// are grouped by type.
-	totals, err := holderTotals(ctx, d, snap, true)
-	if err != nil {
-		return nil, err
-	}
-	all, err := groups(ctx, d, snap, true, func(h int64) bool { return floor <= 0 || totals[h+1] >= uint64(floor) })
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, h := range all {
-		if h.Retained < floor {
-			continue
-		}
-		if h.Holder >= 0 {
-			o, err := d.Object(ctx, snap, h.Holder)
-			if err != nil {
-				return nil, err
-			}
-			if o.Distance < 0 || o.Distance > maxDepth {
-				continue
-			}
-		}
-		out = append(out, h)
 	}
 	return out, nil
 }

@@ -207,8 +207,9 @@ type HolderRules interface {
 	// Internal reports whether an object of type typ, whose immediate dominator is of type
 	// holder ("" for none: only roots hold it), is storage or plumbing of that holder. Such
 	// objects are looked through: the objects they hold count as their holder's, and they
-	// are named neither as WHAT (unless nothing else grew) nor as a holder. An object a root
-	// refers to is never looked through, whatever this says.
+	// are named neither as WHAT (unless nothing else grew) nor as a holder. A root (the object
+	// a global or a static refers to, in formats whose roots are such objects) is never
+	// looked through, whatever this says.
 	Internal(typ, holder string) bool
 	// HolderName spells a holder for HELD BY, from the hops of its shortest path from a root
 	// (the root first, the holder last), the way its programmer would write it:

@@ -11,15 +11,28 @@ import (
 	"github.com/memsee/memsee/internal/store"
 )
 
-// Budget is how much a build may grow the heap. A limit below zero is not checked.
+// Budget is how much a build may grow the heap: every limit of zero or more is checked, and a
+// limit below zero is not.
 type Budget struct {
 	MaxGrowth float64 // the whole heap, as a fraction of base (0.1 = 10%)
 	MaxBytes  int64   // the whole heap, in bytes
 	// One key (a type, or an allocation stack): in bytes, or as a fraction of what it held in
-	// base. A key new in head is over a fraction budget once it holds KeyFloor bytes.
+	// base.
 	KeyMaxBytes  int64
 	KeyMaxGrowth float64
-	KeyFloor     int64
+	// Floor is the growth that the fraction budgets (MaxGrowth, KeyMaxGrowth) let pass
+	// whatever its share: growth of Floor bytes or less is never over them, since a share of a
+	// few kilobytes is noise. From an empty base (the whole heap, or a key new in head) no
+	// share can be measured, and growth of more than Floor is over every fraction budget.
+	Floor int64
+}
+
+// over says whether growth from base breaks the fraction budget limit (see Floor).
+func (b Budget) over(base, growth int64, limit float64) bool {
+	if limit < 0 || growth <= max(b.Floor, 0) {
+		return false
+	}
+	return base <= 0 || float64(growth)/float64(base) > limit
 }
 
 // CheckKey is one key compared between builds.
@@ -28,8 +41,8 @@ type CheckKey struct {
 	Stack      []string // heap profiles: the allocation stack, innermost first
 	Base, Head Point    // in the last snapshot of each side
 	Delta      Point
-	// Kind is how head's snapshots show the key growing, when head has three or more: an
-	// incremental leak, or static growth (more than base, flat in head); "" when they cannot tell.
+	// Kind is how head's snapshots show the key growing, when head has three or more (see
+	// headKind): static, incremental or undecided; "" when they cannot tell.
 	Kind Kind
 	Over bool // it breaks the per-key budget
 }
@@ -40,6 +53,9 @@ type Failure struct {
 	// What the heap did and what the budget allowed: a fraction for max-growth, bytes for
 	// max-bytes, and for max-key-growth the number of keys over it (and Limit 0).
 	Got, Limit float64
+	// EmptyBase is set on a max-growth failure whose base held nothing: no share of it can
+	// be measured, so Got is the growth in bytes, more than the budget's Floor.
+	EmptyBase bool
 }
 
 // CheckResult compares two builds.
@@ -48,10 +64,13 @@ type CheckResult struct {
 	Budget                       Budget
 	Base, Head                   Point   // totals, of the last snapshot of each side
 	Growth                       Point   // Head - Base
-	GrowthShare                  float64 // Growth.Bytes / Base.Bytes; 0 when base is empty
+	GrowthShare                  float64 // Growth.Bytes / Base.Bytes; 0 when base is empty (EmptyBase)
 	Keys                         []CheckKey
 	Failures                     []Failure
 }
+
+// EmptyBase says whether base held nothing, so that growth has no share of it.
+func (r *CheckResult) EmptyBase() bool { return r.Base.Bytes <= 0 }
 
 // Failed says whether a budget was broken.
 func (r *CheckResult) Failed() bool { return len(r.Failures) > 0 }
@@ -62,6 +81,9 @@ func (r *CheckResult) Failed() bool { return len(r.Failures) > 0 }
 // order; the last of each is compared, and head's series, when it has three or more
 // snapshots, tells incremental from static growth. Keys are sorted by growth, largest first.
 func Check(ctx context.Context, db *store.DB, base, head []store.Snapshot, b Budget) (*CheckResult, error) {
+	if len(base) == 0 || len(head) == 0 {
+		return nil, fmt.Errorf("check needs a snapshot on each side (base has %d, head %d)", len(base), len(head))
+	}
 	all := append(append([]store.Snapshot{}, base...), head...)
 	for _, s := range all[1:] {
 		if s.Kind != all[0].Kind {
@@ -112,11 +134,7 @@ func Check(ctx context.Context, db *store.DB, base, head []store.Snapshot, b Bud
 			}
 		}
 		if len(head) >= 3 {
-			if f, ok := classify(times, Series{Points: s.Points[nb:]}, Options{}); ok && f.Kind == Incremental {
-				k.Kind = Incremental
-			} else {
-				k.Kind = Static
-			}
+			k.Kind = headKind(times, s.Points[nb:], k.Delta.Bytes)
 		}
 		k.Over = b.keyOver(k)
 		r.Keys = append(r.Keys, k)
@@ -127,11 +145,15 @@ func Check(ctx context.Context, db *store.DB, base, head []store.Snapshot, b Bud
 		}
 		return r.Keys[i].Key < r.Keys[j].Key
 	})
-	if b.MaxGrowth >= 0 && r.Base.Bytes > 0 && r.GrowthShare > b.MaxGrowth {
-		r.Failures = append(r.Failures, Failure{"max-growth", r.GrowthShare, b.MaxGrowth})
+	if b.over(r.Base.Bytes, r.Growth.Bytes, b.MaxGrowth) {
+		if r.EmptyBase() {
+			r.Failures = append(r.Failures, Failure{Budget: "max-growth", Got: float64(r.Growth.Bytes), Limit: b.MaxGrowth, EmptyBase: true})
+		} else {
+			r.Failures = append(r.Failures, Failure{Budget: "max-growth", Got: r.GrowthShare, Limit: b.MaxGrowth})
+		}
 	}
 	if b.MaxBytes >= 0 && r.Growth.Bytes > b.MaxBytes {
-		r.Failures = append(r.Failures, Failure{"max-bytes", float64(r.Growth.Bytes), float64(b.MaxBytes)})
+		r.Failures = append(r.Failures, Failure{Budget: "max-bytes", Got: float64(r.Growth.Bytes), Limit: float64(b.MaxBytes)})
 	}
 	over := 0
 	for _, k := range r.Keys {
@@ -140,7 +162,7 @@ func Check(ctx context.Context, db *store.DB, base, head []store.Snapshot, b Bud
 		}
 	}
 	if over > 0 {
-		r.Failures = append(r.Failures, Failure{"max-key-growth", float64(over), 0})
+		r.Failures = append(r.Failures, Failure{Budget: "max-key-growth", Got: float64(over)})
 	}
 	return r, nil
 }
@@ -150,10 +172,27 @@ func (b Budget) keyOver(k CheckKey) bool {
 	if b.KeyMaxBytes >= 0 && k.Delta.Bytes > b.KeyMaxBytes {
 		return true
 	}
-	if b.KeyMaxGrowth >= 0 && k.Delta.Bytes >= b.KeyFloor {
-		return k.Base.Bytes == 0 || float64(k.Delta.Bytes)/float64(k.Base.Bytes) > b.KeyMaxGrowth
+	return b.over(k.Base.Bytes, k.Delta.Bytes, b.KeyMaxGrowth)
+}
+
+// headKind says how a key that grew by delta from base to head grew across head's points
+// (three or more, at times): what Classify makes of head's series alone (incremental, static,
+// or undecided when it grew at the last snapshot only); else, when head's series did not grow
+// or gave memory back, static if its points stay within a tenth of delta of each other (the
+// key grew before head's first snapshot and kept it), and "" if they swing more: neither
+// kind of growth is what they show.
+func headKind(times []time.Time, points []Point, delta int64) Kind {
+	if f, ok := classify(times, Series{Points: points}, Options{}); ok {
+		return f.Kind
 	}
-	return false
+	lo, hi := points[0].Bytes, points[0].Bytes
+	for _, p := range points[1:] {
+		lo, hi = min(lo, p.Bytes), max(hi, p.Bytes)
+	}
+	if hi-lo <= delta/10 {
+		return Static
+	}
+	return ""
 }
 
 // keySeries returns, for each key, what it holds in each snapshot: object graphs by type

@@ -19,7 +19,8 @@ type Point struct {
 type Series struct {
 	Key    string  // what stays the same across snapshots: a stack, or a holder path and a type
 	What   string  // what grows, for people: a type, or an allocating function
-	Holder string  // who keeps it: a path from a root, or an allocation stack (innermost first)
+	Holder string  // who keeps it: a variable as its programmer wrote it, a path from a root, or an allocation stack (innermost first)
+	Path   string  // for object graphs, the holder's whole path from a root, indices as [*]
 	Points []Point // one per snapshot, zero where the key is absent
 	// Anchor is a handle on the key in the last snapshot (an object id for object graphs, -1
 	// for the super-root); Group uses it to find leaks inside leaks.
@@ -27,6 +28,7 @@ type Series struct {
 	// Holders is how many holders the key stands for in the last snapshot: more than one when
 	// its path runs through the elements of a collection ([*]).
 	Holders int
+	storage bool // a holder's storage, not what the program put in it (HolderSeries)
 }
 
 // Kind says how a key grew.

@@ -98,10 +98,11 @@ func SiteSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, minGr
 // insideFn answers Inside from the dominator tree of the last snapshot, and keeps the first
 // error the store gave it (Inside itself cannot return one).
 type insideFn struct {
-	w      *analysis.Walker
-	ctx    context.Context
-	chains map[int64][]store.Object
-	err    error
+	w       *analysis.Walker
+	ctx     context.Context
+	storage analysis.Storage // nil: the format looks through nothing
+	chains  map[int64][]store.Object
+	err     error
 }
 
 func (in *insideFn) fn(outer, inner *Finding) bool {
@@ -113,12 +114,29 @@ func (in *insideFn) fn(outer, inner *Finding) bool {
 		chain, in.err = in.w.DominatorChain(in.ctx, inner.Anchor)
 		in.chains[inner.Anchor] = chain
 	}
+	// The first object below position i of the chain that is not its holder's storage.
+	below := func(i int) int {
+		k := i + 1
+		for in.storage != nil && k < len(chain) {
+			holder := ""
+			if k > 0 {
+				holder = chain[k-1].Type
+			}
+			if !in.storage(chain[k].Type, holder) {
+				break
+			}
+			k++
+		}
+		return k
+	}
 	if outer.Anchor < 0 {
-		return len(chain) > 0 && chain[0].Type == outer.What
+		k := below(-1)
+		return k < len(chain) && chain[k].Type == outer.What
 	}
 	for i := 0; i+1 < len(chain); i++ {
 		if chain[i].OID == outer.Anchor {
-			return chain[i+1].Type == outer.What
+			k := below(i)
+			return k < len(chain) && chain[k].Type == outer.What
 		}
 	}
 	return false
@@ -129,18 +147,26 @@ func (in *insideFn) fn(outer, inner *Finding) bool {
 // naming them would cost a path of thousands of hops each.
 const maxHolderDepth = 64
 
-// HolderSeries returns, for object-graph snapshots, what each holder (an immediate dominator,
-// named by its path from a root with indices as [*]) keeps alive of each type: the count and
-// the retained bytes of the reachable objects it holds. Groups retaining less than floor bytes
-// in a snapshot count as zero there. The Inside it returns says which keys live inside which,
-// from the last snapshot's dominator tree.
+// HolderSeries returns, for object-graph snapshots, what each holder keeps alive of each type:
+// the count and the retained bytes of the reachable objects it holds. A holder is an
+// immediate dominator, or, for a format with heap.HolderRules, the nearest dominator that is
+// not a collection's storage (the HashMap, not its nodes); the storage's own bytes count with
+// the largest type its holder holds, and its objects are not counted. A holder is named as the
+// format spells it (HolderRules.HolderName), else by its path from a root with indices as
+// [*]. Groups retaining less than floor bytes in a snapshot count as zero there. The Inside it
+// returns says which keys live inside which, from the last snapshot's dominator tree.
 func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, floor int64) ([]Series, *insideFn, error) {
 	at := map[string]int{} // key -> index in all
 	var all []Series
 	var w *analysis.Walker
+	var storage analysis.Storage
+	rules := heap.HolderRulesOf(heap.Format(snaps[len(snaps)-1].Format))
+	if rules != nil {
+		storage = rules.Internal
+	}
 	best := map[int]int64{} // index in all -> retained of its anchor in the last snapshot
 	for i, s := range snaps {
-		hs, err := analysis.LiveHoldings(ctx, db, s.ID, floor, maxHolderDepth)
+		hs, err := analysis.LiveHoldingsThrough(ctx, db, s.ID, floor, maxHolderDepth, storage)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -152,21 +178,31 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 		if err := w.Prefetch(ctx, holders); err != nil {
 			return nil, nil, err
 		}
+		names := map[int64][2]string{} // holder -> its path and its name
 		for _, h := range hs {
-			holder := RootsHolder
-			if h.Holder >= 0 {
-				path, err := w.Describe(ctx, h.Holder)
-				if err != nil {
+			nm, ok := names[h.Holder]
+			if !ok {
+				if nm, err = holderName(ctx, w, rules, h.Holder); err != nil {
 					return nil, nil, err
 				}
-				holder = analysis.Generalize(path)
+				names[h.Holder] = nm
 			}
-			key := holder + " holds " + h.Type
+			path, holder := nm[0], nm[1]
+			key := path + " holds " + h.Type
+			switch {
+			case h.Storage:
+				key = path + " holds its storage " + h.Type
+			case h.Root:
+				// Held by a root reference alone: the variable is the holder, and roots of one
+				// name (the frames of many goroutines of one function) are one.
+				key = "the root " + holder + " holds " + h.Type
+			}
 			j, ok := at[key]
 			if !ok {
 				j = len(all)
 				at[key] = j
-				all = append(all, Series{Key: key, What: h.Type, Holder: holder, Points: make([]Point, len(snaps)), Anchor: -1})
+				all = append(all, Series{Key: key, What: h.Type, Holder: holder, Path: path,
+					Points: make([]Point, len(snaps)), Anchor: -1, storage: h.Storage})
 			}
 			p := &all[j].Points[i]
 			p.Count += h.Count
@@ -176,9 +212,78 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 				if b, seen := best[j]; !seen || h.Retained > b {
 					best[j] = h.Retained
 					all[j].Anchor = h.Holder
+					if h.Root {
+						all[j].Anchor = -1 // what is inside it is inside a root
+					}
 				}
 			}
 		}
 	}
-	return all, &insideFn{w: w, ctx: ctx, chains: map[int64][]store.Object{}}, nil
+	return foldStorage(all), &insideFn{w: w, ctx: ctx, storage: storage, chains: map[int64][]store.Object{}}, nil
 }
+
+// holderName returns a holder's path (indices as [*]) and its name for HELD BY.
+func holderName(ctx context.Context, w *analysis.Walker, rules heap.HolderRules, oid int64) ([2]string, error) {
+	if oid < 0 {
+		return [2]string{RootsHolder, RootsHolder}, nil
+	}
+	path, err := w.Describe(ctx, oid)
+	if err != nil {
+		return [2]string{}, err
+	}
+	path = analysis.Generalize(path)
+	name := path
+	if rules != nil {
+		hops, err := w.Hops(ctx, oid)
+		if err != nil {
+			return [2]string{}, err
+		}
+		if n, ok := rules.HolderName(hops); ok {
+			name = analysis.GeneralizeName(n)
+		}
+	}
+	return [2]string{path, name}, nil
+}
+
+// foldStorage adds the bytes of each holder's storage to the series of the type that holder
+// (by its name) holds most of in the last snapshot, and drops the storage's series; a holder that holds
+// nothing but storage keeps it as its own series.
+func foldStorage(all []Series) []Series {
+	largest := map[string]int{} // holder -> index of its largest series that is not storage
+	for j, s := range all {
+		if s.storage {
+			continue
+		}
+		if k, ok := largest[s.Holder]; !ok || last(s) > last(all[k]) || last(s) == last(all[k]) && s.What < all[k].What {
+			largest[s.Holder] = j
+		}
+	}
+	out := all[:0:0]
+	for _, s := range all {
+		if !s.storage {
+			out = append(out, s)
+		}
+	}
+	index := map[string]int{} // holder -> index in out of its largest
+	for i, s := range out {
+		if k, ok := largest[s.Holder]; ok && all[k].Key == s.Key {
+			index[s.Holder] = i
+		}
+	}
+	for _, s := range all {
+		if !s.storage {
+			continue
+		}
+		i, ok := index[s.Holder]
+		if !ok {
+			out = append(out, s)
+			continue
+		}
+		for p := range s.Points {
+			out[i].Points[p].Bytes += s.Points[p].Bytes
+		}
+	}
+	return out
+}
+
+func last(s Series) int64 { return s.Points[len(s.Points)-1].Bytes }

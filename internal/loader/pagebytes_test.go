@@ -22,7 +22,7 @@ func TestPageBytesUnchanged(t *testing.T) {
 	samples := []struct{ path, digest string }{
 		{"python/shop1.json.gz", "03a7d4e69b7a8b6fdb5d9f7edaac24341109a0f514ba6329b0b330c84fadc1c0"},
 		{"python/shop2.json.gz", "365a7543be16a48b190dcf87d82ab3e51d781c7ed46d4ce3b49193e9cf0f76c9"},
-		{"node/heap1.heapsnapshot.gz", "79744d5f8feeff67d59a56b165fe5582a7f550f3ea300b97058451b13ed06ad4"},
+		{"node/heap1.heapsnapshot.gz", "72e84877953c8bc8608a065a03a823f77b24e3c50a48dc70f3523aface94f8b7"},
 		{"java/heap1.hprof.gz", "29503b58f08485a9cc86fbb09af3e0cbe1669abc54c6482ad7033c75ca1b017f"},
 		{"godump/heap1.dump.gz", "a7883b06058ec160be7d915d4d48a03c8449aea2b4901ba4d3b20f657f588a02"},
 	}

@@ -10,13 +10,15 @@ import (
 	"github.com/memsee/memsee/internal/store"
 )
 
-// Check writes what `memsee check` found: the verdict, the budgets broken, and the n keys
-// that grew most (0 for all) among those that matter; JSON has every key that grew.
+// Check writes what `memsee check` found: the verdict, the budgets checked and those broken,
+// and the n keys that grew most (0 for all) among those that matter; JSON has every key that
+// grew.
 func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 	if f == FormatJSON {
 		return WriteJSON(w, checkJSON(r))
 	}
 	base, head := r.BaseSnapshots, r.HeadSnapshots
+	series := len(head) >= 3 // KIND can be told
 	// Tables show the keys that matter: those over budget, and those with a share of the growth.
 	floor := max(1024, r.Growth.Bytes/100)
 	var keys []leak.CheckKey
@@ -25,7 +27,7 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 			keys = append(keys, k)
 		}
 	}
-	profile := base[0].Kind == heap.KindProfile
+	profile := len(base) > 0 && base[0].Kind == heap.KindProfile
 	what := "TYPE"
 	if profile {
 		what = "ALLOCATED AT"
@@ -37,12 +39,14 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 		{Title: "DELTA", Key: "delta_bytes", Unit: UnitDeltaBytes},
 		{Title: "%", Key: "delta_pct", Unit: UnitDeltaPercent},
 		{Title: "OBJECTS", Key: "delta_objects", Unit: UnitDeltaCount},
-		{Title: "KIND", Key: "kind", JSONOnly: len(head) < 3},
+		{Title: "KIND", Key: "kind", JSONOnly: !series},
 		{Title: "OVER", Key: "over_budget", JSONOnly: r.Budget.KeyMaxBytes < 0 && r.Budget.KeyMaxGrowth < 0},
 		{Key: "base_objects", JSONOnly: true},
 		{Key: "head_objects", JSONOnly: true},
 	}}
+	swings := false // a key shown whose growth head's snapshots cannot tell
 	for _, k := range keys {
+		swings = swings || (series && k.Kind == "")
 		key := k.Key
 		if profile {
 			key = SiteText(k.Stack, SiteFrames)
@@ -63,8 +67,8 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 	if r.Failed() {
 		verdict = "FAIL: over budget"
 	}
-	pct := "-"
-	if r.Base.Bytes > 0 {
+	pct := "from an empty base"
+	if !r.EmptyBase() {
 		pct = SignedPercent(100 * r.GrowthShare)
 	}
 	summary := fmt.Sprintf("heap %s -> %s (%s, %s); objects %s -> %s (%s)",
@@ -72,17 +76,17 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 		Count(r.Base.Count), Count(r.Head.Count), SignedCount(r.Growth.Count))
 	if md {
 		fmt.Fprintf(w, "### memsee check: %s\n\n", verdict)
-		fmt.Fprintf(w, "Base: %s. Head: %s.\n\n%s.\n\n", EscapeMarkdown(sideName(base)), EscapeMarkdown(sideName(head)), summary)
+		fmt.Fprintf(w, "Base: %s. Head: %s.\n\n%s.\n\nBudgets: %s.\n\n", EscapeMarkdown(sideName(base)), EscapeMarkdown(sideName(head)), summary, budgetText(r.Budget))
 		for _, f := range r.Failures {
-			fmt.Fprintf(w, "- **%s**\n", failureText(f))
+			fmt.Fprintf(w, "- **%s**\n", failureText(f, r.Budget))
 		}
 		if len(r.Failures) > 0 {
 			fmt.Fprintln(w)
 		}
 	} else {
-		fmt.Fprintf(w, "memsee check: %s\nbase: %s\nhead: %s\n%s\n", verdict, sideName(base), sideName(head), summary)
+		fmt.Fprintf(w, "memsee check: %s\nbase: %s\nhead: %s\n%s\nbudgets: %s\n", verdict, sideName(base), sideName(head), summary, budgetText(r.Budget))
 		for _, f := range r.Failures {
-			fmt.Fprintf(w, "  over: %s\n", failureText(f))
+			fmt.Fprintf(w, "  over: %s\n", failureText(f, r.Budget))
 		}
 	}
 	if len(r.Keys) == 0 {
@@ -98,8 +102,12 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 	if err := Render(w, f, t); err != nil {
 		return err
 	}
-	if !md && len(head) < 3 {
+	switch {
+	case md:
+	case !series:
 		fmt.Fprintln(w, "\nKIND needs three or more snapshots of head, in time order, to tell static from incremental growth")
+	case swings:
+		fmt.Fprintln(w, "\nKIND -: the key went down as well as up across head's snapshots, so they cannot tell how it grew")
 	}
 	return nil
 }
@@ -112,14 +120,42 @@ func sideName(snaps []store.Snapshot) string {
 	return strings.Join(names, ", ")
 }
 
-func failureText(f leak.Failure) string {
-	switch f.Budget {
-	case "max-growth":
+func failureText(f leak.Failure, b leak.Budget) string {
+	switch {
+	case f.Budget == "max-growth" && f.EmptyBase:
+		return fmt.Sprintf("the heap grew from an empty base by %s, more than --floor %s, over --max-growth %s",
+			SignedBytes(int64(f.Got)), Bytes(b.Floor), Percent(100*f.Limit))
+	case f.Budget == "max-growth":
 		return fmt.Sprintf("the heap grew %s, over --max-growth %s", SignedPercent(100*f.Got), Percent(100*f.Limit))
-	case "max-bytes":
+	case f.Budget == "max-bytes":
 		return fmt.Sprintf("the heap grew %s, over --max-bytes %s", SignedBytes(int64(f.Got)), Bytes(int64(f.Limit)))
 	}
 	return fmt.Sprintf("%.0f keys grew past --max-key-growth", f.Got)
+}
+
+// budgetText says which budgets were checked, and the floor of the percent ones.
+func budgetText(b leak.Budget) string {
+	var parts []string
+	if b.MaxGrowth >= 0 {
+		parts = append(parts, "--max-growth "+Percent(100*b.MaxGrowth))
+	}
+	if b.MaxBytes >= 0 {
+		parts = append(parts, "--max-bytes "+Bytes(b.MaxBytes))
+	}
+	if b.KeyMaxBytes >= 0 {
+		parts = append(parts, "--max-key-growth "+Bytes(b.KeyMaxBytes))
+	}
+	if b.KeyMaxGrowth >= 0 {
+		parts = append(parts, "--max-key-growth "+Percent(100*b.KeyMaxGrowth))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	text := strings.Join(parts, ", ")
+	if (b.MaxGrowth >= 0 || b.KeyMaxGrowth >= 0) && b.Floor > 0 {
+		text += fmt.Sprintf(" (percent budgets let growth of --floor %s or less pass)", Bytes(b.Floor))
+	}
+	return text
 }
 
 type checkSide struct {
@@ -129,10 +165,20 @@ type checkSide struct {
 }
 
 type checkFailure struct {
-	Budget string  `json:"budget"`
-	Got    float64 `json:"got"`
-	Limit  float64 `json:"limit"`
-	Text   string  `json:"text"`
+	Budget    string  `json:"budget"`
+	Got       float64 `json:"got"`
+	Limit     float64 `json:"limit"`
+	EmptyBase bool    `json:"empty_base"` // max-growth from an empty base: got is in bytes
+	Text      string  `json:"text"`
+}
+
+// checkBudget is what was checked; a budget that was not is null.
+type checkBudget struct {
+	MaxGrowth    *float64 `json:"max_growth"` // a fraction of base: 0.1 is 10%
+	MaxBytes     *int64   `json:"max_bytes"`
+	KeyMaxBytes  *int64   `json:"key_max_bytes"`
+	KeyMaxGrowth *float64 `json:"key_max_growth"` // a fraction of what the key held in base
+	Floor        int64    `json:"floor"`
 }
 
 type checkKey struct {
@@ -160,7 +206,25 @@ func checkJSON(r *leak.CheckResult) any {
 	}
 	fails := []checkFailure{}
 	for _, f := range r.Failures {
-		fails = append(fails, checkFailure{f.Budget, f.Got, f.Limit, failureText(f)})
+		fails = append(fails, checkFailure{f.Budget, f.Got, f.Limit, f.EmptyBase, failureText(f, r.Budget)})
+	}
+	fraction := func(v float64) *float64 {
+		if v < 0 {
+			return nil
+		}
+		return &v
+	}
+	size := func(v int64) *int64 {
+		if v < 0 {
+			return nil
+		}
+		return &v
+	}
+	b := r.Budget
+	budget := checkBudget{fraction(b.MaxGrowth), size(b.MaxBytes), size(b.KeyMaxBytes), fraction(b.KeyMaxGrowth), b.Floor}
+	var share *float64 // null from an empty base: no share of nothing
+	if !r.EmptyBase() {
+		share = &r.GrowthShare
 	}
 	keys := []checkKey{}
 	for _, k := range r.Keys {
@@ -170,11 +234,14 @@ func checkJSON(r *leak.CheckResult) any {
 	return struct {
 		OK            bool           `json:"ok"`
 		Failures      []checkFailure `json:"failures"`
+		Budget        checkBudget    `json:"budget"`
 		Base          checkSide      `json:"base"`
 		Head          checkSide      `json:"head"`
+		EmptyBase     bool           `json:"empty_base"`
 		GrowthBytes   int64          `json:"growth_bytes"`
 		GrowthObjects int64          `json:"growth_objects"`
-		GrowthShare   float64        `json:"growth_share"`
+		GrowthShare   *float64       `json:"growth_share"` // null when base is empty
 		Keys          []checkKey     `json:"keys"`
-	}{!r.Failed(), fails, side(r.BaseSnapshots, r.Base), side(r.HeadSnapshots, r.Head), r.Growth.Bytes, r.Growth.Count, r.GrowthShare, keys}
+	}{!r.Failed(), fails, budget, side(r.BaseSnapshots, r.Base), side(r.HeadSnapshots, r.Head), r.EmptyBase(),
+		r.Growth.Bytes, r.Growth.Count, share, keys}
 }

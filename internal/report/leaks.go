@@ -9,10 +9,17 @@ import (
 	"github.com/memsee/memsee/internal/store"
 )
 
-// Leaks writes what `memsee leaks` found: the snapshots followed, the first n findings (0 for
-// all) and, with a memory limit, when the heap reaches it. JSON and CSV carry the raw numbers
-// of each finding and no prose.
-func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
+// LeaksOptions say how much of what leaks found is shown.
+type LeaksOptions struct {
+	N    int  // the first N findings; 0 for all
+	Wide bool // HELD BY as the whole path from a root (tables; JSON and CSV have both)
+}
+
+// Leaks writes what `memsee leaks` found: the snapshots followed, the first o.N findings and,
+// with a memory limit, when the heap reaches it. JSON and CSV carry the raw numbers of each
+// finding and no prose.
+func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
+	n := o.N
 	snaps, q := r.Snapshots, r.Query
 	first, last := snaps[0], snaps[len(snaps)-1]
 	times := leak.Times(snaps) // zero unless every time was recorded: no span, no rate
@@ -25,6 +32,7 @@ func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
 		{Title: "KIND", Key: "kind"},
 		{Title: "WHAT", Key: "what"},
 		{Title: "HELD BY", Key: "held_by"},
+		{Key: "path", JSONOnly: true},
 		{Title: "GROWTH", Key: "growth_text", TableOnly: true},
 		{Key: "growth_bytes", Unit: UnitDeltaBytes, JSONOnly: true},
 		{Key: "growth_objects", Unit: UnitDeltaCount, JSONOnly: true},
@@ -45,7 +53,9 @@ func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
 	var rate float64 // bytes per hour, of all incremental leaks together
 	for _, x := range fs {
 		holder := x.Holder
-		if f != FormatJSON {
+		if o.Wide && x.Path != "" && (f == FormatTable || f == FormatMarkdown) {
+			holder = x.Path
+		} else if f != FormatJSON {
 			holder = shortHolder(holder)
 		}
 		var stepSnap, perSnapBytes, perSnapObjects, perHour, toLimit any
@@ -68,7 +78,7 @@ func Leaks(w io.Writer, f Format, r *leak.Result, n int) error {
 		for i, p := range x.Points {
 			bytes[i], objects[i] = p.Bytes, p.Count
 		}
-		t.Rows = append(t.Rows, []any{string(x.Kind), x.What, holder, growth, x.Growth.Bytes, x.Growth.Count,
+		t.Rows = append(t.Rows, []any{string(x.Kind), x.What, holder, nullIfEmpty(x.Path), growth, x.Growth.Bytes, x.Growth.Count,
 			perSnapBytes, perSnapObjects, perHour, stepSnap, toLimit, ids, bytes, objects, x.Note})
 	}
 	if f != FormatTable && f != FormatMarkdown {
@@ -144,6 +154,14 @@ func growthText(f leak.Finding, snaps []store.Snapshot) string {
 		Clean(snaps[f.Step].Label))
 	if len(snaps) > 2 { // with two, the line under the table says it once
 		s += "; " + f.Note
+	}
+	return s
+}
+
+// nullIfEmpty is nil for "", which JSON writes as null.
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
 	}
 	return s
 }

@@ -85,7 +85,7 @@ func viewCases() []struct {
 		render func(*bytes.Buffer, Format) error
 	}{
 		{"check", func(b *bytes.Buffer, f Format) error { return Check(b, f, check, 10) }},
-		{"leaks", func(b *bytes.Buffer, f Format) error { return Leaks(b, f, leaks, 1) }},
+		{"leaks", func(b *bytes.Buffer, f Format) error { return Leaks(b, f, leaks, LeaksOptions{N: 1}) }},
 		{"path", func(b *bytes.Buffer, f Format) error { return Path(b, f, paths) }},
 		{"path-type", func(b *bytes.Buffer, f Format) error { return PathType(b, f, typed, 1) }},
 		{"top-site", func(b *bytes.Buffer, f Format) error { return TopOfProfile(b, f, top) }},

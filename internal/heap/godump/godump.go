@@ -17,6 +17,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -220,8 +221,13 @@ type parser struct {
 	pending  []sample // samples read before the objects were indexed (not in Go 1.26's order)
 
 	data, bss segment
+	// While a segment's field list is read with Symbols: the segment, and the executable's
+	// bitmap of it (nil when its address or size already differ).
+	seg       *segment
+	segMask   *segmentOf
 	stats     Stats
 	goroutine uint64 // id of the goroutine whose frames follow
+	callee    string // the function of the goroutine's frame read last, the callee of the next
 
 }
 
@@ -240,10 +246,18 @@ type bucket struct {
 	live float32 // the fraction of its allocations not yet freed
 }
 
+// segment is what the reader keeps of a data or bss segment record, for Symbols.match.
 type segment struct {
 	addr uint64
 	size uint64
 	seen bool
+	// With Symbols whose segment has this address and size: the words the record's field
+	// list marks as pointers (nil or not); the offset of the first one the executable's
+	// bitmap does not mark, and of the first word the bitmap marks and the list does not
+	// (-1: none); the word after the last one the list marked.
+	pointers            int
+	unexpected, missing int64
+	next                uint64
 }
 
 // Root kinds, spelled by rootKinds.
@@ -532,7 +546,7 @@ func (p *parser) record(tag uint64) error {
 		if err != nil {
 			return err
 		}
-		p.goroutine = id
+		p.goroutine, p.callee = id, ""
 		p.stats.Goroutines++
 		if err := p.ints(5); err != nil { // gopc, status, system, background, waitsince
 			return err
@@ -760,7 +774,8 @@ func (p *parser) frame() error {
 	if err != nil {
 		return err
 	}
-	name := "goroutine " + strconv.FormatUint(p.goroutine, 10) + " " + fn
+	name := "goroutine " + strconv.FormatUint(p.goroutine, 10) + " " + frameName(fn, p.callee)
+	p.callee = fn
 	return p.pointers(func(_ uint32, t uint64) error {
 		p.addRoot(t, rootStack, name)
 		return nil
@@ -779,7 +794,16 @@ func (p *parser) segment(tag uint64) error {
 	if err := p.readRange(prefix + " segment"); err != nil {
 		return err
 	}
-	*seg = segment{addr: addr, size: p.rangeSize(), seen: true}
+	*seg = segment{addr: addr, size: p.rangeSize(), seen: true, unexpected: -1, missing: -1}
+	if p.syms != nil {
+		if g := p.syms.segment(tag); g.addr == seg.addr && g.size == seg.size {
+			p.seg, p.segMask = seg, g
+			defer func() {
+				p.checkMissing(uint64(len(g.mask)) * 8)
+				p.seg, p.segMask = nil, nil
+			}()
+		}
+	}
 	return p.pointers(func(off uint32, t uint64) error {
 		slot := addr + uint64(off)
 		name, named := "", false
@@ -795,6 +819,31 @@ func (p *parser) segment(tag uint64) error {
 		p.roots[len(p.roots)-1].named = named
 		return nil
 	})
+}
+
+// checkPointer counts a pointer word of the segment being read, at off, and notes the first
+// one the executable's bitmap does not mark.
+func (p *parser) checkPointer(off uint32) {
+	s := p.seg
+	s.pointers++
+	w := uint64(off) / uint64(p.ptrSize)
+	if s.unexpected < 0 && (off%uint32(p.ptrSize) != 0 || !p.segMask.pointerAt(w)) {
+		s.unexpected = int64(off)
+	}
+	p.checkMissing(w)
+	s.next = max(s.next, w+1)
+}
+
+// checkMissing notes the first word before word end, from the word after the last pointer
+// the field list marked, that the executable's bitmap marks. The runtime lists a segment's
+// pointers in ascending order (a list out of order still differs in its count).
+func (p *parser) checkMissing(end uint64) {
+	s := p.seg
+	for w := s.next; s.missing < 0 && w < end; w++ {
+		if p.segMask.pointerAt(w) {
+			s.missing = int64(w) * int64(p.ptrSize)
+		}
+	}
 }
 
 // rangeLen reads the length of a memory range and checks it against maxRange.
@@ -842,6 +891,9 @@ func (p *parser) pointers(visit func(off uint32, t uint64) error) error {
 		return err
 	}
 	for _, off := range p.fields {
+		if p.segMask != nil {
+			p.checkPointer(off)
+		}
 		if t := p.word(p.scratch, off); t != 0 {
 			if err := visit(off, t); err != nil {
 				return err
@@ -963,6 +1015,9 @@ func (p *parser) bigPointers(visit func(off uint32, t uint64) error) error {
 			return fmt.Errorf("pointer field at +%#x out of order (fields of a large record come in ascending order)", off)
 		}
 		next = off + ps
+		if p.segMask != nil {
+			p.checkPointer(uint32(off))
+		}
 		wi := uint32(off / ps)
 		for j < b.word.len() && b.word.at(j) < wi {
 			j++
@@ -1061,6 +1116,36 @@ func (p *parser) addRoot(target uint64, kind uint8, name string) {
 		p.rootIdx[name] = id
 	}
 	p.roots = append(p.roots, root{target: target, kind: kind, name: id})
+}
+
+// frameName names the roots of a stack frame of function fn, which called callee (the frame
+// before it in the dump, innermost first; "" for none). A go statement with arguments, go
+// heartbeat(c, time.Hour) in main.openConnection, runs a wrapper the compiler writes,
+// main.openConnection.gowrap1, whose only work is the call: the pointers of its frame are the
+// arguments it passes on (a callee's spilled register arguments are written in its caller's
+// frame, and the dump lists them with the caller's). Its roots are named after the function
+// it called, main.heartbeat, whose parameters they are, unless that function was inlined
+// into the wrapper (the callee is then the runtime's).
+func frameName(fn, callee string) string {
+	if callee != "" && !isRuntime(callee) && isGoWrapper(fn) {
+		return callee
+	}
+	return fn
+}
+
+// isGoWrapper reports whether fn is the wrapper the compiler writes for a go statement with
+// arguments: main.openConnection.gowrap1.
+func isGoWrapper(fn string) bool {
+	i := strings.LastIndex(fn, ".gowrap")
+	if i < 0 || i+len(".gowrap") == len(fn) {
+		return false
+	}
+	for _, c := range fn[i+len(".gowrap"):] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -330,56 +328,3 @@ func TestBadInput(t *testing.T) {
 }
 
 func slicesClone(b []byte) []byte { return append([]byte(nil), b...) }
-
-// TestSymbols builds the generator, runs it for a small series, and names the dump's globals
-// with the binary that wrote it; a different binary must be refused.
-func TestSymbols(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs gen/godump")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "shop")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "../../../testdata/gen/godump")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	gen := exec.Command(bin, "-out", dir, "-n", "2", "-requests", "50", "-products", "50")
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("gen: %v\n%s", err, out)
-	}
-	data := heaptest.Gunzip(t, filepath.Join(dir, "heap2.dump.gz"))
-	syms, err := ReadSymbols(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newRecSink()
-	st, err := Reader{Symbols: syms}.ReadStats(context.Background(), "heap2.dump", bytes.NewReader(data), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"global main.auditLog", "global main.priceTable"} {
-		if !hasRoot(s.roots, "global", want) {
-			t.Errorf("no root %q in %v", want, s.roots)
-		}
-	}
-	if st.NamedGlobals*10 < st.GlobalSlots*9 {
-		t.Errorf("%d of %d global slots named", st.NamedGlobals, st.GlobalSlots)
-	}
-
-	// Another Go program, with other segments: the pprof generator.
-	otherBin := filepath.Join(dir, "other")
-	if out, err := exec.Command("go", "build", "-trimpath", "-o", otherBin, "../../../testdata/gen/go").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	other, err := ReadSymbols(otherBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = Reader{Symbols: other}.Read(context.Background(), "heap2.dump", bytes.NewReader(data), newRecSink())
-	if !errors.Is(err, ErrWrongBinary) || !strings.Contains(err.Error(), "segment") {
-		t.Errorf("a different binary: got %v, want ErrWrongBinary naming the segments", err)
-	}
-	if _, err := ReadSymbols(filepath.Join(dir, "heap2.dump.gz")); err == nil || !strings.Contains(err.Error(), "--binary") {
-		t.Errorf("not an executable: got %v", err)
-	}
-}

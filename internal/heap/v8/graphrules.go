@@ -17,8 +17,14 @@ func (Reader) GraphRules() heap.GraphRules {
 // hash-table slots, which V8 11 writes as internal edges named by number, are elements; and
 // a WeakMap's table -> value edge, whose name ends "pair in WeakMap (table @<the table's id>)",
 // does not keep the value alive (the key -> value edge does), so it is weak.
+//
+// The references of the string tables' roots are weak too (see internalizedStringsID).
 func graphEdge(from uint64, e heap.Edge) heap.Edge {
 	if e.Kind != heap.EdgeInternal {
+		return e
+	}
+	if from == internalizedStringsID || from == externalStringsID {
+		e.Kind = heap.EdgeWeak
 		return e
 	}
 	if isIndex(e.Name) {
@@ -34,6 +40,19 @@ func graphEdge(from uint64, e heap.Edge) heap.Edge {
 }
 
 const weakMapPair = "pair in WeakMap (table @"
+
+// The node ids of the roots of V8's string tables, "(Internalized strings)" and "(External
+// strings)". The collector holds their strings weakly (a string no object refers to leaves
+// its table), but V8 writes their references as internal ones: its snapshot generator visits
+// these weak roots before it starts marking references as weak, as a TODO (v8:11800) in its
+// heap-snapshot-generator.cc says. Read as strong, they would make the table and the object
+// that uses a string (a property's name, a Map's key) two holders of it, so that only "the
+// roots" would hold it. V8 numbers the roots' nodes in a fixed order (GetNthGcSubrootId): the
+// root 1, (GC roots) 3, then its subroots from 5 by 2, the string tables first.
+const (
+	internalizedStringsID = 5
+	externalStringsID     = 7
+)
 
 // edgeText spells a V8 edge in a path as a JavaScript programmer reads it: properties and
 // closure variables as .name, the VM's own references by their name (map, context, elements),

@@ -8,7 +8,8 @@
 //   - churn: every request builds a response buffer that is garbage right after.
 //
 // With -churn-only it writes a control series that only churns; -cpu writes only a CPU
-// profile, which memsee must refuse as not a heap profile. Run it through `make testdata`.
+// profile, which memsee must refuse as not a heap profile; run with GODEBUG=memprofilerate=0,
+// it writes heap profiles with nothing in them. Run it through `make testdata`.
 package main
 
 import (
@@ -24,8 +25,12 @@ import (
 
 func init() {
 	// Record every allocation, so that the profile's in-use numbers are exact counts of the
-	// planted objects rather than samples. Set before anything else allocates.
-	runtime.MemProfileRate = 1
+	// planted objects rather than samples. Set before anything else allocates. Unless heap
+	// profiling is off (GODEBUG=memprofilerate=0, which the runtime applies before any init):
+	// then the profiles are empty, as a build that never profiles writes them.
+	if runtime.MemProfileRate != 0 {
+		runtime.MemProfileRate = 1
+	}
 }
 
 // Product is a row of the price table (the static leak).

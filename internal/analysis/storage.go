@@ -1,0 +1,241 @@
+package analysis
+
+import (
+	"context"
+
+	"github.com/memsee/memsee/internal/store"
+	"github.com/memsee/memsee/internal/store/page"
+)
+
+// Storage reports whether an object of type typ, whose immediate dominator is of type holder
+// ("" for the super-root), is its holder's storage or plumbing (heap.HolderRules.Internal):
+// a HashMap's nodes, a V8 Map's table, a Go map's tables.
+type Storage func(typ, holder string) bool
+
+// LiveHoldingsThrough is LiveHoldings with storage looked through: an object is grouped under
+// its nearest dominator that is not storage, so that a HashMap holds the values in its nodes
+// and a Map the entries in its table. The storage objects themselves make groups of their own
+// under that holder, marked Storage, whose Retained is their own size only: what they hold is
+// counted in the groups of the objects they hold, so the groups still never overlap. Objects
+// that are roots are never looked through.
+//
+// A root that nothing but its root reference holds (what a global, a static or a stack slot
+// refers to, in formats whose roots are references: its dominator is the super-root) is held
+// by that reference: its group is marked Root, with Holder the object itself. When such a
+// root is storage itself (storage says so with holder "": a Go map's header, a global slice's
+// array), it is looked through to the reference: what it holds makes Root groups under it,
+// and its own group is Storage. storage may be nil: nothing is looked through.
+func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth int64, storage Storage) ([]Holding, error) {
+	if storage == nil {
+		storage = func(string, string) bool { return false }
+	}
+	n, err := d.ObjectCount(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	typ := make([]uint32, n)
+	idom := make([]uint32, n) // oid+1 of the immediate dominator, 0 for the super-root
+	kind := make([]uint8, n)  // objGarbage, objRoot, objHeld
+	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+		for i := 0; i < p.N; i++ {
+			o := first + int64(i)
+			if o >= n {
+				break
+			}
+			typ[o] = uint32(p.Type.At(i))
+			if h := p.IDom.At(i); h <= uint64(n) {
+				idom[o] = uint32(h)
+			}
+			switch p.Distance.At(i) { // stored as distance+1, 0 for no path from a root
+			case 0:
+				kind[o] = objGarbage
+			case 1:
+				kind[o] = objRoot
+			default:
+				kind[o] = objHeld
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Which objects are storage, asked once per pair of types.
+	names := map[uint32]string{}
+	name := func(t uint32) (string, error) {
+		s, ok := names[t]
+		if !ok {
+			if s, err = d.TypeName(ctx, int64(t)); err != nil {
+				return "", err
+			}
+			names[t] = s
+		}
+		return s, nil
+	}
+	asked := map[[2]uint32]bool{}
+	internal := make([]bool, n)
+	open := make([]bool, n) // a root that is storage: looked through to its root reference
+	for o := range n {
+		if kind[o] == objGarbage || kind[o] == objRoot && idom[o] != 0 {
+			continue
+		}
+		var ht uint32 = ^uint32(0) // the super-root's
+		if h := idom[o]; h > 0 {
+			ht = typ[h-1]
+		}
+		k := [2]uint32{typ[o], ht}
+		is, ok := asked[k]
+		if !ok {
+			t, err := name(typ[o])
+			if err != nil {
+				return nil, err
+			}
+			holder := ""
+			if ht != ^uint32(0) {
+				if holder, err = name(ht); err != nil {
+					return nil, err
+				}
+			}
+			is = storage(t, holder)
+			asked[k] = is
+		}
+		if kind[o] == objRoot {
+			open[o] = is
+		} else {
+			internal[o] = is
+		}
+	}
+	// holder[o]: oid+1 of o's nearest dominator that is not storage, 0 for the super-root.
+	holder := resolveHolders(idom, internal)
+
+	// What each holder keeps, to group by type only the holders that can reach the floor.
+	totals := make([]uint64, n+1)
+	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+		for i := 0; i < p.N; i++ {
+			o := first + int64(i)
+			if o >= n || kind[o] == objGarbage {
+				continue
+			}
+			switch {
+			case open[o]:
+				totals[o+1] += p.Size.At(i)
+			case internal[o]:
+				totals[holder[o]] += p.Size.At(i)
+			default:
+				totals[holder[o]] += p.Retained.At(i)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		holder uint32
+		typ    uint32
+		root   bool
+	}
+	sums := map[key]*Holding{}
+	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+		for i := 0; i < p.N; i++ {
+			o := first + int64(i)
+			if o >= n || kind[o] == objGarbage {
+				continue
+			}
+			k, shallow := key{holder[o], typ[o], false}, internal[o]
+			switch h := holder[o]; {
+			case open[o]: // a collection a variable holds: its own storage
+				k, shallow = key{uint32(o) + 1, typ[o], true}, true
+			case h == 0 && kind[o] == objRoot: // the thing a variable holds
+				k = key{uint32(o) + 1, typ[o], true}
+			case h > 0 && open[h-1]: // in a collection a variable holds
+				k.root = true
+			}
+			if floor > 0 {
+				reach := totals[k.holder] // what the holder keeps
+				if k.root && !open[o] && holder[o] == 0 {
+					reach = p.Retained.At(i) // what the variable keeps
+				}
+				if reach < uint64(floor) {
+					continue
+				}
+			}
+			g := sums[k]
+			if g == nil {
+				g = &Holding{Holder: int64(k.holder) - 1, Storage: shallow, Root: k.root}
+				sums[k] = g
+			}
+			size := int64(p.Size.At(i))
+			g.Count++
+			g.Bytes += size
+			if shallow {
+				g.Retained += size
+			} else {
+				g.Retained += int64(p.Retained.At(i))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Holding
+	for k, g := range sums {
+		if g.Retained < floor && !g.Storage {
+			continue
+		}
+		if g.Type, err = name(k.typ); err != nil {
+			return nil, err
+		}
+		if g.Holder >= 0 {
+			o, err := d.Object(ctx, snap, g.Holder)
+			if err != nil {
+				return nil, err
+			}
+			if o.Distance < 0 || o.Distance > maxDepth {
+				continue
+			}
+		}
+		out = append(out, *g)
+	}
+	sortHoldings(out)
+	return out, nil
+}
+
+const (
+	objGarbage uint8 = iota // no path from a root
+	objRoot
+	objHeld
+)
+
+// resolveHolders turns each object's immediate dominator (oid+1, 0 for the super-root) into its
+// nearest dominator that is not internal, in place, in time linear in the objects: a chain of
+// storage (the nodes of a linked list) is walked once.
+func resolveHolders(idom []uint32, internal []bool) []uint32 {
+	holder := idom
+	done := make([]bool, len(idom))
+	var stack []uint32
+	for o := range holder {
+		cur := uint32(o)
+		for !done[cur] {
+			h := holder[cur]
+			if h == 0 || !internal[h-1] {
+				done[cur] = true
+				break
+			}
+			if done[h-1] {
+				holder[cur], done[cur] = holder[h-1], true
+				break
+			}
+			stack = append(stack, cur)
+			cur = h - 1
+		}
+		for len(stack) > 0 {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			holder[x], done[x] = holder[holder[x]-1], true
+		}
+	}
+	return holder
+}
