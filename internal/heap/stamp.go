@@ -5,16 +5,24 @@ import (
 )
 
 // StampLayout is how memsee's dumpers write the time a dump was taken into the names they
-// choose: UTC, ISO 8601 basic format, to the second (20261129T184512Z). It sorts as text in
-// time order and says its zone, so a name read on another machine means the same instant.
-const StampLayout = "20060102T150405Z"
+// choose: UTC, ISO 8601 basic format, to the millisecond (20261129T184512.345Z). It says its
+// zone, so a name read on another machine means the same instant; and two dumps taken in the
+// same second (a test, a script asking for dumps in a row) still have times that order them.
+const StampLayout = "20060102T150405.000Z"
 
-// ParseStamp reads a time written in StampLayout; false for anything else.
+// stampSeconds is StampLayout without the fraction, which ParseStamp also reads.
+const stampSeconds = "20060102T150405Z"
+
+// ParseStamp reads a time written in StampLayout, or in it without the fraction
+// (20261129T184512Z); false for anything else.
 func ParseStamp(s string) (time.Time, bool) {
-	if len(s) != len(StampLayout) {
+	layout := StampLayout
+	if len(s) == len(stampSeconds) {
+		layout = stampSeconds
+	} else if len(s) != len(StampLayout) {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(StampLayout, s)
+	t, err := time.Parse(layout, s)
 	if err != nil {
 		return time.Time{}, false
 	}

@@ -17,7 +17,7 @@ import (
 // The names are real ones (see each format's TestNameTime).
 func TestTakenAt(t *testing.T) {
 	at := func(h, m, s int) time.Time { return time.Date(2026, 11, 29, h, m, s, 0, time.UTC) }
-	dump, named, gz, mtime := at(18, 0, 0), at(22, 41, 52), at(22, 40, 22), at(23, 59, 59)
+	dump, named, gz, mtime := at(18, 0, 0), at(23, 16, 4).Add(816*time.Millisecond), at(22, 40, 22), at(23, 59, 59)
 	kolkata := time.FixedZone("IST", 5*3600+1800)
 	tests := []struct {
 		name     string
@@ -30,9 +30,9 @@ func TestTakenAt(t *testing.T) {
 		wantFrom string
 	}{
 		{"the dump's own time first", dump, pprof.Format, "heap1.pb.gz", gz, time.UTC, dump, store.TakenFromDump},
-		{"then the name", time.Time{}, meliae.Format, "dumps/heap-1658-20261129T224152Z-1.json.gz", gz, time.UTC, named, store.TakenFromName},
-		{"a name, not gzip'd", time.Time{}, meliae.Format, "heap-1658-20261129T224152Z-1.json", time.Time{}, time.UTC, named, store.TakenFromName},
-		{"a Go dumper's name", time.Time{}, godump.Format, "heap-2030-20261129T224156Z-1.dump", time.Time{}, time.UTC, at(22, 41, 56), store.TakenFromName},
+		{"then the name", time.Time{}, meliae.Format, "dumps/heap-4791-20261129T231604.816Z-2.json.gz", gz, time.UTC, named, store.TakenFromName},
+		{"a name, not gzip'd", time.Time{}, meliae.Format, "heap-4791-20261129T231604.816Z-2.json", time.Time{}, time.UTC, named, store.TakenFromName},
+		{"a Go dumper's name", time.Time{}, godump.Format, "heap-4869-20261129T231606.016Z-2.dump", time.Time{}, time.UTC, at(23, 16, 6).Add(16 * time.Millisecond), store.TakenFromName},
 		{"Node's name, local time", time.Time{}, v8.Format, "Heap.20261130.040911.17842.0.001.heapsnapshot", time.Time{}, kolkata, at(22, 39, 11), store.TakenFromName},
 		{"then the gzip header", time.Time{}, meliae.Format, "shop1.json.gz", gz, time.UTC, gz, store.TakenFromGzip},
 		{"another format's name is no name", time.Time{}, v8.Format, "heap-1658-20261129T224152Z-1.json.gz", gz, time.UTC, gz, store.TakenFromGzip},

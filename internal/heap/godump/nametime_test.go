@@ -13,7 +13,10 @@ func TestNameTime(t *testing.T) {
 		name string
 		want time.Time // zero: not a name the dumper writes
 	}{
-		{"heap-2030-20261129T224156Z-1.dump", at},
+		{"heap-4869-20261129T231605.976Z-1.dump", time.Date(2026, 11, 29, 23, 16, 5, 976e6, time.UTC)},
+		{"heap-4869-20261129T231606.016Z-2.dump", time.Date(2026, 11, 29, 23, 16, 6, 16e6, time.UTC)},
+		{"heap-4869-20261129T231606.016Z-2.dump.gz", time.Date(2026, 11, 29, 23, 16, 6, 16e6, time.UTC)},
+		{"heap-2030-20261129T224156Z-1.dump", at}, // the dumper's names to the second
 		{"heap-2030-20261129T224156Z-2.dump", at},
 		{"heap-2030-20261129T224156Z-2.dump.gz", at},
 		{"heap1.dump.gz", time.Time{}},

@@ -52,8 +52,8 @@ start-up; the directory may also come from the environment variable MEMSEE_DUMP_
     memsee_dumper.install_signal_handler("/var/lib/myapp/heapdumps")
 
 Each signal writes heap-<pid>-<time>-<n>.json.gz in that directory (the time in UTC, as
-heap-4242-20261129T184512Z-1.json.gz) and says so on stderr; a failure (a full disk, say) is reported on stderr too, and never raised into the
-program. Python runs the handler in the main thread between two bytecodes, so the dump is of a
+heap-4242-20261129T184512.345Z-1.json.gz) and says so on stderr; a failure (a full disk, say)
+is reported on stderr too, and never raised into the program. Python runs the handler in the main thread between two bytecodes, so the dump is of a
 consistent program state. Use a directory only you can write to (not /tmp itself).
 
 From a debug endpoint (keep it off the public network: a dump holds every string of the
@@ -66,9 +66,10 @@ process):
 
 Every dump says when it was taken, so that memsee orders dumps by the time they were taken,
 and gives their growth per hour, however the files were copied: the name dump_to_directory
-chooses holds the time (UTC, to the second), and a gzip'd dump's header holds it too (MTIME,
-the time the dumper took the list of objects), whatever the file is named. A dump written
-uncompressed to a name of your choosing holds no time: memsee then asks for the dumps in order.
+chooses holds the time (UTC, to the millisecond), and a gzip'd dump's header holds it too
+(MTIME, to the second: when the dumper took the list of objects), whatever the file is named.
+A dump written uncompressed to a name of your choosing holds no time: memsee then asks for the
+dumps in order.
 
 Called directly, dump_all_objects and dump_to_directory raise OSError when the dump cannot be
 written (the temporary file is removed first); only install_signal_handler's handler keeps
@@ -127,9 +128,10 @@ def dump_all_objects(path, collect=True, compresslevel=1):
 def dump_to_directory(directory, collect=True, compresslevel=1):
     """Write a dump, gzip'd, to a new file heap-<pid>-<time>-<n>.json.gz in directory, as
     dump_all_objects does, and return its path; None when another dump was being written. The
-    time is UTC, to the second, in ISO 8601's basic format (20261129T184512Z); n counts this
-    process's dumps from 1."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    time is UTC, to the millisecond, in ISO 8601's basic format (20261129T184512.345Z); n
+    counts this process's dumps from 1."""
+    ms = int(time.time() * 1000)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
     name = "heap-%d-%s-%d.json.gz" % (os.getpid(), stamp, next(_counter))
     path = os.path.join(os.fsdecode(directory), name)
     if dump_all_objects(path, collect, compresslevel) is None:

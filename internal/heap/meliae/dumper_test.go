@@ -269,15 +269,15 @@ func TestReliabilityPythonDumperSignal(t *testing.T) {
 	dir := t.TempDir()
 	h := startHost(t, dir, nil, "true")
 
-	// Symlinks at the names the next dump may take (its pid, this second or the next few),
-	// to a file that must not change.
+	// Symlinks at the names the next dump may take (its pid, every millisecond from a second
+	// ago to five seconds on), to a file that must not change.
 	victim := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(victim, []byte("victim"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	for s := -1; s <= 5; s++ {
-		name := fmt.Sprintf("heap-%d-%s-1.json.gz", h.cmd.Process.Pid, now.Add(time.Duration(s)*time.Second).UTC().Format(heap.StampLayout))
+	for ms := -1000; ms <= 5000; ms++ {
+		name := fmt.Sprintf("heap-%d-%s-1.json.gz", h.cmd.Process.Pid, now.Add(time.Duration(ms)*time.Millisecond).UTC().Format(heap.StampLayout))
 		if err := os.Symlink(victim, filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
