@@ -67,6 +67,8 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	node testdata/gen/node/gen.js --out testdata/node
 	testdata/gen/java/gen.sh
 	testdata/gen/zoo/node/gen.sh
+	testdata/gen/zoo/java/gen.sh
+	testdata/gen/zoo/python/gen.sh
 	node testdata/gen/node/gen.js --out testdata/node --churn-only
 	node testdata/gen/node/classdiff.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/classdiff-heap1-heap4.json
 	node testdata/gen/node/candidates.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/candidates-heap1-heap2-heap4.json

@@ -88,7 +88,7 @@ func TestLeaksPlanted(t *testing.T) {
 		incHolder, staticHold string // a part of its holder
 	}{
 		{"pprof", loaded(t), "main.newAuditEntry", "main.loadPriceTable", "main.newAuditEntry ← main.handleRequest", "main.loadPriceTable ← main.main"},
-		{"meliae", pyDB, "AuditEntry", "Product", "module shop -> ._audit_log (list)", "module shop -> .PRICE_TABLE (dict)"},
+		{"meliae", pyDB, "AuditEntry", "Product", "module shop: _audit_log (list)", "module shop: PRICE_TABLE (dict)"},
 		// The audit log is a variable of the request listener's closure, declared by
 		// makeAuditListener; the price table a Map on the global object.
 		{"v8", nodeDB, "AuditEntry", "Product", ": makeAuditListener: entries (Array)", "globalThis.priceTable (Map)"},
@@ -97,9 +97,9 @@ func TestLeaksPlanted(t *testing.T) {
 		// and the products those of the map, whose tables are looked through (TestGoDumpBinary
 		// names them).
 		{"godump", goDumpDB, "main.newAuditEntry (new 64 B)", "main.loadPriceTable (new 64 B)", "bss+0x", "bss+0x"},
-		// A HashMap holds its values through its entries: the static leak's objects that the
-		// table holds directly are the HashMap$Nodes (each of which holds a Product).
-		{"hprof", javaDB, "shop.AuditEntry", "java.util.HashMap$Node", "class shop.Shop -> .AUDIT_LOG (java.util.ArrayList)", "class shop.Shop -> .PRICE_TABLE (java.util.HashMap)"},
+		// leaks looks through the HashMap's nodes and the ArrayList's array (the format's
+		// HolderRules): the Products are held by the map, named as Java code names it.
+		{"hprof", javaDB, "shop.AuditEntry", "shop.Product", "shop.Shop.AUDIT_LOG (ArrayList)", "shop.Shop.PRICE_TABLE (HashMap)"},
 	}
 	for _, tt := range tests {
 		for _, thresholds := range [][]string{nil, {"--min-bytes", "1", "--min-growth", "0"}} {

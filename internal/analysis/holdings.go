@@ -17,9 +17,10 @@ type Holding struct {
 	// Storage marks a group of its holder's storage (see LiveHoldingsThrough); its Retained is
 	// the objects' own size.
 	Storage bool
-	// Root marks a group of one root that nothing but its root reference holds: Holder is the
-	// object itself, and its holder is that reference (see LiveHoldingsThrough).
-	Root bool
+	// Root marks a group held by a root reference (a variable) alone: Holder is the root
+	// object, named by its reference; Self says the group is that object itself, not what it
+	// holds (see LiveHoldingsThrough).
+	Root, Self bool
 }
 
 // Holdings groups a graph snapshot's objects by immediate dominator and type, largest retained

@@ -21,7 +21,7 @@ type Storage func(typ, holder string) bool
 //
 // A root that nothing but its root reference holds (what a global, a static or a stack slot
 // refers to, in formats whose roots are references: its dominator is the super-root) is held
-// by that reference: its group is marked Root, with Holder the object itself. When such a
+// by that reference: its group is marked Root and Self, with Holder the object itself. When such a
 // root is storage itself (storage says so with holder "": a Go map's header, a global slice's
 // array), it is looked through to the reference: what it holds makes Root groups under it,
 // and its own group is Storage. storage may be nil: nothing is looked through.
@@ -36,6 +36,9 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 	typ := make([]uint32, n)
 	idom := make([]uint32, n) // oid+1 of the immediate dominator, 0 for the super-root
 	kind := make([]uint8, n)  // objGarbage, objRoot, objHeld
+	// totals[h]: what the objects h immediately dominates retain, which bounds what any group
+	// under h (looking through storage or not) can retain.
+	totals := make([]uint64, n+1)
 	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
 		for i := 0; i < p.N; i++ {
 			o := first + int64(i)
@@ -49,11 +52,13 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 			switch p.Distance.At(i) { // stored as distance+1, 0 for no path from a root
 			case 0:
 				kind[o] = objGarbage
+				continue
 			case 1:
 				kind[o] = objRoot
 			default:
 				kind[o] = objHeld
 			}
+			totals[idom[o]] += p.Retained.At(i)
 		}
 		return nil
 	})
@@ -109,32 +114,10 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 	// holder[o]: oid+1 of o's nearest dominator that is not storage, 0 for the super-root.
 	holder := resolveHolders(idom, internal)
 
-	// What each holder keeps, to group by type only the holders that can reach the floor.
-	totals := make([]uint64, n+1)
-	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
-		for i := 0; i < p.N; i++ {
-			o := first + int64(i)
-			if o >= n || kind[o] == objGarbage {
-				continue
-			}
-			switch {
-			case open[o]:
-				totals[o+1] += p.Size.At(i)
-			case internal[o]:
-				totals[holder[o]] += p.Size.At(i)
-			default:
-				totals[holder[o]] += p.Retained.At(i)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	type key struct {
-		holder uint32
-		typ    uint32
-		root   bool
+		holder              uint32
+		typ                 uint32
+		root, self, storage bool
 	}
 	sums := map[key]*Holding{}
 	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
@@ -143,19 +126,23 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 			if o >= n || kind[o] == objGarbage {
 				continue
 			}
-			k, shallow := key{holder[o], typ[o], false}, internal[o]
+			k := key{holder: holder[o], typ: typ[o], storage: internal[o]}
 			switch h := holder[o]; {
 			case open[o]: // a collection a variable holds: its own storage
-				k, shallow = key{uint32(o) + 1, typ[o], true}, true
+				k = key{holder: uint32(o) + 1, typ: typ[o], root: true, storage: true}
 			case h == 0 && kind[o] == objRoot: // the thing a variable holds
-				k = key{uint32(o) + 1, typ[o], true}
+				k = key{holder: uint32(o) + 1, typ: typ[o], root: true, self: true}
 			case h > 0 && open[h-1]: // in a collection a variable holds
 				k.root = true
 			}
-			if floor > 0 {
-				reach := totals[k.holder] // what the holder keeps
-				if k.root && !open[o] && holder[o] == 0 {
+			shallow := k.storage
+			if floor > 0 { // only groups that can reach the floor
+				reach := totals[k.holder] // what the holder keeps, at most
+				switch {
+				case k.self:
 					reach = p.Retained.At(i) // what the variable keeps
+				case open[o]:
+					reach += p.Size.At(i)
 				}
 				if reach < uint64(floor) {
 					continue
@@ -163,7 +150,7 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 			}
 			g := sums[k]
 			if g == nil {
-				g = &Holding{Holder: int64(k.holder) - 1, Storage: shallow, Root: k.root}
+				g = &Holding{Holder: int64(k.holder) - 1, Storage: k.storage, Root: k.root, Self: k.self}
 				sums[k] = g
 			}
 			size := int64(p.Size.At(i))

@@ -113,6 +113,10 @@ type GraphRules struct {
 	// UnreferencedRoots makes every object that nothing refers to a root (for dumps without
 	// garbage-collector roots).
 	UnreferencedRoots bool
+	// OmittedTargets says the format's dumps refer, as their runtime writes them, to objects
+	// they leave out: references to addresses no object has are dropped without a note, the
+	// user having nothing to do about them.
+	OmittedTargets bool
 }
 
 // GraphHandler is implemented by the handler of a format whose graph work follows GraphRules.

@@ -29,6 +29,7 @@ type Series struct {
 	// its path runs through the elements of a collection ([*]).
 	Holders int
 	storage bool // a holder's storage, not what the program put in it (HolderSeries)
+	self    bool // the objects are the roots Anchor names (a variable's), not what it holds
 }
 
 // Kind says how a key grew.

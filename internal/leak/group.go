@@ -2,6 +2,7 @@ package leak
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -10,10 +11,12 @@ import (
 type Inside func(outer, inner *Finding) bool
 
 // Group makes the findings read as a user fixes leaks, at the holder:
-//   - a finding inside another whose key runs through the elements of a collection (many
-//     holders: the __dict__ of every AuditEntry in a list) is part of the outer finding's
-//     growth, the list that holds more and more entries, and is dropped;
-//   - a finding whose growth is mostly (half or more) that of single holders inside it is
+//   - a finding inside another whose key runs through the elements of a collection (more
+//     holders than the outer one: the __dict__ of every AuditEntry in a list) is part of the
+//     outer finding's growth, the list that holds more and more entries, and is dropped; one
+//     with as many holders as the outer (a static of a class that each new class loader
+//     loads again, under one name) is not;
+//   - a finding whose growth is mostly (half or more) that of holders inside it is
 //     dropped for them: the module's dict grows because the list in it grows, and the list is
 //     the holder to name;
 //   - findings of one kind with one holder are merged into one, their types listed by
@@ -35,7 +38,7 @@ func dropNested(fs []Finding, inside Inside) []Finding {
 		in[i] = make([]bool, n)
 		for j := range fs {
 			in[i][j] = i != j && inside(&fs[i], &fs[j])
-			if in[i][j] && fs[j].Holders > 1 {
+			if in[i][j] && fs[j].Holders > max(fs[i].Holders, 1) {
 				part[j] = true
 			}
 		}
@@ -109,8 +112,15 @@ func mergeByHolder(fs []Finding) []Finding {
 
 func add(a, b Point) Point { return Point{Count: a.Count + b.Count, Bytes: a.Bytes + b.Bytes} }
 
-// listTypes names up to three types, the largest growth first, and how many more there are.
-func listTypes(ts []string) string {
+// listTypes names up to three types, the largest growth first, and how many more there are;
+// a type is named once.
+func listTypes(all []string) string {
+	var ts []string
+	for _, t := range all {
+		if !slices.Contains(ts, t) {
+			ts = append(ts, t)
+		}
+	}
 	if len(ts) <= 3 {
 		return strings.Join(ts, ", ")
 	}

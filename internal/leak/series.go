@@ -100,8 +100,10 @@ func SiteSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, minGr
 type insideFn struct {
 	w       *analysis.Walker
 	ctx     context.Context
+	rules   heap.HolderRules // nil: the format has none
 	storage analysis.Storage // nil: the format looks through nothing
 	chains  map[int64][]store.Object
+	names   map[int64]string // root oid -> its holder name
 	err     error
 }
 
@@ -128,6 +130,21 @@ func (in *insideFn) fn(outer, inner *Finding) bool {
 			k++
 		}
 		return k
+	}
+	if outer.self {
+		// outer is roots of one name: inner is inside one of them when its chain starts at a
+		// root of that name and type.
+		if len(chain) == 0 || chain[0].Type != outer.What {
+			return false
+		}
+		name, ok := in.names[chain[0].OID]
+		if !ok {
+			var nm [2]string
+			nm, in.err = holderName(in.ctx, in.w, in.rules, chain[0].OID)
+			name = nm[1]
+			in.names[chain[0].OID] = name
+		}
+		return name == outer.Holder
 	}
 	if outer.Anchor < 0 {
 		k := below(-1)
@@ -202,7 +219,7 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 				j = len(all)
 				at[key] = j
 				all = append(all, Series{Key: key, What: h.Type, Holder: holder, Path: path,
-					Points: make([]Point, len(snaps)), Anchor: -1, storage: h.Storage})
+					Points: make([]Point, len(snaps)), Anchor: -1, storage: h.Storage, self: h.Self})
 			}
 			p := &all[j].Points[i]
 			p.Count += h.Count
@@ -212,14 +229,12 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 				if b, seen := best[j]; !seen || h.Retained > b {
 					best[j] = h.Retained
 					all[j].Anchor = h.Holder
-					if h.Root {
-						all[j].Anchor = -1 // what is inside it is inside a root
-					}
 				}
 			}
 		}
 	}
-	return foldStorage(all), &insideFn{w: w, ctx: ctx, storage: storage, chains: map[int64][]store.Object{}}, nil
+	return foldStorage(all), &insideFn{w: w, ctx: ctx, rules: rules, storage: storage,
+		chains: map[int64][]store.Object{}, names: map[int64]string{}}, nil
 }
 
 // holderName returns a holder's path (indices as [*]) and its name for HELD BY.

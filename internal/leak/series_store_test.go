@@ -289,17 +289,17 @@ func TestFindDumps(t *testing.T) {
 		t.Fatalf("got %d findings, want 2: %+v", len(fs), fs)
 	}
 	inc, st := fs[0], fs[1]
-	if inc.Kind != Incremental || inc.What != "AuditEntry" || inc.Holder != "module shop -> ._audit_log (list)" ||
+	if inc.Kind != Incremental || inc.What != "AuditEntry" || inc.Holder != "module shop: _audit_log (list)" ||
 		inc.Steps != 3 || inc.PerSnapshot.Count != 300 || inc.Holders != 1 {
-		t.Errorf("incremental: %s %q held by %q, %d steps, %+v per snapshot, %d holders; want AuditEntry by module shop -> ._audit_log (list), 3 steps, 300 objects per snapshot, 1 holder",
+		t.Errorf("incremental: %s %q held by %q, %d steps, %+v per snapshot, %d holders; want AuditEntry by module shop: _audit_log (list), 3 steps, 300 objects per snapshot, 1 holder",
 			inc.Kind, inc.What, inc.Holder, inc.Steps, inc.PerSnapshot, inc.Holders)
 	}
 	// README: about 124 KB per step (120430 -> 492300 retained by the list).
 	if g := inc.PerSnapshot.Bytes; g < 115000 || g > 130000 {
 		t.Errorf("incremental: %d bytes per snapshot, want about 124000", g)
 	}
-	if st.Kind != Static || st.What != "Product, str" || st.Holder != "module shop -> .PRICE_TABLE (dict)" || st.Step != 1 || st.Steps != 1 {
-		t.Errorf("static: %s %q held by %q at step %d (%d steps); want Product, str by module shop -> .PRICE_TABLE (dict) at step 1",
+	if st.Kind != Static || st.What != "Product, str" || st.Holder != "module shop: PRICE_TABLE (dict)" || st.Step != 1 || st.Steps != 1 {
+		t.Errorf("static: %s %q held by %q at step %d (%d steps); want Product, str by module shop: PRICE_TABLE (dict) at step 1",
 			st.Kind, st.What, st.Holder, st.Step, st.Steps)
 	}
 	// README: about 0.93 MB retained by the table, part of it the dict itself.

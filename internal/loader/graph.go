@@ -542,6 +542,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	w.Close(stats)
 	res = graphResult{objects: n, dangling: g.Dangling, unreachable: a.Unreachable, bytes: s.bytes}
+	if s.rules.OmittedTargets {
+		res.dangling = 0
+	}
 	return w.Snapshot(), res, nil
 }
 

@@ -379,3 +379,28 @@ func TestLoadRollback(t *testing.T) {
 		}
 	}
 }
+
+// References to addresses no object has are dropped, and counted for a note, but for a format
+// whose dumps hold such references as their runtime writes them (GraphRules.OmittedTargets):
+// a JVM dump of the defaults refers to 694 archived objects it does not hold
+// (TestOmittedTargets in internal/heap/hprof counts them).
+func TestLoadDangling(t *testing.T) {
+	tests := []struct {
+		name, path string
+		want       int
+	}{
+		{"python dump", pyDump, pyDangling},
+		{"JVM dump of the defaults", filepath.Join("..", "..", "testdata", "java", "cds.hprof.gz"), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := loadOne(t, openDB(t), tt.path, Options{})
+			if err != nil {
+				t.Fatalf("Load(%s): %v", tt.name, err)
+			}
+			if got.Dangling != tt.want {
+				t.Errorf("Load(%s): Dangling %d, want %d", tt.name, got.Dangling, tt.want)
+			}
+		})
+	}
+}

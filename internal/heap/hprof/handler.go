@@ -22,9 +22,11 @@ func (Reader) IdentityNote() string {
 }
 
 // GraphRules: every object's first reference is to its class (edgeClass), which its type
-// already says and which the graph work may leave out.
+// already says and which the graph work may leave out; and a HotSpot dump refers to archived
+// objects it does not hold, in every dump of a JVM that maps the CDS archive's heap objects
+// (JDK 17's defaults, docs/formats/hprof.md, "References to objects not in the dump").
 func (Reader) GraphRules() heap.GraphRules {
-	return heap.GraphRules{ClassEdge: edgeClass, ClassType: "java.lang.Class"}
+	return heap.GraphRules{ClassEdge: edgeClass, ClassType: classType, OmittedTargets: true}
 }
 
 // The flags of the JVM's object layout (see Options).

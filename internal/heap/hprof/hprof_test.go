@@ -403,3 +403,55 @@ func TestSizeOptions(t *testing.T) {
 		})
 	}
 }
+
+// A JVM run with its defaults (G1, the CDS archive's heap objects mapped) writes dumps that
+// refer to objects they do not hold: the elements of one Object[], a JNI global root (the
+// archived heap's roots), that name the archived objects of classes the program never loaded
+// (docs/formats/hprof.md). Without the CDS heap (-Xshare:off, or SerialGC), none.
+func TestOmittedTargets(t *testing.T) {
+	tests := []struct {
+		name, file string
+		omitted    bool // the dump refers to objects it does not hold
+	}{
+		{"JVM defaults", "cds.hprof.gz", true},
+		{"SerialGC without CDS", "heap1.hprof.gz", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := read(t, gunzip(t, tt.file), Reader{})
+			missing := 0
+			from := map[uint64]bool{}
+			for a, es := range s.edgesOf {
+				for _, e := range es {
+					if _, ok := s.typeOf[e.To]; !ok {
+						missing++
+						from[a] = true
+					}
+				}
+			}
+			if !tt.omitted {
+				if missing > 0 {
+					t.Errorf("%s: %d references from %d objects to objects not in the dump, want none", tt.file, missing, len(from))
+				}
+				return
+			}
+			if missing == 0 || len(from) != 1 {
+				t.Fatalf("%s: %d references from %d objects to objects not in the dump, want some, from one", tt.file, missing, len(from))
+			}
+			for a := range from {
+				kinds := []string{}
+				for _, r := range s.roots {
+					if r.Addr == a {
+						kinds = append(kinds, r.Kind)
+					}
+				}
+				if s.typeOf[a] != "java.lang.Object[]" || len(kinds) != 1 || kinds[0] != "jni global" {
+					t.Errorf("%s: they are from a %s, roots %v; want an Object[], a jni global root", tt.file, s.typeOf[a], kinds)
+				}
+			}
+		})
+	}
+	if !(Reader{}).GraphRules().OmittedTargets {
+		t.Error("GraphRules: OmittedTargets is false: every JVM dump of the defaults would have a note the user can do nothing about")
+	}
+}

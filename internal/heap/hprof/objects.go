@@ -148,7 +148,7 @@ func (p *parser) readClass(sg *segment, at int64) error {
 	// java.lang.Class has fields the VM injects, which HPROF leaves out; mirrorFields is
 	// what JDK 17 lays out for them all, measured against jcmd GC.class_histogram.
 	size := p.header + p.mirrorFields() + c.statics
-	p.obj = heap.Object{Addr: id, Type: "java.lang.Class", Size: align8(size), Len: -1, Value: c.name, Edges: edges}
+	p.obj = heap.Object{Addr: id, Type: classType, Size: align8(size), Len: -1, Value: c.name, Edges: edges}
 	if err := p.sink.Object(&p.obj); err != nil {
 		return err
 	}

@@ -111,7 +111,8 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // Len from "len" (-1 when absent), Value from "value" or else "name" (shortened to MaxValue
 // characters), and one Edge per entry of "refs", in order. What an edge means can only be
 // partly known from its own line: the elements of a list or tuple (and deque) are EdgeElement
-// named by their index, those of a set EdgeElement without a name, and every other ref is
+// named by their index (a list's and a tuple's refs come last element first, as CPython's
+// traversal visits them), those of a set EdgeElement without a name, and every other ref is
 // EdgeField without a name. Naming dict entries and attributes needs the key strings, which
 // are other objects and may come later in the file, so it is left to a later stage: the refs of
 // a dict are key, value, key, value..., those of an instance its __dict__ and then its class,
@@ -470,8 +471,19 @@ func (p *parser) finish() {
 		p.obj.Value = string(p.nameVal)
 	}
 	kind, named := heap.EdgeField, false
+	// index is the index of the element at position i of the refs: a list's and a tuple's
+	// refs are what their tp_traverse visits, the last element first (CPython's list_traverse
+	// and tupletraverse count down), a deque's are in order.
+	index := func(i int) int { return i }
 	switch t {
-	case "list", "tuple", "deque", "collections.deque":
+	case "list", "tuple":
+		kind, named = heap.EdgeElement, true
+		n := len(p.edges)
+		for _, c := range p.moreRefs {
+			n += len(c)
+		}
+		index = func(i int) int { return n - 1 - i }
+	case "deque", "collections.deque":
 		kind, named = heap.EdgeElement, true
 	case "set", "frozenset":
 		kind = heap.EdgeElement
@@ -480,7 +492,7 @@ func (p *parser) finish() {
 		for i := range p.edges {
 			p.edges[i].Kind = kind
 			if named {
-				p.edges[i].Name = p.index.name(i)
+				p.edges[i].Name = p.index.name(index(i))
 			}
 		}
 	}
@@ -493,7 +505,7 @@ func (p *parser) finish() {
 				for _, a := range c {
 					e := heap.Edge{To: a, Kind: kind}
 					if named {
-						e.Name = p.index.name(i)
+						e.Name = p.index.name(index(i))
 					}
 					if !yield(e) {
 						return

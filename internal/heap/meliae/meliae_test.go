@@ -256,7 +256,8 @@ func sameObject(a, b heap.Object) bool {
 }
 
 // TestLeakShape follows module shop -> __dict__ -> "_audit_log" in each snapshot, and checks the
-// reader's edge kinds on the way: the list's elements are named by index.
+// reader's edge kinds on the way: the list's elements are named by index, the index of the
+// element in the list (the program appends request 1's entry first).
 func TestLeakShape(t *testing.T) {
 	wantLen := map[string]int64{"shop1": 300, "shop2": 600, "shop3": 900, "shop4": 1200, "churn4": 0}
 	for name, n := range wantLen {
@@ -294,16 +295,39 @@ func TestLeakShape(t *testing.T) {
 			if log == nil || log.Type != "list" || log.Len != n {
 				t.Fatalf("shop._audit_log is %+v, want a list of %d", log, n)
 			}
+			// The refs come last element first; the entry at index j is that of request j+1.
 			for i, e := range log.Edges {
-				if e.Kind != heap.EdgeElement || e.Name != strconv.Itoa(i) {
-					t.Fatalf("_audit_log edge %d: %+v, want element %d", i, e, i)
+				j := len(log.Edges) - 1 - i
+				if e.Kind != heap.EdgeElement || e.Name != strconv.Itoa(j) {
+					t.Fatalf("_audit_log edge %d: %+v, want element %d", i, e, j)
 				}
-				if a := byAddr[e.To]; a == nil || a.Type != "AuditEntry" {
-					t.Fatalf("_audit_log[%d] is %+v, want an AuditEntry", i, a)
+				a := byAddr[e.To]
+				if a == nil || a.Type != "AuditEntry" {
+					t.Fatalf("_audit_log[%d] is %+v, want an AuditEntry", j, a)
+				}
+				if id := attr(byAddr, a, "request_id"); id == nil || id.Value != strconv.Itoa(j+1) {
+					t.Fatalf("_audit_log[%d].request_id is %+v, want %d", j, id, j+1)
 				}
 			}
 		})
 	}
+}
+
+// attr returns the value of attribute name of instance o, through its __dict__ (its first ref).
+func attr(byAddr map[uint64]*heap.Object, o *heap.Object, name string) *heap.Object {
+	if len(o.Edges) == 0 {
+		return nil
+	}
+	d := byAddr[o.Edges[0].To]
+	if d == nil || d.Type != "dict" {
+		return nil
+	}
+	for i := 0; i+1 < len(d.Edges); i += 2 {
+		if k := byAddr[d.Edges[i].To]; k != nil && k.Type == "str" && k.Value == name {
+			return byAddr[d.Edges[i+1].To]
+		}
+	}
+	return nil
 }
 
 // lineStart returns the offset of line n (from 1) of b.

@@ -8,12 +8,23 @@ import (
 // out, so that they read `module shop -> ._audit_log`, as the attribute is written in code.
 const attrDict = "__dict__"
 
+// closure names the edge from a function to its __closure__, the tuple of the cells of the
+// variables it closes over; cellContents the edge from a cell to the variable's value. Python
+// spells them so (fn.__closure__[0].cell_contents): the dump has no names for the variables,
+// which are in the code object, whose fields gc does not list.
+const (
+	closure      = ".__closure__"
+	cellContents = ".cell_contents"
+)
+
 // NameGraph names the references of a Python dump that meliae leaves unnamed, from the order in
 // which it lists them (see docs/formats/meliae.md, "What memsee derives"):
 //   - a module's first reference is its __dict__; so is an instance's, when its second is its
 //     class; a class's own dict comes first too;
 //   - a dict lists key, value, key, value...: the value's edge is named by the key, `.key` in an
-//     attribute dict and `['key']` (or `[1]` for a number) in any other, and the key's `(key)`.
+//     attribute dict and `['key']` (or `[1]` for a number) in any other, and the key's `(key)`;
+//   - a function's reference to a tuple of cells is its __closure__, and a cell's one reference
+//     is its cell_contents.
 //
 // List and tuple elements were named by the reader.
 func (Reader) NameGraph(d graph.Dump) {
@@ -37,6 +48,19 @@ func (Reader) NameGraph(d graph.Dump) {
 	isAttrs := func(id graph.ObjID) bool { return attrs[id>>6]&(1<<(id&63)) != 0 }
 	name := d.SetEdgeName
 	hasType := func(want, t uint32, name string) bool { return t == want && d.TypeName(t) == name }
+	functionT, _ := d.TypeIndex("function")
+	tupleT, _ := d.TypeIndex("tuple")
+	cellT, hasCell := d.TypeIndex("cell")
+	// cells reports whether every reference of object id (one at least) is a cell.
+	cells := func(id graph.ObjID) bool {
+		lo, hi := g.EdgeRange(id)
+		for e := lo; e < hi; e++ {
+			if d.TypeOf(g.Edges[e]) != cellT {
+				return false
+			}
+		}
+		return lo < hi
+	}
 
 	for id := graph.ObjID(0); int(id) < n; id++ {
 		lo, hi := g.EdgeRange(id)
@@ -44,6 +68,21 @@ func (Reader) NameGraph(d graph.Dump) {
 			continue
 		}
 		t := d.TypeOf(id)
+		if hasCell {
+			switch {
+			case hasType(cellT, t, "cell") && hi-lo == 1:
+				name(lo, cellContents)
+				continue
+			case hasType(functionT, t, "function"):
+				for e := lo; e < hi; e++ {
+					if c := g.Edges[e]; hasType(tupleT, d.TypeOf(c), "tuple") && cells(c) {
+						name(e, closure)
+						break
+					}
+				}
+				continue
+			}
+		}
 		first := g.Edges[lo]
 		if d.TypeOf(first) != dictT {
 			continue
