@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/memsee/memsee/internal/report"
+	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -53,16 +54,21 @@ func lsRun(ctx context.Context, o *lsOptions) error {
 		{Title: "LABEL", Key: "label"},
 		{Title: "FORMAT", Key: "format"},
 		{Title: "TAKEN", Key: "taken_at", Unit: report.UnitTime},
+		{Title: "FROM", Key: "taken_from", JSONOnly: true},
 		{Title: "OBJECTS", Key: "objects", Unit: report.UnitCount},
 		{Title: "BYTES", Key: "bytes", Unit: report.UnitBytes},
 		{Title: "FILE", Key: "source"},
 		{Key: "kind", JSONOnly: true},
-		{Key: "taken_from", JSONOnly: true},
 		{Key: "sha256", JSONOnly: true},
 		{Title: "SERIES", Key: "series", JSONOnly: true},
 	}}
 	for _, s := range snaps {
-		t.Rows = append(t.Rows, []any{s.ID, s.Label, s.Format, s.TakenAt, s.Objects, s.Bytes, s.Source, s.Kind, s.TakenFrom, s.SHA256, s.Series})
+		t.Rows = append(t.Rows, []any{s.ID, s.Label, s.Format, s.TakenAt, s.TakenFrom, s.Objects, s.Bytes, s.Source, s.Kind, s.SHA256, s.Series})
+		if s.TakenFrom != store.TakenFromDump {
+			// A table says where the times came from once one is not the dump's own: a name,
+			// a gzip header, or a file's modification time, which orders nothing.
+			t.Columns[4].JSONOnly = false
+		}
 		if s.Series != "" {
 			t.Columns[len(t.Columns)-1].JSONOnly = false // a table shows series once there are some
 		}

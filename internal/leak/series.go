@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/memsee/memsee/internal/analysis"
 	"github.com/memsee/memsee/internal/heap"
@@ -27,10 +26,7 @@ func Find(ctx context.Context, db *store.DB, snaps []store.Snapshot, o Options) 
 				snaps[0].ID, snaps[0].Label, kindName(snaps[0]), s.ID, s.Label, kindName(s))
 		}
 	}
-	times := make([]time.Time, len(snaps))
-	for i, s := range snaps {
-		times[i] = s.TakenAt
-	}
+	times := Times(snaps) // rates per hour come only from recorded times
 	if snaps[0].Kind == heap.KindProfile {
 		series, err := SiteSeries(ctx, db, snaps, o.MinBytes)
 		if err != nil {

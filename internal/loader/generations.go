@@ -34,13 +34,25 @@ func MarkGenerations(ctx context.Context, db *store.DB, loaded []Result) error {
 		if head.ID != r.ID {
 			continue
 		}
-		var series []store.Snapshot
+		var process []store.Snapshot
+		recorded := true
 		for _, s := range all {
-			if s.Kind == heap.KindGraph && s.Format == head.Format && s.Series == head.Series && !s.TakenAt.After(head.TakenAt) {
+			if s.Kind == heap.KindGraph && s.Format == head.Format && s.Series == head.Series {
+				process = append(process, s)
+				recorded = recorded && s.TimeRecorded()
+			}
+		}
+		// Taken before head: by the recorded times, or, where a time is only a file's
+		// modification time, by load order (all is in load order), as leaks takes them.
+		var series []store.Snapshot
+		for _, s := range process {
+			if (recorded && !s.TakenAt.After(head.TakenAt)) || (!recorded && s.ID <= head.ID) {
 				series = append(series, s)
 			}
 		}
-		sort.SliceStable(series, func(i, j int) bool { return series[i].TakenAt.Before(series[j].TakenAt) })
+		if recorded {
+			sort.SliceStable(series, func(i, j int) bool { return series[i].TakenAt.Before(series[j].TakenAt) })
+		}
 		if _, err := db.MarkGenerations(ctx, series); err != nil {
 			return err
 		}

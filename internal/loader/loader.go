@@ -75,6 +75,10 @@ type Result struct {
 	Sites   int   // distinct allocation sites
 	Objects int64 // in use
 	Bytes   int64 // in use
+	// TakenAt is when the dump was taken, and TakenFrom where that came from
+	// (store.TakenFromDump, ...).
+	TakenAt   time.Time
+	TakenFrom string
 
 	Dangling    int // references to addresses no object has, dropped (graphs)
 	Unreachable int // objects no root reaches (graphs)
@@ -198,20 +202,17 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		return res, err
 	}
 	snap := store.NewSnapshot{
-		Label:     label,
-		Source:    path,
-		SHA256:    sum,
-		Format:    string(r.Format()),
-		Kind:      heap.KindProfile,
-		TakenAt:   header.TakenAt,
-		TakenFrom: "dump",
-		LoadedAt:  o.Now,
-		Series:    o.Series,
-		Meta:      header.Meta,
+		Label:    label,
+		Source:   path,
+		SHA256:   sum,
+		Format:   string(r.Format()),
+		Kind:     heap.KindProfile,
+		LoadedAt: o.Now,
+		Series:   o.Series,
+		Meta:     header.Meta,
 	}
-	if snap.TakenAt.IsZero() {
-		snap.TakenAt, snap.TakenFrom = in.ModTime, "mtime"
-	}
+	snap.TakenAt, snap.TakenFrom = takenAt(header, r.Format(), in, time.Local)
+	res.TakenAt, res.TakenFrom = snap.TakenAt, snap.TakenFrom
 	res.Label = label
 	if gs != nil {
 		snap.Kind = heap.KindGraph
@@ -457,4 +458,21 @@ func (s *profileSink) Object(*heap.Object) error {
 
 func (s *profileSink) Root(heap.Root) error {
 	return errors.New("root records in a profile")
+}
+
+// takenAt returns when the dump in was taken, and where that came from: the time the dump
+// records, else the one in its name (as its format's dumpers write names), else its gzip
+// header's, else the file's modification time (see store.TakenFromDump for the ranking).
+// Names in local time (Node's) are read in loc, memsee's local zone (which TZ sets).
+func takenAt(header heap.Snapshot, f heap.Format, in *heap.Input, loc *time.Location) (time.Time, string) {
+	if !header.TakenAt.IsZero() {
+		return header.TakenAt, store.TakenFromDump
+	}
+	if t, ok := heap.NameTimeOf(f, filepath.Base(in.Name), loc); ok {
+		return t, store.TakenFromName
+	}
+	if !in.GzipTime.IsZero() {
+		return in.GzipTime.UTC(), store.TakenFromGzip
+	}
+	return in.ModTime, store.TakenFromMtime
 }

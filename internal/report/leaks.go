@@ -22,7 +22,8 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 	n := o.N
 	snaps, q := r.Snapshots, r.Query
 	first, last := snaps[0], snaps[len(snaps)-1]
-	hours := last.TakenAt.Sub(first.TakenAt).Hours()
+	times := leak.Times(snaps) // zero unless every time was recorded: no span, no rate
+	hours := times[len(times)-1].Sub(times[0]).Hours()
 	fs := r.Findings
 	if n > 0 && len(fs) > n {
 		fs = fs[:n]
@@ -90,8 +91,8 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 	fmt.Fprintf(w, "%d %s (%s … %s)%s: %s -> %s in use\n",
 		len(snaps), prose(f, processName(first)), prose(f, first.Label), prose(f, last.Label), span,
 		Bytes(first.Bytes), Bytes(last.Bytes))
-	if len(q.Refs) == 0 && first.TakenFrom == "mtime" {
-		fmt.Fprintf(w, "in the order of the files' modification times (%s dumps record no time); name the snapshots to set the order\n", first.Format)
+	if len(q.Refs) == 0 && times[0].IsZero() {
+		fmt.Fprintln(w, "in the order they were loaded in, which their files' modification times agree with (the dumps record no time: no rate per hour); name the snapshots to set the order")
 	}
 	if len(fs) == 0 {
 		fmt.Fprintf(w, "no leaks: nothing grew by %s and %s or more without giving it back\n",

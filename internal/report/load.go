@@ -3,10 +3,13 @@ package report
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
+	"github.com/memsee/memsee/internal/store"
 )
 
 // Loaded writes what `memsee load` loaded: a row per file.
@@ -44,6 +47,24 @@ func LoadNotes(w io.Writer, results []loader.Result) {
 		if r.Unreachable > 0 {
 			fmt.Fprintf(w, "memsee: note: %s: %s that no root reaches (garbage at the time of the dump)\n", name, plural(r.Unreachable, "object"))
 		}
+	}
+	var untimed []string
+	for _, r := range results {
+		if r.TakenFrom == store.TakenFromMtime {
+			untimed = append(untimed, Clean(filepath.Base(r.Source)))
+		}
+	}
+	if len(untimed) > 0 {
+		names := strings.Join(untimed, ", ")
+		if len(untimed) > 3 {
+			names = strings.Join(untimed[:3], ", ") + ", …"
+		}
+		verb := "record"
+		if len(untimed) == 1 {
+			verb = "records"
+		}
+		fmt.Fprintf(w, "memsee: note: %s %s no time (in the dump, its name or its gzip header): leaks takes them in load order or as named, with no rate per hour (%s)\n",
+			plural(len(untimed), "file"), verb, names)
 	}
 	said := map[string]bool{}
 	for _, r := range results {

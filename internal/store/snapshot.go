@@ -25,12 +25,30 @@ type Snapshot struct {
 	Format    string
 	Kind      heap.Kind
 	TakenAt   time.Time
-	TakenFrom string // "dump" or "mtime"
+	TakenFrom string // where TakenAt came from: TakenFromDump, TakenFromName, ...
 	LoadedAt  time.Time
 	Series    string
 	Objects   int64 // objects in use
 	Bytes     int64 // bytes in use
 	Meta      map[string]string
+}
+
+// Where a snapshot's time came from (Snapshot.TakenFrom, the column taken_from), most trusted
+// first: the loader takes the first a file has. A name ranks above a gzip header because the
+// program that took the dump chose it then, while a header may be written later (gzip(1)
+// records the modification time of the file it compresses, which a copy resets).
+const (
+	TakenFromDump  = "dump"  // the dump records it (pprof's time_nanos, HPROF's header)
+	TakenFromName  = "name"  // the file's name, as the runtime or memsee's dumper chose it
+	TakenFromGzip  = "gzip"  // the MTIME of the file's gzip header
+	TakenFromMtime = "mtime" // none recorded: the file's modification time stands in
+)
+
+// TimeRecorded reports whether the snapshot's time was recorded when the dump was taken (in
+// the dump, its name or its gzip header), not the file's modification time, which a copy
+// without -p or a fresh clone changes: only a recorded time orders snapshots or gives a rate.
+func (s Snapshot) TimeRecorded() bool {
+	return s.TakenFrom != "" && s.TakenFrom != TakenFromMtime
 }
 
 const snapshotCols = `id, label, source, sha256, format, kind, taken_at, taken_from, loaded_at, series,

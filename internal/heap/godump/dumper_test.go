@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // dumperMain is the main.go of a program built with DumperSource as heapdump.go. It keeps
@@ -139,12 +140,18 @@ func TestReliabilityGoDumper(t *testing.T) {
 	prog := buildDumperProgram(t)
 	dumps := t.TempDir()
 	_, addr := startServer(t, prog, nil, "true", dumps)
+	before := time.Now().Truncate(time.Second)
 	code, path := postDump(t, addr)
 	if code != http.StatusOK {
 		t.Fatalf("POST /debug/heapdump: %d %s", code, path)
 	}
 	if filepath.Dir(path) != dumps || !strings.HasSuffix(path, ".dump") {
 		t.Errorf("dump written to %s, want a .dump in MEMSEE_DUMP_DIR", path)
+	}
+	// The name says when the dump was taken (NameTime reads it back), and counts the dumps.
+	if at, ok := (Reader{}).NameTime(filepath.Base(path), time.UTC); !ok || at.Before(before) || at.After(time.Now()) ||
+		!strings.HasSuffix(path, "-1.dump") {
+		t.Errorf("dump named %s: time %v (%v), want the first dump, taken between %v and now", filepath.Base(path), at, ok, before)
 	}
 	if ents, _ := os.ReadDir(dumps); len(ents) != 1 {
 		t.Errorf("files in the dump directory: %v, want the dump only", ents)

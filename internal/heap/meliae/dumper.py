@@ -51,9 +51,9 @@ start-up; the directory may also come from the environment variable MEMSEE_DUMP_
     import memsee_dumper
     memsee_dumper.install_signal_handler("/var/lib/myapp/heapdumps")
 
-Each signal writes heap-<pid>-<date>-<time>-<n>.json.gz in that directory and says so on
-stderr; a failure (a full disk, say) is reported on stderr too, and never raised into the
-program. Python runs the handler in the main thread between two bytecodes, so the dump is of a
+Each signal writes heap-<pid>-<time>-<n>.json.gz in that directory (the time in UTC, as
+heap-4242-20261129T184512.345Z-1.json.gz) and says so on stderr; a failure (a full disk, say)
+is reported on stderr too, and never raised into the program. Python runs the handler in the main thread between two bytecodes, so the dump is of a
 consistent program state. Use a directory only you can write to (not /tmp itself).
 
 From a debug endpoint (keep it off the public network: a dump holds every string of the
@@ -63,6 +63,13 @@ process):
     def heapdump():
         path = memsee_dumper.dump_to_directory(os.environ["MEMSEE_DUMP_DIR"])
         return {"path": path}                         # None: another dump was being written
+
+Every dump says when it was taken, so that memsee orders dumps by the time they were taken,
+and gives their growth per hour, however the files were copied: the name dump_to_directory
+chooses holds the time (UTC, to the millisecond), and a gzip'd dump's header holds it too
+(MTIME, to the second: when the dumper took the list of objects), whatever the file is named.
+A dump written uncompressed to a name of your choosing holds no time: memsee then asks for the
+dumps in order.
 
 Called directly, dump_all_objects and dump_to_directory raise OSError when the dump cannot be
 written (the temporary file is removed first); only install_signal_handler's handler keeps
@@ -119,9 +126,13 @@ def dump_all_objects(path, collect=True, compresslevel=1):
 
 
 def dump_to_directory(directory, collect=True, compresslevel=1):
-    """Write a dump, gzip'd, to a new file heap-<pid>-<date>-<time>-<n>.json.gz in directory,
-    as dump_all_objects does, and return its path; None when another dump was being written."""
-    name = "heap-%d-%s-%d.json.gz" % (os.getpid(), time.strftime("%Y%m%d-%H%M%S"), next(_counter))
+    """Write a dump, gzip'd, to a new file heap-<pid>-<time>-<n>.json.gz in directory, as
+    dump_all_objects does, and return its path; None when another dump was being written. The
+    time is UTC, to the millisecond, in ISO 8601's basic format (20261129T184512.345Z); n
+    counts this process's dumps from 1."""
+    ms = int(time.time() * 1000)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
+    name = "heap-%d-%s-%d.json.gz" % (os.getpid(), stamp, next(_counter))
     path = os.path.join(os.fsdecode(directory), name)
     if dump_all_objects(path, collect, compresslevel) is None:
         return None
@@ -190,10 +201,11 @@ def _dump_locked(path, collect, compresslevel):
         # Everything the dumper makes from here on (the file, the set of written addresses,
         # the output buffers) is made after this list, so it is not in it.
         objs = gc.get_objects()
+        taken = time.time()
         try:
             if hasattr(path, "write"):
                 return _dump(objs, skip, path)
-            return _dump_file(objs, skip, os.fsdecode(path), compresslevel)
+            return _dump_file(objs, skip, os.fsdecode(path), compresslevel, taken)
         finally:
             del objs
     finally:
@@ -205,8 +217,9 @@ def _dump_locked(path, collect, compresslevel):
 _O_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _dump_file(objs, skip, path, compresslevel):
-    """Write the dump to a temporary file beside path, then rename it to path."""
+def _dump_file(objs, skip, path, compresslevel, taken):
+    """Write the dump to a temporary file beside path, then rename it to path. A gzip'd dump's
+    header says when it was taken (MTIME, seconds since the epoch)."""
     directory, name = os.path.split(path)
     tmp = os.path.join(directory, ".%s.%s.tmp" % (name, os.urandom(6).hex()))
     fd = os.open(tmp, _O_FLAGS, 0o600)
@@ -215,7 +228,7 @@ def _dump_file(objs, skip, path, compresslevel):
             if name.endswith(".gz"):
                 # gzip is imported with the dumper, not here: a first dump that imported it
                 # would show its modules as growth in the second.
-                with gzip.GzipFile(path, "wb", compresslevel, raw) as out:
+                with gzip.GzipFile(path, "wb", compresslevel, raw, mtime=int(taken)) as out:
                     n = _dump(objs, skip, out)
             else:
                 n = _dump(objs, skip, raw)

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/memsee/memsee/internal/heap"
 )
 
 // dumperHost is a Python program that imports the dumper, holds payloads Payload instances
@@ -180,6 +182,30 @@ func waitFor(t *testing.T, dir, glob string) {
 	t.Fatalf("no %s in %s", glob, dir)
 }
 
+// checkTimes checks that the dump at path, written by dump_to_directory after start, says
+// when it was taken in its name and in its gzip header, both between start and now (to the
+// second, as they are written).
+func checkTimes(t *testing.T, path string, start time.Time) {
+	t.Helper()
+	start, end := start.Truncate(time.Second), time.Now()
+	named, ok := Reader{}.NameTime(filepath.Base(path), time.UTC)
+	if !ok || named.Before(start) || named.After(end) {
+		t.Errorf("%s: time in the name %v (%v), want one between %v and %v", filepath.Base(path), named, ok, start, end)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := zr.Header.ModTime; h.Before(start) || h.After(end) {
+		t.Errorf("%s: gzip header time %v, want one between %v and %v", filepath.Base(path), h, start, end)
+	}
+}
+
 // regularFiles lists dir's regular files (not symlinks).
 func regularFiles(t *testing.T, dir string) []string {
 	t.Helper()
@@ -243,15 +269,15 @@ func TestReliabilityPythonDumperSignal(t *testing.T) {
 	dir := t.TempDir()
 	h := startHost(t, dir, nil, "true")
 
-	// Symlinks at the names the next dump may take (its pid, this second or the next few),
-	// to a file that must not change.
+	// Symlinks at the names the next dump may take (its pid, every millisecond from a second
+	// ago to five seconds on), to a file that must not change.
 	victim := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(victim, []byte("victim"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	for s := -1; s <= 5; s++ {
-		name := fmt.Sprintf("heap-%d-%s-1.json.gz", h.cmd.Process.Pid, now.Add(time.Duration(s)*time.Second).Format("20060102-150405"))
+	for ms := -1000; ms <= 5000; ms++ {
+		name := fmt.Sprintf("heap-%d-%s-1.json.gz", h.cmd.Process.Pid, now.Add(time.Duration(ms)*time.Millisecond).UTC().Format(heap.StampLayout))
 		if err := os.Symlink(victim, filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
@@ -278,6 +304,7 @@ func TestReliabilityPythonDumperSignal(t *testing.T) {
 		t.Errorf("stderr does not name the dump %s:\n%s", files[0], h.errText())
 	}
 	checkDump(t, filepath.Join(dir, files[0]))
+	checkTimes(t, filepath.Join(dir, files[0]), now)
 	if b, err := os.ReadFile(victim); err != nil || string(b) != "victim" {
 		t.Errorf("the symlinks' target changed: %q, %v", b, err)
 	}

@@ -91,9 +91,13 @@ def install_dump_handler(next_path):
     signal.signal(signal.SIGUSR1, dump)
 
 
-def run(out, series="shop", snapshots=4, requests=300, products=2000, leak=True):
+def run(out, series="shop", snapshots=4, requests=300, products=2000, leak=True, interval=60.0):
     """Serve requests and write snapshots out/<series>1.json.gz... (SIGUSR1 to this process
-    after each batch of requests)."""
+    after each batch of requests), one every interval seconds, as a service is dumped over
+    time: each dump's gzip header records when it was taken, which memsee's rates per hour
+    come from."""
+    import time  # here, not at the top: the module shop's __dict__ stays as it was
+
     paths = []
 
     def next_path():
@@ -102,12 +106,16 @@ def run(out, series="shop", snapshots=4, requests=300, products=2000, leak=True)
 
     install_dump_handler(next_path)
     request_id = 0
+    start = time.monotonic()
     for snap in range(1, snapshots + 1):
         if snap == 2 and leak:
             load_price_table(products)
         for _ in range(requests):
             request_id += 1
             handle_request(request_id, leak)
+        wait = start + (snap - 1) * interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         os.kill(os.getpid(), signal.SIGUSR1)  # the handler runs before the next bytecode
         print("wrote", paths[-1], flush=True)
     return paths

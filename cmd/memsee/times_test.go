@@ -1,0 +1,221 @@
+package main
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// copyFiles copies srcs into a new directory in the order given, as cp without -p does: each
+// copy's modification time is the time it was written. It returns the copies by base name.
+func copyFiles(t *testing.T, srcs []string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	copies := map[string]string{}
+	for _, src := range srcs {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.Base(src))
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		copies[filepath.Base(src)] = dst
+	}
+	return copies
+}
+
+// leaksOrder runs leaks --json and returns the snapshots it followed, in order.
+func leaksOrder(t *testing.T, db string, args ...string) ([]int64, []leakRow) {
+	t.Helper()
+	r := memsee(t, db, false, append([]string{"leaks", "--json", "--min-bytes", "1", "--min-growth", "0"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("leaks: exit %d: %s", r.code, r.err)
+	}
+	var rows []struct {
+		Snapshots []int64
+	}
+	if err := json.Unmarshal([]byte(r.out), &rows); err != nil || len(rows) == 0 {
+		t.Fatalf("leaks --json: %v\n%s", err, r.out)
+	}
+	var found []leakRow
+	json.Unmarshal([]byte(r.out), &found)
+	return rows[0].Snapshots, found
+}
+
+// TestLeaksCopiedInReverse copies the samples in reverse order without keeping their
+// modification times, and loads them by name, heap1 first. Dumps that record no time (V8
+// snapshots and Go heap dumps named by their generators) cannot be ordered: leaks refuses
+// with exit 2 and asks for them in order, instead of following them backwards into "no
+// leaks". The Python samples' gzip headers record their times, which order them whatever the
+// files' times and the load order. A fresh clone gives every file one modification time.
+func TestLeaksCopiedInReverse(t *testing.T) {
+	tests := []struct {
+		name      string
+		files     []string // in time order
+		reverse   bool     // load the newest first
+		clone     bool     // one modification time for all, as git clone gives
+		planted   string   // the incremental leak
+		wantOrder []int64  // nil: leaks refuses
+		wantErr   string
+	}{
+		{"v8", nodeHeaps, false, false, "AuditEntry", nil, "modification times disagree with the order they were loaded in"},
+		{"v8, a fresh clone", nodeHeaps, false, true, "AuditEntry", nil, "have the same modification time"},
+		{"godump", goDumps, false, false, "main.newAuditEntry (new 64 B)", nil, "modification times disagree with the order they were loaded in"},
+		{"godump, a fresh clone", goDumps, false, true, "main.newAuditEntry (new 64 B)", nil, "have the same modification time"},
+		{"meliae", shops, false, false, "AuditEntry", []int64{1, 2, 3, 4}, ""},
+		{"meliae, newest loaded first", shops, true, false, "AuditEntry", []int64{4, 3, 2, 1}, ""},
+		{"meliae, a fresh clone", shops, false, true, "AuditEntry", []int64{1, 2, 3, 4}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rev := slices.Clone(tt.files)
+			slices.Reverse(rev)
+			copies := copyFiles(t, rev)
+			var load []string
+			for _, f := range tt.files {
+				load = append(load, copies[filepath.Base(f)])
+			}
+			if tt.reverse {
+				slices.Reverse(load)
+			}
+			// Copies made in a row may share a modification time; make the order of the
+			// copies sure, or, for a clone, one time for all.
+			for i, f := range rev {
+				when := time.Date(2026, 11, 29, 12, i, 0, 0, time.UTC)
+				if tt.clone {
+					when = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+				}
+				if err := os.Chtimes(copies[filepath.Base(f)], when, when); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db := filepath.Join(t.TempDir(), "times.db")
+			if r := memsee(t, db, false, append([]string{"load"}, load...)...); r.code != 0 {
+				t.Fatalf("load: exit %d: %s", r.code, r.err)
+			}
+			if tt.wantOrder == nil {
+				r := memsee(t, db, false, "leaks")
+				const ask = "name them in the order they were taken: memsee leaks 1 2 3 4\n"
+				if r.code != 2 || !strings.Contains(r.err, tt.wantErr) || !strings.HasSuffix(r.err, ask) ||
+					strings.Count(r.err, "\n") != 1 || r.out != "" {
+					t.Errorf("leaks: exit %d, stdout %q, stderr %q; want exit 2 and one line saying %q and ending %q",
+						r.code, r.out, r.err, tt.wantErr, ask)
+				}
+				// Named in order, they are followed as given, with no rate per hour.
+				r = memsee(t, db, false, "leaks", "1", "2", "3", "4")
+				if r.code != 0 || !strings.Contains(r.out, tt.planted) || strings.Contains(r.out, "/h") || strings.Contains(r.out, " over ") {
+					t.Errorf("leaks 1 2 3 4: exit %d, want the planted %s and no rate:\n%s%s", r.code, tt.planted, r.out, r.err)
+				}
+				return
+			}
+			order, rows := leaksOrder(t, db)
+			if !reflect.DeepEqual(order, tt.wantOrder) {
+				t.Errorf("leaks followed %v, want %v", order, tt.wantOrder)
+			}
+			if f := find(rows, tt.planted); f == nil || f.Kind != "incremental" {
+				t.Errorf("the planted %s: got %+v", tt.planted, f)
+			}
+			r := memsee(t, db, false, "leaks")
+			if !strings.Contains(r.out, "over 3 min") || !strings.Contains(r.out, "MiB/h") {
+				t.Errorf("leaks: want the span and rate of the dumps' own times:\n%s", r.out)
+			}
+		})
+	}
+}
+
+// TestDumperNamesOrder has memsee's Python dumper write three dumps 0.1 s apart into a
+// directory (dump_to_directory, which names them by the time), then gunzips them (the name
+// stays; the gzip header's time goes), gives the files modification times in reverse, and
+// loads them newest first: the names alone put them in time order.
+func TestDumperNamesOrder(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	dir := t.TempDir()
+	r := memsee(t, filepath.Join(dir, "x.db"), false, "dumper", "python")
+	if r.code != 0 {
+		t.Fatalf("dumper python: exit %d: %s", r.code, r.err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "memsee_dumper.py"), []byte(r.out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prog := `import os, time, memsee_dumper
+os.mkdir("dumps")
+kept = []
+for i in range(3):
+    if i:
+        time.sleep(0.1)
+    kept.extend(bytearray(100) for _ in range(2000))
+    print(memsee_dumper.dump_to_directory("dumps"))
+`
+	cmd := exec.Command(py, "-c", prog)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	written := strings.Fields(string(out)) // in time order
+	if len(written) != 3 {
+		t.Fatalf("python wrote %q, want three dumps", written)
+	}
+	var load []string
+	for i, name := range written {
+		plain := filepath.Join(dir, strings.TrimSuffix(filepath.Base(name), ".gz"))
+		gunzip(t, filepath.Join(dir, name), plain)
+		when := time.Date(2026, 11, 29, 12, 3-i, 0, 0, time.UTC) // the newest is the oldest file
+		if err := os.Chtimes(plain, when, when); err != nil {
+			t.Fatal(err)
+		}
+		load = append([]string{plain}, load...)
+	}
+	db := filepath.Join(dir, "x.db")
+	if r := memsee(t, db, false, append([]string{"load"}, load...)...); r.code != 0 {
+		t.Fatalf("load: exit %d: %s", r.code, r.err)
+	}
+	r = memsee(t, db, false, "ls", "--format", "csv")
+	if strings.Count(r.out, ",name,") != 3 {
+		t.Errorf("ls: want three times from the names:\n%s", r.out)
+	}
+	order, rows := leaksOrder(t, db)
+	if !reflect.DeepEqual(order, []int64{3, 2, 1}) {
+		t.Errorf("leaks followed %v, want [3 2 1] (the names' order, not the files' or the load's)", order)
+	}
+	if f := find(rows, "bytearray"); f == nil || f.Kind != "incremental" {
+		t.Errorf("the bytearrays kept: got %+v", f)
+	}
+}
+
+// gunzip writes the decompressed file src to dst.
+func gunzip(t *testing.T, src, dst string) {
+	t.Helper()
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, zr); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

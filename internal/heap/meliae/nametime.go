@@ -1,0 +1,30 @@
+package meliae
+
+import (
+	"strings"
+	"time"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// NameTime reads the time from the name memsee's Python dumper gives a dump
+// (dump_to_directory in dumper.py): heap-<pid>-<UTC stamp>-<n>.json.gz, as
+// heap-4242-20261129T184512.345Z-3.json.gz, or the same without .gz. The stamp is UTC
+// (heap.StampLayout, or the same to the second), so loc is not needed. meliae's own scanner
+// names no files.
+func (Reader) NameTime(base string, _ *time.Location) (time.Time, bool) {
+	base = strings.TrimSuffix(base, ".gz")
+	rest, ok := strings.CutSuffix(base, ".json")
+	if !ok {
+		return time.Time{}, false
+	}
+	parts := strings.Split(rest, "-")
+	if len(parts) != 4 || parts[0] != "heap" || !digits(parts[1]) || !digits(parts[3]) {
+		return time.Time{}, false
+	}
+	return heap.ParseStamp(parts[2])
+}
+
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
