@@ -49,6 +49,7 @@ import memsee_dumper  # noqa: E402
 import metrics  # noqa: E402
 import orders  # noqa: E402
 import sessions  # noqa: E402
+import wishlists  # noqa: E402
 
 START = 1767225600.0  # the service's clock: requests come every quarter of a second
 STAGES = ("accept", "parse", "auth", "session", "cart", "pricing", "tax", "shipping", "orders", "audit",
@@ -81,6 +82,7 @@ def checkout(request_id):
     for k, n in enumerate(skus):
         note = "gift for order %d, wrapped in paper %d" % (request_id, k) if k == 0 else None
         cart.add(carts.CartItem("SKU-%06d" % n, 1 + k, catalog.price_of(n) * 95 // 100, note))
+    wishlists.save(user_id, "SKU-%06d" % skus[0], clock(request_id))
     customer = customers.load_customer(100000 + request_id)
     db.execute("INSERT INTO orders (id, user_id, placed_at) VALUES (%s, %s, %s)",
                ("ORD-%08d" % request_id, user_id, clock(request_id)))
