@@ -35,6 +35,8 @@ func Loaded(w io.Writer, f Format, results []loader.Result) error {
 
 // LoadNotes writes what the dumps got wrong, said once per file, then the notes a format says
 // once however many of its files were loaded: a user should know the load was not perfect.
+// Only what the user must act on or know to trust the answers is said: garbage a dump still
+// holds (objects no root reaches) is normal, and leaks and top leave it out, so it is not.
 func LoadNotes(w io.Writer, results []loader.Result) {
 	for _, r := range results {
 		name := Clean(r.Source)
@@ -43,9 +45,6 @@ func LoadNotes(w io.Writer, results []loader.Result) {
 		}
 		for _, n := range r.Notes.File {
 			fmt.Fprintf(w, "memsee: note: %s: %s %s\n", name, plural(int(n.Count), n.Noun), n.Text)
-		}
-		if r.Unreachable > 0 {
-			fmt.Fprintf(w, "memsee: note: %s: %s that no root reaches (garbage at the time of the dump)\n", name, plural(r.Unreachable, "object"))
 		}
 	}
 	var untimed []string
