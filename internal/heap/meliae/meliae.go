@@ -117,7 +117,10 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // EdgeField without a name. Naming dict entries and attributes needs the key strings, which
 // are other objects and may come later in the file, so it is left to a later stage: the refs of
 // a dict are key, value, key, value..., those of an instance its __dict__ and then its class,
-// those of a module its __dict__.
+// those of a module its __dict__. A function's "freevars" (memsee's dumper writes them: the
+// names of its closure's variables), when they are a list of at most MaxFreevars identifiers,
+// become the Name of each of its refs, freevarsName and then each name after a NUL: which ref
+// is the closure is for the naming pass to find (names.go), which takes them off.
 //
 // meliae has no GC roots. Every object of type "module" is sent as a Root of kind "module"
 // named "module <name>"; objects nobody refers to are for a later stage to treat as roots.
