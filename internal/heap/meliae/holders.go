@@ -91,7 +91,7 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 		case h.Via == attrDict:
 			continue
 		case h.Via == closure && i+2 < len(hops) && hops[i+2].Via == cellContents:
-			if v, ok := variableOf(hops[i+1].Via); ok && expr.Len() > 0 {
+			if v, ok := variableOf(hops[i+1].Via); ok && hops[i+1].Type == "cell" && expr.Len() > 0 {
 				// The function, its tuple of cells, the variable's cell, its value.
 				expr.WriteString(closureVar + v)
 				i += 2

@@ -99,6 +99,8 @@ func TestHolderName(t *testing.T) {
 			"module audit: record_event.__closure__ (tuple)"},
 		{"a named cell not through a closure", []heap.Hop{module("audit"), dict, {Via: ".cells", Type: "tuple"},
 			{Via: "<events>", Type: "cell"}, {Via: ".cell_contents", Type: "list"}}, ""},
+		{"a named hop that is no cell", []heap.Hop{module("audit"), dict, {Via: ".record_event", Type: "function"},
+			{Via: ".__closure__", Type: "tuple"}, {Via: "<events>", Type: "list"}, {Via: ".cell_contents", Type: "list"}}, ""},
 		{"a cell named by nothing", []heap.Hop{module("audit"), dict, {Via: ".record_event", Type: "function"},
 			{Via: ".__closure__", Type: "tuple"}, {Via: "<>", Type: "cell"}, {Via: ".cell_contents", Type: "list"}}, ""},
 		{"an entry of a dict", []heap.Hop{module("sessions"), dict, {Via: "._sessions", Type: "dict"},
