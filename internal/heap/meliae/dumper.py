@@ -19,7 +19,9 @@ untracked objects included), each written once:
   sys.getsizeof(o); len for str, bytes, bytearray, tuple, list, set, frozenset and dict; value
   for str (the first 100 characters, JSON-escaped, ASCII: a lone surrogate is written as
   "\\udc80", as meliae does), int (within 64 bits, bare), float (bare, or quoted when not
-  finite) and bool ("True", "False"); name for modules, functions, classes and types.
+  finite) and bool ("True", "False"); name for modules, functions, classes and types;
+  freevars for a function with a closure, the names of its variables in the order of its
+  cells (its code's co_freevars: a field of memsee's, which meliae does not write).
 - refs, in this order: for a dict, key, value, key, value... (types that subclass dict start
   with those pairs, then the rest of gc.get_referents); for an instance with a __dict__,
   that __dict__ first, then the rest of gc.get_referents (its class, then slots or a base
@@ -260,6 +262,7 @@ def _dump(objs, skip, out):
     kinds = {}  # type -> (kind, quoted type name)
     dict_getters = {}  # type -> the __dict__ descriptor of its instances, or None
     module_dict = types.ModuleType.__dict__["__dict__"].__get__
+    function = types.FunctionType
     seen = _AddressSet()  # addresses of the untracked objects already written
     pages = seen.pages
     pending = []  # untracked objects found as referents, to write
@@ -339,6 +342,9 @@ def _dump(objs, skip, out):
             extra = _name(o)
         elif k == _NAMED:
             extra = _name(o)
+            if t is function:
+                refs = get_referents(o)
+                extra += _freevars(o, refs)
         if refs is None:
             refs = get_referents(o)
         if refs:
@@ -459,6 +465,44 @@ def _name(o):
     if not isinstance(name, str):
         return ""
     return ', "name": ' + _quote(name[:_MAX_VALUE])
+
+
+_MAX_FREEVARS = 256  # a closure with more variables than this gets no names
+
+# The members of a function and of a code object, read through their descriptors: a function's
+# __closure__ and a code object's co_freevars are plain fields (or, for co_freevars since 3.11,
+# a tuple CPython builds from the code's own names), so reading them runs no code of the
+# program. (A function's __code__ is not read: its getter raises an audit event; the code
+# object is found among the function's referents instead.)
+_func_closure = types.FunctionType.__dict__["__closure__"].__get__
+_code_freevars = types.CodeType.__dict__["co_freevars"].__get__
+
+
+def _freevars(f, refs):
+    """The field naming the variables of function f's closure, in the order of its cells:
+    ', "freevars": ["events"]'; "" when f has no closure, or when what it holds is not what
+    CPython makes (a closure that is not a tuple, names that are not str, a count that does not
+    match the cells), so that a reader never names a cell wrongly."""
+    try:
+        cells = _func_closure(f)
+        if type(cells) is not tuple or not cells or len(cells) > _MAX_FREEVARS:
+            return ""
+        code = None
+        for r in refs:
+            if type(r) is types.CodeType:
+                code = r
+                break
+        if code is None:
+            return ""
+        names = _code_freevars(code)
+    except Exception:
+        return ""
+    if type(names) is not tuple or len(names) != len(cells):
+        return ""
+    for name in names:
+        if type(name) is not str or not name or len(name) > _MAX_VALUE:
+            return ""  # a name is written whole or not at all: a shortened one would be wrong
+    return ', "freevars": [%s]' % ", ".join([_quote(name) for name in names])
 
 
 # Every function of this module: their frames are left out of a dump.

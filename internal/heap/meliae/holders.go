@@ -53,6 +53,12 @@ func (Reader) Internal(typ, holder string, element bool) bool {
 // `ctx -> (dict) -> [ReferenceType] (dict) -> ['queries']` in a dump.
 const threadLocal = "_local"
 
+// closureVar spells a closure's variable after its function: record_event.<closure>.events.
+// Python has no expression for it but the cell's index; it writes the function itself so in
+// its repr, after its qualified name, make_audit_trail.<locals>.record, where <locals> stands
+// for a scope no expression reaches, as <closure> does here.
+const closureVar = ".<closure>."
+
 // metaclasses are the types of classes whose attributes HolderName spells as Class.attr.
 var metaclasses = map[string]bool{"type": true, "ABCMeta": true, "EnumType": true, "EnumMeta": true}
 
@@ -60,9 +66,11 @@ var metaclasses = map[string]bool{"type": true, "ABCMeta": true, "EnumType": tru
 // program writes it: `module shop: _audit_log (list)` for a module's variable, `module
 // metrics: request_latency.samples (deque)` for an attribute of an object in one, and
 // `carts.CartRepository.items (list)` for a class attribute, which Python code writes with the
-// class's qualified name. A closure's variable is spelled as Python reaches it, `module audit:
-// record_event.__closure__[0].cell_contents (list)`: its name is in the code object, whose
-// fields are not in a dump. An attribute of a threading.local is spelled as the code writes
+// class's qualified name. A closure's variable is spelled `module audit:
+// record_event.<closure>.events (list)` when the dump names it (memsee's dumper does: names.go,
+// cellName), and as Python reaches it otherwise, `module audit:
+// record_event.__closure__[0].cell_contents (list)` (meliae's dumps lack the names, which are
+// in the code object, whose fields gc does not list). An attribute of a threading.local is spelled as the code writes
 // it, `module db: _context.queries (list)`, whichever thread's it is. ok is false for a holder
 // that no module reaches, or that is reached through a reference Python does not name (a
 // set's element, the cache of an lru_cache).
@@ -82,6 +90,13 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 		switch {
 		case h.Via == attrDict:
 			continue
+		case h.Via == closure && i+2 < len(hops) && hops[i+2].Via == cellContents:
+			if v, ok := variableOf(hops[i+1].Via); ok && hops[i+1].Type == "cell" && expr.Len() > 0 {
+				// The function, its tuple of cells, the variable's cell, its value.
+				expr.WriteString(closureVar + v)
+				i += 2
+				continue
+			}
 		case strings.HasPrefix(h.Via, ".") && len(h.Via) > 1, strings.HasPrefix(h.Via, "["):
 		default:
 			return "", false

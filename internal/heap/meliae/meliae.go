@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -116,7 +117,10 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // EdgeField without a name. Naming dict entries and attributes needs the key strings, which
 // are other objects and may come later in the file, so it is left to a later stage: the refs of
 // a dict are key, value, key, value..., those of an instance its __dict__ and then its class,
-// those of a module its __dict__.
+// those of a module its __dict__. A function's "freevars" (memsee's dumper writes them: the
+// names of its closure's variables), when they are a list of at most MaxFreevars identifiers,
+// become the Name of each of its refs, freevarsName and then each name after a NUL: which ref
+// is the closure is for the naming pass to find (names.go), which takes them off.
 //
 // meliae has no GC roots. Every object of type "module" is sent as a Root of kind "module"
 // named "module <name>"; objects nobody refers to are for a later stage to treat as roots.
@@ -165,6 +169,10 @@ type parser struct {
 	hasType  bool
 	hasValue bool
 	hasName  bool
+	// freevars holds the names of a function's closure variables, from "freevars", each
+	// after a NUL; nFreevars counts them, -1 when the field is absent or unusable.
+	freevars  []byte
+	nFreevars int
 
 	types map[string]string // interned type names
 	index indexNames
@@ -388,6 +396,7 @@ func (p *parser) fields() error {
 	p.clearRefs()
 	p.typ, p.value, p.nameVal = p.typ[:0], p.value[:0], p.nameVal[:0]
 	p.hasAddr, p.hasType, p.hasValue, p.hasName = false, false, false, false
+	p.freevars, p.nFreevars = p.freevars[:0], -1
 	p.repaired = false
 
 	c, err := p.peek()
@@ -432,6 +441,8 @@ func (p *parser) fields() error {
 		case "refs":
 			p.clearRefs()
 			err = p.refList()
+		case "freevars":
+			err = p.freevarList()
 		default:
 			err = p.skip(0)
 		}
@@ -488,6 +499,14 @@ func (p *parser) finish() {
 	case "set", "frozenset":
 		kind = heap.EdgeElement
 	}
+	if t == "function" && p.nFreevars > 0 {
+		// Every ref of the function carries the names, as it is not known here which ref is
+		// its closure; the naming pass takes them off (names.go, freevarsName).
+		stash := freevarsName + string(p.freevars)
+		for i := range p.edges {
+			p.edges[i].Name = stash
+		}
+	}
 	if kind != heap.EdgeField {
 		for i := range p.edges {
 			p.edges[i].Kind = kind
@@ -515,6 +534,88 @@ func (p *parser) finish() {
 			}
 		}
 	}
+}
+
+// MaxFreevars bounds the names of a closure's variables the reader keeps; maxFreevar bounds
+// one name, in characters. memsee's dumper writes none past either (dumper.py, _freevars).
+const (
+	MaxFreevars = 256
+	maxFreevar  = 100
+)
+
+// freevarList parses the "freevars" of a function, a list of the names of its closure's
+// variables. The field is memsee's own (meliae writes none), and only names cells: a value
+// that is not a list of at most MaxFreevars identifiers of at most maxFreevar characters is
+// read past and dropped, the line kept.
+func (p *parser) freevarList() error {
+	p.freevars, p.nFreevars = p.freevars[:0], -1
+	if p.buf[p.pos] != '[' {
+		return p.skip(0)
+	}
+	p.pos++
+	n, ok := 0, true
+	c, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if c == ']' {
+		p.pos++
+		return nil
+	}
+	for {
+		if c == '"' && ok && n < MaxFreevars {
+			p.pos++
+			start := len(p.freevars)
+			p.freevars = append(p.freevars, 0)
+			if p.freevars, err = p.str(p.freevars, maxFreevar+1); err != nil {
+				return err
+			}
+			ok = identifier(p.freevars[start+1:])
+		} else {
+			ok = false
+			if err := p.skip(1); err != nil {
+				return err
+			}
+		}
+		n++
+		if c, err = p.peek(); err != nil {
+			return err
+		}
+		p.pos++
+		switch c {
+		case ',':
+			if c, err = p.peek(); err != nil {
+				return err
+			}
+			continue
+		case ']':
+			if ok {
+				p.nFreevars = n
+			} else {
+				p.freevars = p.freevars[:0]
+			}
+			return nil
+		}
+		p.pos--
+		return p.fail("want ',' or ']' in freevars, found %s", jsontext.QuoteByte(c))
+	}
+}
+
+// identifier reports whether name is a Python identifier of at most maxFreevar characters:
+// letters, digits (not first), underscores, and the marks and connectors Python allows.
+func identifier(name []byte) bool {
+	if len(name) == 0 || utf8.RuneCount(name) > maxFreevar {
+		return false
+	}
+	for i, r := range string(name) {
+		switch {
+		case r == '_', unicode.IsLetter(r):
+		case i > 0 && (unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc, unicode.Pc)):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // uint parses an unsigned integer.

@@ -1,6 +1,9 @@
 package meliae
 
 import (
+	"strings"
+
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
 )
 
@@ -10,12 +13,35 @@ const attrDict = "__dict__"
 
 // closure names the edge from a function to its __closure__, the tuple of the cells of the
 // variables it closes over; cellContents the edge from a cell to the variable's value. Python
-// spells them so (fn.__closure__[0].cell_contents): the dump has no names for the variables,
-// which are in the code object, whose fields gc does not list.
+// spells them so (fn.__closure__[0].cell_contents). The names of the variables are in the
+// function's code object (co_freevars), whose fields gc does not list: meliae's dumps lack
+// them, and a cell is then reached by its index, [0].
 const (
 	closure      = ".__closure__"
 	cellContents = ".cell_contents"
 )
+
+// freevarsName marks the names of a function's closure variables, which memsee's dumper writes
+// on the function's line ("freevars") and the reader hands on as the name of each of the
+// function's refs: freevarsName, then each name after a NUL. No reference of Python's is
+// spelled so; NameGraph takes these names off every ref and names the cells with them.
+const freevarsName = "\x00freevars"
+
+// cellName names the edge from a closure's tuple to the cell of variable v: <v>, so that a path
+// reads `.record_event (function) -> .__closure__ (tuple) -> <events> (cell) -> .cell_contents
+// (list)`. Python has no expression for a closure's variable but the cell's index, and the
+// angle brackets are how Python itself writes a name that is not an expression (a qualified
+// name's <locals>, <lambda>); [events] would read as a key the tuple does not have (and leaks
+// would write it as [*]), .events as an attribute it does not have.
+func cellName(v string) string { return "<" + v + ">" }
+
+// variableOf returns the variable of a cell edge named by cellName.
+func variableOf(via string) (string, bool) {
+	if len(via) < 3 || via[0] != '<' || via[len(via)-1] != '>' {
+		return "", false
+	}
+	return via[1 : len(via)-1], true
+}
 
 // NameGraph names the references of a Python dump that meliae leaves unnamed, from the order in
 // which it lists them (see docs/formats/meliae.md, "What memsee derives"):
@@ -24,7 +50,8 @@ const (
 //   - a dict lists key, value, key, value...: the value's edge is named by the key, `.key` in an
 //     attribute dict and `['key']` (or `[1]` for a number) in any other, and the key's `(key)`;
 //   - a function's reference to a tuple of cells is its __closure__, and a cell's one reference
-//     is its cell_contents;
+//     is its cell_contents; when the dump names the function's variables (memsee's dumper
+//     does), each reference of the tuple is named by its cell's variable, <events>;
 //   - a threading.local's dict holds a dict per thread, an attribute dict: `.queries`.
 //
 // List and tuple elements were named by the reader.
@@ -53,6 +80,7 @@ func (Reader) NameGraph(d graph.Dump) {
 	tupleT, _ := d.TypeIndex("tuple")
 	cellT, hasCell := d.TypeIndex("cell")
 	localT, hasLocal := d.TypeIndex(threadLocal)
+	freevars := closureNames(d, functionT)
 	// cells reports whether every reference of object id (one at least) is a cell.
 	cells := func(id graph.ObjID) bool {
 		lo, hi := g.EdgeRange(id)
@@ -79,6 +107,7 @@ func (Reader) NameGraph(d graph.Dump) {
 				for e := lo; e < hi; e++ {
 					if c := g.Edges[e]; hasType(tupleT, d.TypeOf(c), "tuple") && cells(c) {
 						name(e, closure)
+						nameCells(d, c, freevars[id])
 						break
 					}
 				}
@@ -127,6 +156,66 @@ func (Reader) NameGraph(d graph.Dump) {
 			name(e, "(key)")
 			d.SetKeyName(e+1, attr)
 		}
+	}
+}
+
+// closureNames takes the names of closure variables the reader left on the refs of functions
+// (freevarsName) off them, and returns them by function.
+func closureNames(d graph.Dump, functionT uint32) map[graph.ObjID][]string {
+	g := d.Graph()
+	if d.TypeName(functionT) != "function" {
+		return nil
+	}
+	named := false
+	for id := graph.ObjID(0); int(id) < g.Len() && !named; id++ {
+		if d.TypeOf(id) == functionT {
+			lo, hi := g.EdgeRange(id)
+			for e := lo; e < hi && !named; e++ {
+				named = d.EdgeNameID(e) != 0
+			}
+		}
+	}
+	if !named {
+		return nil // a dump of meliae's, or no closures
+	}
+	lists := map[uint32][]string{} // the id of each list's name -> its names
+	d.RenameEdges([]heap.EdgeKind{heap.EdgeField}, func(name string) string {
+		if rest, ok := strings.CutPrefix(name, freevarsName+"\x00"); ok {
+			if id, ok := d.NameID(name); ok {
+				lists[id] = strings.Split(rest, "\x00")
+			}
+		}
+		return name
+	})
+	out := map[graph.ObjID][]string{}
+	for id := graph.ObjID(0); int(id) < g.Len(); id++ {
+		if d.TypeOf(id) != functionT {
+			continue
+		}
+		lo, hi := g.EdgeRange(id)
+		for e := lo; e < hi; e++ {
+			if names, ok := lists[d.EdgeNameID(e)]; ok {
+				out[id] = names
+				d.SetEdgeName(e, "")
+			}
+		}
+	}
+	return out
+}
+
+// nameCells names the refs of a closure's tuple of cells by their variables, names in the
+// order of the cells, when there are as many as there are cells: a function and its code
+// always agree (CPython refuses a __code__ with another count), so a dump where they do not
+// is damaged, and its cells keep their indices.
+func nameCells(d graph.Dump, tuple graph.ObjID, names []string) {
+	lo, hi := d.Graph().EdgeRange(tuple)
+	n := int(hi - lo)
+	if len(names) == 0 || len(names) != n || (d.Len(tuple) >= 0 && d.Len(tuple) != int64(n)) {
+		return
+	}
+	// The refs of a tuple come last element first (meliae.go, finish).
+	for i := 0; i < n; i++ {
+		d.SetEdgeName(lo+uint32(i), cellName(names[n-1-i]))
 	}
 }
 
