@@ -51,8 +51,16 @@ func checkZoo(t *testing.T, expect string, leaking, control []string, loadArgs .
 	db := filepath.Join(t.TempDir(), "zoo.db")
 	load := func(series string, files []string) {
 		args := append([]string{"load", "--series", series}, loadArgs...)
-		if r := memsee(t, db, false, append(args, files...)...); r.code != 0 {
+		r := memsee(t, db, false, append(args, files...)...)
+		if r.code != 0 {
 			t.Fatalf("load %s: exit %d: %s", series, r.code, r.err)
+		}
+		// A note is a fact the user must act on: real dumps of a healthy process, read right,
+		// need none but that they record no time (name them in order).
+		for _, line := range strings.Split(r.err, "\n") {
+			if strings.Contains(line, "note:") && !strings.Contains(line, "record no time") {
+				t.Errorf("load %s: %s", series, line)
+			}
 		}
 	}
 	load("leaking", leaking)

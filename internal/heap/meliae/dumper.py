@@ -512,6 +512,18 @@ _OWN_CODE = frozenset(
 )
 
 
+
+def _warm_gzip():
+    """Write one gzip file into memory, so that what gzip and struct create on first use (the
+    struct module's cache of formats) exists before a dump lists the objects: made while a
+    dump is written, it would be referred to by objects in the dump and missing from it."""
+    import io
+    with gzip.GzipFile(fileobj=io.BytesIO(), mode="wb", mtime=0) as out:
+        out.write(b"\n")
+
+
+_warm_gzip()
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python3 dumper.py OUT.json.gz   (dumps this small process: a demo)")
