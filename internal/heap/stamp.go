@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"strings"
 	"time"
 )
 
@@ -27,4 +28,24 @@ func ParseStamp(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t.UTC(), true
+}
+
+// DumperNameTime reads the time from a name memsee's dumpers give a dump:
+// heap-<pid>-<stamp>-<n><ext>, as heap-4242-20261129T184512.345Z-3.json (ext ".json"), or
+// that name gzip'd (.gz after ext). The stamp is ParseStamp's.
+func DumperNameTime(base, ext string) (time.Time, bool) {
+	base = strings.TrimSuffix(base, ".gz")
+	rest, ok := strings.CutSuffix(base, ext)
+	if !ok {
+		return time.Time{}, false
+	}
+	parts := strings.Split(rest, "-")
+	if len(parts) != 4 || parts[0] != "heap" || !digits(parts[1]) || !digits(parts[3]) {
+		return time.Time{}, false
+	}
+	return ParseStamp(parts[2])
+}
+
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }

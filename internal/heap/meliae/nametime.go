@@ -1,7 +1,6 @@
 package meliae
 
 import (
-	"strings"
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -13,18 +12,5 @@ import (
 // (heap.StampLayout, or the same to the second), so loc is not needed. meliae's own scanner
 // names no files.
 func (Reader) NameTime(base string, _ *time.Location) (time.Time, bool) {
-	base = strings.TrimSuffix(base, ".gz")
-	rest, ok := strings.CutSuffix(base, ".json")
-	if !ok {
-		return time.Time{}, false
-	}
-	parts := strings.Split(rest, "-")
-	if len(parts) != 4 || parts[0] != "heap" || !digits(parts[1]) || !digits(parts[3]) {
-		return time.Time{}, false
-	}
-	return heap.ParseStamp(parts[2])
-}
-
-func digits(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789") == ""
+	return heap.DumperNameTime(base, ".json")
 }
