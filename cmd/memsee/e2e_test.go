@@ -73,14 +73,16 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestDumperPython checks that the printed dumper runs on this machine's Python and writes a
-// dump that memsee loads, with the caller's module as a root.
-func TestDumperPython(t *testing.T) {
+// printedPythonDumper writes the dumper `memsee dumper python` prints, as memsee_dumper.py,
+// into a new directory, and returns this machine's python3 and that directory; it skips the
+// test when there is no python3.
+func printedPythonDumper(t *testing.T) (py, dir string) {
+	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("no python3")
 	}
-	dir := t.TempDir()
+	dir = t.TempDir()
 	r := memsee(t, filepath.Join(dir, "x.db"), false, "dumper", "python")
 	if r.code != 0 {
 		t.Fatalf("dumper python: exit %d: %s", r.code, r.err)
@@ -88,6 +90,13 @@ func TestDumperPython(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "memsee_dumper.py"), []byte(r.out), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return py, dir
+}
+
+// TestDumperPython checks that the printed dumper runs on this machine's Python and writes a
+// dump that memsee loads, with the caller's module as a root.
+func TestDumperPython(t *testing.T) {
+	py, dir := printedPythonDumper(t)
 	prog := "import memsee_dumper\nkept = [bytearray(100) for _ in range(500)]\nmemsee_dumper.dump_all_objects('d.json.gz')\n"
 	cmd := exec.Command(py, "-c", prog)
 	cmd.Dir = dir
@@ -98,7 +107,7 @@ func TestDumperPython(t *testing.T) {
 	if r := memsee(t, db, false, "load", filepath.Join(dir, "d.json.gz")); r.code != 0 {
 		t.Fatalf("load: %s", r.err)
 	}
-	r = memsee(t, db, false, "path", "--type", "bytearray", "--format", "csv")
+	r := memsee(t, db, false, "path", "--type", "bytearray", "--format", "csv")
 	if r.code != 0 || !strings.Contains(r.out, "500,") || !strings.Contains(r.out, "module __main__ -> .kept (list) -> [*] (bytearray)") {
 		t.Errorf("path --type bytearray: want 500 held by __main__.kept, got:\n%s%s", r.out, r.err)
 	}

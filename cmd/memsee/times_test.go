@@ -138,18 +138,7 @@ func TestLeaksCopiedInReverse(t *testing.T) {
 // stays; the gzip header's time goes), gives the files modification times in reverse, and
 // loads them newest first: the names alone put them in time order.
 func TestDumperNamesOrder(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("no python3")
-	}
-	dir := t.TempDir()
-	r := memsee(t, filepath.Join(dir, "x.db"), false, "dumper", "python")
-	if r.code != 0 {
-		t.Fatalf("dumper python: exit %d: %s", r.code, r.err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "memsee_dumper.py"), []byte(r.out), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	py, dir := printedPythonDumper(t)
 	prog := `import os, time, memsee_dumper
 os.mkdir("dumps")
 kept = []
@@ -183,7 +172,7 @@ for i in range(3):
 	if r := memsee(t, db, false, append([]string{"load"}, load...)...); r.code != 0 {
 		t.Fatalf("load: exit %d: %s", r.code, r.err)
 	}
-	r = memsee(t, db, false, "ls", "--format", "csv")
+	r := memsee(t, db, false, "ls", "--format", "csv")
 	if strings.Count(r.out, ",name,") != 3 {
 		t.Errorf("ls: want three times from the names:\n%s", r.out)
 	}
