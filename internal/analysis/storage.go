@@ -36,8 +36,9 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 	}
 	typ := make([]uint32, n)
 	idom := make([]uint32, n) // oid+1 of the immediate dominator, 0 for the super-root
-	kind := make([]uint8, n)  // objGarbage, objRoot, objHeld
-	element := make([]bool, n)
+	// flag: per object, its kind (objGarbage, objRoot, objHeld) and the f bits; one byte
+	// each, for these arrays are what leaks holds per object of a dump.
+	flag := make([]uint8, n)
 	// totals[h]: what the objects h immediately dominates retain, which bounds what any group
 	// under h (looking through storage or not) can retain.
 	totals := make([]uint64, n+1)
@@ -48,18 +49,20 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 				break
 			}
 			typ[o] = uint32(p.Type.At(i))
-			element[o] = p.Via.First(i) == '['
+			if p.Via.First(i) == '[' {
+				flag[o] |= fElement
+			}
 			if h := p.IDom.At(i); h <= uint64(n) {
 				idom[o] = uint32(h)
 			}
 			switch p.Distance.At(i) { // stored as distance+1, 0 for no path from a root
 			case 0:
-				kind[o] = objGarbage
+				flag[o] |= objGarbage
 				continue
 			case 1:
-				kind[o] = objRoot
+				flag[o] |= objRoot
 			default:
-				kind[o] = objHeld
+				flag[o] |= objHeld
 			}
 			totals[idom[o]] += p.Retained.At(i)
 		}
@@ -86,17 +89,15 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 		element     bool
 	}
 	asked := map[pair]bool{}
-	internal := make([]bool, n)
-	open := make([]bool, n) // a root that is storage: looked through to its root reference
 	for o := range n {
-		if kind[o] == objGarbage || kind[o] == objRoot && idom[o] != 0 {
+		if kindOf(flag[o]) == objGarbage || kindOf(flag[o]) == objRoot && idom[o] != 0 {
 			continue
 		}
 		var ht uint32 = ^uint32(0) // the super-root's
 		if h := idom[o]; h > 0 {
 			ht = typ[h-1]
 		}
-		k := pair{typ[o], ht, element[o]}
+		k := pair{typ[o], ht, flag[o]&fElement != 0}
 		is, ok := asked[k]
 		if !ok {
 			t, err := name(typ[o])
@@ -109,17 +110,19 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 					return nil, err
 				}
 			}
-			is = storage(t, holder, element[o])
+			is = storage(t, holder, flag[o]&fElement != 0)
 			asked[k] = is
 		}
-		if kind[o] == objRoot {
-			open[o] = is
-		} else {
-			internal[o] = is
+		switch {
+		case !is:
+		case kindOf(flag[o]) == objRoot:
+			flag[o] |= fOpen
+		default:
+			flag[o] |= fInternal
 		}
 	}
 	// holder[o]: oid+1 of o's nearest dominator that is not storage, 0 for the super-root.
-	holder := resolveHolders(idom, internal)
+	holder := resolveHolders(idom, flag)
 
 	type key struct {
 		holder              uint32
@@ -130,16 +133,16 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
 		for i := 0; i < p.N; i++ {
 			o := first + int64(i)
-			if o >= n || kind[o] == objGarbage {
+			if o >= n || kindOf(flag[o]) == objGarbage {
 				continue
 			}
-			k := key{holder: holder[o], typ: typ[o], storage: internal[o]}
+			k := key{holder: holder[o], typ: typ[o], storage: flag[o]&fInternal != 0}
 			switch h := holder[o]; {
-			case open[o]: // a collection a variable holds: its own storage
+			case flag[o]&fOpen != 0: // a collection a variable holds: its own storage
 				k = key{holder: uint32(o) + 1, typ: typ[o], root: true, storage: true}
-			case h == 0 && kind[o] == objRoot: // the thing a variable holds
+			case h == 0 && kindOf(flag[o]) == objRoot: // the thing a variable holds
 				k = key{holder: uint32(o) + 1, typ: typ[o], root: true, self: true}
-			case h > 0 && open[h-1]: // in a collection a variable holds
+			case h > 0 && flag[h-1]&fOpen != 0: // in a collection a variable holds
 				k.root = true
 			}
 			shallow := k.storage
@@ -148,7 +151,7 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 				switch {
 				case k.self:
 					reach = p.Retained.At(i) // what the variable keeps
-				case open[o]:
+				case flag[o]&fOpen != 0:
 					reach += p.Size.At(i)
 				}
 				if reach < uint64(floor) {
@@ -197,29 +200,24 @@ func LiveHoldingsThrough(ctx context.Context, d *store.DB, snap, floor, maxDepth
 	return out, nil
 }
 
-const (
-	objGarbage uint8 = iota // no path from a root
-	objRoot
-	objHeld
-)
-
 // resolveHolders turns each object's immediate dominator (oid+1, 0 for the super-root) into its
-// nearest dominator that is not internal, in place, in time linear in the objects: a chain of
-// storage (the nodes of a linked list) is walked once.
-func resolveHolders(idom []uint32, internal []bool) []uint32 {
+// nearest dominator that is not internal (fInternal in flag), in place, in time linear in the
+// objects: a chain of storage (the nodes of a linked list) is walked once. It uses the fDone
+// bit of flag.
+func resolveHolders(idom []uint32, flag []uint8) []uint32 {
 	holder := idom
-	done := make([]bool, len(idom))
 	var stack []uint32
 	for o := range holder {
 		cur := uint32(o)
-		for !done[cur] {
+		for flag[cur]&fDone == 0 {
 			h := holder[cur]
-			if h == 0 || !internal[h-1] {
-				done[cur] = true
+			if h == 0 || flag[h-1]&fInternal == 0 {
+				flag[cur] |= fDone
 				break
 			}
-			if done[h-1] {
-				holder[cur], done[cur] = holder[h-1], true
+			if flag[h-1]&fDone != 0 {
+				holder[cur] = holder[h-1]
+				flag[cur] |= fDone
 				break
 			}
 			stack = append(stack, cur)
@@ -228,8 +226,26 @@ func resolveHolders(idom []uint32, internal []bool) []uint32 {
 		for len(stack) > 0 {
 			x := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			holder[x], done[x] = holder[holder[x]-1], true
+			holder[x] = holder[holder[x]-1]
+			flag[x] |= fDone
 		}
 	}
 	return holder
 }
+
+const (
+	objGarbage uint8 = iota // no path from a root
+	objRoot
+	objHeld
+)
+
+// The bits of an object's flag above its kind.
+const (
+	kindMask  uint8 = 3
+	fElement  uint8 = 1 << 2 // reached by an element's index or a key
+	fInternal uint8 = 1 << 3 // storage, looked through
+	fOpen     uint8 = 1 << 4 // a root that is storage, looked through to its root reference
+	fDone     uint8 = 1 << 5 // resolveHolders has found its holder
+)
+
+func kindOf(f uint8) uint8 { return f & kindMask }

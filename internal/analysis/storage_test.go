@@ -34,7 +34,13 @@ func TestResolveHoldersBruteForce(t *testing.T) {
 			}
 			want[o] = h
 		}
-		got := resolveHolders(slices.Clone(idom), internal)
+		flag := make([]uint8, n)
+		for o, in := range internal {
+			if in {
+				flag[o] = fInternal
+			}
+		}
+		got := resolveHolders(slices.Clone(idom), flag)
 		if !slices.Equal(got, want) {
 			t.Fatalf("trial %d: idom %v internal %v: got %v, want %v", trial, idom, internal, got, want)
 		}
