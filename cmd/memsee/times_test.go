@@ -37,7 +37,7 @@ func copyFiles(t *testing.T, srcs []string) map[string]string {
 // leaksOrder runs leaks --json and returns the snapshots it followed, in order.
 func leaksOrder(t *testing.T, db string, args ...string) ([]int64, []leakRow) {
 	t.Helper()
-	r := memsee(t, db, false, append([]string{"leaks", "--json", "--min-bytes", "1", "--min-growth", "0"}, args...)...)
+	r := memsee(t, db, false, append([]string{"leaks", "--json", "--min-bytes", "1", "--min-growth", "0%"}, args...)...)
 	if r.code != 0 {
 		t.Fatalf("leaks: exit %d: %s", r.code, r.err)
 	}
