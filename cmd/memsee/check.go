@@ -254,7 +254,7 @@ func checkRun(ctx context.Context, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := report.Check(o.IO.Out, o.Format, r, o.N); err != nil {
+	if err := report.Check(o.IO.Out, o.IO.ErrOut, o.Format, r, o.N); err != nil {
 		return err
 	}
 	if r.Failed() {

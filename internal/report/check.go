@@ -12,8 +12,9 @@ import (
 
 // Check writes what `memsee check` found: the verdict, the budgets checked and those broken,
 // and the n keys that grew most (0 for all) among those that matter; JSON has every key that
-// grew.
-func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
+// grew. In CSV, stdout (w) is the keys' table alone and the verdict and the lines around the
+// table go to notes (stderr), so that a script reads only data; the exit code is the verdict.
+func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 	if f == FormatJSON {
 		return WriteJSON(w, checkJSON(r))
 	}
@@ -49,7 +50,11 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 		swings = swings || (series && k.Kind == "")
 		key := k.Key
 		if profile {
-			key = SiteText(k.Stack, SiteFrames)
+			frames := len(k.Stack)
+			if shortens(f) {
+				frames = SiteFrames
+			}
+			key = SiteText(k.Stack, frames)
 		}
 		over := ""
 		if k.Over {
@@ -63,6 +68,10 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 			k.Delta.Count, kind, over, k.Base.Count, k.Head.Count})
 	}
 	md := f == FormatMarkdown
+	out := w // the data
+	if !shortens(f) {
+		w = notes // the prose
+	}
 	verdict := "ok: within budget"
 	if r.Failed() {
 		verdict = "FAIL: over budget"
@@ -91,6 +100,9 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 	}
 	if len(r.Keys) == 0 {
 		fmt.Fprintln(w, "\nnothing grew")
+		if f == FormatCSV {
+			return Render(out, f, t) // the header: a script reads no rows, not nothing
+		}
 		return nil
 	}
 	head1 := fmt.Sprintf("what grew most (%d of the %d keys that grew; --json has all):", len(keys), len(r.Keys))
@@ -99,7 +111,7 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 	} else {
 		fmt.Fprintf(w, "\n%s\n\n", head1)
 	}
-	if err := Render(w, f, t); err != nil {
+	if err := Render(out, f, t); err != nil {
 		return err
 	}
 	switch {

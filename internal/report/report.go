@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -249,8 +250,8 @@ func renderJSON(w io.Writer, t *Table) error {
 				b.WriteByte(',')
 			}
 			first = false
-			k, _ := json.Marshal(c.Key)
-			v, err := json.Marshal(raw(row[i]))
+			k, _ := marshal(c.Key)
+			v, err := marshal(raw(row[i]))
 			if err != nil {
 				return err
 			}
@@ -261,9 +262,7 @@ func renderJSON(w io.Writer, t *Table) error {
 		b.WriteByte('}')
 		rows = append(rows, b.Bytes())
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rows)
+	return WriteJSON(w, rows)
 }
 
 func renderCSV(w io.Writer, t *Table) error {
@@ -283,14 +282,11 @@ func renderCSV(w io.Writer, t *Table) error {
 			if t.Columns[i].TableOnly {
 				continue
 			}
-			switch x := raw(v).(type) {
-			case nil:
-				rec = append(rec, "")
-			case []string:
-				rec = append(rec, strings.Join(x, "\n"))
-			default:
-				rec = append(rec, fmt.Sprint(x))
+			cell, err := csvCell(v)
+			if err != nil {
+				return err
 			}
+			rec = append(rec, cell)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -298,6 +294,33 @@ func renderCSV(w io.Writer, t *Table) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvCell is one value as CSV carries it: raw, whole, and a list (a stack, a series of sizes)
+// as a JSON array, ["a","b"] or [1,2,3], which a script can parse, unlike Go's [1 2 3].
+func csvCell(v any) (string, error) {
+	x := raw(v)
+	if x == nil {
+		return "", nil
+	}
+	switch reflect.ValueOf(x).Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct:
+		b, err := marshal(x)
+		return string(b), err
+	}
+	return fmt.Sprint(x), nil
+}
+
+// marshal is json.Marshal without HTML escaping: a path's "->" stays "->", not "-\u003e",
+// for the scripts that read memsee's JSON (nothing renders it as HTML).
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // EscapeMarkdown makes text from a dump safe in Markdown that a code host renders as HTML.
@@ -338,9 +361,11 @@ func renderMarkdown(w io.Writer, t *Table) error {
 	return err
 }
 
-// WriteJSON writes one value as indented JSON, for commands that describe one thing.
+// WriteJSON writes one value as indented JSON, for commands that describe one thing; strings
+// are not HTML-escaped (see marshal).
 func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
