@@ -106,20 +106,27 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 		return nil
 	}
 	head1 := fmt.Sprintf("what grew most (%d of the %d keys that grew; --json has all):", len(keys), len(r.Keys))
-	if md {
+	switch {
+	case md:
 		fmt.Fprintf(w, "%s%s\n\n", strings.ToUpper(head1[:1]), head1[1:])
-	} else {
+	case shortens(f):
 		fmt.Fprintf(w, "\n%s\n\n", head1)
+	default: // the table is on stdout, away from these lines: no blank lines around it
+		fmt.Fprintf(w, "\nstdout has %s\n", strings.TrimSuffix(head1, ":"))
 	}
 	if err := Render(out, f, t); err != nil {
 		return err
 	}
+	gap := "\n" // between the table and a note under it
+	if !shortens(f) {
+		gap = ""
+	}
 	switch {
 	case md:
 	case !series:
-		fmt.Fprintln(w, "\nKIND needs three or more snapshots of head, in time order, to tell static from incremental growth")
+		fmt.Fprintln(w, gap+"KIND needs three or more snapshots of head, in time order, to tell static from incremental growth")
 	case swings:
-		fmt.Fprintln(w, "\nKIND -: the key went down as well as up across head's snapshots, so they cannot tell how it grew")
+		fmt.Fprintln(w, gap+"KIND -: the key went down as well as up across head's snapshots, so they cannot tell how it grew")
 	}
 	return nil
 }

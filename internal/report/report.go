@@ -288,6 +288,15 @@ func renderCSV(w io.Writer, t *Table) error {
 			}
 			rec = append(rec, cell)
 		}
+		if len(rec) == 1 && rec[0] == "" {
+			// encoding/csv writes a lone empty field as an empty line, which readers skip
+			// (a one-column query's NULL would vanish): quote it.
+			cw.Flush()
+			if _, err := io.WriteString(w, "\"\"\n"); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

@@ -135,8 +135,13 @@ func TestViews(t *testing.T) {
 
 // TestViewsDataOnly checks that JSON and CSV on stdout are data alone, whole: stdout parses as
 // one JSON value or as CSV records of the header's width, and no cell is cut with "…" (the
-// cases hold stacks and paths longer than a table shows).
+// cases hold stacks and paths longer than a table shows); the prose of check and path goes to
+// notes (stderr) instead.
 func TestViewsDataOnly(t *testing.T) {
+	wantNotes := map[string]string{
+		"check.csv": "memsee check: FAIL: over budget\n",
+		"path.csv":  "shortest path (2 references from a root):\n  root -> Shop._audit -> [0] (Entry)\n",
+	}
 	for _, tt := range viewCases() {
 		for _, f := range []Format{FormatJSON, FormatCSV} {
 			t.Run(tt.name+"."+string(f), func(t *testing.T) {
@@ -158,6 +163,9 @@ func TestViewsDataOnly(t *testing.T) {
 				}
 				if strings.Contains(out.String(), "…") {
 					t.Errorf("%s(%s): a cell was cut:\n%s", tt.name, f, out.String())
+				}
+				if w := wantNotes[tt.name+"."+string(f)]; !strings.Contains(notes.String(), w) {
+					t.Errorf("%s(%s): notes %q do not say %q", tt.name, f, notes.String(), w)
 				}
 			})
 		}
