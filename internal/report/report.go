@@ -306,11 +306,17 @@ func renderCSV(w io.Writer, t *Table) error {
 }
 
 // csvCell is one value as CSV carries it: raw, whole, and a list (a stack, a series of sizes)
-// as a JSON array, ["a","b"] or [1,2,3], which a script can parse, unlike Go's [1 2 3].
+// as a JSON array, ["a","b"] or [1,2,3], which a script can parse, unlike Go's [1 2 3]; a
+// fraction as JSON spells it (7287640, not Go's 7.28764e+06).
 func csvCell(v any) (string, error) {
 	x := raw(v)
 	if x == nil {
 		return "", nil
+	}
+	if f, ok := x.(float64); ok {
+		if b, err := marshal(f); err == nil { // NaN and ±Inf, which JSON has not, stay as Go spells them
+			return string(b), nil
+		}
 	}
 	switch reflect.ValueOf(x).Kind() {
 	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct:

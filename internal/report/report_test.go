@@ -231,6 +231,7 @@ func TestCSVAndJSONCells(t *testing.T) {
 		{"path", "root -> a <b> & c", "root -> a <b> & c", `"root -> a <b> & c"`},
 		{"long path", long, long, `"` + long + `"`},
 		{"float", 1.5, "1.5", "1.5"},
+		{"large float", 7287640.0, "7287640", "7287640"},
 		{"null", nil, "", "null"},
 		{"new", (*float64)(nil), "", "null"},
 	}
