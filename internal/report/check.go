@@ -51,7 +51,7 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 		key := k.Key
 		if profile {
 			frames := len(k.Stack)
-			if shortens(f) {
+			if f.Shortens() {
 				frames = SiteFrames
 			}
 			key = SiteText(k.Stack, frames)
@@ -69,7 +69,7 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 	}
 	md := f == FormatMarkdown
 	out := w // the data
-	if !shortens(f) {
+	if !f.Shortens() {
 		w = notes // the prose
 	}
 	verdict := "ok: within budget"
@@ -109,7 +109,7 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 	switch {
 	case md:
 		fmt.Fprintf(w, "%s%s\n\n", strings.ToUpper(head1[:1]), head1[1:])
-	case shortens(f):
+	case f.Shortens():
 		fmt.Fprintf(w, "\n%s\n\n", head1)
 	default: // the table is on stdout, away from these lines: no blank lines around it
 		fmt.Fprintf(w, "\nstdout has %s\n", strings.TrimSuffix(head1, ":"))
@@ -118,7 +118,7 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 		return err
 	}
 	gap := "\n" // between the table and a note under it
-	if !shortens(f) {
+	if !f.Shortens() {
 		gap = ""
 	}
 	switch {

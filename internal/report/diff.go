@@ -28,7 +28,7 @@ func TopGraph(w io.Writer, f Format, r *analysis.GraphTop) error {
 			holder, addr := "(roots: no single holder)", any(nil)
 			if h.Holder >= 0 {
 				holder = h.Text
-				if shortens(f) {
+				if f.Shortens() {
 					holder = analysis.ShortPath(holder, MaxPathHops)
 				}
 				addr = HexAddr(h.Addr)

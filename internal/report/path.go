@@ -43,17 +43,17 @@ func Path(w, notes io.Writer, f Format, r *analysis.ObjectPaths) error {
 		{Title: "PATH", Key: "path"},
 	}}
 	for i, d := range r.Dominators {
-		if i == 2 && r.Hidden > 0 && shortens(f) {
+		if i == 2 && r.Hidden > 0 && f.Shortens() {
 			t.Rows = append(t.Rows, []any{"…", fmt.Sprintf("%d more", r.Hidden), nil, ""})
 		}
 		p := d.Path
-		if shortens(f) {
+		if f.Shortens() {
 			p = analysis.ShortPath(p, MaxPathHops)
 		}
 		t.Rows = append(t.Rows, []any{HexAddr(d.Addr), d.Type, d.Retained, p})
 	}
 	pw := w // where the prose goes
-	if !shortens(f) {
+	if !f.Shortens() {
 		pw = notes
 	}
 	title := "shortest path"
@@ -86,7 +86,7 @@ func PathType(w io.Writer, f Format, r *analysis.TypePaths, n int) error {
 	}}
 	for _, h := range held {
 		p := h.Path
-		if shortens(f) {
+		if f.Shortens() {
 			p = analysis.ShortPath(p, MaxPathHops)
 		}
 		t.Rows = append(t.Rows, []any{h.Count, h.Bytes, h.Retained, p})

@@ -43,6 +43,11 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown output format %q (want table, json, csv or markdown)", s)
 }
 
+// Shortens reports whether f shortens long cells (paths, stacks, values) to fit a line, and has
+// the prose around a table beside it: tables and Markdown do, for people; JSON and CSV never
+// do, for the scripts that read them whole from stdout.
+func (f Format) Shortens() bool { return f == FormatTable || f == FormatMarkdown }
+
 // Unit says how a column's values are shown to people. JSON and CSV always carry the raw value.
 type Unit int
 

@@ -63,7 +63,7 @@ func keyCells(f Format, bySite bool, sites map[int64]store.Site, site int64, fun
 	}
 	s := sites[site]
 	frames := len(s.Stack)
-	if shortens(f) {
+	if f.Shortens() {
 		frames = SiteFrames
 	}
 	return []any{SiteText(s.Stack, frames), site, s.Stack, s.Line}

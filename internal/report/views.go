@@ -35,10 +35,6 @@ func PctChange(a, b int64) *float64 {
 // HexAddr spells an address.
 func HexAddr(a int64) string { return fmt.Sprintf("%#x", a) }
 
-// shortens reports whether f shortens long cells (paths, stacks) to fit a line: tables and
-// Markdown do, for people; JSON and CSV never do, for the scripts that read them whole.
-func shortens(f Format) bool { return f == FormatTable || f == FormatMarkdown }
-
 // shortHolder shortens a holder for a table: a path to its first and last hops, a stack to
 // its innermost frames.
 func shortHolder(h string) string {

@@ -103,7 +103,7 @@ func TestViews(t *testing.T) {
 				if err := tt.render(&b, &notes, f); err != nil {
 					t.Fatal(err)
 				}
-				if shortens(f) && notes.Len() > 0 {
+				if f.Shortens() && notes.Len() > 0 {
 					t.Errorf("%s(%s): prose for people went to notes, not with the table:\n%s", tt.name, f, notes.String())
 				}
 				path := filepath.Join("testdata", tt.name+"."+string(f)+".golden")
