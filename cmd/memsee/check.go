@@ -254,7 +254,8 @@ func checkRun(ctx context.Context, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := report.Check(o.IO.Out, o.Format, r, o.N); err != nil {
+	// A closed stdout (check | head) does not hide the verdict: the exit code still says it.
+	if err := report.Check(o.IO.Out, o.IO.ErrOut, o.Format, r, o.N); err != nil && !isClosedPipe(err) {
 		return err
 	}
 	if r.Failed() {

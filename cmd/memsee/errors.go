@@ -33,6 +33,9 @@ func exitCode(err error, w io.Writer) int {
 	if errors.Is(err, ErrCheckFailed) {
 		return exitFound
 	}
+	if isClosedPipe(err) {
+		return exitOK // stdout's reader closed it (memsee ... | head): it read all it wanted
+	}
 	msg := report.Clean(err.Error())
 	// Cobra's own messages for unknown commands and flags.
 	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") {

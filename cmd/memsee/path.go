@@ -80,16 +80,16 @@ func pathRun(ctx context.Context, o *pathOptions) error {
 		return err
 	}
 	// A table shows the outermost dominators and the innermost ones (where leaks are fixed);
-	// JSON has them all.
+	// JSON and CSV have them all.
 	opts := analysis.PathOptions{All: o.All, N: o.N, MaxDominators: report.MaxDominatorRows}
-	if o.Format == report.FormatJSON {
+	if o.Format == report.FormatJSON || o.Format == report.FormatCSV {
 		opts.MaxDominators = 0
 	}
 	r, err := analysis.Paths(ctx, db, snap, obj, opts)
 	if err != nil {
 		return err
 	}
-	return report.Path(o.IO.Out, o.Format, r)
+	return report.Path(o.IO.Out, o.IO.ErrOut, o.Format, r)
 }
 
 func pathTypeRun(ctx context.Context, o *pathOptions) error {

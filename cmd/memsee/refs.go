@@ -114,7 +114,11 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 		{Title: "VALUE", Key: "value"},
 	}}
 	for _, r := range rows {
-		t.Rows = append(t.Rows, []any{r.via, r.kind, hexAddr(r.o.Addr), r.o.Type, r.o.Size, r.o.Retained, report.Truncate(r.o.Value, 40)})
+		value := r.o.Value
+		if o.Format.Shortens() {
+			value = report.Truncate(value, 40)
+		}
+		t.Rows = append(t.Rows, []any{r.via, r.kind, hexAddr(r.o.Addr), r.o.Type, r.o.Size, r.o.Retained, value})
 	}
 	return report.Render(o.IO.Out, o.Format, t)
 }

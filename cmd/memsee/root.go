@@ -22,16 +22,17 @@ var ErrCheckFailed = errors.New("check failed")
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	signal.Ignore(syscall.SIGPIPE) // a closed stdout is an error, EPIPE, that ends memsee quietly (pipeOut)
 	ios := &IOStreams{
 		In:     os.Stdin,
-		Out:    os.Stdout,
+		Out:    &pipeOut{w: os.Stdout},
 		ErrOut: os.Stderr,
 		OutTTY: isatty.IsTerminal(os.Stdout.Fd()),
 		ErrTTY: isatty.IsTerminal(os.Stderr.Fd()),
 	}
 	if ios.OutTTY {
 		// Strings from dumps are cleaned where they are printed; this is the net under that.
-		ios.Out = report.TerminalWriter(os.Stdout)
+		ios.Out = report.TerminalWriter(ios.Out)
 	}
 	return run(ctx, os.Args[1:], ios, os.Getenv("MEMSEE_DB"), time.Now)
 }

@@ -12,8 +12,9 @@ import (
 
 // Check writes what `memsee check` found: the verdict, the budgets checked and those broken,
 // and the n keys that grew most (0 for all) among those that matter; JSON has every key that
-// grew.
-func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
+// grew. In CSV, stdout (w) is the keys' table alone and the verdict and the lines around the
+// table go to notes (stderr), so that a script reads only data; the exit code is the verdict.
+func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 	if f == FormatJSON {
 		return WriteJSON(w, checkJSON(r))
 	}
@@ -49,7 +50,11 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 		swings = swings || (series && k.Kind == "")
 		key := k.Key
 		if profile {
-			key = SiteText(k.Stack, SiteFrames)
+			frames := len(k.Stack)
+			if f.Shortens() {
+				frames = SiteFrames
+			}
+			key = SiteText(k.Stack, frames)
 		}
 		over := ""
 		if k.Over {
@@ -63,6 +68,10 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 			k.Delta.Count, kind, over, k.Base.Count, k.Head.Count})
 	}
 	md := f == FormatMarkdown
+	out := w // the data
+	if !f.Shortens() {
+		w = notes // the prose
+	}
 	verdict := "ok: within budget"
 	if r.Failed() {
 		verdict = "FAIL: over budget"
@@ -91,23 +100,33 @@ func Check(w io.Writer, f Format, r *leak.CheckResult, n int) error {
 	}
 	if len(r.Keys) == 0 {
 		fmt.Fprintln(w, "\nnothing grew")
+		if f == FormatCSV {
+			return Render(out, f, t) // the header: a script reads no rows, not nothing
+		}
 		return nil
 	}
 	head1 := fmt.Sprintf("what grew most (%d of the %d keys that grew; --json has all):", len(keys), len(r.Keys))
-	if md {
+	switch {
+	case md:
 		fmt.Fprintf(w, "%s%s\n\n", strings.ToUpper(head1[:1]), head1[1:])
-	} else {
+	case f.Shortens():
 		fmt.Fprintf(w, "\n%s\n\n", head1)
+	default: // the table is on stdout, away from these lines: no blank lines around it
+		fmt.Fprintf(w, "\nstdout has %s\n", strings.TrimSuffix(head1, ":"))
 	}
-	if err := Render(w, f, t); err != nil {
+	if err := Render(out, f, t); err != nil {
 		return err
+	}
+	gap := "\n" // between the table and a note under it
+	if !f.Shortens() {
+		gap = ""
 	}
 	switch {
 	case md:
 	case !series:
-		fmt.Fprintln(w, "\nKIND needs three or more snapshots of head, in time order, to tell static from incremental growth")
+		fmt.Fprintln(w, gap+"KIND needs three or more snapshots of head, in time order, to tell static from incremental growth")
 	case swings:
-		fmt.Fprintln(w, "\nKIND -: the key went down as well as up across head's snapshots, so they cannot tell how it grew")
+		fmt.Fprintln(w, gap+"KIND -: the key went down as well as up across head's snapshots, so they cannot tell how it grew")
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func TestCheckView(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := Check(&b, tt.f, &tt.r, 0); err != nil {
+			if err := Check(&b, &b, tt.f, &tt.r, 0); err != nil {
 				t.Fatal(err)
 			}
 			for _, w := range tt.want {

@@ -8,8 +8,10 @@ import (
 )
 
 // Path writes what holds one object (`memsee path`): its paths from a root and its dominators,
-// outermost first. Tables shorten long paths; JSON has them whole.
-func Path(w io.Writer, f Format, r *analysis.ObjectPaths) error {
+// outermost first. Tables shorten long paths; JSON and CSV have them whole. CSV is the
+// dominators alone: the lines on the object and its paths go to notes (stderr), so that
+// stdout is only data.
+func Path(w, notes io.Writer, f Format, r *analysis.ObjectPaths) error {
 	obj, snap := r.Object, r.Snapshot
 	if f == FormatJSON {
 		type dom struct {
@@ -41,23 +43,31 @@ func Path(w io.Writer, f Format, r *analysis.ObjectPaths) error {
 		{Title: "PATH", Key: "path"},
 	}}
 	for i, d := range r.Dominators {
-		if i == 2 && r.Hidden > 0 {
+		if i == 2 && r.Hidden > 0 && f.Shortens() {
 			t.Rows = append(t.Rows, []any{"…", fmt.Sprintf("%d more", r.Hidden), nil, ""})
 		}
-		t.Rows = append(t.Rows, []any{HexAddr(d.Addr), d.Type, d.Retained, analysis.ShortPath(d.Path, MaxPathHops)})
+		p := d.Path
+		if f.Shortens() {
+			p = analysis.ShortPath(p, MaxPathHops)
+		}
+		t.Rows = append(t.Rows, []any{HexAddr(d.Addr), d.Type, d.Retained, p})
+	}
+	pw := w // where the prose goes
+	if !f.Shortens() {
+		pw = notes
 	}
 	title := "shortest path"
 	if obj.Distance >= 0 {
 		title = fmt.Sprintf("shortest path (%d references from a root)", obj.Distance)
 	}
-	fmt.Fprintf(w, "%s %s in snapshot %d (%s)\n\n%s:\n", prose(f, obj.Type), HexAddr(obj.Addr), snap.ID, prose(f, snap.Label), title)
+	fmt.Fprintf(pw, "%s %s in snapshot %d (%s)\n\n%s:\n", prose(f, obj.Type), HexAddr(obj.Addr), snap.ID, prose(f, snap.Label), title)
 	for i, p := range r.Paths {
 		if i == 1 {
-			fmt.Fprintln(w, "\nthrough its other referrers:")
+			fmt.Fprintln(pw, "\nthrough its other referrers:")
 		}
-		fmt.Fprintf(w, "  %s\n", prose(f, analysis.ShortPath(p, MaxPathHops)))
+		fmt.Fprintf(pw, "  %s\n", prose(f, analysis.ShortPath(p, MaxPathHops)))
 	}
-	fmt.Fprintf(w, "\ndominators, outermost first (each must let go before it can be freed):\n")
+	fmt.Fprintf(pw, "\ndominators, outermost first (each must let go before it can be freed):\n")
 	return Render(w, f, t)
 }
 
@@ -76,7 +86,7 @@ func PathType(w io.Writer, f Format, r *analysis.TypePaths, n int) error {
 	}}
 	for _, h := range held {
 		p := h.Path
-		if f != FormatJSON {
+		if f.Shortens() {
 			p = analysis.ShortPath(p, MaxPathHops)
 		}
 		t.Rows = append(t.Rows, []any{h.Count, h.Bytes, h.Retained, p})

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,11 @@ func ParseFormat(s string) (Format, error) {
 	}
 	return "", fmt.Errorf("unknown output format %q (want table, json, csv or markdown)", s)
 }
+
+// Shortens reports whether f shortens long cells (paths, stacks, values) to fit a line, and has
+// the prose around a table beside it: tables and Markdown do, for people; JSON and CSV never
+// do, for the scripts that read them whole from stdout.
+func (f Format) Shortens() bool { return f == FormatTable || f == FormatMarkdown }
 
 // Unit says how a column's values are shown to people. JSON and CSV always carry the raw value.
 type Unit int
@@ -249,8 +255,8 @@ func renderJSON(w io.Writer, t *Table) error {
 				b.WriteByte(',')
 			}
 			first = false
-			k, _ := json.Marshal(c.Key)
-			v, err := json.Marshal(raw(row[i]))
+			k, _ := marshal(c.Key)
+			v, err := marshal(raw(row[i]))
 			if err != nil {
 				return err
 			}
@@ -261,9 +267,7 @@ func renderJSON(w io.Writer, t *Table) error {
 		b.WriteByte('}')
 		rows = append(rows, b.Bytes())
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rows)
+	return WriteJSON(w, rows)
 }
 
 func renderCSV(w io.Writer, t *Table) error {
@@ -283,14 +287,20 @@ func renderCSV(w io.Writer, t *Table) error {
 			if t.Columns[i].TableOnly {
 				continue
 			}
-			switch x := raw(v).(type) {
-			case nil:
-				rec = append(rec, "")
-			case []string:
-				rec = append(rec, strings.Join(x, "\n"))
-			default:
-				rec = append(rec, fmt.Sprint(x))
+			cell, err := csvCell(v)
+			if err != nil {
+				return err
 			}
+			rec = append(rec, cell)
+		}
+		if len(rec) == 1 && rec[0] == "" {
+			// encoding/csv writes a lone empty field as an empty line, which readers skip
+			// (a one-column query's NULL would vanish): quote it.
+			cw.Flush()
+			if _, err := io.WriteString(w, "\"\"\n"); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -298,6 +308,39 @@ func renderCSV(w io.Writer, t *Table) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvCell is one value as CSV carries it: raw, whole, and a list (a stack, a series of sizes)
+// as a JSON array, ["a","b"] or [1,2,3], which a script can parse, unlike Go's [1 2 3]; a
+// fraction as JSON spells it (7287640, not Go's 7.28764e+06).
+func csvCell(v any) (string, error) {
+	x := raw(v)
+	if x == nil {
+		return "", nil
+	}
+	if f, ok := x.(float64); ok {
+		if b, err := marshal(f); err == nil { // NaN and ±Inf, which JSON has not, stay as Go spells them
+			return string(b), nil
+		}
+	}
+	switch reflect.ValueOf(x).Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct:
+		b, err := marshal(x)
+		return string(b), err
+	}
+	return fmt.Sprint(x), nil
+}
+
+// marshal is json.Marshal without HTML escaping: a path's "->" stays "->", not "-\u003e",
+// for the scripts that read memsee's JSON (nothing renders it as HTML).
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // EscapeMarkdown makes text from a dump safe in Markdown that a code host renders as HTML.
@@ -338,9 +381,11 @@ func renderMarkdown(w io.Writer, t *Table) error {
 	return err
 }
 
-// WriteJSON writes one value as indented JSON, for commands that describe one thing.
+// WriteJSON writes one value as indented JSON, for commands that describe one thing; strings
+// are not HTML-escaped (see marshal).
 func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -208,6 +210,55 @@ func TestTerminalWriter(t *testing.T) {
 			}
 			if b.String() != tt.want {
 				t.Errorf("TerminalWriter(%q) = %q, want %q", tt.in, b.String(), tt.want)
+			}
+		})
+	}
+}
+
+// TestCSVAndJSONCells checks one cell of each kind as CSV and JSON carry it: whole, lists as
+// JSON arrays in CSV, and no HTML escapes in either.
+func TestCSVAndJSONCells(t *testing.T) {
+	long := strings.Repeat("a.b -> ", 40) + "end"
+	tests := []struct {
+		name     string
+		v        any
+		csv      string // the cell as encoding/csv reads it back
+		jsonText string // the value in the JSON row
+	}{
+		{"ints", []int64{1, 2, 3, 4}, "[1,2,3,4]", "[1,2,3,4]"},
+		{"no ints", []int64{}, "[]", "[]"},
+		{"stack", []string{"main.f", "main.main"}, `["main.f","main.main"]`, `["main.f","main.main"]`},
+		{"path", "root -> a <b> & c", "root -> a <b> & c", `"root -> a <b> & c"`},
+		{"long path", long, long, `"` + long + `"`},
+		{"float", 1.5, "1.5", "1.5"},
+		{"large float", 7287640.0, "7287640", "7287640"},
+		{"null", nil, "", "null"},
+		{"new", (*float64)(nil), "", "null"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tbl := &Table{Columns: []Column{{Title: "V", Key: "v"}}, Rows: [][]any{{tt.v}}}
+			var c, j bytes.Buffer
+			if err := Render(&c, FormatCSV, tbl); err != nil {
+				t.Fatal(err)
+			}
+			recs, err := csv.NewReader(&c).ReadAll()
+			if err != nil || len(recs) != 2 || recs[1][0] != tt.csv {
+				t.Errorf("Render(csv, %s): got %q (%v), want the cell %q", tt.name, recs, err, tt.csv)
+			}
+			if err := Render(&j, FormatJSON, tbl); err != nil {
+				t.Fatal(err)
+			}
+			var rows []map[string]json.RawMessage
+			if err := json.Unmarshal(j.Bytes(), &rows); err != nil || len(rows) != 1 {
+				t.Fatalf("Render(json, %s): %v\n%s", tt.name, err, j.String())
+			}
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, rows[0]["v"]); err != nil {
+				t.Fatal(err)
+			}
+			if compact.String() != tt.jsonText {
+				t.Errorf("Render(json, %s): got %s, want %s", tt.name, compact.String(), tt.jsonText)
 			}
 		})
 	}

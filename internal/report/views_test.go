@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +34,7 @@ func pt(count, bytes int64) leak.Point { return leak.Point{Count: count, Bytes: 
 
 func viewCases() []struct {
 	name   string
-	render func(*bytes.Buffer, Format) error
+	render func(out, notes *bytes.Buffer, f Format) error
 } {
 	graph3 := viewSnaps(heap.KindGraph, 3)
 	check := &leak.CheckResult{
@@ -82,13 +84,13 @@ func viewCases() []struct {
 			2: {ID: 2, Func: "main.x\x1b[1m", Line: "x.go:1", Stack: []string{"main.x\x1b[1m"}}}}
 	return []struct {
 		name   string
-		render func(*bytes.Buffer, Format) error
+		render func(out, notes *bytes.Buffer, f Format) error
 	}{
-		{"check", func(b *bytes.Buffer, f Format) error { return Check(b, f, check, 10) }},
-		{"leaks", func(b *bytes.Buffer, f Format) error { return Leaks(b, f, leaks, LeaksOptions{N: 1}) }},
-		{"path", func(b *bytes.Buffer, f Format) error { return Path(b, f, paths) }},
-		{"path-type", func(b *bytes.Buffer, f Format) error { return PathType(b, f, typed, 1) }},
-		{"top-site", func(b *bytes.Buffer, f Format) error { return TopOfProfile(b, f, top) }},
+		{"check", func(b, n *bytes.Buffer, f Format) error { return Check(b, n, f, check, 10) }},
+		{"leaks", func(b, _ *bytes.Buffer, f Format) error { return Leaks(b, f, leaks, LeaksOptions{N: 1}) }},
+		{"path", func(b, n *bytes.Buffer, f Format) error { return Path(b, n, f, paths) }},
+		{"path-type", func(b, _ *bytes.Buffer, f Format) error { return PathType(b, f, typed, 1) }},
+		{"top-site", func(b, _ *bytes.Buffer, f Format) error { return TopOfProfile(b, f, top) }},
 	}
 }
 
@@ -97,9 +99,12 @@ func TestViews(t *testing.T) {
 	for _, tt := range viewCases() {
 		for _, f := range []Format{FormatTable, FormatJSON, FormatCSV, FormatMarkdown} {
 			t.Run(tt.name+"."+string(f), func(t *testing.T) {
-				var b bytes.Buffer
-				if err := tt.render(&b, f); err != nil {
+				var b, notes bytes.Buffer
+				if err := tt.render(&b, &notes, f); err != nil {
 					t.Fatal(err)
+				}
+				if f.Shortens() && notes.Len() > 0 {
+					t.Errorf("%s(%s): prose for people went to notes, not with the table:\n%s", tt.name, f, notes.String())
 				}
 				path := filepath.Join("testdata", tt.name+"."+string(f)+".golden")
 				if *update {
@@ -122,6 +127,45 @@ func TestViews(t *testing.T) {
 				}
 				if f == FormatMarkdown && strings.Contains(b.String(), "<b>") {
 					t.Errorf("%s(%s): unescaped HTML in Markdown:\n%s", tt.name, f, b.String())
+				}
+			})
+		}
+	}
+}
+
+// TestViewsDataOnly checks that JSON and CSV on stdout are data alone, whole: stdout parses as
+// one JSON value or as CSV records of the header's width, and no cell is cut with "…" (the
+// cases hold stacks and paths longer than a table shows); the prose of check and path goes to
+// notes (stderr) instead.
+func TestViewsDataOnly(t *testing.T) {
+	wantNotes := map[string]string{
+		"check.csv": "memsee check: FAIL: over budget\n",
+		"path.csv":  "shortest path (2 references from a root):\n  root -> Shop._audit -> [0] (Entry)\n",
+	}
+	for _, tt := range viewCases() {
+		for _, f := range []Format{FormatJSON, FormatCSV} {
+			t.Run(tt.name+"."+string(f), func(t *testing.T) {
+				var out, notes bytes.Buffer
+				if err := tt.render(&out, &notes, f); err != nil {
+					t.Fatal(err)
+				}
+				switch f {
+				case FormatJSON:
+					var v any
+					if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+						t.Errorf("%s(json): stdout is not one JSON value: %v\n%s", tt.name, err, out.String())
+					}
+				case FormatCSV:
+					recs, err := csv.NewReader(&out).ReadAll() // fails on records of another width
+					if err != nil || len(recs) == 0 {
+						t.Errorf("%s(csv): stdout is not CSV with a header (%d records): %v", tt.name, len(recs), err)
+					}
+				}
+				if strings.Contains(out.String(), "…") {
+					t.Errorf("%s(%s): a cell was cut:\n%s", tt.name, f, out.String())
+				}
+				if w := wantNotes[tt.name+"."+string(f)]; !strings.Contains(notes.String(), w) {
+					t.Errorf("%s(%s): notes %q do not say %q", tt.name, f, notes.String(), w)
 				}
 			})
 		}
