@@ -36,6 +36,7 @@ func TestErrorsTeach(t *testing.T) {
 		{"flag", []string{"top", "--sampel", "alloc_space"}, []string{"unknown flag: --sampel; did you mean --sample?"}, []string{"memsee top --help"}},
 		{"flag prefix", []string{"leaks", "--min", "1%"}, []string{"did you mean --min-bytes or --min-growth?"}, []string{"memsee leaks --help"}},
 		{"flag of another command", []string{"top", "--type", "x"}, []string{"unknown flag: --type for top; it is a flag of path"}, []string{"memsee top --help"}},
+		{"runtime", []string{"dumper", "pyton"}, []string{`no dumper for "pyton"; did you mean python?`}, []string{"memsee dumper --help"}},
 		{"flag inherited", []string{"ls", "--dbb", "x.db"}, []string{"did you mean --db?"}, []string{"memsee ls --help"}},
 	}
 	for _, tt := range tests {
