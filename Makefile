@@ -37,9 +37,9 @@ demo: build ## load the bundled Go profiles, Python dumps and Node snapshots: wh
 	bin/memsee --db demo.db path --type AuditEntry
 	bin/memsee --db demo.db top shop4 --by holder -n 6
 	bin/memsee --db demo.db load --series node testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap3.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz
-	@echo '# Node snapshots 9..12 (V8): who holds what grew, and memlab-style leak candidates'
-	bin/memsee --db demo.db leaks 9 10 11 12
-	bin/memsee --db demo.db diff 9 10 --final 12 -n 5
+	@echo '# Node snapshots (V8), labelled node/heap1..node/heap4 as the Go profiles have heap1..heap4: who holds what grew, and memlab-style leak candidates'
+	bin/memsee --db demo.db leaks node/heap1 node/heap2 node/heap3 node/heap4
+	bin/memsee --db demo.db diff node/heap1 node/heap2 --final node/heap4 -n 5
 	@echo '# memsee check exits 1 when a build grows past its budget; here head grew 19%:'
 	bin/memsee check testdata/go/heap2.pb.gz testdata/go/heap4.pb.gz --max-growth 10% || echo "exit $$?"
 

@@ -137,7 +137,7 @@ func TestBadInput(t *testing.T) {
 		{"already loaded", []string{"load", heaps[0]}, []string{"heap1.pb.gz: already loaded as snapshot 1 (heap1)", "--force"}},
 		{"label with many files", []string{"load", "--label", "x", heaps[0], heaps[1]}, []string{"--label names one snapshot", "memsee load --help"}},
 		{"numeric label", []string{"load", "--force", "--label", "7", heaps[0]}, []string{"would be read as a snapshot id"}},
-		{"taken label", []string{"load", "--force", "--label", "heap1", heaps[0]}, []string{`already labelled "heap1"`}},
+		{"taken label", []string{"load", "--force", "--label", "heap1", heaps[0]}, []string{`label "heap1" is taken by snapshot 1`, "pass --series NAME to label it NAME/heap1, or --label"}},
 		{"no such snapshot", []string{"top", "9"}, []string{`no such snapshot "9"`, "memsee ls"}},
 		{"diff one arg", []string{"diff", "1"}, []string{"diff takes two snapshots", "memsee diff --help"}},
 		{"bad --by", []string{"diff", "1", "2", "--by", "color"}, []string{"--by color"}},

@@ -85,6 +85,9 @@ func TestFlagsLeaks(t *testing.T) {
 		}, ""},
 		{"series", []string{"--series", "shop"}, func(o *leaksOptions) bool { return o.Series == "shop" && o.SeriesSet }, ""},
 		{"bad limit", []string{"--limit", "lots"}, nil, "--limit"},
+		{"min growth in percent", []string{"--min-growth", "2.5%"}, func(o *leaksOptions) bool { return o.MinGrowth == 2.5 }, ""},
+		{"min growth off", []string{"--min-growth", "off"}, func(o *leaksOptions) bool { return o.MinGrowth == 0 }, ""},
+		{"min growth without %", []string{"--min-growth", "10"}, nil, "write 1000% for 10 times base, or 10% for a tenth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

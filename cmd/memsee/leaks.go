@@ -67,9 +67,11 @@ load order. Named snapshots are taken in the order given.`,
 					return flagErrorf(cmd, "--min-bytes: %v", err)
 				}
 			}
-			if o.MinGrowth, err = report.ParsePercent(minGrowth); err != nil {
-				return flagErrorf(cmd, "--min-growth: %v", err)
+			share, err := parsePercentBudget("--min-growth", minGrowth, false)
+			if err != nil {
+				return flagErrorf(cmd, "%v", err)
 			}
+			o.MinGrowth = max(share, 0) * 100 // off: any growth
 			if limit != "" {
 				if o.Limit, err = report.ParseBytes(limit); err != nil || o.Limit == 0 {
 					return flagErrorf(cmd, "--limit %s: want the memory the process may use, such as 2GiB", limit)
@@ -87,7 +89,7 @@ load order. Named snapshots are taken in the order given.`,
 	o.out.add(cmd)
 	cmd.Flags().StringVar(&o.Series, "series", "", "the snapshots loaded with load --series NAME")
 	cmd.Flags().StringVar(&minBytes, "min-bytes", "", "report growth of at least this size (default: 1% of the largest snapshot, at least 64KiB)")
-	cmd.Flags().StringVar(&minGrowth, "min-growth", "10%", "report growth of at least this share of what the key held at the start")
+	cmd.Flags().StringVar(&minGrowth, "min-growth", "10%", "report growth of at least this percentage (with its %) of what the key held at the start, or off")
 	cmd.Flags().StringVar(&limit, "limit", "", "the process's memory limit (2GiB): say when incremental growth reaches it")
 	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N leaks (0 for all)")
 	cmd.Flags().BoolVar(&o.Wide, "wide", false, "HELD BY as the whole path from a root, not the variable's name")

@@ -102,7 +102,7 @@ func TestLeaksPlanted(t *testing.T) {
 		{"hprof", javaDB, "shop.AuditEntry", "shop.Product", "shop.Shop.AUDIT_LOG (ArrayList)", "shop.Shop.PRICE_TABLE (HashMap)"},
 	}
 	for _, tt := range tests {
-		for _, thresholds := range [][]string{nil, {"--min-bytes", "1", "--min-growth", "0"}} {
+		for _, thresholds := range [][]string{nil, {"--min-bytes", "1", "--min-growth", "0%"}} {
 			name := tt.name
 			if thresholds != nil {
 				name += "/no thresholds"
@@ -155,7 +155,7 @@ func TestLeaksChurnOnly(t *testing.T) {
 			t.Errorf("%s: churn reported as leaks: %+v", name, rows)
 		}
 		// Even with no thresholds, what churns comes back and is no incremental leak.
-		for _, r := range leaksJSON(t, db, "--min-bytes", "1", "--min-growth", "0") {
+		for _, r := range leaksJSON(t, db, "--min-bytes", "1", "--min-growth", "0%") {
 			if r.Kind == "incremental" && r.GrowthBytes > 4096 {
 				t.Errorf("%s: churn reported as an incremental leak with no thresholds: %+v", name, r)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
+	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -51,6 +52,10 @@ func newCmdLoad(f *Factory, runF func(*loadOptions) error) *cobra.Command {
 The format is detected from the content (gzip or not); --format overrides it.
 All files load in one transaction: if one fails, none is kept.
 
+A snapshot is labelled with its file name (heap1.pb.gz: heap1) or --label, and can always be
+referred to as SERIES/LABEL when loaded with --series. A label another snapshot answers to is
+qualified by the series (node/heap1); without --series it is refused, and nothing is loaded.
+
 A Go heap dump (runtime/debug.WriteHeapDump) has no names for its globals, only data and bss
 offsets (bss+0x1a8). --binary gives the executable that wrote it, built exactly as the process
 ran; its symbol table names them (global main.auditLog). memsee refuses a binary whose segments
@@ -62,6 +67,7 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 		Example: `  $ memsee load heap1.pb.gz heap2.pb.gz heap3.pb.gz
   $ memsee --db shop.db load --label before-deploy heap.pb.gz
   $ memsee load --series api api-1.pb.gz api-2.pb.gz api-3.pb.gz
+  $ memsee load --series node heap1.heapsnapshot.gz    # labelled node/heap1 if heap1 is taken
   $ curl -s http://localhost:6060/debug/pprof/heap > heap4.pb.gz && memsee load heap4.pb.gz
   $ memsee load --binary ./shop heap1.dump.gz heap2.dump.gz heap3.dump.gz
   $ jcmd 4711 GC.heap_dump -gz=1 h1.hprof.gz && memsee load h1.hprof.gz`,
@@ -71,6 +77,14 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 			if o.Label != "" && len(args) > 1 {
 				return flagErrorf(cmd, "--label names one snapshot; load the files one at a time to label each")
 			}
+			if o.Label != "" {
+				if err := loader.CheckLabel(o.Label); err != nil {
+					return flagErrorf(cmd, "%v", err)
+				}
+			}
+			if strings.Contains(o.Series, store.SeriesSep) {
+				return flagErrorf(cmd, "--series %q has a %q, which separates a series from a label (node/heap1); choose another", o.Series, store.SeriesSep)
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -79,7 +93,7 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 	}
 	cmd.Flags().StringVar(&o.Format, "format", "", fmt.Sprintf("input format, when detection fails (%s)", strings.Join(loader.Formats(), ", ")))
 	cmd.Flags().StringVar(&o.Label, "label", "", "label for the snapshot (default: the file name)")
-	cmd.Flags().StringVar(&o.Series, "series", "", "the process the files come from, to keep several apart for leaks")
+	cmd.Flags().StringVar(&o.Series, "series", "", "the process the files come from, to keep several apart for leaks; refer to a snapshot as SERIES/LABEL")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was loaded as JSON")
 	cmd.Flags().StringVar(&o.Binary, "binary", "", "the Go executable that wrote the heap dumps, to name their globals (--binary ./server)")
@@ -141,6 +155,16 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		return err
 	}
 	report.LoadNotes(o.IO.ErrOut, results)
+	var qualified []string
+	for _, r := range results {
+		if r.Qualified {
+			qualified = append(qualified, r.Label)
+		}
+	}
+	if len(qualified) > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "memsee: note: labels taken by other snapshots; these are labelled with their series: %s\n",
+			report.Clean(strings.Join(qualified, ", ")))
+	}
 	if o.IO.ErrTTY {
 		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), report.Clean(db.Path()), o.f.Now().Sub(start).Round(time.Millisecond))
 	}

@@ -90,17 +90,20 @@ func TestRm(t *testing.T) {
 // TestLabels checks how snapshots are named and addressed.
 func TestLabels(t *testing.T) {
 	db := loaded(t)
-	r := memsee(t, db, false, "load", "--force", heaps[0])
+	r := memsee(t, db, false, "load", "--force", "--series", "again", heaps[0])
 	if r.code != 0 {
-		t.Fatalf("load --force: exit %d: %s", r.code, r.err)
+		t.Fatalf("load --force --series again: exit %d: %s", r.code, r.err)
 	}
-	if !strings.Contains(r.out, "heap1-2") {
-		t.Errorf("second load of heap1 should be labelled heap1-2:\n%s", r.out)
+	if !strings.Contains(r.out, "again/heap1") {
+		t.Errorf("second load of heap1 in the series again should be labelled again/heap1:\n%s", r.out)
 	}
-	for _, ref := range []string{"5", "heap1-2", "last", "-1"} {
+	for _, ref := range []string{"5", "again/heap1", "last", "-1"} {
 		top := memsee(t, db, false, "top", ref, "-n", "1")
-		if top.code != 0 || !strings.HasPrefix(top.out, "snapshot 5 (heap1-2)") {
+		if top.code != 0 || !strings.HasPrefix(top.out, "snapshot 5 (again/heap1)") {
 			t.Errorf("top %s: exit %d, out %q; want snapshot 5", ref, top.code, top.out)
 		}
+	}
+	if top := memsee(t, db, false, "top", "heap1", "-n", "1"); top.code != 2 || !strings.Contains(top.err, "matches several snapshots: 1 heap1") {
+		t.Errorf("top heap1: exit %d, err %q; want 2 and the snapshots it matches", top.code, top.err)
 	}
 }

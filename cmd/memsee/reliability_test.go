@@ -232,7 +232,7 @@ func TestReliabilityOutOfMemory(t *testing.T) {
 				t.Errorf("the database changed")
 			}
 			t.Setenv("MEMSEE_MEMORY_LIMIT", "2GiB")
-			if r := memsee(t, db, false, "load", "--force", f); r.code != 0 {
+			if r := memsee(t, db, false, "load", "--force", "--series", "again", f); r.code != 0 {
 				t.Errorf("with 2 GiB: exit %d: %s", r.code, r.err)
 			}
 		})

@@ -15,16 +15,29 @@ import (
 	"github.com/memsee/memsee/internal/store/storetest"
 )
 
-// slowLoad is every committed dump but the Go profiles: a load of a few seconds.
+// slowLoad is every committed dump but the Go profiles: a load of a few seconds. The files
+// are linked under names of their own (java-heap1.hprof.gz), since the formats' samples share
+// their names, and so their labels.
 func slowLoad(t *testing.T) []string {
 	t.Helper()
+	dir := t.TempDir()
 	var files []string
 	for _, g := range []string{"java/*.hprof.gz", "node/*.heapsnapshot.gz", "godump/*.dump.gz", "python/*.json.gz"} {
 		m, err := filepath.Glob("../../testdata/" + g)
 		if err != nil || len(m) == 0 {
 			t.Fatalf("no samples %s: %v", g, err)
 		}
-		files = append(files, m...)
+		for _, f := range m {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(dir, filepath.Base(filepath.Dir(f))+"-"+filepath.Base(f))
+			if err := os.Symlink(abs, link); err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, link)
+		}
 	}
 	return files
 }
@@ -336,7 +349,7 @@ func TestReliabilityDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := filepath.Join(mnt, "memsee.db")
-	big := "../../testdata/java/heap1.hprof.gz"
+	big := "--label big ../../testdata/java/heap1.hprof.gz"
 	out := inNamespace(t, fmt.Sprintf(`set -u
 mount -t tmpfs -o size=4m tmpfs %[1]s || exit 1
 cp %[2]s %[3]s

@@ -37,7 +37,7 @@ func copyFiles(t *testing.T, srcs []string) map[string]string {
 // leaksOrder runs leaks --json and returns the snapshots it followed, in order.
 func leaksOrder(t *testing.T, db string, args ...string) ([]int64, []leakRow) {
 	t.Helper()
-	r := memsee(t, db, false, append([]string{"leaks", "--json", "--min-bytes", "1", "--min-growth", "0"}, args...)...)
+	r := memsee(t, db, false, append([]string{"leaks", "--json", "--min-bytes", "1", "--min-growth", "0%"}, args...)...)
 	if r.code != 0 {
 		t.Fatalf("leaks: exit %d: %s", r.code, r.err)
 	}
@@ -206,5 +206,28 @@ func gunzip(t *testing.T, src, dst string) {
 	}
 	if err := out.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDiffIgnoresModificationTimes: two V8 snapshots record no time, and the base's file is
+// newer than the head's (copied in reverse): diff still matches objects by node id, because a
+// modification time says nothing of when a dump was taken, and the user named base and head.
+func TestDiffIgnoresModificationTimes(t *testing.T) {
+	c := copyFiles(t, nodeHeaps[:2])
+	base, head := c["heap1.heapsnapshot.gz"], c["heap2.heapsnapshot.gz"]
+	later := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(base, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(head, later.Add(-time.Hour), later.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "d.db")
+	if r := memsee(t, db, false, "load", base, head); r.code != 0 {
+		t.Fatalf("load: exit %d: %s", r.code, r.err)
+	}
+	r := memsee(t, db, false, "diff", "1", "2", "-n", "3")
+	if r.code != 0 || strings.Contains(r.out, "taken after") || !strings.Contains(r.out, "NEW") {
+		t.Errorf("diff 1 2: want new, survived and freed by node id, whatever the files' times:\n%s%s", r.out, r.err)
 	}
 }

@@ -105,7 +105,7 @@ func DiffDumps(ctx context.Context, db *store.DB, base, head store.Snapshot, n i
 		return nil, err
 	}
 	r := &DumpDiff{Base: base, Head: head}
-	r.Identity = base.Format == head.Format && heap.IdentityOf(heap.Format(base.Format)) != heap.IdentityNone && !base.TakenAt.After(head.TakenAt)
+	r.Identity = base.Format == head.Format && heap.IdentityOf(heap.Format(base.Format)) != heap.IdentityNone && !takenAfter(base, head)
 	var survived map[string]int64
 	if r.Identity {
 		r.IdentityNote = heap.IdentityNoteOf(heap.Format(base.Format))
@@ -165,10 +165,16 @@ func NoIdentity(base, head store.Snapshot) string {
 	if base.Format != head.Format {
 		return "the snapshots are of different formats"
 	}
-	if base.TakenAt.After(head.TakenAt) {
+	if takenAfter(base, head) {
 		return "the base was taken after the head"
 	}
 	return heap.IdentityNoteOf(heap.Format(base.Format))
+}
+
+// takenAfter reports whether base was taken after head, by the times both dumps record; a
+// file's modification time tells nothing (a copy resets it), and the user named them in order.
+func takenAfter(base, head store.Snapshot) bool {
+	return base.TimeRecorded() && head.TimeRecorded() && base.TakenAt.After(head.TakenAt)
 }
 
 // LeakCandidateTypes is memlab's leak candidates by type: the objects of Final allocated

@@ -41,7 +41,8 @@ func (s *Scratch) Close() error {
 
 // LoadFiles loads files into db in one transaction and returns their snapshots in the order
 // given. Every load is forced: the same file may be given twice (a build compared with
-// itself).
+// itself). A label the files share is numbered (heap, heap-2): no one refers to a snapshot of
+// this temporary database, and the numbers tell the sides' files apart in check's output.
 func LoadFiles(ctx context.Context, db *store.DB, paths []string, o Options) ([]store.Snapshot, error) {
 	l, err := db.BeginLoad(ctx)
 	if err != nil {
@@ -50,7 +51,14 @@ func LoadFiles(ctx context.Context, db *store.DB, paths []string, o Options) ([]
 	defer l.Rollback()
 	o.Force = true
 	ids := make([]int64, 0, len(paths))
+	used := map[string]bool{}
 	for _, path := range paths {
+		base := DefaultLabel(path)
+		o.Label = base
+		for i := 2; used[o.Label]; i++ {
+			o.Label = fmt.Sprintf("%s-%d", base, i)
+		}
+		used[o.Label] = true
 		res, err := Load(ctx, l, path, o)
 		if err != nil {
 			return nil, err

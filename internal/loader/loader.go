@@ -66,15 +66,16 @@ type Options struct {
 
 // Result says what one file became.
 type Result struct {
-	ID      int64
-	Label   string
-	Source  string
-	Format  heap.Format
-	Kind    heap.Kind
-	Samples int   // profile samples read
-	Sites   int   // distinct allocation sites
-	Objects int64 // in use
-	Bytes   int64 // in use
+	ID        int64
+	Label     string
+	Qualified bool // the label asked for was taken: Label is it qualified by the series
+	Source    string
+	Format    heap.Format
+	Kind      heap.Kind
+	Samples   int   // profile samples read
+	Sites     int   // distinct allocation sites
+	Objects   int64 // in use
+	Bytes     int64 // in use
 	// TakenAt is when the dump was taken, and TakenFrom where that came from
 	// (store.TakenFromDump, ...).
 	TakenAt   time.Time
@@ -197,7 +198,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 			return res, fmt.Errorf("%s: %w as snapshot %d (%s)", path, ErrDuplicate, id, label)
 		}
 	}
-	label, err := chooseLabel(ctx, l, path, o.Label)
+	label, err := chooseLabel(ctx, l, path, o.Label, o.Series)
 	if err != nil {
 		return res, err
 	}
@@ -214,6 +215,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	snap.TakenAt, snap.TakenFrom = takenAt(header, r.Format(), in, time.Local)
 	res.TakenAt, res.TakenFrom = snap.TakenAt, snap.TakenFrom
 	res.Label = label
+	res.Qualified = label != o.Label && label != DefaultLabel(path)
 	if gs != nil {
 		snap.Kind = heap.KindGraph
 		for k, v := range notes.Meta {
@@ -270,36 +272,79 @@ func preview(b []byte) string {
 	return string(b)
 }
 
-// chooseLabel returns the label to record: the user's, which must be free, or one made from
-// the file name, with -2, -3... added when another snapshot has it.
-func chooseLabel(ctx context.Context, l *store.Load, path, want string) (string, error) {
-	if want != "" {
-		if store.ReadsAsRef(want) {
-			return "", fmt.Errorf("label %q would be read as a snapshot id; choose a label with a letter in it", want)
-		}
-		taken, err := l.LabelTaken(ctx, want)
-		if err != nil {
-			return "", err
-		}
-		if taken {
-			return "", fmt.Errorf("a snapshot is already labelled %q; choose another --label", want)
-		}
-		return want, nil
+// chooseLabel returns the label to record: the user's or one made from the file name, as it
+// is when no snapshot answers to it, else qualified by the series (node/heap1). A label is
+// never changed otherwise: one that no series can make free is refused, and nothing is loaded.
+func chooseLabel(ctx context.Context, l *store.Load, path, want, series string) (string, error) {
+	base := want
+	if base == "" {
+		base = DefaultLabel(path)
+	} else if err := CheckLabel(want); err != nil {
+		return "", err
 	}
-	base := DefaultLabel(path)
-	for i := 1; ; i++ {
-		label := base
-		if i > 1 {
-			label = fmt.Sprintf("%s-%d", base, i)
-		}
-		taken, err := l.LabelTaken(ctx, label)
-		if err != nil {
-			return "", err
-		}
-		if !taken {
-			return label, nil
-		}
+	all, err := l.Snapshots(ctx)
+	if err != nil {
+		return "", err
 	}
+	label, err := pickLabel(all, base, series)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return label, nil
+}
+
+// ErrLabelTaken is returned when a snapshot already answers to the label a load would give.
+var ErrLabelTaken = errors.New("is taken")
+
+// CheckLabel refuses a label that could not be referred to: one read as an id, first, last
+// or -N, or one with the separator of series and label.
+func CheckLabel(label string) error {
+	switch {
+	case store.ReadsAsRef(label):
+		return fmt.Errorf("label %q would be read as a snapshot id; choose a label with a letter in it", label)
+	case strings.Contains(label, store.SeriesSep):
+		return fmt.Errorf("label %q has a %q, which separates a series from a label (node/heap1); choose another", label, store.SeriesSep)
+	}
+	return nil
+}
+
+// pickLabel returns base when no snapshot in all answers to it (nor, with a series, to
+// series/base); else series/base when none answers to that; else ErrLabelTaken, with what to
+// pass instead.
+func pickLabel(all []store.Snapshot, base, series string) (string, error) {
+	holder := func(ref string) *store.Snapshot {
+		for i := range all {
+			if all[i].AnswersTo(ref) {
+				return &all[i]
+			}
+		}
+		return nil
+	}
+	by := holder(base)
+	if series == "" {
+		if by == nil {
+			return base, nil
+		}
+		return "", fmt.Errorf("label %q %w by snapshot %d (%s); nothing was loaded: pass --series NAME to label it NAME%s%s, or --label",
+			base, ErrLabelTaken, by.ID, describe(*by), store.SeriesSep, base)
+	}
+	qualified := series + store.SeriesSep + base
+	if by == nil && holder(qualified) == nil {
+		return base, nil
+	}
+	if other := holder(qualified); other != nil {
+		return "", fmt.Errorf("label %q %w in series %s by snapshot %d (%s); nothing was loaded: pass --label",
+			base, ErrLabelTaken, series, other.ID, describe(*other))
+	}
+	return qualified, nil
+}
+
+// describe says where a snapshot came from, for an error message.
+func describe(s store.Snapshot) string {
+	if s.Series == "" {
+		return fmt.Sprintf("%s, no series", s.Source)
+	}
+	return fmt.Sprintf("%s, series %s", s.Source, s.Series)
 }
 
 // DefaultLabel makes a label from a file name: heap1.pb.gz -> heap1.

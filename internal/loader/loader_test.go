@@ -192,21 +192,27 @@ func TestLoadDuplicates(t *testing.T) {
 		second     string // the second file, loaded after goProfile
 		sameLoad   bool   // in goProfile's load transaction (one command), with Earlier
 		force      bool
+		series     string // the second file's --series
 		wantErr    string // "" when the second file loads
+		wantIs     error  // what the error wraps
 		wantLabels []string
 	}{
-		{"given twice in one command", goProfile, true, false,
-			goProfile + ": already loaded: it is given twice in this command", []string{"heap1"}},
-		{"the same file under another name", copyPath, true, false,
-			copyPath + ": already loaded: it is the same file as " + goProfile + ", given before it in this command", []string{"heap1"}},
-		{"loaded by an earlier command", goProfile, false, false,
-			goProfile + ": already loaded as snapshot 1 (heap1)", []string{"heap1"}},
-		{"copy loaded by an earlier command", copyPath, false, false,
-			copyPath + ": already loaded as snapshot 1 (heap1)", []string{"heap1"}},
-		// Force loads it again, its label made free with -2.
-		{"forced, given twice", goProfile, true, true, "", []string{"heap1", "heap1-2"}},
-		{"forced, loaded before", goProfile, false, true, "", []string{"heap1", "heap1-2"}},
-		{"forced copy", copyPath, false, true, "", []string{"heap1", "again"}},
+		{"given twice in one command", goProfile, true, false, "",
+			goProfile + ": already loaded: it is given twice in this command", ErrDuplicate, []string{"heap1"}},
+		{"the same file under another name", copyPath, true, false, "",
+			copyPath + ": already loaded: it is the same file as " + goProfile + ", given before it in this command", ErrDuplicate, []string{"heap1"}},
+		{"loaded by an earlier command", goProfile, false, false, "",
+			goProfile + ": already loaded as snapshot 1 (heap1)", ErrDuplicate, []string{"heap1"}},
+		{"copy loaded by an earlier command", copyPath, false, false, "",
+			copyPath + ": already loaded as snapshot 1 (heap1)", ErrDuplicate, []string{"heap1"}},
+		// Force loads it again, but never under a label changed without a word: without a
+		// series its label is taken, and with one it is qualified by the series.
+		{"forced, given twice", goProfile, true, true, "", goProfile + `: label "heap1" is taken by snapshot 1 (` + goProfile +
+			", no series); nothing was loaded: pass --series NAME to label it NAME/heap1, or --label", ErrLabelTaken, []string{"heap1"}},
+		{"forced, loaded before", goProfile, false, true, "", goProfile + `: label "heap1" is taken by snapshot 1 (` + goProfile +
+			", no series); nothing was loaded: pass --series NAME to label it NAME/heap1, or --label", ErrLabelTaken, []string{"heap1"}},
+		{"forced, loaded before, in a series", goProfile, false, true, "go", "", nil, []string{"heap1", "go/heap1"}},
+		{"forced copy", copyPath, false, true, "", "", nil, []string{"heap1", "again"}},
 	}
 	for _, tt := range tests {
 		db := openDB(t)
@@ -235,14 +241,14 @@ func TestLoadDuplicates(t *testing.T) {
 			}
 			earlier = map[string]string{} // a new command
 		}
-		res, err := Load(ctx, l, tt.second, Options{Now: epoch, Earlier: earlier, Force: tt.force})
+		res, err := Load(ctx, l, tt.second, Options{Now: epoch, Earlier: earlier, Force: tt.force, Series: tt.series})
 		switch {
 		case tt.wantErr == "" && err != nil:
 			t.Errorf("Load(%s): got error %v, want none", tt.name, err)
 		case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
 			t.Errorf("Load(%s): got error %v, want %q", tt.name, err, tt.wantErr)
-		case tt.wantErr != "" && !errors.Is(err, ErrDuplicate):
-			t.Errorf("Load(%s): error %v is not ErrDuplicate", tt.name, err)
+		case tt.wantErr != "" && !errors.Is(err, tt.wantIs):
+			t.Errorf("Load(%s): error %v is not %v", tt.name, err, tt.wantIs)
 		case tt.wantErr == "" && (res.ID != 2 || res.Samples != goSamples):
 			t.Errorf("Load(%s): got ID %d, %d samples, want 2, %d", tt.name, res.ID, res.Samples, goSamples)
 		}
@@ -278,7 +284,9 @@ func TestLoadRefused(t *testing.T) {
 		{"label first", pyDump, Options{Label: "first"}, `label "first" ` + notRef, "", nil},
 		{"label -1", pyDump, Options{Label: "-1"}, `label "-1" ` + notRef, "", nil},
 		{"label @2", pyDump, Options{Label: "@2"}, `label "@2" ` + notRef, "", nil},
-		{"label taken", pyDump, Options{Label: "base"}, `a snapshot is already labelled "base"; choose another --label`, "", nil},
+		{"label taken", pyDump, Options{Label: "base"}, pyDump + `: label "base" is taken by snapshot 1 (` + goProfile +
+			", no series); nothing was loaded: pass --series NAME to label it NAME/base, or --label", "", ErrLabelTaken},
+		{"label with a slash", pyDump, Options{Label: "py/base"}, `label "py/base" has a "/", which separates a series from a label (node/heap1); choose another`, "", nil},
 		{"unknown format", pyDump, Options{Format: "nope"}, unknown, "", nil},
 		{"profile read as meliae", goProfile, Options{Format: meliae.Format}, goProfile + ": offset ", "format", nil},
 		// The pprof library's parse error has no offset.
@@ -400,6 +408,45 @@ func TestLoadDangling(t *testing.T) {
 			}
 			if got.Dangling != tt.want {
 				t.Errorf("Load(%s): Dangling %d, want %d", tt.name, got.Dangling, tt.want)
+			}
+		})
+	}
+}
+
+// pickLabel keeps a label no snapshot answers to, qualifies one that is taken by the series
+// the snapshot is loaded into, and refuses the rest: it never numbers a label.
+func TestPickLabel(t *testing.T) {
+	taken := []store.Snapshot{
+		{ID: 1, Label: "heap1", Series: "go", Source: "go/heap1.pb.gz"},
+		{ID: 2, Label: "node/heap2", Series: "node", Source: "node/heap2.heapsnapshot.gz"},
+		{ID: 3, Label: "base", Source: "base.pb.gz"},
+		{ID: 4, Label: "heap1-2", Series: "old", Source: "node/heap1.heapsnapshot.gz"}, // by a memsee before this one
+	}
+	tests := []struct {
+		base, series string
+		want         string // the label, or the error
+		refused      bool
+	}{
+		{"heap5", "", "heap5", false},
+		{"heap5", "node", "heap5", false},
+		{"heap1", "node", "node/heap1", false},
+		{"heap2", "go", "go/heap2", false}, // node/heap2 answers to heap2
+		{"heap2", "", `label "heap2" is taken by snapshot 2 (node/heap2.heapsnapshot.gz, series node); nothing was loaded: pass --series NAME to label it NAME/heap2, or --label`, true},
+		{"heap2", "node", `label "heap2" is taken in series node by snapshot 2 (node/heap2.heapsnapshot.gz, series node); nothing was loaded: pass --label`, true},
+		{"heap1", "go", `label "heap1" is taken in series go by snapshot 1 (go/heap1.pb.gz, series go); nothing was loaded: pass --label`, true},
+		{"heap1", "", `label "heap1" is taken by snapshot 1 (go/heap1.pb.gz, series go); nothing was loaded: pass --series NAME to label it NAME/heap1, or --label`, true},
+		{"base", "py", "py/base", false},
+		{"heap1-2", "", `label "heap1-2" is taken by snapshot 4 (node/heap1.heapsnapshot.gz, series old); nothing was loaded: pass --series NAME to label it NAME/heap1-2, or --label`, true},
+		{"heap3", "old", "heap3", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.base+"@"+tt.series, func(t *testing.T) {
+			got, err := pickLabel(taken, tt.base, tt.series)
+			switch {
+			case tt.refused && (err == nil || err.Error() != tt.want || !errors.Is(err, ErrLabelTaken)):
+				t.Errorf("pickLabel(%q, %q) = %q, %v; want the error %q", tt.base, tt.series, got, err, tt.want)
+			case !tt.refused && (err != nil || got != tt.want):
+				t.Errorf("pickLabel(%q, %q) = %q, %v; want %q", tt.base, tt.series, got, err, tt.want)
 			}
 		})
 	}

@@ -104,16 +104,6 @@ func ParseBytes(s string) (int64, error) {
 	return int64(v * mult), nil
 }
 
-// ParsePercent reads a percentage as people write it: 10%, 12.5%, 10 (percent either way).
-func ParsePercent(s string) (float64, error) {
-	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q is not a percentage (write it as 10%%)", s)
-	}
-	return v, nil
-}
-
 // Duration formats a span of hours for people, roughly: 5 s, 40 min, 11 h, 3.5 d.
 func Duration(hours float64) string {
 	switch {

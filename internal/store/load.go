@@ -152,6 +152,14 @@ type NewSnapshot struct {
 	Meta                  map[string]string
 }
 
+// Snapshots returns every snapshot, loaded before or in this load, in load order.
+func (l *Load) Snapshots(ctx context.Context) ([]Snapshot, error) {
+	if err := l.sync(); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, l.tx, scanSnapshot, "SELECT "+snapshotCols+" FROM snapshot ORDER BY id")
+}
+
 // LabelTaken reports whether a snapshot, loaded before or in this load, has the label.
 func (l *Load) LabelTaken(ctx context.Context, label string) (bool, error) {
 	if err := l.sync(); err != nil {

@@ -16,6 +16,9 @@ import (
 // ErrNoSnapshot is returned when a snapshot reference matches nothing.
 var ErrNoSnapshot = errors.New("no such snapshot")
 
+// ErrAmbiguous is returned when a snapshot reference matches several snapshots.
+var ErrAmbiguous = errors.New("matches several snapshots")
+
 // Snapshot is one loaded file.
 type Snapshot struct {
 	ID        int64
@@ -75,7 +78,8 @@ func (d *DB) Snapshots(ctx context.Context) ([]Snapshot, error) {
 }
 
 // The grammar of a snapshot reference, the one every command reads: an id ("3"), a label
-// ("heap3"), "first", "last", or "-N" for the N-th from the end ("-1" is the last).
+// ("heap3"), a label in a series ("node/heap3"), "first", "last", or "-N" for the N-th from
+// the end ("-1" is the last).
 
 // RefKind says which form a reference takes.
 type RefKind int
@@ -159,13 +163,60 @@ func resolveIn(all []Snapshot, ref string) (Snapshot, error) {
 			}
 		}
 	}
-	for _, s := range all { // a label, or an id or -N that matched nothing: a label that is one
-		if s.Label == ref {
-			return s, nil
+	var found []Snapshot // a label, or an id or -N that matched nothing: a label that is one
+	for _, s := range all {
+		if s.AnswersTo(ref) {
+			found = append(found, s)
 		}
 	}
-	return Snapshot{}, fmt.Errorf("%w %q (the database has %s)", ErrNoSnapshot, ref, describe(all))
+	switch len(found) {
+	case 0:
+		return Snapshot{}, fmt.Errorf("%w %q (the database has %s)", ErrNoSnapshot, ref, describe(all))
+	case 1:
+		return found[0], nil
+	}
+	return Snapshot{}, &AmbiguousError{Ref: ref, Matches: found}
 }
+
+// SeriesSep separates a series from a label in a reference: node/heap1.
+const SeriesSep = "/"
+
+// Plain returns the snapshot's label without its series: heap1 for node/heap1 in the series
+// node. A label that does not start with its series is returned as it is.
+func (s Snapshot) Plain() string {
+	if s.Series == "" {
+		return s.Label
+	}
+	return strings.TrimPrefix(s.Label, s.Series+SeriesSep)
+}
+
+// AnswersTo reports whether a label reference names the snapshot: its label, its label
+// without its series (heap1 for node/heap1), or its series and that label (node/heap1 for a
+// snapshot labelled heap1 in the series node).
+func (s Snapshot) AnswersTo(ref string) bool {
+	plain := s.Plain()
+	return ref == s.Label || ref == plain || (s.Series != "" && ref == s.Series+SeriesSep+plain)
+}
+
+// AmbiguousError is a reference that names several snapshots.
+type AmbiguousError struct {
+	Ref     string
+	Matches []Snapshot
+}
+
+func (e *AmbiguousError) Error() string {
+	var parts []string
+	for _, s := range e.Matches {
+		series := "no series"
+		if s.Series != "" {
+			series = "series " + s.Series
+		}
+		parts = append(parts, fmt.Sprintf("%d %s (%s, %s)", s.ID, s.Label, series, s.Source))
+	}
+	return fmt.Sprintf("%q %s: %s; refer to one by id or as series/label", e.Ref, ErrAmbiguous, strings.Join(parts, "; "))
+}
+
+func (e *AmbiguousError) Unwrap() error { return ErrAmbiguous }
 
 // describe lists snapshots briefly for an error message.
 func describe(all []Snapshot) string {

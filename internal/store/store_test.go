@@ -261,39 +261,60 @@ func TestRollbackLeavesNothing(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	all := []Snapshot{{ID: 1, Label: "heap1"}, {ID: 2, Label: "heap2"}, {ID: 5, Label: "7"}, {ID: 7, Label: "last-one"}}
+	all := []Snapshot{
+		{ID: 1, Label: "heap1", Series: "go", Source: "go/heap1.pb.gz"},
+		{ID: 2, Label: "heap2", Series: "go", Source: "go/heap2.pb.gz"},
+		{ID: 5, Label: "7"},
+		{ID: 7, Label: "last-one"},
+		{ID: 8, Label: "node/heap1", Series: "node", Source: "node/heap1.heapsnapshot.gz"},
+		{ID: 9, Label: "heap3-2", Series: "node", Source: "node/heap3.heapsnapshot.gz"}, // by a memsee before this one
+		{ID: 10, Label: "heap3", Source: "go/heap3.pb.gz"},
+	}
 	tests := []struct {
-		ref     string
-		want    int64
-		wantErr bool
+		ref  string
+		want int64
+		err  error // ErrNoSnapshot or ErrAmbiguous
 	}{
-		{"1", 1, false},
-		{"5", 5, false},
-		{"7", 7, false}, // an id wins over a label
-		{"heap2", 2, false},
-		{"first", 1, false},
-		{"last", 7, false},
-		{"-1", 7, false},
-		{"@-1", 7, false},
-		{"-4", 1, false},
-		{"-5", 0, true},
-		{"3", 0, true},
-		{"nope", 0, true},
-		{"", 0, true},
+		{"1", 1, nil},
+		{"5", 5, nil},
+		{"7", 7, nil}, // an id wins over a label
+		{"heap2", 2, nil},
+		{"go/heap2", 2, nil}, // a series and the label of a snapshot loaded without clash
+		{"first", 1, nil},
+		{"last", 10, nil},
+		{"-1", 10, nil},
+		{"@-1", 10, nil},
+		{"-7", 1, nil},
+		{"-8", 0, ErrNoSnapshot},
+		{"3", 0, ErrNoSnapshot},
+		{"nope", 0, ErrNoSnapshot},
+		{"", 0, ErrNoSnapshot},
+		{"node/heap1", 8, nil},
+		{"go/heap1", 1, nil},
+		{"heap1", 0, ErrAmbiguous}, // go's heap1 and node/heap1
+		{"node/heap2", 0, ErrNoSnapshot},
+		{"go/node/heap1", 0, ErrNoSnapshot},
+		{"heap3-2", 9, nil}, // an old numbered label stays as it is
+		{"node/heap3-2", 9, nil},
+		{"heap3", 10, nil},
+		{"node/heap3", 0, ErrNoSnapshot},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
 			got, err := resolveIn(all, tt.ref)
-			if (err != nil) != tt.wantErr || (err == nil && got.ID != tt.want) {
-				t.Errorf("Resolve(%q): got %d, %v; want %d, error %v", tt.ref, got.ID, err, tt.want, tt.wantErr)
-			}
-			if err != nil && !errors.Is(err, ErrNoSnapshot) {
-				t.Errorf("Resolve(%q): error %v is not ErrNoSnapshot", tt.ref, err)
+			if !errors.Is(err, tt.err) || (err == nil && got.ID != tt.want) || (tt.err != nil && err == nil) {
+				t.Errorf("Resolve(%q): got %d, %v; want %d, error %v", tt.ref, got.ID, err, tt.want, tt.err)
 			}
 		})
 	}
 	if _, err := resolveIn(nil, "last"); !errors.Is(err, ErrNoSnapshot) {
 		t.Errorf("Resolve on an empty database: %v", err)
+	}
+	// An ambiguous reference lists every snapshot it matches: id, label, series, file.
+	_, err := resolveIn(all, "heap1")
+	want := `"heap1" matches several snapshots: 1 heap1 (series go, go/heap1.pb.gz); 8 node/heap1 (series node, node/heap1.heapsnapshot.gz); refer to one by id or as series/label`
+	if err == nil || err.Error() != want {
+		t.Errorf("Resolve(heap1): %v, want %q", err, want)
 	}
 }
 
