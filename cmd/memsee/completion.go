@@ -9,6 +9,7 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
+	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -120,17 +121,34 @@ func snapshotCompletion(f *Factory, envDB string, objectsOnly bool) cobra.Comple
 		var out []string
 		for _, s := range snaps {
 			id := strconv.FormatInt(s.ID, 10)
-			if slices.Contains(taken, s.Label) || slices.Contains(taken, id) || (objectsOnly && s.Kind != heap.KindGraph) {
+			label := uniqueName(s, snaps)
+			if slices.Contains(taken, id) || (label != "" && slices.Contains(taken, label)) || (objectsOnly && s.Kind != heap.KindGraph) {
 				continue
 			}
 			kind := report.Clean(s.Format)
-			out = append(out,
-				prefix+report.Clean(s.Label)+"\t"+fmt.Sprintf("snapshot %d (%s)", s.ID, kind),
-				prefix+id+"\t"+fmt.Sprintf("%s (%s)", report.Clean(s.Label), kind))
+			if label != "" {
+				out = append(out, prefix+report.Clean(label)+"\t"+fmt.Sprintf("snapshot %d (%s)", s.ID, kind))
+			}
+			out = append(out, prefix+id+"\t"+fmt.Sprintf("%s (%s)", report.Clean(s.Label), kind))
 		}
 		out = append(out, prefix+"first\tthe oldest snapshot", prefix+"last\tthe newest snapshot")
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// uniqueName is a label reference that names s alone: its label, else its series and label
+// (node/heap1), else "" (only its id does).
+func uniqueName(s store.Snapshot, all []store.Snapshot) string {
+	names := []string{s.Label}
+	if s.Series != "" {
+		names = append(names, s.Series+store.SeriesSep+s.Plain())
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(all, func(o store.Snapshot) bool { return o.ID != s.ID && o.AnswersTo(n) }) {
+			return n
+		}
+	}
+	return ""
 }
 
 // seriesCompletion offers the series the snapshots were loaded with.

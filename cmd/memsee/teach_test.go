@@ -150,7 +150,12 @@ func TestCompletion(t *testing.T) {
 	if r := memsee(t, db, false, "load", "--label", "shop1", shops[0]); r.code != 0 {
 		t.Fatalf("load: %s", r.err)
 	}
-	all := []string{"heap1", "1", "heap2", "2", "heap3", "3", "heap4", "4", "shop1", "5", "first", "last"}
+	// A second heap1, in a series: the label alone would name two snapshots, so the first is
+	// offered by its id only, the second by its series and label.
+	if r := memsee(t, db, false, "load", "--series", "py", "--label", "heap1", shops[1]); r.code != 0 {
+		t.Fatalf("load: %s", r.err)
+	}
+	all := []string{"1", "heap2", "2", "heap3", "3", "heap4", "4", "shop1", "5", "py/heap1", "6", "first", "last"}
 	tests := []struct {
 		name string
 		args []string
@@ -158,11 +163,12 @@ func TestCompletion(t *testing.T) {
 	}{
 		{"top", []string{"top", ""}, all},
 		{"top has its snapshot", []string{"top", "heap1", ""}, nil},
-		{"diff head", []string{"diff", "heap1", ""}, slices.Delete(slices.Clone(all), 0, 2)},
+		{"diff head", []string{"diff", "1", ""}, slices.Delete(slices.Clone(all), 0, 1)},
 		{"diff has both", []string{"diff", "1", "2", ""}, nil},
-		{"rm", []string{"rm", "3", "heap4", ""}, []string{"heap1", "1", "heap2", "2", "shop1", "5", "first", "last"}},
-		{"--snap: dumps only", []string{"show", "--snap", ""}, []string{"shop1", "5", "first", "last"}},
-		{"--objects list", []string{"query", "--objects", "5,"}, []string{"5,first", "5,last"}},
+		{"rm", []string{"rm", "3", "heap4", ""}, []string{"1", "heap2", "2", "shop1", "5", "py/heap1", "6", "first", "last"}},
+		{"--snap: dumps only", []string{"show", "--snap", ""}, []string{"shop1", "5", "py/heap1", "6", "first", "last"}},
+		{"--objects list", []string{"query", "--objects", "5,py/heap1,"}, []string{"5,py/heap1,first", "5,py/heap1,last"}},
+		{"--series", []string{"leaks", "--series", ""}, []string{"py"}},
 		{"--by", []string{"top", "--by", ""}, []string{"function", "site", "type", "holder"}},
 		{"--sample", []string{"diff", "--sample", ""}, []string{"inuse_space", "inuse_objects", "alloc_space", "alloc_objects"}},
 		{"--format", []string{"leaks", "--format", ""}, []string{"table", "json", "csv", "markdown"}},
