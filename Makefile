@@ -9,8 +9,14 @@ export CGO_ENABLED := 1
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
+# The commit memsee version prints. go build records it in a git clone (-buildvcs); these say
+# it where go build does not (a git worktree). Evaluated only when build runs.
+VCS_REVISION = $(shell git rev-parse HEAD 2>/dev/null)
+VCS_TIME     = $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+VCS_MODIFIED = $(shell test -n "$$(git status --porcelain 2>/dev/null)" && echo true)
+
 build: ## build bin/memsee
-	$(GO) build -o bin/memsee ./cmd/memsee
+	$(GO) build -buildvcs=true -ldflags '-X main.vcsRevision=$(VCS_REVISION) -X main.vcsTime=$(VCS_TIME) -X main.vcsModified=$(VCS_MODIFIED)' -o bin/memsee ./cmd/memsee
 
 test: ## unit, golden and end-to-end tests
 	$(GO) test ./...

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/spf13/cobra"
@@ -34,6 +35,9 @@ func newCmdDumper(f *Factory) *cobra.Command {
 					_, err := io.WriteString(f.IO.Out, d.DumperSource())
 					return err
 				}
+			}
+			if near := nearest(args[0], dumperRuntimes()); len(near) > 0 {
+				return flagErrorf(cmd, "no dumper for %q; did you mean %s?", args[0], strings.Join(near, " or "))
 			}
 			return flagErrorf(cmd, "no dumper for %q (memsee has one for python and go)", args[0])
 		},

@@ -40,7 +40,11 @@ func exitCode(err error, w io.Writer) int {
 	// Cobra's own messages for unknown commands and flags.
 	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") {
 		fmt.Fprintf(w, "memsee: %s\n", firstLine(msg))
-		fmt.Fprintln(w, "memsee: run 'memsee --help' for the commands and their flags")
+		if ue := (usageError{}); errors.As(err, &ue) && ue.cmd != "memsee" {
+			fmt.Fprintf(w, "memsee: run '%s --help' for its flags\n", ue.cmd)
+		} else {
+			fmt.Fprintln(w, "memsee: run 'memsee --help' for the commands and their flags")
+		}
 		return exitError
 	}
 	fmt.Fprintf(w, "memsee: %s\n", msg)
@@ -86,6 +90,8 @@ func hint(err error) string {
 		return "reading commands work here; load, rm and query --write need write access to the file and its directory"
 	case errors.Is(err, store.ErrReadOnlyQuery):
 		return "pass --write to change the database (memsee query --write ...)"
+	case errors.Is(err, store.ErrNoObjects):
+		return "pass --objects SNAP (a heap dump's id or label; several comma-separated) to lay out its objects as the table object, and its references as ref, for this query (memsee query --objects last ...)"
 	case errors.As(err, &ue):
 		return fmt.Sprintf("run '%s --help' for usage and examples", ue.cmd)
 	case errors.Is(err, context.Canceled):

@@ -146,7 +146,7 @@ func TestBadInput(t *testing.T) {
 		{"json and format", []string{"ls", "--json", "--format", "csv"}, []string{"--json and --format csv"}},
 		{"snapshot -9 of 1", []string{"top", "-9"}, []string{`no such snapshot "-9"`}},
 		{"negative -n", []string{"top", "-n", "-3"}, []string{"-n -3"}},
-		{"unknown flag", []string{"ls", "--colour"}, []string{"unknown flag: --colour", "memsee --help"}},
+		{"unknown flag", []string{"ls", "--colour"}, []string{"unknown flag: --colour", "memsee ls --help"}},
 		{"bad sql", []string{"query", "select nope from nowhere"}, []string{"query:", "no such table: nowhere"}},
 		{"write without --write", []string{"query", "delete from snapshot"}, []string{"query:", "readonly"}},
 	}

@@ -24,7 +24,8 @@ type Factory struct {
 	IO      *IOStreams
 	DBPath  string // from --db, else $MEMSEE_DB, else ./memsee.db
 	Now     func() time.Time
-	Version string
+	Version string    // one word: the module version, or the commit of a build without a tag
+	Build   buildInfo // what the binary records of its build (memsee version)
 }
 
 // Store opens the database, which must exist, for reading: a read-only connection, one state

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
-	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,13 +39,14 @@ func Main() int {
 
 // run is Main with everything injected: the end-to-end tests call it too.
 func run(ctx context.Context, args []string, ios *IOStreams, envDB string, now func() time.Time) int {
-	f := &Factory{IO: ios, Now: now, Version: version()}
+	b := readBuildInfo()
+	f := &Factory{IO: ios, Now: now, Version: b.short(), Build: b}
 	root := newRootCmd(f, envDB)
 	root.SetArgs(negativeRefs(args))
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
-	err := root.ExecuteContext(ctx)
+	err := suggestCommand(root, root.ExecuteContext(ctx))
 	return exitCode(err, ios.ErrOut)
 }
 
@@ -63,13 +64,6 @@ func negativeRefs(args []string) []string {
 	return out
 }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
 func newRootCmd(f *Factory, envDB string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "memsee <command>",
@@ -84,6 +78,9 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       f.Version,
+		// Commands one or two edits away from a mistyped one are suggested (cobra's default,
+		// said here so that it stays).
+		SuggestionsMinimumDistance: 2,
 		PersistentPreRun: func(cmd *cobra.Command, args []string) {
 			if f.DBPath == "" {
 				f.DBPath = envDB
@@ -93,9 +90,12 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 			}
 		},
 	}
+	var build strings.Builder
+	f.Build.write(&build)
+	root.SetVersionTemplate(build.String())
 	root.PersistentFlags().StringVar(&f.DBPath, "db", "", "database file (default $MEMSEE_DB, else ./memsee.db)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usageError{err: err, cmd: cmd.CommandPath()}
+		return usageError{err: suggestFlag(cmd, err), cmd: cmd.CommandPath()}
 	})
 	root.AddCommand(
 		newCmdLoad(f, nil),
@@ -112,6 +112,8 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 		newCmdDumper(f),
 		newCmdQuery(f, nil),
 		newCmdRm(f, nil),
+		newCmdVersion(f),
 	)
+	addCompletions(root, f, envDB)
 	return root
 }

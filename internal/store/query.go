@@ -73,9 +73,10 @@ func (d *DB) Query(ctx context.Context, query string, o QueryOptions) (*Result, 
 	defer conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", writerBusyMillis))
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, queryError(err, o)
 	}
-	return scanResult(rows)
+	res, err := scanResult(rows)
+	return res, queryError(err, o)
 }
 
 // readQuery runs a user's statement in the read transaction, with the authorizer strict.
@@ -93,22 +94,38 @@ func (d *DB) readQuery(ctx context.Context, query string, o QueryOptions) (*Resu
 	defer d.strict.Store(false)
 	rows, err := d.rtx.QueryContext(ctx, query)
 	if err != nil {
-		return nil, refused(err)
+		return nil, queryError(err, o)
 	}
 	res, err := scanResult(rows)
-	return res, refused(err)
+	return res, queryError(err, o)
 }
 
 // ErrReadOnlyQuery is returned for a statement of a query without --write that would change
 // the database or write a file.
 var ErrReadOnlyQuery = errors.New("a query without --write is readonly: the statement would change the database or write a file")
 
-// refused names the authorizer's refusal (and VACUUM's, which the read transaction refuses).
-func refused(err error) error {
+// ErrNoObjects is returned for a query that names the table object or ref without
+// QueryOptions.Objects: they are laid out only for the snapshots a query asks for.
+var ErrNoObjects = errors.New("the tables object and ref hold the objects of the snapshots named by --objects, and none were")
+
+// noSuchObjectTable matches SQLite's error for a query that reads object or ref when they were
+// not laid out.
+var noSuchObjectTable = regexp.MustCompile(`^no such table: (?:(?:main|temp)\.)?(?:object|ref)$`)
+
+// queryError names the refusals of a query without Write: the authorizer's, VACUUM's (which the
+// read transaction refuses), and a read-only connection's (a writer's with query_only on, the
+// database ":memory:"); and a query of object or ref that did not ask for them.
+func queryError(err error, o QueryOptions) error {
 	var se sqlite3.Error
-	if errors.As(err, &se) && (se.Code == sqlite3.ErrAuth ||
-		strings.HasPrefix(se.Error(), "not authorized") || strings.HasPrefix(se.Error(), "cannot VACUUM")) {
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case !o.Write && (se.Code == sqlite3.ErrAuth || se.Code == sqlite3.ErrReadonly ||
+		strings.HasPrefix(se.Error(), "not authorized") || strings.HasPrefix(se.Error(), "cannot VACUUM")):
 		return fmt.Errorf("%w (%v)", ErrReadOnlyQuery, err)
+	case len(o.Objects) == 0 && noSuchObjectTable.MatchString(se.Error()):
+		return fmt.Errorf("%w (%v)", ErrNoObjects, err)
 	}
 	return err
 }
