@@ -97,19 +97,29 @@ func completionDB(f *Factory, envDB string) string {
 	return "memsee.db"
 }
 
+// completionSnapshots reads the snapshots of the database a completion is for, read-only;
+// none when there is no database or it cannot be read (a completion says nothing).
+func completionSnapshots(cmd *cobra.Command, f *Factory, envDB string) []store.Snapshot {
+	f.DBPath = completionDB(f, envDB)
+	db, err := f.Store(cmd.Context())
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	snaps, err := db.Snapshots(cmd.Context())
+	if err != nil {
+		return nil
+	}
+	return snaps
+}
+
 // snapshotCompletion offers every snapshot's label and id, described by the other, and first
 // and last; those already on the line are left out. With objectsOnly, only heap dumps (not
 // heap profiles) are offered.
 func snapshotCompletion(f *Factory, envDB string, objectsOnly bool) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		f.DBPath = completionDB(f, envDB)
-		db, err := f.Store(cmd.Context())
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		defer db.Close()
-		snaps, err := db.Snapshots(cmd.Context())
-		if err != nil || len(snaps) == 0 {
+		snaps := completionSnapshots(cmd, f, envDB)
+		if len(snaps) == 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		// --objects takes a comma-separated list: complete its last element.
@@ -154,16 +164,7 @@ func uniqueName(s store.Snapshot, all []store.Snapshot) string {
 // seriesCompletion offers the series the snapshots were loaded with.
 func seriesCompletion(f *Factory, envDB string) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		f.DBPath = completionDB(f, envDB)
-		db, err := f.Store(cmd.Context())
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		defer db.Close()
-		snaps, err := db.Snapshots(cmd.Context())
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
+		snaps := completionSnapshots(cmd, f, envDB)
 		var out []string
 		for _, s := range snaps {
 			if s.Series != "" && !slices.Contains(out, s.Series) {
