@@ -3,6 +3,7 @@ module github.com/memsee/memsee
 go 1.26.0
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b
 	github.com/klauspost/compress v1.20.4
 	github.com/mattn/go-isatty v0.0.20

@@ -95,7 +95,10 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 		if err != nil {
 			return err
 		}
+		status := o.f.Status(report.QueryDelay)
+		status.Sayf("matching the objects of %s, %s and %s", base.Label, head.Label, final.Label)
 		r, err := analysis.LeakCandidates(ctx, db, base, head, final, o.N)
+		status.Stop()
 		if err != nil {
 			return err
 		}
@@ -109,7 +112,10 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 		if by != "type" {
 			return fmt.Errorf("diff compares object dumps by type; for holders, run top --by holder on each")
 		}
+		status := o.f.Status(report.QueryDelay)
+		status.Sayf("comparing %s with %s by type", base.Label, head.Label)
 		r, err := analysis.DiffDumps(ctx, db, base, head, o.N)
+		status.Stop()
 		if err != nil {
 			return err
 		}
@@ -119,7 +125,10 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 	if err != nil {
 		return err
 	}
+	status := o.f.Status(report.QueryDelay)
+	status.Sayf("comparing %s with %s", base.Label, head.Label)
 	r, err := analysis.DiffProfiles(ctx, db, base, head, by, o.Sample, o.N)
+	status.Stop()
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,16 @@ type Factory struct {
 	Now     func() time.Time
 	Version string    // one word: the module version, or the commit of a build without a tag
 	Build   buildInfo // what the binary records of its build (memsee version)
+	Quiet   bool      // --quiet: no progress
+}
+
+// Status starts the progress line of a long command, shown after delay, on stderr if it is a
+// terminal and --quiet is not given; otherwise it returns nil, a Status that shows nothing.
+func (f *Factory) Status(delay time.Duration) *report.Status {
+	if f.Quiet || !f.IO.ErrTTY {
+		return nil
+	}
+	return report.NewStatus(f.IO.ErrOut, delay)
 }
 
 // Store opens the database, which must exist, for reading: a read-only connection, one state

@@ -102,8 +102,14 @@ func leaksRun(ctx context.Context, o *leaksOptions) error {
 		return err
 	}
 	defer db.Close()
+	status := o.f.Status(report.QueryDelay)
+	status.Say("picking the snapshots")
 	r, err := leak.Leaks(ctx, db, leak.Query{Refs: o.Snaps, Series: o.Series, SeriesSet: o.SeriesSet,
-		MinBytes: o.MinBytes, MinGrowth: o.MinGrowth, Limit: o.Limit})
+		MinBytes: o.MinBytes, MinGrowth: o.MinGrowth, Limit: o.Limit,
+		Progress: func(i, n int, label string) {
+			status.Sayf("finding what each holder keeps in snapshot %d of %d (%s)", i+1, n, label)
+		}})
+	status.Stop()
 	if err != nil {
 		return err
 	}

@@ -126,11 +126,13 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 	}
 	var results []loader.Result
 	earlier := map[string]string{}
+	status := o.f.Status(0)
+	defer status.Stop() // when a file fails; a no-op after the Stop below
 	for _, path := range o.Files {
 		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now(),
 			Reader: o.readerOptions(), Earlier: earlier, MemoryLimit: limit}
-		if o.IO.ErrTTY {
-			opts.Progress = func(in *heap.Input) func() { return report.Progress(o.IO.ErrOut, in) }
+		if status != nil {
+			opts.Progress = report.LoadProgress(status, path)
 		}
 		res, err := loader.Load(ctx, l, path, opts)
 		if err != nil {
@@ -138,14 +140,18 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		}
 		results = append(results, res)
 	}
+	status.Say("saving to " + db.Path())
 	if err := l.Commit(); err != nil {
 		return fmt.Errorf("saving to %s: %w", db.Path(), err)
 	}
-	if err := loader.MarkGenerations(ctx, db, results); err != nil {
+	status.Say("recording generations")
+	genErr := loader.MarkGenerations(ctx, db, results)
+	status.Stop()
+	if genErr != nil {
 		// The load is saved; only object.gen is missing, and the next load into the series
 		// records it.
 		fmt.Fprintf(o.IO.ErrOut, "memsee: note: loaded, but the objects' generations (object.gen) were not recorded: %s\n",
-			report.Clean(err.Error()))
+			report.Clean(genErr.Error()))
 	}
 	format := report.FormatTable
 	if o.JSON {
@@ -165,7 +171,7 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		fmt.Fprintf(o.IO.ErrOut, "memsee: note: labels taken by other snapshots; these are labelled with their series: %s\n",
 			report.Clean(strings.Join(qualified, ", ")))
 	}
-	if o.IO.ErrTTY {
+	if o.IO.ErrTTY && !o.f.Quiet {
 		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), report.Clean(db.Path()), o.f.Now().Sub(start).Round(time.Millisecond))
 	}
 	return nil

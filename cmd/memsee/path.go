@@ -102,7 +102,10 @@ func pathTypeRun(ctx context.Context, o *pathOptions) error {
 	if err != nil {
 		return err
 	}
+	status := o.f.Status(report.QueryDelay)
+	status.Sayf("finding what holds the %s objects of %s", o.Type, snap.Label)
 	r, err := analysis.PathsOfType(ctx, db, snap, o.Type)
+	status.Stop()
 	if err != nil {
 		return err
 	}

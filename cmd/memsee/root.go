@@ -94,6 +94,7 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 	f.Build.write(&build)
 	root.SetVersionTemplate(build.String())
 	root.PersistentFlags().StringVar(&f.DBPath, "db", "", "database file (default $MEMSEE_DB, else ./memsee.db)")
+	root.PersistentFlags().BoolVarP(&f.Quiet, "quiet", "q", false, "show no progress on the terminal")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{err: suggestFlag(cmd, err), cmd: cmd.CommandPath()}
 	})

@@ -79,7 +79,10 @@ func topRun(ctx context.Context, o *topOptions) error {
 		if err != nil {
 			return err
 		}
+		status := o.f.Status(report.QueryDelay)
+		status.Sayf("ranking %s by %s", snap.Label, by)
 		r, err := analysis.TopGraph(ctx, db, snap, by, o.N)
+		status.Stop()
 		if err != nil {
 			return err
 		}

@@ -51,6 +51,9 @@ const (
 type Options struct {
 	MinBytes  int64   // a key must grow by at least this many bytes over the series
 	MinGrowth float64 // and by at least this fraction of what it held at the start (0.1 = 10%)
+	// Progress, when set, is called as the holdings of each object-graph snapshot are worked
+	// out (the i-th of n, from 0, and its label), the long part of leaks: a command can say which it is at.
+	Progress func(i, n int, label string)
 }
 
 // Finding is a key whose growth is reported.

@@ -16,9 +16,10 @@ type Query struct {
 	Refs      []string // snapshots named, taken in the order given; none: those of one process
 	Series    string   // with SeriesSet: the snapshots loaded with this series name
 	SeriesSet bool
-	MinBytes  int64   // 0: 1% of the largest snapshot, at least DefaultMinBytes
-	MinGrowth float64 // in percent of what a key held at the start (10 = 10%)
-	Limit     int64   // the process's memory limit, for the time to reach it; 0: none
+	MinBytes  int64                        // 0: 1% of the largest snapshot, at least DefaultMinBytes
+	MinGrowth float64                      // in percent of what a key held at the start (10 = 10%)
+	Limit     int64                        // the process's memory limit, for the time to reach it; 0: none
+	Progress  func(i, n int, label string) // see Options.Progress
 }
 
 // Result is what Leaks found.
@@ -42,7 +43,7 @@ func Leaks(ctx context.Context, db *store.DB, q Query) (*Result, error) {
 		}
 		q.MinBytes = max(DefaultMinBytes, largest/100)
 	}
-	fs, err := Find(ctx, db, snaps, Options{MinBytes: q.MinBytes, MinGrowth: q.MinGrowth / 100})
+	fs, err := Find(ctx, db, snaps, Options{MinBytes: q.MinBytes, MinGrowth: q.MinGrowth / 100, Progress: q.Progress})
 	if err != nil {
 		return nil, err
 	}

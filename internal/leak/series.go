@@ -34,7 +34,7 @@ func Find(ctx context.Context, db *store.DB, snaps []store.Snapshot, o Options) 
 		}
 		return Group(Classify(times, series, o), nil), nil
 	}
-	series, inside, err := HolderSeries(ctx, db, snaps, o.MinBytes/64)
+	series, inside, err := HolderSeries(ctx, db, snaps, o.MinBytes/64, o.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,8 @@ const maxHolderDepth = 64
 // format spells it (HolderRules.HolderName), else by its path from a root with indices as
 // [*]. Groups retaining less than floor bytes in a snapshot count as zero there. The Inside it
 // returns says which keys live inside which, from the last snapshot's dominator tree.
-func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, floor int64) ([]Series, *insideFn, error) {
+// progress, when not nil, is called as each snapshot begins (see Options.Progress).
+func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, floor int64, progress func(i, n int, label string)) ([]Series, *insideFn, error) {
 	at := map[string]int{} // key -> index in all
 	var all []Series
 	var w *analysis.Walker
@@ -183,6 +184,9 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 	}
 	best := map[int]int64{} // index in all -> retained of its anchor in the last snapshot
 	for i, s := range snaps {
+		if progress != nil {
+			progress(i, len(snaps), s.Label)
+		}
 		hs, err := analysis.LiveHoldingsThrough(ctx, db, s.ID, floor, maxHolderDepth, storage)
 		if err != nil {
 			return nil, nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -281,9 +282,15 @@ func TestFindDumps(t *testing.T) {
 	ctx := context.Background()
 	o := Options{MinBytes: DefaultMinBytes, MinGrowth: 0.1}
 	db, snaps := loadDumps(t, "shop1", "shop2", "shop3", "shop4")
-	fs, err := Find(ctx, db, snaps, o)
+	var told []string // what Progress was told, snapshot by snapshot
+	withProgress := o
+	withProgress.Progress = func(i, n int, label string) { told = append(told, fmt.Sprintf("%d/%d %s", i+1, n, label)) }
+	fs, err := Find(ctx, db, snaps, withProgress)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := []string{"1/4 shop1", "2/4 shop2", "3/4 shop3", "4/4 shop4"}; !slices.Equal(told, want) {
+		t.Errorf("Progress told %q, want %q", told, want)
 	}
 	if len(fs) != 2 {
 		t.Fatalf("got %d findings, want 2: %+v", len(fs), fs)
@@ -308,7 +315,7 @@ func TestFindDumps(t *testing.T) {
 	}
 
 	// The series under the findings: the AuditEntry key grows at every snapshot.
-	series, _, err := HolderSeries(ctx, db, snaps, o.MinBytes/64)
+	series, _, err := HolderSeries(ctx, db, snaps, o.MinBytes/64, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
 	"github.com/memsee/memsee/internal/store"
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 // graphSink keeps what the graph work and the store need of each object in flat slices
@@ -326,9 +327,11 @@ type graphResult struct {
 	bytes                          uint64
 }
 
-// storeGraph does the graph work for the objects s collected and writes the snapshot.
-func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, snap store.NewSnapshot) (int64, graphResult, error) {
+// storeGraph does the graph work for the objects s collected and writes the snapshot, telling
+// progress each phase as it begins and each page as it is written.
+func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, snap store.NewSnapshot, progress func(Progress)) (int64, graphResult, error) {
 	var res graphResult
+	progress(Progress{Phase: PhaseGraph})
 	// The heap grows in steps from here to the rows: the graph, the dominators' scratch, the
 	// results. Each step starts from a collected heap (runtime.GC below), so that it reuses the
 	// memory of what the last one dropped rather than growing the heap while that memory waits
@@ -419,7 +422,16 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
-	a, err := g.Analyze()
+	a, err := g.AnalyzeSteps(func(st graph.Step) {
+		switch st {
+		case graph.StepDominators:
+			progress(Progress{Phase: PhaseDominators})
+		case graph.StepRetained:
+			progress(Progress{Phase: PhaseRetained})
+		case graph.StepShortestPaths:
+			progress(Progress{Phase: PhaseShortestPaths})
+		}
+	})
 	if err != nil {
 		return 0, res, err
 	}
@@ -470,7 +482,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		o      store.NewObject
 		ranked []rankedReferrer // a popular object's referrers, with what they retain
 	)
+	pages := (int64(n) + page.Size - 1) / page.Size
+	progress(Progress{Phase: PhaseWrite, Total: pages})
 	for i, id := range perm {
+		if i%page.Size == 0 && i > 0 {
+			progress(Progress{Phase: PhaseWrite, Done: int64(i / page.Size), Total: pages})
+		}
 		if i%65536 == 0 {
 			if err := ctx.Err(); err != nil {
 				return 0, res, err
@@ -541,6 +558,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 	}
 	w.Close(stats)
+	progress(Progress{Phase: PhaseWrite, Done: pages, Total: pages})
 	res = graphResult{objects: n, dangling: g.Dangling, unreachable: a.Unreachable, bytes: s.bytes}
 	if s.rules.OmittedTargets {
 		res.dangling = 0

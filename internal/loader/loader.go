@@ -59,9 +59,50 @@ type Options struct {
 	// MemoryLimit is the memory a load may use, in bytes; 0: what the machine has available.
 	// A load that would need more stops with a *MemoryError.
 	MemoryLimit int64
-	// Progress, when set, is called once the file is open and returns a function that stops
-	// showing progress.
-	Progress func(in *heap.Input) (stop func())
+	// Progress, when set, is called as each phase of the load begins and, while pages are
+	// written, as each page is: a command can show what a long load is doing. It is called on
+	// the goroutine that called Load, and must return quickly.
+	Progress func(Progress)
+}
+
+// Phase is a part of a load, in the order a load takes them. A profile is read and written
+// only.
+type Phase int
+
+// The phases of a load.
+const (
+	PhaseRead          Phase = iota // the file is read (Progress.Input counts the bytes)
+	PhaseGraph                      // the objects become a graph: edges, names, referrers, roots
+	PhaseDominators                 // the dominator tree
+	PhaseRetained                   // what each object and each type retains
+	PhaseShortestPaths              // shortest paths from the roots
+	PhaseWrite                      // the rows are written (Progress.Done of Total pages)
+)
+
+var phaseNames = [...]string{"read", "graph", "dominators", "retained sizes", "shortest paths", "write"}
+
+// String names the phase as a user reads it: "dominators".
+func (p Phase) String() string {
+	if p < 0 || int(p) >= len(phaseNames) {
+		return fmt.Sprintf("phase %d", int(p))
+	}
+	return phaseNames[p]
+}
+
+// Progress is where a load is.
+type Progress struct {
+	Phase Phase
+	Input *heap.Input // the file, open: Input.RawRead and Input.Size say how much is read
+	// Done and Total count the pages of objects written, in PhaseWrite of an object dump;
+	// Total is 0 where the count is not known.
+	Done, Total int64
+}
+
+// report calls o.Progress, if set.
+func (o Options) report(p Progress) {
+	if o.Progress != nil {
+		o.Progress(p)
+	}
 }
 
 // Result says what one file became.
@@ -117,10 +158,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 			return res, err
 		}
 	}
-	if o.Progress != nil {
-		stop := o.Progress(in)
-		defer stop()
-	}
+	o.report(Progress{Phase: PhaseRead, Input: in})
 	budget := newMemoryBudget(path, in, o.MemoryLimit)
 	defer budget.done()
 	var (
@@ -224,7 +262,10 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 			}
 			snap.Meta[k] = v
 		}
-		id, gr, err := storeGraph(ctx, l, path, gs, snap)
+		id, gr, err := storeGraph(ctx, l, path, gs, snap, func(p Progress) {
+			p.Input = in
+			o.report(p)
+		})
 		if err != nil {
 			return res, err
 		}
@@ -232,6 +273,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		res.Dangling, res.Unreachable = gr.dangling, gr.unreachable
 		return res, nil
 	}
+	o.report(Progress{Phase: PhaseWrite, Input: in})
 	id, err := l.AddProfile(ctx, snap, ps.list)
 	if err != nil {
 		return res, fmt.Errorf("storing %s: %w", path, err)

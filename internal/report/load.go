@@ -5,7 +5,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
@@ -73,40 +72,6 @@ func LoadNotes(w io.Writer, results []loader.Result) {
 				fmt.Fprintf(w, "memsee: note: %s\n", n)
 			}
 		}
-	}
-}
-
-// Progress draws a progress line for the file being read on a terminal until the returned
-// function is called, which clears it.
-func Progress(w io.Writer, in *heap.Input) func() {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
-		shown := false
-		for {
-			select {
-			case <-done:
-				if shown {
-					fmt.Fprint(w, "\r\033[K")
-				}
-				return
-			case <-tick.C:
-				read := in.RawRead()
-				pct := 0.0
-				if in.Size > 0 {
-					pct = 100 * float64(read) / float64(in.Size)
-				}
-				fmt.Fprintf(w, "\r\033[Kloading %s  %3.0f%%  %s / %s", Clean(in.Name), pct, Bytes(read), Bytes(in.Size))
-				shown = true
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
 	}
 }
 

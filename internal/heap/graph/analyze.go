@@ -42,14 +42,35 @@ type Analysis struct {
 //
 // Analyze only reads g, so the caller may read g meanwhile, to write the references out, say.
 func (g *Graph) Analyze() (*Analysis, error) {
+	return g.AnalyzeSteps(nil)
+}
+
+// Step is a part of Analyze, in the order it takes them.
+type Step int
+
+// The steps of Analyze.
+const (
+	StepDominators    Step = iota // the dominator tree
+	StepRetained                  // retained sizes, up the dominator tree
+	StepShortestPaths             // shortest paths from the roots
+)
+
+// AnalyzeSteps is Analyze, calling step, when it is not nil, as each step begins: a long
+// analysis can say what it is doing.
+func (g *Graph) AnalyzeSteps(step func(Step)) (*Analysis, error) {
 	if err := g.check(); err != nil {
 		return nil, err
 	}
+	if step == nil {
+		step = func(Step) {}
+	}
+	step(StepDominators)
 	d := g.dominators()
 	n := len(g.Addr)
 	a := &Analysis{Unreachable: d.unreachable}
 	vertex, idom := d.vertex, d.parent
 
+	step(StepRetained)
 	// Retained sizes bottom-up: in reverse DFS preorder every vertex comes before its
 	// immediate dominator, which is a DFS-tree ancestor of it.
 	a.Retained = make([]uint64, n)
@@ -70,6 +91,7 @@ func (g *Graph) Analyze() (*Analysis, error) {
 		a.IDom[vertex[w]] = p
 	}
 
+	step(StepShortestPaths)
 	// Shortest paths, in the arrays the dominator computation leaves: vertex is the BFS queue.
 	a.Dist = d.semi[:n:n]
 	a.Parent = asObjIDs(idom[:n:n])

@@ -729,3 +729,33 @@ func TestFirstRoots(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeSteps: AnalyzeSteps tells its steps in order, once each, and computes what
+// Analyze does.
+func TestAnalyzeSteps(t *testing.T) {
+	b := NewBuilder(3, 2)
+	for i := range uint64(3) {
+		b.AddObject(10+i, 8)
+	}
+	b.AddEdge(0, 11, heap.EdgeField)
+	b.AddEdge(1, 12, heap.EdgeField)
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.AddRoots(0)
+	var steps []Step
+	a, err := g.AnalyzeSteps(func(s Step) { steps = append(steps, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Step{StepDominators, StepRetained, StepShortestPaths}; !slices.Equal(steps, want) {
+		t.Errorf("steps %v, want %v", steps, want)
+	}
+	if want := []uint64{24, 16, 8}; !slices.Equal(a.Retained, want) {
+		t.Errorf("Retained %v, want %v", a.Retained, want)
+	}
+	if want := []uint32{0, 1, 2}; !slices.Equal(a.Dist, want) {
+		t.Errorf("Dist %v, want %v", a.Dist, want)
+	}
+}
