@@ -152,13 +152,51 @@ func cutPath(s string, n int) (string, bool) {
 }
 
 // fitRows cuts the cells of rows to the widths that make a table's lines fit in cols columns.
+// A stack or path cut by its frames or hops may come out narrower than its column's width:
+// such a column keeps its cut cells and the others are fitted again, given what it left.
 func fitRows(titles []string, rows [][]string, cuttable []bool, cols int) {
-	widths := fitWidths(titles, rows, cuttable, cols)
-	for _, row := range rows {
-		for j, c := range row {
-			if cuttable[j] {
-				row[j] = cutCell(c, widths[j])
+	open := append([]bool(nil), cuttable...) // columns still to fit
+	for {
+		widths := fitWidths(titles, rows, open, cols)
+		again := false
+		for j := range open {
+			if !open[j] {
+				continue
+			}
+			used := textWidth(titles[j])
+			cut := make([]string, len(rows))
+			for r, row := range rows {
+				cut[r] = cutCell(row[j], widths[j])
+				used = max(used, textWidth(cut[r]))
+			}
+			if used < widths[j] && used < natural(titles[j], rows, j) {
+				// Cut narrower than its width: settle it, and fit the others again.
+				for r, row := range rows {
+					row[j] = cut[r]
+				}
+				open[j] = false
+				again = true
+				break
 			}
 		}
+		if !again {
+			for j := range open {
+				if open[j] {
+					for _, row := range rows {
+						row[j] = cutCell(row[j], widths[j])
+					}
+				}
+			}
+			return
+		}
 	}
+}
+
+// natural is the width of column j uncut.
+func natural(title string, rows [][]string, j int) int {
+	w := textWidth(title)
+	for _, row := range rows {
+		w = max(w, textWidth(row[j]))
+	}
+	return w
 }

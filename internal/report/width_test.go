@@ -106,3 +106,44 @@ func TestRenderFits(t *testing.T) {
 		}
 	}
 }
+
+// TestFitRows checks that what a stack's cut leaves of its column goes to the other columns.
+func TestFitRows(t *testing.T) {
+	tests := []struct {
+		name     string
+		titles   []string
+		rows     [][]string
+		cuttable []bool
+		cols     int
+		want     [][]string
+	}{
+		{"a stack's slack goes to the text beside it",
+			[]string{"HELD BY", "GROWTH"},
+			[][]string{{"main.newAuditEntry ← main.handleRequest ← main.main", "+4,000 obj/snap, +375 KiB/snap"}},
+			[]bool{true, true}, 56,
+			[][]string{{"main.newAuditEntry ← …", "+4,000 obj/snap, +375 KiB/snap"}}},
+		{"both cut when neither leaves slack",
+			[]string{"A", "B"},
+			[][]string{{strings.Repeat("a", 30), strings.Repeat("b", 30)}},
+			[]bool{true, true}, 42,
+			[][]string{{strings.Repeat("a", 19) + "…", strings.Repeat("b", 19) + "…"}}},
+		{"a number beside is whole",
+			[]string{"PATH", "BYTES"},
+			[][]string{{"root -> .a (A) -> .b (B) -> .c (C)", "1,234,567"}},
+			[]bool{true, false}, 35,
+			[][]string{{"root -> … -> .c (C)", "1,234,567"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fitRows(tt.titles, tt.rows, tt.cuttable, tt.cols)
+			for r := range tt.want {
+				for j := range tt.want[r] {
+					if tt.rows[r][j] != tt.want[r][j] {
+						t.Errorf("row %d = %q, want %q", r, tt.rows[r], tt.want[r])
+						break
+					}
+				}
+			}
+		})
+	}
+}
