@@ -60,7 +60,7 @@ type outputFlags struct {
 func (o *outputFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.format, "format", "table", "output format: table, json, csv or markdown")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON with raw numbers (same as --format json)")
-	cmd.Flags().BoolVar(&o.wide, "wide", false, "show tables whole, not cut to the terminal's width")
+	cmd.Flags().BoolVar(&o.wide, "wide", false, "show tables whole: no cell cut to the terminal's width, no path or stack shortened")
 }
 
 func (o *outputFlags) resolve(cmd *cobra.Command) (report.Format, error) {

@@ -23,7 +23,7 @@ type IOStreams struct {
 // Tables is Out for a command's tables: they fit Width, unless wide (--wide) shows them whole.
 func (s *IOStreams) Tables(wide bool) io.Writer {
 	if wide {
-		return s.Out
+		return report.Whole(s.Out)
 	}
 	return report.Fit(s.Out, s.Width)
 }

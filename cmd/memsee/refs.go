@@ -117,7 +117,7 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 	}}
 	for _, r := range rows {
 		value := r.o.Value
-		if o.Format.Shortens() {
+		if o.Format.Shortens() && !o.Wide {
 			value = report.Truncate(value, 40)
 		}
 		t.Rows = append(t.Rows, []any{r.via, r.kind, hexAddr(r.o.Addr), r.o.Type, r.o.Size, r.o.Retained, value})

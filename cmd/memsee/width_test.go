@@ -132,3 +132,22 @@ func TestWidthFromColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestWideShowsEverything checks that --wide shows a site's whole stack, which a table
+// otherwise shortens to its innermost frames even with no width to fit.
+func TestWideShowsEverything(t *testing.T) {
+	db, _ := loadCopies(t, heaps)
+	args := []string{"top", "4", "--by", "site", "-n", "0"}
+	most := func(out string) (frames int, cut bool) {
+		for _, line := range strings.Split(out, "\n") {
+			frames = max(frames, strings.Count(line, " ← ")+1)
+			cut = cut || strings.Contains(line, "…")
+		}
+		return frames, cut
+	}
+	short, shortCut := most(memseeWidth(t, db, 0, args...).out)
+	whole, wholeCut := most(memseeWidth(t, db, 80, append(args, "--wide")...).out)
+	if !shortCut || wholeCut || whole <= short {
+		t.Errorf("top --by site: at most %d frames (cut: %v); with --wide at 80 columns %d (cut: %v)", short, shortCut, whole, wholeCut)
+	}
+}

@@ -29,6 +29,20 @@ func widthOf(w io.Writer) int {
 	return 0
 }
 
+// Whole returns a writer whose tables show everything (--wide): no cell is cut, neither to a
+// width nor to the hops and frames (MaxPathHops, SiteFrames) tables and Markdown keep
+// otherwise.
+func Whole(w io.Writer) io.Writer { return wholeWriter{w} }
+
+type wholeWriter struct{ io.Writer }
+
+// shortens reports whether the cells of a table in format f written to w are shortened to
+// MaxPathHops and SiteFrames: a table's and Markdown's are, unless w is Whole.
+func shortens(w io.Writer, f Format) bool {
+	_, whole := w.(wholeWriter)
+	return f.Shortens() && !whole
+}
+
 // The separators of the cells cut by their parts: a path's hops (analysis.ShortPath) and a
 // stack's frames, innermost first (SiteText).
 const (
