@@ -3,7 +3,8 @@ package report
 import (
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
 
 // Fit returns a writer whose tables fit in cols columns: Render cuts the long text cells of a
@@ -55,9 +56,9 @@ const (
 	minCut    = 8 // a cut column keeps at least this many characters, or its title's
 )
 
-// textWidth is how many columns s takes on a terminal: one per character, as cells are
-// cleaned of control characters.
-func textWidth(s string) int { return utf8.RuneCountInString(s) }
+// textWidth is how many columns s takes on a terminal, measured as tablewriter lays out the
+// table (a wide character takes two).
+func textWidth(s string) int { return twwidth.Width(s) }
 
 // fitWidths returns the width of each column of a table whose lines fit in cols columns: the
 // widest of a column's title and cells, less what the cut takes. The cut takes from the
@@ -114,16 +115,25 @@ func cutCell(s string, n int) string {
 	return cutEnd(s, n)
 }
 
-// cutEnd keeps the start of s and "…".
+// cutEnd keeps the start of s that fits in n-1 columns, and "…".
 func cutEnd(s string, n int) string {
+	if textWidth(s) <= n {
+		return s
+	}
 	if n < 1 {
 		return ""
 	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	var b strings.Builder
+	used := 0
+	for _, r := range s {
+		w := textWidth(string(r))
+		if used+w > n-1 {
+			break
+		}
+		b.WriteRune(r)
+		used += w
 	}
-	return string(r[:n-1]) + "…"
+	return b.String() + "…"
 }
 
 // cutStack keeps the innermost frames of a stack, the first ones, and "…" for the callers.

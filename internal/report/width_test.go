@@ -17,6 +17,7 @@ func TestCutCell(t *testing.T) {
 		{"text cut at the end", "+1,000 obj/snap, +59.0 KiB/snap", 16, "+1,000 obj/snap…"},
 		{"text of one character", "abc", 1, "…"},
 		{"no room", "abc", 0, ""},
+		{"wide characters take two columns", "価格表の項目", 8, "価格表…"},
 		{"stack keeps innermost frames", "main.newEntry ← main.handle ← main.main ← runtime.main", 32, "main.newEntry ← main.handle ← …"},
 		{"stack keeps one frame", "main.newEntry ← main.handle ← main.main", 20, "main.newEntry ← …"},
 		{"stack already shortened", "a.f ← b.g ← c.h ← …", 14, "a.f ← b.g ← …"},
