@@ -50,7 +50,7 @@ func (rd Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink h
 	st, err := rd.ReadStats(ctx, name, r, sink)
 	var n heap.Notes
 	if rd.Symbols == nil && st.GlobalSlots > 0 {
-		n.Once = append(n.Once, "Go heap dumps name globals by segment offset (bss+0x1a8); load with --binary ./server, the executable that wrote them, to name them (global main.cache)")
+		n.Once = append(n.Once, "Go heap dumps name globals by segment offset (bss+0x1a8); load with --binary ./server, the executable that wrote them, to name them (main.cache)")
 	}
 	return n, err
 }
