@@ -90,9 +90,13 @@ func TestWidthGolden(t *testing.T) {
 			} else {
 				cmds = append(cmds, []string{"top", "4", "--by", "site", "-n", "10"})
 			}
+			whole := make([]string, len(cmds)) // each command's output with --wide and no width
+			for i, args := range cmds {
+				whole[i] = memseeWidth(t, db, 0, append(args[:len(args):len(args)], "--wide")...).out
+			}
 			for _, width := range []int{80, 120, 0} {
 				var b strings.Builder
-				for _, args := range cmds {
+				for i, args := range cmds {
 					r := memseeWidth(t, db, width, args...)
 					if r.code != 0 && !(args[0] == "check" && r.code == 1) {
 						t.Fatalf("%s: exit %d: %s", strings.Join(args, " "), r.code, r.err)
@@ -101,9 +105,8 @@ func TestWidthGolden(t *testing.T) {
 					if width == 0 {
 						continue
 					}
-					wide := append(args[:len(args):len(args)], "--wide")
-					if got, want := memseeWidth(t, db, width, wide...).out, memseeWidth(t, db, 0, wide...).out; got != want {
-						t.Errorf("%s at %d columns is not the whole table:\n%s\nwant\n%s", strings.Join(wide, " "), width, got, want)
+					if got := memseeWidth(t, db, width, append(args[:len(args):len(args)], "--wide")...).out; got != whole[i] {
+						t.Errorf("%s --wide at %d columns is not the whole table:\n%s\nwant\n%s", strings.Join(args, " "), width, got, whole[i])
 					}
 				}
 				golden(t, fmt.Sprintf("width.%s.%d", s.format, width), b.String())
