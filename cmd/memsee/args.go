@@ -50,15 +50,17 @@ func minArgs(min int, what string) cobra.PositionalArgs {
 	}
 }
 
-// outputFlags adds --format and --json to a listing command.
+// outputFlags adds --format, --json and --wide to a listing command.
 type outputFlags struct {
 	format string
 	json   bool
+	wide   bool
 }
 
 func (o *outputFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.format, "format", "table", "output format: table, json, csv or markdown")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON with raw numbers (same as --format json)")
+	cmd.Flags().BoolVar(&o.wide, "wide", false, "show tables whole: no cell cut to the terminal's width, no path or stack shortened")
 }
 
 func (o *outputFlags) resolve(cmd *cobra.Command) (report.Format, error) {

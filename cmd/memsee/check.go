@@ -17,6 +17,7 @@ type checkOptions struct {
 	f          *Factory
 	out        outputFlags
 	Format     report.Format
+	Wide       bool     // tables whole, not cut to the terminal
 	Base, Head []string // files, or snapshot references
 	Budget     leak.Budget
 	N          int
@@ -73,6 +74,7 @@ Exit codes: 0 within budget, 1 over budget, 2 bad input or bad flags.`,
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
+			o.Wide = o.out.wide
 			if o.Budget, err = parseBudget(maxGrowth.values(), maxBytes.values(), maxKey.values(), floor.values()); err != nil {
 				return flagErrorf(cmd, "%v", err)
 			}
@@ -255,7 +257,7 @@ func checkRun(ctx context.Context, o *checkOptions) error {
 		return err
 	}
 	// A closed stdout (check | head) does not hide the verdict: the exit code still says it.
-	if err := report.Check(o.IO.Out, o.IO.ErrOut, o.Format, r, o.N); err != nil && !isClosedPipe(err) {
+	if err := report.Check(o.IO.Tables(o.Wide), o.IO.ErrOut, o.Format, r, o.N); err != nil && !isClosedPipe(err) {
 		return err
 	}
 	if r.Failed() {

@@ -15,6 +15,7 @@ type diffOptions struct {
 	f          *Factory
 	out        outputFlags
 	Format     report.Format
+	Wide       bool // tables whole, not cut to the terminal
 	Base, Head string
 	Group      groupingFlags
 	Sample     heap.Value
@@ -56,6 +57,7 @@ between base and head (in head, not in base) and are still alive in F, by type.`
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
+			o.Wide = o.out.wide
 			if o.N < 0 {
 				return flagErrorf(cmd, "-n %d: want 0 (all) or more", o.N)
 			}
@@ -102,7 +104,7 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 		if err != nil {
 			return err
 		}
-		return report.Candidates(o.IO.Out, o.Format, r)
+		return report.Candidates(o.IO.Tables(o.Wide), o.Format, r)
 	}
 	if base.Kind == heap.KindGraph {
 		by, err := o.Group.graphBy(base)
@@ -119,7 +121,7 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 		if err != nil {
 			return err
 		}
-		return report.DiffDumps(o.IO.Out, o.Format, r)
+		return report.DiffDumps(o.IO.Tables(o.Wide), o.Format, r)
 	}
 	by, err := o.Group.profileBy(base)
 	if err != nil {
@@ -132,5 +134,5 @@ func diffRun(ctx context.Context, o *diffOptions) error {
 	if err != nil {
 		return err
 	}
-	return report.DiffProfiles(o.IO.Out, o.Format, r)
+	return report.DiffProfiles(o.IO.Tables(o.Wide), o.Format, r)
 }

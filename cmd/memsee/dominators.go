@@ -13,6 +13,7 @@ type dominatorsOptions struct {
 	f      *Factory
 	out    outputFlags
 	Format report.Format
+	Wide   bool // tables whole, not cut to the terminal
 	Snap   string
 	N      int
 }
@@ -37,6 +38,7 @@ that holds it.`,
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
+			o.Wide = o.out.wide
 			if runF != nil {
 				return runF(o)
 			}
@@ -62,5 +64,5 @@ func dominatorsRun(ctx context.Context, o *dominatorsOptions) error {
 	if err != nil {
 		return err
 	}
-	return report.Dominators(o.IO.Out, o.Format, r)
+	return report.Dominators(o.IO.Tables(o.Wide), o.Format, r)
 }

@@ -14,7 +14,7 @@ import (
 func runBinary(t *testing.T, db string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "MEMSEE_DB="+db, "TZ=UTC")
+	cmd.Env = append(os.Environ(), "MEMSEE_DB="+db, "TZ=UTC", "COLUMNS=") // tables whole, whatever the shell exports
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

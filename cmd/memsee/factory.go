@@ -17,6 +17,15 @@ type IOStreams struct {
 	ErrOut io.Writer
 	OutTTY bool // Out is a terminal
 	ErrTTY bool // ErrOut is a terminal: progress may be shown
+	Width  int  // columns a table on Out must fit: $COLUMNS, else the terminal's; 0: never cut
+}
+
+// Tables is Out for a command's tables: they fit Width, unless wide (--wide) shows them whole.
+func (s *IOStreams) Tables(wide bool) io.Writer {
+	if wide {
+		return report.Whole(s.Out)
+	}
+	return report.Fit(s.Out, s.Width)
 }
 
 // Factory carries what every command needs, made lazily.

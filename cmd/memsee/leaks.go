@@ -20,7 +20,7 @@ type leaksOptions struct {
 	MinGrowth float64
 	Limit     int64 // 0: none
 	N         int
-	Wide      bool // HELD BY as the whole path from a root
+	Wide      bool // HELD BY as the whole path from a root, and the table not cut to the terminal
 }
 
 func newCmdLeaks(f *Factory, runF func(*leaksOptions) error) *cobra.Command {
@@ -39,7 +39,7 @@ dumps) keeps alive across the snapshots of one process, and ranks what grew:
 
 HELD BY is where to fix it: the variable that keeps the growth alive, as its programmer wrote
 it (a global, a static field, a module's variable, a closure's), and the collection it holds;
---wide shows the whole path from a root instead, and --json has both ("held_by", "path").
+--wide shows the whole path from a root instead, uncut, and --json has both ("held_by", "path").
 For heap profiles it is the allocation stack. WHAT is the type of the objects that grew,
 looked up through the collection's own storage (its nodes, tables and arrays). Memory that comes back (churn) and
 growth below --min-bytes or --min-growth is not reported.
@@ -62,6 +62,7 @@ load order. Named snapshots are taken in the order given.`,
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
+			o.Wide = o.out.wide
 			if minBytes != "" {
 				if o.MinBytes, err = report.ParseBytes(minBytes); err != nil {
 					return flagErrorf(cmd, "--min-bytes: %v", err)
@@ -92,7 +93,6 @@ load order. Named snapshots are taken in the order given.`,
 	cmd.Flags().StringVar(&minGrowth, "min-growth", "10%", "report growth of at least this percentage (with its %) of what the key held at the start, or off")
 	cmd.Flags().StringVar(&limit, "limit", "", "the process's memory limit (2GiB): say when incremental growth reaches it")
 	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N leaks (0 for all)")
-	cmd.Flags().BoolVar(&o.Wide, "wide", false, "HELD BY as the whole path from a root, not the variable's name")
 	return cmd
 }
 
@@ -113,5 +113,5 @@ func leaksRun(ctx context.Context, o *leaksOptions) error {
 	if err != nil {
 		return err
 	}
-	return report.Leaks(o.IO.Out, o.Format, r, report.LeaksOptions{N: o.N, Wide: o.Wide})
+	return report.Leaks(o.IO.Tables(o.Wide), o.Format, r, report.LeaksOptions{N: o.N, Wide: o.Wide})
 }

@@ -13,6 +13,7 @@ type lsOptions struct {
 	f      *Factory
 	out    outputFlags
 	Format report.Format
+	Wide   bool // tables whole, not cut to the terminal
 }
 
 func newCmdLs(f *Factory, runF func(*lsOptions) error) *cobra.Command {
@@ -29,6 +30,7 @@ func newCmdLs(f *Factory, runF func(*lsOptions) error) *cobra.Command {
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
+			o.Wide = o.out.wide
 			if runF != nil {
 				return runF(o)
 			}
@@ -77,5 +79,5 @@ func lsRun(ctx context.Context, o *lsOptions) error {
 		_, err := o.IO.Out.Write([]byte("no snapshots yet: memsee load <file> adds one\n"))
 		return err
 	}
-	return report.Render(o.IO.Out, o.Format, t)
+	return report.Render(o.IO.Tables(o.Wide), o.Format, t)
 }

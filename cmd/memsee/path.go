@@ -13,6 +13,7 @@ type pathOptions struct {
 	f      *Factory
 	out    outputFlags
 	Format report.Format
+	Wide   bool // tables whole, not cut to the terminal
 	Snap   string
 	Addr   string
 	Type   string
@@ -52,6 +53,7 @@ Eclipse MAT's "merge shortest paths" does: each holder, and how many it holds.`,
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
+			o.Wide = o.out.wide
 			if runF != nil {
 				return runF(o)
 			}
@@ -89,7 +91,7 @@ func pathRun(ctx context.Context, o *pathOptions) error {
 	if err != nil {
 		return err
 	}
-	return report.Path(o.IO.Out, o.IO.ErrOut, o.Format, r)
+	return report.Path(o.IO.Tables(o.Wide), o.IO.ErrOut, o.Format, r)
 }
 
 func pathTypeRun(ctx context.Context, o *pathOptions) error {
@@ -109,7 +111,7 @@ func pathTypeRun(ctx context.Context, o *pathOptions) error {
 	if err != nil {
 		return err
 	}
-	return report.PathType(o.IO.Out, o.Format, r, o.N)
+	return report.PathType(o.IO.Tables(o.Wide), o.Format, r, o.N)
 }
 
 // How much of a long path a table shows.

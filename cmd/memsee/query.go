@@ -14,6 +14,7 @@ type queryOptions struct {
 	f       *Factory
 	out     outputFlags
 	Format  report.Format
+	Wide    bool // tables whole, not cut to the terminal
 	SQL     string
 	Write   bool
 	Objects []string // snapshot references whose objects the query sees as tables
@@ -45,6 +46,7 @@ the table ref (snapshot, src, dst, kind, name), a row per reference.`,
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
+			o.Wide = o.out.wide
 			if runF != nil {
 				return runF(o)
 			}
@@ -84,5 +86,5 @@ func queryRun(ctx context.Context, o *queryOptions) error {
 		t.Columns = append(t.Columns, report.Column{Title: c, Key: c, Unit: report.UnitRaw})
 	}
 	t.Rows = res.Rows
-	return report.Render(o.IO.Out, o.Format, t)
+	return report.Render(o.IO.Tables(o.Wide), o.Format, t)
 }

@@ -15,6 +15,7 @@ type refsOptions struct {
 	f        *Factory
 	out      outputFlags
 	Format   report.Format
+	Wide     bool // tables whole, not cut to the terminal
 	Snap     string
 	Addr     string
 	N        int
@@ -43,6 +44,7 @@ func newRefsLike(f *Factory, runF func(*refsOptions) error, children bool) *cobr
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
+			o.Wide = o.out.wide
 			if runF != nil {
 				return runF(o)
 			}
@@ -115,10 +117,10 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 	}}
 	for _, r := range rows {
 		value := r.o.Value
-		if o.Format.Shortens() {
+		if o.Format.Shortens() && !o.Wide {
 			value = report.Truncate(value, 40)
 		}
 		t.Rows = append(t.Rows, []any{r.via, r.kind, hexAddr(r.o.Addr), r.o.Type, r.o.Size, r.o.Retained, value})
 	}
-	return report.Render(o.IO.Out, o.Format, t)
+	return report.Render(o.IO.Tables(o.Wide), o.Format, t)
 }

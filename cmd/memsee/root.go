@@ -13,6 +13,7 @@ import (
 	"github.com/memsee/memsee/internal/report"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // ErrCheckFailed means the condition the user asked about was found (exit 1).
@@ -30,6 +31,10 @@ func Main() int {
 		OutTTY: isatty.IsTerminal(os.Stdout.Fd()),
 		ErrTTY: isatty.IsTerminal(os.Stderr.Fd()),
 	}
+	ios.Width = outputWidth(os.Getenv("COLUMNS"), ios.OutTTY, func() (int, error) {
+		w, _, err := term.GetSize(int(os.Stdout.Fd()))
+		return w, err
+	})
 	if ios.OutTTY {
 		// Strings from dumps are cleaned where they are printed; this is the net under that.
 		ios.Out = report.TerminalWriter(ios.Out)

@@ -14,6 +14,7 @@ type topOptions struct {
 	f      *Factory
 	out    outputFlags
 	Format report.Format
+	Wide   bool // tables whole, not cut to the terminal
 	Snap   string
 	Group  groupingFlags
 	Sample heap.Value
@@ -49,6 +50,7 @@ holders: the objects that keep the most instances of a type alive (--by holder).
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
+			o.Wide = o.out.wide
 			if o.N < 0 {
 				return flagErrorf(cmd, "-n %d: want 0 (all) or more", o.N)
 			}
@@ -86,7 +88,7 @@ func topRun(ctx context.Context, o *topOptions) error {
 		if err != nil {
 			return err
 		}
-		return report.TopGraph(o.IO.Out, o.Format, r)
+		return report.TopGraph(o.IO.Tables(o.Wide), o.Format, r)
 	}
 	by, err := o.Group.profileBy(snap)
 	if err != nil {
@@ -96,5 +98,5 @@ func topRun(ctx context.Context, o *topOptions) error {
 	if err != nil {
 		return err
 	}
-	return report.TopOfProfile(o.IO.Out, o.Format, r)
+	return report.TopOfProfile(o.IO.Tables(o.Wide), o.Format, r)
 }

@@ -51,7 +51,7 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 		key := k.Key
 		if profile {
 			frames := len(k.Stack)
-			if f.Shortens() {
+			if shortens(w, f) {
 				frames = SiteFrames
 			}
 			key = SiteText(k.Stack, frames)

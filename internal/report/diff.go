@@ -28,7 +28,7 @@ func TopGraph(w io.Writer, f Format, r *analysis.GraphTop) error {
 			holder, addr := "(roots: no single holder)", any(nil)
 			if h.Holder >= 0 {
 				holder = h.Text
-				if f.Shortens() {
+				if shortens(w, f) {
 					holder = analysis.ShortPath(holder, MaxPathHops)
 				}
 				addr = HexAddr(h.Addr)
@@ -138,7 +138,7 @@ func DiffProfiles(w io.Writer, f Format, r *analysis.ProfileDiff) error {
 		Column{Title: "DELTA", Key: objs.String() + "_delta", Unit: UnitDeltaCount},
 	)
 	for _, d := range r.Rows {
-		row := keyCells(f, bySite, r.Sites, d.Site, d.Key)
+		row := keyCells(shortens(w, f), bySite, r.Sites, d.Site, d.Key)
 		row = append(row, d.Before[bytes], d.After[bytes], d.Delta(bytes), PctChange(d.Before[bytes], d.After[bytes]),
 			d.Before[objs], d.After[objs], d.Delta(objs))
 		t.Rows = append(t.Rows, row)

@@ -20,7 +20,7 @@ func Dominators(w io.Writer, f Format, r *analysis.Dominators) error {
 	snap := r.Snapshot
 	for _, d := range r.Top {
 		p := d.Path
-		if f.Shortens() {
+		if shortens(w, f) {
 			p = analysis.ShortPath(p, MaxPathHops)
 		}
 		share := 0.0

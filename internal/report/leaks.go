@@ -55,7 +55,7 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 		holder := x.Holder
 		if o.Wide && x.Path != "" && (f == FormatTable || f == FormatMarkdown) {
 			holder = x.Path
-		} else if f.Shortens() {
+		} else if shortens(w, f) {
 			holder = shortHolder(holder)
 		}
 		var stepSnap, perSnapBytes, perSnapObjects, perHour, toLimit any

@@ -47,7 +47,7 @@ func Path(w, notes io.Writer, f Format, r *analysis.ObjectPaths) error {
 			t.Rows = append(t.Rows, []any{"…", fmt.Sprintf("%d more", r.Hidden), nil, ""})
 		}
 		p := d.Path
-		if f.Shortens() {
+		if shortens(w, f) {
 			p = analysis.ShortPath(p, MaxPathHops)
 		}
 		t.Rows = append(t.Rows, []any{HexAddr(d.Addr), d.Type, d.Retained, p})
@@ -86,7 +86,7 @@ func PathType(w io.Writer, f Format, r *analysis.TypePaths, n int) error {
 	}}
 	for _, h := range held {
 		p := h.Path
-		if f.Shortens() {
+		if shortens(w, f) {
 			p = analysis.ShortPath(p, MaxPathHops)
 		}
 		t.Rows = append(t.Rows, []any{h.Count, h.Bytes, h.Retained, p})

@@ -220,11 +220,21 @@ func renderTable(w io.Writer, t *Table) error {
 		})),
 	)
 	tbl.Header(header)
-	for _, row := range t.Rows {
-		out := make([]string, len(cols))
+	rows := make([][]string, len(t.Rows))
+	for r, row := range t.Rows {
+		rows[r] = make([]string, len(cols))
 		for j, i := range cols {
-			out[j] = human(t.Columns[i].Unit, row[i])
+			rows[r][j] = human(t.Columns[i].Unit, row[i])
 		}
+	}
+	if width := widthOf(w); width > 0 {
+		cuttable := make([]bool, len(cols))
+		for j, i := range cols {
+			cuttable[j] = t.Columns[i].Unit == UnitText
+		}
+		fitRows(header, rows, cuttable, width)
+	}
+	for _, out := range rows {
 		if err := tbl.Append(out); err != nil {
 			return err
 		}

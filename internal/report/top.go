@@ -21,7 +21,7 @@ func TopOfProfile(w io.Writer, f Format, r *analysis.ProfileTop) error {
 		Column{Title: "SHARE", Key: "share", Unit: UnitPercent},
 	)
 	for _, g := range r.Groups {
-		row := keyCells(f, bySite, r.Sites, g.Site, g.Key)
+		row := keyCells(shortens(w, f), bySite, r.Sites, g.Site, g.Key)
 		share := 0.0
 		if r.Totals[r.Sample] != 0 {
 			share = 100 * float64(g.Values[r.Sample]) / float64(r.Totals[r.Sample])
@@ -55,15 +55,15 @@ func keyColumns(bySite bool) []Column {
 	}
 }
 
-// keyCells are the cells of keyColumns for a site (by id, in sites) or a function, in format f:
-// only tables and Markdown shorten a site's stack.
-func keyCells(f Format, bySite bool, sites map[int64]store.Site, site int64, function string) []any {
+// keyCells are the cells of keyColumns for a site (by id, in sites) or a function; short
+// shortens a site's stack to SiteFrames (tables and Markdown, unless Whole).
+func keyCells(short bool, bySite bool, sites map[int64]store.Site, site int64, function string) []any {
 	if !bySite {
 		return []any{function}
 	}
 	s := sites[site]
 	frames := len(s.Stack)
-	if f.Shortens() {
+	if short {
 		frames = SiteFrames
 	}
 	return []any{SiteText(s.Stack, frames), site, s.Stack, s.Line}

@@ -1,0 +1,226 @@
+package report
+
+import (
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
+)
+
+// Fit returns a writer whose tables fit in cols columns: Render cuts the long text cells of a
+// table (FormatTable) written to it. Markdown, CSV and JSON are never cut, nor is anything
+// written to w itself, or to Fit(w, 0): the terminal's width is the command's to find.
+func Fit(w io.Writer, cols int) io.Writer {
+	if cols <= 0 {
+		return w
+	}
+	return &fitWriter{Writer: w, cols: cols}
+}
+
+type fitWriter struct {
+	io.Writer
+	cols int
+}
+
+// widthOf is the width tables written to w must fit, 0 for no limit.
+func widthOf(w io.Writer) int {
+	if f, ok := w.(*fitWriter); ok {
+		return f.cols
+	}
+	return 0
+}
+
+// Whole returns a writer whose tables show everything (--wide): no cell is cut, neither to a
+// width nor to the hops and frames (MaxPathHops, SiteFrames) tables and Markdown keep
+// otherwise.
+func Whole(w io.Writer) io.Writer { return wholeWriter{w} }
+
+type wholeWriter struct{ io.Writer }
+
+// shortens reports whether the cells of a table in format f written to w are shortened to
+// MaxPathHops and SiteFrames: a table's and Markdown's are, unless w is Whole.
+func shortens(w io.Writer, f Format) bool {
+	_, whole := w.(wholeWriter)
+	return f.Shortens() && !whole
+}
+
+// The separators of the cells cut by their parts: a path's hops (analysis.ShortPath) and a
+// stack's frames, innermost first (SiteText).
+const (
+	pathSep  = " -> "
+	stackSep = " ← "
+)
+
+const (
+	columnGap = 2 // blanks between two columns of a table (renderTable's padding)
+	minCut    = 8 // a cut column keeps at least this many characters, or its title's
+)
+
+// textWidth is how many columns s takes on a terminal, measured as tablewriter lays out the
+// table (a wide character takes two).
+func textWidth(s string) int { return twwidth.Width(s) }
+
+// fitWidths returns the width of each column of a table whose lines fit in cols columns: the
+// widest of a column's title and cells, less what the cut takes. The cut takes from the
+// columns that may be cut (text, never numbers), the widest first, one character at a time,
+// so that it is spread over the widest columns; no column goes under its title or minCut. A
+// table that cannot fit that way is left as wide as it must be.
+func fitWidths(titles []string, rows [][]string, cuttable []bool, cols int) []int {
+	widths := make([]int, len(titles))
+	floor := make([]int, len(titles))
+	for j, t := range titles {
+		widths[j] = textWidth(t)
+		floor[j] = max(widths[j], minCut)
+	}
+	for _, row := range rows {
+		for j, c := range row {
+			widths[j] = max(widths[j], textWidth(c))
+		}
+	}
+	total := columnGap * (len(widths) - 1)
+	for _, w := range widths {
+		total += w
+	}
+	for ; total > cols; total-- {
+		widest := -1
+		for j, w := range widths {
+			if cuttable[j] && w > floor[j] && (widest < 0 || w > widths[widest]) {
+				widest = j
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		widths[widest]--
+	}
+	return widths
+}
+
+// cutCell shortens s to at most n columns where it costs least: a stack keeps its innermost
+// frames, a path its root and its last hops with "…" between, other text its start, with "…"
+// at the end. A stack or path that cannot keep one whole frame or hop is cut at the end.
+func cutCell(s string, n int) string {
+	if textWidth(s) <= n {
+		return s
+	}
+	if strings.Contains(s, stackSep) {
+		if c, ok := cutStack(s, n); ok {
+			return c
+		}
+	} else if strings.Contains(s, pathSep) {
+		if c, ok := cutPath(s, n); ok {
+			return c
+		}
+	}
+	return cutEnd(s, n)
+}
+
+// cutEnd keeps the start of s that fits in n-1 columns, and "…".
+func cutEnd(s string, n int) string {
+	if textWidth(s) <= n {
+		return s
+	}
+	if n < 1 {
+		return ""
+	}
+	var b strings.Builder
+	used := 0
+	for _, r := range s {
+		w := textWidth(string(r))
+		if used+w > n-1 {
+			break
+		}
+		b.WriteRune(r)
+		used += w
+	}
+	return b.String() + "…"
+}
+
+// cutStack keeps the innermost frames of a stack, the first ones, and "…" for the callers.
+func cutStack(s string, n int) (string, bool) {
+	frames := strings.Split(s, stackSep)
+	if frames[len(frames)-1] == "…" {
+		frames = frames[:len(frames)-1]
+	}
+	for k := len(frames) - 1; k >= 1; k-- {
+		if c := strings.Join(frames[:k], stackSep) + stackSep + "…"; textWidth(c) <= n {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// cutPath keeps a path's root and as many of its last hops as fit, "…" between; else the last
+// hop alone after "…".
+func cutPath(s string, n int) (string, bool) {
+	var hops []string
+	for _, h := range strings.Split(s, pathSep) {
+		if !strings.HasPrefix(h, "…") { // the mark of hops left out already (analysis.ShortPath)
+			hops = append(hops, h)
+		}
+	}
+	if len(hops) < 2 {
+		return "", false
+	}
+	last := len(hops) - 1
+	for k := last - 1; k >= 1; k-- {
+		c := hops[0] + pathSep + "…" + pathSep + strings.Join(hops[len(hops)-k:], pathSep)
+		if textWidth(c) <= n {
+			return c, true
+		}
+	}
+	if c := "…" + pathSep + hops[last]; textWidth(c) <= n {
+		return c, true
+	}
+	return "", false
+}
+
+// fitRows cuts the cells of rows to the widths that make a table's lines fit in cols columns.
+// A stack or path cut by its frames or hops may come out narrower than its column's width:
+// such a column keeps its cut cells and the others are fitted again, given what it left.
+func fitRows(titles []string, rows [][]string, cuttable []bool, cols int) {
+	open := append([]bool(nil), cuttable...) // columns still to fit
+	for {
+		widths := fitWidths(titles, rows, open, cols)
+		again := false
+		for j := range open {
+			if !open[j] {
+				continue
+			}
+			used := textWidth(titles[j])
+			cut := make([]string, len(rows))
+			for r, row := range rows {
+				cut[r] = cutCell(row[j], widths[j])
+				used = max(used, textWidth(cut[r]))
+			}
+			if used < widths[j] && used < natural(titles[j], rows, j) {
+				// Cut narrower than its width: settle it, and fit the others again.
+				for r, row := range rows {
+					row[j] = cut[r]
+				}
+				open[j] = false
+				again = true
+				break
+			}
+		}
+		if !again {
+			for j := range open {
+				if open[j] {
+					for _, row := range rows {
+						row[j] = cutCell(row[j], widths[j])
+					}
+				}
+			}
+			return
+		}
+	}
+}
+
+// natural is the width of column j uncut.
+func natural(title string, rows [][]string, j int) int {
+	w := textWidth(title)
+	for _, row := range rows {
+		w = max(w, textWidth(row[j]))
+	}
+	return w
+}
