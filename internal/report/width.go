@@ -112,6 +112,11 @@ func cutCell(s string, n int) string {
 			return c
 		}
 	}
+	// A name with a note in parentheses at its end (a holder's type, a rate) loses the note
+	// before the name loses anything: `shop.AuditLog.ENTRIES (ArrayList)`.
+	if i := strings.LastIndex(s, " ("); i > 0 && strings.HasSuffix(s, ")") && textWidth(s[:i]) <= n {
+		return s[:i]
+	}
 	return cutEnd(s, n)
 }
 

@@ -14,6 +14,9 @@ func TestCutCell(t *testing.T) {
 		want string
 	}{
 		{"fits", "main.cache", 10, "main.cache"},
+		{"a holder loses its type first", "shop.AuditLog.ENTRIES (ArrayList)", 25, "shop.AuditLog.ENTRIES"},
+		{"a growth loses its rate first", "+300 obj/snap, +119 KiB/snap (~7.0 MiB/h)", 30, "+300 obj/snap, +119 KiB/snap"},
+		{"a name too long even without its type", "shop.AuditLog.ENTRIES (ArrayList)", 12, "shop.AuditL…"},
 		{"text cut at the end", "+1,000 obj/snap, +59.0 KiB/snap", 16, "+1,000 obj/snap…"},
 		{"text of one character", "abc", 1, "…"},
 		{"no room", "abc", 0, ""},
