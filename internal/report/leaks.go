@@ -139,10 +139,12 @@ func processName(s store.Snapshot) string {
 func growthText(f leak.Finding, snaps []store.Snapshot) string {
 	switch f.Kind {
 	case leak.Incremental:
-		s := fmt.Sprintf("%s obj/snap, %s/snap", SignedCount(f.PerSnapshot.Count), SignedBytes(f.PerSnapshot.Bytes))
+		// The bytes first, then the rate, then the objects: a table too narrow cuts the end.
+		s := SignedBytes(f.PerSnapshot.Bytes) + "/snap"
 		if f.BytesPerHour > 0 {
-			s += fmt.Sprintf(" (~%s/h)", Bytes(int64(f.BytesPerHour)))
+			s += fmt.Sprintf(", ~%s/h", Bytes(int64(f.BytesPerHour)))
 		}
+		s += fmt.Sprintf(", %s obj/snap", SignedCount(f.PerSnapshot.Count))
 		if steps := len(f.Points) - 1; f.Steps < steps {
 			s += fmt.Sprintf(", in %d of %d steps", f.Steps, steps)
 		}
