@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
+	"github.com/memsee/memsee/internal/report"
 )
 
 // runWithStderr runs the memsee built by TestMain with stderr on errOut, a terminal or a pipe,
@@ -105,9 +107,15 @@ func TestProgress(t *testing.T) {
 		if _, code := runWithStderr(t, db, false, "load", py); code != 0 {
 			t.Fatalf("load: exit %d", code)
 		}
+		start := time.Now()
 		stderr, code := runWithStderr(t, db, true, "top", "last", "--by", "holder")
+		took := time.Since(start)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if took >= report.QueryDelay {
+			// A loaded machine: the query was not quick, and may rightly have drawn its line.
+			t.Skipf("the query took %v here, past the %v a query waits before it shows", took, report.QueryDelay)
 		}
 		if stderr != "" {
 			t.Errorf("a query quicker than %v wrote on the terminal:\n%q", "300ms", stderr)
