@@ -106,13 +106,9 @@ func (w *Walker) chain(ctx context.Context, oid int64, up func(store.Object) int
 
 // Name says an object in words: "module shop" for a named root, else "AuditEntry@0x7f3a...".
 func (w *Walker) Name(ctx context.Context, o store.Object) (string, error) {
-	name, ok := w.roots[o.OID]
-	if !ok {
-		var err error
-		if name, err = w.db.RootName(ctx, w.snap, o.OID); err != nil {
-			return "", err
-		}
-		w.roots[o.OID] = name
+	name, err := w.rootName(ctx, o.OID)
+	if err != nil {
+		return "", err
 	}
 	if name != "" {
 		return name, nil
@@ -314,13 +310,20 @@ func (w *Walker) Hops(ctx context.Context, oid int64) ([]heap.Hop, error) {
 	for i, o := range path {
 		hops[i] = heap.Hop{Via: o.Via, Type: o.Type, Value: o.Value}
 	}
-	name, ok := w.roots[path[0].OID]
-	if !ok {
-		if name, err = w.db.RootName(ctx, w.snap, path[0].OID); err != nil {
-			return nil, err
-		}
-		w.roots[path[0].OID] = name
+	hops[0].Root, err = w.rootName(ctx, path[0].OID)
+	return hops, err
+}
+
+// rootName returns the name of the root oid is, "" for an object that is not a root,
+// remembered.
+func (w *Walker) rootName(ctx context.Context, oid int64) (string, error) {
+	if name, ok := w.roots[oid]; ok {
+		return name, nil
 	}
-	hops[0].Root = name
-	return hops, nil
+	name, err := w.db.RootName(ctx, w.snap, oid)
+	if err != nil {
+		return "", err
+	}
+	w.roots[oid] = name
+	return name, nil
 }

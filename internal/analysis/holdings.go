@@ -32,7 +32,7 @@ type Holding struct {
 // holder's objects in one scan, then groups by type the objects of the top holders in a
 // second, and widens the set of holders until no holder left out could hold a larger group.
 func Holdings(ctx context.Context, d *store.DB, snap int64, n int) ([]Holding, error) {
-	totals, err := holderTotals(ctx, d, snap, false)
+	totals, err := holderTotals(ctx, d, snap)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func Holdings(ctx context.Context, d *store.DB, snap int64, n int) ([]Holding, e
 				cut, beyond = top[k-1], top[k]
 			}
 		}
-		out, err := groups(ctx, d, snap, false, func(h int64) bool { return n <= 0 || totals[h+1] >= max(cut, 1) })
+		out, err := groups(ctx, d, snap, func(h int64) bool { return n <= 0 || totals[h+1] >= max(cut, 1) })
 		if err != nil {
 			return nil, err
 		}
@@ -109,8 +109,8 @@ func largest(vs []uint64, k int) []uint64 {
 }
 
 // holderTotals returns, for each holder oid h at h+1 (the super-root at 0), the bytes that the
-// objects it immediately dominates retain; live leaves out the objects no root reaches.
-func holderTotals(ctx context.Context, d *store.DB, snap int64, live bool) ([]uint64, error) {
+// objects it immediately dominates retain.
+func holderTotals(ctx context.Context, d *store.DB, snap int64) ([]uint64, error) {
 	n, err := d.ObjectCount(ctx, snap)
 	if err != nil {
 		return nil, err
@@ -118,9 +118,6 @@ func holderTotals(ctx context.Context, d *store.DB, snap int64, live bool) ([]ui
 	totals := make([]uint64, n+1)
 	err = d.EachObjectPage(ctx, snap, func(_ int64, p *page.Objects) error {
 		for i := 0; i < p.N; i++ {
-			if live && p.Distance.At(i) == 0 {
-				continue
-			}
 			if h := p.IDom.At(i); h <= uint64(n) { // stored as oid+1, 0 for the super-root
 				totals[h] += p.Retained.At(i)
 			}
@@ -130,17 +127,13 @@ func holderTotals(ctx context.Context, d *store.DB, snap int64, live bool) ([]ui
 	return totals, err
 }
 
-// groups sums by holder and type the objects whose holder keep accepts, in no order; live
-// leaves out the objects no root reaches.
-func groups(ctx context.Context, d *store.DB, snap int64, live bool, keep func(holder int64) bool) ([]Holding, error) {
+// groups sums by holder and type the objects whose holder keep accepts, in no order.
+func groups(ctx context.Context, d *store.DB, snap int64, keep func(holder int64) bool) ([]Holding, error) {
 	type key struct{ holder, typ int64 }
 	type sums struct{ n, bytes, retained int64 }
 	groups := map[key]*sums{}
 	err := d.EachObjectPage(ctx, snap, func(_ int64, p *page.Objects) error {
 		for i := 0; i < p.N; i++ {
-			if live && p.Distance.At(i) == 0 {
-				continue
-			}
 			h := p.IDom.OrNone(i)
 			if !keep(h) {
 				continue

@@ -268,32 +268,22 @@ func holderName(ctx context.Context, w *analysis.Walker, rules heap.HolderRules,
 // (by its name) holds most of in the last snapshot, and drops the storage's series; a holder that holds
 // nothing but storage keeps it as its own series.
 func foldStorage(all []Series) []Series {
-	largest := map[string]int{} // holder -> index of its largest series that is not storage
-	for j, s := range all {
+	var out []Series
+	largest := map[string]int{} // holder -> index in out of its largest series that is not storage
+	for _, s := range all {
 		if s.storage {
 			continue
 		}
-		if k, ok := largest[s.Holder]; !ok || last(s) > last(all[k]) || last(s) == last(all[k]) && s.What < all[k].What {
-			largest[s.Holder] = j
-		}
-	}
-	out := all[:0:0]
-	for _, s := range all {
-		if !s.storage {
-			out = append(out, s)
-		}
-	}
-	index := map[string]int{} // holder -> index in out of its largest
-	for i, s := range out {
-		if k, ok := largest[s.Holder]; ok && all[k].Key == s.Key {
-			index[s.Holder] = i
+		out = append(out, s)
+		if k, ok := largest[s.Holder]; !ok || last(s) > last(out[k]) || last(s) == last(out[k]) && s.What < out[k].What {
+			largest[s.Holder] = len(out) - 1
 		}
 	}
 	for _, s := range all {
 		if !s.storage {
 			continue
 		}
-		i, ok := index[s.Holder]
+		i, ok := largest[s.Holder]
 		if !ok {
 			out = append(out, s)
 			continue
