@@ -578,17 +578,11 @@ func (p *parser) freevarList() error {
 			}
 		}
 		n++
-		if c, err = p.peek(); err != nil {
+		more, err := p.listNext("freevars")
+		if err != nil {
 			return err
 		}
-		p.pos++
-		switch c {
-		case ',':
-			if c, err = p.peek(); err != nil {
-				return err
-			}
-			continue
-		case ']':
+		if !more {
 			if ok {
 				p.nFreevars = n
 			} else {
@@ -596,8 +590,7 @@ func (p *parser) freevarList() error {
 			}
 			return nil
 		}
-		p.pos--
-		return p.fail("want ',' or ']' in freevars, found %s", jsontext.QuoteByte(c))
+		c = p.buf[p.pos] // listNext has peeked at it
 	}
 }
 
@@ -756,23 +749,29 @@ func (p *parser) refList() error {
 			p.pos += 2
 			continue
 		}
-		c, err := p.peek()
-		if err != nil {
+		if more, err := p.listNext("refs"); err != nil || !more {
 			return err
 		}
-		p.pos++
-		switch c {
-		case ',':
-			if _, err := p.peek(); err != nil {
-				return err
-			}
-			continue
-		case ']':
-			return nil
-		}
-		p.pos--
-		return p.fail("want ',' or ']' in refs, found %s", jsontext.QuoteByte(c))
 	}
+}
+
+// listNext reads what follows an element of a list: ',' and the whitespace after it (more is
+// true, and the next element's first byte is at p.pos), or the closing ']'.
+func (p *parser) listNext(what string) (more bool, err error) {
+	c, err := p.peek()
+	if err != nil {
+		return false, err
+	}
+	p.pos++
+	switch c {
+	case ',':
+		_, err := p.peek()
+		return err == nil, err
+	case ']':
+		return false, nil
+	}
+	p.pos--
+	return false, p.fail("want ',' or ']' in %s, found %s", what, jsontext.QuoteByte(c))
 }
 
 // scalar parses a value or a name: a string, decoded and shortened, or a bare number or
