@@ -15,15 +15,16 @@ import (
 )
 
 type loadOptions struct {
-	IO     *IOStreams
-	f      *Factory
-	Files  []string
-	Format string
-	Label  string
-	Series string
-	Force  bool
-	JSON   bool
-	Binary string
+	IO      *IOStreams
+	f       *Factory
+	Files   []string
+	Format  string
+	Label   string
+	Series  string
+	Force   bool
+	JSON    bool
+	Verbose bool
+	Binary  string
 	// The JVM's object layout (HPROF dumps).
 	UncompressedOops, UncompressedClassPointers bool
 }
@@ -96,6 +97,7 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 	cmd.Flags().StringVar(&o.Series, "series", "", "the process the files come from, to keep several apart for leaks; refer to a snapshot as SERIES/LABEL")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was loaded as JSON")
+	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "say every note in full, with what memsee repaired in the dumps (references to objects not in the dump, invalid strings)")
 	cmd.Flags().StringVar(&o.Binary, "binary", "", "the Go executable that wrote the heap dumps, to name their globals (--binary ./server)")
 	cmd.Flags().BoolVar(&o.UncompressedOops, "uncompressed-oops", false, "JVM dumps: the JVM ran without compressed oops (-XX:-UseCompressedOops, or a heap of 32 GB or more), so references take 8 bytes")
 	cmd.Flags().BoolVar(&o.UncompressedClassPointers, "uncompressed-class-pointers", false, "JVM dumps: object headers hold full class pointers (-XX:-UseCompressedClassPointers; JDK 8 to 14 without compressed oops)")
@@ -160,17 +162,7 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 	if err := report.Loaded(o.IO.Out, format, results); err != nil {
 		return err
 	}
-	report.LoadNotes(o.IO.ErrOut, results)
-	var qualified []string
-	for _, r := range results {
-		if r.Qualified {
-			qualified = append(qualified, r.Label)
-		}
-	}
-	if len(qualified) > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "memsee: note: labels taken by other snapshots; these are labelled with their series: %s\n",
-			report.Clean(strings.Join(qualified, ", ")))
-	}
+	report.LoadNotes(o.IO.ErrOut, results, o.Verbose)
 	if o.IO.ErrTTY && !o.f.Quiet {
 		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), report.Clean(db.Path()), o.f.Now().Sub(start).Round(time.Millisecond))
 	}
