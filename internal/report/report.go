@@ -72,6 +72,10 @@ type Column struct {
 	Unit      Unit
 	JSONOnly  bool // carried in JSON and CSV but not shown in tables
 	TableOnly bool // shown in tables and Markdown only: words for people whose numbers JSON has
+	// Clauses marks a text of clauses joined by ", ", the most telling first (a growth: its
+	// bytes, its rate, its objects): a table too narrow for it drops whole clauses from the
+	// end, and says so with a last clause "…", before it cuts a word.
+	Clauses bool
 }
 
 // Table is a result: columns and rows of raw values.
@@ -229,10 +233,12 @@ func renderTable(w io.Writer, t *Table) error {
 	}
 	if width := widthOf(w); width > 0 {
 		cuttable := make([]bool, len(cols))
+		clauses := make([]bool, len(cols))
 		for j, i := range cols {
 			cuttable[j] = t.Columns[i].Unit == UnitText
+			clauses[j] = t.Columns[i].Clauses
 		}
-		fitRows(header, rows, cuttable, width)
+		fitRows(header, rows, cuttable, clauses, width)
 	}
 	for _, out := range rows {
 		if err := tbl.Append(out); err != nil {
