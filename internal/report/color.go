@@ -77,12 +77,13 @@ func paint(w io.Writer, f Format, st Style, s string) error {
 		_, err := io.WriteString(w, s)
 		return err
 	}
-	return t.writeStyled(styled(st, s))
+	return t.writeStyled(Styled(st, s))
 }
 
-// styled puts s between st's sequence and the reset; text in no style, and no text, stay as
-// they are.
-func styled(st Style, s string) string {
+// Styled puts s between st's sequence and the reset; text in no style, and no text, stay as
+// they are. It is for words memsee writes itself (the prefix of an error on a terminal), or
+// text cleaned first (Clean): a string from a dump must not carry escape sequences.
+func Styled(st Style, s string) string {
 	if st == Plain || s == "" {
 		return s
 	}

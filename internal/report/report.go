@@ -244,7 +244,7 @@ func renderTable(w io.Writer, t *Table) error {
 	color := colorOut(w)
 	if color != nil {
 		for j := range header {
-			header[j] = styled(Bold, header[j])
+			header[j] = Styled(Bold, header[j])
 		}
 		for r, row := range rows {
 			st := Plain
@@ -256,7 +256,7 @@ func renderTable(w io.Writer, t *Table) error {
 				if cst == Plain {
 					cst = cellStyle(t.Columns[i], t.Rows[r][i])
 				}
-				row[j] = styled(cst, row[j])
+				row[j] = Styled(cst, row[j])
 			}
 		}
 	}
