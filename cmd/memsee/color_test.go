@@ -51,7 +51,7 @@ func TestColorAuto(t *testing.T) {
 	}
 }
 
-// sgrSeq matches an SGR sequence; anySeq any escape sequence or lone ESC.
+// sgrSeq matches an SGR sequence; anyEsc an escape character.
 var (
 	sgrSeq = regexp.MustCompile("\x1b\\[[0-9;]*m")
 	anyEsc = regexp.MustCompile("\x1b")
@@ -224,7 +224,7 @@ func TestColorTerminal(t *testing.T) {
 // TestColorError checks the prefix of an error on stderr: bold red on a terminal, plain
 // through a pipe or with NO_COLOR; the line of what to do next is never coloured.
 func TestColorError(t *testing.T) {
-	db := colorDB(t)
+	db := filepath.Join(t.TempDir(), "none.db") // no database: an error
 	tests := []struct {
 		name  string
 		tty   bool
@@ -238,14 +238,14 @@ func TestColorError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, errPipe, code := runOnTerminal(t, db, tt.tty, true, tt.env, "top", "nosuch")
+			out, errPipe, code := runOnTerminal(t, db, tt.tty, true, tt.env, "top", "last")
 			if code != 2 {
 				t.Fatalf("exit %d, want 2", code)
 			}
 			stderr := out + errPipe // on the terminal, stderr shares it with stdout
-			wantLine := "memsee: no such snapshot"
+			wantLine := "memsee: no memsee database"
 			if tt.color {
-				wantLine = "\x1b[1;31mmemsee:\x1b[0m no such snapshot"
+				wantLine = "\x1b[1;31mmemsee:\x1b[0m no memsee database"
 			}
 			if !strings.HasPrefix(stderr, wantLine) {
 				t.Errorf("stderr begins %q, want %q", stderr, wantLine)
