@@ -32,6 +32,7 @@ var flagWords = map[string][]string{
 }
 
 func addCompletions(root *cobra.Command, f *Factory, envDB string) {
+	root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorWords, cobra.ShellCompDirectiveNoFileComp))
 	snaps := snapshotCompletion(f, envDB, false)
 	dumps := snapshotCompletion(f, envDB, true) // the flags that want a snapshot's objects
 	for _, c := range root.Commands() {

@@ -30,7 +30,7 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 		fs = fs[:n]
 	}
 	t := &Table{Columns: []Column{
-		{Title: "KIND", Key: "kind"},
+		{Title: "KIND", Key: "kind", Style: kindStyle},
 		{Title: "WHAT", Key: "what"},
 		{Title: "HELD BY", Key: "held_by"},
 		{Key: "path", JSONOnly: true},
