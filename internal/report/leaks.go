@@ -162,7 +162,7 @@ func growthText(f leak.Finding, snaps []store.Snapshot) string {
 		}
 		return s
 	case leak.Static:
-		return fmt.Sprintf("%s once, at %s, flat after", SignedBytes(f.Growth.Bytes), Clean(snaps[f.Step].Label))
+		return fmt.Sprintf("%s once, at %s", SignedBytes(f.Growth.Bytes), Clean(snaps[f.Step].Label))
 	}
 	s := fmt.Sprintf("%s (%s objects) by %s", SignedBytes(f.Growth.Bytes), SignedCount(f.Growth.Count),
 		Clean(snaps[f.Step].Label))
