@@ -116,6 +116,7 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 		newCmdKids(f, nil),
 		newCmdPath(f, nil),
 		newCmdDominators(f, nil),
+		newCmdExport(f, nil),
 		newCmdLeaks(f, nil),
 		newCmdCheck(f, nil),
 		newCmdDumper(f),
