@@ -15,8 +15,9 @@ import (
 // write and flamegraph.pl and speedscope read: per stack, its frames from the root separated
 // by ';', a space, and its bytes. Stacks of no bytes are left out. Lines come in the order of
 // a walk of the stacks' tree, children by label, so that the output is the same for the same
-// snapshot. A frame is cleaned of control characters (a newline would end the line) and its
-// ';' written as '；' (U+FF1B), which reads the same and splits nothing.
+// snapshot. A frame is cleaned of control characters (a newline would end the line) and of
+// spaces at its ends, and its ';' written as '；' (U+FF1B), which reads the same and splits
+// nothing.
 func Folded(w io.Writer, f *analysis.Flame) error {
 	labels := make([]string, len(f.Frames))
 	for i, l := range f.Frames {
@@ -87,8 +88,8 @@ func Folded(w io.Writer, f *analysis.Flame) error {
 
 // foldedFrame writes a frame for a folded line: no control characters, no ';', not empty.
 func foldedFrame(label string) string {
-	s := strings.ReplaceAll(Clean(label), ";", "；")
-	if strings.TrimSpace(s) == "" {
+	s := strings.TrimSpace(strings.ReplaceAll(Clean(label), ";", "；"))
+	if s == "" {
 		return "?"
 	}
 	return s
