@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -276,9 +277,9 @@ func (b *flameBuilder) graph(ctx context.Context, db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	for oid, name := range roots {
+	for _, oid := range slices.Sorted(maps.Keys(roots)) { // frames numbered the same every time
 		if oid >= 0 && oid < n {
-			slot[oid] = pending | uint32(b.frame(name))
+			slot[oid] = pending | uint32(b.frame(roots[oid]))
 		}
 	}
 
