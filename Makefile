@@ -36,6 +36,8 @@ demo: build ## load the bundled Go profiles, Python dumps and Node snapshots: wh
 	bin/memsee --db demo.db leaks shop1 shop2 shop3 shop4
 	bin/memsee --db demo.db path --type AuditEntry
 	bin/memsee --db demo.db top shop4 --by holder -n 6
+	@echo '# the Python heap as folded stacks for a flame graph (memsee export -o shop4.pb.gz writes one for go tool pprof -http=:)'
+	bin/memsee --db demo.db export shop4 --format folded | grep _audit_log | head -3
 	bin/memsee --db demo.db load --series node testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap3.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz
 	@echo '# Node snapshots (V8), labelled node/heap1..node/heap4 as the Go profiles have heap1..heap4: who holds what grew, and memlab-style leak candidates'
 	bin/memsee --db demo.db leaks node/heap1 node/heap2 node/heap3 node/heap4

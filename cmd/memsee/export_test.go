@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/pprof/profile"
@@ -57,14 +58,13 @@ func TestFlagsExport(t *testing.T) {
 	}
 }
 
-// exported runs memsee export and parses the profile it wrote.
-func exported(t *testing.T, db string, args ...string) *profile.Profile {
+// exported runs memsee export and parses the profile it wrote to file.
+func exported(t *testing.T, db, file string, args ...string) *profile.Profile {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "heap.pb.gz")
-	if r := memsee(t, db, false, append([]string{"export", "-o", out}, args...)...); r.code != 0 {
+	if r := memsee(t, db, false, append([]string{"export", "-o", file}, args...)...); r.code != 0 {
 		t.Fatalf("export %v: exit %d: %s", args, r.code, r.err)
 	}
-	return parseProfile(t, out)
+	return parseProfile(t, file)
 }
 
 func parseProfile(t *testing.T, file string) *profile.Profile {
@@ -122,15 +122,27 @@ func lsJSON(t *testing.T, db string) map[string]snapshotJSON {
 	return out
 }
 
-// goTool returns the go command for go tool pprof, or skips the test.
-func goTool(t *testing.T) string {
+// pprofTool returns the pprof of the Go toolchain (what go tool pprof runs, found once
+// through go tool -n pprof), or skips the test.
+func pprofTool(t *testing.T) string {
 	t.Helper()
-	g, err := exec.LookPath("go")
-	if err != nil {
+	pprofOnce.Do(func() {
+		if g, err := exec.LookPath("go"); err == nil {
+			if out, err := exec.Command(g, "tool", "-n", "pprof").Output(); err == nil {
+				pprofPath = strings.TrimSpace(string(out))
+			}
+		}
+	})
+	if pprofPath == "" {
 		t.Skip("no go command on PATH: go tool pprof is not run")
 	}
-	return g
+	return pprofPath
 }
+
+var (
+	pprofOnce sync.Once
+	pprofPath string
+)
 
 // Every runtime's sample as a profile: its totals are the snapshot's, the leak's holder is a
 // frame whose cumulative bytes are what the database says it retains, and go tool pprof -top
@@ -146,7 +158,6 @@ func TestExportDumps(t *testing.T) {
 		{"node", "../../testdata/node/heap4.heapsnapshot.gz", "global -> .priceTable (Map)", "globalThis.priceTable (Map)"},
 		{"go", "../../testdata/godump/heap4.dump.gz", "bss+0x400", "bss+0x400"},
 	}
-	goCmd := ""
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "memsee.db")
@@ -161,7 +172,8 @@ func TestExportDumps(t *testing.T) {
 			for _, s := range snaps {
 				snap = s
 			}
-			p := exported(t, db)
+			file := filepath.Join(t.TempDir(), "h.pb.gz")
+			p := exported(t, db, file)
 			if len(p.SampleType) != 2 || p.SampleType[0].Type != "inuse_objects" || p.SampleType[1].Type != "inuse_space" ||
 				p.SampleType[1].Unit != "bytes" || p.DefaultSampleType != "inuse_space" {
 				t.Errorf("sample types %v, default %q", p.SampleType, p.DefaultSampleType)
@@ -174,7 +186,7 @@ func TestExportDumps(t *testing.T) {
 				Retained int64
 				Path     string
 			}
-			r := memsee(t, db, false, "dominators", "--json", "-n", "0")
+			r := memsee(t, db, false, "dominators", "--json", "-n", "20")
 			if err := json.Unmarshal([]byte(r.out), &doms); err != nil {
 				t.Fatal(err)
 			}
@@ -188,12 +200,7 @@ func TestExportDumps(t *testing.T) {
 				t.Errorf("frame %q: cumulative %d bytes; %s retains %d", tt.frame, cum[1], tt.path, retained)
 			}
 
-			if goCmd == "" {
-				goCmd = goTool(t)
-			}
-			file := filepath.Join(t.TempDir(), "h.pb.gz")
-			memsee(t, db, false, "export", "-o", file)
-			out, err := exec.Command(goCmd, "tool", "pprof", "-top", "-cum", file).CombinedOutput()
+			out, err := exec.Command(pprofTool(t), "-top", "-cum", file).CombinedOutput()
 			if err != nil {
 				t.Fatalf("go tool pprof -top: %v\n%s", err, out)
 			}
@@ -209,7 +216,10 @@ func TestExportDumps(t *testing.T) {
 // --base writes the base beside -o, with the same sample types, and go tool pprof -diff_base
 // subtracts it: the audit log grew by what its frame's bytes grew.
 func TestExportDiffBase(t *testing.T) {
-	db := loadedPython(t)
+	db := filepath.Join(t.TempDir(), "memsee.db")
+	if r := memsee(t, db, false, "load", shops[0], shops[3]); r.code != 0 {
+		t.Fatalf("load: exit %d: %s", r.code, r.err)
+	}
 	dir := t.TempDir()
 	head := filepath.Join(dir, "shop4.pb.gz")
 	r := memsee(t, db, true, "export", "shop4", "--base", "shop1", "-o", head)
@@ -234,7 +244,7 @@ func TestExportDiffBase(t *testing.T) {
 	if bc[1] == 0 || hc[1] <= bc[1] {
 		t.Errorf("%s: %d bytes in the base, %d in the head", frame, bc[1], hc[1])
 	}
-	out, err := exec.Command(goTool(t), "tool", "pprof", "-top", "-cum", "-diff_base", base, head).CombinedOutput()
+	out, err := exec.Command(pprofTool(t), "-top", "-cum", "-diff_base", base, head).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go tool pprof -diff_base: %v\n%s", err, out)
 	}
@@ -272,8 +282,11 @@ func TestExportFolded(t *testing.T) {
 // A heap profile exports as its allocation stacks; a profile is not written to a terminal;
 // and memsee loads what it exported as the profile it is.
 func TestExportProfile(t *testing.T) {
-	db := loaded(t)
-	p := exported(t, db, "heap4")
+	db := filepath.Join(t.TempDir(), "memsee.db")
+	if r := memsee(t, db, false, "load", heaps[3]); r.code != 0 {
+		t.Fatalf("load: exit %d: %s", r.code, r.err)
+	}
+	p := exported(t, db, filepath.Join(t.TempDir(), "heap4.pb.gz"), "heap4")
 	total, _ := profileTotals(p, "")
 	snaps := lsJSON(t, db)
 	if total[1] != snaps["heap4"].Bytes || total[0] != snaps["heap4"].Objects {
@@ -284,7 +297,10 @@ func TestExportProfile(t *testing.T) {
 	}
 
 	// The export of a Python dump, loaded back: its totals are the dump's.
-	pdb := loadedPython(t)
+	pdb := filepath.Join(t.TempDir(), "memsee.db")
+	if r := memsee(t, pdb, false, "load", shops[3]); r.code != 0 {
+		t.Fatalf("load: exit %d: %s", r.code, r.err)
+	}
 	file := filepath.Join(t.TempDir(), "shop4.pb.gz")
 	if r := memsee(t, pdb, false, "export", "shop4", "-o", file); r.code != 0 {
 		t.Fatalf("export: exit %d: %s", r.code, r.err)
