@@ -203,6 +203,7 @@ const (
 	topUnreachable = math.MaxUint32 // idom: not reached from a root, dominated by nothing
 	pending        = 1 << 31        // slot: the object's stack is not known yet; the rest is its frame
 	bigSize        = math.MaxUint32 // size: the size is in the big map
+	maxTypeSlice   = 1 << 20        // type ids below this are looked up in a slice, above in a map
 )
 
 // graph builds the flame of an object dump: one pass over its pages for each object's
@@ -216,7 +217,7 @@ func (b *flameBuilder) graph(ctx context.Context, db *store.DB) error {
 	if n >= math.MaxUint32-1 {
 		return fmt.Errorf("snapshot %d has %d objects: a flame graph of more than %d is not written", snap.ID, n, uint32(math.MaxUint32-2))
 	}
-	// Twelve bytes an object: what a dump of ten million objects can afford twice over.
+	// Twelve bytes an object (125 MiB for ten million), besides the stacks.
 	idom := make([]uint32, n) // oid -> oid+1 of its immediate dominator, 0 for the super-root, or topUnreachable
 	slot := make([]uint32, n) // oid -> pending|its frame, then its stack
 	size := make([]uint32, n) // oid -> its shallow size, or bigSize
@@ -226,7 +227,31 @@ func (b *flameBuilder) graph(ctx context.Context, db *store.DB) error {
 		oid, retained int64
 	}
 	var holders []candidate // objects that retain NameFloor or more: perhaps named
-	var typeFrame []int32   // type id -> frame+1
+	var typeFrame []int32   // type id -> frame+1, for the ids below maxTypeSlice
+	bigTypes := map[uint64]int32{}
+	frameOfType := func(t uint64) (int32, error) {
+		if t < uint64(len(typeFrame)) && typeFrame[t] != 0 {
+			return typeFrame[t] - 1, nil
+		}
+		if fr, ok := bigTypes[t]; ok {
+			return fr, nil
+		}
+		name, err := db.TypeName(ctx, int64(t)) // fails for a type the table does not have
+		if err != nil {
+			return 0, err
+		}
+		fr := b.frame(name)
+		switch {
+		case t >= maxTypeSlice: // a damaged page's id must not size a slice
+			bigTypes[t] = fr
+		default:
+			if t >= uint64(len(typeFrame)) {
+				typeFrame = slices.Grow(typeFrame, int(t)+1-len(typeFrame))[:t+1]
+			}
+			typeFrame[t] = fr + 1
+		}
+		return fr, nil
+	}
 	err = db.EachObjectPage(ctx, snap.ID, func(first int64, p *page.Objects) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -236,18 +261,11 @@ func (b *flameBuilder) graph(ctx context.Context, db *store.DB) error {
 			if o >= n {
 				return fmt.Errorf("snapshot %d: object page past its %d objects: %w", snap.ID, n, page.ErrDamaged)
 			}
-			t := p.Type.At(i)
-			if t >= uint64(len(typeFrame)) || typeFrame[t] == 0 {
-				name, err := db.TypeName(ctx, int64(t)) // fails for a type the table does not have
-				if err != nil {
-					return err
-				}
-				if t >= uint64(len(typeFrame)) {
-					typeFrame = slices.Grow(typeFrame, int(t)+1-len(typeFrame))[:t+1]
-				}
-				typeFrame[t] = b.frame(name) + 1
+			fr, err := frameOfType(p.Type.At(i))
+			if err != nil {
+				return err
 			}
-			slot[o] = pending | uint32(typeFrame[t]-1)
+			slot[o] = pending | uint32(fr)
 			h, dist := p.IDom.At(i), p.Distance.At(i) // stored +1: 0 for none
 			switch {
 			case h > uint64(n):
