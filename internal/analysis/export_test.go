@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -181,5 +182,78 @@ func TestFlameOfProfile(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no stack from runtime.main to main.newAuditEntry")
+	}
+}
+
+// A damaged database makes FlameOf fail with an error, never panic: a page cut short, a
+// dominator past the snapshot's objects, dominators that loop, a type the table lacks. Each
+// damage rewrites the first object page of a real Python dump.
+func TestReliabilityFlameDamaged(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(i int, o *page.Object) // o is object i of the first page
+		cut    bool                        // the page's blob is cut short instead
+	}{
+		{"page cut short", nil, true},
+		{"dominator past the end", func(i int, o *page.Object) {
+			if i == 3 {
+				o.IDom = 1 << 40
+			}
+		}, false},
+		{"dominators loop", func(i int, o *page.Object) {
+			switch i {
+			case 0:
+				o.IDom = 1
+			case 1:
+				o.IDom = 0
+			}
+		}, false},
+		{"no such type", func(i int, o *page.Object) {
+			if i == 5 {
+				o.Type = 1 << 33
+			}
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "d.db"), "../../testdata/python/shop1.json.gz")
+			defer db.Close()
+			snap, err := db.Resolve(ctx, res.Label)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var blob []byte
+			err = db.EachObjectPage(ctx, snap.ID, func(first int64, p *page.Objects) error {
+				if first != 0 {
+					return nil
+				}
+				var b page.Builder
+				b.Reset()
+				for i, o := range p.All() {
+					if tt.damage != nil {
+						tt.damage(i, &o)
+					}
+					b.Add(&o)
+				}
+				blob = b.AppendObjects(nil)
+				if tt.cut {
+					blob = blob[:len(blob)/2]
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := fmt.Sprintf("UPDATE object_page SET objects = x'%x' WHERE snapshot = %d AND page = 0", blob, snap.ID)
+			if _, err := db.Query(ctx, q, store.QueryOptions{Write: true}); err != nil {
+				t.Fatal(err)
+			}
+			_, err = FlameOf(ctx, db, snap, FlameOptions{})
+			t.Logf("FlameOf(%s): %v", tt.name, err)
+			if err == nil {
+				t.Errorf("FlameOf(%s): no error", tt.name)
+			}
+		})
 	}
 }
