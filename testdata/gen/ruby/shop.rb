@@ -22,7 +22,7 @@ ObjectSpace.trace_object_allocations_start
 
 module Shop
   CURRENCIES = {}
-  REQUESTS = 300
+  REQUESTS = 400
 
   class Currency
     def initialize(code, rate)
@@ -53,9 +53,9 @@ module Shop
   end
 
   def self.load_currencies(keep)
-    400.times do |i|
-      c = Currency.new(format("C%03d", i), 1.0 + i / 1000.0)
-      CURRENCIES[format("C%03d", i)] = c if keep
+    2000.times do |i|
+      c = Currency.new(format("C%04d", i), 1.0 + i / 1000.0)
+      CURRENCIES[format("C%04d", i)] = c if keep
     end
   end
 
