@@ -54,7 +54,7 @@ lint: ## gofmt, go vet, and staticcheck when it is installed
 	@if grep -rn --include='*.go' 'shared/' cmd internal bench testdata/gen; then echo "comments cite files outside the repository (use docs/)"; exit 1; fi
 
 fuzz: ## fuzz every reader, and the store's page decoder, for FUZZTIME each
-	for pkg in pprof meliae v8 hprof godump; do \
+	for pkg in pprof meliae v8 hprof godump ruby; do \
 		$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/$$pkg || exit 1; \
 	done
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/store/page
