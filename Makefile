@@ -76,6 +76,7 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	testdata/gen/zoo/java/gen.sh
 	testdata/gen/zoo/python/gen.sh
 	testdata/gen/ruby/gen.sh
+	testdata/gen/zoo/ruby/gen.sh
 	node testdata/gen/node/gen.js --out testdata/node --churn-only
 	node testdata/gen/node/classdiff.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/classdiff-heap1-heap4.json
 	node testdata/gen/node/candidates.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/candidates-heap1-heap2-heap4.json

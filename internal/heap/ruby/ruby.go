@@ -107,7 +107,7 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // the allocation-tracing tables (ObjectSpace.trace_object_allocations_start), which the dump
 // counts as the memsize of one object of its own. They are the tracing's cost, not the
 // program's: that object is given size 0, and the bytes are recorded in the snapshot's meta
-// (allocation_tracing_bytes) and said of the file.
+// (allocation_tracing_bytes). Nothing is said of the file: the user has nothing to act on.
 func (Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink heap.Sink) (heap.Notes, error) {
 	p := &parser{
 		name:    name,
@@ -120,8 +120,6 @@ func (Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink heap
 	var n heap.Notes
 	if p.tracing > 0 {
 		n.Meta = map[string]string{"allocation_tracing_bytes": strconv.FormatInt(p.tracing, 10)}
-		n.File = append(n.File, heap.Note{Count: p.tracing, Noun: "byte",
-			Text: "of allocation-tracing tables (ObjectSpace.trace_object_allocations_start), the tracing's cost, left out of the heap's size"})
 	}
 	return n, err
 }
