@@ -108,6 +108,12 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // counts as the memsize of one object of its own. They are the tracing's cost, not the
 // program's: that object is given size 0, and the bytes are recorded in the snapshot's meta
 // (allocation_tracing_bytes). Nothing is said of the file: the user has nothing to act on.
+//
+// Objects flagged "pinned" tell that the last GC before the dump compacted the heap: Ruby sets
+// the pinned bits only while compacting, and the next GC clears them. Then objects have moved
+// since the dump before, and matching them by address fails; that is said of the file, and
+// their number recorded (pinned_objects). A compaction followed by other GCs before the dump
+// leaves no trace in it (docs/formats/ruby.md).
 func (Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink heap.Sink) (heap.Notes, error) {
 	p := &parser{
 		name:    name,
@@ -117,9 +123,14 @@ func (Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink heap
 		types:   map[string]string{},
 	}
 	err := p.run(ctx, sink)
-	var n heap.Notes
+	n := heap.Notes{Meta: map[string]string{}}
 	if p.tracing > 0 {
-		n.Meta = map[string]string{"allocation_tracing_bytes": strconv.FormatInt(p.tracing, 10)}
+		n.Meta["allocation_tracing_bytes"] = strconv.FormatInt(p.tracing, 10)
+	}
+	if p.pinned > 0 {
+		n.Meta["pinned_objects"] = strconv.FormatInt(p.pinned, 10)
+		n.File = append(n.File, heap.Note{Count: p.pinned, Noun: "object",
+			Text: "pinned: the last GC before this dump compacted the heap (GC.compact, GC.auto_compact), so diff counts the objects it moved as freed and new"})
 	}
 	return n, err
 }
@@ -154,6 +165,7 @@ type parser struct {
 	objects  int64
 	total    int64 // the memsizes of the objects so far, at most MaxSize
 	tracing  int64 // the memsize of the allocation-tracing tables
+	pinned   int64 // objects whose flags say "pinned"
 }
 
 // record is one line of the dump: an object, or a ROOT record.
@@ -167,6 +179,7 @@ type record struct {
 	hasAddr, hasType   bool
 	hasValue, hasName  bool
 	singleton          bool
+	pinned             bool // the GC's flags say it is pinned: the last GC compacted
 }
 
 // class is what the reader keeps of a CLASS or MODULE record to name the objects of it.
@@ -271,6 +284,9 @@ func (p *parser) handle(sink heap.Sink) error {
 		return p.failErr(fmt.Errorf("memsize %d: the sizes of the objects up to this one add up to more than 2^48 bytes (256 TiB), more than a process can address", rec.size))
 	}
 	p.total += rec.size
+	if rec.pinned {
+		p.pinned++
+	}
 	if rec.rtype == "DATA" && string(rec.structName) == tracerStruct {
 		p.tracing += rec.size
 		rec.size = 0
@@ -343,6 +359,14 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 		}
 		p.edges = append(p.edges, e)
 	}
+	if rec.class != 0 && rec.rtype != "IMEMO" && rec.rtype != "ICLASS" && !p.named(rec.class) {
+		// A singleton or anonymous class is kept alive by its objects' class pointers,
+		// which the references leave out; a named class is a root of its own. A class not read
+		// yet (a class's metaclass may come after it) is referred to as well. The "class" of
+		// an IMEMO is what it belongs to, which may be gone, and that of an ICLASS the module
+		// it includes, which is a root.
+		p.edges = append(p.edges, heap.Edge{To: rec.class, Kind: heap.EdgeInternal, Name: edgeClassOf})
+	}
 	o.Edges = p.edges
 	if len(rec.refs) > n {
 		rest := rec.refs[n:]
@@ -377,6 +401,7 @@ const (
 	edgeConstant   = "::<constant>"
 	edgeSuperclass = "(superclass)"
 	edgeClassInner = "(class)" // a class's method entries, caches and the like, and its name
+	edgeClassOf    = "(klass)" // an object's class, when it is a singleton or anonymous class
 )
 
 // edgeOf returns the kind and name of the references of an object of runtime type rtype.
@@ -392,6 +417,12 @@ func edgeOf(rtype string) (heap.EdgeKind, string) {
 		return heap.EdgeInternal, ""
 	}
 	return heap.EdgeField, ""
+}
+
+// named reports whether the class at addr is a named class or module, which is a root.
+func (p *parser) named(addr uint64) bool {
+	c, ok := p.classes[addr]
+	return ok && c.name != "" && !c.singleton
 }
 
 // runtimeTypes are the names of the runtime types whose objects have no class of their own to
@@ -677,6 +708,8 @@ func (p *parser) fields() error {
 			rec.structName, err = p.quoted("struct", rec.structName[:0], maxType+32)
 		case "references":
 			err = p.refList()
+		case "flags":
+			err = p.flags()
 		default:
 			err = p.skip(0)
 		}
@@ -944,6 +977,67 @@ func (p *parser) escapeOrControl() (rune, error) {
 	r, n, _ := jsontext.Escape(p.buf[p.pos:p.end])
 	p.pos += n
 	return r, nil
+}
+
+// flags parses the GC's flags of an object, an object of booleans, and notes "pinned".
+func (p *parser) flags() error {
+	if p.buf[p.pos] != '{' {
+		return p.skip(0)
+	}
+	p.pos++
+	c, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if c == '}' {
+		p.pos++
+		return nil
+	}
+	for {
+		if err := p.expect('"', "a key"); err != nil {
+			return err
+		}
+		if p.key, err = p.str(p.key[:0], maxKey); err != nil {
+			return err
+		}
+		pinned := string(p.key) == "pinned"
+		if err := p.expect(':', "':' after a key"); err != nil {
+			return err
+		}
+		if _, err := p.peek(); err != nil {
+			return err
+		}
+		if pinned && isToken[p.buf[p.pos]] {
+			b, err := p.token(p.key[:0], maxKey)
+			if err != nil {
+				return err
+			}
+			p.rec.pinned = string(b) == "true"
+		} else if err := p.skip(1); err != nil {
+			return err
+		}
+		if more, err := p.listNextIn("flags", '}'); err != nil || !more {
+			return err
+		}
+	}
+}
+
+// listNextIn is listNext for a list or an object that ends with closing.
+func (p *parser) listNextIn(what string, closing byte) (more bool, err error) {
+	c, err := p.peek()
+	if err != nil {
+		return false, err
+	}
+	p.pos++
+	switch c {
+	case ',':
+		_, err := p.peek()
+		return err == nil, err
+	case closing:
+		return false, nil
+	}
+	p.pos--
+	return false, p.fail("want ',' or %q in %s, found %s", closing, what, jsontext.QuoteByte(c))
 }
 
 // skip parses and drops the value of a key the reader does not know.
