@@ -661,7 +661,8 @@ func (p *parser) fields() error {
 		if err := p.expect('"', "a key"); err != nil {
 			return err
 		}
-		if p.key, err = p.str(p.key[:0], maxKey); err != nil {
+		key, err := p.keyText()
+		if err != nil {
 			return err
 		}
 		if err := p.expect(':', "':' after a key"); err != nil {
@@ -670,7 +671,7 @@ func (p *parser) fields() error {
 		if _, err := p.peek(); err != nil {
 			return err
 		}
-		switch string(p.key) {
+		switch string(key) {
 		case "address":
 			rec.addr, err = p.hex("address")
 			rec.hasAddr = true
@@ -690,7 +691,7 @@ func (p *parser) fields() error {
 		case "memsize":
 			rec.size, err = p.count("memsize")
 		case "bytesize", "length", "size":
-			rec.len, err = p.count(string(p.key))
+			rec.len, err = p.count(string(key))
 		case "value":
 			if p.buf[p.pos] == '"' {
 				p.pos++
@@ -730,6 +731,39 @@ func (p *parser) fields() error {
 		p.pos--
 		return p.fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
 	}
+}
+
+// keyText parses a key after its opening quote into p.key. Keys are plain ASCII: the fast
+// path finds the closing quote in the window; a key with an escape, or cut by the window's
+// end, goes through str.
+func (p *parser) keyText() ([]byte, error) {
+	w := p.buf[p.pos:p.end]
+	for j, c := range w {
+		if c == '"' {
+			p.pos += j + 1
+			// Copied: reading on (the ':' after it) may move the window.
+			p.key = append(p.key[:0], w[:min(j, maxKey)]...)
+			return p.key, nil
+		}
+		if strSpecial[c] || j > maxKey {
+			break
+		}
+	}
+	var err error
+	p.key, err = p.str(p.key[:0], maxKey)
+	return p.key, err
+}
+
+// skipString reads past a string value after its opening quote. The fast path finds its
+// closing quote in the window when nothing is escaped before it.
+func (p *parser) skipString() error {
+	w := p.buf[p.pos:p.end]
+	if j := bytes.IndexByte(w, '"'); j >= 0 && bytes.IndexByte(w[:j], '\\') < 0 && bytes.IndexByte(w[:j], '\n') < 0 {
+		p.pos += j + 1
+		return nil
+	}
+	_, err := p.str(nil, 0)
+	return err
 }
 
 // quoted parses a string value of key, keeping up to limit runes of it.
@@ -984,6 +1018,16 @@ func (p *parser) flags() error {
 	if p.buf[p.pos] != '{' {
 		return p.skip(0)
 	}
+	// The fast path: Ruby writes the flags as one flat object of booleans, so its end is the
+	// first '}' when it holds no string, no nesting and no newline.
+	if w := p.buf[p.pos:p.end]; len(w) > 0 {
+		if j := bytes.IndexByte(w, '}'); j >= 0 && bytes.Count(w[:j], []byte{'"'})%2 == 0 &&
+			bytes.IndexAny(w[1:j], "{[\\\n") < 0 {
+			p.rec.pinned = bytes.Contains(w[:j], []byte(`"pinned":true`))
+			p.pos += j + 1
+			return nil
+		}
+	}
 	p.pos++
 	c, err := p.peek()
 	if err != nil {
@@ -1052,8 +1096,7 @@ func (p *parser) skip(depth int) error {
 	switch c {
 	case '"':
 		p.pos++
-		_, err := p.str(nil, 0)
-		return err
+		return p.skipString()
 	case '[', '{':
 		p.pos++
 		closing := byte(']')
