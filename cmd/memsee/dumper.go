@@ -26,7 +26,7 @@ func newCmdDumper(f *Factory) *cobra.Command {
            while it is written, about 0.16 s per million objects.
 
   ruby     a stdlib-only file: MemseeDumper.start(dir) turns on allocation tracing and makes
-           SIGUSR2 write a dump (ObjectSpace.dump_all, gzip'd) into dir. The dump pauses the
+           SIGUSR2 write a heap dump, gzip'd, into dir. The dump pauses the
            process, about 1 s per million objects (2 s with tracing on); tracing costs about
            120 bytes per live object.`,
 		Example: `  $ memsee dumper python > memsee_dumper.py

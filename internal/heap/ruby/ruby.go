@@ -1022,7 +1022,7 @@ func (p *parser) flags() error {
 	// first '}' when it holds no string, no nesting and no newline.
 	if w := p.buf[p.pos:p.end]; len(w) > 0 {
 		if j := bytes.IndexByte(w, '}'); j >= 0 && bytes.Count(w[:j], []byte{'"'})%2 == 0 &&
-			bytes.IndexAny(w[1:j], "{[\\\n") < 0 {
+			!bytes.ContainsAny(w[1:j], "{[\\\n") {
 			p.rec.pinned = bytes.Contains(w[:j], []byte(`"pinned":true`))
 			p.pos += j + 1
 			return nil
