@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/memsee/memsee/internal/report"
 	"github.com/spf13/cobra"
@@ -75,4 +76,48 @@ func (o *outputFlags) resolve(cmd *cobra.Command) (report.Format, error) {
 		return "", flagErrorf(cmd, "%v", err)
 	}
 	return f, nil
+}
+
+// defaultRows is how many rows -n shows when it is not given, in every command that takes it.
+const defaultRows = 20
+
+// rowsValue is -n: how many rows a command shows, 0 for all; a negative count is refused as
+// the flag is parsed, the same way in every command.
+type rowsValue struct{ n *int }
+
+func (v rowsValue) String() string { return strconv.Itoa(*v.n) }
+func (v rowsValue) Type() string   { return "int" }
+func (v rowsValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("-n %s: want 0 (all) or more", s)
+	}
+	*v.n = n
+	return nil
+}
+
+// rowsFlag adds -n to a command; what says what its rows are ("leaks", "paths").
+func rowsFlag(cmd *cobra.Command, n *int, what string) {
+	*n = defaultRows
+	cmd.Flags().VarP(rowsValue{n}, "n", "n", fmt.Sprintf("show the first N %s (0 for all)", what))
+}
+
+// snapFlag adds --snap, the snapshot a command that reads one snapshot reads: the same flag,
+// default and words in every such command.
+func snapFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "snap", "last", "snapshot: id, label, series/label, first, last or -N")
+}
+
+// snapArg is the snapshot of a command whose one positional argument may name it (top,
+// dominators): memsee top heap3 and memsee top --snap heap3 are the same; both, naming two
+// snapshots, is an error.
+func snapArg(cmd *cobra.Command, args []string, snap *string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if cmd.Flags().Changed("snap") && *snap != args[0] {
+		return flagErrorf(cmd, "the snapshot is given twice, as %s and --snap %s: give one", args[0], *snap)
+	}
+	*snap = args[0]
+	return nil
 }

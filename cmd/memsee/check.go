@@ -78,9 +78,6 @@ Exit codes: 0 within budget, 1 over budget, 2 bad input or bad flags.`,
 			if o.Budget, err = parseBudget(maxGrowth.values(), maxBytes.values(), maxKey.values(), floor.values()); err != nil {
 				return flagErrorf(cmd, "%v", err)
 			}
-			if o.N < 0 {
-				return flagErrorf(cmd, "-n %d: want 0 (all) or more", o.N)
-			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -92,7 +89,7 @@ Exit codes: 0 within budget, 1 over budget, 2 bad input or bad flags.`,
 	cmd.Flags().Var(maxBytes, "max-bytes", "budget for the whole heap's growth, in bytes (5MiB)")
 	cmd.Flags().Var(maxKey, "max-key-growth", "budget for any one type or stack: bytes (1MiB) or percent (50%); twice for both")
 	cmd.Flags().Var(floor, "floor", "growth that percent budgets let pass whatever its share; from an empty base, more is over them")
-	cmd.Flags().IntVarP(&o.N, "n", "n", 10, "show the N keys that grew most (0 for all)")
+	rowsFlag(cmd, &o.N, "keys that grew most")
 	return cmd
 }
 

@@ -32,6 +32,7 @@ var flagWords = map[string][]string{
 }
 
 func addCompletions(root *cobra.Command, f *Factory, envDB string) {
+	root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorWords, cobra.ShellCompDirectiveNoFileComp))
 	snaps := snapshotCompletion(f, envDB, false)
 	dumps := snapshotCompletion(f, envDB, true) // the flags that want a snapshot's objects
 	for _, c := range root.Commands() {
@@ -45,19 +46,23 @@ func addCompletions(root *cobra.Command, f *Factory, envDB string) {
 		}
 		for _, name := range []string{"snap", "final", "objects"} {
 			if c.Flags().Lookup(name) != nil {
-				c.RegisterFlagCompletionFunc(name, dumps)
+				if c.Name() == "top" && name == "snap" {
+					c.RegisterFlagCompletionFunc(name, snaps) // top reads profiles too
+				} else {
+					c.RegisterFlagCompletionFunc(name, dumps)
+				}
 			}
 		}
 		if c.Flags().Lookup("series") != nil {
 			c.RegisterFlagCompletionFunc("series", seriesCompletion(f, envDB))
 		}
 		for name, words := range flagWords {
-			if name == "format" && c.Name() == "load" {
-				words = loader.Formats() // load's --format is the input's
-			}
 			if c.Flags().Lookup(name) != nil {
 				c.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(words, cobra.ShellCompDirectiveNoFileComp))
 			}
+		}
+		if c.Flags().Lookup("input-format") != nil {
+			c.RegisterFlagCompletionFunc("input-format", cobra.FixedCompletions(loader.Formats(), cobra.ShellCompDirectiveNoFileComp))
 		}
 		switch c.Name() {
 		case "dumper":

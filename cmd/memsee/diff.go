@@ -58,9 +58,6 @@ between base and head (in head, not in base) and are still alive in F, by type.`
 				return err
 			}
 			o.Wide = o.out.wide
-			if o.N < 0 {
-				return flagErrorf(cmd, "-n %d: want 0 (all) or more", o.N)
-			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -69,7 +66,7 @@ between base and head (in head, not in base) and are still alive in F, by type.`
 	}
 	o.Group.add(cmd)
 	o.out.add(cmd)
-	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N rows (0 for all)")
+	rowsFlag(cmd, &o.N, "rows")
 	cmd.Flags().StringVar(&o.Final, "final", "", "count memlab's leak candidates: objects of this snapshot that are in head and not in base")
 	return cmd
 }

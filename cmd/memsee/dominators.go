@@ -30,9 +30,8 @@ that holds it.`,
   $ memsee dominators shop4 -n 10 --json`,
 		Args: rangeArgs(0, 1, "at most one snapshot"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Snap = "last"
-			if len(args) == 1 {
-				o.Snap = args[0]
+			if err := snapArg(cmd, args, &o.Snap); err != nil {
+				return err
 			}
 			var err error
 			if o.Format, err = o.out.resolve(cmd); err != nil {
@@ -46,7 +45,8 @@ that holds it.`,
 		},
 	}
 	o.out.add(cmd)
-	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N (0 for all)")
+	snapFlag(cmd, &o.Snap)
+	rowsFlag(cmd, &o.N, "objects")
 	return cmd
 }
 

@@ -25,8 +25,9 @@ const (
 
 // exitCode prints err once, as "memsee: ..." and a line that says what to do next, and maps
 // it to the exit code scripts rely on. Messages quote file names and strings from dumps, so
-// their control characters are stripped before they reach a terminal.
-func exitCode(err error, w io.Writer) int {
+// their control characters are stripped before they reach a terminal. With color, the
+// error's own line begins with its prefix in bold red; the line of what to do next stays plain.
+func exitCode(err error, w io.Writer, color bool) int {
 	if err == nil {
 		return exitOK
 	}
@@ -37,9 +38,13 @@ func exitCode(err error, w io.Writer) int {
 		return exitOK // stdout's reader closed it (memsee ... | head): it read all it wanted
 	}
 	msg := report.Clean(err.Error())
+	prefix := "memsee:"
+	if color {
+		prefix = report.Styled(report.BoldRed, prefix)
+	}
 	// Cobra's own messages for unknown commands and flags.
 	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") {
-		fmt.Fprintf(w, "memsee: %s\n", firstLine(msg))
+		fmt.Fprintf(w, "%s %s\n", prefix, firstLine(msg))
 		if ue := (usageError{}); errors.As(err, &ue) && ue.cmd != "memsee" {
 			fmt.Fprintf(w, "memsee: run '%s --help' for its flags\n", ue.cmd)
 		} else {
@@ -47,7 +52,7 @@ func exitCode(err error, w io.Writer) int {
 		}
 		return exitError
 	}
-	fmt.Fprintf(w, "memsee: %s\n", msg)
+	fmt.Fprintf(w, "%s %s\n", prefix, msg)
 	if h := hint(err); h != "" {
 		fmt.Fprintf(w, "memsee: %s\n", h)
 	}

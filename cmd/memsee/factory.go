@@ -18,6 +18,20 @@ type IOStreams struct {
 	OutTTY bool // Out is a terminal
 	ErrTTY bool // ErrOut is a terminal: progress may be shown
 	Width  int  // columns a table on Out must fit: $COLUMNS, else the terminal's; 0: never cut
+	// ColorOut and ColorErr say whether --color=auto colours Out and ErrOut: a terminal, in
+	// an environment that does not turn colour off (colorAuto). Main sets them; tests, whose
+	// buffers are no terminals, leave them false.
+	ColorOut bool
+	ColorErr bool
+}
+
+// useColor makes Out colour its tables when mode says so (report.Color): the net Main puts
+// in front of a terminal lets the few colour codes of the tables through, and nothing else;
+// output that is coloured into a pipe (--color=always) goes through the same net.
+func (s *IOStreams) useColor(mode colorMode) {
+	if mode.on(s.ColorOut) {
+		s.Out = report.Color(s.Out)
+	}
 }
 
 // Tables is Out for a command's tables: they fit Width, unless wide (--wide) shows them whole.
@@ -36,6 +50,7 @@ type Factory struct {
 	Version string    // one word: the module version, or the commit of a build without a tag
 	Build   buildInfo // what the binary records of its build (memsee version)
 	Quiet   bool      // --quiet: no progress
+	Color   colorMode // --color: auto, always, never
 }
 
 // Status starts the progress line of a long command, shown after delay, on stderr if it is a

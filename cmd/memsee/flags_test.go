@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,6 +26,7 @@ func parse(t *testing.T, cmd *cobra.Command, args ...string) error {
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err: err, cmd: c.CommandPath()} }) // as the root's
 	return cmd.Execute()
 }
 
@@ -84,7 +86,8 @@ func TestFlagsLeaks(t *testing.T) {
 			return len(o.Snaps) == 3 && o.Limit == 2<<30 && o.MinBytes == 1<<20
 		}, ""},
 		{"series", []string{"--series", "shop"}, func(o *leaksOptions) bool { return o.Series == "shop" && o.SeriesSet }, ""},
-		{"bad limit", []string{"--limit", "lots"}, nil, "--limit"},
+		{"bad limit", []string{"--memory-limit", "lots"}, nil, "--memory-limit lots"},
+		{"memory limit", []string{"--memory-limit", "1GiB"}, func(o *leaksOptions) bool { return o.Limit == 1<<30 }, ""},
 		{"min growth in percent", []string{"--min-growth", "2.5%"}, func(o *leaksOptions) bool { return o.MinGrowth == 2.5 }, ""},
 		{"min growth off", []string{"--min-growth", "off"}, func(o *leaksOptions) bool { return o.MinGrowth == 0 }, ""},
 		{"min growth without %", []string{"--min-growth", "10"}, nil, "write 1000% for 10 times base, or 10% for a tenth"},
@@ -239,5 +242,81 @@ func TestFlagsOthers(t *testing.T) {
 	var rm *rmOptions
 	if err := parse(t, newCmdRm(f, func(o *rmOptions) error { rm = o; return nil }), "1", "heap2"); err != nil || len(rm.Snaps) != 2 {
 		t.Errorf("rm: %v, %+v", err, rm)
+	}
+}
+
+// TestFlagsVocabulary: one word means one thing in every command. -n is rows, with one default;
+// --snap chooses the one snapshot a command reads; --format is the output format.
+func TestFlagsVocabulary(t *testing.T) {
+	root := newRootCmd(testFactory(), "")
+	oneSnapshot := map[string]bool{"top": true, "dominators": true, "path": true, "show": true, "refs": true, "kids": true}
+	for _, c := range root.Commands() {
+		if n := c.Flags().Lookup("n"); n != nil && n.DefValue != strconv.Itoa(defaultRows) {
+			t.Errorf("%s -n defaults to %s, want %d as everywhere", c.Name(), n.DefValue, defaultRows)
+		}
+		if oneSnapshot[c.Name()] {
+			if s := c.Flags().Lookup("snap"); s == nil || s.DefValue != "last" {
+				t.Errorf("%s has no --snap defaulting to last", c.Name())
+			}
+		}
+		if f := c.Flags().Lookup("format"); f != nil && f.DefValue != string(report.FormatTable) {
+			t.Errorf("%s --format defaults to %q, want the output format, table", c.Name(), f.DefValue)
+		}
+		if c.Flags().Lookup("limit") != nil && !c.Flags().Lookup("limit").Hidden {
+			t.Errorf("%s shows --limit: a memory limit is --memory-limit", c.Name())
+		}
+	}
+
+	f := testFactory()
+	for _, args := range [][]string{{"heap3"}, {"--snap", "heap3"}, {"heap3", "--snap", "heap3"}} {
+		var top *topOptions
+		if err := parse(t, newCmdTop(f, func(o *topOptions) error { top = o; return nil }), args...); err != nil || top.Snap != "heap3" {
+			t.Errorf("top %v: %v, %+v; want snapshot heap3", args, err, top)
+		}
+		var dom *dominatorsOptions
+		if err := parse(t, newCmdDominators(f, func(o *dominatorsOptions) error { dom = o; return nil }), args...); err != nil || dom.Snap != "heap3" {
+			t.Errorf("dominators %v: %v, %+v; want snapshot heap3", args, err, dom)
+		}
+	}
+	if err := parse(t, newCmdTop(f, func(*topOptions) error { return nil }), "heap3", "--snap", "heap4"); err == nil ||
+		!strings.Contains(err.Error(), "given twice, as heap3 and --snap heap4") {
+		t.Errorf("top heap3 --snap heap4: %v, want an error", err)
+	}
+
+	tests := []struct {
+		args       []string
+		input      string
+		format     report.Format
+		note, fail string
+	}{
+		{[]string{"--input-format", "hprof"}, "hprof", report.FormatTable, "", ""},
+		{[]string{"--format", "json"}, "", report.FormatJSON, "", ""},
+		{[]string{"--json"}, "", report.FormatJSON, "", ""},
+		// The old spelling of the input format, kept: said once, then done.
+		{[]string{"--format", "pprof"}, "pprof", report.FormatTable, "--format pprof is now --input-format pprof", ""},
+		{[]string{"--format", "pprof", "--input-format", "v8"}, "", "", "", "--format is the output format"},
+		{[]string{"--format", "xml"}, "", "", "", `unknown output format "xml"`},
+	}
+	for _, tt := range tests {
+		f := testFactory()
+		var load *loadOptions
+		err := parse(t, newCmdLoad(f, func(o *loadOptions) error { load = o; return nil }), append(tt.args, "a.pb.gz")...)
+		if tt.fail != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.fail) {
+				t.Errorf("load %v: %v, want an error with %q", tt.args, err, tt.fail)
+			}
+			continue
+		}
+		if err != nil || load.Input != tt.input || load.Format != tt.format {
+			t.Errorf("load %v: %v, %+v; want input format %q, output %q", tt.args, err, load, tt.input, tt.format)
+		}
+		if note := f.IO.ErrOut.(*bytes.Buffer).String(); !strings.Contains(note, tt.note) || (tt.note == "") != (note == "") {
+			t.Errorf("load %v: stderr %q, want %q", tt.args, note, tt.note)
+		}
+	}
+
+	var leaks *leaksOptions
+	if err := parse(t, newCmdLeaks(f, func(o *leaksOptions) error { leaks = o; return nil }), "--limit", "2GiB"); err != nil || leaks.Limit != 2<<30 {
+		t.Errorf("leaks --limit 2GiB (the old name of --memory-limit): %v, %+v", err, leaks)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/report"
 	"github.com/memsee/memsee/internal/store"
-	"github.com/spf13/cobra"
 )
 
 // graphSnapshot resolves ref to a snapshot that holds objects.
@@ -36,11 +35,6 @@ func parseAddr(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not an object address (write it as 0x7f3a1c2b4e80 or in decimal)", s)
 	}
 	return int64(v), nil
-}
-
-// snapFlag adds --snap to a command that looks at one object.
-func snapFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "snap", "last", "snapshot: id, label, first, last or -N")
 }
 
 // objectCmd is the shared start of show, refs, kids and path: the snapshot and the object.

@@ -66,7 +66,7 @@ func TestLabelsNeverChangeSilently(t *testing.T) {
 		if !strings.Contains(r.out, "node/heap4") {
 			t.Errorf("load --series node: the table does not show node/heap4:\n%s", r.out)
 		}
-		note := "memsee: note: labels taken by other snapshots; these are labelled with their series: node/heap1, node/heap2, node/heap3, node/heap4\n"
+		note := "memsee: note: labels taken, so labelled with their series (node/heap1, node/heap2, node/heap3, …); 4 files record no time, so leaks gives no rate per hour (heap1.heapsnapshot.gz, heap2.heapsnapshot.gz, heap3.heapsnapshot.gz, …)\n"
 		if !strings.Contains(r.err, note) {
 			t.Errorf("load --series node: stderr %q does not hold %q", r.err, note)
 		}

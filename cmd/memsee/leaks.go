@@ -48,7 +48,7 @@ With no snapshots named, leaks takes every snapshot in the database (or in --ser
 order they were taken: the time the dump records, else the file's modification time, else
 load order. Named snapshots are taken in the order given.`,
 		Example: `  $ memsee leaks
-  $ memsee leaks heap1 heap2 heap3 heap4 --limit 2GiB
+  $ memsee leaks heap1 heap2 heap3 heap4 --memory-limit 2GiB
   $ memsee load --series api api-*.pb.gz && memsee leaks --series api
   $ memsee leaks --series worker --min-bytes 1MiB --json
   $ memsee leaks --wide                      # HELD BY as the whole path from a root`,
@@ -75,11 +75,8 @@ load order. Named snapshots are taken in the order given.`,
 			o.MinGrowth = max(share, 0) * 100 // off: any growth
 			if limit != "" {
 				if o.Limit, err = report.ParseBytes(limit); err != nil || o.Limit == 0 {
-					return flagErrorf(cmd, "--limit %s: want the memory the process may use, such as 2GiB", limit)
+					return flagErrorf(cmd, "--memory-limit %s: want the memory the process may use, such as 2GiB", limit)
 				}
-			}
-			if o.N < 0 {
-				return flagErrorf(cmd, "-n %d: want 0 (all) or more", o.N)
 			}
 			if runF != nil {
 				return runF(o)
@@ -91,8 +88,11 @@ load order. Named snapshots are taken in the order given.`,
 	cmd.Flags().StringVar(&o.Series, "series", "", "the snapshots loaded with load --series NAME")
 	cmd.Flags().StringVar(&minBytes, "min-bytes", "", "report growth of at least this size (default: 1% of the largest snapshot, at least 64KiB)")
 	cmd.Flags().StringVar(&minGrowth, "min-growth", "10%", "report growth of at least this percentage (with its %) of what the key held at the start, or off")
-	cmd.Flags().StringVar(&limit, "limit", "", "the process's memory limit (2GiB): say when incremental growth reaches it")
-	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N leaks (0 for all)")
+	cmd.Flags().StringVar(&limit, "memory-limit", "", "the process's memory limit (2GiB): say when incremental growth reaches it")
+	// --limit was its name before -n took rows everywhere; kept, hidden, for the scripts that use it.
+	cmd.Flags().StringVar(&limit, "limit", "", "the old name of --memory-limit")
+	_ = cmd.Flags().MarkHidden("limit")
+	rowsFlag(cmd, &o.N, "leaks")
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,15 +16,18 @@ import (
 )
 
 type loadOptions struct {
-	IO     *IOStreams
-	f      *Factory
-	Files  []string
-	Format string
-	Label  string
-	Series string
-	Force  bool
-	JSON   bool
-	Binary string
+	IO      *IOStreams
+	f       *Factory
+	Files   []string
+	Input   string // --input-format
+	Label   string
+	Series  string
+	Force   bool
+	out     outputFlags
+	Format  report.Format
+	Wide    bool
+	Verbose bool
+	Binary  string
 	// The JVM's object layout (HPROF dumps).
 	UncompressedOops, UncompressedClassPointers bool
 }
@@ -49,7 +53,7 @@ func newCmdLoad(f *Factory, runF func(*loadOptions) error) *cobra.Command {
 		Use:   "load <file>...",
 		Short: "Load heap profiles or dumps into the database",
 		Long: `Load reads heap profiles and heap dumps into the database, one snapshot per file.
-The format is detected from the content (gzip or not); --format overrides it.
+The format is detected from the content (gzip or not); --input-format overrides it.
 All files load in one transaction: if one fails, none is kept.
 
 A snapshot is labelled with its file name (heap1.pb.gz: heap1) or --label, and can always be
@@ -74,6 +78,14 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 		Args: minArgs(1, "one or more files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
+			if err := o.inputFormatAlias(cmd); err != nil {
+				return err
+			}
+			var err error
+			if o.Format, err = o.out.resolve(cmd); err != nil {
+				return err
+			}
+			o.Wide = o.out.wide
 			if o.Label != "" && len(args) > 1 {
 				return flagErrorf(cmd, "--label names one snapshot; load the files one at a time to label each")
 			}
@@ -91,11 +103,12 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 			return loadRun(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Format, "format", "", fmt.Sprintf("input format, when detection fails (%s)", strings.Join(loader.Formats(), ", ")))
+	cmd.Flags().StringVar(&o.Input, "input-format", "", fmt.Sprintf("the files' format, when detection fails (%s)", strings.Join(loader.Formats(), ", ")))
 	cmd.Flags().StringVar(&o.Label, "label", "", "label for the snapshot (default: the file name)")
 	cmd.Flags().StringVar(&o.Series, "series", "", "the process the files come from, to keep several apart for leaks; refer to a snapshot as SERIES/LABEL")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was loaded as JSON")
+	o.out.add(cmd)
+	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "say every note in full, with what memsee repaired in the dumps (references to objects not in the dump, invalid strings)")
 	cmd.Flags().StringVar(&o.Binary, "binary", "", "the Go executable that wrote the heap dumps, to name their globals (--binary ./server)")
 	cmd.Flags().BoolVar(&o.UncompressedOops, "uncompressed-oops", false, "JVM dumps: the JVM ran without compressed oops (-XX:-UseCompressedOops, or a heap of 32 GB or more), so references take 8 bytes")
 	cmd.Flags().BoolVar(&o.UncompressedClassPointers, "uncompressed-class-pointers", false, "JVM dumps: object headers hold full class pointers (-XX:-UseCompressedClassPointers; JDK 8 to 14 without compressed oops)")
@@ -129,7 +142,7 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 	status := o.f.Status(0)
 	defer status.Stop() // when a file fails; a no-op after the Stop below
 	for _, path := range o.Files {
-		opts := loader.Options{Format: heap.Format(o.Format), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now(),
+		opts := loader.Options{Format: heap.Format(o.Input), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now(),
 			Reader: o.readerOptions(), Earlier: earlier, MemoryLimit: limit}
 		if status != nil {
 			opts.Progress = report.LoadProgress(status, path)
@@ -153,27 +166,28 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		fmt.Fprintf(o.IO.ErrOut, "memsee: note: loaded, but the objects' generations (object.gen) were not recorded: %s\n",
 			report.Clean(genErr.Error()))
 	}
-	format := report.FormatTable
-	if o.JSON {
-		format = report.FormatJSON
-	}
-	if err := report.Loaded(o.IO.Out, format, results); err != nil {
+	if err := report.Loaded(o.IO.Tables(o.Wide), o.Format, results); err != nil {
 		return err
 	}
-	report.LoadNotes(o.IO.ErrOut, results)
-	var qualified []string
-	for _, r := range results {
-		if r.Qualified {
-			qualified = append(qualified, r.Label)
-		}
-	}
-	if len(qualified) > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "memsee: note: labels taken by other snapshots; these are labelled with their series: %s\n",
-			report.Clean(strings.Join(qualified, ", ")))
-	}
+	report.LoadNotes(o.IO.ErrOut, results, o.Verbose)
 	if o.IO.ErrTTY && !o.f.Quiet {
 		fmt.Fprintf(o.IO.ErrOut, "loaded %d file(s) into %s in %s\n", len(results), report.Clean(db.Path()), o.f.Now().Sub(start).Round(time.Millisecond))
 	}
+	return nil
+}
+
+// inputFormatAlias reads load --format pprof, the input format's name before --format meant
+// the output format in every command: a --format that names an input format is taken as
+// --input-format, with a note.
+func (o *loadOptions) inputFormatAlias(cmd *cobra.Command) error {
+	if !cmd.Flags().Changed("format") || !slices.Contains(loader.Formats(), o.out.format) {
+		return nil
+	}
+	if cmd.Flags().Changed("input-format") {
+		return flagErrorf(cmd, "--format %s names an input format, and --input-format is given: --format is the output format (table, json, csv or markdown)", o.out.format)
+	}
+	fmt.Fprintf(o.IO.ErrOut, "memsee: note: --format %s is now --input-format %s (--format is the output format, as in every command)\n", o.out.format, o.out.format)
+	o.Input, o.out.format = o.out.format, string(report.FormatTable)
 	return nil
 }
 

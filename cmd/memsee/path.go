@@ -67,7 +67,7 @@ Eclipse MAT's "merge shortest paths" does: each holder, and how many it holds.`,
 	o.out.add(cmd)
 	cmd.Flags().StringVar(&o.Type, "type", "", "merge the paths of every instance of this type")
 	cmd.Flags().BoolVar(&o.All, "all", false, "a shortest path through each referrer, not only the shortest")
-	cmd.Flags().IntVarP(&o.N, "n", "n", 5, "with --all or --type: show the first N (0 for all)")
+	rowsFlag(cmd, &o.N, "paths, with --all or --type")
 	return cmd
 }
 

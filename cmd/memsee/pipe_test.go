@@ -74,7 +74,7 @@ func TestExitCodeOfClosedPipe(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if got := exitCode(tt.err, &b); got != tt.code || (b.Len() > 0) != tt.stderr {
+			if got := exitCode(tt.err, &b, false); got != tt.code || (b.Len() > 0) != tt.stderr {
 				t.Errorf("exitCode(%s): %d, stderr %q; want %d, stderr: %v", tt.name, got, b.String(), tt.code, tt.stderr)
 			}
 		})

@@ -59,7 +59,7 @@ func newRefsLike(f *Factory, runF func(*refsOptions) error, children bool) *cobr
 	}
 	snapFlag(cmd, &o.Snap)
 	o.out.add(cmd)
-	cmd.Flags().IntVarP(&o.N, "n", "n", 50, "show the first N, largest retained first (0 for all)")
+	rowsFlag(cmd, &o.N, "objects, largest retained first")
 	return cmd
 }
 

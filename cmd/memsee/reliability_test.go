@@ -9,10 +9,12 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap/heaptest"
+	"github.com/memsee/memsee/internal/report"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 )
@@ -68,6 +70,16 @@ func TestReliabilityHostileStrings(t *testing.T) {
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			r := memsee(t, db, true, tt.args...)
+			// Again with --color=always: colour lets memsee's own SGR sequences through, and
+			// nothing of the dump's. Without its colour, stdout is what it was; stderr may have
+			// its error's prefix coloured (and a progress line that shows as long as it takes).
+			c := memsee(t, db, true, append([]string{"--color=always"}, tt.args...)...)
+			if got := memseeSGR.ReplaceAllString(c.out, ""); got != r.out {
+				t.Errorf("--color=always: stdout without memsee's colour is\n%q\nwant\n%q", got, r.out)
+			}
+			if got := strings.ReplaceAll(c.err, report.Styled(report.BoldRed, "memsee:"), "memsee:"); strings.Contains(strings.ReplaceAll(got, statusDraw, ""), "\x1b") {
+				t.Errorf("--color=always: stderr carries an escape sequence: %q", got)
+			}
 			if r.code == 2 && !strings.Contains(tt.name, "again") && !strings.Contains(tt.name, "missing") && !strings.Contains(tt.name, "no such") {
 				t.Fatalf("exit 2: %s", r.err)
 			}
@@ -95,6 +107,9 @@ func TestReliabilityHostileStrings(t *testing.T) {
 		})
 	}
 }
+
+// memseeSGR matches the SGR sequences memsee colours with (report's styles and reset), and no other.
+var memseeSGR = regexp.MustCompile(`\x1b\[(0|1|2|31|32|33|1;31)m`)
 
 // bombSize is what each bomb inflates to: far past any cap a reader keeps.
 const bombSize = 2 << 30

@@ -39,6 +39,7 @@ func Main() int {
 		// Strings from dumps are cleaned where they are printed; this is the net under that.
 		ios.Out = report.TerminalWriter(ios.Out)
 	}
+	ios.setColorAuto()
 	return run(ctx, os.Args[1:], ios, os.Getenv("MEMSEE_DB"), time.Now)
 }
 
@@ -52,7 +53,7 @@ func run(ctx context.Context, args []string, ios *IOStreams, envDB string, now f
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	err := suggestCommand(root, root.ExecuteContext(ctx))
-	return exitCode(err, ios.ErrOut)
+	return exitCode(err, ios.ErrOut, f.Color.on(ios.ColorErr))
 }
 
 // negativeRefs lets users write -1 for the last snapshot (-2 for the one before): a bare
@@ -93,6 +94,7 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 			if f.DBPath == "" {
 				f.DBPath = "memsee.db"
 			}
+			f.IO.useColor(f.Color)
 		},
 	}
 	var build strings.Builder
@@ -100,6 +102,7 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 	root.SetVersionTemplate(build.String())
 	root.PersistentFlags().StringVar(&f.DBPath, "db", "", "database file (default $MEMSEE_DB, else ./memsee.db)")
 	root.PersistentFlags().BoolVarP(&f.Quiet, "quiet", "q", false, "show no progress on the terminal")
+	root.PersistentFlags().Var(&f.Color, "color", colorFlagHelp)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{err: suggestFlag(cmd, err), cmd: cmd.CommandPath()}
 	})

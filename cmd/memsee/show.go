@@ -10,11 +10,13 @@ import (
 )
 
 type showOptions struct {
-	IO   *IOStreams
-	f    *Factory
-	Snap string
-	Addr string
-	JSON bool
+	IO     *IOStreams
+	f      *Factory
+	Snap   string
+	Addr   string
+	out    outputFlags
+	Format report.Format
+	Wide   bool
 }
 
 func newCmdShow(f *Factory, runF func(*showOptions) error) *cobra.Command {
@@ -23,10 +25,18 @@ func newCmdShow(f *Factory, runF func(*showOptions) error) *cobra.Command {
 		Use:   "show <address>",
 		Short: "Describe one object: type, size, value, what it retains, and who holds it",
 		Example: `  $ memsee show 0x7f3a1c2b4e80
-  $ memsee show 0x7f3a1c2b4e80 --snap shop2 --json`,
+  $ memsee show 0x7f3a1c2b4e80 --snap shop2 --format json`,
 		Args: exactArgs(1, "one object address"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Addr = args[0]
+			var err error
+			if o.Format, err = o.out.resolve(cmd); err != nil {
+				return err
+			}
+			if o.Format == report.FormatCSV {
+				return flagErrorf(cmd, "show describes one object, not rows: use --format json, or memsee query for CSV")
+			}
+			o.Wide = o.out.wide
 			if runF != nil {
 				return runF(o)
 			}
@@ -34,7 +44,7 @@ func newCmdShow(f *Factory, runF func(*showOptions) error) *cobra.Command {
 		},
 	}
 	snapFlag(cmd, &o.Snap)
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the object as JSON")
+	o.out.add(cmd)
 	return cmd
 }
 
@@ -87,12 +97,12 @@ func showRun(ctx context.Context, o *showOptions) error {
 		if err != nil {
 			return err
 		}
-		if !o.JSON {
+		if o.Format != report.FormatJSON && !o.Wide {
 			where = analysis.ShortPath(where, maxPathHops)
 		}
 		heldBy = fmt.Sprintf("%s %s, %s, retaining %s", idom.Type, hexAddr(idom.Addr), where, report.Bytes(idom.Retained))
 	}
-	if o.JSON {
+	if o.Format == report.FormatJSON {
 		return report.WriteJSON(o.IO.Out, objectJSON{
 			Snapshot: snap.ID, Address: hexAddr(obj.Addr), Type: obj.Type, Size: obj.Size, Len: optional(obj.Len),
 			Value: obj.Value, Retained: obj.Retained, Distance: optional(obj.Distance), Path: path,
@@ -116,14 +126,17 @@ func showRun(ctx context.Context, o *showOptions) error {
 	} else {
 		add("distance", "unreachable")
 	}
-	add("path", analysis.ShortPath(path, maxPathHops))
+	if !o.Wide {
+		path = analysis.ShortPath(path, maxPathHops)
+	}
+	add("path", path)
 	if heldBy == "" {
 		heldBy = "nothing but the roots (no single object dominates it)"
 	}
 	add("held by", heldBy)
 	add("refers to", fmt.Sprintf("%s (memsee kids %s)", objects(obj.NRefs), hexAddr(obj.Addr)))
 	add("referred by", fmt.Sprintf("%s (memsee refs %s)", objects(obj.NReferrers), hexAddr(obj.Addr)))
-	return report.Render(o.IO.Out, report.FormatTable, t)
+	return report.Render(o.IO.Tables(o.Wide), o.Format, t)
 }
 
 func objects(n int) string {

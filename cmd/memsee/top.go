@@ -39,9 +39,8 @@ holders: the objects that keep the most instances of a type alive (--by holder).
   $ memsee top shop4 --by holder`,
 		Args: rangeArgs(0, 1, "at most one snapshot"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Snap = "last"
-			if len(args) == 1 {
-				o.Snap = args[0]
+			if err := snapArg(cmd, args, &o.Snap); err != nil {
+				return err
 			}
 			var err error
 			if o.Sample, err = o.Group.resolve(cmd); err != nil {
@@ -51,9 +50,6 @@ holders: the objects that keep the most instances of a type alive (--by holder).
 				return err
 			}
 			o.Wide = o.out.wide
-			if o.N < 0 {
-				return flagErrorf(cmd, "-n %d: want 0 (all) or more", o.N)
-			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -62,7 +58,8 @@ holders: the objects that keep the most instances of a type alive (--by holder).
 	}
 	o.Group.add(cmd)
 	o.out.add(cmd)
-	cmd.Flags().IntVarP(&o.N, "n", "n", 20, "show the first N rows (0 for all)")
+	snapFlag(cmd, &o.Snap)
+	rowsFlag(cmd, &o.N, "rows")
 	return cmd
 }
 

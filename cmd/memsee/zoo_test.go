@@ -50,7 +50,7 @@ func checkZoo(t *testing.T, expect string, leaking, control []string, loadArgs .
 	cases := readZoo(t, expect)
 	db := filepath.Join(t.TempDir(), "zoo.db")
 	load := func(series string, files []string) {
-		args := append([]string{"load", "--series", series}, loadArgs...)
+		args := append([]string{"load", "-v", "--series", series}, loadArgs...) // -v: every note
 		r := memsee(t, db, false, append(args, files...)...)
 		if r.code != 0 {
 			t.Fatalf("load %s: exit %d: %s", series, r.code, r.err)

@@ -40,10 +40,15 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 		{Title: "DELTA", Key: "delta_bytes", Unit: UnitDeltaBytes},
 		{Title: "%", Key: "delta_pct", Unit: UnitDeltaPercent},
 		{Title: "OBJECTS", Key: "delta_objects", Unit: UnitDeltaCount},
-		{Title: "KIND", Key: "kind", JSONOnly: !series},
+		{Title: "KIND", Key: "kind", JSONOnly: !series, Style: kindStyle},
 		{Title: "OVER", Key: "over_budget", JSONOnly: r.Budget.KeyMaxBytes < 0 && r.Budget.KeyMaxGrowth < 0},
 		{Key: "base_objects", JSONOnly: true},
 		{Key: "head_objects", JSONOnly: true},
+	}, RowStyle: func(row []any) Style {
+		if row[7] == "yes" { // the OVER column
+			return Red
+		}
+		return Plain
 	}}
 	swings := false // a key shown whose growth head's snapshots cannot tell
 	for _, k := range keys {
@@ -72,9 +77,9 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 	if !f.Shortens() {
 		w = notes // the prose
 	}
-	verdict := "ok: within budget"
+	verdict, verdictStyle := "ok: within budget", Green
 	if r.Failed() {
-		verdict = "FAIL: over budget"
+		verdict, verdictStyle = "FAIL: over budget", Red
 	}
 	pct := "from an empty base"
 	if !r.EmptyBase() {
@@ -93,7 +98,9 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 			fmt.Fprintln(w)
 		}
 	} else {
-		fmt.Fprintf(w, "memsee check: %s\nbase: %s\nhead: %s\n%s\nbudgets: %s\n", verdict, sideName(base), sideName(head), summary, budgetText(r.Budget))
+		fmt.Fprint(w, "memsee check: ")
+		paint(w, f, verdictStyle, verdict)
+		fmt.Fprintf(w, "\nbase: %s\nhead: %s\n%s\nbudgets: %s\n", sideName(base), sideName(head), summary, budgetText(r.Budget))
 		for _, f := range r.Failures {
 			fmt.Fprintf(w, "  over: %s\n", failureText(f, r.Budget))
 		}

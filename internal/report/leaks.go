@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/leak"
@@ -29,11 +30,11 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 		fs = fs[:n]
 	}
 	t := &Table{Columns: []Column{
-		{Title: "KIND", Key: "kind"},
+		{Title: "KIND", Key: "kind", Style: kindStyle},
 		{Title: "WHAT", Key: "what"},
 		{Title: "HELD BY", Key: "held_by"},
 		{Key: "path", JSONOnly: true},
-		{Title: "GROWTH", Key: "growth_text", TableOnly: true},
+		{Title: "GROWTH", Key: "growth_text", TableOnly: true, Clauses: true},
 		{Key: "growth_bytes", Unit: UnitDeltaBytes, JSONOnly: true},
 		{Key: "growth_objects", Unit: UnitDeltaCount, JSONOnly: true},
 		{Key: "bytes_per_snapshot", Unit: UnitDeltaBytes, JSONOnly: true},
@@ -46,6 +47,7 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 		{Key: "objects", JSONOnly: true},
 		{Key: "note", JSONOnly: true},
 	}}
+	var toLimitTexts []string // when each incremental leak alone takes the heap to the limit
 	ids := make([]int64, len(snaps))
 	for i, s := range snaps {
 		ids[i] = s.ID
@@ -59,6 +61,7 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 			holder = shortHolder(holder)
 		}
 		var stepSnap, perSnapBytes, perSnapObjects, perHour, toLimit any
+		toLimitText := ""
 		if x.Step > 0 {
 			stepSnap = snaps[x.Step].ID
 		}
@@ -71,18 +74,27 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 			rate += x.BytesPerHour
 			if h, ok := leak.HoursTo(q.Limit, last.Bytes, x.BytesPerHour); ok && q.Limit > 0 {
 				toLimit = h
-				growth += fmt.Sprintf(", %s in ~%s", Bytes(q.Limit), Duration(h))
+				toLimitText = "~" + Duration(h)
 			}
 		}
 		bytes, objects := make([]int64, len(x.Points)), make([]int64, len(x.Points))
 		for i, p := range x.Points {
 			bytes[i], objects[i] = p.Bytes, p.Count
 		}
-		t.Rows = append(t.Rows, []any{string(x.Kind), x.What, holder, nullIfEmpty(x.Path), growth, x.Growth.Bytes, x.Growth.Count,
-			perSnapBytes, perSnapObjects, perHour, stepSnap, toLimit, ids, bytes, objects, x.Note})
+		row := []any{string(x.Kind), x.What, holder, nullIfEmpty(x.Path), growth, x.Growth.Bytes, x.Growth.Count,
+			perSnapBytes, perSnapObjects, perHour, stepSnap, toLimit, ids, bytes, objects, x.Note}
+		t.Rows = append(t.Rows, row)
+		toLimitTexts = append(toLimitTexts, toLimitText)
 	}
 	if f != FormatTable && f != FormatMarkdown {
 		return Render(w, f, t)
+	}
+	if slices.ContainsFunc(toLimitTexts, func(s string) bool { return s != "" }) {
+		// A column of its own, that no cut of the growth takes away.
+		t.Columns = append(t.Columns, Column{Title: "TO " + Bytes(q.Limit), Key: "to_limit", TableOnly: true})
+		for i := range t.Rows {
+			t.Rows[i] = append(t.Rows[i], toLimitTexts[i])
+		}
 	}
 	span := ""
 	if hours*3600 >= 1 {

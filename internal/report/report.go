@@ -72,12 +72,22 @@ type Column struct {
 	Unit      Unit
 	JSONOnly  bool // carried in JSON and CSV but not shown in tables
 	TableOnly bool // shown in tables and Markdown only: words for people whose numbers JSON has
+	// Clauses marks a text of clauses joined by ", ", the most telling first (a growth: its
+	// bytes, its rate, its objects): a table too narrow for it drops whole clauses from the
+	// end, and says so with a last clause "…", before it cuts a word.
+	Clauses bool
+	// Style is the style of a cell from its value, in a table written to Color; nil: a change
+	// (UnitDelta...) is coloured by its sign (growth red, shrinkage green), the rest is plain.
+	Style func(v any) Style
 }
 
 // Table is a result: columns and rows of raw values.
 type Table struct {
 	Columns []Column
 	Rows    [][]any
+	// RowStyle, when set, is the style of a whole row (one over budget), in a table written to
+	// Color; a row it styles Plain has its cells' own.
+	RowStyle func(row []any) Style
 }
 
 // Render writes t in the given format.
@@ -219,7 +229,6 @@ func renderTable(w io.Writer, t *Table) error {
 			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off}, Lines: tw.Lines{ShowHeaderLine: tw.Off}},
 		})),
 	)
-	tbl.Header(header)
 	rows := make([][]string, len(t.Rows))
 	for r, row := range t.Rows {
 		rows[r] = make([]string, len(cols))
@@ -229,11 +238,35 @@ func renderTable(w io.Writer, t *Table) error {
 	}
 	if width := widthOf(w); width > 0 {
 		cuttable := make([]bool, len(cols))
+		clauses := make([]bool, len(cols))
 		for j, i := range cols {
 			cuttable[j] = t.Columns[i].Unit == UnitText
+			clauses[j] = t.Columns[i].Clauses
 		}
-		fitRows(header, rows, cuttable, width)
+		fitRows(header, rows, cuttable, clauses, width)
 	}
+	// Colour goes on last, around cells cleaned and cut: tablewriter measures a cell without
+	// its SGR sequences, so the layout is that of the table without colour.
+	color := colorOut(w)
+	if color != nil {
+		for j := range header {
+			header[j] = Styled(Bold, header[j])
+		}
+		for r, row := range rows {
+			st := Plain
+			if t.RowStyle != nil {
+				st = t.RowStyle(t.Rows[r])
+			}
+			for j, i := range cols {
+				cst := st
+				if cst == Plain {
+					cst = cellStyle(t.Columns[i], t.Rows[r][i])
+				}
+				row[j] = Styled(cst, row[j])
+			}
+		}
+	}
+	tbl.Header(header)
 	for _, out := range rows {
 		if err := tbl.Append(out); err != nil {
 			return err
@@ -244,7 +277,13 @@ func renderTable(w io.Writer, t *Table) error {
 	}
 	// tablewriter pads the last column; trailing blanks only make diffs noisy.
 	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
-		if _, err := io.WriteString(w, strings.TrimRight(line, " ")+"\n"); err != nil {
+		var err error
+		if color != nil {
+			err = color.writeStyled(tidyLine(line) + "\n")
+		} else {
+			_, err = io.WriteString(w, strings.TrimRight(line, " ")+"\n")
+		}
+		if err != nil {
 			return err
 		}
 	}

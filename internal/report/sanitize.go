@@ -56,8 +56,9 @@ func Truncate(s string, n int) string {
 func TerminalWriter(w io.Writer) io.Writer { return &terminalWriter{w: w} }
 
 type terminalWriter struct {
-	w   io.Writer
-	buf []byte
+	w     io.Writer
+	buf   []byte
+	color bool // tables and the words views colour are coloured (Color)
 }
 
 func (t *terminalWriter) Write(p []byte) (int, error) {

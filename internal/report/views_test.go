@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,7 @@ func pt(count, bytes int64) leak.Point { return leak.Point{Count: count, Bytes: 
 
 func viewCases() []struct {
 	name   string
-	render func(out, notes *bytes.Buffer, f Format) error
+	render func(out io.Writer, notes *bytes.Buffer, f Format) error
 } {
 	graph3 := viewSnaps(heap.KindGraph, 3)
 	check := &leak.CheckResult{
@@ -84,13 +85,13 @@ func viewCases() []struct {
 			2: {ID: 2, Func: "main.x\x1b[1m", Line: "x.go:1", Stack: []string{"main.x\x1b[1m"}}}}
 	return []struct {
 		name   string
-		render func(out, notes *bytes.Buffer, f Format) error
+		render func(out io.Writer, notes *bytes.Buffer, f Format) error
 	}{
-		{"check", func(b, n *bytes.Buffer, f Format) error { return Check(b, n, f, check, 10) }},
-		{"leaks", func(b, _ *bytes.Buffer, f Format) error { return Leaks(b, f, leaks, LeaksOptions{N: 1}) }},
-		{"path", func(b, n *bytes.Buffer, f Format) error { return Path(b, n, f, paths) }},
-		{"path-type", func(b, _ *bytes.Buffer, f Format) error { return PathType(b, f, typed, 1) }},
-		{"top-site", func(b, _ *bytes.Buffer, f Format) error { return TopOfProfile(b, f, top) }},
+		{"check", func(b io.Writer, n *bytes.Buffer, f Format) error { return Check(b, n, f, check, 10) }},
+		{"leaks", func(b io.Writer, _ *bytes.Buffer, f Format) error { return Leaks(b, f, leaks, LeaksOptions{N: 1}) }},
+		{"path", func(b io.Writer, n *bytes.Buffer, f Format) error { return Path(b, n, f, paths) }},
+		{"path-type", func(b io.Writer, _ *bytes.Buffer, f Format) error { return PathType(b, f, typed, 1) }},
+		{"top-site", func(b io.Writer, _ *bytes.Buffer, f Format) error { return TopOfProfile(b, f, top) }},
 	}
 }
 

@@ -155,6 +155,24 @@ func cutStack(s string, n int) (string, bool) {
 	return "", false
 }
 
+// clauseSep joins the clauses of a Column.Clauses text.
+const clauseSep = ", "
+
+// cutClauses keeps the first clauses of s that fit in n columns with a last clause "…"; false
+// when not even the first one does.
+func cutClauses(s string, n int) (string, bool) {
+	if textWidth(s) <= n {
+		return s, true
+	}
+	parts := strings.Split(s, clauseSep)
+	for k := len(parts) - 1; k >= 1; k-- {
+		if c := strings.Join(parts[:k], clauseSep) + clauseSep + "…"; textWidth(c) <= n {
+			return c, true
+		}
+	}
+	return "", false
+}
+
 // cutPath keeps a path's root and as many of its last hops as fit, "…" between; else the last
 // hop alone after "…".
 func cutPath(s string, n int) (string, bool) {
@@ -183,7 +201,15 @@ func cutPath(s string, n int) (string, bool) {
 // fitRows cuts the cells of rows to the widths that make a table's lines fit in cols columns.
 // A stack or path cut by its frames or hops may come out narrower than its column's width:
 // such a column keeps its cut cells and the others are fitted again, given what it left.
-func fitRows(titles []string, rows [][]string, cuttable []bool, cols int) {
+func fitRows(titles []string, rows [][]string, cuttable, clauses []bool, cols int) {
+	cut := func(j int, s string, n int) string {
+		if clauses[j] {
+			if c, ok := cutClauses(s, n); ok {
+				return c
+			}
+		}
+		return cutCell(s, n)
+	}
 	open := append([]bool(nil), cuttable...) // columns still to fit
 	for {
 		widths := fitWidths(titles, rows, open, cols)
@@ -193,15 +219,15 @@ func fitRows(titles []string, rows [][]string, cuttable []bool, cols int) {
 				continue
 			}
 			used := textWidth(titles[j])
-			cut := make([]string, len(rows))
+			cells := make([]string, len(rows))
 			for r, row := range rows {
-				cut[r] = cutCell(row[j], widths[j])
-				used = max(used, textWidth(cut[r]))
+				cells[r] = cut(j, row[j], widths[j])
+				used = max(used, textWidth(cells[r]))
 			}
 			if used < widths[j] && used < natural(titles[j], rows, j) {
 				// Cut narrower than its width: settle it, and fit the others again.
 				for r, row := range rows {
-					row[j] = cut[r]
+					row[j] = cells[r]
 				}
 				open[j] = false
 				again = true
@@ -212,7 +238,7 @@ func fitRows(titles []string, rows [][]string, cuttable []bool, cols int) {
 			for j := range open {
 				if open[j] {
 					for _, row := range rows {
-						row[j] = cutCell(row[j], widths[j])
+						row[j] = cut(j, row[j], widths[j])
 					}
 				}
 			}

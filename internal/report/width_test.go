@@ -118,28 +118,47 @@ func TestFitRows(t *testing.T) {
 		titles   []string
 		rows     [][]string
 		cuttable []bool
+		clauses  []bool
 		cols     int
 		want     [][]string
 	}{
 		{"a stack's slack goes to the text beside it",
 			[]string{"HELD BY", "GROWTH"},
 			[][]string{{"main.newAuditEntry ← main.handleRequest ← main.main", "+4,000 obj/snap, +375 KiB/snap"}},
-			[]bool{true, true}, 56,
+			[]bool{true, true}, nil, 56,
 			[][]string{{"main.newAuditEntry ← …", "+4,000 obj/snap, +375 KiB/snap"}}},
 		{"both cut when neither leaves slack",
 			[]string{"A", "B"},
 			[][]string{{strings.Repeat("a", 30), strings.Repeat("b", 30)}},
-			[]bool{true, true}, 42,
+			[]bool{true, true}, nil, 42,
 			[][]string{{strings.Repeat("a", 19) + "…", strings.Repeat("b", 19) + "…"}}},
 		{"a number beside is whole",
 			[]string{"PATH", "BYTES"},
 			[][]string{{"root -> .a (A) -> .b (B) -> .c (C)", "1,234,567"}},
-			[]bool{true, false}, 35,
+			[]bool{true, false}, nil, 35,
 			[][]string{{"root -> … -> .c (C)", "1,234,567"}}},
+		{"a growth drops whole clauses, and its slack goes to the holder",
+			[]string{"HELD BY", "GROWTH"},
+			[][]string{
+				{"shop.PriceFeed.INSTANCE.listeners (CopyOnWriteArrayList)", "+284 KiB/snap, ~862 MiB/h, +200 obj/snap"},
+				{"shop.CurrencyRates.RATES (HashMap)", "+283 KiB once, at leak2, flat after"}},
+			[]bool{true, true}, []bool{false, true}, 63,
+			[][]string{
+				{"shop.PriceFeed.INSTANCE.listeners", "+284 KiB/snap, ~862 MiB/h, …"},
+				{"shop.CurrencyRates.RATES", "+283 KiB once, at leak2, …"}}},
+		{"a clause too long is cut as text",
+			[]string{"GROWTH"},
+			[][]string{{"+284 KiB/snap, ~862 MiB/h"}},
+			[]bool{true}, []bool{true}, 10,
+			[][]string{{"+284 KiB/…"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fitRows(tt.titles, tt.rows, tt.cuttable, tt.cols)
+			clauses := tt.clauses
+			if clauses == nil {
+				clauses = make([]bool, len(tt.titles))
+			}
+			fitRows(tt.titles, tt.rows, tt.cuttable, clauses, tt.cols)
 			for r := range tt.want {
 				for j := range tt.want[r] {
 					if tt.rows[r][j] != tt.want[r][j] {
