@@ -8,10 +8,10 @@ import (
 )
 
 var (
-	rubyHeaps = []string{"../../testdata/ruby/shop1.json.gz", "../../testdata/ruby/shop2.json.gz",
-		"../../testdata/ruby/shop3.json.gz", "../../testdata/ruby/shop4.json.gz"}
-	rubyChurn = []string{"../../testdata/ruby/churn1.json.gz", "../../testdata/ruby/churn2.json.gz",
-		"../../testdata/ruby/churn3.json.gz", "../../testdata/ruby/churn4.json.gz"}
+	rubyHeaps = []string{"../../testdata/ruby/rubyshop1.json.gz", "../../testdata/ruby/rubyshop2.json.gz",
+		"../../testdata/ruby/rubyshop3.json.gz", "../../testdata/ruby/rubyshop4.json.gz"}
+	rubyChurn = []string{"../../testdata/ruby/rubychurn1.json.gz", "../../testdata/ruby/rubychurn2.json.gz",
+		"../../testdata/ruby/rubychurn3.json.gz", "../../testdata/ruby/rubychurn4.json.gz"}
 )
 
 // TestRubyLoad loads the Ruby series (testdata/gen/ruby) and checks what memsee says of it:
@@ -23,19 +23,19 @@ func TestRubyLoad(t *testing.T) {
 	if ls.code != 0 || strings.Count(ls.out, " ruby ") != 4 {
 		t.Fatalf("ls: exit %d\n%s%s", ls.code, ls.out, ls.err)
 	}
-	top := memsee(t, db, false, "top", "shop4", "-n", "40")
+	top := memsee(t, db, false, "top", "rubyshop4", "-n", "40")
 	for _, want := range []string{"Shop::Session ", "Shop::Currency ", "String ", "Array ", "Hash ", "(imemo) ", "Class "} {
 		if !strings.Contains(top.out, want) {
-			t.Errorf("top shop4 does not list %s:\n%s", want, top.out)
+			t.Errorf("top rubyshop4 does not list %s:\n%s", want, top.out)
 		}
 	}
 	tests := []struct {
 		args []string
 		want string
 	}{
-		{[]string{"path", "--snap", "shop4", "--type", "Shop::Session"}, "1,200  46.9 KiB   281 KiB  Shop::SessionStore -> @<ivar> (Array) -> [*] (Shop::Session)"},
-		{[]string{"path", "--snap", "shop2", "--type", "Shop::Currency"}, "2,000  78.1 KiB   234 KiB  Shop -> ::<constant> (Hash) -> [*] (Shop::Currency)"},
-		{[]string{"top", "shop4", "--by", "holder", "-n", "12"}, "Shop::SessionStore -> @<ivar> (Array)  Shop::Session"},
+		{[]string{"path", "--snap", "rubyshop4", "--type", "Shop::Session"}, "1,200  46.9 KiB   281 KiB  Shop::SessionStore -> @<ivar> (Array) -> [*] (Shop::Session)"},
+		{[]string{"path", "--snap", "rubyshop2", "--type", "Shop::Currency"}, "2,000  78.1 KiB   234 KiB  Shop -> ::<constant> (Hash) -> [*] (Shop::Currency)"},
+		{[]string{"top", "rubyshop4", "--by", "holder", "-n", "12"}, "Shop::SessionStore -> @<ivar> (Array)  Shop::Session"},
 	}
 	for _, tt := range tests {
 		r := memsee(t, db, false, tt.args...)
@@ -50,7 +50,7 @@ func TestRubyLoad(t *testing.T) {
 	if q.code != 0 || len(lines) != 2 {
 		t.Fatalf("query: exit %d\n%s%s", q.code, q.out, q.err)
 	}
-	p := memsee(t, db, false, "path", lines[1], "--snap", "shop4")
+	p := memsee(t, db, false, "path", lines[1], "--snap", "rubyshop4")
 	for _, want := range []string{"Shop -> ::<constant> (Hash) -> [*] (Shop::Currency)", "dominators"} {
 		if p.code != 0 || !strings.Contains(p.out, want) {
 			t.Errorf("path %s: exit %d, want %q in\n%s%s", lines[1], p.code, want, p.out, p.err)
@@ -62,7 +62,7 @@ func TestRubyLoad(t *testing.T) {
 // their holders, and nothing in the churn-only series.
 func TestRubyLeaks(t *testing.T) {
 	db, _ := loadCopies(t, rubyHeaps)
-	r := memsee(t, db, false, "leaks", "shop1", "shop2", "shop3", "shop4", "--json")
+	r := memsee(t, db, false, "leaks", "rubyshop1", "rubyshop2", "rubyshop3", "rubyshop4", "--json")
 	if r.code != 0 {
 		t.Fatalf("leaks: exit %d\n%s", r.code, r.err)
 	}
@@ -88,7 +88,7 @@ func TestRubyLeaks(t *testing.T) {
 		}
 	}
 	churn, _ := loadCopies(t, rubyChurn)
-	c := memsee(t, churn, false, "leaks", "churn1", "churn2", "churn3", "churn4")
+	c := memsee(t, churn, false, "leaks", "rubychurn1", "rubychurn2", "rubychurn3", "rubychurn4")
 	if c.code != 0 || !strings.Contains(c.out, "no leaks") {
 		t.Errorf("leaks on the churn series: exit %d, want no leaks\n%s%s", c.code, c.out, c.err)
 	}
@@ -99,7 +99,7 @@ func TestRubyLeaks(t *testing.T) {
 // three-dump technique); check gates growth without a database.
 func TestRubyDiffAndCheck(t *testing.T) {
 	db, _ := loadCopies(t, rubyHeaps)
-	d := memsee(t, db, false, "diff", "shop1", "shop4", "--json", "-n", "0")
+	d := memsee(t, db, false, "diff", "rubyshop1", "rubyshop4", "--json", "-n", "0")
 	var rows []struct {
 		Type        string
 		CountBefore int64 `json:"count_before"`
@@ -119,22 +119,22 @@ func TestRubyDiffAndCheck(t *testing.T) {
 	for typ, n := range map[string]int64{"Shop::Session": 1200, "Shop::Currency": 2000} {
 		i, ok := byType[typ]
 		if !ok || rows[i].New != n || rows[i].CountAfter != n || rows[i].Freed != 0 {
-			t.Errorf("diff shop1 shop4: %s %+v, want %d new", typ, rows[i], n)
+			t.Errorf("diff rubyshop1 rubyshop4: %s %+v, want %d new", typ, rows[i], n)
 		}
 	}
-	table := memsee(t, db, false, "diff", "shop1", "shop4")
+	table := memsee(t, db, false, "diff", "rubyshop1", "rubyshop4")
 	if !strings.Contains(table.out, "match objects by address, type and size") || !strings.Contains(table.out, "GC.compact") {
-		t.Errorf("diff shop1 shop4 does not say how it matches objects:\n%s", table.out)
+		t.Errorf("diff rubyshop1 rubyshop4 does not say how it matches objects:\n%s", table.out)
 	}
-	final := memsee(t, db, false, "diff", "shop1", "shop2", "--final", "shop4", "--json", "-n", "0")
+	final := memsee(t, db, false, "diff", "rubyshop1", "rubyshop2", "--final", "rubyshop4", "--json", "-n", "0")
 	if final.code != 0 || !strings.Contains(final.out, `"Shop::Currency"`) || strings.Contains(final.out, `"Shop::Session"`) == false {
-		t.Errorf("diff shop1 shop2 --final shop4: exit %d\n%s%s", final.code, final.out, final.err)
+		t.Errorf("diff rubyshop1 rubyshop2 --final rubyshop4: exit %d\n%s%s", final.code, final.out, final.err)
 	}
 	none := filepath.Join(t.TempDir(), "none.db")
 	if r := memsee(t, none, false, "check", rubyHeaps[0], rubyHeaps[3]); r.code != 1 || !strings.Contains(r.out, "Shop::Session") {
-		t.Errorf("check shop1 shop4: exit %d, want 1 with Shop::Session\n%s%s", r.code, r.out, r.err)
+		t.Errorf("check rubyshop1 rubyshop4: exit %d, want 1 with Shop::Session\n%s%s", r.code, r.out, r.err)
 	}
 	if r := memsee(t, none, false, "check", rubyChurn[0], rubyChurn[3]); r.code != 0 {
-		t.Errorf("check churn1 churn4: exit %d, want 0\n%s%s", r.code, r.out, r.err)
+		t.Errorf("check rubychurn1 rubychurn4: exit %d, want 0\n%s%s", r.code, r.out, r.err)
 	}
 }

@@ -24,7 +24,7 @@ func TestSniffClaimsOnlyItsOwn(t *testing.T) {
 		{"node/heap1.heapsnapshot.gz", "v8"},
 		{"java/heap1.hprof.gz", "hprof"},
 		{"godump/heap1.dump.gz", "godump"},
-		{"ruby/shop1.json.gz", "ruby"},
+		{"ruby/rubyshop1.json.gz", "ruby"},
 		{"zoo/ruby/leak1.json.gz", "ruby"},
 	}
 	for _, tt := range tests {

@@ -24,7 +24,7 @@ func lineOf(t *testing.T, data []byte, sub string) (int, int) {
 // TestReliabilityBadInput damages a real dump in the ways a file can be damaged, and checks
 // each is refused with a *heap.FormatError that says the line, its offset and the cause.
 func TestReliabilityBadInput(t *testing.T) {
-	real := mustRead(t, "shop1")
+	real := mustRead(t, "rubyshop1")
 	n, off := lineOf(t, real, `"type":"STRING"`)
 	end := off + bytes.IndexByte(real[off:], '\n') + 1
 	last := bytes.LastIndexByte(real[:len(real)-1], '\n') + 1
@@ -91,7 +91,7 @@ func TestReliabilityBadInput(t *testing.T) {
 
 // TestReliabilityNoObjects: a file with no object records is not a heap.
 func TestReliabilityNoObjects(t *testing.T) {
-	real := mustRead(t, "shop1")
+	real := mustRead(t, "rubyshop1")
 	roots := real[:bytes.Index(real, []byte(`{"address"`))]
 	for _, in := range [][]byte{nil, []byte("\n\n"), roots} {
 		_, _, err := read(t, in)
@@ -105,7 +105,7 @@ func TestReliabilityNoObjects(t *testing.T) {
 // TestReliabilityTruncated cuts a real dump at many places: each cut is an error at the cut
 // line, or (at a line's end) a dump of the lines before it; never a panic.
 func TestReliabilityTruncated(t *testing.T) {
-	real := mustRead(t, "shop2")
+	real := mustRead(t, "rubyshop2")
 	for _, at := range []int{1, 100, 4095, 4096, 65535, 65536, 65537, len(real) / 3, len(real) / 2, len(real) - 2} {
 		in := real[:at]
 		_, _, err := read(t, in)

@@ -12,7 +12,7 @@ import (
 // to the input. It is seeded from the real samples: their first lines, and copies truncated
 // in the middle of a line, a string and a list of references.
 func FuzzRead(f *testing.F) {
-	for _, name := range []string{"shop2", "churn1"} {
+	for _, name := range []string{"rubyshop2", "rubychurn1"} {
 		data := mustRead(f, name)
 		for _, n := range []int{200, 1000, 4096, 16384} {
 			f.Add(data[:n])

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -14,7 +15,7 @@ import (
 )
 
 // samples are the real dumps written by testdata/gen/ruby (see testdata/README.md).
-var samples = []string{"shop1", "shop2", "shop3", "shop4", "churn1", "churn4"}
+var samples = []string{"rubyshop1", "rubyshop2", "rubyshop3", "rubyshop4", "rubychurn1", "rubychurn4"}
 
 func samplePath(name string) string {
 	return filepath.Join("..", "..", "..", "testdata", "ruby", name+".json.gz")
@@ -167,7 +168,7 @@ func TestReadSamples(t *testing.T) {
 					t.Errorf("Read(%s): %d %s, want %d", name, byType[typ], typ, wantType[typ])
 				}
 			}
-			if byType["Shop::Session"] == 0 && name != "shop1" && name[:5] == "shop" {
+			if byType["Shop::Session"] == 0 && name != "rubyshop1" && strings.HasPrefix(name, "rubyshop") {
 				t.Errorf("Read(%s): no sessions", name)
 			}
 		})
@@ -188,7 +189,7 @@ func heapAddr(a uint64) string {
 // TestReadTypes checks how the runtime's own objects and a few classes are named, on a real
 // dump.
 func TestReadTypes(t *testing.T) {
-	rec, notes, err := read(t, mustRead(t, "shop2"))
+	rec, notes, err := read(t, mustRead(t, "rubyshop2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,14 +211,14 @@ func TestReadTypes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if got := byType[tt.typ] > 0; got != tt.some {
-			t.Errorf("Read(shop2): %d objects of type %q, want some: %v", byType[tt.typ], tt.typ, tt.some)
+			t.Errorf("Read(rubyshop2): %d objects of type %q, want some: %v", byType[tt.typ], tt.typ, tt.some)
 		}
 	}
 	if tracer.Size != 0 {
-		t.Errorf("Read(shop2): the allocation tracer has size %d, want 0 (its tables are noted)", tracer.Size)
+		t.Errorf("Read(rubyshop2): the allocation tracer has size %d, want 0 (its tables are noted)", tracer.Size)
 	}
 	if notes.Meta["allocation_tracing_bytes"] == "" || len(notes.File) != 0 {
-		t.Errorf("Read(shop2): notes %+v, want the tracing's bytes", notes)
+		t.Errorf("Read(rubyshop2): notes %+v, want the tracing's bytes", notes)
 	}
 	var sessionStore bool
 	for _, r := range rec.roots {
@@ -226,14 +227,14 @@ func TestReadTypes(t *testing.T) {
 		}
 	}
 	if !sessionStore {
-		t.Error("Read(shop2): Shop::SessionStore is not a root")
+		t.Error("Read(rubyshop2): Shop::SessionStore is not a root")
 	}
 }
 
 // TestSniff: a Ruby dump is claimed, from its first 4 KiB as the loader hands them; the other
 // JSON formats' files are not.
 func TestSniff(t *testing.T) {
-	ruby := mustRead(t, "shop1")
+	ruby := mustRead(t, "rubyshop1")
 	python := heaptest.Gunzip(t, filepath.Join("..", "..", "..", "testdata", "python", "shop1.json.gz"))
 	node := heaptest.Gunzip(t, filepath.Join("..", "..", "..", "testdata", "node", "heap1.heapsnapshot.gz"))
 	objLine := ruby[bytes.Index(ruby, []byte(`{"address":`)):]

@@ -17,8 +17,8 @@ trap 'rm -rf "$work"' EXIT
 cp "$gen"/shop.rb "$work/"
 cd "$work"
 mkdir dumps
-env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$rb" --disable-gems shop.rb dumps shop
-env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$rb" --disable-gems shop.rb dumps churn --churn-only
+env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$rb" --disable-gems shop.rb dumps rubyshop
+env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$rb" --disable-gems shop.rb dumps rubychurn --churn-only
 chmod 644 dumps/*.json.gz
 mkdir -p "$out"
 rm -f "$out"/*.json.gz
