@@ -2,12 +2,17 @@ package ruby
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 // lineOf returns the number (from 1) and offset of the first line of data that contains sub.
@@ -120,4 +125,66 @@ func TestReliabilityTruncated(t *testing.T) {
 			t.Errorf("Read(cut at %d): offset %d, want the cut line's %d", at, fe.Offset, bytes.LastIndexByte(in, '\n')+1)
 		}
 	}
+}
+
+// TestReliabilityBombs reads, through heap.Open as the loader does, a real dump followed by a
+// line of heaptest.BombSize() bytes from a gzip of a few MB: a String whose value is all of it,
+// which loads with its value shortened; an Array whose references are, refused at the line
+// with heap.ErrTooLarge once it has MaxRefs of them (with MEMSEE_BOMB=full; the default size
+// holds fewer, and loads); a ROOT record of as many references, sent once each.
+func TestReliabilityBombs(t *testing.T) {
+	size := heaptest.BombSize()
+	real := mustRead(t, "rubyshop1")
+	line := bytes.Count(real, []byte("\n")) + 1
+	dir := t.TempDir()
+	refs := size / int64(len(`, "0x10"`))
+	tests := []struct {
+		name             string
+		open, rep, close string
+		err              error // nil: it loads
+		maxHeap          uint64
+	}{
+		{"a huge string", `{"address":"0x10", "type":"STRING", "class":"0x20", "bytesize":1, "value":"`, `abcdefgh`, `", "memsize":40}` + "\n", nil, 64 << 20},
+		// The references are kept as addresses, 8 bytes each, to MaxRefs: 512 MiB at most.
+		{"a huge Array", `{"address":"0x10", "type":"ARRAY", "class":"0x20", "length":1, "references":["0x1"`, `, "0x10"`, `], "memsize":40}` + "\n", errFor(refs+1 > MaxRefs), 640 << 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := heaptest.GzipBomb(t, filepath.Join(dir, "bomb.json.gz"), append(slices.Clone(real), tt.open...), []byte(tt.rep), size, []byte(tt.close))
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			in, err := heap.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			s := &countSink{}
+			_, err = Reader{}.ReadNotes(context.Background(), path, in, s)
+			runtime.ReadMemStats(&after)
+			if tt.err == nil && err != nil {
+				t.Fatalf("Read(%s): %v", tt.name, err)
+			}
+			if tt.err != nil {
+				var fe *heap.FormatError
+				if !errors.Is(err, tt.err) || !errors.As(err, &fe) || fe.Record != fmt.Sprintf("line %d", line) {
+					t.Fatalf("Read(%s): got %v, want %v at line %d", tt.name, err, tt.err, line)
+				}
+			}
+			if grew := int64(after.HeapSys) - int64(before.HeapSys); grew > int64(tt.maxHeap) {
+				t.Errorf("Read(%s): the heap grew by %d MiB", tt.name, grew>>20)
+			}
+			if s.valueBytes > 4*MaxValue*(s.objects+1) {
+				t.Errorf("Read(%s): %d value bytes for %d objects", tt.name, s.valueBytes, s.objects)
+			}
+		})
+	}
+}
+
+// errFor returns heap.ErrTooLarge when the bomb passes the limit.
+func errFor(past bool) error {
+	if past {
+		return heap.ErrTooLarge
+	}
+	return nil
 }

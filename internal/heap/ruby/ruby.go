@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -45,7 +46,9 @@ const MaxSize = 1 << 48
 // an error that matches heap.ErrTooLarge, a limit of memsee's rather than damage.
 const MaxRefs = 1 << 26
 
-// refChunk is how many references are handed to the sink at once as Edges.
+// refChunk is how many references are handed to the sink at once as Edges, and how many
+// addresses one chunk of the rest holds: a long list grows chunk by chunk, 8 bytes a
+// reference, without the copies (and the garbage) of a slice that doubles.
 const refChunk = 1 << 16
 
 // maxClasses bounds the classes and modules the reader keeps names of: a Ruby process with
@@ -174,8 +177,10 @@ type record struct {
 	rtype              string // the runtime type: "OBJECT", "STRING", "ROOT"...
 	size, len          int64
 	value, name, root  []byte
-	structName         []byte // DATA: the C struct's name
-	refs               []uint64
+	structName         []byte     // DATA: the C struct's name
+	refs               []uint64   // the first refChunk references
+	more               [][]uint64 // the rest, in chunks of refChunk: no copy as a list grows
+	nrefs              int        // len(refs) and the lengths of the chunks of more
 	hasAddr, hasType   bool
 	hasValue, hasName  bool
 	singleton          bool
@@ -261,7 +266,7 @@ func (p *parser) handle(sink heap.Sink) error {
 		clear(p.seen)
 		category := string(rec.root)
 		name := rootName(category)
-		for _, a := range rec.refs {
+		for a := range rec.allRefs {
 			if p.seen[a] {
 				continue
 			}
@@ -275,6 +280,7 @@ func (p *parser) handle(sink heap.Sink) error {
 				p.roots = append(p.roots, r)
 			}
 		}
+		p.dropHuge()
 		return nil
 	}
 	if !rec.hasAddr {
@@ -311,17 +317,43 @@ func (p *parser) handle(sink heap.Sink) error {
 		d.value = bytes.Clone(rec.value)
 		d.name = bytes.Clone(rec.name)
 		d.structName = bytes.Clone(rec.structName)
-		d.refs = append([]uint64(nil), rec.refs...)
+		d.refs = slices.Clone(rec.refs)
+		d.more = nil
+		for _, c := range rec.more {
+			d.more = append(d.more, slices.Clone(c))
+		}
 		p.deferred = append(p.deferred, d)
+		p.dropHuge()
 		return nil
 	}
 	if err := p.emit(sink, rec, typ); err != nil {
 		return err
 	}
-	if cap(rec.refs) > 4*refChunk { // one huge object: do not keep its memory for the rest
-		rec.refs = nil
-	}
+	p.dropHuge()
 	return nil
+}
+
+// allRefs yields the references of rec in order.
+func (rec *record) allRefs(yield func(uint64) bool) {
+	for _, a := range rec.refs {
+		if !yield(a) {
+			return
+		}
+	}
+	for _, c := range rec.more {
+		for _, a := range c {
+			if !yield(a) {
+				return
+			}
+		}
+	}
+}
+
+// dropHuge lets go of the chunks of one huge object, so that its memory is not kept for the
+// rest of the file.
+func (p *parser) dropHuge() {
+	clear(p.rec.more)
+	p.rec.more = nil
 }
 
 // rootName is how a path names a root of a ROOT record's category: "$<global>" for what the
@@ -351,8 +383,7 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 	}
 	kind, name := edgeOf(rec.rtype)
 	p.edges = p.edges[:0]
-	n := min(len(rec.refs), refChunk)
-	for i, a := range rec.refs[:n] {
+	for i, a := range rec.refs {
 		e := heap.Edge{To: a, Kind: kind, Name: name}
 		if i == 0 && rec.super != 0 && a == rec.super && (rec.rtype == "CLASS" || rec.rtype == "MODULE" || rec.rtype == "ICLASS") {
 			e.Kind, e.Name = heap.EdgeInternal, edgeSuperclass
@@ -368,12 +399,14 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 		p.edges = append(p.edges, heap.Edge{To: rec.class, Kind: heap.EdgeInternal, Name: edgeClassOf})
 	}
 	o.Edges = p.edges
-	if len(rec.refs) > n {
-		rest := rec.refs[n:]
+	if len(rec.more) > 0 {
+		more := rec.more
 		o.More = func(yield func(heap.Edge) bool) {
-			for _, a := range rest {
-				if !yield(heap.Edge{To: a, Kind: kind, Name: name}) {
-					return
+			for _, c := range more {
+				for _, a := range c {
+					if !yield(heap.Edge{To: a, Kind: kind, Name: name}) {
+						return
+					}
 				}
 			}
 		}
@@ -645,7 +678,7 @@ func (p *parser) record() (bool, error) {
 func (p *parser) fields() error {
 	rec := &p.rec
 	*rec = record{
-		len: -1, refs: rec.refs[:0], value: rec.value[:0], name: rec.name[:0],
+		len: -1, refs: rec.refs[:0], more: rec.more[:0], value: rec.value[:0], name: rec.name[:0],
 		root: rec.root[:0], structName: rec.structName[:0],
 	}
 	var typ [maxType]byte
@@ -837,10 +870,9 @@ func (p *parser) refList() error {
 		if err != nil {
 			return err
 		}
-		if len(p.rec.refs) == MaxRefs {
-			return p.failErr(heap.Limit("more than %d references in one object (an Array of 64M elements, a Hash of 32M entries), memsee's limit", MaxRefs))
+		if err := p.addRef(a); err != nil {
+			return err
 		}
-		p.rec.refs = append(p.rec.refs, a)
 		// The usual ", " between addresses, without the general peek.
 		if p.end-p.pos >= 3 && p.buf[p.pos] == ',' && p.buf[p.pos+1] == ' ' && p.buf[p.pos+2] == '"' {
 			p.pos += 2
@@ -850,6 +882,25 @@ func (p *parser) refList() error {
 			return err
 		}
 	}
+}
+
+// addRef adds a reference to the current record: to refs, then chunk by chunk to more.
+func (p *parser) addRef(a uint64) error {
+	rec := &p.rec
+	if rec.nrefs == MaxRefs {
+		return p.failErr(heap.Limit("more than %d references in one object (an Array of 64M elements, a Hash of 32M entries), memsee's limit", MaxRefs))
+	}
+	rec.nrefs++
+	if len(rec.refs) < refChunk {
+		rec.refs = append(rec.refs, a)
+		return nil
+	}
+	if n := len(rec.more); n == 0 || len(rec.more[n-1]) == refChunk {
+		rec.more = append(rec.more, make([]uint64, 0, refChunk))
+	}
+	last := &rec.more[len(rec.more)-1]
+	*last = append(*last, a)
+	return nil
 }
 
 // listNext reads what follows an element of a list: ',' and the whitespace after it (more is
