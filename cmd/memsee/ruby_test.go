@@ -58,6 +58,32 @@ func TestRubyLoad(t *testing.T) {
 	}
 }
 
+// TestRubyClassReferences: what a class refers to is told apart as its instance variables and
+// its constants (Shop::SessionStore has @sessions and TTL = "30 minutes"), by the order Ruby
+// marks them in; its name, its file's name and its superclass are internal.
+func TestRubyClassReferences(t *testing.T) {
+	db, _ := loadCopies(t, rubyHeaps)
+	q := memsee(t, db, false, "query", "--objects", "4", "--format", "csv",
+		"select printf('0x%x', o.addr) from object o join type t on t.id = o.type where t.name = 'Class' and o.value = 'Shop::SessionStore'")
+	lines := strings.Split(strings.TrimSpace(q.out), "\n")
+	if q.code != 0 || len(lines) != 2 {
+		t.Fatalf("query: exit %d\n%s%s", q.code, q.out, q.err)
+	}
+	kids := memsee(t, db, false, "kids", lines[1], "--snap", "rubyshop4", "--format", "csv")
+	want := map[string]string{"@<ivar>": "Array", "::<constant>": "String", "(superclass)": "Class"}
+	got := map[string]string{}
+	for _, l := range strings.Split(kids.out, "\n")[1:] {
+		if f := strings.Split(l, ","); len(f) > 3 {
+			got[f[0]] = f[3]
+		}
+	}
+	for name, typ := range want {
+		if got[name] != typ {
+			t.Errorf("kids Shop::SessionStore: %s refers to a %q, want a %s\n%s", name, got[name], typ, kids.out)
+		}
+	}
+}
+
 // TestRubyLeaks: leaks names the static and the incremental leak of the shop series with
 // their holders, and nothing in the churn-only series.
 func TestRubyLeaks(t *testing.T) {
