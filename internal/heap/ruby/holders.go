@@ -49,7 +49,7 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 			expr.WriteString(h.Via)
 		case h.Via == edgeIvar:
 			expr.WriteString("." + h.Via)
-		case h.Via == edgeElement:
+		case strings.HasPrefix(h.Via, "["): // [*], or a Hash's key: ["C0001"]
 			expr.WriteString(h.Via)
 		default:
 			return "", false

@@ -26,6 +26,7 @@ func TestHolderName(t *testing.T) {
 		{"element of a constant", []heap.Hop{module("Hooks"), {Via: "::<constant>", Type: "Array"}, {Via: "[*]", Type: "Proc"}}, "Hooks::<constant>[*] (Proc)"},
 		{"a class of a class", []heap.Hop{module("Shop"), {Via: "::Session", Type: "Class"}}, "Shop::Session (Class)"},
 		{"global variable", []heap.Hop{{Root: "$<global>", Type: "Array"}}, "$<global> (Array)"},
+		{"a value of a constant Hash", []heap.Hop{module("Shop"), {Via: "::<constant>", Type: "Hash"}, {Via: `["C0001"]`, Type: "Array"}}, `Shop::<constant>["C0001"] (Array)`},
 		{"in a global variable", []heap.Hop{{Root: "$<global>", Type: "Hash"}, {Via: "[*]", Type: "Array"}}, "$<global>[*] (Array)"},
 		{"the class itself", []heap.Hop{class("Shop::Session")}, "Shop::Session (Class)"},
 		{"from the VM's roots", []heap.Hop{{Root: "root vm", Type: "Array"}, {Via: "[*]", Type: "String"}}, ""},

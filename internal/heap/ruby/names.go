@@ -1,8 +1,10 @@
 package ruby
 
 import (
+	"strconv"
 	"strings"
 
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
 )
 
@@ -23,7 +25,57 @@ import (
 // A constant whose value is an Integer, a Symbol, nil or true is not in the references (no
 // object), but its file is: an instance variable just before the first such constant reads
 // as a constant. docs/formats/ruby.md lists this limit.
-func (Reader) NameGraph(d graph.Dump) {
+//
+// It also names each value of a Hash whose references the reader could pair with its keys
+// (edgeValue) after its key, as Ruby writes the lookup: `["C0001"]` for a String key,
+// `[:name]` for a Symbol's; a value under a key of another class stays `[*]`.
+func (rd Reader) NameGraph(d graph.Dump) {
+	nameValues(d)
+	rd.nameClassRefs(d)
+}
+
+// nameValues names a Hash's values after their keys.
+func nameValues(d graph.Dump) {
+	g := d.Graph()
+	key, ok1 := d.NameID(edgeKey)
+	value, ok2 := d.NameID(edgeValue)
+	if !ok1 || !ok2 {
+		return
+	}
+	stringT, hasString := d.TypeIndex(runtimeTypes["STRING"])
+	symbolT, hasSymbol := d.TypeIndex(runtimeTypes["SYMBOL"])
+	for e := uint32(0); e+1 < uint32(len(g.Edges)); e++ {
+		if d.EdgeNameID(e) != key || d.EdgeNameID(e+1) != value {
+			continue
+		}
+		switch t := d.TypeOf(g.Edges[e]); {
+		case hasString && t == stringT, hasSymbol && t == symbolT:
+			d.SetKeyName(e+1, false)
+		default:
+			d.SetEdgeName(e+1, edgeElement)
+		}
+		e++
+	}
+	// A value whose key edge was dropped (a key not in the dump) keeps no marker.
+	d.RenameEdges([]heap.EdgeKind{heap.EdgeElement}, func(name string) string {
+		if name == edgeValue {
+			return edgeElement
+		}
+		return name
+	})
+}
+
+// KeyText spells a Hash's key as Ruby code looks the value up: `["C0001"]`, `[:name]`.
+func (Reader) KeyText(d graph.Dump, key graph.ObjID, _ bool) string {
+	v := d.Value(key)
+	if t, ok := d.TypeIndex(runtimeTypes["SYMBOL"]); ok && d.TypeOf(key) == t {
+		return "[:" + v + "]"
+	}
+	return "[" + strconv.Quote(v) + "]"
+}
+
+// nameClassRefs names the references of classes and modules (see NameGraph).
+func (Reader) nameClassRefs(d graph.Dump) {
 	g := d.Graph()
 	classT, okC := d.TypeIndex(runtimeTypes["CLASS"])
 	moduleT, okM := d.TypeIndex(runtimeTypes["MODULE"])
@@ -84,4 +136,7 @@ func fileName(s string) bool {
 		(strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")"))
 }
 
-var _ graph.Namer = Reader{}
+var (
+	_ graph.Namer    = Reader{}
+	_ graph.KeyNamer = Reader{}
+)

@@ -184,7 +184,9 @@ type record struct {
 	hasAddr, hasType   bool
 	hasValue, hasName  bool
 	singleton          bool
-	pinned             bool // the GC's flags say it is pinned: the last GC compacted
+	hasDefault         bool   // a Hash's "default": its default proc
+	deflt              uint64 // its address
+	pinned             bool   // the GC's flags say it is pinned: the last GC compacted
 }
 
 // class is what the reader keeps of a CLASS or MODULE record to name the objects of it.
@@ -356,6 +358,15 @@ func (p *parser) dropHuge() {
 	p.rec.more = nil
 }
 
+// lastRef returns the last reference of rec, which has some.
+func lastRef(rec *record) uint64 {
+	if n := len(rec.more); n > 0 {
+		c := rec.more[n-1]
+		return c[len(c)-1]
+	}
+	return rec.refs[len(rec.refs)-1]
+}
+
 // rootName is how a path names a root of a ROOT record's category: "$<global>" for what the
 // global variables hold (global_tbl: the dump has their values, not their names), "root vm"
 // and so on for the others.
@@ -382,9 +393,36 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 		o.Value = p.intern(rec.name)
 	}
 	kind, name := edgeOf(rec.rtype)
+	// A Hash's references are its keys and values, key first, then its default (a proc the
+	// dump names as "default", or a default value, which it does not): when they are
+	// 2*size, and only then, each is known for a key or a value (an Integer or a Symbol key
+	// is not an object, and leaves a value alone). The naming pass spells a value by its key.
+	pairs, deflt := 0, -1
+	if rec.rtype == "HASH" && rec.len > 0 {
+		n := rec.nrefs
+		if rec.hasDefault && n > 0 && lastRef(rec) == rec.deflt {
+			deflt = n - 1
+			n--
+		}
+		if int64(n) == 2*rec.len {
+			pairs = n
+		}
+	}
+	edge := func(i int, a uint64) heap.Edge {
+		e := heap.Edge{To: a, Kind: kind, Name: name}
+		switch {
+		case i == deflt:
+			e.Kind, e.Name = heap.EdgeField, edgeDefault
+		case i < pairs && i%2 == 0:
+			e.Kind, e.Name = heap.EdgeInternal, edgeKey
+		case i < pairs:
+			e.Name = edgeValue
+		}
+		return e
+	}
 	p.edges = p.edges[:0]
 	for i, a := range rec.refs {
-		e := heap.Edge{To: a, Kind: kind, Name: name}
+		e := edge(i, a)
 		if i == 0 && rec.super != 0 && a == rec.super && (rec.rtype == "CLASS" || rec.rtype == "MODULE" || rec.rtype == "ICLASS") {
 			e.Kind, e.Name = heap.EdgeInternal, edgeSuperclass
 		}
@@ -401,12 +439,14 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 	o.Edges = p.edges
 	if len(rec.more) > 0 {
 		more := rec.more
+		i := len(rec.refs)
 		o.More = func(yield func(heap.Edge) bool) {
 			for _, c := range more {
 				for _, a := range c {
-					if !yield(heap.Edge{To: a, Kind: kind, Name: name}) {
+					if !yield(edge(i, a)) {
 						return
 					}
+					i++
 				}
 			}
 		}
@@ -435,6 +475,9 @@ const (
 	edgeSuperclass = "(superclass)"
 	edgeClassInner = "(class)" // a class's method entries, caches and the like, and its name
 	edgeClassOf    = "(klass)" // an object's class, when it is a singleton or anonymous class
+	edgeKey        = "(key)"   // a Hash's key
+	edgeValue      = "[?]"     // a Hash's value after its key, named by it in names.go
+	edgeDefault    = "(default)"
 )
 
 // edgeOf returns the kind and name of the references of an object of runtime type rtype.
@@ -717,6 +760,13 @@ func (p *parser) fields() error {
 			rec.class, err = p.hex("class")
 		case "superclass":
 			rec.super, err = p.hex("superclass")
+		case "default":
+			if p.buf[p.pos] == '"' {
+				rec.deflt, err = p.hex("default")
+				rec.hasDefault = true
+			} else {
+				err = p.skip(0)
+			}
 		case "singleton":
 			var b []byte
 			b, err = p.token(p.key[:0], maxKey)

@@ -256,3 +256,67 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+// TestReadHashPairs: the references of a Hash are told for keys and values only when they
+// are twice its size (the default proc set aside): on the real sample, the CURRENCIES Hash
+// (2,000 String keys, 2,000 Currency values) is, and every Hash's edges are named as its
+// line says.
+func TestReadHashPairs(t *testing.T) {
+	data := mustRead(t, "rubyshop2")
+	rec, _, err := read(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type hashLine struct {
+		Address    string   `json:"address"`
+		Type       string   `json:"type"`
+		Size       int      `json:"size"`
+		Default    string   `json:"default"`
+		References []string `json:"references"`
+	}
+	want := map[string]hashLine{}
+	for _, b := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var l hashLine
+		if err := json.Unmarshal(b, &l); err != nil {
+			t.Fatal(err)
+		}
+		if l.Type == "HASH" {
+			want[l.Address] = l
+		}
+	}
+	paired := 0
+	for _, o := range rec.objects {
+		l, ok := want[heapAddr(o.Addr)]
+		if !ok {
+			continue
+		}
+		refs := l.References
+		if l.Default != "" && len(refs) > 0 && refs[len(refs)-1] == l.Default {
+			refs = refs[:len(refs)-1]
+		}
+		pairs := l.Size > 0 && len(refs) == 2*l.Size
+		if pairs && l.Size >= 2000 {
+			paired++
+		}
+		for i := range l.References {
+			var wantName string
+			switch {
+			case i == len(refs):
+				wantName = edgeDefault
+			case pairs && i%2 == 0:
+				wantName = edgeKey
+			case pairs:
+				wantName = edgeValue
+			default:
+				wantName = edgeElement
+			}
+			if got := o.Edges[i].Name; got != wantName {
+				t.Errorf("Hash %s (size %d, %d references): edge %d named %q, want %q", l.Address, l.Size, len(l.References), i, got, wantName)
+				break
+			}
+		}
+	}
+	if paired != 1 {
+		t.Errorf("%d Hashes of 2,000 pairs, want 1 (Shop::CURRENCIES)", paired)
+	}
+}
