@@ -158,6 +158,7 @@ type parser struct {
 	rec record // the current record
 	key []byte
 
+	obj      heap.Object // the object handed to the sink, reused
 	edges    []heap.Edge // reused from object to object
 	classes  map[uint64]class
 	types    map[string]string // interned type names and values
@@ -358,6 +359,26 @@ func (p *parser) dropHuge() {
 	p.rec.more = nil
 }
 
+// edgeNamer names the references of one object by their index.
+type edgeNamer struct {
+	kind         heap.EdgeKind
+	name         string
+	pairs, deflt int // a Hash's: the references that are keys and values; its default's index, or -1
+}
+
+func (en *edgeNamer) at(i int, a uint64) heap.Edge {
+	e := heap.Edge{To: a, Kind: en.kind, Name: en.name}
+	switch {
+	case i == en.deflt:
+		e.Kind, e.Name = heap.EdgeField, edgeDefault
+	case i < en.pairs && i%2 == 0:
+		e.Kind, e.Name = heap.EdgeInternal, edgeKey
+	case i < en.pairs:
+		e.Name = edgeValue
+	}
+	return e
+}
+
 // lastRef returns the last reference of rec, which has some.
 func lastRef(rec *record) uint64 {
 	if n := len(rec.more); n > 0 {
@@ -383,7 +404,9 @@ const globalRoot = "$<global>"
 // emit sends one object to the sink, and a named class or module as a root too.
 func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 	p.objects++
-	o := heap.Object{Addr: rec.addr, Type: typ, Size: rec.size, Len: rec.len}
+	// The parser's own Object, reused: one handed to the sink by address would escape.
+	p.obj = heap.Object{Addr: rec.addr, Type: typ, Size: rec.size, Len: rec.len}
+	o := &p.obj
 	switch {
 	case rec.rtype == "STRING" || rec.rtype == "SYMBOL":
 		if rec.hasValue {
@@ -408,21 +431,10 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 			pairs = n
 		}
 	}
-	edge := func(i int, a uint64) heap.Edge {
-		e := heap.Edge{To: a, Kind: kind, Name: name}
-		switch {
-		case i == deflt:
-			e.Kind, e.Name = heap.EdgeField, edgeDefault
-		case i < pairs && i%2 == 0:
-			e.Kind, e.Name = heap.EdgeInternal, edgeKey
-		case i < pairs:
-			e.Name = edgeValue
-		}
-		return e
-	}
+	en := edgeNamer{kind: kind, name: name, pairs: pairs, deflt: deflt}
 	p.edges = p.edges[:0]
 	for i, a := range rec.refs {
-		e := edge(i, a)
+		e := en.at(i, a)
 		if i == 0 && rec.super != 0 && a == rec.super && (rec.rtype == "CLASS" || rec.rtype == "MODULE" || rec.rtype == "ICLASS") {
 			e.Kind, e.Name = heap.EdgeInternal, edgeSuperclass
 		}
@@ -439,11 +451,11 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 	o.Edges = p.edges
 	if len(rec.more) > 0 {
 		more := rec.more
-		i := len(rec.refs)
+		i, en := len(rec.refs), en // the closure's own copy: en itself stays on the stack
 		o.More = func(yield func(heap.Edge) bool) {
 			for _, c := range more {
 				for _, a := range c {
-					if !yield(edge(i, a)) {
+					if !yield(en.at(i, a)) {
 						return
 					}
 					i++
@@ -451,7 +463,7 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 			}
 		}
 	}
-	if err := sink.Object(&o); err != nil {
+	if err := sink.Object(o); err != nil {
 		return err
 	}
 	if (rec.rtype == "CLASS" || rec.rtype == "MODULE") && rec.hasName && !rec.singleton {
@@ -733,19 +745,27 @@ func (p *parser) fields() error {
 		p.pos++
 		return nil
 	}
+	quoted := false // the key's opening quote is read
 	for {
-		if err := p.expect('"', "a key"); err != nil {
-			return err
+		if !quoted {
+			if err := p.expect('"', "a key"); err != nil {
+				return err
+			}
 		}
 		key, err := p.keyText()
 		if err != nil {
 			return err
 		}
-		if err := p.expect(':', "':' after a key"); err != nil {
-			return err
-		}
-		if _, err := p.peek(); err != nil {
-			return err
+		// As Ruby writes it, the value follows the ':' at once; anything else goes the long way.
+		if p.end-p.pos >= 2 && p.buf[p.pos] == ':' && p.buf[p.pos+1] > ' ' {
+			p.pos++
+		} else {
+			if err := p.expect(':', "':' after a key"); err != nil {
+				return err
+			}
+			if _, err := p.peek(); err != nil {
+				return err
+			}
 		}
 		switch string(key) {
 		case "address":
@@ -800,6 +820,13 @@ func (p *parser) fields() error {
 		if err != nil {
 			return err
 		}
+		// As Ruby writes it, the next key follows ", " at once.
+		if p.end-p.pos >= 3 && p.buf[p.pos] == ',' && p.buf[p.pos+1] == ' ' && p.buf[p.pos+2] == '"' {
+			p.pos += 3
+			quoted = true
+			continue
+		}
+		quoted = false
 		c, err := p.peek()
 		if err != nil {
 			return err
