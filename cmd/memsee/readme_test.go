@@ -75,7 +75,8 @@ func dirOf(t *testing.T, name string) string {
 // TestReadmeExamples runs every example of the README, as a user would on a fresh clone, in
 // the bundled samples' directory, at 100 columns, and checks each output it shows is what
 // memsee prints. A block that starts with a load gets a new database, in the directory of the
-// files it loads; the others run against the Quick start's.
+// files it loads; the others run against the Quick start's. With -update it writes what memsee
+// printed into README.md, in place of what the README showed: review the diff.
 func TestReadmeExamples(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash is not installed: the README's examples are shell lines")
@@ -85,6 +86,7 @@ func TestReadmeExamples(t *testing.T) {
 		t.Fatalf("README.md: %d blocks of examples found, want the Quick start's and more", len(blocks))
 	}
 	var firstDB, firstDir string
+	printed := map[int]string{} // by the line of the command, what it printed, where it differs
 	for i, block := range blocks {
 		db, dir := firstDB, firstDir
 		if fields := strings.Fields(block[0].cmd); len(fields) > 2 && fields[1] == "load" {
@@ -112,9 +114,45 @@ func TestReadmeExamples(t *testing.T) {
 			if want == "" {
 				continue // the README shows no output: only run it
 			}
-			if got := strings.TrimRight(out.String(), "\n"); got != want {
+			if got := strings.TrimRight(out.String(), "\n"); got != want && *update {
+				printed[c.line] = got
+			} else if got != want {
 				t.Errorf("README.md:%d: %s:\n%s\nthe README shows\n%s", c.line, c.cmd, got, want)
 			}
 		}
+	}
+	if len(printed) > 0 {
+		rewriteReadme(t, printed)
+	}
+}
+
+// rewriteReadme puts in README.md, under each command line given, what memsee printed, in place
+// of the lines shown there (up to the next command or the block's end).
+func rewriteReadme(t *testing.T, printed map[int]string) {
+	t.Helper()
+	name := filepath.Join("..", "..", "README.md")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		out = append(out, lines[i])
+		got, ok := printed[i+1]
+		if !ok {
+			continue
+		}
+		for i+1 < len(lines) && !strings.HasPrefix(lines[i+1], "$ ") && !strings.HasPrefix(lines[i+1], "```") {
+			i++
+		}
+		// A blank line before the next command stays.
+		out = append(out, strings.Split(got, "\n")...)
+		if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "$ ") {
+			out = append(out, "")
+		}
+	}
+	if err := os.WriteFile(name, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

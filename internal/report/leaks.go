@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/leak"
@@ -29,10 +30,17 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 	if n > 0 && len(fs) > n {
 		fs = fs[:n]
 	}
+	// A heap profile has no holders, only the stacks that allocated: a table shows who called
+	// the allocating function (WHAT), JSON and CSV the whole stack in held_by.
+	profile := first.Kind == heap.KindProfile
+	heldBy := "HELD BY"
+	if profile && f.Shortens() {
+		heldBy = "CALLED FROM"
+	}
 	t := &Table{Columns: []Column{
 		{Title: "KIND", Key: "kind", Style: kindStyle},
 		{Title: "WHAT", Key: "what"},
-		{Title: "HELD BY", Key: "held_by"},
+		{Title: heldBy, Key: "held_by"},
 		{Key: "path", JSONOnly: true},
 		{Title: "GROWTH", Key: "growth_text", TableOnly: true, Clauses: true},
 		{Key: "growth_bytes", Unit: UnitDeltaBytes, JSONOnly: true},
@@ -55,6 +63,9 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 	var rate float64 // bytes per hour, of all incremental leaks together
 	for _, x := range fs {
 		holder := x.Holder
+		if profile && f.Shortens() {
+			holder = callers(x.Holder, x.What)
+		}
 		if o.Wide && x.Path != "" && (f == FormatTable || f == FormatMarkdown) {
 			holder = x.Path
 		} else if shortens(w, f) {
@@ -162,7 +173,7 @@ func growthText(f leak.Finding, snaps []store.Snapshot) string {
 		}
 		return s
 	case leak.Static:
-		return fmt.Sprintf("%s once, at %s, flat after", SignedBytes(f.Growth.Bytes), Clean(snaps[f.Step].Label))
+		return fmt.Sprintf("%s once, at %s", SignedBytes(f.Growth.Bytes), Clean(snaps[f.Step].Label))
 	}
 	s := fmt.Sprintf("%s (%s objects) by %s", SignedBytes(f.Growth.Bytes), SignedCount(f.Growth.Count),
 		Clean(snaps[f.Step].Label))
@@ -170,6 +181,18 @@ func growthText(f leak.Finding, snaps []store.Snapshot) string {
 		s += "; " + f.Note
 	}
 	return s
+}
+
+// callers is a stack without its first frame when that is what (the allocating function), or
+// "-" when nothing called it that the profile saw.
+func callers(stack, what string) string {
+	if rest, ok := strings.CutPrefix(stack, what+stackSep); ok {
+		return rest
+	}
+	if stack == what {
+		return "-"
+	}
+	return stack
 }
 
 // nullIfEmpty is nil for "", which JSON writes as null.

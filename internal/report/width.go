@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
@@ -173,6 +174,37 @@ func cutClauses(s string, n int) (string, bool) {
 	return "", false
 }
 
+// keepClauses keeps the first k clauses of s, and a last clause "…" when it drops any.
+func keepClauses(s string, k int) string {
+	parts := strings.Split(s, clauseSep)
+	if len(parts) <= k {
+		return s
+	}
+	return strings.Join(parts[:k], clauseSep) + clauseSep + "…"
+}
+
+// maxClauses is the most clauses a cell of a Clauses column has.
+func maxClauses(rows [][]string, clauses []bool) int {
+	n := 0
+	for _, row := range rows {
+		for j, c := range row {
+			if clauses[j] {
+				n = max(n, len(strings.Split(c, clauseSep)))
+			}
+		}
+	}
+	return n
+}
+
+// tableWidth is the width of a table's widest line, its columns as wide as their cells.
+func tableWidth(titles []string, rows [][]string) int {
+	w := columnGap * (len(titles) - 1)
+	for j, t := range titles {
+		w += natural(t, rows, j)
+	}
+	return w
+}
+
 // cutPath keeps a path's root and as many of its last hops as fit, "…" between; else the last
 // hop alone after "…".
 func cutPath(s string, n int) (string, bool) {
@@ -202,6 +234,23 @@ func cutPath(s string, n int) (string, bool) {
 // A stack or path cut by its frames or hops may come out narrower than its column's width:
 // such a column keeps its cut cells and the others are fitted again, given what it left.
 func fitRows(titles []string, rows [][]string, cuttable, clauses []bool, cols int) {
+	// A growth gives up its last clauses, down to its first two (bytes and rate), before any
+	// name is cut: what holds the memory matters more than its objects per snapshot.
+	var orig [][]string
+	if slices.Contains(clauses, true) {
+		for _, row := range rows {
+			orig = append(orig, append([]string(nil), row...))
+		}
+	}
+	for k := maxClauses(rows, clauses) - 1; k >= 2 && tableWidth(titles, rows) > cols; k-- {
+		for r, row := range rows {
+			for j := range row {
+				if clauses[j] {
+					row[j] = keepClauses(orig[r][j], k)
+				}
+			}
+		}
+	}
 	cut := func(j int, s string, n int) string {
 		if clauses[j] {
 			if c, ok := cutClauses(s, n); ok {

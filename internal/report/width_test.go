@@ -146,6 +146,15 @@ func TestFitRows(t *testing.T) {
 			[][]string{
 				{"shop.PriceFeed.INSTANCE.listeners", "+284 KiB/snap, ~862 MiB/h, …"},
 				{"shop.CurrencyRates.RATES", "+283 KiB once, at leak2, …"}}},
+		{"a growth gives up its last clauses before a name is cut",
+			[]string{"HELD BY", "GROWTH"},
+			[][]string{
+				{"module audit: record_event.<closure>.events (list)", "+231 KiB/snap, ~1.6 GiB/h, +800 obj/snap"},
+				{"module catalog: _price_cache (dict)", "+774 KiB once, at leak2, flat after"}},
+			[]bool{true, true}, []bool{false, true}, 80,
+			[][]string{
+				{"module audit: record_event.<closure>.events (list)", "+231 KiB/snap, ~1.6 GiB/h, …"},
+				{"module catalog: _price_cache (dict)", "+774 KiB once, at leak2, …"}}},
 		{"a clause too long is cut as text",
 			[]string{"GROWTH"},
 			[][]string{{"+284 KiB/snap, ~862 MiB/h"}},
