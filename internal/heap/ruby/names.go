@@ -9,7 +9,7 @@ import (
 )
 
 // NameGraph names the references of classes and modules, which the reader could not: what a
-// class refers to is, in the order Ruby 3.1's collector marks them (gc.c, gc_mark_children),
+// class refers to is, in the order Ruby 3.1's collector marks them (docs/formats/ruby.md),
 // its superclass, its method entries and call caches, its instance variables (its name,
 // __classpath__, among them), then for each constant the constant's value and the name of the
 // file that set it. Neither a constant's name nor an instance variable's is in the dump, so:
