@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,51 +32,13 @@ loop { sleep 0.05 }
 // time, mode 0600, no temporary file left, that the reader reads whole, with the program's
 // objects under their class and its allocation sites traced.
 func TestDumperSignal(t *testing.T) {
-	rb, err := exec.LookPath("ruby")
-	if err != nil {
-		t.Skip("ruby is not installed (apt-get install ruby): the Ruby dumper is not tested")
-	}
-	dir := t.TempDir()
-	out := filepath.Join(dir, "dumps")
-	if err := os.Mkdir(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "memsee_dumper.rb"), []byte(DumperSource), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "host.rb"), []byte(dumperHost), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(rb, "--disable-gems", "host.rb", out, "3000")
-	cmd.Dir = dir
-	stdout, _ := cmd.StdoutPipe()
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "ready\n" {
-		t.Fatalf("host: %q, %v", line, err)
-	}
-	notes := make(chan string, 4)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			notes <- sc.Text()
-		}
-		close(notes)
-	}()
+	h := startRubyHost(t, 3000)
+	out := h.out
 	for n := 1; n <= 2; n++ {
-		if err := cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		if err := h.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
 			t.Fatal(err)
 		}
-		var note string
-		select {
-		case note = <-notes:
-		case <-time.After(30 * time.Second):
-			t.Fatalf("dump %d: nothing on stderr after 30 s", n)
-		}
-		if !strings.HasPrefix(note, "memsee_dumper: heap dump written to ") {
+		if note := h.note(t); !strings.HasPrefix(note, "memsee_dumper: heap dump written to ") {
 			t.Fatalf("dump %d: %q", n, note)
 		}
 	}
@@ -117,4 +80,92 @@ func TestDumperSignal(t *testing.T) {
 			t.Errorf("dump %s: %d Payload objects, want 3000", e.Name(), payloads)
 		}
 	}
+}
+
+// TestReliabilityRubyDumperWriteFails removes the dump directory under the running program:
+// the signal's dump fails with a line on stderr, no file is left, and the program goes on
+// (a second signal, once the directory is back, writes a dump).
+func TestReliabilityRubyDumperWriteFails(t *testing.T) {
+	h := startRubyHost(t, 100)
+	if err := os.RemoveAll(h.out); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	if note := h.note(t); !strings.HasPrefix(note, "memsee_dumper: heap dump into "+h.out+" failed: ") {
+		t.Fatalf("stderr: %q, want the failure", note)
+	}
+	if err := os.Mkdir(h.out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	if note := h.note(t); !strings.HasPrefix(note, "memsee_dumper: heap dump written to ") {
+		t.Fatalf("stderr after the directory is back: %q", note)
+	}
+	if ents, _ := os.ReadDir(h.out); len(ents) != 1 {
+		t.Errorf("%d files in the directory, want the one dump: %v", len(ents), ents)
+	}
+}
+
+// rubyHost is a Ruby program running the dumper (dumperHost), its dump directory and the
+// lines it writes on stderr.
+type rubyHost struct {
+	cmd   *exec.Cmd
+	out   string
+	notes chan string
+}
+
+// startRubyHost starts dumperHost with payloads objects kept, and waits for it to be ready;
+// it skips the test when ruby is not installed.
+func startRubyHost(t *testing.T, payloads int) *rubyHost {
+	t.Helper()
+	rb, err := exec.LookPath("ruby")
+	if err != nil {
+		t.Skip("ruby is not installed (apt-get install ruby): the Ruby dumper is not tested")
+	}
+	dir := t.TempDir()
+	h := &rubyHost{out: filepath.Join(dir, "dumps"), notes: make(chan string, 4)}
+	if err := os.Mkdir(h.out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "memsee_dumper.rb"), []byte(DumperSource), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "host.rb"), []byte(dumperHost), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.cmd = exec.Command(rb, "--disable-gems", "host.rb", h.out, strconv.Itoa(payloads))
+	h.cmd.Dir = dir
+	stdout, _ := h.cmd.StdoutPipe()
+	stderr, _ := h.cmd.StderrPipe()
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.cmd.Process.Kill(); _ = h.cmd.Wait() })
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("host: %q, %v", line, err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			h.notes <- sc.Text()
+		}
+		close(h.notes)
+	}()
+	return h
+}
+
+// note returns the next line the host writes on stderr.
+func (h *rubyHost) note(t *testing.T) string {
+	t.Helper()
+	select {
+	case n := <-h.notes:
+		return n
+	case <-time.After(30 * time.Second):
+		t.Fatal("nothing on stderr after 30 s")
+	}
+	return ""
 }
