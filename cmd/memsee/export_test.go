@@ -157,6 +157,7 @@ func TestExportDumps(t *testing.T) {
 		{"java", "../../testdata/java/heap4.hprof.gz", "class shop.Shop -> .AUDIT_LOG (java.util.ArrayList)", "shop.Shop.AUDIT_LOG (ArrayList)"},
 		{"node", "../../testdata/node/heap4.heapsnapshot.gz", "global -> .priceTable (Map)", "globalThis.priceTable (Map)"},
 		{"go", "../../testdata/godump/heap4.dump.gz", "bss+0x400", "bss+0x400"},
+		{"ruby", "../../testdata/ruby/rubyshop4.json.gz", "Shop::SessionStore -> @<ivar> (Array)", "Shop::SessionStore.@<ivar> (Array)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,10 +205,8 @@ func TestExportDumps(t *testing.T) {
 			if err != nil {
 				t.Fatalf("go tool pprof -top: %v\n%s", err, out)
 			}
-			// pprof leaves out what is in parentheses of a name it takes for a signature.
-			name, _, _ := strings.Cut(tt.frame, " (")
-			if !strings.Contains(string(out), name) {
-				t.Errorf("go tool pprof -top names no %q:\n%s", name, out)
+			if !strings.Contains(string(out), "  "+tt.frame+"\n") {
+				t.Errorf("go tool pprof -top names no %q:\n%s", tt.frame, out)
 			}
 		})
 	}

@@ -40,7 +40,10 @@ func Profile(w io.Writer, f *analysis.Flame) error {
 		}
 		id := uint64(len(p.Location) + 1)
 		name := Clean(f.Frames[frame])
-		fn := &profile.Function{ID: id, Name: name, SystemName: name}
+		// No SystemName: pprof takes a function whose Name differs from it as demangled
+		// already, and leaves its name whole; else it cuts what looks like C++ parameters
+		// or templates out of `Shop::<constant> (Hash)` and `[eval]: … entries (Array)`.
+		fn := &profile.Function{ID: id, Name: name}
 		l := &profile.Location{ID: id, Mapping: m, Line: []profile.Line{{Function: fn}}}
 		p.Function = append(p.Function, fn)
 		p.Location = append(p.Location, l)
