@@ -263,7 +263,9 @@ func leakDetails(ctx context.Context, db *store.DB, r *leak.Result, n int) ([]re
 	if rules := heap.HolderRulesOf(heap.Format(last.Format)); rules != nil {
 		storage = rules.Internal
 	}
-	hs, err := analysis.LiveHoldingsThrough(ctx, db, last.ID, 0, reportHolderDepth, storage)
+	// The floor leaks itself sums holdings above (HolderSeries in internal/leak/series.go):
+	// with none, a dump of millions of objects makes millions of groups.
+	hs, err := analysis.LiveHoldingsThrough(ctx, db, last.ID, r.Query.MinBytes/64, reportHolderDepth, storage)
 	if err != nil {
 		return nil, err
 	}
