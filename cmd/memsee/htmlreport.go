@@ -334,7 +334,8 @@ func dominatorTree(ctx context.Context, db *store.DB, snap store.Snapshot) (*rep
 		if snap.Bytes > 0 {
 			share = min(100, 100*float64(d.Object.Retained)/float64(snap.Bytes))
 		}
-		nodes[d.Object.OID] = &report.DomNode{Object: d.Object, Name: name, Path: d.Path, Share: share}
+		// A path through a long list is cut in the middle, as tables cut it: the page summarises.
+		nodes[d.Object.OID] = &report.DomNode{Object: d.Object, Name: name, Path: analysis.ShortPath(d.Path, 12), Share: share}
 	}
 	root := &report.DomNode{}
 	for _, d := range top.Top { // largest first: children in that order

@@ -326,33 +326,43 @@ func TestReliabilityHostileStringsHTML(t *testing.T) {
 	if r := memsee(t, db, false, append([]string{"load", "--series", "shop"}, files...)...); r.code != 0 {
 		t.Fatalf("load: exit %d: %s", r.code, r.err)
 	}
-	out := filepath.Join(dir, "r.html")
-	if r := memsee(t, db, false, "report", "-o", out); r.code != 0 {
-		t.Fatalf("report: exit %d: %s", r.code, r.err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page := string(b)
-	if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
-		t.Fatal("the hostile type is not in the report at all: the test tests nothing")
-	}
-	for _, bad := range []string{"<script>alert", "<img", "<svg onload", "</title><svg", "<b>"} {
-		if strings.Contains(page, bad) {
-			t.Errorf("the report carries %q as markup", bad)
-		}
-	}
-	if strings.Count(page, "<script") != 1 { // the page's own, which opens sections to print
-		t.Errorf("%d script elements, want the page's one", strings.Count(page, "<script"))
-	}
-	if i := strings.IndexFunc(page, func(c rune) bool {
-		return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || (c >= 0x80 && c <= 0x9f)
-	}); i >= 0 {
-		t.Errorf("the report carries control character %q: %q", page[i], page[max(0, i-20):min(len(page), i+20)])
-	}
-	if m := externalRE.FindString(page); m != "" {
-		t.Errorf("fetches something: %q", m)
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"report", []string{"report", "-o"}},
+		{"check --report", []string{"check", "first", "last", "--max-growth", "1%", "--report"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "")+".html")
+			if r := memsee(t, db, false, append(tt.args, out)...); r.code == 2 {
+				t.Fatalf("exit %d: %s", r.code, r.err)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := string(b)
+			if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+				t.Fatal("the hostile type is not in the page at all: the test tests nothing")
+			}
+			for _, bad := range []string{"<script>alert", "<img", "<svg onload", "</title><svg", "<b>"} {
+				if strings.Contains(page, bad) {
+					t.Errorf("the page carries %q as markup", bad)
+				}
+			}
+			if strings.Count(page, "<script") != 1 { // the page's own, which opens sections to print
+				t.Errorf("%d script elements, want the page's one", strings.Count(page, "<script"))
+			}
+			if i := strings.IndexFunc(page, func(c rune) bool {
+				return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || (c >= 0x80 && c <= 0x9f)
+			}); i >= 0 {
+				t.Errorf("the page carries control character %q: %q", page[i], page[max(0, i-20):min(len(page), i+20)])
+			}
+			if m := externalRE.FindString(page); m != "" {
+				t.Errorf("fetches something: %q", m)
+			}
+		})
 	}
 }
 

@@ -122,6 +122,7 @@ var htmlFuncs = template.FuncMap{
 	"isGraph":  func(s store.Snapshot) bool { return s.Kind == heap.KindGraph },
 	"last":     func(s []store.Snapshot) store.Snapshot { return s[len(s)-1] },
 	"shown":    shownFindings,
+	"untimed":  func(s []store.Snapshot) bool { return leak.Times(s)[0].IsZero() },
 	"detail": func(p HTMLProcess, i int) *LeakDetail {
 		if i < len(p.Details) {
 			return &p.Details[i]

@@ -66,8 +66,12 @@ func newChart(id string, snaps []store.Snapshot, top int64) *Chart {
 	c.PlotH = float64(c.Height) - c.Top - 44
 	c.Right, c.Bottom, c.LabelX = c.Left+c.PlotW, c.Top+c.PlotH, c.Left-6
 	c.YMax = niceCeil(top)
+	// At most about ten labels, the last always: more would overlap.
+	step := (len(snaps) + 9) / 10
 	for i, s := range snaps {
-		c.XTicks = append(c.XTicks, Tick{At: c.x(i, len(snaps)), Label: Clean(s.Label)})
+		if i%step == 0 && (i+step/2 < len(snaps)-1 || i == len(snaps)-1) || i == len(snaps)-1 {
+			c.XTicks = append(c.XTicks, Tick{At: c.x(i, len(snaps)), Label: Clean(s.Label)})
+		}
 	}
 	for k := 0; k <= 4; k++ {
 		v := c.YMax * int64(k) / 4
