@@ -61,7 +61,7 @@ lint: ## gofmt, go vet, and staticcheck when it is installed
 	@if grep -rn --include='*.go' 'shared/' cmd internal bench testdata/gen; then echo "comments cite files outside the repository (use docs/)"; exit 1; fi
 
 fuzz: ## fuzz every reader, and the store's page decoder, for FUZZTIME each
-	for pkg in pprof meliae v8 hprof godump; do \
+	for pkg in pprof meliae v8 hprof godump ruby; do \
 		$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/$$pkg || exit 1; \
 	done
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/store/page
@@ -82,6 +82,8 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	testdata/gen/zoo/node/gen.sh
 	testdata/gen/zoo/java/gen.sh
 	testdata/gen/zoo/python/gen.sh
+	testdata/gen/ruby/gen.sh
+	testdata/gen/zoo/ruby/gen.sh
 	node testdata/gen/node/gen.js --out testdata/node --churn-only
 	node testdata/gen/node/classdiff.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/classdiff-heap1-heap4.json
 	node testdata/gen/node/candidates.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/candidates-heap1-heap2-heap4.json

@@ -25,7 +25,8 @@ func newCmdDominators(f *Factory, runF func(*dominatorsOptions) error) *cobra.Co
 		Short: "List the objects that keep the most memory alive (accumulation points)",
 		Long: `Dominators lists the objects with the largest retained size: the memory that would be
 freed if the object were. A cache or a list that leaks is near the top, with the path
-that holds it.`,
+that holds it. The snapshot is named as the argument or by --snap (the same); the last one
+loaded unless given.`,
 		Example: `  $ memsee dominators
   $ memsee dominators shop4 -n 10 --json`,
 		Args: rangeArgs(0, 1, "at most one snapshot"),

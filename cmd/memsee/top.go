@@ -26,7 +26,8 @@ func newCmdTop(f *Factory, runF func(*topOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "top [snapshot]",
 		Short: "Show what holds the most memory in one snapshot",
-		Long: `Top ranks what holds memory in one snapshot (default: the last one loaded).
+		Long: `Top ranks what holds memory in one snapshot: the one named as its argument or by --snap
+(the same), else the last one loaded.
 
 For a heap profile it ranks allocation sites: --by function groups by the allocating
 function, as 'go tool pprof -top' does; --by site keeps whole stacks apart.
