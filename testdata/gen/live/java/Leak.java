@@ -1,0 +1,48 @@
+// Leak.java: a small JVM process for the end-to-end tests of memsee capture through jcmd
+// (cmd/memsee/live_test.go). Every tick keeps a new Session in the static list SESSIONS, never
+// trimmed: an incremental leak. Argument 1 is a number of small objects kept from the start
+// (a heap to measure captures against; default 0). Run from source (JDK 11+):
+//
+//   java testdata/gen/live/java/Leak.java 1000000 &
+//   memsee capture jvm:$!
+import java.util.ArrayList;
+import java.util.List;
+
+public class Leak {
+    static final class Session {
+        final int id;
+        final byte[] data = new byte[1024];
+
+        Session(int id) {
+            this.id = id;
+        }
+    }
+
+    static final class Item {
+        final int n;
+        final Item next;
+
+        Item(int n, Item next) {
+            this.n = n;
+            this.next = next;
+        }
+    }
+
+    static final List<Session> SESSIONS = new ArrayList<>();
+    static Item items;
+
+    public static void main(String[] args) throws InterruptedException {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+        for (int i = 0; i < n; i++) {
+            items = new Item(i, items);
+        }
+        System.out.println("ready " + ProcessHandle.current().pid());
+        System.out.flush();
+        for (int id = 0; ; ) {
+            for (int i = 0; i < 16; i++) {
+                SESSIONS.add(new Session(id++));
+            }
+            Thread.sleep(10);
+        }
+    }
+}

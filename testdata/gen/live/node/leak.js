@@ -1,0 +1,33 @@
+// leak.js: a small Node process for the end-to-end tests of memsee capture and watch over the
+// inspector (cmd/memsee/live_test.go). Every tick keeps a new Session in the module's
+// `sessions` array, never trimmed: an incremental leak. Argument 1 is a number of small
+// objects kept from the start (a heap to measure captures against; default 0).
+//
+//   node --inspect=127.0.0.1:0 testdata/gen/live/node/leak.js 1000000
+//   memsee capture node://127.0.0.1:<port from "Debugger listening on ws://...">
+'use strict';
+
+class Session {
+  constructor(id) {
+    this.id = id;
+    this.data = 'x'.repeat(1024) + id;
+  }
+}
+
+class Item {
+  constructor(n, next) {
+    this.n = n;
+    this.next = next;
+  }
+}
+
+const sessions = [];
+let items = null;
+const n = Number(process.argv[2] || 0);
+for (let i = 0; i < n; i++) items = new Item(i, items);
+
+let id = 0;
+setInterval(() => {
+  for (let i = 0; i < 16; i++) sessions.push(new Session(id++));
+}, 10);
+console.log('ready ' + process.pid + ' ' + (items ? items.n + 1 : 0));
