@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/capture"
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
 	"github.com/memsee/memsee/internal/store"
@@ -20,6 +21,7 @@ type captureFlags struct {
 	Timeout       time.Duration
 	DumpDir       string
 	OpenInspector bool
+	Binary        string // the Go executable, for a heap dump from the Go dumper
 }
 
 func (c *captureFlags) add(cmd *cobra.Command, targets bool) {
@@ -27,8 +29,17 @@ func (c *captureFlags) add(cmd *cobra.Command, targets bool) {
 	cmd.Flags().DurationVar(&c.Timeout, "timeout", capture.DefaultTimeout, "give up on a capture (the dump and its transfer) after this long")
 	if targets {
 		cmd.Flags().StringVar(&c.DumpDir, "dump-dir", "", "python: the directory the dumper writes into (default: the process's MEMSEE_DUMP_DIR)")
+		cmd.Flags().StringVar(&c.Binary, "binary", "", "go: the executable serving the Go dumper's /debug/heapdump, to name its globals (--binary ./server)")
 		cmd.Flags().BoolVar(&c.OpenInspector, "open-inspector", false, "node:PID: send the process SIGUSR1, which opens its inspector on 127.0.0.1:9229 (and leaves it open)")
 	}
+}
+
+// readerOptions are the options of the formats' readers that c sets, by flag name.
+func (c *captureFlags) readerOptions() heap.Options {
+	if c.Binary == "" {
+		return nil
+	}
+	return heap.Options{"binary": c.Binary}
 }
 
 func (c *captureFlags) options(f *Factory) capture.Options {
@@ -143,7 +154,7 @@ func captureRun(ctx context.Context, o *captureOptions) (err error) {
 	}
 	defer l.Rollback()
 	start := o.f.Now()
-	res, err := captureInto(ctx, l, o.Target, o.cf.options(o.f), loader.Options{Label: o.Label, Series: o.Series, Now: start, MemoryLimit: limit})
+	res, err := captureInto(ctx, l, o.Target, o.cf.options(o.f), loader.Options{Label: o.Label, Series: o.Series, Now: start, MemoryLimit: limit, Reader: o.cf.readerOptions()})
 	if err != nil {
 		return err
 	}

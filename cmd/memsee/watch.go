@@ -161,7 +161,7 @@ func watchOnce(ctx context.Context, o *watchOptions, limit int64) (loader.Result
 	defer l.Rollback()
 	now := o.f.Now()
 	// A process at rest can send the same bytes twice; each capture is a snapshot of its own.
-	res, err := captureInto(ctx, l, o.Target, o.cf.options(o.f), loader.Options{Series: o.Series, Now: now, MemoryLimit: limit, Force: true})
+	res, err := captureInto(ctx, l, o.Target, o.cf.options(o.f), loader.Options{Series: o.Series, Now: now, MemoryLimit: limit, Force: true, Reader: o.cf.readerOptions()})
 	if err != nil {
 		return res, err
 	}

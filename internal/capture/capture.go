@@ -141,7 +141,8 @@ type Snapshot struct {
 	TakenAt time.Time // when it was captured: when the fetch or the dump began
 	// Kept is where the file stays after the load (with --keep); "": nothing stays.
 	Kept string
-	temp bool // Path is memsee's temporary file, removed by Remove
+	temp bool   // Path is memsee's temporary file, removed by Remove
+	dir  string // memsee's temporary directory Path is in, removed by Remove after it
 }
 
 // Remove deletes the snapshot's file if it is memsee's temporary file.
@@ -152,6 +153,9 @@ func (s *Snapshot) Remove() error {
 	s.temp = false
 	if err := os.Remove(s.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
+	}
+	if s.dir != "" {
+		return os.Remove(s.dir)
 	}
 	return nil
 }

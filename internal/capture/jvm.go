@@ -51,12 +51,17 @@ func takeJVM(ctx context.Context, t Target, o Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", t.Raw, err)
 	}
-	dir := o.Keep
+	dir, tmp := o.Keep, ""
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "memsee-capture-"); err != nil {
+		if tmp, err = os.MkdirTemp("", "memsee-capture-"); err != nil {
 			return nil, err
 		}
-		defer os.Remove(dir) // empty once the dump is moved out, or removed
+		dir = tmp
+	}
+	removeTmp := func() {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
 	}
 	start := o.now()
 	label := stampedLabel("jvm-"+strconv.Itoa(t.PID), start)
@@ -77,15 +82,17 @@ func takeJVM(ctx context.Context, t Target, o Options) (*Snapshot, error) {
 	// jcmd exits 0 when the JVM answered, even with an error: the file tells.
 	if fi, serr := os.Stat(file); err != nil || serr != nil || fi.Size() == 0 {
 		os.Remove(file)
+		removeTmp()
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: the dump was not complete within %s (pass a longer --timeout for a large heap)", t.Raw, o.timeout())
 		}
 		return nil, fmt.Errorf("%s: %s wrote no dump: %s\nrun memsee as the JVM's user; a JVM started with -XX:+DisableAttachMechanism takes no commands", t.Raw, filepath.Base(tool), firstLines(said, 3))
 	} else if fi.Size() > o.maxBytes() {
 		os.Remove(file)
+		removeTmp()
 		return nil, fmt.Errorf("%s: %w (%d bytes)", t.Raw, ErrTooLarge, o.maxBytes())
 	}
-	s := &Snapshot{Path: file, Source: t.Raw, Label: label, TakenAt: start}
+	s := &Snapshot{Path: file, Source: t.Raw, Label: label, TakenAt: start, dir: tmp}
 	if o.Keep != "" {
 		s.Kept = file
 	} else {
