@@ -155,7 +155,7 @@ func TestLiveGo(t *testing.T) {
 		db, keep := filepath.Join(t.TempDir(), "memsee.db"), t.TempDir()
 		r := live(t, db, "capture", heapURL, "--keep", keep)
 		kept, _ := filepath.Glob(filepath.Join(keep, "heap-*.gz"))
-		if r.code != 0 || len(kept) != 1 || !strings.Contains(r.err, "a full garbage collection (gc=1)") {
+		if r.code != 0 || len(kept) != 1 || !strings.Contains(r.err, "a garbage collection first (gc=1)") {
 			t.Errorf("capture --keep: exit %d, kept %v, want 0 and one file: %s", r.code, kept, r.err)
 		}
 	})
@@ -209,7 +209,7 @@ func TestLiveNode(t *testing.T) {
 	target := "node://" + m[1]
 	db := filepath.Join(t.TempDir(), "memsee.db")
 	r := live(t, db, "capture", target, "--series", "web")
-	if r.code != 0 || !strings.Contains(r.err, "V8 pauses the process") {
+	if r.code != 0 || !strings.Contains(r.err, "V8 stops the process") {
 		t.Fatalf("capture %s: exit %d: %s", target, r.code, r.err)
 	}
 	rows := lsJSON(t, db)
@@ -272,7 +272,7 @@ func TestLivePython(t *testing.T) {
 	startLive(t, cmd, `^ready$`)
 	target := "python:" + strconv.Itoa(cmd.Process.Pid)
 	db := filepath.Join(t.TempDir(), "memsee.db")
-	if r := live(t, db, "capture", target); r.code != 0 || !strings.Contains(r.err, "the dumper pauses the process") {
+	if r := live(t, db, "capture", target); r.code != 0 || !strings.Contains(r.err, "the dumper stops the process") {
 		t.Fatalf("capture %s: exit %d: %s", target, r.code, r.err)
 	}
 	if rows := lsJSON(t, db); len(rows) != 1 || rows[0].Source != target || rows[0].Objects < 1000 {
@@ -282,6 +282,18 @@ func TestLivePython(t *testing.T) {
 		t.Errorf("capture left the dump it asked for behind: %s", left[0].Name())
 	}
 	watchFinds(t, target, "Session", "module __main__: sessions (list)")
+
+	// --keep-last 2 keeps the first dump and the last two; --until static is not met by an
+	// incremental leak, so the watch ends after --max, with 0.
+	thin := filepath.Join(t.TempDir(), "thin.db")
+	if r := live(t, thin, "watch", target, "--every", "100ms", "--max", "5", "--keep-last", "2", "--until", "static"); r.code != 0 {
+		t.Errorf("watch --keep-last 2 --until static: exit %d, want 0 after 5 snapshots:\n%s%s", r.code, r.out, r.err)
+	}
+	// The dumper numbers its dumps (heap-PID-TIME-N): the first of the five and the last two.
+	n := func(label string) int { i, _ := strconv.Atoi(label[strings.LastIndexByte(label, '-')+1:]); return i }
+	if rows := lsJSON(t, thin); len(rows) != 3 || n(rows[1].Label) != n(rows[0].Label)+3 || n(rows[2].Label) != n(rows[0].Label)+4 {
+		t.Errorf("watch --keep-last 2: got %+v, want the first dump and the last two", rows)
+	}
 
 	// A Python process without the dumper gets no signal: it would end it.
 	plain := exec.Command(python, "-c", "import time; print('ready', flush=True); time.sleep(60)")

@@ -7,6 +7,9 @@
 //   - -objects N: N small objects kept from the start (a heap of N objects, to measure
 //     captures against).
 //
+// A tick that comes more than 50 ms late says so on stderr ("paused 120 ms"): how long a
+// capture stopped the program.
+//
 // It listens on -addr (port 0 for any) and prints "listening on http://<address>" once it does.
 // By hand:
 //
@@ -65,6 +68,7 @@ func main() {
 		log.Fatal(err)
 	}
 	go func() {
+		last := time.Now()
 		for id := 0; ; id++ {
 			s := newSession(id, *size)
 			if *mode == "leak" {
@@ -73,6 +77,10 @@ func main() {
 				current = s
 			}
 			time.Sleep(*tick)
+			if late := time.Since(last) - *tick; late > 50*time.Millisecond {
+				fmt.Fprintf(os.Stderr, "paused %d ms\n", late.Milliseconds())
+			}
+			last = time.Now()
 		}
 	}()
 	fmt.Printf("listening on http://%s\n", ln.Addr())

@@ -1,7 +1,9 @@
 // Leak.java: a small JVM process for the end-to-end tests of memsee capture through jcmd
 // (cmd/memsee/live_test.go). Every tick keeps a new Session in the static list SESSIONS, never
 // trimmed: an incremental leak. Argument 1 is a number of small objects kept from the start
-// (a heap to measure captures against; default 0). Run from source (JDK 11+):
+// (a heap to measure captures against; default 0). A tick that comes more than 50 ms late says
+// so on stderr ("paused 120 ms"): how long a capture stopped the program. Run from source
+// (JDK 11+):
 //
 //   java testdata/gen/live/java/Leak.java 1000000 &
 //   memsee capture jvm:$!
@@ -38,11 +40,17 @@ public class Leak {
         }
         System.out.println("ready " + ProcessHandle.current().pid());
         System.out.flush();
+        long last = System.nanoTime();
         for (int id = 0; ; ) {
             for (int i = 0; i < 16; i++) {
                 SESSIONS.add(new Session(id++));
             }
             Thread.sleep(10);
+            long late = (System.nanoTime() - last) / 1_000_000 - 10;
+            if (late > 50) {
+                System.err.println("paused " + late + " ms");
+            }
+            last = System.nanoTime();
         }
     }
 }
