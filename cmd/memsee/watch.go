@@ -123,9 +123,16 @@ func watchRun(ctx context.Context, o *watchOptions) error {
 		return err
 	}
 	screen := &watchScreen{w: o.IO.Out, cursor: o.IO.Cursor}
+	// interrupted says what Ctrl-C leaves: the snapshots taken so far are saved.
+	interrupted := func(taken int) error {
+		return fmt.Errorf("interrupted after %d snapshot(s); those are saved, in series %s (memsee leaks --series %s)", taken, o.Series, o.Series)
+	}
 	for i := 1; ; i++ {
 		res, err := watchOnce(ctx, o, limit)
 		if err != nil {
+			if ctx.Err() != nil {
+				return interrupted(i - 1)
+			}
 			return err
 		}
 		found, err := watchLeaks(ctx, o, screen, i, res)
@@ -133,14 +140,20 @@ func watchRun(ctx context.Context, o *watchOptions) error {
 			return err
 		}
 		if found {
+			if !o.f.Quiet {
+				fmt.Fprintf(o.IO.ErrOut, "watch: found a leak (--until %s) after %d snapshots\n", o.Until, i)
+			}
 			return ErrCheckFailed
 		}
 		if o.Max > 0 && i >= o.Max {
+			if !o.f.Quiet {
+				fmt.Fprintf(o.IO.ErrOut, "watch: no leak (--until %s) in %d snapshots\n", o.Until, i)
+			}
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return interrupted(i)
 		case <-time.After(o.Every):
 		}
 	}
