@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -217,6 +218,28 @@ func TestLiveNode(t *testing.T) {
 		t.Errorf("capture %s: got %+v, want one snapshot timed by the fetch", target, rows)
 	}
 	watchFinds(t, target, "Session", "leak.js: sessions (Array)")
+
+	// node:PID --open-inspector opens the inspector with SIGUSR1, on 127.0.0.1:9229; a second
+	// process gets no signal while the first holds the port.
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:9229", time.Second); err == nil {
+		c.Close()
+		t.Skip("127.0.0.1:9229 is taken: --open-inspector is not tested")
+	}
+	first := exec.Command(node, "../../testdata/gen/live/node/leak.js")
+	startLive(t, first, `^ready `)
+	ref := "node:" + strconv.Itoa(first.Process.Pid)
+	if r := live(t, db, "capture", ref); r.code != 2 || !strings.Contains(r.err, "pass --open-inspector") {
+		t.Errorf("capture %s without --open-inspector: exit %d, want 2 and no signal: %s", ref, r.code, r.err)
+	}
+	if r := live(t, db, "capture", ref, "--open-inspector"); r.code != 0 {
+		t.Fatalf("capture %s --open-inspector: exit %d: %s", ref, r.code, r.err)
+	}
+	second := exec.Command(node, "../../testdata/gen/live/node/leak.js")
+	startLive(t, second, `^ready `)
+	other := "node:" + strconv.Itoa(second.Process.Pid)
+	if r := live(t, db, "capture", other, "--open-inspector"); r.code != 2 || !strings.Contains(r.err, "another process listens on 127.0.0.1:9229") {
+		t.Errorf("capture %s --open-inspector, the port taken: exit %d, want 2 and no signal: %s", other, r.code, r.err)
+	}
 }
 
 func TestLiveJVM(t *testing.T) {

@@ -158,19 +158,61 @@ func openInspector(ctx context.Context, pid int, o Options) error {
 	if base := exe[strings.LastIndexByte(exe, '/')+1:]; !strings.HasPrefix(base, "node") {
 		return fmt.Errorf("node:%d runs %s, not node: no signal sent", pid, exe)
 	}
+	// The snapshot must be of this process: the port may be another's, whose inspector
+	// memsee would otherwise ask.
+	if mine, err := listens(pid, inspectorPort); err != nil {
+		return fmt.Errorf("node:%d: %w", pid, err)
+	} else if mine {
+		return nil // opened before
+	}
+	if c, err := net.DialTimeout("tcp", defaultInspector, time.Second); err == nil {
+		c.Close()
+		return fmt.Errorf("node:%d: another process listens on %s, where SIGUSR1 would open its inspector: no signal sent; start node with --inspect=127.0.0.1:PORT and capture node://127.0.0.1:PORT", pid, defaultInspector)
+	}
 	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
 		return fmt.Errorf("node:%d: sending SIGUSR1: %w", pid, err)
 	}
 	for {
-		c, err := net.DialTimeout("tcp", defaultInspector, time.Second)
-		if err == nil {
-			c.Close()
+		if mine, _ := listens(pid, inspectorPort); mine {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("node:%d: its inspector did not open on %s after SIGUSR1 (another process may hold the port)", pid, defaultInspector)
+			return fmt.Errorf("node:%d: its inspector did not open on %s after SIGUSR1", pid, defaultInspector)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// inspectorPort is defaultInspector's port.
+const inspectorPort = 9229
+
+// listens reports whether process pid has a socket listening on 127.0.0.1:port: the
+// socket's inode in /proc/net/tcp (state 0A, listening) among the process's descriptors.
+func listens(pid, port int) (bool, error) {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return false, err
+	}
+	want := fmt.Sprintf("0100007F:%04X", port)
+	inodes := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 9 && f[1] == want && f[3] == "0A" {
+			inodes["socket:["+f[9]+"]"] = true
+		}
+	}
+	if len(inodes) == 0 {
+		return false, nil
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false, err
+	}
+	for _, fd := range fds {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && inodes[l] {
+			return true, nil
+		}
+	}
+	return false, nil
 }
