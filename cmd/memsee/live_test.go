@@ -21,7 +21,7 @@ import (
 // The end-to-end tests of load URL, capture and watch run the programs under
 // testdata/gen/live as real processes on localhost, one per runtime, and take their snapshots
 // with memsee as a user would. Each runtime's test skips, saying so, when its runtime is not
-// installed.
+// installed. That a capture leaves no temporary file behind is tested in internal/capture.
 
 // live runs memsee in-process as memsee does, with the real clock: snapshots taken one after
 // another must have the times they were taken at.
@@ -113,6 +113,7 @@ func TestLiveGo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs gen/live/go")
 	}
+	t.Parallel() // it mostly waits for the process
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "live")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../testdata/gen/live/go").CombinedOutput(); err != nil {
@@ -122,8 +123,6 @@ func TestLiveGo(t *testing.T) {
 	heapURL := base + "/debug/pprof/heap"
 
 	t.Run("load URL", func(t *testing.T) {
-		tmp := t.TempDir()
-		t.Setenv("TMPDIR", tmp)
 		db := filepath.Join(t.TempDir(), "memsee.db")
 		if r := live(t, db, "load", "--series", "api", heapURL); r.code != 0 {
 			t.Fatalf("load %s: exit %d: %s", heapURL, r.code, r.err)
@@ -132,9 +131,6 @@ func TestLiveGo(t *testing.T) {
 		if len(rows) != 1 || rows[0].Source != heapURL+"?gc=1" || rows[0].TakenFrom != "dump" || rows[0].Series != "api" ||
 			!strings.HasPrefix(rows[0].Label, "heap-") {
 			t.Errorf("load %s: got %+v, want one snapshot from %s?gc=1, timed by the profile, in series api", heapURL, rows, heapURL)
-		}
-		if left, _ := os.ReadDir(tmp); len(left) > 0 {
-			t.Errorf("load %s left %s behind", heapURL, left[0].Name())
 		}
 	})
 	t.Run("load URL refused", func(t *testing.T) {
@@ -250,11 +246,10 @@ func TestLiveJVM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a JVM")
 	}
+	t.Parallel() // it mostly waits for the process
 	// The source launcher compiles Leak.java in memory (JDK 11+).
 	m := startLive(t, exec.Command(java, "-Xmx256m", "../../testdata/gen/live/java/Leak.java"), `^ready (\d+)$`)
 	target := "jvm:" + m[1]
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
 	db := filepath.Join(t.TempDir(), "memsee.db")
 	r := live(t, db, "capture", target)
 	if r.code != 0 || !strings.Contains(r.err, "the JVM stops for a full GC") {
@@ -265,9 +260,6 @@ func TestLiveJVM(t *testing.T) {
 	}
 	if rows := lsJSON(t, db); len(rows) != 1 || rows[0].Source != target || rows[0].Objects < 1000 {
 		t.Errorf("capture %s: got %+v", target, rows)
-	}
-	if left, _ := os.ReadDir(tmp); len(left) > 0 {
-		t.Errorf("capture %s left %s behind", target, left[0].Name())
 	}
 	watchFinds(t, target, "Leak$Session", "Leak.SESSIONS (ArrayList)")
 }

@@ -230,3 +230,45 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestRemove checks what Remove deletes: memsee's temporary file and the temporary directory
+// it was made in (a JVM's dump), and nothing that is kept.
+func TestRemove(t *testing.T) {
+	tests := []struct {
+		name      string
+		temp, dir bool
+		wantGone  bool
+	}{
+		{"a temporary file", true, false, true},
+		{"in a temporary directory", true, true, true},
+		{"kept", false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sub := filepath.Join(dir, "memsee-capture-1")
+			if err := os.Mkdir(sub, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(sub, "jvm-1.hprof.gz")
+			if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s := &Snapshot{Path: file, temp: tt.temp}
+			if tt.dir {
+				s.dir = sub
+			}
+			if err := s.Remove(); err != nil {
+				t.Fatalf("Remove(%s): %v", tt.name, err)
+			}
+			_, ferr := os.Stat(file)
+			_, derr := os.Stat(sub)
+			if gone := ferr != nil; gone != tt.wantGone {
+				t.Errorf("Remove(%s): file gone %v, want %v", tt.name, gone, tt.wantGone)
+			}
+			if dirGone := derr != nil; dirGone != tt.dir {
+				t.Errorf("Remove(%s): directory gone %v, want %v", tt.name, dirGone, tt.dir)
+			}
+		})
+	}
+}
