@@ -320,3 +320,17 @@ func TestFlagsVocabulary(t *testing.T) {
 		t.Errorf("leaks --limit 2GiB (the old name of --memory-limit): %v, %+v", err, leaks)
 	}
 }
+
+// TestLooksLikePath: check takes files or snapshots; series/label is a snapshot, as in every
+// command, and a path or a dump's name a file.
+func TestLooksLikePath(t *testing.T) {
+	for arg, want := range map[string]bool{
+		"heap1": false, "go/heap1": false, "3": false, "last": false,
+		"heap1.pb.gz": true, "dir/heap1.pb.gz": true, "./heap1": true, "../x/heap1": true,
+		"/tmp/heap1": true, "a/b/c": true, "h1.hprof": true,
+	} {
+		if got := looksLikePath(arg); got != want {
+			t.Errorf("looksLikePath(%q) = %v, want %v", arg, got, want)
+		}
+	}
+}

@@ -119,6 +119,7 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 		newCmdDominators(f, nil),
 		newCmdLeaks(f, nil),
 		newCmdCheck(f, nil),
+		newCmdReport(f, nil),
 		newCmdDumper(f),
 		newCmdQuery(f, nil),
 		newCmdRm(f, nil),

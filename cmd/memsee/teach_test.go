@@ -172,9 +172,9 @@ func TestCompletion(t *testing.T) {
 		{"--by", []string{"top", "--by", ""}, []string{"function", "site", "type", "holder"}},
 		{"--sample", []string{"diff", "--sample", ""}, []string{"inuse_space", "inuse_objects", "alloc_space", "alloc_objects"}},
 		{"--format", []string{"leaks", "--format", ""}, []string{"table", "json", "csv", "markdown"}},
-		{"load --input-format", []string{"load", "--input-format", ""}, []string{"pprof", "meliae", "v8", "hprof", "godump"}},
+		{"load --input-format", []string{"load", "--input-format", ""}, []string{"pprof", "meliae", "v8", "hprof", "godump", "ruby"}},
 		{"load --format", []string{"load", "--format", ""}, []string{"table", "json", "csv", "markdown"}},
-		{"dumper", []string{"dumper", ""}, []string{"python", "py", "go", "golang"}},
+		{"dumper", []string{"dumper", ""}, []string{"python", "py", "go", "golang", "ruby", "rb"}},
 		{"query", []string{"query", ""}, nil},
 	}
 	for _, tt := range tests {

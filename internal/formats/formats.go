@@ -12,6 +12,7 @@ import (
 	"github.com/memsee/memsee/internal/heap/hprof"
 	"github.com/memsee/memsee/internal/heap/meliae"
 	"github.com/memsee/memsee/internal/heap/pprof"
+	"github.com/memsee/memsee/internal/heap/ruby"
 	"github.com/memsee/memsee/internal/heap/v8"
 )
 
@@ -22,5 +23,6 @@ func init() {
 		v8.Reader{},
 		hprof.Reader{},
 		godump.Reader{},
+		ruby.Reader{},
 	)
 }

@@ -14,14 +14,14 @@ import (
 )
 
 // formatNames are the formats' names, as the packages under internal/heap spell them.
-var formatNames = []string{"meliae", "hprof", "v8", "godump", "pprof"}
+var formatNames = []string{"meliae", "hprof", "v8", "godump", "pprof", "ruby"}
 
 // formatWords are what a format knows that no other package should: its name as an identifier
 // (meliae.Reader, nameHPROF, FormatV8), as a string ("v8"), or a rule spelled in one
 // (`__dict__`, `java.lang.`, `WeakMap`).
 var (
-	identWord  = regexp.MustCompile(`(?i)meliae|hprof|godump|pprof|(^|[a-z_])v8`)
-	stringWord = regexp.MustCompile(`^(meliae|hprof|v8|godump|pprof)$|__dict__|java\.lang\.|WeakMap`)
+	identWord  = regexp.MustCompile(`(?i)meliae|hprof|godump|pprof|ruby|(^|[a-z_])v8`)
+	stringWord = regexp.MustCompile(`^(meliae|hprof|v8|godump|pprof|ruby)$|__dict__|java\.lang\.|WeakMap|ObjectSpace`)
 )
 
 // allowed are the Go files outside a format's package that may still name formats, and why.
@@ -120,6 +120,8 @@ func namedFormat(word string) string {
 		return "hprof"
 	case strings.Contains(w, "weakmap"):
 		return "v8"
+	case strings.Contains(w, "objectspace"):
+		return "ruby"
 	}
 	for _, name := range formatNames {
 		if strings.Contains(w, name) {

@@ -267,7 +267,7 @@ func TestLoadDuplicates(t *testing.T) {
 func TestLoadRefused(t *testing.T) {
 	const (
 		notRef  = `would be read as a snapshot id; choose a label with a letter in it`
-		unknown = `unknown format "nope" (memsee reads pprof, meliae, v8, hprof, godump)`
+		unknown = `unknown format "nope" (memsee reads pprof, meliae, v8, hprof, godump, ruby)`
 	)
 	readme := filepath.Join("..", "..", "testdata", "python", "README.md")
 	tests := []struct {

@@ -89,24 +89,24 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 		Bytes(r.Base.Bytes), Bytes(r.Head.Bytes), SignedBytes(r.Growth.Bytes), pct,
 		Count(r.Base.Count), Count(r.Head.Count), SignedCount(r.Growth.Count))
 	if md {
-		fmt.Fprintf(w, "### memsee check: %s\n\n", verdict)
-		fmt.Fprintf(w, "Base: %s. Head: %s.\n\n%s.\n\nBudgets: %s.\n\n", EscapeMarkdown(sideName(base)), EscapeMarkdown(sideName(head)), summary, budgetText(r.Budget))
-		for _, f := range r.Failures {
-			fmt.Fprintf(w, "- **%s**\n", failureText(f, r.Budget))
+		fmt.Fprintf(wrapped(w, f), "### memsee check: %s\n\n", verdict)
+		fmt.Fprintf(wrapped(w, f), "Base: %s. Head: %s.\n\n%s.\n\nBudgets: %s.\n\n", EscapeMarkdown(sideName(base)), EscapeMarkdown(sideName(head)), summary, budgetText(r.Budget))
+		for _, fl := range r.Failures {
+			fmt.Fprintf(w, "- **%s**\n", failureText(fl, r.Budget))
 		}
 		if len(r.Failures) > 0 {
 			fmt.Fprintln(w)
 		}
 	} else {
-		fmt.Fprint(w, "memsee check: ")
+		fmt.Fprint(wrapped(w, f), "memsee check: ")
 		paint(w, f, verdictStyle, verdict)
-		fmt.Fprintf(w, "\nbase: %s\nhead: %s\n%s\nbudgets: %s\n", sideName(base), sideName(head), summary, budgetText(r.Budget))
-		for _, f := range r.Failures {
-			fmt.Fprintf(w, "  over: %s\n", failureText(f, r.Budget))
+		fmt.Fprintf(wrapped(w, f), "\nbase: %s\nhead: %s\n%s\nbudgets: %s\n", sideName(base), sideName(head), summary, budgetText(r.Budget))
+		for _, fl := range r.Failures {
+			fmt.Fprintf(wrapped(w, f), "  over: %s\n", failureText(fl, r.Budget))
 		}
 	}
 	if len(r.Keys) == 0 {
-		fmt.Fprintln(w, "\nnothing grew")
+		fmt.Fprintln(wrapped(w, f), "\nnothing grew")
 		if f == FormatCSV {
 			return Render(out, f, t) // the header: a script reads no rows, not nothing
 		}
@@ -115,11 +115,11 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 	head1 := fmt.Sprintf("what grew most (%d of the %d keys that grew; --json has all):", len(keys), len(r.Keys))
 	switch {
 	case md:
-		fmt.Fprintf(w, "%s%s\n\n", strings.ToUpper(head1[:1]), head1[1:])
+		fmt.Fprintf(wrapped(w, f), "%s%s\n\n", strings.ToUpper(head1[:1]), head1[1:])
 	case f.Shortens():
-		fmt.Fprintf(w, "\n%s\n\n", head1)
+		fmt.Fprintf(wrapped(w, f), "\n%s\n\n", head1)
 	default: // the table is on stdout, away from these lines: no blank lines around it
-		fmt.Fprintf(w, "\nstdout has %s\n", strings.TrimSuffix(head1, ":"))
+		fmt.Fprintf(wrapped(w, f), "\nstdout has %s\n", strings.TrimSuffix(head1, ":"))
 	}
 	if err := Render(out, f, t); err != nil {
 		return err
@@ -131,9 +131,9 @@ func Check(w, notes io.Writer, f Format, r *leak.CheckResult, n int) error {
 	switch {
 	case md:
 	case !series:
-		fmt.Fprintln(w, gap+"KIND needs three or more snapshots of head, in time order, to tell static from incremental growth")
+		fmt.Fprintln(wrapped(w, f), gap+"KIND needs three or more snapshots of head, in time order, to tell static from incremental growth")
 	case swings:
-		fmt.Fprintln(w, gap+"KIND -: the key went down as well as up across head's snapshots, so they cannot tell how it grew")
+		fmt.Fprintln(wrapped(w, f), gap+"KIND -: the key went down as well as up across head's snapshots, so they cannot tell how it grew")
 	}
 	return nil
 }

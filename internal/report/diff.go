@@ -56,7 +56,7 @@ func TopGraph(w io.Writer, f Format, r *analysis.GraphTop) error {
 			snap.ID, prose(f, snap.Label), Bytes(snap.Bytes), Count(snap.Objects), len(r.Types), r.All)
 	}
 	if f == FormatTable || f == FormatMarkdown {
-		fmt.Fprint(w, caption)
+		fmt.Fprint(wrapped(w, f), caption)
 	}
 	return Render(w, f, t)
 }
@@ -78,7 +78,7 @@ func DiffDumps(w io.Writer, f Format, r *analysis.DumpDiff) error {
 	if r.Identity {
 		t.Columns = append(t.Columns,
 			Column{Title: "NEW", Key: "new", Unit: UnitCount},
-			Column{Title: "SURVIVED", Key: "survived", Unit: UnitCount},
+			Column{Title: "SURVIVED", Key: "survived", Unit: UnitCount, Drop: 1},
 			Column{Title: "FREED", Key: "freed", Unit: UnitCount})
 	}
 	for _, d := range r.Rows {
@@ -90,14 +90,14 @@ func DiffDumps(w io.Writer, f Format, r *analysis.DumpDiff) error {
 		t.Rows = append(t.Rows, row)
 	}
 	if f == FormatTable || f == FormatMarkdown {
-		fmt.Fprintf(w, "%d (%s) -> %d (%s): %s -> %s (%s, %s); objects %s -> %s (%s); %d of %d changed types\n",
+		fmt.Fprintf(wrapped(w, f), "%d (%s) -> %d (%s): %s -> %s (%s, %s); objects %s -> %s (%s); %d of %d changed types\n",
 			r.Base.ID, prose(f, r.Base.Label), r.Head.ID, prose(f, r.Head.Label), Bytes(r.BytesBefore), Bytes(r.BytesAfter),
 			SignedBytes(r.BytesAfter-r.BytesBefore), pctText(r.BytesBefore, r.BytesAfter),
 			Count(r.CountBefore), Count(r.CountAfter), SignedCount(r.CountAfter-r.CountBefore), len(r.Rows), r.All)
 		if r.Identity {
-			fmt.Fprintf(w, "new, survived and freed match objects by %s; each object's first snapshot is recorded (object.gen in memsee query --objects)\n", r.IdentityNote)
+			fmt.Fprintf(wrapped(w, f), "new, survived and freed match objects by %s; each object's first snapshot is recorded (object.gen in memsee query --objects)\n", r.IdentityNote)
 		} else {
-			fmt.Fprintf(w, "no new/freed counts: %s\n", r.IdentityNote)
+			fmt.Fprintf(wrapped(w, f), "no new/freed counts: %s\n", r.IdentityNote)
 		}
 		fmt.Fprintln(w)
 	}
@@ -115,7 +115,7 @@ func Candidates(w io.Writer, f Format, r *analysis.LeakCandidateTypes) error {
 		t.Rows = append(t.Rows, []any{c.Type, c.Count, c.Bytes})
 	}
 	if f == FormatTable || f == FormatMarkdown {
-		fmt.Fprintf(w, "leak candidates (as memlab finds them): %s objects, %s, of %d (%s) were allocated between %d (%s) and %d (%s) and are still alive; %d of %d types\n\n",
+		fmt.Fprintf(wrapped(w, f), "leak candidates (as memlab finds them): %s objects, %s, of %d (%s) were allocated between %d (%s) and %d (%s) and are still alive; %d of %d types\n\n",
 			Count(r.Count), Bytes(r.Bytes), r.Final.ID, prose(f, r.Final.Label), r.Base.ID, prose(f, r.Base.Label),
 			r.Target.ID, prose(f, r.Target.Label), len(r.Rows), r.All)
 	}
@@ -149,7 +149,7 @@ func DiffProfiles(w io.Writer, f Format, r *analysis.ProfileDiff) error {
 		if bySite {
 			what = "sites"
 		}
-		fmt.Fprintf(w, "%d (%s) -> %d (%s), %s: %s -> %s (%s, %s); objects %s -> %s (%s); %d of %d changed %s\n\n",
+		fmt.Fprintf(wrapped(w, f), "%d (%s) -> %d (%s), %s: %s -> %s (%s, %s); objects %s -> %s (%s); %d of %d changed %s\n\n",
 			r.Base.ID, prose(f, r.Base.Label), r.Head.ID, prose(f, r.Head.Label), r.Sample,
 			Bytes(tb[bytes]), Bytes(th[bytes]), SignedBytes(th[bytes]-tb[bytes]),
 			pctText(tb[bytes], th[bytes]), Count(tb[objs]), Count(th[objs]),

@@ -30,7 +30,7 @@ func Dominators(w io.Writer, f Format, r *analysis.Dominators) error {
 		t.Rows = append(t.Rows, []any{d.Retained, share, d.Type, HexAddr(d.Addr), p})
 	}
 	if f == FormatTable || f == FormatMarkdown {
-		fmt.Fprintf(w, "snapshot %d (%s): %s in %s objects\n\n", snap.ID, prose(f, snap.Label), Bytes(snap.Bytes), Count(snap.Objects))
+		fmt.Fprintf(wrapped(w, f), "snapshot %d (%s): %s in %s objects\n\n", snap.ID, prose(f, snap.Label), Bytes(snap.Bytes), Count(snap.Objects))
 	}
 	return Render(w, f, t)
 }

@@ -111,14 +111,14 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 	if hours*3600 >= 1 {
 		span = fmt.Sprintf(" over %s", Duration(hours))
 	}
-	fmt.Fprintf(w, "%d %s (%s … %s)%s: %s -> %s in use\n",
+	fmt.Fprintf(wrapped(w, f), "%d %s (%s … %s)%s: %s -> %s in use\n",
 		len(snaps), prose(f, processName(first)), prose(f, first.Label), prose(f, last.Label), span,
 		Bytes(first.Bytes), Bytes(last.Bytes))
 	if len(q.Refs) == 0 && times[0].IsZero() {
-		fmt.Fprintln(w, "in the order they were loaded in, which their files' modification times agree with (the dumps record no time: no rate per hour); name the snapshots to set the order")
+		fmt.Fprintln(wrapped(w, f), "in the order they were loaded in, which their files' modification times agree with (the dumps record no time: no rate per hour); name the snapshots to set the order")
 	}
 	if len(fs) == 0 {
-		fmt.Fprintf(w, "no leaks: nothing grew by %s and %s or more without giving it back\n",
+		fmt.Fprintf(wrapped(w, f), "no leaks: nothing grew by %s and %s or more without giving it back\n",
 			Bytes(q.MinBytes), Percent(q.MinGrowth))
 		return nil
 	}
@@ -128,20 +128,20 @@ func Leaks(w io.Writer, f Format, r *leak.Result, o LeaksOptions) error {
 	}
 	fmt.Fprintln(w)
 	if all := len(r.Findings); all > len(fs) {
-		fmt.Fprintf(w, "%d more below; -n 0 lists all\n", all-len(fs))
+		fmt.Fprintf(wrapped(w, f), "%d more below; -n 0 lists all\n", all-len(fs))
 	}
 	if len(snaps) == 2 {
-		fmt.Fprintln(w, "two snapshots show growth but not its kind: load a third, taken later, to tell static from incremental")
+		fmt.Fprintln(wrapped(w, f), "two snapshots show growth but not its kind: load a third, taken later, to tell static from incremental")
 	}
 	if q.Limit > 0 && rate == 0 && fs[0].Kind == leak.Incremental {
-		fmt.Fprintf(w, "no time to %s: the snapshots' times give no rate per hour (they span less than a second)\n", Bytes(q.Limit))
+		fmt.Fprintf(wrapped(w, f), "no time to %s: the snapshots' times give no rate per hour (they span less than a second)\n", Bytes(q.Limit))
 	}
 	if q.Limit > 0 && rate > 0 {
 		if h, ok := leak.HoursTo(q.Limit, last.Bytes, rate); ok {
-			fmt.Fprintf(w, "at the incremental leaks' rate (%s/h) the heap reaches %s in ~%s\n",
+			fmt.Fprintf(wrapped(w, f), "at the incremental leaks' rate (%s/h) the heap reaches %s in ~%s\n",
 				SignedBytes(int64(rate)), Bytes(q.Limit), Duration(h))
 		} else {
-			fmt.Fprintf(w, "the heap is already past %s\n", Bytes(q.Limit))
+			fmt.Fprintf(wrapped(w, f), "the heap is already past %s\n", Bytes(q.Limit))
 		}
 	}
 	return nil

@@ -60,14 +60,14 @@ func Path(w, notes io.Writer, f Format, r *analysis.ObjectPaths) error {
 	if obj.Distance >= 0 {
 		title = fmt.Sprintf("shortest path (%d references from a root)", obj.Distance)
 	}
-	fmt.Fprintf(pw, "%s %s in snapshot %d (%s)\n\n%s:\n", prose(f, obj.Type), HexAddr(obj.Addr), snap.ID, prose(f, snap.Label), title)
+	fmt.Fprintf(wrapped(pw, f), "%s %s in snapshot %d (%s)\n\n%s:\n", prose(f, obj.Type), HexAddr(obj.Addr), snap.ID, prose(f, snap.Label), title)
 	for i, p := range r.Paths {
 		if i == 1 {
-			fmt.Fprintln(pw, "\nthrough its other referrers:")
+			fmt.Fprintln(wrapped(pw, f), "\nthrough its other referrers:")
 		}
-		fmt.Fprintf(pw, "  %s\n", prose(f, analysis.ShortPath(p, MaxPathHops)))
+		fmt.Fprintf(wrapped(pw, f), "  %s\n", prose(f, analysis.ShortPath(p, MaxPathHops)))
 	}
-	fmt.Fprintf(pw, "\ndominators, outermost first (each must let go before it can be freed):\n")
+	fmt.Fprintf(wrapped(pw, f), "\ndominators, outermost first (each must let go before it can be freed):\n")
 	return Render(w, f, t)
 }
 
@@ -92,7 +92,7 @@ func PathType(w io.Writer, f Format, r *analysis.TypePaths, n int) error {
 		t.Rows = append(t.Rows, []any{h.Count, h.Bytes, h.Retained, p})
 	}
 	if f == FormatTable || f == FormatMarkdown {
-		fmt.Fprintf(w, "%s instances of %s in snapshot %d (%s), by holder; %d of %d paths\n\n",
+		fmt.Fprintf(wrapped(w, f), "%s instances of %s in snapshot %d (%s), by holder; %d of %d paths\n\n",
 			Count(int64(r.Instances)), prose(f, r.Type), r.Snapshot.ID, prose(f, r.Snapshot.Label), len(held), len(r.Held))
 	}
 	return Render(w, f, t)

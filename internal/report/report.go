@@ -76,6 +76,10 @@ type Column struct {
 	// bytes, its rate, its objects): a table too narrow for it drops whole clauses from the
 	// end, and says so with a last clause "…", before it cuts a word.
 	Clauses bool
+	// Drop, when above 0, lets a table too wide for the terminal even with its text cut leave
+	// the column out, the highest Drop first: a column whose numbers others imply (SURVIVED is
+	// AFTER less NEW). --wide, JSON and CSV keep it.
+	Drop int
 	// Style is the style of a cell from its value, in a table written to Color; nil: a change
 	// (UnitDelta...) is coloured by its sign (growth red, shrinkage green), the rest is plain.
 	Style func(v any) Style
@@ -204,6 +208,9 @@ func renderTable(w io.Writer, t *Table) error {
 		if !c.JSONOnly {
 			cols = append(cols, i)
 		}
+	}
+	if width := widthOf(w); width > 0 {
+		cols = dropColumns(t, cols, width)
 	}
 	align := make([]tw.Align, len(cols))
 	header := make([]string, len(cols))

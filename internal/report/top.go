@@ -34,7 +34,7 @@ func TopOfProfile(w io.Writer, f Format, r *analysis.ProfileTop) error {
 		if bySite {
 			what = "sites"
 		}
-		fmt.Fprintf(w, "snapshot %d (%s), %s: %s in %s objects; top %d of %d %s\n\n",
+		fmt.Fprintf(wrapped(w, f), "snapshot %d (%s), %s: %s in %s objects; top %d of %d %s\n\n",
 			r.Snapshot.ID, prose(f, r.Snapshot.Label), r.Sample, Bytes(r.Totals[bytes]), Count(r.Totals[objs]),
 			len(r.Groups), r.All, what)
 	}

@@ -304,3 +304,98 @@ func natural(title string, rows [][]string, j int) int {
 	}
 	return w
 }
+
+// dropColumns leaves out of cols, the highest Column.Drop first, the columns a table must lose
+// to fit in width once its text columns are cut as far as they go (to their title or minCut).
+func dropColumns(t *Table, cols []int, width int) []int {
+	least := func(cols []int) int { // the table's width with its text cut as far as it goes
+		n := columnGap * (len(cols) - 1)
+		for _, i := range cols {
+			c := t.Columns[i]
+			w := textWidth(c.Title)
+			for _, row := range t.Rows {
+				w = max(w, textWidth(human(c.Unit, row[i])))
+			}
+			if c.Unit == UnitText {
+				w = min(w, max(textWidth(c.Title), minCut))
+			}
+			n += w
+		}
+		return n
+	}
+	for least(cols) > width {
+		drop := -1
+		for k, i := range cols {
+			if d := t.Columns[i].Drop; d > 0 && (drop < 0 || d > t.Columns[cols[drop]].Drop) {
+				drop = k
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		cols = slices.Delete(slices.Clone(cols), drop, drop+1)
+	}
+	return cols
+}
+
+// wrapped returns a writer whose lines of prose fit the width of w, when w is a table's
+// writer that fits the terminal (Fit) and f is FormatTable: a line too long is broken at its
+// last blank that fits, and goes on indented by two. Markdown reflows by itself, and JSON and
+// CSV are never touched; nor is a table: it is written to w, and fits by its cells (Render).
+func wrapped(w io.Writer, f Format) io.Writer {
+	cols := widthOf(w)
+	if f != FormatTable || cols <= 0 {
+		return w
+	}
+	return wrapWriter{w: w, cols: cols}
+}
+
+type wrapWriter struct {
+	w    io.Writer
+	cols int
+}
+
+// Write wraps each line of p; a last part without a newline is wrapped as a line of its own.
+func (x wrapWriter) Write(p []byte) (int, error) {
+	var b strings.Builder
+	for s := string(p); s != ""; {
+		line, rest, nl := strings.Cut(s, "\n")
+		b.WriteString(wrapLine(line, x.cols))
+		if nl {
+			b.WriteByte('\n')
+		}
+		s = rest
+	}
+	if _, err := io.WriteString(x.w, b.String()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// wrapIndent starts the lines a long one goes on to.
+const wrapIndent = "  "
+
+// wrapLine breaks line at blanks into lines of at most cols columns, the later ones indented;
+// a word wider than that is left whole on a line of its own.
+func wrapLine(line string, cols int) string {
+	if textWidth(line) <= cols {
+		return line
+	}
+	var b strings.Builder
+	used := 0
+	for i, word := range strings.Split(line, " ") {
+		w := textWidth(word)
+		switch {
+		case i == 0:
+		case used+1+w <= cols:
+			b.WriteByte(' ')
+			used++
+		default:
+			b.WriteString("\n" + wrapIndent)
+			used = len(wrapIndent)
+		}
+		b.WriteString(word)
+		used += w
+	}
+	return b.String()
+}

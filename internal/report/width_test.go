@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -177,5 +178,90 @@ func TestFitRows(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWrapLine(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		cols int
+		want string
+	}{
+		{"fits", "a short line", 20, "a short line"},
+		{"broken at the last blank that fits", "one two three four five", 10, "one two\n  three\n  four\n  five"},
+		{"a word too long stays whole", "see supercalifragilistic now", 8, "see\n  supercalifragilistic\n  now"},
+		{"leading blanks kept", "  over: the whole heap grew", 14, "  over: the\n  whole heap\n  grew"},
+		{"wide characters take two", "価格表 価格表 価格表", 14, "価格表 価格表\n  価格表"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := wrapLine(tt.in, tt.cols)
+			if got != tt.want {
+				t.Errorf("wrapLine(%q, %d) = %q, want %q", tt.in, tt.cols, got, tt.want)
+			}
+			for _, l := range strings.Split(got, "\n") {
+				if textWidth(l) > tt.cols && !strings.Contains(l, "supercalifragilistic") {
+					t.Errorf("line %q is wider than %d", l, tt.cols)
+				}
+			}
+		})
+	}
+}
+
+// TestWrappedProse: prose written for a table fits the terminal; Markdown, CSV, JSON and a
+// writer with no width are left alone.
+func TestWrappedProse(t *testing.T) {
+	line := strings.Repeat("word ", 30) + "end\n"
+	for _, f := range []Format{FormatTable, FormatMarkdown, FormatCSV, FormatJSON} {
+		var fit, whole bytes.Buffer
+		wrapped(Fit(&fit, 40), f).Write([]byte(line))
+		wrapped(&whole, f).Write([]byte(line))
+		if whole.String() != line {
+			t.Errorf("%s with no width: %q", f, whole.String())
+		}
+		if f != FormatTable {
+			if fit.String() != line {
+				t.Errorf("%s at 40 columns was wrapped: %q", f, fit.String())
+			}
+			continue
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(fit.String(), "\n"), "\n") {
+			if textWidth(l) > 40 {
+				t.Errorf("%q is wider than 40 columns", l)
+			}
+		}
+		if strings.Join(strings.Fields(fit.String()), " ") != strings.TrimSpace(line) {
+			t.Errorf("wrapping changed the words: %q", fit.String())
+		}
+	}
+}
+
+// TestDropColumns: a table too wide even with its text cut loses its droppable columns, the
+// highest Drop first, and no more than it must.
+func TestDropColumns(t *testing.T) {
+	tbl := &Table{Columns: []Column{
+		{Title: "TYPE", Key: "type"},
+		{Title: "BYTES", Key: "bytes", Unit: UnitBytes},
+		{Title: "SURVIVED", Key: "survived", Unit: UnitCount, Drop: 1},
+		{Title: "FREED", Key: "freed", Unit: UnitCount, Drop: 2},
+		{Title: "JSON", Key: "json", JSONOnly: true},
+	}, Rows: [][]any{{"a-long-type-name", int64(1 << 20), int64(12345), int64(6), "x"}}}
+	tests := []struct {
+		width int
+		want  []int
+	}{
+		{100, []int{0, 1, 2, 3}},
+		{34, []int{0, 1, 2, 3}}, // TYPE cut to 8: 8+2+7+2+8+2+5
+		{33, []int{0, 1, 2}},    // FREED (Drop 2) goes first
+		{27, []int{0, 1, 2}},
+		{26, []int{0, 1}},
+		{5, []int{0, 1}}, // nothing more to drop: as narrow as it goes
+	}
+	for _, tt := range tests {
+		got := dropColumns(tbl, []int{0, 1, 2, 3}, tt.width)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("dropColumns(width %d) = %v, want %v", tt.width, got, tt.want)
+		}
 	}
 }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var (
+	rubyHeaps = []string{"../../testdata/ruby/rubyshop1.json.gz", "../../testdata/ruby/rubyshop2.json.gz",
+		"../../testdata/ruby/rubyshop3.json.gz", "../../testdata/ruby/rubyshop4.json.gz"}
+	rubyChurn = []string{"../../testdata/ruby/rubychurn1.json.gz", "../../testdata/ruby/rubychurn2.json.gz",
+		"../../testdata/ruby/rubychurn3.json.gz", "../../testdata/ruby/rubychurn4.json.gz"}
+)
+
+// TestRubyLoad loads the Ruby series (testdata/gen/ruby) and checks what memsee says of it:
+// the format, objects named by their classes, and paths that start at the class or module
+// that holds them.
+func TestRubyLoad(t *testing.T) {
+	db, _ := loadCopies(t, rubyHeaps)
+	ls := memsee(t, db, false, "ls")
+	if ls.code != 0 || strings.Count(ls.out, " ruby ") != 4 {
+		t.Fatalf("ls: exit %d\n%s%s", ls.code, ls.out, ls.err)
+	}
+	top := memsee(t, db, false, "top", "rubyshop4", "-n", "40")
+	for _, want := range []string{"Shop::Session ", "Shop::Currency ", "String ", "Array ", "Hash ", "(imemo) ", "Class "} {
+		if !strings.Contains(top.out, want) {
+			t.Errorf("top rubyshop4 does not list %s:\n%s", want, top.out)
+		}
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"path", "--snap", "rubyshop4", "--type", "Shop::Session"}, "1,200  46.9 KiB   281 KiB  Shop::SessionStore -> @<ivar> (Array) -> [*] (Shop::Session)"},
+		{[]string{"path", "--snap", "rubyshop2", "--type", "Shop::Currency"}, "2,000  78.1 KiB   234 KiB  Shop -> ::<constant> (Hash) -> [*] (Shop::Currency)"},
+		{[]string{"top", "rubyshop4", "--by", "holder", "-n", "12"}, "Shop::SessionStore -> @<ivar> (Array)  Shop::Session"},
+	}
+	for _, tt := range tests {
+		r := memsee(t, db, false, tt.args...)
+		if r.code != 0 || !strings.Contains(r.out, tt.want) {
+			t.Errorf("%s: exit %d, want %q in\n%s%s", strings.Join(tt.args, " "), r.code, tt.want, r.out, r.err)
+		}
+	}
+	// One object's path and dominators, by its address.
+	q := memsee(t, db, false, "query", "--objects", "4", "--format", "csv",
+		"select printf('0x%x', o.addr) from object o join type t on t.id = o.type where t.name = 'Shop::Currency' limit 1")
+	lines := strings.Split(strings.TrimSpace(q.out), "\n")
+	if q.code != 0 || len(lines) != 2 {
+		t.Fatalf("query: exit %d\n%s%s", q.code, q.out, q.err)
+	}
+	// Its path names it by its key in the Hash, a String of the program's ("C0042").
+	p := memsee(t, db, false, "path", lines[1], "--snap", "rubyshop4")
+	keyed := regexp.MustCompile(`Shop -> ::<constant> \(Hash\) -> \["C[0-9]{4}"\] \(Shop::Currency\)`)
+	if p.code != 0 || !keyed.MatchString(p.out) || !strings.Contains(p.out, "dominators") {
+		t.Errorf("path %s: exit %d, want %s in\n%s%s", lines[1], p.code, keyed, p.out, p.err)
+	}
+}
+
+// TestRubyClassReferences: what a class refers to is told apart as its instance variables and
+// its constants (Shop::SessionStore has @sessions and TTL = "30 minutes"), by the order Ruby
+// marks them in; its name, its file's name and its superclass are internal.
+func TestRubyClassReferences(t *testing.T) {
+	db, _ := loadCopies(t, rubyHeaps)
+	q := memsee(t, db, false, "query", "--objects", "4", "--format", "csv",
+		"select printf('0x%x', o.addr) from object o join type t on t.id = o.type where t.name = 'Class' and o.value = 'Shop::SessionStore'")
+	lines := strings.Split(strings.TrimSpace(q.out), "\n")
+	if q.code != 0 || len(lines) != 2 {
+		t.Fatalf("query: exit %d\n%s%s", q.code, q.out, q.err)
+	}
+	kids := memsee(t, db, false, "kids", lines[1], "--snap", "rubyshop4", "--format", "csv")
+	want := map[string]string{"@<ivar>": "Array", "::<constant>": "String", "(superclass)": "Class"}
+	got := map[string]string{}
+	for _, l := range strings.Split(kids.out, "\n")[1:] {
+		if f := strings.Split(l, ","); len(f) > 3 {
+			got[f[0]] = f[3]
+		}
+	}
+	for name, typ := range want {
+		if got[name] != typ {
+			t.Errorf("kids Shop::SessionStore: %s refers to a %q, want a %s\n%s", name, got[name], typ, kids.out)
+		}
+	}
+}
+
+// TestRubyLeaks: leaks names the static and the incremental leak of the shop series with
+// their holders, and nothing in the churn-only series.
+func TestRubyLeaks(t *testing.T) {
+	db, _ := loadCopies(t, rubyHeaps)
+	r := memsee(t, db, false, "leaks", "rubyshop1", "rubyshop2", "rubyshop3", "rubyshop4", "--json")
+	if r.code != 0 {
+		t.Fatalf("leaks: exit %d\n%s", r.code, r.err)
+	}
+	var found []struct {
+		Kind, What string
+		HeldBy     string `json:"held_by"`
+		Objects    int64  `json:"growth_objects"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &found); err != nil {
+		t.Fatalf("leaks --json: %v\n%s", err, r.out)
+	}
+	want := []struct{ kind, what, heldBy string }{
+		{"incremental", "Shop::Session", "Shop::SessionStore.@<ivar> (Array)"},
+		{"static", "Shop::Currency, String", "Shop::<constant> (Hash)"},
+	}
+	if len(found) != len(want) {
+		t.Fatalf("leaks: %d findings, want %d\n%s", len(found), len(want), r.out)
+	}
+	for i, w := range want {
+		f := found[i]
+		if f.Kind != w.kind || f.What != w.what || f.HeldBy != w.heldBy {
+			t.Errorf("leaks: finding %d is %s %q held by %q, want %s %q held by %q", i, f.Kind, f.What, f.HeldBy, w.kind, w.what, w.heldBy)
+		}
+	}
+	churn, _ := loadCopies(t, rubyChurn)
+	c := memsee(t, churn, false, "leaks", "rubychurn1", "rubychurn2", "rubychurn3", "rubychurn4")
+	if c.code != 0 || !strings.Contains(c.out, "no leaks") {
+		t.Errorf("leaks on the churn series: exit %d, want no leaks\n%s%s", c.code, c.out, c.err)
+	}
+}
+
+// TestRubyDiffAndCheck: diff matches objects by address, type and size, and says so; --final
+// finds what was allocated between the first two dumps and is alive in the last (the
+// three-dump technique); check gates growth without a database.
+func TestRubyDiffAndCheck(t *testing.T) {
+	db, _ := loadCopies(t, rubyHeaps)
+	d := memsee(t, db, false, "diff", "rubyshop1", "rubyshop4", "--json", "-n", "0")
+	var rows []struct {
+		Type        string
+		CountBefore int64 `json:"count_before"`
+		CountAfter  int64 `json:"count_after"`
+		New, Freed  int64
+	}
+	if d.code != 0 {
+		t.Fatalf("diff: exit %d\n%s", d.code, d.err)
+	}
+	if err := json.Unmarshal([]byte(d.out), &rows); err != nil {
+		t.Fatalf("diff --json: %v\n%s", err, d.out)
+	}
+	byType := map[string]int{}
+	for i, r := range rows {
+		byType[r.Type] = i
+	}
+	for typ, n := range map[string]int64{"Shop::Session": 1200, "Shop::Currency": 2000} {
+		i, ok := byType[typ]
+		if !ok || rows[i].New != n || rows[i].CountAfter != n || rows[i].Freed != 0 {
+			t.Errorf("diff rubyshop1 rubyshop4: %s %+v, want %d new", typ, rows[i], n)
+		}
+	}
+	table := memsee(t, db, false, "diff", "rubyshop1", "rubyshop4")
+	if !strings.Contains(table.out, "match objects by address, type and size") || !strings.Contains(table.out, "GC.compact") {
+		t.Errorf("diff rubyshop1 rubyshop4 does not say how it matches objects:\n%s", table.out)
+	}
+	final := memsee(t, db, false, "diff", "rubyshop1", "rubyshop2", "--final", "rubyshop4", "--json", "-n", "0")
+	if final.code != 0 || !strings.Contains(final.out, `"Shop::Currency"`) || strings.Contains(final.out, `"Shop::Session"`) == false {
+		t.Errorf("diff rubyshop1 rubyshop2 --final rubyshop4: exit %d\n%s%s", final.code, final.out, final.err)
+	}
+	none := filepath.Join(t.TempDir(), "none.db")
+	if r := memsee(t, none, false, "check", rubyHeaps[0], rubyHeaps[3]); r.code != 1 || !strings.Contains(r.out, "Shop::Session") {
+		t.Errorf("check rubyshop1 rubyshop4: exit %d, want 1 with Shop::Session\n%s%s", r.code, r.out, r.err)
+	}
+	if r := memsee(t, none, false, "check", rubyChurn[0], rubyChurn[3]); r.code != 0 {
+		t.Errorf("check rubychurn1 rubychurn4: exit %d, want 0\n%s%s", r.code, r.out, r.err)
+	}
+}

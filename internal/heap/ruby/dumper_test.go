@@ -1,0 +1,171 @@
+//go:build unix
+
+package ruby
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// dumperHost is a Ruby program that starts the dumper for the directory in ARGV[0], keeps
+// ARGV[1] payloads, says "ready" and waits to be signalled.
+const dumperHost = `require_relative "memsee_dumper"
+MemseeDumper.start(ARGV[0])
+Payload = Struct.new(:i, :name)
+KEPT = Array.new(Integer(ARGV[1])) { |i| Payload.new(i, "payload-#{i}") }
+$stdout.puts "ready"
+$stdout.flush
+loop { sleep 0.05 }
+`
+
+// TestDumperSignal runs real Ruby with the dumper: each SIGUSR2 writes a dump named with its
+// time, mode 0600, no temporary file left, that the reader reads whole, with the program's
+// objects under their class and its allocation sites traced.
+func TestDumperSignal(t *testing.T) {
+	h := startRubyHost(t, 3000)
+	out := h.out
+	for n := 1; n <= 2; n++ {
+		if err := h.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+			t.Fatal(err)
+		}
+		if note := h.note(t); !strings.HasPrefix(note, "memsee_dumper: heap dump written to ") {
+			t.Fatalf("dump %d: %q", n, note)
+		}
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 2 {
+		t.Fatalf("%d files in the directory, want the 2 dumps: %v", len(ents), ents)
+	}
+	var prev time.Time
+	for i, e := range ents {
+		taken, ok := Reader{}.NameTime(e.Name(), nil)
+		if !ok || !strings.HasSuffix(e.Name(), "-"+string(rune('1'+i))+".json.gz") || taken.Before(prev) {
+			t.Errorf("dump %s: not named heap-<pid>-<time>-%d.json.gz in order (%v, %v)", e.Name(), i+1, taken, ok)
+		}
+		prev = taken
+		info, _ := e.Info()
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("dump %s: mode %v, want 0600", e.Name(), info.Mode().Perm())
+		}
+		in, err := heap.Open(filepath.Join(out, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{}
+		err = Reader{}.Read(context.Background(), e.Name(), in, rec)
+		in.Close()
+		if err != nil {
+			t.Fatalf("dump %s: %v", e.Name(), err)
+		}
+		payloads := 0
+		for _, o := range rec.objects {
+			if o.Type == "Payload" {
+				payloads++
+			}
+		}
+		if payloads != 3000 {
+			t.Errorf("dump %s: %d Payload objects, want 3000", e.Name(), payloads)
+		}
+	}
+}
+
+// TestReliabilityRubyDumperWriteFails removes the dump directory under the running program:
+// the signal's dump fails with a line on stderr, no file is left, and the program goes on
+// (a second signal, once the directory is back, writes a dump).
+func TestReliabilityRubyDumperWriteFails(t *testing.T) {
+	h := startRubyHost(t, 100)
+	if err := os.RemoveAll(h.out); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	if note := h.note(t); !strings.HasPrefix(note, "memsee_dumper: heap dump into "+h.out+" failed: ") {
+		t.Fatalf("stderr: %q, want the failure", note)
+	}
+	if err := os.Mkdir(h.out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	if note := h.note(t); !strings.HasPrefix(note, "memsee_dumper: heap dump written to ") {
+		t.Fatalf("stderr after the directory is back: %q", note)
+	}
+	if ents, _ := os.ReadDir(h.out); len(ents) != 1 {
+		t.Errorf("%d files in the directory, want the one dump: %v", len(ents), ents)
+	}
+}
+
+// rubyHost is a Ruby program running the dumper (dumperHost), its dump directory and the
+// lines it writes on stderr.
+type rubyHost struct {
+	cmd   *exec.Cmd
+	out   string
+	notes chan string
+}
+
+// startRubyHost starts dumperHost with payloads objects kept, and waits for it to be ready;
+// it skips the test when ruby is not installed.
+func startRubyHost(t *testing.T, payloads int) *rubyHost {
+	t.Helper()
+	rb, err := exec.LookPath("ruby")
+	if err != nil {
+		t.Skip("ruby is not installed (apt-get install ruby): the Ruby dumper is not tested")
+	}
+	dir := t.TempDir()
+	h := &rubyHost{out: filepath.Join(dir, "dumps"), notes: make(chan string, 4)}
+	if err := os.Mkdir(h.out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "memsee_dumper.rb"), []byte(DumperSource), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "host.rb"), []byte(dumperHost), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.cmd = exec.Command(rb, "--disable-gems", "host.rb", h.out, strconv.Itoa(payloads))
+	h.cmd.Dir = dir
+	stdout, _ := h.cmd.StdoutPipe()
+	stderr, _ := h.cmd.StderrPipe()
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.cmd.Process.Kill(); _ = h.cmd.Wait() })
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("host: %q, %v", line, err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			h.notes <- sc.Text()
+		}
+		close(h.notes)
+	}()
+	return h
+}
+
+// note returns the next line the host writes on stderr.
+func (h *rubyHost) note(t *testing.T) string {
+	t.Helper()
+	select {
+	case n := <-h.notes:
+		return n
+	case <-time.After(30 * time.Second):
+		t.Fatal("nothing on stderr after 30 s")
+	}
+	return ""
+}

@@ -1,0 +1,1274 @@
+// Package ruby reads Ruby heap dumps, the JSON lines ObjectSpace.dump_all writes, and hands
+// their objects to a heap.Sink. The format, as Ruby 3.1 writes it, is described in
+// docs/formats/ruby.md.
+package ruby
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/jsontext"
+)
+
+// Reader reads Ruby heap dumps. It holds no state, so one Reader may serve any number of
+// files, one after another or at once.
+type Reader struct{}
+
+// MaxValue is how many characters (runes) of a string's value or a class's name Read keeps.
+// Values are only ever shown shortened; the full length of a string is in Object.Len.
+const MaxValue = 200
+
+// maxType bounds the runtime type of a record ("OBJECT", "IMEMO"): longer ones are damage.
+const maxType = 32
+
+// maxKey bounds the keys the reader recognises; longer keys are unknown and skipped.
+const maxKey = 16
+
+// maxDepth bounds the nesting of values under keys the reader does not know ("flags").
+const maxDepth = 64
+
+// MaxSize bounds the memsize of one object, and the memsizes of all the objects of a dump
+// added up: 2^48 bytes (256 TiB), the most memory a process can address on x86-64 and arm64
+// with 4-level page tables. A size beyond it, or below zero, is damage, not a heap; so is a
+// length beyond it.
+const MaxSize = 1 << 48
+
+// MaxRefs bounds the references of one object: 64M, an Array of 64M elements or a Hash of
+// 32M entries. They are held as bare addresses (8 bytes each, 512 MiB at the limit) and
+// handed to the sink refChunk at a time (heap.Object.More); a longer list is refused with
+// an error that matches heap.ErrTooLarge, a limit of memsee's rather than damage.
+const MaxRefs = 1 << 26
+
+// refChunk is how many references are handed to the sink at once as Edges, and how many
+// addresses one chunk of the rest holds: a long list grows chunk by chunk, 8 bytes a
+// reference, without the copies (and the garbage) of a slice that doubles.
+const refChunk = 1 << 16
+
+// maxClasses bounds the classes and modules the reader keeps names of: a Ruby process with
+// more than 16M classes is not one memsee has heard of.
+const maxClasses = 1 << 24
+
+// bufSize is the read window. Lines longer than it (an Array of millions of elements, a
+// ROOT record) are parsed as they stream past: no line is ever held whole in memory.
+const bufSize = 64 << 10
+
+// Format returns Format.
+func (Reader) Format() heap.Format { return Format }
+
+// Extensions returns the file name endings of the format, before any .gz. .json is also
+// meliae's; Sniff tells the two apart.
+func (Reader) Extensions() []string { return []string{".json", ".jsonl", ".dump"} }
+
+// Sniff claims a file whose first non-space byte is '{' and whose first record is a ROOT
+// record (dump_all writes them first), or an object whose "address" is a string of hex
+// digits ("0x7f08a2e36848"). meliae's addresses are bare numbers; V8's snapshot starts with
+// a "snapshot" key.
+func (Reader) Sniff(head []byte) bool {
+	head = bytes.TrimLeft(head, " \t\r\n")
+	if len(head) == 0 || head[0] != '{' {
+		return false
+	}
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	if bytes.HasPrefix(head, []byte(`{"type":"ROOT", "root":"`)) {
+		return true
+	}
+	i := bytes.Index(head, []byte(`"address":`))
+	if i < 0 {
+		return false
+	}
+	rest := bytes.TrimLeft(head[i+len(`"address":`):], " ")
+	return bytes.HasPrefix(rest, []byte(`"0x`)) && bytes.Contains(head, []byte(`"type":"`))
+}
+
+// Read streams the dump into sink: Begin, then the roots of the ROOT records, then one Object
+// per object record. See docs/formats/ruby.md for what each field becomes.
+//
+// An object names its class by address, and a class may come after its instances in the
+// file (dump_all walks the heap's pages in address order). An object whose class has not been
+// read yet is kept, as bare addresses, and handed to the sink at the end of the file, when
+// every class has been read: the reader holds only those, and the names of the classes.
+//
+// A line that is not a JSON object, or an object without an address or a type, stops the
+// read with a *heap.FormatError at the line's offset, Record "line N". So does a memsize or
+// length below zero or above MaxSize, memsizes that add up past MaxSize, more than MaxRefs
+// references (then the error matches heap.ErrTooLarge), and a dump with no objects.
+func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.Sink) error {
+	_, err := rd.ReadNotes(ctx, name, r, sink)
+	return err
+}
+
+// ReadNotes is Read, and also returns what the load should say of the file: the bytes of
+// the allocation-tracing tables (ObjectSpace.trace_object_allocations_start), which the dump
+// counts as the memsize of one object of its own. They are the tracing's cost, not the
+// program's: that object is given size 0, and the bytes are recorded in the snapshot's meta
+// (allocation_tracing_bytes). Nothing is said of the file: the user has nothing to act on.
+//
+// Objects flagged "pinned" tell that the last GC before the dump compacted the heap: Ruby sets
+// the pinned bits only while compacting, and the next GC clears them. Then objects have moved
+// since the dump before, and matching them by address fails; that is said of the file, and
+// their number recorded (pinned_objects). A compaction followed by other GCs before the dump
+// leaves no trace in it (docs/formats/ruby.md).
+func (Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink heap.Sink) (heap.Notes, error) {
+	p := &parser{
+		name:    name,
+		r:       r,
+		buf:     make([]byte, bufSize),
+		classes: map[uint64]class{},
+		types:   map[string]string{},
+	}
+	err := p.run(ctx, sink)
+	n := heap.Notes{Meta: map[string]string{}}
+	if p.tracing > 0 {
+		n.Meta["allocation_tracing_bytes"] = strconv.FormatInt(p.tracing, 10)
+	}
+	if p.pinned > 0 {
+		n.Meta["pinned_objects"] = strconv.FormatInt(p.pinned, 10)
+		n.File = append(n.File, heap.Note{Count: p.pinned, Noun: "object",
+			Text: "pinned: the last GC before this dump compacted the heap (GC.compact, GC.auto_compact), so diff counts the objects it moved as freed and new"})
+	}
+	return n, err
+}
+
+// tracerStruct is the C struct of the object that holds the allocation-tracing tables.
+const tracerStruct = "ObjectTracing/allocation_info_tracer"
+
+// parser reads one dump. It owns its read window, so that a line is parsed where it lies in
+// the window, and a line longer than the window is parsed as it streams through.
+type parser struct {
+	name string
+	r    io.Reader
+
+	buf      []byte
+	pos, end int   // unread bytes are buf[pos:end]
+	base     int64 // stream offset of buf[0]
+	rerr     error // sticky: the error that ended reading (io.EOF at the end)
+
+	line      int64 // number of the current line, from 1
+	lineStart int64 // its offset
+
+	rec record // the current record
+	key []byte
+
+	obj      heap.Object // the object handed to the sink, reused
+	edges    []heap.Edge // reused from object to object
+	classes  map[uint64]class
+	types    map[string]string // interned type names and values
+	deferred []record          // objects whose class had not been read, in file order
+	roots    []heap.Root       // the ROOT records' references, until Begin
+	seen     map[uint64]bool   // the addresses of one ROOT record, to send each once
+	begun    bool
+	objects  int64
+	total    int64 // the memsizes of the objects so far, at most MaxSize
+	tracing  int64 // the memsize of the allocation-tracing tables
+	pinned   int64 // objects whose flags say "pinned"
+}
+
+// record is one line of the dump: an object, or a ROOT record.
+type record struct {
+	addr, class, super uint64
+	rtype              string // the runtime type: "OBJECT", "STRING", "ROOT"...
+	size, len          int64
+	value, name, root  []byte
+	structName         []byte     // DATA: the C struct's name
+	refs               []uint64   // the first refChunk references
+	more               [][]uint64 // the rest, in chunks of refChunk: no copy as a list grows
+	nrefs              int        // len(refs) and the lengths of the chunks of more
+	hasAddr, hasType   bool
+	hasValue, hasName  bool
+	singleton          bool
+	hasDefault         bool   // a Hash's "default": its default proc
+	deflt              uint64 // its address
+	pinned             bool   // the GC's flags say it is pinned: the last GC compacted
+}
+
+// class is what the reader keeps of a CLASS or MODULE record to name the objects of it.
+type class struct {
+	name      string // "" for an anonymous class
+	super     uint64
+	singleton bool
+}
+
+// errTruncated is the cause when the stream ends inside a record.
+var errTruncated = errors.New("the file ends in the middle of this line: it looks truncated (take the dump again)")
+
+// errLineEnds is the cause when a record is cut by a newline.
+var errLineEnds = errors.New("the line ends in the middle of a record")
+
+func (p *parser) run(ctx context.Context, sink heap.Sink) error {
+	for n := 0; ; n++ {
+		if n&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		ok, err := p.record()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if err := p.handle(sink); err != nil {
+			return err
+		}
+	}
+	if p.objects == 0 && len(p.deferred) == 0 {
+		return &heap.FormatError{File: p.name, Offset: -1, Err: errors.New("no objects in the dump")}
+	}
+	for i := range p.deferred {
+		if i&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rec := &p.deferred[i]
+		typ, _ := p.typeOf(rec, true)
+		if err := p.emit(sink, rec, typ); err != nil {
+			return err
+		}
+		p.deferred[i] = record{}
+	}
+	return nil
+}
+
+// begin sends Begin, once, and then the roots read so far.
+func (p *parser) begin(sink heap.Sink) error {
+	if p.begun {
+		return nil
+	}
+	p.begun = true
+	if err := sink.Begin(heap.Snapshot{Format: Format, Kind: heap.KindGraph, Meta: map[string]string{}}); err != nil {
+		return err
+	}
+	for _, r := range p.roots {
+		if err := sink.Root(r); err != nil {
+			return err
+		}
+	}
+	p.roots = nil
+	return nil
+}
+
+// handle hands the current record on: a ROOT record's references as roots, an object as an
+// Object (or kept for the end, when its class is not known yet).
+func (p *parser) handle(sink heap.Sink) error {
+	rec := &p.rec
+	if rec.rtype == "ROOT" {
+		if p.seen == nil {
+			p.seen = map[uint64]bool{}
+		}
+		clear(p.seen)
+		category := string(rec.root)
+		name := rootName(category)
+		for a := range rec.allRefs {
+			if p.seen[a] {
+				continue
+			}
+			p.seen[a] = true
+			r := heap.Root{Addr: a, Kind: category, Name: name}
+			if p.begun {
+				if err := sink.Root(r); err != nil {
+					return err
+				}
+			} else {
+				p.roots = append(p.roots, r)
+			}
+		}
+		p.dropHuge()
+		return nil
+	}
+	if !rec.hasAddr {
+		return p.failErr(errors.New(`the record has no "address"`))
+	}
+	if rec.size > MaxSize-p.total {
+		return p.failErr(fmt.Errorf("memsize %d: the sizes of the objects up to this one add up to more than 2^48 bytes (256 TiB), more than a process can address", rec.size))
+	}
+	p.total += rec.size
+	if rec.pinned {
+		p.pinned++
+	}
+	if rec.rtype == "DATA" && string(rec.structName) == tracerStruct {
+		p.tracing += rec.size
+		rec.size = 0
+	}
+	if rec.rtype == "CLASS" || rec.rtype == "MODULE" {
+		if len(p.classes) >= maxClasses {
+			return p.failErr(heap.Limit("more than %d classes and modules, memsee's limit", maxClasses))
+		}
+		c := class{super: rec.super, singleton: rec.singleton}
+		if rec.hasName {
+			c.name = p.intern(rec.name)
+		}
+		p.classes[rec.addr] = c
+	}
+	if err := p.begin(sink); err != nil {
+		return err
+	}
+	typ, ok := p.typeOf(rec, false)
+	if !ok {
+		// Kept until every class is read: its own copies of what the window holds.
+		d := *rec
+		d.value = bytes.Clone(rec.value)
+		d.name = bytes.Clone(rec.name)
+		d.structName = bytes.Clone(rec.structName)
+		d.refs = slices.Clone(rec.refs)
+		d.more = nil
+		for _, c := range rec.more {
+			d.more = append(d.more, slices.Clone(c))
+		}
+		p.deferred = append(p.deferred, d)
+		p.dropHuge()
+		return nil
+	}
+	if err := p.emit(sink, rec, typ); err != nil {
+		return err
+	}
+	p.dropHuge()
+	return nil
+}
+
+// allRefs yields the references of rec in order.
+func (rec *record) allRefs(yield func(uint64) bool) {
+	for _, a := range rec.refs {
+		if !yield(a) {
+			return
+		}
+	}
+	for _, c := range rec.more {
+		for _, a := range c {
+			if !yield(a) {
+				return
+			}
+		}
+	}
+}
+
+// dropHuge lets go of the chunks of one huge object, so that its memory is not kept for the
+// rest of the file.
+func (p *parser) dropHuge() {
+	clear(p.rec.more)
+	p.rec.more = nil
+}
+
+// edgeNamer names the references of one object by their index.
+type edgeNamer struct {
+	kind         heap.EdgeKind
+	name         string
+	pairs, deflt int // a Hash's: the references that are keys and values; its default's index, or -1
+}
+
+func (en *edgeNamer) at(i int, a uint64) heap.Edge {
+	e := heap.Edge{To: a, Kind: en.kind, Name: en.name}
+	switch {
+	case i == en.deflt:
+		e.Kind, e.Name = heap.EdgeField, edgeDefault
+	case i < en.pairs && i%2 == 0:
+		e.Kind, e.Name = heap.EdgeInternal, edgeKey
+	case i < en.pairs:
+		e.Name = edgeValue
+	}
+	return e
+}
+
+// lastRef returns the last reference of rec, which has some.
+func lastRef(rec *record) uint64 {
+	if n := len(rec.more); n > 0 {
+		c := rec.more[n-1]
+		return c[len(c)-1]
+	}
+	return rec.refs[len(rec.refs)-1]
+}
+
+// rootName is how a path names a root of a ROOT record's category: "$<global>" for what the
+// global variables hold (global_tbl: the dump has their values, not their names), "root vm"
+// and so on for the others.
+func rootName(category string) string {
+	if category == "global_tbl" {
+		return globalRoot
+	}
+	return "root " + category
+}
+
+// globalRoot names the value of a global variable, whose name is not in the dump.
+const globalRoot = "$<global>"
+
+// emit sends one object to the sink, and a named class or module as a root too.
+func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
+	p.objects++
+	// The parser's own Object, reused: one handed to the sink by address would escape.
+	p.obj = heap.Object{Addr: rec.addr, Type: typ, Size: rec.size, Len: rec.len}
+	o := &p.obj
+	switch {
+	case rec.rtype == "STRING" || rec.rtype == "SYMBOL":
+		if rec.hasValue {
+			o.Value = string(rec.value)
+		}
+	case rec.hasName:
+		o.Value = p.intern(rec.name)
+	}
+	kind, name := edgeOf(rec.rtype)
+	// A Hash's references are its keys and values, key first, then its default (a proc the
+	// dump names as "default", or a default value, which it does not): when they are
+	// 2*size, and only then, each is known for a key or a value (an Integer or a Symbol key
+	// is not an object, and leaves a value alone). The naming pass spells a value by its key.
+	pairs, deflt := 0, -1
+	if rec.rtype == "HASH" && rec.len > 0 {
+		n := rec.nrefs
+		if rec.hasDefault && n > 0 && lastRef(rec) == rec.deflt {
+			deflt = n - 1
+			n--
+		}
+		if int64(n) == 2*rec.len {
+			pairs = n
+		}
+	}
+	en := edgeNamer{kind: kind, name: name, pairs: pairs, deflt: deflt}
+	p.edges = p.edges[:0]
+	for i, a := range rec.refs {
+		e := en.at(i, a)
+		if i == 0 && rec.super != 0 && a == rec.super && (rec.rtype == "CLASS" || rec.rtype == "MODULE" || rec.rtype == "ICLASS") {
+			e.Kind, e.Name = heap.EdgeInternal, edgeSuperclass
+		}
+		p.edges = append(p.edges, e)
+	}
+	if rec.class != 0 && rec.rtype != "IMEMO" && rec.rtype != "ICLASS" && !p.named(rec.class) {
+		// A singleton or anonymous class is kept alive by its objects' class pointers,
+		// which the references leave out; a named class is a root of its own. A class not read
+		// yet (a class's metaclass may come after it) is referred to as well. The "class" of
+		// an IMEMO is what it belongs to, which may be gone, and that of an ICLASS the module
+		// it includes, which is a root.
+		p.edges = append(p.edges, heap.Edge{To: rec.class, Kind: heap.EdgeInternal, Name: edgeClassOf})
+	}
+	o.Edges = p.edges
+	if len(rec.more) > 0 {
+		more := rec.more
+		i, en := len(rec.refs), en // the closure's own copy: en itself stays on the stack
+		o.More = func(yield func(heap.Edge) bool) {
+			for _, c := range more {
+				for _, a := range c {
+					if !yield(en.at(i, a)) {
+						return
+					}
+					i++
+				}
+			}
+		}
+	}
+	if err := sink.Object(o); err != nil {
+		return err
+	}
+	if (rec.rtype == "CLASS" || rec.rtype == "MODULE") && rec.hasName && !rec.singleton {
+		kind := "class"
+		if rec.rtype == "MODULE" {
+			kind = "module"
+		}
+		return sink.Root(heap.Root{Addr: rec.addr, Kind: kind, Name: o.Value})
+	}
+	return nil
+}
+
+// The names of references the reader gives. A reference's name is not in the dump: what it
+// says is what the referrer's runtime type tells (an Array's element, an object's instance
+// variable); the naming pass (names.go) tells a class's constants from its instance
+// variables.
+const (
+	edgeElement    = "[*]"
+	edgeIvar       = "@<ivar>"
+	edgeConstant   = "::<constant>"
+	edgeSuperclass = "(superclass)"
+	edgeClassInner = "(class)" // a class's method entries, caches and the like, and its name
+	edgeClassOf    = "(klass)" // an object's class, when it is a singleton or anonymous class
+	edgeKey        = "(key)"   // a Hash's key
+	edgeValue      = "[?]"     // a Hash's value after its key, named by it in names.go
+	edgeDefault    = "(default)"
+)
+
+// edgeOf returns the kind and name of the references of an object of runtime type rtype.
+func edgeOf(rtype string) (heap.EdgeKind, string) {
+	switch rtype {
+	case "ARRAY", "HASH", "STRUCT":
+		return heap.EdgeElement, edgeElement
+	case "OBJECT":
+		return heap.EdgeField, edgeIvar
+	case "CLASS", "MODULE":
+		return heap.EdgeField, edgeClassInner
+	case "IMEMO", "ICLASS", "NODE":
+		return heap.EdgeInternal, ""
+	}
+	return heap.EdgeField, ""
+}
+
+// named reports whether the class at addr is a named class or module, which is a root.
+func (p *parser) named(addr uint64) bool {
+	c, ok := p.classes[addr]
+	return ok && c.name != "" && !c.singleton
+}
+
+// runtimeTypes are the names of the runtime types whose objects have no class of their own to
+// name them by, or whose class is missing from the dump, as Ruby programmers write them.
+var runtimeTypes = map[string]string{
+	"OBJECT": "Object", "STRING": "String", "ARRAY": "Array", "HASH": "Hash",
+	"REGEXP": "Regexp", "FLOAT": "Float", "BIGNUM": "Integer", "RATIONAL": "Rational",
+	"COMPLEX": "Complex", "STRUCT": "Struct", "MATCH": "MatchData", "SYMBOL": "Symbol",
+	"FILE": "IO", "DATA": "(data)", "CLASS": "Class", "MODULE": "Module",
+	"ICLASS": "(iclass)", "IMEMO": "(imemo)", "NODE": "(node)", "ZOMBIE": "(zombie)",
+	"MOVED": "(moved)", "NIL": "NilClass", "TRUE": "TrueClass", "FALSE": "FalseClass",
+	"UNDEF": "(undef)",
+}
+
+// maxSingletons bounds the walk from a singleton class up to the class it is of.
+const maxSingletons = 8
+
+// typeOf returns the type of rec as a Ruby programmer names it: its class's name
+// ("Shop::Session", "String"), or for the runtime's own objects the runtime type ("Class",
+// "(imemo)"). ok is false when the class has not been read yet; final asks for a name
+// anyway: the runtime type's, or "#<Class:0x...>" for an object of an anonymous class, as
+// Ruby inspects it.
+func (p *parser) typeOf(rec *record, final bool) (string, bool) {
+	switch rec.rtype {
+	case "CLASS", "MODULE", "ICLASS", "IMEMO", "NODE", "ZOMBIE", "MOVED":
+		return p.runtimeType(rec.rtype), true
+	}
+	c := rec.class
+	for range maxSingletons {
+		if c == 0 {
+			break
+		}
+		k, ok := p.classes[c]
+		if !ok {
+			if !final {
+				return "", false
+			}
+			break
+		}
+		if k.singleton {
+			c = k.super
+			continue
+		}
+		if k.name != "" && !(rec.rtype == "DATA" && k.name == "Object" && len(rec.structName) > 0) {
+			return k.name, true
+		}
+		if k.name == "" && rec.rtype == "OBJECT" {
+			return p.intern([]byte(fmt.Sprintf("#<Class:%#x>", c))), true
+		}
+		break
+	}
+	if rec.rtype == "DATA" && len(rec.structName) > 0 {
+		return p.intern(append(append([]byte("(data "), rec.structName...), ')')), true
+	}
+	return p.runtimeType(rec.rtype), true
+}
+
+// runtimeType names a runtime type that has no class to name it.
+func (p *parser) runtimeType(rtype string) string {
+	if t, ok := runtimeTypes[rtype]; ok {
+		return t
+	}
+	return p.intern([]byte("(" + rtype + ")"))
+}
+
+// intern returns b as a string, the same string for the same bytes while there are fewer than
+// 1<<16 of them.
+func (p *parser) intern(b []byte) string {
+	if s, ok := p.types[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(p.types) < 1<<16 {
+		p.types[s] = s
+	}
+	return s
+}
+
+// fill makes at least n unread bytes available, moving the unread ones to the front of the
+// window; it reports false when the stream ends first.
+func (p *parser) fill(n int) bool {
+	if p.end-p.pos >= n {
+		return true
+	}
+	if p.pos > 0 {
+		copy(p.buf, p.buf[p.pos:p.end])
+		p.base += int64(p.pos)
+		p.end -= p.pos
+		p.pos = 0
+	}
+	for empty := 0; p.end < n && p.rerr == nil; {
+		m, err := p.r.Read(p.buf[p.end:])
+		p.end += m
+		if err != nil {
+			p.rerr = err
+		} else if m == 0 {
+			if empty++; empty >= 100 {
+				p.rerr = io.ErrNoProgress
+			}
+		}
+	}
+	return p.end-p.pos >= n
+}
+
+// more reports whether an unread byte is available.
+func (p *parser) more() bool { return p.pos < p.end || p.fill(1) }
+
+func (p *parser) offset() int64 { return p.base + int64(p.pos) }
+
+// fail returns a positioned error for the current line.
+func (p *parser) fail(format string, args ...any) error {
+	return p.failErr(fmt.Errorf("column %d: %s", p.offset()-p.lineStart+1, fmt.Sprintf(format, args...)))
+}
+
+func (p *parser) failErr(err error) error {
+	return &heap.FormatError{File: p.name, Offset: p.lineStart, Record: fmt.Sprintf("line %d", p.line), Err: err}
+}
+
+// ended returns the error for a stream that ended inside a record: the reader's own error,
+// or errTruncated at the end of the file.
+func (p *parser) ended() error {
+	if p.rerr != nil && p.rerr != io.EOF {
+		var fe *heap.FormatError
+		if errors.As(p.rerr, &fe) {
+			return p.rerr // the gzip layer's, positioned in the compressed file
+		}
+		return p.failErr(p.rerr)
+	}
+	return p.failErr(errTruncated)
+}
+
+// peek returns the next unread byte, skipping spaces; a newline ends the record.
+func (p *parser) peek() (byte, error) {
+	for {
+		for p.pos < p.end {
+			c := p.buf[p.pos]
+			switch c {
+			case ' ', '\t', '\r':
+				p.pos++
+				continue
+			case '\n':
+				return 0, p.failErr(fmt.Errorf("column %d: %w", p.offset()-p.lineStart+1, errLineEnds))
+			}
+			return c, nil
+		}
+		if !p.fill(1) {
+			return 0, p.ended()
+		}
+	}
+}
+
+// expect consumes c, after spaces.
+func (p *parser) expect(c byte, what string) error {
+	got, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if got != c {
+		return p.fail("want %s, found %s", what, jsontext.QuoteByte(got))
+	}
+	p.pos++
+	return nil
+}
+
+// record parses the next non-blank line into p.rec. It returns false at the end of the file.
+func (p *parser) record() (bool, error) {
+	for {
+		if !p.more() {
+			if p.rerr != io.EOF {
+				p.lineStart = p.offset()
+				return false, p.ended()
+			}
+			return false, nil
+		}
+		p.line++
+		p.lineStart = p.offset()
+		for p.more() {
+			if c := p.buf[p.pos]; c != ' ' && c != '\t' && c != '\r' {
+				break
+			}
+			p.pos++
+		}
+		if !p.more() {
+			if p.rerr != io.EOF {
+				return false, p.ended()
+			}
+			return false, nil
+		}
+		if p.buf[p.pos] != '\n' {
+			break
+		}
+		p.pos++
+	}
+	if c := p.buf[p.pos]; c != '{' {
+		return false, p.fail("found %s where a record should start: a Ruby heap dump has one JSON object per line", jsontext.QuoteByte(c))
+	}
+	p.pos++
+	if err := p.fields(); err != nil {
+		return false, err
+	}
+	for p.more() {
+		c := p.buf[p.pos]
+		if c == ' ' || c == '\t' || c == '\r' {
+			p.pos++
+			continue
+		}
+		if c != '\n' {
+			return false, p.fail("found %s after the end of the record", jsontext.QuoteByte(c))
+		}
+		p.pos++
+		break
+	}
+	if !p.rec.hasType {
+		return false, p.failErr(errors.New(`the record has no "type"`))
+	}
+	return true, nil
+}
+
+// fields parses the keys and values of a record, after its '{', through its '}'.
+func (p *parser) fields() error {
+	rec := &p.rec
+	*rec = record{
+		len: -1, refs: rec.refs[:0], more: rec.more[:0], value: rec.value[:0], name: rec.name[:0],
+		root: rec.root[:0], structName: rec.structName[:0],
+	}
+	var typ [maxType]byte
+	c, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if c == '}' {
+		p.pos++
+		return nil
+	}
+	quoted := false // the key's opening quote is read
+	for {
+		if !quoted {
+			if err := p.expect('"', "a key"); err != nil {
+				return err
+			}
+		}
+		key, err := p.keyText()
+		if err != nil {
+			return err
+		}
+		// As Ruby writes it, the value follows the ':' at once; anything else goes the long way.
+		if p.end-p.pos >= 2 && p.buf[p.pos] == ':' && p.buf[p.pos+1] > ' ' {
+			p.pos++
+		} else {
+			if err := p.expect(':', "':' after a key"); err != nil {
+				return err
+			}
+			if _, err := p.peek(); err != nil {
+				return err
+			}
+		}
+		switch string(key) {
+		case "address":
+			rec.addr, err = p.hex("address")
+			rec.hasAddr = true
+		case "type":
+			var b []byte
+			if b, err = p.quoted("type", typ[:0], maxType); err == nil {
+				rec.rtype, rec.hasType = p.intern(b), true
+			}
+		case "class":
+			rec.class, err = p.hex("class")
+		case "superclass":
+			rec.super, err = p.hex("superclass")
+		case "default":
+			if p.buf[p.pos] == '"' {
+				rec.deflt, err = p.hex("default")
+				rec.hasDefault = true
+			} else {
+				err = p.skip(0)
+			}
+		case "singleton":
+			var b []byte
+			b, err = p.token(p.key[:0], maxKey)
+			rec.singleton = string(b) == "true"
+		case "memsize":
+			rec.size, err = p.count("memsize")
+		case "bytesize", "length", "size":
+			rec.len, err = p.count(string(key))
+		case "value":
+			if p.buf[p.pos] == '"' {
+				p.pos++
+				rec.value, err = p.str(rec.value[:0], MaxValue)
+				rec.hasValue = true
+			} else {
+				err = p.skip(0)
+			}
+		case "name":
+			rec.name, err = p.quoted("name", rec.name[:0], MaxValue)
+			rec.hasName = err == nil
+		case "root":
+			rec.root, err = p.quoted("root", rec.root[:0], maxKey)
+		case "struct":
+			rec.structName, err = p.quoted("struct", rec.structName[:0], maxType+32)
+		case "references":
+			err = p.refList()
+		case "flags":
+			err = p.flags()
+		default:
+			err = p.skip(0)
+		}
+		if err != nil {
+			return err
+		}
+		// As Ruby writes it, the next key follows ", " at once.
+		if p.end-p.pos >= 3 && p.buf[p.pos] == ',' && p.buf[p.pos+1] == ' ' && p.buf[p.pos+2] == '"' {
+			p.pos += 3
+			quoted = true
+			continue
+		}
+		quoted = false
+		c, err := p.peek()
+		if err != nil {
+			return err
+		}
+		p.pos++
+		switch c {
+		case ',':
+			continue
+		case '}':
+			return nil
+		}
+		p.pos--
+		return p.fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
+	}
+}
+
+// keyText parses a key after its opening quote into p.key. Keys are plain ASCII: the fast
+// path finds the closing quote in the window; a key with an escape, or cut by the window's
+// end, goes through str.
+func (p *parser) keyText() ([]byte, error) {
+	w := p.buf[p.pos:p.end]
+	for j, c := range w {
+		if c == '"' {
+			p.pos += j + 1
+			// Copied: reading on (the ':' after it) may move the window.
+			p.key = append(p.key[:0], w[:min(j, maxKey)]...)
+			return p.key, nil
+		}
+		if strSpecial[c] || j > maxKey {
+			break
+		}
+	}
+	var err error
+	p.key, err = p.str(p.key[:0], maxKey)
+	return p.key, err
+}
+
+// skipString reads past a string value after its opening quote. The fast path finds its
+// closing quote in the window when nothing is escaped before it.
+func (p *parser) skipString() error {
+	w := p.buf[p.pos:p.end]
+	if j := bytes.IndexByte(w, '"'); j >= 0 && bytes.IndexByte(w[:j], '\\') < 0 && bytes.IndexByte(w[:j], '\n') < 0 {
+		p.pos += j + 1
+		return nil
+	}
+	_, err := p.str(nil, 0)
+	return err
+}
+
+// quoted parses a string value of key, keeping up to limit runes of it.
+func (p *parser) quoted(key string, dst []byte, limit int) ([]byte, error) {
+	if p.buf[p.pos] != '"' {
+		return dst, p.fail("want a string for %s, found %s", key, jsontext.QuoteByte(p.buf[p.pos]))
+	}
+	p.pos++
+	return p.str(dst, limit)
+}
+
+// hex parses an address: a string of hex digits after "0x", as "0x7f08a2e36848".
+func (p *parser) hex(key string) (uint64, error) {
+	if !p.fill(3) || p.buf[p.pos] != '"' || p.buf[p.pos+1] != '0' || p.buf[p.pos+2] != 'x' {
+		if p.end-p.pos < 3 && p.rerr != nil {
+			return 0, p.ended()
+		}
+		return 0, p.fail("want an address (\"0x...\") for %s", key)
+	}
+	p.pos += 3
+	var v uint64
+	digits := 0
+	for {
+		for p.pos < p.end {
+			c := p.buf[p.pos]
+			var d byte
+			switch {
+			case c >= '0' && c <= '9':
+				d = c - '0'
+			case c >= 'a' && c <= 'f':
+				d = c - 'a' + 10
+			case c >= 'A' && c <= 'F':
+				d = c - 'A' + 10
+			case c == '"':
+				p.pos++
+				if digits == 0 {
+					return 0, p.fail("%s has no digits", key)
+				}
+				return v, nil
+			default:
+				return 0, p.fail("want a hex digit in %s, found %s", key, jsontext.QuoteByte(c))
+			}
+			if digits++; digits > 16 {
+				return 0, p.fail("%s is too large", key)
+			}
+			v = v<<4 | uint64(d)
+			p.pos++
+		}
+		if !p.fill(1) {
+			return 0, p.ended()
+		}
+	}
+}
+
+// refList parses the list of references, at most MaxRefs of them.
+func (p *parser) refList() error {
+	if p.buf[p.pos] != '[' {
+		return p.fail("want a list of addresses for references, found %s", jsontext.QuoteByte(p.buf[p.pos]))
+	}
+	p.pos++
+	c, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if c == ']' {
+		p.pos++
+		return nil
+	}
+	for {
+		a, err := p.hex("a reference")
+		if err != nil {
+			return err
+		}
+		if err := p.addRef(a); err != nil {
+			return err
+		}
+		// The usual ", " between addresses, without the general peek.
+		if p.end-p.pos >= 3 && p.buf[p.pos] == ',' && p.buf[p.pos+1] == ' ' && p.buf[p.pos+2] == '"' {
+			p.pos += 2
+			continue
+		}
+		if more, err := p.listNext("references"); err != nil || !more {
+			return err
+		}
+	}
+}
+
+// addRef adds a reference to the current record: to refs, then chunk by chunk to more.
+func (p *parser) addRef(a uint64) error {
+	rec := &p.rec
+	if rec.nrefs == MaxRefs {
+		return p.failErr(heap.Limit("more than %d references in one object (an Array of 64M elements, a Hash of 32M entries), memsee's limit", MaxRefs))
+	}
+	rec.nrefs++
+	if len(rec.refs) < refChunk {
+		rec.refs = append(rec.refs, a)
+		return nil
+	}
+	if n := len(rec.more); n == 0 || len(rec.more[n-1]) == refChunk {
+		rec.more = append(rec.more, make([]uint64, 0, refChunk))
+	}
+	last := &rec.more[len(rec.more)-1]
+	*last = append(*last, a)
+	return nil
+}
+
+// listNext reads what follows an element of a list: ',' and the whitespace after it (more is
+// true, and the next element's first byte is at p.pos), or the closing ']'.
+func (p *parser) listNext(what string) (more bool, err error) {
+	c, err := p.peek()
+	if err != nil {
+		return false, err
+	}
+	p.pos++
+	switch c {
+	case ',':
+		_, err := p.peek()
+		return err == nil, err
+	case ']':
+		return false, nil
+	}
+	p.pos--
+	return false, p.fail("want ',' or ']' in %s, found %s", what, jsontext.QuoteByte(c))
+}
+
+// count parses a memsize or a length: an integer from 0 to MaxSize.
+func (p *parser) count(key string) (int64, error) {
+	col := p.offset() - p.lineStart + 1
+	b, err := p.token(p.key[:0], 24)
+	if err != nil {
+		return 0, err
+	}
+	v, perr := strconv.ParseInt(string(b), 10, 64)
+	switch {
+	case perr != nil:
+		return 0, p.failErr(fmt.Errorf("column %d: want an integer for %s, found %q", col, key, b))
+	case v < 0:
+		return 0, p.failErr(fmt.Errorf("column %d: %s is %d: below zero", col, key, v))
+	case v > MaxSize:
+		return 0, p.failErr(fmt.Errorf("column %d: %s is %d: more than 2^48, more bytes than a process can address", col, key, v))
+	}
+	return v, nil
+}
+
+// isToken marks the bytes of a JSON number or literal.
+var isToken = func() (t [256]bool) {
+	for _, c := range []byte("0123456789+-.eEabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		t[c] = true
+	}
+	return t
+}()
+
+// token parses a bare number or literal, keeping up to limit bytes of it.
+func (p *parser) token(dst []byte, limit int) ([]byte, error) {
+	n := 0
+	for {
+		for p.pos < p.end {
+			c := p.buf[p.pos]
+			if !isToken[c] {
+				if n == 0 {
+					return dst, p.fail("want a value, found %s", jsontext.QuoteByte(c))
+				}
+				return dst, nil
+			}
+			if n < limit {
+				dst = append(dst, c)
+			}
+			n++
+			p.pos++
+		}
+		if !p.fill(1) {
+			return dst, p.ended()
+		}
+	}
+}
+
+// strSpecial marks the bytes the fast loop of str stops at.
+var strSpecial = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// str decodes a JSON string, after its opening quote, through its closing quote, appending
+// up to limit runes of it to dst. What is not valid text (a raw control byte, bytes that are
+// not UTF-8: Ruby writes a binary String's bytes as they are) becomes U+FFFD; only a newline
+// or the end of the file inside a string is an error.
+func (p *parser) str(dst []byte, limit int) ([]byte, error) {
+	n := 0 // runes seen
+	for {
+		i := p.pos
+		for i < p.end && !strSpecial[p.buf[i]] {
+			i++
+		}
+		if n < limit {
+			k := min(i-p.pos, limit-n)
+			dst = append(dst, p.buf[p.pos:p.pos+k]...)
+		}
+		n += i - p.pos
+		p.pos = i
+		if p.pos == p.end {
+			if !p.fill(1) {
+				return dst, p.ended()
+			}
+			continue
+		}
+		c := p.buf[p.pos]
+		if c == '"' {
+			p.pos++
+			return dst, nil
+		}
+		if c < 0x80 {
+			r, err := p.escapeOrControl()
+			if err != nil {
+				return dst, err
+			}
+			if n < limit {
+				dst = utf8.AppendRune(dst, r)
+			}
+			n++
+			continue
+		}
+		p.fill(utf8.UTFMax) // a rune cut by the end of the window; short at the end of the file
+		r, size := utf8.DecodeRune(p.buf[p.pos:p.end])
+		if r == utf8.RuneError && size <= 1 {
+			size = 0
+		}
+		if n < limit {
+			if size == 0 {
+				dst = utf8.AppendRune(dst, utf8.RuneError)
+			} else {
+				dst = append(dst, p.buf[p.pos:p.pos+size]...)
+			}
+		}
+		n++
+		p.pos += max(size, 1)
+	}
+}
+
+// escapeOrControl decodes the escape (a backslash) or control byte at p.pos into one rune.
+func (p *parser) escapeOrControl() (rune, error) {
+	c := p.buf[p.pos]
+	if c == '\n' {
+		return 0, p.fail("the line ends inside a string")
+	}
+	if c != '\\' {
+		p.pos++
+		return utf8.RuneError, nil
+	}
+	if !p.fill(2) {
+		return 0, p.ended()
+	}
+	if p.buf[p.pos+1] == '\n' {
+		p.pos++
+		return 0, p.fail("the line ends inside a string")
+	}
+	p.fill(jsontext.MaxEscape)
+	r, n, _ := jsontext.Escape(p.buf[p.pos:p.end])
+	p.pos += n
+	return r, nil
+}
+
+// flags parses the GC's flags of an object, an object of booleans, and notes "pinned".
+func (p *parser) flags() error {
+	if p.buf[p.pos] != '{' {
+		return p.skip(0)
+	}
+	// The fast path: Ruby writes the flags as one flat object of booleans, so its end is the
+	// first '}' when it holds no string, no nesting and no newline.
+	if w := p.buf[p.pos:p.end]; len(w) > 0 {
+		if j := bytes.IndexByte(w, '}'); j >= 0 && bytes.Count(w[:j], []byte{'"'})%2 == 0 &&
+			!bytes.ContainsAny(w[1:j], "{[\\\n") {
+			p.rec.pinned = bytes.Contains(w[:j], []byte(`"pinned":true`))
+			p.pos += j + 1
+			return nil
+		}
+	}
+	p.pos++
+	c, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if c == '}' {
+		p.pos++
+		return nil
+	}
+	for {
+		if err := p.expect('"', "a key"); err != nil {
+			return err
+		}
+		if p.key, err = p.str(p.key[:0], maxKey); err != nil {
+			return err
+		}
+		pinned := string(p.key) == "pinned"
+		if err := p.expect(':', "':' after a key"); err != nil {
+			return err
+		}
+		if _, err := p.peek(); err != nil {
+			return err
+		}
+		if pinned && isToken[p.buf[p.pos]] {
+			b, err := p.token(p.key[:0], maxKey)
+			if err != nil {
+				return err
+			}
+			p.rec.pinned = string(b) == "true"
+		} else if err := p.skip(1); err != nil {
+			return err
+		}
+		if more, err := p.listNextIn("flags", '}'); err != nil || !more {
+			return err
+		}
+	}
+}
+
+// listNextIn is listNext for a list or an object that ends with closing.
+func (p *parser) listNextIn(what string, closing byte) (more bool, err error) {
+	c, err := p.peek()
+	if err != nil {
+		return false, err
+	}
+	p.pos++
+	switch c {
+	case ',':
+		_, err := p.peek()
+		return err == nil, err
+	case closing:
+		return false, nil
+	}
+	p.pos--
+	return false, p.fail("want ',' or %q in %s, found %s", closing, what, jsontext.QuoteByte(c))
+}
+
+// skip parses and drops the value of a key the reader does not know.
+func (p *parser) skip(depth int) error {
+	if depth > maxDepth {
+		return p.fail("values nested too deeply")
+	}
+	c, err := p.peek()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case '"':
+		p.pos++
+		return p.skipString()
+	case '[', '{':
+		p.pos++
+		closing := byte(']')
+		if c == '{' {
+			closing = '}'
+		}
+		c, err := p.peek()
+		if err != nil {
+			return err
+		}
+		if c == closing {
+			p.pos++
+			return nil
+		}
+		for {
+			if closing == '}' {
+				if err := p.expect('"', "a key"); err != nil {
+					return err
+				}
+				if _, err := p.str(nil, 0); err != nil {
+					return err
+				}
+				if err := p.expect(':', "':' after a key"); err != nil {
+					return err
+				}
+			}
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			c, err := p.peek()
+			if err != nil {
+				return err
+			}
+			p.pos++
+			switch c {
+			case ',':
+				continue
+			case closing:
+				return nil
+			}
+			p.pos--
+			return p.fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
+		}
+	}
+	_, err = p.token(nil, 0)
+	return err
+}
