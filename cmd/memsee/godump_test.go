@@ -142,6 +142,7 @@ func main() {
 // -trimpath, external linking). A PIE build is refused with what to do, and so are another
 // build of the same program and another program.
 func TestGoDumpWeb(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	if testing.Short() {
 		t.Skip("builds and runs gen/godumpweb")
 	}

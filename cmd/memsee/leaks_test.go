@@ -77,6 +77,7 @@ func find(rows []leakRow, what string) *leakRow {
 // none: leaks must name each planted leak with its kind and its real holder, and nothing else
 // as incremental.
 func TestLeaksPlanted(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	pyDB, _ := loadCopies(t, shops)
 	nodeDB, _ := loadCopies(t, nodeHeaps) // V8 snapshots record no time either
 	goDumpDB, _ := loadCopies(t, goDumps) // nor do Go heap dumps
@@ -142,6 +143,7 @@ func checkPlanted(t *testing.T, rows []leakRow, incremental, static, incHolder, 
 }
 
 func TestLeaksChurnOnly(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	pyDB, _ := loadCopies(t, pyChurn)
 	nodeDB, _ := loadCopies(t, nodeChurn)
 	goDumpDB, _ := loadCopies(t, goDumpChurn)

@@ -78,6 +78,7 @@ func dirOf(t *testing.T, name string) string {
 // files it loads; the others run against the Quick start's. With -update it writes what memsee
 // printed into README.md, in place of what the README showed: review the diff.
 func TestReadmeExamples(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash is not installed: the README's examples are shell lines")
 	}

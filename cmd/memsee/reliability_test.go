@@ -121,6 +121,7 @@ func uvarint(x uint64) []byte { return enc.AppendUvarint(nil, x) }
 // inflates to 2 GiB because one record, string or object in it claims (and has) 2 GiB: the
 // load must succeed or be refused with one line, in well under 1 GiB of memory.
 func TestReliabilityBombs(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	if testing.Short() {
 		t.Skip("-short: the bombs inflate 2 GiB each")
 	}

@@ -27,6 +27,7 @@ func loadBinary(t *testing.T, files ...string) string {
 // CSV records all as wide as the header, with nothing cut ("…"), lists as JSON arrays, no
 // HTML escapes; the prose for people is on stderr.
 func TestScriptsReadOnlyData(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	goDB := loadBinary(t, heaps...)
 	pyDB := loadBinary(t, shops...)
 	entry := firstOf(t, pyDB, "AuditEntry")
@@ -155,6 +156,7 @@ func TestClosedPipe(t *testing.T) {
 // reads one line and exits while memsee is still writing (every object of a dump, megabytes,
 // far more than a pipe holds).
 func TestClosedPipeThroughHead(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	sh, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("no bash")

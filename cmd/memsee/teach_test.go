@@ -65,6 +65,7 @@ func TestErrorsTeach(t *testing.T) {
 // build the toolchain cannot stamp), and with nothing, and checks what version and --version
 // print.
 func TestVersion(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	dir := t.TempDir()
 	const rev = "0123456789abcdef0123456789abcdef01234567"
 	platform := runtime.GOOS + "/" + runtime.GOARCH

@@ -59,6 +59,7 @@ func leaksOrder(t *testing.T, db string, args ...string) ([]int64, []leakRow) {
 // leaks". The Python samples' gzip headers record their times, which order them whatever the
 // files' times and the load order. A fresh clone gives every file one modification time.
 func TestLeaksCopiedInReverse(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	tests := []struct {
 		name      string
 		files     []string // in time order
@@ -138,6 +139,7 @@ func TestLeaksCopiedInReverse(t *testing.T) {
 // stays; the gzip header's time goes), gives the files modification times in reverse, and
 // loads them newest first: the names alone put them in time order.
 func TestDumperNamesOrder(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	py, dir := printedPythonDumper(t)
 	prog := `import os, time, memsee_dumper
 os.mkdir("dumps")

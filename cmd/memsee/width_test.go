@@ -74,6 +74,7 @@ func samplesOf(dir, pattern string) []string {
 // format with tables fitting 80 and 120 columns, and whole (0), against golden files; with
 // --wide, a width changes nothing.
 func TestWidthGolden(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	for _, s := range widthSamples {
 		t.Run(s.format, func(t *testing.T) {
 			db, _ := loadCopies(t, s.files)

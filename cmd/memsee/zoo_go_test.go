@@ -11,6 +11,7 @@ import (
 // executable is not kept, so the test builds testdata/gen/zoo/go, runs it in a temporary
 // directory for both series, and loads its dumps with --binary (a few seconds).
 func TestZooGo(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	gotool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("the Go zoo is built and run by the go command, which is not on PATH")

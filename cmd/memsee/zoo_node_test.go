@@ -10,6 +10,7 @@ import (
 // control, and checks that leaks names each pattern as testdata/zoo/node/expect.tsv says, and
 // nothing else. It needs only the committed snapshots.
 func TestZooNode(t *testing.T) {
+	t.Parallel() // its own databases and processes: it runs beside the others
 	expect := filepath.Join("..", "..", "testdata", "zoo", "node", "expect.tsv")
 	checkZoo(t, expect, zooFiles(t, "node", "leak*.heapsnapshot.gz"), zooFiles(t, "node", "churn*.heapsnapshot.gz"))
 }
