@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -34,9 +38,9 @@ func TestRubyLoad(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"path", "--snap", "rubyshop4", "--type", "Shop::Session"}, "1,200  46.9 KiB   281 KiB  Shop::SessionStore -> @<ivar> (Array) -> [*] (Shop::Session)"},
-		{[]string{"path", "--snap", "rubyshop2", "--type", "Shop::Currency"}, "2,000  78.1 KiB   234 KiB  Shop -> ::<constant> (Hash) -> [*] (Shop::Currency)"},
-		{[]string{"top", "rubyshop4", "--by", "holder", "-n", "12"}, "Shop::SessionStore -> @<ivar> (Array)  Shop::Session"},
+		{[]string{"path", "--snap", "rubyshop4", "--type", "Shop::Session"}, "1,200  46.9 KiB   281 KiB  Shop::SessionStore -> @sessions (Array) -> [*] (Shop::Session)"},
+		{[]string{"path", "--snap", "rubyshop2", "--type", "Shop::Currency"}, "2,000  78.1 KiB   234 KiB  Shop -> ::CURRENCIES (Hash) -> [*] (Shop::Currency)"},
+		{[]string{"top", "rubyshop4", "--by", "holder", "-n", "12"}, "Shop::SessionStore -> @sessions (Array)  Shop::Session"},
 	}
 	for _, tt := range tests {
 		r := memsee(t, db, false, tt.args...)
@@ -53,17 +57,34 @@ func TestRubyLoad(t *testing.T) {
 	}
 	// Its path names it by its key in the Hash, a String of the program's ("C0042").
 	p := memsee(t, db, false, "path", lines[1], "--snap", "rubyshop4")
-	keyed := regexp.MustCompile(`Shop -> ::<constant> \(Hash\) -> \["C[0-9]{4}"\] \(Shop::Currency\)`)
+	keyed := regexp.MustCompile(`Shop -> ::CURRENCIES \(Hash\) -> \["C[0-9]{4}"\] \(Shop::Currency\)`)
 	if p.code != 0 || !keyed.MatchString(p.out) || !strings.Contains(p.out, "dominators") {
 		t.Errorf("path %s: exit %d, want %s in\n%s%s", lines[1], p.code, keyed, p.out, p.err)
 	}
 }
 
-// TestRubyClassReferences: what a class refers to is told apart as its instance variables and
-// its constants (Shop::SessionStore has @sessions and TTL = "30 minutes"), by the order Ruby
-// marks them in; its name, its file's name and its superclass are internal.
+// TestRubyClassReferences: what a class refers to is named as its instance variables and its
+// constants (Shop::SessionStore has @sessions and TTL = "30 minutes"), by the names memsee's
+// dumper wrote; in a plain dump_all file, without them, told apart by the order Ruby marks
+// them in. Its name, its file's name and its superclass are internal.
 func TestRubyClassReferences(t *testing.T) {
-	db, _ := loadCopies(t, rubyHeaps)
+	tests := []struct {
+		name  string
+		heaps []string
+		want  map[string]string
+	}{
+		{"names", rubyHeaps, map[string]string{"@sessions": "Array", "::TTL": "String", "(superclass)": "Class"}},
+		{"plain dump_all", plainDumps(t, rubyHeaps), map[string]string{"@<ivar>": "Array", "::<constant>": "String", "(superclass)": "Class"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			classReferences(t, tt.heaps, tt.want)
+		})
+	}
+}
+
+func classReferences(t *testing.T, heaps []string, want map[string]string) {
+	db, _ := loadCopies(t, heaps)
 	q := memsee(t, db, false, "query", "--objects", "4", "--format", "csv",
 		"select printf('0x%x', o.addr) from object o join type t on t.id = o.type where t.name = 'Class' and o.value = 'Shop::SessionStore'")
 	lines := strings.Split(strings.TrimSpace(q.out), "\n")
@@ -71,7 +92,6 @@ func TestRubyClassReferences(t *testing.T) {
 		t.Fatalf("query: exit %d\n%s%s", q.code, q.out, q.err)
 	}
 	kids := memsee(t, db, false, "kids", lines[1], "--snap", "rubyshop4", "--format", "csv")
-	want := map[string]string{"@<ivar>": "Array", "::<constant>": "String", "(superclass)": "Class"}
 	got := map[string]string{}
 	for _, l := range strings.Split(kids.out, "\n")[1:] {
 		if f := strings.Split(l, ","); len(f) > 3 {
@@ -102,8 +122,8 @@ func TestRubyLeaks(t *testing.T) {
 		t.Fatalf("leaks --json: %v\n%s", err, r.out)
 	}
 	want := []struct{ kind, what, heldBy string }{
-		{"incremental", "Shop::Session", "Shop::SessionStore.@<ivar> (Array)"},
-		{"static", "Shop::Currency, String", "Shop::<constant> (Hash)"},
+		{"incremental", "Shop::Session", "Shop::SessionStore.@sessions (Array)"},
+		{"static", "Shop::Currency, String", "Shop::CURRENCIES (Hash)"},
 	}
 	if len(found) != len(want) {
 		t.Fatalf("leaks: %d findings, want %d\n%s", len(found), len(want), r.out)
@@ -119,6 +139,68 @@ func TestRubyLeaks(t *testing.T) {
 	if c.code != 0 || !strings.Contains(c.out, "no leaks") {
 		t.Errorf("leaks on the churn series: exit %d, want no leaks\n%s%s", c.code, c.out, c.err)
 	}
+}
+
+// TestRubyLeaksPlainDumpAll: the same series as ObjectSpace.dump_all alone writes it, without
+// the names memsee's dumper adds, names the holders by what the dump says: a constant of Shop,
+// an instance variable of Shop::SessionStore.
+func TestRubyLeaksPlainDumpAll(t *testing.T) {
+	db, _ := loadCopies(t, plainDumps(t, rubyHeaps))
+	r := memsee(t, db, false, "leaks", "rubyshop1", "rubyshop2", "rubyshop3", "rubyshop4")
+	for _, want := range []string{"Shop::SessionStore.@<ivar> (Array)", "Shop::<constant> (Hash)"} {
+		if r.code != 0 || !strings.Contains(r.out, want) {
+			t.Errorf("leaks on plain dump_all files: exit %d, want %q in\n%s%s", r.code, want, r.out, r.err)
+		}
+	}
+}
+
+// plainDumps writes copies of the Ruby samples without the MEMSEE_NAME lines memsee's dumper
+// writes after ObjectSpace.dump_all's: the files dump_all alone wrote, gzip'd with the same
+// time in their headers. It returns their paths.
+func plainDumps(t *testing.T, srcs []string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var out []string
+	for _, src := range srcs {
+		f, err := os.Open(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(zr)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept bytes.Buffer
+		names := 0
+		for _, l := range bytes.SplitAfter(data, []byte("\n")) {
+			if bytes.HasPrefix(l, []byte(`{"type":"MEMSEE_NAME"`)) {
+				names++
+				continue
+			}
+			kept.Write(l)
+		}
+		if names == 0 {
+			t.Fatalf("%s: no MEMSEE_NAME lines to leave out", src)
+		}
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.ModTime = zr.ModTime
+		zw.Write(kept.Bytes())
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.Base(src))
+		if err := os.WriteFile(dst, gz.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, dst)
+	}
+	return out
 }
 
 // TestRubyDiffAndCheck: diff matches objects by address, type and size, and says so; --final

@@ -23,6 +23,7 @@ const dumperHost = `require_relative "memsee_dumper"
 MemseeDumper.start(ARGV[0])
 Payload = Struct.new(:i, :name)
 KEPT = Array.new(Integer(ARGV[1])) { |i| Payload.new(i, "payload-#{i}") }
+$kept_too = KEPT
 $stdout.puts "ready"
 $stdout.flush
 loop { sleep 0.05 }
@@ -30,7 +31,7 @@ loop { sleep 0.05 }
 
 // TestDumperSignal runs real Ruby with the dumper: each SIGUSR2 writes a dump named with its
 // time, mode 0600, no temporary file left, that the reader reads whole, with the program's
-// objects under their class and its allocation sites traced.
+// objects under their class, the names of a constant and a global variable that hold them.
 func TestDumperSignal(t *testing.T) {
 	h := startRubyHost(t, 3000)
 	out := h.out
@@ -71,10 +72,26 @@ func TestDumperSignal(t *testing.T) {
 			t.Fatalf("dump %s: %v", e.Name(), err)
 		}
 		payloads := 0
+		var kept uint64
 		for _, o := range rec.objects {
 			if o.Type == "Payload" {
 				payloads++
 			}
+			for _, e := range o.Edges {
+				if e.Name == "::KEPT" {
+					kept = e.To
+				}
+			}
+		}
+		if kept == 0 {
+			t.Errorf("dump %s: no reference named ::KEPT", e.Name())
+		}
+		global := false
+		for _, r := range rec.roots {
+			global = global || (r.Name == "$kept_too" && r.Addr == kept)
+		}
+		if !global {
+			t.Errorf("dump %s: no root $kept_too at %#x, the value of ::KEPT", e.Name(), kept)
 		}
 		if payloads != 3000 {
 			t.Errorf("dump %s: %d Payload objects, want 3000", e.Name(), payloads)
