@@ -56,6 +56,8 @@ func (g *groupingFlags) graphBy(s store.Snapshot) (string, error) {
 		return "type", nil
 	case "holder":
 		return "holder", nil
+	case "site":
+		return "site", nil // for a dump with allocation sites: analysis.TopGraph says when it has none
 	}
-	return "", fmt.Errorf("--by %s is for heap profiles; snapshot %d (%s) is an object dump: group it by type or holder", g.by, s.ID, s.Label)
+	return "", fmt.Errorf("--by %s is for heap profiles; snapshot %d (%s) is an object dump: group it by type, holder or site", g.by, s.ID, s.Label)
 }

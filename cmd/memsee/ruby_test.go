@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -245,5 +247,66 @@ func TestRubyDiffAndCheck(t *testing.T) {
 	}
 	if r := memsee(t, none, false, "check", rubyChurn[0], rubyChurn[3]); r.code != 0 {
 		t.Errorf("check rubychurn1 rubychurn4: exit %d, want 0\n%s%s", r.code, r.out, r.err)
+	}
+}
+
+// TestRubySites: top --by site groups a Ruby dump's objects by allocation file:line, as heapy
+// does, with the counts read from the dump's JSON here (encoding/json, apart from memsee's
+// reader); query --objects reaches each object's site.
+func TestRubySites(t *testing.T) {
+	db, _ := loadCopies(t, rubyHeaps)
+	f, err := os.Open(rubyHeaps[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{}
+	dec := json.NewDecoder(zr)
+	for {
+		var l struct {
+			Address, File string
+			Line          *int64
+		}
+		if err := dec.Decode(&l); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if l.Address != "" && l.File != "" && l.Line != nil {
+			want[l.File+":"+strconv.FormatInt(*l.Line, 10)]++
+		}
+	}
+	r := memsee(t, db, false, "top", "rubyshop4", "--by", "site", "--json", "-n", "0")
+	var rows []struct {
+		Site                   string
+		Count, Bytes, Retained int64
+	}
+	if err := json.Unmarshal([]byte(r.out), &rows); r.code != 0 || err != nil {
+		t.Fatalf("top --by site: exit %d, %v\n%s%s", r.code, err, r.out, r.err)
+	}
+	got := map[string]int64{}
+	for _, row := range rows {
+		got[row.Site] = row.Count
+		if row.Retained < row.Bytes {
+			t.Errorf("site %s: retains %d, less than its own %d bytes", row.Site, row.Retained, row.Bytes)
+		}
+	}
+	if len(want) < 10 || !maps.Equal(got, want) {
+		t.Errorf("top --by site: %d sites %v\nwant (the JSON's) %d sites %v", len(got), got, len(want), want)
+	}
+	// The sessions' site (shop.rb: Session.new in handle_request), reached by a query.
+	q := memsee(t, db, false, "query", "--objects", "4", "--format", "csv",
+		"select s.site, count(*) from object o join type t on t.id = o.type join alloc_site s on s.snapshot = o.snapshot and s.id = o.site where t.name = 'Shop::Session' group by 1")
+	lines := strings.Split(strings.TrimSpace(q.out), "\n")
+	if q.code != 0 || len(lines) != 2 || !strings.HasSuffix(lines[1], ",1200") || !strings.HasPrefix(lines[1], "shop.rb:") {
+		t.Errorf("query of the sessions' site: exit %d, want one site of 1200 sessions\n%s%s", q.code, q.out, q.err)
+	}
+	table := memsee(t, db, false, "top", "rubyshop4", "--by", "site", "-n", "3")
+	if table.code != 0 || !strings.Contains(table.out, "top 3 of ") || !strings.Contains(table.out, "SITE") {
+		t.Errorf("top --by site table:\n%s%s", table.out, table.err)
 	}
 }

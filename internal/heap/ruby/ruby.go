@@ -168,7 +168,9 @@ type parser struct {
 	names    map[uint64][]binding // owner's address -> its MEMSEE_NAME lines, sorted by value
 	gnames   map[uint64]string    // a global variable's value -> its name, "$registry"
 	nnames   int                  // the MEMSEE_NAME lines read
-	seen     map[uint64]bool      // the addresses of one ROOT record, to send each once
+	sites    map[string]string    // interned allocation sites, "file:line"
+	siteBuf  []byte
+	seen     map[uint64]bool // the addresses of one ROOT record, to send each once
 	begun    bool
 	objects  int64
 	total    int64 // the memsizes of the objects so far, at most MaxSize
@@ -194,6 +196,8 @@ type record struct {
 	pinned             bool   // the GC's flags say it is pinned: the last GC compacted
 	owner, to          uint64 // MEMSEE_NAME: the module that holds the value, the value
 	hasOwner, hasTo    bool
+	file               []byte // the allocation site, with tracing on: "file"
+	line               int64  // and "line", -1 when absent
 }
 
 // binding is a name the dumper wrote (a MEMSEE_NAME line) of what a module holds: a
@@ -372,6 +376,7 @@ func (p *parser) handle(sink heap.Sink) error {
 		d.value = bytes.Clone(rec.value)
 		d.name = bytes.Clone(rec.name)
 		d.structName = bytes.Clone(rec.structName)
+		d.file = bytes.Clone(rec.file)
 		d.refs = slices.Clone(rec.refs)
 		d.more = nil
 		for _, c := range rec.more {
@@ -515,6 +520,9 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 		}
 	case rec.hasName:
 		o.Value = p.intern(rec.name)
+	}
+	if len(rec.file) > 0 && rec.line >= 0 {
+		o.Site = p.site(rec.file, rec.line)
 	}
 	kind, name := edgeOf(rec.rtype)
 	// A Hash's references are its keys and values, key first, then its default (a proc the
@@ -682,6 +690,23 @@ func (p *parser) runtimeType(rtype string) string {
 	return p.intern([]byte("(" + rtype + ")"))
 }
 
+// site returns "file:line", the same string for the same site while there are fewer than
+// 1<<20 of them.
+func (p *parser) site(file []byte, line int64) string {
+	p.siteBuf = strconv.AppendInt(append(append(p.siteBuf[:0], file...), ':'), line, 10)
+	if s, ok := p.sites[string(p.siteBuf)]; ok {
+		return s
+	}
+	s := string(p.siteBuf)
+	if p.sites == nil {
+		p.sites = map[string]string{}
+	}
+	if len(p.sites) < 1<<20 {
+		p.sites[s] = s
+	}
+	return s
+}
+
 // intern returns b as a string, the same string for the same bytes while there are fewer than
 // 1<<16 of them.
 func (p *parser) intern(b []byte) string {
@@ -840,7 +865,7 @@ func (p *parser) fields() error {
 	rec := &p.rec
 	*rec = record{
 		len: -1, refs: rec.refs[:0], more: rec.more[:0], value: rec.value[:0], name: rec.name[:0],
-		root: rec.root[:0], structName: rec.structName[:0],
+		root: rec.root[:0], structName: rec.structName[:0], file: rec.file[:0], line: -1,
 	}
 	var typ [maxType]byte
 	c, err := p.peek()
@@ -920,6 +945,14 @@ func (p *parser) fields() error {
 		case "to":
 			rec.to, err = p.hex("to")
 			rec.hasTo = true
+		case "file":
+			if p.buf[p.pos] == '"' {
+				rec.file, err = p.quoted("file", rec.file[:0], MaxValue)
+			} else {
+				err = p.skip(0)
+			}
+		case "line":
+			rec.line, err = p.count("line")
 		case "struct":
 			rec.structName, err = p.quoted("struct", rec.structName[:0], maxType+32)
 		case "references":

@@ -40,6 +40,12 @@
 // A bare integer column of n values (AppendGen), no version byte and no count: the id of the
 // snapshot each object was first seen in, plus one; 0 when none.
 //
+// # site_page.sites
+//
+// Written only for a snapshot whose dump has allocation sites: a bare integer column of n
+// values (AppendSites), as the gen column: the id of each object's allocation site in the
+// snapshot's alloc_site rows; 0 when none.
+//
 // # edge_page.refs
 //
 // The version byte and n, then: ref ends (n values: the end of each object's references in
