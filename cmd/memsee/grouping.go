@@ -17,7 +17,7 @@ type groupingFlags struct {
 }
 
 func (g *groupingFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&g.by, "by", "", "group by function or site (heap profiles; default function), type or holder (object dumps; default type)")
+	cmd.Flags().StringVar(&g.by, "by", "", "group by function or site (heap profiles; default function), type, holder or site (object dumps; default type; site for dumps with allocation sites)")
 	cmd.Flags().StringVar(&g.sample, "sample", "inuse_space", "heap profiles: rank by inuse_space, inuse_objects, alloc_space or alloc_objects")
 }
 
