@@ -124,18 +124,25 @@ module MemseeDumper
     #
     # owner is the module's address, to the value's, as dump_all writes them. A heap compacted
     # between the dump and the names (GC.auto_compact) has moved objects: then the names are
-    # left out, and dump_all says so on stderr. It returns the number of names written.
+    # left out, and dump_all says so on stderr; so are they when writing them fails (the dump
+    # is kept: memsee reads it without names). It returns the number of names written.
     def dump_all(file)
       compactions = GC.stat[:compact_count]
       ObjectSpace.dump_all(output: file)
       file.flush
       start = file.pos
-      count = write_names(file)
-      if GC.stat[:compact_count] != compactions
+      why = nil
+      count = begin
+        write_names(file)
+      rescue StandardError => e
+        why = "writing the names failed (#{e.class}: #{e.message})"
+      end
+      why ||= "the heap was compacted while the names were written" if GC.stat[:compact_count] != compactions
+      if why
         file.flush
         file.truncate(start)
         file.seek(start)
-        note("the heap was compacted while the names were written: the dump has none")
+        note("#{why}: the dump has none")
         return 0
       end
       count
