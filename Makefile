@@ -4,7 +4,7 @@ SHELL    := /bin/bash
 FUZZTIME ?= 30s
 export CGO_ENABLED := 1
 
-.PHONY: help build test golden demo bench lint fuzz testdata clean reliability
+.PHONY: help build test test-browser golden demo bench lint fuzz testdata clean reliability
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -21,6 +21,10 @@ build: ## build bin/memsee
 test: ## unit, golden and end-to-end tests
 	$(GO) test ./...
 
+test-browser: ## open the HTML report in headless Chromium (needs Debian's chromium; installs nothing)
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium is not installed: sudo apt-get install -y chromium (Debian's package), then make test-browser"; exit 1; }
+	$(GO) test -count 1 -run '^TestBrowser' -v ./cmd/memsee
+
 reliability: ## the reliability suite (damaged, hostile and huge inputs; hostile SQL; concurrency): area, cases, held
 	@set -o pipefail; $(GO) test -json -count 1 -run 'TestReliability' ./... | $(GO) run ./internal/tools/reliability
 
@@ -36,12 +40,17 @@ demo: build ## load the bundled Go profiles, Python dumps and Node snapshots: wh
 	bin/memsee --db demo.db leaks shop1 shop2 shop3 shop4
 	bin/memsee --db demo.db path --type AuditEntry
 	bin/memsee --db demo.db top shop4 --by holder -n 6
+	@echo '# the Python heap as folded stacks for a flame graph (memsee export -o shop4.pb.gz writes one for go tool pprof -http=:)'
+	bin/memsee --db demo.db export shop4 --format folded | grep _audit_log | head -3
 	bin/memsee --db demo.db load --series node testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap3.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz
 	@echo '# Node snapshots (V8), labelled node/heap1..node/heap4 as the Go profiles have heap1..heap4: who holds what grew, and memlab-style leak candidates'
 	bin/memsee --db demo.db leaks node/heap1 node/heap2 node/heap3 node/heap4
 	bin/memsee --db demo.db diff node/heap1 node/heap2 --final node/heap4 -n 5
 	@echo '# memsee check exits 1 when a build grows past its budget; here head grew 19%:'
 	bin/memsee check testdata/go/heap2.pb.gz testdata/go/heap4.pb.gz --max-growth 10% || echo "exit $$?"
+	@echo '# one HTML page of it all, to open offline: timeline, leaks and their paths, dominator tree, top types, diff'
+	bin/memsee --db demo.db report -o demo-report.html
+	@echo "open $(CURDIR)/demo-report.html"
 
 bench: ## benchmarks: readers and store in process, then memsee against go tool pprof (BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
@@ -82,4 +91,4 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	node testdata/gen/node/candidates.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/candidates-heap1-heap2-heap4.json
 
 clean: ## remove what the build, the demo and the benchmarks wrote
-	rm -rf bin demo.db demo.db-wal demo.db-shm bench/.data
+	rm -rf bin demo.db demo.db-wal demo.db-shm demo-report.html bench/.data

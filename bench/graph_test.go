@@ -91,6 +91,8 @@ func BenchmarkQueryMeliae(b *testing.B) {
 		{"refs/most-referred", []string{"refs", popular, "-n", "20"}},
 		// leaks needs two snapshots; the one dump twice costs what two snapshots of its size do.
 		{"leaks/same-dump-twice", []string{"leaks", "1", "1"}},
+		// The HTML report of the one snapshot: timeline, dominator tree, top types.
+		{"report", []string{"report", "1", "-o", os.DevNull}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

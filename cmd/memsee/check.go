@@ -21,6 +21,7 @@ type checkOptions struct {
 	Base, Head []string // files, or snapshot references
 	Budget     leak.Budget
 	N          int
+	Report     string // --report: an HTML page of the verdict too (htmlreport.go)
 }
 
 // defaultMaxGrowth is the whole-heap budget that stands unless --max-growth says otherwise.
@@ -90,6 +91,7 @@ Exit codes: 0 within budget, 1 over budget, 2 bad input or bad flags.`,
 	cmd.Flags().Var(maxKey, "max-key-growth", "budget for any one type or stack: bytes (1MiB) or percent (50%); twice for both")
 	cmd.Flags().Var(floor, "floor", "growth that percent budgets let pass whatever its share; from an empty base, more is over them")
 	rowsFlag(cmd, &o.N, "keys that grew most")
+	cmd.Flags().StringVar(&o.Report, "report", "", "also write the verdict and what grew as an HTML page to this file, for CI to keep")
 	return cmd
 }
 
@@ -256,6 +258,11 @@ func checkRun(ctx context.Context, o *checkOptions) error {
 	// A closed stdout (check | head) does not hide the verdict: the exit code still says it.
 	if err := report.Check(o.IO.Tables(o.Wide), o.IO.ErrOut, o.Format, r, o.N); err != nil && !isClosedPipe(err) {
 		return err
+	}
+	if o.Report != "" {
+		if err := writeCheckReport(o, r); err != nil {
+			return err
+		}
 	}
 	if r.Failed() {
 		return ErrCheckFailed

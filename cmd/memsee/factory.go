@@ -23,6 +23,9 @@ type IOStreams struct {
 	// buffers are no terminals, leave them false.
 	ColorOut bool
 	ColorErr bool
+	// Cursor is the terminal under Out's filter, for the cursor moves of a command that
+	// redraws what it showed (watch), and for nothing else; nil when Out is no terminal.
+	Cursor io.Writer
 }
 
 // useColor makes Out colour its tables when mode says so (report.Color): the net Main puts

@@ -259,7 +259,8 @@ func TestFlagsVocabulary(t *testing.T) {
 				t.Errorf("%s has no --snap defaulting to last", c.Name())
 			}
 		}
-		if f := c.Flags().Lookup("format"); f != nil && f.DefValue != string(report.FormatTable) {
+		// export writes no table but files for other tools: its output format is a profile by default.
+		if f := c.Flags().Lookup("format"); f != nil && f.DefValue != string(report.FormatTable) && c.Name() != "export" {
 			t.Errorf("%s --format defaults to %q, want the output format, table", c.Name(), f.DefValue)
 		}
 		if c.Flags().Lookup("limit") != nil && !c.Flags().Lookup("limit").Hidden {
@@ -318,5 +319,19 @@ func TestFlagsVocabulary(t *testing.T) {
 	var leaks *leaksOptions
 	if err := parse(t, newCmdLeaks(f, func(o *leaksOptions) error { leaks = o; return nil }), "--limit", "2GiB"); err != nil || leaks.Limit != 2<<30 {
 		t.Errorf("leaks --limit 2GiB (the old name of --memory-limit): %v, %+v", err, leaks)
+	}
+}
+
+// TestLooksLikePath: check takes files or snapshots; series/label is a snapshot, as in every
+// command, and a path or a dump's name a file.
+func TestLooksLikePath(t *testing.T) {
+	for arg, want := range map[string]bool{
+		"heap1": false, "go/heap1": false, "3": false, "last": false,
+		"heap1.pb.gz": true, "dir/heap1.pb.gz": true, "./heap1": true, "../x/heap1": true,
+		"/tmp/heap1": true, "a/b/c": true, "h1.hprof": true,
+	} {
+		if got := looksLikePath(arg); got != want {
+			t.Errorf("looksLikePath(%q) = %v, want %v", arg, got, want)
+		}
 	}
 }

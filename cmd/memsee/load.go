@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memsee/memsee/internal/capture"
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
@@ -28,6 +29,7 @@ type loadOptions struct {
 	Wide    bool
 	Verbose bool
 	Binary  string
+	cf      captureFlags
 	// The JVM's object layout (HPROF dumps).
 	UncompressedOops, UncompressedClassPointers bool
 }
@@ -50,11 +52,19 @@ func (o *loadOptions) readerOptions() heap.Options {
 func newCmdLoad(f *Factory, runF func(*loadOptions) error) *cobra.Command {
 	o := &loadOptions{IO: f.IO, f: f}
 	cmd := &cobra.Command{
-		Use:   "load <file>...",
+		Use:   "load <file or URL>...",
 		Short: "Load heap profiles or dumps into the database",
 		Long: `Load reads heap profiles and heap dumps into the database, one snapshot per file.
 The format is detected from the content (gzip or not); --input-format overrides it.
 All files load in one transaction: if one fails, none is kept.
+
+A URL (http or https) is fetched, streamed to a temporary file that is removed after the load
+(--keep DIR keeps it), and loaded as a file; the time of the fetch is the snapshot's, unless
+the profile records its own. A Go heap profile (/debug/pprof/heap) is asked to collect garbage
+first (gc=1) unless the URL says otherwise; the Go dumper's /debug/heapdump (memsee dumper go)
+is asked for a dump with a POST, and the dump it writes on this machine is loaded. A server
+that does not answer in --timeout, a redirect loop and an answer other than 2xx are errors,
+and nothing is loaded.
 
 A snapshot is labelled with its file name (heap1.pb.gz: heap1) or --label, and can always be
 referred to as SERIES/LABEL when loaded with --series. A label another snapshot answers to is
@@ -72,10 +82,10 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
   $ memsee --db shop.db load --label before-deploy heap.pb.gz
   $ memsee load --series api api-1.pb.gz api-2.pb.gz api-3.pb.gz
   $ memsee load --series node heap1.heapsnapshot.gz    # labelled node/heap1 if heap1 is taken
-  $ curl -s http://localhost:6060/debug/pprof/heap > heap4.pb.gz && memsee load heap4.pb.gz
+  $ memsee load --series api http://localhost:6060/debug/pprof/heap
   $ memsee load --binary ./shop heap1.dump.gz heap2.dump.gz heap3.dump.gz
   $ jcmd 4711 GC.heap_dump -gz=1 h1.hprof.gz && memsee load h1.hprof.gz`,
-		Args: minArgs(1, "one or more files"),
+		Args: minArgs(1, "one or more files or URLs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
 			if err := o.inputFormatAlias(cmd); err != nil {
@@ -108,6 +118,7 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 	cmd.Flags().StringVar(&o.Series, "series", "", "the process the files come from, to keep several apart for leaks; refer to a snapshot as SERIES/LABEL")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "load a file even if it was loaded before")
 	o.out.add(cmd)
+	o.cf.add(cmd, false)
 	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "say every note in full, with what memsee repaired in the dumps (references to objects not in the dump, invalid strings)")
 	cmd.Flags().StringVar(&o.Binary, "binary", "", "the Go executable that wrote the heap dumps, to name their globals (--binary ./server)")
 	cmd.Flags().BoolVar(&o.UncompressedOops, "uncompressed-oops", false, "JVM dumps: the JVM ran without compressed oops (-XX:-UseCompressedOops, or a heap of 32 GB or more), so references take 8 bytes")
@@ -147,7 +158,16 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 		if status != nil {
 			opts.Progress = report.LoadProgress(status, path)
 		}
-		res, err := loader.Load(ctx, l, path, opts)
+		var res loader.Result
+		if capture.IsURL(path) {
+			t, perr := capture.ParseTarget(path)
+			if perr != nil {
+				return perr
+			}
+			res, err = captureInto(ctx, l, t, o.cf.options(o.f), opts)
+		} else {
+			res, err = loader.Load(ctx, l, path, opts)
+		}
 		if err != nil {
 			return err
 		}

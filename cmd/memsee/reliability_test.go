@@ -62,6 +62,7 @@ func TestReliabilityHostileStrings(t *testing.T) {
 		{"path --type", []string{"path", "--type", hostileType}},
 		{"path --type, no such type", []string{"path", "--type", "Audit\x1b[2J"}},
 		{"dominators", []string{"dominators", "last"}},
+		{"export folded", []string{"export", "last", "--format", "folded"}},
 		{"check", []string{"check", "first", "last", "--max-growth", "1%"}},
 		{"check markdown", []string{"check", "first", "last", "--max-growth", "1%", "--format", "markdown"}},
 		{"load a file again", []string{"load", files[0]}},

@@ -37,6 +37,7 @@ func Main() int {
 	})
 	if ios.OutTTY {
 		// Strings from dumps are cleaned where they are printed; this is the net under that.
+		ios.Cursor = ios.Out
 		ios.Out = report.TerminalWriter(ios.Out)
 	}
 	ios.setColorAuto()
@@ -116,11 +117,15 @@ taken over time, and tells a static leak (the footprint grew once) from an incre
 		newCmdKids(f, nil),
 		newCmdPath(f, nil),
 		newCmdDominators(f, nil),
+		newCmdExport(f, nil),
 		newCmdLeaks(f, nil),
 		newCmdCheck(f, nil),
+		newCmdReport(f, nil),
 		newCmdDumper(f),
 		newCmdQuery(f, nil),
 		newCmdRm(f, nil),
+		newCmdCapture(f, nil),
+		newCmdWatch(f, nil),
 		newCmdVersion(f),
 	)
 	addCompletions(root, f, envDB)

@@ -67,17 +67,20 @@ func isFile(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-// looksLikePath says whether a check argument is meant as a file rather than a snapshot.
+// looksLikePath says whether a check argument is meant as a file rather than a snapshot: it has
+// a dump's extension, or a path's slashes. One slash inside a word is a snapshot's series and
+// label (go/heap1), as in every command.
 func looksLikePath(s string) bool {
-	if strings.ContainsRune(s, filepath.Separator) || strings.Contains(s, "/") {
-		return true
-	}
 	for _, ext := range loader.Extensions() {
 		if strings.HasSuffix(strings.ToLower(s), ext) {
 			return true
 		}
 	}
-	return false
+	if series, label, ok := strings.Cut(s, store.SeriesSep); ok && series != "" && label != "" &&
+		!strings.Contains(label, store.SeriesSep) && !strings.HasPrefix(series, ".") {
+		return false
+	}
+	return strings.ContainsRune(s, filepath.Separator) || strings.Contains(s, "/")
 }
 
 // missing names the arguments that are not files, for an error.

@@ -52,6 +52,12 @@ type Options struct {
 	// heap.Configurable reads them, and every other format refuses them.
 	Reader heap.Options
 	Now    time.Time // recorded as loaded_at
+	// Source, when set, is recorded as the snapshot's source instead of the path: the URL or
+	// process a captured file came from.
+	Source string
+	// Fetched, when set, is when memsee took the file from the running process (load URL,
+	// capture): the snapshot's time unless the dump records its own.
+	Fetched time.Time
 	// Earlier maps the sha256 of each file loaded before in the same command to its path, so
 	// that a file given twice is named as such, not as a snapshot that was never saved. Load
 	// adds the file it loads.
@@ -131,7 +137,11 @@ type Result struct {
 
 // Load reads the file at path into the load transaction l.
 func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, error) {
-	res := Result{Source: path}
+	source := path
+	if o.Source != "" {
+		source = o.Source
+	}
+	res := Result{Source: source}
 	in, err := heap.Open(path)
 	if err != nil {
 		return res, err
@@ -242,7 +252,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	}
 	snap := store.NewSnapshot{
 		Label:    label,
-		Source:   path,
+		Source:   source,
 		SHA256:   sum,
 		Format:   string(r.Format()),
 		Kind:     heap.KindProfile,
@@ -250,7 +260,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		Series:   o.Series,
 		Meta:     header.Meta,
 	}
-	snap.TakenAt, snap.TakenFrom = takenAt(header, r.Format(), in, time.Local)
+	snap.TakenAt, snap.TakenFrom = takenAt(header, r.Format(), in, o.Fetched, time.Local)
 	res.TakenAt, res.TakenFrom = snap.TakenAt, snap.TakenFrom
 	res.Label = label
 	res.Qualified = label != o.Label && label != DefaultLabel(path)
@@ -548,12 +558,16 @@ func (s *profileSink) Root(heap.Root) error {
 }
 
 // takenAt returns when the dump in was taken, and where that came from: the time the dump
-// records, else the one in its name (as its format's dumpers write names), else its gzip
-// header's, else the file's modification time (see store.TakenFromDump for the ranking).
-// Names in local time (Node's) are read in loc, memsee's local zone (which TZ sets).
-func takenAt(header heap.Snapshot, f heap.Format, in *heap.Input, loc *time.Location) (time.Time, string) {
+// records, else when memsee fetched it (fetched, if not zero), else the one in its name (as its
+// format's dumpers write names), else its gzip header's, else the file's modification time
+// (see store.TakenFromDump for the ranking). Names in local time (Node's) are read in loc,
+// memsee's local zone (which TZ sets).
+func takenAt(header heap.Snapshot, f heap.Format, in *heap.Input, fetched time.Time, loc *time.Location) (time.Time, string) {
 	if !header.TakenAt.IsZero() {
 		return header.TakenAt, store.TakenFromDump
+	}
+	if !fetched.IsZero() {
+		return fetched.UTC(), store.TakenFromFetch
 	}
 	if t, ok := heap.NameTimeOf(f, filepath.Base(in.Name), loc); ok {
 		return t, store.TakenFromName

@@ -42,6 +42,7 @@ type Snapshot struct {
 // records the modification time of the file it compresses, which a copy resets).
 const (
 	TakenFromDump  = "dump"  // the dump records it (pprof's time_nanos, HPROF's header)
+	TakenFromFetch = "fetch" // memsee took it from the running process (load URL, capture, watch)
 	TakenFromName  = "name"  // the file's name, as the runtime or memsee's dumper chose it
 	TakenFromGzip  = "gzip"  // the MTIME of the file's gzip header
 	TakenFromMtime = "mtime" // none recorded: the file's modification time stands in

@@ -1,0 +1,32 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkExportMeliae writes the loaded 10M-object dump as a profile and as folded stacks,
+// each as a child process: one pass over its pages, each object's stack from its dominator's.
+func BenchmarkExportMeliae(b *testing.B) {
+	path := meliaeDump(b, 10_000_000, "10M")
+	db := filepath.Join(dataDir, "meliae-10M.db")
+	if _, err := os.Stat(db); err != nil {
+		runChild(b, memsee, "--db", db, "load", path)
+	}
+	out := b.TempDir()
+	for _, c := range []struct{ name, format, file string }{
+		{"profile", "pprof", "heap.pb.gz"},
+		{"folded", "folded", "heap.folded"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var rss int64
+			for i := 0; i < b.N; i++ {
+				if r := runChild(b, memsee, "--db", db, "export", "--format", c.format, "-o", filepath.Join(out, c.file)); r > rss {
+					rss = r
+				}
+			}
+			b.ReportMetric(float64(rss)/(1<<20), "MiB-RSS")
+		})
+	}
+}

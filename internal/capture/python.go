@@ -1,0 +1,132 @@
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// pythonDumpPattern matches the dumps memsee's Python dumper writes for process pid into its
+// directory (dump_to_directory: heap-<pid>-<time>-<n>.json.gz, renamed there once complete).
+func pythonDumpPattern(dir string, pid int) string {
+	return filepath.Join(dir, fmt.Sprintf("heap-%d-*.json.gz", pid))
+}
+
+// takePython has a Python process that runs memsee's dumper write a dump, by its signal
+// (SIGUSR1, install_signal_handler), and waits for the dump's file to appear: the dumper
+// renames it to its name only once complete. The signal is sent only to a Python process that
+// catches it and whose dump directory is known, so that it cannot kill a process that would
+// not expect it.
+func takePython(ctx context.Context, t Target, o Options) (*Snapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout())
+	defer cancel()
+	proc := fmt.Sprintf("/proc/%d", t.PID)
+	exe, err := os.Readlink(proc + "/exe")
+	if err != nil {
+		return nil, fmt.Errorf("%s: no such process of yours (%w)", t.Raw, err)
+	}
+	if !strings.HasPrefix(filepath.Base(exe), "python") {
+		return nil, fmt.Errorf("%s runs %s, not python: no signal sent", t.Raw, exe)
+	}
+	caught, err := catches(proc, syscall.SIGUSR1)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.Raw, err)
+	}
+	if !caught {
+		return nil, fmt.Errorf("%s does not catch SIGUSR1, which would end it: no signal sent; have it call memsee_dumper.install_signal_handler() at start-up (memsee dumper python)", t.Raw)
+	}
+	dir := o.DumpDir
+	if dir == "" {
+		dir = environ(proc, "MEMSEE_DUMP_DIR")
+	}
+	if dir == "" {
+		return nil, fmt.Errorf("%s: memsee does not know where its dumper writes: pass --dump-dir, the directory it gave install_signal_handler (no signal sent)", t.Raw)
+	}
+	if !filepath.IsAbs(dir) {
+		cwd, err := os.Readlink(proc + "/cwd")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Raw, err)
+		}
+		dir = filepath.Join(cwd, dir)
+	}
+	before, err := filepath.Glob(pythonDumpPattern(dir, t.PID))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("%s: its dump directory: %w (no signal sent)", t.Raw, err)
+	}
+	seen := map[string]bool{}
+	for _, f := range before {
+		seen[f] = true
+	}
+	start := o.now()
+	if err := syscall.Kill(t.PID, syscall.SIGUSR1); err != nil {
+		return nil, fmt.Errorf("%s: sending SIGUSR1: %w", t.Raw, err)
+	}
+	for {
+		now, _ := filepath.Glob(pythonDumpPattern(dir, t.PID))
+		for _, f := range now {
+			if seen[f] {
+				continue
+			}
+			fi, err := os.Stat(f)
+			if err != nil {
+				continue
+			}
+			if fi.Size() > o.maxBytes() {
+				return nil, fmt.Errorf("%s: %w (%d bytes)", f, ErrTooLarge, o.maxBytes())
+			}
+			label := strings.TrimSuffix(filepath.Base(f), ".json.gz")
+			return ownDump(f, t.Raw, label, start, o), nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s: no dump appeared in %s within %s; the process says why on its stderr (memsee_dumper: ...); a large heap needs a longer --timeout", t.Raw, dir, o.timeout())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// catches reports whether the process at proc (its /proc directory) has a handler for sig
+// (the SigCgt mask of its status).
+func catches(proc string, sig syscall.Signal) (bool, error) {
+	b, err := os.ReadFile(proc + "/status")
+	if err != nil {
+		return false, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		v, ok := strings.CutPrefix(sc.Text(), "SigCgt:")
+		if !ok {
+			continue
+		}
+		mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		if err != nil {
+			return false, fmt.Errorf("reading its signal mask: %w", err)
+		}
+		return mask&(1<<(uint(sig)-1)) != 0, nil
+	}
+	return false, fmt.Errorf("%s/status has no SigCgt line", proc)
+}
+
+// environ returns the variable name of the environment the process at proc started with.
+func environ(proc, name string) string {
+	b, err := os.ReadFile(proc + "/environ")
+	if err != nil {
+		return ""
+	}
+	for _, kv := range bytes.Split(b, []byte{0}) {
+		if v, ok := strings.CutPrefix(string(kv), name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
