@@ -234,7 +234,7 @@ func TestRubyDiffAndCheck(t *testing.T) {
 		}
 	}
 	table := memsee(t, db, false, "diff", "rubyshop1", "rubyshop4")
-	if !strings.Contains(table.out, "match objects by address, type and size") || !strings.Contains(table.out, "GC.compact") {
+	if !strings.Contains(table.out, "match objects by address, type and allocation generation") || !strings.Contains(table.out, "GC.compact") {
 		t.Errorf("diff rubyshop1 rubyshop4 does not say how it matches objects:\n%s", table.out)
 	}
 	final := memsee(t, db, false, "diff", "rubyshop1", "rubyshop2", "--final", "rubyshop4", "--json", "-n", "0")
@@ -308,5 +308,93 @@ func TestRubySites(t *testing.T) {
 	table := memsee(t, db, false, "top", "rubyshop4", "--by", "site", "-n", "3")
 	if table.code != 0 || !strings.Contains(table.out, "top 3 of ") || !strings.Contains(table.out, "SITE") {
 		t.Errorf("top --by site table:\n%s%s", table.out, table.err)
+	}
+}
+
+// TestRubyIdentityByGeneration: diff matches a Ruby object by its address, type and the GC
+// count it was allocated at ("generation") when the dump records it, not by its size: the
+// Hash and the Array that the leaks grow (Shop::CURRENCIES, @sessions) are the same objects in
+// rubyshop1 and rubyshop4. The counts are worked out here from the two dumps' JSON.
+func TestRubyIdentityByGeneration(t *testing.T) {
+	type key struct {
+		addr, typ string
+		gen, size int64 // gen -1 when absent
+	}
+	read := func(path string) []key {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []key
+		dec := json.NewDecoder(zr)
+		for {
+			var l struct {
+				Address, Type string
+				Generation    *int64
+				Memsize       int64
+			}
+			if err := dec.Decode(&l); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if l.Type == "HASH" || l.Type == "ARRAY" {
+				k := key{l.Address, l.Type, -1, l.Memsize}
+				if l.Generation != nil {
+					k.gen = *l.Generation
+				}
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	before, after := read(rubyHeaps[0]), read(rubyHeaps[3])
+	newOf := func(byGen bool) map[string]int64 {
+		id := func(k key) key {
+			if byGen && k.gen >= 0 {
+				k.size = 0
+			} else {
+				k.gen = -1
+			}
+			return k
+		}
+		seen := map[key]bool{}
+		for _, k := range before {
+			seen[id(k)] = true
+		}
+		n := map[string]int64{}
+		for _, k := range after {
+			if !seen[id(k)] {
+				n[k.typ]++
+			}
+		}
+		return n
+	}
+	byGen, bySize := newOf(true), newOf(false)
+	if byGen["HASH"] >= bySize["HASH"] || byGen["ARRAY"] >= bySize["ARRAY"] {
+		t.Fatalf("new by generation %v, by size %v: the samples grow no Hash or Array that was in rubyshop1", byGen, bySize)
+	}
+	db, _ := loadCopies(t, rubyHeaps)
+	d := memsee(t, db, false, "diff", "rubyshop1", "rubyshop4", "--json", "-n", "0")
+	var rows []struct {
+		Type string
+		New  int64
+	}
+	if err := json.Unmarshal([]byte(d.out), &rows); d.code != 0 || err != nil {
+		t.Fatalf("diff: exit %d, %v\n%s%s", d.code, err, d.out, d.err)
+	}
+	got := map[string]int64{}
+	for _, r := range rows {
+		got[r.Type] = r.New
+	}
+	for typ, rt := range map[string]string{"Hash": "HASH", "Array": "ARRAY"} {
+		if got[typ] != byGen[rt] {
+			t.Errorf("diff rubyshop1 rubyshop4: %d new %s, want %d (by generation; %d by size)", got[typ], typ, byGen[rt], bySize[rt])
+		}
 	}
 }

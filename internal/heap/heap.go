@@ -134,6 +134,10 @@ type Object struct {
 	// Site is where the object was allocated, "file:line", when the dump says (Ruby's, with
 	// allocation tracing on); "" otherwise.
 	Site string
+	// Born is the collector's count when the object was allocated, plus one (Ruby's
+	// "generation", with allocation tracing on); 0 when the dump does not say. An object is
+	// then matched across dumps by its address, type and birth rather than its size.
+	Born int64
 	// Edges are the outgoing references in the dump's order. The slice, like the Object, is
 	// only valid during the Sink call.
 	Edges []Edge

@@ -42,6 +42,7 @@ type graphSink struct {
 	siteOf  []uint32          // ObjID -> site index + 1, 0 for none
 	sites   []string          // site index -> "file:line"
 	siteIdx map[string]uint32 // "file:line" -> site index + 1
+	bornOf  []uint32          // ObjID -> heap.Object.Born (0: unknown), nil when no object has one
 
 	edgeName []uint32          // AddEdge order, then edge index -> name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]
 	nameEnd  []uint32          // name id -> end of its name in nameText; its start is the previous end
@@ -136,6 +137,12 @@ func (s *graphSink) Object(o *heap.Object) error {
 	s.bytes += uint64(max(o.Size, 0))
 	if o.Site != "" || s.siteOf != nil {
 		s.addSite(o.Site)
+	}
+	if o.Born > 0 || s.bornOf != nil {
+		if s.bornOf == nil {
+			s.bornOf = make([]uint32, len(s.typeOf)-1, cap(s.typeOf))
+		}
+		s.bornOf = append(s.bornOf, uint32(min(max(o.Born, 0), math.MaxUint32)))
 	}
 	edges := o.Edges
 	if s.rules.ClassEdge != "" {
@@ -343,10 +350,15 @@ func (s *graphSink) ref(g *graph.Graph, e uint32, to int64) store.NewRef {
 	return r
 }
 
-// storeSites queues the allocation sites of a dump that has them: each site's objects, their
+// storeSites queues the allocation sites of a dump that has them (or births: GraphWriter.Sites
+// then writes each object's site and birth): each site's objects, their
 // bytes, and what they retain together (graph.GroupRetained: an object retained through
 // another of the same site counts once).
 func storeSites(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.Analysis) error {
+	if s.siteOf == nil { // births, and no sites
+		w.Sites(nil)
+		return nil
+	}
 	retained, err := graph.GroupRetained(a.IDom, a.Retained, s.siteOf, len(s.sites)+1)
 	if err != nil {
 		return err
@@ -529,7 +541,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err != nil {
 		return 0, res, err
 	}
-	if s.siteOf != nil {
+	if s.siteOf != nil || s.bornOf != nil {
 		if err := storeSites(w, s, g, a); err != nil {
 			return 0, res, err
 		}
@@ -563,6 +575,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		if s.siteOf != nil {
 			o.Site = int64(s.siteOf[id])
+		}
+		if s.bornOf != nil {
+			o.Born = int64(s.bornOf[id])
 		}
 		if a.Dist[id] != graph.Unreached {
 			o.Distance = int64(a.Dist[id])

@@ -23,6 +23,7 @@ type NewObject struct {
 	IDom      int64
 	Retained  int64
 	Site      int64 // its allocation site, an id of GraphWriter.Sites; 0 for none
+	Born      int64 // heap.Object.Born: the collector's count at its allocation, plus one; 0 for none
 }
 
 // SiteStat is one allocation site of a snapshot and the objects allocated there.
@@ -62,8 +63,9 @@ type GraphWriter struct {
 	page  page.Builder
 	blob  []byte // a page being encoded, reused
 
-	sitePages *batchInsert // nil unless the snapshot has allocation sites (Sites)
+	sitePages *batchInsert // nil unless the snapshot has allocation sites or births (Sites)
 	siteOf    []uint64     // the site of each object of the page being built
+	bornOf    []uint64     // and its birth
 }
 
 // AddGraph adds an object-graph snapshot (s.Objects and s.Bytes as the caller counted them)
@@ -82,16 +84,16 @@ func (l *Load) AddGraph(ctx context.Context, s NewSnapshot) (*GraphWriter, error
 	return g, nil
 }
 
-// Sites queues the allocation sites of the snapshot, before its first object: then every
-// page gets its row of site ids (site_page). A snapshot without sites never calls it, and
-// has no rows of either table.
+// Sites queues the allocation sites of the snapshot (none when it has births only), before
+// its first object: then every page gets its row of site ids and births (alloc_page). A
+// snapshot without sites or births never calls it, and has no rows of either table.
 func (g *GraphWriter) Sites(sites []SiteStat) {
 	b := newBatchInsert(g.l.w, "alloc_site", "snapshot", "id", "site", "count", "bytes", "retained")
 	for _, s := range sites {
 		b.add(g.snap, s.ID, s.Site, s.Count, s.Bytes, s.Retained)
 	}
 	b.flush()
-	g.sitePages = newBatchInsert(g.l.w, "site_page", "snapshot", "page", "sites")
+	g.sitePages = newBatchInsert(g.l.w, "alloc_page", "snapshot", "page", "sites", "born")
 }
 
 // Snapshot returns the id of the snapshot being written.
@@ -114,6 +116,7 @@ func (g *GraphWriter) Object(o *NewObject) {
 	g.page.Add(o.pageObject())
 	if g.sitePages != nil {
 		g.siteOf = append(g.siteOf, uint64(max(o.Site, 0)))
+		g.bornOf = append(g.bornOf, uint64(max(o.Born, 0)))
 	}
 	if g.page.Len() == page.Size {
 		g.flushPage()
@@ -140,13 +143,15 @@ func (g *GraphWriter) flushPage() {
 	r.blob(g.blob)
 	g.edges.flush()
 	if g.sitePages != nil {
-		g.blob = page.AppendSites(g.blob[:0], g.siteOf)
 		r = g.sitePages.rows
 		r.int(g.snap)
 		r.int(num)
+		g.blob = page.AppendSites(g.blob[:0], g.siteOf)
+		r.blob(g.blob)
+		g.blob = page.AppendSites(g.blob[:0], g.bornOf) // the same layout: a bare integer column
 		r.blob(g.blob)
 		g.sitePages.flush()
-		g.siteOf = g.siteOf[:0]
+		g.siteOf, g.bornOf = g.siteOf[:0], g.bornOf[:0]
 	}
 	p.Reset()
 }

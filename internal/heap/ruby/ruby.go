@@ -198,6 +198,7 @@ type record struct {
 	hasOwner, hasTo    bool
 	file               []byte // the allocation site, with tracing on: "file"
 	line               int64  // and "line", -1 when absent
+	gen                int64  // "generation": the GC count at its allocation, -1 when absent
 }
 
 // binding is a name the dumper wrote (a MEMSEE_NAME line) of what a module holds: a
@@ -523,6 +524,9 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 	}
 	if len(rec.file) > 0 && rec.line >= 0 {
 		o.Site = p.site(rec.file, rec.line)
+	}
+	if rec.gen >= 0 {
+		o.Born = rec.gen + 1
 	}
 	kind, name := edgeOf(rec.rtype)
 	// A Hash's references are its keys and values, key first, then its default (a proc the
@@ -865,7 +869,7 @@ func (p *parser) fields() error {
 	rec := &p.rec
 	*rec = record{
 		len: -1, refs: rec.refs[:0], more: rec.more[:0], value: rec.value[:0], name: rec.name[:0],
-		root: rec.root[:0], structName: rec.structName[:0], file: rec.file[:0], line: -1,
+		root: rec.root[:0], structName: rec.structName[:0], file: rec.file[:0], line: -1, gen: -1,
 	}
 	var typ [maxType]byte
 	c, err := p.peek()
@@ -953,6 +957,8 @@ func (p *parser) fields() error {
 			}
 		case "line":
 			rec.line, err = p.count("line")
+		case "generation":
+			rec.gen, err = p.count("generation")
 		case "struct":
 			rec.structName, err = p.quoted("struct", rec.structName[:0], maxType+32)
 		case "references":

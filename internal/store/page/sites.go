@@ -1,6 +1,6 @@
 package page
 
-// AppendSites appends a page's site column (site_page.sites): a bare integer column of n
+// AppendSites appends a page's site column (alloc_page.sites): a bare integer column of n
 // values, no version byte and no count, as the gen column: each object's allocation site, an
 // id of the snapshot's alloc_site rows, 0 for none.
 func AppendSites(dst []byte, sites []uint64) []byte { return AppendInts(dst, sites) }
