@@ -47,7 +47,8 @@ func BenchmarkLoadRuby(b *testing.B) {
 
 // BenchmarkRubyCounts checks memsee's reading of the 1M-object Ruby dump against counts made
 // from the JSON by Ruby's own json library (testdata/gen/ruby/counts.rb, as heapy counts):
-// the objects, and the objects of each class of the program. It times the two.
+// the objects, the objects of each class of the program, and of each allocation site
+// (top --by site). It times the two.
 func BenchmarkRubyCounts(b *testing.B) {
 	path := rubyDump(b, 1_000_000, "1M")
 	db := filepath.Join(b.TempDir(), "counts.db")
@@ -90,7 +91,31 @@ func BenchmarkRubyCounts(b *testing.B) {
 				b.Errorf("%s: memsee %d, the JSON %d", class, got[class], want.ByClass[class])
 			}
 		}
-		b.Logf("%d objects; Session %d, Event %d, Node %d, String %d; %d allocation sites", total,
-			got["Session"], got["Event"], got["Node"], got["String"], len(want.BySite))
+		// Sites, as heapy groups them: every file:line of the JSON, the same count in memsee.
+		bySite, err := exec.Command(memsee, "--db", db, "top", "1", "--by", "site", "--json", "-n", "0").Output()
+		if err != nil {
+			b.Fatalf("top --by site: %v", err)
+		}
+		var sites []struct {
+			Site  string
+			Count int64
+		}
+		if err := json.Unmarshal(bySite, &sites); err != nil {
+			b.Fatal(err)
+		}
+		gotSite := map[string]int64{}
+		for _, r := range sites {
+			gotSite[r.Site] = r.Count
+		}
+		if len(gotSite) != len(want.BySite) {
+			b.Errorf("memsee has %d allocation sites, the JSON %d", len(gotSite), len(want.BySite))
+		}
+		for site, n := range want.BySite {
+			if gotSite[site] != n {
+				b.Errorf("site %s: memsee %d objects, the JSON %d", site, gotSite[site], n)
+			}
+		}
+		b.Logf("%d objects; Session %d, Event %d, Node %d, String %d; %d allocation sites, each with the JSON's count", total,
+			got["Session"], got["Event"], got["Node"], got["String"], len(gotSite))
 	}
 }

@@ -157,7 +157,7 @@ func TestExportDumps(t *testing.T) {
 		{"java", "../../testdata/java/heap4.hprof.gz", "class shop.Shop -> .AUDIT_LOG (java.util.ArrayList)", "shop.Shop.AUDIT_LOG (ArrayList)"},
 		{"node", "../../testdata/node/heap4.heapsnapshot.gz", "global -> .priceTable (Map)", "globalThis.priceTable (Map)"},
 		{"go", "../../testdata/godump/heap4.dump.gz", "bss+0x400", "bss+0x400"},
-		{"ruby", "../../testdata/ruby/rubyshop4.json.gz", "Shop::SessionStore -> @<ivar> (Array)", "Shop::SessionStore.@<ivar> (Array)"},
+		{"ruby", "../../testdata/ruby/rubyshop4.json.gz", "Shop::SessionStore -> @sessions (Array)", "Shop::SessionStore.@sessions (Array)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

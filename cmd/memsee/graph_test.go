@@ -196,7 +196,7 @@ func TestGraphWrongKind(t *testing.T) {
 	}{
 		{[]string{"dominators"}, "is a pprof heap profile"},
 		{[]string{"path", "--type", "AuditEntry"}, "is a pprof heap profile"},
-		{[]string{"top", "4", "--by", "site"}, "--by site is for heap profiles"},
+		{[]string{"top", "4", "--by", "site"}, "has no allocation sites"},
 		{[]string{"top", "4", "--sample", "alloc_space"}, "--sample is for heap profiles"},
 		{[]string{"top", "5", "--by", "holder"}, "--by holder is for object dumps"},
 		{[]string{"diff", "4", "5"}, "diff compares two of a kind"},

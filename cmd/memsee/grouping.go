@@ -17,7 +17,7 @@ type groupingFlags struct {
 }
 
 func (g *groupingFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&g.by, "by", "", "group by function or site (heap profiles; default function), type or holder (object dumps; default type)")
+	cmd.Flags().StringVar(&g.by, "by", "", "group by function or site (heap profiles; default function), type, holder or site (object dumps; default type; site for dumps with allocation sites)")
 	cmd.Flags().StringVar(&g.sample, "sample", "inuse_space", "heap profiles: rank by inuse_space, inuse_objects, alloc_space or alloc_objects")
 }
 
@@ -56,6 +56,8 @@ func (g *groupingFlags) graphBy(s store.Snapshot) (string, error) {
 		return "type", nil
 	case "holder":
 		return "holder", nil
+	case "site":
+		return "site", nil // for a dump with allocation sites: analysis.TopGraph says when it has none
 	}
-	return "", fmt.Errorf("--by %s is for heap profiles; snapshot %d (%s) is an object dump: group it by type or holder", g.by, s.ID, s.Label)
+	return "", fmt.Errorf("--by %s is for heap profiles; snapshot %d (%s) is an object dump: group it by type, holder or site", g.by, s.ID, s.Label)
 }

@@ -33,8 +33,9 @@ root, ...) are described in README.md.
 
 The objects of a heap dump are stored a page of 1,024 at a time. --objects lays out the objects
 of the snapshots it names as the table object for this query (snapshot, oid, addr, type, size,
-len, value, distance, parent, via, idom, retained, gen, refs, referrers: the last two are
-counts), about a second per million objects; and, when the query names it, their references as
+len, value, distance, parent, via, idom, retained, gen, refs, referrers, site, born: refs and
+referrers are counts, site an id of alloc_site, born the collector's count at the object's
+allocation), about a second per million objects; and, when the query names it, their references as
 the table ref (snapshot, src, dst, kind, name), a row per reference.`,
 		Example: `  $ memsee query "select label, total_bytes from snapshot order by id"
   $ memsee query --objects 4 "select t.name, count(*) from object o join type t on t.id = o.type where o.snapshot = 4 and o.gen = 2 group by 1 order by 2 desc"

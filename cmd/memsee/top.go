@@ -33,11 +33,14 @@ For a heap profile it ranks allocation sites: --by function groups by the alloca
 function, as 'go tool pprof -top' does; --by site keeps whole stacks apart.
 
 For an object dump it ranks types by the memory their instances retain (--by type), or
-holders: the objects that keep the most instances of a type alive (--by holder).`,
+holders: the objects that keep the most instances of a type alive (--by holder), or, for a
+dump that says where objects were allocated (Ruby's, with allocation tracing), the
+allocation sites, file:line (--by site).`,
 		Example: `  $ memsee top
   $ memsee top heap3 --by site -n 10
   $ memsee top 1 --sample alloc_space --json
-  $ memsee top shop4 --by holder`,
+  $ memsee top shop4 --by holder
+  $ memsee top rubyshop4 --by site`,
 		Args: rangeArgs(0, 1, "at most one snapshot"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := snapArg(cmd, args, &o.Snap); err != nil {

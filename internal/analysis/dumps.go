@@ -23,14 +23,20 @@ type GraphTop struct {
 	Snapshot store.Snapshot
 	ByHolder bool
 	Holders  []HolderTop         // ByHolder
-	Types    []store.TypeStatRow // otherwise: the first N, largest retained first
-	All      int                 // how many types there are in all
+	Types    []store.TypeStatRow // by type: the first N, largest retained first
+	BySite   bool
+	Sites    []store.SiteStat // BySite: the first N allocation sites, largest retained first
+	All      int              // how many types (or sites) there are in all
 }
 
 // TopGraph ranks the types of an object-dump snapshot by retained size (by "type"), or the
-// holders that keep the most alive (by "holder"), and keeps the first n (0 for all).
+// holders that keep the most alive (by "holder"), or the allocation sites (by "site", for a
+// dump that has them: sites.go), and keeps the first n (0 for all).
 func TopGraph(ctx context.Context, db *store.DB, snap store.Snapshot, by string, n int) (*GraphTop, error) {
-	r := &GraphTop{Snapshot: snap, ByHolder: by == "holder"}
+	r := &GraphTop{Snapshot: snap, ByHolder: by == "holder", BySite: by == "site"}
+	if r.BySite {
+		return topSites(ctx, db, r, n)
+	}
 	if r.ByHolder {
 		hs, err := Holdings(ctx, db, snap.ID, n)
 		if err != nil {

@@ -72,7 +72,7 @@ func TestFlameOfDumps(t *testing.T) {
 		{"java", "../../testdata/java/heap4.hprof.gz", "shop.Shop.AUDIT_LOG (ArrayList)"},
 		{"node", "../../testdata/node/heap4.heapsnapshot.gz", "globalThis.priceTable (Map)"},
 		{"go", "../../testdata/godump/heap4.dump.gz", ""},
-		{"ruby", "../../testdata/ruby/rubyshop4.json.gz", "Shop::SessionStore.@<ivar> (Array)"},
+		{"ruby", "../../testdata/ruby/rubyshop4.json.gz", "Shop::SessionStore.@sessions (Array)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -131,6 +131,13 @@ type Object struct {
 	Size  int64  // shallow size in bytes
 	Len   int64  // element or character count for strings and containers; -1 when unknown
 	Value string // a short printable value (strings, numbers) or a name (modules, functions)
+	// Site is where the object was allocated, "file:line", when the dump says (Ruby's, with
+	// allocation tracing on); "" otherwise.
+	Site string
+	// Born is the collector's count when the object was allocated, plus one (Ruby's
+	// "generation", with allocation tracing on); 0 when the dump does not say. An object is
+	// then matched across dumps by its address, type and birth rather than its size.
+	Born int64
 	// Edges are the outgoing references in the dump's order. The slice, like the Object, is
 	// only valid during the Sink call.
 	Edges []Edge

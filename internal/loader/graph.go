@@ -37,6 +37,13 @@ type graphSink struct {
 	values   []byte            // every object's value, one after the other
 	bytes    uint64            // shallow bytes of every object
 
+	// Allocation sites, when the dump has them (heap.Object.Site); nil siteOf otherwise, so
+	// that a dump without sites costs nothing.
+	siteOf  []uint32          // ObjID -> site index + 1, 0 for none
+	sites   []string          // site index -> "file:line"
+	siteIdx map[string]uint32 // "file:line" -> site index + 1
+	bornOf  []uint32          // ObjID -> heap.Object.Born (0: unknown), nil when no object has one
+
 	edgeName []uint32          // AddEdge order, then edge index -> name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]
 	nameEnd  []uint32          // name id -> end of its name in nameText; its start is the previous end
 	nameText []byte            // every name, one after the other: no pointers for the collector to scan
@@ -128,6 +135,15 @@ func (s *graphSink) Object(o *heap.Object) error {
 	}
 	s.valueEnd = append(s.valueEnd, uint32(len(s.values)))
 	s.bytes += uint64(max(o.Size, 0))
+	if o.Site != "" || s.siteOf != nil {
+		s.addSite(o.Site)
+	}
+	if o.Born > 0 || s.bornOf != nil {
+		if s.bornOf == nil {
+			s.bornOf = make([]uint32, len(s.typeOf)-1, cap(s.typeOf))
+		}
+		s.bornOf = append(s.bornOf, uint32(min(max(o.Born, 0), math.MaxUint32)))
+	}
 	edges := o.Edges
 	if s.rules.ClassEdge != "" {
 		if o.Type == s.rules.ClassType {
@@ -147,6 +163,25 @@ func (s *graphSink) Object(o *heap.Object) error {
 		o.More(func(e heap.Edge) bool { s.addEdge(id, o.Addr, e); return true })
 	}
 	return nil
+}
+
+// addSite records the allocation site of the object just added; the objects before the first
+// that has one have none.
+func (s *graphSink) addSite(site string) {
+	if s.siteOf == nil {
+		s.siteOf = make([]uint32, len(s.typeOf)-1, cap(s.typeOf))
+		s.siteIdx = map[string]uint32{}
+	}
+	var id uint32
+	if site != "" {
+		var ok bool
+		if id, ok = s.siteIdx[site]; !ok {
+			s.sites = append(s.sites, site)
+			id = uint32(len(s.sites))
+			s.siteIdx[site] = id
+		}
+	}
+	s.siteOf = append(s.siteOf, id)
 }
 
 // addEdge adds one reference of object id (at addr), as the format's rules spell it.
@@ -315,6 +350,34 @@ func (s *graphSink) ref(g *graph.Graph, e uint32, to int64) store.NewRef {
 	return r
 }
 
+// storeSites queues the allocation sites of a dump that has them (or births: GraphWriter.Sites
+// then writes each object's site and birth): each site's objects, their
+// bytes, and what they retain together (graph.GroupRetained: an object retained through
+// another of the same site counts once).
+func storeSites(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.Analysis) error {
+	if s.siteOf == nil { // births, and no sites
+		w.Sites(nil)
+		return nil
+	}
+	retained, err := graph.GroupRetained(a.IDom, a.Retained, s.siteOf, len(s.sites)+1)
+	if err != nil {
+		return err
+	}
+	stats := make([]store.SiteStat, len(s.sites))
+	for i, site := range s.sites {
+		stats[i] = store.SiteStat{ID: int64(i + 1), Site: site, Retained: int64(retained[i+1])}
+	}
+	for id, site := range s.siteOf {
+		if site > 0 {
+			stats[site-1].Count++
+			stats[site-1].Bytes += int64(g.Size[id])
+		}
+	}
+	w.Sites(stats)
+	s.siteIdx = nil
+	return nil
+}
+
 // rankedReferrer is a referrer of an object, and what it retains.
 type rankedReferrer struct {
 	retained uint64
@@ -478,6 +541,11 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err != nil {
 		return 0, res, err
 	}
+	if s.siteOf != nil || s.bornOf != nil {
+		if err := storeSites(w, s, g, a); err != nil {
+			return 0, res, err
+		}
+	}
 	var (
 		o      store.NewObject
 		ranked []rankedReferrer // a popular object's referrers, with what they retain
@@ -504,6 +572,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			Parent:   toOID(a.Parent[id]),
 			IDom:     toOID(a.IDom[id]),
 			Retained: int64(a.Retained[id]),
+		}
+		if s.siteOf != nil {
+			o.Site = int64(s.siteOf[id])
+		}
+		if s.bornOf != nil {
+			o.Born = int64(s.bornOf[id])
 		}
 		if a.Dist[id] != graph.Unreached {
 			o.Distance = int64(a.Dist[id])

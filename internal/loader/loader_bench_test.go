@@ -44,7 +44,7 @@ func BenchmarkLoadProfile(b *testing.B) {
 // that -cpuprofile and -memprofile see the whole load: parse, graph work and SQLite. It uses the
 // dumps that the benchmarks in bench/ write, and skips those that are not there.
 func BenchmarkLoadGraph(b *testing.B) {
-	for _, name := range []string{"meliae-1M.json", "meliae-10M.json", "v8-big.heapsnapshot", "godump-big.dump", "ruby-5M.json"} {
+	for _, name := range []string{"meliae-1M.json", "meliae-10M.json", "v8-big.heapsnapshot", "godump-big.dump", "ruby-1M.json", "ruby-5M.json"} {
 		b.Run(name, func(b *testing.B) {
 			path := "../../bench/.data/" + name
 			if _, err := os.Stat(path); err != nil {

@@ -12,6 +12,9 @@ import (
 // snapshot, then its types by retained size, or its holders. Tables shorten a holder's path;
 // JSON has it whole, and the holder's address.
 func TopGraph(w io.Writer, f Format, r *analysis.GraphTop) error {
+	if r.BySite {
+		return topSites(w, f, r) // sites.go
+	}
 	t := &Table{}
 	snap := r.Snapshot
 	caption := ""

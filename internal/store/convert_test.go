@@ -92,6 +92,8 @@ func TestConvertSchema2(t *testing.T) {
 	}
 	exec("DROP TABLE object_page")
 	exec("DROP TABLE edge_page")
+	exec("DROP TABLE alloc_site") // schema 4's
+	exec("DROP TABLE alloc_page")
 	exec("DELETE FROM schema_version WHERE version >= 3")
 
 	db, err = store.Open(ctx, path)

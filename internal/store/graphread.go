@@ -345,12 +345,25 @@ func (d *DB) EachIdentity(ctx context.Context, snap int64, fn func(oid int64, id
 	if rule == heap.IdentityNone {
 		return fmt.Errorf("%w: snapshot %d is a %s dump", ErrNoIdentity, snap, format)
 	}
+	born, err := d.births(ctx, snap)
+	if err != nil {
+		return err
+	}
 	return d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+		b, hasBorn := born[first>>page.Bits]
 		for i := 0; i < p.N; i++ {
 			size := int64(p.Size.At(i))
 			id := Identity{int64(p.Addr.At(i)), int64(p.Type.At(i)), size}
 			if exactIDs {
 				id.Size = 0
+			}
+			if hasBorn {
+				// An object whose dump says when it was allocated is matched by that, not by
+				// its size: an Array that grew is the same Array, a new object in a reused slot
+				// is not the old one. -born keeps it apart from every size.
+				if v := b.At(i); v > 0 {
+					id.Size = -int64(v)
+				}
 			}
 			gen := int64(-1)
 			if p.HasGen {
@@ -360,6 +373,36 @@ func (d *DB) EachIdentity(ctx context.Context, snap int64, fn func(oid int64, id
 		}
 		return nil
 	})
+}
+
+// births returns the birth column (alloc_page.born) of each page of a snapshot that has them,
+// by page number; none for a dump that does not say when its objects were allocated.
+func (d *DB) births(ctx context.Context, snap int64) (map[int64]page.Ints, error) {
+	var objects int64
+	if err := d.q.QueryRowContext(ctx, "SELECT object_count FROM snapshot WHERE id = ?", snap).Scan(&objects); err != nil {
+		return nil, err
+	}
+	rows, err := d.q.QueryContext(ctx, "SELECT page, born FROM alloc_page WHERE snapshot = ?", snap)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	born := map[int64]page.Ints{}
+	for rows.Next() {
+		var num int64
+		var b []byte
+		if err := rows.Scan(&num, &b); err != nil {
+			return nil, err
+		}
+		n := min(int64(page.Size), objects-num<<page.Bits) // the objects of page num
+		if n <= 0 {
+			return nil, fmt.Errorf("snapshot %d, alloc page %d: %w", snap, num, page.ErrDamaged)
+		}
+		if born[num], err = page.DecodeSites(b, int(n)); err != nil {
+			return nil, fmt.Errorf("snapshot %d, alloc page %d: %w", snap, num, err)
+		}
+	}
+	return born, rows.Err()
 }
 
 // MatchObjects merges two snapshots' objects, both in address order, and calls fn for each

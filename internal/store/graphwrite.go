@@ -22,6 +22,15 @@ type NewObject struct {
 	Via       string
 	IDom      int64
 	Retained  int64
+	Site      int64 // its allocation site, an id of GraphWriter.Sites; 0 for none
+	Born      int64 // heap.Object.Born: the collector's count at its allocation, plus one; 0 for none
+}
+
+// SiteStat is one allocation site of a snapshot and the objects allocated there.
+type SiteStat struct {
+	ID                     int64 // from 1, as NewObject.Site
+	Site                   string
+	Count, Bytes, Retained int64
 }
 
 // NewRef is one reference of an object as a load hands it to the store (Reference is what a
@@ -53,6 +62,10 @@ type GraphWriter struct {
 	next  int64 // the oid the next object must have
 	page  page.Builder
 	blob  []byte // a page being encoded, reused
+
+	sitePages *batchInsert // nil unless the snapshot has allocation sites or births (Sites)
+	siteOf    []uint64     // the site of each object of the page being built
+	bornOf    []uint64     // and its birth
 }
 
 // AddGraph adds an object-graph snapshot (s.Objects and s.Bytes as the caller counted them)
@@ -69,6 +82,18 @@ func (l *Load) AddGraph(ctx context.Context, s NewSnapshot) (*GraphWriter, error
 	g.roots = newBatchInsert(l.w, "root", "snapshot", "oid", "kind", "name")
 	g.page.Reset()
 	return g, nil
+}
+
+// Sites queues the allocation sites of the snapshot (none when it has births only), before
+// its first object: then every page gets its row of site ids and births (alloc_page). A
+// snapshot without sites or births never calls it, and has no rows of either table.
+func (g *GraphWriter) Sites(sites []SiteStat) {
+	b := newBatchInsert(g.l.w, "alloc_site", "snapshot", "id", "site", "count", "bytes", "retained")
+	for _, s := range sites {
+		b.add(g.snap, s.ID, s.Site, s.Count, s.Bytes, s.Retained)
+	}
+	b.flush()
+	g.sitePages = newBatchInsert(g.l.w, "alloc_page", "snapshot", "page", "sites", "born")
 }
 
 // Snapshot returns the id of the snapshot being written.
@@ -89,6 +114,10 @@ func (g *GraphWriter) Object(o *NewObject) {
 	}
 	g.next++
 	g.page.Add(o.pageObject())
+	if g.sitePages != nil {
+		g.siteOf = append(g.siteOf, uint64(max(o.Site, 0)))
+		g.bornOf = append(g.bornOf, uint64(max(o.Born, 0)))
+	}
 	if g.page.Len() == page.Size {
 		g.flushPage()
 	}
@@ -113,6 +142,17 @@ func (g *GraphWriter) flushPage() {
 	r.int(num)
 	r.blob(g.blob)
 	g.edges.flush()
+	if g.sitePages != nil {
+		r = g.sitePages.rows
+		r.int(g.snap)
+		r.int(num)
+		g.blob = page.AppendSites(g.blob[:0], g.siteOf)
+		r.blob(g.blob)
+		g.blob = page.AppendSites(g.blob[:0], g.bornOf) // the same layout: a bare integer column
+		r.blob(g.blob)
+		g.sitePages.flush()
+		g.siteOf, g.bornOf = g.siteOf[:0], g.bornOf[:0]
+	}
 	p.Reset()
 }
 

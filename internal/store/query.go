@@ -159,7 +159,7 @@ func scanResult(rows *sql.Rows) (*Result, error) {
 const createObjectTables = `
 	CREATE TEMP TABLE object (snapshot INTEGER, oid INTEGER, addr INTEGER, type INTEGER, size INTEGER,
 		len INTEGER, value TEXT, distance INTEGER, parent INTEGER, via TEXT, idom INTEGER,
-		retained INTEGER, gen INTEGER, refs INTEGER, referrers INTEGER, PRIMARY KEY (snapshot, oid)) WITHOUT ROWID;
+		retained INTEGER, gen INTEGER, refs INTEGER, referrers INTEGER, site INTEGER, born INTEGER, PRIMARY KEY (snapshot, oid)) WITHOUT ROWID;
 	CREATE TEMP TABLE ref (snapshot INTEGER, src INTEGER, dst INTEGER, kind TEXT, name TEXT);`
 
 // layOutTx lays out the objects in a transaction of its own on conn (a writer's).
@@ -181,7 +181,7 @@ func (d *DB) layOutTx(ctx context.Context, conn *sql.Conn, snaps []int64, withRe
 func (d *DB) layOut(ctx context.Context, conn *sql.Conn, tx *sql.Tx, snaps []int64, withRefs bool) error {
 	w := newWriter(ctx, conn, tx)
 	objs := newBatchInsert(w, "temp.object", "snapshot", "oid", "addr", "type", "size", "len", "value", "distance",
-		"parent", "via", "idom", "retained", "gen", "refs", "referrers")
+		"parent", "via", "idom", "retained", "gen", "refs", "referrers", "site", "born")
 	refs := newBatchInsert(w, "temp.ref", "snapshot", "src", "dst", "kind", "name")
 	for _, snap := range snaps {
 		if err := layOutSnapshot(ctx, tx, snap, objs, refs, withRefs); err != nil {
@@ -195,8 +195,9 @@ func (d *DB) layOut(ctx context.Context, conn *sql.Conn, tx *sql.Tx, snaps []int
 }
 
 func layOutSnapshot(ctx context.Context, tx *sql.Tx, snap int64, objs, refs *batchInsert, withRefs bool) error {
-	pages, err := tx.QueryContext(ctx, `SELECT o.page, o.objects, o.gen, e.refs FROM object_page o
-		JOIN edge_page e ON e.snapshot = o.snapshot AND e.page = o.page WHERE o.snapshot = ? ORDER BY o.page`, snap)
+	pages, err := tx.QueryContext(ctx, `SELECT o.page, o.objects, o.gen, e.refs, s.sites, s.born FROM object_page o
+		JOIN edge_page e ON e.snapshot = o.snapshot AND e.page = o.page
+		LEFT JOIN alloc_page s ON s.snapshot = o.snapshot AND s.page = o.page WHERE o.snapshot = ? ORDER BY o.page`, snap)
 	if err != nil {
 		return err
 	}
@@ -217,8 +218,8 @@ func layOutSnapshot(ctx context.Context, tx *sql.Tx, snap int64, objs, refs *bat
 	}
 	for pages.Next() {
 		var num int64
-		var ob, gb, eb []byte
-		if err := pages.Scan(&num, &ob, &gb, &eb); err != nil {
+		var ob, gb, eb, sb, bb []byte
+		if err := pages.Scan(&num, &ob, &gb, &eb, &sb, &bb); err != nil {
 			return err
 		}
 		p, err := page.DecodeObjects(ob, gb)
@@ -228,6 +229,15 @@ func layOutSnapshot(ctx context.Context, tx *sql.Tx, snap int64, objs, refs *bat
 		e, err := page.DecodeEdges(eb)
 		if err != nil || e.N != p.N {
 			return fmt.Errorf("edge page %d: %w", num, page.ErrDamaged)
+		}
+		var sites, born page.Ints
+		if sb != nil {
+			if sites, err = page.DecodeSites(sb, p.N); err != nil {
+				return fmt.Errorf("alloc page %d: %w", num, err)
+			}
+			if born, err = page.DecodeSites(bb, p.N); err != nil {
+				return fmt.Errorf("alloc page %d: %w", num, err)
+			}
 		}
 		for i, o := range p.All() {
 			oid := num<<page.Bits + int64(i)
@@ -247,6 +257,16 @@ func layOutSnapshot(ctx context.Context, tx *sql.Tx, snap int64, objs, refs *bat
 			orNull(r, o.Gen)
 			r.int(int64(o.NRefs))
 			r.int(int64(o.NReferrers))
+			var site, b int64 // an id of alloc_site, and the birth plus one; NULL for none
+			if sb != nil {
+				site, b = int64(sites.At(i)), int64(born.At(i))
+			}
+			if site > 0 {
+				r.int(site)
+			} else {
+				r.null()
+			}
+			orNull(r, b-1)
 			objs.added()
 			if !withRefs {
 				continue

@@ -94,6 +94,45 @@ func TestReliabilityBadInput(t *testing.T) {
 	}
 }
 
+// TestReliabilityBadNames damages the names memsee's dumper writes after the objects
+// (MEMSEE_NAME lines): each damage is a *heap.FormatError at the line.
+func TestReliabilityBadNames(t *testing.T) {
+	real := mustRead(t, "rubyshop1")
+	damage := func(first, old, new string) ([]byte, int, int) {
+		n, off := lineOf(t, real, first)
+		end := off + bytes.IndexByte(real[off:], '\n') + 1
+		l := bytes.Replace(real[off:end], []byte(old), []byte(new), 1)
+		if bytes.Equal(l, real[off:end]) {
+			t.Fatalf("no %q in line %d", old, n)
+		}
+		return append(append(append([]byte(nil), real[:off]...), l...), real[end:]...), n, off
+	}
+	const owned, global = `{"type":"MEMSEE_NAME", "owner":`, `{"type":"MEMSEE_NAME", "name":"$`
+	tests := []struct {
+		name, first, old, new, text string
+	}{
+		{"no value", owned, `"to":`, `"tx":`, `needs a "name" and a "to"`},
+		{"no name", owned, `"name":`, `"nom":`, `needs a "name" and a "to"`},
+		{"an empty name", owned, `"name":"`, `"name":"", "x":"`, `needs a "name" and a "to"`},
+		{"owner not hex", owned, `"owner":"0x`, `"owner":"0xz`, "want a hex digit in owner"},
+		{"value past 64 bits", owned, `"to":"0x`, `"to":"0x12345678123456781`, "to is too large"},
+		{"a global's name without $", global, `"name":"$`, `"name":"`, "a global variable's"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, n, off := damage(tt.first, tt.old, tt.new)
+			_, _, err := read(t, in)
+			var fe *heap.FormatError
+			if !errors.As(err, &fe) || !strings.Contains(fe.Error(), tt.text) {
+				t.Fatalf("Read(%s): %v, want a *heap.FormatError with %q", tt.name, err, tt.text)
+			}
+			if fe.Record != fmt.Sprintf("line %d", n) || fe.Offset != int64(off) {
+				t.Errorf("Read(%s): at %s, offset %d; want line %d, offset %d", tt.name, fe.Record, fe.Offset, n, off)
+			}
+		})
+	}
+}
+
 // TestReliabilityNoObjects: a file with no object records is not a heap.
 func TestReliabilityNoObjects(t *testing.T) {
 	real := mustRead(t, "rubyshop1")

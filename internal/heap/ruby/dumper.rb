@@ -32,6 +32,8 @@
 #   process compacted its heap since its previous dump.
 #
 # A dump holds every string of the process: keep the directory private, and the dumps too.
+# frozen_string_literal: true
+
 require "objspace"
 require "zlib"
 
@@ -88,7 +90,7 @@ module MemseeDumper
           # dump_all writes only to a File: the plain dump first, then gzip'd in blocks
           # (zlib compresses without the GVL, so the program runs again meanwhile).
           File.open(plain, File::WRONLY | File::CREAT | File::EXCL | File::NOFOLLOW, 0o600) do |f|
-            ObjectSpace.dump_all(output: f)
+            dump_all(f)
           end
           File.open(tmp, File::WRONLY | File::CREAT | File::EXCL | File::NOFOLLOW, 0o600) do |f|
             gz = Zlib::GzipWriter.new(f, 1)
@@ -113,7 +115,113 @@ module MemseeDumper
       end
     end
 
+    # dump_all writes ObjectSpace.dump_all to file (a File), then the names of what modules,
+    # classes and global variables hold, which dump_all leaves out: one line for each
+    # constant, class-level instance variable and global variable whose value is an object,
+    #
+    #   {"type":"MEMSEE_NAME", "owner":"0x00007f08a360de90", "name":"@sessions", "to":"0x00007f08a360dda0"}
+    #   {"type":"MEMSEE_NAME", "name":"$request_log", "to":"0x00007f08a360e1a8"}
+    #
+    # owner is the module's address, to the value's, as dump_all writes them. A heap compacted
+    # between the dump and the names (GC.auto_compact) has moved objects: then the names are
+    # left out, and dump_all says so on stderr; so are they when writing them fails (the dump
+    # is kept: memsee reads it without names). It returns the number of names written.
+    def dump_all(file)
+      compactions = GC.stat[:compact_count]
+      ObjectSpace.dump_all(output: file)
+      file.flush
+      start = file.pos
+      why = nil
+      count = begin
+        write_names(file)
+      rescue StandardError => e
+        why = "writing the names failed (#{e.class}: #{e.message})"
+      end
+      why ||= "the heap was compacted while the names were written" if GC.stat[:compact_count] != compactions
+      if why
+        file.flush
+        file.truncate(start)
+        file.seek(start)
+        note("#{why}: the dump has none")
+        return 0
+      end
+      count
+    end
+
+    # write_names writes the MEMSEE_NAME lines (see dump_all) to io and returns their number.
+    # It runs none of the program's code: it reads constants and instance variables through
+    # Module's and Kernel's own methods, skips a constant still to be autoloaded, and reads an
+    # object's address from Kernel#to_s (#<Hash:0x00007f08a360dda0>), at the same cost for an
+    # Array of a million elements as for an empty one. Private constants are not listed by
+    # Ruby, and stay unnamed. Ruby's names of constants and instance variables hold no quote,
+    # backslash or control character: they are written between quotes as they are.
+    def write_names(io)
+      count = 0
+      buf = String.new(capacity: 1 << 17)
+      ObjectSpace.each_object(Module) do |mod|
+        owner = nil
+        CONSTANTS.bind_call(mod, false).each do |name|
+          next if AUTOLOAD.bind_call(mod, name)
+          value = begin
+            CONST_GET.bind_call(mod, name, false)
+          rescue Exception # a deprecated or removed constant, a NameError
+            next
+          end
+          next unless (to = address(value))
+          owner ||= address(mod)
+          buf << '{"type":"MEMSEE_NAME", "owner":"' << owner << '", "name":"' << name.name << '", "to":"' << to << "\"}\n"
+          count += 1
+        end
+        IVARS.bind_call(mod).each do |name|
+          next unless (to = address(IVAR_GET.bind_call(mod, name)))
+          owner ||= address(mod)
+          buf << '{"type":"MEMSEE_NAME", "owner":"' << owner << '", "name":"' << name.name << '", "to":"' << to << "\"}\n"
+          count += 1
+        end
+        if buf.bytesize > (1 << 16)
+          io.write(buf)
+          buf.clear
+        end
+      end
+      global_variables.each do |name|
+        next unless GLOBAL.match?(name.name) && !SPECIAL_GLOBALS.include?(name)
+        to = address(TOPLEVEL_BINDING.eval(name.name)) rescue next
+        next unless to
+        buf << '{"type":"MEMSEE_NAME", "name":"' << name.name << '", "to":"' << to << "\"}\n"
+        count += 1
+      end
+      io.write(buf)
+      count
+    end
+
     private
+
+    CONSTANTS = Module.instance_method(:constants)
+    AUTOLOAD = Module.instance_method(:autoload?)
+    CONST_GET = Module.instance_method(:const_get)
+    IVARS = Kernel.instance_method(:instance_variables)
+    IVAR_GET = Kernel.instance_method(:instance_variable_get)
+    TO_S = Kernel.instance_method(:to_s)
+    GLOBAL = /\A\$[A-Za-z_][A-Za-z0-9_]*\z/
+    # Globals that are not variables: $_ is the frame's last line, and $FILENAME opens ARGF's
+    # next file.
+    SPECIAL_GLOBALS = %i[$_ $FILENAME].freeze
+
+    # address returns value's address as dump_all writes it, with its leading zeros
+    # ("0x00007f08a360dda0"), or nil for a value that is not an object of the heap: nil, true,
+    # false, and the Integers, Floats and Symbols Ruby keeps in the value itself
+    # (ObjectSpace.dump, cheap for these, says which).
+    def address(value)
+      case value
+      when nil, true, false
+        return nil
+      when Integer, Float, Symbol
+        return nil unless ObjectSpace.dump(value).include?('"address":')
+      end
+      s = TO_S.bind_call(value)
+      i = s.rindex(":0x") or return nil
+      s[i + 1, s.bytesize - i - 2]
+    end
 
     def note(message)
       $stderr.write("memsee_dumper: #{message}\n")

@@ -4,6 +4,7 @@ package ruby
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -23,6 +24,7 @@ const dumperHost = `require_relative "memsee_dumper"
 MemseeDumper.start(ARGV[0])
 Payload = Struct.new(:i, :name)
 KEPT = Array.new(Integer(ARGV[1])) { |i| Payload.new(i, "payload-#{i}") }
+$kept_too = KEPT
 $stdout.puts "ready"
 $stdout.flush
 loop { sleep 0.05 }
@@ -30,7 +32,7 @@ loop { sleep 0.05 }
 
 // TestDumperSignal runs real Ruby with the dumper: each SIGUSR2 writes a dump named with its
 // time, mode 0600, no temporary file left, that the reader reads whole, with the program's
-// objects under their class and its allocation sites traced.
+// objects under their class, the names of a constant and a global variable that hold them.
 func TestDumperSignal(t *testing.T) {
 	h := startRubyHost(t, 3000)
 	out := h.out
@@ -71,10 +73,26 @@ func TestDumperSignal(t *testing.T) {
 			t.Fatalf("dump %s: %v", e.Name(), err)
 		}
 		payloads := 0
+		var kept uint64
 		for _, o := range rec.objects {
 			if o.Type == "Payload" {
 				payloads++
 			}
+			for _, e := range o.Edges {
+				if e.Name == "::KEPT" {
+					kept = e.To
+				}
+			}
+		}
+		if kept == 0 {
+			t.Errorf("dump %s: no reference named ::KEPT", e.Name())
+		}
+		global := false
+		for _, r := range rec.roots {
+			global = global || (r.Name == "$kept_too" && r.Addr == kept)
+		}
+		if !global {
+			t.Errorf("dump %s: no root $kept_too at %#x, the value of ::KEPT", e.Name(), kept)
 		}
 		if payloads != 3000 {
 			t.Errorf("dump %s: %d Payload objects, want 3000", e.Name(), payloads)
@@ -168,4 +186,75 @@ func (h *rubyHost) note(t *testing.T) string {
 		t.Fatal("nothing on stderr after 30 s")
 	}
 	return ""
+}
+
+// TestReliabilityRubyDumperNames: when the names cannot be written after the dump (writing
+// them fails, or the heap was compacted in between and objects moved), the dumper keeps the
+// dump without them and says so on stderr; the reader reads it whole, with no names.
+func TestReliabilityRubyDumperNames(t *testing.T) {
+	rb, err := exec.LookPath("ruby")
+	if err != nil {
+		t.Skip("ruby is not installed (apt-get install ruby): the Ruby dumper is not tested")
+	}
+	tests := []struct {
+		name, patch, note string
+	}{
+		{"writing fails", `io.write("{\"type\":\"MEMSEE_NAME\", \"na"); raise IOError, "disk full"`, "writing the names failed (IOError: disk full)"},
+		{"compacted", `orig_write_names(io).tap { GC.compact }`, "the heap was compacted while the names were written"},
+		{"written", `orig_write_names(io)`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "memsee_dumper.rb"), []byte(DumperSource), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			host := `require_relative "memsee_dumper"
+KEPT = Array.new(100) { |i| "kept-#{i}" }
+module MemseeDumper
+  class << self
+    alias_method :orig_write_names, :write_names
+    def write_names(io)
+      ` + tt.patch + `
+    end
+  end
+end
+File.open(ARGV[0], "w") { |f| MemseeDumper.dump_all(f) }
+`
+			if err := os.WriteFile(filepath.Join(dir, "host.rb"), []byte(host), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "heap.json")
+			cmd := exec.Command(rb, "--disable-gems", "host.rb", out)
+			cmd.Dir = dir
+			stderr, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("ruby: %v\n%s", err, stderr)
+			}
+			want := ""
+			if tt.note != "" {
+				want = "memsee_dumper: " + tt.note + ": the dump has none\n"
+			}
+			if string(stderr) != want {
+				t.Errorf("output %q, want %q", stderr, want)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, _, err := read(t, data)
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			named := false
+			for _, o := range rec.objects {
+				for _, e := range o.Edges {
+					named = named || e.Name == "::KEPT"
+				}
+			}
+			if hasNames := bytes.Contains(data, []byte(`{"type":"MEMSEE_NAME"`)); named != (tt.note == "") || hasNames != named {
+				t.Errorf("::KEPT named %v, MEMSEE_NAME lines %v; want both %v", named, hasNames, tt.note == "")
+			}
+		})
+	}
 }

@@ -23,12 +23,12 @@ func (Reader) Internal(typ, holder string, element bool) bool {
 }
 
 // HolderName spells a holder from the class, module or global variable that reaches it, the
-// way a Ruby programmer writes it, with what the dump does not say in angle brackets:
-// `Shop::<constant> (Hash)` for a constant of the module Shop, `Shop::SessionStore.@<ivar>
-// (Array)` for an instance variable of a class, `$<global> (Array)` for a global variable,
-// `Metrics.@<ivar>.@<ivar> (Array)` for an instance variable of an object one of those holds.
-// The names of constants, instance variables and globals are not in a dump
-// (docs/formats/ruby.md). ok is false for a holder reached otherwise (from the VM's or the
+// way a Ruby programmer writes it: `Shop::CURRENCIES (Hash)` for a constant of the module
+// Shop, `Shop::SessionStore.@sessions (Array)` for an instance variable of a class,
+// `$request_log (Array)` for a global variable, `Metrics.@instance.@<ivar> (Array)` for an
+// instance variable of an object one of those holds. The names come from memsee's dumper
+// (MEMSEE_NAME lines); dump_all writes none, and what a dump does not say is in angle
+// brackets: `Shop::<constant>`, `@<ivar>`, `$<global>` (docs/formats/ruby.md). ok is false for a holder reached otherwise (from the VM's or the
 // machine stack's roots).
 func (Reader) HolderName(path []heap.Hop) (string, bool) {
 	if len(path) == 0 {
@@ -36,8 +36,8 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 	}
 	var expr strings.Builder
 	switch first := path[0]; {
-	case first.Root == globalRoot:
-		expr.WriteString(globalRoot)
+	case strings.HasPrefix(first.Root, "$"): // $<global>, or its name from memsee's dumper
+		expr.WriteString(first.Root)
 	case (first.Type == runtimeTypes["CLASS"] || first.Type == runtimeTypes["MODULE"]) && first.Root != "" && first.Root == first.Value:
 		expr.WriteString(first.Root)
 	default:
@@ -47,7 +47,7 @@ func (Reader) HolderName(path []heap.Hop) (string, bool) {
 		switch {
 		case strings.HasPrefix(h.Via, "::"):
 			expr.WriteString(h.Via)
-		case h.Via == edgeIvar:
+		case strings.HasPrefix(h.Via, "@"): // @<ivar>, or its name from memsee's dumper
 			expr.WriteString("." + h.Via)
 		case strings.HasPrefix(h.Via, "["): // [*], or a Hash's key: ["C0001"]
 			expr.WriteString(h.Via)

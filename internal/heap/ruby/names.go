@@ -12,7 +12,8 @@ import (
 // class refers to is, in the order Ruby 3.1's collector marks them (docs/formats/ruby.md),
 // its superclass, its method entries and call caches, its instance variables (its name,
 // __classpath__, among them), then for each constant the constant's value and the name of the
-// file that set it. Neither a constant's name nor an instance variable's is in the dump, so:
+// file that set it. The reader has named those memsee's dumper wrote names for (MEMSEE_NAME
+// lines: "::CURRENCIES", "@sessions"); dump_all alone writes none, so of the others:
 //
 //   - a reference followed by one to a file name (a String ending in ".rb", or "<main>",
 //     "-e", "(irb)" and the like) is a constant: "::<constant>", or "::Name" when the value is

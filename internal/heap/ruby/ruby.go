@@ -161,10 +161,16 @@ type parser struct {
 	obj      heap.Object // the object handed to the sink, reused
 	edges    []heap.Edge // reused from object to object
 	classes  map[uint64]class
-	types    map[string]string // interned type names and values
-	deferred []record          // objects whose class had not been read, in file order
-	roots    []heap.Root       // the ROOT records' references, until Begin
-	seen     map[uint64]bool   // the addresses of one ROOT record, to send each once
+	types    map[string]string    // interned type names and values
+	deferred []record             // objects whose class had not been read, and classes, in file order
+	roots    []heap.Root          // the ROOT records' references, until Begin
+	globals  []heap.Root          // global_tbl's roots, named at the end of the file
+	names    map[uint64][]binding // owner's address -> its MEMSEE_NAME lines, sorted by value
+	gnames   map[uint64]string    // a global variable's value -> its name, "$registry"
+	nnames   int                  // the MEMSEE_NAME lines read
+	sites    map[string]string    // interned allocation sites, "file:line"
+	siteBuf  []byte
+	seen     map[uint64]bool // the addresses of one ROOT record, to send each once
 	begun    bool
 	objects  int64
 	total    int64 // the memsizes of the objects so far, at most MaxSize
@@ -188,7 +194,28 @@ type record struct {
 	hasDefault         bool   // a Hash's "default": its default proc
 	deflt              uint64 // its address
 	pinned             bool   // the GC's flags say it is pinned: the last GC compacted
+	owner, to          uint64 // MEMSEE_NAME: the module that holds the value, the value
+	hasOwner, hasTo    bool
+	file               []byte // the allocation site, with tracing on: "file"
+	line               int64  // and "line", -1 when absent
+	gen                int64  // "generation": the GC count at its allocation, -1 when absent
 }
+
+// binding is a name the dumper wrote (a MEMSEE_NAME line) of what a module holds: a
+// constant ("CURRENCIES") or an instance variable of the module ("@sessions").
+type binding struct {
+	to   uint64
+	name string
+	used bool // given to a reference already
+}
+
+// nameRecord is the type of the lines memsee's dumper (dumper.rb) writes after dump_all: the
+// names of constants, class-level instance variables and global variables, which dump_all
+// leaves out (docs/formats/ruby.md).
+const nameRecord = "MEMSEE_NAME"
+
+// maxNames bounds the MEMSEE_NAME lines of one dump.
+const maxNames = 1 << 24
 
 // class is what the reader keeps of a CLASS or MODULE record to name the objects of it.
 type class struct {
@@ -224,6 +251,9 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 	if p.objects == 0 && len(p.deferred) == 0 {
 		return &heap.FormatError{File: p.name, Offset: -1, Err: errors.New("no objects in the dump")}
 	}
+	for _, bs := range p.names {
+		slices.SortStableFunc(bs, func(a, b binding) int { return cmpAddr(a.to, b.to) })
+	}
 	for i := range p.deferred {
 		if i&4095 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -237,7 +267,25 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 		}
 		p.deferred[i] = record{}
 	}
+	for _, r := range p.globals {
+		if name, ok := p.gnames[r.Addr]; ok {
+			r.Name = name
+		}
+		if err := sink.Root(r); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+func cmpAddr(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // begin sends Begin, once, and then the roots read so far.
@@ -275,6 +323,10 @@ func (p *parser) handle(sink heap.Sink) error {
 			}
 			p.seen[a] = true
 			r := heap.Root{Addr: a, Kind: category, Name: name}
+			if category == "global_tbl" {
+				p.globals = append(p.globals, r) // named at the end, by the dumper's names
+				continue
+			}
 			if p.begun {
 				if err := sink.Root(r); err != nil {
 					return err
@@ -285,6 +337,9 @@ func (p *parser) handle(sink heap.Sink) error {
 		}
 		p.dropHuge()
 		return nil
+	}
+	if rec.rtype == nameRecord {
+		return p.name1()
 	}
 	if !rec.hasAddr {
 		return p.failErr(errors.New(`the record has no "address"`))
@@ -314,12 +369,15 @@ func (p *parser) handle(sink heap.Sink) error {
 		return err
 	}
 	typ, ok := p.typeOf(rec, false)
-	if !ok {
+	// A class or module is kept to the end too, so that the names its references are given
+	// (MEMSEE_NAME lines, after the objects) are all read.
+	if !ok || rec.rtype == "CLASS" || rec.rtype == "MODULE" {
 		// Kept until every class is read: its own copies of what the window holds.
 		d := *rec
 		d.value = bytes.Clone(rec.value)
 		d.name = bytes.Clone(rec.name)
 		d.structName = bytes.Clone(rec.structName)
+		d.file = bytes.Clone(rec.file)
 		d.refs = slices.Clone(rec.refs)
 		d.more = nil
 		for _, c := range rec.more {
@@ -334,6 +392,54 @@ func (p *parser) handle(sink heap.Sink) error {
 	}
 	p.dropHuge()
 	return nil
+}
+
+// name1 keeps the name of a MEMSEE_NAME line: a constant or an instance variable of the module
+// at "owner", or a global variable ("$name", no owner), whose value is at "to".
+func (p *parser) name1() error {
+	rec := &p.rec
+	if !rec.hasTo || !rec.hasName || len(rec.name) == 0 {
+		return p.failErr(errors.New(`a MEMSEE_NAME line needs a "name" and a "to"`))
+	}
+	if p.nnames++; p.nnames > maxNames {
+		return p.failErr(heap.Limit("more than %d MEMSEE_NAME lines, memsee's limit", maxNames))
+	}
+	if !rec.hasOwner {
+		if rec.name[0] != '$' {
+			return p.failErr(fmt.Errorf("MEMSEE_NAME %q: a name with no owner is a global variable's, \"$name\"", rec.name))
+		}
+		if p.gnames == nil {
+			p.gnames = map[uint64]string{}
+		}
+		if _, ok := p.gnames[rec.to]; !ok {
+			p.gnames[rec.to] = string(rec.name)
+		}
+		return nil
+	}
+	if p.names == nil {
+		p.names = map[uint64][]binding{}
+	}
+	p.names[rec.owner] = append(p.names[rec.owner], binding{to: rec.to, name: p.intern(rec.name)})
+	return nil
+}
+
+// bindingName returns the name of the reference of the module owner to the object at to, from
+// the dumper's names ("::CURRENCIES", "@sessions"), and marks it given: a module that holds
+// one object under two names has two references to it.
+func (p *parser) bindingName(owner, to uint64) (string, bool) {
+	bs := p.names[owner]
+	i, _ := slices.BinarySearchFunc(bs, to, func(b binding, t uint64) int { return cmpAddr(b.to, t) })
+	for ; i < len(bs) && bs[i].to == to; i++ {
+		if bs[i].used {
+			continue
+		}
+		bs[i].used = true
+		if bs[i].name[0] == '@' {
+			return bs[i].name, true
+		}
+		return "::" + bs[i].name, true
+	}
+	return "", false
 }
 
 // allRefs yields the references of rec in order.
@@ -398,7 +504,8 @@ func rootName(category string) string {
 	return "root " + category
 }
 
-// globalRoot names the value of a global variable, whose name is not in the dump.
+// globalRoot names the value of a global variable whose name is not in the dump (memsee's
+// dumper writes the names: "$request_log").
 const globalRoot = "$<global>"
 
 // emit sends one object to the sink, and a named class or module as a root too.
@@ -414,6 +521,12 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 		}
 	case rec.hasName:
 		o.Value = p.intern(rec.name)
+	}
+	if len(rec.file) > 0 && rec.line >= 0 {
+		o.Site = p.site(rec.file, rec.line)
+	}
+	if rec.gen >= 0 {
+		o.Born = rec.gen + 1
 	}
 	kind, name := edgeOf(rec.rtype)
 	// A Hash's references are its keys and values, key first, then its default (a proc the
@@ -432,11 +545,16 @@ func (p *parser) emit(sink heap.Sink, rec *record, typ string) error {
 		}
 	}
 	en := edgeNamer{kind: kind, name: name, pairs: pairs, deflt: deflt}
+	_, named := p.names[rec.addr]
 	p.edges = p.edges[:0]
 	for i, a := range rec.refs {
 		e := en.at(i, a)
 		if i == 0 && rec.super != 0 && a == rec.super && (rec.rtype == "CLASS" || rec.rtype == "MODULE" || rec.rtype == "ICLASS") {
 			e.Kind, e.Name = heap.EdgeInternal, edgeSuperclass
+		} else if named && (rec.rtype == "CLASS" || rec.rtype == "MODULE") {
+			if n, ok := p.bindingName(rec.addr, a); ok {
+				e.Kind, e.Name = heap.EdgeField, n
+			}
 		}
 		p.edges = append(p.edges, e)
 	}
@@ -574,6 +692,23 @@ func (p *parser) runtimeType(rtype string) string {
 		return t
 	}
 	return p.intern([]byte("(" + rtype + ")"))
+}
+
+// site returns "file:line", the same string for the same site while there are fewer than
+// 1<<20 of them.
+func (p *parser) site(file []byte, line int64) string {
+	p.siteBuf = strconv.AppendInt(append(append(p.siteBuf[:0], file...), ':'), line, 10)
+	if s, ok := p.sites[string(p.siteBuf)]; ok {
+		return s
+	}
+	s := string(p.siteBuf)
+	if p.sites == nil {
+		p.sites = map[string]string{}
+	}
+	if len(p.sites) < 1<<20 {
+		p.sites[s] = s
+	}
+	return s
 }
 
 // intern returns b as a string, the same string for the same bytes while there are fewer than
@@ -734,7 +869,7 @@ func (p *parser) fields() error {
 	rec := &p.rec
 	*rec = record{
 		len: -1, refs: rec.refs[:0], more: rec.more[:0], value: rec.value[:0], name: rec.name[:0],
-		root: rec.root[:0], structName: rec.structName[:0],
+		root: rec.root[:0], structName: rec.structName[:0], file: rec.file[:0], line: -1, gen: -1,
 	}
 	var typ [maxType]byte
 	c, err := p.peek()
@@ -808,6 +943,22 @@ func (p *parser) fields() error {
 			rec.hasName = err == nil
 		case "root":
 			rec.root, err = p.quoted("root", rec.root[:0], maxKey)
+		case "owner":
+			rec.owner, err = p.hex("owner")
+			rec.hasOwner = true
+		case "to":
+			rec.to, err = p.hex("to")
+			rec.hasTo = true
+		case "file":
+			if p.buf[p.pos] == '"' {
+				rec.file, err = p.quoted("file", rec.file[:0], MaxValue)
+			} else {
+				err = p.skip(0)
+			}
+		case "line":
+			rec.line, err = p.count("line")
+		case "generation":
+			rec.gen, err = p.count("generation")
 		case "struct":
 			rec.structName, err = p.quoted("struct", rec.structName[:0], maxType+32)
 		case "references":

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -76,6 +77,8 @@ type line struct {
 	Singleton  bool     `json:"singleton"`
 	Super      string   `json:"superclass"`
 	References []string `json:"references"`
+	Owner      string   `json:"owner"` // MEMSEE_NAME
+	To         string   `json:"to"`
 }
 
 func decode(t *testing.T, data []byte) []line {
@@ -94,7 +97,8 @@ func decode(t *testing.T, data []byte) []line {
 // TestReadSamples reads each sample and checks it against encoding/json's reading of it: one
 // object per object line, with its references in order; the objects of each named class
 // (through singleton classes) under that name; a root per distinct address of each ROOT
-// record, and one per named class or module.
+// record, and one per named class or module; each name memsee's dumper wrote (MEMSEE_NAME)
+// given to the reference of its module to its value, or to the root of its global.
 func TestReadSamples(t *testing.T) {
 	for _, name := range samples {
 		t.Run(name, func(t *testing.T) {
@@ -107,7 +111,12 @@ func TestReadSamples(t *testing.T) {
 			classes := map[string]line{}
 			want := map[string]line{}
 			wantRoots := 0
+			var names []line
 			for _, l := range lines {
+				if l.Type == nameRecord {
+					names = append(names, l)
+					continue
+				}
 				if l.Type == "ROOT" {
 					seen := map[string]bool{}
 					for _, a := range l.References {
@@ -171,7 +180,71 @@ func TestReadSamples(t *testing.T) {
 			if byType["Shop::Session"] == 0 && name != "rubyshop1" && strings.HasPrefix(name, "rubyshop") {
 				t.Errorf("Read(%s): no sessions", name)
 			}
+			checkNames(t, name, rec, names)
 		})
+	}
+}
+
+// checkNames checks that each MEMSEE_NAME line names the reference of its module to its value
+// ("::CURRENCIES", "@sessions"), or the root of the global variable's value ("$registry"),
+// when the module refers to it or the value is a global's root.
+func checkNames(t *testing.T, name string, rec *recorder, names []line) {
+	t.Helper()
+	if len(names) == 0 {
+		t.Fatalf("Read(%s): no MEMSEE_NAME lines: the sample was not written by memsee's dumper", name)
+	}
+	objects := map[string]heap.Object{}
+	for _, o := range rec.objects {
+		objects[heapAddr(o.Addr)] = o
+	}
+	globals := map[string]string{}
+	for _, r := range rec.roots {
+		if r.Kind == "global_tbl" {
+			globals[heapAddr(r.Addr)] = r.Name
+		}
+	}
+	checked := map[string]int{}
+	norm := func(a string) string { // the dumper writes leading zeros, dump_all none
+		v, err := strconv.ParseUint(strings.TrimPrefix(a, "0x"), 16, 64)
+		if err != nil {
+			t.Fatalf("Read(%s): MEMSEE_NAME address %q: %v", name, a, err)
+		}
+		return heapAddr(v)
+	}
+	for _, n := range names {
+		n.To = norm(n.To)
+		if n.Owner != "" {
+			n.Owner = norm(n.Owner)
+		}
+		if n.Owner == "" {
+			if got, ok := globals[n.To]; ok {
+				checked["global"]++
+				if got != n.Name {
+					t.Errorf("Read(%s): the global root %s is %q, want %q", name, n.To, got, n.Name)
+				}
+			}
+			continue
+		}
+		want := "::" + n.Name
+		if strings.HasPrefix(n.Name, "@") {
+			want = n.Name
+		}
+		found, refers := false, false
+		for _, e := range objects[n.Owner].Edges {
+			if heapAddr(e.To) == n.To {
+				refers = true
+				found = found || e.Name == want
+			}
+		}
+		if refers {
+			checked[want[:1]]++
+			if !found {
+				t.Errorf("Read(%s): %s refers to %s, but by no reference named %s", name, n.Owner, n.To, want)
+			}
+		}
+	}
+	if checked[":"] == 0 || checked["@"] == 0 || checked["global"] == 0 {
+		t.Errorf("Read(%s): names checked %v, want constants, instance variables and globals", name, checked)
 	}
 }
 

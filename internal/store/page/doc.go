@@ -40,6 +40,13 @@
 // A bare integer column of n values (AppendGen), no version byte and no count: the id of the
 // snapshot each object was first seen in, plus one; 0 when none.
 //
+// # alloc_page.sites and alloc_page.born
+//
+// Written only for a snapshot whose dump has allocation sites or births: each a bare integer
+// column of n values (AppendSites), as the gen column: the id of each object's allocation site
+// in the snapshot's alloc_site rows, and the collector's count at its allocation plus one; 0
+// when none.
+//
 // # edge_page.refs
 //
 // The version byte and n, then: ref ends (n values: the end of each object's references in

@@ -111,6 +111,12 @@ func FuzzDecodePage(f *testing.F) {
 			}
 			for range o.All() {
 			}
+			// The gen bytes as a site column (the same layout) of the page's objects.
+			if sites, err := DecodeSites(gen, o.N); err == nil {
+				for i := 0; i < o.N; i++ {
+					_ = sites.At(i)
+				}
+			}
 		}
 		if e, err := DecodeEdges(edges); err == nil {
 			for i := 0; i < e.N; i++ {

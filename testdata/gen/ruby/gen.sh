@@ -6,8 +6,9 @@
 # A dump holds every string of the process: its environment, $LOAD_PATH, each file's name.
 # The service runs with an empty environment (but for PATH and LANG), without RubyGems
 # (--disable-gems, which also keeps each dump near 7,000 objects before the shop's), from a
-# temporary directory into which shop.rb is copied, so that the dumps name nothing of the
-# machine but the interpreter's own install. RUBY overrides the interpreter.
+# temporary directory into which shop.rb and memsee's dumper (memsee_dumper.rb) are copied,
+# so that the dumps name nothing of the machine but the interpreter's own install. RUBY
+# overrides the interpreter.
 set -eu
 out=$(pwd)/testdata/ruby
 gen=$(pwd)/testdata/gen/ruby
@@ -15,6 +16,7 @@ rb=${RUBY:-$(PATH=/usr/bin:/bin command -v ruby || command -v ruby)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$gen"/shop.rb "$work/"
+cp internal/heap/ruby/dumper.rb "$work/memsee_dumper.rb"
 cd "$work"
 mkdir dumps
 env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$rb" --disable-gems shop.rb dumps rubyshop

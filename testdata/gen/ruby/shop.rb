@@ -5,7 +5,10 @@
 #   ruby --disable-gems shop.rb OUT PREFIX [--churn-only]
 #
 # writes OUT/PREFIX1.json.gz .. OUT/PREFIX4.json.gz, two seconds apart, each gzip'd with the
-# time it was taken in its header. Standard library only.
+# time it was taken in its header. Standard library only, and the dumper memsee ships
+# (internal/heap/ruby/dumper.rb, copied beside this file as memsee_dumper.rb by gen.sh), whose
+# dump_all writes the names of constants, class-level instance variables and globals after
+# ObjectSpace.dump_all's lines.
 #
 # - static leak: Shop::CURRENCIES, a constant Hash filled with Currency objects once,
 #   between dump 1 and dump 2, and never again;
@@ -17,6 +20,7 @@
 # and the sessions are dropped: nothing grows.
 require "objspace"
 require "zlib"
+require_relative "memsee_dumper"
 
 ObjectSpace.trace_object_allocations_start
 
@@ -79,7 +83,7 @@ n = 0
   end
   GC.start
   plain = File.join(out, "#{prefix}#{k}.json")
-  File.open(plain, "w") { |f| ObjectSpace.dump_all(output: f) }
+  File.open(plain, "w") { |f| MemseeDumper.dump_all(f) }
   Zlib::GzipWriter.open(plain + ".gz", Zlib::BEST_COMPRESSION) do |gz|
     gz.mtime = Time.now
     gz.write(File.binread(plain))

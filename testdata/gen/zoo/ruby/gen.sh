@@ -4,8 +4,9 @@
 # testdata does).
 #
 # The service runs with an empty environment (but for PATH and LANG), without RubyGems, from a
-# temporary directory into which zoo.rb is copied, so that the dumps name nothing of the
-# machine but the interpreter's own install and that directory. RUBY overrides the interpreter.
+# temporary directory into which zoo.rb and memsee's dumper (memsee_dumper.rb) are copied, so
+# that the dumps name nothing of the machine but the interpreter's own install and that
+# directory. RUBY overrides the interpreter.
 set -eu
 out=$(pwd)/testdata/zoo/ruby
 gen=$(pwd)/testdata/gen/zoo/ruby
@@ -13,6 +14,7 @@ rb=${RUBY:-$(PATH=/usr/bin:/bin command -v ruby || command -v ruby)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$gen"/zoo.rb "$work/"
+cp internal/heap/ruby/dumper.rb "$work/memsee_dumper.rb"
 cd "$work"
 mkdir dumps
 env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$rb" --disable-gems zoo.rb dumps leak

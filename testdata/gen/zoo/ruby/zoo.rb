@@ -6,9 +6,13 @@
 #
 # writes OUT/PREFIX1.json.gz .. OUT/PREFIX3.json.gz, two seconds apart, each gzip'd with the
 # time it was taken in its header. With --churn-only the same checkouts run and nothing is
-# kept: the control, of which memsee leaks must say nothing. Standard library only.
+# kept: the control, of which memsee leaks must say nothing. Standard library only, and the
+# dumper memsee ships (internal/heap/ruby/dumper.rb, copied beside this file as
+# memsee_dumper.rb by gen.sh), whose dump_all also writes the names of constants, class-level
+# instance variables and globals.
 require "objspace"
 require "zlib"
+require_relative "memsee_dumper"
 
 ObjectSpace.trace_object_allocations_start
 
@@ -137,7 +141,7 @@ n = 0
   end
   GC.start
   plain = File.join(out, "#{prefix}#{k}.json")
-  File.open(plain, "w") { |f| ObjectSpace.dump_all(output: f) }
+  File.open(plain, "w") { |f| MemseeDumper.dump_all(f) }
   Zlib::GzipWriter.open(plain + ".gz", Zlib::BEST_COMPRESSION) do |gz|
     gz.mtime = Time.now
     gz.write(File.binread(plain))
