@@ -321,3 +321,49 @@ func TestLivePython(t *testing.T) {
 		t.Errorf("capture %s ended the process", bare)
 	}
 }
+
+func TestLiveRuby(t *testing.T) {
+	ruby, err := exec.LookPath("ruby")
+	if err != nil {
+		t.Skip("no ruby on the PATH: the capture by signal is not tested (apt-get install ruby)")
+	}
+	t.Parallel() // it mostly waits for the process
+	dir := t.TempDir()
+	r := memsee(t, filepath.Join(dir, "x.db"), false, "dumper", "ruby")
+	if r.code != 0 {
+		t.Fatalf("dumper ruby: %s", r.err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "memsee_dumper.rb"), []byte(r.out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dumps := filepath.Join(dir, "dumps")
+	if err := os.Mkdir(dumps, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(ruby, "--disable-gems", "-I", dir, "../../testdata/gen/live/ruby/leak.rb")
+	cmd.Env = append(os.Environ(), "MEMSEE_DUMP_DIR="+dumps)
+	startLive(t, cmd, `^ready$`)
+	target := "ruby:" + strconv.Itoa(cmd.Process.Pid)
+	db := filepath.Join(t.TempDir(), "memsee.db")
+	if r := live(t, db, "capture", target); r.code != 0 || !strings.Contains(r.err, "dump_all holds the process") {
+		t.Fatalf("capture %s: exit %d: %s", target, r.code, r.err)
+	}
+	if rows := lsRows(t, db); len(rows) != 1 || rows[0].Source != target || rows[0].Objects < 1000 {
+		t.Errorf("capture %s: got %+v", target, rows)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dumps, "heap-*")); len(left) != 0 {
+		t.Errorf("capture left the dump it asked for behind: %s", left[0])
+	}
+	watchFinds(t, target, "Session", "Sessions.@all (Array)")
+
+	// A Ruby process without the dumper gets no signal: Ruby would end on it.
+	plain := exec.Command(ruby, "--disable-gems", "-e", "$stdout.puts 'ready'; $stdout.flush; sleep 60")
+	startLive(t, plain, `^ready$`)
+	bare := "ruby:" + strconv.Itoa(plain.Process.Pid)
+	if r := live(t, db, "capture", bare); r.code != 2 || !strings.Contains(r.err, "does not run memsee's dumper") {
+		t.Errorf("capture %s: exit %d, want 2 and a refusal: %s", bare, r.code, r.err)
+	}
+	if plain.ProcessState != nil {
+		t.Errorf("capture %s ended the process", bare)
+	}
+}

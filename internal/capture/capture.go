@@ -27,13 +27,14 @@ const (
 	RuntimeNode   Runtime = "node"   // a Node process's inspector
 	RuntimeJVM    Runtime = "jvm"    // a JVM, through jcmd (or jmap)
 	RuntimePython Runtime = "python" // a Python process running memsee's dumper
+	RuntimeRuby   Runtime = "ruby"   // a Ruby process running memsee's dumper
 )
 
 // Target is a process to capture from, as the user wrote it.
 type Target struct {
 	Runtime Runtime
 	URL     *url.URL // RuntimeHTTP; RuntimeNode when given by address
-	PID     int      // RuntimeJVM, RuntimePython; RuntimeNode when given by process id
+	PID     int      // RuntimeJVM, RuntimePython, RuntimeRuby; RuntimeNode when given by process id
 	Raw     string
 }
 
@@ -46,7 +47,8 @@ http://HOST:PORT/debug/heapdump     the Go dumper's endpoint (memsee dumper go):
 node://HOST:PORT                    a Node process's inspector (node --inspect=HOST:PORT)
 node:PID                            a Node process without one: --open-inspector sends it SIGUSR1 to open 127.0.0.1:9229
 jvm:PID                             a JVM on this machine, through jcmd (or jmap)
-python:PID                          a Python process that runs memsee's dumper (memsee dumper python), by its signal`
+python:PID                          a Python process that runs memsee's dumper (memsee dumper python), by its signal
+ruby:PID                            a Ruby process that runs memsee's dumper (memsee dumper ruby), by its signal`
 
 // IsURL reports whether s is an http or https URL, which load fetches rather than opens.
 func IsURL(s string) bool {
@@ -75,10 +77,10 @@ func ParseTarget(s string) (Target, error) {
 		return t, fmt.Errorf("target %q: want a URL or RUNTIME:PID (jvm:4242)", s)
 	}
 	switch Runtime(rt) {
-	case RuntimeNode, RuntimeJVM, RuntimePython:
+	case RuntimeNode, RuntimeJVM, RuntimePython, RuntimeRuby:
 		t.Runtime = Runtime(rt)
 	default:
-		return t, fmt.Errorf("target %q: memsee captures from go (a URL), node, jvm and python, not %q", s, rt)
+		return t, fmt.Errorf("target %q: memsee captures from go (a URL), node, jvm, python and ruby, not %q", s, rt)
 	}
 	n, err := strconv.Atoi(pid)
 	if err != nil || n <= 0 {
@@ -201,6 +203,8 @@ func (t Target) Cost() string {
 		return "the JVM stops for a full GC and the dump (0.4 to 2 s measured at 1M objects) and writes a gzip'd dump (9 MB at 1M objects) to this machine's temporary directory, removed after the load"
 	case RuntimePython:
 		return "the dumper stops the process while it writes (7.5 to 11 s measured at 1M objects on a busy machine; about 2 s on an idle one, by the dumper's own figure), takes 11 to 28 MB more, and writes a gzip'd dump (12 MB at 1M objects) into its directory, removed after the load"
+	case RuntimeRuby:
+		return "the dumper runs a full GC, then dump_all holds the process for the whole dump (1.7 to 1.9 s measured at 1M objects with allocation tracing on, 1 s without), then gzips it while the program runs, and writes the dump into its directory, removed after the load"
 	}
 	return ""
 }
@@ -221,6 +225,8 @@ func Take(ctx context.Context, t Target, o Options) (*Snapshot, error) {
 		return takeJVM(ctx, t, o)
 	case RuntimePython:
 		return takePython(ctx, t, o)
+	case RuntimeRuby:
+		return takeRuby(ctx, t, o)
 	}
 	return nil, fmt.Errorf("target %q: no runtime", t.Raw)
 }

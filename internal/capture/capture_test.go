@@ -32,7 +32,8 @@ func TestParseTarget(t *testing.T) {
 		{"node:4242", RuntimeNode, 4242, "", ""},
 		{"jvm:4711", RuntimeJVM, 4711, "", ""},
 		{"python:4791", RuntimePython, 4791, "", ""},
-		{"ruby:12", "", 0, "", "not \"ruby\""},
+		{"ruby:12", RuntimeRuby, 12, "", ""},
+		{"perl:12", "", 0, "", "not \"perl\""},
 		{"jvm:abc", "", 0, "", "not a process id"},
 		{"jvm:-3", "", 0, "", "not a process id"},
 		{"4711", "", 0, "", "RUNTIME:PID"},
@@ -270,5 +271,44 @@ func TestRemove(t *testing.T) {
 				t.Errorf("Remove(%s): directory gone %v, want %v", tt.name, dirGone, tt.dir)
 			}
 		})
+	}
+}
+
+// TestRubyMarker: the signal and directory come from the file the Ruby dumper holds open; a
+// process that holds none, or names a signal memsee does not send, is refused.
+func TestRubyMarker(t *testing.T) {
+	dir := t.TempDir()
+	pid := os.Getpid()
+	proc := "/proc/" + strconv.Itoa(pid)
+	if _, err := os.Stat(proc + "/fd"); err != nil {
+		t.Skip("no /proc: capture by process id is for Linux")
+	}
+	if _, _, err := rubyMarker(proc, pid); err == nil || !strings.Contains(err.Error(), "does not run memsee's dumper") {
+		t.Errorf("no marker open: %v", err)
+	}
+	for _, tt := range []struct {
+		signal  string
+		want    syscall.Signal
+		wantErr string
+	}{
+		{"USR2", syscall.SIGUSR2, ""},
+		{"USR1", syscall.SIGUSR1, ""},
+		{"TERM", 0, "SIGTERM, which memsee does not send"},
+	} {
+		f, err := os.Create(filepath.Join(dir, ".memsee-dumper-"+strconv.Itoa(pid)+"-"+tt.signal))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, sig, err := rubyMarker(proc, pid)
+		f.Close()
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("marker %s: %v, want %q", tt.signal, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != dir || sig != tt.want {
+			t.Errorf("marker %s: %s, %v, %v; want %s, %v", tt.signal, got, sig, err, dir, tt.want)
+		}
 	}
 }

@@ -63,13 +63,20 @@ func takePython(ctx context.Context, t Target, o Options) (*Snapshot, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("%s: its dump directory: %w (no signal sent)", t.Raw, err)
 	}
+	return signalForDump(ctx, t, o, syscall.SIGUSR1, dir, before)
+}
+
+// signalForDump sends sig to the process of t, whose dumper (memsee's, Python's or Ruby's)
+// then writes a dump into dir, and waits for a dump that was not there before: the dumpers
+// rename a dump to its name only once it is complete.
+func signalForDump(ctx context.Context, t Target, o Options, sig syscall.Signal, dir string, before []string) (*Snapshot, error) {
 	seen := map[string]bool{}
 	for _, f := range before {
 		seen[f] = true
 	}
 	start := o.now()
-	if err := syscall.Kill(t.PID, syscall.SIGUSR1); err != nil {
-		return nil, fmt.Errorf("%s: sending SIGUSR1: %w", t.Raw, err)
+	if err := syscall.Kill(t.PID, sig); err != nil {
+		return nil, fmt.Errorf("%s: sending %v: %w", t.Raw, sig, err)
 	}
 	for {
 		now, _ := filepath.Glob(pythonDumpPattern(dir, t.PID))

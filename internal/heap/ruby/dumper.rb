@@ -10,7 +10,10 @@
 # Then `kill -USR2 <pid>` writes heap-<pid>-<time>-<n>.json.gz into that directory (the time in
 # UTC, to the millisecond: heap-4242-20261129T184512.345Z-1.json.gz) and says so on stderr.
 # After a few dumps taken over time: `memsee load heap-*.json.gz`, `memsee leaks`, and `memsee
-# top <label> --by site` for the file and line that allocated what grew.
+# top <label> --by site` for the file and line that allocated what grew. `memsee capture
+# ruby:<pid>` sends the signal itself, waits for the dump and loads it, and `memsee watch
+# ruby:<pid>` does so every interval; they find the dumper by the empty file
+# .memsee-dumper-<pid>-<signal> it keeps open in the directory.
 #
 # - start turns on ObjectSpace.trace_object_allocations (trace: false leaves it off), so that
 #   every object allocated from then on records its file, line and GC generation in the dump.
@@ -51,6 +54,7 @@ module MemseeDumper
       dir = File.expand_path(directory) # the program may chdir later
       raise Errno::ENOTDIR, dir unless File.directory?(dir)
       ObjectSpace.trace_object_allocations_start if trace
+      listening(dir, signal)
       Signal.trap(signal) do
         Thread.new do
           begin
@@ -66,6 +70,19 @@ module MemseeDumper
           end
         end
       end
+    end
+
+    # listening keeps open, for as long as the process runs, an empty file
+    # .memsee-dumper-<pid>-<signal> in dir: `memsee capture ruby:PID` looks for it among the
+    # process's open files before it sends the signal (Ruby ends on a signal it has no handler
+    # for, and its signal mask cannot tell), and learns from it the directory and the signal.
+    def listening(dir, signal)
+      name = signal.is_a?(Integer) ? Signal.signame(signal) : signal.to_s.delete_prefix("SIG")
+      @marker&.close
+      path = File.join(dir, ".memsee-dumper-#{Process.pid}-#{name}")
+      @marker = File.open(path, File::WRONLY | File::CREAT | File::NOFOLLOW, 0o600)
+      at_exit { File.unlink(@marker.path) rescue nil } unless @marker_cleanup
+      @marker_cleanup = true
     end
 
     # dump_to_directory writes a dump, gzip'd, to a new file heap-<pid>-<time>-<n>.json.gz in
