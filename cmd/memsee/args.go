@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
+	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
+	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -119,5 +122,20 @@ func snapArg(cmd *cobra.Command, args []string, snap *string) error {
 		return flagErrorf(cmd, "the snapshot is given twice, as %s and --snap %s: give one", args[0], *snap)
 	}
 	*snap = args[0]
+	return nil
+}
+
+// checkLabelSeries checks the --label and --series of a command that loads snapshots (load,
+// capture, watch): a label memsee can refer to, and a series without the separator of
+// series/label.
+func checkLabelSeries(cmd *cobra.Command, label, series string) error {
+	if label != "" {
+		if err := loader.CheckLabel(label); err != nil {
+			return flagErrorf(cmd, "%v", err)
+		}
+	}
+	if strings.Contains(series, store.SeriesSep) {
+		return flagErrorf(cmd, "--series %q has a %q, which separates a series from a label (node/heap1); choose another", series, store.SeriesSep)
+	}
 	return nil
 }

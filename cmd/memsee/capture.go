@@ -98,8 +98,9 @@ which --keep leaves in the dumper's directory.`,
   $ memsee capture node://127.0.0.1:9229 --series web
   $ memsee capture node:4242 --open-inspector
   $ memsee capture jvm:4711 --keep dumps/
-  $ memsee capture python:4791 --dump-dir /var/lib/shop/heapdumps`,
-		Args: exactArgs(1, "a target: a URL, node://HOST:PORT, node:PID, jvm:PID or python:PID"),
+  $ memsee capture python:4791 --dump-dir /var/lib/shop/heapdumps
+  $ memsee capture ruby:5150`,
+		Args: exactArgs(1, "a target: a URL, node://HOST:PORT, node:PID, jvm:PID, python:PID or ruby:PID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if o.Target, err = capture.ParseTarget(args[0]); err != nil {
@@ -108,13 +109,8 @@ which --keep leaves in the dumper's directory.`,
 			if o.Format, err = o.out.resolve(cmd); err != nil {
 				return err
 			}
-			if o.Label != "" {
-				if err := loader.CheckLabel(o.Label); err != nil {
-					return flagErrorf(cmd, "%v", err)
-				}
-			}
-			if strings.Contains(o.Series, store.SeriesSep) {
-				return flagErrorf(cmd, "--series %q has a %q, which separates a series from a label (node/heap1); choose another", o.Series, store.SeriesSep)
+			if err := checkLabelSeries(cmd, o.Label, o.Series); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)

@@ -12,7 +12,6 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
-	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -99,13 +98,8 @@ compressed oops lays objects out (12-byte headers, 4-byte references, 8-byte ali
 			if o.Label != "" && len(args) > 1 {
 				return flagErrorf(cmd, "--label names one snapshot; load the files one at a time to label each")
 			}
-			if o.Label != "" {
-				if err := loader.CheckLabel(o.Label); err != nil {
-					return flagErrorf(cmd, "%v", err)
-				}
-			}
-			if strings.Contains(o.Series, store.SeriesSep) {
-				return flagErrorf(cmd, "--series %q has a %q, which separates a series from a label (node/heap1); choose another", o.Series, store.SeriesSep)
+			if err := checkLabelSeries(cmd, o.Label, o.Series); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)

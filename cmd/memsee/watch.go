@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/memsee/memsee/internal/capture"
@@ -57,7 +56,7 @@ Each capture costs the process what capture says before the first one. The targe
 		Example: `  $ memsee watch http://localhost:6060/debug/pprof/heap --every 5m --memory-limit 2GiB
   $ memsee watch node://127.0.0.1:9229 --every 10m --max 12 --keep-last 4
   $ memsee watch python:4791 --every 15m --until any --dump-dir /var/lib/shop/heapdumps`,
-		Args: exactArgs(1, "a target: a URL, node://HOST:PORT, node:PID, jvm:PID or python:PID"),
+		Args: exactArgs(1, "a target: a URL, node://HOST:PORT, node:PID, jvm:PID, python:PID or ruby:PID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if o.Target, err = capture.ParseTarget(args[0]); err != nil {
@@ -85,8 +84,8 @@ Each capture costs the process what capture says before the first one. The targe
 			if o.Series == "" {
 				o.Series = defaultSeries(o.Target)
 			}
-			if strings.Contains(o.Series, store.SeriesSep) {
-				return flagErrorf(cmd, "--series %q has a %q, which separates a series from a label (node/heap1); choose another", o.Series, store.SeriesSep)
+			if err := checkLabelSeries(cmd, "", o.Series); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)
