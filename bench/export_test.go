@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -9,11 +8,7 @@ import (
 // BenchmarkExportMeliae writes the loaded 10M-object dump as a profile and as folded stacks,
 // each as a child process: one pass over its pages, each object's stack from its dominator's.
 func BenchmarkExportMeliae(b *testing.B) {
-	path := meliaeDump(b, 10_000_000, "10M")
-	db := filepath.Join(dataDir, "meliae-10M.db")
-	if _, err := os.Stat(db); err != nil {
-		runChild(b, memsee, "--db", db, "load", path)
-	}
+	db := meliaeDB(b)
 	out := b.TempDir()
 	for _, c := range []struct{ name, format, file string }{
 		{"profile", "pprof", "heap.pb.gz"},
