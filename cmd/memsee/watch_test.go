@@ -53,7 +53,7 @@ func TestWatchFlags(t *testing.T) {
 		{"an unknown kind", []string{"jvm:4711", "--until", "big"}, `--until "big"`, "", 0},
 		{"keep one", []string{"jvm:4711", "--keep-last", "1"}, "--keep-last 1", "", 0},
 		{"a series with a slash", []string{"jvm:4711", "--series", "a/b"}, "separates a series", "", 0},
-		{"a bad target", []string{"ruby:12"}, "not \"ruby\"", "", 0},
+		{"a bad target", []string{"perl:12"}, "not \"perl\"", "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
