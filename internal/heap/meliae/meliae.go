@@ -133,9 +133,7 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // (then the cause is ErrTooLarge); and a dump with no objects.
 func (Reader) ReadStats(ctx context.Context, name string, r io.Reader, sink heap.Sink) (Stats, error) {
 	p := &parser{
-		name:  name,
-		r:     r,
-		buf:   make([]byte, bufSize),
+		Lines: jsontext.Lines{Name: name, R: r, Buf: make([]byte, bufSize)},
 		types: make(map[string]string),
 	}
 	err := p.run(ctx, sink)
@@ -145,17 +143,8 @@ func (Reader) ReadStats(ctx context.Context, name string, r io.Reader, sink heap
 // parser reads one dump. It owns its read window, so that a line is parsed where it lies in
 // the window, and a line longer than the window is parsed as it streams through.
 type parser struct {
-	name string
-	r    io.Reader
-
-	buf      []byte
-	pos, end int   // unread bytes are buf[pos:end]
-	base     int64 // stream offset of buf[0]
-	rerr     error // sticky: the error that ended reading (io.EOF at the end)
-
-	line      int64 // number of the current line, from 1
-	lineStart int64 // its offset
-	repaired  bool  // the current line had a bad string
+	jsontext.Lines      // the window over the stream, and the current line
+	repaired       bool // the current line had a bad string
 
 	// The current record.
 	obj      heap.Object
@@ -179,12 +168,6 @@ type parser struct {
 	stats Stats
 	total int64 // the sizes of the objects so far, at most MaxSize
 }
-
-// errTruncated is the cause when the stream ends inside a record.
-var errTruncated = errors.New("the file ends in the middle of this line: it looks truncated (take the dump again)")
-
-// errLineEnds is the cause when a record is cut by a newline.
-var errLineEnds = errors.New("the line ends in the middle of a record")
 
 func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 	begun := false
@@ -212,7 +195,7 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 		if p.repaired {
 			p.stats.Repaired++
 			if p.stats.FirstRepaired == 0 {
-				p.stats.FirstRepaired, p.stats.FirstRepairedOffset = p.line, p.lineStart
+				p.stats.FirstRepaired, p.stats.FirstRepairedOffset = p.Line, p.LineStart
 			}
 		}
 		if err := sink.Object(&p.obj); err != nil {
@@ -234,156 +217,70 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 		}
 	}
 	if p.stats.Objects == 0 {
-		return &heap.FormatError{File: p.name, Offset: -1, Err: errors.New("no objects in the dump")}
+		return &heap.FormatError{File: p.Name, Offset: -1, Err: errors.New("no objects in the dump")}
 	}
-	return nil
-}
-
-// fill makes at least n unread bytes available, moving the unread ones to the front of the
-// window; it reports false when the stream ends first.
-func (p *parser) fill(n int) bool {
-	if p.end-p.pos >= n {
-		return true
-	}
-	if p.pos > 0 {
-		copy(p.buf, p.buf[p.pos:p.end])
-		p.base += int64(p.pos)
-		p.end -= p.pos
-		p.pos = 0
-	}
-	for empty := 0; p.end < n && p.rerr == nil; {
-		m, err := p.r.Read(p.buf[p.end:])
-		p.end += m
-		if err != nil {
-			p.rerr = err
-		} else if m == 0 {
-			if empty++; empty >= 100 {
-				p.rerr = io.ErrNoProgress
-			}
-		}
-	}
-	return p.end-p.pos >= n
-}
-
-// more reports whether an unread byte is available.
-func (p *parser) more() bool { return p.pos < p.end || p.fill(1) }
-
-func (p *parser) offset() int64 { return p.base + int64(p.pos) }
-
-// fail returns a positioned error for the current line.
-func (p *parser) fail(format string, args ...any) error {
-	return p.failErr(fmt.Errorf("column %d: %s", p.offset()-p.lineStart+1, fmt.Sprintf(format, args...)))
-}
-
-func (p *parser) failErr(err error) error {
-	return &heap.FormatError{File: p.name, Offset: p.lineStart, Record: fmt.Sprintf("line %d", p.line), Err: err}
-}
-
-// ended returns the error for a stream that ended inside a record: the reader's own error,
-// or errTruncated at the end of the file.
-func (p *parser) ended() error {
-	if p.rerr != nil && p.rerr != io.EOF {
-		var fe *heap.FormatError
-		if errors.As(p.rerr, &fe) {
-			return p.rerr // the gzip layer's, positioned in the compressed file
-		}
-		return p.failErr(p.rerr)
-	}
-	return p.failErr(errTruncated)
-}
-
-// peek returns the next unread byte, skipping spaces; a newline ends the record.
-func (p *parser) peek() (byte, error) {
-	for {
-		for p.pos < p.end {
-			c := p.buf[p.pos]
-			switch c {
-			case ' ', '\t', '\r':
-				p.pos++
-				continue
-			case '\n':
-				return 0, p.failErr(fmt.Errorf("column %d: %w", p.offset()-p.lineStart+1, errLineEnds))
-			}
-			return c, nil
-		}
-		if !p.fill(1) {
-			return 0, p.ended()
-		}
-	}
-}
-
-// expect consumes c, after spaces.
-func (p *parser) expect(c byte, what string) error {
-	got, err := p.peek()
-	if err != nil {
-		return err
-	}
-	if got != c {
-		return p.fail("want %s, found %s", what, jsontext.QuoteByte(got))
-	}
-	p.pos++
 	return nil
 }
 
 // record parses the next non-blank line into p.obj. It returns false at the end of the file.
 func (p *parser) record() (bool, error) {
 	for {
-		if !p.more() {
-			if p.rerr != io.EOF {
-				p.lineStart = p.offset()
-				return false, p.ended()
+		if !p.More() {
+			if p.RErr != io.EOF {
+				p.LineStart = p.Offset()
+				return false, p.Ended()
 			}
 			return false, nil
 		}
-		p.line++
+		p.Line++
 		p.stats.Lines++
-		p.lineStart = p.offset()
+		p.LineStart = p.Offset()
 		// Skip the spaces before the record, or a blank line.
-		for p.more() {
-			if c := p.buf[p.pos]; c != ' ' && c != '\t' && c != '\r' {
+		for p.More() {
+			if c := p.Buf[p.Pos]; c != ' ' && c != '\t' && c != '\r' {
 				break
 			}
-			p.pos++
+			p.Pos++
 		}
-		if !p.more() {
-			if p.rerr != io.EOF {
-				return false, p.ended()
+		if !p.More() {
+			if p.RErr != io.EOF {
+				return false, p.Ended()
 			}
 			return false, nil
 		}
-		if p.buf[p.pos] != '\n' {
+		if p.Buf[p.Pos] != '\n' {
 			break
 		}
-		p.pos++
+		p.Pos++
 	}
-	if c := p.buf[p.pos]; c != '{' {
-		return false, p.fail("found %s where a record should start: a meliae dump has one JSON object per line", jsontext.QuoteByte(c))
+	if c := p.Buf[p.Pos]; c != '{' {
+		return false, p.Fail("found %s where a record should start: a meliae dump has one JSON object per line", jsontext.QuoteByte(c))
 	}
-	p.pos++
+	p.Pos++
 	if err := p.fields(); err != nil {
 		return false, err
 	}
 	// After the record: spaces, then the end of the line or of the file.
-	for p.more() {
-		c := p.buf[p.pos]
+	for p.More() {
+		c := p.Buf[p.Pos]
 		if c == ' ' || c == '\t' || c == '\r' {
-			p.pos++
+			p.Pos++
 			continue
 		}
 		if c != '\n' {
-			return false, p.fail("found %s after the end of the record", jsontext.QuoteByte(c))
+			return false, p.Fail("found %s after the end of the record", jsontext.QuoteByte(c))
 		}
-		p.pos++
+		p.Pos++
 		break
 	}
 	if !p.hasAddr {
-		return false, p.failErr(errors.New(`the record has no "address"`))
+		return false, p.FailErr(errors.New(`the record has no "address"`))
 	}
 	if !p.hasType {
-		return false, p.failErr(errors.New(`the record has no "type"`))
+		return false, p.FailErr(errors.New(`the record has no "type"`))
 	}
 	if p.obj.Size > MaxSize-p.total {
-		return false, p.failErr(fmt.Errorf("size %d: the sizes of the objects up to this one add up to more than 2^48 bytes (256 TiB), more than a process can address", p.obj.Size))
+		return false, p.FailErr(fmt.Errorf("size %d: the sizes of the objects up to this one add up to more than 2^48 bytes (256 TiB), more than a process can address", p.obj.Size))
 	}
 	p.total += p.obj.Size
 	p.finish()
@@ -399,25 +296,25 @@ func (p *parser) fields() error {
 	p.freevars, p.nFreevars = p.freevars[:0], -1
 	p.repaired = false
 
-	c, err := p.peek()
+	c, err := p.Peek()
 	if err != nil {
 		return err
 	}
 	if c == '}' {
-		p.pos++
+		p.Pos++
 		return nil
 	}
 	for {
-		if err := p.expect('"', "a key"); err != nil {
+		if err := p.Expect('"', "a key"); err != nil {
 			return err
 		}
 		if p.key, err = p.str(p.key[:0], maxKey); err != nil {
 			return err
 		}
-		if err := p.expect(':', "':' after a key"); err != nil {
+		if err := p.Expect(':', "':' after a key"); err != nil {
 			return err
 		}
-		if _, err := p.peek(); err != nil {
+		if _, err := p.Peek(); err != nil {
 			return err
 		}
 		switch string(p.key) {
@@ -425,7 +322,7 @@ func (p *parser) fields() error {
 			p.obj.Addr, err = p.uint("address")
 			p.hasAddr = true
 		case "type":
-			err = p.expect('"', "a string for type")
+			err = p.Expect('"', "a string for type")
 			if err == nil {
 				p.typ, err = p.str(p.typ[:0], maxType)
 				p.hasType = true
@@ -449,19 +346,19 @@ func (p *parser) fields() error {
 		if err != nil {
 			return err
 		}
-		c, err := p.peek()
+		c, err := p.Peek()
 		if err != nil {
 			return err
 		}
-		p.pos++
+		p.Pos++
 		switch c {
 		case ',':
 			continue
 		case '}':
 			return nil
 		}
-		p.pos--
-		return p.fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
+		p.Pos--
+		return p.Fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
 	}
 }
 
@@ -549,22 +446,22 @@ const (
 // read past and dropped, the line kept.
 func (p *parser) freevarList() error {
 	p.freevars, p.nFreevars = p.freevars[:0], -1
-	if p.buf[p.pos] != '[' {
+	if p.Buf[p.Pos] != '[' {
 		return p.skip(0)
 	}
-	p.pos++
+	p.Pos++
 	n, ok := 0, true
-	c, err := p.peek()
+	c, err := p.Peek()
 	if err != nil {
 		return err
 	}
 	if c == ']' {
-		p.pos++
+		p.Pos++
 		return nil
 	}
 	for {
 		if c == '"' && ok && n < MaxFreevars {
-			p.pos++
+			p.Pos++
 			start := len(p.freevars)
 			p.freevars = append(p.freevars, 0)
 			if p.freevars, err = p.str(p.freevars, maxFreevar+1); err != nil {
@@ -578,7 +475,7 @@ func (p *parser) freevarList() error {
 			}
 		}
 		n++
-		more, err := p.listNext("freevars")
+		more, err := p.ListNext("freevars")
 		if err != nil {
 			return err
 		}
@@ -590,7 +487,7 @@ func (p *parser) freevarList() error {
 			}
 			return nil
 		}
-		c = p.buf[p.pos] // listNext has peeked at it
+		c = p.Buf[p.Pos] // listNext has peeked at it
 	}
 }
 
@@ -613,41 +510,41 @@ func identifier(name []byte) bool {
 
 // uint parses an unsigned integer.
 func (p *parser) uint(key string) (uint64, error) {
-	if p.buf[p.pos]-'0' > 9 {
-		return 0, p.fail("want a number for %s, found %s", key, jsontext.QuoteByte(p.buf[p.pos]))
+	if p.Buf[p.Pos]-'0' > 9 {
+		return 0, p.Fail("want a number for %s, found %s", key, jsontext.QuoteByte(p.Buf[p.Pos]))
 	}
 	const cutoff = (1<<64 - 1) / 10
 	var v uint64
 	for {
-		for p.pos < p.end {
-			d := p.buf[p.pos] - '0'
+		for p.Pos < p.End {
+			d := p.Buf[p.Pos] - '0'
 			if d > 9 {
 				return v, p.integerEnd(key)
 			}
 			if v > cutoff || (v == cutoff && d > 5) {
-				return 0, p.fail("%s is too large", key)
+				return 0, p.Fail("%s is too large", key)
 			}
 			v = v*10 + uint64(d)
-			p.pos++
+			p.Pos++
 		}
-		if !p.fill(1) {
-			return 0, p.ended()
+		if !p.Fill(1) {
+			return 0, p.Ended()
 		}
 	}
 }
 
 // integerEnd rejects a fraction or an exponent after the digits of an integer.
 func (p *parser) integerEnd(key string) error {
-	switch p.buf[p.pos] {
+	switch p.Buf[p.Pos] {
 	case '.', 'e', 'E':
-		return p.fail("want an integer for %s", key)
+		return p.Fail("want an integer for %s", key)
 	}
 	return nil
 }
 
 // count parses a size or a len: an integer from 0 to MaxSize, or null, which is null's value.
 func (p *parser) count(key string, null int64) (int64, error) {
-	col := p.offset() - p.lineStart + 1
+	col := p.Offset() - p.LineStart + 1
 	v, isNull, err := p.int(key)
 	switch {
 	case err != nil:
@@ -655,9 +552,9 @@ func (p *parser) count(key string, null int64) (int64, error) {
 	case isNull:
 		return null, nil
 	case v < 0:
-		return 0, p.failErr(fmt.Errorf("column %d: %s is %d: below zero", col, key, v))
+		return 0, p.FailErr(fmt.Errorf("column %d: %s is %d: below zero", col, key, v))
 	case v > MaxSize:
-		return 0, p.failErr(fmt.Errorf("column %d: %s is %d: more than 2^48, more bytes than a process can address", col, key, v))
+		return 0, p.FailErr(fmt.Errorf("column %d: %s is %d: more than 2^48, more bytes than a process can address", col, key, v))
 	}
 	return v, nil
 }
@@ -665,12 +562,12 @@ func (p *parser) count(key string, null int64) (int64, error) {
 // int parses a signed integer, or null.
 func (p *parser) int(key string) (v int64, null bool, err error) {
 	neg := false
-	switch p.buf[p.pos] {
+	switch p.Buf[p.Pos] {
 	case '-':
 		neg = true
-		p.pos++
-		if !p.more() {
-			return 0, false, p.ended()
+		p.Pos++
+		if !p.More() {
+			return 0, false, p.Ended()
 		}
 	case 'n':
 		tok, err := p.token(p.key[:0], maxKey)
@@ -678,7 +575,7 @@ func (p *parser) int(key string) (v int64, null bool, err error) {
 			return 0, false, err
 		}
 		if string(tok) != "null" {
-			return 0, false, p.fail("want a number for %s", key)
+			return 0, false, p.Fail("want a number for %s", key)
 		}
 		return 0, true, nil
 	}
@@ -687,7 +584,7 @@ func (p *parser) int(key string) (v int64, null bool, err error) {
 		return 0, false, err
 	}
 	if u > 1<<63-1 && !(neg && u == 1<<63) {
-		return 0, false, p.fail("%s is too large", key)
+		return 0, false, p.Fail("%s is too large", key)
 	}
 	if neg {
 		return -int64(u), false, nil
@@ -711,7 +608,7 @@ func (p *parser) clearRefs() {
 func (p *parser) moreRef(a uint64) error {
 	if n := len(p.moreRefs); n == 0 || len(p.moreRefs[n-1]) == refChunk {
 		if refChunk*(n+1) == MaxRefs {
-			return p.failErr(fmt.Errorf("%w: more than %d refs in one object (a list of 64M items, a dict of 32M entries), memsee's limit", ErrTooLarge, MaxRefs))
+			return p.FailErr(fmt.Errorf("%w: more than %d refs in one object (a list of 64M items, a dict of 32M entries), memsee's limit", ErrTooLarge, MaxRefs))
 		}
 		p.moreRefs = append(p.moreRefs, make([]uint64, 0, refChunk))
 	}
@@ -722,16 +619,16 @@ func (p *parser) moreRef(a uint64) error {
 
 // refList parses the list of addresses, at most MaxRefs of them.
 func (p *parser) refList() error {
-	if p.buf[p.pos] != '[' {
-		return p.fail("want a list of addresses for refs, found %s", jsontext.QuoteByte(p.buf[p.pos]))
+	if p.Buf[p.Pos] != '[' {
+		return p.Fail("want a list of addresses for refs, found %s", jsontext.QuoteByte(p.Buf[p.Pos]))
 	}
-	p.pos++
-	c, err := p.peek()
+	p.Pos++
+	c, err := p.Peek()
 	if err != nil {
 		return err
 	}
 	if c == ']' {
-		p.pos++
+		p.Pos++
 		return nil
 	}
 	for {
@@ -745,40 +642,21 @@ func (p *parser) refList() error {
 			return err
 		}
 		// The usual ", " between addresses, without the general peek.
-		if p.end-p.pos >= 3 && p.buf[p.pos] == ',' && p.buf[p.pos+1] == ' ' && p.buf[p.pos+2]-'0' <= 9 {
-			p.pos += 2
+		if p.End-p.Pos >= 3 && p.Buf[p.Pos] == ',' && p.Buf[p.Pos+1] == ' ' && p.Buf[p.Pos+2]-'0' <= 9 {
+			p.Pos += 2
 			continue
 		}
-		if more, err := p.listNext("refs"); err != nil || !more {
+		if more, err := p.ListNext("refs"); err != nil || !more {
 			return err
 		}
 	}
 }
 
-// listNext reads what follows an element of a list: ',' and the whitespace after it (more is
-// true, and the next element's first byte is at p.pos), or the closing ']'.
-func (p *parser) listNext(what string) (more bool, err error) {
-	c, err := p.peek()
-	if err != nil {
-		return false, err
-	}
-	p.pos++
-	switch c {
-	case ',':
-		_, err := p.peek()
-		return err == nil, err
-	case ']':
-		return false, nil
-	}
-	p.pos--
-	return false, p.fail("want ',' or ']' in %s, found %s", what, jsontext.QuoteByte(c))
-}
-
 // scalar parses a value or a name: a string, decoded and shortened, or a bare number or
 // literal (meliae writes ints bare), kept as written. null is no value.
 func (p *parser) scalar(dst []byte) ([]byte, bool, error) {
-	if p.buf[p.pos] == '"' {
-		p.pos++
+	if p.Buf[p.Pos] == '"' {
+		p.Pos++
 		b, err := p.str(dst, MaxValue)
 		return b, true, err
 	}
@@ -805,11 +683,11 @@ var isToken = func() (t [256]bool) {
 func (p *parser) token(dst []byte, limit int) ([]byte, error) {
 	n := 0
 	for {
-		for p.pos < p.end {
-			c := p.buf[p.pos]
+		for p.Pos < p.End {
+			c := p.Buf[p.Pos]
 			if !isToken[c] {
 				if n == 0 {
-					return dst, p.fail("want a value, found %s", jsontext.QuoteByte(c))
+					return dst, p.Fail("want a value, found %s", jsontext.QuoteByte(c))
 				}
 				return dst, nil
 			}
@@ -817,10 +695,10 @@ func (p *parser) token(dst []byte, limit int) ([]byte, error) {
 				dst = append(dst, c)
 			}
 			n++
-			p.pos++
+			p.Pos++
 		}
-		if !p.fill(1) {
-			return dst, p.ended()
+		if !p.Fill(1) {
+			return dst, p.Ended()
 		}
 	}
 }
@@ -845,25 +723,25 @@ func (p *parser) str(dst []byte, limit int) ([]byte, error) {
 	n := 0 // runes seen
 	for {
 		// The fast loop: plain ASCII.
-		i := p.pos
-		for i < p.end && !strSpecial[p.buf[i]] {
+		i := p.Pos
+		for i < p.End && !strSpecial[p.Buf[i]] {
 			i++
 		}
 		if n < limit {
-			k := min(i-p.pos, limit-n)
-			dst = append(dst, p.buf[p.pos:p.pos+k]...)
+			k := min(i-p.Pos, limit-n)
+			dst = append(dst, p.Buf[p.Pos:p.Pos+k]...)
 		}
-		n += i - p.pos
-		p.pos = i
-		if p.pos == p.end {
-			if !p.fill(1) {
-				return dst, p.ended()
+		n += i - p.Pos
+		p.Pos = i
+		if p.Pos == p.End {
+			if !p.Fill(1) {
+				return dst, p.Ended()
 			}
 			continue
 		}
-		c := p.buf[p.pos]
+		c := p.Buf[p.Pos]
 		if c == '"' {
-			p.pos++
+			p.Pos++
 			return dst, nil
 		}
 		if c < 0x80 {
@@ -877,8 +755,8 @@ func (p *parser) str(dst []byte, limit int) ([]byte, error) {
 			n++
 			continue
 		}
-		p.fill(utf8.UTFMax) // a rune cut by the end of the window; short at the end of the file
-		r, size := utf8.DecodeRune(p.buf[p.pos:p.end])
+		p.Fill(utf8.UTFMax) // a rune cut by the end of the window; short at the end of the file
+		r, size := utf8.DecodeRune(p.Buf[p.Pos:p.End])
 		if r == utf8.RuneError && size <= 1 {
 			p.repaired = true
 			size = 0 // U+FFFD itself, below
@@ -887,35 +765,35 @@ func (p *parser) str(dst []byte, limit int) ([]byte, error) {
 			if size == 0 {
 				dst = utf8.AppendRune(dst, utf8.RuneError)
 			} else {
-				dst = append(dst, p.buf[p.pos:p.pos+size]...)
+				dst = append(dst, p.Buf[p.Pos:p.Pos+size]...)
 			}
 		}
 		n++
-		p.pos += max(size, 1)
+		p.Pos += max(size, 1)
 	}
 }
 
-// escapeOrControl decodes the escape (a backslash) or control byte at p.pos into one rune.
+// escapeOrControl decodes the escape (a backslash) or control byte at p.Pos into one rune.
 func (p *parser) escapeOrControl() (rune, error) {
-	c := p.buf[p.pos]
+	c := p.Buf[p.Pos]
 	if c == '\n' {
-		return 0, p.fail("the line ends inside a string")
+		return 0, p.Fail("the line ends inside a string")
 	}
 	if c != '\\' {
 		p.repaired = true
-		p.pos++
+		p.Pos++
 		return utf8.RuneError, nil
 	}
-	if !p.fill(2) {
-		return 0, p.ended()
+	if !p.Fill(2) {
+		return 0, p.Ended()
 	}
-	if p.buf[p.pos+1] == '\n' {
-		p.pos++
-		return 0, p.fail("the line ends inside a string")
+	if p.Buf[p.Pos+1] == '\n' {
+		p.Pos++
+		return 0, p.Fail("the line ends inside a string")
 	}
-	p.fill(jsontext.MaxEscape)
-	r, n, ok := jsontext.Escape(p.buf[p.pos:p.end])
-	p.pos += n
+	p.Fill(jsontext.MaxEscape)
+	r, n, ok := jsontext.Escape(p.Buf[p.Pos:p.End])
+	p.Pos += n
 	p.repaired = p.repaired || !ok
 	return r, nil
 }
@@ -923,59 +801,59 @@ func (p *parser) escapeOrControl() (rune, error) {
 // skip parses and drops the value of a key the reader does not know.
 func (p *parser) skip(depth int) error {
 	if depth > maxDepth {
-		return p.fail("values nested too deeply")
+		return p.Fail("values nested too deeply")
 	}
-	c, err := p.peek()
+	c, err := p.Peek()
 	if err != nil {
 		return err
 	}
 	switch c {
 	case '"':
-		p.pos++
+		p.Pos++
 		_, err := p.str(nil, 0)
 		return err
 	case '[', '{':
-		p.pos++
+		p.Pos++
 		closing := byte(']')
 		if c == '{' {
 			closing = '}'
 		}
-		c, err := p.peek()
+		c, err := p.Peek()
 		if err != nil {
 			return err
 		}
 		if c == closing {
-			p.pos++
+			p.Pos++
 			return nil
 		}
 		for {
 			if closing == '}' {
-				if err := p.expect('"', "a key"); err != nil {
+				if err := p.Expect('"', "a key"); err != nil {
 					return err
 				}
 				if _, err := p.str(nil, 0); err != nil {
 					return err
 				}
-				if err := p.expect(':', "':' after a key"); err != nil {
+				if err := p.Expect(':', "':' after a key"); err != nil {
 					return err
 				}
 			}
 			if err := p.skip(depth + 1); err != nil {
 				return err
 			}
-			c, err := p.peek()
+			c, err := p.Peek()
 			if err != nil {
 				return err
 			}
-			p.pos++
+			p.Pos++
 			switch c {
 			case ',':
 				continue
 			case closing:
 				return nil
 			}
-			p.pos--
-			return p.fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
+			p.Pos--
+			return p.Fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
 		}
 	}
 	_, err = p.token(nil, 0)

@@ -119,9 +119,7 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // leaves no trace in it (docs/formats/ruby.md).
 func (Reader) ReadNotes(ctx context.Context, name string, r io.Reader, sink heap.Sink) (heap.Notes, error) {
 	p := &parser{
-		name:    name,
-		r:       r,
-		buf:     make([]byte, bufSize),
+		Lines:   jsontext.Lines{Name: name, R: r, Buf: make([]byte, bufSize)},
 		classes: map[uint64]class{},
 		types:   map[string]string{},
 	}
@@ -144,16 +142,7 @@ const tracerStruct = "ObjectTracing/allocation_info_tracer"
 // parser reads one dump. It owns its read window, so that a line is parsed where it lies in
 // the window, and a line longer than the window is parsed as it streams through.
 type parser struct {
-	name string
-	r    io.Reader
-
-	buf      []byte
-	pos, end int   // unread bytes are buf[pos:end]
-	base     int64 // stream offset of buf[0]
-	rerr     error // sticky: the error that ended reading (io.EOF at the end)
-
-	line      int64 // number of the current line, from 1
-	lineStart int64 // its offset
+	jsontext.Lines // the window over the stream, and the current line
 
 	rec record // the current record
 	key []byte
@@ -224,12 +213,6 @@ type class struct {
 	singleton bool
 }
 
-// errTruncated is the cause when the stream ends inside a record.
-var errTruncated = errors.New("the file ends in the middle of this line: it looks truncated (take the dump again)")
-
-// errLineEnds is the cause when a record is cut by a newline.
-var errLineEnds = errors.New("the line ends in the middle of a record")
-
 func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 	for n := 0; ; n++ {
 		if n&4095 == 0 {
@@ -249,7 +232,7 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 		}
 	}
 	if p.objects == 0 && len(p.deferred) == 0 {
-		return &heap.FormatError{File: p.name, Offset: -1, Err: errors.New("no objects in the dump")}
+		return &heap.FormatError{File: p.Name, Offset: -1, Err: errors.New("no objects in the dump")}
 	}
 	for _, bs := range p.names {
 		slices.SortStableFunc(bs, func(a, b binding) int { return cmpAddr(a.to, b.to) })
@@ -342,10 +325,10 @@ func (p *parser) handle(sink heap.Sink) error {
 		return p.name1()
 	}
 	if !rec.hasAddr {
-		return p.failErr(errors.New(`the record has no "address"`))
+		return p.FailErr(errors.New(`the record has no "address"`))
 	}
 	if rec.size > MaxSize-p.total {
-		return p.failErr(fmt.Errorf("memsize %d: the sizes of the objects up to this one add up to more than 2^48 bytes (256 TiB), more than a process can address", rec.size))
+		return p.FailErr(fmt.Errorf("memsize %d: the sizes of the objects up to this one add up to more than 2^48 bytes (256 TiB), more than a process can address", rec.size))
 	}
 	p.total += rec.size
 	if rec.pinned {
@@ -357,7 +340,7 @@ func (p *parser) handle(sink heap.Sink) error {
 	}
 	if rec.rtype == "CLASS" || rec.rtype == "MODULE" {
 		if len(p.classes) >= maxClasses {
-			return p.failErr(heap.Limit("more than %d classes and modules, memsee's limit", maxClasses))
+			return p.FailErr(heap.Limit("more than %d classes and modules, memsee's limit", maxClasses))
 		}
 		c := class{super: rec.super, singleton: rec.singleton}
 		if rec.hasName {
@@ -399,14 +382,14 @@ func (p *parser) handle(sink heap.Sink) error {
 func (p *parser) name1() error {
 	rec := &p.rec
 	if !rec.hasTo || !rec.hasName || len(rec.name) == 0 {
-		return p.failErr(errors.New(`a MEMSEE_NAME line needs a "name" and a "to"`))
+		return p.FailErr(errors.New(`a MEMSEE_NAME line needs a "name" and a "to"`))
 	}
 	if p.nnames++; p.nnames > maxNames {
-		return p.failErr(heap.Limit("more than %d MEMSEE_NAME lines, memsee's limit", maxNames))
+		return p.FailErr(heap.Limit("more than %d MEMSEE_NAME lines, memsee's limit", maxNames))
 	}
 	if !rec.hasOwner {
 		if rec.name[0] != '$' {
-			return p.failErr(fmt.Errorf("MEMSEE_NAME %q: a name with no owner is a global variable's, \"$name\"", rec.name))
+			return p.FailErr(fmt.Errorf("MEMSEE_NAME %q: a name with no owner is a global variable's, \"$name\"", rec.name))
 		}
 		if p.gnames == nil {
 			p.gnames = map[uint64]string{}
@@ -724,142 +707,56 @@ func (p *parser) intern(b []byte) string {
 	return s
 }
 
-// fill makes at least n unread bytes available, moving the unread ones to the front of the
-// window; it reports false when the stream ends first.
-func (p *parser) fill(n int) bool {
-	if p.end-p.pos >= n {
-		return true
-	}
-	if p.pos > 0 {
-		copy(p.buf, p.buf[p.pos:p.end])
-		p.base += int64(p.pos)
-		p.end -= p.pos
-		p.pos = 0
-	}
-	for empty := 0; p.end < n && p.rerr == nil; {
-		m, err := p.r.Read(p.buf[p.end:])
-		p.end += m
-		if err != nil {
-			p.rerr = err
-		} else if m == 0 {
-			if empty++; empty >= 100 {
-				p.rerr = io.ErrNoProgress
-			}
-		}
-	}
-	return p.end-p.pos >= n
-}
-
-// more reports whether an unread byte is available.
-func (p *parser) more() bool { return p.pos < p.end || p.fill(1) }
-
-func (p *parser) offset() int64 { return p.base + int64(p.pos) }
-
-// fail returns a positioned error for the current line.
-func (p *parser) fail(format string, args ...any) error {
-	return p.failErr(fmt.Errorf("column %d: %s", p.offset()-p.lineStart+1, fmt.Sprintf(format, args...)))
-}
-
-func (p *parser) failErr(err error) error {
-	return &heap.FormatError{File: p.name, Offset: p.lineStart, Record: fmt.Sprintf("line %d", p.line), Err: err}
-}
-
-// ended returns the error for a stream that ended inside a record: the reader's own error,
-// or errTruncated at the end of the file.
-func (p *parser) ended() error {
-	if p.rerr != nil && p.rerr != io.EOF {
-		var fe *heap.FormatError
-		if errors.As(p.rerr, &fe) {
-			return p.rerr // the gzip layer's, positioned in the compressed file
-		}
-		return p.failErr(p.rerr)
-	}
-	return p.failErr(errTruncated)
-}
-
-// peek returns the next unread byte, skipping spaces; a newline ends the record.
-func (p *parser) peek() (byte, error) {
-	for {
-		for p.pos < p.end {
-			c := p.buf[p.pos]
-			switch c {
-			case ' ', '\t', '\r':
-				p.pos++
-				continue
-			case '\n':
-				return 0, p.failErr(fmt.Errorf("column %d: %w", p.offset()-p.lineStart+1, errLineEnds))
-			}
-			return c, nil
-		}
-		if !p.fill(1) {
-			return 0, p.ended()
-		}
-	}
-}
-
-// expect consumes c, after spaces.
-func (p *parser) expect(c byte, what string) error {
-	got, err := p.peek()
-	if err != nil {
-		return err
-	}
-	if got != c {
-		return p.fail("want %s, found %s", what, jsontext.QuoteByte(got))
-	}
-	p.pos++
-	return nil
-}
-
 // record parses the next non-blank line into p.rec. It returns false at the end of the file.
 func (p *parser) record() (bool, error) {
 	for {
-		if !p.more() {
-			if p.rerr != io.EOF {
-				p.lineStart = p.offset()
-				return false, p.ended()
+		if !p.More() {
+			if p.RErr != io.EOF {
+				p.LineStart = p.Offset()
+				return false, p.Ended()
 			}
 			return false, nil
 		}
-		p.line++
-		p.lineStart = p.offset()
-		for p.more() {
-			if c := p.buf[p.pos]; c != ' ' && c != '\t' && c != '\r' {
+		p.Line++
+		p.LineStart = p.Offset()
+		for p.More() {
+			if c := p.Buf[p.Pos]; c != ' ' && c != '\t' && c != '\r' {
 				break
 			}
-			p.pos++
+			p.Pos++
 		}
-		if !p.more() {
-			if p.rerr != io.EOF {
-				return false, p.ended()
+		if !p.More() {
+			if p.RErr != io.EOF {
+				return false, p.Ended()
 			}
 			return false, nil
 		}
-		if p.buf[p.pos] != '\n' {
+		if p.Buf[p.Pos] != '\n' {
 			break
 		}
-		p.pos++
+		p.Pos++
 	}
-	if c := p.buf[p.pos]; c != '{' {
-		return false, p.fail("found %s where a record should start: a Ruby heap dump has one JSON object per line", jsontext.QuoteByte(c))
+	if c := p.Buf[p.Pos]; c != '{' {
+		return false, p.Fail("found %s where a record should start: a Ruby heap dump has one JSON object per line", jsontext.QuoteByte(c))
 	}
-	p.pos++
+	p.Pos++
 	if err := p.fields(); err != nil {
 		return false, err
 	}
-	for p.more() {
-		c := p.buf[p.pos]
+	for p.More() {
+		c := p.Buf[p.Pos]
 		if c == ' ' || c == '\t' || c == '\r' {
-			p.pos++
+			p.Pos++
 			continue
 		}
 		if c != '\n' {
-			return false, p.fail("found %s after the end of the record", jsontext.QuoteByte(c))
+			return false, p.Fail("found %s after the end of the record", jsontext.QuoteByte(c))
 		}
-		p.pos++
+		p.Pos++
 		break
 	}
 	if !p.rec.hasType {
-		return false, p.failErr(errors.New(`the record has no "type"`))
+		return false, p.FailErr(errors.New(`the record has no "type"`))
 	}
 	return true, nil
 }
@@ -872,18 +769,18 @@ func (p *parser) fields() error {
 		root: rec.root[:0], structName: rec.structName[:0], file: rec.file[:0], line: -1, gen: -1,
 	}
 	var typ [maxType]byte
-	c, err := p.peek()
+	c, err := p.Peek()
 	if err != nil {
 		return err
 	}
 	if c == '}' {
-		p.pos++
+		p.Pos++
 		return nil
 	}
 	quoted := false // the key's opening quote is read
 	for {
 		if !quoted {
-			if err := p.expect('"', "a key"); err != nil {
+			if err := p.Expect('"', "a key"); err != nil {
 				return err
 			}
 		}
@@ -892,13 +789,13 @@ func (p *parser) fields() error {
 			return err
 		}
 		// As Ruby writes it, the value follows the ':' at once; anything else goes the long way.
-		if p.end-p.pos >= 2 && p.buf[p.pos] == ':' && p.buf[p.pos+1] > ' ' {
-			p.pos++
+		if p.End-p.Pos >= 2 && p.Buf[p.Pos] == ':' && p.Buf[p.Pos+1] > ' ' {
+			p.Pos++
 		} else {
-			if err := p.expect(':', "':' after a key"); err != nil {
+			if err := p.Expect(':', "':' after a key"); err != nil {
 				return err
 			}
-			if _, err := p.peek(); err != nil {
+			if _, err := p.Peek(); err != nil {
 				return err
 			}
 		}
@@ -916,7 +813,7 @@ func (p *parser) fields() error {
 		case "superclass":
 			rec.super, err = p.hex("superclass")
 		case "default":
-			if p.buf[p.pos] == '"' {
+			if p.Buf[p.Pos] == '"' {
 				rec.deflt, err = p.hex("default")
 				rec.hasDefault = true
 			} else {
@@ -931,8 +828,8 @@ func (p *parser) fields() error {
 		case "bytesize", "length", "size":
 			rec.len, err = p.count(string(key))
 		case "value":
-			if p.buf[p.pos] == '"' {
-				p.pos++
+			if p.Buf[p.Pos] == '"' {
+				p.Pos++
 				rec.value, err = p.str(rec.value[:0], MaxValue)
 				rec.hasValue = true
 			} else {
@@ -950,7 +847,7 @@ func (p *parser) fields() error {
 			rec.to, err = p.hex("to")
 			rec.hasTo = true
 		case "file":
-			if p.buf[p.pos] == '"' {
+			if p.Buf[p.Pos] == '"' {
 				rec.file, err = p.quoted("file", rec.file[:0], MaxValue)
 			} else {
 				err = p.skip(0)
@@ -972,25 +869,25 @@ func (p *parser) fields() error {
 			return err
 		}
 		// As Ruby writes it, the next key follows ", " at once.
-		if p.end-p.pos >= 3 && p.buf[p.pos] == ',' && p.buf[p.pos+1] == ' ' && p.buf[p.pos+2] == '"' {
-			p.pos += 3
+		if p.End-p.Pos >= 3 && p.Buf[p.Pos] == ',' && p.Buf[p.Pos+1] == ' ' && p.Buf[p.Pos+2] == '"' {
+			p.Pos += 3
 			quoted = true
 			continue
 		}
 		quoted = false
-		c, err := p.peek()
+		c, err := p.Peek()
 		if err != nil {
 			return err
 		}
-		p.pos++
+		p.Pos++
 		switch c {
 		case ',':
 			continue
 		case '}':
 			return nil
 		}
-		p.pos--
-		return p.fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
+		p.Pos--
+		return p.Fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
 	}
 }
 
@@ -998,10 +895,10 @@ func (p *parser) fields() error {
 // path finds the closing quote in the window; a key with an escape, or cut by the window's
 // end, goes through str.
 func (p *parser) keyText() ([]byte, error) {
-	w := p.buf[p.pos:p.end]
+	w := p.Buf[p.Pos:p.End]
 	for j, c := range w {
 		if c == '"' {
-			p.pos += j + 1
+			p.Pos += j + 1
 			// Copied: reading on (the ':' after it) may move the window.
 			p.key = append(p.key[:0], w[:min(j, maxKey)]...)
 			return p.key, nil
@@ -1018,9 +915,9 @@ func (p *parser) keyText() ([]byte, error) {
 // skipString reads past a string value after its opening quote. The fast path finds its
 // closing quote in the window when nothing is escaped before it.
 func (p *parser) skipString() error {
-	w := p.buf[p.pos:p.end]
+	w := p.Buf[p.Pos:p.End]
 	if j := bytes.IndexByte(w, '"'); j >= 0 && bytes.IndexByte(w[:j], '\\') < 0 && bytes.IndexByte(w[:j], '\n') < 0 {
-		p.pos += j + 1
+		p.Pos += j + 1
 		return nil
 	}
 	_, err := p.str(nil, 0)
@@ -1029,27 +926,27 @@ func (p *parser) skipString() error {
 
 // quoted parses a string value of key, keeping up to limit runes of it.
 func (p *parser) quoted(key string, dst []byte, limit int) ([]byte, error) {
-	if p.buf[p.pos] != '"' {
-		return dst, p.fail("want a string for %s, found %s", key, jsontext.QuoteByte(p.buf[p.pos]))
+	if p.Buf[p.Pos] != '"' {
+		return dst, p.Fail("want a string for %s, found %s", key, jsontext.QuoteByte(p.Buf[p.Pos]))
 	}
-	p.pos++
+	p.Pos++
 	return p.str(dst, limit)
 }
 
 // hex parses an address: a string of hex digits after "0x", as "0x7f08a2e36848".
 func (p *parser) hex(key string) (uint64, error) {
-	if !p.fill(3) || p.buf[p.pos] != '"' || p.buf[p.pos+1] != '0' || p.buf[p.pos+2] != 'x' {
-		if p.end-p.pos < 3 && p.rerr != nil {
-			return 0, p.ended()
+	if !p.Fill(3) || p.Buf[p.Pos] != '"' || p.Buf[p.Pos+1] != '0' || p.Buf[p.Pos+2] != 'x' {
+		if p.End-p.Pos < 3 && p.RErr != nil {
+			return 0, p.Ended()
 		}
-		return 0, p.fail("want an address (\"0x...\") for %s", key)
+		return 0, p.Fail("want an address (\"0x...\") for %s", key)
 	}
-	p.pos += 3
+	p.Pos += 3
 	var v uint64
 	digits := 0
 	for {
-		for p.pos < p.end {
-			c := p.buf[p.pos]
+		for p.Pos < p.End {
+			c := p.Buf[p.Pos]
 			var d byte
 			switch {
 			case c >= '0' && c <= '9':
@@ -1059,38 +956,38 @@ func (p *parser) hex(key string) (uint64, error) {
 			case c >= 'A' && c <= 'F':
 				d = c - 'A' + 10
 			case c == '"':
-				p.pos++
+				p.Pos++
 				if digits == 0 {
-					return 0, p.fail("%s has no digits", key)
+					return 0, p.Fail("%s has no digits", key)
 				}
 				return v, nil
 			default:
-				return 0, p.fail("want a hex digit in %s, found %s", key, jsontext.QuoteByte(c))
+				return 0, p.Fail("want a hex digit in %s, found %s", key, jsontext.QuoteByte(c))
 			}
 			if digits++; digits > 16 {
-				return 0, p.fail("%s is too large", key)
+				return 0, p.Fail("%s is too large", key)
 			}
 			v = v<<4 | uint64(d)
-			p.pos++
+			p.Pos++
 		}
-		if !p.fill(1) {
-			return 0, p.ended()
+		if !p.Fill(1) {
+			return 0, p.Ended()
 		}
 	}
 }
 
 // refList parses the list of references, at most MaxRefs of them.
 func (p *parser) refList() error {
-	if p.buf[p.pos] != '[' {
-		return p.fail("want a list of addresses for references, found %s", jsontext.QuoteByte(p.buf[p.pos]))
+	if p.Buf[p.Pos] != '[' {
+		return p.Fail("want a list of addresses for references, found %s", jsontext.QuoteByte(p.Buf[p.Pos]))
 	}
-	p.pos++
-	c, err := p.peek()
+	p.Pos++
+	c, err := p.Peek()
 	if err != nil {
 		return err
 	}
 	if c == ']' {
-		p.pos++
+		p.Pos++
 		return nil
 	}
 	for {
@@ -1102,11 +999,11 @@ func (p *parser) refList() error {
 			return err
 		}
 		// The usual ", " between addresses, without the general peek.
-		if p.end-p.pos >= 3 && p.buf[p.pos] == ',' && p.buf[p.pos+1] == ' ' && p.buf[p.pos+2] == '"' {
-			p.pos += 2
+		if p.End-p.Pos >= 3 && p.Buf[p.Pos] == ',' && p.Buf[p.Pos+1] == ' ' && p.Buf[p.Pos+2] == '"' {
+			p.Pos += 2
 			continue
 		}
-		if more, err := p.listNext("references"); err != nil || !more {
+		if more, err := p.ListNext("references"); err != nil || !more {
 			return err
 		}
 	}
@@ -1116,7 +1013,7 @@ func (p *parser) refList() error {
 func (p *parser) addRef(a uint64) error {
 	rec := &p.rec
 	if rec.nrefs == MaxRefs {
-		return p.failErr(heap.Limit("more than %d references in one object (an Array of 64M elements, a Hash of 32M entries), memsee's limit", MaxRefs))
+		return p.FailErr(heap.Limit("more than %d references in one object (an Array of 64M elements, a Hash of 32M entries), memsee's limit", MaxRefs))
 	}
 	rec.nrefs++
 	if len(rec.refs) < refChunk {
@@ -1131,28 +1028,9 @@ func (p *parser) addRef(a uint64) error {
 	return nil
 }
 
-// listNext reads what follows an element of a list: ',' and the whitespace after it (more is
-// true, and the next element's first byte is at p.pos), or the closing ']'.
-func (p *parser) listNext(what string) (more bool, err error) {
-	c, err := p.peek()
-	if err != nil {
-		return false, err
-	}
-	p.pos++
-	switch c {
-	case ',':
-		_, err := p.peek()
-		return err == nil, err
-	case ']':
-		return false, nil
-	}
-	p.pos--
-	return false, p.fail("want ',' or ']' in %s, found %s", what, jsontext.QuoteByte(c))
-}
-
 // count parses a memsize or a length: an integer from 0 to MaxSize.
 func (p *parser) count(key string) (int64, error) {
-	col := p.offset() - p.lineStart + 1
+	col := p.Offset() - p.LineStart + 1
 	b, err := p.token(p.key[:0], 24)
 	if err != nil {
 		return 0, err
@@ -1160,11 +1038,11 @@ func (p *parser) count(key string) (int64, error) {
 	v, perr := strconv.ParseInt(string(b), 10, 64)
 	switch {
 	case perr != nil:
-		return 0, p.failErr(fmt.Errorf("column %d: want an integer for %s, found %q", col, key, b))
+		return 0, p.FailErr(fmt.Errorf("column %d: want an integer for %s, found %q", col, key, b))
 	case v < 0:
-		return 0, p.failErr(fmt.Errorf("column %d: %s is %d: below zero", col, key, v))
+		return 0, p.FailErr(fmt.Errorf("column %d: %s is %d: below zero", col, key, v))
 	case v > MaxSize:
-		return 0, p.failErr(fmt.Errorf("column %d: %s is %d: more than 2^48, more bytes than a process can address", col, key, v))
+		return 0, p.FailErr(fmt.Errorf("column %d: %s is %d: more than 2^48, more bytes than a process can address", col, key, v))
 	}
 	return v, nil
 }
@@ -1181,11 +1059,11 @@ var isToken = func() (t [256]bool) {
 func (p *parser) token(dst []byte, limit int) ([]byte, error) {
 	n := 0
 	for {
-		for p.pos < p.end {
-			c := p.buf[p.pos]
+		for p.Pos < p.End {
+			c := p.Buf[p.Pos]
 			if !isToken[c] {
 				if n == 0 {
-					return dst, p.fail("want a value, found %s", jsontext.QuoteByte(c))
+					return dst, p.Fail("want a value, found %s", jsontext.QuoteByte(c))
 				}
 				return dst, nil
 			}
@@ -1193,10 +1071,10 @@ func (p *parser) token(dst []byte, limit int) ([]byte, error) {
 				dst = append(dst, c)
 			}
 			n++
-			p.pos++
+			p.Pos++
 		}
-		if !p.fill(1) {
-			return dst, p.ended()
+		if !p.Fill(1) {
+			return dst, p.Ended()
 		}
 	}
 }
@@ -1220,25 +1098,25 @@ var strSpecial = func() (t [256]bool) {
 func (p *parser) str(dst []byte, limit int) ([]byte, error) {
 	n := 0 // runes seen
 	for {
-		i := p.pos
-		for i < p.end && !strSpecial[p.buf[i]] {
+		i := p.Pos
+		for i < p.End && !strSpecial[p.Buf[i]] {
 			i++
 		}
 		if n < limit {
-			k := min(i-p.pos, limit-n)
-			dst = append(dst, p.buf[p.pos:p.pos+k]...)
+			k := min(i-p.Pos, limit-n)
+			dst = append(dst, p.Buf[p.Pos:p.Pos+k]...)
 		}
-		n += i - p.pos
-		p.pos = i
-		if p.pos == p.end {
-			if !p.fill(1) {
-				return dst, p.ended()
+		n += i - p.Pos
+		p.Pos = i
+		if p.Pos == p.End {
+			if !p.Fill(1) {
+				return dst, p.Ended()
 			}
 			continue
 		}
-		c := p.buf[p.pos]
+		c := p.Buf[p.Pos]
 		if c == '"' {
-			p.pos++
+			p.Pos++
 			return dst, nil
 		}
 		if c < 0x80 {
@@ -1252,8 +1130,8 @@ func (p *parser) str(dst []byte, limit int) ([]byte, error) {
 			n++
 			continue
 		}
-		p.fill(utf8.UTFMax) // a rune cut by the end of the window; short at the end of the file
-		r, size := utf8.DecodeRune(p.buf[p.pos:p.end])
+		p.Fill(utf8.UTFMax) // a rune cut by the end of the window; short at the end of the file
+		r, size := utf8.DecodeRune(p.Buf[p.Pos:p.End])
 		if r == utf8.RuneError && size <= 1 {
 			size = 0
 		}
@@ -1261,76 +1139,76 @@ func (p *parser) str(dst []byte, limit int) ([]byte, error) {
 			if size == 0 {
 				dst = utf8.AppendRune(dst, utf8.RuneError)
 			} else {
-				dst = append(dst, p.buf[p.pos:p.pos+size]...)
+				dst = append(dst, p.Buf[p.Pos:p.Pos+size]...)
 			}
 		}
 		n++
-		p.pos += max(size, 1)
+		p.Pos += max(size, 1)
 	}
 }
 
-// escapeOrControl decodes the escape (a backslash) or control byte at p.pos into one rune.
+// escapeOrControl decodes the escape (a backslash) or control byte at p.Pos into one rune.
 func (p *parser) escapeOrControl() (rune, error) {
-	c := p.buf[p.pos]
+	c := p.Buf[p.Pos]
 	if c == '\n' {
-		return 0, p.fail("the line ends inside a string")
+		return 0, p.Fail("the line ends inside a string")
 	}
 	if c != '\\' {
-		p.pos++
+		p.Pos++
 		return utf8.RuneError, nil
 	}
-	if !p.fill(2) {
-		return 0, p.ended()
+	if !p.Fill(2) {
+		return 0, p.Ended()
 	}
-	if p.buf[p.pos+1] == '\n' {
-		p.pos++
-		return 0, p.fail("the line ends inside a string")
+	if p.Buf[p.Pos+1] == '\n' {
+		p.Pos++
+		return 0, p.Fail("the line ends inside a string")
 	}
-	p.fill(jsontext.MaxEscape)
-	r, n, _ := jsontext.Escape(p.buf[p.pos:p.end])
-	p.pos += n
+	p.Fill(jsontext.MaxEscape)
+	r, n, _ := jsontext.Escape(p.Buf[p.Pos:p.End])
+	p.Pos += n
 	return r, nil
 }
 
 // flags parses the GC's flags of an object, an object of booleans, and notes "pinned".
 func (p *parser) flags() error {
-	if p.buf[p.pos] != '{' {
+	if p.Buf[p.Pos] != '{' {
 		return p.skip(0)
 	}
 	// The fast path: Ruby writes the flags as one flat object of booleans, so its end is the
 	// first '}' when it holds no string, no nesting and no newline.
-	if w := p.buf[p.pos:p.end]; len(w) > 0 {
+	if w := p.Buf[p.Pos:p.End]; len(w) > 0 {
 		if j := bytes.IndexByte(w, '}'); j >= 0 && bytes.Count(w[:j], []byte{'"'})%2 == 0 &&
 			!bytes.ContainsAny(w[1:j], "{[\\\n") {
 			p.rec.pinned = bytes.Contains(w[:j], []byte(`"pinned":true`))
-			p.pos += j + 1
+			p.Pos += j + 1
 			return nil
 		}
 	}
-	p.pos++
-	c, err := p.peek()
+	p.Pos++
+	c, err := p.Peek()
 	if err != nil {
 		return err
 	}
 	if c == '}' {
-		p.pos++
+		p.Pos++
 		return nil
 	}
 	for {
-		if err := p.expect('"', "a key"); err != nil {
+		if err := p.Expect('"', "a key"); err != nil {
 			return err
 		}
 		if p.key, err = p.str(p.key[:0], maxKey); err != nil {
 			return err
 		}
 		pinned := string(p.key) == "pinned"
-		if err := p.expect(':', "':' after a key"); err != nil {
+		if err := p.Expect(':', "':' after a key"); err != nil {
 			return err
 		}
-		if _, err := p.peek(); err != nil {
+		if _, err := p.Peek(); err != nil {
 			return err
 		}
-		if pinned && isToken[p.buf[p.pos]] {
+		if pinned && isToken[p.Buf[p.Pos]] {
 			b, err := p.token(p.key[:0], maxKey)
 			if err != nil {
 				return err
@@ -1347,77 +1225,77 @@ func (p *parser) flags() error {
 
 // listNextIn is listNext for a list or an object that ends with closing.
 func (p *parser) listNextIn(what string, closing byte) (more bool, err error) {
-	c, err := p.peek()
+	c, err := p.Peek()
 	if err != nil {
 		return false, err
 	}
-	p.pos++
+	p.Pos++
 	switch c {
 	case ',':
-		_, err := p.peek()
+		_, err := p.Peek()
 		return err == nil, err
 	case closing:
 		return false, nil
 	}
-	p.pos--
-	return false, p.fail("want ',' or %q in %s, found %s", closing, what, jsontext.QuoteByte(c))
+	p.Pos--
+	return false, p.Fail("want ',' or %q in %s, found %s", closing, what, jsontext.QuoteByte(c))
 }
 
 // skip parses and drops the value of a key the reader does not know.
 func (p *parser) skip(depth int) error {
 	if depth > maxDepth {
-		return p.fail("values nested too deeply")
+		return p.Fail("values nested too deeply")
 	}
-	c, err := p.peek()
+	c, err := p.Peek()
 	if err != nil {
 		return err
 	}
 	switch c {
 	case '"':
-		p.pos++
+		p.Pos++
 		return p.skipString()
 	case '[', '{':
-		p.pos++
+		p.Pos++
 		closing := byte(']')
 		if c == '{' {
 			closing = '}'
 		}
-		c, err := p.peek()
+		c, err := p.Peek()
 		if err != nil {
 			return err
 		}
 		if c == closing {
-			p.pos++
+			p.Pos++
 			return nil
 		}
 		for {
 			if closing == '}' {
-				if err := p.expect('"', "a key"); err != nil {
+				if err := p.Expect('"', "a key"); err != nil {
 					return err
 				}
 				if _, err := p.str(nil, 0); err != nil {
 					return err
 				}
-				if err := p.expect(':', "':' after a key"); err != nil {
+				if err := p.Expect(':', "':' after a key"); err != nil {
 					return err
 				}
 			}
 			if err := p.skip(depth + 1); err != nil {
 				return err
 			}
-			c, err := p.peek()
+			c, err := p.Peek()
 			if err != nil {
 				return err
 			}
-			p.pos++
+			p.Pos++
 			switch c {
 			case ',':
 				continue
 			case closing:
 				return nil
 			}
-			p.pos--
-			return p.fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
+			p.Pos--
+			return p.Fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
 		}
 	}
 	_, err = p.token(nil, 0)

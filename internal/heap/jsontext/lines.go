@@ -1,0 +1,139 @@
+package jsontext
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/memsee/memsee/internal/heap"
+)
+
+// ErrTruncated is the error of a stream that ends inside a line.
+var ErrTruncated = errors.New("the file ends in the middle of this line: it looks truncated (take the dump again)")
+
+// ErrLineEnds is the error of a record that a newline cuts short.
+var ErrLineEnds = errors.New("the line ends in the middle of a record")
+
+// Lines is the window of a reader of JSON lines (one record a line, as meliae and Ruby's
+// dump_all write them) over its stream, and where it is: the readers embed it and parse from
+// Buf[Pos:End], calling Fill for more. Its errors are heap.FormatErrors that name the file,
+// the line and the column.
+type Lines struct {
+	Name string    // the file, for errors
+	R    io.Reader // the stream
+	Buf  []byte    // the window; its size is the reader's choice
+	Pos  int       // the next unread byte is Buf[Pos]
+	End  int       // the unread bytes are Buf[Pos:End]
+	Base int64     // the stream offset of Buf[0]
+	RErr error     // sticky: the error that ended reading (io.EOF at the end)
+
+	Line      int64 // the number of the current line, from 1
+	LineStart int64 // its offset
+}
+
+// Fill makes at least n unread bytes available, moving the unread ones to the front of the
+// window; it reports false when the stream ends first.
+func (l *Lines) Fill(n int) bool {
+	if l.End-l.Pos >= n {
+		return true
+	}
+	if l.Pos > 0 {
+		copy(l.Buf, l.Buf[l.Pos:l.End])
+		l.Base += int64(l.Pos)
+		l.End -= l.Pos
+		l.Pos = 0
+	}
+	for empty := 0; l.End < n && l.RErr == nil; {
+		m, err := l.R.Read(l.Buf[l.End:])
+		l.End += m
+		if err != nil {
+			l.RErr = err
+		} else if m == 0 {
+			if empty++; empty >= 100 {
+				l.RErr = io.ErrNoProgress
+			}
+		}
+	}
+	return l.End-l.Pos >= n
+}
+
+// More reports whether an unread byte is available.
+func (l *Lines) More() bool { return l.Pos < l.End || l.Fill(1) }
+
+// Offset is the stream offset of the next unread byte.
+func (l *Lines) Offset() int64 { return l.Base + int64(l.Pos) }
+
+// Fail returns a positioned error for the current line, at the next unread byte's column.
+func (l *Lines) Fail(format string, args ...any) error {
+	return l.FailErr(fmt.Errorf("column %d: %s", l.Offset()-l.LineStart+1, fmt.Sprintf(format, args...)))
+}
+
+// FailErr returns err positioned at the current line.
+func (l *Lines) FailErr(err error) error {
+	return &heap.FormatError{File: l.Name, Offset: l.LineStart, Record: fmt.Sprintf("line %d", l.Line), Err: err}
+}
+
+// Ended returns the error for a stream that ended inside a record: the reader's own error,
+// or ErrTruncated at the end of the file.
+func (l *Lines) Ended() error {
+	if l.RErr != nil && l.RErr != io.EOF {
+		var fe *heap.FormatError
+		if errors.As(l.RErr, &fe) {
+			return l.RErr // the gzip layer's, positioned in the compressed file
+		}
+		return l.FailErr(l.RErr)
+	}
+	return l.FailErr(ErrTruncated)
+}
+
+// Peek returns the next unread byte, skipping spaces; a newline ends the record.
+func (l *Lines) Peek() (byte, error) {
+	for {
+		for l.Pos < l.End {
+			c := l.Buf[l.Pos]
+			switch c {
+			case ' ', '\t', '\r':
+				l.Pos++
+				continue
+			case '\n':
+				return 0, l.FailErr(fmt.Errorf("column %d: %w", l.Offset()-l.LineStart+1, ErrLineEnds))
+			}
+			return c, nil
+		}
+		if !l.Fill(1) {
+			return 0, l.Ended()
+		}
+	}
+}
+
+// Expect consumes c, after spaces.
+func (l *Lines) Expect(c byte, what string) error {
+	got, err := l.Peek()
+	if err != nil {
+		return err
+	}
+	if got != c {
+		return l.Fail("want %s, found %s", what, QuoteByte(got))
+	}
+	l.Pos++
+	return nil
+}
+
+// ListNext reads what follows an element of a list: ',' and the whitespace after it (more is
+// true, and the next element's first byte is at Pos), or the closing ']'.
+func (l *Lines) ListNext(what string) (more bool, err error) {
+	c, err := l.Peek()
+	if err != nil {
+		return false, err
+	}
+	l.Pos++
+	switch c {
+	case ',':
+		_, err := l.Peek()
+		return err == nil, err
+	case ']':
+		return false, nil
+	}
+	l.Pos--
+	return false, l.Fail("want ',' or ']' in %s, found %s", what, QuoteByte(c))
+}
