@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -29,6 +30,7 @@ type Lines struct {
 
 	Line      int64 // the number of the current line, from 1
 	LineStart int64 // its offset
+	Repaired  bool  // Str met a string that is not valid JSON, and repaired it
 }
 
 // Fill makes at least n unread bytes available, moving the unread ones to the front of the
@@ -136,4 +138,125 @@ func (l *Lines) ListNext(what string) (more bool, err error) {
 	}
 	l.Pos--
 	return false, l.Fail("want ',' or ']' in %s, found %s", what, QuoteByte(c))
+}
+
+// StrSpecial marks the bytes the fast loop of Str stops at: control bytes, a quote, a
+// backslash, and every byte of a multi-byte rune.
+var StrSpecial = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// Str decodes a JSON string, after its opening quote, through its closing quote, appending
+// up to limit runes of it to dst. What is not valid JSON (a lone surrogate escape, a raw
+// control byte, bytes that are not UTF-8, an unknown escape) becomes U+FFFD and sets
+// Repaired; only a newline or the end of the file inside a string is an error.
+func (l *Lines) Str(dst []byte, limit int) ([]byte, error) {
+	n := 0 // runes seen
+	for {
+		// The fast loop: plain ASCII.
+		i := l.Pos
+		for i < l.End && !StrSpecial[l.Buf[i]] {
+			i++
+		}
+		if n < limit {
+			k := min(i-l.Pos, limit-n)
+			dst = append(dst, l.Buf[l.Pos:l.Pos+k]...)
+		}
+		n += i - l.Pos
+		l.Pos = i
+		if l.Pos == l.End {
+			if !l.Fill(1) {
+				return dst, l.Ended()
+			}
+			continue
+		}
+		c := l.Buf[l.Pos]
+		if c == '"' {
+			l.Pos++
+			return dst, nil
+		}
+		if c < 0x80 {
+			r, err := l.escapeOrControl()
+			if err != nil {
+				return dst, err
+			}
+			if n < limit {
+				dst = utf8.AppendRune(dst, r)
+			}
+			n++
+			continue
+		}
+		l.Fill(utf8.UTFMax) // a rune cut by the end of the window; short at the end of the file
+		r, size := utf8.DecodeRune(l.Buf[l.Pos:l.End])
+		if r == utf8.RuneError && size <= 1 {
+			l.Repaired = true
+			size = 0 // U+FFFD itself, below
+		}
+		if n < limit {
+			if size == 0 {
+				dst = utf8.AppendRune(dst, utf8.RuneError)
+			} else {
+				dst = append(dst, l.Buf[l.Pos:l.Pos+size]...)
+			}
+		}
+		n++
+		l.Pos += max(size, 1)
+	}
+}
+
+// escapeOrControl decodes the escape (a backslash) or control byte at Pos into one rune.
+func (l *Lines) escapeOrControl() (rune, error) {
+	c := l.Buf[l.Pos]
+	if c == '\n' {
+		return 0, l.Fail("the line ends inside a string")
+	}
+	if c != '\\' {
+		l.Repaired = true
+		l.Pos++
+		return utf8.RuneError, nil
+	}
+	if !l.Fill(2) {
+		return 0, l.Ended()
+	}
+	if l.Buf[l.Pos+1] == '\n' {
+		l.Pos++
+		return 0, l.Fail("the line ends inside a string")
+	}
+	l.Fill(MaxEscape)
+	r, n, ok := Escape(l.Buf[l.Pos:l.End])
+	l.Pos += n
+	l.Repaired = l.Repaired || !ok
+	return r, nil
+}
+
+// Token parses a bare number or literal, whose bytes isToken marks, keeping up to limit bytes
+// of it.
+func (l *Lines) Token(dst []byte, limit int, isToken *[256]bool) ([]byte, error) {
+	n := 0
+	for {
+		for l.Pos < l.End {
+			c := l.Buf[l.Pos]
+			if !isToken[c] {
+				if n == 0 {
+					return dst, l.Fail("want a value, found %s", QuoteByte(c))
+				}
+				return dst, nil
+			}
+			if n < limit {
+				dst = append(dst, c)
+			}
+			n++
+			l.Pos++
+		}
+		if !l.Fill(1) {
+			return dst, l.Ended()
+		}
+	}
 }

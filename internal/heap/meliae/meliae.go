@@ -143,8 +143,7 @@ func (Reader) ReadStats(ctx context.Context, name string, r io.Reader, sink heap
 // parser reads one dump. It owns its read window, so that a line is parsed where it lies in
 // the window, and a line longer than the window is parsed as it streams through.
 type parser struct {
-	jsontext.Lines      // the window over the stream, and the current line
-	repaired       bool // the current line had a bad string
+	jsontext.Lines // the window over the stream, and the current line (Repaired: it had a bad string)
 
 	// The current record.
 	obj      heap.Object
@@ -192,7 +191,7 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 			}
 		}
 		p.stats.Objects++
-		if p.repaired {
+		if p.Repaired {
 			p.stats.Repaired++
 			if p.stats.FirstRepaired == 0 {
 				p.stats.FirstRepaired, p.stats.FirstRepairedOffset = p.Line, p.LineStart
@@ -294,7 +293,7 @@ func (p *parser) fields() error {
 	p.typ, p.value, p.nameVal = p.typ[:0], p.value[:0], p.nameVal[:0]
 	p.hasAddr, p.hasType, p.hasValue, p.hasName = false, false, false, false
 	p.freevars, p.nFreevars = p.freevars[:0], -1
-	p.repaired = false
+	p.Repaired = false
 
 	c, err := p.Peek()
 	if err != nil {
@@ -308,7 +307,7 @@ func (p *parser) fields() error {
 		if err := p.Expect('"', "a key"); err != nil {
 			return err
 		}
-		if p.key, err = p.str(p.key[:0], maxKey); err != nil {
+		if p.key, err = p.Str(p.key[:0], maxKey); err != nil {
 			return err
 		}
 		if err := p.Expect(':', "':' after a key"); err != nil {
@@ -324,7 +323,7 @@ func (p *parser) fields() error {
 		case "type":
 			err = p.Expect('"', "a string for type")
 			if err == nil {
-				p.typ, err = p.str(p.typ[:0], maxType)
+				p.typ, err = p.Str(p.typ[:0], maxType)
 				p.hasType = true
 			}
 		case "size":
@@ -464,7 +463,7 @@ func (p *parser) freevarList() error {
 			p.Pos++
 			start := len(p.freevars)
 			p.freevars = append(p.freevars, 0)
-			if p.freevars, err = p.str(p.freevars, maxFreevar+1); err != nil {
+			if p.freevars, err = p.Str(p.freevars, maxFreevar+1); err != nil {
 				return err
 			}
 			ok = identifier(p.freevars[start+1:])
@@ -570,7 +569,7 @@ func (p *parser) int(key string) (v int64, null bool, err error) {
 			return 0, false, p.Ended()
 		}
 	case 'n':
-		tok, err := p.token(p.key[:0], maxKey)
+		tok, err := p.Token(p.key[:0], maxKey, &isToken)
 		if err != nil {
 			return 0, false, err
 		}
@@ -657,10 +656,10 @@ func (p *parser) refList() error {
 func (p *parser) scalar(dst []byte) ([]byte, bool, error) {
 	if p.Buf[p.Pos] == '"' {
 		p.Pos++
-		b, err := p.str(dst, MaxValue)
+		b, err := p.Str(dst, MaxValue)
 		return b, true, err
 	}
-	b, err := p.token(dst, MaxValue)
+	b, err := p.Token(dst, MaxValue, &isToken)
 	if err != nil {
 		return b, false, err
 	}
@@ -679,125 +678,6 @@ var isToken = func() (t [256]bool) {
 	return t
 }()
 
-// token parses a bare number or literal, keeping up to limit bytes of it.
-func (p *parser) token(dst []byte, limit int) ([]byte, error) {
-	n := 0
-	for {
-		for p.Pos < p.End {
-			c := p.Buf[p.Pos]
-			if !isToken[c] {
-				if n == 0 {
-					return dst, p.Fail("want a value, found %s", jsontext.QuoteByte(c))
-				}
-				return dst, nil
-			}
-			if n < limit {
-				dst = append(dst, c)
-			}
-			n++
-			p.Pos++
-		}
-		if !p.Fill(1) {
-			return dst, p.Ended()
-		}
-	}
-}
-
-// strSpecial marks the bytes the fast loop of str stops at.
-var strSpecial = func() (t [256]bool) {
-	for c := 0; c < 0x20; c++ {
-		t[c] = true
-	}
-	for c := 0x80; c < 0x100; c++ {
-		t[c] = true
-	}
-	t['"'], t['\\'] = true, true
-	return t
-}()
-
-// str decodes a JSON string, after its opening quote, through its closing quote, appending
-// up to limit runes of it to dst. What is not valid JSON (a lone surrogate escape, a raw
-// control byte, bytes that are not UTF-8, an unknown escape) becomes U+FFFD and marks the
-// line repaired; only a newline or the end of the file inside a string is an error.
-func (p *parser) str(dst []byte, limit int) ([]byte, error) {
-	n := 0 // runes seen
-	for {
-		// The fast loop: plain ASCII.
-		i := p.Pos
-		for i < p.End && !strSpecial[p.Buf[i]] {
-			i++
-		}
-		if n < limit {
-			k := min(i-p.Pos, limit-n)
-			dst = append(dst, p.Buf[p.Pos:p.Pos+k]...)
-		}
-		n += i - p.Pos
-		p.Pos = i
-		if p.Pos == p.End {
-			if !p.Fill(1) {
-				return dst, p.Ended()
-			}
-			continue
-		}
-		c := p.Buf[p.Pos]
-		if c == '"' {
-			p.Pos++
-			return dst, nil
-		}
-		if c < 0x80 {
-			r, err := p.escapeOrControl()
-			if err != nil {
-				return dst, err
-			}
-			if n < limit {
-				dst = utf8.AppendRune(dst, r)
-			}
-			n++
-			continue
-		}
-		p.Fill(utf8.UTFMax) // a rune cut by the end of the window; short at the end of the file
-		r, size := utf8.DecodeRune(p.Buf[p.Pos:p.End])
-		if r == utf8.RuneError && size <= 1 {
-			p.repaired = true
-			size = 0 // U+FFFD itself, below
-		}
-		if n < limit {
-			if size == 0 {
-				dst = utf8.AppendRune(dst, utf8.RuneError)
-			} else {
-				dst = append(dst, p.Buf[p.Pos:p.Pos+size]...)
-			}
-		}
-		n++
-		p.Pos += max(size, 1)
-	}
-}
-
-// escapeOrControl decodes the escape (a backslash) or control byte at p.Pos into one rune.
-func (p *parser) escapeOrControl() (rune, error) {
-	c := p.Buf[p.Pos]
-	if c == '\n' {
-		return 0, p.Fail("the line ends inside a string")
-	}
-	if c != '\\' {
-		p.repaired = true
-		p.Pos++
-		return utf8.RuneError, nil
-	}
-	if !p.Fill(2) {
-		return 0, p.Ended()
-	}
-	if p.Buf[p.Pos+1] == '\n' {
-		p.Pos++
-		return 0, p.Fail("the line ends inside a string")
-	}
-	p.Fill(jsontext.MaxEscape)
-	r, n, ok := jsontext.Escape(p.Buf[p.Pos:p.End])
-	p.Pos += n
-	p.repaired = p.repaired || !ok
-	return r, nil
-}
-
 // skip parses and drops the value of a key the reader does not know.
 func (p *parser) skip(depth int) error {
 	if depth > maxDepth {
@@ -810,7 +690,7 @@ func (p *parser) skip(depth int) error {
 	switch c {
 	case '"':
 		p.Pos++
-		_, err := p.str(nil, 0)
+		_, err := p.Str(nil, 0)
 		return err
 	case '[', '{':
 		p.Pos++
@@ -831,7 +711,7 @@ func (p *parser) skip(depth int) error {
 				if err := p.Expect('"', "a key"); err != nil {
 					return err
 				}
-				if _, err := p.str(nil, 0); err != nil {
+				if _, err := p.Str(nil, 0); err != nil {
 					return err
 				}
 				if err := p.Expect(':', "':' after a key"); err != nil {
@@ -856,7 +736,7 @@ func (p *parser) skip(depth int) error {
 			return p.Fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
 		}
 	}
-	_, err = p.token(nil, 0)
+	_, err = p.Token(nil, 0, &isToken)
 	return err
 }
 

@@ -11,7 +11,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/jsontext"
@@ -821,7 +820,7 @@ func (p *parser) fields() error {
 			}
 		case "singleton":
 			var b []byte
-			b, err = p.token(p.key[:0], maxKey)
+			b, err = p.Token(p.key[:0], maxKey, &isToken)
 			rec.singleton = string(b) == "true"
 		case "memsize":
 			rec.size, err = p.count("memsize")
@@ -830,7 +829,7 @@ func (p *parser) fields() error {
 		case "value":
 			if p.Buf[p.Pos] == '"' {
 				p.Pos++
-				rec.value, err = p.str(rec.value[:0], MaxValue)
+				rec.value, err = p.Str(rec.value[:0], MaxValue)
 				rec.hasValue = true
 			} else {
 				err = p.skip(0)
@@ -903,12 +902,12 @@ func (p *parser) keyText() ([]byte, error) {
 			p.key = append(p.key[:0], w[:min(j, maxKey)]...)
 			return p.key, nil
 		}
-		if strSpecial[c] || j > maxKey {
+		if jsontext.StrSpecial[c] || j > maxKey {
 			break
 		}
 	}
 	var err error
-	p.key, err = p.str(p.key[:0], maxKey)
+	p.key, err = p.Str(p.key[:0], maxKey)
 	return p.key, err
 }
 
@@ -920,7 +919,7 @@ func (p *parser) skipString() error {
 		p.Pos += j + 1
 		return nil
 	}
-	_, err := p.str(nil, 0)
+	_, err := p.Str(nil, 0)
 	return err
 }
 
@@ -930,7 +929,7 @@ func (p *parser) quoted(key string, dst []byte, limit int) ([]byte, error) {
 		return dst, p.Fail("want a string for %s, found %s", key, jsontext.QuoteByte(p.Buf[p.Pos]))
 	}
 	p.Pos++
-	return p.str(dst, limit)
+	return p.Str(dst, limit)
 }
 
 // hex parses an address: a string of hex digits after "0x", as "0x7f08a2e36848".
@@ -1031,7 +1030,7 @@ func (p *parser) addRef(a uint64) error {
 // count parses a memsize or a length: an integer from 0 to MaxSize.
 func (p *parser) count(key string) (int64, error) {
 	col := p.Offset() - p.LineStart + 1
-	b, err := p.token(p.key[:0], 24)
+	b, err := p.Token(p.key[:0], 24, &isToken)
 	if err != nil {
 		return 0, err
 	}
@@ -1054,121 +1053,6 @@ var isToken = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// token parses a bare number or literal, keeping up to limit bytes of it.
-func (p *parser) token(dst []byte, limit int) ([]byte, error) {
-	n := 0
-	for {
-		for p.Pos < p.End {
-			c := p.Buf[p.Pos]
-			if !isToken[c] {
-				if n == 0 {
-					return dst, p.Fail("want a value, found %s", jsontext.QuoteByte(c))
-				}
-				return dst, nil
-			}
-			if n < limit {
-				dst = append(dst, c)
-			}
-			n++
-			p.Pos++
-		}
-		if !p.Fill(1) {
-			return dst, p.Ended()
-		}
-	}
-}
-
-// strSpecial marks the bytes the fast loop of str stops at.
-var strSpecial = func() (t [256]bool) {
-	for c := 0; c < 0x20; c++ {
-		t[c] = true
-	}
-	for c := 0x80; c < 0x100; c++ {
-		t[c] = true
-	}
-	t['"'], t['\\'] = true, true
-	return t
-}()
-
-// str decodes a JSON string, after its opening quote, through its closing quote, appending
-// up to limit runes of it to dst. What is not valid text (a raw control byte, bytes that are
-// not UTF-8: Ruby writes a binary String's bytes as they are) becomes U+FFFD; only a newline
-// or the end of the file inside a string is an error.
-func (p *parser) str(dst []byte, limit int) ([]byte, error) {
-	n := 0 // runes seen
-	for {
-		i := p.Pos
-		for i < p.End && !strSpecial[p.Buf[i]] {
-			i++
-		}
-		if n < limit {
-			k := min(i-p.Pos, limit-n)
-			dst = append(dst, p.Buf[p.Pos:p.Pos+k]...)
-		}
-		n += i - p.Pos
-		p.Pos = i
-		if p.Pos == p.End {
-			if !p.Fill(1) {
-				return dst, p.Ended()
-			}
-			continue
-		}
-		c := p.Buf[p.Pos]
-		if c == '"' {
-			p.Pos++
-			return dst, nil
-		}
-		if c < 0x80 {
-			r, err := p.escapeOrControl()
-			if err != nil {
-				return dst, err
-			}
-			if n < limit {
-				dst = utf8.AppendRune(dst, r)
-			}
-			n++
-			continue
-		}
-		p.Fill(utf8.UTFMax) // a rune cut by the end of the window; short at the end of the file
-		r, size := utf8.DecodeRune(p.Buf[p.Pos:p.End])
-		if r == utf8.RuneError && size <= 1 {
-			size = 0
-		}
-		if n < limit {
-			if size == 0 {
-				dst = utf8.AppendRune(dst, utf8.RuneError)
-			} else {
-				dst = append(dst, p.Buf[p.Pos:p.Pos+size]...)
-			}
-		}
-		n++
-		p.Pos += max(size, 1)
-	}
-}
-
-// escapeOrControl decodes the escape (a backslash) or control byte at p.Pos into one rune.
-func (p *parser) escapeOrControl() (rune, error) {
-	c := p.Buf[p.Pos]
-	if c == '\n' {
-		return 0, p.Fail("the line ends inside a string")
-	}
-	if c != '\\' {
-		p.Pos++
-		return utf8.RuneError, nil
-	}
-	if !p.Fill(2) {
-		return 0, p.Ended()
-	}
-	if p.Buf[p.Pos+1] == '\n' {
-		p.Pos++
-		return 0, p.Fail("the line ends inside a string")
-	}
-	p.Fill(jsontext.MaxEscape)
-	r, n, _ := jsontext.Escape(p.Buf[p.Pos:p.End])
-	p.Pos += n
-	return r, nil
-}
 
 // flags parses the GC's flags of an object, an object of booleans, and notes "pinned".
 func (p *parser) flags() error {
@@ -1198,7 +1082,7 @@ func (p *parser) flags() error {
 		if err := p.Expect('"', "a key"); err != nil {
 			return err
 		}
-		if p.key, err = p.str(p.key[:0], maxKey); err != nil {
+		if p.key, err = p.Str(p.key[:0], maxKey); err != nil {
 			return err
 		}
 		pinned := string(p.key) == "pinned"
@@ -1209,7 +1093,7 @@ func (p *parser) flags() error {
 			return err
 		}
 		if pinned && isToken[p.Buf[p.Pos]] {
-			b, err := p.token(p.key[:0], maxKey)
+			b, err := p.Token(p.key[:0], maxKey, &isToken)
 			if err != nil {
 				return err
 			}
@@ -1273,7 +1157,7 @@ func (p *parser) skip(depth int) error {
 				if err := p.Expect('"', "a key"); err != nil {
 					return err
 				}
-				if _, err := p.str(nil, 0); err != nil {
+				if _, err := p.Str(nil, 0); err != nil {
 					return err
 				}
 				if err := p.Expect(':', "':' after a key"); err != nil {
@@ -1298,6 +1182,6 @@ func (p *parser) skip(depth int) error {
 			return p.Fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
 		}
 	}
-	_, err = p.token(nil, 0)
+	_, err = p.Token(nil, 0, &isToken)
 	return err
 }
