@@ -151,12 +151,8 @@ func openInspector(ctx context.Context, pid int, o Options) error {
 	if !o.OpenInspector {
 		return fmt.Errorf("node:%d: memsee sends a process no signal unless asked: pass --open-inspector to open its inspector with SIGUSR1 (on %s), or start node with --inspect and capture node://HOST:PORT", pid, defaultInspector)
 	}
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if err != nil {
-		return fmt.Errorf("node:%d: no such process of yours (%w)", pid, err)
-	}
-	if base := exe[strings.LastIndexByte(exe, '/')+1:]; !strings.HasPrefix(base, "node") {
-		return fmt.Errorf("node:%d runs %s, not node: no signal sent", pid, exe)
+	if _, err := runs(fmt.Sprintf("node:%d", pid), pid, "node"); err != nil {
+		return err
 	}
 	// The snapshot must be of this process: the port may be another's, whose inspector
 	// memsee would otherwise ask.

@@ -25,15 +25,9 @@ func pythonDumpPattern(dir string, pid int) string {
 // catches it and whose dump directory is known, so that it cannot kill a process that would
 // not expect it.
 func takePython(ctx context.Context, t Target, o Options) (*Snapshot, error) {
-	ctx, cancel := context.WithTimeout(ctx, o.timeout())
-	defer cancel()
-	proc := fmt.Sprintf("/proc/%d", t.PID)
-	exe, err := os.Readlink(proc + "/exe")
+	proc, err := runs(t.Raw, t.PID, "python")
 	if err != nil {
-		return nil, fmt.Errorf("%s: no such process of yours (%w)", t.Raw, err)
-	}
-	if !strings.HasPrefix(filepath.Base(exe), "python") {
-		return nil, fmt.Errorf("%s runs %s, not python: no signal sent", t.Raw, exe)
+		return nil, err
 	}
 	caught, err := catches(proc, syscall.SIGUSR1)
 	if err != nil {
@@ -70,6 +64,8 @@ func takePython(ctx context.Context, t Target, o Options) (*Snapshot, error) {
 // then writes a dump into dir, and waits for a dump that was not there before: the dumpers
 // rename a dump to its name only once it is complete.
 func signalForDump(ctx context.Context, t Target, o Options, sig syscall.Signal, dir string, before []string) (*Snapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout())
+	defer cancel()
 	seen := map[string]bool{}
 	for _, f := range before {
 		seen[f] = true
@@ -100,6 +96,21 @@ func signalForDump(ctx context.Context, t Target, o Options, sig syscall.Signal,
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// runs returns the /proc directory of process pid (target, as the user wrote it) when its
+// executable's name starts with runtime; otherwise an error that says no signal was sent, as
+// to anything else a signal could be fatal.
+func runs(target string, pid int, runtime string) (string, error) {
+	proc := fmt.Sprintf("/proc/%d", pid)
+	exe, err := os.Readlink(proc + "/exe")
+	if err != nil {
+		return "", fmt.Errorf("%s: no such process of yours (%w)", target, err)
+	}
+	if !strings.HasPrefix(filepath.Base(exe), runtime) {
+		return "", fmt.Errorf("%s runs %s, not %s: no signal sent", target, exe, runtime)
+	}
+	return proc, nil
 }
 
 // catches reports whether the process at proc (its /proc directory) has a handler for sig

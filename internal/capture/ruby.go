@@ -25,15 +25,9 @@ var rubySignals = map[string]syscall.Signal{"USR1": syscall.SIGUSR1, "USR2": sys
 // names, and waits for the dump to appear in the marker's directory. Nothing is sent to a
 // process that is not Ruby or holds no marker.
 func takeRuby(ctx context.Context, t Target, o Options) (*Snapshot, error) {
-	ctx, cancel := context.WithTimeout(ctx, o.timeout())
-	defer cancel()
-	proc := fmt.Sprintf("/proc/%d", t.PID)
-	exe, err := os.Readlink(proc + "/exe")
+	proc, err := runs(t.Raw, t.PID, "ruby")
 	if err != nil {
-		return nil, fmt.Errorf("%s: no such process of yours (%w)", t.Raw, err)
-	}
-	if !strings.HasPrefix(filepath.Base(exe), "ruby") {
-		return nil, fmt.Errorf("%s runs %s, not ruby: no signal sent", t.Raw, exe)
+		return nil, err
 	}
 	dir, sig, err := rubyMarker(proc, t.PID)
 	if err != nil {

@@ -123,7 +123,12 @@ func (l *Lines) Expect(c byte, what string) error {
 
 // ListNext reads what follows an element of a list: ',' and the whitespace after it (more is
 // true, and the next element's first byte is at Pos), or the closing ']'.
-func (l *Lines) ListNext(what string) (more bool, err error) {
+func (l *Lines) ListNext(what string) (more bool, err error) { return l.Next(']', "in "+what) }
+
+// Next reads what follows a value in a list or an object that ends with closing: ',' and the
+// whitespace after it (more is true, and the next value's first byte is at Pos), or closing.
+// where says where the value is, for the error ("after a value", "in the refs"; "" for none).
+func (l *Lines) Next(closing byte, where string) (more bool, err error) {
 	c, err := l.Peek()
 	if err != nil {
 		return false, err
@@ -133,11 +138,14 @@ func (l *Lines) ListNext(what string) (more bool, err error) {
 	case ',':
 		_, err := l.Peek()
 		return err == nil, err
-	case ']':
+	case closing:
 		return false, nil
 	}
 	l.Pos--
-	return false, l.Fail("want ',' or ']' in %s, found %s", what, QuoteByte(c))
+	if where != "" {
+		where = " " + where
+	}
+	return false, l.Fail("want ',' or %q%s, found %s", closing, where, QuoteByte(c))
 }
 
 // StrSpecial marks the bytes the fast loop of Str stops at: control bytes, a quote, a

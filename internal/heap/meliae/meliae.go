@@ -345,19 +345,9 @@ func (p *parser) fields() error {
 		if err != nil {
 			return err
 		}
-		c, err := p.Peek()
-		if err != nil {
+		if more, err := p.Next('}', "after a value"); !more {
 			return err
 		}
-		p.Pos++
-		switch c {
-		case ',':
-			continue
-		case '}':
-			return nil
-		}
-		p.Pos--
-		return p.Fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
 	}
 }
 
@@ -721,19 +711,9 @@ func (p *parser) skip(depth int) error {
 			if err := p.skip(depth + 1); err != nil {
 				return err
 			}
-			c, err := p.Peek()
-			if err != nil {
+			if more, err := p.Next(closing, ""); !more {
 				return err
 			}
-			p.Pos++
-			switch c {
-			case ',':
-				continue
-			case closing:
-				return nil
-			}
-			p.Pos--
-			return p.Fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
 		}
 	}
 	_, err = p.Token(nil, 0, &isToken)

@@ -874,19 +874,9 @@ func (p *parser) fields() error {
 			continue
 		}
 		quoted = false
-		c, err := p.Peek()
-		if err != nil {
+		if more, err := p.Next('}', "after a value"); !more {
 			return err
 		}
-		p.Pos++
-		switch c {
-		case ',':
-			continue
-		case '}':
-			return nil
-		}
-		p.Pos--
-		return p.Fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
 	}
 }
 
@@ -1101,28 +1091,10 @@ func (p *parser) flags() error {
 		} else if err := p.skip(1); err != nil {
 			return err
 		}
-		if more, err := p.listNextIn("flags", '}'); err != nil || !more {
+		if more, err := p.Next('}', "in flags"); err != nil || !more {
 			return err
 		}
 	}
-}
-
-// listNextIn is listNext for a list or an object that ends with closing.
-func (p *parser) listNextIn(what string, closing byte) (more bool, err error) {
-	c, err := p.Peek()
-	if err != nil {
-		return false, err
-	}
-	p.Pos++
-	switch c {
-	case ',':
-		_, err := p.Peek()
-		return err == nil, err
-	case closing:
-		return false, nil
-	}
-	p.Pos--
-	return false, p.Fail("want ',' or %q in %s, found %s", closing, what, jsontext.QuoteByte(c))
 }
 
 // skip parses and drops the value of a key the reader does not know.
@@ -1167,19 +1139,9 @@ func (p *parser) skip(depth int) error {
 			if err := p.skip(depth + 1); err != nil {
 				return err
 			}
-			c, err := p.Peek()
-			if err != nil {
+			if more, err := p.Next(closing, ""); !more {
 				return err
 			}
-			p.Pos++
-			switch c {
-			case ',':
-				continue
-			case closing:
-				return nil
-			}
-			p.Pos--
-			return p.Fail("want ',' or %q, found %s", closing, jsontext.QuoteByte(c))
 		}
 	}
 	_, err = p.Token(nil, 0, &isToken)
