@@ -874,9 +874,21 @@ func (p *parser) fields() error {
 			continue
 		}
 		quoted = false
-		if more, err := p.Next('}', "after a value"); !more {
+		// Inline rather than Next, which looks past the ',': this runs once per key of every
+		// line, and the loop finds the next key itself.
+		c, err := p.Peek()
+		if err != nil {
 			return err
 		}
+		p.Pos++
+		switch c {
+		case ',':
+			continue
+		case '}':
+			return nil
+		}
+		p.Pos--
+		return p.Fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
 	}
 }
 
