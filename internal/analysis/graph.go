@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -129,7 +128,7 @@ func (w *Walker) PathText(ctx context.Context, path []store.Object) (string, err
 	var b strings.Builder
 	b.WriteString(start)
 	if path[0].Distance < 0 {
-		b.WriteString(" (unreachable: no root holds it)")
+		b.WriteString(unreachable)
 	}
 	for _, o := range path[1:] {
 		if heap.HiddenHop(o.Via) {
@@ -144,6 +143,9 @@ func (w *Walker) PathText(ctx context.Context, path []store.Object) (string, err
 	}
 	return b.String(), nil
 }
+
+// unreachable follows the name of an object no root reaches, where its path starts.
+const unreachable = " (unreachable: no root holds it)"
 
 // PathTo returns the text of a shortest path to oid, reusing the texts of its ancestors.
 func (w *Walker) PathTo(ctx context.Context, oid int64) (string, error) {
@@ -207,56 +209,12 @@ var nameIndexRE = regexp.MustCompile(`\[(\d+|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"
 func GeneralizeName(name string) string { return nameIndexRE.ReplaceAllString(name, "[*]") }
 
 // Held is a group of objects whose shortest paths differ only in element indices and dict
-// keys: one holder and how many it holds.
+// keys (Generalize), as Eclipse MAT's "merge shortest paths to GC roots" groups them: one
+// holder and how many it holds.
 type Held struct {
 	Path            string // with indices as [*]
 	Count           int64
 	Bytes, Retained int64
-}
-
-// MergePaths merges the shortest paths of objects, as Eclipse MAT's "merge shortest paths
-// to GC roots" does: paths that differ only in element indices or dict keys are one, `[*]`.
-// Largest retained first.
-func (w *Walker) MergePaths(ctx context.Context, oids []int64) ([]Held, error) {
-	byPath := map[string]*Held{}
-	for i, oid := range oids {
-		if i%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		t, err := w.PathTo(ctx, oid)
-		if err != nil {
-			return nil, err
-		}
-		o, err := w.Object(ctx, oid)
-		if err != nil {
-			return nil, err
-		}
-		key := Generalize(t)
-		h := byPath[key]
-		if h == nil {
-			h = &Held{Path: key}
-			byPath[key] = h
-		}
-		h.Count++
-		h.Bytes += o.Size
-		h.Retained += o.Retained
-		// Keep only the objects' own paths in the cache: ancestors are what is shared.
-		delete(w.cache, oid)
-		delete(w.texts, oid)
-	}
-	out := make([]Held, 0, len(byPath))
-	for _, h := range byPath {
-		out = append(out, *h)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Retained != out[j].Retained {
-			return out[i].Retained > out[j].Retained
-		}
-		return out[i].Path < out[j].Path
-	})
-	return out, nil
 }
 
 // Describe says where an object is, for people: its path, and for the target of a hidden hop

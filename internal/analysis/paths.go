@@ -2,9 +2,7 @@ package analysis
 
 import (
 	"context"
-	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/memsee/memsee/internal/store"
 )
@@ -105,30 +103,5 @@ type TypePaths struct {
 	Snapshot  store.Snapshot
 	Type      string
 	Instances int
-	Held      []Held // largest retained first (MergePaths)
-}
-
-// PathsOfType merges the shortest paths of every instance of typ in snap (MergePaths). When
-// there is none, the error names the types with similar names.
-func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ string) (*TypePaths, error) {
-	oids, err := db.ObjectsOfType(ctx, snap.ID, typ)
-	if err != nil {
-		return nil, err
-	}
-	if len(oids) == 0 {
-		similar, err := db.SimilarTypes(ctx, snap.ID, typ)
-		if err != nil {
-			return nil, err
-		}
-		msg := fmt.Sprintf("snapshot %d (%s) has no objects of type %q", snap.ID, snap.Label, typ)
-		if len(similar) > 0 {
-			msg += "; did you mean " + strings.Join(similar, ", ")
-		}
-		return nil, fmt.Errorf("%s", msg)
-	}
-	held, err := NewWalker(db, snap.ID).MergePaths(ctx, oids)
-	if err != nil {
-		return nil, err
-	}
-	return &TypePaths{Snapshot: snap, Type: typ, Instances: len(oids), Held: held}, nil
+	Held      []Held // largest retained first, then by path
 }

@@ -1,0 +1,677 @@
+package analysis
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/store"
+	"github.com/memsee/memsee/internal/store/page"
+)
+
+// PathsOfType merges the shortest paths of every instance of typ in snap, as Eclipse MAT's
+// "merge shortest paths to GC roots" does: paths that differ only in element indices or dict
+// keys are one, [*] (Generalize). When there is no instance, the error names the types with
+// similar names.
+//
+// It reads the snapshot's object pages once, keeping those with instances (it reads again the
+// few others that hold objects on their paths). A path is its parent's path and one more step,
+// so each object on a path is visited once however many instances it leads to, and a merged
+// path is a node of a trie (its parent's node, and one generalized step), spelled out only
+// for the groups found. The answer is what spelling out each instance's path with a Walker and
+// generalizing it gives (typepaths_test.go checks it on every runtime's sample).
+func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ string) (*TypePaths, error) {
+	id, known, err := db.TypeID(ctx, typ)
+	if err != nil {
+		return nil, err
+	}
+	var t *typeWalk
+	if known {
+		if t, err = newTypeWalk(ctx, db, snap.ID); err != nil {
+			return nil, err
+		}
+		if err = t.merge(ctx, uint64(id)); err != nil {
+			return nil, err
+		}
+	}
+	if t == nil || len(t.instances) == 0 {
+		similar, err := db.SimilarTypes(ctx, snap.ID, typ)
+		if err != nil {
+			return nil, err
+		}
+		msg := fmt.Sprintf("snapshot %d (%s) has no objects of type %q", snap.ID, snap.Label, typ)
+		if len(similar) > 0 {
+			msg += "; did you mean " + strings.Join(similar, ", ")
+		}
+		return nil, fmt.Errorf("%s", msg)
+	}
+	return &TypePaths{Snapshot: snap, Type: typ, Instances: len(t.instances), Held: t.held()}, nil
+}
+
+// typeWalk is the state of PathsOfType: a snapshot's object pages that hold instances or
+// objects on their paths, and the merged path of each object visited so far.
+type typeWalk struct {
+	db     *store.DB
+	snap   int64
+	pages  []*page.Objects // by page number; nil for a page not kept
+	n      int64           // objects in the snapshot: oids 0 to n-1
+	roots  map[int64]string
+	hidden []string // the references paths leave out (heap.HiddenHop)
+	labels map[uint64]string
+	names  map[uint64]string
+
+	// key holds, by oid, the merged path of each object visited: 0 when not yet visited, k+1
+	// for node k of the trie, -(k+1) for node k when the object's path text is open (see
+	// generalize): then open holds that text, and the paths of the objects below it are
+	// spelled out and generalized whole, not step by step.
+	key   []int32
+	open  map[int64]string
+	nodes []trieNode
+	trie  map[uint64]int32 // parent node+1 (0 for none) << 32 | step -> node
+	// The last node found in trie, and its key there.
+	lastTrie uint64
+	lastNode int32
+	steps    map[string]int32 // a generalized step -> its number
+	known    map[viaType]step // the steps worked out, by reference and type (stepOf)
+	texts    []string         // by step number
+
+	// The instances, in oid order, with their own steps, worked out as the pages are read.
+	instances []int64
+	first     []step
+
+	// The instances' totals by the trie node of their merged path.
+	count, bytes, retained []int64
+
+	up        []int64 // the objects of a walk up, not yet visited
+	buf, gbuf []byte
+}
+
+// trieNode is one merged path: its parent's (-1 for none), and one generalized step.
+type trieNode struct{ parent, step int32 }
+
+// step is what one object adds to its parent's path: the number of its generalized text, and
+// how it joins.
+type step struct {
+	text int32
+	kind uint8
+}
+
+// The kinds of step.
+const (
+	stepNext    = iota // " -> " and the reference and the type, after the parent's path
+	stepOpen           // as stepNext, and the text is open (generalize)
+	stepTop            // where a path starts: the object's name
+	stepTopOpen        // as stepTop, and the name is open
+	stepHidden         // a hop paths leave out: the object's path is its parent's
+)
+
+func newTypeWalk(ctx context.Context, db *store.DB, snap int64) (*typeWalk, error) {
+	roots, err := db.RootNames(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	t := &typeWalk{db: db, snap: snap, roots: roots, labels: map[uint64]string{}, names: map[uint64]string{},
+		open: map[int64]string{}, trie: map[uint64]int32{}, steps: map[string]int32{}, known: map[viaType]step{}}
+	for _, h := range heap.Handlers() {
+		if r, ok := h.(heap.PathRules); ok {
+			t.hidden = append(t.hidden, r.HiddenHops()...)
+		}
+	}
+	return t, nil
+}
+
+// merge reads the snapshot's object pages and adds each instance of type id to its merged
+// path. The pages are read on a goroutine of their own, while this one finds the instances in
+// them and works out their own steps; the paths are walked once every page is read, since an
+// instance's path may go through any page.
+func (t *typeWalk) merge(ctx context.Context, id uint64) error {
+	// The type names are read once, before the pages (store.DB.TypeName reads them all).
+	if _, err := t.typeName(ctx, id); err != nil {
+		return err
+	}
+	// Room for the instances, as many as the snapshot's totals count (a hint: the pages decide).
+	want, err := t.db.TypeCount(ctx, t.snap, int64(id))
+	if err != nil {
+		return err
+	}
+	if n, err := t.db.ObjectCount(ctx, t.snap); err == nil && want > 0 && want <= n {
+		t.instances, t.first = make([]int64, 0, want), make([]step, 0, want)
+	}
+	if err := t.read(ctx, id); err != nil {
+		return err
+	}
+	t.key = make([]int32, t.n)
+	for j, oid := range t.instances {
+		if j%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		k, err := t.visit(ctx, oid, t.first[j])
+		if err != nil {
+			return err
+		}
+		k = max(k, -k) - 1
+		if int(k) >= len(t.count) {
+			grow := len(t.nodes) + 1024
+			t.count = append(t.count, make([]int64, grow-len(t.count))...)
+			t.bytes = append(t.bytes, make([]int64, grow-len(t.bytes))...)
+			t.retained = append(t.retained, make([]int64, grow-len(t.retained))...)
+		}
+		p, i := t.pages[oid>>page.Bits], int(oid&(page.Size-1))
+		t.count[k]++
+		t.bytes[k] += int64(p.Size.At(i))
+		t.retained[k] += int64(p.Retained.At(i))
+	}
+	return nil
+}
+
+// read reads every object page of the snapshot and finds the instances of type id.
+func (t *typeWalk) read(ctx context.Context, id uint64) error {
+	ctx, cancel := context.WithCancel(ctx)
+	type read struct {
+		first int64
+		p     *page.Objects
+	}
+	pages := make(chan read, 16)
+	done := make(chan error, 1)
+	go func() {
+		done <- t.db.EachObjectPage(ctx, t.snap, func(first int64, p *page.Objects) error {
+			select {
+			case pages <- read{first, p}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		close(pages)
+	}()
+	defer func() {
+		cancel()
+		for range pages {
+		}
+	}()
+	for r := range pages {
+		if r.first != t.n {
+			// A page is missing, or one before it is short.
+			return fmt.Errorf("snapshot %d, object page %d: oid %d expected first: %w", t.snap, r.first>>page.Bits, t.n, page.ErrDamaged)
+		}
+		t.n += int64(r.p.N)
+		keep := false
+		for i := 0; i < r.p.N; i++ {
+			if r.p.Type.At(i) != id {
+				continue
+			}
+			keep = true
+			st, err := t.stepOf(ctx, r.p, i, r.first+int64(i))
+			if err != nil {
+				return err
+			}
+			t.instances = append(t.instances, r.first+int64(i))
+			t.first = append(t.first, st)
+		}
+		// A page with no instance is let go: the walk reads again the few of them that hold
+		// objects on the instances' paths.
+		if !keep {
+			r.p = nil
+		}
+		t.pages = append(t.pages, r.p)
+	}
+	if err := <-done; err != nil {
+		return err
+	}
+	if n, err := t.db.ObjectCount(ctx, t.snap); err != nil || n != t.n {
+		return cmp.Or(err, fmt.Errorf("snapshot %d has %d objects in its pages, not %d: %w", t.snap, t.n, n, page.ErrDamaged))
+	}
+	return nil
+}
+
+// at returns the page of oid and its index there, reading the page if it was not kept.
+func (t *typeWalk) at(ctx context.Context, oid int64) (*page.Objects, int, error) {
+	if oid < 0 || oid >= t.n {
+		return nil, 0, fmt.Errorf("%w: snapshot %d has no object %d", store.ErrNoObject, t.snap, oid)
+	}
+	num := oid >> page.Bits
+	if t.pages[num] == nil {
+		p, err := t.db.ObjectPage(ctx, t.snap, num)
+		if err != nil {
+			return nil, 0, err
+		}
+		if int64(p.N) != min(page.Size, t.n-num<<page.Bits) {
+			return nil, 0, fmt.Errorf("snapshot %d, object page %d: %d objects: %w", t.snap, num, p.N, page.ErrDamaged)
+		}
+		t.pages[num] = p
+	}
+	return t.pages[num], int(oid & (page.Size - 1)), nil
+}
+
+// visit returns the key of oid's merged path (typeWalk.key), whose own step is st, visiting
+// the objects above it that were not visited yet, as Walker.PathTo does.
+func (t *typeWalk) visit(ctx context.Context, oid int64, st step) (int32, error) {
+	if k := t.key[oid]; k != 0 {
+		return k, nil
+	}
+	up := append(t.up[:0], oid)
+	p, i, _ := t.at(ctx, oid)
+	cur := p.Parent.OrNone(i)
+	for cur >= 0 {
+		if cur < t.n && t.key[cur] != 0 {
+			break
+		}
+		if len(up) > maxDepth {
+			return 0, fmt.Errorf("object %d: the links up from it loop", oid)
+		}
+		p, i, err := t.at(ctx, cur)
+		if err != nil {
+			return 0, err
+		}
+		up = append(up, cur)
+		cur = p.Parent.OrNone(i)
+	}
+	t.up = up
+	var k int32
+	if cur >= 0 {
+		k = t.key[cur]
+	}
+	for j := len(up) - 1; j >= 0; j-- {
+		o := up[j]
+		s := st
+		if j > 0 {
+			p, i, _ := t.at(ctx, o)
+			var err error
+			if s, err = t.stepOf(ctx, p, i, o); err != nil {
+				return 0, err
+			}
+		}
+		var err error
+		if k, err = t.join(ctx, o, cur, k, s); err != nil {
+			return 0, err
+		}
+		t.key[o] = k
+		cur = o
+	}
+	return k, nil
+}
+
+// stepOf works out the step of object i of page p, oid.
+func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64) (step, error) {
+	var b []byte
+	kind := uint8(stepNext)
+	if p.Parent.OrNone(i) < 0 {
+		name, err := t.name(ctx, p, i, oid)
+		if err != nil {
+			return step{}, err
+		}
+		b, kind = append(t.buf[:0], name...), stepTop
+		if p.Distance.OrNone(i) < 0 {
+			b = append(b, unreachable...)
+		}
+	} else {
+		via := p.Via.At(i)
+		if t.hiddenHop(via) {
+			return step{kind: stepHidden}, nil
+		}
+		// The step is the same for the same reference and type; and for every element of a
+		// collection ([17], ['key']: a whole index, which generalize writes [*]) of one type.
+		k := viaType{via, p.Type.At(i)}
+		if end, st := indexAt(via, 0); st == indexFound && end == len(via) {
+			k.via = "[*]"
+		}
+		if st, ok := t.known[k]; ok {
+			return st, nil
+		}
+		label, err := t.label(ctx, k.typ)
+		if err != nil {
+			return step{}, err
+		}
+		b = append(t.buf[:0], " -> "...)
+		if via != "" {
+			b = append(append(b, via...), ' ')
+		}
+		b = append(b, label...)
+		st := t.generalized(b, kind)
+		t.known[k] = st
+		return st, nil
+	}
+	return t.generalized(b, kind), nil
+}
+
+// viaType is a reference's name and the type of the object it refers to: what a step that
+// is not the start of a path says.
+type viaType struct {
+	via string
+	typ uint64
+}
+
+// generalized returns the step whose text, before it is generalized, is b, of kind stepNext or
+// stepTop (then stepOpen or stepTopOpen when the text is open).
+func (t *typeWalk) generalized(b []byte, kind uint8) step {
+	t.buf = b
+	g, open := generalize(t.gbuf[:0], b)
+	t.gbuf = g
+	if open {
+		kind++
+	}
+	return step{t.intern(g), kind}
+}
+
+// text spells out the step of oid, as stepOf does before it generalizes it.
+func (t *typeWalk) text(ctx context.Context, oid int64) (string, error) {
+	p, i, err := t.at(ctx, oid)
+	if err != nil {
+		return "", err
+	}
+	if p.Parent.OrNone(i) < 0 {
+		name, err := t.name(ctx, p, i, oid)
+		if err == nil && p.Distance.OrNone(i) < 0 {
+			name += unreachable
+		}
+		return name, err
+	}
+	label, err := t.label(ctx, p.Type.At(i))
+	if err != nil {
+		return "", err
+	}
+	if via := p.Via.At(i); via != "" {
+		return " -> " + via + " " + label, nil
+	}
+	return " -> " + label, nil
+}
+
+// intern returns the number of a generalized step.
+func (t *typeWalk) intern(g []byte) int32 {
+	s, ok := t.steps[string(g)]
+	if !ok {
+		s = int32(len(t.texts))
+		t.texts = append(t.texts, string(g))
+		t.steps[t.texts[s]] = s
+	}
+	return s
+}
+
+// join returns the key of oid's merged path: its parent's (pk, of object parent) and step s.
+func (t *typeWalk) join(ctx context.Context, oid, parent int64, pk int32, s step) (int32, error) {
+	switch {
+	case s.kind == stepHidden:
+		if pk < 0 {
+			t.open[oid] = t.open[parent]
+		}
+		return pk, nil
+	case s.kind == stepTop || s.kind == stepTopOpen:
+		k := t.node(-1, s.text)
+		if s.kind == stepTopOpen {
+			text, err := t.text(ctx, oid)
+			if err != nil {
+				return 0, err
+			}
+			t.open[oid] = text
+			return -(k + 1), nil
+		}
+		return k + 1, nil
+	case pk < 0:
+		// The parent's text is open: this one is spelled out and generalized whole.
+		text, err := t.text(ctx, oid)
+		if err != nil {
+			return 0, err
+		}
+		return t.flat(oid, t.open[parent]+text)
+	}
+	k := t.node(pk-1, s.text)
+	if s.kind == stepOpen {
+		// Spelled out in full for the objects below it.
+		prefix, err := t.fullText(ctx, parent)
+		if err != nil {
+			return 0, err
+		}
+		text, err := t.text(ctx, oid)
+		if err != nil {
+			return 0, err
+		}
+		t.open[oid] = prefix + text
+		return -(k + 1), nil
+	}
+	return k + 1, nil
+}
+
+// flat returns the key of a path whose whole text is text, a node with no parent.
+func (t *typeWalk) flat(oid int64, text string) (int32, error) {
+	g, open := generalize(t.gbuf[:0], []byte(text))
+	t.gbuf = g
+	k := t.node(-1, t.intern(g))
+	if open {
+		t.open[oid] = text
+		return -(k + 1), nil
+	}
+	return k + 1, nil
+}
+
+// node returns the trie node of parent node parent (-1 for none) and step s, made if new.
+func (t *typeWalk) node(parent, s int32) int32 {
+	tk := uint64(uint32(parent+1))<<32 | uint64(uint32(s))
+	if tk == t.lastTrie && len(t.nodes) > 0 {
+		// The elements of one collection, one after the other.
+		return t.lastNode
+	}
+	k, ok := t.trie[tk]
+	if !ok {
+		k = int32(len(t.nodes))
+		t.nodes = append(t.nodes, trieNode{parent, s})
+		t.trie[tk] = k
+	}
+	t.lastTrie, t.lastNode = tk, k
+	return k
+}
+
+// hiddenHop is heap.HiddenHop, without asking the registry each time.
+func (t *typeWalk) hiddenHop(via string) bool {
+	if via == "" {
+		return false
+	}
+	for _, h := range t.hidden {
+		if via == h {
+			return true
+		}
+	}
+	return false
+}
+
+// name is Walker.Name for object i of page p.
+func (t *typeWalk) name(ctx context.Context, p *page.Objects, i int, oid int64) (string, error) {
+	if name := t.roots[oid]; name != "" {
+		return name, nil
+	}
+	typ, err := t.typeName(ctx, p.Type.At(i))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s@%#x", typ, int64(p.Addr.At(i))), nil
+}
+
+func (t *typeWalk) typeName(ctx context.Context, id uint64) (string, error) {
+	if name, ok := t.names[id]; ok {
+		return name, nil
+	}
+	name, err := t.db.TypeName(ctx, int64(id))
+	if err != nil {
+		return "", err
+	}
+	t.names[id] = name
+	return name, nil
+}
+
+func (t *typeWalk) label(ctx context.Context, id uint64) (string, error) {
+	if l, ok := t.labels[id]; ok {
+		return l, nil
+	}
+	name, err := t.typeName(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	t.labels[id] = typeLabel(name)
+	return t.labels[id], nil
+}
+
+// fullText spells out the shortest path to oid, as Walker.PathTo does, for the rare path whose
+// text stays open (generalize).
+func (t *typeWalk) fullText(ctx context.Context, oid int64) (string, error) {
+	var chain []int64
+	for cur := oid; cur >= 0; {
+		if len(chain) > maxDepth {
+			return "", fmt.Errorf("object %d: the links up from it loop", oid)
+		}
+		p, i, err := t.at(ctx, cur)
+		if err != nil {
+			return "", err
+		}
+		chain = append(chain, cur)
+		cur = p.Parent.OrNone(i)
+	}
+	var b strings.Builder
+	for j := len(chain) - 1; j >= 0; j-- {
+		p, i, _ := t.at(ctx, chain[j])
+		if j == len(chain)-1 {
+			name, err := t.name(ctx, p, i, chain[j])
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(name)
+			if p.Distance.OrNone(i) < 0 {
+				b.WriteString(unreachable)
+			}
+			continue
+		}
+		via := p.Via.At(i)
+		if t.hiddenHop(via) {
+			continue
+		}
+		label, err := t.label(ctx, p.Type.At(i))
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(" -> ")
+		if via != "" {
+			b.WriteString(via)
+			b.WriteByte(' ')
+		}
+		b.WriteString(label)
+	}
+	return b.String(), nil
+}
+
+// held spells out the merged paths that hold instances and merges those that read the same,
+// largest retained first, as MergePaths orders them.
+func (t *typeWalk) held() []Held {
+	byPath := map[string]*Held{}
+	var steps []int32
+	var b strings.Builder
+	for k := range t.count {
+		if t.count[k] == 0 {
+			continue
+		}
+		steps = steps[:0]
+		for n := int32(k); n >= 0; n = t.nodes[n].parent {
+			steps = append(steps, t.nodes[n].step)
+		}
+		b.Reset()
+		for j := len(steps) - 1; j >= 0; j-- {
+			b.WriteString(t.texts[steps[j]])
+		}
+		path := b.String()
+		h := byPath[path]
+		if h == nil {
+			h = &Held{Path: path}
+			byPath[path] = h
+		}
+		h.Count += t.count[k]
+		h.Bytes += t.bytes[k]
+		h.Retained += t.retained[k]
+	}
+	out := make([]Held, 0, len(byPath))
+	for _, h := range byPath {
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Retained != out[j].Retained {
+			return out[i].Retained > out[j].Retained
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out
+}
+
+// generalize appends s to dst with its element indices and dict keys written [*], as
+// Generalize does (indexRE: a '[', then a quoted key or text with no ']' or quote, then ']'),
+// and reports whether s is open: whether a '[' of s that starts no index could still start
+// one if more text followed. When s is not open, Generalize(s+u) is generalize(s) followed by
+// Generalize(u), whatever u is, so a path's merged text is its parent's and one step.
+func generalize[S []byte | string](dst []byte, s S) ([]byte, bool) {
+	open := false
+	for i := 0; i < len(s); {
+		if s[i] != '[' {
+			dst = append(dst, s[i])
+			i++
+			continue
+		}
+		end, st := indexAt(s, i)
+		switch st {
+		case indexFound:
+			dst = append(dst, "[*]"...)
+			i = end
+			continue
+		case indexUndecided:
+			open = true
+		}
+		dst = append(dst, '[')
+		i++
+	}
+	return dst, open
+}
+
+// What indexAt found.
+const (
+	indexNone      = iota // no index starts here, whatever follows s
+	indexFound            // an index, up to end
+	indexUndecided        // s ends before it is decided
+)
+
+// indexAt reads what indexRE matches at s[i], a '[': a quoted key ('...' with backslash escapes,
+// an escape being any character but a newline), or text with no ']' or quote, then ']'.
+func indexAt[S []byte | string](s S, i int) (end, state int) {
+	j := i + 1
+	if j < len(s) && s[j] == '\'' {
+		// A quoted key, or nothing: text with no quote cannot begin with one.
+		for j++; j < len(s); j++ {
+			switch s[j] {
+			case '\'':
+				if j+1 == len(s) {
+					return 0, indexUndecided
+				}
+				if s[j+1] == ']' {
+					return j + 2, indexFound
+				}
+				return 0, indexNone
+			case '\\':
+				j++
+				if j == len(s) {
+					return 0, indexUndecided
+				}
+				if s[j] == '\n' {
+					return 0, indexNone
+				}
+			}
+		}
+		return 0, indexUndecided
+	}
+	for ; j < len(s); j++ {
+		switch s[j] {
+		case ']':
+			return j + 1, indexFound
+		case '\'':
+			return 0, indexNone
+		}
+	}
+	return 0, indexUndecided
+}

@@ -1,0 +1,290 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/memsee/memsee/internal/loader/loadertest"
+	"github.com/memsee/memsee/internal/store"
+	"github.com/memsee/memsee/internal/store/page"
+)
+
+// generalize writes what Generalize writes, and a text that is not open generalizes on its own.
+func TestGeneralize(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		open           bool
+	}{
+		{"none", "module shop -> .x (list)", "module shop -> .x (list)", false},
+		{"index", " -> [17] (Item)", " -> [*] (Item)", false},
+		{"key", " -> ['SKU-1'] (dict)", " -> [*] (dict)", false},
+		{"escaped quote", ` -> ['a\'b'] (str)`, " -> [*] (str)", false},
+		{"bracket in key", " -> ['a]b'] (str)", " -> [*] (str)", false},
+		{"java array", "(java.lang.String[])", "(java.lang.String[*])", false},
+		{"unclosed", " -> [abc", " -> [abc", true},
+		{"unclosed key", " -> ['abc", " -> ['abc", true},
+		{"key then text", " -> ['a'x] (str)", " -> ['a'x] (str)", false},
+		{"quote in index", " -> [a'b] (str)", " -> [a'b] (str)", false},
+		{"bracket last", "x [", "x [", true},
+		{"quote last", "x ['a'", "x ['a'", true},
+		{"backslash last", `x ['a\`, `x ['a\`, true},
+		{"escaped newline", "x ['a\\\nb'] (str)", "x ['a\\\nb'] (str)", false},
+		{"two", "[1][2] [x] ['y']", "[*][*] [*] [*]", false},
+		{"empty", "[]", "[*]", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, open := generalize(nil, tt.in)
+			if string(got) != tt.want || open != tt.open {
+				t.Errorf("generalize(%q): got %q, %v, want %q, %v", tt.in, got, open, tt.want, tt.open)
+			}
+			if want := Generalize(tt.in); string(got) != want {
+				t.Errorf("generalize(%q): got %q, Generalize: %q", tt.in, got, want)
+			}
+		})
+	}
+}
+
+// On random texts of the characters that matter to indexRE: generalize is Generalize, and
+// Generalize(s+u) is generalize(s) and Generalize(u) when s is not open.
+func TestGeneralizeRandom(t *testing.T) {
+	const alphabet = "[]'\\\na. é"
+	r := rand.New(rand.NewPCG(1, 2))
+	text := func() string {
+		b := make([]rune, r.IntN(12))
+		for i := range b {
+			b[i] = []rune(alphabet)[r.IntN(len([]rune(alphabet)))]
+		}
+		return string(b)
+	}
+	opens := 0
+	for range 200000 {
+		s, u := text(), text()
+		g, open := generalize(nil, s)
+		if string(g) != Generalize(s) {
+			t.Fatalf("generalize(%q): got %q, Generalize: %q", s, g, Generalize(s))
+		}
+		if open {
+			opens++
+			continue
+		}
+		if got, want := string(g)+Generalize(u), Generalize(s+u); got != want {
+			t.Fatalf("generalize(%q) + Generalize(%q): got %q, Generalize of both: %q", s, u, got, want)
+		}
+	}
+	if opens == 0 {
+		t.Errorf("no open text among the random ones")
+	}
+}
+
+// mergeSlowly is the obvious answer PathsOfType must give: every instance's shortest path,
+// spelled out (Walker.PathText), generalized, and summed by the text.
+func mergeSlowly(ctx context.Context, db *store.DB, snap int64, typ string) ([]Held, error) {
+	id, _, err := db.TypeID(ctx, typ)
+	if err != nil {
+		return nil, err
+	}
+	var oids []int64
+	err = db.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
+		for i := 0; i < p.N; i++ {
+			if int64(p.Type.At(i)) == id {
+				oids = append(oids, first+int64(i))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	w := NewWalker(db, snap)
+	byPath := map[string]*Held{}
+	for _, oid := range oids {
+		path, err := w.ShortestPath(ctx, oid)
+		if err != nil {
+			return nil, err
+		}
+		text, err := w.PathText(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		o := path[len(path)-1]
+		key := Generalize(text)
+		if byPath[key] == nil {
+			byPath[key] = &Held{Path: key}
+		}
+		byPath[key].Count++
+		byPath[key].Bytes += o.Size
+		byPath[key].Retained += o.Retained
+	}
+	var out []Held
+	for _, h := range byPath {
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Retained != out[j].Retained {
+			return out[i].Retained > out[j].Retained
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out, nil
+}
+
+// On every runtime's sample, for each of its types: PathsOfType gives what the slow, obvious
+// merge gives, group for group.
+func TestPathsOfTypeAgainstSlowMerge(t *testing.T) {
+	tests := []struct {
+		name, file string
+		typ        string // a type the sample's leak is made of, which must be among those checked
+	}{
+		{"python", "../../testdata/python/shop4.json.gz", "AuditEntry"},
+		{"java", "../../testdata/java/heap4.hprof.gz", "shop.AuditEntry"},
+		{"node", "../../testdata/node/heap4.heapsnapshot.gz", "Object"},
+		{"go", "../../testdata/godump/heap4.dump.gz", ""},
+		{"ruby", "../../testdata/ruby/rubyshop4.json.gz", "Shop::Session"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "f.db"), tt.file)
+			defer db.Close()
+			snap, err := db.Resolve(ctx, res.Label)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stats, err := db.TypeStats(ctx, snap.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The types with the most instances, and the leak's.
+			slices.SortFunc(stats, func(a, b store.TypeStatRow) int {
+				if a.Count != b.Count {
+					return int(b.Count - a.Count)
+				}
+				return strings.Compare(a.Type, b.Type)
+			})
+			var types []string
+			for i, s := range stats {
+				if i < 25 || s.Type == tt.typ {
+					types = append(types, s.Type)
+				}
+			}
+			if tt.typ != "" && !slices.Contains(types, tt.typ) {
+				t.Fatalf("%s: no type %s among %d", tt.name, tt.typ, len(stats))
+			}
+			groups := 0
+			for _, typ := range types {
+				want, err := mergeSlowly(ctx, db, snap.ID, typ)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := PathsOfType(ctx, db, snap, typ)
+				if err != nil {
+					t.Fatalf("PathsOfType(%s, %s): %v", tt.name, typ, err)
+				}
+				var n int64
+				for _, h := range want {
+					n += h.Count
+				}
+				if int64(got.Instances) != n || !slices.Equal(got.Held, want) {
+					t.Errorf("PathsOfType(%s, %s): %d instances, %d paths; the slow merge: %d, %d\n got %v\nwant %v",
+						tt.name, typ, got.Instances, len(got.Held), n, len(want), head(got.Held), head(want))
+				}
+				groups += len(want)
+			}
+			t.Logf("%s: %d types, %d paths", tt.name, len(types), groups)
+		})
+	}
+}
+
+func head(h []Held) []Held { return h[:min(len(h), 3)] }
+
+// A type no snapshot has, or one another snapshot has, is an error that names similar types.
+func TestPathsOfTypeNone(t *testing.T) {
+	ctx := context.Background()
+	db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "f.db"), "../../testdata/python/shop1.json.gz")
+	defer db.Close()
+	snap, err := db.Resolve(ctx, res.Label)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, typ, want string }{
+		{"unknown", "NoSuchType", `has no objects of type "NoSuchType"`},
+		{"similar", "auditentr", "did you mean AuditEntry"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := PathsOfType(ctx, db, snap, tt.typ)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("PathsOfType(%s): got %v, want an error with %q", tt.name, err, tt.want)
+			}
+		})
+	}
+}
+
+// Damaged pages are an error, never a panic or a hang.
+func TestPathsOfTypeDamaged(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(i int, o *page.Object)
+	}{
+		{"parent past the end", func(i int, o *page.Object) {
+			if o.Parent >= 0 {
+				o.Parent = 1 << 40
+			}
+		}},
+		{"parents loop", func(i int, o *page.Object) {
+			if o.Parent >= 0 {
+				o.Parent = int64(i)
+			}
+		}},
+		{"no such type", func(i int, o *page.Object) {
+			if o.Parent >= 0 {
+				o.Type = 1 << 33
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "d.db"), "../../testdata/python/shop1.json.gz")
+			defer db.Close()
+			snap, err := db.Resolve(ctx, res.Label)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every object of the first page is damaged, and "str" has instances there.
+			var blob []byte
+			err = db.EachObjectPage(ctx, snap.ID, func(first int64, p *page.Objects) error {
+				if first != 0 {
+					return nil
+				}
+				var b page.Builder
+				b.Reset()
+				for i, o := range p.All() {
+					tt.damage(i, &o)
+					b.Add(&o)
+				}
+				blob = b.AppendObjects(nil)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := fmt.Sprintf("UPDATE object_page SET objects = x'%x' WHERE snapshot = %d AND page = 0", blob, snap.ID)
+			if _, err := db.Query(ctx, q, store.QueryOptions{Write: true}); err != nil {
+				t.Fatal(err)
+			}
+			_, err = PathsOfType(ctx, db, snap, "str")
+			t.Logf("PathsOfType(%s): %v", tt.name, err)
+			if err == nil {
+				t.Errorf("PathsOfType(%s): no error", tt.name)
+			}
+		})
+	}
+}
