@@ -17,12 +17,12 @@ import (
 // keys are one, [*] (Generalize). When there is no instance, the error names the types with
 // similar names.
 //
-// It reads the snapshot's object pages once, keeping those with instances (it reads again the
-// few others that hold objects on their paths). A path is its parent's path and one more step,
-// so each object on a path is visited once however many instances it leads to, and a merged
-// path is a node of a trie (its parent's node, and one generalized step), spelled out only
-// for the groups found. The answer is what spelling out each instance's path with a Walker and
-// generalizing it gives (typepaths_test.go checks it on every runtime's sample).
+// It reads the snapshot's object pages once, keeping those it needs. A path is its parent's
+// path and one more step, so each object on a path is visited once however many instances it
+// leads to, and a merged path is a node of a trie (its parent's node, and one generalized
+// step), spelled out only for the groups found. The answer is what spelling out each
+// instance's path with a Walker and generalizing it gives (typepaths_test.go checks it on
+// every runtime's sample).
 func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ string) (*TypePaths, error) {
 	id, known, err := db.TypeID(ctx, typ)
 	if err != nil {
@@ -137,10 +137,18 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
-	if n, err := t.db.ObjectCount(ctx, t.snap); err == nil && want > 0 && want <= n {
+	n, err := t.db.ObjectCount(ctx, t.snap)
+	if err != nil {
+		return err
+	}
+	if want > 0 && want <= n {
 		t.instances, t.first = make([]int64, 0, want), make([]step, 0, want)
 	}
-	if err := t.read(ctx, id); err != nil {
+	// A type with an instance per page or more has them, and the objects on their paths, in
+	// most pages: they are all kept. Of a rarer type, only the pages with instances are kept,
+	// and the walk reads again the few others that hold objects on their paths.
+	keepAll := want >= (n+page.Size-1)>>page.Bits
+	if err := t.read(ctx, id, keepAll); err != nil {
 		return err
 	}
 	t.key = make([]int32, t.n)
@@ -169,8 +177,9 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	return nil
 }
 
-// read reads every object page of the snapshot and finds the instances of type id.
-func (t *typeWalk) read(ctx context.Context, id uint64) error {
+// read reads every object page of the snapshot and finds the instances of type id; it keeps
+// the pages with instances, or all of them.
+func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	type read struct {
 		first int64
@@ -200,7 +209,7 @@ func (t *typeWalk) read(ctx context.Context, id uint64) error {
 			return fmt.Errorf("snapshot %d, object page %d: oid %d expected first: %w", t.snap, r.first>>page.Bits, t.n, page.ErrDamaged)
 		}
 		t.n += int64(r.p.N)
-		keep := false
+		keep := keepAll
 		for i := 0; i < r.p.N; i++ {
 			if r.p.Type.At(i) != id {
 				continue
@@ -213,8 +222,6 @@ func (t *typeWalk) read(ctx context.Context, id uint64) error {
 			t.instances = append(t.instances, r.first+int64(i))
 			t.first = append(t.first, st)
 		}
-		// A page with no instance is let go: the walk reads again the few of them that hold
-		// objects on the instances' paths.
 		if !keep {
 			r.p = nil
 		}
