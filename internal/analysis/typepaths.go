@@ -141,8 +141,8 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
-	if want > 0 && want <= n {
-		t.instances, t.first = make([]int64, 0, want), make([]step, 0, want)
+	if c := min(want, n, maxHint); c > 0 {
+		t.instances, t.first = make([]int64, 0, c), make([]step, 0, c)
 	}
 	// A type with an instance per page or more has them, and the objects on their paths, in
 	// most pages: they are all kept. Of a rarer type, only the pages with instances are kept,
@@ -176,6 +176,10 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	}
 	return nil
 }
+
+// maxHint bounds the room made for instances before the pages say how many there are, against
+// a damaged count.
+const maxHint = 1 << 26
 
 // read reads every object page of the snapshot and finds the instances of type id; it keeps
 // the pages with instances, or all of them.
@@ -324,8 +328,10 @@ func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64
 		// The step is the same for the same reference and type; and for every element of a
 		// collection ([17], ['key']: a whole index, which generalize writes [*]) of one type.
 		k := viaType{via, p.Type.At(i)}
-		if end, st := indexAt(via, 0); st == indexFound && end == len(via) {
-			k.via = "[*]"
+		if via != "" && via[0] == '[' {
+			if end, st := indexAt(via, 0); st == indexFound && end == len(via) {
+				k.via = "[*]"
+			}
 		}
 		if st, ok := t.known[k]; ok {
 			return st, nil

@@ -288,3 +288,82 @@ func TestPathsOfTypeDamaged(t *testing.T) {
 		})
 	}
 }
+
+// Paths whose texts stay open (a '[' that more text could close) are spelled out whole: with
+// such references written into a sample's first page, PathsOfType still gives what the slow
+// merge gives.
+func TestPathsOfTypeOpenTexts(t *testing.T) {
+	tests := []struct {
+		name string
+		via  func(i int, via string) string
+	}{
+		{"unclosed bracket", func(i int, via string) string { return "[" + via }},
+		{"unclosed quote", func(i int, via string) string { return "['" + via }},
+		{"closed later", func(i int, via string) string {
+			if i%2 == 0 {
+				return "[" + via
+			}
+			return via + "]"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "o.db"), "../../testdata/python/shop1.json.gz")
+			defer db.Close()
+			snap, err := db.Resolve(ctx, res.Label)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var blob []byte
+			err = db.EachObjectPage(ctx, snap.ID, func(first int64, p *page.Objects) error {
+				if first != 0 {
+					return nil
+				}
+				var b page.Builder
+				b.Reset()
+				for i, o := range p.All() {
+					if o.Parent >= 0 && i%3 == 0 {
+						o.Via = tt.via(i, o.Via)
+					}
+					b.Add(&o)
+				}
+				blob = b.AppendObjects(nil)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := fmt.Sprintf("UPDATE object_page SET objects = x'%x' WHERE snapshot = %d AND page = 0", blob, snap.ID)
+			if _, err := db.Query(ctx, q, store.QueryOptions{Write: true}); err != nil {
+				t.Fatal(err)
+			}
+			for _, typ := range []string{"str", "dict", "tuple", "list", "AuditEntry"} {
+				want, err := mergeSlowly(ctx, db, snap.ID, typ)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := PathsOfType(ctx, db, snap, typ)
+				if err != nil {
+					t.Fatalf("PathsOfType(%s, %s): %v", tt.name, typ, err)
+				}
+				if !slices.Equal(got.Held, want) && testing.Verbose() {
+					for _, h := range want {
+						if !slices.Contains(got.Held, h) {
+							t.Logf("only slow: %v", h)
+						}
+					}
+					for _, h := range got.Held {
+						if !slices.Contains(want, h) {
+							t.Logf("only fast: %v", h)
+						}
+					}
+				}
+				if !slices.Equal(got.Held, want) {
+					t.Errorf("PathsOfType(%s, %s): %d paths; the slow merge: %d\n got %v\nwant %v",
+						tt.name, typ, len(got.Held), len(want), head(got.Held), head(want))
+				}
+			}
+		})
+	}
+}
