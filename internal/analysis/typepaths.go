@@ -189,47 +189,61 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool) error {
 		first int64
 		p     *page.Objects
 	}
-	pages := make(chan read, 16)
+	// The pages go over in batches: one at a time, waking the other goroutine for each page
+	// cost as much as finding the instances in it.
+	const batch = 32
+	batches := make(chan []read, 4)
 	done := make(chan error, 1)
 	go func() {
-		done <- t.db.EachObjectPage(ctx, t.snap, func(first int64, p *page.Objects) error {
+		b := make([]read, 0, batch)
+		err := t.db.EachObjectPage(ctx, t.snap, func(first int64, p *page.Objects) error {
+			if b = append(b, read{first, p}); len(b) < batch {
+				return nil
+			}
 			select {
-			case pages <- read{first, p}:
+			case batches <- b:
+				b = make([]read, 0, batch)
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 		})
-		close(pages)
+		if err == nil && len(b) > 0 {
+			batches <- b
+		}
+		done <- err
+		close(batches)
 	}()
 	defer func() {
 		cancel()
-		for range pages {
+		for range batches {
 		}
 	}()
-	for r := range pages {
-		if r.first != t.n {
-			// A page is missing, or one before it is short.
-			return fmt.Errorf("snapshot %d, object page %d: oid %d expected first: %w", t.snap, r.first>>page.Bits, t.n, page.ErrDamaged)
-		}
-		t.n += int64(r.p.N)
-		keep := keepAll
-		for i := 0; i < r.p.N; i++ {
-			if r.p.Type.At(i) != id {
-				continue
+	for b := range batches {
+		for _, r := range b {
+			if r.first != t.n {
+				// A page is missing, or one before it is short.
+				return fmt.Errorf("snapshot %d, object page %d: oid %d expected first: %w", t.snap, r.first>>page.Bits, t.n, page.ErrDamaged)
 			}
-			keep = true
-			st, err := t.stepOf(ctx, r.p, i, r.first+int64(i))
-			if err != nil {
-				return err
+			t.n += int64(r.p.N)
+			keep := keepAll
+			for i := 0; i < r.p.N; i++ {
+				if r.p.Type.At(i) != id {
+					continue
+				}
+				keep = true
+				st, err := t.stepOf(ctx, r.p, i, r.first+int64(i))
+				if err != nil {
+					return err
+				}
+				t.instances = append(t.instances, r.first+int64(i))
+				t.first = append(t.first, st)
 			}
-			t.instances = append(t.instances, r.first+int64(i))
-			t.first = append(t.first, st)
+			if !keep {
+				r.p = nil
+			}
+			t.pages = append(t.pages, r.p)
 		}
-		if !keep {
-			r.p = nil
-		}
-		t.pages = append(t.pages, r.p)
 	}
 	if err := <-done; err != nil {
 		return err
