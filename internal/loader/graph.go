@@ -552,6 +552,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	)
 	pages := (int64(n) + page.Size - 1) / page.Size
 	progress(Progress{Phase: PhaseWrite, Total: pages})
+	elem := make(elements, (n+63)/64) // for the holdings, after the pages
 	for i, id := range perm {
 		if i%page.Size == 0 && i > 0 {
 			progress(Progress{Phase: PhaseWrite, Done: int64(i / page.Size), Total: pages})
@@ -584,6 +585,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		if e := a.ParentEdge[id]; e != graph.NoEdge {
 			o.Via = s.edgeText(g, e)
+			if o.Via != "" && o.Via[0] == '[' {
+				elem.set(int(id))
+			}
 		}
 		if s.hasImplicitClass(id) {
 			if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
@@ -630,6 +634,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		if !seen[id] {
 			w.Root(int64(oid[id]), "unreferenced", "")
 		}
+	}
+	rev, revStart, ranked = nil, nil, nil // what the holdings need is all in g and a
+	if err := storeHoldings(w, s, g, a, oid, typeID, elem); err != nil {
+		return 0, res, err
 	}
 	w.Close(stats)
 	progress(Progress{Phase: PhaseWrite, Done: pages, Total: pages})
