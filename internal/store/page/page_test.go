@@ -333,3 +333,52 @@ func FuzzDecodePage(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecode decodes a full page, plain and packed, and reads every value of it, as a
+// scan over a snapshot does.
+func BenchmarkDecode(b *testing.B) {
+	var k Packer
+	p := widePage()
+	plainObjects, plainEdges := p.AppendObjects(nil), p.AppendEdges(nil)
+	packedObjects, _ := k.Objects(nil, plainObjects)
+	packedEdges, _ := k.Edges(nil, plainEdges)
+	for _, bb := range []struct {
+		name           string
+		objects, edges []byte
+	}{{"plain", plainObjects, plainEdges}, {"packed", packedObjects, packedEdges}} {
+		b.Run(bb.name+"/objects", func(b *testing.B) {
+			b.SetBytes(int64(len(plainObjects)))
+			for range b.N {
+				o, err := DecodeObjects(bb.objects, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for range o.All() {
+				}
+			}
+		})
+		b.Run(bb.name+"/edges", func(b *testing.B) {
+			b.SetBytes(int64(len(plainEdges)))
+			for range b.N {
+				e, err := DecodeEdges(bb.edges)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := range e.N {
+					lo, hi := e.Refs(i)
+					for j := lo; j < hi; j++ {
+						_ = e.Target.At(j)
+					}
+				}
+			}
+		})
+	}
+	b.Run("pack", func(b *testing.B) {
+		b.SetBytes(int64(len(plainObjects) + len(plainEdges)))
+		var dst []byte
+		for range b.N {
+			dst, _ = k.Objects(dst[:0], plainObjects)
+			dst, _ = k.Edges(dst[:0], plainEdges)
+		}
+	})
+}
