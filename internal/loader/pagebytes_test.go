@@ -24,11 +24,11 @@ import (
 // when the Python dumps were regenerated to record their times.
 func TestPageBytesUnchanged(t *testing.T) {
 	samples := []struct{ path, digest string }{
-		{"python/shop1.json.gz", "53449e0778892a4717eb741a56ed4f5035dc946af306d6b04894ccef48b0d008"},
-		{"python/shop2.json.gz", "98f76aa9c955f4bb0609092738a775492f1d178392657f5dc718c44e00984a5c"},
-		{"node/heap1.heapsnapshot.gz", "92a8fe8656429212b4dd587b0a65023b254333638ddb21109754f601f4418c33"},
-		{"java/heap1.hprof.gz", "bb81f2da4b698e9f2bb964d89f7211f794d7793d49e7120da565bb5f2df6e16f"},
-		{"godump/heap1.dump.gz", "b64347ee918fd6d27329814db86a7a2e725371c8020d0cea407fbcfaaf95022c"},
+		{"python/shop1.json.gz", "b8e44b37e2dd0cef490727bacfa7111e2ec03a41c45f6f129e55cfc460d75dee"},
+		{"python/shop2.json.gz", "b6be53a9fede2c517a26302688514ce6416f307c09b288f7088375a720394979"},
+		{"node/heap1.heapsnapshot.gz", "847253fdec30000332473a8b046fc2f6d73f26abdd9140deb1df9abeae25e75a"},
+		{"java/heap1.hprof.gz", "372b0c3a7251a587bed5c1bd405c1d652a9f1b1fa491a87d0e6579eb4b82e1ec"},
+		{"godump/heap1.dump.gz", "7789af3dea66fd80c75a199f75ed84f2e8302080f5e44437a9ec670c94089523"},
 	}
 	ctx := context.Background()
 	db := openDB(t)
