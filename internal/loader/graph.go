@@ -127,6 +127,7 @@ func (s *graphSink) Object(o *heap.Object) error {
 		if err := s.budget.check(); err != nil {
 			return err
 		}
+		s.presize()
 	}
 	s.typeOf = append(s.typeOf, t)
 	s.length = append(s.length, int32(min(o.Len, math.MaxInt32)))
@@ -163,6 +164,60 @@ func (s *graphSink) Object(o *heap.Object) error {
 		o.More(func(e heap.Edge) bool { s.addEdge(id, o.Addr, e); return true })
 	}
 	return nil
+}
+
+// presize makes room in the per-object and per-edge slices for the whole dump, as the part of
+// the file read so far tells its size, when the reader did not say (heap.Snapshot.Records).
+// Growing them by append copies each several times, clears the slack it adds (a quarter of the
+// slice, resident from then on), and briefly holds an old and a new copy of each: slices of
+// hundreds of MB at 10M objects. The guess can be far off early on (the file is read ahead of
+// the parse, and the first records of some formats are not objects, or unlike the rest), so
+// a slice grows to the guess at most twice as large at a time, over the checks that follow;
+// the room it has past what it holds is not resident until it is written.
+func (s *graphSink) presize() {
+	if s.snap.Records > 0 || s.budget == nil || s.budget.in == nil || s.budget.in.Size <= 0 {
+		return
+	}
+	read := float64(s.budget.in.RawRead()) / float64(s.budget.in.Size)
+	if read <= 0 || read >= 1 {
+		return
+	}
+	guess := func(n, room int) int {
+		want := int(min(float64(n)*1.0625/read, math.MaxUint32)) // a sixteenth more, for the guess's errors
+		return max(min(want, 2*room), room)
+	}
+	objects, edges := guess(len(s.typeOf), cap(s.typeOf)), guess(len(s.edgeName), cap(s.edgeName))
+	if objects > cap(s.typeOf)*9/8 {
+		s.b.Reserve(objects, 0)
+		s.typeOf = reserve(s.typeOf, objects)
+		s.length = reserve(s.length, objects)
+		s.valueEnd = reserve(s.valueEnd, objects)
+		if s.siteOf != nil {
+			s.siteOf = reserve(s.siteOf, objects)
+		}
+		if s.bornOf != nil {
+			s.bornOf = reserve(s.bornOf, objects)
+		}
+	}
+	if edges > cap(s.edgeName)*9/8 {
+		s.b.Reserve(0, edges)
+		s.edgeName = reserve(s.edgeName, edges)
+	}
+	if values := guess(len(s.values), cap(s.values)); values > cap(s.values)*9/8 {
+		s.values = reserve(s.values, values)
+	}
+}
+
+// reserve returns s with room for n elements in all. Unlike append's growth it clears no
+// slack: a large new array comes from memory the system hands over zeroed, and stays out of the
+// resident set until it is written.
+func reserve[T any](s []T, n int) []T {
+	if n <= cap(s) {
+		return s
+	}
+	t := make([]T, len(s), n)
+	copy(t, s)
+	return t
 }
 
 // addSite records the allocation site of the object just added; the objects before the first

@@ -71,6 +71,32 @@ func NewBuilder(objects, edges int) *Builder {
 	return b
 }
 
+// Reserve makes room for objects and edges in all, counting those added so far, where that is
+// more than there is room for: a reader that learns the size of its dump as it goes (from the
+// part of the file read so far) spares the copies of slices grown by append, and their slack.
+func (b *Builder) Reserve(objects, edges int) {
+	if b.built {
+		return
+	}
+	objects, edges = min(objects, maxObjects), min(edges, maxEdges)
+	b.addr = reserve(b.addr, objects)
+	b.size = reserve(b.size, objects)
+	b.edgeStart = reserve(b.edgeStart, objects+1)
+	b.kinds = reserve(b.kinds, edges)
+}
+
+// reserve returns s with room for n elements in all. Unlike append's growth, it clears no
+// slack: a large new array comes from memory the system hands over zeroed, and stays out of
+// the resident set until it is written.
+func reserve[T any](s []T, n int) []T {
+	if n <= cap(s) {
+		return s
+	}
+	t := make([]T, len(s), n)
+	copy(t, s)
+	return t
+}
+
 // Len returns the number of objects added so far.
 func (b *Builder) Len() int { return len(b.addr) }
 
