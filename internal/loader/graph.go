@@ -208,6 +208,24 @@ func (s *graphSink) presize() {
 	}
 }
 
+// trim gives back the room presize made that the dump did not fill. Room never written is not
+// resident, but the collector counts it as heap: it would raise the heap's goal, and the limit
+// holdHeap sets, by as much, and let the writing of the pages grow into it.
+func (s *graphSink) trim() {
+	s.typeOf, s.length, s.valueEnd = clip(s.typeOf), clip(s.length), clip(s.valueEnd)
+	s.siteOf, s.bornOf = clip(s.siteOf), clip(s.bornOf)
+	s.edgeName, s.values = clip(s.edgeName), clip(s.values)
+}
+
+// clip returns s copied into an array of its length when more than a sixteenth of its
+// capacity is unused.
+func clip[T any](s []T) []T {
+	if cap(s)-len(s) <= cap(s)/16 {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
 // reserve returns s with room for n elements in all. Unlike append's growth it clears no
 // slack: a large new array comes from memory the system hands over zeroed, and stays out of the
 // resident set until it is written.
@@ -456,6 +474,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// for the collector. Most of the heap is slices without pointers, which are cheap to
 	// collect. At 10M objects this takes the peak of the graph work from 1.44 GB (in two runs
 	// of three) to 1.29 GB.
+	s.trim()
 	runtime.GC() // the slices the parse outgrew
 	g, err := s.b.Build()
 	if err != nil {

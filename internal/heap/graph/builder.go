@@ -85,6 +85,15 @@ func (b *Builder) Reserve(objects, edges int) {
 	b.kinds = reserve(b.kinds, edges)
 }
 
+// clip returns s copied into an array of its length when more than a sixteenth of its
+// capacity is unused.
+func clip[T any](s []T) []T {
+	if cap(s)-len(s) <= cap(s)/16 {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
 // reserve returns s with room for n elements in all. Unlike append's growth, it clears no
 // slack: a large new array comes from memory the system hands over zeroed, and stays out of
 // the resident set until it is written.
@@ -172,13 +181,18 @@ func (b *Builder) Build() (*Graph, error) {
 		return nil, b.err
 	}
 	n := len(b.addr)
-	g := &Graph{Addr: b.addr, Size: b.size}
+	// Room Reserve made that the dump did not fill goes back: the collector would count it
+	// for as long as the graph lives.
+	g := &Graph{Addr: clip(b.addr), Size: clip(b.size)}
 	start := b.edgeStart
+	if cap(start)-n > cap(start)/16 {
+		start = append(make([]uint32, 0, n+1), start...)
+	}
 	for i := int(b.cur) + 1; i < n; i++ {
 		start[i] = uint32(b.nedges)
 	}
 	start = append(start, uint32(b.nedges))
-	kinds, chunks, rootAddrs := b.kinds, b.chunks, b.roots
+	kinds, chunks, rootAddrs := clip(b.kinds), b.chunks, b.roots
 	*b = Builder{built: true}
 
 	t, err := newAddrTable(g.Addr)
