@@ -457,6 +457,56 @@ type rankedReferrer struct {
 	oid      uint32
 }
 
+// rankedPage is the referrers of the objects of one page, as refs wants them: object k of the
+// page has oids[end[k-1]:end[k]] (from 0 for the first).
+type rankedPage struct {
+	oids []uint32
+	end  []int
+}
+
+// rankReferrers sends on out, page by page of perm (ObjIDs in oid order), each object's
+// referrers each once, the largest retained first: refs reads the first N of an object that a
+// million objects refer to without ranking them all. What each retains is copied next to it
+// before a long list is sorted: looking it up in retained for every comparison missed the
+// cache, and took 2 of 12 s at 10M objects. It reuses the pages that come back on spare, and
+// stops early when stop is closed.
+func rankReferrers(perm []graph.ObjID, oid []uint32, rev []graph.ObjID, revStart []uint32, retained []uint64, out chan<- *rankedPage, spare <-chan *rankedPage, stop <-chan struct{}) {
+	var ranked []rankedReferrer
+	for lo := 0; lo < len(perm); lo += page.Size {
+		var p *rankedPage
+		select {
+		case p = <-spare:
+			p.oids, p.end = p.oids[:0], p.end[:0]
+		default:
+			p = &rankedPage{end: make([]int, 0, page.Size)}
+		}
+		for _, id := range perm[lo:min(lo+page.Size, len(perm))] {
+			ranked = ranked[:0]
+			for _, r := range rev[revStart[id]:revStart[id+1]] {
+				ranked = append(ranked, rankedReferrer{retained[r], oid[r]})
+			}
+			if len(ranked) > 1 {
+				slices.SortFunc(ranked, func(x, y rankedReferrer) int {
+					if x.retained != y.retained {
+						return cmp.Compare(y.retained, x.retained)
+					}
+					return cmp.Compare(x.oid, y.oid)
+				})
+				ranked = slices.Compact(ranked)
+			}
+			for _, r := range ranked {
+				p.oids = append(p.oids, r.oid)
+			}
+			p.end = append(p.end, len(p.oids))
+		}
+		select {
+		case out <- p:
+		case <-stop:
+			return
+		}
+	}
+}
+
 // graphResult is what storeGraph reports back.
 type graphResult struct {
 	objects, dangling, unreachable int
@@ -505,32 +555,24 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// no longer scans them while rows are written.
 	s.nameIdx, s.typeIdx, s.byReaderID, s.byReaderKind = nil, nil, nil, nil
 
-	// Referrers, as a reverse CSR over every edge (weak ones too: refs shows them all).
+	// Referrers, as a reverse CSR over every edge (weak ones too: refs shows them all). The
+	// count comes first, as each object's end in rev: it says which objects nothing refers to.
 	revStart := make([]uint32, n+1)
 	for _, t := range g.Edges {
-		revStart[t+1]++
+		revStart[t]++
 	}
-	for i := 1; i <= n; i++ {
+	for i := 1; i < n; i++ {
 		revStart[i] += revStart[i-1]
 	}
-	rev := make([]graph.ObjID, len(g.Edges))
-	fill := slices.Clone(revStart[:n])
-	for src := 0; src < n; src++ {
-		lo, hi := g.EdgeRange(graph.ObjID(src))
-		for e := lo; e < hi; e++ {
-			t := g.Edges[e]
-			rev[fill[t]] = graph.ObjID(src)
-			fill[t]++
-		}
-	}
-	fill = nil
+	revStart[n] = uint32(len(g.Edges))
+	referenced := func(id int) bool { return id == 0 && revStart[0] > 0 || id > 0 && revStart[id] > revStart[id-1] }
 
 	if s.rules.UnreferencedRoots {
 		// A format without GC roots (meliae's): what its reader sent are roots, and so is
 		// every object nothing refers to, as the original memsee had it.
 		var extra []graph.ObjID
 		for id := 0; id < n; id++ {
-			if revStart[id] == revStart[id+1] {
+			if !referenced(id) {
 				extra = append(extra, graph.ObjID(id))
 			}
 		}
@@ -555,10 +597,28 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		userFirst(g, s.userRoots)
 	}
 
-	runtime.GC() // the Builder's edge chunks and the referrers' cursors
+	runtime.GC() // the Builder's edge chunks
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
+	// The referrers are filled in on a second core while this one computes the dominators,
+	// which only read g too. Sources go last to first, and each object's end in revStart moves
+	// down to its start as its referrers are put in, so that each object's referrers end up in
+	// ObjID order without an array of cursors.
+	rev := make([]graph.ObjID, len(g.Edges))
+	revDone := make(chan struct{})
+	go func() {
+		defer close(revDone)
+		for src := n - 1; src >= 0; src-- {
+			lo, hi := g.EdgeRange(graph.ObjID(src))
+			for e := hi; e > lo; e-- {
+				t := g.Edges[e-1]
+				revStart[t]--
+				rev[revStart[t]] = graph.ObjID(src)
+			}
+		}
+	}()
+	defer func() { <-revDone }()
 	a, err := g.AnalyzeSteps(func(st graph.Step) {
 		switch st {
 		case graph.StepDominators:
@@ -592,19 +652,30 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			return 0, res, err
 		}
 	}
-	grouped, err := graph.GroupRetained(a.IDom, a.Retained, s.typeOf, len(s.types))
-	if err != nil {
-		return 0, res, err
+	// The per-type totals are only written at the end: a second core works them out while
+	// this one starts on the pages.
+	type typeStats struct {
+		stats []store.TypeStat
+		err   error
 	}
-	stats := make([]store.TypeStat, len(s.types))
-	for i := range stats {
-		stats[i] = store.TypeStat{Type: typeID[i], Retained: int64(grouped[i])}
-	}
-	for id := 0; id < n; id++ {
-		st := &stats[s.typeOf[id]]
-		st.Count++
-		st.Bytes += int64(g.Size[id])
-	}
+	totals := make(chan typeStats, 1)
+	go func() {
+		grouped, err := graph.GroupRetained(a.IDom, a.Retained, s.typeOf, len(s.types))
+		if err != nil {
+			totals <- typeStats{err: err}
+			return
+		}
+		stats := make([]store.TypeStat, len(s.types))
+		for i := range stats {
+			stats[i] = store.TypeStat{Type: typeID[i], Retained: int64(grouped[i])}
+		}
+		for id := 0; id < n; id++ {
+			st := &stats[s.typeOf[id]]
+			st.Count++
+			st.Bytes += int64(g.Size[id])
+		}
+		totals <- typeStats{stats: stats}
+	}()
 
 	defer holdHeap()()
 	snap.Objects, snap.Bytes = int64(n), int64(s.bytes)
@@ -620,15 +691,30 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			return 0, res, err
 		}
 	}
+	// The referrers of each page's objects are ranked on a second core, a few pages ahead.
+	ranks, spare, stop := make(chan *rankedPage, 4), make(chan *rankedPage, 4), make(chan struct{})
+	defer close(stop)
+	go func() {
+		<-revDone
+		rankReferrers(perm, oid, rev, revStart, a.Retained, ranks, spare, stop)
+	}()
 	var (
-		o      store.NewObject
-		ranked []rankedReferrer // a popular object's referrers, with what they retain
+		o    store.NewObject
+		rank *rankedPage // the referrers of the objects of the page being written
 	)
 	pages := (int64(n) + page.Size - 1) / page.Size
 	progress(Progress{Phase: PhaseWrite, Total: pages})
 	for i, id := range perm {
-		if i%page.Size == 0 && i > 0 {
-			progress(Progress{Phase: PhaseWrite, Done: int64(i / page.Size), Total: pages})
+		k := i % page.Size
+		if k == 0 {
+			if i > 0 {
+				progress(Progress{Phase: PhaseWrite, Done: int64(i / page.Size), Total: pages})
+				select {
+				case spare <- rank:
+				default:
+				}
+			}
+			rank = <-ranks
 		}
 		if i%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -668,26 +754,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		for e := lo; e < hi; e++ {
 			w.Ref(s.ref(g, e, int64(oid[g.Edges[e]])))
 		}
-		// Referrers each once, the largest retained first: refs reads the first N of an object
-		// that a million objects refer to without ranking them all. What each retains is copied
-		// next to it before a long list is sorted: looking it up in a.Retained for every
-		// comparison missed the cache, and took 2 of 12 s at 10M objects.
-		from := rev[revStart[id]:revStart[id+1]]
-		ranked = ranked[:0]
-		for _, r := range from {
-			ranked = append(ranked, rankedReferrer{a.Retained[r], oid[r]})
+		start := 0
+		if k > 0 {
+			start = rank.end[k-1]
 		}
-		if len(ranked) > 1 {
-			slices.SortFunc(ranked, func(x, y rankedReferrer) int {
-				if x.retained != y.retained {
-					return cmp.Compare(y.retained, x.retained)
-				}
-				return cmp.Compare(x.oid, y.oid)
-			})
-			ranked = slices.Compact(ranked)
-		}
-		for _, r := range ranked {
-			w.Referrer(int64(r.oid))
+		for _, r := range rank.oids[start:rank.end[k]] {
+			w.Referrer(int64(r))
 		}
 		w.Object(&o)
 	}
@@ -705,7 +777,11 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			w.Root(int64(oid[id]), "unreferenced", "")
 		}
 	}
-	w.Close(stats)
+	t := <-totals
+	if t.err != nil {
+		return 0, res, t.err
+	}
+	w.Close(t.stats)
 	progress(Progress{Phase: PhaseWrite, Done: pages, Total: pages})
 	res = graphResult{objects: n, dangling: g.Dangling, unreachable: a.Unreachable, bytes: s.bytes}
 	if s.rules.OmittedTargets {
