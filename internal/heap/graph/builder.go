@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -217,13 +220,26 @@ func (b *Builder) Build() (*Graph, error) {
 	// Edges: resolve the targets chunk by chunk into edges, in AddEdge order, freeing each
 	// chunk when done; then compact edges, kinds and start in place over the dangling ones
 	// (the write index k never passes the read index e).
+	// The lookups only read the table, and each chunk has its own part of edges: every core
+	// takes chunks in turn.
 	edges := make([]ObjID, len(kinds))
-	pos := 0
-	for c, targets := range chunks {
-		t.lookupAll(g.Addr, targets, edges[pos:pos+len(targets)])
-		pos += len(targets)
-		chunks[c] = nil // let the collector have it
+	at := make([]int, len(chunks)) // chunk -> its first index in edges
+	for c := 1; c < len(chunks); c++ {
+		at[c] = at[c-1] + len(chunks[c-1])
 	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
+		wg.Go(func() {
+			for c := int(next.Add(1) - 1); c < len(chunks); c = int(next.Add(1) - 1) {
+				t.lookupAll(g.Addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+				chunks[c] = nil // let the collector have it
+			}
+		})
+	}
+	wg.Wait()
 	var e, k uint32 // read index (AddEdge order), write index (edge index)
 	for obj := range n {
 		end := start[obj+1]
