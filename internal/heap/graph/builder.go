@@ -74,18 +74,18 @@ func NewBuilder(objects, edges int) *Builder {
 	return b
 }
 
-// Reserve makes room for objects and edges in all, counting those added so far, where that is
-// more than there is room for: a reader that learns the size of its dump as it goes (from the
-// part of the file read so far) spares the copies of slices grown by append, and their slack.
-func (b *Builder) Reserve(objects, edges int) {
+// Reserve makes room for objects in all, counting those added so far, where that is more than
+// there is room for: a reader that learns the size of its dump as it goes (from the part of the
+// file read so far) spares the copies of slices grown by append, and their slack. Build gives
+// back what is left unused.
+func (b *Builder) Reserve(objects int) {
 	if b.built {
 		return
 	}
-	objects, edges = min(objects, maxObjects), min(edges, maxEdges)
+	objects = min(objects, maxObjects)
 	b.addr = reserve(b.addr, objects)
 	b.size = reserve(b.size, objects)
 	b.edgeStart = reserve(b.edgeStart, objects+1)
-	b.kinds = reserve(b.kinds, edges)
 }
 
 // clip returns s copied into an array of its length when more than a sixteenth of its
@@ -97,9 +97,9 @@ func clip[T any](s []T) []T {
 	return append(make([]T, 0, len(s)), s...)
 }
 
-// reserve returns s with room for n elements in all. Unlike append's growth, it clears no
-// slack: a large new array comes from memory the system hands over zeroed, and stays out of
-// the resident set until it is written.
+// reserve returns s with room for n elements in all. A large array new from the system is
+// zeroed already and stays out of the resident set until it is written; the runtime clears
+// only memory it reuses.
 func reserve[T any](s []T, n int) []T {
 	if n <= cap(s) {
 		return s
