@@ -44,7 +44,8 @@ type largeFormat struct {
 var largeFormats = []largeFormat{
 	{
 		// testdata/gen/python/big.py: 128 B of JSON per object, a database half of that, and
-		// the Python process at 111 B per object (its heap, the dumper's list of it).
+		// the Python process at 98 B per object at 30M (111 at 1M: its heap, the dumper's list
+		// of it).
 		name: "meliae", dumpPerObject: 128, dbPerObject: 70, genPerObject: 120, pathType: "Event",
 		write: func(b *testing.B, n int, path string) error {
 			return runNice("python3", "../testdata/gen/python/big.py", "--objects", strconv.Itoa(n), "--out", path)
@@ -89,8 +90,8 @@ func runNice(name string, args ...string) error {
 
 // largeRun is one measured load, kept to compare the sizes of one format in one run.
 type largeRun struct {
-	objects int64
-	seconds float64
+	objects      int64
+	seconds, cpu float64
 }
 
 // BenchmarkLarge generates, with real runtimes, dumps of 1M to 100M objects (make bench-large)
@@ -110,8 +111,8 @@ func BenchmarkLarge(b *testing.B) {
 				b.Run("objects="+size.name, func(b *testing.B) {
 					runs[size.name] = largeLoad(b, f, size.name, size.n)
 					if first, r := runs[largeSizes[0].name], runs[size.name]; size.name != largeSizes[0].name && first.objects > 0 && r.objects > 0 {
-						b.Logf("%s %s against %s: %.1fx the objects in %.1fx the time", f.name, size.name, largeSizes[0].name,
-							float64(r.objects)/float64(first.objects), r.seconds/first.seconds)
+						b.Logf("%s %s against %s: %.1fx the objects in %.1fx the time (%.1fx the CPU time)", f.name, size.name, largeSizes[0].name,
+							float64(r.objects)/float64(first.objects), r.seconds/first.seconds, r.cpu/first.cpu)
 					}
 				})
 			}
@@ -182,13 +183,15 @@ func largeLoad(b *testing.B, f largeFormat, name string, n int) largeRun {
 	objects := loadedObjects(b, db)
 	size := fileSize(db) + fileSize(db+"-wal")
 	b.ReportMetric(load.seconds, "load-s")
+	b.ReportMetric(load.cpu, "load-cpu-s")
+	b.ReportMetric(loadAverage(), "loadavg")
 	b.ReportMetric(float64(objects)/load.seconds, "objects/s")
 	b.ReportMetric(float64(st.Size())/load.seconds/1e6, "MB/s")
 	b.ReportMetric(float64(load.rss)/float64(objects), "RSS-B/obj")
 	b.ReportMetric(float64(load.rss)/(1<<20), "MiB-RSS")
 	b.ReportMetric(float64(size)/float64(st.Size()), "db/dump")
-	b.Logf("%s: %d objects, dump %s, database %s, load %.1f s at peak RSS %s", filepath.Base(dump), objects,
-		gb(st.Size()), gb(size), load.seconds, gb(load.rss))
+	b.Logf("%s: %d objects, dump %s, database %s, load %.1f s (%.1f s of CPU) at peak RSS %s, load average %.1f", filepath.Base(dump), objects,
+		gb(st.Size()), gb(size), load.seconds, load.cpu, gb(load.rss), loadAverage())
 	for _, q := range []struct {
 		unit string
 		args []string
@@ -205,13 +208,14 @@ func largeLoad(b *testing.B, f largeFormat, name string, n int) largeRun {
 		}
 		b.ReportMetric(r.seconds, q.unit)
 	}
-	return largeRun{objects: objects, seconds: load.seconds}
+	return largeRun{objects: objects, seconds: load.seconds, cpu: load.cpu}
 }
 
-// childRun is what a child process took.
+// childRun is what a child process took: its wall time, its CPU time (user and system, which
+// other work on the machine changes less than the wall time) and its peak RSS.
 type childRun struct {
-	seconds float64
-	rss     int64
+	seconds, cpu float64
+	rss          int64
 }
 
 // timeChild runs memsee under nice, its output discarded, and returns its wall time and peak
@@ -230,7 +234,9 @@ func timeChild(timeout time.Duration, name string, args ...string) (childRun, er
 	err := cmd.Run()
 	r := childRun{seconds: time.Since(start).Seconds()}
 	if cmd.ProcessState != nil {
-		r.rss = cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+		u := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		r.rss = u.Maxrss * 1024
+		r.cpu = time.Duration(u.Utime.Nano() + u.Stime.Nano()).Seconds()
 	}
 	if ctx.Err() != nil {
 		return r, fmt.Errorf("stopped after %v", timeout)
@@ -266,6 +272,20 @@ func roomInMemory(b *testing.B, need int64, what string) {
 	if avail < need+1e9 {
 		b.Fatalf("refused: %s needs about %s of memory and %s are available", what, gb(need), gb(avail))
 	}
+}
+
+// loadAverage returns the machine's load average over the last minute, or -1: the figures
+// of a machine shared with other work are read beside it.
+func loadAverage() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f, err := strconv.ParseFloat(strings.Fields(string(data) + " -1")[0], 64)
+	if err != nil {
+		return -1
+	}
+	return f
 }
 
 // memAvailable returns MemAvailable from /proc/meminfo in bytes, or -1.
