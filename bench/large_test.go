@@ -161,7 +161,7 @@ func dumpExt(format string) string {
 }
 
 // largeLoad loads one dump into a fresh database and times the commands on it; it returns the
-// load's object count and seconds, or nothing when the load failed.
+// load's object count and times. A load that fails fails the benchmark, with memsee's error.
 func largeLoad(b *testing.B, f largeFormat, name string, n int) largeRun {
 	dump := largeDump(b, f, name, n)
 	st, err := os.Stat(dump)
