@@ -4,10 +4,10 @@ SHELL    := /bin/bash
 FUZZTIME ?= 30s
 export CGO_ENABLED := 1
 
-.PHONY: help build test test-browser golden demo bench lint fuzz testdata clean reliability
+.PHONY: help build test test-browser golden demo bench bench-large lint fuzz testdata clean reliability
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
 # The commit memsee version prints. go build records it in a git clone (-buildvcs); these say
 # it where go build does not (a git worktree). Evaluated only when build runs.
@@ -56,6 +56,12 @@ bench: ## benchmarks: readers and store in process, then memsee against go tool 
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./bench/
 
+# LARGE picks what bench-large runs, as go test -bench does: LARGE=Large/format=hprof/objects=30M
+LARGE ?= Large
+
+bench-large: ## dumps of 1M to 100M objects written by a JVM and by Python, and memsee on each (about 1.5 hours, 35 GB of disk)
+	MEMSEE_BENCH_LARGE=1 $(GO) test -run '^$$' -bench '$(LARGE)' -benchtime 1x -timeout 6h ./bench/
+
 lint: ## gofmt, go vet, and staticcheck when it is installed
 	@out=$$(gofmt -l cmd internal bench testdata/gen); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
@@ -91,4 +97,4 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	node testdata/gen/node/candidates.js testdata/node/heap1.heapsnapshot.gz testdata/node/heap2.heapsnapshot.gz testdata/node/heap4.heapsnapshot.gz -o testdata/node/candidates-heap1-heap2-heap4.json
 
 clean: ## remove what the build, the demo and the benchmarks wrote
-	rm -rf bin demo.db demo.db-wal demo.db-shm demo-report.html bench/.data
+	rm -rf bin demo.db demo.db-wal demo.db-shm demo-report.html bench/.data bench/.data-large

@@ -157,8 +157,8 @@ func captureRun(ctx context.Context, o *captureOptions) (err error) {
 	if err := l.Commit(); err != nil {
 		return fmt.Errorf("saving to %s: %w", db.Path(), err)
 	}
-	if err := loader.MarkGenerations(ctx, db, []loader.Result{res}); err != nil {
-		fmt.Fprintf(o.IO.ErrOut, "memsee: note: loaded, but the objects' generations (object.gen) were not recorded: %s\n", report.Clean(err.Error()))
+	if err := finishLoad(ctx, db, []loader.Result{res}); err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "memsee: note: loaded, but %s\n", report.Clean(err.Error()))
 	}
 	if err := report.Loaded(o.IO.Tables(false), o.Format, []loader.Result{res}); err != nil {
 		return err

@@ -34,9 +34,8 @@ type reportOptions struct {
 const treeNodes = 120
 
 // reportHolderDepth is how far from a root a holder may be when the report lists what a
-// leak's holder keeps alive: the depth leaks itself looks at (maxHolderDepth in
-// internal/leak/series.go).
-const reportHolderDepth = 64
+// leak's holder keeps alive: the depth leaks itself looks at.
+const reportHolderDepth = analysis.MaxHolderDepth
 
 // reportPathHops is how many hops of a path from a root the report shows: the first few and
 // the last, where a leak is fixed; a path through a long linked list is cut in the middle.
@@ -265,7 +264,7 @@ func leakDetails(ctx context.Context, db *store.DB, r *leak.Result, n int) ([]re
 	}
 	// The floor leaks itself sums holdings above (HolderSeries in internal/leak/series.go):
 	// with none, a dump of millions of objects makes millions of groups.
-	hs, err := analysis.LiveHoldingsThrough(ctx, db, last.ID, r.Query.MinBytes/64, reportHolderDepth, storage)
+	hs, err := analysis.SnapshotHoldings(ctx, db, last.ID, r.Query.MinBytes/64, reportHolderDepth, storage)
 	if err != nil {
 		return nil, err
 	}

@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/memsee/memsee/internal/analysis"
 	"github.com/memsee/memsee/internal/capture"
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
+	"github.com/memsee/memsee/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -171,14 +174,13 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 	if err := l.Commit(); err != nil {
 		return fmt.Errorf("saving to %s: %w", db.Path(), err)
 	}
-	status.Say("recording generations")
-	genErr := loader.MarkGenerations(ctx, db, results)
+	status.Say("recording generations and holders")
+	finErr := finishLoad(ctx, db, results)
 	status.Stop()
-	if genErr != nil {
-		// The load is saved; only object.gen is missing, and the next load into the series
-		// records it.
-		fmt.Fprintf(o.IO.ErrOut, "memsee: note: loaded, but the objects' generations (object.gen) were not recorded: %s\n",
-			report.Clean(genErr.Error()))
+	if finErr != nil {
+		// The load is saved; what is missing, the next load into the series records
+		// (generations) or leaks works out (holders' names).
+		fmt.Fprintf(o.IO.ErrOut, "memsee: note: loaded, but %s\n", report.Clean(finErr.Error()))
 	}
 	if err := report.Loaded(o.IO.Tables(o.Wide), o.Format, results); err != nil {
 		return err
@@ -217,4 +219,26 @@ func memoryLimit() (int64, error) {
 		return 0, fmt.Errorf("MEMSEE_MEMORY_LIMIT=%q: want a size such as 4GiB or 500MB", v)
 	}
 	return n, nil
+}
+
+// finishLoad records what a load keeps once it is committed, for the snapshots it loaded: the
+// objects' generations (loader.MarkGenerations) and the names of the holders leaks reads
+// (analysis.RecordHolderNames). The load is saved either way; an error says what is missing,
+// which the next load into the series records (generations) or leaks works out (names).
+func finishLoad(ctx context.Context, db *store.DB, loaded []loader.Result) error {
+	// What the load held is garbage now: collect it, so that this work reuses its memory
+	// rather than adding to the process's peak.
+	runtime.GC()
+	if err := loader.MarkGenerations(ctx, db, loaded); err != nil {
+		return fmt.Errorf("the objects' generations (object.gen) were not recorded: %w", err)
+	}
+	for _, r := range loaded {
+		if r.Kind != heap.KindGraph {
+			continue
+		}
+		if err := analysis.RecordHolderNames(ctx, db, r.ID, r.Format); err != nil {
+			return fmt.Errorf("the holders' names were not recorded (leaks works them out): %w", err)
+		}
+	}
+	return nil
 }

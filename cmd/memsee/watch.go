@@ -180,8 +180,8 @@ func watchOnce(ctx context.Context, o *watchOptions, limit int64) (loader.Result
 	if err := l.Commit(); err != nil {
 		return res, fmt.Errorf("saving to %s: %w", db.Path(), err)
 	}
-	if err := loader.MarkGenerations(ctx, db, []loader.Result{res}); err != nil {
-		fmt.Fprintf(o.IO.ErrOut, "memsee: note: the objects' generations (object.gen) were not recorded: %s\n", report.Clean(err.Error()))
+	if err := finishLoad(ctx, db, []loader.Result{res}); err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "memsee: note: %s\n", report.Clean(err.Error()))
 	}
 	if o.KeepLast > 0 {
 		if err := thin(ctx, db, o.Series, o.KeepLast); err != nil {

@@ -60,7 +60,7 @@ func (w *Walker) Prefetch(ctx context.Context, oids []int64) error {
 		if err != nil {
 			return err
 		}
-		oids = oids[:0]
+		oids = make([]int64, 0, len(m)) // not oids[:0]: the caller's slice stays as it was
 		for oid, o := range m {
 			w.cache[oid] = o
 			oids = append(oids, o.Parent)

@@ -589,7 +589,7 @@ func (t *typeWalk) fullText(ctx context.Context, oid int64) (string, error) {
 }
 
 // held spells out the merged paths that hold instances and merges those that read the same,
-// largest retained first, as MergePaths orders them.
+// largest retained first, then by path.
 func (t *typeWalk) held() []Held {
 	byPath := map[string]*Held{}
 	var steps []int32

@@ -29,6 +29,10 @@ type Result struct {
 	Findings  []Finding        // all of them, incremental first (see Classify)
 }
 
+// MinBytesFor is the least growth leaks reports unless told otherwise, when the largest of
+// its snapshots holds largest bytes: 1% of it, at least DefaultMinBytes.
+func MinBytesFor(largest int64) int64 { return max(DefaultMinBytes, largest/100) }
+
 // Leaks picks the snapshots q names, or those of one process in time order, and finds the
 // growth along them (Find).
 func Leaks(ctx context.Context, db *store.DB, q Query) (*Result, error) {
@@ -41,7 +45,7 @@ func Leaks(ctx context.Context, db *store.DB, q Query) (*Result, error) {
 		for _, s := range snaps {
 			largest = max(largest, s.Bytes)
 		}
-		q.MinBytes = max(DefaultMinBytes, largest/100)
+		q.MinBytes = MinBytesFor(largest)
 	}
 	fs, err := Find(ctx, db, snaps, Options{MinBytes: q.MinBytes, MinGrowth: q.MinGrowth / 100, Progress: q.Progress})
 	if err != nil {

@@ -159,10 +159,9 @@ func (in *insideFn) fn(outer, inner *Finding) bool {
 	return false
 }
 
-// maxHolderDepth is how far from a root a holder may be. Deeper ones are the nodes of linked
-// structures (each node holds the next), whose growth their shallower holders also retain;
-// naming them would cost a path of thousands of hops each.
-const maxHolderDepth = 64
+// maxHolderDepth is how far from a root a holder may be (analysis.MaxHolderDepth, which the
+// names a load records stop at).
+const maxHolderDepth = analysis.MaxHolderDepth
 
 // HolderSeries returns, for object-graph snapshots, what each holder keeps alive of each type:
 // the count and the retained bytes of the reachable objects it holds. A holder is an
@@ -187,19 +186,27 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 		if progress != nil {
 			progress(i, len(snaps), s.Label)
 		}
-		hs, err := analysis.LiveHoldingsThrough(ctx, db, s.ID, floor, maxHolderDepth, storage)
+		hs, err := analysis.SnapshotHoldings(ctx, db, s.ID, floor, maxHolderDepth, storage)
 		if err != nil {
 			return nil, nil, err
 		}
 		w = analysis.NewWalker(db, s.ID)
-		holders := make([]int64, len(hs))
-		for k, h := range hs {
-			holders[k] = h.Holder
+		names := map[int64][2]string{} // holder -> its path and its name
+		recorded, err := db.HolderNames(ctx, s.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		var holders []int64 // those the load did not name
+		for _, h := range hs {
+			if n, ok := recorded[h.Holder]; ok {
+				names[h.Holder] = [2]string{n.Path, n.Name}
+			} else {
+				holders = append(holders, h.Holder)
+			}
 		}
 		if err := w.Prefetch(ctx, holders); err != nil {
 			return nil, nil, err
 		}
-		names := map[int64][2]string{} // holder -> its path and its name
 		for _, h := range hs {
 			nm, ok := names[h.Holder]
 			if !ok {
@@ -246,22 +253,8 @@ func holderName(ctx context.Context, w *analysis.Walker, rules heap.HolderRules,
 	if oid < 0 {
 		return [2]string{RootsHolder, RootsHolder}, nil
 	}
-	path, err := w.Describe(ctx, oid)
-	if err != nil {
-		return [2]string{}, err
-	}
-	path = analysis.Generalize(path)
-	name := path
-	if rules != nil {
-		hops, err := w.Hops(ctx, oid)
-		if err != nil {
-			return [2]string{}, err
-		}
-		if n, ok := rules.HolderName(hops); ok {
-			name = analysis.GeneralizeName(n)
-		}
-	}
-	return [2]string{path, name}, nil
+	n, err := analysis.HolderName(ctx, w, rules, oid)
+	return [2]string{n.Path, n.Name}, err
 }
 
 // foldStorage adds the bytes of each holder's storage to the series of the type that holder

@@ -127,6 +127,7 @@ func (s *graphSink) Object(o *heap.Object) error {
 		if err := s.budget.check(); err != nil {
 			return err
 		}
+		s.presize()
 	}
 	s.typeOf = append(s.typeOf, t)
 	s.length = append(s.length, int32(min(o.Len, math.MaxInt32)))
@@ -163,6 +164,76 @@ func (s *graphSink) Object(o *heap.Object) error {
 		o.More(func(e heap.Edge) bool { s.addEdge(id, o.Addr, e); return true })
 	}
 	return nil
+}
+
+// presize makes room in the per-object slices for the whole dump, as the part of the file read
+// so far tells its size, when the reader did not say (heap.Snapshot.Records).
+// Growing them by append copies each several times, clears the slack it adds (a quarter of the
+// slice, resident from then on), and briefly holds an old and a new copy of each: slices of
+// hundreds of MB at 10M objects. The guess can be far off early on (the file is read ahead of
+// the parse, and the first records of some formats are not objects, or unlike the rest), so
+// a slice grows to the guess at most twice as large at a time, over the checks that follow;
+// the room it has past what it holds is not resident until it is written, unless the memory
+// is reused (then it is cleared). The per-edge slices grow by append: in a JVM dump the first
+// part holds far more references per byte than the rest, and a guess from it made the peak of
+// a 13.6M-object load higher (1,546 MB against 1,507 MB, one run each).
+func (s *graphSink) presize() {
+	if s.snap.Records > 0 || s.budget == nil || s.budget.in == nil || s.budget.in.Size <= 0 {
+		return
+	}
+	read := float64(s.budget.in.RawRead()) / float64(s.budget.in.Size)
+	if read <= 0 || read >= 1 {
+		return
+	}
+	guess := func(n, room int) int {
+		want := int(min(float64(n)*1.0625/read, math.MaxUint32)) // a sixteenth more, for the guess's errors
+		return max(min(want, 2*room), room)
+	}
+	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 {
+		s.b.Reserve(objects)
+		s.typeOf = reserve(s.typeOf, objects)
+		s.length = reserve(s.length, objects)
+		s.valueEnd = reserve(s.valueEnd, objects)
+		if s.siteOf != nil {
+			s.siteOf = reserve(s.siteOf, objects)
+		}
+		if s.bornOf != nil {
+			s.bornOf = reserve(s.bornOf, objects)
+		}
+	}
+	if values := guess(len(s.values), cap(s.values)); values > cap(s.values)*9/8 {
+		s.values = reserve(s.values, values)
+	}
+}
+
+// trim gives back the room presize made that the dump did not fill. Room never written is not
+// resident, but the collector counts it as heap: it would raise the heap's goal, and the limit
+// holdHeap sets, by as much, and let the writing of the pages grow into it.
+func (s *graphSink) trim() {
+	s.typeOf, s.length, s.valueEnd = clip(s.typeOf), clip(s.length), clip(s.valueEnd)
+	s.siteOf, s.bornOf = clip(s.siteOf), clip(s.bornOf)
+	s.edgeName, s.values = clip(s.edgeName), clip(s.values)
+}
+
+// clip returns s copied into an array of its length when more than a sixteenth of its
+// capacity is unused.
+func clip[T any](s []T) []T {
+	if cap(s)-len(s) <= cap(s)/16 {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// reserve returns s with room for n elements in all. A large array new from the system is
+// zeroed already and stays out of the resident set until it is written; the runtime clears
+// only memory it reuses.
+func reserve[T any](s []T, n int) []T {
+	if n <= cap(s) {
+		return s
+	}
+	t := make([]T, len(s), n)
+	copy(t, s)
+	return t
 }
 
 // addSite records the allocation site of the object just added; the objects before the first
@@ -384,6 +455,56 @@ type rankedReferrer struct {
 	oid      uint32
 }
 
+// rankedPage is the referrers of the objects of one page, as refs wants them: object k of the
+// page has oids[end[k-1]:end[k]] (from 0 for the first).
+type rankedPage struct {
+	oids []uint32
+	end  []int
+}
+
+// rankReferrers sends on out, page by page of perm (ObjIDs in oid order), each object's
+// referrers each once, the largest retained first: refs reads the first N of an object that a
+// million objects refer to without ranking them all. What each retains is copied next to it
+// before a long list is sorted: looking it up in retained for every comparison missed the
+// cache, and took 2 of 12 s at 10M objects. It reuses the pages that come back on spare, and
+// stops early when stop is closed.
+func rankReferrers(perm []graph.ObjID, oid []uint32, rev []graph.ObjID, revStart []uint32, retained []uint64, out chan<- *rankedPage, spare <-chan *rankedPage, stop <-chan struct{}) {
+	var ranked []rankedReferrer
+	for lo := 0; lo < len(perm); lo += page.Size {
+		var p *rankedPage
+		select {
+		case p = <-spare:
+			p.oids, p.end = p.oids[:0], p.end[:0]
+		default:
+			p = &rankedPage{end: make([]int, 0, page.Size)}
+		}
+		for _, id := range perm[lo:min(lo+page.Size, len(perm))] {
+			ranked = ranked[:0]
+			for _, r := range rev[revStart[id]:revStart[id+1]] {
+				ranked = append(ranked, rankedReferrer{retained[r], oid[r]})
+			}
+			if len(ranked) > 1 {
+				slices.SortFunc(ranked, func(x, y rankedReferrer) int {
+					if x.retained != y.retained {
+						return cmp.Compare(y.retained, x.retained)
+					}
+					return cmp.Compare(x.oid, y.oid)
+				})
+				ranked = slices.Compact(ranked)
+			}
+			for _, r := range ranked {
+				p.oids = append(p.oids, r.oid)
+			}
+			p.end = append(p.end, len(p.oids))
+		}
+		select {
+		case out <- p:
+		case <-stop:
+			return
+		}
+	}
+}
+
 // graphResult is what storeGraph reports back.
 type graphResult struct {
 	objects, dangling, unreachable int
@@ -401,6 +522,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// for the collector. Most of the heap is slices without pointers, which are cheap to
 	// collect. At 10M objects this takes the peak of the graph work from 1.44 GB (in two runs
 	// of three) to 1.29 GB.
+	s.trim()
 	runtime.GC() // the slices the parse outgrew
 	g, err := s.b.Build()
 	if err != nil {
@@ -431,32 +553,24 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// no longer scans them while rows are written.
 	s.nameIdx, s.typeIdx, s.byReaderID, s.byReaderKind = nil, nil, nil, nil
 
-	// Referrers, as a reverse CSR over every edge (weak ones too: refs shows them all).
+	// Referrers, as a reverse CSR over every edge (weak ones too: refs shows them all). The
+	// count comes first, as each object's end in rev: it says which objects nothing refers to.
 	revStart := make([]uint32, n+1)
 	for _, t := range g.Edges {
-		revStart[t+1]++
+		revStart[t]++
 	}
-	for i := 1; i <= n; i++ {
+	for i := 1; i < n; i++ {
 		revStart[i] += revStart[i-1]
 	}
-	rev := make([]graph.ObjID, len(g.Edges))
-	fill := slices.Clone(revStart[:n])
-	for src := 0; src < n; src++ {
-		lo, hi := g.EdgeRange(graph.ObjID(src))
-		for e := lo; e < hi; e++ {
-			t := g.Edges[e]
-			rev[fill[t]] = graph.ObjID(src)
-			fill[t]++
-		}
-	}
-	fill = nil
+	revStart[n] = uint32(len(g.Edges))
+	referenced := func(id int) bool { return id == 0 && revStart[0] > 0 || id > 0 && revStart[id] > revStart[id-1] }
 
 	if s.rules.UnreferencedRoots {
 		// A format without GC roots (meliae's): what its reader sent are roots, and so is
 		// every object nothing refers to, as the original memsee had it.
 		var extra []graph.ObjID
 		for id := 0; id < n; id++ {
-			if revStart[id] == revStart[id+1] {
+			if !referenced(id) {
 				extra = append(extra, graph.ObjID(id))
 			}
 		}
@@ -481,10 +595,28 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		userFirst(g, s.userRoots)
 	}
 
-	runtime.GC() // the Builder's edge chunks and the referrers' cursors
+	runtime.GC() // the Builder's edge chunks
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
+	// The referrers are filled in on a second core while this one computes the dominators,
+	// which only read g too. Sources go last to first, and each object's end in revStart moves
+	// down to its start as its referrers are put in, so that each object's referrers end up in
+	// ObjID order without an array of cursors.
+	rev := make([]graph.ObjID, len(g.Edges))
+	revDone := make(chan struct{})
+	go func() {
+		defer close(revDone)
+		for src := n - 1; src >= 0; src-- {
+			lo, hi := g.EdgeRange(graph.ObjID(src))
+			for e := hi; e > lo; e-- {
+				t := g.Edges[e-1]
+				revStart[t]--
+				rev[revStart[t]] = graph.ObjID(src)
+			}
+		}
+	}()
+	defer func() { <-revDone }()
 	a, err := g.AnalyzeSteps(func(st graph.Step) {
 		switch st {
 		case graph.StepDominators:
@@ -518,6 +650,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			return 0, res, err
 		}
 	}
+	// The per-type totals come before the writing, not beside it on the second core: the 8
+	// bytes per object GroupRetained needs would then add to the peak of the load (V8 and JVM
+	// loads' peaks were 30 to 70 MB higher).
 	grouped, err := graph.GroupRetained(a.IDom, a.Retained, s.typeOf, len(s.types))
 	if err != nil {
 		return 0, res, err
@@ -546,15 +681,31 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			return 0, res, err
 		}
 	}
+	// The referrers of each page's objects are ranked on a second core, a few pages ahead.
+	ranks, spare, stop := make(chan *rankedPage, 4), make(chan *rankedPage, 4), make(chan struct{})
+	defer close(stop)
+	go func() {
+		<-revDone
+		rankReferrers(perm, oid, rev, revStart, a.Retained, ranks, spare, stop)
+	}()
 	var (
-		o      store.NewObject
-		ranked []rankedReferrer // a popular object's referrers, with what they retain
+		o    store.NewObject
+		rank *rankedPage // the referrers of the objects of the page being written
 	)
 	pages := (int64(n) + page.Size - 1) / page.Size
 	progress(Progress{Phase: PhaseWrite, Total: pages})
+	elem := make(elements, (n+63)/64) // for the holdings, after the pages
 	for i, id := range perm {
-		if i%page.Size == 0 && i > 0 {
-			progress(Progress{Phase: PhaseWrite, Done: int64(i / page.Size), Total: pages})
+		k := i % page.Size
+		if k == 0 {
+			if i > 0 {
+				progress(Progress{Phase: PhaseWrite, Done: int64(i / page.Size), Total: pages})
+				select {
+				case spare <- rank:
+				default:
+				}
+			}
+			rank = <-ranks
 		}
 		if i%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -584,6 +735,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		if e := a.ParentEdge[id]; e != graph.NoEdge {
 			o.Via = s.edgeText(g, e)
+			if o.Via != "" && o.Via[0] == '[' {
+				elem.set(int(id))
+			}
 		}
 		if s.hasImplicitClass(id) {
 			if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
@@ -594,26 +748,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		for e := lo; e < hi; e++ {
 			w.Ref(s.ref(g, e, int64(oid[g.Edges[e]])))
 		}
-		// Referrers each once, the largest retained first: refs reads the first N of an object
-		// that a million objects refer to without ranking them all. What each retains is copied
-		// next to it before a long list is sorted: looking it up in a.Retained for every
-		// comparison missed the cache, and took 2 of 12 s at 10M objects.
-		from := rev[revStart[id]:revStart[id+1]]
-		ranked = ranked[:0]
-		for _, r := range from {
-			ranked = append(ranked, rankedReferrer{a.Retained[r], oid[r]})
+		start := 0
+		if k > 0 {
+			start = rank.end[k-1]
 		}
-		if len(ranked) > 1 {
-			slices.SortFunc(ranked, func(x, y rankedReferrer) int {
-				if x.retained != y.retained {
-					return cmp.Compare(y.retained, x.retained)
-				}
-				return cmp.Compare(x.oid, y.oid)
-			})
-			ranked = slices.Compact(ranked)
-		}
-		for _, r := range ranked {
-			w.Referrer(int64(r.oid))
+		for _, r := range rank.oids[start:rank.end[k]] {
+			w.Referrer(int64(r))
 		}
 		w.Object(&o)
 	}
@@ -630,6 +770,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		if !seen[id] {
 			w.Root(int64(oid[id]), "unreferenced", "")
 		}
+	}
+	rev, revStart = nil, nil // what the holdings need is all in g and a
+	if err := storeHoldings(w, s, g, a, oid, typeID, elem); err != nil {
+		return 0, res, err
 	}
 	w.Close(stats)
 	progress(Progress{Phase: PhaseWrite, Done: pages, Total: pages})

@@ -1,6 +1,9 @@
 package loader
 
 import (
+	"os"
+	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -69,5 +72,125 @@ func TestDefaultLabel(t *testing.T) {
 		if got := DefaultLabel(in); got != want {
 			t.Errorf("DefaultLabel(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestGraphSinkPresize feeds two graph sinks the same objects, one sized as it reads a file
+// (presize, then trim) and one grown by append, and checks that they hold the same; that the
+// sized one had room for nearly all objects halfway through a file they spread
+// evenly over, and never for very many more; and that trim gave back what it did not fill. The file is a sparse one read alongside, so that each shape says how
+// objects spread over it: evenly, or denser at the start (a JVM dump's classes) or at the end.
+func TestGraphSinkPresize(t *testing.T) {
+	const n = 300_000
+	tests := []struct {
+		name  string
+		at    func(i int) float64 // the fraction of the file read when object i comes
+		sites bool
+		ahead bool // whether the sink must have room for nearly all objects halfway through
+	}{
+		{"even", func(i int) float64 { return float64(i) / n }, false, true},
+		{"even, with sites and births", func(i int) float64 { return float64(i) / n }, true, true},
+		{"dense start", func(i int) float64 { x := float64(i) / n; return x * x }, false, false},
+		{"dense end", func(i int) float64 { x := float64(i) / n; return 1 - (1-x)*(1-x) }, false, false},
+	}
+	path := filepath.Join(t.TempDir(), "dump")
+	const size = 64 << 20
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, size); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := heap.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			sized, grown := newGraphSink(), newGraphSink()
+			sized.budget = &memoryBudget{file: path, in: in, limit: 1 << 62}
+			for _, s := range []*graphSink{sized, grown} {
+				if err := s.Begin(heap.Snapshot{Format: meliae.Format}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var (
+				buf      = make([]byte, 1<<16)
+				consumed int64
+				maxRoom  float64 // the largest room the sized sink had, in objects per object
+			)
+			for i := range n {
+				for want := int64(tt.at(i) * size); consumed < want; {
+					k, err := in.Read(buf[:min(int64(len(buf)), want-consumed)])
+					if err != nil {
+						t.Fatal(err)
+					}
+					consumed += int64(k)
+				}
+				o := heap.Object{Addr: uint64(16 * (i + 1)), Type: "t" + strconv.Itoa(i%3), Size: 32, Len: int64(i % 9), Value: strconv.Itoa(i % 5)}
+				if tt.sites {
+					o.Site, o.Born = "f.rb:"+strconv.Itoa(i%4), int64(i%7)
+				}
+				for k := range i % 6 {
+					o.Edges = append(o.Edges, heap.Edge{To: uint64(16 * ((i*7+k)%n + 1)), Kind: heap.EdgeField, Name: "f" + strconv.Itoa(k)})
+				}
+				for _, s := range []*graphSink{sized, grown} {
+					if err := s.Object(&o); err != nil {
+						t.Fatal(err)
+					}
+				}
+				maxRoom = max(maxRoom, float64(cap(sized.typeOf))/n)
+				if i == n/2 && tt.ahead {
+					if room := float64(cap(sized.typeOf)) / n; room < 0.9 {
+						t.Errorf("room for %.2f of the objects halfway through, want nearly all", room)
+					}
+				}
+			}
+			if maxRoom > 2.5 {
+				t.Errorf("room for %.2f times the objects at most, want far less", maxRoom)
+			}
+			sized.trim()
+			for name, c := range map[string][2]int{
+				"typeOf": {len(sized.typeOf), cap(sized.typeOf)}, "length": {len(sized.length), cap(sized.length)},
+				"valueEnd": {len(sized.valueEnd), cap(sized.valueEnd)}, "edgeName": {len(sized.edgeName), cap(sized.edgeName)},
+				"values": {len(sized.values), cap(sized.values)},
+			} {
+				if c[1]-c[0] > c[1]/16 {
+					t.Errorf("%s: %d of %d used after trim", name, c[0], c[1])
+				}
+			}
+			same := func(name string, a, b any) {
+				if !reflect.DeepEqual(a, b) {
+					t.Errorf("%s differs", name)
+				}
+			}
+			same("typeOf", sized.typeOf, grown.typeOf)
+			same("length", sized.length, grown.length)
+			same("valueEnd", sized.valueEnd, grown.valueEnd)
+			same("values", sized.values, grown.values)
+			same("edgeName", sized.edgeName, grown.edgeName)
+			same("siteOf", sized.siteOf, grown.siteOf)
+			same("bornOf", sized.bornOf, grown.bornOf)
+			gs, err := sized.b.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			gg, err := grown.b.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gs.Len() != n || gs.NumEdges() == 0 {
+				t.Fatalf("%d objects and %d edges in the graph", gs.Len(), gs.NumEdges())
+			}
+			same("Addr", gs.Addr, gg.Addr)
+			same("Size", gs.Size, gg.Size)
+			same("EdgeStart", gs.EdgeStart, gg.EdgeStart)
+			same("Edges", gs.Edges, gg.Edges)
+			same("Kinds", gs.Kinds, gg.Kinds)
+			if c := cap(gs.Addr); c-n > c/16 {
+				t.Errorf("Addr: %d of %d used after Build", n, c)
+			}
+		})
 	}
 }

@@ -174,6 +174,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	var (
 		ps    *profileSink
 		gs    *graphSink
+		pipe  *pipeSink
 		sink  heap.Sink
 		notes heap.Notes
 	)
@@ -191,13 +192,21 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		defer debug.SetGCPercent(debug.SetGCPercent(25))
 		gs = newGraphSink()
 		gs.budget = budget
-		sink = gs
+		pipe = newPipeSink(gs)
+		sink = pipe
 	}
 	if nr, ok := r.(heap.NoteReader); ok {
 		notes, err = nr.ReadNotes(ctx, path, in, sink)
 		res.Notes = notes
 	} else {
 		err = r.Read(ctx, path, in, sink)
+	}
+	if pipe != nil {
+		// The graph sink's error, if it had one, came first in the file: the reader went on
+		// until it saw it.
+		if perr := pipe.close(); perr != nil {
+			err = perr
+		}
 	}
 	if err == nil {
 		err = in.ExpectEnd()

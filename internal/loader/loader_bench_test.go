@@ -40,11 +40,11 @@ func BenchmarkLoadProfile(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadGraph loads a Python dump, a V8 snapshot or a Go heap dump into a fresh database per iteration, in process, so
+// BenchmarkLoadGraph loads a Python, V8, Go, JVM or Ruby dump into a fresh database per iteration, in process, so
 // that -cpuprofile and -memprofile see the whole load: parse, graph work and SQLite. It uses the
 // dumps that the benchmarks in bench/ write, and skips those that are not there.
 func BenchmarkLoadGraph(b *testing.B) {
-	for _, name := range []string{"meliae-1M.json", "meliae-10M.json", "v8-big.heapsnapshot", "godump-big.dump", "ruby-1M.json", "ruby-5M.json"} {
+	for _, name := range []string{"meliae-1M.json", "meliae-10M.json", "v8-big.heapsnapshot", "godump-big.dump", "hprof-big.hprof", "ruby-1M.json", "ruby-5M.json"} {
 		b.Run(name, func(b *testing.B) {
 			path := "../../bench/.data/" + name
 			if _, err := os.Stat(path); err != nil {

@@ -94,6 +94,9 @@ func TestConvertSchema2(t *testing.T) {
 	exec("DROP TABLE edge_page")
 	exec("DROP TABLE alloc_site") // schema 4's
 	exec("DROP TABLE alloc_page")
+	exec("DROP TABLE holding_set") // schema 5's
+	exec("DROP TABLE holding")
+	exec("DROP TABLE holder")
 	exec("DELETE FROM schema_version WHERE version >= 3")
 
 	db, err = store.Open(ctx, path)

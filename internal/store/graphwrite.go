@@ -61,11 +61,46 @@ type GraphWriter struct {
 	roots *batchInsert
 	next  int64 // the oid the next object must have
 	page  page.Builder
-	blob  []byte // a page being encoded, reused
 
 	sitePages *batchInsert // nil unless the snapshot has allocation sites or births (Sites)
 	siteOf    []uint64     // the site of each object of the page being built
 	bornOf    []uint64     // and its birth
+
+	packing []*packedPage // pages being packed, in page order
+	spare   []*packedPage // pages queued, whose memory the next ones reuse
+}
+
+// packedPage is one page on its way to its rows. The load's goroutine encodes it (Builder's
+// plain blobs), a goroutine of its own packs it (page.Packer) on another core, and the load's
+// goroutine queues its rows once it is packed, in page order: packing the pages of a
+// 10M-object dump takes one to one and a half seconds of CPU, which the load's goroutine
+// would otherwise add to its own.
+type packedPage struct {
+	num            int64
+	objects, edges []byte // plain blobs, then packed
+	sites, born    []byte // the page's alloc_page columns; nil for a snapshot without them
+	scratch        []byte
+	packer         page.Packer
+	done           chan struct{} // closed once packed
+}
+
+// maxPacking is how many pages may wait for their packing: enough that the load's goroutine
+// seldom waits for one, few enough to cost little memory (an edge page is 10-100 KB).
+const maxPacking = 8
+
+// pack packs p's blobs and closes p.done. A blob that cannot be packed (a page of hundreds of
+// megabytes) stays plain: both versions read.
+func (p *packedPage) pack() {
+	for _, b := range []struct {
+		blob *[]byte
+		pack func(dst, plain []byte) ([]byte, error)
+	}{{&p.objects, p.packer.Objects}, {&p.edges, p.packer.Edges}} {
+		packed, err := b.pack(p.scratch[:0], *b.blob)
+		if err == nil {
+			*b.blob, p.scratch = packed, *b.blob
+		}
+	}
+	close(p.done)
 }
 
 // AddGraph adds an object-graph snapshot (s.Objects and s.Bytes as the caller counted them)
@@ -123,37 +158,82 @@ func (g *GraphWriter) Object(o *NewObject) {
 	}
 }
 
-// flushPage encodes the page built so far and queues its two rows.
+// flushPage encodes the page built so far and sends it to be packed; it queues the rows of
+// the pages packed since.
 func (g *GraphWriter) flushPage() {
-	p := &g.page
-	if p.Len() == 0 {
+	pb := &g.page
+	if pb.Len() == 0 {
 		return
 	}
-	num := (g.next - 1) >> page.Bits
-	g.blob = p.AppendObjects(g.blob[:0])
-	r := g.pages.rows
-	r.int(g.snap)
-	r.int(num)
-	r.blob(g.blob)
-	g.pages.flush()
-	g.blob = p.AppendEdges(g.blob[:0])
-	r = g.edges.rows
-	r.int(g.snap)
-	r.int(num)
-	r.blob(g.blob)
-	g.edges.flush()
+	var p *packedPage
+	if k := len(g.spare); k > 0 {
+		p, g.spare = g.spare[k-1], g.spare[:k-1]
+	} else {
+		p = &packedPage{}
+	}
+	p.num = (g.next - 1) >> page.Bits
+	p.objects = pb.AppendObjects(p.objects[:0])
+	p.edges = pb.AppendEdges(p.edges[:0])
+	p.sites, p.born = nil, nil
 	if g.sitePages != nil {
-		r = g.sitePages.rows
-		r.int(g.snap)
-		r.int(num)
-		g.blob = page.AppendSites(g.blob[:0], g.siteOf)
-		r.blob(g.blob)
-		g.blob = page.AppendSites(g.blob[:0], g.bornOf) // the same layout: a bare integer column
-		r.blob(g.blob)
-		g.sitePages.flush()
+		p.sites = page.AppendSites(p.sites[:0], g.siteOf)
+		p.born = page.AppendSites(p.born[:0], g.bornOf) // the same layout: a bare integer column
 		g.siteOf, g.bornOf = g.siteOf[:0], g.bornOf[:0]
 	}
-	p.Reset()
+	pb.Reset()
+	p.done = make(chan struct{})
+	go p.pack()
+	g.packing = append(g.packing, p)
+	g.queuePacked(len(g.packing) > maxPacking)
+}
+
+// queuePacked queues the rows of the packed pages at the head of g.packing, in page order,
+// and stops at the first page not packed yet. With wait set, it first waits for the packing of
+// the head page.
+func (g *GraphWriter) queuePacked(wait bool) {
+	for len(g.packing) > 0 {
+		p := g.packing[0]
+		if wait {
+			<-p.done
+			wait = false
+		} else {
+			select {
+			case <-p.done:
+			default:
+				return
+			}
+		}
+		g.packing = g.packing[1:]
+		for _, row := range []struct {
+			b    *batchInsert
+			blob []byte
+		}{{g.pages, p.objects}, {g.edges, p.edges}} {
+			r := row.b.rows
+			r.int(g.snap)
+			r.int(p.num)
+			r.blob(row.blob)
+			row.b.flush()
+		}
+		if p.sites != nil {
+			r := g.sitePages.rows
+			r.int(g.snap)
+			r.int(p.num)
+			r.blob(p.sites)
+			r.blob(p.born)
+			g.sitePages.flush()
+		}
+		if cap(p.edges)+cap(p.scratch) <= maxPooledBytes {
+			g.spare = append(g.spare, p) // a page of a popular object's referrers is not kept
+		}
+	}
+}
+
+// drainPacking queues the rows of every page sent to be packed.
+func (g *GraphWriter) drainPacking() {
+	for len(g.packing) > 0 {
+		g.queuePacked(true)
+	}
+	g.spare = nil
 }
 
 // Root queues a root.
@@ -164,6 +244,7 @@ func (g *GraphWriter) Root(oid int64, kind, name string) {
 // Close queues the per-type totals and the last rows.
 func (g *GraphWriter) Close(stats []TypeStat) {
 	g.flushPage()
+	g.drainPacking()
 	g.roots.flush()
 	b := newBatchInsert(g.l.w, "type_stat", "snapshot", "type", "count", "bytes", "retained")
 	b.before = g.l.types.rows

@@ -542,8 +542,9 @@ func TestReaderDoesNotMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Schemas 3 and 4 only added tables: without their rows the database reads as schema 2.
-	if _, err := db.Exec("DELETE FROM schema_version WHERE version IN (3, 4)"); err != nil {
+	// The schemas after 2 only added tables, or nothing: without their rows the database reads
+	// as schema 2.
+	if _, err := db.Exec("DELETE FROM schema_version WHERE version > 2"); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -69,6 +72,41 @@ func NewBuilder(objects, edges int) *Builder {
 		b.kinds = make([]heap.EdgeKind, 0, edges)
 	}
 	return b
+}
+
+// Reserve makes room for objects in all, counting those added so far, where that is more than
+// there is room for: a reader that learns the size of its dump as it goes (from the part of the
+// file read so far) spares the copies of slices grown by append, and their slack. Build gives
+// back what is left unused.
+func (b *Builder) Reserve(objects int) {
+	if b.built {
+		return
+	}
+	objects = min(objects, maxObjects)
+	b.addr = reserve(b.addr, objects)
+	b.size = reserve(b.size, objects)
+	b.edgeStart = reserve(b.edgeStart, objects+1)
+}
+
+// clip returns s copied into an array of its length when more than a sixteenth of its
+// capacity is unused.
+func clip[T any](s []T) []T {
+	if cap(s)-len(s) <= cap(s)/16 {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// reserve returns s with room for n elements in all. A large array new from the system is
+// zeroed already and stays out of the resident set until it is written; the runtime clears
+// only memory it reuses.
+func reserve[T any](s []T, n int) []T {
+	if n <= cap(s) {
+		return s
+	}
+	t := make([]T, len(s), n)
+	copy(t, s)
+	return t
 }
 
 // Len returns the number of objects added so far.
@@ -146,13 +184,18 @@ func (b *Builder) Build() (*Graph, error) {
 		return nil, b.err
 	}
 	n := len(b.addr)
-	g := &Graph{Addr: b.addr, Size: b.size}
+	// Room Reserve made that the dump did not fill goes back: the collector would count it
+	// for as long as the graph lives.
+	g := &Graph{Addr: clip(b.addr), Size: clip(b.size)}
 	start := b.edgeStart
+	if cap(start)-n > cap(start)/16 {
+		start = append(make([]uint32, 0, n+1), start...)
+	}
 	for i := int(b.cur) + 1; i < n; i++ {
 		start[i] = uint32(b.nedges)
 	}
 	start = append(start, uint32(b.nedges))
-	kinds, chunks, rootAddrs := b.kinds, b.chunks, b.roots
+	kinds, chunks, rootAddrs := clip(b.kinds), b.chunks, b.roots
 	*b = Builder{built: true}
 
 	t, err := newAddrTable(g.Addr)
@@ -177,13 +220,26 @@ func (b *Builder) Build() (*Graph, error) {
 	// Edges: resolve the targets chunk by chunk into edges, in AddEdge order, freeing each
 	// chunk when done; then compact edges, kinds and start in place over the dangling ones
 	// (the write index k never passes the read index e).
+	// The lookups only read the table, and each chunk has its own part of edges: every core
+	// takes chunks in turn.
 	edges := make([]ObjID, len(kinds))
-	pos := 0
-	for c, targets := range chunks {
-		t.lookupAll(g.Addr, targets, edges[pos:pos+len(targets)])
-		pos += len(targets)
-		chunks[c] = nil // let the collector have it
+	at := make([]int, len(chunks)) // chunk -> its first index in edges
+	for c := 1; c < len(chunks); c++ {
+		at[c] = at[c-1] + len(chunks[c-1])
 	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
+		wg.Go(func() {
+			for c := int(next.Add(1) - 1); c < len(chunks); c = int(next.Add(1) - 1) {
+				t.lookupAll(g.Addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+				chunks[c] = nil // let the collector have it
+			}
+		})
+	}
+	wg.Wait()
 	var e, k uint32 // read index (AddEdge order), write index (edge index)
 	for obj := range n {
 		end := start[obj+1]

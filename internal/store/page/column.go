@@ -7,15 +7,25 @@ import (
 )
 
 // Ints is an integer column of a decoded page: a width, a base, and each value minus the base
-// in width bytes, little-endian. Its bytes are the page's own, not copied.
+// in width bytes, little-endian: one value after the other, or, in a packed page, in planes
+// (the first byte of every value, then the second byte of every value, and so on). Its bytes
+// are the page's own, not copied.
 type Ints struct {
-	width int
-	base  uint64
-	data  []byte
+	width  int
+	base   uint64
+	data   []byte
+	stride int // in planes: the column's length, the distance between a value's bytes; else 0
 }
 
 // At returns value i of the column. i must be below the column's length.
 func (c Ints) At(i int) uint64 {
+	if c.stride != 0 {
+		v := uint64(0)
+		for k := range c.width {
+			v |= uint64(c.data[k*c.stride+i]) << (8 * k)
+		}
+		return c.base + v
+	}
 	switch c.width {
 	case 0:
 		return c.base
@@ -113,6 +123,23 @@ func AppendInts[T uint8 | uint32 | uint64](dst []byte, vs []T) []byte {
 // (the id of the snapshot it was first seen in) plus one, 0 for none.
 func AppendGen(dst []byte, gen []uint64) []byte { return AppendInts(dst, gen) }
 
+// appendPlanes appends c as an integer column whose values are stored in planes: the first
+// byte of each of its n values, then the second, up to its width.
+func appendPlanes(dst []byte, c Ints, n int) []byte {
+	dst = append(dst, byte(c.width))
+	dst = binary.AppendUvarint(dst, c.base)
+	if c.width <= 1 || c.stride != 0 {
+		return append(dst, c.data[:n*c.width]...) // one plane, or planes already
+	}
+	dst = slices.Grow(dst, n*c.width)
+	for k := range c.width {
+		for i := k; i < n*c.width; i += c.width {
+			dst = append(dst, c.data[i])
+		}
+	}
+	return dst
+}
+
 // appendTexts appends a text column: ends are the end offsets of the values in data.
 func appendTexts(dst []byte, ends []uint64, data []byte) []byte {
 	dst = AppendInts(dst, ends)
@@ -122,8 +149,9 @@ func appendTexts(dst []byte, ends []uint64, data []byte) []byte {
 
 // reader reads the columns of a page in order, checking each against what is left.
 type reader struct {
-	b   []byte
-	err error
+	b      []byte
+	err    error
+	planes bool // a packed page's: integer columns are stored in planes
 }
 
 func (r *reader) uvarint() uint64 {
@@ -157,6 +185,9 @@ func (r *reader) ints(n int) Ints {
 		return Ints{}
 	}
 	c.data, r.b = r.b[:size], r.b[size:]
+	if r.planes && c.width > 1 {
+		c.stride = n
+	}
 	return c
 }
 
@@ -189,13 +220,25 @@ func rising(c Ints, n int, limit uint64) bool {
 	return true
 }
 
-// header reads the version byte and the object count that begin an objects or refs blob.
+// header reads the version byte and the object count that begin an objects or refs blob. A
+// packed blob is unpacked first, and its columns are read from the plain bytes.
 func (r *reader) header() int {
-	if len(r.b) == 0 || r.b[0] != Version {
+	if len(r.b) == 0 {
 		r.err = ErrDamaged
 		return 0
 	}
-	r.b = r.b[1:]
+	switch r.b[0] {
+	case VersionPlain:
+		r.b = r.b[1:]
+	case VersionPacked:
+		if r.b, r.err = unpack(r.b[1:]); r.err != nil {
+			return 0
+		}
+		r.planes = true
+	default:
+		r.err = ErrDamaged
+		return 0
+	}
 	n := r.uvarint()
 	if n > Size {
 		r.err = ErrDamaged

@@ -93,7 +93,7 @@ func (p *Edges) RefName(j int) string {
 
 // AppendEdges appends the refs blob (edge_page.refs) of the page built so far to b.
 func (p *Builder) AppendEdges(b []byte) []byte {
-	b = append(b, Version)
+	b = append(b, VersionPlain)
 	b = binary.AppendUvarint(b, uint64(p.n))
 	b = AppendInts(b, p.refEnd)
 	b = AppendInts(b, p.dst)

@@ -97,7 +97,7 @@ func (p *Objects) All() iter.Seq2[int, Object] {
 
 // AppendObjects appends the objects blob (object_page.objects) of the page built so far to b.
 func (p *Builder) AppendObjects(b []byte) []byte {
-	b = append(b, Version)
+	b = append(b, VersionPlain)
 	b = binary.AppendUvarint(b, uint64(p.n))
 	for _, c := range [][]uint64{p.addr, p.typ, p.size, p.length, p.dist, p.parent, p.idom, p.retained, p.nrefs, p.nreferrer} {
 		b = AppendInts(b, c)

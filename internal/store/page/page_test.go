@@ -1,7 +1,12 @@
 package page
 
 import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -93,13 +98,208 @@ func TestPageRoundTrip(t *testing.T) {
 	}
 }
 
+// widePage builds a full page whose columns take every width: addresses far apart, retained
+// sizes of gigabytes, references to oids across a large snapshot, many names.
+func widePage() *Builder {
+	var p Builder
+	p.Reset()
+	for i := range Size {
+		for j := range i % 7 {
+			p.Ref(Ref{OID: int64(i*40503+j*977) % (1 << 26), Kind: heap.EdgeKind(j % 8), Index: int64(j - 1), Name: []string{"", ".next", "['k']", ""}[j%4]})
+		}
+		for j := range i % 3 {
+			p.Referrer(uint32(i*2654435761+j) >> 6)
+		}
+		o := Object{Addr: 0xc000000000 + int64(i)*int64(i)*4096, Type: int64(i % 300), Size: int64(16 << (i % 20)),
+			Len: int64(i%5) - 1, Value: strings.Repeat("x", i%11), Distance: int64(i%9) - 1, Parent: int64(i*7919) - 1,
+			Via: []string{"", ".a", "[3]"}[i%3], IDom: int64(i*104729) - 1, Retained: int64(i) << 32}
+		p.Add(&o)
+	}
+	return &p
+}
+
+// A packed page reads as the plain page it was packed from: every field of every object, every
+// reference and referrer. A full page packs smaller; a page of a few objects is kept plain
+// where packing would make it longer.
+func TestPackedReadsAsPlain(t *testing.T) {
+	one := func() *Builder {
+		var p Builder
+		p.Reset()
+		p.Add(&Object{Len: -1, Distance: -1, Parent: -1, IDom: -1})
+		return &p
+	}
+	sample, _ := samplePage()
+	for _, tt := range []struct {
+		name string
+		page *Builder
+	}{{"sample", sample}, {"wide", widePage()}, {"one object, no references", one()}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var k Packer
+			plainObjects, plainEdges := tt.page.AppendObjects(nil), tt.page.AppendEdges(nil)
+			packedObjects, err := k.Objects(nil, plainObjects)
+			if err != nil {
+				t.Fatal(err)
+			}
+			packedEdges, err := k.Edges(nil, plainEdges)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range []struct{ plain, packed []byte }{{plainObjects, packedObjects}, {plainEdges, packedEdges}} {
+				if b.packed[0] == VersionPacked && len(b.packed) >= len(b.plain) || b.packed[0] == VersionPlain && !bytes.Equal(b.packed, b.plain) {
+					t.Errorf("version %d, %d bytes, from %d plain", b.packed[0], len(b.packed), len(b.plain))
+				}
+				if tt.page.Len() == Size && b.packed[0] != VersionPacked {
+					t.Errorf("a full page was not packed")
+				}
+			}
+			t.Logf("objects %d -> %d bytes, edges %d -> %d", len(plainObjects), len(packedObjects), len(plainEdges), len(packedEdges))
+			gen := AppendGen(nil, make([]uint64, tt.page.Len()))
+			want, err := DecodeObjects(plainObjects, gen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := DecodeObjects(packedObjects, gen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.N != want.N {
+				t.Fatalf("%d objects, want %d", got.N, want.N)
+			}
+			for i := range want.N {
+				if g, w := got.Object(i), want.Object(i); g != w {
+					t.Fatalf("object %d:\n got %+v\nwant %+v", i, g, w)
+				}
+			}
+			wantE, err := DecodeEdges(plainEdges)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotE, err := DecodeEdges(packedEdges)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := sameEdges(gotE, wantE); msg != "" {
+				t.Fatal(msg)
+			}
+		})
+	}
+}
+
+// sameEdges says how two decoded refs blobs differ, "" when they read the same.
+func sameEdges(got, want *Edges) string {
+	if got.N != want.N || got.NNames != want.NNames {
+		return fmt.Sprintf("%d objects, %d names; want %d, %d", got.N, got.NNames, want.N, want.NNames)
+	}
+	for i := range want.N {
+		lo, hi := want.Refs(i)
+		if glo, ghi := got.Refs(i); glo != lo || ghi != hi {
+			return fmt.Sprintf("object %d: references %d..%d, want %d..%d", i, glo, ghi, lo, hi)
+		}
+		for j := lo; j < hi; j++ {
+			if got.Target.At(j) != want.Target.At(j) || got.Kind.At(j) != want.Kind.At(j) || got.RefName(j) != want.RefName(j) {
+				return fmt.Sprintf("reference %d: %d %d %q, want %d %d %q", j, got.Target.At(j), got.Kind.At(j), got.RefName(j),
+					want.Target.At(j), want.Kind.At(j), want.RefName(j))
+			}
+		}
+		lo, hi = want.Referrers(i)
+		if glo, ghi := got.Referrers(i); glo != lo || ghi != hi {
+			return fmt.Sprintf("object %d: referrers %d..%d, want %d..%d", i, glo, ghi, lo, hi)
+		}
+		for j := lo; j < hi; j++ {
+			if got.Referrer.At(j) != want.Referrer.At(j) {
+				return fmt.Sprintf("referrer %d: %d, want %d", j, got.Referrer.At(j), want.Referrer.At(j))
+			}
+		}
+	}
+	return ""
+}
+
+// A damaged packed blob is ErrDamaged, never a panic nor a huge allocation.
+func TestPackedDamaged(t *testing.T) {
+	var k Packer
+	good, err := k.Objects(nil, widePage().AppendObjects(nil))
+	if err != nil || good[0] != VersionPacked {
+		t.Fatal(err)
+	}
+	flipped := slices.Clone(good)
+	flipped[len(flipped)-6] ^= 0x10
+	size, n := binary.Uvarint(good[1:])
+	claims := func(size uint64) []byte {
+		return append(binary.AppendUvarint([]byte{VersionPacked}, size), good[1+n:]...)
+	}
+	for _, tt := range []struct {
+		name string
+		blob []byte
+	}{
+		{"cut", good[:len(good)-3]},
+		{"a bit flipped in the frame", flipped},
+		{"claims a byte more", claims(size + 1)},
+		{"claims a gigabyte", claims(1 << 30)},
+		{"claims more than a page can be", claims(1 << 40)},
+		{"no frame", []byte{VersionPacked, 4}},
+		{"no length", []byte{VersionPacked}},
+		{"a later version", append([]byte{VersionPacked + 1}, good[1:]...)},
+		{"an edge page's frame read as objects", mustPack(t, k.Edges, widePage().AppendEdges(nil))},
+	} {
+		if _, err := DecodeObjects(tt.blob, nil); err != ErrDamaged {
+			t.Errorf("%s: %v, want ErrDamaged", tt.name, err)
+		}
+	}
+	if _, err := k.Objects(nil, []byte{VersionPacked, 1}); err != ErrDamaged {
+		t.Errorf("packing a blob that is not plain: %v", err)
+	}
+}
+
+func mustPack(t *testing.T, pack func(dst, plain []byte) ([]byte, error), plain []byte) []byte {
+	t.Helper()
+	b, err := pack(nil, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // FuzzDecodePage feeds damaged page blobs to the decoders: a damaged database must give an
 // error, never a panic, and whatever decodes must be readable at every index.
 func FuzzDecodePage(f *testing.F) {
 	p, _ := samplePage()
 	f.Add(p.AppendObjects(nil), p.AppendEdges(nil), AppendInts(nil, []uint64{1, 2, 3, 4, 5}))
-	f.Add([]byte{Version, 1}, []byte{Version, 0}, []byte(nil))
+	f.Add([]byte{VersionPlain, 1}, []byte{VersionPlain, 0}, []byte(nil))
+	var k Packer
+	wide := widePage()
+	packedObjects, _ := k.Objects(nil, wide.AppendObjects(nil))
+	packedEdges, _ := k.Edges(nil, wide.AppendEdges(nil))
+	f.Add(packedObjects, packedEdges, AppendInts(nil, []uint64{1, 2, 3, 4, 5}))
 	f.Fuzz(func(t *testing.T, objects, edges, gen []byte) {
+		// What decodes plain must pack, and read the same packed.
+		if o, err := DecodeObjects(objects, gen); err == nil && objects[0] == VersionPlain {
+			packed, err := k.Objects(nil, objects)
+			if err != nil {
+				t.Fatalf("packing a page that decodes: %v", err)
+			}
+			po, err := DecodeObjects(packed, gen)
+			if err != nil {
+				t.Fatalf("a packed page does not decode: %v", err)
+			}
+			for i := range o.N {
+				if po.Object(i) != o.Object(i) {
+					t.Fatalf("object %d packed: %+v, plain %+v", i, po.Object(i), o.Object(i))
+				}
+			}
+		}
+		if e, err := DecodeEdges(edges); err == nil && edges[0] == VersionPlain {
+			packed, err := k.Edges(nil, edges)
+			if err != nil {
+				t.Fatalf("packing a page that decodes: %v", err)
+			}
+			pe, err := DecodeEdges(packed)
+			if err != nil {
+				t.Fatalf("a packed page does not decode: %v", err)
+			}
+			if msg := sameEdges(pe, e); msg != "" {
+				t.Fatal(msg)
+			}
+		}
 		if o, err := DecodeObjects(objects, gen); err == nil {
 			for i := 0; i < o.N; i++ {
 				_ = o.Addr.At(i) + o.Type.At(i) + o.Size.At(i) + o.Len.At(i) + o.Distance.At(i) + o.Parent.At(i) +
@@ -130,6 +330,55 @@ func FuzzDecodePage(f *testing.F) {
 					_ = e.Referrer.At(j)
 				}
 			}
+		}
+	})
+}
+
+// BenchmarkDecode decodes a full page, plain and packed, and reads every value of it, as a
+// scan over a snapshot does.
+func BenchmarkDecode(b *testing.B) {
+	var k Packer
+	p := widePage()
+	plainObjects, plainEdges := p.AppendObjects(nil), p.AppendEdges(nil)
+	packedObjects, _ := k.Objects(nil, plainObjects)
+	packedEdges, _ := k.Edges(nil, plainEdges)
+	for _, bb := range []struct {
+		name           string
+		objects, edges []byte
+	}{{"plain", plainObjects, plainEdges}, {"packed", packedObjects, packedEdges}} {
+		b.Run(bb.name+"/objects", func(b *testing.B) {
+			b.SetBytes(int64(len(plainObjects)))
+			for range b.N {
+				o, err := DecodeObjects(bb.objects, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for range o.All() {
+				}
+			}
+		})
+		b.Run(bb.name+"/edges", func(b *testing.B) {
+			b.SetBytes(int64(len(plainEdges)))
+			for range b.N {
+				e, err := DecodeEdges(bb.edges)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := range e.N {
+					lo, hi := e.Refs(i)
+					for j := lo; j < hi; j++ {
+						_ = e.Target.At(j)
+					}
+				}
+			}
+		})
+	}
+	b.Run("pack", func(b *testing.B) {
+		b.SetBytes(int64(len(plainObjects) + len(plainEdges)))
+		var dst []byte
+		for range b.N {
+			dst, _ = k.Objects(dst[:0], plainObjects)
+			dst, _ = k.Edges(dst[:0], plainEdges)
 		}
 	})
 }

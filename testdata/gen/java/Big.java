@@ -3,7 +3,8 @@
 // LineItem[] of 3 LineItems, a 64-byte payload, a note String with its byte[]), plus a shared
 // catalogue. The JVM writes the dump itself, uncompressed, with
 // HotSpotDiagnosticMXBean.dumpHeap(file, true). The default 1,700,000 orders make about 13.6M
-// objects and a 650 MB dump; run with -Xmx1g.
+// objects and a 650 MB dump; run with -Xmx1g. make bench-large (bench/large_test.go) runs it
+// with up to 12,500,000 orders (100M objects), its heap sized from the orders.
 //
 //	javac -d out testdata/gen/java/Big.java
 //	java -Xmx1g -XX:+UseSerialGC -cp out Big --orders 1700000 --out big.hprof

@@ -13,7 +13,9 @@ scaled to --objects (the interpreter's own ~30,000 objects included):
 - a few garbage cycles, kept because the collector is disabled while the heap is built.
 
 `make bench` (bench/graph_test.go) runs it with 1,000,000 and 10,000,000 objects into
-bench/.data/, which git ignores. Content is seeded: the same --objects gives the same shapes.
+bench/.data/, and `make bench-large` (bench/large_test.go) with 30,000,000 and 100,000,000 into
+bench/.data-large/, which git ignores. The process peaks at about 100 bytes per object. Content
+is seeded: the same --objects gives the same shapes.
 """
 import argparse
 import gc

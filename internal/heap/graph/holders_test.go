@@ -1,4 +1,4 @@
-package analysis
+package graph
 
 import (
 	"math/rand/v2"
@@ -12,7 +12,7 @@ func TestResolveHoldersBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for trial := range 500 {
 		n := 1 + r.IntN(200)
-		idom := make([]uint32, n)
+		idom := make([]ObjID, n)
 		internal := make([]bool, n)
 		share := r.Float64()
 		for o := range n {
@@ -23,10 +23,10 @@ func TestResolveHoldersBruteForce(t *testing.T) {
 		order := r.Perm(n)
 		for k, o := range order {
 			if k > 0 && r.IntN(8) > 0 {
-				idom[o] = uint32(order[r.IntN(k)]) + 1
+				idom[o] = ObjID(order[r.IntN(k)]) + 1
 			}
 		}
-		want := make([]uint32, n)
+		want := make([]ObjID, n)
 		for o := range n {
 			h := idom[o]
 			for h > 0 && internal[h-1] {

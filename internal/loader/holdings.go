@@ -1,0 +1,56 @@
+package loader
+
+import (
+	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/graph"
+	"github.com/memsee/memsee/internal/store"
+)
+
+// HoldingsFloor returns the least reach of the groups a load keeps for leaks
+// (store.HoldingRow), for a snapshot of the given bytes. leaks sums what is held above 1/64 of
+// the least growth it reports, and that growth is at least 64 KiB and 1% of the largest
+// snapshot it reads unless the user lowers it (leak.Leaks), so this floor serves every leaks
+// but those: they sum the pages, as leaks did before loads kept holdings. A lower floor would
+// keep far more groups (every holder of a few strings) for no answer leaks gives.
+func HoldingsFloor(bytes int64) int64 { return max(1<<10, bytes/6400) }
+
+// elements is a set of objects by ObjID: those reached by an element's index or a key.
+type elements []uint64
+
+func (e elements) set(i int)      { e[i>>6] |= 1 << (i & 63) }
+func (e elements) has(i int) bool { return e[i>>6]&(1<<(i&63)) != 0 }
+
+// storeHoldings works out what each holder keeps alive of each type (graph.Grouper, as leaks
+// would from the pages) and queues it with the snapshot. It takes a's IDom over: the
+// dominators are no longer in it when it returns. elem says which objects (by ObjID) are
+// reached by an element's index or a key; oid maps an ObjID to its oid.
+func storeHoldings(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.Analysis, oid []uint32, typeID []int64, elem elements) error {
+	gr := graph.GrouperOf(g, a, s.typeOf, func(id graph.ObjID) bool { return elem.has(int(id)) })
+	var storage func(typ, holder string, element bool) bool
+	if rules := heap.HolderRulesOf(s.snap.Format); rules != nil {
+		storage = rules.Internal
+	}
+	name := func(t uint32) (string, error) { return s.types[t], nil }
+	if err := gr.Resolve(graph.StorageByName(storage, name)); err != nil {
+		return err
+	}
+	floor := HoldingsFloor(int64(s.bytes))
+	for id := range g.Len() {
+		gr.Add(id, g.Size[id], a.Retained[id], uint64(floor))
+	}
+	var rows []store.HoldingRow
+	for _, r := range gr.Groups(floor) {
+		holder, depth := int64(-1), int64(-1)
+		if r.Holder >= 0 {
+			d := a.Dist[r.Holder]
+			if d == graph.Unreached || d > graph.MaxHolderDepth {
+				continue // no holder leaks names
+			}
+			holder, depth = int64(oid[r.Holder]), int64(d)
+		}
+		rows = append(rows, store.HoldingRow{Holder: holder, Type: typeID[r.TypeID], Storage: r.Storage, Root: r.Root,
+			Self: r.Self, Open: r.Open, Count: r.Count, Bytes: r.Bytes, Retained: r.Retained, Reach: r.Reach, Depth: depth})
+	}
+	w.Holdings(store.HoldingSet{Floor: floor, Depth: graph.MaxHolderDepth}, rows)
+	return nil
+}
