@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -218,39 +217,8 @@ func TestReliabilityFlameDamaged(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "d.db"), "../../testdata/python/shop1.json.gz")
-			defer db.Close()
-			snap, err := db.Resolve(ctx, res.Label)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var blob []byte
-			err = db.EachObjectPage(ctx, snap.ID, func(first int64, p *page.Objects) error {
-				if first != 0 {
-					return nil
-				}
-				var b page.Builder
-				b.Reset()
-				for i, o := range p.All() {
-					if tt.damage != nil {
-						tt.damage(i, &o)
-					}
-					b.Add(&o)
-				}
-				blob = b.AppendObjects(nil)
-				if tt.cut {
-					blob = blob[:len(blob)/2]
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			q := fmt.Sprintf("UPDATE object_page SET objects = x'%x' WHERE snapshot = %d AND page = 0", blob, snap.ID)
-			if _, err := db.Query(ctx, q, store.QueryOptions{Write: true}); err != nil {
-				t.Fatal(err)
-			}
-			_, err = FlameOf(ctx, db, snap, FlameOptions{})
+			db, snap := withFirstPage(t, tt.damage, tt.cut)
+			_, err := FlameOf(ctx, db, snap, FlameOptions{})
 			t.Logf("FlameOf(%s): %v", tt.name, err)
 			if err == nil {
 				t.Errorf("FlameOf(%s): no error", tt.name)

@@ -620,13 +620,18 @@ func (t *typeWalk) held() []Held {
 	for _, h := range byPath {
 		out = append(out, *h)
 	}
+	sortHeld(out)
+	return out
+}
+
+// sortHeld puts the largest retained first, and paths in order among equals.
+func sortHeld(out []Held) {
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Retained != out[j].Retained {
 			return out[i].Retained > out[j].Retained
 		}
 		return out[i].Path < out[j].Path
 	})
-	return out
 }
 
 // generalize appends s to dst with its element indices and dict keys written [*], as

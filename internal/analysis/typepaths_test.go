@@ -2,11 +2,9 @@ package analysis
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -126,12 +124,7 @@ func mergeSlowly(ctx context.Context, db *store.DB, snap int64, typ string) ([]H
 	for _, h := range byPath {
 		out = append(out, *h)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Retained != out[j].Retained {
-			return out[i].Retained > out[j].Retained
-		}
-		return out[i].Path < out[j].Path
-	})
+	sortHeld(out)
 	return out, nil
 }
 
@@ -252,35 +245,9 @@ func TestPathsOfTypeDamaged(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "d.db"), "../../testdata/python/shop1.json.gz")
-			defer db.Close()
-			snap, err := db.Resolve(ctx, res.Label)
-			if err != nil {
-				t.Fatal(err)
-			}
 			// Every object of the first page is damaged, and "str" has instances there.
-			var blob []byte
-			err = db.EachObjectPage(ctx, snap.ID, func(first int64, p *page.Objects) error {
-				if first != 0 {
-					return nil
-				}
-				var b page.Builder
-				b.Reset()
-				for i, o := range p.All() {
-					tt.damage(i, &o)
-					b.Add(&o)
-				}
-				blob = b.AppendObjects(nil)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			q := fmt.Sprintf("UPDATE object_page SET objects = x'%x' WHERE snapshot = %d AND page = 0", blob, snap.ID)
-			if _, err := db.Query(ctx, q, store.QueryOptions{Write: true}); err != nil {
-				t.Fatal(err)
-			}
-			_, err = PathsOfType(ctx, db, snap, "str")
+			db, snap := withFirstPage(t, tt.damage, false)
+			_, err := PathsOfType(ctx, db, snap, "str")
 			t.Logf("PathsOfType(%s): %v", tt.name, err)
 			if err == nil {
 				t.Errorf("PathsOfType(%s): no error", tt.name)
@@ -309,35 +276,11 @@ func TestPathsOfTypeOpenTexts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "o.db"), "../../testdata/python/shop1.json.gz")
-			defer db.Close()
-			snap, err := db.Resolve(ctx, res.Label)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var blob []byte
-			err = db.EachObjectPage(ctx, snap.ID, func(first int64, p *page.Objects) error {
-				if first != 0 {
-					return nil
+			db, snap := withFirstPage(t, func(i int, o *page.Object) {
+				if o.Parent >= 0 && i%3 == 0 {
+					o.Via = tt.via(i, o.Via)
 				}
-				var b page.Builder
-				b.Reset()
-				for i, o := range p.All() {
-					if o.Parent >= 0 && i%3 == 0 {
-						o.Via = tt.via(i, o.Via)
-					}
-					b.Add(&o)
-				}
-				blob = b.AppendObjects(nil)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			q := fmt.Sprintf("UPDATE object_page SET objects = x'%x' WHERE snapshot = %d AND page = 0", blob, snap.ID)
-			if _, err := db.Query(ctx, q, store.QueryOptions{Write: true}); err != nil {
-				t.Fatal(err)
-			}
+			}, false)
 			for _, typ := range []string{"str", "dict", "tuple", "list", "AuditEntry"} {
 				want, err := mergeSlowly(ctx, db, snap.ID, typ)
 				if err != nil {

@@ -191,18 +191,18 @@ func (s *graphSink) presize() {
 	}
 	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 {
 		s.b.Reserve(objects)
-		s.typeOf = reserve(s.typeOf, objects)
-		s.length = reserve(s.length, objects)
-		s.valueEnd = reserve(s.valueEnd, objects)
+		s.typeOf = graph.Reserve(s.typeOf, objects)
+		s.length = graph.Reserve(s.length, objects)
+		s.valueEnd = graph.Reserve(s.valueEnd, objects)
 		if s.siteOf != nil {
-			s.siteOf = reserve(s.siteOf, objects)
+			s.siteOf = graph.Reserve(s.siteOf, objects)
 		}
 		if s.bornOf != nil {
-			s.bornOf = reserve(s.bornOf, objects)
+			s.bornOf = graph.Reserve(s.bornOf, objects)
 		}
 	}
 	if values := guess(len(s.values), cap(s.values)); values > cap(s.values)*9/8 {
-		s.values = reserve(s.values, values)
+		s.values = graph.Reserve(s.values, values)
 	}
 }
 
@@ -210,30 +210,9 @@ func (s *graphSink) presize() {
 // resident, but the collector counts it as heap: it would raise the heap's goal, and the limit
 // holdHeap sets, by as much, and let the writing of the pages grow into it.
 func (s *graphSink) trim() {
-	s.typeOf, s.length, s.valueEnd = clip(s.typeOf), clip(s.length), clip(s.valueEnd)
-	s.siteOf, s.bornOf = clip(s.siteOf), clip(s.bornOf)
-	s.edgeName, s.values = clip(s.edgeName), clip(s.values)
-}
-
-// clip returns s copied into an array of its length when more than a sixteenth of its
-// capacity is unused.
-func clip[T any](s []T) []T {
-	if cap(s)-len(s) <= cap(s)/16 {
-		return s
-	}
-	return append(make([]T, 0, len(s)), s...)
-}
-
-// reserve returns s with room for n elements in all. A large array new from the system is
-// zeroed already and stays out of the resident set until it is written; the runtime clears
-// only memory it reuses.
-func reserve[T any](s []T, n int) []T {
-	if n <= cap(s) {
-		return s
-	}
-	t := make([]T, len(s), n)
-	copy(t, s)
-	return t
+	s.typeOf, s.length, s.valueEnd = graph.Clip(s.typeOf), graph.Clip(s.length), graph.Clip(s.valueEnd)
+	s.siteOf, s.bornOf = graph.Clip(s.siteOf), graph.Clip(s.bornOf)
+	s.edgeName, s.values = graph.Clip(s.edgeName), graph.Clip(s.values)
 }
 
 // addSite records the allocation site of the object just added; the objects before the first

@@ -83,24 +83,24 @@ func (b *Builder) Reserve(objects int) {
 		return
 	}
 	objects = min(objects, maxObjects)
-	b.addr = reserve(b.addr, objects)
-	b.size = reserve(b.size, objects)
-	b.edgeStart = reserve(b.edgeStart, objects+1)
+	b.addr = Reserve(b.addr, objects)
+	b.size = Reserve(b.size, objects)
+	b.edgeStart = Reserve(b.edgeStart, objects+1)
 }
 
-// clip returns s copied into an array of its length when more than a sixteenth of its
+// Clip returns s copied into an array of its length when more than a sixteenth of its
 // capacity is unused.
-func clip[T any](s []T) []T {
+func Clip[T any](s []T) []T {
 	if cap(s)-len(s) <= cap(s)/16 {
 		return s
 	}
 	return append(make([]T, 0, len(s)), s...)
 }
 
-// reserve returns s with room for n elements in all. A large array new from the system is
+// Reserve returns s with room for n elements in all. A large array new from the system is
 // zeroed already and stays out of the resident set until it is written; the runtime clears
 // only memory it reuses.
-func reserve[T any](s []T, n int) []T {
+func Reserve[T any](s []T, n int) []T {
 	if n <= cap(s) {
 		return s
 	}
@@ -186,7 +186,7 @@ func (b *Builder) Build() (*Graph, error) {
 	n := len(b.addr)
 	// Room Reserve made that the dump did not fill goes back: the collector would count it
 	// for as long as the graph lives.
-	g := &Graph{Addr: clip(b.addr), Size: clip(b.size)}
+	g := &Graph{Addr: Clip(b.addr), Size: Clip(b.size)}
 	start := b.edgeStart
 	if cap(start)-n > cap(start)/16 {
 		start = append(make([]uint32, 0, n+1), start...)
@@ -195,7 +195,7 @@ func (b *Builder) Build() (*Graph, error) {
 		start[i] = uint32(b.nedges)
 	}
 	start = append(start, uint32(b.nedges))
-	kinds, chunks, rootAddrs := clip(b.kinds), b.chunks, b.roots
+	kinds, chunks, rootAddrs := Clip(b.kinds), b.chunks, b.roots
 	*b = Builder{built: true}
 
 	t, err := newAddrTable(g.Addr)
