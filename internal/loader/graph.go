@@ -206,6 +206,17 @@ func (s *graphSink) presize() {
 	}
 }
 
+// room returns the bytes presize set aside for the rest of the file and not yet filled: mapped,
+// but sized for the whole file already, so the memory budget does not scale them as it scales
+// what the part read so far used (memoryBudget.room).
+func (s *graphSink) room() int64 {
+	r := graph.RoomOf(s.typeOf) + graph.RoomOf(s.length) + graph.RoomOf(s.valueEnd) + graph.RoomOf(s.siteOf) + graph.RoomOf(s.bornOf) + graph.RoomOf(s.values)
+	if s.b != nil {
+		r += s.b.Room()
+	}
+	return r
+}
+
 // trim gives back the room presize made that the dump did not fill. Room never written is not
 // resident, but the collector counts it as heap: it would raise the heap's goal, and the limit
 // holdHeap sets, by as much, and let the writing of the pages grow into it.

@@ -192,6 +192,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		defer debug.SetGCPercent(debug.SetGCPercent(25))
 		gs = newGraphSink()
 		gs.budget = budget
+		budget.room = gs.room
 		pipe = newPipeSink(gs)
 		sink = pipe
 	}

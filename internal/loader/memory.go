@@ -43,6 +43,9 @@ type memoryBudget struct {
 	in    *heap.Input
 	limit int64
 	prev  int64 // the runtime's memory limit before the load, restored by done
+	// room, when set, returns the bytes set aside ahead for the rest of the file (presized
+	// slices, graphSink.room): they are counted as used, but not scaled to the whole file.
+	room func() int64
 }
 
 // checkEvery is how many objects (or samples) go by between two checks of the budget: reading
@@ -77,14 +80,25 @@ func (b *memoryBudget) check() error {
 	if b.in != nil && b.in.Size > 0 {
 		read = min(float64(b.in.RawRead())/float64(b.in.Size), 1)
 	}
-	need := int64(0)
-	if read > 0 {
-		need = int64(float64(used) / read)
+	var room int64
+	if b.room != nil {
+		room = b.room()
 	}
+	need := estimate(used, room, read)
 	if used > b.limit/10*9 || (read >= 0.25 && need > b.limit/10*11) {
 		return &MemoryError{File: b.file, Used: used, Limit: b.limit, Need: max(need, used), Read: read}
 	}
 	return nil
+}
+
+// estimate scales what a load used after reading a fraction read of its file to the whole
+// file (0 when nothing is read): what the part read filled grows with the file; room, set
+// aside ahead for the rest (and counted in used), is already part of what it grows to.
+func estimate(used, room int64, read float64) int64 {
+	if read <= 0 {
+		return 0
+	}
+	return int64(float64(used-min(room, used)) / read)
 }
 
 // mapped returns the memory the Go runtime has mapped and not returned: close to the

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -86,6 +87,17 @@ func (b *Builder) Reserve(objects int) {
 	b.addr = Reserve(b.addr, objects)
 	b.size = Reserve(b.size, objects)
 	b.edgeStart = Reserve(b.edgeStart, objects+1)
+}
+
+// Room returns the bytes Reserve set aside that no object has filled yet.
+func (b *Builder) Room() int64 {
+	return RoomOf(b.addr) + RoomOf(b.size) + RoomOf(b.edgeStart)
+}
+
+// RoomOf returns the bytes of s's capacity past its length.
+func RoomOf[T any](s []T) int64 {
+	var zero T
+	return int64(cap(s)-len(s)) * int64(unsafe.Sizeof(zero))
 }
 
 // Clip returns s copied into an array of its length when more than a sixteenth of its
