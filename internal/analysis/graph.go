@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -56,6 +57,7 @@ func (w *Walker) Prefetch(ctx context.Context, oids []int64) error {
 				need = append(need, oid)
 			}
 		}
+		slices.Sort(need) // in page order: each page is read once while the cache holds it
 		m, err := w.db.Objects(ctx, w.snap, need)
 		if err != nil {
 			return err
