@@ -268,3 +268,111 @@ func (l *Lines) Token(dst []byte, limit int, isToken *[256]bool) ([]byte, error)
 		}
 	}
 }
+
+// StartRecord moves to the first byte of the next line that is not blank, past the spaces
+// before it, counting the lines it passes (Line, LineStart). It returns false at the end of
+// the stream, and the reader's error if the stream failed.
+func (l *Lines) StartRecord() (bool, error) {
+	for {
+		if !l.More() {
+			if l.RErr != io.EOF {
+				l.LineStart = l.Offset()
+				return false, l.Ended()
+			}
+			return false, nil
+		}
+		l.Line++
+		l.LineStart = l.Offset()
+		for l.More() { // the spaces before the record, or a blank line
+			if c := l.Buf[l.Pos]; c != ' ' && c != '\t' && c != '\r' {
+				break
+			}
+			l.Pos++
+		}
+		if !l.More() {
+			if l.RErr != io.EOF {
+				return false, l.Ended()
+			}
+			return false, nil
+		}
+		if l.Buf[l.Pos] != '\n' {
+			return true, nil
+		}
+		l.Pos++
+	}
+}
+
+// EndRecord reads what may follow a record on its line: spaces, then the end of the line or
+// of the stream.
+func (l *Lines) EndRecord() error {
+	for l.More() {
+		c := l.Buf[l.Pos]
+		if c == ' ' || c == '\t' || c == '\r' {
+			l.Pos++
+			continue
+		}
+		if c != '\n' {
+			return l.Fail("found %s after the end of the record", QuoteByte(c))
+		}
+		l.Pos++
+		break
+	}
+	return nil
+}
+
+// Skip parses and drops a value the reader does not keep (a key it does not know), nested at
+// most maxDepth deep below depth. isToken marks the bytes of a bare number or literal; str,
+// when not nil, skips a string after its opening quote (else Str does).
+func (l *Lines) Skip(depth, maxDepth int, isToken *[256]bool, str func() error) error {
+	if depth > maxDepth {
+		return l.Fail("values nested too deeply")
+	}
+	c, err := l.Peek()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case '"':
+		l.Pos++
+		if str != nil {
+			return str()
+		}
+		_, err := l.Str(nil, 0)
+		return err
+	case '[', '{':
+		l.Pos++
+		closing := byte(']')
+		if c == '{' {
+			closing = '}'
+		}
+		c, err := l.Peek()
+		if err != nil {
+			return err
+		}
+		if c == closing {
+			l.Pos++
+			return nil
+		}
+		for {
+			if closing == '}' {
+				if err := l.Expect('"', "a key"); err != nil {
+					return err
+				}
+				if _, err := l.Str(nil, 0); err != nil {
+					return err
+				}
+				if err := l.Expect(':', "':' after a key"); err != nil {
+					return err
+				}
+			}
+			if err := l.Skip(depth+1, maxDepth, isToken, str); err != nil {
+				return err
+			}
+			if more, err := l.Next(closing, ""); !more {
+				return err
+			}
+		}
+	}
+	_, err = l.Token(nil, 0, isToken)
+	return err
+}

@@ -223,34 +223,10 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 
 // record parses the next non-blank line into p.obj. It returns false at the end of the file.
 func (p *parser) record() (bool, error) {
-	for {
-		if !p.More() {
-			if p.RErr != io.EOF {
-				p.LineStart = p.Offset()
-				return false, p.Ended()
-			}
-			return false, nil
-		}
-		p.Line++
-		p.stats.Lines++
-		p.LineStart = p.Offset()
-		// Skip the spaces before the record, or a blank line.
-		for p.More() {
-			if c := p.Buf[p.Pos]; c != ' ' && c != '\t' && c != '\r' {
-				break
-			}
-			p.Pos++
-		}
-		if !p.More() {
-			if p.RErr != io.EOF {
-				return false, p.Ended()
-			}
-			return false, nil
-		}
-		if p.Buf[p.Pos] != '\n' {
-			break
-		}
-		p.Pos++
+	ok, err := p.StartRecord()
+	p.stats.Lines = p.Line // blank ones included
+	if !ok || err != nil {
+		return false, err
 	}
 	if c := p.Buf[p.Pos]; c != '{' {
 		return false, p.Fail("found %s where a record should start: a meliae dump has one JSON object per line", jsontext.QuoteByte(c))
@@ -259,18 +235,8 @@ func (p *parser) record() (bool, error) {
 	if err := p.fields(); err != nil {
 		return false, err
 	}
-	// After the record: spaces, then the end of the line or of the file.
-	for p.More() {
-		c := p.Buf[p.Pos]
-		if c == ' ' || c == '\t' || c == '\r' {
-			p.Pos++
-			continue
-		}
-		if c != '\n' {
-			return false, p.Fail("found %s after the end of the record", jsontext.QuoteByte(c))
-		}
-		p.Pos++
-		break
+	if err := p.EndRecord(); err != nil {
+		return false, err
 	}
 	if !p.hasAddr {
 		return false, p.FailErr(errors.New(`the record has no "address"`))
@@ -681,56 +647,7 @@ var isToken = func() (t [256]bool) {
 }()
 
 // skip parses and drops the value of a key the reader does not know.
-func (p *parser) skip(depth int) error {
-	if depth > maxDepth {
-		return p.Fail("values nested too deeply")
-	}
-	c, err := p.Peek()
-	if err != nil {
-		return err
-	}
-	switch c {
-	case '"':
-		p.Pos++
-		_, err := p.Str(nil, 0)
-		return err
-	case '[', '{':
-		p.Pos++
-		closing := byte(']')
-		if c == '{' {
-			closing = '}'
-		}
-		c, err := p.Peek()
-		if err != nil {
-			return err
-		}
-		if c == closing {
-			p.Pos++
-			return nil
-		}
-		for {
-			if closing == '}' {
-				if err := p.Expect('"', "a key"); err != nil {
-					return err
-				}
-				if _, err := p.Str(nil, 0); err != nil {
-					return err
-				}
-				if err := p.Expect(':', "':' after a key"); err != nil {
-					return err
-				}
-			}
-			if err := p.skip(depth + 1); err != nil {
-				return err
-			}
-			if more, err := p.Next(closing, ""); !more {
-				return err
-			}
-		}
-	}
-	_, err = p.Token(nil, 0, &isToken)
-	return err
-}
+func (p *parser) skip(depth int) error { return p.Skip(depth, maxDepth, &isToken, nil) }
 
 // indexNames hands out the decimal names of list elements without allocating: the numbers
 // 0, 1, 2... are written one after another in one string, and the name of element i is a

@@ -708,32 +708,9 @@ func (p *parser) intern(b []byte) string {
 
 // record parses the next non-blank line into p.rec. It returns false at the end of the file.
 func (p *parser) record() (bool, error) {
-	for {
-		if !p.More() {
-			if p.RErr != io.EOF {
-				p.LineStart = p.Offset()
-				return false, p.Ended()
-			}
-			return false, nil
-		}
-		p.Line++
-		p.LineStart = p.Offset()
-		for p.More() {
-			if c := p.Buf[p.Pos]; c != ' ' && c != '\t' && c != '\r' {
-				break
-			}
-			p.Pos++
-		}
-		if !p.More() {
-			if p.RErr != io.EOF {
-				return false, p.Ended()
-			}
-			return false, nil
-		}
-		if p.Buf[p.Pos] != '\n' {
-			break
-		}
-		p.Pos++
+	ok, err := p.StartRecord()
+	if !ok || err != nil {
+		return false, err
 	}
 	if c := p.Buf[p.Pos]; c != '{' {
 		return false, p.Fail("found %s where a record should start: a Ruby heap dump has one JSON object per line", jsontext.QuoteByte(c))
@@ -742,17 +719,8 @@ func (p *parser) record() (bool, error) {
 	if err := p.fields(); err != nil {
 		return false, err
 	}
-	for p.More() {
-		c := p.Buf[p.Pos]
-		if c == ' ' || c == '\t' || c == '\r' {
-			p.Pos++
-			continue
-		}
-		if c != '\n' {
-			return false, p.Fail("found %s after the end of the record", jsontext.QuoteByte(c))
-		}
-		p.Pos++
-		break
+	if err := p.EndRecord(); err != nil {
+		return false, err
 	}
 	if !p.rec.hasType {
 		return false, p.FailErr(errors.New(`the record has no "type"`))
@@ -1110,52 +1078,4 @@ func (p *parser) flags() error {
 }
 
 // skip parses and drops the value of a key the reader does not know.
-func (p *parser) skip(depth int) error {
-	if depth > maxDepth {
-		return p.Fail("values nested too deeply")
-	}
-	c, err := p.Peek()
-	if err != nil {
-		return err
-	}
-	switch c {
-	case '"':
-		p.Pos++
-		return p.skipString()
-	case '[', '{':
-		p.Pos++
-		closing := byte(']')
-		if c == '{' {
-			closing = '}'
-		}
-		c, err := p.Peek()
-		if err != nil {
-			return err
-		}
-		if c == closing {
-			p.Pos++
-			return nil
-		}
-		for {
-			if closing == '}' {
-				if err := p.Expect('"', "a key"); err != nil {
-					return err
-				}
-				if _, err := p.Str(nil, 0); err != nil {
-					return err
-				}
-				if err := p.Expect(':', "':' after a key"); err != nil {
-					return err
-				}
-			}
-			if err := p.skip(depth + 1); err != nil {
-				return err
-			}
-			if more, err := p.Next(closing, ""); !more {
-				return err
-			}
-		}
-	}
-	_, err = p.Token(nil, 0, &isToken)
-	return err
-}
+func (p *parser) skip(depth int) error { return p.Skip(depth, maxDepth, &isToken, p.skipString) }
