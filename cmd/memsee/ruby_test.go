@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 var (
@@ -321,17 +323,8 @@ func TestRubyIdentityByGeneration(t *testing.T) {
 		gen, size int64 // gen -1 when absent
 	}
 	read := func(path string) []key {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var out []key
-		dec := json.NewDecoder(zr)
+		dec := json.NewDecoder(bytes.NewReader(heaptest.Gunzip(t, path)))
 		for {
 			var l struct {
 				Address, Type string

@@ -1,13 +1,11 @@
 package formats
 
 import (
-	"compress/gzip"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/heaptest"
 )
 
 // TestSniffClaimsOnlyItsOwn reads the first 4 KiB of a real sample of each format, as the
@@ -46,19 +44,6 @@ func TestSniffClaimsOnlyItsOwn(t *testing.T) {
 // firstBytes returns the first n bytes of the gzip'd file at path, decompressed.
 func firstBytes(t *testing.T, path string, n int) []byte {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, n)
-	k, err := io.ReadFull(zr, b)
-	if err != nil && err != io.ErrUnexpectedEOF {
-		t.Fatal(err)
-	}
-	return b[:k]
+	b := heaptest.Gunzip(t, path)
+	return b[:min(n, len(b))]
 }
