@@ -293,28 +293,6 @@ func (d *DB) TopRetained(ctx context.Context, snap int64, n int) ([]Object, erro
 	return out, nil
 }
 
-// ObjectsOfType returns the oids of a type's instances in a snapshot.
-func (d *DB) ObjectsOfType(ctx context.Context, snap int64, typ string) ([]int64, error) {
-	var id int64
-	err := d.q.QueryRowContext(ctx, "SELECT id FROM type WHERE name = ?", typ).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []int64
-	err = d.EachObjectPage(ctx, snap, func(first int64, p *page.Objects) error {
-		for i := 0; i < p.N; i++ {
-			if int64(p.Type.At(i)) == id {
-				out = append(out, first+int64(i))
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
 // SimilarTypes returns type names of a snapshot that contain s, for a "did you mean".
 func (d *DB) SimilarTypes(ctx context.Context, snap int64, s string) ([]string, error) {
 	return queryAll(ctx, d.q, scanOne[string], `SELECT t.name FROM type_stat x JOIN type t ON t.id = x.type

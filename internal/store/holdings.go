@@ -29,13 +29,17 @@ const (
 
 func (r *HoldingRow) flags() int64 {
 	var f int64
-	for _, b := range []struct {
-		on  bool
-		bit int64
-	}{{r.Storage, holdStorage}, {r.Root, holdRoot}, {r.Self, holdSelf}, {r.Open, holdOpen}} {
-		if b.on {
-			f |= b.bit
-		}
+	if r.Storage {
+		f |= holdStorage
+	}
+	if r.Root {
+		f |= holdRoot
+	}
+	if r.Self {
+		f |= holdSelf
+	}
+	if r.Open {
+		f |= holdOpen
 	}
 	return f
 }
