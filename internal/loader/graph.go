@@ -54,6 +54,11 @@ type graphSink struct {
 
 	budget *memoryBudget // checked every checkEvery objects and between the phases
 
+	// Once the objects are numbered in address order (storeGraph), the edges' targets are
+	// oids in targets, and perm maps an oid back to its ObjID; nil before.
+	targets []uint32
+	perm    []graph.ObjID
+
 	roots     []rootRecord
 	userRoots []uint64 // addresses of the roots paths should start from where they can (V8's global)
 
@@ -379,9 +384,17 @@ func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
 		if s.keys == nil {
 			return ""
 		}
-		return s.keys.KeyText(s.view, g.Edges[e-1], id == keyAttr)
+		return s.keys.KeyText(s.view, s.target(g, e-1), id == keyAttr)
 	}
 	return s.name(id)
+}
+
+// target returns the object edge e of g points to.
+func (s *graphSink) target(g *graph.Graph, e uint32) graph.ObjID {
+	if s.perm != nil {
+		return s.perm[s.targets[e]]
+	}
+	return g.Edges[e]
 }
 
 // name returns name id. The string shares s.nameText's memory, whose bytes are never written
@@ -452,48 +465,123 @@ type rankedPage struct {
 	end  []int
 }
 
-// rankReferrers sends on out, page by page of perm (ObjIDs in oid order), each object's
-// referrers each once, the largest retained first: refs reads the first N of an object that a
-// million objects refer to without ranking them all. What each retains is copied next to it
-// before a long list is sorted: looking it up in retained for every comparison missed the
-// cache, and took 2 of 12 s at 10M objects. It reuses the pages that come back on spare, and
-// stops early when stop is closed.
-func rankReferrers(perm []graph.ObjID, oid []uint32, rev []graph.ObjID, revStart []uint32, retained []uint64, out chan<- *rankedPage, spare <-chan *rankedPage, stop <-chan struct{}) {
+// referrers finds each object's referrers a window of pages at a time, rather than as a
+// reverse CSR over every edge (4 bytes per edge and 4 per object, at the peak of the load).
+// A window is a run of pages (in oid order) that at most about an eighth of the edges point
+// into; its referrers are gathered in two passes over every edge, which are sequential reads:
+// the edges' targets are oids by then (targets), and the sources go in ObjID order.
+type referrers struct {
+	edgeStart []uint32      // ObjID -> its first edge, as graph.Graph.EdgeStart
+	targets   []uint32      // edge index -> its target's oid
+	oid       []uint32      // ObjID -> oid
+	perm      []graph.ObjID // oid -> ObjID
+	retained  []uint64      // ObjID -> retained size
+
+	end  []uint32      // window object (oid - lo) -> end of its referrers in from, then start
+	from []graph.ObjID // the window's referrers, grouped by object
+}
+
+// windows returns the first oid of each window and, last, the number of objects: each
+// window's objects have at most budget referrers in all, but for a single page with more.
+func (r *referrers) windows(budget int) []int {
+	n := len(r.oid)
+	pages := (n + page.Size - 1) / page.Size
+	in := make([]int, pages) // page -> edges into it
+	for _, t := range r.targets {
+		in[t/page.Size]++
+	}
+	starts := []int{0}
+	sum := 0
+	for p, c := range in {
+		if sum > 0 && sum+c > budget {
+			starts = append(starts, p*page.Size)
+			sum = 0
+		}
+		sum += c
+	}
+	return append(starts, n)
+}
+
+// gather collects the referrers of the objects with oids in [lo, hi) into r.from, grouped by
+// object, object k's (oid lo+k) at from[end[k]:end[k+1]], in ObjID order.
+func (r *referrers) gather(lo, hi int) {
+	r.end = slices.Grow(r.end[:0], hi-lo+1)[:hi-lo+1]
+	clear(r.end)
+	end := r.end[1:]
+	l, h := uint32(lo), uint32(hi)
+	for _, t := range r.targets {
+		if t-l < h-l { // lo <= t < hi, in one comparison
+			end[t-l]++
+		}
+	}
+	for k := 1; k < len(end); k++ {
+		end[k] += end[k-1]
+	}
+	r.from = slices.Grow(r.from[:0], int(end[len(end)-1]))[:end[len(end)-1]]
+	// Sources last to first, each object's end moving down to its start as its referrers are
+	// put in: they end up in ObjID order, and end (shifted by one) holds the starts.
+	for src := len(r.edgeStart) - 2; src >= 0; src-- {
+		for e := r.edgeStart[src+1]; e > r.edgeStart[src]; e-- {
+			if t := r.targets[e-1]; t-l < h-l {
+				end[t-l]--
+				r.from[end[t-l]] = graph.ObjID(src)
+			}
+		}
+	}
+	copy(r.end, end)
+	r.end[hi-lo] = uint32(len(r.from))
+}
+
+// rank sends on out, page by page in oid order, each object's referrers each once, the largest
+// retained first: refs reads the first N of an object that a million objects refer to without
+// ranking them all. What each retains is copied next to it before a long list is sorted:
+// looking it up in retained for every comparison missed the cache, and took 2 of 12 s at 10M
+// objects. It reuses the pages that come back on spare, and stops early when stop is closed.
+func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *rankedPage, stop <-chan struct{}) {
 	var ranked []rankedReferrer
-	for lo := 0; lo < len(perm); lo += page.Size {
-		var p *rankedPage
-		select {
-		case p = <-spare:
-			p.oids, p.end = p.oids[:0], p.end[:0]
-		default:
-			p = &rankedPage{end: make([]int, 0, page.Size)}
-		}
-		for _, id := range perm[lo:min(lo+page.Size, len(perm))] {
-			ranked = ranked[:0]
-			for _, r := range rev[revStart[id]:revStart[id+1]] {
-				ranked = append(ranked, rankedReferrer{retained[r], oid[r]})
+	win := r.windows(budget)
+	for w := 0; w+1 < len(win); w++ {
+		lo, hi := win[w], win[w+1]
+		r.gather(lo, hi)
+		for plo := lo; plo < hi; plo += page.Size {
+			var p *rankedPage
+			select {
+			case p = <-spare:
+				p.oids, p.end = p.oids[:0], p.end[:0]
+			default:
+				p = &rankedPage{end: make([]int, 0, page.Size)}
 			}
-			if len(ranked) > 1 {
-				slices.SortFunc(ranked, func(x, y rankedReferrer) int {
-					if x.retained != y.retained {
-						return cmp.Compare(y.retained, x.retained)
-					}
-					return cmp.Compare(x.oid, y.oid)
-				})
-				ranked = slices.Compact(ranked)
+			for o := plo; o < min(plo+page.Size, hi); o++ {
+				ranked = ranked[:0]
+				for _, src := range r.from[r.end[o-lo]:r.end[o-lo+1]] {
+					ranked = append(ranked, rankedReferrer{r.retained[src], r.oid[src]})
+				}
+				if len(ranked) > 1 {
+					slices.SortFunc(ranked, func(x, y rankedReferrer) int {
+						if x.retained != y.retained {
+							return cmp.Compare(y.retained, x.retained)
+						}
+						return cmp.Compare(x.oid, y.oid)
+					})
+					ranked = slices.Compact(ranked)
+				}
+				for _, rr := range ranked {
+					p.oids = append(p.oids, rr.oid)
+				}
+				p.end = append(p.end, len(p.oids))
 			}
-			for _, r := range ranked {
-				p.oids = append(p.oids, r.oid)
+			select {
+			case out <- p:
+			case <-stop:
+				return
 			}
-			p.end = append(p.end, len(p.oids))
-		}
-		select {
-		case out <- p:
-		case <-stop:
-			return
 		}
 	}
 }
+
+// windowBudget is how many referrers a window of referrers.rank holds: an eighth of the
+// edges, and no fewer than 4M (16 MB) so that small dumps take one or two passes.
+func windowBudget(edges int) int { return max(edges/8, 1<<22) }
 
 // graphResult is what storeGraph reports back.
 type graphResult struct {
@@ -543,24 +631,16 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// no longer scans them while rows are written.
 	s.nameIdx, s.typeIdx, s.byReaderID, s.byReaderKind = nil, nil, nil, nil
 
-	// Referrers, as a reverse CSR over every edge (weak ones too: refs shows them all). The
-	// count comes first, as each object's end in rev: it says which objects nothing refers to.
-	revStart := make([]uint32, n+1)
-	for _, t := range g.Edges {
-		revStart[t]++
-	}
-	for i := 1; i < n; i++ {
-		revStart[i] += revStart[i-1]
-	}
-	revStart[n] = uint32(len(g.Edges))
-	referenced := func(id int) bool { return id == 0 && revStart[0] > 0 || id > 0 && revStart[id] > revStart[id-1] }
-
 	if s.rules.UnreferencedRoots {
 		// A format without GC roots (meliae's): what its reader sent are roots, and so is
-		// every object nothing refers to, as the original memsee had it.
+		// every object nothing refers to (not even weakly), as the original memsee had it.
+		referenced := make(elements, (n+63)/64)
+		for _, t := range g.Edges {
+			referenced.set(int(t))
+		}
 		var extra []graph.ObjID
 		for id := 0; id < n; id++ {
-			if !referenced(id) {
+			if !referenced.has(id) {
 				extra = append(extra, graph.ObjID(id))
 			}
 		}
@@ -589,24 +669,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
-	// The referrers are filled in on a second core while this one computes the dominators,
-	// which only read g too. Sources go last to first, and each object's end in revStart moves
-	// down to its start as its referrers are put in, so that each object's referrers end up in
-	// ObjID order without an array of cursors.
-	rev := make([]graph.ObjID, len(g.Edges))
-	revDone := make(chan struct{})
-	go func() {
-		defer close(revDone)
-		for src := n - 1; src >= 0; src-- {
-			lo, hi := g.EdgeRange(graph.ObjID(src))
-			for e := hi; e > lo; e-- {
-				t := g.Edges[e-1]
-				revStart[t]--
-				rev[revStart[t]] = graph.ObjID(src)
-			}
-		}
-	}()
-	defer func() { <-revDone }()
 	a, err := g.AnalyzeSteps(func(st graph.Step) {
 		switch st {
 		case graph.StepDominators:
@@ -627,6 +689,13 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 
 	order := <-ordered
 	perm, oid := order.perm, order.oid
+	// From here on the edges' targets are oids: the pages and the referrers want nothing
+	// else, and the referrers then read them in sequence (see referrers). g.Edges goes, so
+	// that nothing reads them as ObjIDs.
+	targets := asOIDs(g.Edges)
+	g.Edges = nil
+	renumber(targets, oid)
+	s.perm, s.targets = perm, targets
 	toOID := func(id graph.ObjID) int64 {
 		if id == graph.SuperRoot {
 			return -1
@@ -674,10 +743,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The referrers of each page's objects are ranked on a second core, a few pages ahead.
 	ranks, spare, stop := make(chan *rankedPage, 4), make(chan *rankedPage, 4), make(chan struct{})
 	defer close(stop)
-	go func() {
-		<-revDone
-		rankReferrers(perm, oid, rev, revStart, a.Retained, ranks, spare, stop)
-	}()
+	refs := &referrers{edgeStart: g.EdgeStart, targets: targets, oid: oid, perm: perm, retained: a.Retained}
+	go refs.rank(windowBudget(len(targets)), ranks, spare, stop)
 	var (
 		o    store.NewObject
 		rank *rankedPage // the referrers of the objects of the page being written
@@ -736,7 +803,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		lo, hi := g.EdgeRange(id)
 		for e := lo; e < hi; e++ {
-			w.Ref(s.ref(g, e, int64(oid[g.Edges[e]])))
+			w.Ref(s.ref(g, e, int64(targets[e])))
 		}
 		start := 0
 		if k > 0 {
@@ -761,7 +828,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			w.Root(int64(oid[id]), "unreferenced", "")
 		}
 	}
-	rev, revStart = nil, nil // what the holdings need is all in g and a
 	if err := storeHoldings(w, s, g, a, oid, typeID, elem); err != nil {
 		return 0, res, err
 	}
@@ -791,6 +857,31 @@ func orderByAddress(addr []uint64) addressOrder {
 		oid[id] = uint32(i)
 	}
 	return addressOrder{perm, oid}
+}
+
+// asOIDs reuses the memory of a []graph.ObjID as a []uint32 (see graph.asObjIDs).
+func asOIDs(s []graph.ObjID) []uint32 {
+	if len(s) == 0 {
+		return []uint32{}
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&s[0])), len(s))
+}
+
+// renumber replaces each ObjID in ids by its oid, on both cores: a lookup in oid per edge,
+// at random.
+func renumber(ids []uint32, oid []uint32) {
+	half := len(ids) / 2
+	done := make(chan struct{})
+	go func() {
+		for i, id := range ids[half:] {
+			ids[half+i] = oid[id]
+		}
+		close(done)
+	}()
+	for i, id := range ids[:half] {
+		ids[i] = oid[id]
+	}
+	<-done
 }
 
 // lookup finds the object at addr by binary search over perm (ObjIDs in address order).

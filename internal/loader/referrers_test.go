@@ -1,0 +1,111 @@
+package loader
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/memsee/memsee/internal/heap/graph"
+	"github.com/memsee/memsee/internal/store/page"
+)
+
+// TestReferrersAgainstBruteForce checks referrers.rank, whatever the windows it takes, against
+// each object's referrers found by looking at every edge: each source once, the largest
+// retained first, then by oid.
+func TestReferrersAgainstBruteForce(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		objects, edges int
+		hub            bool // a third of the edges point to one object
+	}{
+		{"one page", 300, 900, false},
+		{"pages", 5*page.Size + 17, 20 * page.Size, false},
+		{"a hub", 4*page.Size + 3, 12 * page.Size, true},
+		{"no edges", 2*page.Size + 1, 0, false},
+	} {
+		rng := rand.New(rand.NewPCG(uint64(tc.objects), uint64(tc.edges)))
+		n := tc.objects
+		// Sources in ObjID order, as graph.Graph has them.
+		src := make([]int, tc.edges)
+		for i := range src {
+			src[i] = rng.IntN(n)
+		}
+		slices.Sort(src)
+		edgeStart := make([]uint32, n+1)
+		for _, s := range src {
+			edgeStart[s+1]++
+		}
+		for i := 1; i <= n; i++ {
+			edgeStart[i] += edgeStart[i-1]
+		}
+		perm := make([]graph.ObjID, n) // oid -> ObjID: a shuffle, as address order is
+		for i := range perm {
+			perm[i] = graph.ObjID(i)
+		}
+		rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		oid := make([]uint32, n)
+		for o, id := range perm {
+			oid[id] = uint32(o)
+		}
+		targets := make([]uint32, tc.edges) // oids
+		for i := range targets {
+			targets[i] = uint32(rng.IntN(n))
+			if tc.hub && i%3 == 0 {
+				targets[i] = uint32(n / 2)
+			}
+		}
+		retained := make([]uint64, n)
+		for i := range retained {
+			retained[i] = uint64(rng.IntN(50)) // few values: ties are ranked by oid
+		}
+
+		want := make([][]uint32, n) // oid -> ranked referrers' oids
+		for o := range n {
+			var r []rankedReferrer
+			for s := range n {
+				for e := edgeStart[s]; e < edgeStart[s+1]; e++ {
+					if targets[e] == uint32(o) {
+						r = append(r, rankedReferrer{retained[s], oid[s]})
+						break
+					}
+				}
+			}
+			slices.SortFunc(r, func(x, y rankedReferrer) int {
+				return cmp.Or(cmp.Compare(y.retained, x.retained), cmp.Compare(x.oid, y.oid))
+			})
+			for _, x := range r {
+				want[o] = append(want[o], x.oid)
+			}
+		}
+
+		for _, budget := range []int{1, page.Size, 3 * page.Size, tc.edges + 1} {
+			refs := &referrers{edgeStart: edgeStart, targets: targets, oid: oid, perm: perm, retained: retained}
+			out, spare, stop := make(chan *rankedPage), make(chan *rankedPage, 1), make(chan struct{})
+			go refs.rank(budget, out, spare, stop)
+			pages := (n + page.Size - 1) / page.Size
+			for p := range pages {
+				rp := <-out
+				objects := min(page.Size, n-p*page.Size)
+				if len(rp.end) != objects {
+					t.Fatalf("%s, budget %d: page %d has %d objects, want %d", tc.name, budget, p, len(rp.end), objects)
+				}
+				for k := range objects {
+					start := 0
+					if k > 0 {
+						start = rp.end[k-1]
+					}
+					o := p*page.Size + k
+					if got := rp.oids[start:rp.end[k]]; !slices.Equal(got, want[o]) {
+						t.Fatalf("%s, budget %d: oid %d has referrers %v, want %v", tc.name, budget, o, got, want[o])
+					}
+				}
+				select {
+				case spare <- rp:
+				default:
+				}
+			}
+			close(stop)
+		}
+	}
+}
