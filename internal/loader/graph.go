@@ -444,7 +444,7 @@ func storeSites(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.Ana
 	for id, site := range s.siteOf {
 		if site > 0 {
 			stats[site-1].Count++
-			stats[site-1].Bytes += int64(g.Size[id])
+			stats[site-1].Bytes += int64(g.SizeOf(graph.ObjID(id)))
 		}
 	}
 	w.Sites(stats)
@@ -723,7 +723,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	for id := 0; id < n; id++ {
 		st := &stats[s.typeOf[id]]
 		st.Count++
-		st.Bytes += int64(g.Size[id])
+		st.Bytes += int64(g.SizeOf(graph.ObjID(id)))
 	}
 
 	defer holdHeap()()
@@ -773,7 +773,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			OID:      int64(i),
 			Addr:     int64(g.Addr[id]),
 			Type:     typeID[s.typeOf[id]],
-			Size:     int64(g.Size[id]),
+			Size:     int64(g.SizeOf(id)),
 			Len:      int64(s.length[id]),
 			Value:    s.value(id),
 			Distance: -1,

@@ -74,7 +74,9 @@ func (g *Graph) AnalyzeSteps(step func(Step)) (*Analysis, error) {
 	// Retained sizes bottom-up: in reverse DFS preorder every vertex comes before its
 	// immediate dominator, which is a DFS-tree ancestor of it.
 	a.Retained = make([]uint64, n)
-	copy(a.Retained, g.Size)
+	for id := range a.Retained {
+		a.Retained[id] = g.SizeOf(ObjID(id))
+	}
 	for w := n; w >= 1; w-- {
 		if p := idom[w]; p != 0 {
 			a.Retained[vertex[p]] += a.Retained[vertex[w]]

@@ -48,8 +48,9 @@ const (
 //
 // A Builder is not safe for concurrent use. The zero value is not usable; call NewBuilder.
 type Builder struct {
-	addr      []uint64        // ObjID -> address
-	size      []uint64        // ObjID -> shallow size
+	addr      []uint64 // ObjID -> address
+	size      []uint32 // ObjID -> shallow size, or BigSize (then in big)
+	big       map[ObjID]uint64
 	edgeStart []uint32        // ObjID -> AddEdge-order index of its first edge; valid up to cur
 	kinds     []heap.EdgeKind // AddEdge-order index -> kind
 	chunks    [][]uint64      // AddEdge-order targets, chunk after chunk
@@ -66,7 +67,7 @@ func NewBuilder(objects, edges int) *Builder {
 	b := &Builder{}
 	if objects > 0 && objects <= maxObjects {
 		b.addr = make([]uint64, 0, objects)
-		b.size = make([]uint64, 0, objects)
+		b.size = make([]uint32, 0, objects)
 		b.edgeStart = make([]uint32, 0, objects+1)
 	}
 	if edges > 0 && edges <= maxEdges {
@@ -135,7 +136,14 @@ func (b *Builder) AddObject(addr, size uint64) (ObjID, error) {
 	}
 	id := ObjID(len(b.addr))
 	b.addr = append(b.addr, addr)
-	b.size = append(b.size, size)
+	if size >= BigSize {
+		if b.big == nil {
+			b.big = map[ObjID]uint64{}
+		}
+		b.big[id] = size
+		size = BigSize
+	}
+	b.size = append(b.size, uint32(size))
 	b.edgeStart = append(b.edgeStart, 0) // set when id gets its first edge, or by Build
 	return id, nil
 }
@@ -198,7 +206,7 @@ func (b *Builder) Build() (*Graph, error) {
 	n := len(b.addr)
 	// Room Reserve made that the dump did not fill goes back: the collector would count it
 	// for as long as the graph lives.
-	g := &Graph{Addr: Clip(b.addr), Size: Clip(b.size)}
+	g := &Graph{Addr: Clip(b.addr), Size: Clip(b.size), Big: b.big}
 	start := b.edgeStart
 	if cap(start)-n > cap(start)/16 {
 		start = append(make([]uint32, 0, n+1), start...)

@@ -39,8 +39,12 @@ const (
 // and Edges, Kinds and any per-edge data of the caller are parallel slices indexed by it (use
 // DropDangling to bring the caller's data, collected in AddEdge order, into this order).
 type Graph struct {
-	Addr      []uint64        // ObjID -> the dump's address or id of the object
-	Size      []uint64        // ObjID -> shallow size in bytes
+	Addr []uint64 // ObjID -> the dump's address or id of the object
+	// Size is ObjID -> shallow size in bytes, or BigSize for objects of BigSize bytes or
+	// more, whose sizes are in Big; read it with SizeOf. Four bytes per object less than a
+	// []uint64, for sizes of 4 GB and more are rare.
+	Size      []uint32
+	Big       map[ObjID]uint64
 	EdgeStart []uint32        // ObjID -> index in Edges of its first out-edge; n+1 entries, EdgeStart[n] = len(Edges)
 	Edges     []ObjID         // edge index -> target object
 	Kinds     []heap.EdgeKind // edge index -> kind of the reference
@@ -53,6 +57,17 @@ type Graph struct {
 	Dropped    []uint32 // ascending AddEdge-order indices of the dropped (dangling) edges
 	LostRoots  int      // AddRoot calls whose address no object had; those roots were dropped
 	isRoot     []uint64 // bit set, ObjID -> whether it is in Roots
+}
+
+// BigSize marks, in Graph.Size, an object whose size is in Graph.Big.
+const BigSize = math.MaxUint32
+
+// SizeOf returns the shallow size of id.
+func (g *Graph) SizeOf(id ObjID) uint64 {
+	if s := g.Size[id]; s != BigSize {
+		return uint64(s)
+	}
+	return g.Big[id]
 }
 
 // Len returns the number of objects.

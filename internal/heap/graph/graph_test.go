@@ -652,7 +652,7 @@ func TestAnalyzeReadOnly(t *testing.T) {
 	// Retained of the super-root's children adds up to the whole heap.
 	var top, total uint64
 	for v, p := range a1.IDom {
-		total += g.Size[v]
+		total += g.SizeOf(ObjID(v))
 		if p == SuperRoot {
 			top += a1.Retained[v]
 		}
@@ -757,5 +757,39 @@ func TestAnalyzeSteps(t *testing.T) {
 	}
 	if want := []uint32{0, 1, 2}; !slices.Equal(a.Dist, want) {
 		t.Errorf("Dist %v, want %v", a.Dist, want)
+	}
+}
+
+// TestBigSizes checks that sizes of 4 GiB and more, which Graph.Size keeps aside, come back
+// whole from SizeOf and count whole in what their dominators retain.
+func TestBigSizes(t *testing.T) {
+	sizes := []uint64{16, BigSize - 1, BigSize, 5 << 30, 1 << 62}
+	b := NewBuilder(0, 0)
+	for i, s := range sizes {
+		if _, err := b.AddObject(uint64(0x1000+16*i), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i < len(sizes); i++ {
+		b.AddEdge(0, uint64(0x1000+16*i), heap.EdgeField)
+	}
+	b.AddRoot(0x1000)
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum uint64
+	for i, want := range sizes {
+		if got := g.SizeOf(ObjID(i)); got != want {
+			t.Errorf("object %d: size %d, want %d", i, got, want)
+		}
+		sum += want
+	}
+	a, err := g.Analyze()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Retained[0] != sum {
+		t.Errorf("the root retains %d, want %d", a.Retained[0], sum)
 	}
 }

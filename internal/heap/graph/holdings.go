@@ -49,7 +49,7 @@ type Grouper struct {
 	// what it retains less its own size (retained, size), and the super-root's is rootTotal.
 	totals    []uint64
 	retained  []uint64
-	size      []uint64
+	graph     *Graph // the sizes of GrouperOf's objects
 	rootTotal uint64
 	sums      map[groupKey]*Group
 }
@@ -87,7 +87,7 @@ func NewGrouper(n int) *Grouper {
 // the dominators once the Grouper is made). element says which objects are reached by an
 // element's index or a key.
 func GrouperOf(g *Graph, a *Analysis, typ []uint32, element func(ObjID) bool) *Grouper {
-	gr := &Grouper{typ: typ, idom: a.IDom, flag: make([]uint8, len(typ)), retained: a.Retained, size: g.Size,
+	gr := &Grouper{typ: typ, idom: a.IDom, flag: make([]uint8, len(typ)), retained: a.Retained, graph: g,
 		sums: map[groupKey]*Group{}}
 	for id := range gr.idom {
 		gr.idom[id]++ // index+1: SuperRoot wraps to 0
@@ -140,7 +140,7 @@ func (g *Grouper) total(h ObjID) uint64 {
 	case h == 0:
 		return g.rootTotal
 	}
-	return g.retained[h-1] - g.size[h-1]
+	return g.retained[h-1] - g.graph.SizeOf(h-1)
 }
 
 // Resolve asks storage (once per pair of types and element) which objects are storage, and

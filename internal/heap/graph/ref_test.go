@@ -303,8 +303,8 @@ func checkBuilt(t *testing.T, name string, d *dump, g *Graph) {
 	index := make(map[uint64]ObjID)
 	for i, o := range d.objects {
 		index[o.addr] = ObjID(i)
-		if g.Addr[i] != o.addr || g.Size[i] != o.size {
-			t.Errorf("%s: object %d: got addr %#x size %d, want %#x %d", name, i, g.Addr[i], g.Size[i], o.addr, o.size)
+		if g.Addr[i] != o.addr || g.SizeOf(ObjID(i)) != o.size {
+			t.Errorf("%s: object %d: got addr %#x size %d, want %#x %d", name, i, g.Addr[i], g.SizeOf(ObjID(i)), o.addr, o.size)
 		}
 	}
 	var dropped []uint32
