@@ -93,5 +93,5 @@ func (s *graphSink) rewriteValues(n int, value func(id graph.ObjID) string) {
 		}
 		ends[id] = uint32(len(out))
 	}
-	s.values, s.valueEnd = out, ends
+	s.values, s.valueEnd = graph.Clip(out), ends // out's room for growth would stay to the end
 }

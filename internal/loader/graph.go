@@ -828,6 +828,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			w.Root(int64(oid[id]), "unreferenced", "")
 		}
 	}
+	// The holdings need the types, the dominators, the distances and the sizes: the edges,
+	// their names, the values and the paths go first, so that the Grouper's arrays take
+	// their memory rather than add to the peak.
+	s.targets, s.perm, s.edgeName, s.values, s.valueEnd, s.length = nil, nil, nil, nil, nil, nil
+	g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil
+	runtime.GC()
 	if err := storeHoldings(w, s, g, a, oid, typeID, elem); err != nil {
 		return 0, res, err
 	}

@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"runtime"
 	"sync"
@@ -29,15 +30,17 @@ func (e *DuplicateError) Error() string {
 
 // Edge targets are kept as addresses until Build, in chunks so that adding edges never copies
 // the ones already added (a 25M-edge dump would otherwise hold 200 MB and a 250 MB copy of it at
-// once), and so that Build can free them one by one as it resolves them.
+// once), and so that Build can free them one by one as it resolves them. While every address
+// fits in 32 bits (V8's node ids do), the chunks hold 32-bit values: half the memory, at the
+// peak of a V8 load, which comes at the end of the parse.
 const (
 	firstChunk = 1 << 10
 	maxChunk   = 1 << 20
 )
 
 // Builder collects the objects, edges and roots of one dump, in file order, and turns them into
-// a Graph. Until Build it holds 20 bytes per object and 9 per edge (the target address and the
-// kind), plus 8 per root.
+// a Graph. Until Build it holds 16 bytes per object and 5 or 9 per edge (the target address
+// and the kind), plus 8 per root.
 //
 // Objects are numbered in the order AddObject is called. Edges are added with AddEdge after
 // their source object, sources in non-decreasing ObjID order: either right after each
@@ -53,7 +56,9 @@ type Builder struct {
 	big       map[ObjID]uint64
 	edgeStart []uint32        // ObjID -> AddEdge-order index of its first edge; valid up to cur
 	kinds     []heap.EdgeKind // AddEdge-order index -> kind
-	chunks    [][]uint64      // AddEdge-order targets, chunk after chunk
+	narrow    [][]uint32      // AddEdge-order targets, chunk after chunk, while all fit 32 bits
+	chunks    [][]uint64      // the same once one does not: narrow is then nil
+	wide      bool            // chunks holds the targets
 	nedges    int
 	cur       ObjID    // the object edges are being added to
 	roots     []uint64 // root addresses, in AddRoot order
@@ -168,18 +173,46 @@ func (b *Builder) AddEdge(from ObjID, to uint64, kind heap.EdgeKind) {
 		b.cur++
 		b.edgeStart[b.cur] = uint32(b.nedges)
 	}
-	last := len(b.chunks) - 1
-	if last < 0 || len(b.chunks[last]) == cap(b.chunks[last]) {
-		c := firstChunk
-		if last >= 0 {
-			c = min(2*cap(b.chunks[last]), maxChunk)
-		}
-		b.chunks = append(b.chunks, make([]uint64, 0, c))
-		last++
+	if !b.wide && to > math.MaxUint32 {
+		b.widen()
 	}
-	b.chunks[last] = append(b.chunks[last], to)
+	if b.wide {
+		b.chunks = appendChunked(b.chunks, to)
+	} else {
+		b.narrow = appendChunked(b.narrow, uint32(to))
+	}
 	b.kinds = append(b.kinds, kind)
 	b.nedges++
+}
+
+// appendChunked appends v to the last chunk of chunks, starting a chunk twice the size of the
+// last one (up to maxChunk) when it is full.
+func appendChunked[T uint32 | uint64](chunks [][]T, v T) [][]T {
+	last := len(chunks) - 1
+	if last < 0 || len(chunks[last]) == cap(chunks[last]) {
+		c := firstChunk
+		if last >= 0 {
+			c = min(2*cap(chunks[last]), maxChunk)
+		}
+		chunks = append(chunks, make([]T, 0, c))
+		last++
+	}
+	chunks[last] = append(chunks[last], v)
+	return chunks
+}
+
+// widen moves the targets to 64-bit chunks, for the first address that needs more than 32
+// bits, freeing each narrow chunk as it is copied.
+func (b *Builder) widen() {
+	b.chunks = make([][]uint64, len(b.narrow))
+	for i, c := range b.narrow {
+		w := make([]uint64, len(c), cap(c))
+		for j, v := range c {
+			w[j] = uint64(v)
+		}
+		b.chunks[i], b.narrow[i] = w, nil
+	}
+	b.narrow, b.wide = nil, true
 }
 
 // AddRoot adds the object at address addr to the GC roots. Adding a root twice is harmless;
@@ -215,7 +248,7 @@ func (b *Builder) Build() (*Graph, error) {
 		start[i] = uint32(b.nedges)
 	}
 	start = append(start, uint32(b.nedges))
-	kinds, chunks, rootAddrs := Clip(b.kinds), b.chunks, b.roots
+	kinds, narrow, chunks, rootAddrs := Clip(b.kinds), b.narrow, b.chunks, b.roots
 	*b = Builder{built: true}
 
 	t, err := newAddrTable(g.Addr)
@@ -243,23 +276,8 @@ func (b *Builder) Build() (*Graph, error) {
 	// The lookups only read the table, and each chunk has its own part of edges: every core
 	// takes chunks in turn.
 	edges := make([]ObjID, len(kinds))
-	at := make([]int, len(chunks)) // chunk -> its first index in edges
-	for c := 1; c < len(chunks); c++ {
-		at[c] = at[c-1] + len(chunks[c-1])
-	}
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
-	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
-		wg.Go(func() {
-			for c := int(next.Add(1) - 1); c < len(chunks); c = int(next.Add(1) - 1) {
-				t.lookupAll(g.Addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
-				chunks[c] = nil // let the collector have it
-			}
-		})
-	}
-	wg.Wait()
+	resolveChunks(t, g.Addr, narrow, edges)
+	resolveChunks(t, g.Addr, chunks, edges)
 	var e, k uint32 // read index (AddEdge order), write index (edge index)
 	for obj := range n {
 		end := start[obj+1]
@@ -284,6 +302,29 @@ func (b *Builder) Build() (*Graph, error) {
 	}
 	g.EdgeStart, g.Edges, g.Kinds = start, edges[:k:k], kinds[:k:k]
 	return g, nil
+}
+
+// resolveChunks looks the addresses of chunks up in t, into edges, chunk after chunk from the
+// start of edges, freeing each chunk when done. The lookups only read the table, and each chunk
+// has its own part of edges: every core takes chunks in turn.
+func resolveChunks[T uint32 | uint64](t addrTable, addr []uint64, chunks [][]T, edges []ObjID) {
+	at := make([]int, len(chunks)) // chunk -> its first index in edges
+	for c := 1; c < len(chunks); c++ {
+		at[c] = at[c-1] + len(chunks[c-1])
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
+		wg.Go(func() {
+			for c := int(next.Add(1) - 1); c < len(chunks); c = int(next.Add(1) - 1) {
+				lookupAll(t, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+				chunks[c] = nil // let the collector have it
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // DropDangling removes from s, per-edge data of the caller in AddEdge order (one entry per
@@ -365,7 +406,7 @@ func (t addrTable) probe(addr []uint64, a uint64, i uint64) (ObjID, bool) {
 // keys go in batches: all the slots of a batch are loaded, then all the addresses, which lets
 // the processor wait for many misses at once instead of one after the other. A key not in its
 // first slot takes the ordinary probe.
-func (t addrTable) lookupAll(addr []uint64, keys []uint64, out []ObjID) {
+func lookupAll[T uint32 | uint64](t addrTable, addr []uint64, keys []T, out []ObjID) {
 	const batch = 32
 	var (
 		idx   [batch]uint64
@@ -375,17 +416,17 @@ func (t addrTable) lookupAll(addr []uint64, keys []uint64, out []ObjID) {
 		ks := keys[:min(batch, len(keys))]
 		o := out[:len(ks)]
 		for j, a := range ks {
-			idx[j] = hashAddr(a) >> t.shift
+			idx[j] = hashAddr(uint64(a)) >> t.shift
 		}
 		for j := range ks {
 			slots[j] = t.slots[idx[j]]
 		}
 		for j, a := range ks {
-			if s := slots[j]; s != 0 && addr[s-1] == a {
+			if s := slots[j]; s != 0 && addr[s-1] == uint64(a) {
 				o[j] = ObjID(s - 1)
 				continue
 			}
-			id, ok := t.probe(addr, a, idx[j])
+			id, ok := t.probe(addr, uint64(a), idx[j])
 			if !ok {
 				id = SuperRoot
 			}

@@ -455,6 +455,31 @@ func TestBuilder(t *testing.T) {
 		}
 		checkBuilt(t, "many edges", d, g)
 	})
+	t.Run("addresses past 32 bits after chunks of narrow ones", func(t *testing.T) {
+		// The targets are kept in 32 bits until the first that needs more (Builder.widen),
+		// after several chunks, some dangling; then both kinds follow.
+		d := &dump{}
+		const high = 1 << 40
+		for i := range 3000 {
+			o := dumpObject{addr: uint64(i) * 16, size: 1}
+			if i%2 == 1 {
+				o.addr += high
+			}
+			for j := range 3 {
+				to := uint64(i*7+j) % 3000 * 16
+				if i > 2500 && (i+j)%2 == 1 {
+					to += high
+				}
+				o.edges = append(o.edges, dumpEdge{to, heap.EdgeField})
+			}
+			d.objects = append(d.objects, o)
+		}
+		g, err := d.build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkBuilt(t, "narrow, then wide", d, g)
+	})
 	misuse := []struct {
 		name string
 		do   func(b *Builder)
