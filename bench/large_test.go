@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ import (
 const largeDir = ".data-large"
 
 // largeEnv must be set for the Large benchmarks to run: make bench runs every benchmark of the
-// package, and these write about 25 GB and take about 25 minutes on a quiet machine.
+// package, and these write about 42 GB and take about 40 minutes on a quiet machine.
 const largeEnv = "MEMSEE_BENCH_LARGE"
 
 // largeSizes are the object counts make bench-large measures, each format up to its largest.
@@ -104,7 +105,7 @@ var largeFormats = []largeFormat{
 		// per object; the Go process at 93 B per object (every allocation sampled). make
 		// bench's godump-big is the 10M.
 		name: "godump", ext: ".dump", largest: 30_000_000, dumpPerObject: 80, dbPerObject: 10, genPerObject: 100,
-		pathType: "main.node",
+		pathType: "main.newNode (new 48 B)", // named by its allocation site
 		write: func(b *testing.B, n int, path string) error {
 			// The generator writes <out>/<prefix>.dump.
 			return runNice("go", "run", "-trimpath", "../testdata/gen/godump", "-big", strconv.Itoa(n),
@@ -166,7 +167,7 @@ type largeRun struct {
 // otherwise. The children run under nice.
 func BenchmarkLarge(b *testing.B) {
 	if os.Getenv(largeEnv) == "" {
-		b.Skipf("set %s=1 to run (make bench-large): it writes about 25 GB and takes about 25 minutes on a quiet machine", largeEnv)
+		b.Skipf("set %s=1 to run (make bench-large): it writes about 42 GB and takes about 40 minutes on a quiet machine", largeEnv)
 	}
 	for _, f := range largeFormats {
 		b.Run("format="+f.name, func(b *testing.B) {
@@ -253,7 +254,7 @@ func largeLoad(b *testing.B, f largeFormat, name string, n int) largeRun {
 	roomOnDisk(b, dir, int64(f.dbPerObject*float64(n)), fmt.Sprintf("the database of a %s dump of %s objects", f.name, name))
 	defer removeDB(db)
 	b.ResetTimer()
-	load, err := timeChild(0, memsee, "--db", db, "load", dump)
+	load, err := timeChild(0, 0, memsee, "--db", db, "load", dump)
 	b.StopTimer()
 	if err != nil {
 		// A load that runs out of memory is a figure too: memsee's MemoryError says at which
@@ -281,12 +282,13 @@ func largeLoad(b *testing.B, f largeFormat, name string, n int) largeRun {
 		{"path-type-s", []string{"path", "--type", f.pathType}},
 		{"top-s", []string{"top", "1", "-n", "10"}},
 	} {
-		r, err := timeChild(30*time.Minute, memsee, append([]string{"--db", db}, q.args...)...)
+		r, err := timeChild(30*time.Minute, childRSSLimit(), memsee, append([]string{"--db", db}, q.args...)...)
 		if err != nil {
-			b.Logf("%s: %v after %.0f s", strings.Join(q.args, " "), err, r.seconds)
+			b.Logf("%s: %v after %.0f s at peak RSS %s", strings.Join(q.args, " "), err, r.seconds, gb(r.rss))
 			continue
 		}
 		b.ReportMetric(r.seconds, q.unit)
+		b.Logf("%s: %.2f s at peak RSS %s", strings.Join(q.args, " "), r.seconds, gb(r.rss))
 	}
 	if f.peer != nil {
 		f.peer(b, n, dump)
@@ -302,7 +304,7 @@ const memlabTimeout = 30 * time.Minute
 // memsee's. A memlab that fails (Node's heap limit, out of memory) or runs past memlabTimeout
 // is a figure too: it is logged with memlab's first error line, and the benchmark goes on.
 func largeMemlab(b *testing.B, snap string) {
-	r, err := timeChild(memlabTimeout, memlab(b), memlabArgs(snap)...)
+	r, err := timeChild(memlabTimeout, childRSSLimit(), memlab(b), memlabArgs(snap)...)
 	if err != nil {
 		msg := err.Error()
 		var failed *childError
@@ -326,8 +328,10 @@ type childRun struct {
 }
 
 // timeChild runs memsee under nice, its output discarded, and returns its wall time and peak
-// RSS; an error carries its stderr. timeout 0 is none.
-func timeChild(timeout time.Duration, name string, args ...string) (childRun, error) {
+// RSS; an error carries its stderr. timeout 0 is none; so is rssLimit 0, else the child is
+// killed once its RSS passes rssLimit bytes (a query that would take the machine's memory
+// stops, and says so, before the machine swaps or kills something else).
+func timeChild(timeout time.Duration, rssLimit int64, name string, args ...string) (childRun, error) {
 	ctx := context.Background()
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -338,7 +342,16 @@ func timeChild(timeout time.Duration, name string, args ...string) (childRun, er
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	var overLimit atomic.Bool
+	if err == nil {
+		done := make(chan struct{})
+		defer close(done)
+		if rssLimit > 0 {
+			go watchRSS(cmd.Process, rssLimit, &overLimit, done)
+		}
+		err = cmd.Wait()
+	}
 	r := childRun{seconds: time.Since(start).Seconds()}
 	if cmd.ProcessState != nil {
 		u := cmd.ProcessState.SysUsage().(*syscall.Rusage)
@@ -348,10 +361,48 @@ func timeChild(timeout time.Duration, name string, args ...string) (childRun, er
 	if ctx.Err() != nil {
 		return r, fmt.Errorf("stopped after %v", timeout)
 	}
+	if overLimit.Load() {
+		return r, fmt.Errorf("stopped: its RSS passed %s", gb(rssLimit))
+	}
 	if err != nil {
 		return r, &childError{err: err, stderr: errb.String()}
 	}
 	return r, nil
+}
+
+// childRSSLimit is the RSS past which a query of make bench-large (or memlab) is stopped: half
+// of the machine's memory, which leaves the rest to whatever else runs on it.
+func childRSSLimit() int64 {
+	total := memInfo("MemTotal:")
+	if total < 0 {
+		return 0 // not Linux: nothing to watch
+	}
+	return total / 2
+}
+
+// watchRSS kills p once its resident set passes limit bytes, and says so in over; it returns
+// when done is closed or the process is gone. (nice runs the child in its own process, so p's
+// RSS is the child's.)
+func watchRSS(p *os.Process, limit int64, over *atomic.Bool, done <-chan struct{}) {
+	status := fmt.Sprintf("/proc/%d/status", p.Pid)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		rss := procKB(status, "VmRSS:")
+		if rss < 0 {
+			return
+		}
+		if rss<<10 > limit {
+			over.Store(true)
+			p.Kill()
+			return
+		}
+	}
 }
 
 // childError is a child that failed: how it ended and what it wrote on stderr.
@@ -404,18 +455,30 @@ func loadAverage() float64 {
 }
 
 // memAvailable returns MemAvailable from /proc/meminfo in bytes, or -1.
-func memAvailable() int64 {
-	f, err := os.Open("/proc/meminfo")
+func memAvailable() int64 { return memInfo("MemAvailable:") }
+
+// memInfo returns a field of /proc/meminfo (key with its colon) in bytes, or -1.
+func memInfo(key string) int64 {
+	kb := procKB("/proc/meminfo", key)
+	if kb < 0 {
+		return -1
+	}
+	return kb << 10
+}
+
+// procKB returns the value in kB of the line of a /proc file that begins with key, or -1.
+func procKB(path, key string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return -1
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			if err == nil {
-				return kb << 10
+				return kb
 			}
 		}
 	}
