@@ -86,8 +86,9 @@ var largeFormats = []largeFormat{
 	},
 	{
 		// testdata/gen/node/big.js --nodes: 68 B of snapshot per node, so 30M nodes are the
-		// snapshot of about 2 GB of issue 20; 12 B of database per node; node at 340 B per
-		// node writing it (475 MB at 1M, 3.2 GB at 10.5M). memlab runs beside memsee from 10M.
+		// snapshot of about 2 GB of issue 20 (2.10 GB); 12 B of database per node; node at
+		// about 315 B per node writing it (473 MB at 1M, 3.1 GB at 10M, 9.4 GB at 30M). memlab
+		// runs beside memsee from 10M.
 		name: "v8", ext: ".heapsnapshot", largest: 30_000_000, dumpPerObject: 69, dbPerObject: 14, genPerObject: 340,
 		pathType: "Record",
 		write: func(b *testing.B, n int, path string) error {
@@ -103,7 +104,8 @@ var largeFormats = []largeFormat{
 	{
 		// testdata/gen/godump -big: a binary tree of n nodes, 79 B of dump and 8 B of database
 		// per object; the Go process at 93 B per object (every allocation sampled). make
-		// bench's godump-big is the 10M.
+		// bench's godump-big is the 10M. Every node of a tree has a path of its own: path
+		// --type took 102 s and 18.3 GB of RSS at 10M, and at 30M passes childRSSLimit.
 		name: "godump", ext: ".dump", largest: 30_000_000, dumpPerObject: 80, dbPerObject: 10, genPerObject: 100,
 		pathType: "main.newNode (new 48 B)", // named by its allocation site
 		write: func(b *testing.B, n int, path string) error {
@@ -120,7 +122,7 @@ var largeFormats = []largeFormat{
 	},
 	{
 		// testdata/gen/ruby/big.rb: 319 B of JSON and 30 B of database per object; Ruby at
-		// 200 B per object. make bench's ruby-1M is the 1M.
+		// 166 to 204 B per object (5.7 GB at 30M). make bench's ruby-1M is the 1M.
 		name: "ruby", ext: ".json", largest: 30_000_000, dumpPerObject: 320, dbPerObject: 32, genPerObject: 210,
 		pathType: "Event",
 		write: func(b *testing.B, n int, path string) error {
