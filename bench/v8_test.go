@@ -40,6 +40,26 @@ func memlab(b *testing.B) string {
 	return bin
 }
 
+// memlabArgs is memlab's command on a snapshot, the one make bench and make bench-large time:
+// analyze object-size parses the snapshot and computes dominators and retained sizes, as
+// memsee's load does.
+func memlabArgs(snap string) []string {
+	return []string{"analyze", "object-size", "--snapshot", snap}
+}
+
+// memlabFailure returns the first line of memlab's error output that says what went wrong
+// (Node's "FATAL ERROR: ... JavaScript heap out of memory", an exception), or else its first
+// line.
+func memlabFailure(stderr string) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	for _, l := range lines {
+		if strings.Contains(strings.ToLower(l), "error") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return strings.TrimSpace(lines[0])
+}
+
 // BenchmarkLoadV8 loads one large Node heap snapshot: memsee load (parse, graph work with
 // dominators and retained sizes, SQLite) against memlab analyze object-size (which parses the
 // snapshot and computes dominators and retained sizes too), each as a child process.
@@ -70,7 +90,7 @@ func BenchmarkLoadV8(b *testing.B) {
 		bin := memlab(b)
 		var rss int64
 		for i := 0; i < b.N; i++ {
-			if r := runChild(b, bin, "analyze", "object-size", "--snapshot", snap); r > rss {
+			if r := runChild(b, bin, memlabArgs(snap)...); r > rss {
 				rss = r
 			}
 		}
