@@ -106,7 +106,7 @@ func pathTypeRun(ctx context.Context, o *pathOptions) error {
 	}
 	status := o.f.Status(report.QueryDelay)
 	status.Sayf("finding what holds the %s objects of %s", o.Type, snap.Label)
-	r, err := analysis.PathsOfType(ctx, db, snap, o.Type)
+	r, err := analysis.PathsOfType(ctx, db, snap, o.Type, o.N)
 	status.Stop()
 	if err != nil {
 		return err

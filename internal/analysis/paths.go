@@ -103,5 +103,6 @@ type TypePaths struct {
 	Snapshot  store.Snapshot
 	Type      string
 	Instances int
-	Held      []Held // largest retained first, then by path
+	Held      []Held // largest retained first, then by path; the first N, when asked for N
+	Paths     int    // the merged paths in all
 }

@@ -2,8 +2,10 @@ package analysis
 
 import (
 	"cmp"
+	pq "container/heap"
 	"context"
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 
@@ -23,7 +25,11 @@ import (
 // step), spelled out only for the groups found. The answer is what spelling out each
 // instance's path with a Walker and generalizing it gives (typepaths_test.go checks it on
 // every runtime's sample).
-func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ string) (*TypePaths, error) {
+//
+// limit, when above 0, keeps only the first limit paths in TypePaths.Held (TypePaths.Paths
+// counts them all): only those are spelled out, so that a type whose every instance has a path
+// of its own (the nodes of a tree) costs memory for its instances, not for their paths' text.
+func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ string, limit int) (*TypePaths, error) {
 	id, known, err := db.TypeID(ctx, typ)
 	if err != nil {
 		return nil, err
@@ -48,7 +54,8 @@ func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ str
 		}
 		return nil, fmt.Errorf("%s", msg)
 	}
-	return &TypePaths{Snapshot: snap, Type: typ, Instances: len(t.instances), Held: t.held()}, nil
+	held, paths := t.held(limit)
+	return &TypePaths{Snapshot: snap, Type: typ, Instances: len(t.instances), Held: held, Paths: paths}, nil
 }
 
 // typeWalk is the state of PathsOfType: a snapshot's object pages that hold instances or
@@ -70,7 +77,7 @@ type typeWalk struct {
 	key   []int32
 	open  map[int64]string
 	nodes []trieNode
-	trie  map[uint64]int32 // parent node+1 (0 for none) << 32 | step -> node
+	trie  trieTable // parent node+1 (0 for none) << 32 | step -> node
 	// The last node found in trie, and its key there.
 	lastTrie uint64
 	lastNode int32
@@ -114,7 +121,7 @@ func newTypeWalk(ctx context.Context, db *store.DB, snap int64) (*typeWalk, erro
 		return nil, err
 	}
 	t := &typeWalk{db: db, snap: snap, roots: roots, labels: map[uint64]string{}, names: map[uint64]string{},
-		open: map[int64]string{}, trie: map[uint64]int32{}, steps: map[string]int32{}, known: map[viaType]step{}}
+		open: map[int64]string{}, steps: map[string]int32{}, known: map[viaType]step{}}
 	for _, h := range heap.Handlers() {
 		if r, ok := h.(heap.PathRules); ok {
 			t.hidden = append(t.hidden, r.HiddenHops()...)
@@ -482,14 +489,64 @@ func (t *typeWalk) node(parent, s int32) int32 {
 		// The elements of one collection, one after the other.
 		return t.lastNode
 	}
-	k, ok := t.trie[tk]
+	k, ok := t.trie.get(tk)
 	if !ok {
 		k = int32(len(t.nodes))
 		t.nodes = append(t.nodes, trieNode{parent, s})
-		t.trie[tk] = k
+		t.trie.put(tk, k)
 	}
 	t.lastTrie, t.lastNode = tk, k
 	return k
+}
+
+// trieTable maps a trie node's key (its parent and its step) to the node: open addressing with
+// linear probing, at a load of at most a half. A Go map took a third of the time of a type whose
+// every instance has a path of its own (the nodes of a tree), millions of nodes.
+type trieTable struct {
+	keys  []uint64
+	nodes []int32 // node+1; 0 for an empty slot
+	n     int
+	shift uint // 64 - log2(len(keys))
+}
+
+func (t *trieTable) slot(key uint64) uint64 { return (key * 0x9E3779B97F4A7C15) >> t.shift }
+
+func (t *trieTable) get(key uint64) (int32, bool) {
+	if t.n == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t.keys) - 1)
+	for i := t.slot(key); ; i = (i + 1) & mask {
+		switch {
+		case t.nodes[i] == 0:
+			return 0, false
+		case t.keys[i] == key:
+			return t.nodes[i] - 1, true
+		}
+	}
+}
+
+// put adds a key that get did not find.
+func (t *trieTable) put(key uint64, node int32) {
+	if 2*(t.n+1) > len(t.keys) {
+		old, oldNodes := t.keys, t.nodes
+		size := max(1024, 2*len(old))
+		t.keys, t.nodes = make([]uint64, size), make([]int32, size)
+		t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+		t.n = 0
+		for i, k := range old {
+			if oldNodes[i] != 0 {
+				t.put(k, oldNodes[i]-1)
+			}
+		}
+	}
+	mask := uint64(len(t.keys) - 1)
+	i := t.slot(key)
+	for t.nodes[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.keys[i], t.nodes[i] = key, node+1
+	t.n++
 }
 
 // hiddenHop is heap.HiddenHop, without asking the registry each time.
@@ -588,40 +645,194 @@ func (t *typeWalk) fullText(ctx context.Context, oid int64) (string, error) {
 	return b.String(), nil
 }
 
-// held spells out the merged paths that hold instances and merges those that read the same,
-// largest retained first, then by path.
-func (t *typeWalk) held() []Held {
-	byPath := map[string]*Held{}
-	var steps []int32
-	var b strings.Builder
+// held returns the merged paths that hold instances, those that read the same merged, largest
+// retained first, then by path: the first limit of them (all when limit is 0 or less), and how
+// many there are. Only the paths returned, and those that may read the same as another, are
+// spelled out: the others are told apart by a hash of their text, worked out step by step
+// down the trie.
+func (t *typeWalk) held(limit int) ([]Held, int) {
+	groups := t.groups()
+	if limit <= 0 || limit >= len(groups) {
+		out := make([]Held, len(groups))
+		for i, g := range groups {
+			out[i] = Held{Path: t.spell(g.node), Count: g.count, Bytes: g.bytes, Retained: g.retained}
+		}
+		sortHeld(out)
+		return out, len(groups)
+	}
+	// The limit-th largest retained: the groups above it are all in, and of those at it, the
+	// first by path.
+	least := &int64Heap{}
+	for _, g := range groups {
+		if least.Len() < limit {
+			pq.Push(least, g.retained)
+		} else if g.retained > (*least)[0] {
+			(*least)[0] = g.retained
+			pq.Fix(least, 0)
+		}
+	}
+	cut := (*least)[0]
+	var out []Held
+	ties := &heldHeap{}
+	for _, g := range groups {
+		switch {
+		case g.retained > cut:
+			out = append(out, Held{Path: t.spell(g.node), Count: g.count, Bytes: g.bytes, Retained: g.retained})
+		case g.retained == cut:
+			h := Held{Path: t.spell(g.node), Count: g.count, Bytes: g.bytes, Retained: g.retained}
+			pq.Push(ties, h)
+			if ties.Len() > limit {
+				pq.Pop(ties) // the last by path
+			}
+		}
+	}
+	out = append(out, *ties...)
+	sortHeld(out)
+	return out[:limit], len(groups)
+}
+
+// pathGroup is the instances of the trie nodes whose paths read the same: node is one of them.
+type pathGroup struct {
+	count, bytes, retained int64
+	node                   int32
+}
+
+// groups adds up the instances of the trie nodes whose paths read the same. Two nodes can: a
+// path whose text was spelled out whole (flat) is a node with no parent. Each node's text is
+// hashed as its parent's text followed by its step, with a polynomial hash (the hash of a+b is
+// that of a times base^len(b), plus that of b), and only nodes of the same hash are spelled
+// out and compared.
+func (t *typeWalk) groups() []pathGroup {
+	stepHash, stepPow := make([]uint64, len(t.texts)), make([]uint64, len(t.texts))
+	for i, text := range t.texts {
+		h, p := uint64(0), uint64(1)
+		for _, c := range []byte(text) {
+			h, p = h*hashBase+uint64(c)+1, p*hashBase
+		}
+		stepHash[i], stepPow[i] = h, p
+	}
+	hash := make([]uint64, len(t.nodes)) // a node's parent comes before it
+	for k, n := range t.nodes {
+		h := uint64(0)
+		if n.parent >= 0 {
+			h = hash[n.parent]
+		}
+		hash[k] = h*stepPow[n.step] + stepHash[n.step]
+	}
+	type keyed struct {
+		hash uint64
+		node int32
+	}
+	var held []keyed
 	for k := range t.count {
-		if t.count[k] == 0 {
+		if t.count[k] > 0 {
+			held = append(held, keyed{hash[k], int32(k)})
+		}
+	}
+	hash = nil
+	held = radixSort(held, func(k keyed) uint64 { return k.hash })
+	out := make([]pathGroup, 0, len(held))
+	add := func(g *pathGroup, k int32) {
+		g.count += t.count[k]
+		g.bytes += t.bytes[k]
+		g.retained += t.retained[k]
+	}
+	for i := 0; i < len(held); {
+		j := i + 1
+		for j < len(held) && held[j].hash == held[i].hash {
+			j++
+		}
+		if j == i+1 {
+			g := pathGroup{node: held[i].node}
+			add(&g, g.node)
+			out = append(out, g)
+			i = j
 			continue
 		}
-		steps = steps[:0]
-		for n := int32(k); n >= 0; n = t.nodes[n].parent {
-			steps = append(steps, t.nodes[n].step)
+		// The same hash: most likely the same text, but spelled out to be sure.
+		byText := map[string]int{}
+		for _, h := range held[i:j] {
+			text := t.spell(h.node)
+			at, ok := byText[text]
+			if !ok {
+				at = len(out)
+				byText[text] = at
+				out = append(out, pathGroup{node: h.node})
+			}
+			add(&out[at], h.node)
 		}
-		b.Reset()
-		for j := len(steps) - 1; j >= 0; j-- {
-			b.WriteString(t.texts[steps[j]])
-		}
-		path := b.String()
-		h := byPath[path]
-		if h == nil {
-			h = &Held{Path: path}
-			byPath[path] = h
-		}
-		h.Count += t.count[k]
-		h.Bytes += t.bytes[k]
-		h.Retained += t.retained[k]
+		i = j
 	}
-	out := make([]Held, 0, len(byPath))
-	for _, h := range byPath {
-		out = append(out, *h)
-	}
-	sortHeld(out)
 	return out
+}
+
+// radixSort sorts s by key, keeping the order of equal keys, 16 bits at a time: four passes
+// over s, where a comparison sort of the millions of paths of a tree's nodes took seconds.
+func radixSort[T any](s []T, key func(T) uint64) []T {
+	tmp := make([]T, len(s))
+	var count [1 << 16]int
+	for shift := 0; shift < 64; shift += 16 {
+		clear(count[:])
+		for _, v := range s {
+			count[key(v)>>shift&0xffff]++
+		}
+		pos := 0
+		for d, c := range count {
+			count[d] = pos
+			pos += c
+		}
+		for _, v := range s {
+			d := key(v) >> shift & 0xffff
+			tmp[count[d]] = v
+			count[d]++
+		}
+		s, tmp = tmp, s
+	}
+	return s
+}
+
+// hashBase is the base of groups' hash: odd, and with no short period mod 2^64.
+const hashBase = 0x9E3779B97F4A7C15
+
+// spell returns the text of trie node k's merged path.
+func (t *typeWalk) spell(k int32) string {
+	var steps []int32
+	for n := k; n >= 0; n = t.nodes[n].parent {
+		steps = append(steps, t.nodes[n].step)
+	}
+	var b strings.Builder
+	for j := len(steps) - 1; j >= 0; j-- {
+		b.WriteString(t.texts[steps[j]])
+	}
+	return b.String()
+}
+
+// int64Heap is a min-heap of int64 (container/heap).
+type int64Heap []int64
+
+func (h int64Heap) Len() int           { return len(h) }
+func (h int64Heap) Less(i, j int) bool { return h[i] < h[j] }
+func (h int64Heap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *int64Heap) Push(x any)        { *h = append(*h, x.(int64)) }
+func (h *int64Heap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// heldHeap is a heap of paths of one retained size whose top is the last by path.
+type heldHeap []Held
+
+func (h heldHeap) Len() int           { return len(h) }
+func (h heldHeap) Less(i, j int) bool { return h[i].Path > h[j].Path }
+func (h heldHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *heldHeap) Push(x any)        { *h = append(*h, x.(Held)) }
+func (h *heldHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // sortHeld puts the largest retained first, and paths in order among equals.

@@ -176,7 +176,7 @@ func TestPathsOfTypeAgainstSlowMerge(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := PathsOfType(ctx, db, snap, typ)
+				got, err := PathsOfType(ctx, db, snap, typ, 0)
 				if err != nil {
 					t.Fatalf("PathsOfType(%s, %s): %v", tt.name, typ, err)
 				}
@@ -184,9 +184,23 @@ func TestPathsOfTypeAgainstSlowMerge(t *testing.T) {
 				for _, h := range want {
 					n += h.Count
 				}
-				if int64(got.Instances) != n || !slices.Equal(got.Held, want) {
+				if int64(got.Instances) != n || !slices.Equal(got.Held, want) || got.Paths != len(want) {
 					t.Errorf("PathsOfType(%s, %s): %d instances, %d paths; the slow merge: %d, %d\n got %v\nwant %v",
 						tt.name, typ, got.Instances, len(got.Held), n, len(want), head(got.Held), head(want))
+				}
+				// The first few only: the same, spelling out only those.
+				for _, limit := range []int{1, 2, 5} {
+					if limit >= len(want) {
+						continue
+					}
+					got, err := PathsOfType(ctx, db, snap, typ, limit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.Equal(got.Held, want[:limit]) || got.Paths != len(want) {
+						t.Errorf("PathsOfType(%s, %s, %d): %d of %d paths %v, want %d of %d %v",
+							tt.name, typ, limit, len(got.Held), got.Paths, got.Held, limit, len(want), want[:limit])
+					}
 				}
 				groups += len(want)
 			}
@@ -212,7 +226,7 @@ func TestPathsOfTypeNone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := PathsOfType(ctx, db, snap, tt.typ)
+			_, err := PathsOfType(ctx, db, snap, tt.typ, 0)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("PathsOfType(%s): got %v, want an error with %q", tt.name, err, tt.want)
 			}
@@ -247,7 +261,7 @@ func TestPathsOfTypeDamaged(t *testing.T) {
 			ctx := context.Background()
 			// Every object of the first page is damaged, and "str" has instances there.
 			db, snap := withFirstPage(t, tt.damage, false)
-			_, err := PathsOfType(ctx, db, snap, "str")
+			_, err := PathsOfType(ctx, db, snap, "str", 0)
 			t.Logf("PathsOfType(%s): %v", tt.name, err)
 			if err == nil {
 				t.Errorf("PathsOfType(%s): no error", tt.name)
@@ -286,7 +300,7 @@ func TestPathsOfTypeOpenTexts(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := PathsOfType(ctx, db, snap, typ)
+				got, err := PathsOfType(ctx, db, snap, typ, 0)
 				if err != nil {
 					t.Fatalf("PathsOfType(%s, %s): %v", tt.name, typ, err)
 				}

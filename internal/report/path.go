@@ -93,7 +93,7 @@ func PathType(w io.Writer, f Format, r *analysis.TypePaths, n int) error {
 	}
 	if f == FormatTable || f == FormatMarkdown {
 		fmt.Fprintf(wrapped(w, f), "%s instances of %s in snapshot %d (%s), by holder; %d of %d paths\n\n",
-			Count(int64(r.Instances)), prose(f, r.Type), r.Snapshot.ID, prose(f, r.Snapshot.Label), len(held), len(r.Held))
+			Count(int64(r.Instances)), prose(f, r.Type), r.Snapshot.ID, prose(f, r.Snapshot.Label), len(held), max(r.Paths, len(r.Held)))
 	}
 	return Render(w, f, t)
 }
