@@ -662,18 +662,18 @@ func (t *typeWalk) held(limit int) ([]Held, int) {
 	}
 	// The limit-th largest retained: the groups above it are all in, and of those at it, the
 	// first by path.
-	least := &int64Heap{}
+	least := &lessHeap[int64]{less: func(x, y int64) bool { return x < y }}
 	for _, g := range groups {
 		if least.Len() < limit {
 			pq.Push(least, g.retained)
-		} else if g.retained > (*least)[0] {
-			(*least)[0] = g.retained
+		} else if g.retained > least.s[0] {
+			least.s[0] = g.retained
 			pq.Fix(least, 0)
 		}
 	}
-	cut := (*least)[0]
+	cut := least.s[0]
 	var out []Held
-	ties := &heldHeap{}
+	ties := &lessHeap[Held]{less: func(x, y Held) bool { return x.Path > y.Path }} // the last by path on top
 	for _, g := range groups {
 		switch {
 		case g.retained > cut:
@@ -686,7 +686,7 @@ func (t *typeWalk) held(limit int) ([]Held, int) {
 			}
 		}
 	}
-	out = append(out, *ties...)
+	out = append(out, ties.s...)
 	sortHeld(out)
 	return out[:limit], len(groups)
 }
@@ -807,31 +807,19 @@ func (t *typeWalk) spell(k int32) string {
 	return b.String()
 }
 
-// int64Heap is a min-heap of int64 (container/heap).
-type int64Heap []int64
-
-func (h int64Heap) Len() int           { return len(h) }
-func (h int64Heap) Less(i, j int) bool { return h[i] < h[j] }
-func (h int64Heap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *int64Heap) Push(x any)        { *h = append(*h, x.(int64)) }
-func (h *int64Heap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+// lessHeap is a heap (container/heap) whose top is the least by less.
+type lessHeap[T any] struct {
+	s    []T
+	less func(x, y T) bool
 }
 
-// heldHeap is a heap of paths of one retained size whose top is the last by path.
-type heldHeap []Held
-
-func (h heldHeap) Len() int           { return len(h) }
-func (h heldHeap) Less(i, j int) bool { return h[i].Path > h[j].Path }
-func (h heldHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *heldHeap) Push(x any)        { *h = append(*h, x.(Held)) }
-func (h *heldHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
+func (h *lessHeap[T]) Len() int           { return len(h.s) }
+func (h *lessHeap[T]) Less(i, j int) bool { return h.less(h.s[i], h.s[j]) }
+func (h *lessHeap[T]) Swap(i, j int)      { h.s[i], h.s[j] = h.s[j], h.s[i] }
+func (h *lessHeap[T]) Push(x any)         { h.s = append(h.s, x.(T)) }
+func (h *lessHeap[T]) Pop() any {
+	x := h.s[len(h.s)-1]
+	h.s = h.s[:len(h.s)-1]
 	return x
 }
 
