@@ -59,7 +59,7 @@ bench: ## benchmarks: readers and store in process, then memsee against go tool 
 # LARGE picks what bench-large runs, as go test -bench does: LARGE=Large/format=hprof/objects=30M
 LARGE ?= Large
 
-bench-large: ## dumps of 1M to 100M objects written by a JVM and by Python, 1M to 30M by Node, Go and Ruby, and memsee (memlab too on V8) on each (about 40 minutes on a quiet machine, 42 GB of disk)
+bench-large: ## dumps of 1M to 100M objects written by a JVM and by Python, 1M to 30M by Node, Go and Ruby, and memsee (memlab too on V8) on each (about 30 minutes on a quiet machine, 42 GB of disk)
 	MEMSEE_BENCH_LARGE=1 $(GO) test -run '^$$' -bench '$(LARGE)' -benchtime 1x -timeout 6h ./bench/
 
 lint: ## gofmt, go vet, and staticcheck when it is installed

@@ -23,7 +23,7 @@ import (
 const largeDir = ".data-large"
 
 // largeEnv must be set for the Large benchmarks to run: make bench runs every benchmark of the
-// package, and these write about 42 GB and take about 40 minutes on a quiet machine.
+// package, and these write about 42 GB and take about 30 minutes on a quiet machine.
 const largeEnv = "MEMSEE_BENCH_LARGE"
 
 // largeSizes are the object counts make bench-large measures, each format up to its largest.
@@ -169,7 +169,7 @@ type largeRun struct {
 // otherwise. The children run under nice.
 func BenchmarkLarge(b *testing.B) {
 	if os.Getenv(largeEnv) == "" {
-		b.Skipf("set %s=1 to run (make bench-large): it writes about 42 GB and takes about 40 minutes on a quiet machine", largeEnv)
+		b.Skipf("set %s=1 to run (make bench-large): it writes about 42 GB and takes about 30 minutes on a quiet machine", largeEnv)
 	}
 	for _, f := range largeFormats {
 		b.Run("format="+f.name, func(b *testing.B) {
