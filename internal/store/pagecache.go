@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/memsee/memsee/internal/store/page"
@@ -119,27 +120,83 @@ func (d *DB) TypeName(ctx context.Context, id int64) (string, error) {
 // EachObjectPage calls fn with every object page of a snapshot, in oid order, and the oid of
 // the page's first object (page.Objects.All yields its objects). The pages are not cached: a
 // scan would only push out the pages a walk reads again.
+//
+// The rows are read on a goroutine of their own and the pages decoded on every core, a few
+// pages ahead of fn, which runs on the caller's goroutine: unpacking a page costs more than
+// most callers spend on it (on a 10M-object snapshot, 0.6 of the 1 s path --type takes).
 func (d *DB) EachObjectPage(ctx context.Context, snap int64, fn func(first int64, p *page.Objects) error) error {
-	rows, err := d.q.QueryContext(ctx, "SELECT page, objects, gen FROM object_page WHERE snapshot = ? ORDER BY page", snap)
-	if err != nil {
-		return err
+	type decoded struct {
+		num int64
+		p   *page.Objects
+		err error
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var num int64
-		var b, gen []byte
-		if err := rows.Scan(&num, &b, &gen); err != nil {
+	type job struct {
+		num    int64
+		b, gen []byte
+		done   chan decoded
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan job)
+	ahead := make(chan chan decoded, 4*runtime.GOMAXPROCS(0)) // the pages in flight, in order
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(ahead)
+		defer close(work)
+		readErr <- func() error {
+			rows, err := d.q.QueryContext(ctx, "SELECT page, objects, gen FROM object_page WHERE snapshot = ? ORDER BY page", snap)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				j := job{done: make(chan decoded, 1)}
+				if err := rows.Scan(&j.num, &j.b, &j.gen); err != nil {
+					return err
+				}
+				// To a decoder first: a page whose result the caller waits for is always
+				// being decoded.
+				select {
+				case work <- j:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				select {
+				case ahead <- j.done:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return rows.Err()
+		}()
+	}()
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for j := range work {
+				p, err := page.DecodeObjects(j.b, j.gen)
+				j.done <- decoded{j.num, p, err}
+			}
+		})
+	}
+	defer wg.Wait()
+	for done := range ahead {
+		var r decoded
+		select {
+		case r = <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if r.err != nil {
+			cancel()
+			return fmt.Errorf("snapshot %d, object page %d: %w", snap, r.num, r.err)
+		}
+		if err := fn(r.num<<page.Bits, r.p); err != nil {
+			cancel()
 			return err
 		}
-		p, err := page.DecodeObjects(b, gen)
-		if err != nil {
-			return fmt.Errorf("snapshot %d, object page %d: %w", snap, num, err)
-		}
-		if err := fn(num<<page.Bits, p); err != nil {
-			return err
-		}
 	}
-	return rows.Err()
+	return <-readErr
 }
 
 // object reads object i of page p (whose first oid is first) as an Object.
