@@ -1,6 +1,9 @@
 package loader
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
 	"github.com/memsee/memsee/internal/store"
@@ -19,6 +22,17 @@ type elements []uint64
 
 func (e elements) set(i int)      { e[i>>6] |= 1 << (i & 63) }
 func (e elements) has(i int) bool { return e[i>>6]&(1<<(i&63)) != 0 }
+
+// kindOf orders the groups of one holder and type: storage, root, self and open as bits.
+func kindOf(r store.HoldingRow) int {
+	k := 0
+	for i, b := range []bool{r.Storage, r.Root, r.Self, r.Open} {
+		if b {
+			k |= 1 << i
+		}
+	}
+	return k
+}
 
 // storeHoldings works out what each holder keeps alive of each type (graph.Grouper, as leaks
 // would from the pages) and queues it with the snapshot. It takes a's IDom over: the
@@ -51,6 +65,10 @@ func storeHoldings(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.
 		rows = append(rows, store.HoldingRow{Holder: holder, Type: typeID[r.TypeID], Storage: r.Storage, Root: r.Root,
 			Self: r.Self, Open: r.Open, Count: r.Count, Bytes: r.Bytes, Retained: r.Retained, Reach: r.Reach, Depth: depth})
 	}
+	// In one order whatever the map's: two loads of one dump write the same rows.
+	slices.SortFunc(rows, func(a, b store.HoldingRow) int {
+		return cmp.Or(cmp.Compare(a.Holder, b.Holder), cmp.Compare(a.Type, b.Type), cmp.Compare(kindOf(a), kindOf(b)))
+	})
 	w.Holdings(store.HoldingSet{Floor: floor, Depth: graph.MaxHolderDepth}, rows)
 	return nil
 }
