@@ -2,12 +2,10 @@ package analysis
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/memsee/memsee/internal/loader/loadertest"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/memsee/memsee/internal/store/page"
 )
@@ -76,12 +74,7 @@ func TestFlameOfDumps(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "f.db"), tt.file)
-			defer db.Close()
-			snap, err := db.Resolve(ctx, res.Label)
-			if err != nil {
-				t.Fatal(err)
-			}
+			db, snap := loadSnapshot(t, tt.file)
 			for _, depth := range []int{DefaultFlameDepth, 6} {
 				b := newFlameBuilder(snap, FlameOptions{MaxDepth: depth, NameFloor: NameFloorOf(snap), MaxNamed: DefaultMaxNamed})
 				if err := b.graph(ctx, db); err != nil {
@@ -149,12 +142,7 @@ func checkCumulative(t *testing.T, db *store.DB, snap int64, f *Flame, stackOf [
 // A heap profile's stacks are its allocation stacks, outermost first, with what is in use.
 func TestFlameOfProfile(t *testing.T) {
 	ctx := context.Background()
-	db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "p.db"), "../../testdata/go/heap4.pb.gz")
-	defer db.Close()
-	snap, err := db.Resolve(ctx, res.Label)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, snap := loadSnapshot(t, "../../testdata/go/heap4.pb.gz")
 	f, err := FlameOf(ctx, db, snap, FlameOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"cmp"
 	pq "container/heap"
 	"context"
 	"fmt"
@@ -155,7 +154,7 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	// most pages: they are all kept. Of a rarer type, only the pages with instances are kept,
 	// and the walk reads again the few others that hold objects on their paths.
 	keepAll := want >= (n+page.Size-1)>>page.Bits
-	if err := t.read(ctx, id, keepAll); err != nil {
+	if err := t.read(ctx, id, keepAll, n); err != nil {
 		return err
 	}
 	t.key = make([]int32, t.n)
@@ -188,9 +187,9 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 // a damaged count.
 const maxHint = 1 << 26
 
-// read reads every object page of the snapshot and finds the instances of type id; it keeps
-// the pages with instances, or all of them.
-func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool) error {
+// read reads every object page of the snapshot, which has objects objects, and finds the
+// instances of type id; it keeps the pages with instances, or all of them.
+func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	type read struct {
 		first int64
@@ -255,8 +254,8 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool) error {
 	if err := <-done; err != nil {
 		return err
 	}
-	if n, err := t.db.ObjectCount(ctx, t.snap); err != nil || n != t.n {
-		return cmp.Or(err, fmt.Errorf("snapshot %d has %d objects in its pages, not %d: %w", t.snap, t.n, n, page.ErrDamaged))
+	if objects != t.n {
+		return fmt.Errorf("snapshot %d has %d objects in its pages, not %d: %w", t.snap, t.n, objects, page.ErrDamaged)
 	}
 	return nil
 }
@@ -655,7 +654,7 @@ func (t *typeWalk) held(limit int) ([]Held, int) {
 	if limit <= 0 || limit >= len(groups) {
 		out := make([]Held, len(groups))
 		for i, g := range groups {
-			out[i] = Held{Path: t.spell(g.node), Count: g.count, Bytes: g.bytes, Retained: g.retained}
+			out[i] = t.heldOf(g)
 		}
 		sortHeld(out)
 		return out, len(groups)
@@ -677,10 +676,9 @@ func (t *typeWalk) held(limit int) ([]Held, int) {
 	for _, g := range groups {
 		switch {
 		case g.retained > cut:
-			out = append(out, Held{Path: t.spell(g.node), Count: g.count, Bytes: g.bytes, Retained: g.retained})
+			out = append(out, t.heldOf(g))
 		case g.retained == cut:
-			h := Held{Path: t.spell(g.node), Count: g.count, Bytes: g.bytes, Retained: g.retained}
-			pq.Push(ties, h)
+			pq.Push(ties, t.heldOf(g))
 			if ties.Len() > limit {
 				pq.Pop(ties) // the last by path
 			}
@@ -689,6 +687,11 @@ func (t *typeWalk) held(limit int) ([]Held, int) {
 	out = append(out, ties.s...)
 	sortHeld(out)
 	return out[:limit], len(groups)
+}
+
+// heldOf spells out group g.
+func (t *typeWalk) heldOf(g pathGroup) Held {
+	return Held{Path: t.spell(g.node), Count: g.count, Bytes: g.bytes, Retained: g.retained}
 }
 
 // pathGroup is the instances of the trie nodes whose paths read the same: node is one of them.

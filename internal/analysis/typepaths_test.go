@@ -3,12 +3,10 @@ package analysis
 import (
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/memsee/memsee/internal/loader/loadertest"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/memsee/memsee/internal/store/page"
 )
@@ -144,12 +142,7 @@ func TestPathsOfTypeAgainstSlowMerge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "f.db"), tt.file)
-			defer db.Close()
-			snap, err := db.Resolve(ctx, res.Label)
-			if err != nil {
-				t.Fatal(err)
-			}
+			db, snap := loadSnapshot(t, tt.file)
 			stats, err := db.TypeStats(ctx, snap.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -172,14 +165,7 @@ func TestPathsOfTypeAgainstSlowMerge(t *testing.T) {
 			}
 			groups := 0
 			for _, typ := range types {
-				want, err := mergeSlowly(ctx, db, snap.ID, typ)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := PathsOfType(ctx, db, snap, typ, 0)
-				if err != nil {
-					t.Fatalf("PathsOfType(%s, %s): %v", tt.name, typ, err)
-				}
+				got, want := bothMerges(t, db, snap, tt.name, typ)
 				var n int64
 				for _, h := range want {
 					n += h.Count
@@ -209,17 +195,27 @@ func TestPathsOfTypeAgainstSlowMerge(t *testing.T) {
 	}
 }
 
+// bothMerges returns PathsOfType of typ, all of its paths, and what the slow merge gives.
+func bothMerges(t *testing.T, db *store.DB, snap store.Snapshot, name, typ string) (*TypePaths, []Held) {
+	t.Helper()
+	ctx := context.Background()
+	want, err := mergeSlowly(ctx, db, snap.ID, typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := PathsOfType(ctx, db, snap, typ, 0)
+	if err != nil {
+		t.Fatalf("PathsOfType(%s, %s): %v", name, typ, err)
+	}
+	return got, want
+}
+
 func head(h []Held) []Held { return h[:min(len(h), 3)] }
 
 // A type no snapshot has, or one another snapshot has, is an error that names similar types.
 func TestPathsOfTypeNone(t *testing.T) {
 	ctx := context.Background()
-	db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "f.db"), "../../testdata/python/shop1.json.gz")
-	defer db.Close()
-	snap, err := db.Resolve(ctx, res.Label)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, snap := loadSnapshot(t, "../../testdata/python/shop1.json.gz")
 	tests := []struct{ name, typ, want string }{
 		{"unknown", "NoSuchType", `has no objects of type "NoSuchType"`},
 		{"similar", "auditentr", "did you mean AuditEntry"},
@@ -289,21 +285,13 @@ func TestPathsOfTypeOpenTexts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
 			db, snap := withFirstPage(t, func(i int, o *page.Object) {
 				if o.Parent >= 0 && i%3 == 0 {
 					o.Via = tt.via(i, o.Via)
 				}
 			}, false)
 			for _, typ := range []string{"str", "dict", "tuple", "list", "AuditEntry"} {
-				want, err := mergeSlowly(ctx, db, snap.ID, typ)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := PathsOfType(ctx, db, snap, typ, 0)
-				if err != nil {
-					t.Fatalf("PathsOfType(%s, %s): %v", tt.name, typ, err)
-				}
+				got, want := bothMerges(t, db, snap, tt.name, typ)
 				if !slices.Equal(got.Held, want) && testing.Verbose() {
 					for _, h := range want {
 						if !slices.Contains(got.Held, h) {

@@ -471,11 +471,10 @@ type rankedPage struct {
 // into; its referrers are gathered in two passes over every edge, which are sequential reads:
 // the edges' targets are oids by then (targets), and the sources go in ObjID order.
 type referrers struct {
-	edgeStart []uint32      // ObjID -> its first edge, as graph.Graph.EdgeStart
-	targets   []uint32      // edge index -> its target's oid
-	oid       []uint32      // ObjID -> oid
-	perm      []graph.ObjID // oid -> ObjID
-	retained  []uint64      // ObjID -> retained size
+	edgeStart []uint32 // ObjID -> its first edge, as graph.Graph.EdgeStart
+	targets   []uint32 // edge index -> its target's oid
+	oid       []uint32 // ObjID -> oid
+	retained  []uint64 // ObjID -> retained size
 
 	end  []uint32      // window object (oid - lo) -> end of its referrers in from, then start
 	from []graph.ObjID // the window's referrers, grouped by object
@@ -692,7 +691,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// From here on the edges' targets are oids: the pages and the referrers want nothing
 	// else, and the referrers then read them in sequence (see referrers). g.Edges goes, so
 	// that nothing reads them as ObjIDs.
-	targets := asOIDs(g.Edges)
+	targets := graph.AsUint32s(g.Edges)
 	g.Edges = nil
 	renumber(targets, oid)
 	s.perm, s.targets = perm, targets
@@ -743,7 +742,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The referrers of each page's objects are ranked on a second core, a few pages ahead.
 	ranks, spare, stop := make(chan *rankedPage, 4), make(chan *rankedPage, 4), make(chan struct{})
 	defer close(stop)
-	refs := &referrers{edgeStart: g.EdgeStart, targets: targets, oid: oid, perm: perm, retained: a.Retained}
+	refs := &referrers{edgeStart: g.EdgeStart, targets: targets, oid: oid, retained: a.Retained}
 	go refs.rank(windowBudget(len(targets)), ranks, spare, stop)
 	var (
 		o    store.NewObject
@@ -863,14 +862,6 @@ func orderByAddress(addr []uint64) addressOrder {
 		oid[id] = uint32(i)
 	}
 	return addressOrder{perm, oid}
-}
-
-// asOIDs reuses the memory of a []graph.ObjID as a []uint32 (see graph.asObjIDs).
-func asOIDs(s []graph.ObjID) []uint32 {
-	if len(s) == 0 {
-		return []uint32{}
-	}
-	return unsafe.Slice((*uint32)(unsafe.Pointer(&s[0])), len(s))
 }
 
 // renumber replaces each ObjID in ids by its oid, on both cores: a lookup in oid per edge,

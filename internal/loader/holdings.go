@@ -23,17 +23,6 @@ type elements []uint64
 func (e elements) set(i int)      { e[i>>6] |= 1 << (i & 63) }
 func (e elements) has(i int) bool { return e[i>>6]&(1<<(i&63)) != 0 }
 
-// kindOf orders the groups of one holder and type: storage, root, self and open as bits.
-func kindOf(r store.HoldingRow) int {
-	k := 0
-	for i, b := range []bool{r.Storage, r.Root, r.Self, r.Open} {
-		if b {
-			k |= 1 << i
-		}
-	}
-	return k
-}
-
 // storeHoldings works out what each holder keeps alive of each type (graph.Grouper, as leaks
 // would from the pages) and queues it with the snapshot. It takes a's IDom over: the
 // dominators are no longer in it when it returns. elem says which objects (by ObjID) are
@@ -67,7 +56,7 @@ func storeHoldings(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.
 	}
 	// In one order whatever the map's: two loads of one dump write the same rows.
 	slices.SortFunc(rows, func(a, b store.HoldingRow) int {
-		return cmp.Or(cmp.Compare(a.Holder, b.Holder), cmp.Compare(a.Type, b.Type), cmp.Compare(kindOf(a), kindOf(b)))
+		return cmp.Or(cmp.Compare(a.Holder, b.Holder), cmp.Compare(a.Type, b.Type), cmp.Compare(a.Flags(), b.Flags()))
 	})
 	w.Holdings(store.HoldingSet{Floor: floor, Depth: graph.MaxHolderDepth}, rows)
 	return nil

@@ -80,7 +80,7 @@ func TestReferrersAgainstBruteForce(t *testing.T) {
 		}
 
 		for _, budget := range []int{1, page.Size, 3 * page.Size, tc.edges + 1} {
-			refs := &referrers{edgeStart: edgeStart, targets: targets, oid: oid, perm: perm, retained: retained}
+			refs := &referrers{edgeStart: edgeStart, targets: targets, oid: oid, retained: retained}
 			out, spare, stop := make(chan *rankedPage), make(chan *rankedPage, 1), make(chan struct{})
 			go refs.rank(budget, out, spare, stop)
 			pages := (n + page.Size - 1) / page.Size

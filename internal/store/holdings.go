@@ -27,7 +27,8 @@ const (
 	holdOpen
 )
 
-func (r *HoldingRow) flags() int64 {
+// Flags returns the bits of holding.flags that r's Storage, Root, Self and Open set.
+func (r *HoldingRow) Flags() int64 {
 	var f int64
 	if r.Storage {
 		f |= holdStorage
@@ -56,7 +57,7 @@ func (g *GraphWriter) Holdings(set HoldingSet, rows []HoldingRow) {
 	b := newBatchInsert(g.l.w, "holding", "snapshot", "holder", "type", "flags", "count", "bytes", "retained", "reach", "depth")
 	b.before = g.l.types.rows
 	for _, r := range rows {
-		b.add(g.snap, r.Holder, r.Type, r.flags(), r.Count, r.Bytes, r.Retained, r.Reach, r.Depth)
+		b.add(g.snap, r.Holder, r.Type, r.Flags(), r.Count, r.Bytes, r.Retained, r.Reach, r.Depth)
 	}
 	b.flush()
 }

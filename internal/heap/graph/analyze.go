@@ -105,11 +105,17 @@ func (g *Graph) AnalyzeSteps(step func(Step)) (*Analysis, error) {
 // asObjIDs reuses the memory of a []uint32 as a []ObjID. Go converts between slice types only
 // when their element types are identical, not merely of the same underlying type, and a copy
 // would cost 4 bytes per object at the peak of the load.
-func asObjIDs(s []uint32) []ObjID {
+func asObjIDs(s []uint32) []ObjID { return reslice[uint32, ObjID](s) }
+
+// AsUint32s reuses the memory of a []ObjID as a []uint32, as asObjIDs does the other way: for
+// a caller that renumbers the objects in place (the loader turns edge targets into oids).
+func AsUint32s(s []ObjID) []uint32 { return reslice[ObjID, uint32](s) }
+
+func reslice[From, To ~uint32](s []From) []To {
 	if len(s) == 0 {
-		return []ObjID{}
+		return []To{}
 	}
-	return unsafe.Slice((*ObjID)(unsafe.Pointer(&s[0])), len(s))
+	return unsafe.Slice((*To)(unsafe.Pointer(&s[0])), len(s))
 }
 
 // shortestPaths is a breadth-first search from the roots over essential edges: from the first
