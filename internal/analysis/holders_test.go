@@ -72,6 +72,30 @@ func TestSnapshotHoldingsAsThePages(t *testing.T) {
 					t.Errorf("holder %d (%+v) has no name recorded", r.Holder, r)
 				}
 			}
+			keys, err := db.HolderKeys(ctx, res.ID)
+			if err != nil || len(keys) != len(names) {
+				t.Fatalf("%d keys of %d names, %v", len(keys), len(names), err)
+			}
+			var some []int64 // every other holder, and one that is none
+			i := 0
+			for oid, n := range names {
+				if keys[oid] != n.Key() {
+					t.Errorf("holder %d: key %x, want the sums of %+v", oid, keys[oid], n)
+				}
+				if i++; i%2 == 0 {
+					some = append(some, oid)
+				}
+			}
+			some = append(some, -7)
+			of, err := db.HolderNamesOf(ctx, res.ID, some)
+			if err != nil || len(of) != len(some)-1 {
+				t.Fatalf("HolderNamesOf %d holders: %d names, %v", len(some), len(of), err)
+			}
+			for oid, n := range of {
+				if names[oid] != n {
+					t.Errorf("HolderNamesOf holder %d: %+v, want %+v", oid, n, names[oid])
+				}
+			}
 			w := analysis.NewWalker(db, res.ID)
 			for oid, got := range names {
 				want, err := analysis.HolderName(ctx, w, rules, oid)

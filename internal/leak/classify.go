@@ -30,6 +30,11 @@ type Series struct {
 	Holders int
 	storage bool // a holder's storage, not what the program put in it (HolderSeries)
 	self    bool // the objects are the roots Anchor names (a variable's), not what it holds
+	// For object graphs (HolderSeries): what the series stays the same by, the sum of its
+	// holder's name, and where its holder was first seen, whose texts it is spelled with.
+	id    seriesID
+	name  [16]byte
+	first where
 }
 
 // Kind says how a key grew.

@@ -3,6 +3,7 @@ package leak
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/memsee/memsee/internal/analysis"
@@ -34,7 +35,9 @@ func Find(ctx context.Context, db *store.DB, snaps []store.Snapshot, o Options) 
 		}
 		return Group(Classify(times, series, o), nil), nil
 	}
-	series, inside, err := HolderSeries(ctx, db, snaps, o.MinBytes/64, o.Progress)
+	// Only the series that Classify reports are spelled out.
+	reported := func(s Series) bool { _, ok := classify(times, s, o); return ok }
+	series, inside, err := HolderSeries(ctx, db, snaps, o.MinBytes/64, reported, o.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -171,9 +174,14 @@ const maxHolderDepth = analysis.MaxHolderDepth
 // format spells it (HolderRules.HolderName), else by its path from a root with indices as
 // [*]. Groups retaining less than floor bytes in a snapshot count as zero there. The Inside it
 // returns says which keys live inside which, from the last snapshot's dominator tree.
-// progress, when not nil, is called as each snapshot begins (see Options.Progress).
-func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, floor int64, progress func(i, n int, label string)) ([]Series, *insideFn, error) {
-	at := map[string]int{} // key -> index in all
+//
+// Only the series keep says yes to are returned (all for a nil keep), and only theirs are
+// spelled out: holders are matched across snapshots by the sums of their paths and names
+// (store.HolderKey), and the texts read for those returned. progress, when not nil, is called
+// as each snapshot begins (see Options.Progress).
+func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, floor int64, keep func(Series) bool,
+	progress func(i, n int, label string)) ([]Series, *insideFn, error) {
+	at := map[seriesID]int{} // -> index in all
 	var all []Series
 	var w *analysis.Walker
 	var storage analysis.Storage
@@ -181,7 +189,9 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 	if rules != nil {
 		storage = rules.Internal
 	}
-	best := map[int]int64{} // index in all -> retained of its anchor in the last snapshot
+	rootsKey := store.HolderName{Path: RootsHolder, Name: RootsHolder}.Key()
+	best := map[int]int64{}                                 // index in all -> retained of its anchor in the last snapshot
+	named := make([]map[int64]store.HolderName, len(snaps)) // per snapshot, the holders the load did not name
 	for i, s := range snaps {
 		if progress != nil {
 			progress(i, len(snaps), s.Label)
@@ -191,46 +201,48 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 			return nil, nil, err
 		}
 		w = analysis.NewWalker(db, s.ID)
-		names := map[int64][2]string{} // holder -> its path and its name
-		recorded, err := db.HolderNames(ctx, s.ID)
+		keys, err := db.HolderKeys(ctx, s.ID)
 		if err != nil {
 			return nil, nil, err
 		}
 		var holders []int64 // those the load did not name
 		for _, h := range hs {
-			if n, ok := recorded[h.Holder]; ok {
-				names[h.Holder] = [2]string{n.Path, n.Name}
-			} else {
+			if _, ok := keys[h.Holder]; !ok && h.Holder >= 0 {
 				holders = append(holders, h.Holder)
 			}
 		}
 		if err := w.Prefetch(ctx, holders); err != nil {
 			return nil, nil, err
 		}
-		for _, h := range hs {
-			nm, ok := names[h.Holder]
-			if !ok {
-				if nm, err = holderName(ctx, w, rules, h.Holder); err != nil {
-					return nil, nil, err
-				}
-				names[h.Holder] = nm
+		named[i] = map[int64]store.HolderName{}
+		for _, h := range holders {
+			if _, ok := keys[h]; ok {
+				continue // a holder of several types
 			}
-			path, holder := nm[0], nm[1]
-			key := path + " holds " + h.Type
+			n, err := analysis.HolderName(ctx, w, rules, h)
+			if err != nil {
+				return nil, nil, err
+			}
+			named[i][h], keys[h] = n, n.Key()
+		}
+		keys[-1] = rootsKey
+		for _, h := range hs {
+			k := keys[h.Holder]
+			id := seriesID{holder: k.Path, typ: h.Type}
 			switch {
 			case h.Storage:
-				key = path + " holds its storage " + h.Type
+				id.how = holdsStorage
 			case h.Root:
 				// Held by a root reference alone: the variable is the holder, and roots of one
 				// name (the frames of many goroutines of one function) are one.
-				key = "the root " + holder + " holds " + h.Type
+				id.how, id.holder = rootHolds, k.Name
 			}
-			j, ok := at[key]
+			j, ok := at[id]
 			if !ok {
 				j = len(all)
-				at[key] = j
-				all = append(all, Series{Key: key, What: h.Type, Holder: holder, Path: path,
-					Points: make([]Point, len(snaps)), Anchor: -1, storage: h.Storage, self: h.Self})
+				at[id] = j
+				all = append(all, Series{What: h.Type, Points: make([]Point, len(snaps)), Anchor: -1,
+					storage: h.Storage, self: h.Self, id: id, name: k.Name, first: where{i, h.Holder}})
 			}
 			p := &all[j].Points[i]
 			p.Count += h.Count
@@ -244,8 +256,80 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 			}
 		}
 	}
-	return foldStorage(all), &insideFn{w: w, ctx: ctx, rules: rules, storage: storage,
+	all = foldStorage(all)
+	if keep != nil {
+		all = slices.DeleteFunc(all, func(s Series) bool { return !keep(s) })
+	}
+	if err := spell(ctx, db, snaps, all, named); err != nil {
+		return nil, nil, err
+	}
+	return all, &insideFn{w: w, ctx: ctx, rules: rules, storage: storage,
 		chains: map[int64][]store.Object{}, names: map[int64]string{}}, nil
+}
+
+// seriesID is what a series of an object graph stays the same by from snapshot to snapshot:
+// the sum of its holder's path (of its name, for what a root holds), the type, and how it is
+// held.
+type seriesID struct {
+	holder [16]byte
+	typ    string
+	how    uint8
+}
+
+// How a series' holder holds its objects.
+const (
+	holds uint8 = iota
+	holdsStorage
+	rootHolds
+)
+
+// where is a holder in one of the snapshots of a series: its index and the holder's oid.
+type where struct {
+	snap int
+	oid  int64
+}
+
+// spell gives the series their texts: Holder, Path and Key, from the holder each was first
+// seen with (as recorded at load, or in named).
+func spell(ctx context.Context, db *store.DB, snaps []store.Snapshot, all []Series, named []map[int64]store.HolderName) error {
+	need := map[int][]int64{} // snapshot index -> holders whose names are recorded
+	for _, s := range all {
+		if f := s.first; f.oid >= 0 {
+			if _, ok := named[f.snap][f.oid]; !ok {
+				need[f.snap] = append(need[f.snap], f.oid)
+			}
+		}
+	}
+	for i, oids := range need {
+		got, err := db.HolderNamesOf(ctx, snaps[i].ID, oids)
+		if err != nil {
+			return err
+		}
+		for _, oid := range oids {
+			n, ok := got[oid]
+			if !ok {
+				return fmt.Errorf("snapshot %d (%s): the name of holder %d is gone from the database while leaks read it", snaps[i].ID, snaps[i].Label, oid)
+			}
+			named[i][oid] = n
+		}
+	}
+	for i := range all {
+		s := &all[i]
+		n := store.HolderName{Path: RootsHolder, Name: RootsHolder}
+		if s.first.oid >= 0 {
+			n = named[s.first.snap][s.first.oid]
+		}
+		s.Path, s.Holder = n.Path, n.Name
+		switch s.id.how {
+		case holdsStorage:
+			s.Key = n.Path + " holds its storage " + s.What
+		case rootHolds:
+			s.Key = "the root " + n.Name + " holds " + s.What
+		default:
+			s.Key = n.Path + " holds " + s.What
+		}
+	}
+	return nil
 }
 
 // holderName returns a holder's path (indices as [*]) and its name for HELD BY.
@@ -262,21 +346,21 @@ func holderName(ctx context.Context, w *analysis.Walker, rules heap.HolderRules,
 // nothing but storage keeps it as its own series.
 func foldStorage(all []Series) []Series {
 	var out []Series
-	largest := map[string]int{} // holder -> index in out of its largest series that is not storage
+	largest := map[[16]byte]int{} // holder's name -> index in out of its largest series that is not storage
 	for _, s := range all {
 		if s.storage {
 			continue
 		}
 		out = append(out, s)
-		if k, ok := largest[s.Holder]; !ok || last(s) > last(out[k]) || last(s) == last(out[k]) && s.What < out[k].What {
-			largest[s.Holder] = len(out) - 1
+		if k, ok := largest[s.name]; !ok || last(s) > last(out[k]) || last(s) == last(out[k]) && s.What < out[k].What {
+			largest[s.name] = len(out) - 1
 		}
 	}
 	for _, s := range all {
 		if !s.storage {
 			continue
 		}
-		i, ok := largest[s.Holder]
+		i, ok := largest[s.name]
 		if !ok {
 			out = append(out, s)
 			continue

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memsee/memsee/internal/analysis"
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader/loadertest"
 	"github.com/memsee/memsee/internal/store"
@@ -315,7 +316,7 @@ func TestFindDumps(t *testing.T) {
 	}
 
 	// The series under the findings: the AuditEntry key grows at every snapshot.
-	series, _, err := HolderSeries(ctx, db, snaps, o.MinBytes/64, nil)
+	series, _, err := HolderSeries(ctx, db, snaps, o.MinBytes/64, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,5 +348,75 @@ func TestFindDumps(t *testing.T) {
 	}
 	if len(fs) != 0 {
 		t.Errorf("churn: got %+v, want nothing", fs)
+	}
+}
+
+// HolderSeries matches holders across snapshots by the sums of their paths and names and spells
+// out only the series it keeps: those must be the series it gives when it keeps all, texts and
+// all. A database whose holders were named before their sums were recorded (no holder_key
+// rows), or whose load named only some of them, gives the same findings.
+func TestHolderSeriesSpellsWhatItKeeps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads four dumps")
+	}
+	ctx := context.Background()
+	o := Options{MinBytes: DefaultMinBytes, MinGrowth: 0.1}
+	db, snaps := loadDumps(t, "shop1", "shop2", "shop3", "shop4")
+	times := Times(snaps)
+	reported := func(s Series) bool { _, ok := classify(times, s, o); return ok }
+	all, _, err := HolderSeries(ctx, db, snaps, o.MinBytes/64, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []Series
+	last := snaps[len(snaps)-1]
+	w := analysis.NewWalker(db, last.ID)
+	rules := heap.HolderRulesOf(heap.Format(last.Format))
+	checked := 0
+	for _, s := range all {
+		if s.id.how == holds && s.Anchor >= 0 {
+			// The path of any of its holders, from the walker rather than what the load recorded.
+			n, err := analysis.HolderName(ctx, w, rules, s.Anchor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Path != n.Path || s.Key != n.Path+" holds "+s.What {
+				t.Errorf("series of %s held by %d: path %q, key %q; want the path %q", s.What, s.Anchor, s.Path, s.Key, n.Path)
+			}
+			checked++
+		}
+		if reported(s) {
+			want = append(want, s)
+		}
+	}
+	if checked == 0 || len(want) == 0 || len(want) == len(all) {
+		t.Fatalf("%d of %d series reported, %d spellings checked: the test needs some of each", len(want), len(all), checked)
+	}
+	kept, _, err := HolderSeries(ctx, db, snaps, o.MinBytes/64, reported, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(kept, want) {
+		t.Errorf("kept series:\n%+v\nwant those of all reported:\n%+v", kept, want)
+	}
+
+	found, err := Find(ctx, db, snaps, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, change := range []string{
+		"DELETE FROM holder_key",                                // named before schema 7
+		"DELETE FROM holder WHERE oid % 2 = 0 AND snapshot > 1", // and some not named at all
+	} {
+		if _, err := db.Query(ctx, change, store.QueryOptions{Write: true}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Find(ctx, db, snaps, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, found) {
+			t.Errorf("after %s:\n%+v\nwant\n%+v", change, got, found)
+		}
 	}
 }

@@ -97,6 +97,7 @@ func TestConvertSchema2(t *testing.T) {
 	exec("DROP TABLE holding_set") // schema 5's
 	exec("DROP TABLE holding")
 	exec("DROP TABLE holder")
+	exec("DROP TABLE holder_key") // schema 7's
 	exec("DELETE FROM schema_version WHERE version >= 3")
 
 	db, err = store.Open(ctx, path)

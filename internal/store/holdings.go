@@ -2,8 +2,15 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 // HoldingRow is what one holder keeps alive of one type in a snapshot, as a load keeps it for
@@ -86,8 +93,48 @@ func (d *DB) HoldingRows(ctx context.Context, snap int64) (rows []HoldingRow, se
 // HolderName is a holder's path from a root (indices as [*]) and its name as leaks prints it.
 type HolderName struct{ Path, Name string }
 
+// HolderKey tells a holder's path and name from any other without their texts: the first 16
+// bytes of the SHA-256 of each. leaks matches holders across snapshots by it.
+type HolderKey struct{ Path, Name [16]byte }
+
+// Key returns n's HolderKey.
+func (n HolderName) Key() HolderKey {
+	return HolderKey{Path: textSum(n.Path), Name: textSum(n.Name)}
+}
+
+func textSum(s string) (sum [16]byte) {
+	full := sha256.Sum256([]byte(s))
+	copy(sum[:], full[:])
+	return sum
+}
+
+// bytes is k as holder_key.sums stores it.
+func (k HolderKey) bytes() []byte { return append(k.Path[:len(k.Path):len(k.Path)], k.Name[:]...) }
+
 // HolderNames returns the names recorded for the holders of a snapshot (SetHolderNames).
 func (d *DB) HolderNames(ctx context.Context, snap int64) (map[int64]HolderName, error) {
+	return d.holderNames(ctx, "SELECT oid, path, name FROM holder WHERE snapshot = ?", snap)
+}
+
+// HolderNamesOf returns the names recorded for those of oids that have one in a snapshot.
+func (d *DB) HolderNamesOf(ctx context.Context, snap int64, oids []int64) (map[int64]HolderName, error) {
+	out := map[int64]HolderName{}
+	for ids := range slices.Chunk(oids, 500) {
+		args := []any{snap}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		got, err := d.holderNames(ctx, "SELECT oid, path, name FROM holder WHERE snapshot = ? AND oid IN (?"+
+			strings.Repeat(", ?", len(ids)-1)+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, got)
+	}
+	return out, nil
+}
+
+func (d *DB) holderNames(ctx context.Context, query string, args ...any) (map[int64]HolderName, error) {
 	type row struct {
 		oid int64
 		HolderName
@@ -96,13 +143,50 @@ func (d *DB) HolderNames(ctx context.Context, snap int64) (map[int64]HolderName,
 		var r row
 		err := sc.Scan(&r.oid, &r.Path, &r.Name)
 		return r, err
-	}, "SELECT oid, path, name FROM holder WHERE snapshot = ?", snap)
+	}, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[int64]HolderName, len(rows))
 	for _, r := range rows {
 		out[r.oid] = r.HolderName
+	}
+	return out, nil
+}
+
+// HolderKeys returns the keys of the names recorded for the holders of a snapshot: as recorded
+// (holder_key), or, for a snapshot named before schema 7, worked out from the texts.
+func (d *DB) HolderKeys(ctx context.Context, snap int64) (map[int64]HolderKey, error) {
+	rows, err := d.q.QueryContext(ctx, "SELECT oid, sums FROM holder_key WHERE snapshot = ?", snap)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]HolderKey{}
+	for rows.Next() {
+		var oid int64
+		var sums sql.RawBytes
+		if err := rows.Scan(&oid, &sums); err != nil {
+			return nil, err
+		}
+		var k HolderKey
+		if len(sums) != len(k.Path)+len(k.Name) {
+			return nil, fmt.Errorf("%w: the sums of holder %d of snapshot %d are %d bytes, not %d",
+				page.ErrDamaged, oid, snap, len(sums), len(k.Path)+len(k.Name))
+		}
+		copy(k.Path[:], sums)
+		copy(k.Name[:], sums[len(k.Path):])
+		out[oid] = k
+	}
+	if err := rows.Err(); err != nil || len(out) > 0 {
+		return out, err
+	}
+	names, err := d.HolderNames(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	for oid, n := range names {
+		out[oid] = n.Key()
 	}
 	return out, nil
 }
@@ -115,16 +199,26 @@ func (d *DB) SetHolderNames(ctx context.Context, snap int64, names map[int64]Hol
 		return errors.New("recording the names of holders needs a database opened for writing")
 	}
 	return d.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM holder WHERE snapshot = ?", snap); err != nil {
-			return err
+		for _, table := range []string{"holder", "holder_key"} {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE snapshot = ?", snap); err != nil {
+				return err
+			}
 		}
-		st, err := tx.PrepareContext(ctx, "INSERT INTO holder (snapshot, oid, path, name) VALUES (?, ?, ?, ?)")
+		texts, err := tx.PrepareContext(ctx, "INSERT INTO holder (snapshot, oid, path, name) VALUES (?, ?, ?, ?)")
 		if err != nil {
 			return err
 		}
-		defer st.Close()
+		defer texts.Close()
+		keys, err := tx.PrepareContext(ctx, "INSERT INTO holder_key (snapshot, oid, sums) VALUES (?, ?, ?)")
+		if err != nil {
+			return err
+		}
+		defer keys.Close()
 		for oid, n := range names {
-			if _, err := st.ExecContext(ctx, snap, oid, n.Path, n.Name); err != nil {
+			if _, err := texts.ExecContext(ctx, snap, oid, n.Path, n.Name); err != nil {
+				return err
+			}
+			if _, err := keys.ExecContext(ctx, snap, oid, n.Key().bytes()); err != nil {
 				return err
 			}
 		}
