@@ -11,6 +11,7 @@ const chunkBits = 16
 type column[T uint8 | uint32 | uint64] struct {
 	chunks [][]T
 	n      int
+	freed  int // chunks let go (free)
 }
 
 func (c *column[T]) push(v T) {
@@ -29,6 +30,14 @@ func (c *column[T]) push(v T) {
 func (c *column[T]) at(i int) T { return c.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
 func (c *column[T]) set(i int, v T) { c.chunks[i>>chunkBits][i&(1<<chunkBits-1)] = v }
+
+// free lets the collector have the chunks that hold only values below i: a column read in
+// order frees what it has read, so that what the reader hands on can use its memory.
+func (c *column[T]) free(i int) {
+	for k := min(i>>chunkBits, len(c.chunks)); c.freed < k; c.freed++ {
+		c.chunks[c.freed] = nil
+	}
+}
 
 // stringTable holds the decoded strings of a snapshot back to back in blocks of up to 1 MiB,
 // which costs 8 bytes a string besides the text (a Go string costs 16 and an allocation).

@@ -1,7 +1,9 @@
 package v8
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -31,6 +33,7 @@ func (p *parser) emit(sink heap.Sink) error {
 		root = int(p.rootIndex / int64(p.nf))
 	}
 	user := p.userRoots(root)
+	p.findConsParts()
 
 	snap := heap.Snapshot{
 		Format:  Format,
@@ -69,6 +72,14 @@ func (p *parser) emit(sink heap.Sink) error {
 		}
 		p.edgeBuf = edges
 		obj.Edges = edges
+		// What only this loop reads goes as it is read: the edges are most of what the
+		// snapshot holds, and the sink is building its graph of them meanwhile.
+		end := int(p.nedges.at(i + 1))
+		p.etype.free(end)
+		p.ename.free(end)
+		p.eto.free(end)
+		p.nsize.free(i + 1)
+		p.nedges.free(i + 1)
 		if err := sink.Object(&obj); err != nil {
 			return err
 		}
@@ -258,6 +269,37 @@ func utf16Len(b []byte) int64 {
 	return n
 }
 
+// consParts are the parts of a concatenated string: the node ordinals of its internal edges
+// "first" and "second", -1 for one it does not have.
+type consParts struct {
+	node          uint32
+	first, second int64
+}
+
+// findConsParts finds the parts of every concatenated string (p.cons, in node order), before
+// emit lets go of the edges they are read from.
+func (p *parser) findConsParts() {
+	p.cons = p.cons[:0]
+	for j := 0; j < p.ntype.n; j++ {
+		if p.nodeKinds[p.ntype.at(j)] != kindConsString {
+			continue
+		}
+		c := consParts{node: uint32(j), first: -1, second: -1}
+		for e, end := int(p.nedges.at(j)), int(p.nedges.at(j+1)); e < end; e++ {
+			if p.edgeKinds[p.etype.at(e)] != heap.EdgeInternal || p.edgeNumeric[p.etype.at(e)] {
+				continue
+			}
+			switch string(p.strs.text(p.ename.at(e))) {
+			case "first":
+				c.first = int64(p.eto.at(e))
+			case "second":
+				c.second = int64(p.eto.at(e))
+			}
+		}
+		p.cons = append(p.cons, c)
+	}
+}
+
 // maxConsParts bounds the nodes visited to spell one concatenated string: a snapshot may be
 // hostile (a cons string that is its own part), and a long chain of concatenations would cost
 // its length squared.
@@ -281,18 +323,8 @@ func (p *parser) consText(i int) (int64, string) {
 		name := p.strs.text(p.nname.at(int(j)))
 		switch p.nodeKinds[p.ntype.at(int(j))] {
 		case kindConsString:
-			var firstPart, second int64 = -1, -1
-			for e, end := int(p.nedges.at(int(j))), int(p.nedges.at(int(j)+1)); e < end; e++ {
-				if p.edgeKinds[p.etype.at(e)] != heap.EdgeInternal || p.edgeNumeric[p.etype.at(e)] {
-					continue
-				}
-				switch string(p.strs.text(p.ename.at(e))) {
-				case "first":
-					firstPart = int64(p.eto.at(e))
-				case "second":
-					second = int64(p.eto.at(e))
-				}
-			}
+			k, _ := slices.BinarySearchFunc(p.cons, j, func(c consParts, j uint32) int { return cmp.Compare(c.node, j) })
+			firstPart, second := p.cons[k].first, p.cons[k].second
 			if firstPart < 0 || second < 0 {
 				length = -1 // a part is missing: the text is not whole
 			}

@@ -181,6 +181,7 @@ type parser struct {
 	shortened map[uint32]string // name index -> '<div>' for '<div id="a">'
 	index     indexNames
 	edgeBuf   []heap.Edge
+	cons      []consParts
 	consStack []uint32
 	consBuf   []byte
 }

@@ -1,0 +1,45 @@
+package v8
+
+import "testing"
+
+// A column frees the chunks wholly below the index it is given, and only those: the values
+// from that index on read as they were written, whichever order the frees come in.
+func TestColumnFree(t *testing.T) {
+	const chunk = 1 << chunkBits
+	for _, tc := range []struct {
+		name  string
+		n     int   // values pushed
+		frees []int // free(i) in this order
+		chunk int   // chunks nil after them
+	}{
+		{"none", 3 * chunk, nil, 0},
+		{"within the first chunk", 3 * chunk, []int{chunk - 1}, 0},
+		{"the first chunk", 3 * chunk, []int{chunk}, 1},
+		{"step by step", 3*chunk + 5, []int{1, chunk + 1, 2*chunk - 1, 2 * chunk}, 2},
+		{"backwards frees nothing more", 3 * chunk, []int{2 * chunk, chunk, 0}, 2},
+		{"past the end", 2*chunk + 7, []int{10 * chunk}, 3},
+		{"empty", 0, []int{chunk}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c column[uint32]
+			for i := range tc.n {
+				c.push(uint32(i) * 3)
+			}
+			low := 0
+			for _, i := range tc.frees {
+				c.free(i)
+				low = max(low, i)
+			}
+			for k, ch := range c.chunks {
+				if (ch == nil) != (k < tc.chunk) {
+					t.Errorf("chunk %d nil: %v; want the first %d nil", k, ch == nil, tc.chunk)
+				}
+			}
+			for i := low &^ (chunk - 1); i < tc.n; i++ {
+				if got := c.at(i); got != uint32(i)*3 {
+					t.Fatalf("value %d after freeing: %d, want %d", i, got, i*3)
+				}
+			}
+		})
+	}
+}
