@@ -32,7 +32,11 @@ innermost dominator is where a leak is usually fixed.
 
 With --all it shows a shortest path through each of the object's referrers.
 With --type it takes every instance of a type and merges their paths by holder, as
-Eclipse MAT's "merge shortest paths" does: each holder, and how many it holds.`,
+Eclipse MAT's "merge shortest paths" does: each holder, and how many it holds. Element
+indices and dict keys read [*]; in a run of objects of one type, each held by the one
+before it (a linked list, a tree), the steps after the first two read "-> … (Type)", so
+that the nodes of a linked structure share a few paths. RETAINED counts an instance only
+when no instance on the same path dominates it.`,
 		Example: `  $ memsee path 0x7f3a1c2b4e80
   $ memsee path 0x7f3a1c2b4e80 --all -n 5
   $ memsee path --type AuditEntry --snap shop4`,

@@ -83,6 +83,11 @@ type typeWalk struct {
 	steps    map[string]int32 // a generalized step -> its number
 	known    map[viaType]step // the steps worked out, by reference and type (stepOf)
 	texts    []string         // by step number
+	// By step number: the type of the object a step goes to (-1 for the start of a path and
+	// for a whole text, flat), and whether the step folds a run of objects of one type (foldOf).
+	stepType []int64
+	isFold   []bool
+	folds    map[uint64]int32 // type -> the step that folds a run of its objects
 
 	// The instances, in oid order, with their own steps, worked out as the pages are read.
 	instances []int64
@@ -120,7 +125,7 @@ func newTypeWalk(ctx context.Context, db *store.DB, snap int64) (*typeWalk, erro
 		return nil, err
 	}
 	t := &typeWalk{db: db, snap: snap, roots: roots, labels: map[uint64]string{}, names: map[uint64]string{},
-		open: map[int64]string{}, steps: map[string]int32{}, known: map[viaType]step{}}
+		open: map[int64]string{}, steps: map[string]int32{}, known: map[viaType]step{}, folds: map[uint64]int32{}}
 	for _, h := range heap.Handlers() {
 		if r, ok := h.(heap.PathRules); ok {
 			t.hidden = append(t.hidden, r.HiddenHops()...)
@@ -180,7 +185,51 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 		t.bytes[k] += int64(p.Size.At(i))
 		t.retained[k] += int64(p.Retained.At(i))
 	}
+	// The instances of a folded run (folder) may retain one another, the nodes of a list or a
+	// tree: one counts in its path's retained only when the nearest instance among its
+	// dominators is on another path, or there is none.
+	for _, oid := range t.instances {
+		k := t.key[oid]
+		k = max(k, -k) - 1
+		if !t.isFold[t.nodes[k].step] {
+			continue
+		}
+		d, err := t.dominatingInstance(ctx, oid, id)
+		if err != nil {
+			return err
+		}
+		if d >= 0 && max(t.key[d], -t.key[d])-1 == k {
+			p, i, _ := t.at(ctx, oid)
+			t.retained[k] -= int64(p.Retained.At(i))
+		}
+	}
 	return nil
+}
+
+// maxFoldDominators bounds how far up its dominators dominatingInstance looks for an instance:
+// the nodes of a linked structure are a dominator or two apart.
+const maxFoldDominators = 64
+
+// dominatingInstance returns the nearest of oid's dominators that is of type id, among the
+// first maxFoldDominators of them; -1 for none.
+func (t *typeWalk) dominatingInstance(ctx context.Context, oid int64, id uint64) (int64, error) {
+	p, i, err := t.at(ctx, oid)
+	if err != nil {
+		return 0, err
+	}
+	for range maxFoldDominators {
+		cur := p.IDom.OrNone(i)
+		if cur < 0 {
+			return -1, nil
+		}
+		if p, i, err = t.at(ctx, cur); err != nil {
+			return 0, err
+		}
+		if p.Type.At(i) == id {
+			return cur, nil
+		}
+	}
+	return -1, nil
 }
 
 // maxHint bounds the room made for instances before the pages say how many there are, against
@@ -366,6 +415,7 @@ func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64
 		}
 		b = append(b, label...)
 		st := t.generalized(b, kind)
+		t.stepType[st.text] = int64(k.typ)
 		t.known[k] = st
 		return st, nil
 	}
@@ -418,11 +468,35 @@ func (t *typeWalk) text(ctx context.Context, oid int64) (string, error) {
 func (t *typeWalk) intern(g []byte) int32 {
 	s, ok := t.steps[string(g)]
 	if !ok {
-		s = int32(len(t.texts))
-		t.texts = append(t.texts, string(g))
+		s = t.addText(string(g), -1, false)
 		t.steps[t.texts[s]] = s
 	}
 	return s
+}
+
+// addText adds a step's text, and returns its number.
+func (t *typeWalk) addText(text string, typ int64, fold bool) int32 {
+	t.texts = append(t.texts, text)
+	t.stepType = append(t.stepType, typ)
+	t.isFold = append(t.isFold, fold)
+	return int32(len(t.texts) - 1)
+}
+
+// foldOf returns the step that folds a run of objects of type typ, each the one before it's:
+// " -> … (T)". It is a step of its own, never interned with the step of a reference that
+// happens to be named "…".
+func (t *typeWalk) foldOf(ctx context.Context, typ uint64) (int32, error) {
+	if f, ok := t.folds[typ]; ok {
+		return f, nil
+	}
+	label, err := t.label(ctx, typ)
+	if err != nil {
+		return 0, err
+	}
+	g, _ := generalize(nil, foldText+label) // not open: the label is part of a step that was not
+	f := t.addText(string(g), int64(typ), true)
+	t.folds[typ] = f
+	return f, nil
 }
 
 // join returns the key of oid's merged path: its parent's (pk, of object parent) and step s.
@@ -451,6 +525,25 @@ func (t *typeWalk) join(ctx context.Context, oid, parent int64, pk int32, s step
 			return 0, err
 		}
 		return t.flat(oid, t.open[parent]+text)
+	}
+	if typ := t.stepType[s.text]; s.kind == stepNext && typ >= 0 {
+		// An object of the type of the two before it on its path, or of a run of them folded:
+		// the nodes of a linked list, of a tree. The run of them after its first two is one
+		// step, so that the nodes of a linked structure share a few paths rather than each
+		// having its own (folder).
+		parent := t.nodes[pk-1]
+		if t.stepType[parent.step] == typ {
+			if t.isFold[parent.step] {
+				return pk, nil
+			}
+			if parent.parent >= 0 && t.stepType[t.nodes[parent.parent].step] == typ {
+				f, err := t.foldOf(ctx, uint64(typ))
+				if err != nil {
+					return 0, err
+				}
+				return t.node(pk-1, f) + 1, nil
+			}
+		}
 	}
 	k := t.node(pk-1, s.text)
 	if s.kind == stepOpen {
@@ -612,7 +705,7 @@ func (t *typeWalk) fullText(ctx context.Context, oid int64) (string, error) {
 		chain = append(chain, cur)
 		cur = p.Parent.OrNone(i)
 	}
-	var b strings.Builder
+	var f folder[uint64]
 	for j := len(chain) - 1; j >= 0; j-- {
 		p, i, _ := t.at(ctx, chain[j])
 		if j == len(chain)-1 {
@@ -620,9 +713,9 @@ func (t *typeWalk) fullText(ctx context.Context, oid int64) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			b.WriteString(name)
+			f.b = append(f.b, name...)
 			if p.Distance.OrNone(i) < 0 {
-				b.WriteString(unreachable)
+				f.b = append(f.b, unreachable...)
 			}
 			continue
 		}
@@ -634,14 +727,52 @@ func (t *typeWalk) fullText(ctx context.Context, oid int64) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(" -> ")
-		if via != "" {
-			b.WriteString(via)
-			b.WriteByte(' ')
-		}
-		b.WriteString(label)
+		f.step(via, p.Type.At(i), label)
 	}
-	return b.String(), nil
+	return string(f.b), nil
+}
+
+// foldText starts the step that folds a run of objects of one type, before the type's label.
+const foldText = " -> … "
+
+// folder spells out a path, after its start, step by step as PathsOfType merges paths (see
+// join): in a run of objects of one type, each held by the one before it (a linked list, a
+// tree), the steps after the first two are one, foldText and the type's label; but where the
+// text is open (generalize). The first two say how the structure links ("-> .head (Node) ->
+// .next (Node) -> … (Node)").
+type folder[T comparable] struct {
+	b      []byte
+	last   T    // the type of the last step
+	run    int  // how many steps of type last there are in a row, that a fold may follow
+	folded bool // whether the last step is a fold
+}
+
+// step adds the step to an object of type typ through reference via.
+func (f *folder[T]) step(via string, typ T, label string) {
+	text := " -> "
+	if via != "" {
+		text += via + " "
+	}
+	text += label
+	_, prefixOpen := generalize(nil, f.b)
+	_, open := generalize(nil, text)
+	foldable := !prefixOpen && !open
+	switch {
+	case foldable && f.run >= 2 && f.last == typ:
+		if !f.folded {
+			f.b = append(append(f.b, foldText...), label...)
+			f.folded = true
+		}
+		return
+	case foldable && f.run >= 1 && f.last == typ:
+		f.run++
+	case foldable:
+		f.run = 1
+	default:
+		f.run = 0
+	}
+	f.b = append(f.b, text...)
+	f.last, f.folded = typ, false
 }
 
 // held returns the merged paths that hold instances, those that read the same merged, largest

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/memsee/memsee/internal/store/page"
 )
@@ -100,12 +101,13 @@ func mergeSlowly(ctx context.Context, db *store.DB, snap int64, typ string) ([]H
 	}
 	w := NewWalker(db, snap)
 	byPath := map[string]*Held{}
+	keyOf := map[int64]string{}
 	for _, oid := range oids {
 		path, err := w.ShortestPath(ctx, oid)
 		if err != nil {
 			return nil, err
 		}
-		text, err := w.PathText(ctx, path)
+		text, err := foldedText(ctx, w, path)
 		if err != nil {
 			return nil, err
 		}
@@ -117,6 +119,32 @@ func mergeSlowly(ctx context.Context, db *store.DB, snap int64, typ string) ([]H
 		byPath[key].Count++
 		byPath[key].Bytes += o.Size
 		byPath[key].Retained += o.Retained
+		keyOf[oid] = key
+	}
+	// An instance dominated by another on its path does not add to its retained: the nearest
+	// instance among its first maxFoldDominators dominators.
+	for _, oid := range oids {
+		cur := oid
+		for range maxFoldDominators {
+			o, err := w.Object(ctx, cur)
+			if err != nil {
+				return nil, err
+			}
+			if cur = o.IDom; cur < 0 {
+				break
+			}
+			d, err := w.Object(ctx, cur)
+			if err != nil {
+				return nil, err
+			}
+			if d.Type == typ {
+				if keyOf[cur] == keyOf[oid] {
+					o, _ := w.Object(ctx, oid)
+					byPath[keyOf[oid]].Retained -= o.Retained
+				}
+				break
+			}
+		}
 	}
 	var out []Held
 	for _, h := range byPath {
@@ -124,6 +152,21 @@ func mergeSlowly(ctx context.Context, db *store.DB, snap int64, typ string) ([]H
 	}
 	sortHeld(out)
 	return out, nil
+}
+
+// foldedText is PathText with each run of objects of one type folded (folder).
+func foldedText(ctx context.Context, w *Walker, path []store.Object) (string, error) {
+	start, err := w.PathText(ctx, path[:1])
+	if err != nil {
+		return "", err
+	}
+	f := folder[string]{b: []byte(start)}
+	for _, o := range path[1:] {
+		if !heap.HiddenHop(o.Via) {
+			f.step(o.Via, o.Type, typeLabel(o.Type))
+		}
+	}
+	return string(f.b), nil
 }
 
 // On every runtime's sample, for each of its types: PathsOfType gives what the slow, obvious
@@ -138,6 +181,7 @@ func TestPathsOfTypeAgainstSlowMerge(t *testing.T) {
 		{"node", "../../testdata/node/heap4.heapsnapshot.gz", "Object"},
 		{"go", "../../testdata/godump/heap4.dump.gz", ""},
 		{"ruby", "../../testdata/ruby/rubyshop4.json.gz", "Shop::Session"},
+		{"go tree", "../../testdata/godump/tree.dump.gz", treeNode},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,6 +255,51 @@ func bothMerges(t *testing.T, db *store.DB, snap store.Snapshot, name, typ strin
 }
 
 func head(h []Held) []Held { return h[:min(len(h), 3)] }
+
+// treeNode is the type of the nodes of testdata/godump/tree.dump.gz.
+const treeNode = "main.newNode (new 48 B)"
+
+// The nodes of a binary tree, each with a path of its own, merge into five: the root, its two
+// children, and below each child the rest folded into one step. A folded path's retained is
+// that of the nodes at its top, which hold the others: no more than the child's above them.
+func TestPathsOfTypeFoldsATree(t *testing.T) {
+	ctx := context.Background()
+	db, snap := loadSnapshot(t, "../../testdata/godump/tree.dump.gz")
+	got, err := PathsOfType(ctx, db, snap, treeNode, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Instances != 3000 || got.Paths != 5 {
+		t.Fatalf("%d instances on %d paths, want 3000 on 5: %v", got.Instances, got.Paths, got.Held)
+	}
+	label := " (" + treeNode + ")"
+	byPath := map[string]Held{}
+	var root string
+	for _, h := range got.Held {
+		byPath[h.Path] = h
+		if h.Count == 1 && strings.Count(h.Path, " -> ") == 1 {
+			root = h.Path
+		}
+	}
+	if root == "" {
+		t.Fatalf("no path to the root node: %v", got.Held)
+	}
+	var folded int64
+	for _, side := range []string{"+0x0", "+0x8"} {
+		child, ok := byPath[root+" -> "+side+label]
+		fold, ok2 := byPath[root+" -> "+side+label+" -> …"+label]
+		if !ok || !ok2 || child.Count != 1 {
+			t.Fatalf("no child %s and its folded subtree under %s: %v", side, root, got.Held)
+		}
+		if fold.Retained > child.Retained || fold.Retained < 48*(fold.Count) {
+			t.Errorf("the subtree under %s: %d nodes retain %d bytes, the child above them %d", side, fold.Count, fold.Retained, child.Retained)
+		}
+		folded += fold.Count
+	}
+	if folded != 2997 || byPath[root].Retained < 48*3000 {
+		t.Errorf("%d nodes folded, want 2997; the root retains %d", folded, byPath[root].Retained)
+	}
+}
 
 // A type no snapshot has, or one another snapshot has, is an error that names similar types.
 func TestPathsOfTypeNone(t *testing.T) {
