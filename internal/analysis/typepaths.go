@@ -80,9 +80,9 @@ type typeWalk struct {
 	// The last node found in trie, and its key there.
 	lastTrie uint64
 	lastNode int32
-	steps    map[string]int32 // a generalized step -> its number
-	known    map[viaType]step // the steps worked out, by reference and type (stepOf)
-	texts    []string         // by step number
+	steps    map[string]int32           // a generalized step -> its number
+	known    map[uint64]map[string]step // the steps worked out, by type and reference (stepOf)
+	texts    []string                   // by step number
 	// By step number: the type of the object a step goes to (-1 for the start of a path and
 	// for a whole text, flat), and whether the step folds a run of objects of one type (foldOf).
 	stepType []int64
@@ -96,7 +96,8 @@ type typeWalk struct {
 	// The instances' totals by the trie node of their merged path.
 	count, bytes, retained []int64
 
-	up        []int64 // the objects of a walk up, not yet visited
+	up        []int64  // the objects of a walk up, not yet visited
+	types     []uint64 // the types of a page's objects, as read goes through it
 	buf, gbuf []byte
 }
 
@@ -125,7 +126,7 @@ func newTypeWalk(ctx context.Context, db *store.DB, snap int64) (*typeWalk, erro
 		return nil, err
 	}
 	t := &typeWalk{db: db, snap: snap, roots: roots, labels: map[uint64]string{}, names: map[uint64]string{},
-		open: map[int64]string{}, steps: map[string]int32{}, known: map[viaType]step{}, folds: map[uint64]int32{}}
+		open: map[int64]string{}, steps: map[string]int32{}, known: map[uint64]map[string]step{}, folds: map[uint64]int32{}}
 	for _, h := range heap.Handlers() {
 		if r, ok := h.(heap.PathRules); ok {
 			t.hidden = append(t.hidden, r.HiddenHops()...)
@@ -282,8 +283,9 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 			}
 			t.n += int64(r.p.N)
 			keep := keepAll
-			for i := 0; i < r.p.N; i++ {
-				if r.p.Type.At(i) != id {
+			t.types = r.p.Type.AppendAll(t.types[:0], r.p.N)
+			for i, typ := range t.types {
+				if typ != id {
 					continue
 				}
 				keep = true
@@ -390,44 +392,45 @@ func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64
 			b = append(b, unreachable...)
 		}
 	} else {
-		via := p.Via.At(i)
-		if t.hiddenHop(via) {
+		via := p.Via.View(i) // the page's bytes: read, not kept
+		if hiddenHop(t, via) {
 			return step{kind: stepHidden}, nil
 		}
 		// The step is the same for the same reference and type; and for every element of a
 		// collection ([17], ['key']: a whole index, which generalize writes [*]) of one type.
-		k := viaType{via, p.Type.At(i)}
-		if via != "" && via[0] == '[' {
+		typ, key := p.Type.At(i), via
+		if len(via) > 0 && via[0] == '[' {
 			if end, st := indexAt(via, 0); st == indexFound && end == len(via) {
-				k.via = "[*]"
+				key = elementKey
 			}
 		}
-		if st, ok := t.known[k]; ok {
+		byVia := t.known[typ]
+		if st, ok := byVia[string(key)]; ok {
 			return st, nil
 		}
-		label, err := t.label(ctx, k.typ)
+		label, err := t.label(ctx, typ)
 		if err != nil {
 			return step{}, err
 		}
 		b = append(t.buf[:0], " -> "...)
-		if via != "" {
+		if len(via) > 0 {
 			b = append(append(b, via...), ' ')
 		}
 		b = append(b, label...)
 		st := t.generalized(b, kind)
-		t.stepType[st.text] = int64(k.typ)
-		t.known[k] = st
+		t.stepType[st.text] = int64(typ)
+		if byVia == nil {
+			byVia = map[string]step{}
+			t.known[typ] = byVia
+		}
+		byVia[string(key)] = st
 		return st, nil
 	}
 	return t.generalized(b, kind), nil
 }
 
-// viaType is a reference's name and the type of the object it refers to: what a step that
-// is not the start of a path says.
-type viaType struct {
-	via string
-	typ uint64
-}
+// elementKey stands for every element index in the steps stepOf has worked out.
+var elementKey = []byte("[*]")
 
 // generalized returns the step whose text, before it is generalized, is b, of kind stepNext or
 // stepTop (then stepOpen or stepTopOpen when the text is open).
@@ -642,12 +645,12 @@ func (t *trieTable) put(key uint64, node int32) {
 }
 
 // hiddenHop is heap.HiddenHop, without asking the registry each time.
-func (t *typeWalk) hiddenHop(via string) bool {
-	if via == "" {
+func hiddenHop[S []byte | string](t *typeWalk, via S) bool {
+	if len(via) == 0 {
 		return false
 	}
 	for _, h := range t.hidden {
-		if via == h {
+		if string(via) == h {
 			return true
 		}
 	}
@@ -720,7 +723,7 @@ func (t *typeWalk) fullText(ctx context.Context, oid int64) (string, error) {
 			continue
 		}
 		via := p.Via.At(i)
-		if t.hiddenHop(via) {
+		if hiddenHop(t, via) {
 			continue
 		}
 		label, err := t.label(ctx, p.Type.At(i))

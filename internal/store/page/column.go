@@ -39,6 +39,30 @@ func (c Ints) At(i int) uint64 {
 	return c.base + binary.LittleEndian.Uint64(c.data[8*i:])
 }
 
+// AppendAll appends the first n values of the column to dst: n At calls, a plane at a time.
+func (c Ints) AppendAll(dst []uint64, n int) []uint64 {
+	dst = slices.Grow(dst, n)
+	out := dst[len(dst) : len(dst)+n]
+	for i := range out {
+		out[i] = c.base
+	}
+	switch {
+	case c.width == 0:
+	case c.stride != 0:
+		for k := range c.width {
+			plane := c.data[k*c.stride : k*c.stride+n]
+			for i, b := range plane {
+				out[i] += uint64(b) << (8 * k)
+			}
+		}
+	default:
+		for i := range out {
+			out[i] = c.At(i)
+		}
+	}
+	return dst[:len(dst)+n]
+}
+
 // OrNone reads value i of a column stored as value+1, 0 for none, as -1 for none.
 func (c Ints) OrNone(i int) int64 { return int64(c.At(i)) - 1 }
 
@@ -55,6 +79,16 @@ func (c Texts) At(i int) string {
 		start = c.ends.At(i - 1)
 	}
 	return string(c.data[start:c.ends.At(i)])
+}
+
+// View returns value i of the column as the page's own bytes, without a copy: the caller
+// reads them and keeps none. i must be below the column's length.
+func (c Texts) View(i int) []byte {
+	start := uint64(0)
+	if i > 0 {
+		start = c.ends.At(i - 1)
+	}
+	return c.data[start:c.ends.At(i):c.ends.At(i)]
 }
 
 // First returns the first byte of value i of the column, 0 for an empty value, without

@@ -34,6 +34,21 @@ func TestIntsRoundTrip(t *testing.T) {
 				t.Errorf("%v: value %d is %d", vs, i, got)
 			}
 		}
+		checkAppendAll(t, fmt.Sprint(vs), c, len(vs))
+	}
+}
+
+// checkAppendAll checks that AppendAll appends what At reads, after what dst had.
+func checkAppendAll(t *testing.T, name string, c Ints, n int) {
+	t.Helper()
+	got := c.AppendAll([]uint64{42}, n)
+	if len(got) != n+1 || got[0] != 42 {
+		t.Fatalf("%s: AppendAll gave %d values after %v, want %d after 42", name, len(got)-1, got[:min(1, len(got))], n)
+	}
+	for i := range n {
+		if got[i+1] != c.At(i) {
+			t.Errorf("%s: AppendAll value %d is %d, At %d", name, i, got[i+1], c.At(i))
+		}
 	}
 }
 
@@ -168,6 +183,12 @@ func TestPackedReadsAsPlain(t *testing.T) {
 			for i := range want.N {
 				if g, w := got.Object(i), want.Object(i); g != w {
 					t.Fatalf("object %d:\n got %+v\nwant %+v", i, g, w)
+				}
+			}
+			for _, o := range []*Objects{want, got} { // plain, then in planes
+				for name, c := range map[string]Ints{"addr": o.Addr, "type": o.Type, "size": o.Size, "len": o.Len,
+					"distance": o.Distance, "parent": o.Parent, "idom": o.IDom, "retained": o.Retained} {
+					checkAppendAll(t, name, c, o.N)
 				}
 			}
 			wantE, err := DecodeEdges(plainEdges)
