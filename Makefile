@@ -68,11 +68,12 @@ lint: ## gofmt, go vet, and staticcheck when it is installed
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
 	@if grep -rn --include='*.go' 'shared/' cmd internal bench testdata/gen; then echo "comments cite files outside the repository (use docs/)"; exit 1; fi
 
-fuzz: ## fuzz every reader, and the store's page decoder, for FUZZTIME each
+fuzz: ## fuzz every reader, and the store's page and holdings decoders, for FUZZTIME each
 	for pkg in pprof meliae v8 hprof godump ruby; do \
 		$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/heap/$$pkg || exit 1; \
 	done
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/store/page
+	$(GO) test -run '^$$' -fuzz '^FuzzUnpackHoldings$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/store
 
 testdata: ## regenerate the sample dumps with real runtimes (see testdata/README.md)
 	rm -f testdata/go/*.pb.gz
@@ -83,6 +84,7 @@ testdata: ## regenerate the sample dumps with real runtimes (see testdata/README
 	rm -f testdata/godump/*.dump.gz
 	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump
 	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump -prefix churn -churn-only
+	$(GO) run -trimpath ./testdata/gen/godump -out testdata/godump -prefix tree -big 3000 && gzip -9 -n -f testdata/godump/tree.dump
 	GO=$(GO) testdata/gen/zoo/go/gen.sh
 	python3 testdata/gen/python/gen.py --out testdata/python
 	node testdata/gen/node/gen.js --out testdata/node

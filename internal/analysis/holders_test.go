@@ -10,6 +10,7 @@ import (
 	"github.com/memsee/memsee/internal/analysis"
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/loader/loadertest"
+	"github.com/memsee/memsee/internal/store"
 )
 
 // The holdings a load keeps answer as the pages do: for a dump of every graph format (each
@@ -38,6 +39,14 @@ func TestSnapshotHoldingsAsThePages(t *testing.T) {
 			rows, kept, ok, err := db.HoldingRows(ctx, res.ID)
 			if err != nil || !ok || len(rows) == 0 {
 				t.Fatalf("kept holdings: %d rows, ok %v, %v", len(rows), ok, err)
+			}
+			// The rows packed in one value (as a load keeps them) are the rows of holding.
+			if _, err := db.Query(ctx, "UPDATE holding_set SET packed = NULL", store.QueryOptions{Write: true}); err != nil {
+				t.Fatal(err)
+			}
+			unpacked, kept2, ok, err := db.HoldingRows(ctx, res.ID)
+			if err != nil || !ok || kept2 != kept || !reflect.DeepEqual(unpacked, rows) {
+				t.Fatalf("the rows of holding (%d, %+v, %v, %v) are not those packed (%d, %+v)", len(unpacked), kept2, ok, err, len(rows), kept)
 			}
 			compared := 0
 			for _, floor := range []int64{kept.Floor, 2 * kept.Floor, 1 << 12, 1 << 16, 1 << 20} {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"maps"
 	"slices"
 	"strings"
@@ -58,8 +60,8 @@ type HoldingSet struct{ Floor, Depth int64 }
 
 // Holdings queues the snapshot's holdings (graph.Grouper), as set says they were kept.
 func (g *GraphWriter) Holdings(set HoldingSet, rows []HoldingRow) {
-	b0 := newBatchInsert(g.l.w, "holding_set", "snapshot", "floor", "depth")
-	b0.add(g.snap, set.Floor, set.Depth)
+	b0 := newBatchInsert(g.l.w, "holding_set", "snapshot", "floor", "depth", "packed")
+	b0.add(g.snap, set.Floor, set.Depth, packHoldings(rows))
 	b0.flush()
 	b := newBatchInsert(g.l.w, "holding", "snapshot", "holder", "type", "flags", "count", "bytes", "retained", "reach", "depth")
 	b.before = g.l.types.rows
@@ -70,14 +72,23 @@ func (g *GraphWriter) Holdings(set HoldingSet, rows []HoldingRow) {
 }
 
 // HoldingRows returns the holdings a load kept of a snapshot and how it kept them; ok is false
-// for a snapshot loaded before memsee kept them (leaks sums its pages).
+// for a snapshot loaded before memsee kept them (leaks sums its pages). It reads them packed
+// in one row (holding_set.packed), or, for a snapshot loaded before schema 7, from holding.
 func (d *DB) HoldingRows(ctx context.Context, snap int64) (rows []HoldingRow, set HoldingSet, ok bool, err error) {
-	err = d.q.QueryRowContext(ctx, "SELECT floor, depth FROM holding_set WHERE snapshot = ?", snap).Scan(&set.Floor, &set.Depth)
+	var packed []byte
+	err = d.q.QueryRowContext(ctx, "SELECT floor, depth, packed FROM holding_set WHERE snapshot = ?", snap).Scan(&set.Floor, &set.Depth, &packed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, set, false, nil
 	}
 	if err != nil {
 		return nil, set, false, err
+	}
+	if packed != nil {
+		rows, err = d.unpackHoldings(ctx, packed)
+		if err != nil {
+			return nil, set, false, fmt.Errorf("snapshot %d, its holdings: %w", snap, err)
+		}
+		return rows, set, true, nil
 	}
 	rows, err = queryAll(ctx, d.q, func(sc scanner) (HoldingRow, error) {
 		var r HoldingRow
@@ -88,6 +99,76 @@ func (d *DB) HoldingRows(ctx context.Context, snap int64) (rows []HoldingRow, se
 	}, `SELECT h.holder, h.type, t.name, h.flags, h.count, h.bytes, h.retained, h.reach, h.depth
 		FROM holding h JOIN type t ON t.id = h.type WHERE h.snapshot = ?`, snap)
 	return rows, set, err == nil, err
+}
+
+// packHoldings packs rows as holding_set.packed keeps them: a version byte (1), the number of
+// rows, and per row its holder, type, flags, count, bytes, retained, reach and depth, each a
+// varint (signed for the holder and the depth, which may be -1).
+func packHoldings(rows []HoldingRow) []byte {
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(rows)*12)
+	b = append(b, holdingsVersion)
+	b = binary.AppendUvarint(b, uint64(len(rows)))
+	for _, r := range rows {
+		b = binary.AppendVarint(b, r.Holder)
+		for _, v := range []int64{r.Type, r.Flags(), r.Count, r.Bytes, r.Retained, r.Reach} {
+			b = binary.AppendUvarint(b, uint64(v))
+		}
+		b = binary.AppendVarint(b, r.Depth)
+	}
+	return b
+}
+
+const holdingsVersion = 1
+
+// unpackHoldings reads what packHoldings packed, its types named; damaged bytes (a short or
+// long blob, a value out of range, an unknown type) are page.ErrDamaged.
+func (d *DB) unpackHoldings(ctx context.Context, b []byte) ([]HoldingRow, error) {
+	bad := func(what string) error { return fmt.Errorf("%w: packed holdings: %s", page.ErrDamaged, what) }
+	if len(b) == 0 || b[0] != holdingsVersion {
+		return nil, bad("not version 1")
+	}
+	b = b[1:]
+	n, k := binary.Uvarint(b)
+	// A row takes 8 bytes at least: no count the bytes cannot hold makes room.
+	if k <= 0 || n > uint64(len(b)-k)/8 {
+		return nil, bad("a count past the bytes")
+	}
+	b = b[k:]
+	var vals [8]int64
+	rows := make([]HoldingRow, n)
+	for i := range rows {
+		for j := range vals {
+			var v int64
+			var k int
+			if j == 0 || j == 7 {
+				v, k = binary.Varint(b)
+			} else {
+				var u uint64
+				u, k = binary.Uvarint(b)
+				v = int64(u)
+				if u > math.MaxInt64 {
+					k = -1
+				}
+			}
+			if k <= 0 {
+				return nil, bad(fmt.Sprintf("row %d is cut short or out of range", i))
+			}
+			vals[j], b = v, b[k:]
+		}
+		r := &rows[i]
+		r.Holder, r.Type, r.Count, r.Bytes, r.Retained, r.Reach, r.Depth = vals[0], vals[1], vals[3], vals[4], vals[5], vals[6], vals[7]
+		f := vals[2]
+		r.Storage, r.Root, r.Self, r.Open = f&holdStorage != 0, f&holdRoot != 0, f&holdSelf != 0, f&holdOpen != 0
+		name, err := d.TypeName(ctx, r.Type)
+		if err != nil {
+			return nil, err
+		}
+		r.TypeName = name
+	}
+	if len(b) != 0 {
+		return nil, bad(fmt.Sprintf("%d bytes after the last row", len(b)))
+	}
+	return rows, nil
 }
 
 // HolderName is a holder's path from a root (indices as [*]) and its name as leaks prints it.

@@ -80,6 +80,8 @@ func (r *rows) add(v any) {
 		r.int(int64(x))
 	case string:
 		r.text(x)
+	case []byte:
+		r.blob(x)
 	default:
 		panic(fmt.Sprintf("store: a row value of type %T", v)) // a bug in this package, not bad input
 	}

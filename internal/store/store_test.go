@@ -14,7 +14,7 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 )
 
-func openTemp(t *testing.T) *DB {
+func openTemp(t testing.TB) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
