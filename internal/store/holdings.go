@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/memsee/memsee/internal/store/page"
 )
@@ -184,7 +185,9 @@ func (n HolderName) Key() HolderKey {
 }
 
 func textSum(s string) (sum [16]byte) {
-	full := sha256.Sum256([]byte(s))
+	// The string's own bytes, read and not kept: a path runs to kilobytes, and there are as
+	// many as holders.
+	full := sha256.Sum256(unsafe.Slice(unsafe.StringData(s), len(s)))
 	copy(sum[:], full[:])
 	return sum
 }

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"math"
 	"reflect"
@@ -82,4 +84,19 @@ func FuzzUnpackHoldings(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = db.unpackHoldings(context.Background(), b)
 	})
+}
+
+// A holder's key is the first 16 bytes of the SHA-256 of its path, then of its name, as
+// holder_key keeps them: the standard's test vector, and the empty string.
+func TestHolderKey(t *testing.T) {
+	k := HolderName{Path: "abc", Name: ""}.Key()
+	if got := hex.EncodeToString(k.Path[:]); got != "ba7816bf8f01cfea414140de5dae2223" {
+		t.Errorf("sum of %q: %s", "abc", got)
+	}
+	if got := hex.EncodeToString(k.Name[:]); got != "e3b0c44298fc1c149afbf4c8996fb924" {
+		t.Errorf("sum of the empty name: %s", got)
+	}
+	if b := k.bytes(); len(b) != 32 || !bytes.Equal(b[:16], k.Path[:]) || !bytes.Equal(b[16:], k.Name[:]) {
+		t.Errorf("as stored: %x", b)
+	}
 }
