@@ -273,16 +273,22 @@ func loadDumps(t *testing.T, names ...string) (*store.DB, []store.Snapshot) {
 	return db, snaps
 }
 
+// loadShop loads the four shop dumps, and gives the options leaks finds their leaks with by
+// default. It skips a -short run.
+func loadShop(t *testing.T) (context.Context, Options, *store.DB, []store.Snapshot) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("loads the shop dumps")
+	}
+	db, snaps := loadDumps(t, "shop1", "shop2", "shop3", "shop4")
+	return context.Background(), Options{MinBytes: DefaultMinBytes, MinGrowth: 0.1}, db, snaps
+}
+
 // The two planted leaks of the shop dumps (testdata/python/README.md): _audit_log gains 300
 // AuditEntry per step; PRICE_TABLE gains 2000 Product (with their str) before shop2 and stays
 // flat. The churn dumps plant none.
 func TestFindDumps(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads eight dumps")
-	}
-	ctx := context.Background()
-	o := Options{MinBytes: DefaultMinBytes, MinGrowth: 0.1}
-	db, snaps := loadDumps(t, "shop1", "shop2", "shop3", "shop4")
+	ctx, o, db, snaps := loadShop(t)
 	var told []string // what Progress was told, snapshot by snapshot
 	withProgress := o
 	withProgress.Progress = func(i, n int, label string) { told = append(told, fmt.Sprintf("%d/%d %s", i+1, n, label)) }
@@ -356,12 +362,7 @@ func TestFindDumps(t *testing.T) {
 // all. A database whose holders were named before their sums were recorded (no holder_key
 // rows), or whose load named only some of them, gives the same findings.
 func TestHolderSeriesSpellsWhatItKeeps(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads four dumps")
-	}
-	ctx := context.Background()
-	o := Options{MinBytes: DefaultMinBytes, MinGrowth: 0.1}
-	db, snaps := loadDumps(t, "shop1", "shop2", "shop3", "shop4")
+	ctx, o, db, snaps := loadShop(t)
 	times := Times(snaps)
 	reported := func(s Series) bool { _, ok := classify(times, s, o); return ok }
 	all, _, err := HolderSeries(ctx, db, snaps, o.MinBytes/64, nil, nil)
