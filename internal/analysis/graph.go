@@ -245,9 +245,20 @@ func ShortPath(path string, max int) string {
 	}
 	head, tail := 2, max-3
 	out := append([]string{}, hops[:head]...)
-	out = append(out, fmt.Sprintf("… %d more …", len(hops)-head-tail))
+	out = append(out, fmt.Sprintf(elidedHops, len(hops)-head-tail))
 	out = append(out, hops[len(hops)-tail:]...)
 	return strings.Join(out, " -> ")
+}
+
+// elidedHops stands for the hops ShortPath leaves out.
+const elidedHops = "… %d more …"
+
+// Elided reports whether hop h of a path stands for hops ShortPath left out ("… 7 more …"),
+// not for a run of objects folded (path --type: "… (Node)").
+func Elided(h string) bool {
+	var n int
+	_, err := fmt.Sscanf(h, elidedHops, &n)
+	return err == nil && fmt.Sprintf(elidedHops, n) == h
 }
 
 // typeLabel writes a type in a path: (AuditEntry); V8's own classes, already in parentheses

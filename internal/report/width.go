@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/memsee/memsee/internal/analysis"
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
 
@@ -210,7 +211,7 @@ func tableWidth(titles []string, rows [][]string) int {
 func cutPath(s string, n int) (string, bool) {
 	var hops []string
 	for _, h := range strings.Split(s, pathSep) {
-		if !strings.HasPrefix(h, "…") { // the mark of hops left out already (analysis.ShortPath)
+		if !analysis.Elided(h) { // the mark of hops left out already (analysis.ShortPath)
 			hops = append(hops, h)
 		}
 	}

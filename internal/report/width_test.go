@@ -29,6 +29,8 @@ func TestCutCell(t *testing.T) {
 		{"path keeps root and last hops", "global -> .app (App) -> .audit (Log) -> .entries (Array)", 40, "global -> … -> .entries (Array)"},
 		{"path keeps more last hops when they fit", "global -> .app (App) -> .audit (Log) -> .entries (Array)", 48, "global -> … -> .audit (Log) -> .entries (Array)"},
 		{"path drops ShortPath's mark", "root -> a -> … 9 more … -> y -> z", 20, "root -> … -> y -> z"},
+		{"path keeps a folded run", "root -> .head (Node) -> .next (Node) -> … (Node)", 30, "root -> … -> … (Node)"},
+		{"path keeps a folded run and the hop before", "root -> .head (Node) -> .next (Node) -> … (Node)", 40, "root -> … -> .next (Node) -> … (Node)"},
 		{"path keeps the last hop", "a-long-root-name -> .entries (Array)", 22, "… -> .entries (Array)"},
 		{"path cut at the end when no hop fits", "root -> .a-very-long-field (Type)", 12, "root -> .a-…"},
 	}
