@@ -273,15 +273,30 @@ func typeLabel(t string) string {
 // Hops returns the hops of a shortest path from a root to oid, the root first, as a format's
 // heap.HolderRules reads them.
 func (w *Walker) Hops(ctx context.Context, oid int64) ([]heap.Hop, error) {
-	path, err := w.ShortestPath(ctx, oid)
-	if err != nil || len(path) == 0 {
-		return nil, err
+	// Up the parents, as ShortestPath, without a copy of each object: holders are named by
+	// the hundred thousand, some of them tens of hops deep.
+	var hops []heap.Hop
+	root := oid
+	for cur := oid; cur >= 0; {
+		if len(hops) > maxDepth {
+			return nil, fmt.Errorf("object %d: the links up from it loop", oid)
+		}
+		o, err := w.Object(ctx, cur)
+		if err != nil {
+			return nil, err
+		}
+		if hops == nil {
+			hops = make([]heap.Hop, 0, max(o.Distance, 0)+1)
+		}
+		hops = append(hops, heap.Hop{Via: o.Via, Type: o.Type, Value: o.Value})
+		root, cur = cur, o.Parent
 	}
-	hops := make([]heap.Hop, len(path))
-	for i, o := range path {
-		hops[i] = heap.Hop{Via: o.Via, Type: o.Type, Value: o.Value}
+	if len(hops) == 0 {
+		return nil, nil
 	}
-	hops[0].Root, err = w.rootName(ctx, path[0].OID)
+	slices.Reverse(hops)
+	var err error
+	hops[0].Root, err = w.rootName(ctx, root)
 	return hops, err
 }
 

@@ -282,30 +282,31 @@ func (d *DB) SetHolderNames(ctx context.Context, snap int64, names map[int64]Hol
 	if d.ReadOnly() {
 		return errors.New("recording the names of holders needs a database opened for writing")
 	}
-	return d.inTx(ctx, func(tx *sql.Tx) error {
-		for _, table := range []string{"holder", "holder_key"} {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE snapshot = ?", snap); err != nil {
-				return err
-			}
-		}
-		texts, err := tx.PrepareContext(ctx, "INSERT INTO holder (snapshot, oid, path, name) VALUES (?, ?, ?, ?)")
-		if err != nil {
+	conn, tx, err := d.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	defer tx.Rollback() // no-op after Commit
+	for _, table := range []string{"holder", "holder_key"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE snapshot = ?", snap); err != nil {
 			return err
 		}
-		defer texts.Close()
-		keys, err := tx.PrepareContext(ctx, "INSERT INTO holder_key (snapshot, oid, sums) VALUES (?, ?, ?)")
-		if err != nil {
-			return err
-		}
-		defer keys.Close()
-		for oid, n := range names {
-			if _, err := texts.ExecContext(ctx, snap, oid, n.Path, n.Name); err != nil {
-				return err
-			}
-			if _, err := keys.ExecContext(ctx, snap, oid, n.Key().bytes()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	// Through a load's writer (a batch of rows a call into SQLite), in oid order, the order of
+	// the tables' keys: a Ruby dump has a hundred thousand holders.
+	w := newWriter(ctx, conn, tx)
+	texts := newBatchInsert(w, "holder", "snapshot", "oid", "path", "name")
+	keys := newBatchInsert(w, "holder_key", "snapshot", "oid", "sums")
+	for _, oid := range slices.Sorted(maps.Keys(names)) {
+		n := names[oid]
+		texts.add(snap, oid, n.Path, n.Name)
+		keys.add(snap, oid, n.Key().bytes())
+	}
+	texts.flush()
+	keys.flush()
+	if err := w.stop(); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
