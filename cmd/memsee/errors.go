@@ -11,6 +11,7 @@ import (
 	"github.com/memsee/memsee/internal/loader"
 	"github.com/memsee/memsee/internal/report"
 	"github.com/memsee/memsee/internal/store"
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 // Exit codes: 0 ok, 1 the condition asked about was found, 2 bad usage or bad input (or any
@@ -117,6 +118,8 @@ func hint(err error) string {
 		return "nothing was loaded; the file is not known to be damaged: it passes one of memsee's fixed limits (README: Limits and known gaps)"
 	case errors.As(err, &fe):
 		return "nothing was loaded; the file is damaged or incomplete: take the dump again"
+	case errors.Is(err, page.ErrDamaged):
+		return "the database itself is damaged (edited, or its disk failed): remove the snapshot (memsee rm) and load its file again, or load into a new --db"
 	}
 	return ""
 }

@@ -277,3 +277,23 @@ func refusedCleanly(t *testing.T, db string, args []string, want []string) {
 		t.Errorf("the database changed")
 	}
 }
+
+// A database damaged after the load (here what leaks reads of a snapshot: its packed holdings,
+// then its holders' sums) is an error naming what is damaged and saying what to do: exit 2,
+// never a panic nor a wrong answer.
+func TestDamagedDatabase(t *testing.T) {
+	db := loadedPython(t)
+	for _, tt := range []struct{ damage, want string }{
+		{"UPDATE holding_set SET packed = x'0105' WHERE snapshot = 2", "damaged holdings (holding_set.packed)"},
+		{"UPDATE holding_set SET packed = NULL; UPDATE holder_key SET sums = x'00' WHERE snapshot = 3",
+			"damaged holder sums (holder_key)"},
+	} {
+		if r := memsee(t, db, false, "query", "--write", tt.damage); r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", tt.damage, r.code, r.err)
+		}
+		r := memsee(t, db, false, "leaks")
+		if r.code != 2 || !strings.Contains(r.err, tt.want) || !strings.Contains(r.err, "memsee rm") || strings.Count(r.err, "\n") != 2 {
+			t.Errorf("after %s: exit %d, want 2, %q and what to do:\n%s", tt.damage, r.code, tt.want, r.err)
+		}
+	}
+}

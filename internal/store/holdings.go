@@ -102,6 +102,13 @@ func (d *DB) HoldingRows(ctx context.Context, snap int64) (rows []HoldingRow, se
 	return rows, set, err == nil, err
 }
 
+// damaged is page.ErrDamaged for what is not a page, in its own words: errors.Is finds
+// page.ErrDamaged in it.
+type damaged string
+
+func (d damaged) Error() string        { return string(d) }
+func (d damaged) Is(target error) bool { return target == page.ErrDamaged }
+
 // packHoldings packs rows as holding_set.packed keeps them: a version byte (1), the number of
 // rows, and per row its holder, type, flags, count, bytes, retained, reach and depth, each a
 // varint (signed for the holder and the depth, which may be -1).
@@ -124,7 +131,7 @@ const holdingsVersion = 1
 // unpackHoldings reads what packHoldings packed, its types named; damaged bytes (a short or
 // long blob, a value out of range, an unknown type) are page.ErrDamaged.
 func (d *DB) unpackHoldings(ctx context.Context, b []byte) ([]HoldingRow, error) {
-	bad := func(what string) error { return fmt.Errorf("%w: packed holdings: %s", page.ErrDamaged, what) }
+	bad := func(what string) error { return damaged("damaged holdings (holding_set.packed): " + what) }
 	if len(b) == 0 || b[0] != holdingsVersion {
 		return nil, bad("not version 1")
 	}
@@ -255,8 +262,8 @@ func (d *DB) HolderKeys(ctx context.Context, snap int64) (map[int64]HolderKey, e
 		}
 		var k HolderKey
 		if len(sums) != len(k.Path)+len(k.Name) {
-			return nil, fmt.Errorf("%w: the sums of holder %d of snapshot %d are %d bytes, not %d",
-				page.ErrDamaged, oid, snap, len(sums), len(k.Path)+len(k.Name))
+			return nil, damaged(fmt.Sprintf("damaged holder sums (holder_key): those of holder %d of snapshot %d are %d bytes, not %d",
+				oid, snap, len(sums), len(k.Path)+len(k.Name)))
 		}
 		copy(k.Path[:], sums)
 		copy(k.Name[:], sums[len(k.Path):])
