@@ -32,8 +32,8 @@ type Analysis struct {
 //
 // Objects the roots do not reach are not dropped: the super-root gets a virtual edge to each
 // entry of that part (first its objects without an essential in-edge, in ObjID order, then, in
-// ObjID order, an object of each cycle left over), and dominators below the entries are
-// computed as usual. So a garbage list's head retains the whole list, and summing Retained over
+// ObjID order, an object of each cycle left over; Graph.EntryOrder's order when it has one),
+// and dominators below the entries are computed as usual. So a garbage list's head retains the whole list, and summing Retained over
 // the children of SuperRoot gives the total of Size.
 //
 // Memory: the results take 24 bytes per object. While it computes dominators Analyze needs

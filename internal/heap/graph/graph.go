@@ -53,6 +53,10 @@ type Graph struct {
 	// user roots (the global object), so that paths run through the program's objects rather
 	// than the VM's internals where both reach an object, as DevTools has it.
 	FirstRoots int
+	// EntryOrder, when not nil, holds every ObjID once: the order in which Analyze picks the
+	// entries of the cycles that no root reaches (see Analyze), ObjID order when nil.
+	// Renumber sets it to the order before, so that renumbering changes no result.
+	EntryOrder []ObjID
 	Dangling   int      // edges dropped because no object had their target address
 	Dropped    []uint32 // ascending AddEdge-order indices of the dropped (dangling) edges
 	LostRoots  int      // AddRoot calls whose address no object had; those roots were dropped
@@ -145,6 +149,18 @@ func (g *Graph) check() error {
 	for _, r := range g.Roots {
 		if int(r) >= n {
 			return fmt.Errorf("graph: root %d of %d objects", r, n)
+		}
+	}
+	if g.EntryOrder != nil {
+		if len(g.EntryOrder) != n {
+			return fmt.Errorf("graph: %d objects in EntryOrder for %d objects", len(g.EntryOrder), n)
+		}
+		seen := make([]uint64, (n+63)/64)
+		for _, id := range g.EntryOrder {
+			if int(id) >= n || seen[id>>6]&(1<<(id&63)) != 0 {
+				return fmt.Errorf("graph: EntryOrder has object %d twice, or past the end (%d objects)", id, n)
+			}
+			seen[id>>6] |= 1 << (id & 63)
 		}
 	}
 	if s := rootSet(n, g.Roots); !slices.Equal(s, g.isRoot) {
