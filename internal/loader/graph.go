@@ -33,8 +33,8 @@ type graphSink struct {
 	types    []string          // local type index -> name
 	typeIdx  map[string]uint32 // name -> local type index
 	typeOf   []uint32          // ObjID -> local type index
-	length   []int32           // ObjID -> Len (-1: none; lengths past 2^31-1 are kept as that)
-	valueEnd []uint32          // ObjID -> end of its value in values; its start is the previous end
+	length   sparse[int32]     // ObjID -> Len (-1: none; lengths past 2^31-1 are kept as that)
+	valueEnd sparse[uint32]    // ObjID -> end of its value in values, 0 for none; its start is the end before
 	values   []byte            // every object's value, one after the other
 	bytes    uint64            // shallow bytes of every object
 
@@ -83,7 +83,8 @@ const (
 )
 
 func newGraphSink() *graphSink {
-	return &graphSink{typeIdx: map[string]uint32{}, nameEnd: []uint32{0}, nameIdx: map[string]uint32{"": 0}}
+	return &graphSink{typeIdx: map[string]uint32{}, nameEnd: []uint32{0}, nameIdx: map[string]uint32{"": 0},
+		length: newSparse[int32](-1), valueEnd: newSparse[uint32](0)}
 }
 
 func (s *graphSink) Begin(snap heap.Snapshot) error {
@@ -103,8 +104,8 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	}
 	s.b = graph.NewBuilder(n, m)
 	s.typeOf = make([]uint32, 0, n)
-	s.length = make([]int32, 0, n)
-	s.valueEnd = make([]uint32, 0, n)
+	s.length.reserve(n)
+	s.valueEnd.reserve(n)
 	s.edgeName = make([]uint32, 0, m)
 	return nil
 }
@@ -131,11 +132,13 @@ func (s *graphSink) Object(o *heap.Object) error {
 		s.presize()
 	}
 	s.typeOf = append(s.typeOf, t)
-	s.length = append(s.length, int32(min(o.Len, math.MaxInt32)))
-	if len(s.values)+len(o.Value) <= math.MaxUint32 {
+	s.length.add(int32(min(o.Len, math.MaxInt32)))
+	end := uint32(0)
+	if len(o.Value) > 0 && len(s.values)+len(o.Value) <= math.MaxUint32 {
 		s.values = append(s.values, o.Value...)
+		end = uint32(len(s.values))
 	}
-	s.valueEnd = append(s.valueEnd, uint32(len(s.values)))
+	s.valueEnd.add(end)
 	s.bytes += uint64(max(o.Size, 0))
 	if o.Site != "" || s.siteOf != nil {
 		s.addSite(o.Site)
@@ -193,8 +196,8 @@ func (s *graphSink) presize() {
 	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 {
 		s.b.Reserve(objects)
 		s.typeOf = graph.Reserve(s.typeOf, objects)
-		s.length = graph.Reserve(s.length, objects)
-		s.valueEnd = graph.Reserve(s.valueEnd, objects)
+		s.length.reserve(objects)
+		s.valueEnd.reserve(objects)
 		if s.siteOf != nil {
 			s.siteOf = graph.Reserve(s.siteOf, objects)
 		}
@@ -211,7 +214,7 @@ func (s *graphSink) presize() {
 // but sized for the whole file already, so the memory budget does not scale them as it scales
 // what the part read so far used (memoryBudget.room).
 func (s *graphSink) room() int64 {
-	r := graph.RoomOf(s.typeOf) + graph.RoomOf(s.length) + graph.RoomOf(s.valueEnd) + graph.RoomOf(s.siteOf) + graph.RoomOf(s.bornOf) + graph.RoomOf(s.values)
+	r := graph.RoomOf(s.typeOf) + s.length.room() + s.valueEnd.room() + graph.RoomOf(s.siteOf) + graph.RoomOf(s.bornOf) + graph.RoomOf(s.values)
 	if s.b != nil {
 		r += s.b.Room()
 	}
@@ -222,7 +225,9 @@ func (s *graphSink) room() int64 {
 // resident, but the collector counts it as heap: it would raise the heap's goal, and the limit
 // holdHeap sets, by as much, and let the writing of the pages grow into it.
 func (s *graphSink) trim() {
-	s.typeOf, s.length, s.valueEnd = graph.Clip(s.typeOf), graph.Clip(s.length), graph.Clip(s.valueEnd)
+	s.typeOf = graph.Clip(s.typeOf)
+	s.length.clip()
+	s.valueEnd.clip()
 	s.siteOf, s.bornOf = graph.Clip(s.siteOf), graph.Clip(s.bornOf)
 	s.edgeName, s.values = graph.Clip(s.edgeName), graph.Clip(s.values)
 }
@@ -248,9 +253,12 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 	if err := graph.PermuteObjects(rn, ids...); err != nil {
 		return err
 	}
-	if err := graph.PermuteObjects(rn, s.length); err != nil {
-		return err
+	length := newSparse[int32](-1)
+	for id := range n {
+		length.add(s.length.get(int(rn.Old(graph.ObjID(id)))))
 	}
+	length.clip()
+	s.length = length
 	if len(s.implicitClass) > 0 {
 		implicit := make([]uint64, (n+63)/64)
 		for id := range n {
@@ -262,11 +270,16 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 	}
 	if len(s.values) > 0 {
 		runtime.GC() // the edge names in file order
-		values, ends := make([]byte, 0, len(s.values)), make([]uint32, n)
+		values, ends := make([]byte, 0, len(s.values)), newSparse[uint32](0)
 		for id := range n {
-			values = append(values, s.value(rn.Old(graph.ObjID(id)))...)
-			ends[id] = uint32(len(values))
+			end := uint32(0)
+			if v := s.value(rn.Old(graph.ObjID(id))); v != "" {
+				values = append(values, v...)
+				end = uint32(len(values))
+			}
+			ends.add(end)
 		}
+		ends.clip()
 		s.values, s.valueEnd = values, ends
 	}
 	return nil
@@ -404,11 +417,15 @@ func (s *graphSink) Root(r heap.Root) error {
 // value returns the value of object id. The string shares s.values' memory, which is never
 // written again once the file is read: the store copies it.
 func (s *graphSink) value(id graph.ObjID) string {
-	start := uint32(0)
-	if id > 0 {
-		start = s.valueEnd[id-1]
+	i, ok := s.valueEnd.index(int(id))
+	if !ok {
+		return ""
 	}
-	b := s.values[start:s.valueEnd[id]]
+	start := uint32(0)
+	if i > 0 {
+		start = s.valueEnd.vals[i-1]
+	}
+	b := s.values[start:s.valueEnd.vals[i]]
 	if len(b) == 0 {
 		return ""
 	}
@@ -821,7 +838,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			Addr:     int64(g.Addr[id]),
 			Type:     typeID[s.typeOf[id]],
 			Size:     int64(g.SizeOf(id)),
-			Len:      int64(s.length[id]),
+			Len:      int64(s.length.get(i)),
 			Value:    s.value(id),
 			Distance: -1,
 			Parent:   toOID(a.Parent[id]),
@@ -878,7 +895,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The holdings need the types, the dominators, the distances and the sizes: the edges,
 	// their names, the values and the paths go first, so that the Grouper's arrays take
 	// their memory rather than add to the peak.
-	s.edgeName, s.values, s.valueEnd, s.length = nil, nil, nil, nil
+	s.edgeName, s.values, s.valueEnd, s.length = nil, nil, sparse[uint32]{}, sparse[int32]{}
 	g.Edges, g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil, nil
 	runtime.GC()
 	if err := storeHoldings(w, s, g, a, typeID, elem); err != nil {
