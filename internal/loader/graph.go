@@ -269,7 +269,7 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 		s.implicitClass = implicit
 	}
 	if len(s.values) > 0 {
-		runtime.GC() // the edge names in file order
+		collect(n) // the edge names in file order
 		values, ends := make([]byte, 0, len(s.values)), newSparse[uint32](0)
 		for id := range n {
 			end := uint32(0)
@@ -648,7 +648,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// for the collector. Most of the heap is slices without pointers, which are cheap to
 	// collect. At 10M objects this takes the peak of the graph work from 1.44 GB (in two runs
 	// of three) to 1.29 GB.
-	runtime.GC() // what the reader dropped at the end of the file, for trim's copies to reuse
+	collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
 	s.trim()
 	runtime.GC() // the slices the parse outgrew
 	g, err := s.b.Build()
@@ -719,7 +719,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// pages then read every array in sequence, and the order (8 bytes per object) is gone by
 	// the peak of the load. The graph keeps the file order for the analysis (EntryOrder), for
 	// the choices it makes in ObjID order to stay as they were; it goes after the analysis.
-	runtime.GC() // what the naming pass replaced
+	collect(n) // what the naming pass replaced
 	order := <-ordered
 	for t, id := range classID {
 		if id != graph.SuperRoot {
@@ -731,12 +731,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	order = addressOrder{}
-	runtime.GC() // the edges in file order
+	collect(n) // the edges in file order
 	if err := s.renumber(rn, g); err != nil {
 		return 0, res, err
 	}
 	rn = nil
-	runtime.GC() // the sink's edge names and values in file order, and the order
+	collect(n) // the sink's edge names and values in file order, and the order
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -908,6 +908,16 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		res.dangling = 0
 	}
 	return w.Snapshot(), res, nil
+}
+
+// collect runs the collector between two steps of the graph work, so that the next step
+// reuses the memory the last one dropped, where the graph is large enough for that to
+// matter: below 65,536 objects (a few MB) a collection costs more time than it is worth, and
+// a command's tests load hundreds of small dumps.
+func collect(objects int) {
+	if objects >= 1<<16 {
+		runtime.GC()
+	}
 }
 
 // addressOrder numbers objects in address order.
