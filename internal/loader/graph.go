@@ -521,9 +521,9 @@ type rankedPage struct {
 // referrers are gathered in two passes over every edge, which are sequential reads. Objects
 // are numbered by oid by then (ObjID == oid: see storeGraph).
 type referrers struct {
-	edgeStart []uint32 // oid -> its first edge, as graph.Graph.EdgeStart
-	targets   []uint32 // edge index -> its target's oid
-	retained  []uint64 // oid -> retained size
+	edgeStart []uint32    // oid -> its first edge, as graph.Graph.EdgeStart
+	targets   []uint32    // edge index -> its target's oid
+	retained  graph.Sizes // oid -> retained size
 
 	end  []uint32 // window object (oid - lo) -> end of its referrers in from, then start
 	from []uint32 // the window's referrers, grouped by object
@@ -602,7 +602,7 @@ func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *ranke
 			for o := plo; o < min(plo+page.Size, hi); o++ {
 				ranked = ranked[:0]
 				for _, src := range r.from[r.end[o-lo]:r.end[o-lo+1]] {
-					ranked = append(ranked, rankedReferrer{r.retained[src], src})
+					ranked = append(ranked, rankedReferrer{r.retained.At(graph.ObjID(src)), src})
 				}
 				if len(ranked) > 1 {
 					slices.SortFunc(ranked, func(x, y rankedReferrer) int {
@@ -843,7 +843,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			Distance: -1,
 			Parent:   toOID(a.Parent[id]),
 			IDom:     toOID(a.IDom[id]),
-			Retained: int64(a.Retained[id]),
+			Retained: int64(a.Retained.At(id)),
 		}
 		if s.siteOf != nil {
 			o.Site = int64(s.siteOf[id])

@@ -39,7 +39,7 @@ func storeHoldings(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.
 	}
 	floor := HoldingsFloor(int64(s.bytes))
 	for id := range g.Len() {
-		gr.Add(id, g.SizeOf(graph.ObjID(id)), a.Retained[id], uint64(floor))
+		gr.Add(id, g.SizeOf(graph.ObjID(id)), a.Retained.At(graph.ObjID(id)), uint64(floor))
 	}
 	var rows []store.HoldingRow
 	for _, r := range gr.Groups(floor) {

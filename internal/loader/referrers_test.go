@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/memsee/memsee/internal/heap/graph"
 	"github.com/memsee/memsee/internal/store/page"
 )
 
@@ -70,7 +71,7 @@ func TestReferrersAgainstBruteForce(t *testing.T) {
 		}
 
 		for _, budget := range []int{1, page.Size, 3 * page.Size, tc.edges + 1} {
-			refs := &referrers{edgeStart: edgeStart, targets: targets, retained: retained}
+			refs := &referrers{edgeStart: edgeStart, targets: targets, retained: graph.SizesOf(retained)}
 			out, spare, stop := make(chan *rankedPage), make(chan *rankedPage, 1), make(chan struct{})
 			go refs.rank(budget, out, spare, stop)
 			pages := (n + page.Size - 1) / page.Size

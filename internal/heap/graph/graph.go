@@ -66,6 +66,49 @@ type Graph struct {
 // BigSize marks, in Graph.Size, an object whose size is in Graph.Big.
 const BigSize = math.MaxUint32
 
+// Sizes is a size in bytes per object (ObjID -> size) in 4 bytes each, as Graph.Size and
+// Graph.Big keep them: a size of BigSize or more is BigSize in small and kept in big. The
+// zero Sizes has no objects.
+type Sizes struct {
+	small []uint32
+	big   map[ObjID]uint64
+}
+
+// SizesOf returns the sizes of s (ObjID -> size).
+func SizesOf(s []uint64) Sizes {
+	z := Sizes{small: make([]uint32, len(s))}
+	for id, v := range s {
+		z.Set(ObjID(id), v)
+	}
+	return z
+}
+
+// Len returns the number of objects.
+func (z *Sizes) Len() int { return len(z.small) }
+
+// At returns the size of id.
+func (z *Sizes) At(id ObjID) uint64 {
+	if v := z.small[id]; v != BigSize {
+		return uint64(v)
+	}
+	return z.big[id]
+}
+
+// Set sets the size of id.
+func (z *Sizes) Set(id ObjID, v uint64) {
+	if v < BigSize {
+		if z.small[id] == BigSize {
+			delete(z.big, id)
+		}
+		z.small[id] = uint32(v)
+		return
+	}
+	if z.big == nil {
+		z.big = map[ObjID]uint64{}
+	}
+	z.small[id], z.big[id] = BigSize, v
+}
+
 // SizeOf returns the shallow size of id.
 func (g *Graph) SizeOf(id ObjID) uint64 {
 	if s := g.Size[id]; s != BigSize {

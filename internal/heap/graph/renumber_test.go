@@ -154,9 +154,9 @@ func checkRenumber(t *testing.T, name string, d *dump, order string, r *rand.Ran
 	}
 	for i := range n {
 		o := old[i]
-		if a.Dist[i] != a0.Dist[o] || a.Parent[i] != to(a0.Parent[o]) || a.IDom[i] != to(a0.IDom[o]) || a.Retained[i] != a0.Retained[o] {
+		if a.Dist[i] != a0.Dist[o] || a.Parent[i] != to(a0.Parent[o]) || a.IDom[i] != to(a0.IDom[o]) || a.Retained.At(ObjID(i)) != a0.Retained.At(o) {
 			t.Fatalf("%s: object %d (was %d): dist %d parent %d idom %d retained %d, want %d %d %d %d", name, i, o,
-				a.Dist[i], a.Parent[i], a.IDom[i], a.Retained[i], a0.Dist[o], to(a0.Parent[o]), to(a0.IDom[o]), a0.Retained[o])
+				a.Dist[i], a.Parent[i], a.IDom[i], a.Retained.At(ObjID(i)), a0.Dist[o], to(a0.Parent[o]), to(a0.IDom[o]), a0.Retained.At(o))
 		}
 		if e0 := a0.ParentEdge[o]; e0 == NoEdge {
 			if a.ParentEdge[i] != NoEdge {
@@ -243,6 +243,39 @@ func TestRenumberRefuses(t *testing.T) {
 			g.EntryOrder = tt.order(g.Len())
 			if _, err := g.Analyze(); err == nil {
 				t.Errorf("Analyze took it")
+			}
+		})
+	}
+}
+
+// TestSizes checks that a size reads back as set, on either side of BigSize, and after a large
+// one is replaced by a small one.
+func TestSizes(t *testing.T) {
+	tests := []struct {
+		name string
+		set  []uint64 // set in turn on object 1
+	}{
+		{"small", []uint64{0, 7}},
+		{"just below", []uint64{BigSize - 1}},
+		{"BigSize itself", []uint64{BigSize}},
+		{"large", []uint64{1 << 40}},
+		{"large, then small", []uint64{1 << 40, 5}},
+		{"small, then large, then larger", []uint64{5, BigSize + 1, 1 << 50}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			z := SizesOf([]uint64{3, 0, 1 << 33})
+			for _, v := range tt.set {
+				z.Set(1, v)
+				if got := z.At(1); got != v {
+					t.Fatalf("set %d, read %d", v, got)
+				}
+			}
+			if z.At(0) != 3 || z.At(2) != 1<<33 || z.Len() != 3 {
+				t.Errorf("the other objects: %d, %d (of %d), want 3, %d", z.At(0), z.At(2), z.Len(), uint64(1)<<33)
+			}
+			if last := tt.set[len(tt.set)-1]; last < BigSize && len(z.big) != 1 {
+				t.Errorf("%d sizes kept apart, want 1 (object 2's)", len(z.big))
 			}
 		})
 	}
