@@ -23,7 +23,7 @@ func (d dumpView) TypeIndex(name string) (uint32, bool) {
 
 func (d dumpView) TypeOf(id graph.ObjID) uint32 { return d.s.typeOf[id] }
 func (d dumpView) TypeName(t uint32) string     { return d.s.types[t] }
-func (d dumpView) Len(id graph.ObjID) int64     { return int64(d.s.length[id]) }
+func (d dumpView) Len(id graph.ObjID) int64     { return int64(d.s.length.get(int(id))) }
 func (d dumpView) Value(id graph.ObjID) string  { return d.s.value(id) }
 
 func (d dumpView) SetValues(value func(id graph.ObjID) string) {
@@ -85,13 +85,15 @@ func (d dumpView) RenameRoot(i int, name string) { d.s.roots[i].name = name }
 // rewriteValues replaces every object's value with value(id), in one pass over the values.
 func (s *graphSink) rewriteValues(n int, value func(id graph.ObjID) string) {
 	out := make([]byte, 0, len(s.values)+len(s.values)/2)
-	ends := make([]uint32, n)
+	ends := newSparse[uint32](0)
 	for id := 0; id < n; id++ {
-		v := value(graph.ObjID(id))
-		if len(out)+len(v) <= 1<<32-1 {
+		end := uint32(0)
+		if v := value(graph.ObjID(id)); v != "" && len(out)+len(v) <= 1<<32-1 {
 			out = append(out, v...)
+			end = uint32(len(out))
 		}
-		ends[id] = uint32(len(out))
+		ends.add(end)
 	}
+	ends.clip()
 	s.values, s.valueEnd = graph.Clip(out), ends // out's room for growth would stay to the end
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -32,8 +33,8 @@ type graphSink struct {
 	types    []string          // local type index -> name
 	typeIdx  map[string]uint32 // name -> local type index
 	typeOf   []uint32          // ObjID -> local type index
-	length   []int32           // ObjID -> Len (-1: none; lengths past 2^31-1 are kept as that)
-	valueEnd []uint32          // ObjID -> end of its value in values; its start is the previous end
+	length   sparse[int32]     // ObjID -> Len (-1: none; lengths past 2^31-1 are kept as that)
+	valueEnd sparse[uint32]    // ObjID -> end of its value in values, 0 for none; its start is the end before
 	values   []byte            // every object's value, one after the other
 	bytes    uint64            // shallow bytes of every object
 
@@ -53,11 +54,6 @@ type graphSink struct {
 	byReaderKind []uint8
 
 	budget *memoryBudget // checked every checkEvery objects and between the phases
-
-	// Once the objects are numbered in address order (storeGraph), the edges' targets are
-	// oids in targets, and perm maps an oid back to its ObjID; nil before.
-	targets []uint32
-	perm    []graph.ObjID
 
 	roots     []rootRecord
 	userRoots []uint64 // addresses of the roots paths should start from where they can (V8's global)
@@ -87,7 +83,8 @@ const (
 )
 
 func newGraphSink() *graphSink {
-	return &graphSink{typeIdx: map[string]uint32{}, nameEnd: []uint32{0}, nameIdx: map[string]uint32{"": 0}}
+	return &graphSink{typeIdx: map[string]uint32{}, nameEnd: []uint32{0}, nameIdx: map[string]uint32{"": 0},
+		length: newSparse[int32](-1), valueEnd: newSparse[uint32](0)}
 }
 
 func (s *graphSink) Begin(snap heap.Snapshot) error {
@@ -107,8 +104,8 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	}
 	s.b = graph.NewBuilder(n, m)
 	s.typeOf = make([]uint32, 0, n)
-	s.length = make([]int32, 0, n)
-	s.valueEnd = make([]uint32, 0, n)
+	s.length.reserve(n)
+	s.valueEnd.reserve(n)
 	s.edgeName = make([]uint32, 0, m)
 	return nil
 }
@@ -135,11 +132,13 @@ func (s *graphSink) Object(o *heap.Object) error {
 		s.presize()
 	}
 	s.typeOf = append(s.typeOf, t)
-	s.length = append(s.length, int32(min(o.Len, math.MaxInt32)))
-	if len(s.values)+len(o.Value) <= math.MaxUint32 {
+	s.length.add(int32(min(o.Len, math.MaxInt32)))
+	end := uint32(0)
+	if len(o.Value) > 0 && len(s.values)+len(o.Value) <= math.MaxUint32 {
 		s.values = append(s.values, o.Value...)
+		end = uint32(len(s.values))
 	}
-	s.valueEnd = append(s.valueEnd, uint32(len(s.values)))
+	s.valueEnd.add(end)
 	s.bytes += uint64(max(o.Size, 0))
 	if o.Site != "" || s.siteOf != nil {
 		s.addSite(o.Site)
@@ -197,8 +196,8 @@ func (s *graphSink) presize() {
 	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 {
 		s.b.Reserve(objects)
 		s.typeOf = graph.Reserve(s.typeOf, objects)
-		s.length = graph.Reserve(s.length, objects)
-		s.valueEnd = graph.Reserve(s.valueEnd, objects)
+		s.length.reserve(objects)
+		s.valueEnd.reserve(objects)
 		if s.siteOf != nil {
 			s.siteOf = graph.Reserve(s.siteOf, objects)
 		}
@@ -215,7 +214,7 @@ func (s *graphSink) presize() {
 // but sized for the whole file already, so the memory budget does not scale them as it scales
 // what the part read so far used (memoryBudget.room).
 func (s *graphSink) room() int64 {
-	r := graph.RoomOf(s.typeOf) + graph.RoomOf(s.length) + graph.RoomOf(s.valueEnd) + graph.RoomOf(s.siteOf) + graph.RoomOf(s.bornOf) + graph.RoomOf(s.values)
+	r := graph.RoomOf(s.typeOf) + s.length.room() + s.valueEnd.room() + graph.RoomOf(s.siteOf) + graph.RoomOf(s.bornOf) + graph.RoomOf(s.values)
 	if s.b != nil {
 		r += s.b.Room()
 	}
@@ -226,9 +225,64 @@ func (s *graphSink) room() int64 {
 // resident, but the collector counts it as heap: it would raise the heap's goal, and the limit
 // holdHeap sets, by as much, and let the writing of the pages grow into it.
 func (s *graphSink) trim() {
-	s.typeOf, s.length, s.valueEnd = graph.Clip(s.typeOf), graph.Clip(s.length), graph.Clip(s.valueEnd)
+	s.typeOf = graph.Clip(s.typeOf)
+	s.length.clip()
+	s.valueEnd.clip()
 	s.siteOf, s.bornOf = graph.Clip(s.siteOf), graph.Clip(s.bornOf)
 	s.edgeName, s.values = graph.Clip(s.edgeName), graph.Clip(s.values)
+}
+
+// renumber moves the sink's per-object and per-edge data to the numbering rn made of g
+// (storeGraph numbers the objects by oid), in place where it can. The edge names and the
+// values move to new slices, the old edge names collected before the values move.
+func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
+	if rn.Same() {
+		return nil
+	}
+	var err error
+	if s.edgeName, err = graph.PermuteEdges(rn, g, s.edgeName); err != nil {
+		return err
+	}
+	n := g.Len()
+	ids := [][]uint32{s.typeOf}
+	for _, more := range [][]uint32{s.siteOf, s.bornOf} {
+		if more != nil {
+			ids = append(ids, more)
+		}
+	}
+	if err := graph.PermuteObjects(rn, ids...); err != nil {
+		return err
+	}
+	length := newSparse[int32](-1)
+	for id := range n {
+		length.add(s.length.get(int(rn.Old(graph.ObjID(id)))))
+	}
+	length.clip()
+	s.length = length
+	if len(s.implicitClass) > 0 {
+		implicit := make([]uint64, (n+63)/64)
+		for id := range n {
+			if s.hasImplicitClass(rn.Old(graph.ObjID(id))) {
+				implicit[id>>6] |= 1 << (id & 63)
+			}
+		}
+		s.implicitClass = implicit
+	}
+	if len(s.values) > 0 {
+		collect(n) // the edge names in file order
+		values, ends := make([]byte, 0, len(s.values)), newSparse[uint32](0)
+		for id := range n {
+			end := uint32(0)
+			if v := s.value(rn.Old(graph.ObjID(id))); v != "" {
+				values = append(values, v...)
+				end = uint32(len(values))
+			}
+			ends.add(end)
+		}
+		ends.clip()
+		s.values, s.valueEnd = values, ends
+	}
+	return nil
 }
 
 // addSite records the allocation site of the object just added; the objects before the first
@@ -363,11 +417,15 @@ func (s *graphSink) Root(r heap.Root) error {
 // value returns the value of object id. The string shares s.values' memory, which is never
 // written again once the file is read: the store copies it.
 func (s *graphSink) value(id graph.ObjID) string {
-	start := uint32(0)
-	if id > 0 {
-		start = s.valueEnd[id-1]
+	i, ok := s.valueEnd.index(int(id))
+	if !ok {
+		return ""
 	}
-	b := s.values[start:s.valueEnd[id]]
+	start := uint32(0)
+	if i > 0 {
+		start = s.valueEnd.vals[i-1]
+	}
+	b := s.values[start:s.valueEnd.vals[i]]
 	if len(b) == 0 {
 		return ""
 	}
@@ -384,17 +442,9 @@ func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
 		if s.keys == nil {
 			return ""
 		}
-		return s.keys.KeyText(s.view, s.target(g, e-1), id == keyAttr)
+		return s.keys.KeyText(s.view, g.Edges[e-1], id == keyAttr)
 	}
 	return s.name(id)
-}
-
-// target returns the object edge e of g points to.
-func (s *graphSink) target(g *graph.Graph, e uint32) graph.ObjID {
-	if s.perm != nil {
-		return s.perm[s.targets[e]]
-	}
-	return g.Edges[e]
 }
 
 // name returns name id. The string shares s.nameText's memory, whose bytes are never written
@@ -467,23 +517,22 @@ type rankedPage struct {
 
 // referrers finds each object's referrers a window of pages at a time, rather than as a
 // reverse CSR over every edge (4 bytes per edge and 4 per object, at the peak of the load).
-// A window is a run of pages (in oid order) that at most about an eighth of the edges point
-// into; its referrers are gathered in two passes over every edge, which are sequential reads:
-// the edges' targets are oids by then (targets), and the sources go in ObjID order.
+// A window is a run of pages that at most about an eighth of the edges point into; its
+// referrers are gathered in two passes over every edge, which are sequential reads. Objects
+// are numbered by oid by then (ObjID == oid: see storeGraph).
 type referrers struct {
-	edgeStart []uint32 // ObjID -> its first edge, as graph.Graph.EdgeStart
-	targets   []uint32 // edge index -> its target's oid
-	oid       []uint32 // ObjID -> oid
-	retained  []uint64 // ObjID -> retained size
+	edgeStart []uint32    // oid -> its first edge, as graph.Graph.EdgeStart
+	targets   []uint32    // edge index -> its target's oid
+	retained  graph.Sizes // oid -> retained size
 
-	end  []uint32      // window object (oid - lo) -> end of its referrers in from, then start
-	from []graph.ObjID // the window's referrers, grouped by object
+	end  []uint32 // window object (oid - lo) -> end of its referrers in from, then start
+	from []uint32 // the window's referrers, grouped by object
 }
 
 // windows returns the first oid of each window and, last, the number of objects: each
 // window's objects have at most budget referrers in all, but for a single page with more.
 func (r *referrers) windows(budget int) []int {
-	n := len(r.oid)
+	n := len(r.edgeStart) - 1
 	pages := (n + page.Size - 1) / page.Size
 	in := make([]int, pages) // page -> edges into it
 	for _, t := range r.targets {
@@ -502,7 +551,7 @@ func (r *referrers) windows(budget int) []int {
 }
 
 // gather collects the referrers of the objects with oids in [lo, hi) into r.from, grouped by
-// object, object k's (oid lo+k) at from[end[k]:end[k+1]], in ObjID order.
+// object, object k's (oid lo+k) at from[end[k]:end[k+1]], in oid order.
 func (r *referrers) gather(lo, hi int) {
 	r.end = slices.Grow(r.end[:0], hi-lo+1)[:hi-lo+1]
 	clear(r.end)
@@ -518,12 +567,12 @@ func (r *referrers) gather(lo, hi int) {
 	}
 	r.from = slices.Grow(r.from[:0], int(end[len(end)-1]))[:end[len(end)-1]]
 	// Sources last to first, each object's end moving down to its start as its referrers are
-	// put in: they end up in ObjID order, and end (shifted by one) holds the starts.
+	// put in: they end up in oid order, and end (shifted by one) holds the starts.
 	for src := len(r.edgeStart) - 2; src >= 0; src-- {
 		for e := r.edgeStart[src+1]; e > r.edgeStart[src]; e-- {
 			if t := r.targets[e-1]; t-l < h-l {
 				end[t-l]--
-				r.from[end[t-l]] = graph.ObjID(src)
+				r.from[end[t-l]] = uint32(src)
 			}
 		}
 	}
@@ -553,7 +602,7 @@ func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *ranke
 			for o := plo; o < min(plo+page.Size, hi); o++ {
 				ranked = ranked[:0]
 				for _, src := range r.from[r.end[o-lo]:r.end[o-lo+1]] {
-					ranked = append(ranked, rankedReferrer{r.retained[src], r.oid[src]})
+					ranked = append(ranked, rankedReferrer{r.retained.At(graph.ObjID(src)), src})
 				}
 				if len(ranked) > 1 {
 					slices.SortFunc(ranked, func(x, y rankedReferrer) int {
@@ -599,6 +648,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// for the collector. Most of the heap is slices without pointers, which are cheap to
 	// collect. At 10M objects this takes the peak of the graph work from 1.44 GB (in two runs
 	// of three) to 1.29 GB.
+	collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
 	s.trim()
 	runtime.GC() // the slices the parse outgrew
 	g, err := s.b.Build()
@@ -618,7 +668,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	// Oids number the objects in address order, so that the table and its address index are
 	// written in key order. The order depends on the addresses alone, so a second core works
-	// it out while this one does the graph work.
+	// it out while this one runs the format's naming pass.
+	runtime.GC() // the Builder's edge chunks and address table, before the order's arrays
 	ordered := make(chan addressOrder, 1)
 	go func() { ordered <- orderByAddress(g.Addr) }()
 
@@ -664,7 +715,28 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		userFirst(g, s.userRoots)
 	}
 
-	runtime.GC() // the Builder's edge chunks
+	// From here on the objects are numbered by oid, in g and in the sink: the analysis and the
+	// pages then read every array in sequence, and the order (8 bytes per object) is gone by
+	// the peak of the load. The graph keeps the file order for the analysis (EntryOrder), for
+	// the choices it makes in ObjID order to stay as they were; it goes after the analysis.
+	collect(n) // what the naming pass replaced
+	order := <-ordered
+	for t, id := range classID {
+		if id != graph.SuperRoot {
+			classID[t] = graph.ObjID(order.oid[id])
+		}
+	}
+	rn, err := g.Renumber(order.perm, order.oid)
+	if err != nil {
+		return 0, res, err
+	}
+	order = addressOrder{}
+	collect(n) // the edges in file order
+	if err := s.renumber(rn, g); err != nil {
+		return 0, res, err
+	}
+	rn = nil
+	collect(n) // the sink's edge names and values in file order, and the order
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -681,25 +753,17 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err != nil {
 		return 0, res, err
 	}
-	runtime.GC() // the dominators' scratch: predecessor lists and a few words per object
+	g.EntryOrder = nil
+	runtime.GC() // the dominators' scratch: predecessor lists and a few words per object, the file order
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
 
-	order := <-ordered
-	perm, oid := order.perm, order.oid
-	// From here on the edges' targets are oids: the pages and the referrers want nothing
-	// else, and the referrers then read them in sequence (see referrers). g.Edges goes, so
-	// that nothing reads them as ObjIDs.
-	targets := graph.AsUint32s(g.Edges)
-	g.Edges = nil
-	renumber(targets, oid)
-	s.perm, s.targets = perm, targets
 	toOID := func(id graph.ObjID) int64 {
 		if id == graph.SuperRoot {
 			return -1
 		}
-		return int64(oid[id])
+		return int64(id)
 	}
 
 	typeID := make([]int64, len(s.types))
@@ -742,8 +806,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The referrers of each page's objects are ranked on a second core, a few pages ahead.
 	ranks, spare, stop := make(chan *rankedPage, 4), make(chan *rankedPage, 4), make(chan struct{})
 	defer close(stop)
-	refs := &referrers{edgeStart: g.EdgeStart, targets: targets, oid: oid, retained: a.Retained}
-	go refs.rank(windowBudget(len(targets)), ranks, spare, stop)
+	refs := &referrers{edgeStart: g.EdgeStart, targets: graph.AsUint32s(g.Edges), retained: a.Retained}
+	go refs.rank(windowBudget(g.NumEdges()), ranks, spare, stop)
 	var (
 		o    store.NewObject
 		rank *rankedPage // the referrers of the objects of the page being written
@@ -751,7 +815,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	pages := (int64(n) + page.Size - 1) / page.Size
 	progress(Progress{Phase: PhaseWrite, Total: pages})
 	elem := make(elements, (n+63)/64) // for the holdings, after the pages
-	for i, id := range perm {
+	for i := range n {
+		id := graph.ObjID(i)
 		k := i % page.Size
 		if k == 0 {
 			if i > 0 {
@@ -773,12 +838,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			Addr:     int64(g.Addr[id]),
 			Type:     typeID[s.typeOf[id]],
 			Size:     int64(g.SizeOf(id)),
-			Len:      int64(s.length[id]),
+			Len:      int64(s.length.get(i)),
 			Value:    s.value(id),
 			Distance: -1,
 			Parent:   toOID(a.Parent[id]),
 			IDom:     toOID(a.IDom[id]),
-			Retained: int64(a.Retained[id]),
+			Retained: int64(a.Retained.At(id)),
 		}
 		if s.siteOf != nil {
 			o.Site = int64(s.siteOf[id])
@@ -797,12 +862,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		if s.hasImplicitClass(id) {
 			if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
-				w.Ref(store.NewRef{OID: int64(oid[c]), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge})
+				w.Ref(store.NewRef{OID: int64(c), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge})
 			}
 		}
 		lo, hi := g.EdgeRange(id)
 		for e := lo; e < hi; e++ {
-			w.Ref(s.ref(g, e, int64(targets[e])))
+			w.Ref(s.ref(g, e, int64(g.Edges[e])))
 		}
 		start := 0
 		if k > 0 {
@@ -814,26 +879,26 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		w.Object(&o)
 	}
 	// Roots: the reader's, then the ones the graph work added.
-	seen := make(map[graph.ObjID]bool, len(s.roots))
+	seen := make(map[int]bool, len(s.roots))
 	for _, r := range s.roots {
 		// Several roots may share an address; the graph maps each address once.
-		if id, ok := lookup(g, perm, r.addr); ok {
-			w.Root(int64(oid[id]), r.kind, r.name)
+		if id, ok := slices.BinarySearch(g.Addr, r.addr); ok {
+			w.Root(int64(id), r.kind, r.name)
 			seen[id] = true
 		}
 	}
 	for _, id := range g.Roots {
-		if !seen[id] {
-			w.Root(int64(oid[id]), "unreferenced", "")
+		if !seen[int(id)] {
+			w.Root(int64(id), "unreferenced", "")
 		}
 	}
 	// The holdings need the types, the dominators, the distances and the sizes: the edges,
 	// their names, the values and the paths go first, so that the Grouper's arrays take
 	// their memory rather than add to the peak.
-	s.targets, s.perm, s.edgeName, s.values, s.valueEnd, s.length = nil, nil, nil, nil, nil, nil
-	g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil
+	s.edgeName, s.values, s.valueEnd, s.length = nil, nil, sparse[uint32]{}, sparse[int32]{}
+	g.Edges, g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil, nil
 	runtime.GC()
-	if err := storeHoldings(w, s, g, a, oid, typeID, elem); err != nil {
+	if err := storeHoldings(w, s, g, a, typeID, elem); err != nil {
 		return 0, res, err
 	}
 	w.Close(stats)
@@ -845,57 +910,53 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	return w.Snapshot(), res, nil
 }
 
+// collect runs the collector between two steps of the graph work, so that the next step
+// reuses the memory the last one dropped, where the graph is large enough for that to
+// matter: below 65,536 objects (a few MB) a collection costs more time than it is worth, and
+// a command's tests load hundreds of small dumps.
+func collect(objects int) {
+	if objects >= 1<<16 {
+		runtime.GC()
+	}
+}
+
 // addressOrder numbers objects in address order.
 type addressOrder struct {
 	perm []graph.ObjID // oid -> ObjID
 	oid  []uint32      // ObjID -> oid
 }
 
+// orderByAddress returns the address order of the objects at addr (ObjID -> address).
 func orderByAddress(addr []uint64) addressOrder {
-	perm := make([]graph.ObjID, len(addr))
-	for i := range perm {
-		perm[i] = graph.ObjID(i)
+	n := len(addr)
+	perm := make([]graph.ObjID, n)
+	lo, hi := uint64(math.MaxUint64), uint64(0)
+	for _, a := range addr {
+		lo, hi = min(lo, a), max(hi, a)
 	}
-	slices.SortFunc(perm, func(x, y graph.ObjID) int { return cmp.Compare(addr[x], addr[y]) })
-	oid := make([]uint32, len(addr))
+	if idBits := bits.Len(uint(n)); n > 0 && bits.Len64(hi-lo)+idBits <= 64 {
+		// The address (less the smallest) and the ObjID in one word: sorting the words reads
+		// each in place, where sorting ObjIDs by address looks an address up at random for
+		// every comparison.
+		keys := make([]uint64, n)
+		for i, a := range addr {
+			keys[i] = (a-lo)<<idBits | uint64(i)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			perm[i] = graph.ObjID(k & (1<<idBits - 1))
+		}
+	} else {
+		for i := range perm {
+			perm[i] = graph.ObjID(i)
+		}
+		slices.SortFunc(perm, func(x, y graph.ObjID) int { return cmp.Compare(addr[x], addr[y]) })
+	}
+	oid := make([]uint32, n)
 	for i, id := range perm {
 		oid[id] = uint32(i)
 	}
 	return addressOrder{perm, oid}
-}
-
-// renumber replaces each ObjID in ids by its oid, on both cores: a lookup in oid per edge,
-// at random.
-func renumber(ids []uint32, oid []uint32) {
-	half := len(ids) / 2
-	done := make(chan struct{})
-	go func() {
-		for i, id := range ids[half:] {
-			ids[half+i] = oid[id]
-		}
-		close(done)
-	}()
-	for i, id := range ids[:half] {
-		ids[i] = oid[id]
-	}
-	<-done
-}
-
-// lookup finds the object at addr by binary search over perm (ObjIDs in address order).
-func lookup(g *graph.Graph, perm []graph.ObjID, addr uint64) (graph.ObjID, bool) {
-	i, ok := slices.BinarySearchFunc(perm, addr, func(id graph.ObjID, a uint64) int {
-		switch {
-		case g.Addr[id] < a:
-			return -1
-		case g.Addr[id] > a:
-			return 1
-		}
-		return 0
-	})
-	if !ok {
-		return 0, false
-	}
-	return perm[i], true
 }
 
 // holdHeap is called when the pages are about to be written, and returns a function that

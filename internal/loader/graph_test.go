@@ -152,8 +152,9 @@ func TestGraphSinkPresize(t *testing.T) {
 			}
 			sized.trim()
 			for name, c := range map[string][2]int{
-				"typeOf": {len(sized.typeOf), cap(sized.typeOf)}, "length": {len(sized.length), cap(sized.length)},
-				"valueEnd": {len(sized.valueEnd), cap(sized.valueEnd)}, "edgeName": {len(sized.edgeName), cap(sized.edgeName)},
+				"typeOf": {len(sized.typeOf), cap(sized.typeOf)}, "length": {len(sized.length.vals), cap(sized.length.vals)},
+				"length bits": {len(sized.length.has), cap(sized.length.has)}, "valueEnd bits": {len(sized.valueEnd.rank), cap(sized.valueEnd.rank)},
+				"valueEnd": {len(sized.valueEnd.vals), cap(sized.valueEnd.vals)}, "edgeName": {len(sized.edgeName), cap(sized.edgeName)},
 				"values": {len(sized.values), cap(sized.values)},
 			} {
 				if c[1]-c[0] > c[1]/16 {

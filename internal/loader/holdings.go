@@ -25,9 +25,9 @@ func (e elements) has(i int) bool { return e[i>>6]&(1<<(i&63)) != 0 }
 
 // storeHoldings works out what each holder keeps alive of each type (graph.Grouper, as leaks
 // would from the pages) and queues it with the snapshot. It takes a's IDom over: the
-// dominators are no longer in it when it returns. elem says which objects (by ObjID) are
-// reached by an element's index or a key; oid maps an ObjID to its oid.
-func storeHoldings(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.Analysis, oid []uint32, typeID []int64, elem elements) error {
+// dominators are no longer in it when it returns. elem says which objects are reached by an
+// element's index or a key. Objects are numbered by oid (ObjID == oid: see storeGraph).
+func storeHoldings(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.Analysis, typeID []int64, elem elements) error {
 	gr := graph.GrouperOf(g, a, s.typeOf, func(id graph.ObjID) bool { return elem.has(int(id)) })
 	var storage func(typ, holder string, element bool) bool
 	if rules := heap.HolderRulesOf(s.snap.Format); rules != nil {
@@ -39,7 +39,7 @@ func storeHoldings(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.
 	}
 	floor := HoldingsFloor(int64(s.bytes))
 	for id := range g.Len() {
-		gr.Add(id, g.SizeOf(graph.ObjID(id)), a.Retained[id], uint64(floor))
+		gr.Add(id, g.SizeOf(graph.ObjID(id)), a.Retained.At(graph.ObjID(id)), uint64(floor))
 	}
 	var rows []store.HoldingRow
 	for _, r := range gr.Groups(floor) {
@@ -49,7 +49,7 @@ func storeHoldings(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.
 			if d == graph.Unreached || d > graph.MaxHolderDepth {
 				continue // no holder leaks names
 			}
-			holder, depth = int64(oid[r.Holder]), int64(d)
+			holder, depth = int64(r.Holder), int64(d)
 		}
 		rows = append(rows, store.HoldingRow{Holder: holder, Type: typeID[r.TypeID], Storage: r.Storage, Root: r.Root,
 			Self: r.Self, Open: r.Open, Count: r.Count, Bytes: r.Bytes, Retained: r.Retained, Reach: r.Reach, Depth: depth})

@@ -26,7 +26,7 @@ func TestReferrersAgainstBruteForce(t *testing.T) {
 	} {
 		rng := rand.New(rand.NewPCG(uint64(tc.objects), uint64(tc.edges)))
 		n := tc.objects
-		// Sources in ObjID order, as graph.Graph has them.
+		// Sources in order, as graph.Graph has them: by oid, once the load has renumbered them.
 		src := make([]int, tc.edges)
 		for i := range src {
 			src[i] = rng.IntN(n)
@@ -38,15 +38,6 @@ func TestReferrersAgainstBruteForce(t *testing.T) {
 		}
 		for i := 1; i <= n; i++ {
 			edgeStart[i] += edgeStart[i-1]
-		}
-		perm := make([]graph.ObjID, n) // oid -> ObjID: a shuffle, as address order is
-		for i := range perm {
-			perm[i] = graph.ObjID(i)
-		}
-		rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-		oid := make([]uint32, n)
-		for o, id := range perm {
-			oid[id] = uint32(o)
 		}
 		targets := make([]uint32, tc.edges) // oids
 		for i := range targets {
@@ -66,7 +57,7 @@ func TestReferrersAgainstBruteForce(t *testing.T) {
 			for s := range n {
 				for e := edgeStart[s]; e < edgeStart[s+1]; e++ {
 					if targets[e] == uint32(o) {
-						r = append(r, rankedReferrer{retained[s], oid[s]})
+						r = append(r, rankedReferrer{retained[s], uint32(s)})
 						break
 					}
 				}
@@ -80,7 +71,7 @@ func TestReferrersAgainstBruteForce(t *testing.T) {
 		}
 
 		for _, budget := range []int{1, page.Size, 3 * page.Size, tc.edges + 1} {
-			refs := &referrers{edgeStart: edgeStart, targets: targets, oid: oid, retained: retained}
+			refs := &referrers{edgeStart: edgeStart, targets: targets, retained: graph.SizesOf(retained)}
 			out, spare, stop := make(chan *rankedPage), make(chan *rankedPage, 1), make(chan struct{})
 			go refs.rank(budget, out, spare, stop)
 			pages := (n + page.Size - 1) / page.Size

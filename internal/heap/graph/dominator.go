@@ -98,7 +98,8 @@ func (g *Graph) dominators() *lt {
 // GC roots reach, in root order; then the part the roots do not reach, starting from its objects
 // without an essential in-edge (the heads of garbage structures), in ObjID order; then, in ObjID
 // order, from whatever remains (cycles that only reach each other). Each of these starts is a
-// child of the super-root in the DFS tree, and the super-root has a virtual edge to it.
+// child of the super-root in the DFS tree, and the super-root has a virtual edge to it. "ObjID
+// order" is Graph.EntryOrder's when it has one.
 func (d *lt) dfsAll() {
 	g := d.g
 	for i := range d.dfn {
@@ -129,12 +130,27 @@ func (d *lt) dfsAll() {
 			}
 		}
 	}
-	for v := range ObjID(d.n) {
+	order := func(yield func(ObjID) bool) { // ObjID order, or g.EntryOrder
+		if g.EntryOrder != nil {
+			for _, v := range g.EntryOrder {
+				if !yield(v) {
+					return
+				}
+			}
+			return
+		}
+		for v := range ObjID(d.n) {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+	for v := range order {
 		if d.dfn[v] == unvisited && entered[v>>6]&(1<<(v&63)) == 0 {
 			next = d.dfs(v, next)
 		}
 	}
-	for v := range ObjID(d.n) {
+	for v := range order {
 		if d.dfn[v] == unvisited {
 			next = d.dfs(v, next)
 		}

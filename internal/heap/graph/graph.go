@@ -53,6 +53,10 @@ type Graph struct {
 	// user roots (the global object), so that paths run through the program's objects rather
 	// than the VM's internals where both reach an object, as DevTools has it.
 	FirstRoots int
+	// EntryOrder, when not nil, holds every ObjID once: the order in which Analyze picks the
+	// entries of the cycles that no root reaches (see Analyze), ObjID order when nil.
+	// Renumber sets it to the order before, so that renumbering changes no result.
+	EntryOrder []ObjID
 	Dangling   int      // edges dropped because no object had their target address
 	Dropped    []uint32 // ascending AddEdge-order indices of the dropped (dangling) edges
 	LostRoots  int      // AddRoot calls whose address no object had; those roots were dropped
@@ -61,6 +65,49 @@ type Graph struct {
 
 // BigSize marks, in Graph.Size, an object whose size is in Graph.Big.
 const BigSize = math.MaxUint32
+
+// Sizes is a size in bytes per object (ObjID -> size) in 4 bytes each, as Graph.Size and
+// Graph.Big keep them: a size of BigSize or more is BigSize in small and kept in big. The
+// zero Sizes has no objects.
+type Sizes struct {
+	small []uint32
+	big   map[ObjID]uint64
+}
+
+// SizesOf returns the sizes of s (ObjID -> size).
+func SizesOf(s []uint64) Sizes {
+	z := Sizes{small: make([]uint32, len(s))}
+	for id, v := range s {
+		z.Set(ObjID(id), v)
+	}
+	return z
+}
+
+// Len returns the number of objects.
+func (z *Sizes) Len() int { return len(z.small) }
+
+// At returns the size of id.
+func (z *Sizes) At(id ObjID) uint64 {
+	if v := z.small[id]; v != BigSize {
+		return uint64(v)
+	}
+	return z.big[id]
+}
+
+// Set sets the size of id.
+func (z *Sizes) Set(id ObjID, v uint64) {
+	if v < BigSize {
+		if z.small[id] == BigSize {
+			delete(z.big, id)
+		}
+		z.small[id] = uint32(v)
+		return
+	}
+	if z.big == nil {
+		z.big = map[ObjID]uint64{}
+	}
+	z.small[id], z.big[id] = BigSize, v
+}
 
 // SizeOf returns the shallow size of id.
 func (g *Graph) SizeOf(id ObjID) uint64 {
@@ -145,6 +192,18 @@ func (g *Graph) check() error {
 	for _, r := range g.Roots {
 		if int(r) >= n {
 			return fmt.Errorf("graph: root %d of %d objects", r, n)
+		}
+	}
+	if g.EntryOrder != nil {
+		if len(g.EntryOrder) != n {
+			return fmt.Errorf("graph: %d objects in EntryOrder for %d objects", len(g.EntryOrder), n)
+		}
+		seen := make([]uint64, (n+63)/64)
+		for _, id := range g.EntryOrder {
+			if int(id) >= n || seen[id>>6]&(1<<(id&63)) != 0 {
+				return fmt.Errorf("graph: EntryOrder has object %d twice, or past the end (%d objects)", id, n)
+			}
+			seen[id>>6] |= 1 << (id & 63)
 		}
 	}
 	if s := rootSet(n, g.Roots); !slices.Equal(s, g.isRoot) {

@@ -46,6 +46,15 @@ func TestAnalyzeRandom(t *testing.T) {
 	}
 }
 
+// retainedOf returns a's retained sizes as a slice.
+func retainedOf(a *Analysis) []uint64 {
+	out := make([]uint64, a.Retained.Len())
+	for id := range out {
+		out[id] = a.Retained.At(ObjID(id))
+	}
+	return out
+}
+
 // obj and ref keep the hand-written cases short: objects are at address 100+i.
 func obj(size uint64, refs ...dumpEdge) dumpObject { return dumpObject{size: size, edges: refs} }
 func ref(to int) dumpEdge                          { return dumpEdge{to: 100 + uint64(to), kind: heap.EdgeField} }
@@ -227,8 +236,8 @@ func TestAnalyzeCases(t *testing.T) {
 			if !slices.Equal(idom, tt.idom) {
 				t.Errorf("IDom(%s): got %v, want %v", tt.name, idom, tt.idom)
 			}
-			if !slices.Equal(a.Retained, tt.retained) {
-				t.Errorf("Retained(%s): got %v, want %v", tt.name, a.Retained, tt.retained)
+			if got := retainedOf(a); !slices.Equal(got, tt.retained) {
+				t.Errorf("Retained(%s): got %v, want %v", tt.name, got, tt.retained)
 			}
 			if !slices.Equal(dist, tt.dist) {
 				t.Errorf("Dist(%s): got %v, want %v", tt.name, dist, tt.dist)
@@ -290,7 +299,7 @@ func TestGroupRetainedRandom(t *testing.T) {
 						idom[v] = ObjID(p)
 					}
 				}
-				got, err := GroupRetained(idom, want.retained, group, tt.ngroups+1) // one empty group
+				got, err := GroupRetained(idom, SizesOf(want.retained), group, tt.ngroups+1) // one empty group
 				if err != nil {
 					t.Fatalf("GroupRetained(%s run %d): %v", tt.name, run, err)
 				}
@@ -355,7 +364,7 @@ func TestGroupRetainedCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := GroupRetained(tt.idom, tt.retained, tt.group, tt.ngroups)
+			got, err := GroupRetained(tt.idom, SizesOf(tt.retained), tt.group, tt.ngroups)
 			if tt.wantErr {
 				if err == nil {
 					t.Errorf("GroupRetained(%s): got %v, want an error", tt.name, got)
@@ -580,8 +589,8 @@ func TestDeepChain(t *testing.T) {
 				if i == 0 {
 					wantIDom = SuperRoot
 				}
-				if a.IDom[i] != wantIDom || a.Retained[i] != uint64(2*(n-i)) || a.Dist[i] != uint32(i) {
-					t.Fatalf("object %d: IDom %d, Retained %d, Dist %d; want %d, %d, %d", i, a.IDom[i], a.Retained[i], a.Dist[i], wantIDom, 2*(n-i), i)
+				if a.IDom[i] != wantIDom || a.Retained.At(ObjID(i)) != uint64(2*(n-i)) || a.Dist[i] != uint32(i) {
+					t.Fatalf("object %d: IDom %d, Retained %d, Dist %d; want %d, %d, %d", i, a.IDom[i], a.Retained.At(ObjID(i)), a.Dist[i], wantIDom, 2*(n-i), i)
 				}
 			}
 			// Alternating groups: only the first two objects count; the rest are under them.
@@ -670,7 +679,7 @@ func TestAnalyzeReadOnly(t *testing.T) {
 		!slices.Equal(g.Size, before.Size) || !slices.Equal(g.Roots, before.Roots) {
 		t.Error("Analyze changed the graph")
 	}
-	if !slices.Equal(a1.IDom, a2.IDom) || !slices.Equal(a1.Retained, a2.Retained) || !slices.Equal(a1.Dist, a2.Dist) ||
+	if !slices.Equal(a1.IDom, a2.IDom) || !slices.Equal(retainedOf(a1), retainedOf(a2)) || !slices.Equal(a1.Dist, a2.Dist) ||
 		!slices.Equal(a1.Parent, a2.Parent) || !slices.Equal(a1.ParentEdge, a2.ParentEdge) || a1.Unreachable != a2.Unreachable {
 		t.Error("Analyze gave two different answers for one graph")
 	}
@@ -679,7 +688,7 @@ func TestAnalyzeReadOnly(t *testing.T) {
 	for v, p := range a1.IDom {
 		total += g.SizeOf(ObjID(v))
 		if p == SuperRoot {
-			top += a1.Retained[v]
+			top += a1.Retained.At(ObjID(v))
 		}
 	}
 	if top != total {
@@ -706,8 +715,8 @@ func TestAddRoots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Dist[2] != 0 || a.IDom[2] != SuperRoot || a.Retained[2] != 10 || a.Unreachable != 0 {
-		t.Errorf("after AddRoots: dist %d, idom %d, retained %d, unreachable %d", a.Dist[2], a.IDom[2], a.Retained[2], a.Unreachable)
+	if a.Dist[2] != 0 || a.IDom[2] != SuperRoot || a.Retained.At(2) != 10 || a.Unreachable != 0 {
+		t.Errorf("after AddRoots: dist %d, idom %d, retained %d, unreachable %d", a.Dist[2], a.IDom[2], a.Retained.At(2), a.Unreachable)
 	}
 }
 
@@ -749,7 +758,7 @@ func TestFirstRoots(t *testing.T) {
 			a.Dist[4], a.Parent[4], a.Dist[5], a.Parent[5])
 	}
 	for id := range plain.IDom {
-		if a.IDom[id] != plain.IDom[id] || a.Retained[id] != plain.Retained[id] {
+		if a.IDom[id] != plain.IDom[id] || a.Retained.At(ObjID(id)) != plain.Retained.At(ObjID(id)) {
 			t.Errorf("object %d: dominators changed with the root order", id)
 		}
 	}
@@ -777,8 +786,8 @@ func TestAnalyzeSteps(t *testing.T) {
 	if want := []Step{StepDominators, StepRetained, StepShortestPaths}; !slices.Equal(steps, want) {
 		t.Errorf("steps %v, want %v", steps, want)
 	}
-	if want := []uint64{24, 16, 8}; !slices.Equal(a.Retained, want) {
-		t.Errorf("Retained %v, want %v", a.Retained, want)
+	if want := []uint64{24, 16, 8}; !slices.Equal(retainedOf(a), want) {
+		t.Errorf("Retained %v, want %v", retainedOf(a), want)
 	}
 	if want := []uint32{0, 1, 2}; !slices.Equal(a.Dist, want) {
 		t.Errorf("Dist %v, want %v", a.Dist, want)
@@ -814,7 +823,7 @@ func TestBigSizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Retained[0] != sum {
-		t.Errorf("the root retains %d, want %d", a.Retained[0], sum)
+	if a.Retained.At(0) != sum {
+		t.Errorf("the root retains %d, want %d", a.Retained.At(0), sum)
 	}
 }

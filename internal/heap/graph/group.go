@@ -12,10 +12,10 @@ import "fmt"
 // id, say). It runs in O(n): it walks the dominator tree top-down with, per group, the number
 // of objects of that group open on the current path, and counts an object when that number is 0.
 // It needs 8 bytes per object while it runs, and no recursion or stack.
-func GroupRetained(idom []ObjID, retained []uint64, group []uint32, ngroups int) ([]uint64, error) {
+func GroupRetained(idom []ObjID, retained Sizes, group []uint32, ngroups int) ([]uint64, error) {
 	n := len(idom)
-	if len(retained) != n || len(group) != n {
-		return nil, fmt.Errorf("graph: GroupRetained: %d idoms, %d retained sizes, %d groups: want one of each per object", n, len(retained), len(group))
+	if retained.Len() != n || len(group) != n {
+		return nil, fmt.Errorf("graph: GroupRetained: %d idoms, %d retained sizes, %d groups: want one of each per object", n, retained.Len(), len(group))
 	}
 	if n > maxObjects || ngroups < 0 {
 		return nil, fmt.Errorf("graph: GroupRetained: %d objects, %d groups: %w", n, ngroups, ErrTooLarge)
@@ -63,7 +63,7 @@ func GroupRetained(idom []ObjID, retained []uint64, group []uint32, ngroups int)
 			c := kids[i]
 			g := group[c]
 			if open[g] == 0 {
-				out[g] += retained[c]
+				out[g] += retained.At(c)
 			}
 			open[g]++
 			v = uint32(c)

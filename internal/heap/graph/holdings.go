@@ -48,7 +48,7 @@ type Grouper struct {
 	// under h (looking through storage or not) can retain. GrouperOf has none: a holder's is
 	// what it retains less its own size (retained, size), and the super-root's is rootTotal.
 	totals    []uint64
-	retained  []uint64
+	retained  Sizes
 	graph     *Graph // the sizes of GrouperOf's objects
 	rootTotal uint64
 	sums      map[groupKey]*Group
@@ -96,7 +96,7 @@ func GrouperOf(g *Graph, a *Analysis, typ []uint32, element func(ObjID) bool) *G
 			dist = int64(a.Dist[id])
 		}
 		if gr.mark(id, dist, element(ObjID(id))) && gr.idom[id] == 0 {
-			gr.rootTotal += a.Retained[id]
+			gr.rootTotal += a.Retained.At(ObjID(id))
 		}
 	}
 	return gr
@@ -140,7 +140,7 @@ func (g *Grouper) total(h ObjID) uint64 {
 	case h == 0:
 		return g.rootTotal
 	}
-	return g.retained[h-1] - g.graph.SizeOf(h-1)
+	return g.retained.At(h-1) - g.graph.SizeOf(h-1)
 }
 
 // Resolve asks storage (once per pair of types and element) which objects are storage, and

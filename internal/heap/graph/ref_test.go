@@ -252,8 +252,8 @@ func checkDump(t *testing.T, name string, d *dump) (*Graph, *Analysis) {
 		if a.IDom[w] != wantIDom {
 			t.Errorf("%s: IDom[%d]: got %d, want %d", name, w, a.IDom[w], wantIDom)
 		}
-		if a.Retained[w] != want.retained[w] {
-			t.Errorf("%s: Retained[%d]: got %d, want %d", name, w, a.Retained[w], want.retained[w])
+		if a.Retained.At(ObjID(w)) != want.retained[w] {
+			t.Errorf("%s: Retained[%d]: got %d, want %d", name, w, a.Retained.At(ObjID(w)), want.retained[w])
 		}
 		checkPath(t, name, g, a, m, want, w)
 	}

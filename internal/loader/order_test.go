@@ -1,0 +1,79 @@
+package loader
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/memsee/memsee/internal/heap/graph"
+)
+
+// TestOrderByAddress checks the oids against a sort by address, whether the addresses and
+// ObjIDs fit one word (sorted as words) or not (sorted by address).
+func TestOrderByAddress(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	tests := []struct {
+		name string
+		addr func(n int) []uint64
+	}{
+		{"none", func(int) []uint64 { return nil }},
+		{"one", func(int) []uint64 { return []uint64{42} }},
+		{"sorted", func(n int) []uint64 {
+			a := make([]uint64, n)
+			for i := range a {
+				a[i] = 0xc000000000 + 16*uint64(i)
+			}
+			return a
+		}},
+		{"shuffled, in a few GB", func(n int) []uint64 {
+			a := make([]uint64, n)
+			for i, p := range rng.Perm(n) {
+				a[i] = 0x7f0000000000 + 8*uint64(p)
+			}
+			return a
+		}},
+		{"runs, as a JVM dump's regions", func(n int) []uint64 {
+			a := make([]uint64, n)
+			for i := range a {
+				a[i] = uint64(i%7)<<32 + 24*uint64(i)
+			}
+			return a
+		}},
+		{"across the whole range", func(n int) []uint64 {
+			a := make([]uint64, n)
+			seen := map[uint64]bool{}
+			for i := range a {
+				for a[i] = rng.Uint64(); seen[a[i]]; a[i] = rng.Uint64() {
+				}
+				seen[a[i]] = true
+			}
+			a[0], a[1] = 0, math.MaxUint64
+			return a
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := tt.addr(5000)
+			want := make([]graph.ObjID, len(addr))
+			for i := range want {
+				want[i] = graph.ObjID(i)
+			}
+			slices.SortFunc(want, func(x, y graph.ObjID) int {
+				if addr[x] < addr[y] {
+					return -1
+				}
+				return 1
+			})
+			got := orderByAddress(addr)
+			if !slices.Equal(got.perm, want) {
+				t.Fatalf("perm differs from a sort by address")
+			}
+			for i, id := range got.perm {
+				if got.oid[id] != uint32(i) {
+					t.Fatalf("oid[%d] = %d, want %d", id, got.oid[id], i)
+				}
+			}
+		})
+	}
+}
