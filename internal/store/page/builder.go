@@ -129,10 +129,17 @@ func (p *Builder) refTextName(n string) uint32 {
 	k, ok := p.nameIdx[n]
 	if !ok {
 		k = p.addName(n)
-		p.nameIdx[n] = k
+		if len(p.nameIdx) < maxNameIdx {
+			p.nameIdx[n] = k
+		}
 	}
 	return textName(k)
 }
+
+// maxNameIdx bounds the names a page finds again by their text. Past it a name is added again
+// each time: a page of a dict of a million keys, each its own name, would otherwise hold a
+// string and a map entry for each, hundreds of megabytes, to save nothing.
+const maxNameIdx = 1 << 12
 
 // addName adds a name to the page's names and returns its index.
 func (p *Builder) addName(name string) int {

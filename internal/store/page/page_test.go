@@ -403,3 +403,28 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	})
 }
+
+// A page with more names of its own than the builder finds again by text (maxNameIdx: a dict's
+// keys) reads back every reference's name, those past the bound and those spelled again.
+func TestManyNames(t *testing.T) {
+	var p Builder
+	p.Reset()
+	const refs = 3 * maxNameIdx
+	for j := range refs {
+		p.Ref(Ref{OID: int64(j), Name: fmt.Sprintf("['key %d']", j%(2*maxNameIdx))}) // the last third repeats
+	}
+	p.Add(&Object{Len: -1, Distance: -1, Parent: -1, IDom: -1})
+	e, err := DecodeEdges(p.AppendEdges(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := e.Refs(0)
+	if hi-lo != refs {
+		t.Fatalf("%d references, want %d", hi-lo, refs)
+	}
+	for j := lo; j < hi; j++ {
+		if want := fmt.Sprintf("['key %d']", (j-lo)%(2*maxNameIdx)); e.RefName(j) != want {
+			t.Fatalf("reference %d is named %q, want %q", j-lo, e.RefName(j), want)
+		}
+	}
+}
