@@ -88,21 +88,27 @@ func (w *Walker) DominatorChain(ctx context.Context, oid int64) ([]store.Object,
 
 func (w *Walker) chain(ctx context.Context, oid int64, up func(store.Object) int64) ([]store.Object, error) {
 	var out []store.Object
-	for cur := oid; cur >= 0; {
-		if len(out) > maxDepth {
-			return nil, fmt.Errorf("object %d: the links up from it loop", oid)
+	if err := w.eachUp(ctx, oid, up, func(o store.Object) { out = append(out, o) }); err != nil {
+		return nil, err
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// eachUp calls fn with oid's object, then with each object up its links (up) to a root.
+func (w *Walker) eachUp(ctx context.Context, oid int64, up func(store.Object) int64, fn func(store.Object)) error {
+	for cur, n := oid, 0; cur >= 0; n++ {
+		if n > maxDepth {
+			return fmt.Errorf("object %d: the links up from it loop", oid)
 		}
 		o, err := w.Object(ctx, cur)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, o)
+		fn(o)
 		cur = up(o)
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out, nil
+	return nil
 }
 
 // Name says an object in words: "module shop" for a named root, else "AuditEntry@0x7f3a...".
@@ -277,25 +283,17 @@ func (w *Walker) Hops(ctx context.Context, oid int64) ([]heap.Hop, error) {
 	// the hundred thousand, some of them tens of hops deep.
 	var hops []heap.Hop
 	root := oid
-	for cur := oid; cur >= 0; {
-		if len(hops) > maxDepth {
-			return nil, fmt.Errorf("object %d: the links up from it loop", oid)
-		}
-		o, err := w.Object(ctx, cur)
-		if err != nil {
-			return nil, err
-		}
+	err := w.eachUp(ctx, oid, func(o store.Object) int64 { return o.Parent }, func(o store.Object) {
 		if hops == nil {
 			hops = make([]heap.Hop, 0, max(o.Distance, 0)+1)
 		}
 		hops = append(hops, heap.Hop{Via: o.Via, Type: o.Type, Value: o.Value})
-		root, cur = cur, o.Parent
-	}
-	if len(hops) == 0 {
-		return nil, nil
+		root = o.OID
+	})
+	if err != nil || len(hops) == 0 {
+		return nil, err
 	}
 	slices.Reverse(hops)
-	var err error
 	hops[0].Root, err = w.rootName(ctx, root)
 	return hops, err
 }
