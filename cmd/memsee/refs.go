@@ -81,15 +81,26 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 		o         store.Object
 		via, kind string
 	}
-	var rows []row
-	for _, r := range related {
-		src, dst := r.OID, obj.OID // refs: the name is in the referrer
-		if o.children {
-			src, dst = obj.OID, r.OID
-		}
-		edges, err := db.EdgesBetween(ctx, snap.ID, src, dst)
+	// A kid's names are in the object's own references, read once: a list of a million
+	// elements would otherwise be read again for each kid.
+	var toKid map[int64][]store.Reference
+	if o.children {
+		refs, err := db.Refs(ctx, snap.ID, obj.OID)
 		if err != nil {
 			return err
+		}
+		toKid = map[int64][]store.Reference{}
+		for _, e := range refs {
+			toKid[e.To] = append(toKid[e.To], e)
+		}
+	}
+	var rows []row
+	for _, r := range related {
+		edges := toKid[r.OID]
+		if !o.children { // refs: the name is in the referrer
+			if edges, err = db.EdgesBetween(ctx, snap.ID, r.OID, obj.OID); err != nil {
+				return err
+			}
 		}
 		var named, kinds []string
 		for _, e := range edges {
