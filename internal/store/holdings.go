@@ -55,6 +55,11 @@ func (r *HoldingRow) Flags() int64 {
 	return f
 }
 
+// setFlags sets r's Storage, Root, Self and Open from the bits of holding.flags (Flags).
+func (r *HoldingRow) setFlags(f int64) {
+	r.Storage, r.Root, r.Self, r.Open = f&holdStorage != 0, f&holdRoot != 0, f&holdSelf != 0, f&holdOpen != 0
+}
+
 // HoldingSet is what a load kept of a snapshot's holdings: every group whose reach is at least
 // Floor and whose holder is at most Depth from a root (or is the roots).
 type HoldingSet struct{ Floor, Depth int64 }
@@ -95,7 +100,7 @@ func (d *DB) HoldingRows(ctx context.Context, snap int64) (rows []HoldingRow, se
 		var r HoldingRow
 		var f int64
 		err := sc.Scan(&r.Holder, &r.Type, &r.TypeName, &f, &r.Count, &r.Bytes, &r.Retained, &r.Reach, &r.Depth)
-		r.Storage, r.Root, r.Self, r.Open = f&holdStorage != 0, f&holdRoot != 0, f&holdSelf != 0, f&holdOpen != 0
+		r.setFlags(f)
 		return r, err
 	}, `SELECT h.holder, h.type, t.name, h.flags, h.count, h.bytes, h.retained, h.reach, h.depth
 		FROM holding h JOIN type t ON t.id = h.type WHERE h.snapshot = ?`, snap)
@@ -165,8 +170,7 @@ func (d *DB) unpackHoldings(ctx context.Context, b []byte) ([]HoldingRow, error)
 		}
 		r := &rows[i]
 		r.Holder, r.Type, r.Count, r.Bytes, r.Retained, r.Reach, r.Depth = vals[0], vals[1], vals[3], vals[4], vals[5], vals[6], vals[7]
-		f := vals[2]
-		r.Storage, r.Root, r.Self, r.Open = f&holdStorage != 0, f&holdRoot != 0, f&holdSelf != 0, f&holdOpen != 0
+		r.setFlags(vals[2])
 		name, err := d.TypeName(ctx, r.Type)
 		if err != nil {
 			return nil, err
