@@ -71,10 +71,12 @@ func BenchmarkQueryMeliae(b *testing.B) {
 		return lines[len(lines)-1]
 	}
 	// Typical objects (an Event in the audit log), and the worst cases: the deepest object (at
-	// the end of a 1,000-long chain) and the object with the most referrers.
+	// the end of a 1,000-long chain), the object with the most referrers, and the largest
+	// collection (the most references out), whose kids are all listed.
 	typical := pick("select printf('0x%x', addr) from object where snapshot = 1 and type = (select id from type where name = 'Event') and oid % 1000 = 7 limit 1")
 	deep := pick("select printf('0x%x', addr) from object where snapshot = 1 and distance is not null order by distance desc limit 1")
 	popular := pick("select printf('0x%x', addr) from object where snapshot = 1 order by referrers desc limit 1")
+	largest := pick("select printf('0x%x', addr) from object where snapshot = 1 order by refs desc limit 1")
 	for _, c := range []struct {
 		name string
 		args []string
@@ -85,6 +87,7 @@ func BenchmarkQueryMeliae(b *testing.B) {
 		{"kids", []string{"kids", typical}},
 		{"path/deepest", []string{"path", deep}},
 		{"refs/most-referred", []string{"refs", popular, "-n", "20"}},
+		{"kids/largest-all", []string{"kids", largest, "-n", "0"}},
 		// leaks needs two snapshots; the one dump twice costs what two snapshots of its size do,
 		// three times what three do (the goal: three 10M-object snapshots in 1 s).
 		{"leaks/same-dump-twice", []string{"leaks", "1", "1"}},

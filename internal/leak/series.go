@@ -142,9 +142,9 @@ func (in *insideFn) fn(outer, inner *Finding) bool {
 		}
 		name, ok := in.names[chain[0].OID]
 		if !ok {
-			var nm [2]string
-			nm, in.err = holderName(in.ctx, in.w, in.rules, chain[0].OID)
-			name = nm[1]
+			var n store.HolderName
+			n, in.err = analysis.HolderName(in.ctx, in.w, in.rules, chain[0].OID)
+			name = n.Name
 			in.names[chain[0].OID] = name
 		}
 		return name == outer.Holder
@@ -330,15 +330,6 @@ func spell(ctx context.Context, db *store.DB, snaps []store.Snapshot, all []Seri
 		}
 	}
 	return nil
-}
-
-// holderName returns a holder's path (indices as [*]) and its name for HELD BY.
-func holderName(ctx context.Context, w *analysis.Walker, rules heap.HolderRules, oid int64) ([2]string, error) {
-	if oid < 0 {
-		return [2]string{RootsHolder, RootsHolder}, nil
-	}
-	n, err := analysis.HolderName(ctx, w, rules, oid)
-	return [2]string{n.Path, n.Name}, err
 }
 
 // foldStorage adds the bytes of each holder's storage to the series of the type that holder
