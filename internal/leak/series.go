@@ -1,6 +1,7 @@
 package leak
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -256,7 +257,7 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 			}
 		}
 	}
-	all = foldStorage(all)
+	all = foldStorage(joinRoutes(all))
 	if keep != nil {
 		all = slices.DeleteFunc(all, func(s Series) bool { return !keep(s) })
 	}
@@ -330,6 +331,80 @@ func spell(ctx context.Context, db *store.DB, snaps []store.Snapshot, all []Seri
 		}
 	}
 	return nil
+}
+
+// joinRoutes makes one series of a holder whose route from a root changed between snapshots
+// (a shorter path appeared, or the old one went): its path, and so its series, changed, but
+// its name did not. Series of one holder name, type and way of holding are joined when each is
+// seen only in snapshots before the next is first seen. Where two of them are seen in one
+// snapshot, there are two holders of that name, and it cannot be told which became which:
+// none of that name is joined. The joined series keeps the texts of the first, as a series
+// is spelled from the holder it was first seen with, and the anchor of the last.
+func joinRoutes(all []Series) []Series {
+	type name struct {
+		name [16]byte
+		typ  string
+		how  uint8
+	}
+	byName := map[name][]int{}
+	var names []name // in the order first met, for an order that does not depend on the map
+	for i, s := range all {
+		if s.id.how == rootHolds || s.first.oid < 0 {
+			continue // named, not reached by a path
+		}
+		n := name{s.name, s.What, s.id.how}
+		if _, ok := byName[n]; !ok {
+			names = append(names, n)
+		}
+		byName[n] = append(byName[n], i)
+	}
+	joined := map[int]bool{}
+	for _, n := range names {
+		idx := byName[n]
+		if len(idx) < 2 {
+			continue
+		}
+		slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(all[a].first.snap, all[b].first.snap) })
+		apart := true
+		for k := 1; k < len(idx); k++ {
+			apart = apart && lastSeen(all[idx[k-1]]) < all[idx[k]].first.snap
+		}
+		if !apart {
+			continue
+		}
+		into := &all[idx[0]]
+		for _, j := range idx[1:] {
+			s := all[j]
+			for p := range s.Points {
+				into.Points[p].Count += s.Points[p].Count
+				into.Points[p].Bytes += s.Points[p].Bytes
+			}
+			if s.Anchor != -1 || s.Holders > 0 {
+				into.Anchor, into.Holders = s.Anchor, s.Holders
+			}
+			joined[j] = true
+		}
+	}
+	if len(joined) == 0 {
+		return all
+	}
+	out := all[:0]
+	for i, s := range all {
+		if !joined[i] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// lastSeen is the index of the last snapshot in which a series has a point.
+func lastSeen(s Series) int {
+	for i := len(s.Points) - 1; i >= 0; i-- {
+		if s.Points[i] != (Point{}) {
+			return i
+		}
+	}
+	return -1
 }
 
 // foldStorage adds the bytes of each holder's storage to the series of the type that holder

@@ -3,6 +3,7 @@ package leak
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -139,5 +140,111 @@ func TestInsideFnGroups(t *testing.T) {
 	}
 	if in.err != nil {
 		t.Errorf("Group(insideFn): err %v", in.err)
+	}
+}
+
+// TestJoinRoutes: a holder whose route from a root changed between snapshots is one series
+// (the same name, type and way of holding, seen in snapshots that follow one another); two
+// holders of one name seen in the same snapshot are not joined, nor are series of another
+// type, another way of holding, or roots.
+func TestJoinRoutes(t *testing.T) {
+	name := func(s string) (n [16]byte) { copy(n[:], s); return n }
+	path := func(s string) (p [16]byte) { copy(p[:], "path "+s); return p }
+	// series builds a series of holder nm reached by route, of type what, with bytes per
+	// snapshot (0: not seen there), anchored in the last snapshot when seen there.
+	series := func(nm, route, what string, how uint8, bytes ...int64) Series {
+		s := Series{What: what, Anchor: -1, id: seriesID{holder: path(route), typ: what, how: how}, name: name(nm)}
+		s.first.snap = -1
+		for i, b := range bytes {
+			if b != 0 {
+				s.Points = append(s.Points, Point{Count: b / 8, Bytes: b})
+				if s.first.snap < 0 {
+					s.first = where{i, int64(10*len(route) + i)}
+				}
+			} else {
+				s.Points = append(s.Points, Point{})
+			}
+		}
+		if bytes[len(bytes)-1] != 0 {
+			s.Anchor, s.Holders = int64(100+len(route)), 1
+		}
+		return s
+	}
+	type want struct {
+		route string  // the route of the series it is spelled from (its first)
+		bytes []int64 // per snapshot
+	}
+	tests := []struct {
+		name string
+		in   []Series
+		want []want
+	}{
+		{"one route", []Series{series("cache", "a", "Item", holds, 8, 16, 24)},
+			[]want{{"a", []int64{8, 16, 24}}}},
+		{"the route changed once", []Series{
+			series("cache", "a", "Item", holds, 8, 16, 0),
+			series("cache", "b", "Item", holds, 0, 0, 24)},
+			[]want{{"a", []int64{8, 16, 24}}}},
+		{"twice, listed out of order", []Series{
+			series("cache", "c", "Item", holds, 0, 0, 0, 32),
+			series("cache", "a", "Item", holds, 8, 0, 0, 0),
+			series("cache", "b", "Item", holds, 0, 16, 24, 0)},
+			[]want{{"a", []int64{8, 16, 24, 32}}}},
+		{"a gap between the routes", []Series{
+			series("cache", "a", "Item", holds, 8, 0, 0),
+			series("cache", "b", "Item", holds, 0, 0, 24)},
+			[]want{{"a", []int64{8, 0, 24}}}},
+		{"two holders of one name, seen together", []Series{
+			series("cache", "a", "Item", holds, 8, 16, 0),
+			series("cache", "b", "Item", holds, 0, 16, 24)},
+			[]want{{"a", []int64{8, 16, 0}}, {"b", []int64{0, 16, 24}}}},
+		{"two holders together, and a third after them", []Series{
+			series("cache", "a", "Item", holds, 8, 0, 0),
+			series("cache", "b", "Item", holds, 8, 0, 0),
+			series("cache", "c", "Item", holds, 0, 0, 24)},
+			[]want{{"a", []int64{8, 0, 0}}, {"b", []int64{8, 0, 0}}, {"c", []int64{0, 0, 24}}}},
+		{"another name", []Series{
+			series("cache", "a", "Item", holds, 8, 0),
+			series("other", "b", "Item", holds, 0, 24)},
+			[]want{{"a", []int64{8, 0}}, {"b", []int64{0, 24}}}},
+		{"another type", []Series{
+			series("cache", "a", "Item", holds, 8, 0),
+			series("cache", "b", "Order", holds, 0, 24)},
+			[]want{{"a", []int64{8, 0}}, {"b", []int64{0, 24}}}},
+		{"storage and what it holds", []Series{
+			series("cache", "a", "Item", holdsStorage, 8, 0),
+			series("cache", "b", "Item", holds, 0, 24)},
+			[]want{{"a", []int64{8, 0}}, {"b", []int64{0, 24}}}},
+		{"roots are named, not routed", []Series{
+			series("cache", "a", "Item", rootHolds, 8, 0),
+			series("cache", "b", "Item", rootHolds, 0, 24)},
+			[]want{{"a", []int64{8, 0}}, {"b", []int64{0, 24}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := joinRoutes(slices.Clone(tt.in))
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d series, want %d: %+v", len(got), len(tt.want), got)
+			}
+			for i, w := range tt.want {
+				g := got[i]
+				if g.id.holder != path(w.route) {
+					t.Errorf("series %d: spelled from another route, want %q", i, w.route)
+				}
+				var bytes []int64
+				for _, p := range g.Points {
+					bytes = append(bytes, p.Bytes)
+					if p.Count != p.Bytes/8 {
+						t.Errorf("series %d: count %d for %d bytes", i, p.Count, p.Bytes)
+					}
+				}
+				if !slices.Equal(bytes, w.bytes) {
+					t.Errorf("series %d (%s): bytes %v, want %v", i, w.route, bytes, w.bytes)
+				}
+				if seenLast := w.bytes[len(w.bytes)-1] != 0; seenLast != (g.Anchor >= 0 && g.Holders == 1) {
+					t.Errorf("series %d: anchor %d, holders %d; seen in the last snapshot: %v", i, g.Anchor, g.Holders, seenLast)
+				}
+			}
+		})
 	}
 }
