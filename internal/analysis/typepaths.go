@@ -78,20 +78,24 @@ type typeWalk struct {
 	nodes []trieNode
 	trie  trieTable // parent node+1 (0 for none) << 32 | step -> node
 	// The last node found in trie, and its key there.
-	lastTrie uint64
-	lastNode int32
-	steps    map[string]int32           // a generalized step -> its number
-	known    map[uint64]map[string]step // the steps worked out, by type and reference (stepOf)
-	texts    []string                   // by step number
+	lastTrie   uint64
+	lastNode   int32
+	steps      map[string]int32           // a generalized step -> its number
+	known      map[uint64]map[string]step // the steps worked out, by type and reference (stepOf)
+	recent     [4]knownStep               // the last few of them, looked at before known
+	nextRecent int                        // the entry of recent to be replaced next
+	texts      []string                   // by step number
 	// By step number: the type of the object a step goes to (-1 for the start of a path and
 	// for a whole text, flat), and whether the step folds a run of objects of one type (foldOf).
 	stepType []int64
 	isFold   []bool
 	folds    map[uint64]int32 // type -> the step that folds a run of its objects
 
-	// The instances, in oid order, with their own steps, worked out as the pages are read.
-	instances []int64
-	first     []step
+	// The instances, in oid order, with their own steps, worked out as the pages are read;
+	// and by oid, a bit set for each instance.
+	instances  []int64
+	first      []step
+	isInstance []uint64
 
 	// The instances' totals by the trie node of their merged path.
 	count, bytes, retained []int64
@@ -103,6 +107,13 @@ type typeWalk struct {
 
 // trieNode is one merged path: its parent's (-1 for none), and one generalized step.
 type trieNode struct{ parent, step int32 }
+
+// knownStep is a step stepOf worked out, with the type and reference it is the step of.
+type knownStep struct {
+	typ uint64
+	key []byte
+	st  step
+}
 
 // step is what one object adds to its parent's path: the number of its generalized text, and
 // how it joins.
@@ -189,13 +200,17 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	// The instances of a folded run (folder) may retain one another, the nodes of a list or a
 	// tree: one counts in its path's retained only when the nearest instance among its
 	// dominators is on another path, or there is none.
+	t.isInstance = make([]uint64, (t.n+63)/64)
+	for _, oid := range t.instances {
+		t.isInstance[oid/64] |= 1 << (oid % 64)
+	}
 	for _, oid := range t.instances {
 		k := t.key[oid]
 		k = max(k, -k) - 1
 		if !t.isFold[t.nodes[k].step] {
 			continue
 		}
-		d, err := t.dominatingInstance(ctx, oid, id)
+		d, err := t.dominatingInstance(ctx, oid)
 		if err != nil {
 			return err
 		}
@@ -211,22 +226,19 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 // the nodes of a linked structure are a dominator or two apart.
 const maxFoldDominators = 64
 
-// dominatingInstance returns the nearest of oid's dominators that is of type id, among the
+// dominatingInstance returns the nearest of oid's dominators that is an instance, among the
 // first maxFoldDominators of them; -1 for none.
-func (t *typeWalk) dominatingInstance(ctx context.Context, oid int64, id uint64) (int64, error) {
-	p, i, err := t.at(ctx, oid)
-	if err != nil {
-		return 0, err
-	}
+func (t *typeWalk) dominatingInstance(ctx context.Context, oid int64) (int64, error) {
+	cur := oid
 	for range maxFoldDominators {
-		cur := p.IDom.OrNone(i)
-		if cur < 0 {
-			return -1, nil
-		}
-		if p, i, err = t.at(ctx, cur); err != nil {
+		p, i, err := t.at(ctx, cur)
+		if err != nil {
 			return 0, err
 		}
-		if p.Type.At(i) == id {
+		if cur = p.IDom.OrNone(i); cur < 0 {
+			return -1, nil
+		}
+		if cur < t.n && t.isInstance[cur/64]&(1<<(cur%64)) != 0 {
 			return cur, nil
 		}
 	}
@@ -236,6 +248,11 @@ func (t *typeWalk) dominatingInstance(ctx context.Context, oid int64, id uint64)
 // maxHint bounds the room made for instances before the pages say how many there are, against
 // a damaged count.
 const maxHint = 1 << 26
+
+// pathColumns are the columns of the pages that PathsOfType reads, decoded to be read by index
+// (page.DecodeObjectsOf): the others are left alone.
+const pathColumns = page.ColAddr | page.ColType | page.ColSize | page.ColDistance | page.ColParent | page.ColIDom |
+	page.ColRetained | page.ColVia
 
 // read reads every object page of the snapshot, which has objects objects, and finds the
 // instances of type id; it keeps the pages with instances, or all of them.
@@ -252,7 +269,7 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 	done := make(chan error, 1)
 	go func() {
 		b := make([]read, 0, batch)
-		err := t.db.EachObjectPage(ctx, t.snap, func(first int64, p *page.Objects) error {
+		err := t.db.EachObjectPageOf(ctx, t.snap, pathColumns, func(first int64, p *page.Objects) error {
 			if b = append(b, read{first, p}); len(b) < batch {
 				return nil
 			}
@@ -289,7 +306,7 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 					continue
 				}
 				keep = true
-				st, err := t.stepOf(ctx, r.p, i, r.first+int64(i))
+				st, err := t.stepOf(ctx, r.p, i, r.first+int64(i), typ)
 				if err != nil {
 					return err
 				}
@@ -364,7 +381,7 @@ func (t *typeWalk) visit(ctx context.Context, oid int64, st step) (int32, error)
 		if j > 0 {
 			p, i, _ := t.at(ctx, o)
 			var err error
-			if s, err = t.stepOf(ctx, p, i, o); err != nil {
+			if s, err = t.stepOf(ctx, p, i, o, p.Type.At(i)); err != nil {
 				return 0, err
 			}
 		}
@@ -378,8 +395,8 @@ func (t *typeWalk) visit(ctx context.Context, oid int64, st step) (int32, error)
 	return k, nil
 }
 
-// stepOf works out the step of object i of page p, oid.
-func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64) (step, error) {
+// stepOf works out the step of object i of page p, oid, of type typ.
+func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64, typ uint64) (step, error) {
 	var b []byte
 	kind := uint8(stepNext)
 	if p.Parent.OrNone(i) < 0 {
@@ -398,14 +415,23 @@ func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64
 		}
 		// The step is the same for the same reference and type; and for every element of a
 		// collection ([17], ['key']: a whole index, which generalize writes [*]) of one type.
-		typ, key := p.Type.At(i), via
+		key := via
 		if len(via) > 0 && via[0] == '[' {
 			if end, st := indexAt(via, 0); st == indexFound && end == len(via) {
 				key = elementKey
 			}
 		}
+		// The objects of a page are of a few types, each held through a reference or two (the
+		// nodes of a tree: +0x0, +0x8): those are found among the last few steps.
+		for j := range t.recent {
+			if r := &t.recent[j]; r.typ == typ && string(r.key) == string(key) && r.key != nil {
+				return r.st, nil
+			}
+		}
 		byVia := t.known[typ]
-		if st, ok := byVia[string(key)]; ok {
+		st, ok := byVia[string(key)]
+		if ok {
+			t.remember(typ, key, st)
 			return st, nil
 		}
 		label, err := t.label(ctx, typ)
@@ -417,16 +443,27 @@ func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64
 			b = append(append(b, via...), ' ')
 		}
 		b = append(b, label...)
-		st := t.generalized(b, kind)
+		st = t.generalized(b, kind)
 		t.stepType[st.text] = int64(typ)
 		if byVia == nil {
 			byVia = map[string]step{}
 			t.known[typ] = byVia
 		}
 		byVia[string(key)] = st
+		t.remember(typ, key, st)
 		return st, nil
 	}
 	return t.generalized(b, kind), nil
+}
+
+// remember keeps step st of type typ and reference key (stepOf) among the last few.
+func (t *typeWalk) remember(typ uint64, key []byte, st step) {
+	r := &t.recent[t.nextRecent]
+	t.nextRecent = (t.nextRecent + 1) % len(t.recent)
+	r.typ, r.key, r.st = typ, append(r.key[:0], key...), st
+	if r.key == nil {
+		r.key = []byte{} // an empty reference: not the nil of an entry never filled
+	}
 }
 
 // elementKey stands for every element index in the steps stepOf has worked out.
