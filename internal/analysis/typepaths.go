@@ -42,7 +42,7 @@ func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ str
 			return nil, err
 		}
 	}
-	if t == nil || len(t.instances) == 0 {
+	if t == nil || t.instances == 0 {
 		similar, err := db.SimilarTypes(ctx, snap.ID, typ)
 		if err != nil {
 			return nil, err
@@ -54,7 +54,7 @@ func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ str
 		return nil, fmt.Errorf("%s", msg)
 	}
 	held, paths := t.held(limit)
-	return &TypePaths{Snapshot: snap, Type: typ, Instances: len(t.instances), Held: held, Paths: paths}, nil
+	return &TypePaths{Snapshot: snap, Type: typ, Instances: t.instances, Held: held, Paths: paths}, nil
 }
 
 // typeWalk is the state of PathsOfType: a snapshot's object pages that hold instances or
@@ -91,11 +91,13 @@ type typeWalk struct {
 	isFold   []bool
 	folds    map[uint64]int32 // type -> the step that folds a run of its objects
 
-	// The instances, in oid order, with their own steps, worked out as the pages are read;
-	// and by oid, a bit set for each instance.
-	instances  []int64
-	first      []step
+	// How many instances there are; by oid, a bit set for each instance; the instances whose
+	// paths go through pages not read yet when they were found, and the folded ones whose
+	// dominating instance was not known then (fold).
+	instances  int
 	isInstance []uint64
+	pending    []int64
+	later      []fold
 
 	// The instances' totals by the trie node of their merged path.
 	count, bytes, retained []int64
@@ -104,6 +106,10 @@ type typeWalk struct {
 	types     []uint64 // the types of a page's objects, as read goes through it
 	buf, gbuf []byte
 }
+
+// fold is a folded instance, oid, and its nearest dominator that is an instance, d
+// (dominatingInstance): -1 for none, -2 when not found yet.
+type fold struct{ oid, d int64 }
 
 // trieNode is one merged path: its parent's (-1 for none), and one generalized step.
 type trieNode struct{ parent, step int32 }
@@ -148,14 +154,13 @@ func newTypeWalk(ctx context.Context, db *store.DB, snap int64) (*typeWalk, erro
 
 // merge reads the snapshot's object pages and adds each instance of type id to its merged
 // path. The pages are read on a goroutine of their own, while this one finds the instances in
-// them and works out their own steps; the paths are walked once every page is read, since an
-// instance's path may go through any page.
+// them and walks their paths: at once for those whose paths are in the pages read so far
+// (most, in a dump in address order), the others once every page is read.
 func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	// The type names are read once, before the pages (store.DB.TypeName reads them all).
 	if _, err := t.typeName(ctx, id); err != nil {
 		return err
 	}
-	// Room for the instances, as many as the snapshot's totals count (a hint: the pages decide).
 	want, err := t.db.TypeCount(ctx, t.snap, int64(id))
 	if err != nil {
 		return err
@@ -164,8 +169,9 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
-	if c := min(want, n, maxHint); c > 0 {
-		t.instances, t.first = make([]int64, 0, c), make([]step, 0, c)
+	// Room for the objects, as many as the snapshot counts (a hint: the pages decide).
+	if c := min(n, maxHint); c > 0 {
+		t.key, t.isInstance = make([]int32, 0, c), make([]uint64, 0, (c+63)/64)
 	}
 	// A type with an instance per page or more has them, and the objects on their paths, in
 	// most pages: they are all kept. Of a rarer type, only the pages with instances are kept,
@@ -174,50 +180,71 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	if err := t.read(ctx, id, keepAll, n); err != nil {
 		return err
 	}
-	t.key = make([]int32, t.n)
-	for j, oid := range t.instances {
+	for j, oid := range t.pending {
 		if j%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		k, err := t.visit(ctx, oid, t.first[j])
-		if err != nil {
+		if err := t.add(ctx, oid, false); err != nil {
 			return err
 		}
-		k = max(k, -k) - 1
-		if int(k) >= len(t.count) {
-			grow := len(t.nodes) + 1024
-			t.count = append(t.count, make([]int64, grow-len(t.count))...)
-			t.bytes = append(t.bytes, make([]int64, grow-len(t.bytes))...)
-			t.retained = append(t.retained, make([]int64, grow-len(t.retained))...)
-		}
-		p, i := t.pages[oid>>page.Bits], int(oid&(page.Size-1))
-		t.count[k]++
-		t.bytes[k] += int64(p.Size.At(i))
-		t.retained[k] += int64(p.Retained.At(i))
 	}
-	// The instances of a folded run (folder) may retain one another, the nodes of a list or a
-	// tree: one counts in its path's retained only when the nearest instance among its
-	// dominators is on another path, or there is none.
-	t.isInstance = make([]uint64, (t.n+63)/64)
-	for _, oid := range t.instances {
-		t.isInstance[oid/64] |= 1 << (oid % 64)
-	}
-	for _, oid := range t.instances {
-		k := t.key[oid]
-		k = max(k, -k) - 1
-		if !t.isFold[t.nodes[k].step] {
-			continue
+	for _, f := range t.later {
+		d := f.d
+		if d == -2 {
+			if d, err = t.dominatingInstance(ctx, f.oid, false); err != nil {
+				return err
+			}
 		}
-		d, err := t.dominatingInstance(ctx, oid)
-		if err != nil {
-			return err
-		}
+		k := max(t.key[f.oid], -t.key[f.oid]) - 1
 		if d >= 0 && max(t.key[d], -t.key[d])-1 == k {
-			p, i, _ := t.at(ctx, oid)
+			p, i, _ := t.at(ctx, f.oid)
 			t.retained[k] -= int64(p.Retained.At(i))
 		}
+	}
+	return nil
+}
+
+// add adds instance oid to its merged path. When soon is set, the pages are still being read:
+// an instance whose path goes through a page not read yet (or not kept) is left in pending.
+//
+// The instances of a folded run (folder) may retain one another, the nodes of a list or a
+// tree: one counts in its path's retained only when the nearest instance among its dominators
+// is on another path, or there is none. Where that dominator is not visited yet, the instance
+// is left in later.
+func (t *typeWalk) add(ctx context.Context, oid int64, soon bool) error {
+	k, ok, err := t.visit(ctx, oid, soon)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		t.pending = append(t.pending, oid)
+		return nil
+	}
+	k = max(k, -k) - 1
+	if int(k) >= len(t.count) {
+		grow := len(t.nodes) + 1024
+		t.count = append(t.count, make([]int64, grow-len(t.count))...)
+		t.bytes = append(t.bytes, make([]int64, grow-len(t.bytes))...)
+		t.retained = append(t.retained, make([]int64, grow-len(t.retained))...)
+	}
+	p, i := t.pages[oid>>page.Bits], int(oid&(page.Size-1))
+	retained := int64(p.Retained.At(i))
+	t.count[k]++
+	t.bytes[k] += int64(p.Size.At(i))
+	t.retained[k] += retained
+	if !t.isFold[t.nodes[k].step] {
+		return nil
+	}
+	d, err := t.dominatingInstance(ctx, oid, soon)
+	switch {
+	case err != nil:
+		return err
+	case d == -2 || d >= 0 && t.key[d] == 0:
+		t.later = append(t.later, fold{oid, d})
+	case d >= 0 && max(t.key[d], -t.key[d])-1 == k:
+		t.retained[k] -= retained
 	}
 	return nil
 }
@@ -227,10 +254,14 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 const maxFoldDominators = 64
 
 // dominatingInstance returns the nearest of oid's dominators that is an instance, among the
-// first maxFoldDominators of them; -1 for none.
-func (t *typeWalk) dominatingInstance(ctx context.Context, oid int64) (int64, error) {
+// first maxFoldDominators of them; -1 for none. When soon is set (typeWalk.add), it returns
+// -2 for a dominator in a page not read yet or not kept, before it.
+func (t *typeWalk) dominatingInstance(ctx context.Context, oid int64, soon bool) (int64, error) {
 	cur := oid
 	for range maxFoldDominators {
+		if soon && !t.kept(cur) {
+			return -2, nil
+		}
 		p, i, err := t.at(ctx, cur)
 		if err != nil {
 			return 0, err
@@ -299,24 +330,30 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 				return fmt.Errorf("snapshot %d, object page %d: oid %d expected first: %w", t.snap, r.first>>page.Bits, t.n, page.ErrDamaged)
 			}
 			t.n += int64(r.p.N)
-			keep := keepAll
+			t.key = grow(t.key, int(t.n))
+			t.isInstance = grow(t.isInstance, int(t.n+63)/64)
 			t.types = r.p.Type.AppendAll(t.types[:0], r.p.N)
+			found := t.instances
+			for i, typ := range t.types {
+				if typ == id {
+					oid := r.first + int64(i)
+					t.isInstance[oid/64] |= 1 << (oid % 64)
+					t.instances++
+				}
+			}
+			if found == t.instances && !keepAll {
+				t.pages = append(t.pages, nil)
+				continue
+			}
+			t.pages = append(t.pages, r.p)
 			for i, typ := range t.types {
 				if typ != id {
 					continue
 				}
-				keep = true
-				st, err := t.stepOf(ctx, r.p, i, r.first+int64(i), typ)
-				if err != nil {
+				if err := t.add(ctx, r.first+int64(i), true); err != nil {
 					return err
 				}
-				t.instances = append(t.instances, r.first+int64(i))
-				t.first = append(t.first, st)
 			}
-			if !keep {
-				r.p = nil
-			}
-			t.pages = append(t.pages, r.p)
 		}
 	}
 	if err := <-done; err != nil {
@@ -326,6 +363,19 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 		return fmt.Errorf("snapshot %d has %d objects in its pages, not %d: %w", t.snap, t.n, objects, page.ErrDamaged)
 	}
 	return nil
+}
+
+// grow returns s with length n, the values past its length zero.
+func grow[T int32 | uint64](s []T, n int) []T {
+	if n <= cap(s) {
+		return s[:n] // past its length, s was never written
+	}
+	return append(s, make([]T, n-len(s))...)
+}
+
+// kept reports whether the page of oid was read, and kept.
+func (t *typeWalk) kept(oid int64) bool {
+	return oid >= 0 && oid < t.n && t.pages[oid>>page.Bits] != nil
 }
 
 // at returns the page of oid and its index there, reading the page if it was not kept.
@@ -347,11 +397,12 @@ func (t *typeWalk) at(ctx context.Context, oid int64) (*page.Objects, int, error
 	return t.pages[num], int(oid & (page.Size - 1)), nil
 }
 
-// visit returns the key of oid's merged path (typeWalk.key), whose own step is st, visiting
-// the objects above it that were not visited yet, as Walker.PathTo does.
-func (t *typeWalk) visit(ctx context.Context, oid int64, st step) (int32, error) {
+// visit returns the key of oid's merged path (typeWalk.key), visiting the objects above it
+// that were not visited yet, as Walker.PathTo does. When soon is set, an object above it in a
+// page not read yet (or not kept) leaves it unvisited: ok is false.
+func (t *typeWalk) visit(ctx context.Context, oid int64, soon bool) (k int32, ok bool, err error) {
 	if k := t.key[oid]; k != 0 {
-		return k, nil
+		return k, true, nil
 	}
 	up := append(t.up[:0], oid)
 	p, i, _ := t.at(ctx, oid)
@@ -360,46 +411,45 @@ func (t *typeWalk) visit(ctx context.Context, oid int64, st step) (int32, error)
 		if cur < t.n && t.key[cur] != 0 {
 			break
 		}
+		if soon && !t.kept(cur) {
+			t.up = up
+			return 0, false, nil
+		}
 		if len(up) > maxDepth {
-			return 0, fmt.Errorf("object %d: the links up from it loop", oid)
+			return 0, false, fmt.Errorf("object %d: the links up from it loop", oid)
 		}
 		p, i, err := t.at(ctx, cur)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		up = append(up, cur)
 		cur = p.Parent.OrNone(i)
 	}
 	t.up = up
-	var k int32
 	if cur >= 0 {
 		k = t.key[cur]
 	}
 	for j := len(up) - 1; j >= 0; j-- {
 		o := up[j]
-		s := st
-		if j > 0 {
-			p, i, _ := t.at(ctx, o)
-			var err error
-			if s, err = t.stepOf(ctx, p, i, o, p.Type.At(i)); err != nil {
-				return 0, err
-			}
+		p, i, _ := t.at(ctx, o)
+		s, err := t.stepOf(ctx, p, i, o, cur)
+		if err != nil {
+			return 0, false, err
 		}
-		var err error
 		if k, err = t.join(ctx, o, cur, k, s); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		t.key[o] = k
 		cur = o
 	}
-	return k, nil
+	return k, true, nil
 }
 
-// stepOf works out the step of object i of page p, oid, of type typ.
-func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64, typ uint64) (step, error) {
+// stepOf works out the step of object i of page p, oid, whose parent is parent (-1 for none).
+func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid, parent int64) (step, error) {
 	var b []byte
 	kind := uint8(stepNext)
-	if p.Parent.OrNone(i) < 0 {
+	if parent < 0 {
 		name, err := t.name(ctx, p, i, oid)
 		if err != nil {
 			return step{}, err
@@ -415,7 +465,7 @@ func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64
 		}
 		// The step is the same for the same reference and type; and for every element of a
 		// collection ([17], ['key']: a whole index, which generalize writes [*]) of one type.
-		key := via
+		typ, key := p.Type.At(i), via
 		if len(via) > 0 && via[0] == '[' {
 			if end, st := indexAt(via, 0); st == indexFound && end == len(via) {
 				key = elementKey
