@@ -39,7 +39,8 @@ func (c Ints) At(i int) uint64 {
 	return c.base + binary.LittleEndian.Uint64(c.data[8*i:])
 }
 
-// AppendAll appends the first n values of the column to dst: n At calls, a plane at a time.
+// AppendAll appends the first n values of the column to dst, as n At calls would, in one loop
+// (a plane at a time, in planes).
 func (c Ints) AppendAll(dst []uint64, n int) []uint64 {
 	dst = slices.Grow(dst, n)
 	out := dst[len(dst) : len(dst)+n]
@@ -55,9 +56,24 @@ func (c Ints) AppendAll(dst []uint64, n int) []uint64 {
 				out[i] += uint64(b) << (8 * k)
 			}
 		}
-	default:
+	case c.width == 1:
+		for i, b := range c.data[:n] {
+			out[i] += uint64(b)
+		}
+	case c.width == 2:
+		d := c.data[:2*n]
 		for i := range out {
-			out[i] = c.At(i)
+			out[i] += uint64(binary.LittleEndian.Uint16(d[2*i:]))
+		}
+	case c.width == 4:
+		d := c.data[:4*n]
+		for i := range out {
+			out[i] += uint64(binary.LittleEndian.Uint32(d[4*i:]))
+		}
+	default:
+		d := c.data[:8*n]
+		for i := range out {
+			out[i] += binary.LittleEndian.Uint64(d[8*i:])
 		}
 	}
 	return dst[:len(dst)+n]

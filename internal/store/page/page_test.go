@@ -239,6 +239,10 @@ func TestDecodeObjectsOf(t *testing.T) {
 				if msg := sameColumns(got, full, cols); msg != "" {
 					t.Errorf("%s %s, columns %#x: %s", tt.name, blob.name, cols, msg)
 				}
+				for name, c := range map[string]Ints{"addr": got.Addr, "type": got.Type, "size": got.Size, "len": got.Len,
+					"distance": got.Distance, "parent": got.Parent, "idom": got.IDom, "retained": got.Retained} {
+					checkAppendAll(t, name, c, got.N)
+				}
 			}
 		}
 	}
