@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 
@@ -102,9 +103,22 @@ type typeWalk struct {
 	// The instances' totals by the trie node of their merged path.
 	count, bytes, retained []int64
 
-	up        []int64  // the objects of a walk up, not yet visited
-	types     []uint64 // the types of a page's objects, as read goes through it
+	up        []int64 // the objects of a walk up, not yet visited
 	buf, gbuf []byte
+}
+
+// instance is what the merge reads of an instance in its page: found as the pages are read,
+// on the goroutine that reads them (typeWalk.read).
+type instance struct {
+	i              int   // its index in the page
+	parent, idom   int64 // -1 for none
+	size, retained int64
+}
+
+// instanceAt reads object i of page p, an instance, as read does (page.Ints.OrNone is the
+// value read less one).
+func instanceAt(p *page.Objects, i int) instance {
+	return instance{i: i, parent: p.Parent.OrNone(i), idom: p.IDom.OrNone(i), size: int64(p.Size.At(i)), retained: int64(p.Retained.At(i))}
 }
 
 // fold is a folded instance, oid, and its nearest dominator that is an instance, d
@@ -186,14 +200,22 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 				return err
 			}
 		}
-		if err := t.add(ctx, oid, false); err != nil {
+		p, i, err := t.at(ctx, oid)
+		if err != nil {
+			return err
+		}
+		if err := t.add(ctx, oid, instanceAt(p, i), false); err != nil {
 			return err
 		}
 	}
 	for _, f := range t.later {
 		d := f.d
 		if d == -2 {
-			if d, err = t.dominatingInstance(ctx, f.oid, false); err != nil {
+			p, i, err := t.at(ctx, f.oid)
+			if err != nil {
+				return err
+			}
+			if d, err = t.dominatingInstance(ctx, p.IDom.OrNone(i), false); err != nil {
 				return err
 			}
 		}
@@ -213,8 +235,8 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 // tree: one counts in its path's retained only when the nearest instance among its dominators
 // is on another path, or there is none. Where that dominator is not visited yet, the instance
 // is left in later.
-func (t *typeWalk) add(ctx context.Context, oid int64, soon bool) error {
-	k, ok, err := t.visit(ctx, oid, soon)
+func (t *typeWalk) add(ctx context.Context, oid int64, in instance, soon bool) error {
+	k, ok, err := t.visit(ctx, oid, in.parent, soon)
 	if err != nil {
 		return err
 	}
@@ -229,22 +251,20 @@ func (t *typeWalk) add(ctx context.Context, oid int64, soon bool) error {
 		t.bytes = append(t.bytes, make([]int64, grow-len(t.bytes))...)
 		t.retained = append(t.retained, make([]int64, grow-len(t.retained))...)
 	}
-	p, i := t.pages[oid>>page.Bits], int(oid&(page.Size-1))
-	retained := int64(p.Retained.At(i))
 	t.count[k]++
-	t.bytes[k] += int64(p.Size.At(i))
-	t.retained[k] += retained
+	t.bytes[k] += in.size
+	t.retained[k] += in.retained
 	if !t.isFold[t.nodes[k].step] {
 		return nil
 	}
-	d, err := t.dominatingInstance(ctx, oid, soon)
+	d, err := t.dominatingInstance(ctx, in.idom, soon)
 	switch {
 	case err != nil:
 		return err
 	case d == -2 || d >= 0 && t.key[d] == 0:
 		t.later = append(t.later, fold{oid, d})
 	case d >= 0 && max(t.key[d], -t.key[d])-1 == k:
-		t.retained[k] -= retained
+		t.retained[k] -= in.retained
 	}
 	return nil
 }
@@ -253,25 +273,26 @@ func (t *typeWalk) add(ctx context.Context, oid int64, soon bool) error {
 // the nodes of a linked structure are a dominator or two apart.
 const maxFoldDominators = 64
 
-// dominatingInstance returns the nearest of oid's dominators that is an instance, among the
-// first maxFoldDominators of them; -1 for none. When soon is set (typeWalk.add), it returns
-// -2 for a dominator in a page not read yet or not kept, before it.
-func (t *typeWalk) dominatingInstance(ctx context.Context, oid int64, soon bool) (int64, error) {
-	cur := oid
+// dominatingInstance returns the nearest of an object's dominators that is an instance, among
+// the first maxFoldDominators of them, from its immediate dominator idom (-1 for none); -1
+// for none. When soon is set (typeWalk.add), it returns -2 for a dominator in a page not
+// read yet or not kept, before it.
+func (t *typeWalk) dominatingInstance(ctx context.Context, idom int64, soon bool) (int64, error) {
+	cur := idom
 	for range maxFoldDominators {
-		if soon && !t.kept(cur) {
+		switch {
+		case cur < 0:
+			return -1, nil
+		case cur < t.n && t.isInstance[cur/64]&(1<<(cur%64)) != 0:
+			return cur, nil
+		case soon && !t.kept(cur):
 			return -2, nil
 		}
 		p, i, err := t.at(ctx, cur)
 		if err != nil {
 			return 0, err
 		}
-		if cur = p.IDom.OrNone(i); cur < 0 {
-			return -1, nil
-		}
-		if cur < t.n && t.isInstance[cur/64]&(1<<(cur%64)) != 0 {
-			return cur, nil
-		}
+		cur = p.IDom.OrNone(i)
 	}
 	return -1, nil
 }
@@ -292,25 +313,47 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 	type read struct {
 		first int64
 		p     *page.Objects
+		found []instance // the instances in p
 	}
 	// The pages go over in batches: one at a time, waking the other goroutine for each page
-	// cost as much as finding the instances in it.
+	// cost as much as finding the instances in it. The batches this goroutine is done with go
+	// back, to be filled again.
 	const batch = 32
-	batches := make(chan []read, 4)
+	batches, free := make(chan []read, 4), make(chan []read, 8)
 	done := make(chan error, 1)
 	go func() {
 		b := make([]read, 0, batch)
+		var types, parent, idom, size, retained []uint64 // a page's columns
 		err := t.db.EachObjectPageOf(ctx, t.snap, pathColumns, func(first int64, p *page.Objects) error {
-			if b = append(b, read{first, p}); len(b) < batch {
+			b = b[:len(b)+1]
+			r := &b[len(b)-1]
+			r.first, r.p, r.found = first, p, r.found[:0]
+			types = p.Type.AppendAll(types[:0], p.N)
+			if slices.Contains(types, id) {
+				parent, idom = p.Parent.AppendAll(parent[:0], p.N), p.IDom.AppendAll(idom[:0], p.N)
+				size, retained = p.Size.AppendAll(size[:0], p.N), p.Retained.AppendAll(retained[:0], p.N)
+				for i, typ := range types {
+					if typ == id {
+						r.found = append(r.found, instance{i: i, parent: int64(parent[i]) - 1, idom: int64(idom[i]) - 1,
+							size: int64(size[i]), retained: int64(retained[i])})
+					}
+				}
+			}
+			if len(b) < batch {
 				return nil
 			}
 			select {
 			case batches <- b:
-				b = make([]read, 0, batch)
-				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			select {
+			case b = <-free:
+				b = b[:0]
+			default:
+				b = make([]read, 0, batch)
+			}
+			return nil
 		})
 		if err == nil && len(b) > 0 {
 			batches <- b
@@ -332,28 +375,25 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 			t.n += int64(r.p.N)
 			t.key = grow(t.key, int(t.n))
 			t.isInstance = grow(t.isInstance, int(t.n+63)/64)
-			t.types = r.p.Type.AppendAll(t.types[:0], r.p.N)
-			found := t.instances
-			for i, typ := range t.types {
-				if typ == id {
-					oid := r.first + int64(i)
-					t.isInstance[oid/64] |= 1 << (oid % 64)
-					t.instances++
-				}
+			for _, in := range r.found {
+				oid := r.first + int64(in.i)
+				t.isInstance[oid/64] |= 1 << (oid % 64)
 			}
-			if found == t.instances && !keepAll {
+			t.instances += len(r.found)
+			if len(r.found) == 0 && !keepAll {
 				t.pages = append(t.pages, nil)
 				continue
 			}
 			t.pages = append(t.pages, r.p)
-			for i, typ := range t.types {
-				if typ != id {
-					continue
-				}
-				if err := t.add(ctx, r.first+int64(i), true); err != nil {
+			for _, in := range r.found {
+				if err := t.add(ctx, r.first+int64(in.i), in, true); err != nil {
 					return err
 				}
 			}
+		}
+		select {
+		case free <- b:
+		default:
 		}
 	}
 	if err := <-done; err != nil {
@@ -398,15 +438,14 @@ func (t *typeWalk) at(ctx context.Context, oid int64) (*page.Objects, int, error
 }
 
 // visit returns the key of oid's merged path (typeWalk.key), visiting the objects above it
-// that were not visited yet, as Walker.PathTo does. When soon is set, an object above it in a
-// page not read yet (or not kept) leaves it unvisited: ok is false.
-func (t *typeWalk) visit(ctx context.Context, oid int64, soon bool) (k int32, ok bool, err error) {
+// that were not visited yet, as Walker.PathTo does; parent is oid's. When soon is set, an
+// object above it in a page not read yet (or not kept) leaves it unvisited: ok is false.
+func (t *typeWalk) visit(ctx context.Context, oid, parent int64, soon bool) (k int32, ok bool, err error) {
 	if k := t.key[oid]; k != 0 {
 		return k, true, nil
 	}
 	up := append(t.up[:0], oid)
-	p, i, _ := t.at(ctx, oid)
-	cur := p.Parent.OrNone(i)
+	cur := parent
 	for cur >= 0 {
 		if cur < t.n && t.key[cur] != 0 {
 			break
