@@ -306,8 +306,8 @@ const maxHint = 1 << 26
 const pathColumns = page.ColAddr | page.ColType | page.ColSize | page.ColDistance | page.ColParent | page.ColIDom |
 	page.ColRetained | page.ColVia
 
-// read reads every object page of the snapshot, which has objects objects, and finds the
-// instances of type id; it keeps the pages with instances, or all of them.
+// read reads every object page of the snapshot, which has objects objects, finds the
+// instances of type id and adds them (add); it keeps the pages with instances, or all of them.
 func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	type read struct {
