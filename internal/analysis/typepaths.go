@@ -93,12 +93,17 @@ type typeWalk struct {
 	folds    map[uint64]int32 // type -> the step that folds a run of its objects
 
 	// How many instances there are; by oid, a bit set for each instance; the instances whose
-	// paths go through pages not read yet when they were found, and the folded ones whose
-	// dominating instance was not known then (fold).
+	// paths go through pages not read yet when they were found, with their own steps, and the
+	// folded ones whose dominating instance was not known then (fold).
 	instances  int
 	isInstance []uint64
-	pending    []int64
+	pending    []pendingInstance
 	later      []fold
+	// Of the instances found as the pages are read, in a window of tryWindow of them: how many
+	// were found, how many walked then, and how many of those were left in pending; and
+	// whether most instances are left, as were most of the last window's (tries).
+	found, tried, left int
+	skip               bool
 
 	// The instances' totals by the trie node of their merged path.
 	count, bytes, retained []int64
@@ -120,6 +125,15 @@ type instance struct {
 func instanceAt(p *page.Objects, i int) instance {
 	return instance{i: i, parent: p.Parent.OrNone(i), idom: p.IDom.OrNone(i), size: int64(p.Size.At(i)), retained: int64(p.Retained.At(i))}
 }
+
+// pendingInstance is an instance left for after the pages are read, with its own step.
+type pendingInstance struct {
+	oid   int64
+	first step
+}
+
+// noStep stands for a step not worked out yet.
+var noStep = step{text: -1}
 
 // fold is a folded instance, oid, and its nearest dominator that is an instance, d
 // (dominatingInstance): -1 for none, -2 when not found yet.
@@ -187,6 +201,9 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	if c := min(n, maxHint); c > 0 {
 		t.key, t.isInstance = make([]int32, 0, c), make([]uint64, 0, (c+63)/64)
 	}
+	if c := min(want, n, maxHint); c > 0 {
+		t.pending = make([]pendingInstance, 0, c) // as many as there are instances, at most
+	}
 	// A type with an instance per page or more has them, and the objects on their paths, in
 	// most pages: they are all kept. Of a rarer type, only the pages with instances are kept,
 	// and the walk reads again the few others that hold objects on their paths.
@@ -194,17 +211,17 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	if err := t.read(ctx, id, keepAll, n); err != nil {
 		return err
 	}
-	for j, oid := range t.pending {
+	for j, in := range t.pending {
 		if j%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		p, i, err := t.at(ctx, oid)
+		p, i, err := t.at(ctx, in.oid)
 		if err != nil {
 			return err
 		}
-		if err := t.add(ctx, oid, instanceAt(p, i), false); err != nil {
+		if err := t.add(ctx, in.oid, instanceAt(p, i), in.first, false); err != nil {
 			return err
 		}
 	}
@@ -228,20 +245,33 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	return nil
 }
 
-// add adds instance oid to its merged path. When soon is set, the pages are still being read:
-// an instance whose path goes through a page not read yet (or not kept) is left in pending.
+// add adds instance oid to its merged path; first is its own step, or noStep. When soon is
+// set, the pages are still being read: an instance whose path goes through a page not read
+// yet (or not kept), or that is not walked then (tries), is left in pending, its own step
+// worked out while its page is at hand.
 //
 // The instances of a folded run (folder) may retain one another, the nodes of a list or a
 // tree: one counts in its path's retained only when the nearest instance among its dominators
 // is on another path, or there is none. Where that dominator is not visited yet, the instance
 // is left in later.
-func (t *typeWalk) add(ctx context.Context, oid int64, in instance, soon bool) error {
-	k, ok, err := t.visit(ctx, oid, in.parent, soon)
-	if err != nil {
-		return err
+func (t *typeWalk) add(ctx context.Context, oid int64, in instance, first step, soon bool) error {
+	k, ok, tried := int32(0), false, !soon || t.tries()
+	if tried {
+		var err error
+		if k, ok, err = t.visit(ctx, oid, in.parent, first, soon); err != nil {
+			return err
+		}
 	}
 	if !ok {
-		t.pending = append(t.pending, oid)
+		if tried {
+			t.left++
+		}
+		p, i, _ := t.at(ctx, oid)
+		first, err := t.stepOf(ctx, p, i, oid, in.parent)
+		if err != nil {
+			return err
+		}
+		t.pending = append(t.pending, pendingInstance{oid, first})
 		return nil
 	}
 	k = max(k, -k) - 1
@@ -268,6 +298,30 @@ func (t *typeWalk) add(ctx context.Context, oid int64, in instance, soon bool) e
 	}
 	return nil
 }
+
+// tries reports whether the instance found next, as the pages are read, is to be walked then:
+// in a dump in address order, the paths of most instances of some types go to lower oids, and
+// of others, to higher ones half of the time, or more. Where half of the instances of the
+// last window were left for later, only one in skipOne is walked, to see whether that is still
+// so: a walk that stops on a page not read yet is done again after.
+func (t *typeWalk) tries() bool {
+	t.found++
+	try := !t.skip || t.found%skipOne == 0
+	if try {
+		t.tried++
+	}
+	if t.found == tryWindow {
+		t.skip = 2*t.left > t.tried
+		t.found, t.tried, t.left = 0, 0, 0
+	}
+	return try
+}
+
+// The window of tries, and how many instances of a window it skips per one it walks.
+const (
+	tryWindow = 4096
+	skipOne   = 8
+)
 
 // maxFoldDominators bounds how far up its dominators dominatingInstance looks for an instance:
 // the nodes of a linked structure are a dominator or two apart.
@@ -386,7 +440,7 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 			}
 			t.pages = append(t.pages, r.p)
 			for _, in := range r.found {
-				if err := t.add(ctx, r.first+int64(in.i), in, true); err != nil {
+				if err := t.add(ctx, r.first+int64(in.i), in, noStep, true); err != nil {
 					return err
 				}
 			}
@@ -438,9 +492,10 @@ func (t *typeWalk) at(ctx context.Context, oid int64) (*page.Objects, int, error
 }
 
 // visit returns the key of oid's merged path (typeWalk.key), visiting the objects above it
-// that were not visited yet, as Walker.PathTo does; parent is oid's. When soon is set, an
-// object above it in a page not read yet (or not kept) leaves it unvisited: ok is false.
-func (t *typeWalk) visit(ctx context.Context, oid, parent int64, soon bool) (k int32, ok bool, err error) {
+// that were not visited yet, as Walker.PathTo does; parent is oid's, first its own step or
+// noStep. When soon is set, an object above it in a page not read yet (or not kept) leaves it
+// unvisited: ok is false.
+func (t *typeWalk) visit(ctx context.Context, oid, parent int64, first step, soon bool) (k int32, ok bool, err error) {
 	if k := t.key[oid]; k != 0 {
 		return k, true, nil
 	}
@@ -470,10 +525,12 @@ func (t *typeWalk) visit(ctx context.Context, oid, parent int64, soon bool) (k i
 	}
 	for j := len(up) - 1; j >= 0; j-- {
 		o := up[j]
-		p, i, _ := t.at(ctx, o)
-		s, err := t.stepOf(ctx, p, i, o, cur)
-		if err != nil {
-			return 0, false, err
+		s := first
+		if j > 0 || s == noStep {
+			p, i, _ := t.at(ctx, o)
+			if s, err = t.stepOf(ctx, p, i, o, cur); err != nil {
+				return 0, false, err
+			}
 		}
 		if k, err = t.join(ctx, o, cur, k, s); err != nil {
 			return 0, false, err
