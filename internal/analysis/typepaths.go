@@ -317,8 +317,9 @@ func (t *typeWalk) tries() bool {
 	return try
 }
 
-// The window of tries, and how many instances of a window it skips per one it walks.
-const (
+// The window of tries, and how many instances of a window it skips per one it walks (variables
+// for the tests, which make the window small).
+var (
 	tryWindow = 4096
 	skipOne   = 8
 )
