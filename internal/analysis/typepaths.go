@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 
@@ -42,7 +43,7 @@ func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ str
 			return nil, err
 		}
 	}
-	if t == nil || len(t.instances) == 0 {
+	if t == nil || t.instances == 0 {
 		similar, err := db.SimilarTypes(ctx, snap.ID, typ)
 		if err != nil {
 			return nil, err
@@ -54,7 +55,7 @@ func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ str
 		return nil, fmt.Errorf("%s", msg)
 	}
 	held, paths := t.held(limit)
-	return &TypePaths{Snapshot: snap, Type: typ, Instances: len(t.instances), Held: held, Paths: paths}, nil
+	return &TypePaths{Snapshot: snap, Type: typ, Instances: t.instances, Held: held, Paths: paths}, nil
 }
 
 // typeWalk is the state of PathsOfType: a snapshot's object pages that hold instances or
@@ -78,31 +79,75 @@ type typeWalk struct {
 	nodes []trieNode
 	trie  trieTable // parent node+1 (0 for none) << 32 | step -> node
 	// The last node found in trie, and its key there.
-	lastTrie uint64
-	lastNode int32
-	steps    map[string]int32           // a generalized step -> its number
-	known    map[uint64]map[string]step // the steps worked out, by type and reference (stepOf)
-	texts    []string                   // by step number
+	lastTrie   uint64
+	lastNode   int32
+	steps      map[string]int32           // a generalized step -> its number
+	known      map[uint64]map[string]step // the steps worked out, by type and reference (stepOf)
+	recent     [4]knownStep               // the last few of them, looked at before known
+	nextRecent int                        // the entry of recent to be replaced next
+	texts      []string                   // by step number
 	// By step number: the type of the object a step goes to (-1 for the start of a path and
 	// for a whole text, flat), and whether the step folds a run of objects of one type (foldOf).
 	stepType []int64
 	isFold   []bool
 	folds    map[uint64]int32 // type -> the step that folds a run of its objects
 
-	// The instances, in oid order, with their own steps, worked out as the pages are read.
-	instances []int64
-	first     []step
+	// How many instances there are; by oid, a bit set for each instance; the instances whose
+	// paths go through pages not read yet when they were found, with their own steps, and the
+	// folded ones whose dominating instance was not known then (fold).
+	instances  int
+	isInstance []uint64
+	pending    []pendingInstance
+	later      []fold
+	// Of the instances found as the pages are read, in a window of tryWindow of them: how many
+	// were found, how many walked then, and how many of those were left in pending; and
+	// whether most instances are left, as were most of the last window's (tries).
+	found, tried, left int
+	skip               bool
 
 	// The instances' totals by the trie node of their merged path.
 	count, bytes, retained []int64
 
-	up        []int64  // the objects of a walk up, not yet visited
-	types     []uint64 // the types of a page's objects, as read goes through it
+	up        []int64 // the objects of a walk up, not yet visited
 	buf, gbuf []byte
 }
 
+// instance is what the merge reads of an instance in its page: found as the pages are read,
+// on the goroutine that reads them (typeWalk.read).
+type instance struct {
+	i              int   // its index in the page
+	parent, idom   int64 // -1 for none
+	size, retained int64
+}
+
+// instanceAt reads object i of page p, an instance, as read does (page.Ints.OrNone is the
+// value read less one).
+func instanceAt(p *page.Objects, i int) instance {
+	return instance{i: i, parent: p.Parent.OrNone(i), idom: p.IDom.OrNone(i), size: int64(p.Size.At(i)), retained: int64(p.Retained.At(i))}
+}
+
+// pendingInstance is an instance left for after the pages are read, with its own step.
+type pendingInstance struct {
+	oid   int64
+	first step
+}
+
+// noStep stands for a step not worked out yet.
+var noStep = step{text: -1}
+
+// fold is a folded instance, oid, and its nearest dominator that is an instance, d
+// (dominatingInstance): -1 for none, -2 when not found yet.
+type fold struct{ oid, d int64 }
+
 // trieNode is one merged path: its parent's (-1 for none), and one generalized step.
 type trieNode struct{ parent, step int32 }
+
+// knownStep is a step stepOf worked out, with the type and reference it is the step of.
+type knownStep struct {
+	typ uint64
+	key []byte
+	st  step
+}
 
 // step is what one object adds to its parent's path: the number of its generalized text, and
 // how it joins.
@@ -137,14 +182,13 @@ func newTypeWalk(ctx context.Context, db *store.DB, snap int64) (*typeWalk, erro
 
 // merge reads the snapshot's object pages and adds each instance of type id to its merged
 // path. The pages are read on a goroutine of their own, while this one finds the instances in
-// them and works out their own steps; the paths are walked once every page is read, since an
-// instance's path may go through any page.
+// them and walks their paths: at once for those whose paths are in the pages read so far
+// (most, in a dump in address order), the others once every page is read.
 func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	// The type names are read once, before the pages (store.DB.TypeName reads them all).
 	if _, err := t.typeName(ctx, id); err != nil {
 		return err
 	}
-	// Room for the instances, as many as the snapshot's totals count (a hint: the pages decide).
 	want, err := t.db.TypeCount(ctx, t.snap, int64(id))
 	if err != nil {
 		return err
@@ -153,8 +197,12 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
+	// Room for the objects, as many as the snapshot counts (a hint: the pages decide).
+	if c := min(n, maxHint); c > 0 {
+		t.key, t.isInstance = make([]int32, 0, c), make([]uint64, 0, (c+63)/64)
+	}
 	if c := min(want, n, maxHint); c > 0 {
-		t.instances, t.first = make([]int64, 0, c), make([]step, 0, c)
+		t.pending = make([]pendingInstance, 0, c) // as many as there are instances, at most
 	}
 	// A type with an instance per page or more has them, and the objects on their paths, in
 	// most pages: they are all kept. Of a rarer type, only the pages with instances are kept,
@@ -163,72 +211,143 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	if err := t.read(ctx, id, keepAll, n); err != nil {
 		return err
 	}
-	t.key = make([]int32, t.n)
-	for j, oid := range t.instances {
+	for j, in := range t.pending {
 		if j%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		k, err := t.visit(ctx, oid, t.first[j])
+		p, i, err := t.at(ctx, in.oid)
 		if err != nil {
 			return err
 		}
-		k = max(k, -k) - 1
-		if int(k) >= len(t.count) {
-			grow := len(t.nodes) + 1024
-			t.count = append(t.count, make([]int64, grow-len(t.count))...)
-			t.bytes = append(t.bytes, make([]int64, grow-len(t.bytes))...)
-			t.retained = append(t.retained, make([]int64, grow-len(t.retained))...)
+		if err := t.add(ctx, in.oid, instanceAt(p, i), in.first, false); err != nil {
+			return err
 		}
-		p, i := t.pages[oid>>page.Bits], int(oid&(page.Size-1))
-		t.count[k]++
-		t.bytes[k] += int64(p.Size.At(i))
-		t.retained[k] += int64(p.Retained.At(i))
 	}
-	// The instances of a folded run (folder) may retain one another, the nodes of a list or a
-	// tree: one counts in its path's retained only when the nearest instance among its
-	// dominators is on another path, or there is none.
-	for _, oid := range t.instances {
-		k := t.key[oid]
-		k = max(k, -k) - 1
-		if !t.isFold[t.nodes[k].step] {
-			continue
+	for _, f := range t.later {
+		d := f.d
+		if d == -2 {
+			p, i, err := t.at(ctx, f.oid)
+			if err != nil {
+				return err
+			}
+			if d, err = t.dominatingInstance(ctx, p.IDom.OrNone(i), false); err != nil {
+				return err
+			}
 		}
-		d, err := t.dominatingInstance(ctx, oid, id)
-		if err != nil {
-			return err
-		}
+		k := max(t.key[f.oid], -t.key[f.oid]) - 1
 		if d >= 0 && max(t.key[d], -t.key[d])-1 == k {
-			p, i, _ := t.at(ctx, oid)
+			p, i, _ := t.at(ctx, f.oid)
 			t.retained[k] -= int64(p.Retained.At(i))
 		}
 	}
 	return nil
 }
 
+// add adds instance oid to its merged path; first is its own step, or noStep. When soon is
+// set, the pages are still being read: an instance whose path goes through a page not read
+// yet (or not kept), or that is not walked then (tries), is left in pending, its own step
+// worked out while its page is at hand.
+//
+// The instances of a folded run (folder) may retain one another, the nodes of a list or a
+// tree: one counts in its path's retained only when the nearest instance among its dominators
+// is on another path, or there is none. Where that dominator is not visited yet, the instance
+// is left in later.
+func (t *typeWalk) add(ctx context.Context, oid int64, in instance, first step, soon bool) error {
+	k, ok, tried := int32(0), false, !soon || t.tries()
+	if tried {
+		var err error
+		if k, ok, err = t.visit(ctx, oid, in.parent, first, soon); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		if tried {
+			t.left++
+		}
+		p, i, _ := t.at(ctx, oid)
+		first, err := t.stepOf(ctx, p, i, oid, in.parent)
+		if err != nil {
+			return err
+		}
+		t.pending = append(t.pending, pendingInstance{oid, first})
+		return nil
+	}
+	k = max(k, -k) - 1
+	if int(k) >= len(t.count) {
+		grow := len(t.nodes) + 1024
+		t.count = append(t.count, make([]int64, grow-len(t.count))...)
+		t.bytes = append(t.bytes, make([]int64, grow-len(t.bytes))...)
+		t.retained = append(t.retained, make([]int64, grow-len(t.retained))...)
+	}
+	t.count[k]++
+	t.bytes[k] += in.size
+	t.retained[k] += in.retained
+	if !t.isFold[t.nodes[k].step] {
+		return nil
+	}
+	d, err := t.dominatingInstance(ctx, in.idom, soon)
+	switch {
+	case err != nil:
+		return err
+	case d == -2 || d >= 0 && t.key[d] == 0:
+		t.later = append(t.later, fold{oid, d})
+	case d >= 0 && max(t.key[d], -t.key[d])-1 == k:
+		t.retained[k] -= in.retained
+	}
+	return nil
+}
+
+// tries reports whether the instance found next, as the pages are read, is to be walked then:
+// in a dump in address order, the paths of most instances of some types go to lower oids, and
+// of others, to higher ones half of the time, or more. Where half of the instances of the
+// last window were left for later, only one in skipOne is walked, to see whether that is still
+// so: a walk that stops on a page not read yet is done again after.
+func (t *typeWalk) tries() bool {
+	t.found++
+	try := !t.skip || t.found%skipOne == 0
+	if try {
+		t.tried++
+	}
+	if t.found == tryWindow {
+		t.skip = 2*t.left > t.tried
+		t.found, t.tried, t.left = 0, 0, 0
+	}
+	return try
+}
+
+// The window of tries, and how many instances of a window it skips per one it walks (variables
+// for the tests, which make the window small).
+var (
+	tryWindow = 4096
+	skipOne   = 8
+)
+
 // maxFoldDominators bounds how far up its dominators dominatingInstance looks for an instance:
 // the nodes of a linked structure are a dominator or two apart.
 const maxFoldDominators = 64
 
-// dominatingInstance returns the nearest of oid's dominators that is of type id, among the
-// first maxFoldDominators of them; -1 for none.
-func (t *typeWalk) dominatingInstance(ctx context.Context, oid int64, id uint64) (int64, error) {
-	p, i, err := t.at(ctx, oid)
-	if err != nil {
-		return 0, err
-	}
+// dominatingInstance returns the nearest of an object's dominators that is an instance, among
+// the first maxFoldDominators of them, from its immediate dominator idom (-1 for none); -1
+// for none. When soon is set (typeWalk.add), it returns -2 for a dominator in a page not
+// read yet or not kept, before it.
+func (t *typeWalk) dominatingInstance(ctx context.Context, idom int64, soon bool) (int64, error) {
+	cur := idom
 	for range maxFoldDominators {
-		cur := p.IDom.OrNone(i)
-		if cur < 0 {
+		switch {
+		case cur < 0:
 			return -1, nil
+		case cur < t.n && t.isInstance[cur/64]&(1<<(cur%64)) != 0:
+			return cur, nil
+		case soon && !t.kept(cur):
+			return -2, nil
 		}
-		if p, i, err = t.at(ctx, cur); err != nil {
+		p, i, err := t.at(ctx, cur)
+		if err != nil {
 			return 0, err
 		}
-		if p.Type.At(i) == id {
-			return cur, nil
-		}
+		cur = p.IDom.OrNone(i)
 	}
 	return -1, nil
 }
@@ -237,32 +356,59 @@ func (t *typeWalk) dominatingInstance(ctx context.Context, oid int64, id uint64)
 // a damaged count.
 const maxHint = 1 << 26
 
-// read reads every object page of the snapshot, which has objects objects, and finds the
-// instances of type id; it keeps the pages with instances, or all of them.
+// pathColumns are the columns of the pages that PathsOfType reads, decoded to be read by index
+// (page.DecodeObjectsOf): the others are left alone.
+const pathColumns = page.ColAddr | page.ColType | page.ColSize | page.ColDistance | page.ColParent | page.ColIDom |
+	page.ColRetained | page.ColVia
+
+// read reads every object page of the snapshot, which has objects objects, finds the
+// instances of type id and adds them (add); it keeps the pages with instances, or all of them.
 func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	type read struct {
 		first int64
 		p     *page.Objects
+		found []instance // the instances in p
 	}
 	// The pages go over in batches: one at a time, waking the other goroutine for each page
-	// cost as much as finding the instances in it.
+	// cost as much as finding the instances in it. The batches this goroutine is done with go
+	// back, to be filled again.
 	const batch = 32
-	batches := make(chan []read, 4)
+	batches, free := make(chan []read, 4), make(chan []read, 8)
 	done := make(chan error, 1)
 	go func() {
 		b := make([]read, 0, batch)
-		err := t.db.EachObjectPage(ctx, t.snap, func(first int64, p *page.Objects) error {
-			if b = append(b, read{first, p}); len(b) < batch {
+		var types, parent, idom, size, retained []uint64 // a page's columns
+		err := t.db.EachObjectPageOf(ctx, t.snap, pathColumns, func(first int64, p *page.Objects) error {
+			b = b[:len(b)+1]
+			r := &b[len(b)-1]
+			r.first, r.p, r.found = first, p, r.found[:0]
+			types = p.Type.AppendAll(types[:0], p.N)
+			if slices.Contains(types, id) {
+				parent, idom = p.Parent.AppendAll(parent[:0], p.N), p.IDom.AppendAll(idom[:0], p.N)
+				size, retained = p.Size.AppendAll(size[:0], p.N), p.Retained.AppendAll(retained[:0], p.N)
+				for i, typ := range types {
+					if typ == id {
+						r.found = append(r.found, instance{i: i, parent: int64(parent[i]) - 1, idom: int64(idom[i]) - 1,
+							size: int64(size[i]), retained: int64(retained[i])})
+					}
+				}
+			}
+			if len(b) < batch {
 				return nil
 			}
 			select {
 			case batches <- b:
-				b = make([]read, 0, batch)
-				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			select {
+			case b = <-free:
+				b = b[:0]
+			default:
+				b = make([]read, 0, batch)
+			}
+			return nil
 		})
 		if err == nil && len(b) > 0 {
 			batches <- b
@@ -282,24 +428,27 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 				return fmt.Errorf("snapshot %d, object page %d: oid %d expected first: %w", t.snap, r.first>>page.Bits, t.n, page.ErrDamaged)
 			}
 			t.n += int64(r.p.N)
-			keep := keepAll
-			t.types = r.p.Type.AppendAll(t.types[:0], r.p.N)
-			for i, typ := range t.types {
-				if typ != id {
-					continue
-				}
-				keep = true
-				st, err := t.stepOf(ctx, r.p, i, r.first+int64(i))
-				if err != nil {
-					return err
-				}
-				t.instances = append(t.instances, r.first+int64(i))
-				t.first = append(t.first, st)
+			t.key = grow(t.key, int(t.n))
+			t.isInstance = grow(t.isInstance, int(t.n+63)/64)
+			for _, in := range r.found {
+				oid := r.first + int64(in.i)
+				t.isInstance[oid/64] |= 1 << (oid % 64)
 			}
-			if !keep {
-				r.p = nil
+			t.instances += len(r.found)
+			if len(r.found) == 0 && !keepAll {
+				t.pages = append(t.pages, nil)
+				continue
 			}
 			t.pages = append(t.pages, r.p)
+			for _, in := range r.found {
+				if err := t.add(ctx, r.first+int64(in.i), in, noStep, true); err != nil {
+					return err
+				}
+			}
+		}
+		select {
+		case free <- b:
+		default:
 		}
 	}
 	if err := <-done; err != nil {
@@ -309,6 +458,19 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 		return fmt.Errorf("snapshot %d has %d objects in its pages, not %d: %w", t.snap, t.n, objects, page.ErrDamaged)
 	}
 	return nil
+}
+
+// grow returns s with length n, the values past its length zero.
+func grow[T int32 | uint64](s []T, n int) []T {
+	if n <= cap(s) {
+		return s[:n] // past its length, s was never written
+	}
+	return append(s, make([]T, n-len(s))...)
+}
+
+// kept reports whether the page of oid was read, and kept.
+func (t *typeWalk) kept(oid int64) bool {
+	return oid >= 0 && oid < t.n && t.pages[oid>>page.Bits] != nil
 }
 
 // at returns the page of oid and its index there, reading the page if it was not kept.
@@ -330,59 +492,61 @@ func (t *typeWalk) at(ctx context.Context, oid int64) (*page.Objects, int, error
 	return t.pages[num], int(oid & (page.Size - 1)), nil
 }
 
-// visit returns the key of oid's merged path (typeWalk.key), whose own step is st, visiting
-// the objects above it that were not visited yet, as Walker.PathTo does.
-func (t *typeWalk) visit(ctx context.Context, oid int64, st step) (int32, error) {
+// visit returns the key of oid's merged path (typeWalk.key), visiting the objects above it
+// that were not visited yet, as Walker.PathTo does; parent is oid's, first its own step or
+// noStep. When soon is set, an object above it in a page not read yet (or not kept) leaves it
+// unvisited: ok is false.
+func (t *typeWalk) visit(ctx context.Context, oid, parent int64, first step, soon bool) (k int32, ok bool, err error) {
 	if k := t.key[oid]; k != 0 {
-		return k, nil
+		return k, true, nil
 	}
 	up := append(t.up[:0], oid)
-	p, i, _ := t.at(ctx, oid)
-	cur := p.Parent.OrNone(i)
+	cur := parent
 	for cur >= 0 {
 		if cur < t.n && t.key[cur] != 0 {
 			break
 		}
+		if soon && !t.kept(cur) {
+			t.up = up
+			return 0, false, nil
+		}
 		if len(up) > maxDepth {
-			return 0, fmt.Errorf("object %d: the links up from it loop", oid)
+			return 0, false, fmt.Errorf("object %d: the links up from it loop", oid)
 		}
 		p, i, err := t.at(ctx, cur)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		up = append(up, cur)
 		cur = p.Parent.OrNone(i)
 	}
 	t.up = up
-	var k int32
 	if cur >= 0 {
 		k = t.key[cur]
 	}
 	for j := len(up) - 1; j >= 0; j-- {
 		o := up[j]
-		s := st
-		if j > 0 {
+		s := first
+		if j > 0 || s == noStep {
 			p, i, _ := t.at(ctx, o)
-			var err error
-			if s, err = t.stepOf(ctx, p, i, o); err != nil {
-				return 0, err
+			if s, err = t.stepOf(ctx, p, i, o, cur); err != nil {
+				return 0, false, err
 			}
 		}
-		var err error
 		if k, err = t.join(ctx, o, cur, k, s); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		t.key[o] = k
 		cur = o
 	}
-	return k, nil
+	return k, true, nil
 }
 
-// stepOf works out the step of object i of page p, oid.
-func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64) (step, error) {
+// stepOf works out the step of object i of page p, oid, whose parent is parent (-1 for none).
+func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid, parent int64) (step, error) {
 	var b []byte
 	kind := uint8(stepNext)
-	if p.Parent.OrNone(i) < 0 {
+	if parent < 0 {
 		name, err := t.name(ctx, p, i, oid)
 		if err != nil {
 			return step{}, err
@@ -404,8 +568,17 @@ func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64
 				key = elementKey
 			}
 		}
+		// The objects of a page are of a few types, each held through a reference or two (the
+		// nodes of a tree: +0x0, +0x8): those are found among the last few steps.
+		for j := range t.recent {
+			if r := &t.recent[j]; r.typ == typ && string(r.key) == string(key) && r.key != nil {
+				return r.st, nil
+			}
+		}
 		byVia := t.known[typ]
-		if st, ok := byVia[string(key)]; ok {
+		st, ok := byVia[string(key)]
+		if ok {
+			t.remember(typ, key, st)
 			return st, nil
 		}
 		label, err := t.label(ctx, typ)
@@ -417,16 +590,27 @@ func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid int64
 			b = append(append(b, via...), ' ')
 		}
 		b = append(b, label...)
-		st := t.generalized(b, kind)
+		st = t.generalized(b, kind)
 		t.stepType[st.text] = int64(typ)
 		if byVia == nil {
 			byVia = map[string]step{}
 			t.known[typ] = byVia
 		}
 		byVia[string(key)] = st
+		t.remember(typ, key, st)
 		return st, nil
 	}
 	return t.generalized(b, kind), nil
+}
+
+// remember keeps step st of type typ and reference key (stepOf) among the last few.
+func (t *typeWalk) remember(typ uint64, key []byte, st step) {
+	r := &t.recent[t.nextRecent]
+	t.nextRecent = (t.nextRecent + 1) % len(t.recent)
+	r.typ, r.key, r.st = typ, append(r.key[:0], key...), st
+	if r.key == nil {
+		r.key = []byte{} // an empty reference: not the nil of an entry never filled
+	}
 }
 
 // elementKey stands for every element index in the steps stepOf has worked out.

@@ -239,6 +239,34 @@ func TestPathsOfTypeAgainstSlowMerge(t *testing.T) {
 	}
 }
 
+// With a window of tries of a few instances, the instances of the samples' most numerous types
+// are walked as the pages are read, or left for later, or skipped a window at a time, in turn:
+// PathsOfType still gives what the slow merge gives.
+func TestPathsOfTypeLeftForLater(t *testing.T) {
+	defer func(w, s int) { tryWindow, skipOne = w, s }(tryWindow, skipOne)
+	tryWindow, skipOne = 16, 3
+	for _, file := range []string{"../../testdata/python/shop4.json.gz", "../../testdata/node/heap4.heapsnapshot.gz", "../../testdata/godump/tree.dump.gz"} {
+		ctx := context.Background()
+		db, snap := loadSnapshot(t, file)
+		stats, err := db.TypeStats(ctx, snap.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(stats, func(a, b store.TypeStatRow) int {
+			if a.Count != b.Count {
+				return int(b.Count - a.Count)
+			}
+			return strings.Compare(a.Type, b.Type)
+		})
+		for _, s := range stats[:min(len(stats), 8)] {
+			got, want := bothMerges(t, db, snap, file, s.Type)
+			if !slices.Equal(got.Held, want) || got.Paths != len(want) {
+				t.Errorf("PathsOfType(%s, %s): %d paths; the slow merge: %d\n got %v\nwant %v", file, s.Type, len(got.Held), len(want), head(got.Held), head(want))
+			}
+		}
+	}
+}
+
 // bothMerges returns PathsOfType of typ, all of its paths, and what the slow merge gives.
 func bothMerges(t *testing.T, db *store.DB, snap store.Snapshot, name, typ string) (*TypePaths, []Held) {
 	t.Helper()

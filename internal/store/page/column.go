@@ -39,7 +39,8 @@ func (c Ints) At(i int) uint64 {
 	return c.base + binary.LittleEndian.Uint64(c.data[8*i:])
 }
 
-// AppendAll appends the first n values of the column to dst: n At calls, a plane at a time.
+// AppendAll appends the first n values of the column to dst, as n At calls would, in one loop
+// (a plane at a time, in planes).
 func (c Ints) AppendAll(dst []uint64, n int) []uint64 {
 	dst = slices.Grow(dst, n)
 	out := dst[len(dst) : len(dst)+n]
@@ -55,9 +56,24 @@ func (c Ints) AppendAll(dst []uint64, n int) []uint64 {
 				out[i] += uint64(b) << (8 * k)
 			}
 		}
-	default:
+	case c.width == 1:
+		for i, b := range c.data[:n] {
+			out[i] += uint64(b)
+		}
+	case c.width == 2:
+		d := c.data[:2*n]
 		for i := range out {
-			out[i] = c.At(i)
+			out[i] += uint64(binary.LittleEndian.Uint16(d[2*i:]))
+		}
+	case c.width == 4:
+		d := c.data[:4*n]
+		for i := range out {
+			out[i] += uint64(binary.LittleEndian.Uint32(d[4*i:]))
+		}
+	default:
+		d := c.data[:8*n]
+		for i := range out {
+			out[i] += binary.LittleEndian.Uint64(d[8*i:])
 		}
 	}
 	return dst[:len(dst)+n]
@@ -84,11 +100,11 @@ func (c Texts) At(i int) string {
 // View returns value i of the column as the page's own bytes, without a copy: the caller
 // reads them and keeps none. i must be below the column's length.
 func (c Texts) View(i int) []byte {
-	start := uint64(0)
+	start, end := uint64(0), c.ends.At(i)
 	if i > 0 {
 		start = c.ends.At(i - 1)
 	}
-	return c.data[start:c.ends.At(i):c.ends.At(i)]
+	return c.data[start:end:end]
 }
 
 // First returns the first byte of value i of the column, 0 for an empty value, without
@@ -239,6 +255,70 @@ func (r *reader) texts(n int) Texts {
 		r.err = ErrDamaged
 	}
 	return c
+}
+
+// column reads an integer column of n values; when keep is not set, it reads past it and
+// returns the zero column, which reads 0 at every index. Given room for it (8*Size bytes, the
+// widest column of a page), a column kept that is in planes is laid out again one value after
+// the other (unplane).
+func (r *reader) column(n int, keep bool, room []byte) Ints {
+	c := r.ints(n)
+	switch {
+	case !keep:
+		return Ints{}
+	case room != nil && c.stride != 0:
+		unplane(c.data, c.width, n, room)
+		c.stride = 0
+	}
+	return c
+}
+
+// textColumn reads a text column of n values as column reads an integer column: one not kept
+// is read past, its end offsets unchecked, and reads empty at every index.
+func (r *reader) textColumn(n int, keep bool, room []byte) Texts {
+	if keep {
+		c := r.texts(n)
+		if room != nil && c.ends.stride != 0 && r.err == nil {
+			unplane(c.ends.data, c.ends.width, n, room)
+			c.ends.stride = 0
+		}
+		return c
+	}
+	r.ints(n)
+	size := r.uvarint()
+	if r.err != nil || size > uint64(len(r.b)) {
+		r.err = ErrDamaged
+		return Texts{}
+	}
+	r.b = r.b[size:]
+	return Texts{}
+}
+
+// unplane lays out data, n values of width bytes stored in planes (Ints), one value after the
+// other, in place, through room, which has room for them.
+func unplane(data []byte, width, n int, room []byte) {
+	scratch := room[:width*n]
+	copy(scratch, data)
+	switch width {
+	case 2:
+		p0, p1 := scratch[:n], scratch[n:2*n]
+		for i := range n {
+			binary.LittleEndian.PutUint16(data[2*i:], uint16(p0[i])|uint16(p1[i])<<8)
+		}
+	case 4:
+		p0, p1, p2, p3 := scratch[:n], scratch[n:2*n], scratch[2*n:3*n], scratch[3*n:4*n]
+		for i := range n {
+			binary.LittleEndian.PutUint32(data[4*i:], uint32(p0[i])|uint32(p1[i])<<8|uint32(p2[i])<<16|uint32(p3[i])<<24)
+		}
+	case 8:
+		for i := range n {
+			v := uint64(0)
+			for k := range 8 {
+				v |= uint64(scratch[k*n+i]) << (8 * k)
+			}
+			binary.LittleEndian.PutUint64(data[8*i:], v)
+		}
+	}
 }
 
 // rising reports whether the first n values of c rise (or stay) and end at most at limit.

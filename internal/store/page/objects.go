@@ -40,17 +40,59 @@ type Objects struct {
 // DecodeObjects decodes an objects blob and, unless gen is nil, the gen blob that goes with
 // it. It checks every column against the bytes it has, so that each value below N reads.
 func DecodeObjects(b, gen []byte) (*Objects, error) {
+	return decodeObjects(b, gen, AllColumns, false)
+}
+
+// Columns is a set of the columns of an objects blob, for DecodeObjectsOf.
+type Columns uint16
+
+// The columns, one bit each.
+const (
+	ColAddr Columns = 1 << iota
+	ColType
+	ColSize
+	ColLen
+	ColDistance
+	ColParent
+	ColIDom
+	ColRetained
+	ColNRefs
+	ColNReferrers
+	ColValue
+	ColVia
+	ColGen // the gen blob's column, when there is one
+
+	AllColumns = ColGen<<1 - 1
+)
+
+// DecodeObjectsOf decodes the columns cols of an objects blob (and of its gen blob, as
+// DecodeObjects), for a caller that reads them by index many times: their values are laid out
+// one after the other, a packed page's planes undone, so that At is a load or two. The other
+// columns are skipped, not checked, and read as zero (a text as empty, Gen as none: HasGen is
+// false); a blob whose skipped text column is damaged may decode. Each value of a column in
+// cols reads as DecodeObjects reads it.
+func DecodeObjectsOf(b, gen []byte, cols Columns) (*Objects, error) {
+	return decodeObjects(b, gen, cols, true)
+}
+
+// decodeObjects is DecodeObjects, of the columns cols, their planes undone when flat is set.
+func decodeObjects(b, gen []byte, cols Columns, flat bool) (*Objects, error) {
+	var room []byte
+	if flat {
+		room = make([]byte, 8*Size) // on the stack
+	}
 	r := reader{b: b}
 	p := &Objects{N: r.header()}
 	n := p.N
-	p.Addr, p.Type, p.Size, p.Len, p.Distance = r.ints(n), r.ints(n), r.ints(n), r.ints(n), r.ints(n)
-	p.Parent, p.IDom, p.Retained = r.ints(n), r.ints(n), r.ints(n)
-	p.NRefs, p.NReferrers = r.ints(n), r.ints(n)
-	p.Value, p.Via = r.texts(n), r.texts(n)
+	ints := func(c Columns) Ints { return r.column(n, cols&c != 0, room) }
+	p.Addr, p.Type, p.Size, p.Len, p.Distance = ints(ColAddr), ints(ColType), ints(ColSize), ints(ColLen), ints(ColDistance)
+	p.Parent, p.IDom, p.Retained = ints(ColParent), ints(ColIDom), ints(ColRetained)
+	p.NRefs, p.NReferrers = ints(ColNRefs), ints(ColNReferrers)
+	p.Value, p.Via = r.textColumn(n, cols&ColValue != 0, room), r.textColumn(n, cols&ColVia != 0, room)
 	if r.err == nil && len(r.b) != 0 {
 		r.err = ErrDamaged
 	}
-	if gen != nil && r.err == nil {
+	if gen != nil && cols&ColGen != 0 && r.err == nil {
 		g := reader{b: gen}
 		p.Gen, p.HasGen = g.ints(n), true
 		if g.err != nil || len(g.b) != 0 {

@@ -206,6 +206,99 @@ func TestPackedReadsAsPlain(t *testing.T) {
 	}
 }
 
+// DecodeObjectsOf reads each column it is asked for as DecodeObjects does, and the others as
+// zero, on plain and packed pages, for single columns and for sets of them; the columns it
+// decodes are laid out one value after the other, whatever the blob stores.
+func TestDecodeObjectsOf(t *testing.T) {
+	sample, _ := samplePage()
+	var k Packer
+	sets := []Columns{0, AllColumns, ColType | ColSize | ColDistance | ColParent | ColIDom | ColRetained | ColVia | ColAddr}
+	for c := ColAddr; c <= ColGen; c <<= 1 {
+		sets = append(sets, c, AllColumns&^c)
+	}
+	for _, tt := range []struct {
+		name string
+		page *Builder
+	}{{"sample", sample}, {"wide", widePage()}} {
+		plain := tt.page.AppendObjects(nil)
+		packed := mustPack(t, k.Objects, plain)
+		gen := AppendGen(nil, make([]uint64, tt.page.Len()))
+		for _, blob := range []struct {
+			name string
+			b    []byte
+		}{{"plain", plain}, {"packed", packed}} {
+			full, err := DecodeObjects(blob.b, gen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cols := range sets {
+				got, err := DecodeObjectsOf(blob.b, gen, cols)
+				if err != nil {
+					t.Fatalf("%s %s, columns %#x: %v", tt.name, blob.name, cols, err)
+				}
+				if msg := sameColumns(got, full, cols); msg != "" {
+					t.Errorf("%s %s, columns %#x: %s", tt.name, blob.name, cols, msg)
+				}
+				for name, c := range map[string]Ints{"addr": got.Addr, "type": got.Type, "size": got.Size, "len": got.Len,
+					"distance": got.Distance, "parent": got.Parent, "idom": got.IDom, "retained": got.Retained} {
+					checkAppendAll(t, name, c, got.N)
+				}
+			}
+		}
+	}
+}
+
+// sameColumns says how got, decoded of the columns cols, differs from full, decoded whole: ""
+// when each of cols reads the same, laid out one value after the other, and the others read
+// zero.
+func sameColumns(got, full *Objects, cols Columns) string {
+	if got.N != full.N {
+		return fmt.Sprintf("%d objects, want %d", got.N, full.N)
+	}
+	if got.HasGen != (full.HasGen && cols&ColGen != 0) {
+		return fmt.Sprintf("HasGen %v", got.HasGen)
+	}
+	ints := []struct {
+		col       Columns
+		got, full Ints
+	}{
+		{ColAddr, got.Addr, full.Addr}, {ColType, got.Type, full.Type}, {ColSize, got.Size, full.Size}, {ColLen, got.Len, full.Len},
+		{ColDistance, got.Distance, full.Distance}, {ColParent, got.Parent, full.Parent}, {ColIDom, got.IDom, full.IDom},
+		{ColRetained, got.Retained, full.Retained}, {ColNRefs, got.NRefs, full.NRefs}, {ColNReferrers, got.NReferrers, full.NReferrers},
+		{ColGen, got.Gen, full.Gen}, {ColValue, got.Value.ends, full.Value.ends}, {ColVia, got.Via.ends, full.Via.ends},
+	}
+	for _, c := range ints {
+		if c.got.stride != 0 {
+			return fmt.Sprintf("column %#x is in planes", c.col)
+		}
+		for i := range full.N {
+			want := uint64(0)
+			if cols&c.col != 0 && (c.col != ColGen || full.HasGen) {
+				want = c.full.At(i)
+			}
+			if c.got.At(i) != want {
+				return fmt.Sprintf("column %#x, value %d: %d, want %d", c.col, i, c.got.At(i), want)
+			}
+		}
+	}
+	texts := []struct {
+		col       Columns
+		got, full Texts
+	}{{ColValue, got.Value, full.Value}, {ColVia, got.Via, full.Via}}
+	for _, c := range texts {
+		for i := range full.N {
+			want := ""
+			if cols&c.col != 0 {
+				want = c.full.At(i)
+			}
+			if c.got.At(i) != want || string(c.got.View(i)) != want {
+				return fmt.Sprintf("column %#x, value %d: %q, want %q", c.col, i, c.got.At(i), want)
+			}
+		}
+	}
+	return ""
+}
+
 // sameEdges says how two decoded refs blobs differ, "" when they read the same.
 func sameEdges(got, want *Edges) string {
 	if got.N != want.N || got.NNames != want.NNames {
@@ -319,6 +412,26 @@ func FuzzDecodePage(f *testing.F) {
 			}
 			if msg := sameEdges(pe, e); msg != "" {
 				t.Fatal(msg)
+			}
+		}
+		// Decoded of some of its columns, a page reads as it does whole; a page damaged in a
+		// column not asked for may decode, and must read too.
+		full, fullErr := DecodeObjects(objects, gen)
+		for _, cols := range []Columns{AllColumns, ColType | ColParent | ColIDom | ColVia, Columns(len(gen)*0x9e37) & AllColumns} {
+			o, err := DecodeObjectsOf(objects, gen, cols)
+			if fullErr == nil && err != nil {
+				t.Fatalf("columns %#x: %v; whole, the page decodes", cols, err)
+			}
+			if err != nil {
+				continue
+			}
+			if fullErr == nil {
+				if msg := sameColumns(o, full, cols); msg != "" {
+					t.Fatalf("columns %#x: %s", cols, msg)
+				}
+			}
+			for i := 0; i < o.N; i++ {
+				_ = o.Object(i)
 			}
 		}
 		if o, err := DecodeObjects(objects, gen); err == nil {
