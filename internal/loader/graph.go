@@ -15,6 +15,7 @@ import (
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
+	"github.com/memsee/memsee/internal/spill"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/memsee/memsee/internal/store/page"
 )
@@ -432,17 +433,22 @@ func (s *graphSink) value(id graph.ObjID) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// edgeText spells the name of edge e of g.
-func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
-	id := s.edgeName[e]
-	switch {
-	case id&elemBit != 0:
-		return "[" + strconv.FormatUint(uint64(id&^elemBit), 10) + "]"
-	case id == keyItem || id == keyAttr:
+// edgeText spells the name id of edge e of g (s.edgeName[e] while the sink holds the edge
+// names).
+func (s *graphSink) edgeText(g *graph.Graph, e, id uint32) string {
+	if id == keyItem || id == keyAttr {
 		if s.keys == nil {
 			return ""
 		}
 		return s.keys.KeyText(s.view, g.Edges[e-1], id == keyAttr)
+	}
+	return s.spell(id)
+}
+
+// spell spells name id, but for the names spelled by a key (keyItem, keyAttr).
+func (s *graphSink) spell(id uint32) string {
+	if id&elemBit != 0 {
+		return "[" + strconv.FormatUint(uint64(id&^elemBit), 10) + "]"
 	}
 	return s.name(id)
 }
@@ -460,14 +466,15 @@ func (s *graphSink) name(id uint32) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// ref is edge e of g as the store keeps it: an element's index is kept as a number, not spelled.
-func (s *graphSink) ref(g *graph.Graph, e uint32, to int64) store.NewRef {
-	r := store.NewRef{OID: to, Kind: g.Kinds[e], Index: -1}
-	switch id := s.edgeName[e]; {
+// ref is edge e of g, of the given kind and name id, as the store keeps it: an element's index
+// is kept as a number, not spelled.
+func (s *graphSink) ref(g *graph.Graph, e uint32, kind heap.EdgeKind, id uint32) store.NewRef {
+	r := store.NewRef{OID: int64(g.Edges[e]), Kind: kind, Index: -1}
+	switch {
 	case id&elemBit != 0:
 		r.Index = int64(id &^ elemBit)
 	case id == keyItem || id == keyAttr:
-		r.Name = s.edgeText(g, e)
+		r.Name = s.edgeText(g, e, id)
 	case id != 0:
 		r.Name, r.NameKey = s.name(id), id
 	}
@@ -736,6 +743,17 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	rn = nil
+	// The edge names are read again only by the writing of the pages, in order: they wait in a
+	// temporary file meanwhile (spilled).
+	sf, err := spill.Create("")
+	if err != nil {
+		return 0, res, err
+	}
+	defer sf.Close()
+	sp := &spilled{f: sf}
+	if err := sp.spillNames(s); err != nil {
+		return 0, res, err
+	}
 	collect(n) // the sink's edge names and values in file order, and the order
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
@@ -755,6 +773,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	g.EntryOrder = nil
 	runtime.GC() // the dominators' scratch: predecessor lists and a few words per object, the file order
+	if err := sp.spillAnalysis(s, g, a); err != nil {
+		return 0, res, err
+	}
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -815,6 +836,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	pages := (int64(n) + page.Size - 1) / page.Size
 	progress(Progress{Phase: PhaseWrite, Total: pages})
 	elem := make(elements, (n+63)/64) // for the holdings, after the pages
+	names, kinds := spill.NewReader(sp.names, bufferLen), spill.NewReader(sp.kinds, bufferLen)
+	dist, parent, via := spill.NewReader(sp.dist, bufferLen), spill.NewReader(sp.parent, bufferLen), spill.NewReader(sp.via, bufferLen)
 	for i := range n {
 		id := graph.ObjID(i)
 		k := i % page.Size
@@ -841,7 +864,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			Len:      int64(s.length.get(i)),
 			Value:    s.value(id),
 			Distance: -1,
-			Parent:   toOID(a.Parent[id]),
+			Parent:   toOID(parent.Next()),
 			IDom:     toOID(a.IDom[id]),
 			Retained: int64(a.Retained.At(id)),
 		}
@@ -851,11 +874,11 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		if s.bornOf != nil {
 			o.Born = int64(s.bornOf[id])
 		}
-		if a.Dist[id] != graph.Unreached {
-			o.Distance = int64(a.Dist[id])
+		if d := dist.Next(); d != graph.Unreached {
+			o.Distance = int64(d)
 		}
-		if e := a.ParentEdge[id]; e != graph.NoEdge {
-			o.Via = s.edgeText(g, e)
+		if v := via.Next(); v != 0 {
+			o.Via = sp.viaText(s, id, v)
 			if o.Via != "" && o.Via[0] == '[' {
 				elem.set(int(id))
 			}
@@ -867,7 +890,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		lo, hi := g.EdgeRange(id)
 		for e := lo; e < hi; e++ {
-			w.Ref(s.ref(g, e, int64(g.Edges[e])))
+			w.Ref(s.ref(g, e, kinds.Next(), names.Next()))
 		}
 		start := 0
 		if k > 0 {
@@ -895,9 +918,17 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The holdings need the types, the dominators, the distances and the sizes: the edges,
 	// their names, the values and the paths go first, so that the Grouper's arrays take
 	// their memory rather than add to the peak.
-	s.edgeName, s.values, s.valueEnd, s.length = nil, nil, sparse[uint32]{}, sparse[int32]{}
-	g.Edges, g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil, nil
+	for _, r := range []interface{ Err() error }{names, kinds, dist, parent, via} {
+		if err := r.Err(); err != nil {
+			return 0, res, err
+		}
+	}
+	s.values, s.valueEnd, s.length = nil, sparse[uint32]{}, sparse[int32]{}
+	g.Edges, refs = nil, nil
 	runtime.GC()
+	if a.Dist, err = sp.dist.Load(); err != nil {
+		return 0, res, err
+	}
 	if err := storeHoldings(w, s, g, a, typeID, elem); err != nil {
 		return 0, res, err
 	}
