@@ -233,33 +233,47 @@ func (s *graphSink) trim() {
 	s.edgeName, s.values = graph.Clip(s.edgeName), graph.Clip(s.values)
 }
 
-// renumber moves the sink's per-object and per-edge data to the numbering rn made of g
-// (storeGraph numbers the objects by oid), in place where it can. The edge names and the
-// values move to new slices, the old edge names collected before the values move.
-func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
-	if rn.Same() {
-		return nil
+// renumber moves the sink's per-object and per-edge data to the numbering rn plans for g
+// (storeGraph numbers the objects by oid), before g moves (graph.Graph.ApplyRenumber). What the analysis does not read goes to sp's file
+// in the new order, never whole in memory twice: the edge names, for the writing of the
+// pages, and the types, sites, births, lengths and values, which back reads again once the
+// analysis is done (into memory the analysis freed).
+func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph, sp *spilled) (back func() error, err error) {
+	w := spill.NewWriter[uint32](sp.f, bufferLen)
+	if err := graph.EachEdgeRun(rn, s.edgeName, w.Write); err != nil {
+		return nil, err
 	}
-	var err error
-	if s.edgeName, err = graph.PermuteEdges(rn, g, s.edgeName); err != nil {
-		return err
+	if sp.names, err = w.Close(); err != nil {
+		return nil, err
 	}
+	s.edgeName = nil
 	n := g.Len()
-	ids := [][]uint32{s.typeOf}
-	for _, more := range [][]uint32{s.siteOf, s.bornOf} {
-		if more != nil {
-			ids = append(ids, more)
+	collect(n) // the edge names
+	var backs []func() error
+	for _, p := range []*[]uint32{&s.typeOf, &s.siteOf, &s.bornOf} {
+		if *p == nil {
+			continue // no sites, or no births
+		}
+		b, err := asidePermuted(sp.f, rn, p)
+		if err != nil {
+			return nil, err
+		}
+		backs = append(backs, b)
+	}
+	lengths := spill.NewWriter[int32](sp.f, bufferLen)
+	length := newSparse[int32](-1)
+	length.reserve(n)
+	for id := range n {
+		if err := addTo(&length, s.length.get(int(rn.Old(graph.ObjID(id)))), lengths); err != nil {
+			return nil, err
 		}
 	}
-	if err := graph.PermuteObjects(rn, ids...); err != nil {
-		return err
-	}
-	length := newSparse[int32](-1)
-	for id := range n {
-		length.add(s.length.get(int(rn.Old(graph.ObjID(id)))))
-	}
-	length.clip()
 	s.length = length
+	b, err := aside(lengths, &s.length.vals)
+	if err != nil {
+		return nil, err
+	}
+	backs = append(backs, b)
 	if len(s.implicitClass) > 0 {
 		implicit := make([]uint64, (n+63)/64)
 		for id := range n {
@@ -269,21 +283,47 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 		}
 		s.implicitClass = implicit
 	}
-	if len(s.values) > 0 {
-		collect(n) // the edge names in file order
-		values, ends := make([]byte, 0, len(s.values)), newSparse[uint32](0)
-		for id := range n {
-			end := uint32(0)
-			if v := s.value(rn.Old(graph.ObjID(id))); v != "" {
-				values = append(values, v...)
-				end = uint32(len(values))
+	// The values, then their ends: a File takes one array at a time.
+	values := spill.NewWriter[byte](sp.f, 1<<16)
+	for id := range n {
+		if v := s.value(rn.Old(graph.ObjID(id))); v != "" {
+			if err := values.Write(unsafe.Slice(unsafe.StringData(v), len(v))); err != nil {
+				return nil, err
 			}
-			ends.add(end)
 		}
-		ends.clip()
-		s.values, s.valueEnd = values, ends
 	}
-	return nil
+	b, err = aside(values, &s.values)
+	if err != nil {
+		return nil, err
+	}
+	backs = append(backs, b)
+	ends := spill.NewWriter[uint32](sp.f, bufferLen)
+	end := newSparse[uint32](0)
+	end.reserve(n)
+	size := uint32(0) // the sum of the lengths of the old values, which fit
+	for id := range n {
+		at := uint32(0)
+		if v := s.value(rn.Old(graph.ObjID(id))); v != "" {
+			size += uint32(len(v))
+			at = size
+		}
+		if err := addTo(&end, at, ends); err != nil {
+			return nil, err
+		}
+	}
+	s.values, s.valueEnd = nil, end
+	if b, err = aside(ends, &s.valueEnd.vals); err != nil {
+		return nil, err
+	}
+	backs = append(backs, b)
+	return func() error {
+		for _, b := range backs {
+			if err := b(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
 }
 
 // addSite records the allocation site of the object just added; the objects before the first
@@ -733,28 +773,28 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			classID[t] = graph.ObjID(order.oid[id])
 		}
 	}
-	rn, err := g.Renumber(order.perm, order.oid)
+	rn, err := g.PlanRenumber(order.perm, order.oid)
 	if err != nil {
 		return 0, res, err
 	}
-	order = addressOrder{}
-	collect(n) // the edges in file order
-	if err := s.renumber(rn, g); err != nil {
-		return 0, res, err
-	}
-	rn = nil
-	// The edge names are read again only by the writing of the pages, in order: they wait in a
-	// temporary file meanwhile (spilled).
+	// The edge names are read again only by the writing of the pages, in order, and the
+	// sink's per-object data only after the analysis: they wait in a temporary file meanwhile
+	// (spilled), written there in the new order before the graph's edges move, so that they
+	// are not in memory beside the old and the new edges.
 	sf, err := spill.Create("")
 	if err != nil {
 		return 0, res, err
 	}
 	defer sf.Close()
 	sp := &spilled{f: sf}
-	if err := sp.spillNames(s); err != nil {
+	back, err := s.renumber(rn, g, sp)
+	if err != nil {
 		return 0, res, err
 	}
-	collect(n) // the sink's edge names and values in file order, and the order
+	collect(n) // the sink's per-object data in file order
+	g.ApplyRenumber(rn)
+	order, rn = addressOrder{}, nil
+	collect(n) // the edges in file order, and the order
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -774,6 +814,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	g.EntryOrder = nil
 	runtime.GC() // the dominators' scratch: predecessor lists and a few words per object, the file order
 	if err := sp.spillAnalysis(s, g, a); err != nil {
+		return 0, res, err
+	}
+	if err := back(); err != nil {
 		return 0, res, err
 	}
 	if err := s.budget.check(); err != nil {

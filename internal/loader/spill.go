@@ -8,7 +8,7 @@ import (
 
 // spilled is what storeGraph keeps in a temporary file (package spill) rather than in memory,
 // from the step that last needs it at random to the writing of the pages, which reads it back
-// in oid order: the edge names from when the format's naming pass is done, the edges' kinds
+// in oid order: the edge names from when the format's naming pass is done (graphSink.renumber), the edges' kinds
 // and the shortest paths from when the analysis is. Over the dominators that spares 4 bytes
 // per edge; over the writing, 5 per edge and 12 per object (the paths' arrays and the half of
 // the dominators' memory that IDom no longer shares with ParentEdge).
@@ -26,15 +26,6 @@ type spilled struct {
 
 // bufferLen is how many elements a reader of the spilled arrays reads at a time.
 const bufferLen = 1 << 14
-
-// spillNames moves the sink's edge names to f.
-func (sp *spilled) spillNames(s *graphSink) (err error) {
-	if sp.names, err = spill.Write(sp.f, s.edgeName); err != nil {
-		return err
-	}
-	s.edgeName = nil
-	return nil
-}
 
 // spillAnalysis moves to f what the writing of the pages alone reads of g and a: the edges'
 // kinds, the distances, the parents and their edges' names. a.IDom moves to memory of its
@@ -115,4 +106,41 @@ func (sp *spilled) viaText(s *graphSink, id graph.ObjID, v uint32) string {
 		return "" // spelled by a key, and the format has no KeyNamer
 	}
 	return s.spell(v)
+}
+
+// asidePermuted writes *p, one entry per object, to f in the new numbering rn made, and drops
+// it; back reads it back.
+func asidePermuted[T spill.Element](f *spill.File, rn *graph.Renumbering, p *[]T) (back func() error, err error) {
+	old := *p
+	w := spill.NewWriter[T](f, bufferLen)
+	for id := range len(old) {
+		if err := w.Add(old[rn.Old(graph.ObjID(id))]); err != nil {
+			return nil, err
+		}
+	}
+	*p = nil
+	return aside(w, p)
+}
+
+// aside closes w, whose array is *p's to be, and returns what reads it into *p.
+func aside[T spill.Element](w *spill.Writer[T], p *[]T) (back func() error, err error) {
+	sec, err := w.Close()
+	if err != nil {
+		return nil, err
+	}
+	return func() (err error) {
+		*p, err = sec.Load()
+		return err
+	}, nil
+}
+
+// addTo adds the value of the next object to c, as c.add does, but writes the value, when it
+// has one, to w rather than to c.vals: aside reads them into c.vals later.
+func addTo[T spill.Element](c *sparse[T], v T, w *spill.Writer[T]) error {
+	if v == c.def {
+		c.add(v)
+		return nil
+	}
+	c.addCount(v)
+	return w.Add(v)
 }

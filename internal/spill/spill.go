@@ -23,7 +23,9 @@ type File struct {
 }
 
 // Element is what a File keeps arrays of.
-type Element interface{ ~uint8 | ~uint32 | ~uint64 }
+type Element interface {
+	~uint8 | ~int32 | ~uint32 | ~uint64
+}
 
 // Error says that the temporary file could not be created, written or read back: most often
 // a full disk. Nothing of the load is in the database then.
@@ -178,4 +180,62 @@ func (r *Reader[T]) Err() error { return r.err }
 func asBytes[T Element](s []T) []byte {
 	var t T
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(t)))
+}
+
+// Writer writes an array to a File a run at a time, through a buffer of its own: for an array
+// that is never whole in memory. Nothing else may be written to the File until it is closed.
+type Writer[T Element] struct {
+	f     *File
+	start int64 // byte offset in f of the array
+	n     int   // elements written, the buffer's included
+	buf   []T
+	err   error
+}
+
+// NewWriter returns a Writer of a new array at the end of f, with a buffer of size elements
+// (at least one).
+func NewWriter[T Element](f *File, size int) *Writer[T] {
+	w := &Writer[T]{f: f, buf: make([]T, 0, max(size, 1))}
+	if f != nil {
+		w.start = f.size
+	}
+	return w
+}
+
+// Write appends run to the array.
+func (w *Writer[T]) Write(run []T) error {
+	for len(run) > 0 && w.err == nil {
+		k := copy(w.buf[len(w.buf):cap(w.buf)], run)
+		w.buf, run, w.n = w.buf[:len(w.buf)+k], run[k:], w.n+k
+		if len(w.buf) == cap(w.buf) {
+			w.flush()
+		}
+	}
+	return w.err
+}
+
+// Add appends v to the array.
+func (w *Writer[T]) Add(v T) error {
+	w.buf = append(w.buf, v)
+	w.n++
+	if len(w.buf) == cap(w.buf) {
+		w.flush()
+	}
+	return w.err
+}
+
+func (w *Writer[T]) flush() {
+	if w.err == nil && len(w.buf) > 0 {
+		_, w.err = Write(w.f, w.buf)
+	}
+	w.buf = w.buf[:0]
+}
+
+// Close writes what the buffer holds and returns the array.
+func (w *Writer[T]) Close() (Section[T], error) {
+	w.flush()
+	if w.err != nil {
+		return Section[T]{}, w.err
+	}
+	return Section[T]{f: w.f, off: w.start, n: w.n}, nil
 }

@@ -45,7 +45,20 @@ func TestWriteRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := f.Size(), int64(6*tt.n); got != want {
+			w := NewWriter[uint32](f, tt.buf) // in32 again, in runs of 1, 2, 3, ...
+			for i, k := 0, 1; i < tt.n; i, k = i+k, k+1 {
+				if err := w.Write(in32[i:min(i+k, tt.n)]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w32, err := w.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := w32.Load(); err != nil || !slices.Equal(got, in32) {
+				t.Errorf("Writer(%s): got %d elements back (%v), want %d", tt.name, len(got), err, tt.n)
+			}
+			if got, want := f.Size(), int64(10*tt.n); got != want {
 				t.Errorf("Size(%s): got %d, want %d", tt.name, got, want)
 			}
 			r := NewReader(s32, tt.buf)
@@ -144,6 +157,13 @@ func TestDiskFull(t *testing.T) {
 	}
 	if f.Size() != 0 {
 		t.Errorf("Size after a failed write: got %d, want 0", f.Size())
+	}
+	w := NewWriter[uint8](f, 16)
+	if err := w.Write(make([]uint8, 100)); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Writer.Write to a full disk: got %v, want ENOSPC", err)
+	}
+	if _, err := w.Close(); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Writer.Close after a failed write: got %v, want ENOSPC", err)
 	}
 }
 
