@@ -46,7 +46,12 @@ type graphSink struct {
 	siteIdx map[string]uint32 // "file:line" -> site index + 1
 	bornOf  []uint32          // ObjID -> heap.Object.Born (0: unknown), nil when no object has one
 
-	edgeName []uint32          // AddEdge order, then edge index -> name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]
+	edgeName []uint32 // edge index -> name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]; nil while the file is read
+	// The load's temporary file (spilled): the edge names in AddEdge order go there as the
+	// file is read (names), and come back once the graph is built (loadNames), so that they
+	// are never grown by append, nor in memory beside the Builder's arrays.
+	scratch  *spill.File
+	names    *spill.Writer[uint32]
 	nameEnd  []uint32          // name id -> end of its name in nameText; its start is the previous end
 	nameText []byte            // every name, one after the other: no pointers for the collector to scan
 	nameIdx  map[string]uint32 // name -> name id; nil once the file is read
@@ -88,7 +93,7 @@ func newGraphSink() *graphSink {
 		length: newSparse[int32](-1), valueEnd: newSparse[uint32](0)}
 }
 
-func (s *graphSink) Begin(snap heap.Snapshot) error {
+func (s *graphSink) Begin(snap heap.Snapshot) (err error) {
 	if s.begun {
 		return errors.New("reader began twice")
 	}
@@ -107,9 +112,26 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	s.typeOf = make([]uint32, 0, n)
 	s.length.reserve(n)
 	s.valueEnd.reserve(n)
-	s.edgeName = make([]uint32, 0, m)
+	if s.scratch, err = spill.Create(""); err != nil {
+		return err
+	}
+	s.names = spill.NewWriter[uint32](s.scratch, bufferLen)
 	return nil
 }
+
+// loadNames reads the edge names, in AddEdge order, back from the temporary file.
+func (s *graphSink) loadNames() error {
+	sec, err := s.names.Close()
+	if err != nil {
+		return err
+	}
+	s.names = nil
+	s.edgeName, err = sec.Load()
+	return err
+}
+
+// close closes the sink's temporary file, whatever became of the load.
+func (s *graphSink) close() error { return s.scratch.Close() }
 
 func (s *graphSink) Sample(*heap.Sample) error {
 	return errors.New("profile samples in an object graph")
@@ -230,7 +252,7 @@ func (s *graphSink) trim() {
 	s.length.clip()
 	s.valueEnd.clip()
 	s.siteOf, s.bornOf = graph.Clip(s.siteOf), graph.Clip(s.bornOf)
-	s.edgeName, s.values = graph.Clip(s.edgeName), graph.Clip(s.values)
+	s.values = graph.Clip(s.values)
 }
 
 // renumber moves the sink's per-object and per-edge data to the numbering rn plans for g
@@ -351,7 +373,7 @@ func (s *graphSink) addEdge(id graph.ObjID, addr uint64, e heap.Edge) {
 		e = s.rules.Edge(addr, e)
 	}
 	s.b.AddEdge(id, e.To, e.Kind)
-	s.edgeName = append(s.edgeName, s.nameID(e))
+	s.names.Add(s.nameID(e)) // an error (a full disk) stays with the Writer, for loadNames
 }
 
 // classImplied reports whether e, the first reference of object id of local type t, is its
@@ -708,6 +730,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	s.b = nil
+	collect(g.Len()) // the Builder's arrays, for the edge names to take their memory
+	if err := s.loadNames(); err != nil {
+		return 0, res, err
+	}
 	s.edgeName = graph.DropDangling(g, s.edgeName)
 	n := g.Len()
 	if n == 0 {
@@ -716,7 +742,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// Oids number the objects in address order, so that the table and its address index are
 	// written in key order. The order depends on the addresses alone, so a second core works
 	// it out while this one runs the format's naming pass.
-	runtime.GC() // the Builder's edge chunks and address table, before the order's arrays
 	ordered := make(chan addressOrder, 1)
 	go func() { ordered <- orderByAddress(g.Addr) }()
 
@@ -778,15 +803,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	// The edge names are read again only by the writing of the pages, in order, and the
-	// sink's per-object data only after the analysis: they wait in a temporary file meanwhile
-	// (spilled), written there in the new order before the graph's edges move, so that they
-	// are not in memory beside the old and the new edges.
-	sf, err := spill.Create("")
-	if err != nil {
-		return 0, res, err
-	}
-	defer sf.Close()
-	sp := &spilled{f: sf}
+	// sink's per-object data only after the analysis: they wait in the temporary file
+	// meanwhile (spilled), written there in the new order before the graph's edges move, so
+	// that they are not in memory beside the old and the new edges.
+	sp := &spilled{f: s.scratch}
 	back, err := s.renumber(rn, g, sp)
 	if err != nil {
 		return 0, res, err
