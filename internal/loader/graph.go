@@ -815,6 +815,13 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	g.ApplyRenumber(rn)
 	order, rn = addressOrder{}, nil
 	collect(n) // the edges in file order, and the order
+	// Nor does the analysis read the addresses: they wait in the file too.
+	addrs, err := spill.Write(sp.f, g.Addr)
+	if err != nil {
+		return 0, res, err
+	}
+	g.Addr = nil
+	collect(n)
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -837,6 +844,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	if err := back(); err != nil {
+		return 0, res, err
+	}
+	if g.Addr, err = addrs.Load(); err != nil {
 		return 0, res, err
 	}
 	if err := s.budget.check(); err != nil {
