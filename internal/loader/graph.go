@@ -811,17 +811,16 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err != nil {
 		return 0, res, err
 	}
-	collect(n) // the sink's per-object data in file order
-	g.ApplyRenumber(rn)
-	order, rn = addressOrder{}, nil
-	collect(n) // the edges in file order, and the order
-	// Nor does the analysis read the addresses: they wait in the file too.
-	addrs, err := spill.Write(sp.f, g.Addr)
+	// Nor does the analysis read the addresses: they wait in the file from here on too,
+	// written in the new order, so that they do not move with the graph's arrays.
+	addrs, err := asidePermuted(sp.f, rn, &g.Addr)
 	if err != nil {
 		return 0, res, err
 	}
-	g.Addr = nil
-	collect(n)
+	collect(n) // the sink's per-object data and the addresses in file order
+	g.ApplyRenumber(rn)
+	order, rn = addressOrder{}, nil
+	collect(n) // the edges in file order, and the order
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -846,7 +845,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err := back(); err != nil {
 		return 0, res, err
 	}
-	if g.Addr, err = addrs.Load(); err != nil {
+	if err := addrs(); err != nil {
 		return 0, res, err
 	}
 	if err := s.budget.check(); err != nil {

@@ -71,7 +71,8 @@ func (g *Graph) PlanRenumber(old []ObjID, newID []uint32) (*Renumbering, error) 
 }
 
 // ApplyRenumber moves g to the numbering r, which PlanRenumber made of g and g has not been
-// moved to yet, as Renumber does.
+// moved to yet, as Renumber does. g.Addr may be nil: the caller set it aside, and moves it
+// itself (PermuteObjects) before it puts it back.
 func (g *Graph) ApplyRenumber(r *Renumbering) {
 	g.Dropped = nil
 	if r.same || r.applied {
@@ -101,7 +102,9 @@ func (g *Graph) ApplyRenumber(r *Renumbering) {
 		}
 	}
 	permute(r, g.Size)
-	permute(r, g.Addr)
+	if g.Addr != nil {
+		permute(r, g.Addr)
+	}
 	g.isRoot = rootSet(n, g.Roots)
 
 	// The edges, object after object in the new order.

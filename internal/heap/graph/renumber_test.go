@@ -116,7 +116,17 @@ func checkRenumber(t *testing.T, name string, d *dump, order string, r *rand.Ran
 	if _, err := PermuteEdges(rn, g, edgeData); err == nil && !rn.Same() {
 		t.Fatalf("%s: PermuteEdges before ApplyRenumber: no error", name)
 	}
+	// The addresses set aside, as a load does, and moved by the caller.
+	addr := slices.Clone(g.Addr)
+	if err := PermuteObjects(rn, addr); err != nil {
+		t.Fatalf("%s: PermuteObjects of the addresses: %v", name, err)
+	}
+	g.Addr = nil
 	g.ApplyRenumber(rn)
+	if g.Addr != nil {
+		t.Fatalf("%s: ApplyRenumber made addresses of none", name)
+	}
+	g.Addr = addr
 	if edgeData, err = PermuteEdges(rn, g, edgeData); err != nil {
 		t.Fatalf("%s: PermuteEdges: %v", name, err)
 	}
