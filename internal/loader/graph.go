@@ -1032,7 +1032,7 @@ type addressOrder struct {
 // orderByAddress returns the address order of the objects at addr (ObjID -> address).
 func orderByAddress(addr []uint64) addressOrder {
 	n := len(addr)
-	perm := make([]graph.ObjID, n)
+	var perm []graph.ObjID
 	lo, hi := uint64(math.MaxUint64), uint64(0)
 	for _, a := range addr {
 		lo, hi = min(lo, a), max(hi, a)
@@ -1046,10 +1046,14 @@ func orderByAddress(addr []uint64) addressOrder {
 			keys[i] = (a-lo)<<idBits | uint64(i)
 		}
 		slices.Sort(keys)
-		for i, k := range keys {
-			perm[i] = graph.ObjID(k & (1<<idBits - 1))
+		// The order goes in the first half of the keys' memory, not in 4 bytes per object
+		// more beside them: perm[i] overwrites half of keys[i/2], which is read by then.
+		perm = unsafe.Slice((*graph.ObjID)(unsafe.Pointer(&keys[0])), n)
+		for i := range n {
+			perm[i] = graph.ObjID(keys[i] & (1<<idBits - 1))
 		}
 	} else {
+		perm = make([]graph.ObjID, n)
 		for i := range perm {
 			perm[i] = graph.ObjID(i)
 		}
