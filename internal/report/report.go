@@ -252,6 +252,12 @@ func renderTable(w io.Writer, t *Table) error {
 		}
 		fitRows(header, rows, cuttable, clauses, width)
 	}
+	// A long table is laid out here, as tablewriter would lay it out (layOut), in the widths
+	// of its cells before any colour.
+	var widths []int
+	if len(rows) > bigTable && !multiLine(header, rows) {
+		widths = columnWidths(header, rows)
+	}
 	// Colour goes on last, around cells cleaned and cut: tablewriter measures a cell without
 	// its SGR sequences, so the layout is that of the table without colour.
 	color := colorOut(w)
@@ -273,14 +279,22 @@ func renderTable(w io.Writer, t *Table) error {
 			}
 		}
 	}
-	tbl.Header(header)
-	for _, out := range rows {
-		if err := tbl.Append(out); err != nil {
+	if widths != nil {
+		right := make([]bool, len(cols))
+		for j := range cols {
+			right[j] = align[j] == tw.AlignRight
+		}
+		layOut(&buf, header, rows, widths, right, color != nil)
+	} else {
+		tbl.Header(header)
+		for _, out := range rows {
+			if err := tbl.Append(out); err != nil {
+				return err
+			}
+		}
+		if err := tbl.Render(); err != nil {
 			return err
 		}
-	}
-	if err := tbl.Render(); err != nil {
-		return err
 	}
 	// tablewriter pads the last column; trailing blanks only make diffs noisy.
 	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
