@@ -15,7 +15,6 @@ import (
 
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
-	"github.com/memsee/memsee/internal/spill"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/memsee/memsee/internal/store/page"
 )
@@ -46,12 +45,7 @@ type graphSink struct {
 	siteIdx map[string]uint32 // "file:line" -> site index + 1
 	bornOf  []uint32          // ObjID -> heap.Object.Born (0: unknown), nil when no object has one
 
-	edgeName []uint32 // edge index -> name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]; nil while the file is read
-	// The load's temporary file (spilled): the edge names in AddEdge order go there as the
-	// file is read (names), and come back once the graph is built (loadNames), so that they
-	// are never grown by append, nor in memory beside the Builder's arrays.
-	scratch  *spill.File
-	names    *spill.Writer[uint32]
+	edgeName []uint32          // AddEdge order, then edge index -> name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]
 	nameEnd  []uint32          // name id -> end of its name in nameText; its start is the previous end
 	nameText []byte            // every name, one after the other: no pointers for the collector to scan
 	nameIdx  map[string]uint32 // name -> name id; nil once the file is read
@@ -93,7 +87,7 @@ func newGraphSink() *graphSink {
 		length: newSparse[int32](-1), valueEnd: newSparse[uint32](0)}
 }
 
-func (s *graphSink) Begin(snap heap.Snapshot) (err error) {
+func (s *graphSink) Begin(snap heap.Snapshot) error {
 	if s.begun {
 		return errors.New("reader began twice")
 	}
@@ -112,26 +106,9 @@ func (s *graphSink) Begin(snap heap.Snapshot) (err error) {
 	s.typeOf = make([]uint32, 0, n)
 	s.length.reserve(n)
 	s.valueEnd.reserve(n)
-	if s.scratch, err = spill.Create(""); err != nil {
-		return err
-	}
-	s.names = spill.NewWriter[uint32](s.scratch, bufferLen)
+	s.edgeName = make([]uint32, 0, m)
 	return nil
 }
-
-// loadNames reads the edge names, in AddEdge order, back from the temporary file.
-func (s *graphSink) loadNames() error {
-	sec, err := s.names.Close()
-	if err != nil {
-		return err
-	}
-	s.names = nil
-	s.edgeName, err = sec.Load()
-	return err
-}
-
-// close closes the sink's temporary file, whatever became of the load.
-func (s *graphSink) close() error { return s.scratch.Close() }
 
 func (s *graphSink) Sample(*heap.Sample) error {
 	return errors.New("profile samples in an object graph")
@@ -252,50 +229,36 @@ func (s *graphSink) trim() {
 	s.length.clip()
 	s.valueEnd.clip()
 	s.siteOf, s.bornOf = graph.Clip(s.siteOf), graph.Clip(s.bornOf)
-	s.values = graph.Clip(s.values)
+	s.edgeName, s.values = graph.Clip(s.edgeName), graph.Clip(s.values)
 }
 
-// renumber moves the sink's per-object and per-edge data to the numbering rn plans for g
-// (storeGraph numbers the objects by oid), before g moves (graph.Graph.ApplyRenumber). What the analysis does not read goes to sp's file
-// in the new order, never whole in memory twice: the edge names, for the writing of the
-// pages, and the types, sites, births, lengths and values, which back reads again once the
-// analysis is done (into memory the analysis freed).
-func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph, sp *spilled) (back func() error, err error) {
-	w := spill.NewWriter[uint32](sp.f, bufferLen)
-	if err := graph.EachEdgeRun(rn, s.edgeName, w.Write); err != nil {
-		return nil, err
+// renumber moves the sink's per-object and per-edge data to the numbering rn made of g
+// (storeGraph numbers the objects by oid), in place where it can. The edge names and the
+// values move to new slices, the old edge names collected before the values move.
+func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
+	if rn.Same() {
+		return nil
 	}
-	if sp.names, err = w.Close(); err != nil {
-		return nil, err
+	var err error
+	if s.edgeName, err = graph.PermuteEdges(rn, g, s.edgeName); err != nil {
+		return err
 	}
-	s.edgeName = nil
 	n := g.Len()
-	collect(n) // the edge names
-	var backs []func() error
-	for _, p := range []*[]uint32{&s.typeOf, &s.siteOf, &s.bornOf} {
-		if *p == nil {
-			continue // no sites, or no births
+	ids := [][]uint32{s.typeOf}
+	for _, more := range [][]uint32{s.siteOf, s.bornOf} {
+		if more != nil {
+			ids = append(ids, more)
 		}
-		b, err := asidePermuted(sp.f, rn, p)
-		if err != nil {
-			return nil, err
-		}
-		backs = append(backs, b)
 	}
-	lengths := spill.NewWriter[int32](sp.f, bufferLen)
+	if err := graph.PermuteObjects(rn, ids...); err != nil {
+		return err
+	}
 	length := newSparse[int32](-1)
-	length.reserve(n)
 	for id := range n {
-		if err := addTo(&length, s.length.get(int(rn.Old(graph.ObjID(id)))), lengths); err != nil {
-			return nil, err
-		}
+		length.add(s.length.get(int(rn.Old(graph.ObjID(id)))))
 	}
+	length.clip()
 	s.length = length
-	b, err := aside(lengths, &s.length.vals)
-	if err != nil {
-		return nil, err
-	}
-	backs = append(backs, b)
 	if len(s.implicitClass) > 0 {
 		implicit := make([]uint64, (n+63)/64)
 		for id := range n {
@@ -305,47 +268,21 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph, sp *spilled)
 		}
 		s.implicitClass = implicit
 	}
-	// The values, then their ends: a File takes one array at a time.
-	values := spill.NewWriter[byte](sp.f, 1<<16)
-	for id := range n {
-		if v := s.value(rn.Old(graph.ObjID(id))); v != "" {
-			if err := values.Write(unsafe.Slice(unsafe.StringData(v), len(v))); err != nil {
-				return nil, err
+	if len(s.values) > 0 {
+		collect(n) // the edge names in file order
+		values, ends := make([]byte, 0, len(s.values)), newSparse[uint32](0)
+		for id := range n {
+			end := uint32(0)
+			if v := s.value(rn.Old(graph.ObjID(id))); v != "" {
+				values = append(values, v...)
+				end = uint32(len(values))
 			}
+			ends.add(end)
 		}
+		ends.clip()
+		s.values, s.valueEnd = values, ends
 	}
-	b, err = aside(values, &s.values)
-	if err != nil {
-		return nil, err
-	}
-	backs = append(backs, b)
-	ends := spill.NewWriter[uint32](sp.f, bufferLen)
-	end := newSparse[uint32](0)
-	end.reserve(n)
-	size := uint32(0) // the sum of the lengths of the old values, which fit
-	for id := range n {
-		at := uint32(0)
-		if v := s.value(rn.Old(graph.ObjID(id))); v != "" {
-			size += uint32(len(v))
-			at = size
-		}
-		if err := addTo(&end, at, ends); err != nil {
-			return nil, err
-		}
-	}
-	s.values, s.valueEnd = nil, end
-	if b, err = aside(ends, &s.valueEnd.vals); err != nil {
-		return nil, err
-	}
-	backs = append(backs, b)
-	return func() error {
-		for _, b := range backs {
-			if err := b(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, nil
+	return nil
 }
 
 // addSite records the allocation site of the object just added; the objects before the first
@@ -373,7 +310,7 @@ func (s *graphSink) addEdge(id graph.ObjID, addr uint64, e heap.Edge) {
 		e = s.rules.Edge(addr, e)
 	}
 	s.b.AddEdge(id, e.To, e.Kind)
-	s.names.Add(s.nameID(e)) // an error (a full disk) stays with the Writer, for loadNames
+	s.edgeName = append(s.edgeName, s.nameID(e))
 }
 
 // classImplied reports whether e, the first reference of object id of local type t, is its
@@ -495,22 +432,17 @@ func (s *graphSink) value(id graph.ObjID) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// edgeText spells the name id of edge e of g (s.edgeName[e] while the sink holds the edge
-// names).
-func (s *graphSink) edgeText(g *graph.Graph, e, id uint32) string {
-	if id == keyItem || id == keyAttr {
+// edgeText spells the name of edge e of g.
+func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
+	id := s.edgeName[e]
+	switch {
+	case id&elemBit != 0:
+		return "[" + strconv.FormatUint(uint64(id&^elemBit), 10) + "]"
+	case id == keyItem || id == keyAttr:
 		if s.keys == nil {
 			return ""
 		}
 		return s.keys.KeyText(s.view, g.Edges[e-1], id == keyAttr)
-	}
-	return s.spell(id)
-}
-
-// spell spells name id, but for the names spelled by a key (keyItem, keyAttr).
-func (s *graphSink) spell(id uint32) string {
-	if id&elemBit != 0 {
-		return "[" + strconv.FormatUint(uint64(id&^elemBit), 10) + "]"
 	}
 	return s.name(id)
 }
@@ -528,15 +460,14 @@ func (s *graphSink) name(id uint32) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// ref is edge e of g, of the given kind and name id, as the store keeps it: an element's index
-// is kept as a number, not spelled.
-func (s *graphSink) ref(g *graph.Graph, e uint32, kind heap.EdgeKind, id uint32) store.NewRef {
-	r := store.NewRef{OID: int64(g.Edges[e]), Kind: kind, Index: -1}
-	switch {
+// ref is edge e of g as the store keeps it: an element's index is kept as a number, not spelled.
+func (s *graphSink) ref(g *graph.Graph, e uint32, to int64) store.NewRef {
+	r := store.NewRef{OID: to, Kind: g.Kinds[e], Index: -1}
+	switch id := s.edgeName[e]; {
 	case id&elemBit != 0:
 		r.Index = int64(id &^ elemBit)
 	case id == keyItem || id == keyAttr:
-		r.Name = s.edgeText(g, e, id)
+		r.Name = s.edgeText(g, e)
 	case id != 0:
 		r.Name, r.NameKey = s.name(id), id
 	}
@@ -730,10 +661,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	s.b = nil
-	collect(g.Len()) // the Builder's arrays, for the edge names to take their memory
-	if err := s.loadNames(); err != nil {
-		return 0, res, err
-	}
 	s.edgeName = graph.DropDangling(g, s.edgeName)
 	n := g.Len()
 	if n == 0 {
@@ -742,6 +669,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// Oids number the objects in address order, so that the table and its address index are
 	// written in key order. The order depends on the addresses alone, so a second core works
 	// it out while this one runs the format's naming pass.
+	runtime.GC() // the Builder's edge chunks and address table, before the order's arrays
 	ordered := make(chan addressOrder, 1)
 	go func() { ordered <- orderByAddress(g.Addr) }()
 
@@ -798,29 +726,17 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			classID[t] = graph.ObjID(order.oid[id])
 		}
 	}
-	rn, err := g.PlanRenumber(order.perm, order.oid)
+	rn, err := g.Renumber(order.perm, order.oid)
 	if err != nil {
 		return 0, res, err
 	}
-	// The edge names are read again only by the writing of the pages, in order, and the
-	// sink's per-object data only after the analysis: they wait in the temporary file
-	// meanwhile (spilled), written there in the new order before the graph's edges move, so
-	// that they are not in memory beside the old and the new edges.
-	sp := &spilled{f: s.scratch}
-	back, err := s.renumber(rn, g, sp)
-	if err != nil {
+	order = addressOrder{}
+	collect(n) // the edges in file order
+	if err := s.renumber(rn, g); err != nil {
 		return 0, res, err
 	}
-	// Nor does the analysis read the addresses: they wait in the file from here on too,
-	// written in the new order, so that they do not move with the graph's arrays.
-	addrs, err := asidePermuted(sp.f, rn, &g.Addr)
-	if err != nil {
-		return 0, res, err
-	}
-	collect(n) // the sink's per-object data and the addresses in file order
-	g.ApplyRenumber(rn)
-	order, rn = addressOrder{}, nil
-	collect(n) // the edges in file order, and the order
+	rn = nil
+	collect(n) // the sink's edge names and values in file order, and the order
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -839,15 +755,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	g.EntryOrder = nil
 	runtime.GC() // the dominators' scratch: predecessor lists and a few words per object, the file order
-	if err := sp.spillAnalysis(s, g, a); err != nil {
-		return 0, res, err
-	}
-	if err := back(); err != nil {
-		return 0, res, err
-	}
-	if err := addrs(); err != nil {
-		return 0, res, err
-	}
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -882,8 +789,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		st.Bytes += int64(g.SizeOf(graph.ObjID(id)))
 	}
 
-	hold := holdHeap()
-	defer hold.undo()
+	defer holdHeap()()
 	snap.Objects, snap.Bytes = int64(n), int64(s.bytes)
 	if snap.Meta == nil {
 		snap.Meta = map[string]string{}
@@ -909,8 +815,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	pages := (int64(n) + page.Size - 1) / page.Size
 	progress(Progress{Phase: PhaseWrite, Total: pages})
 	elem := make(elements, (n+63)/64) // for the holdings, after the pages
-	names, kinds := spill.NewReader(sp.names, bufferLen), spill.NewReader(sp.kinds, bufferLen)
-	dist, parent, via := spill.NewReader(sp.dist, bufferLen), spill.NewReader(sp.parent, bufferLen), spill.NewReader(sp.via, bufferLen)
 	for i := range n {
 		id := graph.ObjID(i)
 		k := i % page.Size
@@ -925,7 +829,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			rank = <-ranks
 		}
 		if i%65536 == 0 {
-			hold.keepPace()
 			if err := ctx.Err(); err != nil {
 				return 0, res, err
 			}
@@ -938,7 +841,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			Len:      int64(s.length.get(i)),
 			Value:    s.value(id),
 			Distance: -1,
-			Parent:   toOID(parent.Next()),
+			Parent:   toOID(a.Parent[id]),
 			IDom:     toOID(a.IDom[id]),
 			Retained: int64(a.Retained.At(id)),
 		}
@@ -948,11 +851,11 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		if s.bornOf != nil {
 			o.Born = int64(s.bornOf[id])
 		}
-		if d := dist.Next(); d != graph.Unreached {
-			o.Distance = int64(d)
+		if a.Dist[id] != graph.Unreached {
+			o.Distance = int64(a.Dist[id])
 		}
-		if v := via.Next(); v != 0 {
-			o.Via = sp.viaText(s, id, v)
+		if e := a.ParentEdge[id]; e != graph.NoEdge {
+			o.Via = s.edgeText(g, e)
 			if o.Via != "" && o.Via[0] == '[' {
 				elem.set(int(id))
 			}
@@ -964,7 +867,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 		lo, hi := g.EdgeRange(id)
 		for e := lo; e < hi; e++ {
-			w.Ref(s.ref(g, e, kinds.Next(), names.Next()))
+			w.Ref(s.ref(g, e, int64(g.Edges[e])))
 		}
 		start := 0
 		if k > 0 {
@@ -992,18 +895,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The holdings need the types, the dominators, the distances and the sizes: the edges,
 	// their names, the values and the paths go first, so that the Grouper's arrays take
 	// their memory rather than add to the peak.
-	for _, r := range []interface{ Err() error }{names, kinds, dist, parent, via} {
-		if err := r.Err(); err != nil {
-			return 0, res, err
-		}
-	}
-	s.values, s.valueEnd, s.length = nil, sparse[uint32]{}, sparse[int32]{}
-	g.Edges, refs = nil, nil
+	s.edgeName, s.values, s.valueEnd, s.length = nil, nil, sparse[uint32]{}, sparse[int32]{}
+	g.Edges, g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil, nil
 	runtime.GC()
-	hold.keepPace()
-	if a.Dist, err = sp.dist.Load(); err != nil {
-		return 0, res, err
-	}
 	if err := storeHoldings(w, s, g, a, typeID, elem); err != nil {
 		return 0, res, err
 	}
@@ -1035,7 +929,7 @@ type addressOrder struct {
 // orderByAddress returns the address order of the objects at addr (ObjID -> address).
 func orderByAddress(addr []uint64) addressOrder {
 	n := len(addr)
-	var perm []graph.ObjID
+	perm := make([]graph.ObjID, n)
 	lo, hi := uint64(math.MaxUint64), uint64(0)
 	for _, a := range addr {
 		lo, hi = min(lo, a), max(hi, a)
@@ -1049,14 +943,10 @@ func orderByAddress(addr []uint64) addressOrder {
 			keys[i] = (a-lo)<<idBits | uint64(i)
 		}
 		slices.Sort(keys)
-		// The order goes in the first half of the keys' memory, not in 4 bytes per object
-		// more beside them: perm[i] overwrites half of keys[i/2], which is read by then.
-		perm = unsafe.Slice((*graph.ObjID)(unsafe.Pointer(&keys[0])), n)
-		for i := range n {
-			perm[i] = graph.ObjID(keys[i] & (1<<idBits - 1))
+		for i, k := range keys {
+			perm[i] = graph.ObjID(k & (1<<idBits - 1))
 		}
 	} else {
-		perm = make([]graph.ObjID, n)
 		for i := range perm {
 			perm[i] = graph.ObjID(i)
 		}
@@ -1069,8 +959,8 @@ func orderByAddress(addr []uint64) addressOrder {
 	return addressOrder{perm, oid}
 }
 
-// holdHeap is called when the pages are about to be written, and returns the hold, whose
-// undo undoes what it did. From here on what is live stays live until the end (the graph, the
+// holdHeap is called when the pages are about to be written, and returns a function that
+// undoes what it did. From here on what is live stays live until the end (the graph, the
 // analysis, the side arrays), and the writing makes little garbage; at the load's GOGC of 25
 // the heap could still grow by a quarter of what is live (about 120 MB at 5M objects) before
 // it is collected. So it sets a soft memory limit at what is mapped now, which includes the
@@ -1079,32 +969,8 @@ func orderByAddress(addr []uint64) addressOrder {
 // with debug.FreeOSMemory, and allowing 64 MiB above it, made a 5.1M-node V8 load 1.4 s slower
 // for the same peak: the limit then sat so close to the live heap that the collector ran
 // without pause.) It never raises a limit the user set with GOMEMLIMIT.
-//
-// Now that the arrays the analysis does not read wait in a file and come back just before
-// the writing, what is mapped then can be little more than what is live, and what the
-// writing holds grows: a fixed limit there made the collector run without pause (a V8 load
-// of 5.1M nodes collected 370 times while it wrote, 1.2 s more CPU). So keepPace, called as
-// the pages are written, raises the limit to a quarter over what is live (the load's GOGC)
-// once what is live comes within an eighth of it.
-func holdHeap() *heapHold {
-	h := &heapHold{prev: debug.SetMemoryLimit(-1)} // reads the limit (GOMEMLIMIT's, if set) without changing it
-	h.limit = min(h.prev, mapped())
-	debug.SetMemoryLimit(h.limit)
-	return h
+func holdHeap() (undo func()) {
+	prev := debug.SetMemoryLimit(-1) // reads the limit (GOMEMLIMIT's, if set) without changing it
+	debug.SetMemoryLimit(min(prev, mapped()))
+	return func() { debug.SetMemoryLimit(prev) }
 }
-
-// heapHold is the memory limit holdHeap set.
-type heapHold struct {
-	prev, limit int64
-}
-
-// keepPace raises the limit when what is live comes near it (see holdHeap).
-func (h *heapHold) keepPace() {
-	if l := live(); l+l/8 > h.limit && h.limit < h.prev {
-		h.limit = min(h.prev, l+l/4)
-		debug.SetMemoryLimit(h.limit)
-	}
-}
-
-// undo puts back the limit from before holdHeap.
-func (h *heapHold) undo() { debug.SetMemoryLimit(h.prev) }

@@ -18,7 +18,6 @@ func TestGraphSinkMore(t *testing.T) {
 	if err := s.Begin(heap.Snapshot{Format: meliae.Format}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.close() })
 	const n = 5000
 	for i := 1; i <= n; i++ {
 		if err := s.Object(&heap.Object{Addr: uint64(i), Type: "int", Size: 28, Len: -1}); err != nil {
@@ -45,9 +44,6 @@ func TestGraphSinkMore(t *testing.T) {
 	}
 	if got := g.NumEdges(); got != n {
 		t.Fatalf("%d edges, want %d", got, n)
-	}
-	if err := s.loadNames(); err != nil {
-		t.Fatal(err)
 	}
 	if got := len(s.edgeName); got != n {
 		t.Fatalf("%d edge names, want %d", got, n)
@@ -118,7 +114,6 @@ func TestGraphSinkPresize(t *testing.T) {
 				if err := s.Begin(heap.Snapshot{Format: meliae.Format}); err != nil {
 					t.Fatal(err)
 				}
-				t.Cleanup(func() { s.close() })
 			}
 			var (
 				buf      = make([]byte, 1<<16)
@@ -156,11 +151,6 @@ func TestGraphSinkPresize(t *testing.T) {
 				t.Errorf("room for %.2f times the objects at most, want far less", maxRoom)
 			}
 			sized.trim()
-			for _, s := range []*graphSink{sized, grown} {
-				if err := s.loadNames(); err != nil {
-					t.Fatal(err)
-				}
-			}
 			for name, c := range map[string][2]int{
 				"typeOf": {len(sized.typeOf), cap(sized.typeOf)}, "length": {len(sized.length.vals), cap(sized.length.vals)},
 				"length bits": {len(sized.length.has), cap(sized.length.has)}, "valueEnd bits": {len(sized.valueEnd.rank), cap(sized.valueEnd.rank)},

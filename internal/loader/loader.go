@@ -191,7 +191,6 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		// 2.64 GB at the default pace, 1.81 GB at 25, and no slower).
 		defer debug.SetGCPercent(debug.SetGCPercent(25))
 		gs = newGraphSink()
-		defer gs.close()
 		gs.budget = budget
 		budget.room = gs.room
 		pipe = newPipeSink(gs)

@@ -109,13 +109,6 @@ func mapped() int64 {
 	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }
 
-// live returns the heap the last collection found live.
-func live() int64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	return int64(s[0].Value.Uint64())
-}
-
 // systemMemory returns the memory available to memsee: MemAvailable from /proc/meminfo,
 // within what the cgroup v2 limit leaves, or 1<<62 where neither can be read (then only the
 // runtime stops a load).

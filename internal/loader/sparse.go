@@ -18,30 +18,20 @@ type sparse[T comparable] struct {
 	has  []uint64 // bit set, ObjID -> has a value other than def
 	rank []uint32 // word of has -> how many of vals the objects before it have
 	vals []T      // the values other than def, in ObjID order
-	nv   int      // how many values other than def were added (len(vals), unless addCount kept them elsewhere)
 }
 
 func newSparse[T comparable](def T) sparse[T] { return sparse[T]{def: def} }
 
 // add adds the value of the next object.
 func (c *sparse[T]) add(v T) {
-	if v != c.def {
-		c.vals = append(c.vals, v)
-	}
-	c.addCount(v)
-}
-
-// addCount adds the value of the next object but for appending it to vals: the caller keeps
-// the values elsewhere (addTo), and puts them in vals before they are read.
-func (c *sparse[T]) addCount(v T) {
 	w := c.n >> 6
 	if w == len(c.has) {
 		c.has = append(c.has, 0)
-		c.rank = append(c.rank, uint32(c.nv))
+		c.rank = append(c.rank, uint32(len(c.vals)))
 	}
 	if v != c.def {
 		c.has[w] |= 1 << (c.n & 63)
-		c.nv++
+		c.vals = append(c.vals, v)
 	}
 	c.n++
 }

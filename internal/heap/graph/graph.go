@@ -39,9 +39,7 @@ const (
 // and Edges, Kinds and any per-edge data of the caller are parallel slices indexed by it (use
 // DropDangling to bring the caller's data, collected in AddEdge order, into this order).
 type Graph struct {
-	// Addr is ObjID -> the dump's address or id of the object. Analyze does not read it: a
-	// caller may set it aside (nil) while Analyze runs, and put it back after.
-	Addr []uint64
+	Addr []uint64 // ObjID -> the dump's address or id of the object
 	// Size is ObjID -> shallow size in bytes, or BigSize for objects of BigSize bytes or
 	// more, whose sizes are in Big; read it with SizeOf. Four bytes per object less than a
 	// []uint64, for sizes of 4 GB and more are rare.
@@ -120,7 +118,7 @@ func (g *Graph) SizeOf(id ObjID) uint64 {
 }
 
 // Len returns the number of objects.
-func (g *Graph) Len() int { return len(g.Size) }
+func (g *Graph) Len() int { return len(g.Addr) }
 
 // NumEdges returns the number of edges.
 func (g *Graph) NumEdges() int { return len(g.Edges) }
@@ -161,12 +159,12 @@ func (g *Graph) Essential(from ObjID, e uint32) bool {
 // in line with Roots, should they have been edited; it writes to g only then, so that a Graph
 // from Build can be read by others while Analyze runs.
 func (g *Graph) check() error {
-	n := len(g.Size)
+	n := len(g.Addr)
 	if n > maxObjects {
 		return fmt.Errorf("graph: %d objects, more than %d: %w", n, maxObjects, ErrTooLarge)
 	}
-	if g.Addr != nil && len(g.Addr) != n {
-		return fmt.Errorf("graph: %d addresses for %d objects", len(g.Addr), n)
+	if len(g.Size) != n {
+		return fmt.Errorf("graph: %d sizes for %d objects", len(g.Size), n)
 	}
 	if len(g.EdgeStart) != n+1 {
 		return fmt.Errorf("graph: %d EdgeStart entries for %d objects, want n+1", len(g.EdgeStart), n)

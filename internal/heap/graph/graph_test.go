@@ -546,7 +546,6 @@ func TestAnalyzeRejectsBrokenGraph(t *testing.T) {
 		{"EdgeStart past Edges", func(g *Graph) { g.EdgeStart[2] = 5 }},
 		{"EdgeStart decreasing", func(g *Graph) { g.EdgeStart[1] = 0; g.EdgeStart[0] = 1 }},
 		{"sizes missing", func(g *Graph) { g.Size = g.Size[:1] }},
-		{"addresses missing", func(g *Graph) { g.Addr = g.Addr[:1] }},
 		{"kinds missing", func(g *Graph) { g.Kinds = nil }},
 	}
 	for _, tt := range tests {

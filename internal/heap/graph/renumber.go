@@ -5,11 +5,9 @@ import "fmt"
 // Renumbering is how Graph.Renumber moved the objects of a graph to a new numbering: what a caller needs to move its own per-object data (PermuteObjects) and
 // per-edge data (PermuteEdges) the same way.
 type Renumbering struct {
-	old     []ObjID  // new ObjID -> old ObjID
-	newID   []uint32 // old ObjID -> new ObjID, until ApplyRenumber
-	start   []uint32 // old ObjID -> its first edge in the old edge order; n+1 entries
-	same    bool     // the new numbering is the old one: nothing moves
-	applied bool     // the graph is renumbered (ApplyRenumber)
+	old   []ObjID  // new ObjID -> old ObjID
+	start []uint32 // old ObjID -> its first edge in the old edge order; n+1 entries
+	same  bool     // the new numbering is the old one: nothing moves
 }
 
 // Old returns the old ObjID of the object now numbered id.
@@ -37,19 +35,6 @@ func (r *Renumbering) Same() bool { return r.same }
 // ones until those are collected, and 4 bytes per object for the new EdgeStart. The Renumbering holds old and the old EdgeStart (8 bytes
 // per object) until it is dropped.
 func (g *Graph) Renumber(old []ObjID, newID []uint32) (*Renumbering, error) {
-	r, err := g.PlanRenumber(old, newID)
-	if err != nil {
-		return nil, err
-	}
-	g.ApplyRenumber(r)
-	return r, nil
-}
-
-// PlanRenumber checks old and newID as Renumber does, and returns the Renumbering without
-// moving anything of g: a caller can move its own data first (PermuteObjects, EachEdgeRun,
-// though not PermuteEdges, which needs g's new EdgeStart), so that it is not in memory twice
-// beside g's edges while they move. ApplyRenumber then moves g.
-func (g *Graph) PlanRenumber(old []ObjID, newID []uint32) (*Renumbering, error) {
 	n := g.Len()
 	if err := g.check(); err != nil {
 		return nil, err
@@ -64,23 +49,11 @@ func (g *Graph) PlanRenumber(old []ObjID, newID []uint32) (*Renumbering, error) 
 		}
 		same = same && int(o) == i
 	}
+	g.Dropped = nil
 	if same {
 		return &Renumbering{same: true}, nil
 	}
-	return &Renumbering{old: old, newID: newID, start: g.EdgeStart}, nil
-}
-
-// ApplyRenumber moves g to the numbering r, which PlanRenumber made of g and g has not been
-// moved to yet, as Renumber does. g.Addr may be nil: the caller set it aside, and moves it
-// itself (PermuteObjects) before it puts it back.
-func (g *Graph) ApplyRenumber(r *Renumbering) {
-	g.Dropped = nil
-	if r.same || r.applied {
-		return
-	}
-	r.applied = true
-	n, newID := g.Len(), r.newID
-	r.newID = nil
+	r := &Renumbering{old: old, start: g.EdgeStart}
 
 	// The ObjIDs held, then the slices by object.
 	renumber(AsUint32s(g.Edges), newID)
@@ -102,19 +75,18 @@ func (g *Graph) ApplyRenumber(r *Renumbering) {
 		}
 	}
 	permute(r, g.Size)
-	if g.Addr != nil {
-		permute(r, g.Addr)
-	}
+	permute(r, g.Addr)
 	g.isRoot = rootSet(n, g.Roots)
 
 	// The edges, object after object in the new order.
 	start := make([]uint32, n+1)
-	for i, o := range r.old {
+	for i, o := range old {
 		start[i+1] = start[i] + r.start[o+1] - r.start[o]
 	}
 	g.Edges = permuteEdges(r, start, g.Edges)
 	g.Kinds = permuteEdges(r, start, g.Kinds)
 	g.EdgeStart = start
+	return r, nil
 }
 
 // renumber replaces each ObjID in ids by newID's, on both cores: a lookup per edge, at
@@ -184,9 +156,6 @@ func PermuteEdges[T any](r *Renumbering, g *Graph, s []T) ([]T, error) {
 	if r.same {
 		return s, nil
 	}
-	if !r.applied {
-		return nil, fmt.Errorf("graph: PermuteEdges before the graph is renumbered")
-	}
 	if len(s) != int(r.start[len(r.old)]) || len(g.EdgeStart) != len(r.old)+1 {
 		return nil, fmt.Errorf("graph: renumbering %d entries for %d edges", len(s), r.start[len(r.old)])
 	}
@@ -200,25 +169,4 @@ func permuteEdges[T any](r *Renumbering, start []uint32, s []T) []T {
 		copy(out[start[i]:start[i+1]], s[r.start[o]:r.start[o+1]])
 	}
 	return out
-}
-
-// EachEdgeRun calls f with s, one entry per edge in the old edge order, in the new edge order
-// (Graph.EdgeStart after Renumber), one object's run of edges at a time: PermuteEdges for a
-// caller that writes the entries out, and so needs no second slice of them. It stops at f's
-// first error and returns it.
-func EachEdgeRun[T any](r *Renumbering, s []T, f func(run []T) error) error {
-	if r.same {
-		return f(s)
-	}
-	if len(s) != int(r.start[len(r.old)]) {
-		return fmt.Errorf("graph: renumbering %d entries for %d edges", len(s), r.start[len(r.old)])
-	}
-	for _, o := range r.old {
-		if run := s[r.start[o]:r.start[o+1]]; len(run) > 0 {
-			if err := f(run); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

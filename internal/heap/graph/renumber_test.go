@@ -2,7 +2,6 @@ package graph
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -100,38 +99,15 @@ func checkRenumber(t *testing.T, name string, d *dump, order string, r *rand.Ran
 		edgeData[e] = e
 	}
 
-	// The caller's data moves between PlanRenumber and ApplyRenumber (Renumber is the two),
-	// but for PermuteEdges, which needs the new edge order.
-	rn, err := g.PlanRenumber(old, newID)
+	rn, err := g.Renumber(old, newID)
 	if err != nil {
-		t.Fatalf("%s: PlanRenumber: %v", name, err)
+		t.Fatalf("%s: Renumber: %v", name, err)
 	}
 	if err := PermuteObjects(rn, objData, objData2); err != nil {
 		t.Fatalf("%s: PermuteObjects: %v", name, err)
 	}
-	var runs []int // edgeData by EachEdgeRun, which must agree with PermuteEdges
-	if err := EachEdgeRun(rn, edgeData, func(run []int) error { runs = append(runs, run...); return nil }); err != nil {
-		t.Fatalf("%s: EachEdgeRun: %v", name, err)
-	}
-	if _, err := PermuteEdges(rn, g, edgeData); err == nil && !rn.Same() {
-		t.Fatalf("%s: PermuteEdges before ApplyRenumber: no error", name)
-	}
-	// The addresses set aside, as a load does, and moved by the caller.
-	addr := slices.Clone(g.Addr)
-	if err := PermuteObjects(rn, addr); err != nil {
-		t.Fatalf("%s: PermuteObjects of the addresses: %v", name, err)
-	}
-	g.Addr = nil
-	g.ApplyRenumber(rn)
-	if g.Addr != nil {
-		t.Fatalf("%s: ApplyRenumber made addresses of none", name)
-	}
-	g.Addr = addr
 	if edgeData, err = PermuteEdges(rn, g, edgeData); err != nil {
 		t.Fatalf("%s: PermuteEdges: %v", name, err)
-	}
-	if !slices.Equal(runs, edgeData) {
-		t.Fatalf("%s: EachEdgeRun gave %d entries unlike PermuteEdges's %d", name, len(runs), len(edgeData))
 	}
 	if err := g.check(); err != nil {
 		t.Fatalf("%s: the renumbered graph: %v", name, err)
@@ -246,13 +222,6 @@ func TestRenumberRefuses(t *testing.T) {
 		}
 		if _, err := PermuteEdges(rn, g, make([]int, g.NumEdges()-1)); err == nil {
 			t.Errorf("PermuteEdges took one entry too few")
-		}
-		if err := EachEdgeRun(rn, make([]int, g.NumEdges()-1), func([]int) error { return nil }); err == nil {
-			t.Errorf("EachEdgeRun took one entry too few")
-		}
-		stop := errors.New("stop")
-		if err := EachEdgeRun(rn, make([]int, g.NumEdges()), func([]int) error { return stop }); err != stop && g.NumEdges() > 0 {
-			t.Errorf("EachEdgeRun: got %v, want f's error", err)
 		}
 	})
 	for _, tt := range []struct {
