@@ -187,17 +187,7 @@ func TestPathsOfTypeAgainstSlowMerge(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			db, snap := loadSnapshot(t, tt.file)
-			stats, err := db.TypeStats(ctx, snap.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The types with the most instances, and the leak's.
-			slices.SortFunc(stats, func(a, b store.TypeStatRow) int {
-				if a.Count != b.Count {
-					return int(b.Count - a.Count)
-				}
-				return strings.Compare(a.Type, b.Type)
-			})
+			stats := typesByCount(ctx, t, db, snap) // the types with the most instances, and the leak's
 			var types []string
 			for i, s := range stats {
 				if i < 25 || s.Type == tt.typ {
@@ -248,16 +238,7 @@ func TestPathsOfTypeLeftForLater(t *testing.T) {
 	for _, file := range []string{"../../testdata/python/shop4.json.gz", "../../testdata/node/heap4.heapsnapshot.gz", "../../testdata/godump/tree.dump.gz"} {
 		ctx := context.Background()
 		db, snap := loadSnapshot(t, file)
-		stats, err := db.TypeStats(ctx, snap.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		slices.SortFunc(stats, func(a, b store.TypeStatRow) int {
-			if a.Count != b.Count {
-				return int(b.Count - a.Count)
-			}
-			return strings.Compare(a.Type, b.Type)
-		})
+		stats := typesByCount(ctx, t, db, snap)
 		for _, s := range stats[:min(len(stats), 8)] {
 			got, want := bothMerges(t, db, snap, file, s.Type)
 			if !slices.Equal(got.Held, want) || got.Paths != len(want) {
@@ -428,4 +409,20 @@ func TestPathsOfTypeOpenTexts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// typesByCount returns the types of a snapshot, those with the most instances first.
+func typesByCount(ctx context.Context, t *testing.T, db *store.DB, snap store.Snapshot) []store.TypeStatRow {
+	t.Helper()
+	stats, err := db.TypeStats(ctx, snap.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(stats, func(a, b store.TypeStatRow) int {
+		if a.Count != b.Count {
+			return int(b.Count - a.Count)
+		}
+		return strings.Compare(a.Type, b.Type)
+	})
+	return stats
 }
