@@ -135,9 +135,9 @@ type pendingInstance struct {
 // noStep stands for a step not worked out yet.
 var noStep = step{text: -1}
 
-// fold is a folded instance, oid, and its nearest dominator that is an instance, d
-// (dominatingInstance): -1 for none, -2 when not found yet.
-type fold struct{ oid, d int64 }
+// fold is a folded instance, oid, its retained size, and its nearest dominator that is an
+// instance, d (dominatingInstance): -1 for none, -2 when not found yet.
+type fold struct{ oid, retained, d int64 }
 
 // trieNode is one merged path: its parent's (-1 for none), and one generalized step.
 type trieNode struct{ parent, step int32 }
@@ -236,10 +236,8 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 				return err
 			}
 		}
-		k := max(t.key[f.oid], -t.key[f.oid]) - 1
-		if d >= 0 && max(t.key[d], -t.key[d])-1 == k {
-			p, i, _ := t.at(ctx, f.oid)
-			t.retained[k] -= int64(p.Retained.At(i))
+		if k := t.pathNode(f.oid); d >= 0 && t.pathNode(d) == k {
+			t.retained[k] -= f.retained
 		}
 	}
 	return nil
@@ -274,12 +272,10 @@ func (t *typeWalk) add(ctx context.Context, oid int64, in instance, first step, 
 		t.pending = append(t.pending, pendingInstance{oid, first})
 		return nil
 	}
-	k = max(k, -k) - 1
+	k = nodeOfKey(k)
 	if int(k) >= len(t.count) {
-		grow := len(t.nodes) + 1024
-		t.count = append(t.count, make([]int64, grow-len(t.count))...)
-		t.bytes = append(t.bytes, make([]int64, grow-len(t.bytes))...)
-		t.retained = append(t.retained, make([]int64, grow-len(t.retained))...)
+		n := len(t.nodes) + 1024
+		t.count, t.bytes, t.retained = grow(t.count, n), grow(t.bytes, n), grow(t.retained, n)
 	}
 	t.count[k]++
 	t.bytes[k] += in.size
@@ -292,8 +288,8 @@ func (t *typeWalk) add(ctx context.Context, oid int64, in instance, first step, 
 	case err != nil:
 		return err
 	case d == -2 || d >= 0 && t.key[d] == 0:
-		t.later = append(t.later, fold{oid, d})
-	case d >= 0 && max(t.key[d], -t.key[d])-1 == k:
+		t.later = append(t.later, fold{oid, in.retained, d})
+	case d >= 0 && t.pathNode(d) == k:
 		t.retained[k] -= in.retained
 	}
 	return nil
@@ -469,12 +465,18 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 }
 
 // grow returns s with length n, the values past its length zero.
-func grow[T int32 | uint64](s []T, n int) []T {
+func grow[T int32 | int64 | uint64](s []T, n int) []T {
 	if n <= cap(s) {
 		return s[:n] // past its length, s was never written
 	}
 	return append(s, make([]T, n-len(s))...)
 }
+
+// pathNode returns the trie node of the merged path of visited object oid (typeWalk.key).
+func (t *typeWalk) pathNode(oid int64) int32 { return nodeOfKey(t.key[oid]) }
+
+// nodeOfKey returns the trie node a key (typeWalk.key) stands for, whatever its sign.
+func nodeOfKey(k int32) int32 { return max(k, -k) - 1 }
 
 // kept reports whether the page of oid was read, and kept.
 func (t *typeWalk) kept(oid int64) bool {

@@ -15,6 +15,9 @@ import (
 // RootsHolder is the holder of objects that no single object keeps alive.
 const RootsHolder = "(roots: no single holder)"
 
+// rootsName is the path and name of RootsHolder.
+var rootsName = store.HolderName{Path: RootsHolder, Name: RootsHolder}
+
 // Find classifies the growth along snapshots of one process, oldest first, and groups it by
 // holder. The snapshots must all be heap profiles (keyed by allocation site) or all object
 // graphs (keyed by holder and type).
@@ -190,7 +193,7 @@ func HolderSeries(ctx context.Context, db *store.DB, snaps []store.Snapshot, flo
 	if rules != nil {
 		storage = rules.Internal
 	}
-	rootsKey := store.HolderName{Path: RootsHolder, Name: RootsHolder}.Key()
+	rootsKey := rootsName.Key()
 	best := map[int]int64{}                                 // index in all -> retained of its anchor in the last snapshot
 	named := make([]map[int64]store.HolderName, len(snaps)) // per snapshot, the holders the load did not name
 	for i, s := range snaps {
@@ -316,7 +319,7 @@ func spell(ctx context.Context, db *store.DB, snaps []store.Snapshot, all []Seri
 	}
 	for i := range all {
 		s := &all[i]
-		n := store.HolderName{Path: RootsHolder, Name: RootsHolder}
+		n := rootsName
 		if s.first.oid >= 0 {
 			n = named[s.first.snap][s.first.oid]
 		}
@@ -379,7 +382,7 @@ func joinRoutes(all []Series) []Series {
 				into.Points[p].Count += s.Points[p].Count
 				into.Points[p].Bytes += s.Points[p].Bytes
 			}
-			if s.Anchor != -1 || s.Holders > 0 {
+			if s.Holders > 0 { // seen in the last snapshot
 				into.Anchor, into.Holders = s.Anchor, s.Holders
 			}
 			joined[j] = true

@@ -256,7 +256,10 @@ func renderTable(w io.Writer, t *Table) error {
 	// of its cells before any colour.
 	var widths []int
 	if len(rows) > bigTable && !multiLine(header, rows) {
-		widths = columnWidths(header, rows)
+		widths = make([]int, len(header))
+		for j, h := range header {
+			widths[j] = natural(h, rows, j)
+		}
 	}
 	// Colour goes on last, around cells cleaned and cut: tablewriter measures a cell without
 	// its SGR sequences, so the layout is that of the table without colour.
@@ -284,7 +287,7 @@ func renderTable(w io.Writer, t *Table) error {
 		for j := range cols {
 			right[j] = align[j] == tw.AlignRight
 		}
-		layOut(&buf, header, rows, widths, right, color != nil)
+		layOut(&buf, header, rows, widths, right)
 	} else {
 		tbl.Header(header)
 		for _, out := range rows {

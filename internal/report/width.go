@@ -59,8 +59,16 @@ const (
 )
 
 // textWidth is how many columns s takes on a terminal, measured as tablewriter lays out the
-// table (a wide character takes two).
-func textWidth(s string) int { return twwidth.Width(s) }
+// table (a wide character takes two, an SGR sequence none). Printable ASCII, most of what
+// tables hold, is counted by its bytes: a table of a million rows is measured cell by cell.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return twwidth.Width(s)
+		}
+	}
+	return len(s)
+}
 
 // fitWidths returns the width of each column of a table whose lines fit in cols columns: the
 // widest of a column's title and cells, less what the cut takes. The cut takes from the

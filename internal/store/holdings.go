@@ -149,7 +149,6 @@ func (d *DB) unpackHoldings(ctx context.Context, b []byte) ([]HoldingRow, error)
 	b = b[k:]
 	var vals [8]int64
 	rows := make([]HoldingRow, n)
-	names := map[int64]string{} // a snapshot's holdings name a few types, many times each
 	for i := range rows {
 		for j := range vals {
 			var v int64
@@ -172,13 +171,9 @@ func (d *DB) unpackHoldings(ctx context.Context, b []byte) ([]HoldingRow, error)
 		r := &rows[i]
 		r.Holder, r.Type, r.Count, r.Bytes, r.Retained, r.Reach, r.Depth = vals[0], vals[1], vals[3], vals[4], vals[5], vals[6], vals[7]
 		r.setFlags(vals[2])
-		name, ok := names[r.Type]
-		if !ok {
-			var err error
-			if name, err = d.TypeName(ctx, r.Type); err != nil {
-				return nil, err
-			}
-			names[r.Type] = name
+		name, err := d.TypeName(ctx, r.Type) // from the page cache's map of the types
+		if err != nil {
+			return nil, err
 		}
 		r.TypeName = name
 	}

@@ -110,12 +110,10 @@ func (z *Sizes) Set(id ObjID, v uint64) {
 }
 
 // SizeOf returns the shallow size of id.
-func (g *Graph) SizeOf(id ObjID) uint64 {
-	if s := g.Size[id]; s != BigSize {
-		return uint64(s)
-	}
-	return g.Big[id]
-}
+func (g *Graph) SizeOf(id ObjID) uint64 { return g.sizes().At(id) }
+
+// sizes is Size and Big as the Sizes they are.
+func (g *Graph) sizes() *Sizes { return &Sizes{small: g.Size, big: g.Big} }
 
 // Len returns the number of objects.
 func (g *Graph) Len() int { return len(g.Addr) }

@@ -89,13 +89,7 @@ type Texts struct {
 }
 
 // At returns value i of the column. i must be below the column's length.
-func (c Texts) At(i int) string {
-	start := uint64(0)
-	if i > 0 {
-		start = c.ends.At(i - 1)
-	}
-	return string(c.data[start:c.ends.At(i)])
-}
+func (c Texts) At(i int) string { return string(c.View(i)) }
 
 // View returns value i of the column as the page's own bytes, without a copy: the caller
 // reads them and keeps none. i must be below the column's length.
@@ -110,14 +104,10 @@ func (c Texts) View(i int) []byte {
 // First returns the first byte of value i of the column, 0 for an empty value, without
 // copying the value.
 func (c Texts) First(i int) byte {
-	start := uint64(0)
-	if i > 0 {
-		start = c.ends.At(i - 1)
+	if v := c.View(i); len(v) > 0 {
+		return v[0]
 	}
-	if start >= c.ends.At(i) {
-		return 0
-	}
-	return c.data[start]
+	return 0
 }
 
 // PlusOne stores a value that may be none (-1) as value+1, none as 0.
