@@ -32,6 +32,7 @@ type graphSink struct {
 
 	types    []string          // local type index -> name
 	typeIdx  map[string]uint32 // name -> local type index
+	typeHot  stringCache       // in front of typeIdx
 	typeOf   []uint32          // ObjID -> local type index
 	length   sparse[int32]     // ObjID -> Len (-1: none; lengths past 2^31-1 are kept as that)
 	valueEnd sparse[uint32]    // ObjID -> end of its value in values, 0 for none; its start is the end before
@@ -49,6 +50,7 @@ type graphSink struct {
 	nameEnd  []uint32          // name id -> end of its name in nameText; its start is the previous end
 	nameText []byte            // every name, one after the other: no pointers for the collector to scan
 	nameIdx  map[string]uint32 // name -> name id; nil once the file is read
+	nameHot  stringCache       // in front of nameIdx, for the names readers hand over
 	// The name id of a reader's Edge.NameID, for the kind in byReaderKind (kind+1; 0: none).
 	byReaderID   []uint32
 	byReaderKind []uint8
@@ -119,11 +121,14 @@ func (s *graphSink) Object(o *heap.Object) error {
 	if err != nil {
 		return err
 	}
-	t, ok := s.typeIdx[o.Type]
+	t, ok := s.typeHot.get(o.Type)
 	if !ok {
-		t = uint32(len(s.types))
-		s.types = append(s.types, o.Type)
-		s.typeIdx[o.Type] = t
+		if t, ok = s.typeIdx[o.Type]; !ok {
+			t = uint32(len(s.types))
+			s.types = append(s.types, o.Type)
+			s.typeIdx[o.Type] = t
+		}
+		s.typeHot.put(o.Type, t)
 	}
 	if len(s.typeOf)%checkEvery == checkEvery-1 {
 		if err := s.budget.check(); err != nil {
@@ -367,7 +372,15 @@ func (s *graphSink) nameID(e heap.Edge) uint32 {
 		s.byReaderID[k], s.byReaderKind[k] = id, uint8(e.Kind)+1
 		return id
 	}
-	return s.intern(e.Name)
+	if e.Name == "" {
+		return 0
+	}
+	id, ok := s.nameHot.get(e.Name)
+	if !ok {
+		id = s.intern(e.Name)
+		s.nameHot.put(e.Name, id)
+	}
+	return id
 }
 
 // index reads an element index: decimal digits, below 2^31. Unlike strconv it allocates
@@ -680,6 +693,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// Names are all interned by now; the maps for interning them go, so that the collector
 	// no longer scans them while rows are written.
 	s.nameIdx, s.typeIdx, s.byReaderID, s.byReaderKind = nil, nil, nil, nil
+	s.typeHot, s.nameHot = stringCache{}, stringCache{}
 
 	if s.rules.UnreferencedRoots {
 		// A format without GC roots (meliae's): what its reader sent are roots, and so is
