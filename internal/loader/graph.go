@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -940,31 +939,17 @@ type addressOrder struct {
 	oid  []uint32      // ObjID -> oid
 }
 
-// orderByAddress returns the address order of the objects at addr (ObjID -> address).
+// orderByAddress returns the address order of the objects at addr (ObjID -> address), which
+// are all different (graph.Builder.Build refuses a repeated one).
 func orderByAddress(addr []uint64) addressOrder {
 	n := len(addr)
 	perm := make([]graph.ObjID, n)
-	lo, hi := uint64(math.MaxUint64), uint64(0)
-	for _, a := range addr {
-		lo, hi = min(lo, a), max(hi, a)
+	for i := range perm {
+		perm[i] = graph.ObjID(i)
 	}
-	if idBits := bits.Len(uint(n)); n > 0 && bits.Len64(hi-lo)+idBits <= 64 {
-		// The address (less the smallest) and the ObjID in one word: sorting the words reads
-		// each in place, where sorting ObjIDs by address looks an address up at random for
-		// every comparison.
-		keys := make([]uint64, n)
-		for i, a := range addr {
-			keys[i] = (a-lo)<<idBits | uint64(i)
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
-			perm[i] = graph.ObjID(k & (1<<idBits - 1))
-		}
-	} else {
-		for i := range perm {
-			perm[i] = graph.ObjID(i)
-		}
-		slices.SortFunc(perm, func(x, y graph.ObjID) int { return cmp.Compare(addr[x], addr[y]) })
+	if !slices.IsSorted(addr) { // V8's node ids come in order
+		keys := slices.Clone(addr)
+		sortPairs(keys, perm)
 	}
 	oid := make([]uint32, n)
 	for i, id := range perm {

@@ -9,8 +9,8 @@ import (
 	"github.com/memsee/memsee/internal/heap/graph"
 )
 
-// TestOrderByAddress checks the oids against a sort by address, whether the addresses and
-// ObjIDs fit one word (sorted as words) or not (sorted by address).
+// TestOrderByAddress checks the oids against a comparison sort by address, for addresses as
+// the formats have them: in order (V8's ids), shuffled, in regions, anywhere.
 func TestOrderByAddress(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	tests := []struct {
@@ -19,7 +19,7 @@ func TestOrderByAddress(t *testing.T) {
 	}{
 		{"none", func(int) []uint64 { return nil }},
 		{"one", func(int) []uint64 { return []uint64{42} }},
-		{"sorted", func(n int) []uint64 {
+		{"in order", func(n int) []uint64 {
 			a := make([]uint64, n)
 			for i := range a {
 				a[i] = 0xc000000000 + 16*uint64(i)
