@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package bench measures memsee end to end against the tools people use today, as child
 // processes, so that the numbers include start-up, I/O and the peak RSS a user sees. Run it
 // with `make bench`; BENCHMARKS.md records the results.

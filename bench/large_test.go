@@ -1,3 +1,5 @@
+//go:build unix
+
 package bench
 
 import (
@@ -428,7 +430,7 @@ func roomOnDisk(b *testing.B, dir string, need int64, what string) {
 		b.Fatal(err)
 	}
 	const spare = 2e9
-	if free := int64(fs.Bavail) * fs.Bsize; free < need+spare {
+	if free := int64(fs.Bavail) * int64(fs.Bsize); free < need+spare {
 		b.Fatalf("refused: %s needs %s on disk and %s are free in %s (%s kept spare)", what, gb(need), gb(free), dir, gb(spare))
 	}
 }

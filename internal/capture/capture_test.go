@@ -183,9 +183,9 @@ func TestCatches(t *testing.T) {
 		t.Skip("no /proc on this system")
 	}
 	c := make(chan os.Signal, 1)
-	signal.Notify(c, syscall.SIGUSR2)
+	signal.Notify(c, sigUSR2)
 	defer signal.Stop(c)
-	got, err := catches(proc, syscall.SIGUSR2)
+	got, err := catches(proc, sigUSR2)
 	if err != nil || !got {
 		t.Errorf("catches(SIGUSR2) with a handler: got %v, %v; want true", got, err)
 	}
@@ -194,10 +194,10 @@ func TestCatches(t *testing.T) {
 		t.Skip("no sleep(1): ", err)
 	}
 	defer func() { sleep.Process.Kill(); sleep.Wait() }()
-	if got, err := catches("/proc/"+strconv.Itoa(sleep.Process.Pid), syscall.SIGUSR1); err != nil || got {
+	if got, err := catches("/proc/"+strconv.Itoa(sleep.Process.Pid), sigUSR1); err != nil || got {
 		t.Errorf("catches(SIGUSR1) of sleep(1): got %v, %v; want false", got, err)
 	}
-	if _, err := catches("/proc/nothere", syscall.SIGUSR1); err == nil {
+	if _, err := catches("/proc/nothere", sigUSR1); err == nil {
 		t.Errorf("catches of no process: no error")
 	}
 }
@@ -291,8 +291,8 @@ func TestRubyMarker(t *testing.T) {
 		want    syscall.Signal
 		wantErr string
 	}{
-		{"USR2", syscall.SIGUSR2, ""},
-		{"USR1", syscall.SIGUSR1, ""},
+		{"USR2", sigUSR2, ""},
+		{"USR1", sigUSR1, ""},
 		{"TERM", 0, "SIGTERM, which memsee does not send"},
 	} {
 		f, err := os.Create(filepath.Join(dir, ".memsee-dumper-"+strconv.Itoa(pid)+"-"+tt.signal))

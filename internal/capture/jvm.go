@@ -44,6 +44,9 @@ func jvmTool() (string, error) {
 func takeJVM(ctx context.Context, t Target, o Options) (*Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout())
 	defer cancel()
+	if err := procReadable(t.Raw); err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", t.PID)); err != nil {
 		return nil, fmt.Errorf("%s: no such process", t.Raw)
 	}

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -165,7 +164,7 @@ func openInspector(ctx context.Context, pid int, o Options) error {
 		c.Close()
 		return fmt.Errorf("node:%d: another process listens on %s, where SIGUSR1 would open its inspector: no signal sent; start node with --inspect=127.0.0.1:PORT and capture node://127.0.0.1:PORT", pid, defaultInspector)
 	}
-	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+	if err := kill(pid, sigUSR1); err != nil {
 		return fmt.Errorf("node:%d: sending SIGUSR1: %w", pid, err)
 	}
 	for {

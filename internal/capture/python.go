@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,7 +30,7 @@ func takePython(ctx context.Context, t Target, o Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	caught, err := catches(proc, syscall.SIGUSR1)
+	caught, err := catches(proc, sigUSR1)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", t.Raw, err)
 	}
@@ -57,7 +58,7 @@ func takePython(ctx context.Context, t Target, o Options) (*Snapshot, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("%s: its dump directory: %w (no signal sent)", t.Raw, err)
 	}
-	return signalForDump(ctx, t, o, syscall.SIGUSR1, dir, before)
+	return signalForDump(ctx, t, o, sigUSR1, dir, before)
 }
 
 // signalForDump sends sig to the process of t, whose dumper (memsee's, Python's or Ruby's)
@@ -71,7 +72,7 @@ func signalForDump(ctx context.Context, t Target, o Options, sig syscall.Signal,
 		seen[f] = true
 	}
 	start := o.now()
-	if err := syscall.Kill(t.PID, sig); err != nil {
+	if err := kill(t.PID, sig); err != nil {
 		return nil, fmt.Errorf("%s: sending %v: %w", t.Raw, sig, err)
 	}
 	for {
@@ -102,6 +103,9 @@ func signalForDump(ctx context.Context, t Target, o Options, sig syscall.Signal,
 // executable's name starts with runtime; otherwise an error that says no signal was sent, as
 // to anything else a signal could be fatal.
 func runs(target string, pid int, runtime string) (string, error) {
+	if err := procReadable(target); err != nil {
+		return "", err
+	}
 	proc := fmt.Sprintf("/proc/%d", pid)
 	exe, err := os.Readlink(proc + "/exe")
 	if err != nil {
@@ -111,6 +115,15 @@ func runs(target string, pid int, runtime string) (string, error) {
 		return "", fmt.Errorf("%s runs %s, not %s: no signal sent", target, exe, runtime)
 	}
 	return proc, nil
+}
+
+// procReadable says, on a system without /proc, that target (a process by its id) cannot be
+// captured there.
+func procReadable(target string) error {
+	if goruntime.GOOS == "linux" {
+		return nil
+	}
+	return fmt.Errorf("%s: memsee finds a process by its id on Linux only (it reads /proc); on %s, capture over HTTP (a URL, node://HOST:PORT) instead", target, goruntime.GOOS)
 }
 
 // catches reports whether the process at proc (its /proc directory) has a handler for sig

@@ -18,8 +18,8 @@ import (
 const rubyMarkerPrefix = ".memsee-dumper-"
 
 // rubySignals are the signals the Ruby dumper may listen on, by the name its marker gives.
-var rubySignals = map[string]syscall.Signal{"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2,
-	"HUP": syscall.SIGHUP, "URG": syscall.SIGURG, "WINCH": syscall.SIGWINCH}
+var rubySignals = map[string]syscall.Signal{"USR1": sigUSR1, "USR2": sigUSR2,
+	"HUP": syscall.SIGHUP, "URG": sigURG, "WINCH": sigWINCH}
 
 // takeRuby has a Ruby process that runs memsee's dumper write a dump, by the signal its marker
 // names, and waits for the dump to appear in the marker's directory. Nothing is sent to a
