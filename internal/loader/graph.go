@@ -116,6 +116,11 @@ func (s *graphSink) Sample(*heap.Sample) error {
 }
 
 func (s *graphSink) Object(o *heap.Object) error {
+	if n := len(s.typeOf); n == cap(s.typeOf) && n >= checkEvery {
+		// Full, before the guess said it would be: room made by the guess, rather than by
+		// append's quarter more (and a copy at the end to give back what the dump did not fill).
+		s.presize(true)
+	}
 	id, err := s.b.AddObject(o.Addr, uint64(max(o.Size, 0)))
 	if err != nil {
 		return err
@@ -133,7 +138,7 @@ func (s *graphSink) Object(o *heap.Object) error {
 		if err := s.budget.check(); err != nil {
 			return err
 		}
-		s.presize()
+		s.presize(false)
 	}
 	s.typeOf = append(s.typeOf, t)
 	s.length.add(int32(min(o.Len, math.MaxInt32)))
@@ -180,12 +185,13 @@ func (s *graphSink) Object(o *heap.Object) error {
 // slice, resident from then on), and briefly holds an old and a new copy of each: slices of
 // hundreds of MB at 10M objects. The guess can be far off early on (the file is read ahead of
 // the parse, and the first records of some formats are not objects, or unlike the rest), so
-// a slice grows to the guess at most twice as large at a time, over the checks that follow;
+// a slice grows to the guess at most twice as large at a time, over the checks that follow (or
+// as soon as it is full, when the guess was low: full);
 // the room it has past what it holds is not resident until it is written, unless the memory
 // is reused (then it is cleared). The per-edge slices grow by append: in a JVM dump the first
 // part holds far more references per byte than the rest, and a guess from it made the peak of
 // a 13.6M-object load higher (1,546 MB against 1,507 MB, one run each).
-func (s *graphSink) presize() {
+func (s *graphSink) presize(full bool) {
 	if s.snap.Records > 0 || s.budget == nil || s.budget.in == nil || s.budget.in.Size <= 0 {
 		return
 	}
@@ -197,7 +203,7 @@ func (s *graphSink) presize() {
 		want := int(min(float64(n)*1.0625/read, math.MaxUint32)) // a sixteenth more, for the guess's errors
 		return max(min(want, 2*room), room)
 	}
-	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 {
+	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 || full && objects > cap(s.typeOf) {
 		s.b.Reserve(objects)
 		s.typeOf = graph.Reserve(s.typeOf, objects)
 		s.length.reserve(objects)
