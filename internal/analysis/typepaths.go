@@ -264,7 +264,10 @@ func (t *typeWalk) add(ctx context.Context, oid int64, in instance, first step, 
 		if tried {
 			t.left++
 		}
-		p, i, _ := t.at(ctx, oid)
+		p, i, err := t.at(ctx, oid)
+		if err != nil {
+			return err
+		}
 		first, err := t.stepOf(ctx, p, i, oid, in.parent)
 		if err != nil {
 			return err
