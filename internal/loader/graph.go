@@ -604,15 +604,7 @@ func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *ranke
 				for _, src := range r.from[r.end[o-lo]:r.end[o-lo+1]] {
 					ranked = append(ranked, rankedReferrer{r.retained.At(graph.ObjID(src)), src})
 				}
-				if len(ranked) > 1 {
-					slices.SortFunc(ranked, func(x, y rankedReferrer) int {
-						if x.retained != y.retained {
-							return cmp.Compare(y.retained, x.retained)
-						}
-						return cmp.Compare(x.oid, y.oid)
-					})
-					ranked = slices.Compact(ranked)
-				}
+				ranked = rankReferrers(ranked)
 				for _, rr := range ranked {
 					p.oids = append(p.oids, rr.oid)
 				}
@@ -626,6 +618,34 @@ func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *ranke
 		}
 	}
 }
+
+// rankReferrers sorts an object's referrers the largest retained first, then by oid, and
+// drops the duplicates (an object that refers to it twice). Most objects have one to three
+// referrers: those are sorted in place by insertion, and only a longer list by slices.SortFunc.
+func rankReferrers(ranked []rankedReferrer) []rankedReferrer {
+	before := func(x, y rankedReferrer) bool {
+		return x.retained > y.retained || x.retained == y.retained && x.oid < y.oid
+	}
+	if len(ranked) <= shortReferrers {
+		for i := 1; i < len(ranked); i++ {
+			for j := i; j > 0 && before(ranked[j], ranked[j-1]); j-- {
+				ranked[j], ranked[j-1] = ranked[j-1], ranked[j]
+			}
+		}
+	} else {
+		slices.SortFunc(ranked, func(x, y rankedReferrer) int {
+			if x.retained != y.retained {
+				return cmp.Compare(y.retained, x.retained)
+			}
+			return cmp.Compare(x.oid, y.oid)
+		})
+	}
+	return slices.Compact(ranked)
+}
+
+// shortReferrers is the longest list of referrers rankReferrers sorts by insertion: as
+// slices.SortFunc itself does below 12 elements, which then costs a call per comparison.
+const shortReferrers = 12
 
 // windowBudget is how many referrers a window of referrers.rank holds: an eighth of the
 // edges, and no fewer than 4M (16 MB) so that small dumps take one or two passes.
@@ -803,80 +823,81 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			return 0, res, err
 		}
 	}
-	// The referrers of each page's objects are ranked on a second core, a few pages ahead.
-	ranks, spare, stop := make(chan *rankedPage, 4), make(chan *rankedPage, 4), make(chan struct{})
+	// The referrers of each page's objects are ranked on a second core, a few pages ahead;
+	// spare has room for every ranked page on its way through writePages.
+	ranks, spare, stop := make(chan *rankedPage, 4), make(chan *rankedPage, 16), make(chan struct{})
 	defer close(stop)
 	refs := &referrers{edgeStart: g.EdgeStart, targets: graph.AsUint32s(g.Edges), retained: a.Retained}
 	go refs.rank(windowBudget(g.NumEdges()), ranks, spare, stop)
-	var (
-		o    store.NewObject
-		rank *rankedPage // the referrers of the objects of the page being written
-	)
 	pages := (int64(n) + page.Size - 1) / page.Size
 	progress(Progress{Phase: PhaseWrite, Total: pages})
-	elem := make(elements, (n+63)/64) // for the holdings, after the pages
-	for i := range n {
-		id := graph.ObjID(i)
-		k := i % page.Size
-		if k == 0 {
-			if i > 0 {
-				progress(Progress{Phase: PhaseWrite, Done: int64(i / page.Size), Total: pages})
-				select {
-				case spare <- rank:
-				default:
+	elem := make(elements, (n+63)/64) // for the holdings, after the pages; a page sets only its own words
+	newFill := func() pageFill {
+		var via []byte // an element's [i], spelled here for the page to copy
+		return func(pw *store.PageWriter, p int64, rank *rankedPage) {
+			var o store.NewObject
+			lo := int(p) * page.Size
+			start := 0
+			for i := lo; i < min(lo+page.Size, n); i++ {
+				id := graph.ObjID(i)
+				o = store.NewObject{
+					OID:      int64(i),
+					Addr:     int64(g.Addr[id]),
+					Type:     typeID[s.typeOf[id]],
+					Size:     int64(g.SizeOf(id)),
+					Len:      int64(s.length.get(i)),
+					Value:    s.value(id),
+					Distance: -1,
+					Parent:   toOID(a.Parent[id]),
+					IDom:     toOID(a.IDom[id]),
+					Retained: int64(a.Retained.At(id)),
 				}
-			}
-			rank = <-ranks
-		}
-		if i%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return 0, res, err
-			}
-		}
-		o = store.NewObject{
-			OID:      int64(i),
-			Addr:     int64(g.Addr[id]),
-			Type:     typeID[s.typeOf[id]],
-			Size:     int64(g.SizeOf(id)),
-			Len:      int64(s.length.get(i)),
-			Value:    s.value(id),
-			Distance: -1,
-			Parent:   toOID(a.Parent[id]),
-			IDom:     toOID(a.IDom[id]),
-			Retained: int64(a.Retained.At(id)),
-		}
-		if s.siteOf != nil {
-			o.Site = int64(s.siteOf[id])
-		}
-		if s.bornOf != nil {
-			o.Born = int64(s.bornOf[id])
-		}
-		if a.Dist[id] != graph.Unreached {
-			o.Distance = int64(a.Dist[id])
-		}
-		if e := a.ParentEdge[id]; e != graph.NoEdge {
-			o.Via = s.edgeText(g, e)
-			if o.Via != "" && o.Via[0] == '[' {
-				elem.set(int(id))
-			}
-		}
-		if s.hasImplicitClass(id) {
-			if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
-				w.Ref(store.NewRef{OID: int64(c), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge})
+				if s.siteOf != nil {
+					o.Site = int64(s.siteOf[id])
+				}
+				if s.bornOf != nil {
+					o.Born = int64(s.bornOf[id])
+				}
+				if a.Dist[id] != graph.Unreached {
+					o.Distance = int64(a.Dist[id])
+				}
+				if e := a.ParentEdge[id]; e != graph.NoEdge {
+					if name := s.edgeName[e]; name&elemBit != 0 {
+						// As edgeText spells it, without a string per object: pw.Object copies it.
+						via = append(strconv.AppendUint(append(via[:0], '['), uint64(name&^elemBit), 10), ']')
+						o.Via = unsafe.String(&via[0], len(via))
+					} else {
+						o.Via = s.edgeText(g, e)
+					}
+					if o.Via != "" && o.Via[0] == '[' {
+						elem.set(int(id))
+					}
+				}
+				if s.hasImplicitClass(id) {
+					if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
+						pw.Ref(store.NewRef{OID: int64(c), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge})
+					}
+				}
+				elo, ehi := g.EdgeRange(id)
+				for e := elo; e < ehi; e++ {
+					pw.Ref(s.ref(g, e, int64(g.Edges[e])))
+				}
+				end := rank.end[i-lo]
+				for _, r := range rank.oids[start:end] {
+					pw.Referrer(int64(r))
+				}
+				start = end
+				pw.Object(&o)
 			}
 		}
-		lo, hi := g.EdgeRange(id)
-		for e := lo; e < hi; e++ {
-			w.Ref(s.ref(g, e, int64(g.Edges[e])))
+	}
+	err = writePages(ctx, w, pages, ranks, spare, newFill, func(p int64) {
+		if p+1 < pages {
+			progress(Progress{Phase: PhaseWrite, Done: p + 1, Total: pages})
 		}
-		start := 0
-		if k > 0 {
-			start = rank.end[k-1]
-		}
-		for _, r := range rank.oids[start:rank.end[k]] {
-			w.Referrer(int64(r))
-		}
-		w.Object(&o)
+	})
+	if err != nil {
+		return 0, res, err
 	}
 	// Roots: the reader's, then the ones the graph work added.
 	seen := make(map[int]bool, len(s.roots))
