@@ -586,7 +586,10 @@ func (r *referrers) gather(lo, hi int) {
 // looking it up in retained for every comparison missed the cache, and took 2 of 12 s at 10M
 // objects. It reuses the pages that come back on spare, and stops early when stop is closed.
 func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *rankedPage, stop <-chan struct{}) {
-	var ranked []rankedReferrer
+	var (
+		ranked []rankedReferrer
+		keys   []uint64 // rankReferrers' memory
+	)
 	win := r.windows(budget)
 	for w := 0; w+1 < len(win); w++ {
 		lo, hi := win[w], win[w+1]
@@ -604,7 +607,7 @@ func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *ranke
 				for _, src := range r.from[r.end[o-lo]:r.end[o-lo+1]] {
 					ranked = append(ranked, rankedReferrer{r.retained.At(graph.ObjID(src)), src})
 				}
-				ranked = rankReferrers(ranked)
+				ranked = rankReferrers(ranked, &keys)
 				for _, rr := range ranked {
 					p.oids = append(p.oids, rr.oid)
 				}
@@ -621,26 +624,46 @@ func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *ranke
 
 // rankReferrers sorts an object's referrers the largest retained first, then by oid, and
 // drops the duplicates (an object that refers to it twice). Most objects have one to three
-// referrers: those are sorted in place by insertion, and only a longer list by slices.SortFunc.
-func rankReferrers(ranked []rankedReferrer) []rankedReferrer {
-	before := func(x, y rankedReferrer) bool {
-		return x.retained > y.retained || x.retained == y.retained && x.oid < y.oid
-	}
+// referrers: those are sorted in place by insertion. A longer list is sorted as one word per
+// referrer, what it retains (complemented, for the largest first) above its oid, where every
+// retained size fits in 32 bits: slices.Sort then compares words in line, where
+// slices.SortFunc calls a function per comparison (0.6 of 1.2 s of the ranking of a
+// 10M-object meliae dump, whose strings and ints have thousands of referrers). keys is the
+// words' memory, kept from one call to the next.
+func rankReferrers(ranked []rankedReferrer, keys *[]uint64) []rankedReferrer {
 	if len(ranked) <= shortReferrers {
 		for i := 1; i < len(ranked); i++ {
-			for j := i; j > 0 && before(ranked[j], ranked[j-1]); j-- {
+			for j := i; j > 0 && ranked[j].before(ranked[j-1]); j-- {
 				ranked[j], ranked[j-1] = ranked[j-1], ranked[j]
 			}
 		}
-	} else {
-		slices.SortFunc(ranked, func(x, y rankedReferrer) int {
-			if x.retained != y.retained {
-				return cmp.Compare(y.retained, x.retained)
-			}
-			return cmp.Compare(x.oid, y.oid)
-		})
+		return slices.Compact(ranked)
 	}
-	return slices.Compact(ranked)
+	k := (*keys)[:0]
+	for _, r := range ranked {
+		if r.retained > math.MaxUint32 {
+			slices.SortFunc(ranked, func(x, y rankedReferrer) int {
+				if x.retained != y.retained {
+					return cmp.Compare(y.retained, x.retained)
+				}
+				return cmp.Compare(x.oid, y.oid)
+			})
+			return slices.Compact(ranked)
+		}
+		k = append(k, (math.MaxUint32-r.retained)<<32|uint64(r.oid))
+	}
+	slices.Sort(k)
+	k = slices.Compact(k)
+	for i, key := range k {
+		ranked[i] = rankedReferrer{math.MaxUint32 - key>>32, uint32(key)}
+	}
+	*keys = k
+	return ranked[:len(k)]
+}
+
+// before reports whether r ranks before q: it retains more, or as much with a lower oid.
+func (r rankedReferrer) before(q rankedReferrer) bool {
+	return r.retained > q.retained || r.retained == q.retained && r.oid < q.oid
 }
 
 // shortReferrers is the longest list of referrers rankReferrers sorts by insertion: as

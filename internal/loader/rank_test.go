@@ -20,6 +20,7 @@ func TestRankReferrers(t *testing.T) {
 		return slices.Compact(out)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
+	var keys []uint64 // kept from call to call, as the ranking does
 	tests := []struct {
 		name           string
 		lengths        []int
@@ -30,6 +31,8 @@ func TestRankReferrers(t *testing.T) {
 		{"short, distinct", []int{2, 3, 7, shortReferrers}, 1 << 40, 1 << 31},
 		{"about the bound", []int{shortReferrers - 1, shortReferrers, shortReferrers + 1}, 4, 8},
 		{"long", []int{50, 1000}, 20, 200},
+		{"long, retained past 32 bits", []int{shortReferrers + 1, 100}, 1 << 34, 1 << 31},
+		{"long, retained up to 32 bits", []int{shortReferrers + 1, 100}, 1<<32 + 1, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,7 +43,7 @@ func TestRankReferrers(t *testing.T) {
 						in[i] = rankedReferrer{r.Uint64N(tt.retained), uint32(r.Uint64N(tt.oids))}
 					}
 					w := want(in)
-					if got := rankReferrers(slices.Clone(in)); !slices.Equal(got, w) {
+					if got := rankReferrers(slices.Clone(in), &keys); !slices.Equal(got, w) {
 						t.Fatalf("rankReferrers(%v):\n got %v\nwant %v", in, got, w)
 					}
 				}
