@@ -855,6 +855,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	pages := (int64(n) + page.Size - 1) / page.Size
 	progress(Progress{Phase: PhaseWrite, Total: pages})
 	elem := make(elements, (n+63)/64) // for the holdings, after the pages; a page sets only its own words
+	// The <class> references the graph left out are named by a key of their own, one past the
+	// last name id, so that a page finds their name by key rather than by hashing it.
+	classKey := uint32(0)
+	if len(s.nameEnd) < maxName {
+		classKey = uint32(len(s.nameEnd))
+	}
 	newFill := func() pageFill {
 		var via []byte // an element's [i], spelled here for the page to copy
 		return func(pw *store.PageWriter, p int64, rank *rankedPage) {
@@ -898,7 +904,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				}
 				if s.hasImplicitClass(id) {
 					if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
-						pw.Ref(store.NewRef{OID: int64(c), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge})
+						pw.Ref(store.NewRef{OID: int64(c), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge, NameKey: classKey})
 					}
 				}
 				elo, ehi := g.EdgeRange(id)
