@@ -586,10 +586,7 @@ func (r *referrers) gather(lo, hi int) {
 // looking it up in retained for every comparison missed the cache, and took 2 of 12 s at 10M
 // objects. It reuses the pages that come back on spare, and stops early when stop is closed.
 func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *rankedPage, stop <-chan struct{}) {
-	var (
-		ranked []rankedReferrer
-		keys   []uint64 // rankReferrers' memory
-	)
+	var k ranker
 	win := r.windows(budget)
 	for w := 0; w+1 < len(win); w++ {
 		lo, hi := win[w], win[w+1]
@@ -603,14 +600,7 @@ func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *ranke
 				p = &rankedPage{end: make([]int, 0, page.Size)}
 			}
 			for o := plo; o < min(plo+page.Size, hi); o++ {
-				ranked = ranked[:0]
-				for _, src := range r.from[r.end[o-lo]:r.end[o-lo+1]] {
-					ranked = append(ranked, rankedReferrer{r.retained.At(graph.ObjID(src)), src})
-				}
-				ranked = rankReferrers(ranked, &keys)
-				for _, rr := range ranked {
-					p.oids = append(p.oids, rr.oid)
-				}
+				p.oids = k.rank(p.oids, r.from[r.end[o-lo]:r.end[o-lo+1]], &r.retained)
 				p.end = append(p.end, len(p.oids))
 			}
 			select {
@@ -622,43 +612,74 @@ func (r *referrers) rank(budget int, out chan<- *rankedPage, spare <-chan *ranke
 	}
 }
 
-// rankReferrers sorts an object's referrers the largest retained first, then by oid, and
-// drops the duplicates (an object that refers to it twice). Most objects have one to three
-// referrers: those are sorted in place by insertion. A longer list is sorted as one word per
-// referrer, what it retains (complemented, for the largest first) above its oid, where every
-// retained size fits in 32 bits: slices.Sort then compares words in line, where
-// slices.SortFunc calls a function per comparison (0.6 of 1.2 s of the ranking of a
-// 10M-object meliae dump, whose strings and ints have thousands of referrers). keys is the
-// words' memory, kept from one call to the next.
-func rankReferrers(ranked []rankedReferrer, keys *[]uint64) []rankedReferrer {
+// ranker ranks the referrers of one object after another, its memory kept from one to the
+// next.
+type ranker struct {
+	short []rankedReferrer // a short list, or a long one with a retained size past 32 bits
+	keys  []uint64         // a long list
+}
+
+// rank appends to out the referrers in from, each once (an object may refer to another twice),
+// the largest retained first, then by oid. Most objects have one to three referrers: those
+// are sorted by insertion. A longer list is sorted as one word per referrer, what it retains
+// (complemented, for the largest first) above its oid, where every retained size fits in 32
+// bits: slices.Sort then compares words in line, where slices.SortFunc calls a function per
+// comparison (0.6 of 1.2 s of the ranking of a 10M-object meliae dump, whose strings and ints
+// have thousands of referrers). The words take half the memory of rankedReferrers.
+func (k *ranker) rank(out, from []uint32, retained *graph.Sizes) []uint32 {
+	if len(from) > shortReferrers {
+		keys := k.keys[:0]
+		for _, src := range from {
+			r := retained.At(graph.ObjID(src))
+			if r > math.MaxUint32 {
+				keys = nil
+				break
+			}
+			keys = append(keys, (math.MaxUint32-r)<<32|uint64(src))
+		}
+		if keys != nil {
+			slices.Sort(keys)
+			prev := uint64(0)
+			for i, key := range keys {
+				if i == 0 || key != prev {
+					out = append(out, uint32(key))
+				}
+				prev = key
+			}
+			k.keys = keys
+			return out
+		}
+		k.keys = nil // a list this long is rare: its memory goes to the rankedReferrers
+	}
+	ranked := k.short[:0]
+	for _, src := range from {
+		ranked = append(ranked, rankedReferrer{retained.At(graph.ObjID(src)), src})
+	}
 	if len(ranked) <= shortReferrers {
 		for i := 1; i < len(ranked); i++ {
 			for j := i; j > 0 && ranked[j].before(ranked[j-1]); j-- {
 				ranked[j], ranked[j-1] = ranked[j-1], ranked[j]
 			}
 		}
-		return slices.Compact(ranked)
+	} else {
+		slices.SortFunc(ranked, func(x, y rankedReferrer) int {
+			if x.retained != y.retained {
+				return cmp.Compare(y.retained, x.retained)
+			}
+			return cmp.Compare(x.oid, y.oid)
+		})
 	}
-	k := (*keys)[:0]
-	for _, r := range ranked {
-		if r.retained > math.MaxUint32 {
-			slices.SortFunc(ranked, func(x, y rankedReferrer) int {
-				if x.retained != y.retained {
-					return cmp.Compare(y.retained, x.retained)
-				}
-				return cmp.Compare(x.oid, y.oid)
-			})
-			return slices.Compact(ranked)
+	for i, rr := range ranked {
+		if i == 0 || rr != ranked[i-1] {
+			out = append(out, rr.oid)
 		}
-		k = append(k, (math.MaxUint32-r.retained)<<32|uint64(r.oid))
 	}
-	slices.Sort(k)
-	k = slices.Compact(k)
-	for i, key := range k {
-		ranked[i] = rankedReferrer{math.MaxUint32 - key>>32, uint32(key)}
+	if len(ranked) <= shortReferrers {
+		k.short = ranked
+	} else {
+		k.short = nil
 	}
-	*keys = k
-	return ranked[:len(k)]
+	return out
 }
 
 // before reports whether r ranks before q: it retains more, or as much with a lower oid.
@@ -666,7 +687,7 @@ func (r rankedReferrer) before(q rankedReferrer) bool {
 	return r.retained > q.retained || r.retained == q.retained && r.oid < q.oid
 }
 
-// shortReferrers is the longest list of referrers rankReferrers sorts by insertion: as
+// shortReferrers is the longest list of referrers ranker.rank sorts by insertion: as
 // slices.SortFunc itself does below 12 elements, which then costs a call per comparison.
 const shortReferrers = 12
 
