@@ -193,6 +193,9 @@ func (g *GraphWriter) AddPage(p *Page) {
 	if cap(p.edges) > maxPooledBytes {
 		p.edges = nil // a page of a popular object's referrers: not worth keeping
 	}
+	if cap(p.objects) > maxPooledBytes {
+		p.objects = nil // a page of long values
+	}
 }
 
 // Root queues a root.
