@@ -3,10 +3,13 @@ package loader
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/memsee/memsee/internal/store"
 )
@@ -107,4 +110,48 @@ func tableRows(t *testing.T, path string) map[string][]string {
 		slices.Sort(out[table])
 	}
 	return out
+}
+
+// A load cancelled while its pages are written stops with the context's error, whether the
+// pages are built side by side or one after the other, and leaves no worker running.
+func TestPagesCancelled(t *testing.T) {
+	saved := pageWorkers
+	t.Cleanup(func() { pageWorkers = saved })
+	path := filepath.Join("..", "..", "testdata", "node", "heap1.heapsnapshot.gz")
+	for _, workers := range []int{0, 2} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			pageWorkers = func() int { return workers }
+			db := openDB(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			l, err := db.BeginLoad(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Rollback()
+			before := runtime.NumGoroutine()
+			written := int64(0)
+			_, err = Load(ctx, l, path, Options{Now: epoch, Progress: func(p Progress) {
+				if p.Phase == PhaseWrite && p.Done > 0 {
+					written = p.Done
+					cancel()
+				}
+			}})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Load cancelled after %d pages: %v, want %v", written, err, context.Canceled)
+			}
+			if written != 1 {
+				t.Errorf("Load went on to page %d after it was cancelled at page 1", written)
+			}
+			// The ranking of the referrers stops once it sees the load's end: give it a moment.
+			after := runtime.NumGoroutine()
+			for wait := 0; after > before && wait < 100; wait++ {
+				time.Sleep(10 * time.Millisecond)
+				after = runtime.NumGoroutine()
+			}
+			if after > before {
+				t.Errorf("%d goroutines a second after the load, %d before", after, before)
+			}
+		})
+	}
 }
