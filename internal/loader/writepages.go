@@ -13,26 +13,27 @@ import (
 // compare the two.
 var pageWorkers = func() int { return min(runtime.GOMAXPROCS(0), 4) }
 
-// pageFill puts the objects of page p, whose referrers rank holds, into pw.
-type pageFill func(pw *store.PageWriter, p int64, rank *rankedPage)
+// pageFill puts the objects of page p, whose referrers refs holds, into pw, and sends on
+// refs.built.
+type pageFill func(pw *store.PageWriter, p int64, refs *pageReferrers)
 
-// pageJob is one page on its way from the ranking of its referrers to its rows.
+// pageJob is one page on its way from the gathering of its referrers to its rows.
 type pageJob struct {
 	num  int64
-	rank *rankedPage
+	refs *pageReferrers
 	page store.Page
 	done chan struct{} // closed once page is packed
 }
 
-// writePages writes the pages of w's snapshot, from 0 to pages-1. ranks gives each page's
-// ranked referrers in page order, and spare takes them back once their page is built. Each
+// writePages writes the pages of w's snapshot, from 0 to pages-1. referrersOf gives each
+// page's referrers in page order (referrers.pages). Each
 // worker builds and packs whole pages (fill, from a newFill of its own, into a PageWriter of
 // its own), a few pages ahead of the calling goroutine, which queues their rows in page order
 // and calls done after each page. A page's bytes depend on its objects alone, so pages built
 // side by side are those the load's goroutine would build one after the other. At most
-// 2*workers+2 pages are on their way at a time, each one page's packed blobs and referrers.
+// 2*workers+2 pages are on their way at a time, each one page's packed blobs.
 // It returns once no worker runs.
-func writePages(ctx context.Context, w *store.GraphWriter, pages int64, ranks <-chan *rankedPage, spare chan<- *rankedPage,
+func writePages(ctx context.Context, w *store.GraphWriter, pages int64, referrersOf <-chan *pageReferrers,
 	newFill func() pageFill, done func(p int64)) error {
 	workers := pageWorkers()
 	if workers == 0 {
@@ -42,12 +43,10 @@ func writePages(ctx context.Context, w *store.GraphWriter, pages int64, ranks <-
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			rank := <-ranks
 			pw.Begin(p)
-			fill(pw, p, rank)
+			fill(pw, p, <-referrersOf)
 			pw.Finish(&pg)
 			w.AddPage(&pg)
-			giveBack(spare, rank)
 			done(p)
 		}
 		return nil
@@ -63,7 +62,7 @@ func writePages(ctx context.Context, w *store.GraphWriter, pages int64, ranks <-
 	quit := make(chan struct{})
 	var running sync.WaitGroup
 	running.Add(1 + workers)
-	go func() { // hands out the pages in order, as their referrers are ranked
+	go func() { // hands out the pages in order, as their referrers are gathered
 		defer running.Done()
 		defer close(work)
 		defer close(order)
@@ -75,7 +74,7 @@ func writePages(ctx context.Context, w *store.GraphWriter, pages int64, ranks <-
 				return
 			}
 			select {
-			case j.rank = <-ranks:
+			case j.refs = <-referrersOf:
 			case <-quit:
 				return
 			}
@@ -93,7 +92,7 @@ func writePages(ctx context.Context, w *store.GraphWriter, pages int64, ranks <-
 				case <-quit:
 				default:
 					pw.Begin(j.num)
-					fill(pw, j.num, j.rank)
+					fill(pw, j.num, j.refs)
 					pw.Finish(&j.page)
 				}
 				close(j.done)
@@ -108,18 +107,9 @@ func writePages(ctx context.Context, w *store.GraphWriter, pages int64, ranks <-
 		}
 		<-j.done
 		w.AddPage(&j.page)
-		giveBack(spare, j.rank)
-		j.rank = nil
+		j.refs = nil
 		done(j.num)
 		free <- j // never blocks: as many jobs as room
 	}
 	return nil
-}
-
-// giveBack returns a page's ranked referrers for the ranking to reuse, if it has room for them.
-func giveBack(spare chan<- *rankedPage, rank *rankedPage) {
-	select {
-	case spare <- rank:
-	default:
-	}
 }
