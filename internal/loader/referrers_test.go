@@ -10,9 +10,10 @@ import (
 	"github.com/memsee/memsee/internal/store/page"
 )
 
-// TestReferrersAgainstBruteForce checks referrers.rank, whatever the windows it takes, against
-// each object's referrers found by looking at every edge: each source once, the largest
-// retained first, then by oid.
+// TestReferrersAgainstBruteForce checks referrers.pages, whatever the windows it takes, and
+// the ranking of what it gathers (ranker.rank, as a page's builder ranks them) against each
+// object's referrers found by looking at every edge: each source once, the largest retained
+// first, then by oid.
 func TestReferrersAgainstBruteForce(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
@@ -71,30 +72,25 @@ func TestReferrersAgainstBruteForce(t *testing.T) {
 		}
 
 		for _, budget := range []int{1, page.Size, 3 * page.Size, tc.edges + 1} {
-			refs := &referrers{edgeStart: edgeStart, targets: targets, retained: graph.SizesOf(retained)}
-			out, spare, stop := make(chan *rankedPage), make(chan *rankedPage, 1), make(chan struct{})
-			go refs.rank(budget, out, spare, stop)
+			sizes := graph.SizesOf(retained)
+			refs := &referrers{edgeStart: edgeStart, targets: targets, retained: sizes}
+			out, stop := make(chan *pageReferrers), make(chan struct{})
+			go refs.pages(budget, out, stop)
 			pages := (n + page.Size - 1) / page.Size
+			var k ranker
 			for p := range pages {
 				rp := <-out
 				objects := min(page.Size, n-p*page.Size)
-				if len(rp.end) != objects {
-					t.Fatalf("%s, budget %d: page %d has %d objects, want %d", tc.name, budget, p, len(rp.end), objects)
+				if len(rp.end) != objects+1 {
+					t.Fatalf("%s, budget %d: page %d has %d objects, want %d", tc.name, budget, p, len(rp.end)-1, objects)
 				}
-				for k := range objects {
-					start := 0
-					if k > 0 {
-						start = rp.end[k-1]
-					}
-					o := p*page.Size + k
-					if got := rp.oids[start:rp.end[k]]; !slices.Equal(got, want[o]) {
+				for i := range objects {
+					o := p*page.Size + i
+					if got := k.rank(nil, rp.from[rp.end[i]:rp.end[i+1]], &sizes); !slices.Equal(got, want[o]) {
 						t.Fatalf("%s, budget %d: oid %d has referrers %v, want %v", tc.name, budget, o, got, want[o])
 					}
 				}
-				select {
-				case spare <- rp:
-				default:
-				}
+				rp.built <- struct{}{}
 			}
 			close(stop)
 		}

@@ -52,55 +52,40 @@ type TypeStat struct {
 }
 
 // GraphWriter adds the objects of one graph snapshot, which AddGraph has created, a page at a
-// time (see package page).
+// time (see package page): PageWriters build and pack the pages, on as many goroutines as the
+// caller runs them on, and AddPage queues their rows in page order.
 type GraphWriter struct {
 	l     *Load
 	snap  int64
 	pages *batchInsert
 	edges *batchInsert
 	roots *batchInsert
-	next  int64 // the oid the next object must have
-	page  page.Builder
+	next  int64 // the number of the page AddPage takes next
 
 	sitePages *batchInsert // nil unless the snapshot has allocation sites or births (Sites)
-	siteOf    []uint64     // the site of each object of the page being built
-	bornOf    []uint64     // and its birth
-
-	packing []*packedPage // pages being packed, in page order
-	spare   []*packedPage // pages queued, whose memory the next ones reuse
 }
 
-// packedPage is one page on its way to its rows. The load's goroutine encodes it (Builder's
-// plain blobs), a goroutine of its own packs it (page.Packer) on another core, and the load's
-// goroutine queues its rows once it is packed, in page order: packing the pages of a
-// 10M-object dump takes one to one and a half seconds of CPU, which the load's goroutine
-// would otherwise add to its own.
-type packedPage struct {
+// PageWriter builds the pages of a GraphWriter's snapshot, a page at a time, for AddPage: it
+// encodes each page and packs it (page.Packer's layout) on the goroutine that uses it, so that
+// several can build pages side by side, each with its own PageWriter. A page's bytes depend on
+// its objects alone, not on the PageWriter that built it nor on the pages built before.
+type PageWriter struct {
+	sites  bool // the snapshot has allocation sites or births
+	page   page.Builder
+	packer page.Packer
+	num    int64 // the page being built
+	next   int64 // the oid the next object must have
+
+	siteOf []uint64 // the site of each object of the page being built
+	bornOf []uint64 // and its birth
+}
+
+// Page is one page of objects as a PageWriter packed it, for AddPage. The zero Page is ready;
+// the next Finish into it reuses its memory.
+type Page struct {
 	num            int64
-	objects, edges []byte // plain blobs, then packed
+	objects, edges []byte // object_page.objects and edge_page.refs, packed (or plain, where that is shorter)
 	sites, born    []byte // the page's alloc_page columns; nil for a snapshot without them
-	scratch        []byte
-	packer         page.Packer
-	done           chan struct{} // closed once packed
-}
-
-// maxPacking is how many pages may wait for their packing: enough that the load's goroutine
-// seldom waits for one, few enough to cost little memory (an edge page is 10-100 KB).
-const maxPacking = 8
-
-// pack packs p's blobs and closes p.done. A blob that cannot be packed (a page of hundreds of
-// megabytes) stays plain: both versions read.
-func (p *packedPage) pack() {
-	for _, b := range []struct {
-		blob *[]byte
-		pack func(dst, plain []byte) ([]byte, error)
-	}{{&p.objects, p.packer.Objects}, {&p.edges, p.packer.Edges}} {
-		packed, err := b.pack(p.scratch[:0], *b.blob)
-		if err == nil {
-			*b.blob, p.scratch = packed, *b.blob
-		}
-	}
-	close(p.done)
 }
 
 // AddGraph adds an object-graph snapshot (s.Objects and s.Bytes as the caller counted them)
@@ -115,7 +100,6 @@ func (l *Load) AddGraph(ctx context.Context, s NewSnapshot) (*GraphWriter, error
 	g.pages.before = l.types.rows
 	g.edges = newBatchInsert(l.w, "edge_page", "snapshot", "page", "refs")
 	g.roots = newBatchInsert(l.w, "root", "snapshot", "oid", "kind", "name")
-	g.page.Reset()
 	return g, nil
 }
 
@@ -134,106 +118,84 @@ func (g *GraphWriter) Sites(sites []SiteStat) {
 // Snapshot returns the id of the snapshot being written.
 func (g *GraphWriter) Snapshot() int64 { return g.snap }
 
+// NewPageWriter returns a PageWriter for the snapshot's pages, which one goroutine at a time
+// may use. It must be called after Sites, if the snapshot has sites.
+func (g *GraphWriter) NewPageWriter() *PageWriter {
+	w := &PageWriter{sites: g.sitePages != nil}
+	w.page.Reset()
+	return w
+}
+
+// Begin begins page num, whose objects are those with oids from num<<page.Bits, in oid
+// order, page.Size of them but in the last page.
+func (w *PageWriter) Begin(num int64) { w.num, w.next = num, num<<page.Bits }
+
 // Ref adds a reference of the next object Object writes, in the dump's order.
-func (g *GraphWriter) Ref(r NewRef) { g.page.Ref(page.Ref(r)) }
+func (w *PageWriter) Ref(r NewRef) { w.page.Ref(page.Ref(r)) }
 
 // Referrer adds an object that refers to the next object Object writes: each once, the
 // largest retained first.
-func (g *GraphWriter) Referrer(oid int64) { g.page.Referrer(uint32(oid)) }
+func (w *PageWriter) Referrer(oid int64) { w.page.Referrer(uint32(oid)) }
 
-// Object queues one object, with the references and referrers added since the last. Objects
-// must come in oid order, from 0.
-func (g *GraphWriter) Object(o *NewObject) {
-	if o.OID != g.next {
-		panic(fmt.Sprintf("store: object %d written after object %d", o.OID, g.next-1)) // a bug in the caller
+// Object adds the page's next object, with the references and referrers added since the last.
+func (w *PageWriter) Object(o *NewObject) {
+	if o.OID != w.next || w.page.Len() == page.Size {
+		panic(fmt.Sprintf("store: object %d written in page %d after object %d", o.OID, w.num, w.next-1)) // a bug in the caller
+	}
+	w.next++
+	w.page.Add(o.pageObject())
+	if w.sites {
+		w.siteOf = append(w.siteOf, uint64(max(o.Site, 0)))
+		w.bornOf = append(w.bornOf, uint64(max(o.Born, 0)))
+	}
+}
+
+// Finish packs the page built since Begin into p, reusing p's memory, and empties the
+// PageWriter for the next page.
+func (w *PageWriter) Finish(p *Page) {
+	p.num = w.num
+	p.objects = w.page.PackObjects(&w.packer, p.objects[:0])
+	p.edges = w.page.PackEdges(&w.packer, p.edges[:0])
+	p.sites, p.born = nil, nil
+	if w.sites {
+		p.sites = page.AppendSites(p.sites[:0], w.siteOf)
+		p.born = page.AppendSites(p.born[:0], w.bornOf) // the same layout: a bare integer column
+		w.siteOf, w.bornOf = w.siteOf[:0], w.bornOf[:0]
+	}
+	w.page.Reset()
+}
+
+// AddPage queues the rows of page p, which a PageWriter finished. Pages must come in page
+// order, from 0, every one of them; p may be reused once AddPage returns.
+func (g *GraphWriter) AddPage(p *Page) {
+	if p.num != g.next {
+		panic(fmt.Sprintf("store: page %d added after page %d", p.num, g.next-1)) // a bug in the caller
 	}
 	g.next++
-	g.page.Add(o.pageObject())
-	if g.sitePages != nil {
-		g.siteOf = append(g.siteOf, uint64(max(o.Site, 0)))
-		g.bornOf = append(g.bornOf, uint64(max(o.Born, 0)))
+	for _, row := range []struct {
+		b    *batchInsert
+		blob []byte
+	}{{g.pages, p.objects}, {g.edges, p.edges}} {
+		r := row.b.rows
+		r.int(g.snap)
+		r.int(p.num)
+		r.blob(row.blob)
+		row.b.flush()
 	}
-	if g.page.Len() == page.Size {
-		g.flushPage()
+	if p.sites != nil {
+		r := g.sitePages.rows
+		r.int(g.snap)
+		r.int(p.num)
+		r.blob(p.sites)
+		r.blob(p.born)
+		g.sitePages.flush()
 	}
-}
-
-// flushPage encodes the page built so far and sends it to be packed; it queues the rows of
-// the pages packed since.
-func (g *GraphWriter) flushPage() {
-	pb := &g.page
-	if pb.Len() == 0 {
-		return
+	if cap(p.edges) > maxPooledBytes {
+		p.edges = nil // a page of a popular object's referrers: not worth keeping
 	}
-	var p *packedPage
-	if k := len(g.spare); k > 0 {
-		p, g.spare = g.spare[k-1], g.spare[:k-1]
-	} else {
-		p = &packedPage{}
+	if cap(p.objects) > maxPooledBytes {
+		p.objects = nil // a page of long values
 	}
-	p.num = (g.next - 1) >> page.Bits
-	p.objects = pb.AppendObjects(p.objects[:0])
-	p.edges = pb.AppendEdges(p.edges[:0])
-	p.sites, p.born = nil, nil
-	if g.sitePages != nil {
-		p.sites = page.AppendSites(p.sites[:0], g.siteOf)
-		p.born = page.AppendSites(p.born[:0], g.bornOf) // the same layout: a bare integer column
-		g.siteOf, g.bornOf = g.siteOf[:0], g.bornOf[:0]
-	}
-	pb.Reset()
-	p.done = make(chan struct{})
-	go p.pack()
-	g.packing = append(g.packing, p)
-	g.queuePacked(len(g.packing) > maxPacking)
-}
-
-// queuePacked queues the rows of the packed pages at the head of g.packing, in page order,
-// and stops at the first page not packed yet. With wait set, it first waits for the packing of
-// the head page.
-func (g *GraphWriter) queuePacked(wait bool) {
-	for len(g.packing) > 0 {
-		p := g.packing[0]
-		if wait {
-			<-p.done
-			wait = false
-		} else {
-			select {
-			case <-p.done:
-			default:
-				return
-			}
-		}
-		g.packing = g.packing[1:]
-		for _, row := range []struct {
-			b    *batchInsert
-			blob []byte
-		}{{g.pages, p.objects}, {g.edges, p.edges}} {
-			r := row.b.rows
-			r.int(g.snap)
-			r.int(p.num)
-			r.blob(row.blob)
-			row.b.flush()
-		}
-		if p.sites != nil {
-			r := g.sitePages.rows
-			r.int(g.snap)
-			r.int(p.num)
-			r.blob(p.sites)
-			r.blob(p.born)
-			g.sitePages.flush()
-		}
-		if cap(p.edges)+cap(p.scratch) <= maxPooledBytes {
-			g.spare = append(g.spare, p) // a page of a popular object's referrers is not kept
-		}
-	}
-}
-
-// drainPacking queues the rows of every page sent to be packed.
-func (g *GraphWriter) drainPacking() {
-	for len(g.packing) > 0 {
-		g.queuePacked(true)
-	}
-	g.spare = nil
 }
 
 // Root queues a root.
@@ -243,8 +205,6 @@ func (g *GraphWriter) Root(oid int64, kind, name string) {
 
 // Close queues the per-type totals and the last rows.
 func (g *GraphWriter) Close(stats []TypeStat) {
-	g.flushPage()
-	g.drainPacking()
 	g.roots.flush()
 	b := newBatchInsert(g.l.w, "type_stat", "snapshot", "type", "count", "bytes", "retained")
 	b.before = g.l.types.rows
