@@ -762,8 +762,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		s.namer.NameGraph(s.view)
 	}
 	// Names are all interned by now; the maps for interning them go, so that the collector
-	// no longer scans them while rows are written.
-	s.nameIdx, s.typeIdx, s.byReaderID, s.byReaderKind = nil, nil, nil, nil
+	// no longer scans them while rows are written. The types' stays, small: a format's
+	// KeyText asks it while the pages spell keys (a Ruby Symbol's, `[:name]`).
+	s.nameIdx, s.byReaderID, s.byReaderKind = nil, nil, nil
 	s.typeHot, s.nameHot = stringCache{}, stringCache{}
 
 	if s.rules.UnreferencedRoots {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # gen.sh writes memsee's Ruby samples (testdata/ruby): the shop service of shop.rb, its leaking
-# series shop1..4.json.gz, then its churn-only control churn1..4.json.gz. Run it from the
+# series shop1..4.json.gz, then its churn-only control churn1..4.json.gz, and keys.rb's Hash
+# (rubykeys.json.gz). Run it from the
 # repository root (make testdata does).
 #
 # A dump holds every string of the process: its environment, $LOAD_PATH, each file's name.
@@ -15,12 +16,13 @@ gen=$(pwd)/testdata/gen/ruby
 rb=${RUBY:-$(PATH=/usr/bin:/bin command -v ruby || command -v ruby)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$gen"/shop.rb "$work/"
+cp "$gen"/shop.rb "$gen"/keys.rb "$work/"
 cp internal/heap/ruby/dumper.rb "$work/memsee_dumper.rb"
 cd "$work"
 mkdir dumps
 env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$rb" --disable-gems shop.rb dumps rubyshop
 env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$rb" --disable-gems shop.rb dumps rubychurn --churn-only
+env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$rb" --disable-gems keys.rb dumps/rubykeys.json && gzip -9 dumps/rubykeys.json
 chmod 644 dumps/*.json.gz
 mkdir -p "$out"
 rm -f "$out"/*.json.gz
