@@ -150,6 +150,14 @@ func (g *Grouper) Resolve(storage func(typ, holder uint32, element bool) (bool, 
 		typ, holder uint32
 		element     bool
 	}
+	// What storage said, by pair: a map, and in front of it a table of the pairs seen last
+	// (a slot per pair, picked by a hash of it), which answers most objects without hashing a
+	// key and probing the map, once per object of the snapshot.
+	type seen struct {
+		pair
+		is, ok bool
+	}
+	var last [1 << 12]seen
 	asked := map[pair]bool{}
 	flag, idom, typ := g.flag, g.idom, g.typ
 	for o := range flag {
@@ -161,13 +169,18 @@ func (g *Grouper) Resolve(storage func(typ, holder uint32, element bool) (bool, 
 			ht = typ[h-1]
 		}
 		k := pair{typ[o], ht, flag[o]&fElement != 0}
-		is, ok := asked[k]
-		if !ok {
-			var err error
-			if is, err = storage(k.typ, k.holder, k.element); err != nil {
-				return err
+		slot := &last[(uint64(k.typ)*0x9E3779B97F4A7C15^uint64(k.holder)*0xC2B2AE3D27D4EB4F)>>52]
+		is := slot.is
+		if !slot.ok || slot.pair != k {
+			var ok bool
+			if is, ok = asked[k]; !ok {
+				var err error
+				if is, err = storage(k.typ, k.holder, k.element); err != nil {
+					return err
+				}
+				asked[k] = is
 			}
-			asked[k] = is
+			*slot = seen{k, is, true}
 		}
 		switch {
 		case !is:
