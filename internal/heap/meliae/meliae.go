@@ -557,7 +557,7 @@ func (p *parser) freevarList() error {
 			}
 		}
 		n++
-		more, err := p.ListNext("freevars")
+		more, err := p.Next(']', "in freevars") // ListNext, without making the text each time
 		if err != nil {
 			return err
 		}
@@ -728,7 +728,7 @@ func (p *parser) refList() error {
 			p.Pos += 2
 			continue
 		}
-		if more, err := p.ListNext("refs"); err != nil || !more {
+		if more, err := p.Next(']', "in refs"); err != nil || !more { // ListNext, without making the text each time
 			return err
 		}
 	}
