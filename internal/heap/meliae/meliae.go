@@ -174,6 +174,7 @@ type parser struct {
 	nFreevars int
 
 	types  map[string]string // type names met before, as typeNames interned them
+	recent [64]string        // some of them, in front of types (typeSlot)
 	shared *typeNames
 	index  *indexNames
 	// values, when set, holds the values of a worker's block one after the other: each
@@ -340,13 +341,7 @@ func (p *parser) fields() error {
 		return nil
 	}
 	for {
-		if err := p.Expect('"', "a key"); err != nil {
-			return err
-		}
-		if p.key, err = p.Str(p.key[:0], maxKey); err != nil {
-			return err
-		}
-		if err := p.Expect(':', "':' after a key"); err != nil {
+		if err := p.readKey(); err != nil {
 			return err
 		}
 		if _, err := p.Peek(); err != nil {
@@ -397,6 +392,35 @@ func (p *parser) fields() error {
 		p.Pos--
 		return p.Fail("want ',' or '}' after a value, found %s", jsontext.QuoteByte(c))
 	}
+}
+
+// readKey reads a key into p.key, through the ':' after it. The usual key, `"size":` (after a
+// space, or none) whole in the window with nothing to decode, is read without the general steps, which would read the
+// same key from it.
+func (p *parser) readKey() error {
+	k := p.Pos
+	if k < p.End && p.Buf[k] == ' ' { // after the ',' of the key before
+		k++
+	}
+	if i := k + 1; i < p.End && p.Buf[k] == '"' {
+		j, end := i, min(p.End, i+maxKey+1)
+		for j < end && !jsontext.StrSpecial[p.Buf[j]] {
+			j++
+		}
+		if j+1 < p.End && j-i <= maxKey && p.Buf[j] == '"' && p.Buf[j+1] == ':' {
+			p.key = append(p.key[:0], p.Buf[i:j]...)
+			p.Pos = j + 2
+			return nil
+		}
+	}
+	if err := p.Expect('"', "a key"); err != nil {
+		return err
+	}
+	var err error
+	if p.key, err = p.Str(p.key[:0], maxKey); err != nil {
+		return err
+	}
+	return p.Expect(':', "':' after a key")
 }
 
 // finish fills in what depends on the whole record: the type, the value and the edge kinds.
@@ -469,14 +493,28 @@ func (p *parser) finish() {
 // typeName returns the record's type name, interned: every object of a type is handed over
 // with one string (the sink may know a name by where its bytes are).
 func (p *parser) typeName() string {
+	slot := &p.recent[typeSlot(p.typ)]
+	if *slot == string(p.typ) && *slot != "" {
+		return *slot
+	}
 	if t, ok := p.types[string(p.typ)]; ok {
+		*slot = t
 		return t
 	}
 	t, interned := p.shared.intern(p.typ)
 	if interned {
 		p.types[t] = t
+		*slot = t
 	}
 	return t
+}
+
+// typeSlot picks the slot of parser.recent for a type name, from its length and its ends.
+func typeSlot(typ []byte) int {
+	if len(typ) == 0 {
+		return 0
+	}
+	return (len(typ)*31 + int(typ[0])*7 + int(typ[len(typ)-1])) & (len(parser{}.recent) - 1)
 }
 
 // keep returns b as a string that never changes: a string of its own, or a part of a worker's
