@@ -344,7 +344,10 @@ func (p *parser) fields() error {
 		if err := p.readKey(); err != nil {
 			return err
 		}
-		if _, err := p.Peek(); err != nil {
+		// The usual one space before the value, without Peek, which would stop at the same byte.
+		if p.Pos+1 < p.End && p.Buf[p.Pos] == ' ' && p.Buf[p.Pos+1] > ' ' {
+			p.Pos++
+		} else if _, err := p.Peek(); err != nil {
 			return err
 		}
 		switch string(p.key) {
@@ -378,8 +381,10 @@ func (p *parser) fields() error {
 		}
 		// Inline rather than Next, which looks past the ',': this runs once per key of every
 		// line, and the loop finds the next key itself.
-		c, err := p.Peek()
-		if err != nil {
+		var c byte
+		if p.Pos < p.End && p.Buf[p.Pos] > ' ' {
+			c = p.Buf[p.Pos] // what Peek would return
+		} else if c, err = p.Peek(); err != nil {
 			return err
 		}
 		p.Pos++
