@@ -12,13 +12,16 @@ import (
 	"github.com/memsee/memsee/internal/heap/jsontext"
 )
 
-// A dump's lines are parsed on every core: past its first block, read as before on the reader's
-// goroutine, the dump is cut into blocks of whole lines, which workers parse each into a batch
+// A dump's lines are parsed on every core: past its first MiB (split.serial; a smaller dump is
+// read as before, on the reader's goroutine alone), the dump is cut into blocks of whole lines, which workers parse each into a batch
 // of objects, and the reader's goroutine hands the batches to the sink in file order, as one
 // parser would have: the same objects, roots, counts and errors. A block knows where it starts
 // (its offset and the lines before it, counted when it is cut), so that a worker's errors and
 // repaired lines are positioned as the reader's own. A line longer than a block is parsed on
 // the reader's goroutine, as it streams past, once the blocks before it are handed over.
+//
+// Memory: at most inFlight blocks per worker are cut and not yet handed over, each with its
+// batch (with two workers, four blocks of 256 KiB and batches of about 0.5 MB each).
 //
 // A worker's strings never point into its block, which is reused: type names are interned
 // (typeNames), element names are parts of one shared text (indexNames), and a block's values
