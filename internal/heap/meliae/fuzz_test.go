@@ -3,13 +3,14 @@ package meliae
 import (
 	"bytes"
 	"context"
+	"io"
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
 )
 
 // FuzzRead checks that no input makes the reader panic, hang or hold memory out of proportion
-// to the input. It is seeded from the real samples: their first lines, and copies truncated
+// to the input, and that workers parsing it in blocks hand over what one parser does. It is seeded from the real samples: their first lines, and copies truncated
 // in the middle of a line, a string and a list of refs.
 func FuzzRead(f *testing.F) {
 	for _, name := range []string{"shop1", "churn2"} {
@@ -36,6 +37,10 @@ func FuzzRead(f *testing.F) {
 		}
 		if s.valueBytes > 4*MaxValue*(s.objects+1) {
 			t.Errorf("%d value bytes for %d objects", s.valueBytes, s.objects)
+		}
+		in := func() io.Reader { return bytes.NewReader(b) }
+		if diff, _ := readDiff(in, 0, split{serial: 0, block: 64, workers: 2}); diff != "" {
+			t.Errorf("in blocks: %s", diff)
 		}
 	})
 }

@@ -11,6 +11,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -132,23 +134,32 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // or above MaxSize, a size that takes the total past MaxSize, and more than MaxRefs refs
 // (then the cause is ErrTooLarge); and a dump with no objects.
 func (Reader) ReadStats(ctx context.Context, name string, r io.Reader, sink heap.Sink) (Stats, error) {
-	p := &parser{
-		Lines: jsontext.Lines{Name: name, R: r, Buf: make([]byte, bufSize)},
-		types: make(map[string]string),
-	}
-	err := p.run(ctx, sink)
-	return p.stats, err
+	rd, err := readSplit(ctx, name, r, sink, defaultSplit())
+	return rd.stats, err
 }
 
-// parser reads one dump. It owns its read window, so that a line is parsed where it lies in
-// the window, and a line longer than the window is parsed as it streams through.
+// readSplit is ReadStats, with the blocks and workers of split.
+func readSplit(ctx context.Context, name string, r io.Reader, sink heap.Sink, split split) (*reading, error) {
+	rd := &reading{ctx: ctx, name: name, sink: sink, split: split, types: &typeNames{m: make(map[string]string)}}
+	p := rd.newParser(make([]byte, bufSize))
+	p.R = r
+	return rd, rd.run(p)
+}
+
+// parser parses the lines of one dump, or of the blocks of lines it is given. It owns its read
+// window, so that a line is parsed where it lies in the window, and a line longer than the
+// window is parsed as it streams through.
 type parser struct {
 	jsontext.Lines // the window over the stream, and the current line (Repaired: it had a bad string)
 
 	// The current record.
-	obj      heap.Object
-	edges    []heap.Edge // the first refChunk refs; reused from line to line
-	moreRefs [][]uint64  // the addresses of the refs after those, in chunks of refChunk
+	obj heap.Object
+	// edges holds the record's first refChunk refs, from edgeBase on: on the reader's
+	// goroutine edgeBase is 0 and edges is reused from line to line; a worker appends every
+	// record of its block to one slice (parallel.go).
+	edges    []heap.Edge
+	edgeBase int
+	moreRefs [][]uint64 // the addresses of the refs after those, in chunks of refChunk
 	typ      []byte
 	value    []byte
 	nameVal  []byte
@@ -162,69 +173,133 @@ type parser struct {
 	freevars  []byte
 	nFreevars int
 
-	types map[string]string // interned type names
+	types  map[string]string // type names met before, as typeNames interned them
+	recent [64]string        // some of them, in front of types (typeSlot)
+	shared *typeNames
+	index  *indexNames
+	// values, when set, holds the values of a worker's block one after the other: each
+	// object's Value is a part of it, not a string of its own (parallel.go).
+	values *strings.Builder
+}
+
+// reading is one dump being read: what is handed to the sink, and counted, in file order.
+type reading struct {
+	ctx   context.Context
+	name  string
+	sink  heap.Sink
+	split split
+	types *typeNames
 	index indexNames
 	stats Stats
 	total int64 // the sizes of the objects so far, at most MaxSize
+	begun bool
+	obj   heap.Object // the object of a worker's batch being handed over
+
+	blocks, long int // the blocks workers parsed, and the lines longer than a block
 }
 
-func (p *parser) run(ctx context.Context, sink heap.Sink) error {
-	begun := false
+func (rd *reading) newParser(buf []byte) *parser {
+	return &parser{
+		Lines:  jsontext.Lines{Name: rd.name, Buf: buf},
+		types:  make(map[string]string),
+		shared: rd.types,
+		index:  &rd.index,
+	}
+}
+
+// run reads the dump with p, on this goroutine, until the first block is read; then, if the
+// dump goes on, in blocks parsed by workers (parallel.go).
+func (rd *reading) run(p *parser) error {
 	for {
-		if p.stats.Lines&4095 == 0 {
-			if err := ctx.Err(); err != nil {
+		if rd.stats.Lines&4095 == 0 {
+			if err := rd.ctx.Err(); err != nil {
 				return err
 			}
 		}
+		if rd.split.workers > 1 && p.RErr == nil && p.Offset() >= int64(rd.split.serial) {
+			return rd.parallel(p)
+		}
 		ok, err := p.record()
+		rd.stats.Lines = p.Line // blank ones included
 		if err != nil {
 			return err
 		}
 		if !ok {
 			break
 		}
-		if !begun {
-			begun = true
-			snap := heap.Snapshot{Format: Format, Kind: heap.KindGraph, Meta: map[string]string{}}
-			if err := sink.Begin(snap); err != nil {
-				return err
-			}
-		}
-		p.stats.Objects++
-		if p.Repaired {
-			p.stats.Repaired++
-			if p.stats.FirstRepaired == 0 {
-				p.stats.FirstRepaired, p.stats.FirstRepairedOffset = p.Line, p.LineStart
-			}
-		}
-		if err := sink.Object(&p.obj); err != nil {
+		if err := rd.handOver(p); err != nil {
 			return err
 		}
-		if len(p.moreRefs) > 0 { // one huge object: do not keep its memory for the rest
-			p.clearRefs()
-			p.edges = nil
-		}
-		if p.obj.Type == "module" {
-			p.stats.Roots++
-			name := p.obj.Value // the name, unless the line also has a value
-			if p.hasName {
-				name = string(p.nameVal)
-			}
-			if err := sink.Root(heap.Root{Addr: p.obj.Addr, Kind: "module", Name: "module " + name}); err != nil {
-				return err
-			}
-		}
 	}
-	if p.stats.Objects == 0 {
-		return &heap.FormatError{File: p.Name, Offset: -1, Err: errors.New("no objects in the dump")}
+	return rd.end()
+}
+
+// end is what the end of the dump finds: an error if it had no objects.
+func (rd *reading) end() error {
+	if rd.stats.Objects == 0 {
+		return &heap.FormatError{File: rd.name, Offset: -1, Err: errors.New("no objects in the dump")}
 	}
 	return nil
+}
+
+// handOver hands the record p parsed on this goroutine to the sink.
+func (rd *reading) handOver(p *parser) error {
+	root := ""
+	if p.obj.Type == "module" {
+		root = p.rootName()
+	}
+	err := rd.object(&p.obj, p.Line, p.LineStart, p.Repaired, root)
+	if len(p.moreRefs) > 0 { // one huge object: do not keep its memory for the rest
+		p.clearRefs()
+		p.edges = nil
+	}
+	return err
+}
+
+// object hands an object, from line number line at offset start, to the sink: Begin first if
+// it is the first, then the object, then its root, if it is a module (root is its name).
+func (rd *reading) object(o *heap.Object, line, start int64, repaired bool, root string) error {
+	if o.Size > MaxSize-rd.total {
+		return &heap.FormatError{File: rd.name, Offset: start, Record: fmt.Sprintf("line %d", line),
+			Err: fmt.Errorf("size %d: the sizes of the objects up to this one add up to more than 2^48 bytes (256 TiB), more than a process can address", o.Size)}
+	}
+	rd.total += o.Size
+	if !rd.begun {
+		rd.begun = true
+		snap := heap.Snapshot{Format: Format, Kind: heap.KindGraph, Meta: map[string]string{}}
+		if err := rd.sink.Begin(snap); err != nil {
+			return err
+		}
+	}
+	rd.stats.Objects++
+	if repaired {
+		rd.stats.Repaired++
+		if rd.stats.FirstRepaired == 0 {
+			rd.stats.FirstRepaired, rd.stats.FirstRepairedOffset = line, start
+		}
+	}
+	if err := rd.sink.Object(o); err != nil {
+		return err
+	}
+	if root != "" {
+		rd.stats.Roots++
+		return rd.sink.Root(heap.Root{Addr: o.Addr, Kind: "module", Name: root})
+	}
+	return nil
+}
+
+// rootName is the name of the module p parsed as a root: "module " and its name, unless the
+// line also has a value.
+func (p *parser) rootName() string {
+	if p.hasName {
+		return "module " + string(p.nameVal)
+	}
+	return "module " + p.obj.Value
 }
 
 // record parses the next non-blank line into p.obj. It returns false at the end of the file.
 func (p *parser) record() (bool, error) {
 	ok, err := p.StartRecord()
-	p.stats.Lines = p.Line // blank ones included
 	if !ok || err != nil {
 		return false, err
 	}
@@ -244,10 +319,6 @@ func (p *parser) record() (bool, error) {
 	if !p.hasType {
 		return false, p.FailErr(errors.New(`the record has no "type"`))
 	}
-	if p.obj.Size > MaxSize-p.total {
-		return false, p.FailErr(fmt.Errorf("size %d: the sizes of the objects up to this one add up to more than 2^48 bytes (256 TiB), more than a process can address", p.obj.Size))
-	}
-	p.total += p.obj.Size
 	p.finish()
 	return true, nil
 }
@@ -270,16 +341,13 @@ func (p *parser) fields() error {
 		return nil
 	}
 	for {
-		if err := p.Expect('"', "a key"); err != nil {
+		if err := p.readKey(); err != nil {
 			return err
 		}
-		if p.key, err = p.Str(p.key[:0], maxKey); err != nil {
-			return err
-		}
-		if err := p.Expect(':', "':' after a key"); err != nil {
-			return err
-		}
-		if _, err := p.Peek(); err != nil {
+		// The usual one space before the value, without Peek, which would stop at the same byte.
+		if p.Pos+1 < p.End && p.Buf[p.Pos] == ' ' && p.Buf[p.Pos+1] > ' ' {
+			p.Pos++
+		} else if _, err := p.Peek(); err != nil {
 			return err
 		}
 		switch string(p.key) {
@@ -313,8 +381,10 @@ func (p *parser) fields() error {
 		}
 		// Inline rather than Next, which looks past the ',': this runs once per key of every
 		// line, and the loop finds the next key itself.
-		c, err := p.Peek()
-		if err != nil {
+		var c byte
+		if p.Pos < p.End && p.Buf[p.Pos] > ' ' {
+			c = p.Buf[p.Pos] // what Peek would return
+		} else if c, err = p.Peek(); err != nil {
 			return err
 		}
 		p.Pos++
@@ -329,22 +399,46 @@ func (p *parser) fields() error {
 	}
 }
 
-// finish fills in what depends on the whole record: the type, the value and the edge kinds.
-func (p *parser) finish() {
-	t, ok := p.types[string(p.typ)]
-	if !ok {
-		t = string(p.typ)
-		if len(p.types) < 1<<16 {
-			p.types[t] = t
+// readKey reads a key into p.key, through the ':' after it. The usual key, `"size":` (after a
+// space, or none) whole in the window with nothing to decode, is read without the general steps, which would read the
+// same key from it.
+func (p *parser) readKey() error {
+	k := p.Pos
+	if k < p.End && p.Buf[k] == ' ' { // after the ',' of the key before
+		k++
+	}
+	if i := k + 1; i < p.End && p.Buf[k] == '"' {
+		j, end := i, min(p.End, i+maxKey+1)
+		for j < end && !jsontext.StrSpecial[p.Buf[j]] {
+			j++
+		}
+		if j+1 < p.End && j-i <= maxKey && p.Buf[j] == '"' && p.Buf[j+1] == ':' {
+			p.key = append(p.key[:0], p.Buf[i:j]...)
+			p.Pos = j + 2
+			return nil
 		}
 	}
+	if err := p.Expect('"', "a key"); err != nil {
+		return err
+	}
+	var err error
+	if p.key, err = p.Str(p.key[:0], maxKey); err != nil {
+		return err
+	}
+	return p.Expect(':', "':' after a key")
+}
+
+// finish fills in what depends on the whole record: the type, the value and the edge kinds.
+func (p *parser) finish() {
+	t := p.typeName()
 	p.obj.Type = t
 	switch {
 	case p.hasValue:
-		p.obj.Value = string(p.value)
+		p.obj.Value = p.keep(p.value)
 	case p.hasName:
-		p.obj.Value = string(p.nameVal)
+		p.obj.Value = p.keep(p.nameVal)
 	}
+	edges := p.edges[p.edgeBase:]
 	kind, named := heap.EdgeField, false
 	// index is the index of the element at position i of the refs: a list's and a tuple's
 	// refs are what their tp_traverse visits, the last element first (CPython's list_traverse
@@ -353,7 +447,7 @@ func (p *parser) finish() {
 	switch t {
 	case "list", "tuple":
 		kind, named = heap.EdgeElement, true
-		n := len(p.edges)
+		n := len(edges)
 		for _, c := range p.moreRefs {
 			n += len(c)
 		}
@@ -367,28 +461,29 @@ func (p *parser) finish() {
 		// Every ref of the function carries the names, as it is not known here which ref is
 		// its closure; the naming pass takes them off (names.go, freevarsName).
 		stash := freevarsName + string(p.freevars)
-		for i := range p.edges {
-			p.edges[i].Name = stash
+		for i := range edges {
+			edges[i].Name = stash
 		}
 	}
 	if kind != heap.EdgeField {
-		for i := range p.edges {
-			p.edges[i].Kind = kind
+		for i := range edges {
+			edges[i].Kind = kind
 			if named {
-				p.edges[i].Name = p.index.name(index(i))
+				edges[i].Name = p.index.name(index(i))
 			}
 		}
 	}
-	p.obj.Edges = p.edges
+	p.obj.Edges = edges
 	p.obj.More = nil
 	if len(p.moreRefs) > 0 {
+		chunks, first, names := p.moreRefs, len(edges), p.index
 		p.obj.More = func(yield func(heap.Edge) bool) {
-			i := len(p.edges)
-			for _, c := range p.moreRefs {
+			i := first
+			for _, c := range chunks {
 				for _, a := range c {
 					e := heap.Edge{To: a, Kind: kind}
 					if named {
-						e.Name = p.index.name(index(i))
+						e.Name = names.name(index(i))
 					}
 					if !yield(e) {
 						return
@@ -398,6 +493,69 @@ func (p *parser) finish() {
 			}
 		}
 	}
+}
+
+// typeName returns the record's type name, interned: every object of a type is handed over
+// with one string (the sink may know a name by where its bytes are).
+func (p *parser) typeName() string {
+	slot := &p.recent[typeSlot(p.typ)]
+	if *slot == string(p.typ) && *slot != "" {
+		return *slot
+	}
+	if t, ok := p.types[string(p.typ)]; ok {
+		*slot = t
+		return t
+	}
+	t, interned := p.shared.intern(p.typ)
+	if interned {
+		p.types[t] = t
+		*slot = t
+	}
+	return t
+}
+
+// typeSlot picks the slot of parser.recent for a type name, from its length and its ends.
+func typeSlot(typ []byte) int {
+	if len(typ) == 0 {
+		return 0
+	}
+	return (len(typ)*31 + int(typ[0])*7 + int(typ[len(typ)-1])) & (len(parser{}.recent) - 1)
+}
+
+// keep returns b as a string that never changes: a string of its own, or a part of a worker's
+// values.
+func (p *parser) keep(b []byte) string {
+	if p.values == nil {
+		return string(b)
+	}
+	p.values.Write(b)
+	s := p.values.String()
+	return s[len(s)-len(b):]
+}
+
+// typeNames interns the type names of one dump, for all its parsers. It keeps the first
+// maxTypes distinct names; a dump with more (damaged, or hostile) gets a new string for each
+// object of another type.
+type typeNames struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const maxTypes = 1 << 16
+
+// intern returns name as a string, and whether it is the interned one.
+func (t *typeNames) intern(name []byte) (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s, ok := t.m[string(name)]; ok {
+		return s, true
+	}
+	s := string(name)
+	if len(t.m) < maxTypes {
+		t.m[s] = s
+		return s, true
+	}
+	return s, false
 }
 
 // MaxFreevars bounds the names of a closure's variables the reader keeps; maxFreevar bounds
@@ -442,7 +600,7 @@ func (p *parser) freevarList() error {
 			}
 		}
 		n++
-		more, err := p.ListNext("freevars")
+		more, err := p.Next(']', "in freevars") // ListNext, without making the text each time
 		if err != nil {
 			return err
 		}
@@ -566,7 +724,7 @@ const refChunk = 1 << 16
 
 // clearRefs empties edges and moreRefs.
 func (p *parser) clearRefs() {
-	p.edges = p.edges[:0]
+	p.edges = p.edges[:p.edgeBase]
 	clear(p.moreRefs)
 	p.moreRefs = p.moreRefs[:0]
 }
@@ -603,7 +761,7 @@ func (p *parser) refList() error {
 		if err != nil {
 			return err
 		}
-		if len(p.edges) < refChunk {
+		if len(p.edges)-p.edgeBase < refChunk {
 			p.edges = append(p.edges, heap.Edge{To: a})
 		} else if err := p.moreRef(a); err != nil {
 			return err
@@ -613,7 +771,7 @@ func (p *parser) refList() error {
 			p.Pos += 2
 			continue
 		}
-		if more, err := p.ListNext("refs"); err != nil || !more {
+		if more, err := p.Next(']', "in refs"); err != nil || !more { // ListNext, without making the text each time
 			return err
 		}
 	}
@@ -651,8 +809,12 @@ func (p *parser) skip(depth int) error { return p.Skip(depth, maxDepth, &isToken
 
 // indexNames hands out the decimal names of list elements without allocating: the numbers
 // 0, 1, 2... are written one after another in one string, and the name of element i is a
-// substring of it.
+// substring of it. The parsers of one dump share it; it grows by a new string.
 type indexNames struct {
+	text atomic.Pointer[indexText]
+}
+
+type indexText struct {
 	s string
 	n int // names 0..n-1 are in s; n is a power of ten
 }
@@ -661,11 +823,12 @@ type indexNames struct {
 const maxIndexNames = 1000000
 
 func (x *indexNames) name(i int) string {
-	if i >= x.n {
+	t := x.text.Load()
+	if t == nil || i >= t.n {
 		if i >= maxIndexNames {
 			return strconv.Itoa(i)
 		}
-		x.grow(i)
+		t = x.grow(i)
 	}
 	// Numbers of d digits start at 10^(d-1) (0 for d = 1) and at offset start.
 	start, width, first := 0, 1, 0
@@ -675,10 +838,11 @@ func (x *indexNames) name(i int) string {
 		width++
 	}
 	start += (i - first) * width
-	return x.s[start : start+width]
+	return t.s[start : start+width]
 }
 
-func (x *indexNames) grow(i int) {
+// grow returns a text that holds name i, making it if no parser has.
+func (x *indexNames) grow(i int) *indexText {
 	n := 1000
 	for n <= i {
 		n *= 10
@@ -689,5 +853,14 @@ func (x *indexNames) grow(i int) {
 	for j := 0; j < n; j++ {
 		b.Write(strconv.AppendInt(d[:0], int64(j), 10))
 	}
-	x.s, x.n = b.String(), n
+	t := &indexText{s: b.String(), n: n}
+	for {
+		old := x.text.Load()
+		if old != nil && old.n >= n {
+			return old
+		}
+		if x.text.CompareAndSwap(old, t) {
+			return t
+		}
+	}
 }
