@@ -113,28 +113,22 @@ func (c Texts) First(i int) byte {
 // PlusOne stores a value that may be none (-1) as value+1, none as 0.
 func PlusOne(v int64) uint64 { return uint64(max(v, -1) + 1) }
 
-// AppendInts appends vs to dst as an integer column, in the smallest width that holds them.
-func AppendInts[T uint8 | uint32 | uint64](dst []byte, vs []T) []byte {
+// intsHeader returns the base and the width of the integer column of vs: their least, and the
+// fewest bytes that hold each less it (0 when there are none).
+func intsHeader[T uint8 | uint32 | uint64](vs []T) (lo uint64, width int) {
 	if len(vs) == 0 {
-		dst = append(dst, 0)
-		return binary.AppendUvarint(dst, 0)
+		return 0, 0
 	}
 	lo, hi := uint64(vs[0]), uint64(vs[0])
 	for _, v := range vs {
 		lo, hi = min(lo, uint64(v)), max(hi, uint64(v))
 	}
-	width := 0
-	switch span := hi - lo; {
-	case span == 0:
-	case span <= 0xff:
-		width = 1
-	case span <= 0xffff:
-		width = 2
-	case span <= 0xffffffff:
-		width = 4
-	default:
-		width = 8
-	}
+	return lo, widthOf(hi - lo)
+}
+
+// AppendInts appends vs to dst as an integer column, in the smallest width that holds them.
+func AppendInts[T uint8 | uint32 | uint64](dst []byte, vs []T) []byte {
+	lo, width := intsHeader(vs)
 	dst = append(dst, byte(width))
 	dst = binary.AppendUvarint(dst, lo)
 	dst = slices.Grow(dst, width*len(vs))

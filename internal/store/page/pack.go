@@ -111,21 +111,31 @@ func appendTextPlanes(dst []byte, c Texts, n int) []byte {
 // compress appends the packed blob of k.body to dst, or plain when that is no longer. A body
 // too long to be unpacked again is not packed either.
 func (k *Packer) compress(dst, plain []byte) ([]byte, error) {
-	if len(k.body) > maxUnpacked {
+	start := len(dst)
+	dst, ok := k.packed(dst)
+	if !ok {
 		return dst, errTooLarge
 	}
+	if len(dst)-start >= len(plain) {
+		return append(dst[:start], plain...), nil
+	}
+	return dst, nil
+}
+
+// packed appends the packed blob of k.body to dst; ok is false, and dst as it was, for a body
+// too long to be unpacked again.
+func (k *Packer) packed(dst []byte) (_ []byte, ok bool) {
+	if len(k.body) > maxUnpacked {
+		return dst, false
+	}
 	enc, _ := codec()
-	start := len(dst)
 	dst = append(dst, VersionPacked)
 	dst = binary.AppendUvarint(dst, uint64(len(k.body)))
 	dst = enc.EncodeAll(k.body, dst)
 	if cap(k.body) > 1<<22 {
 		k.body = nil // a page of a popular object's referrers: not worth keeping
 	}
-	if len(dst)-start >= len(plain) {
-		return append(dst[:start], plain...), nil
-	}
-	return dst, nil
+	return dst, true
 }
 
 // errTooLarge is Packer's error for a page it cannot pack.

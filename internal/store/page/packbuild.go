@@ -38,15 +38,7 @@ func (p *Builder) PackEdges(k *Packer, dst []byte) []byte {
 // appendIntPlanes appends vs as an integer column stored in planes (appendPlanes), in the
 // width and base AppendInts picks for them.
 func appendIntPlanes[T uint8 | uint32 | uint64](dst []byte, vs []T) []byte {
-	if len(vs) == 0 {
-		dst = append(dst, 0)
-		return binary.AppendUvarint(dst, 0)
-	}
-	lo, hi := uint64(vs[0]), uint64(vs[0])
-	for _, v := range vs {
-		lo, hi = min(lo, uint64(v)), max(hi, uint64(v))
-	}
-	width := widthOf(hi - lo)
+	lo, width := intsHeader(vs)
 	dst = append(dst, byte(width))
 	dst = binary.AppendUvarint(dst, lo)
 	n := len(vs)
@@ -109,19 +101,9 @@ func appendTextsPlanes(dst []byte, ends []uint64, data []byte) []byte {
 // same length as k.body: planes take the bytes a plain column takes) or the body is too long
 // to be unpacked again.
 func (k *Packer) compressOr(dst []byte, plain func([]byte) []byte) []byte {
-	plainLen := 1 + len(k.body)
-	if len(k.body) > maxUnpacked {
-		return plain(dst)
-	}
-	enc, _ := codec()
-	start := len(dst)
-	dst = append(dst, VersionPacked)
-	dst = binary.AppendUvarint(dst, uint64(len(k.body)))
-	dst = enc.EncodeAll(k.body, dst)
-	if cap(k.body) > 1<<22 {
-		k.body = nil // a page of a popular object's referrers: not worth keeping
-	}
-	if len(dst)-start >= plainLen {
+	plainLen, start := 1+len(k.body), len(dst)
+	dst, ok := k.packed(dst)
+	if !ok || len(dst)-start >= plainLen {
 		return plain(dst[:start])
 	}
 	return dst
