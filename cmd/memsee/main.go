@@ -3,4 +3,7 @@ package main
 
 import "os"
 
-func main() { os.Exit(Main()) }
+func main() {
+	preemptByCalls()
+	os.Exit(Main())
+}
