@@ -9,8 +9,8 @@ import "strings"
 // With it on, the collector stops a running goroutine at each cycle by signalling its thread
 // every few microseconds until the signal lands where the goroutine may stop; a load's
 // goroutines spend long stretches where it may not (copies, map lookups, the allocator), and
-// on the 2-vCPU VM memsee is measured on the signals slowed them: loads took 4-22% longer
-// (BENCHMARKS.md). With it off, a goroutine stops at its next function call, which memsee's
+// on the 2-vCPU VM memsee is measured on the signals slowed them: each of ten paired loads took
+// 1-17% longer (BENCHMARKS.md). With it off, a goroutine stops at its next function call, which memsee's
 // loops reach within microseconds. The runtime reads the setting only at start-up, and a
 // program cannot set it for itself (//go:debug refuses it), so main starts memsee again with it.
 func preemptEnv(env []string) []string {
