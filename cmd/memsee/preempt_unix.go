@@ -8,9 +8,12 @@ import (
 )
 
 // preemptByCalls starts memsee again, in the same process, with asynchronous preemption off
-// (preemptEnv), unless GODEBUG already says either way. Exec returns only when it fails: then
+// (preemptEnv) for a command that loads dumps, unless GODEBUG already says either way. Exec returns only when it fails: then
 // memsee goes on as it is.
 func preemptByCalls() {
+	if !loads(os.Args[1:]) {
+		return
+	}
 	env := preemptEnv(os.Environ())
 	if env == nil {
 		return
