@@ -455,7 +455,7 @@ func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
 	id := s.edgeName[e]
 	switch {
 	case id&elemBit != 0:
-		return "[" + strconv.FormatUint(uint64(id&^elemBit), 10) + "]"
+		return string(appendIndex(nil, id&^elemBit))
 	case id == keyItem || id == keyAttr:
 		if s.keys == nil {
 			return ""
@@ -463,6 +463,11 @@ func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
 		return s.keys.KeyText(s.view, g.Edges[e-1], id == keyAttr)
 	}
 	return s.name(id)
+}
+
+// appendIndex appends element i as a path spells it: [17].
+func appendIndex(b []byte, i uint32) []byte {
+	return append(strconv.AppendUint(append(b, '['), uint64(i), 10), ']')
 }
 
 // name returns name id. The string shares s.nameText's memory, whose bytes are never written
@@ -938,7 +943,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				if e := a.ParentEdge[id]; e != graph.NoEdge {
 					if name := s.edgeName[e]; name&elemBit != 0 {
 						// As edgeText spells it, without a string per object: pw.Object copies it.
-						via = append(strconv.AppendUint(append(via[:0], '['), uint64(name&^elemBit), 10), ']')
+						via = appendIndex(via[:0], name&^elemBit)
 						o.Via = unsafe.String(&via[0], len(via))
 					} else {
 						o.Via = s.edgeText(g, e)

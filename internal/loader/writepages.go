@@ -43,9 +43,7 @@ func writePages(ctx context.Context, w *store.GraphWriter, pages int64, referrer
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			pw.Begin(p)
-			fill(pw, p, <-referrersOf)
-			pw.Finish(&pg)
+			buildPage(pw, fill, p, <-referrersOf, &pg)
 			w.AddPage(&pg)
 			done(p)
 		}
@@ -91,9 +89,7 @@ func writePages(ctx context.Context, w *store.GraphWriter, pages int64, referrer
 				select {
 				case <-quit:
 				default:
-					pw.Begin(j.num)
-					fill(pw, j.num, j.refs)
-					pw.Finish(&j.page)
+					buildPage(pw, fill, j.num, j.refs, &j.page)
 				}
 				close(j.done)
 			}
@@ -112,4 +108,11 @@ func writePages(ctx context.Context, w *store.GraphWriter, pages int64, referrer
 		free <- j // never blocks: as many jobs as room
 	}
 	return nil
+}
+
+// buildPage builds page num with pw and fill, and packs it into pg.
+func buildPage(pw *store.PageWriter, fill pageFill, num int64, refs *pageReferrers, pg *store.Page) {
+	pw.Begin(num)
+	fill(pw, num, refs)
+	pw.Finish(pg)
 }

@@ -315,21 +315,7 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 
 // indexName names a pointer of a collection by its word's index: the offset over the pointer
 // size. A Go heap dump has no element types, so the index counts words, not elements.
-func (p *parser) indexName(off uint32) string {
-	i := off / uint32(p.ptrSize)
-	if int(i) < len(smallInts) {
-		return smallInts[i]
-	}
-	return strconv.FormatUint(uint64(i), 10)
-}
-
-var smallInts = func() []string {
-	s := make([]string, 1024)
-	for i := range s {
-		s[i] = strconv.Itoa(i)
-	}
-	return s
-}()
+func (p *parser) indexName(off uint32) string { return heap.IndexName(int(off / uint32(p.ptrSize))) }
 
 // offsetNames spells the offsets of the first pointer words of an object, the common ones.
 var offsetNames = func() []string {

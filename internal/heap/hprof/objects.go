@@ -4,9 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
-	"strconv"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -20,10 +17,6 @@ const (
 	edgeSigner = "<signers>"
 	edgeDomain = "<protection domain>"
 )
-
-// maxIndexNames bounds the cache of decimal index names; elements past it get names made for
-// them one by one.
-const maxIndexNames = 1 << 22
 
 func align8(n int64) int64 { return (n + 7) &^ 7 }
 
@@ -320,59 +313,6 @@ func (p *parser) readInstance(sg *segment, at int64) error {
 	return p.sink.Object(&p.obj)
 }
 
-// indexName returns the decimal name of element i, without allocating for i below
-// maxIndexNames.
-func (p *parser) indexName(i int) string {
-	t := indexNames.Load()
-	if t == nil || i >= len(t.ends) {
-		if i >= maxIndexNames {
-			return strconv.Itoa(i)
-		}
-		t = growIndexNames(i)
-	}
-	start := uint32(0)
-	if i > 0 {
-		start = t.ends[i-1]
-	}
-	return t.text[start:t.ends[i]]
-}
-
-// indexTable spells the element indexes 0..len(ends)-1 one after the other in one string:
-// index i is text[ends[i-1]:ends[i]]. It is shared by every read and never changed; a longer
-// one replaces it when an array needs more.
-type indexTable struct {
-	text string
-	ends []uint32
-}
-
-var (
-	indexNames   atomic.Pointer[indexTable]
-	indexNamesMu sync.Mutex
-)
-
-// growIndexNames returns a table that spells index i, building one twice as long as needed (in steps, up to maxIndexNames) if the current one does not.
-func growIndexNames(i int) *indexTable {
-	indexNamesMu.Lock()
-	defer indexNamesMu.Unlock()
-	if t := indexNames.Load(); t != nil && i < len(t.ends) {
-		return t
-	}
-	n := min(max(1<<12, 2*(i+1)), maxIndexNames)
-	digits := 0 // of 0..n-1, so that text is allocated once
-	for lo, d := 1, 1; lo <= n; lo, d = lo*10, d+1 {
-		digits += (min(n, lo*10) - lo) * d
-	}
-	text := make([]byte, 0, digits+1) // +1: the 0
-	ends := make([]uint32, n)
-	for k := 0; k < n; k++ {
-		text = strconv.AppendInt(text, int64(k), 10)
-		ends[k] = uint32(len(text))
-	}
-	t := &indexTable{text: string(text), ends: ends}
-	indexNames.Store(t)
-	return t
-}
-
 func (p *parser) readObjArray(sg *segment, at int64) error {
 	head := int64(2*p.idSize + 8)
 	b, err := p.take(sg, subObjArrayDump, at, head)
@@ -405,7 +345,7 @@ func (p *parser) readObjArray(sg *segment, at int64) error {
 					// only as the elements' bytes arrive: the count may lie.
 					edges = slices.Grow(edges, min(len(edges), arrayEdges+1-len(edges)))
 				}
-				edges = append(edges, heap.Edge{To: to, Kind: heap.EdgeElement, Name: p.indexName(int(i + j))})
+				edges = append(edges, heap.Edge{To: to, Kind: heap.EdgeElement, Name: heap.IndexName(int(i + j))})
 			default:
 				if len(edges)+more >= maxArrayEdges {
 					p.clearMore()
@@ -429,7 +369,7 @@ func (p *parser) readObjArray(sg *segment, at int64) error {
 		p.obj.More = func(yield func(heap.Edge) bool) {
 			for c, idx := range p.moreIdx {
 				for j, i := range idx {
-					if !yield(heap.Edge{To: p.moreTo[c][j], Kind: heap.EdgeElement, Name: p.indexName(int(i))}) {
+					if !yield(heap.Edge{To: p.moreTo[c][j], Kind: heap.EdgeElement, Name: heap.IndexName(int(i))}) {
 						return
 					}
 				}

@@ -9,10 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -176,7 +174,6 @@ type parser struct {
 	types  map[string]string // type names met before, as typeNames interned them
 	recent [64]string        // some of them, in front of types (typeSlot)
 	shared *typeNames
-	index  *indexNames
 	// values, when set, holds the values of a worker's block one after the other: each
 	// object's Value is a part of it, not a string of its own (parallel.go).
 	values *strings.Builder
@@ -189,7 +186,6 @@ type reading struct {
 	sink  heap.Sink
 	split split
 	types *typeNames
-	index indexNames
 	stats Stats
 	total int64 // the sizes of the objects so far, at most MaxSize
 	begun bool
@@ -203,7 +199,6 @@ func (rd *reading) newParser(buf []byte) *parser {
 		Lines:  jsontext.Lines{Name: rd.name, Buf: buf},
 		types:  make(map[string]string),
 		shared: rd.types,
-		index:  &rd.index,
 	}
 }
 
@@ -244,11 +239,7 @@ func (rd *reading) end() error {
 
 // handOver hands the record p parsed on this goroutine to the sink.
 func (rd *reading) handOver(p *parser) error {
-	root := ""
-	if p.obj.Type == "module" {
-		root = p.rootName()
-	}
-	err := rd.object(&p.obj, p.Line, p.LineStart, p.Repaired, root)
+	err := rd.object(&p.obj, p.Line, p.LineStart, p.Repaired, p.rootName())
 	if len(p.moreRefs) > 0 { // one huge object: do not keep its memory for the rest
 		p.clearRefs()
 		p.edges = nil
@@ -288,9 +279,12 @@ func (rd *reading) object(o *heap.Object, line, start int64, repaired bool, root
 	return nil
 }
 
-// rootName is the name of the module p parsed as a root: "module " and its name, unless the
-// line also has a value.
+// rootName is the name of the object p parsed as a root: for a module, "module " and its name
+// (its value when the line has no name); "" for any other object, which is no root.
 func (p *parser) rootName() string {
+	if p.obj.Type != "module" {
+		return ""
+	}
 	if p.hasName {
 		return "module " + string(p.nameVal)
 	}
@@ -469,21 +463,21 @@ func (p *parser) finish() {
 		for i := range edges {
 			edges[i].Kind = kind
 			if named {
-				edges[i].Name = p.index.name(index(i))
+				edges[i].Name = heap.IndexName(index(i))
 			}
 		}
 	}
 	p.obj.Edges = edges
 	p.obj.More = nil
 	if len(p.moreRefs) > 0 {
-		chunks, first, names := p.moreRefs, len(edges), p.index
+		chunks, first := p.moreRefs, len(edges)
 		p.obj.More = func(yield func(heap.Edge) bool) {
 			i := first
 			for _, c := range chunks {
 				for _, a := range c {
 					e := heap.Edge{To: a, Kind: kind}
 					if named {
-						e.Name = names.name(index(i))
+						e.Name = heap.IndexName(index(i))
 					}
 					if !yield(e) {
 						return
@@ -806,61 +800,3 @@ var isToken = func() (t [256]bool) {
 
 // skip parses and drops the value of a key the reader does not know.
 func (p *parser) skip(depth int) error { return p.Skip(depth, maxDepth, &isToken, nil) }
-
-// indexNames hands out the decimal names of list elements without allocating: the numbers
-// 0, 1, 2... are written one after another in one string, and the name of element i is a
-// substring of it. The parsers of one dump share it; it grows by a new string.
-type indexNames struct {
-	text atomic.Pointer[indexText]
-}
-
-type indexText struct {
-	s string
-	n int // names 0..n-1 are in s; n is a power of ten
-}
-
-// maxIndexNames bounds the shared string (about 5.9 MB); larger indexes are allocated.
-const maxIndexNames = 1000000
-
-func (x *indexNames) name(i int) string {
-	t := x.text.Load()
-	if t == nil || i >= t.n {
-		if i >= maxIndexNames {
-			return strconv.Itoa(i)
-		}
-		t = x.grow(i)
-	}
-	// Numbers of d digits start at 10^(d-1) (0 for d = 1) and at offset start.
-	start, width, first := 0, 1, 0
-	for lim := 10; i >= lim; lim *= 10 {
-		start += (lim - first) * width
-		first = lim
-		width++
-	}
-	start += (i - first) * width
-	return t.s[start : start+width]
-}
-
-// grow returns a text that holds name i, making it if no parser has.
-func (x *indexNames) grow(i int) *indexText {
-	n := 1000
-	for n <= i {
-		n *= 10
-	}
-	var b strings.Builder
-	b.Grow(n * 7)
-	var d [20]byte
-	for j := 0; j < n; j++ {
-		b.Write(strconv.AppendInt(d[:0], int64(j), 10))
-	}
-	t := &indexText{s: b.String(), n: n}
-	for {
-		old := x.text.Load()
-		if old != nil && old.n >= n {
-			return old
-		}
-		if x.text.CompareAndSwap(old, t) {
-			return t
-		}
-	}
-}

@@ -635,15 +635,6 @@ func (e *edgeCounter) Object(o *heap.Object) error {
 	return e.recorder.Object(o)
 }
 
-func TestIndexNames(t *testing.T) {
-	var x indexNames
-	for _, i := range []int{0, 9, 10, 99, 100, 999, 1000, 12345, 999999, 1000000, 5} {
-		if got := x.name(i); got != strconv.Itoa(i) {
-			t.Errorf("name(%d) = %q", i, got)
-		}
-	}
-}
-
 func TestDumperEmbedded(t *testing.T) {
 	if !strings.Contains(DumperSource, "def dump_all_objects(path") {
 		t.Error("DumperSource does not hold dumper.py")

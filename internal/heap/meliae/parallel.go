@@ -24,7 +24,7 @@ import (
 // batch (with two workers, four blocks of 256 KiB and batches of about 0.5 MB each).
 //
 // A worker's strings never point into its block, which is reused: type names are interned
-// (typeNames), element names are parts of one shared text (indexNames), and a block's values
+// (typeNames), element names are parts of one shared text (heap.IndexName), and a block's values
 // are parts of a string of their own (parser.values).
 
 // split says how a dump is read: its first serial bytes on the reader's goroutine, then, with
@@ -187,13 +187,13 @@ func (rd *reading) parse(p *parser, j *job) {
 			b.err = err
 			break
 		}
-		o := &p.obj
+		o, root := &p.obj, p.rootName()
 		b.objs = append(b.objs, parsed{
 			addr: o.Addr, size: o.Size, len: o.Len, typ: o.Type, value: o.Value, more: o.More,
-			edgeEnd: len(p.edges), line: p.Line, start: p.LineStart, repaired: p.Repaired, module: o.Type == "module",
+			edgeEnd: len(p.edges), line: p.Line, start: p.LineStart, repaired: p.Repaired, module: root != "",
 		})
-		if o.Type == "module" {
-			b.roots = append(b.roots, p.rootName())
+		if root != "" {
+			b.roots = append(b.roots, root)
 		}
 		if len(p.moreRefs) > 0 {
 			p.moreRefs = nil // the object's More holds them

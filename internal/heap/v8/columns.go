@@ -1,7 +1,5 @@
 package v8
 
-import "strconv"
-
 // chunkBits sets the size of a column's chunks: 64K values.
 const chunkBits = 16
 
@@ -69,45 +67,4 @@ func (t *stringTable) text(i uint32) []byte {
 	r := t.refs.at(int(i))
 	k, off, n := r>>40, r>>blockBits&(1<<blockBits-1), r&(1<<blockBits-1)
 	return t.blocks[k][off : off+n]
-}
-
-// indexNames hands out the decimal names of element and hidden edges without allocating: the
-// numbers 0, 1, 2... are written one after another in one string, and the name of index i is
-// a substring of it.
-type indexNames struct {
-	s string
-	n uint32 // names 0..n-1 are in s; n is a power of ten
-}
-
-// maxIndexNames bounds the shared string (about 5.9 MB); larger indexes are allocated.
-const maxIndexNames = 1000000
-
-func (x *indexNames) name(i uint32) string {
-	if i >= x.n {
-		if i >= maxIndexNames {
-			return strconv.FormatUint(uint64(i), 10)
-		}
-		x.grow(i)
-	}
-	// Numbers of d digits start at 10^(d-1) (0 for d = 1), at offset start.
-	start, width, first := uint32(0), uint32(1), uint32(0)
-	for lim := uint32(10); i >= lim; lim *= 10 {
-		start += (lim - first) * width
-		first = lim
-		width++
-	}
-	start += (i - first) * width
-	return x.s[start : start+width]
-}
-
-func (x *indexNames) grow(i uint32) {
-	n := uint32(1000)
-	for n <= i {
-		n *= 10
-	}
-	b := make([]byte, 0, n*7)
-	for j := uint32(0); j < n; j++ {
-		b = strconv.AppendUint(b, uint64(j), 10)
-	}
-	x.s, x.n = string(b), n
 }

@@ -64,7 +64,7 @@ func (p *parser) emit(sink heap.Sink) error {
 			t, name := p.etype.at(e), p.ename.at(e)
 			edge := heap.Edge{To: uint64(p.nid.at(int(p.eto.at(e)))), Kind: p.edgeKinds[t]}
 			if p.edgeNumeric[t] {
-				edge.Name = p.index.name(name)
+				edge.Name = heap.IndexName(int(name))
 			} else {
 				edge.Name, edge.NameID = p.str(name), uint64(name)+1
 			}
@@ -124,9 +124,9 @@ func (p *parser) str(i uint32) string {
 	}
 	b := p.strs.text(i)
 	// Most strings that name edges are decimal numbers: V8 names the slots of hash tables
-	// (a Map's, a Set's) by their index. The shared string of indexNames holds them all.
+	// (a Map's, a Set's) by their index. The shared string of heap.IndexName holds them all.
 	if n, ok := decimal(b); ok {
-		return p.index.name(n)
+		return heap.IndexName(int(n))
 	}
 	if len(p.interned) == math.MaxUint32 {
 		return string(b)
@@ -137,7 +137,7 @@ func (p *parser) str(i uint32) string {
 	return s
 }
 
-// decimal parses b if it is a number below maxIndexNames, written without leading zeros.
+// decimal parses b if it is a number below a million, written without leading zeros.
 func decimal(b []byte) (uint32, bool) {
 	if len(b) == 0 || len(b) > 6 || (b[0] == '0' && len(b) > 1) {
 		return 0, false

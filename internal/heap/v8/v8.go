@@ -179,7 +179,6 @@ type parser struct {
 	internIdx []uint32 // string index -> index into interned, 0 for not yet
 	interned  []string
 	shortened map[uint32]string // name index -> '<div>' for '<div id="a">'
-	index     indexNames
 	edgeBuf   []heap.Edge
 	cons      []consParts
 	consStack []uint32
