@@ -214,6 +214,13 @@ func TestBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, err := read(t, tt.in)
+			// The same error in every way of reading (readModes).
+			for _, m := range readModes {
+				other, err2 := readWith(t, tt.in, m.window, m.blockMin)
+				if fmt.Sprint(err2) != fmt.Sprint(err) || len(other.objects) != len(rec.objects) {
+					t.Errorf("Read(%s) %s: %v, %d objects; want %v, %d objects", tt.name, m.name, err2, len(other.objects), err, len(rec.objects))
+				}
+			}
 			var fe *heap.FormatError
 			if !errors.As(err, &fe) {
 				t.Fatalf("Read(%s): got %v, want a *heap.FormatError", tt.name, err)
@@ -251,6 +258,11 @@ func TestTruncatedEverywhere(t *testing.T) {
 		var fe *heap.FormatError
 		if !errors.As(err, &fe) || fe.Offset != int64(n) {
 			t.Fatalf("Read of the first %d bytes: got %v, want a FormatError at offset %d", n, err, n)
+		}
+		for _, m := range readModes {
+			if _, err2 := readWith(t, small[:n], m.window, m.blockMin); fmt.Sprint(err2) != fmt.Sprint(err) {
+				t.Fatalf("Read of the first %d bytes, %s: got %v, want %v", n, m.name, err2, err)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -93,7 +94,15 @@ func FuzzRead(f *testing.F) {
 		`"nodes":[0,0,1,16,2],"edges":[0,1,0,0,2,0],"strings":["","first","second"]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s := &countSink{}
-		_ = Reader{}.Read(context.Background(), "fuzz.heapsnapshot", bytes.NewReader(b), s)
+		err := Reader{}.Read(context.Background(), "fuzz.heapsnapshot", bytes.NewReader(b), s)
+		// The numbers read in blocks (blocks.go): the same error, or the same objects.
+		for _, m := range readModes {
+			s2 := &countSink{}
+			err2 := readIn(context.Background(), "fuzz.heapsnapshot", bytes.NewReader(b), s2, m.window, m.blockMin)
+			if fmt.Sprint(err2) != fmt.Sprint(err) || *s2 != *s {
+				t.Fatalf("%s: %v, %+v; Read: %v, %+v", m.name, err2, *s2, err, *s)
+			}
+		}
 		// A node takes at least 10 bytes ("0,0,0,0,0,"), an edge 6; values are shortened.
 		if s.objects > len(b)/10+1 || s.edges > len(b)/6+1 {
 			t.Errorf("%d objects and %d edges from %d bytes", s.objects, s.edges, len(b))

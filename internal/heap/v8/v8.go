@@ -91,10 +91,17 @@ func (Reader) Sniff(head []byte) bool {
 // -> EdgeHidden (the decimal index), shortcut -> EdgeShortcut, weak -> EdgeWeak (the name).
 // Edge types that meta lists and V8 does not have are EdgeInternal, named by their string.
 func (Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.Sink) error {
+	return readIn(ctx, name, r, sink, bufSize, blockMin)
+}
+
+// readIn is Read with a window of window bytes, and blocks of at least blockMin bytes (none
+// when 0): the tests read with small ones, so that small files take the path of large ones.
+func readIn(ctx context.Context, name string, r io.Reader, sink heap.Sink, window, blockMin int) error {
 	p := &parser{
 		ctx:         ctx,
 		name:        name,
-		s:           scanner{ctx: ctx, br: bufio.NewReaderSize(r, bufSize)},
+		s:           scanner{ctx: ctx, br: bufio.NewReaderSize(r, window)},
+		blockMin:    blockMin,
 		nodeCount:   -1,
 		edgeCount:   -1,
 		rootIndex:   -1,
@@ -116,10 +123,11 @@ const maxTypes = 256
 
 // parser reads one snapshot into columns, and then sends it to the sink (emit.go).
 type parser struct {
-	ctx  context.Context
-	name string
-	s    scanner
-	key  []byte // the key being read
+	ctx      context.Context
+	name     string
+	s        scanner
+	key      []byte // the key being read
+	blockMin int    // the least text the numbers of an array are read in blocks of (blocks.go)
 
 	// The "snapshot" object: its counts, and the layout its meta gives.
 	haveHeader                 bool
@@ -641,6 +649,9 @@ func (p *parser) ints(record string, want int64, width int, row func() error, n 
 	if c == ']' {
 		s.pos++
 	} else {
+		if err := p.blocks(record, width, row, n, &k); err != nil {
+			return err
+		}
 		for {
 			if *n&0xffff == 0 {
 				if err := p.ctx.Err(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,6 +94,25 @@ func read(t testing.TB, in []byte) (*recorder, error) {
 	t.Helper()
 	rec := &recorder{}
 	err := Reader{}.Read(context.Background(), "test.heapsnapshot", bytes.NewReader(in), rec)
+	return rec, err
+}
+
+// readModes are the ways a test reads a file besides Read's own: in a window of 64 bytes,
+// without blocks and in blocks of as little as 16 bytes, so that a small file takes every path
+// of a large one (blocks.go).
+var readModes = []struct {
+	name             string
+	window, blockMin int
+}{
+	{"window of 64", 64, 0},
+	{"blocks of 16", 64, 16},
+}
+
+// readWith reads in with a window and blocks of at least blockMin bytes (see readModes).
+func readWith(t testing.TB, in []byte, window, blockMin int) (*recorder, error) {
+	t.Helper()
+	rec := &recorder{}
+	err := readIn(context.Background(), "test.heapsnapshot", bytes.NewReader(in), rec, window, blockMin)
 	return rec, err
 }
 
@@ -633,6 +653,28 @@ func TestClassDiff(t *testing.T) {
 	for _, class := range plantedClasses {
 		if want[class].New == 0 {
 			t.Errorf("classdiff has no new %s: the planted leak is missing", class)
+		}
+	}
+}
+
+// TestBlocksAsSerial reads every real snapshot in each of readModes, and in a window of 4 KiB
+// with blocks of 1 KiB: the same objects, edges and roots as Read sends.
+func TestBlocksAsSerial(t *testing.T) {
+	modes := append(slices.Clone(readModes), struct {
+		name             string
+		window, blockMin int
+	}{"blocks of 1 KiB", 4096, 1024})
+	for _, name := range samples {
+		data := mustRead(t, name)
+		want := mustLoad(t, data)
+		for _, m := range modes {
+			got, err := readWith(t, data, m.window, m.blockMin)
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, m.name, err)
+			}
+			if !reflect.DeepEqual(got.objects, want.objects) || !reflect.DeepEqual(got.roots, want.roots) || got.snap.Records != want.snap.Records {
+				t.Errorf("%s, %s: %d objects and %d roots, unlike Read's %d and %d", name, m.name, len(got.objects), len(got.roots), len(want.objects), len(want.roots))
+			}
 		}
 	}
 }

@@ -1,0 +1,170 @@
+package v8
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+
+	"github.com/memsee/memsee/internal/heap/jsontext"
+)
+
+// The nodes and edges arrays are most of a snapshot, and reading their numbers most of the
+// parse. Past its first window, a large array is cut into blocks of whole values, each ending
+// just after a comma, and a worker per core turns each block into numbers and their offsets
+// (parse), while this goroutine takes the blocks' numbers in file order through the same row
+// functions as the serial loop of ints. The last window of an array, the one with its closing
+// bracket, is read by that serial loop. A block's errors are those the serial loop finds at
+// the same place, with the same offset; they are returned once the numbers before them have
+// gone through their rows, so that the first error of the file is the one reported.
+
+// blockMin is the least text worth a block; a window with less is left to the serial loop.
+const blockMin = 64 << 10
+
+// intBlock is one block of an array's text and what a worker made of it.
+type intBlock struct {
+	record string // "nodes" or "edges", for the error's message
+	text   []byte // whole values, each followed by a comma
+	base   int64  // the stream offset of text[0]
+	vals   []uint64
+	offs   []uint32     // the offset in text of each value
+	err    *syntaxError // the error after vals, positioned in the stream
+	done   chan struct{}
+}
+
+// parse reads b.text as the serial loop of ints reads it: whitespace, an unsigned integer,
+// whitespace, a comma, again. It stops at the first error.
+func (b *intBlock) parse() {
+	t := b.text
+	vals, offs := b.vals[:0], b.offs[:0]
+	fail := func(at int, format string, args ...any) {
+		b.err = &syntaxError{off: b.base + int64(at), msg: fmt.Sprintf(format, args...)}
+	}
+	for i := 0; i < len(t); {
+		for i < len(t) && isSpace[t[i]] {
+			i++
+		}
+		if i == len(t) {
+			break // whitespace after the last comma: the next block's value
+		}
+		start := i
+		var v uint64
+		for d := 0; i < len(t); d++ {
+			c := t[i] - '0'
+			if c > 9 {
+				break
+			}
+			if d == maxDigits {
+				fail(start, "integer too large")
+				b.vals, b.offs = vals, offs
+				return
+			}
+			v = v*10 + uint64(c)
+			i++
+		}
+		switch {
+		case i == start:
+			fail(i, "want an unsigned integer, found %s", jsontext.QuoteByte(t[i]))
+		case isNumberTail[t[i]]: // never the end of t: the text ends with a comma
+			fail(i, "want an integer, found a fraction or an exponent")
+		}
+		if b.err != nil {
+			break
+		}
+		vals = append(vals, v)
+		offs = append(offs, uint32(start))
+		for i < len(t) && isSpace[t[i]] {
+			i++
+		}
+		if t[i] != ',' { // never the end of t: the text ends with a comma
+			fail(i, "want ',' or ']' in %s, found %s", b.record, jsontext.QuoteByte(t[i]))
+			break
+		}
+		i++
+	}
+	b.vals, b.offs = vals, offs
+}
+
+// blocks reads the middle of an array that ints has begun, a block at a time (see above),
+// and leaves the scanner where the serial loop goes on: at a value, after a comma. k is the
+// number of values in the current row, n the values read, as in ints.
+func (p *parser) blocks(record string, width int, row func() error, n *int64, k *int) error {
+	if p.blockMin <= 0 {
+		return nil
+	}
+	s := &p.s
+	var (
+		queue []*intBlock // handed to the workers, in file order
+		free  []*intBlock
+		jobs  chan *intBlock
+	)
+	workers := runtime.GOMAXPROCS(0)
+	defer func() {
+		if jobs != nil {
+			close(jobs) // the workers finish the blocks they hold and return
+		}
+	}()
+	take := func() error {
+		b := queue[0]
+		queue = queue[1:]
+		<-b.done
+		for j, v := range b.vals {
+			p.row[*k], p.rowOff[*k] = v, b.base+int64(b.offs[j])
+			*n++
+			if *k++; *k == width {
+				if err := row(); err != nil {
+					return err
+				}
+				*k = 0
+			}
+		}
+		if b.err != nil {
+			return p.wrap(b.err, record, nil)
+		}
+		free = append(free, b)
+		return p.ctx.Err()
+	}
+	for {
+		s.fill(s.br.Size())
+		text := s.buf[s.pos:]
+		if len(text) < p.blockMin || bytes.IndexByte(text, ']') >= 0 {
+			break
+		}
+		cut := bytes.LastIndexByte(text, ',') + 1
+		if cut == 0 {
+			break
+		}
+		if jobs == nil {
+			jobs = make(chan *intBlock, workers+1)
+			for range workers {
+				go func() {
+					for b := range jobs {
+						b.parse()
+						close(b.done)
+					}
+				}()
+			}
+		}
+		var b *intBlock
+		if len(free) > 0 {
+			b, free = free[len(free)-1], free[:len(free)-1]
+		} else {
+			b = &intBlock{record: record}
+		}
+		b.text = append(b.text[:0], text[:cut]...)
+		b.base, b.err, b.done = s.offset(), nil, make(chan struct{})
+		s.pos += cut
+		jobs <- b
+		queue = append(queue, b)
+		if len(queue) > workers {
+			if err := take(); err != nil {
+				return err
+			}
+		}
+	}
+	for len(queue) > 0 {
+		if err := take(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
