@@ -22,9 +22,12 @@ import (
 )
 
 var (
-	memsee  string // the memsee binary, built once
-	pprofGo string // the pprof binary of the Go toolchain (go tool pprof)
-	dataDir = ".data"
+	memsee string // the memsee binary, built once
+	// readAlone is internal/tools/readalone, built once: a format's reader alone, in a
+	// process of its own (make bench-large's speed to measure loads against).
+	readAlone string
+	pprofGo   string // the pprof binary of the Go toolchain (go tool pprof)
+	dataDir   = ".data"
 )
 
 // dataFile returns the absolute path of a large input in dataDir, calling write(path) to make
@@ -67,6 +70,10 @@ func TestMain(m *testing.M) {
 	}
 	memsee = filepath.Join(tmp, "memsee")
 	if out, err := exec.Command("go", "build", "-o", memsee, "../cmd/memsee").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	readAlone = filepath.Join(tmp, "readalone")
+	if out, err := exec.Command("go", "build", "-o", readAlone, "../internal/tools/readalone").CombinedOutput(); err != nil {
 		panic(string(out))
 	}
 	out, err := exec.Command("go", "tool", "-n", "pprof").Output()

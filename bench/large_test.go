@@ -17,9 +17,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	_ "github.com/memsee/memsee/internal/formats" // the readers, for readerAlone
-	"github.com/memsee/memsee/internal/heap"
 )
 
 // largeDir holds the dumps that make bench-large writes: git ignores it and make clean removes
@@ -167,8 +164,8 @@ type largeRun struct {
 }
 
 // BenchmarkLarge generates, with real runtimes, dumps of 1M to 100M objects (make bench-large)
-// and measures memsee on each, one size at a time: the format's reader alone (MB/s, in this
-// process), the load (time, objects/s, MB/s of the dump and its share of the reader's, peak
+// and measures memsee on each, one size at a time: the format's reader alone (MB/s, in a
+// process of its own, internal/tools/readalone), the load (time, objects/s, MB/s of the dump and its share of the reader's, peak
 // RSS per object), the database's size against the dump's, and the time of leaks, path --type
 // and top on it. The database is deleted after; the dumps are kept for the next
 // run. Before writing anything it checks that the disk and the memory have room, and refuses
@@ -261,12 +258,15 @@ func largeLoad(b *testing.B, f largeFormat, name string, n int) largeRun {
 	db := filepath.Join(dir, "large.db")
 	roomOnDisk(b, dir, int64(f.dbPerObject*float64(n)), fmt.Sprintf("the database of a %s dump of %s objects", f.name, name))
 	defer removeDB(db)
-	// The reader alone first: it also brings the dump into the page cache, as far as it
-	// fits, for the load after it.
-	reader, err := readerAlone(dump)
+	// The reader alone first, in a process of its own (a child started from a process that
+	// held the memory of a read would be charged that memory's peak: Linux counts the
+	// parent's at the child's exec). It also brings the dump into the page cache, as far as
+	// it fits, for the load after it.
+	alone, err := timeChild(0, 0, readAlone, dump)
 	if err != nil {
 		b.Fatalf("reading %s alone: %v", filepath.Base(dump), err)
 	}
+	reader := alone.seconds
 	// What the last load wrote is still being written out to disk (a database of a gigabyte
 	// and more at 100M objects): it goes before the timing, not during it.
 	syscall.Sync()
@@ -290,8 +290,8 @@ func largeLoad(b *testing.B, f largeFormat, name string, n int) largeRun {
 	b.ReportMetric(float64(load.rss)/float64(objects), "RSS-B/obj")
 	b.ReportMetric(float64(load.rss)/(1<<20), "MiB-RSS")
 	b.ReportMetric(float64(size)/float64(st.Size()), "db/dump")
-	b.Logf("%s: %d objects, dump %s, database %s, load %.1f s (%.1f s of CPU) at peak RSS %s, the reader alone %.2f s, load average %.1f", filepath.Base(dump), objects,
-		gb(st.Size()), gb(size), load.seconds, load.cpu, gb(load.rss), reader, loadAverage())
+	b.Logf("%s: %d objects, dump %s, database %s, load %.1f s (%.1f s of CPU) at peak RSS %s, the reader alone %.2f s at peak RSS %s, load average %.1f", filepath.Base(dump), objects,
+		gb(st.Size()), gb(size), load.seconds, load.cpu, gb(load.rss), reader, gb(alone.rss), loadAverage())
 	for _, q := range []struct {
 		unit string
 		args []string
@@ -314,41 +314,6 @@ func largeLoad(b *testing.B, f largeFormat, name string, n int) largeRun {
 		f.peer(b, n, dump)
 	}
 	return largeRun{objects: objects, seconds: load.seconds, cpu: load.cpu}
-}
-
-// readerAlone reads dump with the reader of its format, in this process, into a sink that
-// only counts: the speed a load is measured against (issue 20's goal: a load at least half
-// as fast). It returns the seconds the read took.
-func readerAlone(dump string) (float64, error) {
-	in, err := heap.Open(dump)
-	if err != nil {
-		return 0, err
-	}
-	defer in.Close()
-	head := in.Peek(4096)
-	for _, h := range heap.Handlers() {
-		if h.Sniff(head) {
-			start := time.Now()
-			err := h.Read(context.Background(), dump, in, &counter{})
-			return time.Since(start).Seconds(), err
-		}
-	}
-	return 0, fmt.Errorf("no reader claims %s", dump)
-}
-
-// counter is a heap.Sink that counts what it is sent and keeps nothing.
-type counter struct{ objects, edges, samples, roots int64 }
-
-func (c *counter) Begin(heap.Snapshot) error { return nil }
-func (c *counter) Sample(*heap.Sample) error { c.samples++; return nil }
-func (c *counter) Root(heap.Root) error      { c.roots++; return nil }
-func (c *counter) Object(o *heap.Object) error {
-	c.objects++
-	c.edges += int64(len(o.Edges))
-	if o.More != nil {
-		o.More(func(heap.Edge) bool { c.edges++; return true })
-	}
-	return nil
 }
 
 // memlabTimeout bounds memlab's run on one snapshot of make bench-large.
@@ -382,10 +347,11 @@ type childRun struct {
 	rss          int64
 }
 
-// timeChild runs memsee under nice, its output discarded, and returns its wall time and peak
-// RSS; an error carries its stderr. timeout 0 is none; so is rssLimit 0, else the child is
-// killed once its RSS passes rssLimit bytes (a query that would take the machine's memory
-// stops, and says so, before the machine swaps or kills something else).
+// timeChild runs a command (memsee, readalone, a peer) under nice, its output discarded, and
+// returns its wall time and peak RSS; an error carries its stderr. timeout 0 is none; so is
+// rssLimit 0, else the child is killed once its RSS passes rssLimit bytes (a query that would
+// take the machine's memory stops, and says so, before the machine swaps or kills something
+// else).
 func timeChild(timeout time.Duration, rssLimit int64, name string, args ...string) (childRun, error) {
 	ctx := context.Background()
 	if timeout > 0 {
