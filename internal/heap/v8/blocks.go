@@ -18,7 +18,13 @@ import (
 // gone through their rows, so that the first error of the file is the one reported.
 
 // blockMin is the least text worth a block; a window with less is left to the serial loop.
-const blockMin = 64 << 10
+// An array whose header announces fewer than blockValues*blockMin values is read by the serial
+// loop alone: handing a few blocks to the workers costs more than it gains (a 5 MB snapshot
+// read 20% slower in blocks, a 64 MB one 20% faster).
+const (
+	blockMin    = 64 << 10
+	blockValues = 32
+)
 
 // intBlock is one block of an array's text and what a worker made of it.
 type intBlock struct {
@@ -85,10 +91,11 @@ func (b *intBlock) parse() {
 }
 
 // blocks reads the middle of an array that ints has begun, a block at a time (see above),
-// and leaves the scanner where the serial loop goes on: at a value, after a comma. k is the
-// number of values in the current row, n the values read, as in ints.
-func (p *parser) blocks(record string, width int, row func() error, n *int64, k *int) error {
-	if p.blockMin <= 0 {
+// and leaves the scanner where the serial loop goes on: at a value, after a comma. want is the
+// number of values the header announces (-1: it does not say), k the number of values in the
+// current row, n the values read, as in ints.
+func (p *parser) blocks(record string, want int64, width int, row func() error, n *int64, k *int) error {
+	if p.blockMin <= 0 || want >= 0 && want < int64(blockValues*p.blockMin) {
 		return nil
 	}
 	s := &p.s

@@ -649,7 +649,7 @@ func (p *parser) ints(record string, want int64, width int, row func() error, n 
 	if c == ']' {
 		s.pos++
 	} else {
-		if err := p.blocks(record, width, row, n, &k); err != nil {
+		if err := p.blocks(record, want, width, row, n, &k); err != nil {
 			return err
 		}
 		for {
