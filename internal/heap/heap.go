@@ -165,6 +165,17 @@ type Sink interface {
 	Root(Root) error      // graphs
 }
 
+// SlotSink is a Sink that also lets a reader write an object in place, which spares the copy
+// a sink makes of what Object hands it. Slot(edges) returns the next object, zero but for its
+// Edges: edges zero references for the reader to fill. The object is the sink's from the
+// reader's next call to it on (Slot, Object, Root), and the reader must not touch it then; it
+// must not set More. Slot returns nil, and no error, for an object the sink wants handed over
+// through Object instead (one with too many references).
+type SlotSink interface {
+	Sink
+	Slot(edges int) (*Object, error)
+}
+
 // Reader reads one format.
 type Reader interface {
 	Format() Format

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -85,7 +86,8 @@ func (b *batch) deliver(to heap.Sink) error {
 }
 
 func (b *batch) reset() {
-	clear(b.objs) // strings the collector may have back
+	// Strings the collector may have back; and Slot hands out the room zero.
+	clear(b.objs)
 	clear(b.edges)
 	clear(b.roots)
 	b.objs, b.edgeEnd, b.edges, b.roots, b.err = b.objs[:0], b.edgeEnd[:0], b.edges[:0], b.roots[:0], nil
@@ -114,6 +116,24 @@ func (p *pipeSink) Object(o *heap.Object) error {
 	b.edges = append(b.edges, o.Edges...)
 	b.edgeEnd = append(b.edgeEnd, len(b.edges))
 	return nil
+}
+
+// Slot makes room in the current batch for an object with edges references, for the reader
+// to write there (heap.SlotSink); nil for one whose references do not fit a batch. What the
+// reader writes is complete before its next call, and the batch is sent only by a later one.
+func (p *pipeSink) Slot(edges int) (*heap.Object, error) {
+	if edges > pipeEdges {
+		return nil, nil
+	}
+	b, err := p.batch(edges)
+	if err != nil {
+		return nil, err
+	}
+	start := len(b.edges)
+	b.edges = slices.Grow(b.edges, edges)[:start+edges] // zero: reset clears what a batch held
+	b.edgeEnd = append(b.edgeEnd, len(b.edges))
+	b.objs = append(b.objs, heap.Object{Edges: b.edges[start:len(b.edges):len(b.edges)]})
+	return &b.objs[len(b.objs)-1], nil
 }
 
 func (p *pipeSink) Root(r heap.Root) error {

@@ -143,13 +143,17 @@ func TestPipeSinkObjects(t *testing.T) {
 		name   string
 		objs   []heap.Object
 		failAt int
+		slots  bool // written in place where the pipe gives a slot (heap.SlotSink)
 	}{
-		{"short lists", objects(10000, 0, 0), 0},
-		{"long lists and More", objects(10000, 997, pipeEdges+5), 0},
-		{"fails in the first batch", objects(10000, 0, 0), 7},
-		{"fails in a later batch", objects(20000, 0, 0), 3*pipeObjects + 11},
-		{"fails at an object with More", objects(10000, 997, 3), 997*3 + 1},
-		{"fails at the last object", objects(5000, 0, 0), 5000},
+		{"short lists", objects(10000, 0, 0), 0, false},
+		{"long lists and More", objects(10000, 997, pipeEdges+5), 0, false},
+		{"fails in the first batch", objects(10000, 0, 0), 7, false},
+		{"fails in a later batch", objects(20000, 0, 0), 3*pipeObjects + 11, false},
+		{"fails at an object with More", objects(10000, 997, 3), 997*3 + 1, false},
+		{"fails at the last object", objects(5000, 0, 0), 5000, false},
+		{"in slots", objects(20000, 0, 0), 0, true},
+		{"in slots, long lists and More", objects(10000, 997, pipeEdges+5), 0, true},
+		{"in slots, fails in a later batch", objects(20000, 0, 0), 3*pipeObjects + 11, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +161,27 @@ func TestPipeSinkObjects(t *testing.T) {
 			p := newPipeSink(to)
 			var err error
 			for i := range tt.objs {
-				if err = p.Object(&tt.objs[i]); err != nil {
+				o := &tt.objs[i]
+				var slot *heap.Object
+				if tt.slots && o.More == nil {
+					if slot, err = p.Slot(len(o.Edges)); err != nil {
+						break
+					}
+				}
+				if slot != nil {
+					if len(o.Edges) > pipeEdges {
+						t.Fatalf("a slot for %d references", len(o.Edges))
+					}
+					// A slot is zero but for its references, which are zero too, however
+					// the batch was used before.
+					if fmt.Sprint(*slot) != fmt.Sprint(heap.Object{Edges: make([]heap.Edge, len(o.Edges))}) {
+						t.Fatalf("slot %d is %v", i, *slot)
+					}
+					edges := slot.Edges
+					copy(edges, o.Edges)
+					*slot = *o
+					slot.Edges = edges
+				} else if err = p.Object(o); err != nil {
 					break
 				}
 				if i%1000 == 0 {

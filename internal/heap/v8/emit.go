@@ -50,6 +50,9 @@ func (p *parser) emit(sink heap.Sink) error {
 	if err := sink.Begin(snap); err != nil {
 		return err
 	}
+	// A sink that lets the objects be written in place (the loader's pipe) spares the copy
+	// of every object and reference it would make of obj.
+	slots, _ := sink.(heap.SlotSink)
 	var obj heap.Object
 	for i := 0; i < n; i++ {
 		if i&0x3fff == 0 {
@@ -57,43 +60,58 @@ func (p *parser) emit(sink heap.Sink) error {
 				return err
 			}
 		}
-		obj = heap.Object{Addr: uint64(p.nid.at(i)), Type: p.class(i), Size: p.size(i)}
-		obj.Len, obj.Value = p.value(i, obj.Type)
-		edges := p.edgeBuf[:0]
-		for e, end := int(p.nedges.at(i)), int(p.nedges.at(i+1)); e < end; e++ {
-			t, name := p.etype.at(e), p.ename.at(e)
-			edge := heap.Edge{To: uint64(p.nid.at(int(p.eto.at(e)))), Kind: p.edgeKinds[t]}
+		lo, hi := int(p.nedges.at(i)), int(p.nedges.at(i+1))
+		o := &obj
+		if slots != nil {
+			slot, err := slots.Slot(hi - lo)
+			if err != nil {
+				return err
+			}
+			if slot != nil {
+				o = slot
+			}
+		}
+		if o == &obj {
+			p.edgeBuf = slices.Grow(p.edgeBuf[:0], hi-lo)[:hi-lo]
+			obj.Edges = p.edgeBuf
+		}
+		o.Addr, o.Type, o.Size = uint64(p.nid.at(i)), p.class(i), p.size(i)
+		o.Len, o.Value = p.value(i, o.Type)
+		for j := range o.Edges {
+			t, name := p.etype.at(lo+j), p.ename.at(lo+j)
+			edge := heap.Edge{To: uint64(p.nid.at(int(p.eto.at(lo + j)))), Kind: p.edgeKinds[t]}
 			if p.edgeNumeric[t] {
 				edge.Name = heap.IndexName(int(name))
 			} else {
 				edge.Name, edge.NameID = p.str(name), uint64(name)+1
 			}
-			edges = append(edges, edge)
+			o.Edges[j] = edge
 		}
-		p.edgeBuf = edges
-		obj.Edges = edges
 		// What only this loop reads goes as it is read: the edges are most of what the
 		// snapshot holds, and the sink is building its graph of them meanwhile.
-		end := int(p.nedges.at(i + 1))
-		p.etype.free(end)
-		p.ename.free(end)
-		p.eto.free(end)
+		p.etype.free(hi)
+		p.ename.free(hi)
+		p.eto.free(hi)
 		p.nsize.free(i + 1)
 		p.nedges.free(i + 1)
-		if err := sink.Object(&obj); err != nil {
-			return err
+		// A slot is the sink's once the next call is made: what the roots say is kept here.
+		addr, typ, value := o.Addr, o.Type, o.Value
+		if o == &obj {
+			if err := sink.Object(&obj); err != nil {
+				return err
+			}
 		}
 		if i == root {
-			if err := sink.Root(heap.Root{Addr: obj.Addr, Kind: "synthetic", Name: "(root)"}); err != nil {
+			if err := sink.Root(heap.Root{Addr: addr, Kind: "synthetic", Name: "(root)"}); err != nil {
 				return err
 			}
 		}
 		if user[uint32(i)] {
-			name := obj.Type // "global", "Window / https://example.com"
+			name := typ // "global", "Window / https://example.com"
 			if k := p.nodeKinds[p.ntype.at(i)]; k != kindObject && k != kindNative {
-				name = obj.Value // "(Document DOM trees)", not "(synthetic)"
+				name = value // "(Document DOM trees)", not "(synthetic)"
 			}
-			if err := sink.Root(heap.Root{Addr: obj.Addr, Kind: "user", Name: name}); err != nil {
+			if err := sink.Root(heap.Root{Addr: addr, Kind: "user", Name: name}); err != nil {
 				return err
 			}
 		}
