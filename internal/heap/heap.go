@@ -39,6 +39,10 @@ type Snapshot struct {
 	// Edges is how many references the file says it holds, 0 when it does not say; like
 	// Records, a hint for sizing.
 	Edges int
+	// EdgesByIndex says that an Edge's To is the place of its target among the objects the
+	// reader sends (0 for the first), not its address: a format whose references name objects
+	// by their place (V8's to_node). A Root is still named by its address.
+	EdgesByIndex bool
 }
 
 // Value indexes Sample.Values. Heap profiles carry up to four numbers per allocation site.
@@ -115,7 +119,7 @@ func (k EdgeKind) String() string {
 
 // Edge is one outgoing reference of an object.
 type Edge struct {
-	To   uint64 // the target's Object.Addr
+	To   uint64 // the target's Object.Addr; its place among the objects with Snapshot.EdgesByIndex
 	Kind EdgeKind
 	Name string // field or key name, decimal index for elements; may be empty
 	// NameID is a reader-local id of Name, 0 when the reader has none: the same nonzero id

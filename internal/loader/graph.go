@@ -104,6 +104,9 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 		m = snap.Edges
 	}
 	s.b = graph.NewBuilder(n, m)
+	if snap.EdgesByIndex {
+		s.b.TargetsByIndex()
+	}
 	s.typeOf = make([]uint32, 0, n)
 	s.length.reserve(n)
 	s.valueEnd.reserve(n)

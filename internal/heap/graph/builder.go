@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -59,6 +60,7 @@ type Builder struct {
 	narrow    [][]uint32      // AddEdge-order targets, chunk after chunk, while all fit 32 bits
 	chunks    [][]uint64      // the same once one does not: narrow is then nil
 	wide      bool            // chunks holds the targets
+	byIndex   bool            // targets are ObjIDs, not addresses (TargetsByIndex)
 	nedges    int
 	cur       ObjID    // the object edges are being added to
 	roots     []uint64 // root addresses, in AddRoot order
@@ -153,6 +155,18 @@ func (b *Builder) AddObject(addr, size uint64) (ObjID, error) {
 	return id, nil
 }
 
+// TargetsByIndex says that the to of every AddEdge is the target's ObjID, the place of its
+// AddObject (0 for the first), rather than its address: a reader whose references name objects
+// by their place (a V8 snapshot's). Build then needs no index of the addresses for the edges,
+// only for the roots, which are still addresses. A to that no object has is a dangling edge,
+// as an unknown address is. It must be called before the first AddEdge.
+func (b *Builder) TargetsByIndex() {
+	if b.nedges > 0 && !b.byIndex && b.err == nil {
+		b.err = errors.New("graph: TargetsByIndex after AddEdge")
+	}
+	b.byIndex = true
+}
+
 // AddEdge adds a reference of kind from object from to the object at address to. from must
 // have been added, and must not be smaller than the source of the previous AddEdge; a misuse,
 // or too many edges, is remembered and returned by Build. The index of an edge in AddEdge order
@@ -173,7 +187,9 @@ func (b *Builder) AddEdge(from ObjID, to uint64, kind heap.EdgeKind) {
 		b.cur++
 		b.edgeStart[b.cur] = uint32(b.nedges)
 	}
-	if !b.wide && to > math.MaxUint32 {
+	if b.byIndex {
+		to = min(to, math.MaxUint32) // no ObjID: dangling
+	} else if !b.wide && to > math.MaxUint32 {
 		b.widen()
 	}
 	if b.wide {
@@ -248,18 +264,40 @@ func (b *Builder) Build() (*Graph, error) {
 		start[i] = uint32(b.nedges)
 	}
 	start = append(start, uint32(b.nedges))
-	kinds, narrow, chunks, rootAddrs := Clip(b.kinds), b.narrow, b.chunks, b.roots
+	kinds, narrow, chunks, rootAddrs, byIndex := Clip(b.kinds), b.narrow, b.chunks, b.roots, b.byIndex
 	*b = Builder{built: true}
 
-	t, err := newAddrTable(g.Addr)
-	if err != nil {
-		return nil, err
+	// The addresses are indexed, which also finds two objects with one address; with targets
+	// by index and the addresses in order, a binary search serves the roots instead.
+	var (
+		t      addrTable
+		sorted bool
+		err    error
+	)
+	if byIndex {
+		if sorted, err = ascending(g.Addr); err != nil {
+			return nil, err
+		}
+	}
+	if !sorted {
+		if t, err = newAddrTable(g.Addr); err != nil {
+			return nil, err
+		}
 	}
 
 	// Roots: resolve, and keep the first of each.
 	g.isRoot = make([]uint64, (n+63)/64)
 	for _, a := range rootAddrs {
-		id, ok := t.lookup(g.Addr, a)
+		var (
+			id ObjID
+			ok bool
+		)
+		if sorted {
+			i, found := slices.BinarySearch(g.Addr, a)
+			id, ok = ObjID(i), found
+		} else {
+			id, ok = t.lookup(g.Addr, a)
+		}
 		if !ok {
 			g.LostRoots++
 			continue
@@ -276,8 +314,12 @@ func (b *Builder) Build() (*Graph, error) {
 	// The lookups only read the table, and each chunk has its own part of edges: every core
 	// takes chunks in turn.
 	edges := make([]ObjID, len(kinds))
-	resolveChunks(t, g.Addr, narrow, edges)
-	resolveChunks(t, g.Addr, chunks, edges)
+	if byIndex {
+		indexChunks(narrow, edges, n)
+	} else {
+		resolveChunks(t, g.Addr, narrow, edges)
+		resolveChunks(t, g.Addr, chunks, edges)
+	}
 	var e, k uint32 // read index (AddEdge order), write index (edge index)
 	for obj := range n {
 		end := start[obj+1]
@@ -325,6 +367,37 @@ func resolveChunks[T uint32 | uint64](t addrTable, addr []uint64, chunks [][]T, 
 		})
 	}
 	wg.Wait()
+}
+
+// indexChunks copies the targets of chunks, ObjIDs (TargetsByIndex), into edges, SuperRoot for
+// those no object has (n or more), freeing each chunk when done.
+func indexChunks(chunks [][]uint32, edges []ObjID, n int) {
+	at := 0
+	for c, chunk := range chunks {
+		for i, v := range chunk {
+			if int(v) < n {
+				edges[at+i] = ObjID(v)
+			} else {
+				edges[at+i] = SuperRoot
+			}
+		}
+		at += len(chunk)
+		chunks[c] = nil // let the collector have it
+	}
+}
+
+// ascending reports whether addr is in increasing order; two neighbours with one address are a
+// *DuplicateError, as newAddrTable would report them.
+func ascending(addr []uint64) (bool, error) {
+	for i := 1; i < len(addr); i++ {
+		if addr[i] <= addr[i-1] {
+			if addr[i] == addr[i-1] {
+				return false, &DuplicateError{Addr: addr[i], First: ObjID(i - 1), Second: ObjID(i)}
+			}
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // DropDangling removes from s, per-edge data of the caller in AddEdge order (one entry per

@@ -605,6 +605,7 @@ func TestReaders(t *testing.T) {
 			if err := (Reader{}).Read(context.Background(), "x", tt.r, rec); err != nil {
 				t.Fatalf("Read(%s): %v", tt.name, err)
 			}
+			rec.addresses()
 			sameRead(t, tt.name, rec, base)
 		})
 	}

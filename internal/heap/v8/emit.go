@@ -47,6 +47,7 @@ func (p *parser) emit(sink heap.Sink) error {
 		},
 	}
 	snap.Edges = p.etype.n
+	snap.EdgesByIndex = true // to_node names a node by its place: the sink need not find its id
 	if err := sink.Begin(snap); err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func (p *parser) emit(sink heap.Sink) error {
 		o.Len, o.Value = p.value(i, o.Type)
 		for j := range o.Edges {
 			t, name := p.etype.at(lo+j), p.ename.at(lo+j)
-			edge := heap.Edge{To: uint64(p.nid.at(int(p.eto.at(lo + j)))), Kind: p.edgeKinds[t]}
+			edge := heap.Edge{To: uint64(p.eto.at(lo + j)), Kind: p.edgeKinds[t]}
 			if p.edgeNumeric[t] {
 				edge.Name = heap.IndexName(int(name))
 			} else {

@@ -1,0 +1,99 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// buildByIndex feeds d to a Builder with TargetsByIndex, each edge's target given as the
+// place of the object at its address, and an address no object has as a place past the end
+// (or past 32 bits).
+func (d *dump) buildByIndex() (*Graph, error) {
+	place := make(map[uint64]uint64, len(d.objects))
+	for i, o := range d.objects {
+		if _, ok := place[o.addr]; !ok {
+			place[o.addr] = uint64(i)
+		}
+	}
+	b := NewBuilder(len(d.objects), 0)
+	b.TargetsByIndex()
+	missing := uint64(len(d.objects))
+	for _, o := range d.objects {
+		id, err := b.AddObject(o.addr, o.size)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range o.edges {
+			to, ok := place[e.to]
+			if !ok {
+				to = missing
+				missing = missing*3 + 1<<31 // past the end, then past 32 bits
+			}
+			b.AddEdge(id, to, e.kind)
+		}
+	}
+	for _, r := range d.roots {
+		b.AddRoot(r)
+	}
+	return b.Build()
+}
+
+// TestTargetsByIndex builds random dumps by address and by index, with their addresses in
+// order and not, and finds the same graph (edges, dangling ones, roots, lost roots) or the same
+// error for two objects with one address.
+func TestTargetsByIndex(t *testing.T) {
+	shapes := []shape{
+		{minN: 1, maxN: 40, edgesPer: 2, roots: 3},
+		{minN: 5, maxN: 40, edgesPer: 2, self: 0.1, dangling: 0.2, roots: 5, lostRoots: true},
+		{minN: 20, maxN: 60, edgesPer: 3, weak: 0.1, roots: 0},
+	}
+	for i, s := range shapes {
+		r := rand.New(rand.NewPCG(uint64(i), 7))
+		for run := range 200 {
+			d := randomDump(r, s)
+			if run%2 == 0 { // in address order: the roots found by binary search
+				slices.SortFunc(d.objects, func(x, y dumpObject) int {
+					if x.addr < y.addr {
+						return -1
+					}
+					return 1
+				})
+			}
+			name := fmt.Sprintf("shape %d run %d", i, run)
+			byAddr, err := d.build()
+			if err != nil {
+				t.Fatalf("%s: by address: %v", name, err)
+			}
+			byIndex, err := d.buildByIndex()
+			if err != nil {
+				t.Fatalf("%s: by index: %v", name, err)
+			}
+			if !reflect.DeepEqual(byAddr, byIndex) {
+				t.Fatalf("%s: by index\n%+v\nby address\n%+v\n%s", name, byIndex, byAddr, d)
+			}
+		}
+	}
+	for _, addrs := range [][]uint64{{5, 6, 6, 7}, {5, 7, 6, 7}, {9, 6, 7, 6}} {
+		d := &dump{}
+		for _, a := range addrs {
+			d.objects = append(d.objects, dumpObject{addr: a, size: 1})
+		}
+		_, err1 := d.build()
+		_, err2 := d.buildByIndex()
+		var dup *DuplicateError
+		if !errors.As(err2, &dup) || fmt.Sprint(err1) != fmt.Sprint(err2) {
+			t.Errorf("addresses %v: by index %v, by address %v", addrs, err2, err1)
+		}
+	}
+	b := NewBuilder(2, 1)
+	b.AddObject(1, 1)
+	b.AddEdge(0, 1, 0)
+	b.TargetsByIndex()
+	if _, err := b.Build(); err == nil {
+		t.Error("TargetsByIndex after AddEdge: no error")
+	}
+}
