@@ -70,6 +70,17 @@ func Handlers() []Handler {
 	return append([]Handler(nil), registry.list...)
 }
 
+// Claim returns the first registered handler whose Sniff claims head, the first bytes of a
+// (decompressed) file.
+func Claim(head []byte) (Handler, bool) {
+	for _, h := range Handlers() {
+		if h.Sniff(head) {
+			return h, true
+		}
+	}
+	return nil, false
+}
+
 // Lookup returns the handler of format f.
 func Lookup(f Format) (Handler, bool) {
 	registry.RLock()

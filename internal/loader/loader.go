@@ -318,10 +318,8 @@ func pick(in *heap.Input, f heap.Format) (heap.Handler, error) {
 		return nil, fmt.Errorf("unknown format %q (memsee reads %s)", f, strings.Join(Formats(), ", "))
 	}
 	head := in.Peek(4096)
-	for _, r := range readers() {
-		if r.Sniff(head) {
-			return r, nil
-		}
+	if h, ok := heap.Claim(head); ok {
+		return h, nil
 	}
 	return nil, &heap.FormatError{File: in.Name, Offset: 0, Err: fmt.Errorf("%w (it reads %s; first bytes %q)",
 		heap.ErrUnknownFormat, strings.Join(Formats(), ", "), preview(head))}

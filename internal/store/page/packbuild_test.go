@@ -8,18 +8,12 @@ import (
 // PackObjects and PackEdges write the bytes Packer writes from the plain blobs, for full pages,
 // small ones (kept plain) and a page of one object, page after page with one Packer.
 func TestPackStraightFromBuilder(t *testing.T) {
-	one := func() *Builder {
-		var p Builder
-		p.Reset()
-		p.Add(&Object{Len: -1, Distance: -1, Parent: -1, IDom: -1})
-		return &p
-	}
 	sample, _ := samplePage()
 	var viaPlain, straight Packer // one of each for every page: their memory reused
 	for _, tt := range []struct {
 		name string
 		page *Builder
-	}{{"sample", sample}, {"wide", widePage()}, {"one object, no references", one()}, {"wide again", widePage()}} {
+	}{{"sample", sample}, {"wide", widePage()}, {"one object, no references", onePage()}, {"wide again", widePage()}} {
 		t.Run(tt.name, func(t *testing.T) {
 			wantObjects, err := viaPlain.Objects([]byte("x"), tt.page.AppendObjects(nil))
 			if err != nil {

@@ -133,21 +133,23 @@ func widePage() *Builder {
 	return &p
 }
 
+// onePage is a page of one object with no references.
+func onePage() *Builder {
+	var p Builder
+	p.Reset()
+	p.Add(&Object{Len: -1, Distance: -1, Parent: -1, IDom: -1})
+	return &p
+}
+
 // A packed page reads as the plain page it was packed from: every field of every object, every
 // reference and referrer. A full page packs smaller; a page of a few objects is kept plain
 // where packing would make it longer.
 func TestPackedReadsAsPlain(t *testing.T) {
-	one := func() *Builder {
-		var p Builder
-		p.Reset()
-		p.Add(&Object{Len: -1, Distance: -1, Parent: -1, IDom: -1})
-		return &p
-	}
 	sample, _ := samplePage()
 	for _, tt := range []struct {
 		name string
 		page *Builder
-	}{{"sample", sample}, {"wide", widePage()}, {"one object, no references", one()}} {
+	}{{"sample", sample}, {"wide", widePage()}, {"one object, no references", onePage()}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var k Packer
 			plainObjects, plainEdges := tt.page.AppendObjects(nil), tt.page.AppendEdges(nil)

@@ -38,16 +38,14 @@ func read(path string) (*counter, float64, error) {
 		return nil, 0, err
 	}
 	defer in.Close()
-	head := in.Peek(4096)
-	for _, h := range heap.Handlers() {
-		if h.Sniff(head) {
-			c := &counter{}
-			start := time.Now()
-			err := h.Read(context.Background(), path, in, c)
-			return c, time.Since(start).Seconds(), err
-		}
+	h, ok := heap.Claim(in.Peek(4096))
+	if !ok {
+		return nil, 0, fmt.Errorf("%s: no reader claims it", path)
 	}
-	return nil, 0, fmt.Errorf("%s: no reader claims it", path)
+	c := &counter{}
+	start := time.Now()
+	err = h.Read(context.Background(), path, in, c)
+	return c, time.Since(start).Seconds(), err
 }
 
 // counter is a heap.Sink that counts what it is sent and keeps nothing.
