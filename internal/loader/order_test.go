@@ -26,6 +26,19 @@ func TestOrderByAddress(t *testing.T) {
 			}
 			return a
 		}},
+		{"in order but for a few, as V8's embedder nodes", func(n int) []uint64 {
+			a := make([]uint64, n)
+			for i := range a {
+				a[i] = 1 + 2*uint64(i)
+			}
+			// The first and the last few out of place: smaller, larger, in between.
+			a[0] = 1 << 41
+			for i, p := range rng.Perm(n)[:n/20] {
+				a[n-n/20+i] = 2*uint64(p) + 2
+			}
+			a[n-1] = 1 << 40
+			return a
+		}},
 		{"shuffled, in a few GB", func(n int) []uint64 {
 			a := make([]uint64, n)
 			for i, p := range rng.Perm(n) {

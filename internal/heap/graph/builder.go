@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -267,19 +266,21 @@ func (b *Builder) Build() (*Graph, error) {
 	kinds, narrow, chunks, rootAddrs, byIndex := Clip(b.kinds), b.narrow, b.chunks, b.roots, b.byIndex
 	*b = Builder{built: true}
 
-	// The addresses are indexed, which also finds two objects with one address; with targets
-	// by index and the addresses in order, a binary search serves the roots instead.
+	// The addresses are indexed, which also finds two objects with one address. With targets
+	// by index only the roots are looked up: when most addresses are in order (V8's ids), a
+	// bisection of them and a table of the rest serve.
 	var (
-		t      addrTable
-		sorted bool
-		err    error
+		t     addrTable
+		run   runIndex
+		byRun bool
+		err   error
 	)
 	if byIndex {
-		if sorted, err = ascending(g.Addr); err != nil {
+		if run, byRun, err = newRunIndex(g.Addr); err != nil {
 			return nil, err
 		}
 	}
-	if !sorted {
+	if !byRun {
 		if t, err = newAddrTable(g.Addr); err != nil {
 			return nil, err
 		}
@@ -292,9 +293,8 @@ func (b *Builder) Build() (*Graph, error) {
 			id ObjID
 			ok bool
 		)
-		if sorted {
-			i, found := slices.BinarySearch(g.Addr, a)
-			id, ok = ObjID(i), found
+		if byRun {
+			id, ok = run.lookup(g.Addr, a)
 		} else {
 			id, ok = t.lookup(g.Addr, a)
 		}
@@ -384,20 +384,6 @@ func indexChunks(chunks [][]uint32, edges []ObjID, n int) {
 		at += len(chunk)
 		chunks[c] = nil // let the collector have it
 	}
-}
-
-// ascending reports whether addr is in increasing order; two neighbours with one address are a
-// *DuplicateError, as newAddrTable would report them.
-func ascending(addr []uint64) (bool, error) {
-	for i := 1; i < len(addr); i++ {
-		if addr[i] <= addr[i-1] {
-			if addr[i] == addr[i-1] {
-				return false, &DuplicateError{Addr: addr[i], First: ObjID(i - 1), Second: ObjID(i)}
-			}
-			return false, nil
-		}
-	}
-	return true, nil
 }
 
 // DropDangling removes from s, per-edge data of the caller in AddEdge order (one entry per

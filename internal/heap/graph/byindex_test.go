@@ -55,13 +55,20 @@ func TestTargetsByIndex(t *testing.T) {
 		r := rand.New(rand.NewPCG(uint64(i), 7))
 		for run := range 200 {
 			d := randomDump(r, s)
-			if run%2 == 0 { // in address order: the roots found by binary search
+			if run%3 != 2 { // in address order: the roots found by bisection
 				slices.SortFunc(d.objects, func(x, y dumpObject) int {
 					if x.addr < y.addr {
 						return -1
 					}
 					return 1
 				})
+			}
+			if run%3 == 1 { // but for a few, moved to the end, as V8's embedder nodes are
+				for range r.IntN(len(d.objects)/fewOutOfRun + 1) {
+					i := r.IntN(len(d.objects))
+					o := d.objects[i]
+					d.objects = append(slices.Delete(d.objects, i, i+1), o)
+				}
 			}
 			name := fmt.Sprintf("shape %d run %d", i, run)
 			byAddr, err := d.build()
@@ -77,13 +84,25 @@ func TestTargetsByIndex(t *testing.T) {
 			}
 		}
 	}
-	for _, addrs := range [][]uint64{{5, 6, 6, 7}, {5, 7, 6, 7}, {9, 6, 7, 6}} {
+	// In order but for a few: a repeat between the run and the rest, within the rest, both.
+	run := func(extra ...uint64) []uint64 {
+		var a []uint64
+		for i := range 64 {
+			a = append(a, uint64(10+2*i))
+		}
+		return append(a, extra...)
+	}
+	for _, addrs := range [][]uint64{{5, 6, 6, 7}, {5, 7, 6, 7}, {9, 6, 7, 6},
+		run(3, 30, 1), run(3, 31, 31), run(31, 31, 30), append([]uint64{140, 30}, run(1)...)} {
 		d := &dump{}
 		for _, a := range addrs {
 			d.objects = append(d.objects, dumpObject{addr: a, size: 1})
 		}
 		_, err1 := d.build()
 		_, err2 := d.buildByIndex()
+		if _, _, err := newRunIndex(addrs); len(addrs) > 4 && err == nil {
+			t.Errorf("addresses %v: the index of their run finds no repeat", addrs)
+		}
 		var dup *DuplicateError
 		if !errors.As(err2, &dup) || fmt.Sprint(err1) != fmt.Sprint(err2) {
 			t.Errorf("addresses %v: by index %v, by address %v", addrs, err2, err1)
@@ -95,5 +114,25 @@ func TestTargetsByIndex(t *testing.T) {
 	b.TargetsByIndex()
 	if _, err := b.Build(); err == nil {
 		t.Error("TargetsByIndex after AddEdge: no error")
+	}
+}
+
+func TestLongestRun(t *testing.T) {
+	tests := []struct {
+		addr   []uint64
+		lo, hi int
+	}{
+		{nil, 0, 0},
+		{[]uint64{4}, 0, 1},
+		{[]uint64{1, 3, 5, 7}, 0, 4},
+		{[]uint64{1, 3, 5, 7, 2, 4}, 0, 4},
+		{[]uint64{9, 1, 3, 5, 7, 2}, 1, 5},
+		{[]uint64{1, 2, 2, 3, 4}, 2, 5},
+		{[]uint64{5, 4, 3}, 0, 1},
+	}
+	for _, tt := range tests {
+		if lo, hi := LongestRun(tt.addr); lo != tt.lo || hi != tt.hi {
+			t.Errorf("LongestRun(%v) = %d, %d, want %d, %d", tt.addr, lo, hi, tt.lo, tt.hi)
+		}
 	}
 }
