@@ -24,10 +24,13 @@ func (d dumpView) TypeIndex(name string) (uint32, bool) {
 func (d dumpView) TypeOf(id graph.ObjID) uint32 { return d.s.typeOf[id] }
 func (d dumpView) TypeName(t uint32) string     { return d.s.types[t] }
 func (d dumpView) Len(id graph.ObjID) int64     { return int64(d.s.length.get(int(id))) }
-func (d dumpView) Value(id graph.ObjID) string  { return d.s.value(id) }
+func (d dumpView) Value(id graph.ObjID) string  { d.s.flushValues(); return d.s.value(id) }
 
+// SetValues keeps value for when the values move to the oid order (orderValues), which then
+// rewrites them in the same pass; a read of a value before then rewrites them first.
 func (d dumpView) SetValues(value func(id graph.ObjID) string) {
-	d.s.rewriteValues(d.g.Len(), value)
+	d.s.flushValues()
+	d.s.newValue = value
 }
 
 func (d dumpView) NameID(name string) (uint32, bool) {
@@ -82,13 +85,30 @@ func (d dumpView) Roots() []heap.Root {
 
 func (d dumpView) RenameRoot(i int, name string) { d.s.roots[i].name = name }
 
-// rewriteValues replaces every object's value with value(id), in one pass over the values.
-func (s *graphSink) rewriteValues(n int, value func(id graph.ObjID) string) {
-	out := make([]byte, 0, len(s.values)+len(s.values)/2)
+// flushValues rewrites the values as the naming pass's SetValues asked, if it did.
+func (s *graphSink) flushValues() {
+	if s.newValue != nil {
+		s.rewriteValues(nil, len(s.typeOf))
+	}
+}
+
+// rewriteValues makes the values of the n objects anew, in one pass: object i's is that of
+// object old[i] (i's own when old is nil), as newValue, if set, spells it. newValue reads the
+// values as they were; it is cleared.
+func (s *graphSink) rewriteValues(old []graph.ObjID, n int) {
+	value := s.value
+	if s.newValue != nil {
+		value, s.newValue = s.newValue, nil
+	}
+	out := make([]byte, 0, len(s.values)+len(s.values)/8)
 	ends := newSparse[uint32](0)
-	for id := 0; id < n; id++ {
+	for i := range n {
+		id := graph.ObjID(i)
+		if old != nil {
+			id = old[i]
+		}
 		end := uint32(0)
-		if v := value(graph.ObjID(id)); v != "" && len(out)+len(v) <= 1<<32-1 {
+		if v := value(id); v != "" && len(out)+len(v) <= 1<<32-1 {
 			out = append(out, v...)
 			end = uint32(len(out))
 		}

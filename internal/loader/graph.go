@@ -27,7 +27,10 @@ type graphSink struct {
 	namer graph.Namer     // the format's naming pass, if it has one
 	keys  graph.KeyNamer  // spells the edges the pass named by their key (keyItem, keyAttr)
 	view  graph.Dump      // the sink as the format's passes see it, once the graph is built
-	b     *graph.Builder
+	// newValue is the naming pass's SetValues (object id -> its value), until the values
+	// move to the oid order and are rewritten by it (orderValues).
+	newValue func(id graph.ObjID) string
+	b        *graph.Builder
 
 	types    []string          // local type index -> name
 	typeIdx  map[string]uint32 // name -> local type index
@@ -281,21 +284,28 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 		}
 		s.implicitClass = implicit
 	}
-	if len(s.values) > 0 {
-		collect(n) // the edge names in file order
-		values, ends := make([]byte, 0, len(s.values)), newSparse[uint32](0)
-		for id := range n {
-			end := uint32(0)
-			if v := s.value(rn.Old(graph.ObjID(id))); v != "" {
-				values = append(values, v...)
-				end = uint32(len(values))
-			}
-			ends.add(end)
-		}
-		ends.clip()
-		s.values, s.valueEnd = values, ends
-	}
 	return nil
+}
+
+// orderValues moves the values to the order old gives (object old[i] becomes object i), with
+// what the naming pass's SetValues made of them, in one pass. It comes before the graph is
+// renumbered, for SetValues' function reads the graph in file order.
+func (s *graphSink) orderValues(old []graph.ObjID) {
+	n := len(old)
+	same := true
+	for i, id := range old {
+		if int(id) != i {
+			same = false
+			break
+		}
+	}
+	switch {
+	case same && s.newValue == nil:
+	case same:
+		s.rewriteValues(nil, n)
+	case len(s.values) > 0 || s.newValue != nil:
+		s.rewriteValues(old, n)
+	}
 }
 
 // addSite records the allocation site of the object just added; the objects before the first
@@ -820,6 +830,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			classID[t] = graph.ObjID(order.oid[id])
 		}
 	}
+	s.orderValues(order.perm)
+	collect(n) // the values in file order
 	rn, err := g.Renumber(order.perm, order.oid)
 	if err != nil {
 		return 0, res, err

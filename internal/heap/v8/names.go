@@ -141,9 +141,12 @@ func (Reader) NameGraph(d graph.Dump) {
 	if !named {
 		return
 	}
+	// Only contexts are named: the type spares a map lookup for every other object.
 	d.SetValues(func(id graph.ObjID) string {
-		if name := names[id]; name != "" {
-			return name
+		if d.TypeOf(id) == contextT {
+			if name := names[id]; name != "" {
+				return name
+			}
 		}
 		return d.Value(id)
 	})
