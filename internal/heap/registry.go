@@ -110,9 +110,9 @@ func IdentityNoteOf(f Format) string {
 // reader: rules that need more than one record, or that say how its references read in a path.
 // The zero value asks nothing.
 type GraphRules struct {
-	// Edge, when set, returns edge e of the object at address from as the graph work sees it
-	// (another kind: an element, a weak reference).
-	Edge func(from uint64, e Edge) Edge
+	// Edge, when set, changes edge e of the object at address from to what the graph work
+	// sees (another kind: an element, a weak reference).
+	Edge func(from uint64, e *Edge)
 	// EdgeText, when set, spells an edge in a path, from its Name and Kind; edges with the
 	// same Edge.NameID and Kind are spelled once. When nil, an edge reads as its Name.
 	EdgeText func(e Edge) string

@@ -58,6 +58,7 @@ type graphSink struct {
 	byReaderKind []uint8
 
 	budget *memoryBudget // checked every checkEvery objects and between the phases
+	edge   heap.Edge     // the reference addEdge is adding
 
 	roots     []rootRecord
 	userRoots []uint64 // addresses of the roots paths should start from where they can (V8's global)
@@ -176,11 +177,12 @@ func (s *graphSink) Object(o *heap.Object) error {
 			edges = edges[1:]
 		}
 	}
-	for _, e := range edges {
-		s.addEdge(id, o.Addr, e)
+	for i := range edges {
+		s.edge = edges[i] // the reader's: the rules change a copy, one that does not escape
+		s.addEdge(id, o.Addr, &s.edge)
 	}
 	if o.More != nil {
-		o.More(func(e heap.Edge) bool { s.addEdge(id, o.Addr, e); return true })
+		o.More(func(e heap.Edge) bool { s.edge = e; s.addEdge(id, o.Addr, &s.edge); return true })
 	}
 	return nil
 }
@@ -328,9 +330,9 @@ func (s *graphSink) addSite(site string) {
 }
 
 // addEdge adds one reference of object id (at addr), as the format's rules spell it.
-func (s *graphSink) addEdge(id graph.ObjID, addr uint64, e heap.Edge) {
+func (s *graphSink) addEdge(id graph.ObjID, addr uint64, e *heap.Edge) {
 	if s.rules.Edge != nil {
-		e = s.rules.Edge(addr, e)
+		s.rules.Edge(addr, e)
 	}
 	s.b.AddEdge(id, e.To, e.Kind)
 	s.edgeName = append(s.edgeName, s.nameID(e))
@@ -366,7 +368,7 @@ func (s *graphSink) hasImplicitClass(id graph.ObjID) bool {
 	return w < len(s.implicitClass) && s.implicitClass[w]&(1<<(id&63)) != 0
 }
 
-func (s *graphSink) nameID(e heap.Edge) uint32 {
+func (s *graphSink) nameID(e *heap.Edge) uint32 {
 	if e.Kind == heap.EdgeElement && e.Name != "" {
 		if i, ok := index(e.Name); ok {
 			return elemBit | i
@@ -374,7 +376,7 @@ func (s *graphSink) nameID(e heap.Edge) uint32 {
 	}
 	if text := s.rules.EdgeText; text != nil {
 		if e.NameID == 0 || e.NameID >= math.MaxUint32 {
-			return s.intern(text(e))
+			return s.intern(text(*e))
 		}
 		// Most names come with one kind: remember the name id of the last kind seen for each
 		// of the reader's ids, which spares spelling and hashing the name for every edge.
@@ -382,7 +384,7 @@ func (s *graphSink) nameID(e heap.Edge) uint32 {
 		if k < len(s.byReaderID) && s.byReaderKind[k] == uint8(e.Kind)+1 {
 			return s.byReaderID[k]
 		}
-		id := s.intern(text(e))
+		id := s.intern(text(*e))
 		if k >= len(s.byReaderID) {
 			s.byReaderID = slices.Grow(s.byReaderID, k+1-len(s.byReaderID))[:k+1]
 			s.byReaderKind = slices.Grow(s.byReaderKind, k+1-len(s.byReaderKind))[:k+1]

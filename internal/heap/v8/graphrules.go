@@ -19,24 +19,23 @@ func (Reader) GraphRules() heap.GraphRules {
 // does not keep the value alive (the key -> value edge does), so it is weak.
 //
 // The references of the string tables' roots are weak too (see internalizedStringsID).
-func graphEdge(from uint64, e heap.Edge) heap.Edge {
+func graphEdge(from uint64, e *heap.Edge) {
 	if e.Kind != heap.EdgeInternal {
-		return e
+		return
 	}
 	if from == internalizedStringsID || from == externalStringsID {
 		e.Kind = heap.EdgeWeak
-		return e
+		return
 	}
 	if isIndex(e.Name) {
 		e.Kind = heap.EdgeElement
-		return e
+		return
 	}
 	// The suffix is checked before it is spelled: most internal edges are not a WeakMap's.
 	if strings.HasSuffix(e.Name, ")") && strings.Contains(e.Name, weakMapPair) &&
 		strings.HasSuffix(e.Name, weakMapPair+strconv.FormatUint(from, 10)+")") {
 		e.Kind = heap.EdgeWeak
 	}
-	return e
 }
 
 const weakMapPair = "pair in WeakMap (table @"
