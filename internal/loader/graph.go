@@ -686,7 +686,11 @@ func (k *ranker) rank(out, from []uint32, retained *graph.Sizes) []uint32 {
 				}
 				prev = key
 			}
-			k.keys = keys
+			if cap(keys) <= keepReferrers {
+				k.keys = keys
+			} else {
+				k.keys = nil // a popular object's: not worth holding for the rest of the pages
+			}
 			return out
 		}
 		k.keys = nil // a list this long is rare: its memory goes to the rankedReferrers
@@ -726,6 +730,11 @@ func (k *ranker) rank(out, from []uint32, retained *graph.Sizes) []uint32 {
 func (r rankedReferrer) before(q rankedReferrer) bool {
 	return r.retained > q.retained || r.retained == q.retained && r.oid < q.oid
 }
+
+// keepReferrers is the longest list of referrers whose memory a page builder keeps for the
+// next object's (ranker.rank's keys, the ranked list): a popular object has millions, and
+// two builders holding their memory until the last page raised a V8 load's peak.
+const keepReferrers = 1 << 16
 
 // shortReferrers is the longest list of referrers ranker.rank sorts by insertion: as
 // slices.SortFunc itself does below 12 elements, which then costs a call per comparison.
@@ -981,6 +990,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				ranked = rank.rank(ranked[:0], refsOf.from[refsOf.end[i-lo]:refsOf.end[i-lo+1]], &a.Retained)
 				for _, r := range ranked {
 					pw.Referrer(int64(r))
+				}
+				if cap(ranked) > keepReferrers {
+					ranked = nil
 				}
 				pw.Object(&o)
 			}
