@@ -3,6 +3,7 @@ package v8
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"runtime"
 
 	"github.com/memsee/memsee/internal/heap/jsontext"
@@ -99,6 +100,15 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 		return nil
 	}
 	s := &p.s
+	// The rows of the columns have a loop of their own, which spares going through p.row
+	// value by value; the raw values of an array before meta go through row.
+	var fast func(b *intBlock, j int) int
+	switch {
+	case record == "nodes" && width == p.nf && p.haveMeta && p.rawNodes == nil:
+		fast = p.nodeRows
+	case record == "edges" && width == p.ef && p.haveMeta && p.rawEdges == nil:
+		fast = p.edgeRows
+	}
 	var (
 		queue []*intBlock // handed to the workers, in file order
 		free  []*intBlock
@@ -114,8 +124,18 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 		b := queue[0]
 		queue = queue[1:]
 		<-b.done
-		for j, v := range b.vals {
-			p.row[*k], p.rowOff[*k] = v, b.base+int64(b.offs[j])
+		rows := 0 // where the rows the fast loop takes end
+		for j := 0; j < len(b.vals); j++ {
+			if *k == 0 && j >= rows && fast != nil {
+				// Whole rows that pass every check go straight to the columns; the loop
+				// stops before a row that fails one, for row to say why.
+				rows = fast(b, j)
+				*n += int64(rows - j)
+				if j = rows; j == len(b.vals) {
+					break
+				}
+			}
+			p.row[*k], p.rowOff[*k] = b.vals[j], b.base+int64(b.offs[j])
 			*n++
 			if *k++; *k == width {
 				if err := row(); err != nil {
@@ -174,4 +194,52 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 		}
 	}
 	return nil
+}
+
+// nodeRows keeps the whole nodes of b from value j on, as nodeRow does, up to the first that
+// nodeRow would refuse or keep otherwise (a size of 4 GiB or more); it returns where it
+// stopped.
+func (p *parser) nodeRows(b *intBlock, j int) int {
+	nf, types := p.nf, uint64(len(p.nodeTypes))
+	for ; j+nf <= len(b.vals); j += nf {
+		r := b.vals[j : j+nf]
+		t, name, id, size, ec := r[p.nType], r[p.nName], r[p.nID], r[p.nSize], r[p.nEC]
+		if t >= types || name > math.MaxUint32 || id > math.MaxUint32 || size >= math.MaxUint32 || ec > math.MaxUint32 {
+			break
+		}
+		if int64(name) > p.maxNodeName {
+			p.maxNodeName, p.maxNodeNameO = int64(name), b.base+int64(b.offs[j+p.nName])
+		}
+		p.edgeSum += ec
+		p.ntype.push(uint8(t))
+		p.nname.push(uint32(name))
+		p.nid.push(uint32(id))
+		p.nsize.push(uint32(size))
+		p.nedges.push(uint32(ec))
+	}
+	return j
+}
+
+// edgeRows keeps the whole edges of b from value j on, as edgeRow does, up to the first that
+// edgeRow would refuse; it returns where it stopped.
+func (p *parser) edgeRows(b *intBlock, j int) int {
+	ef, nf, types := p.ef, uint64(p.nf), uint64(len(p.edgeTypes))
+	for ; j+ef <= len(b.vals); j += ef {
+		r := b.vals[j : j+ef]
+		t, to, name := r[p.eType], r[p.eTo], r[p.eName]
+		if t >= types || to%nf != 0 || to/nf > math.MaxUint32 || name > math.MaxUint32 {
+			break
+		}
+		ord := to / nf
+		if int64(ord) > p.maxTo {
+			p.maxTo, p.maxToO = int64(ord), b.base+int64(b.offs[j+p.eTo])
+		}
+		if !p.edgeNumeric[t] && int64(name) > p.maxEdgeName {
+			p.maxEdgeName, p.maxEdgeNameO = int64(name), b.base+int64(b.offs[j+p.eName])
+		}
+		p.etype.push(uint8(t))
+		p.ename.push(uint32(name))
+		p.eto.push(uint32(ord))
+	}
+	return j
 }

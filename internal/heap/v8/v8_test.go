@@ -682,8 +682,25 @@ func TestBlocksAsSerial(t *testing.T) {
 		name             string
 		window, blockMin int
 	}{"blocks of 1 KiB", 4096, 1024})
+	type input struct {
+		name string
+		data []byte
+	}
+	var inputs []input
 	for _, name := range samples {
-		data := mustRead(t, name)
+		inputs = append(inputs, input{name, mustRead(t, name)})
+	}
+	// Sizes of 4 GiB and more, which the columns keep apart, in the middle of the nodes and at
+	// their end: the rows in blocks take them as the serial loop does.
+	heap1 := mustRead(t, "heap1")
+	l := layoutOf(t, heap1)
+	big := heap1
+	for _, node := range []int{l.nodes / 2, l.nodes/2 + 1, l.nodes - 1} {
+		big, _ = setValue(t, big, "nodes", node*l.nf+l.nSize, strconv.FormatUint(5<<30+uint64(node), 10))
+	}
+	inputs = append(inputs, input{"heap1 with sizes past 4 GiB", big})
+	for _, in := range inputs {
+		name, data := in.name, in.data
 		want := mustLoad(t, data)
 		for _, m := range modes {
 			got, err := readWith(t, data, m.window, m.blockMin)
