@@ -24,12 +24,23 @@ func (d dumpView) TypeIndex(name string) (uint32, bool) {
 func (d dumpView) TypeOf(id graph.ObjID) uint32 { return d.s.typeOf[id] }
 func (d dumpView) TypeName(t uint32) string     { return d.s.types[t] }
 func (d dumpView) Len(id graph.ObjID) int64     { return int64(d.s.length.get(int(id))) }
-func (d dumpView) Value(id graph.ObjID) string  { d.s.flushValues(); return d.s.value(id) }
+
+// Value is object id's value, as the naming pass's SetValues made it: while the values wait
+// to be rewritten, SetValues' function spells the value of the object asked for, reading the
+// values as they were (as it does in the rewrite).
+func (d dumpView) Value(id graph.ObjID) string {
+	if f := d.s.newValue; f != nil {
+		d.s.newValue = nil
+		defer func() { d.s.newValue = f }()
+		return f(id)
+	}
+	return d.s.value(id)
+}
 
 // SetValues keeps value for when the values move to the oid order (orderValues), which then
-// rewrites them in the same pass; a read of a value before then rewrites them first.
+// rewrites them in the same pass.
 func (d dumpView) SetValues(value func(id graph.ObjID) string) {
-	d.s.flushValues()
+	d.s.flushValues() // a second SetValues reads the values the first made
 	d.s.newValue = value
 }
 
