@@ -266,18 +266,22 @@ func (b *Builder) Build() (*Graph, error) {
 	kinds, narrow, chunks, rootAddrs, byIndex := Clip(b.kinds), b.narrow, b.chunks, b.roots, b.byIndex
 	*b = Builder{built: true}
 
-	// The addresses are indexed, which also finds two objects with one address. With targets
-	// by index only the roots are looked up: when most addresses are in order (V8's ids), a
-	// bisection of them and a table of the rest serve.
+	// The addresses are indexed, which also finds two objects with one address. When most
+	// are in order (V8's ids, a JVM's heap), their run and a table of the rest serve: with
+	// targets by index only the roots are looked up, by bisection; else every target, through
+	// the run's buckets when its addresses are spread evenly enough.
 	var (
 		t     addrTable
 		run   runIndex
 		byRun bool
 		err   error
 	)
-	if byIndex {
+	if byIndex || useRuns {
 		if run, byRun, err = newRunIndex(g.Addr); err != nil {
 			return nil, err
+		}
+		if byRun && !byIndex {
+			byRun = run.buckets(g.Addr)
 		}
 	}
 	if !byRun {
@@ -317,8 +321,12 @@ func (b *Builder) Build() (*Graph, error) {
 	if byIndex {
 		indexChunks(narrow, edges, n)
 	} else {
-		resolveChunks(t, g.Addr, narrow, edges)
-		resolveChunks(t, g.Addr, chunks, edges)
+		var x *runIndex
+		if byRun {
+			x = &run
+		}
+		resolveChunks(t, x, g.Addr, narrow, edges)
+		resolveChunks(t, x, g.Addr, chunks, edges)
 	}
 	var e, k uint32 // read index (AddEdge order), write index (edge index)
 	for obj := range n {
@@ -346,10 +354,14 @@ func (b *Builder) Build() (*Graph, error) {
 	return g, nil
 }
 
-// resolveChunks looks the addresses of chunks up in t, into edges, chunk after chunk from the
-// start of edges, freeing each chunk when done. The lookups only read the table, and each chunk
-// has its own part of edges: every core takes chunks in turn.
-func resolveChunks[T uint32 | uint64](t addrTable, addr []uint64, chunks [][]T, edges []ObjID) {
+// useRuns lets Build index addresses in order by their run (runIndex) when targets are
+// addresses; the tests turn it off to compare with the table.
+var useRuns = true
+
+// resolveChunks looks the addresses of chunks up in x's buckets, or in t when x is nil, into
+// edges, chunk after chunk from the start of edges, freeing each chunk when done. The lookups
+// only read, and each chunk has its own part of edges: every core takes chunks in turn.
+func resolveChunks[T uint32 | uint64](t addrTable, x *runIndex, addr []uint64, chunks [][]T, edges []ObjID) {
 	at := make([]int, len(chunks)) // chunk -> its first index in edges
 	for c := 1; c < len(chunks); c++ {
 		at[c] = at[c-1] + len(chunks[c-1])
@@ -361,7 +373,11 @@ func resolveChunks[T uint32 | uint64](t addrTable, addr []uint64, chunks [][]T, 
 	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
 		wg.Go(func() {
 			for c := int(next.Add(1) - 1); c < len(chunks); c = int(next.Add(1) - 1) {
-				lookupAll(t, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+				if x != nil {
+					lookupAllRun(x, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+				} else {
+					lookupAll(t, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+				}
 				chunks[c] = nil // let the collector have it
 			}
 		})

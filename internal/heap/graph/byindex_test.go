@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/memsee/memsee/internal/heap"
 )
 
 // buildByIndex feeds d to a Builder with TargetsByIndex, each edge's target given as the
@@ -135,4 +137,84 @@ func TestLongestRun(t *testing.T) {
 			t.Errorf("LongestRun(%v) = %d, %d, want %d, %d", tt.addr, lo, hi, tt.lo, tt.hi)
 		}
 	}
+}
+
+// TestRunBuckets builds dumps whose addresses are in order but for a few, as a JVM's heap
+// has them, with targets by address, through the buckets of their run and through the table,
+// and finds the same graph or the same error: addresses spread evenly, in regions far apart
+// (too bunched for buckets), and with targets at no object's address inside and outside the
+// run's range.
+func TestRunBuckets(t *testing.T) {
+	type layout struct {
+		name    string
+		addr    func(r *rand.Rand, i, n int) uint64
+		buckets bool // whether the run gets its buckets
+	}
+	layouts := []layout{
+		{"even", func(r *rand.Rand, i, n int) uint64 { return 0x7f0000000000 + 24*uint64(i) + uint64(r.IntN(2))*8 }, true},
+		{"two regions far apart", func(r *rand.Rand, i, n int) uint64 {
+			a := 0x10000000 + 16*uint64(i)
+			if i >= n/2 {
+				a += 1 << 40
+			}
+			return a
+		}, false},
+	}
+	for _, l := range layouts {
+		r := rand.New(rand.NewPCG(5, 9))
+		for run := range 100 {
+			n := 200 + r.IntN(300)
+			d := &dump{}
+			for i := range n {
+				d.objects = append(d.objects, dumpObject{addr: l.addr(r, 2*i, 2*n), size: uint64(1 + r.IntN(50))})
+			}
+			// A few moved to the end (a JVM dump's classes), one of them maybe a repeat.
+			for range r.IntN(n/fewOutOfRun + 1) {
+				i := r.IntN(n)
+				o := d.objects[i]
+				d.objects = append(slices.Delete(d.objects, i, i+1), o)
+			}
+			if run%10 == 9 {
+				d.objects[len(d.objects)-1].addr = d.objects[r.IntN(len(d.objects)-1)].addr
+			}
+			for i := range d.objects {
+				for range r.IntN(4) {
+					to := d.objects[r.IntN(n)].addr
+					switch r.IntN(8) {
+					case 0:
+						to++ // inside the run's range, no object's
+					case 1:
+						to = 3 // below it
+					case 2:
+						to = 1 << 62 // above it
+					}
+					d.objects[i].edges = append(d.objects[i].edges, dumpEdge{to: to, kind: heap.EdgeField})
+				}
+			}
+			d.roots = []uint64{d.objects[0].addr, d.objects[n-1].addr, 12345}
+			name := fmt.Sprintf("%s, run %d", l.name, run)
+			x, ok, err := newRunIndex(addrsOf(d))
+			if err == nil && (!ok || x.buckets(addrsOf(d)) != l.buckets) {
+				t.Fatalf("%s: indexed by run %v, buckets %v; want buckets %v", name, ok, !ok || x.first != nil, l.buckets)
+			}
+			byRun, err1 := d.build()
+			useRuns = false
+			byTable, err2 := d.build()
+			useRuns = true
+			if fmt.Sprint(err1) != fmt.Sprint(err2) {
+				t.Fatalf("%s: error %v through the run, %v through the table", name, err1, err2)
+			}
+			if !reflect.DeepEqual(byRun, byTable) {
+				t.Fatalf("%s: through the run\n%+v\nthrough the table\n%+v", name, byRun, byTable)
+			}
+		}
+	}
+}
+
+func addrsOf(d *dump) []uint64 {
+	a := make([]uint64, len(d.objects))
+	for i, o := range d.objects {
+		a[i] = o.addr
+	}
+	return a
 }

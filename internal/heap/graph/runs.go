@@ -1,6 +1,9 @@
 package graph
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // LongestRun returns the longest stretch addr[lo:hi] whose addresses increase strictly. V8's
 // node ids increase but for a few nodes at the end (the embedder's, with ids of their own),
@@ -23,10 +26,82 @@ func LongestRun(addr []uint64) (lo, hi int) {
 const fewOutOfRun = 16
 
 // runIndex finds the objects of a graph by address when most of them are in one increasing
-// run: by bisection in the run, and in a small table for the others.
+// run: in the run by bisection, or through its buckets (buckets), and in a small table for
+// the others.
 type runIndex struct {
 	lo, hi int       // the run, addr[lo:hi]
 	rest   addrTable // every other object
+
+	// The buckets, when made: the run's addresses from base on cut into spans of 1<<shift,
+	// first[k] being the place in the run of the first address in span k or after it (one
+	// entry past the last span). Addresses in order and spread about evenly (a JVM's heap)
+	// are found by a read of first and one or two of the run, without the address table's
+	// random writes to build it.
+	base  uint64
+	shift uint
+	first []uint32
+}
+
+// maxPerBucket is the most addresses of the run a bucket may hold: past it, addresses bunched
+// in a few spans (heap regions far apart) would make each lookup a scan, and buckets returns
+// false.
+const maxPerBucket = 16
+
+// buckets cuts x's run into buckets of about one address each, unless the addresses are
+// bunched (maxPerBucket); the run must not be empty.
+func (x *runIndex) buckets(addr []uint64) bool {
+	run := addr[x.lo:x.hi]
+	if len(run) == 0 || len(run) >= math.MaxUint32 {
+		return false
+	}
+	lo, hi := run[0], run[len(run)-1]
+	shift := uint(0)
+	for (hi-lo)>>shift >= uint64(len(run)) {
+		shift++
+	}
+	nb := int((hi-lo)>>shift) + 1
+	first := make([]uint32, nb+1)
+	k, last := 0, 0 // the next bucket to set; where the last bucket began
+	for i, a := range run {
+		b := int((a - lo) >> shift)
+		for ; k <= b; k++ {
+			if i-last > maxPerBucket {
+				return false
+			}
+			first[k], last = uint32(i), i
+		}
+	}
+	if len(run)-last > maxPerBucket {
+		return false
+	}
+	for ; k <= nb; k++ {
+		first[k] = uint32(len(run))
+	}
+	x.base, x.shift, x.first = lo, shift, first
+	return true
+}
+
+// lookupAllRun is lookupAll through x's buckets.
+func lookupAllRun[T uint32 | uint64](x *runIndex, addr []uint64, keys []T, out []ObjID) {
+	run := addr[x.lo:x.hi]
+	limit := uint64(len(x.first) - 1) // buckets
+	for j, k := range keys {
+		a := uint64(k)
+		if b := (a - x.base) >> x.shift; a >= x.base && b < limit {
+			for i := x.first[b]; i < x.first[b+1]; i++ {
+				if run[i] == a {
+					out[j] = ObjID(x.lo + int(i))
+					goto next
+				}
+			}
+		}
+		if id, ok := x.rest.lookup(addr, a); ok {
+			out[j] = id
+		} else {
+			out[j] = SuperRoot
+		}
+	next:
+	}
 }
 
 // newRunIndex indexes addr (ObjID -> address) by its longest run; ok is false, and nothing is
