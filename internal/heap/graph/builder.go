@@ -131,6 +131,10 @@ func Reserve[T any](s []T, n int) []T {
 // Len returns the number of objects added so far.
 func (b *Builder) Len() int { return len(b.addr) }
 
+// Addresses returns the addresses of the objects added so far (ObjID -> address), which the
+// caller must not change: Build's Graph.Addr holds the same.
+func (b *Builder) Addresses() []uint64 { return b.addr }
+
 // AddObject adds the next object and returns its ObjID. It fails only when the dump has too
 // many objects; a repeated address is reported by Build, which is where addresses are indexed.
 func (b *Builder) AddObject(addr, size uint64) (ObjID, error) {
