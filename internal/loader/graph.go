@@ -767,9 +767,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// Oids number the objects in address order, so that the table and its address index are
 	// written in key order. The order depends on the addresses alone, so a second core works
 	// it out while this one runs the format's naming pass; for a format without one, while
-	// this one builds the graph (a 10.3M-object Go dump's graph phase 0.89 s to 0.68 s, its
-	// peak, at the end of the read, the same). Beside Build, whose lookups take both cores,
-	// it made a meliae dump's phase slower and its peak 40 MB higher.
+	// this one builds the graph. (Beside Build, whose lookups take both cores, it made a
+	// meliae dump's phase slower and its peak higher: BENCHMARKS.md.)
 	ordered := make(chan addressOrder, 1)
 	startOrder := func(addr []uint64) { ordered <- orderByAddress(addr) }
 	if s.namer == nil {
