@@ -11,7 +11,7 @@ type Renumbering struct {
 	// blocks, when not nil, are the runs of objects that keep their order, in the new order:
 	// for a numbering that moves a few objects (V8's and JVM dumps' address orders), objects
 	// and edges move a run at a time. (A target's new ObjID is still read from newID: found by
-	// bisection among a JVM dump's 1,600 runs, it took longer.)
+	// bisection among the runs of a JVM dump, it took longer.)
 	blocks []block
 }
 
