@@ -466,7 +466,7 @@ func (s *graphSink) value(id graph.ObjID) string {
 }
 
 // edgeText spells the name of edge e of g.
-func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
+func (s *graphSink) edgeText(g *graph.Graph, e uint32, keys *keyTexts) string {
 	id := s.edgeName[e]
 	switch {
 	case id&elemBit != 0:
@@ -475,9 +475,37 @@ func (s *graphSink) edgeText(g *graph.Graph, e uint32) string {
 		if s.keys == nil {
 			return ""
 		}
-		return s.keys.KeyText(s.view, g.Edges[e-1], id == keyAttr)
+		key, attr := g.Edges[e-1], id == keyAttr
+		if keys == nil {
+			return s.keys.KeyText(s.view, key, attr)
+		}
+		k := &keys[(uint32(key)*2+b2u(attr))%uint32(len(keys))]
+		if k.key != uint32(key)+1 || k.attr != attr {
+			*k = keyText{uint32(key) + 1, attr, s.keys.KeyText(s.view, key, attr)}
+		}
+		return k.text
 	}
 	return s.name(id)
+}
+
+// keyTexts remembers, for one page builder, how the format spelled the names of references
+// named after their key (graph.KeyNamer): the keys of a program's dicts are mostly a few
+// objects (the names of a class's attributes), which the objects of a page share, and
+// spelling them each time made a string per reference.
+type keyTexts [1 << 12]keyText
+
+// keyText is a key's spelling: key is its ObjID+1 (0: none).
+type keyText struct {
+	key  uint32
+	attr bool
+	text string
+}
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // appendIndex appends element i as a path spells it: [17].
@@ -499,13 +527,13 @@ func (s *graphSink) name(id uint32) string {
 }
 
 // ref is edge e of g as the store keeps it: an element's index is kept as a number, not spelled.
-func (s *graphSink) ref(g *graph.Graph, e uint32, to int64) store.NewRef {
+func (s *graphSink) ref(g *graph.Graph, e uint32, to int64, keys *keyTexts) store.NewRef {
 	r := store.NewRef{OID: to, Kind: g.Kinds[e], Index: -1}
 	switch id := s.edgeName[e]; {
 	case id&elemBit != 0:
 		r.Index = int64(id &^ elemBit)
 	case id == keyItem || id == keyAttr:
-		r.Name = s.edgeText(g, e)
+		r.Name = s.edgeText(g, e, keys)
 	case id != 0:
 		r.Name, r.NameKey = s.name(id), id
 	}
@@ -947,6 +975,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			via    []byte // an element's [i], spelled here for the page to copy
 			rank   ranker
 			ranked []uint32
+			keys   = new(keyTexts)
 		)
 		return func(pw *store.PageWriter, p int64, refsOf *pageReferrers) {
 			var o store.NewObject
@@ -980,7 +1009,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 						via = appendIndex(via[:0], name&^elemBit)
 						o.Via = unsafe.String(&via[0], len(via))
 					} else {
-						o.Via = s.edgeText(g, e)
+						o.Via = s.edgeText(g, e, keys)
 					}
 					if o.Via != "" && o.Via[0] == '[' {
 						elem.set(int(id))
@@ -993,7 +1022,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				}
 				elo, ehi := g.EdgeRange(id)
 				for e := elo; e < ehi; e++ {
-					pw.Ref(s.ref(g, e, int64(g.Edges[e])))
+					pw.Ref(s.ref(g, e, int64(g.Edges[e]), keys))
 				}
 				ranked = rank.rank(ranked[:0], refsOf.from[refsOf.end[i-lo]:refsOf.end[i-lo+1]], &a.Retained)
 				for _, r := range ranked {
