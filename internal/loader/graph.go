@@ -526,9 +526,10 @@ func (s *graphSink) name(id uint32) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// ref is edge e of g as the store keeps it: an element's index is kept as a number, not spelled.
-func (s *graphSink) ref(g *graph.Graph, e uint32, to int64, keys *keyTexts) store.NewRef {
-	r := store.NewRef{OID: to, Kind: g.Kinds[e], Index: -1}
+// ref sets r to edge e of g as the store keeps it: an element's index is kept as a number,
+// not spelled.
+func (s *graphSink) ref(r *store.NewRef, g *graph.Graph, e uint32, to int64, keys *keyTexts) {
+	*r = store.NewRef{OID: to, Kind: g.Kinds[e], Index: -1}
 	switch id := s.edgeName[e]; {
 	case id&elemBit != 0:
 		r.Index = int64(id &^ elemBit)
@@ -537,7 +538,6 @@ func (s *graphSink) ref(g *graph.Graph, e uint32, to int64, keys *keyTexts) stor
 	case id != 0:
 		r.Name, r.NameKey = s.name(id), id
 	}
-	return r
 }
 
 // storeSites queues the allocation sites of a dump that has them (or births: GraphWriter.Sites
@@ -976,6 +976,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			rank   ranker
 			ranked []uint32
 			keys   = new(keyTexts)
+			ref    store.NewRef
 		)
 		return func(pw *store.PageWriter, p int64, refsOf *pageReferrers) {
 			var o store.NewObject
@@ -1017,12 +1018,13 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				}
 				if s.hasImplicitClass(id) {
 					if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
-						pw.Ref(store.NewRef{OID: int64(c), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge, NameKey: classKey})
+						pw.Ref(&store.NewRef{OID: int64(c), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge, NameKey: classKey})
 					}
 				}
 				elo, ehi := g.EdgeRange(id)
 				for e := elo; e < ehi; e++ {
-					pw.Ref(s.ref(g, e, int64(g.Edges[e]), keys))
+					s.ref(&ref, g, e, int64(g.Edges[e]), keys)
+					pw.Ref(&ref)
 				}
 				ranked = rank.rank(ranked[:0], refsOf.from[refsOf.end[i-lo]:refsOf.end[i-lo+1]], &a.Retained)
 				for _, r := range ranked {

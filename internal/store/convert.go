@@ -136,7 +136,7 @@ func convertSnapshot(ctx context.Context, tx *sql.Tx, snap int64) error {
 					r.Kind, r.Index, r.Name = heap.EdgeElement, int64(k), ""
 				}
 			}
-			pb.Ref(page.Ref(r))
+			pb.Ref((*page.Ref)(&r))
 		}
 		slices.SortFunc(referrer, func(x, y int64) int {
 			if x >= 0 && y >= 0 && x < int64(len(retained)) && y < int64(len(retained)) {

@@ -131,7 +131,7 @@ func (g *GraphWriter) NewPageWriter() *PageWriter {
 func (w *PageWriter) Begin(num int64) { w.num, w.next = num, num<<page.Bits }
 
 // Ref adds a reference of the next object Object writes, in the dump's order.
-func (w *PageWriter) Ref(r NewRef) { w.page.Ref(page.Ref(r)) }
+func (w *PageWriter) Ref(r *NewRef) { w.page.Ref((*page.Ref)(r)) }
 
 // Referrer adds an object that refers to the next object Object writes: each once, the
 // largest retained first.

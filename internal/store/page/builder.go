@@ -98,7 +98,7 @@ func (p *Builder) Add(o *Object) {
 func (p *Builder) Referrer(oid uint32) { p.referrer = append(p.referrer, oid) }
 
 // Ref adds a reference of the object Add adds next, in the dump's order.
-func (p *Builder) Ref(r Ref) {
+func (p *Builder) Ref(r *Ref) {
 	p.dst = append(p.dst, uint32(r.OID))
 	p.kind = append(p.kind, uint8(r.Kind))
 	var name uint32

@@ -58,9 +58,9 @@ func samplePage() (*Builder, []Object) {
 	p.Reset()
 	var objs []Object
 	for i := 0; i < 5; i++ {
-		p.Ref(Ref{OID: int64(i * 3), Kind: 1, Index: int64(i)})
-		p.Ref(Ref{OID: 9, Name: ".x", NameKey: 4})
-		p.Ref(Ref{OID: 2, Name: "['k']"})
+		p.Ref(&Ref{OID: int64(i * 3), Kind: 1, Index: int64(i)})
+		p.Ref(&Ref{OID: 9, Name: ".x", NameKey: 4})
+		p.Ref(&Ref{OID: 2, Name: "['k']"})
 		p.Referrer(uint32(i))
 		p.Referrer(7)
 		o := Object{Addr: 0x1000 + int64(i)*32, Type: 3, Size: 32, Len: -1, Value: "v", Distance: int64(i), Parent: -1, Via: ".a", IDom: 0, Retained: 64}
@@ -120,7 +120,7 @@ func widePage() *Builder {
 	p.Reset()
 	for i := range Size {
 		for j := range i % 7 {
-			p.Ref(Ref{OID: int64(i*40503+j*977) % (1 << 26), Kind: heap.EdgeKind(j % 8), Index: int64(j - 1), Name: []string{"", ".next", "['k']", ""}[j%4]})
+			p.Ref(&Ref{OID: int64(i*40503+j*977) % (1 << 26), Kind: heap.EdgeKind(j % 8), Index: int64(j - 1), Name: []string{"", ".next", "['k']", ""}[j%4]})
 		}
 		for j := range i % 3 {
 			p.Referrer(uint32(i*2654435761+j) >> 6)
@@ -526,7 +526,7 @@ func TestManyNames(t *testing.T) {
 	p.Reset()
 	const refs = 3 * maxNameIdx
 	for j := range refs {
-		p.Ref(Ref{OID: int64(j), Name: fmt.Sprintf("['key %d']", j%(2*maxNameIdx))}) // the last third repeats
+		p.Ref(&Ref{OID: int64(j), Name: fmt.Sprintf("['key %d']", j%(2*maxNameIdx))}) // the last third repeats
 	}
 	p.Add(&Object{Len: -1, Distance: -1, Parent: -1, IDom: -1})
 	e, err := DecodeEdges(p.AppendEdges(nil))
