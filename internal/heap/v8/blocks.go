@@ -210,12 +210,7 @@ func (p *parser) nodeRows(b *intBlock, j int) int {
 		if int64(name) > p.maxNodeName {
 			p.maxNodeName, p.maxNodeNameO = int64(name), b.base+int64(b.offs[j+p.nName])
 		}
-		p.edgeSum += ec
-		p.ntype.push(uint8(t))
-		p.nname.push(uint32(name))
-		p.nid.push(uint32(id))
-		p.nsize.push(uint32(size))
-		p.nedges.push(uint32(ec))
+		p.keepNode(t, name, id, size, ec)
 	}
 	return j
 }
@@ -237,9 +232,7 @@ func (p *parser) edgeRows(b *intBlock, j int) int {
 		if !p.edgeNumeric[t] && int64(name) > p.maxEdgeName {
 			p.maxEdgeName, p.maxEdgeNameO = int64(name), b.base+int64(b.offs[j+p.eName])
 		}
-		p.etype.push(uint8(t))
-		p.ename.push(uint32(name))
-		p.eto.push(uint32(ord))
+		p.keepEdge(t, name, ord)
 	}
 	return j
 }

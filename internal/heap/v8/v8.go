@@ -810,13 +810,25 @@ func (p *parser) nodeRow() error {
 	if ec > math.MaxUint32 {
 		return p.fail(p.rowOff[p.nEC], "nodes", "node %s has edge_count %d, too large", commas(int64(i)), ec)
 	}
+	p.keepNode(t, name, id, size, ec)
+	return nil
+}
+
+// keepNode adds a node that passed nodeRow's checks to the columns.
+func (p *parser) keepNode(t, name, id, size, ec uint64) {
 	p.edgeSum += ec
 	p.ntype.push(uint8(t))
 	p.nname.push(uint32(name))
 	p.nid.push(uint32(id))
 	p.nsize.push(uint32(size))
 	p.nedges.push(uint32(ec))
-	return nil
+}
+
+// keepEdge adds an edge that passed edgeRow's checks to the columns.
+func (p *parser) keepEdge(t, name, ord uint64) {
+	p.etype.push(uint8(t))
+	p.ename.push(uint32(name))
+	p.eto.push(uint32(ord))
 }
 
 // edgeRow keeps one edge, checking what can be checked before nodes and strings are read.
@@ -845,9 +857,7 @@ func (p *parser) edgeRow() error {
 	if !p.edgeNumeric[t] && int64(name) > p.maxEdgeName {
 		p.maxEdgeName, p.maxEdgeNameO = int64(name), p.rowOff[p.eName]
 	}
-	p.etype.push(uint8(t))
-	p.ename.push(uint32(name))
-	p.eto.push(uint32(ord))
+	p.keepEdge(t, name, ord)
 	return nil
 }
 
