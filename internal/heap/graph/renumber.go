@@ -25,14 +25,19 @@ const maxBlocks = 8
 // blocksOf returns the runs of old (new ObjID -> old ObjID), or nil when there are more than
 // a maxBlocks-th of the objects.
 func blocksOf(old []ObjID) []block {
-	var bs []block
+	runs := 0 // counted first: a numbering at random would otherwise fill an eighth of a block per object
+	for i, o := range old {
+		if i == 0 || o != old[i-1]+1 {
+			if runs++; runs > len(old)/maxBlocks {
+				return nil
+			}
+		}
+	}
+	bs := make([]block, 0, runs)
 	for i, o := range old {
 		if i > 0 && o == old[i-1]+1 {
 			bs[len(bs)-1].n++
 			continue
-		}
-		if len(bs) >= len(old)/maxBlocks {
-			return nil
 		}
 		bs = append(bs, block{new: uint32(i), old: uint32(o), n: 1})
 	}
