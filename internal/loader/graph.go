@@ -208,10 +208,7 @@ func (s *graphSink) presize(full bool) {
 		return
 	}
 	guess := func(n, room int) int {
-		// An eighth more, for the guess's errors: a guess short of the count makes the
-		// slices grow once more when they are full, near the end of the file, copying them
-		// whole at the read's peak; one long leaves room that trim gives back.
-		want := int(min(float64(n)*1.125/read, math.MaxUint32))
+		want := int(min(float64(n)*1.0625/read, math.MaxUint32)) // a sixteenth more, for the guess's errors
 		return max(min(want, 2*room), room)
 	}
 	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 || full && objects > cap(s.typeOf) {
