@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"unsafe"
@@ -794,12 +795,15 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	runtime.GC() // the slices the parse outgrew
 	// Oids number the objects in address order, so that the table and its address index are
 	// written in key order. The order depends on the addresses alone, so a second core works
-	// it out while this one runs the format's naming pass; for a format without one, while
-	// this one builds the graph. (Beside Build, whose lookups take both cores, it made a
-	// meliae dump's phase slower and its peak higher: BENCHMARKS.md.)
+	// it out while this one runs the format's naming pass. For a format without one, it works
+	// it out while this one builds the graph, if the heap holds free already what both need
+	// (a reader that held the whole dump, as Go's does, has freed it): beside Build it would
+	// otherwise set a higher peak (Ruby dumps' at 10M and 29M objects), and beside Build,
+	// whose lookups take both cores, a meliae dump's phase was slower (BENCHMARKS.md).
 	ordered := make(chan addressOrder, 1)
 	startOrder := func(addr []uint64) { ordered <- orderByAddress(addr) }
-	if s.namer == nil {
+	beside := s.namer == nil && heapFree() >= int64(s.b.Len())*(orderBytes+buildBytes)
+	if beside {
 		go startOrder(s.b.Addresses())
 	}
 	g, err := s.b.Build()
@@ -818,7 +822,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, &heap.FormatError{File: path, Offset: -1, Err: errors.New("no objects in the dump")}
 	}
 	runtime.GC() // the Builder's edge chunks and address table, before the order's arrays
-	if s.namer != nil {
+	if !beside {
 		go startOrder(g.Addr)
 	}
 
@@ -1113,6 +1117,22 @@ func orderByAddress(addr []uint64) addressOrder {
 		oid[id] = uint32(i)
 	}
 	return addressOrder{perm, oid}
+}
+
+// orderBytes is what orderByAddress needs per object (the addresses sorted, the order and its
+// inverse); buildBytes about what graph.Builder.Build does (its address table, and room for
+// the edges as they are resolved).
+const (
+	orderBytes = 16
+	buildBytes = 16
+)
+
+// heapFree returns the memory the Go heap holds mapped and unused: what the next allocations
+// take before the heap grows.
+func heapFree() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
 }
 
 // mergeRun sets perm to the address order of the objects at addr, most of which are in the
