@@ -797,9 +797,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// written in key order. The order depends on the addresses alone, so a second core works
 	// it out while this one runs the format's naming pass. For a format without one, it works
 	// it out while this one builds the graph, if the heap holds free already what both need
-	// (a reader that held the whole dump, as Go's does, has freed it): beside Build it would
-	// otherwise set a higher peak (Ruby dumps' at 10M and 29M objects), and beside Build,
-	// whose lookups take both cores, a meliae dump's phase was slower (BENCHMARKS.md).
+	// (a reader that held the whole dump, as Go's does, has freed it), so that the order's
+	// arrays do not raise the peak. (Beside Build, whose lookups take both cores, a meliae
+	// dump's phase was slower: BENCHMARKS.md.)
 	ordered := make(chan addressOrder, 1)
 	startOrder := func(addr []uint64) { ordered <- orderByAddress(addr) }
 	beside := s.namer == nil && heapFree() >= int64(s.b.Len())*(orderBytes+buildBytes)
