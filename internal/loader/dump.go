@@ -99,14 +99,15 @@ func (d dumpView) RenameRoot(i int, name string) { d.s.roots[i].name = name }
 // flushValues rewrites the values as the naming pass's SetValues asked, if it did.
 func (s *graphSink) flushValues() {
 	if s.newValue != nil {
-		s.rewriteValues(nil, len(s.typeOf))
+		s.rewriteValues(nil)
 	}
 }
 
-// rewriteValues makes the values of the n objects anew, in one pass: object i's is that of
+// rewriteValues makes the values of the objects anew, in one pass: object i's is that of
 // object old[i] (i's own when old is nil), as newValue, if set, spells it. newValue reads the
 // values as they were; it is cleared.
-func (s *graphSink) rewriteValues(old []graph.ObjID, n int) {
+func (s *graphSink) rewriteValues(old []graph.ObjID) {
+	n := len(s.typeOf)
 	value := s.value
 	if s.newValue != nil {
 		value, s.newValue = s.newValue, nil

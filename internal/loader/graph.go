@@ -8,7 +8,6 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"slices"
 	"strconv"
 	"unsafe"
@@ -294,7 +293,6 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 // what the naming pass's SetValues made of them, in one pass. It comes before the graph is
 // renumbered, for SetValues' function reads the graph in file order.
 func (s *graphSink) orderValues(old []graph.ObjID) {
-	n := len(old)
 	same := true
 	for i, id := range old {
 		if int(id) != i {
@@ -305,9 +303,9 @@ func (s *graphSink) orderValues(old []graph.ObjID) {
 	switch {
 	case same && s.newValue == nil:
 	case same:
-		s.rewriteValues(nil, n)
+		s.rewriteValues(nil)
 	case len(s.values) > 0 || s.newValue != nil:
-		s.rewriteValues(old, n)
+		s.rewriteValues(old)
 	}
 }
 
@@ -1103,8 +1101,8 @@ type addressOrder struct {
 func orderByAddress(addr []uint64) addressOrder {
 	n := len(addr)
 	perm := make([]graph.ObjID, n)
-	if lo, hi := graph.LongestRun(addr); n-(hi-lo) <= n/16 {
-		mergeRun(addr, lo, hi, perm) // V8's node ids: in order, but for a few
+	if lo, hi, ok := graph.InOrderButFew(addr); ok {
+		mergeRun(addr, lo, hi, perm) // V8's node ids, a JVM's heap
 	} else {
 		for i := range perm {
 			perm[i] = graph.ObjID(i)
@@ -1126,14 +1124,6 @@ const (
 	orderBytes = 16
 	buildBytes = 16
 )
-
-// heapFree returns the memory the Go heap holds mapped and unused: what the next allocations
-// take before the heap grows.
-func heapFree() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
-	metrics.Read(s)
-	return int64(s[0].Value.Uint64())
-}
 
 // mergeRun sets perm to the address order of the objects at addr, most of which are in the
 // increasing run addr[lo:hi]: the others are sorted, and merged with the run.

@@ -109,6 +109,14 @@ func mapped() int64 {
 	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }
 
+// heapFree returns the memory the Go heap holds mapped and unused: what the next allocations
+// take before the heap grows.
+func heapFree() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
+}
+
 // systemMemory returns the memory available to memsee: MemAvailable from /proc/meminfo,
 // within what the cgroup v2 limit leaves, or 1<<62 where neither can be read (then only the
 // runtime stops a load).

@@ -270,42 +270,16 @@ func (b *Builder) Build() (*Graph, error) {
 	kinds, narrow, chunks, rootAddrs, byIndex := Clip(b.kinds), b.narrow, b.chunks, b.roots, b.byIndex
 	*b = Builder{built: true}
 
-	// The addresses are indexed, which also finds two objects with one address. When most
-	// are in order (V8's ids, a JVM's heap), their run and a table of the rest serve: with
-	// targets by index only the roots are looked up, by bisection; else every target, through
-	// the run's buckets when its addresses are spread evenly enough.
-	var (
-		t     addrTable
-		run   runIndex
-		byRun bool
-		err   error
-	)
-	if byIndex || useRuns {
-		if run, byRun, err = newRunIndex(g.Addr); err != nil {
-			return nil, err
-		}
-		if byRun && !byIndex {
-			byRun = run.buckets(g.Addr)
-		}
-	}
-	if !byRun {
-		if t, err = newAddrTable(g.Addr); err != nil {
-			return nil, err
-		}
+	// The addresses are indexed, which also finds two objects with one address.
+	ix, err := newAddrIndex(g.Addr, byIndex)
+	if err != nil {
+		return nil, err
 	}
 
 	// Roots: resolve, and keep the first of each.
 	g.isRoot = make([]uint64, (n+63)/64)
 	for _, a := range rootAddrs {
-		var (
-			id ObjID
-			ok bool
-		)
-		if byRun {
-			id, ok = run.lookup(g.Addr, a)
-		} else {
-			id, ok = t.lookup(g.Addr, a)
-		}
+		id, ok := ix.lookup(g.Addr, a)
 		if !ok {
 			g.LostRoots++
 			continue
@@ -325,12 +299,8 @@ func (b *Builder) Build() (*Graph, error) {
 	if byIndex {
 		indexChunks(narrow, edges, n)
 	} else {
-		var x *runIndex
-		if byRun {
-			x = &run
-		}
-		resolveChunks(t, x, g.Addr, narrow, edges)
-		resolveChunks(t, x, g.Addr, chunks, edges)
+		resolveChunks(ix, g.Addr, narrow, edges)
+		resolveChunks(ix, g.Addr, chunks, edges)
 	}
 	var e, k uint32 // read index (AddEdge order), write index (edge index)
 	for obj := range n {
@@ -362,10 +332,41 @@ func (b *Builder) Build() (*Graph, error) {
 // addresses; the tests turn it off to compare with the table.
 var useRuns = true
 
-// resolveChunks looks the addresses of chunks up in x's buckets, or in t when x is nil, into
-// edges, chunk after chunk from the start of edges, freeing each chunk when done. The lookups
-// only read, and each chunk has its own part of edges: every core takes chunks in turn.
-func resolveChunks[T uint32 | uint64](t addrTable, x *runIndex, addr []uint64, chunks [][]T, edges []ObjID) {
+// addrIndex finds objects by address: through the run of addresses in order and a table of the
+// rest (run, when not nil), or through a table of every address.
+type addrIndex struct {
+	table addrTable
+	run   *runIndex
+}
+
+// newAddrIndex indexes addr (ObjID -> address), which finds two objects with one address (a
+// *DuplicateError). Addresses in order but for a few are indexed by their run: for the roots
+// alone (byIndex) by bisection; for every target when the run's buckets can be cut.
+func newAddrIndex(addr []uint64, byIndex bool) (addrIndex, error) {
+	if byIndex || useRuns {
+		run, ok, err := newRunIndex(addr)
+		if err != nil {
+			return addrIndex{}, err
+		}
+		if ok && (byIndex || run.buckets(addr)) {
+			return addrIndex{run: &run}, nil
+		}
+	}
+	t, err := newAddrTable(addr)
+	return addrIndex{table: t}, err
+}
+
+func (ix addrIndex) lookup(addr []uint64, a uint64) (ObjID, bool) {
+	if ix.run != nil {
+		return ix.run.lookup(addr, a)
+	}
+	return ix.table.lookup(addr, a)
+}
+
+// resolveChunks looks the addresses of chunks up in ix, into edges, chunk after chunk from the
+// start of edges, freeing each chunk when done. The lookups only read, and each chunk has its
+// own part of edges: every core takes chunks in turn.
+func resolveChunks[T uint32 | uint64](ix addrIndex, addr []uint64, chunks [][]T, edges []ObjID) {
 	at := make([]int, len(chunks)) // chunk -> its first index in edges
 	for c := 1; c < len(chunks); c++ {
 		at[c] = at[c-1] + len(chunks[c-1])
@@ -377,10 +378,10 @@ func resolveChunks[T uint32 | uint64](t addrTable, x *runIndex, addr []uint64, c
 	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
 		wg.Go(func() {
 			for c := int(next.Add(1) - 1); c < len(chunks); c = int(next.Add(1) - 1) {
-				if x != nil {
-					lookupAllRun(x, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+				if ix.run != nil {
+					lookupAllRun(ix.run, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
 				} else {
-					lookupAll(t, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+					lookupAll(ix.table, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
 				}
 				chunks[c] = nil // let the collector have it
 			}

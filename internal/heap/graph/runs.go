@@ -22,8 +22,16 @@ func LongestRun(addr []uint64) (lo, hi int) {
 }
 
 // fewOutOfRun is the most objects outside the longest run, as a share of all (1/fewOutOfRun),
-// for which a runIndex is made instead of an addrTable.
+// for which the addresses count as in order but for a few (InOrderButFew).
 const fewOutOfRun = 16
+
+// InOrderButFew returns the longest run of addr (LongestRun), and whether at most a
+// fewOutOfRun-th of the addresses are outside it: then a bisection or a merge with the run
+// serves where an index or a sort of every address would otherwise be made.
+func InOrderButFew(addr []uint64) (lo, hi int, ok bool) {
+	lo, hi = LongestRun(addr)
+	return lo, hi, len(addr)-(hi-lo) <= len(addr)/fewOutOfRun
+}
 
 // runIndex finds the objects of a graph by address when most of them are in one increasing
 // run: in the run by bisection, or through its buckets (buckets), and in a small table for
@@ -109,11 +117,11 @@ func lookupAllRun[T uint32 | uint64](x *runIndex, addr []uint64, keys []T, out [
 // address are a *DuplicateError, the one newAddrTable reports (the pair whose second object
 // comes first).
 func newRunIndex(addr []uint64) (_ runIndex, ok bool, _ error) {
-	lo, hi := LongestRun(addr)
-	n := len(addr)
-	if n-(hi-lo) > n/fewOutOfRun {
+	lo, hi, ok := InOrderButFew(addr)
+	if !ok {
 		return runIndex{}, false, nil
 	}
+	n := len(addr)
 	x := runIndex{lo: lo, hi: hi}
 	others := make([]uint64, 0, n-(hi-lo)) // the addresses outside the run, in ObjID order
 	others = append(append(others, addr[:lo]...), addr[hi:]...)
