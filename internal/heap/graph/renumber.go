@@ -13,6 +13,11 @@ type Renumbering struct {
 	// and edges move a run at a time. (A target's new ObjID is still read from newID: found by
 	// bisection among the runs of a JVM dump, it took longer.)
 	blocks []block
+	// chain, when not nil, marks the blocks that slide in place (chainOf), edges their edges
+	// (in the new edge order), and edgesAside how many edges the others hold.
+	chain      []bool
+	edges      []block
+	edgesAside int
 }
 
 // block is a run of objects that moves whole: old..old+n-1 become new..new+n-1.
@@ -66,8 +71,10 @@ func (r *Renumbering) Same() bool { return r.same }
 //
 // The objects' slices move in place, through a scratch slice (8 bytes per object). The edges'
 // move to new slices: 4 bytes per edge for the targets (then 1 for the kinds) beside the old
-// ones until those are collected, and 4 bytes per object for the new EdgeStart. The Renumbering holds old and the old EdgeStart (8 bytes
-// per object) until it is dropped.
+// ones until those are collected, and 4 bytes per object for the new EdgeStart. A numbering
+// that keeps most objects in order moves both in place, with room for the few others only
+// (moveInPlace). The Renumbering holds old and the old EdgeStart (8 bytes per object) until
+// it is dropped.
 func (g *Graph) Renumber(old []ObjID, newID []uint32) (*Renumbering, error) {
 	n := g.Len()
 	if err := g.check(); err != nil {
@@ -88,6 +95,9 @@ func (g *Graph) Renumber(old []ObjID, newID []uint32) (*Renumbering, error) {
 		return &Renumbering{same: true}, nil
 	}
 	r := &Renumbering{old: old, start: g.EdgeStart, blocks: blocksOf(old)}
+	if r.blocks != nil {
+		r.chain = chainOf(r.blocks, n)
+	}
 
 	// The ObjIDs held, then the slices by object.
 	renumber(AsUint32s(g.Edges), newID)
@@ -116,6 +126,10 @@ func (g *Graph) Renumber(old []ObjID, newID []uint32) (*Renumbering, error) {
 	start := make([]uint32, n+1)
 	for i, o := range old {
 		start[i+1] = start[i] + r.start[o+1] - r.start[o]
+	}
+	if r.chain != nil {
+		r.edges = edgeBlocks(r.blocks, r.start, start)
+		r.edgesAside = asideOf(r.edges, r.chain)
 	}
 	g.Edges = permuteEdges(r, start, g.Edges)
 	g.Kinds = permuteEdges(r, start, g.Kinds)
@@ -166,6 +180,13 @@ func permute[T any](r *Renumbering, ss ...[]T) {
 		return
 	}
 	n := len(r.old)
+	if r.chain != nil {
+		aside := make([]T, asideOf(r.blocks, r.chain))
+		for _, s := range ss {
+			moveInPlace(s, r.blocks, r.chain, aside)
+		}
+		return
+	}
 	tmp := make([]T, n)
 	if r.blocks != nil {
 		for _, s := range ss {
@@ -194,7 +215,8 @@ func permute[T any](r *Renumbering, ss ...[]T) {
 }
 
 // PermuteEdges returns s, one entry per edge in the old edge order, in the new edge order
-// (Graph.EdgeStart after Renumber): a new slice, s is left as it was.
+// (Graph.EdgeStart after Renumber): s itself, moved in place, when the numbering keeps most
+// objects in order and their edges are most of the edges; else a new slice, s left as it was.
 func PermuteEdges[T any](r *Renumbering, g *Graph, s []T) ([]T, error) {
 	if r.same {
 		return s, nil
@@ -207,6 +229,10 @@ func PermuteEdges[T any](r *Renumbering, g *Graph, s []T) ([]T, error) {
 
 // permuteEdges is PermuteEdges, start being the new EdgeStart.
 func permuteEdges[T any](r *Renumbering, start []uint32, s []T) []T {
+	if r.chain != nil && r.edgesAside <= len(s)/maxAside {
+		moveInPlace(s, r.edges, r.chain, make([]T, r.edgesAside))
+		return s
+	}
 	out := make([]T, len(s))
 	if r.blocks != nil {
 		for _, b := range r.blocks {
