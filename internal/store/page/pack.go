@@ -41,8 +41,11 @@ func codec() (*zstd.Encoder, *zstd.Decoder) {
 		// MB/s, unpacked at 1.6 GB/s; with entropy coding, 0.161 at 510-540 MB/s, unpacked at
 		// 1.1 GB/s; SpeedDefault 0.148 at 290-310 MB/s. (A 5.1M-node V8 snapshot: 0.123 at
 		// 910-1,000 MB/s, unpacked at 2.1 GB/s; 0.114 at 710 MB/s; 0.105 at 500 MB/s.)
+		// A window of 1 MiB rather than the level's 8: each of the two encoders keeps a
+		// history of its window for as long as the load writes, and a page's columns are
+		// rarely longer.
 		encoder, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithNoEntropyCompression(true),
-			zstd.WithEncoderConcurrency(2))
+			zstd.WithEncoderConcurrency(2), zstd.WithWindowSize(1<<20))
 		if err != nil {
 			panic("page: zstd encoder: " + err.Error()) // only for options it refuses
 		}
