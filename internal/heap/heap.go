@@ -43,6 +43,9 @@ type Snapshot struct {
 	// reader sends (0 for the first), not its address: a format whose references name objects
 	// by their place (V8's to_node). A Root is still named by its address.
 	EdgesByIndex bool
+	// Held says that the reader read the whole dump before Begin and lets its memory go as it
+	// sends the objects (V8's columns): the sink's memory grows as the reader's is freed.
+	Held bool
 }
 
 // Value indexes Sample.Values. Heap profiles carry up to four numbers per allocation site.

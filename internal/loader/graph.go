@@ -97,6 +97,9 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 		return errors.New("reader began twice")
 	}
 	s.begun, s.snap = true, snap
+	if snap.Held {
+		debug.SetGCPercent(handOverGC)
+	}
 	s.rules = heap.GraphRulesOf(snap.Format)
 	if h, ok := heap.Lookup(snap.Format); ok {
 		s.namer, _ = h.(graph.Namer)

@@ -11,6 +11,11 @@ import (
 	"github.com/memsee/memsee/internal/heap"
 )
 
+// keepEdgeBuf is the most references emit keeps room for from one object to the next: the
+// sink takes most objects' references in its own batches, and only an object with more than
+// those hold needs this buffer.
+const keepEdgeBuf = 1 << 14
+
 // emit sends the snapshot that run read and checked to the sink.
 func (p *parser) emit(sink heap.Sink) error {
 	n := p.ntype.n
@@ -48,6 +53,7 @@ func (p *parser) emit(sink heap.Sink) error {
 	}
 	snap.Edges = p.etype.n
 	snap.EdgesByIndex = true // to_node names a node by its place: the sink need not find its id
+	snap.Held = true         // the columns are freed as the loop below reads them
 	if err := sink.Begin(snap); err != nil {
 		return err
 	}
@@ -93,6 +99,7 @@ func (p *parser) emit(sink heap.Sink) error {
 		p.etype.free(hi)
 		p.ename.free(hi)
 		p.eto.free(hi)
+		p.nid.free(i + 1)
 		p.nsize.free(i + 1)
 		p.nedges.free(i + 1)
 		// A slot is the sink's once the next call is made: what the roots say is kept here.
@@ -100,6 +107,11 @@ func (p *parser) emit(sink heap.Sink) error {
 		if o == &obj {
 			if err := sink.Object(&obj); err != nil {
 				return err
+			}
+			if cap(p.edgeBuf) > keepEdgeBuf {
+				// A long array's references (40 bytes each) would stay for the rest of the
+				// load's busiest part, beside the sink's copy of them.
+				p.edgeBuf, obj.Edges = nil, nil
 			}
 		}
 		if i == root {
@@ -298,7 +310,13 @@ type consParts struct {
 // findConsParts finds the parts of every concatenated string (p.cons, in node order), before
 // emit lets go of the edges they are read from.
 func (p *parser) findConsParts() {
-	p.cons = p.cons[:0]
+	n := 0 // counted first: the list would otherwise be copied as it grows
+	for j := 0; j < p.ntype.n; j++ {
+		if p.nodeKinds[p.ntype.at(j)] == kindConsString {
+			n++
+		}
+	}
+	p.cons = slices.Grow(p.cons[:0], n)
 	for j := 0; j < p.ntype.n; j++ {
 		if p.nodeKinds[p.ntype.at(j)] != kindConsString {
 			continue
