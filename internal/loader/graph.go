@@ -39,7 +39,11 @@ type graphSink struct {
 	length   sparse[int32]     // ObjID -> Len (-1: none; lengths past 2^31-1 are kept as that)
 	valueEnd sparse[uint32]    // ObjID -> end of its value in values, 0 for none; its start is the end before
 	values   []byte            // every object's value, one after the other
-	bytes    uint64            // shallow bytes of every object
+	// While the file is read the values go to chunks, which grow without copying what they
+	// hold (no reader knows how long its values are in all); trim joins them into values.
+	valueChunks [][]byte
+	valueLen    int
+	bytes       uint64 // shallow bytes of every object
 
 	// Allocation sites, when the dump has them (heap.Object.Site); nil siteOf otherwise, so
 	// that a dump without sites costs nothing.
@@ -153,9 +157,9 @@ func (s *graphSink) Object(o *heap.Object) error {
 	s.typeOf = append(s.typeOf, t)
 	s.length.add(int32(min(o.Len, math.MaxInt32)))
 	end := uint32(0)
-	if len(o.Value) > 0 && len(s.values)+len(o.Value) <= math.MaxUint32 {
-		s.values = append(s.values, o.Value...)
-		end = uint32(len(s.values))
+	if len(o.Value) > 0 && s.valueLen+len(o.Value) <= math.MaxUint32 {
+		s.addValue(o.Value)
+		end = uint32(s.valueLen)
 	}
 	s.valueEnd.add(end)
 	s.bytes += uint64(max(o.Size, 0))
@@ -202,11 +206,17 @@ func (s *graphSink) Object(o *heap.Object) error {
 // is reused (then it is cleared). The per-edge slices grow by append: in a JVM dump the first
 // part holds far more references per byte than the rest, and a guess from it made the peak of
 // a 13.6M-object load higher (1,546 MB against 1,507 MB, one run each).
+//
+// A reader that said how many objects it sends had the per-object slices made that long at
+// Begin; the values of the sparse columns grow as the share of those objects sent so far says.
 func (s *graphSink) presize(full bool) {
-	if s.snap.Records > 0 || s.budget == nil || s.budget.in == nil || s.budget.in.Size <= 0 {
-		return
+	var read float64
+	switch {
+	case s.snap.Records > 0:
+		read = float64(len(s.typeOf)) / float64(s.snap.Records)
+	case s.budget != nil && s.budget.in != nil && s.budget.in.Size > 0:
+		read = float64(s.budget.in.RawRead()) / float64(s.budget.in.Size)
 	}
-	read := float64(s.budget.in.RawRead()) / float64(s.budget.in.Size)
 	if read <= 0 || read >= 1 {
 		return
 	}
@@ -214,7 +224,7 @@ func (s *graphSink) presize(full bool) {
 		want := int(min(float64(n)*1.0625/read, math.MaxUint32)) // a sixteenth more, for the guess's errors
 		return max(min(want, 2*room), room)
 	}
-	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 || full && objects > cap(s.typeOf) {
+	if objects := guess(len(s.typeOf), cap(s.typeOf)); s.snap.Records <= 0 && (objects > cap(s.typeOf)*9/8 || full && objects > cap(s.typeOf)) {
 		s.b.Reserve(objects)
 		s.typeOf = graph.Reserve(s.typeOf, objects)
 		s.length.reserve(objects)
@@ -226,8 +236,9 @@ func (s *graphSink) presize(full bool) {
 			s.bornOf = graph.Reserve(s.bornOf, objects)
 		}
 	}
-	if values := guess(len(s.values), cap(s.values)); values > cap(s.values)*9/8 {
-		s.values = graph.Reserve(s.values, values)
+	if s.snap.Records > 0 {
+		s.length.growVals(guess(len(s.length.vals), cap(s.length.vals)))
+		s.valueEnd.growVals(guess(len(s.valueEnd.vals), cap(s.valueEnd.vals)))
 	}
 }
 
@@ -235,7 +246,7 @@ func (s *graphSink) presize(full bool) {
 // but sized for the whole file already, so the memory budget does not scale them as it scales
 // what the part read so far used (memoryBudget.room).
 func (s *graphSink) room() int64 {
-	r := graph.RoomOf(s.typeOf) + s.length.room() + s.valueEnd.room() + graph.RoomOf(s.siteOf) + graph.RoomOf(s.bornOf) + graph.RoomOf(s.values)
+	r := graph.RoomOf(s.typeOf) + s.length.room() + s.valueEnd.room() + graph.RoomOf(s.siteOf) + graph.RoomOf(s.bornOf)
 	if s.b != nil {
 		r += s.b.Room()
 	}
@@ -250,7 +261,39 @@ func (s *graphSink) trim() {
 	s.length.clip()
 	s.valueEnd.clip()
 	s.siteOf, s.bornOf = graph.Clip(s.siteOf), graph.Clip(s.bornOf)
-	s.edgeName, s.values = graph.Clip(s.edgeName), graph.Clip(s.values)
+	s.edgeName = graph.Clip(s.edgeName)
+	s.values = make([]byte, 0, s.valueLen)
+	for i, c := range s.valueChunks {
+		s.values = append(s.values, c...)
+		s.valueChunks[i] = nil
+	}
+	s.valueChunks = nil
+}
+
+// Value chunks: the first small, for small dumps, each next twice as large up to the last.
+const (
+	firstValueChunk = 4 << 10
+	maxValueChunk   = 4 << 20
+)
+
+// addValue appends the value of the object being added to the chunks.
+func (s *graphSink) addValue(v string) {
+	s.valueLen += len(v)
+	for len(v) > 0 {
+		k := len(s.valueChunks) - 1
+		if k < 0 || len(s.valueChunks[k]) == cap(s.valueChunks[k]) {
+			size := firstValueChunk
+			if k >= 0 {
+				size = min(2*cap(s.valueChunks[k]), maxValueChunk)
+			}
+			s.valueChunks = append(s.valueChunks, make([]byte, 0, size))
+			k++
+		}
+		c := s.valueChunks[k]
+		n := copy(c[len(c):cap(c)], v)
+		s.valueChunks[k] = c[:len(c)+n]
+		v = v[n:]
+	}
 }
 
 // renumber moves the sink's per-object and per-edge data to the numbering rn made of g

@@ -151,6 +151,7 @@ func TestGraphSinkPresize(t *testing.T) {
 				t.Errorf("room for %.2f times the objects at most, want far less", maxRoom)
 			}
 			sized.trim()
+			grown.trim() // the values are joined only then
 			for name, c := range map[string][2]int{
 				"typeOf": {len(sized.typeOf), cap(sized.typeOf)}, "length": {len(sized.length.vals), cap(sized.length.vals)},
 				"length bits": {len(sized.length.has), cap(sized.length.has)}, "valueEnd bits": {len(sized.valueEnd.rank), cap(sized.valueEnd.rank)},

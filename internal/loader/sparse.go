@@ -63,6 +63,14 @@ func (c *sparse[T]) reserve(objects int) {
 	}
 }
 
+// growVals makes room for want values in all, where that is an eighth more than there is room
+// for (as presize grows its slices).
+func (c *sparse[T]) growVals(want int) {
+	if want > cap(c.vals)*9/8 {
+		c.vals = graph.Reserve(c.vals, want)
+	}
+}
+
 // room returns the bytes reserve set aside that no object has filled yet.
 func (c *sparse[T]) room() int64 {
 	return graph.RoomOf(c.has) + graph.RoomOf(c.rank) + graph.RoomOf(c.vals)
