@@ -814,8 +814,8 @@ const keepReferrers = 1 << 16
 const shortReferrers = 12
 
 // windowBudget is how many referrers a window of referrers.rank holds: an eighth of the
-// edges, and no fewer than 4M (16 MB) so that small dumps take one or two passes.
-func windowBudget(edges int) int { return max(edges/8, 1<<22) }
+// edges, and no fewer than 1M (4 MB) so that small dumps take a few passes.
+func windowBudget(edges int) int { return max(edges/8, 1<<20) }
 
 // graphResult is what storeGraph reports back.
 type graphResult struct {
