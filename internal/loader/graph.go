@@ -946,6 +946,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		case graph.StepDominators:
 			progress(Progress{Phase: PhaseDominators})
 		case graph.StepRetained:
+			// The depth-first search, the only reader of the file order, is over: its 4 bytes
+			// per object go before the retained sizes and the paths take theirs.
+			g.EntryOrder = nil
+			collect(n)
 			progress(Progress{Phase: PhaseRetained})
 		case graph.StepShortestPaths:
 			progress(Progress{Phase: PhaseShortestPaths})
