@@ -297,15 +297,18 @@ func (s *graphSink) addValue(v string) {
 }
 
 // renumber moves the sink's per-object and per-edge data to the numbering rn made of g
-// (storeGraph numbers the objects by oid), in place where it can. The edge names and the
-// values move to new slices, the old edge names collected before the values move.
+// (storeGraph numbers the objects by oid), in place where it can. The edge names are in a
+// file meanwhile for a large dump (spillEdges), already in the new order; otherwise they move
+// as graph.PermuteEdges moves them.
 func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 	if rn.Same() {
 		return nil
 	}
 	var err error
-	if s.edgeName, err = graph.PermuteEdges(rn, g, s.edgeName); err != nil {
-		return err
+	if s.edgeName != nil { // nil while in a file, in the new order already (spillEdges)
+		if s.edgeName, err = graph.PermuteEdges(rn, g, s.edgeName); err != nil {
+			return err
+		}
 	}
 	n := g.Len()
 	ids := [][]uint32{s.typeOf}
@@ -926,7 +929,14 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 	}
 	s.orderValues(order.perm)
-	collect(n) // the values in file order
+	// The edge names wait in a file, in oid order, while the graph is renumbered and analysed:
+	// only the pages read them.
+	names := spillEdges(l.ScratchDir(), s.edgeName, g.EdgeStart, order.perm)
+	defer names.close()
+	if names != nil {
+		s.edgeName = nil
+	}
+	collect(n) // the values in file order, the edge names
 	rn, err := g.Renumber(order.perm, order.oid)
 	if err != nil {
 		return 0, res, err
@@ -958,8 +968,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err != nil {
 		return 0, res, err
 	}
-	g.EntryOrder = nil
-	runtime.GC() // the dominators' scratch: predecessor lists and a few words per object, the file order
+	runtime.GC() // the paths' queue, before the edge names come back
+	if names != nil {
+		if s.edgeName, err = names.restore(); err != nil {
+			return 0, res, err
+		}
+	}
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}

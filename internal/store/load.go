@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +81,10 @@ func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 const loadCacheKiB = 16 << 10
 
 // sync writes everything queued and returns the first write error.
+// ScratchDir returns where the load may keep scratch files: the database's directory, on the
+// disk the user chose for the database.
+func (l *Load) ScratchDir() string { return filepath.Dir(l.d.path) }
+
 func (l *Load) sync() error {
 	if l.w == nil {
 		return sql.ErrTxDone

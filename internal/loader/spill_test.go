@@ -1,0 +1,83 @@
+package loader
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/memsee/memsee/internal/heap/graph"
+)
+
+// TestSpillEdges checks that the edge names come back from the scratch file in the order the
+// permutation gives the objects, with runs of objects in order and objects moved alone, and
+// that the file is gone once they are back.
+func TestSpillEdges(t *testing.T) {
+	defer func(m int) { spillMin = m }(spillMin)
+	spillMin = 1
+	r := rand.New(rand.NewPCG(1, 2))
+	for run := range 50 {
+		n := 1 + r.IntN(300)
+		start := make([]uint32, n+1)
+		for i := range n {
+			start[i+1] = start[i] + uint32(r.IntN(4))
+		}
+		names := make([]uint32, start[n])
+		for e := range names {
+			names[e] = r.Uint32()
+		}
+		perm := make([]graph.ObjID, n)
+		for i := range perm {
+			perm[i] = graph.ObjID(i)
+		}
+		if run%2 == 1 {
+			for i, p := range r.Perm(n) {
+				perm[i] = graph.ObjID(p)
+			}
+		} else {
+			for range r.IntN(4) { // a few moved out of the run
+				i, j := r.IntN(n), r.IntN(n)
+				o := perm[i]
+				perm = slices.Insert(slices.Delete(perm, i, i+1), j, o)
+			}
+		}
+		var want []uint32
+		for _, v := range perm {
+			want = append(want, names[start[v]:start[v+1]]...)
+		}
+		dir := t.TempDir()
+		sp := spillEdges(dir, names, start, perm)
+		if len(names) == 0 {
+			continue // nothing to write: spillEdges may keep it or not
+		}
+		if sp == nil {
+			t.Fatalf("run %d: not spilled", run)
+		}
+		got, err := sp.restore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("run %d: read back %v, want %v", run, got, want)
+		}
+		if left, _ := os.ReadDir(dir); len(left) > 0 {
+			t.Errorf("run %d: %s left in the directory", run, left[0].Name())
+		}
+	}
+}
+
+// TestSpillEdgesCannotWrite checks that names that cannot go to a file stay where they are.
+func TestSpillEdgesCannotWrite(t *testing.T) {
+	defer func(m int) { spillMin = m }(spillMin)
+	spillMin = 1
+	if sp := spillEdges(filepath.Join(t.TempDir(), "no such directory"), []uint32{1, 2}, []uint32{0, 2}, []graph.ObjID{0}); sp != nil {
+		sp.close()
+		t.Errorf("spilled to a directory that does not exist")
+	}
+	spillMin = 100
+	if sp := spillEdges(t.TempDir(), []uint32{1, 2}, []uint32{0, 2}, []graph.ObjID{0}); sp != nil {
+		sp.close()
+		t.Errorf("spilled %d names, below spillMin", 2)
+	}
+}
