@@ -1219,12 +1219,17 @@ func mergeRun(addr []uint64, lo, hi int, perm []graph.ObjID) {
 // the heap could still grow by a quarter of what is live (about 120 MB at 5M objects) before
 // it is collected. So it sets a soft memory limit at what is mapped now, which includes the
 // memory the parse and the graph work have freed: the writes reuse that memory, and the
-// collector runs before the heap grows past it. (Returning that memory to the system first,
+// collector runs before the heap grows past it. The limit is at least a sixteenth and 32 MiB
+// above what is live, for the writing's own memory (the referrers' windows, the pages being
+// built, the holdings): once the graph work left little free, a limit at what was mapped sat
+// at what was live, and the collector ran without pause (hundreds of collections in a V8 or a
+// meliae load's write phase, in some runs). (Returning the free memory to the system first,
 // with debug.FreeOSMemory, and allowing 64 MiB above it, made a 5.1M-node V8 load 1.4 s slower
-// for the same peak: the limit then sat so close to the live heap that the collector ran
-// without pause.) It never raises a limit the user set with GOMEMLIMIT.
+// for the same peak, for the same reason.) It never raises a limit the user set with
+// GOMEMLIMIT.
 func holdHeap() (undo func()) {
 	prev := debug.SetMemoryLimit(-1) // reads the limit (GOMEMLIMIT's, if set) without changing it
-	debug.SetMemoryLimit(min(prev, mapped()))
+	live := liveHeap()
+	debug.SetMemoryLimit(min(prev, max(mapped(), live+live/16+32<<20)))
 	return func() { debug.SetMemoryLimit(prev) }
 }

@@ -109,6 +109,16 @@ func mapped() int64 {
 	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }
 
+// liveHeap returns the heap the last collection found live.
+func liveHeap() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
+}
+
 // heapFree returns the memory the Go heap holds mapped and unused: what the next allocations
 // take before the heap grows.
 func heapFree() int64 {
