@@ -54,6 +54,14 @@ func TestSpillEdges(t *testing.T) {
 		if sp == nil {
 			t.Fatalf("run %d: not spilled", run)
 		}
+		if fi, err := sp.f.Stat(); err != nil {
+			t.Fatal(err)
+		} else if fi.Mode().Perm() != 0o600 {
+			t.Fatalf("run %d: the scratch file's mode %v, want 0600", run, fi.Mode())
+		}
+		if left, _ := os.ReadDir(dir); len(left) > 0 {
+			t.Errorf("run %d: %s still has a name while open", run, left[0].Name())
+		}
 		got, err := sp.restore()
 		if err != nil {
 			t.Fatal(err)
