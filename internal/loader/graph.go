@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"time"
 	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -1219,17 +1220,45 @@ func mergeRun(addr []uint64, lo, hi int, perm []graph.ObjID) {
 // the heap could still grow by a quarter of what is live (about 120 MB at 5M objects) before
 // it is collected. So it sets a soft memory limit at what is mapped now, which includes the
 // memory the parse and the graph work have freed: the writes reuse that memory, and the
-// collector runs before the heap grows past it. The limit is at least a sixteenth and 32 MiB
-// above what is live, for the writing's own memory (the referrers' windows, the pages being
-// built, the holdings): once the graph work left little free, a limit at what was mapped sat
-// at what was live, and the collector ran without pause (hundreds of collections in a V8 or a
-// meliae load's write phase, in some runs). (Returning the free memory to the system first,
-// with debug.FreeOSMemory, and allowing 64 MiB above it, made a 5.1M-node V8 load 1.4 s slower
-// for the same peak, for the same reason.) It never raises a limit the user set with
-// GOMEMLIMIT.
+// collector runs before the heap grows past it. The limit is at least withRoom of what is
+// live, and follows the live heap up (checked every holdEvery): the writing's own memory (the
+// referrers' windows, the pages being built, the rows queued, the holdings) grows it, and a
+// limit at what is live makes the collector run without pause (hundreds of collections in a
+// V8 or a meliae load's write phase, in some runs, with a fixed limit). (Returning the free
+// memory to the system first, with debug.FreeOSMemory, and allowing 64 MiB above it, made a
+// 5.1M-node V8 load 1.4 s slower for the same peak, for the same reason.) It never raises a
+// limit the user set with GOMEMLIMIT.
 func holdHeap() (undo func()) {
 	prev := debug.SetMemoryLimit(-1) // reads the limit (GOMEMLIMIT's, if set) without changing it
-	live := liveHeap()
-	debug.SetMemoryLimit(min(prev, max(mapped(), live+live/16+32<<20)))
-	return func() { debug.SetMemoryLimit(prev) }
+	limit := max(mapped(), withRoom(liveHeap()))
+	debug.SetMemoryLimit(min(prev, limit))
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(holdEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if want := withRoom(liveHeap()); want > limit {
+					limit = want
+					debug.SetMemoryLimit(min(prev, limit))
+				}
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		debug.SetMemoryLimit(prev)
+	}
 }
+
+// withRoom is the least memory limit holdHeap sets for a live heap of live bytes: a
+// thirty-second and 16 MiB more.
+func withRoom(live int64) int64 { return live + live/32 + 16<<20 }
+
+// holdEvery is how often holdHeap's limit looks at the live heap.
+const holdEvery = 20 * time.Millisecond
