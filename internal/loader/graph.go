@@ -225,7 +225,12 @@ func (s *graphSink) presize(full bool) {
 		want := int(min(float64(n)*1.0625/read, math.MaxUint32)) // a sixteenth more, for the guess's errors
 		return max(min(want, 2*room), room)
 	}
-	if objects := guess(len(s.typeOf), cap(s.typeOf)); s.snap.Records <= 0 && (objects > cap(s.typeOf)*9/8 || full && objects > cap(s.typeOf)) {
+	if s.snap.Records > 0 {
+		s.length.growVals(guess(len(s.length.vals), cap(s.length.vals)))
+		s.valueEnd.growVals(guess(len(s.valueEnd.vals), cap(s.valueEnd.vals)))
+		return
+	}
+	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 || full && objects > cap(s.typeOf) {
 		s.b.Reserve(objects)
 		s.typeOf = graph.Reserve(s.typeOf, objects)
 		s.length.reserve(objects)
@@ -236,10 +241,6 @@ func (s *graphSink) presize(full bool) {
 		if s.bornOf != nil {
 			s.bornOf = graph.Reserve(s.bornOf, objects)
 		}
-	}
-	if s.snap.Records > 0 {
-		s.length.growVals(guess(len(s.length.vals), cap(s.length.vals)))
-		s.valueEnd.growVals(guess(len(s.valueEnd.vals), cap(s.valueEnd.vals)))
 	}
 }
 
@@ -763,11 +764,7 @@ func (k *ranker) rank(out, from []uint32, retained *graph.Sizes) []uint32 {
 				}
 				prev = key
 			}
-			if cap(keys) <= keepReferrers {
-				k.keys = keys
-			} else {
-				k.keys = nil // a popular object's: not worth holding for the rest of the pages
-			}
+			k.keys = keepShort(keys)
 			return out
 		}
 		k.keys = nil // a list this long is rare: its memory goes to the rankedReferrers
@@ -812,6 +809,15 @@ func (r rankedReferrer) before(q rankedReferrer) bool {
 // next object's (ranker.rank's keys, the ranked list): a popular object has millions, and
 // two builders holding their memory until the last page raised a V8 load's peak.
 const keepReferrers = 1 << 16
+
+// keepShort returns s to be kept for the next object's referrers, or nil when it has room for
+// more than keepReferrers.
+func keepShort[T any](s []T) []T {
+	if cap(s) > keepReferrers {
+		return nil
+	}
+	return s
+}
 
 // shortReferrers is the longest list of referrers ranker.rank sorts by insertion: as
 // slices.SortFunc itself does below 12 elements, which then costs a call per comparison.
@@ -1097,9 +1103,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				for _, r := range ranked {
 					pw.Referrer(int64(r))
 				}
-				if cap(ranked) > keepReferrers {
-					ranked = nil
-				}
+				ranked = keepShort(ranked)
 				pw.Object(&o)
 			}
 			refsOf.built <- struct{}{}

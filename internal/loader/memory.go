@@ -104,26 +104,23 @@ func estimate(used, room int64, read float64) int64 {
 // mapped returns the memory the Go runtime has mapped and not returned: close to the
 // process's resident memory, less SQLite's page cache.
 func mapped() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(s)
-	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+	return metricBytes("/memory/classes/total:bytes") - metricBytes("/memory/classes/heap/released:bytes")
 }
 
 // liveHeap returns the heap the last collection found live.
-func liveHeap() int64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+func liveHeap() int64 { return metricBytes("/gc/heap/live:bytes") }
+
+// heapFree returns the memory the Go heap holds mapped and unused: what the next allocations
+// take before the heap grows.
+func heapFree() int64 { return metricBytes("/memory/classes/heap/free:bytes") }
+
+// metricBytes reads one of the runtime's metrics in bytes; 0 for one this runtime lacks.
+func metricBytes(name string) int64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
 	}
-	return int64(s[0].Value.Uint64())
-}
-
-// heapFree returns the memory the Go heap holds mapped and unused: what the next allocations
-// take before the heap grows.
-func heapFree() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
-	metrics.Read(s)
 	return int64(s[0].Value.Uint64())
 }
 

@@ -13,9 +13,10 @@ import "sort"
 const maxAside = 16
 
 // chainOf marks the runs (in the new order, as blocksOf returns them) that move in place: a
-// longest chain of runs whose old places rise with their new ones. It returns nil when the
-// objects of the other runs are more than a maxAside-th of n.
-func chainOf(bs []block, n int) []bool {
+// longest chain of runs whose old places rise with their new ones, and returns how many
+// objects the other runs hold (asideOf). It returns nil when those are more than a
+// maxAside-th of n.
+func chainOf(bs []block, n int) (chain []bool, aside int) {
 	// Patience sorting: tails[k] is the run ending the best chain of k+1 runs found so far
 	// (the one whose old place is least), prev links each run to the one before it in its chain.
 	tails := make([]int32, 0, 16)
@@ -32,8 +33,8 @@ func chainOf(bs []block, n int) []bool {
 			tails[k] = int32(i)
 		}
 	}
-	chain := make([]bool, len(bs))
-	aside := n
+	chain = make([]bool, len(bs))
+	aside = n
 	if len(tails) > 0 {
 		for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
 			chain[i] = true
@@ -41,9 +42,9 @@ func chainOf(bs []block, n int) []bool {
 		}
 	}
 	if aside > n/maxAside {
-		return nil
+		return nil, 0
 	}
-	return chain
+	return chain, aside
 }
 
 // moveInPlace moves s as bs say (bs in the new order, each moving s[old:old+n] to

@@ -35,7 +35,7 @@ func TestMoveInPlace(t *testing.T) {
 		if bs == nil {
 			continue // more runs than blocksOf takes
 		}
-		chain := chainOf(bs, n)
+		chain, _ := chainOf(bs, n)
 		if chain == nil {
 			refused++
 			continue
@@ -76,7 +76,7 @@ func TestChainOfRefusesMany(t *testing.T) {
 	for i := range 32 {
 		bs = append(bs, block{new: uint32(i * 4), old: uint32((31 - i) * 4), n: 4})
 	}
-	if chain := chainOf(bs, 128); chain != nil {
+	if chain, _ := chainOf(bs, 128); chain != nil {
 		t.Errorf("chainOf(reversed runs) = %v, want nil", chain)
 	}
 }

@@ -13,9 +13,11 @@ type Renumbering struct {
 	// and edges move a run at a time. (A target's new ObjID is still read from newID: found by
 	// bisection among the runs of a JVM dump, it took longer.)
 	blocks []block
-	// chain, when not nil, marks the blocks that slide in place (chainOf), edges their edges
-	// (in the new edge order), and edgesAside how many edges the others hold.
+	// chain, when not nil, marks the blocks that slide in place (chainOf), aside how many
+	// objects the others hold, edges the blocks' edges (in the new edge order), and
+	// edgesAside how many edges the others hold.
 	chain      []bool
+	aside      int
 	edges      []block
 	edgesAside int
 }
@@ -96,7 +98,7 @@ func (g *Graph) Renumber(old []ObjID, newID []uint32) (*Renumbering, error) {
 	}
 	r := &Renumbering{old: old, start: g.EdgeStart, blocks: blocksOf(old)}
 	if r.blocks != nil {
-		r.chain = chainOf(r.blocks, n)
+		r.chain, r.aside = chainOf(r.blocks, n)
 	}
 
 	// The ObjIDs held, then the slices by object.
@@ -181,7 +183,7 @@ func permute[T any](r *Renumbering, ss ...[]T) {
 	}
 	n := len(r.old)
 	if r.chain != nil {
-		aside := make([]T, asideOf(r.blocks, r.chain))
+		aside := make([]T, r.aside)
 		for _, s := range ss {
 			moveInPlace(s, r.blocks, r.chain, aside)
 		}
