@@ -855,7 +855,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// arrays do not raise the peak. (Beside Build, whose lookups take both cores, a meliae
 	// dump's phase was slower: BENCHMARKS.md.)
 	ordered := make(chan addressOrder, 1)
-	startOrder := func(addr []uint64) { ordered <- orderByAddress(addr) }
+	startOrder := func(addr graph.Addrs) { ordered <- orderByAddress(addr) }
 	beside := s.namer == nil && heapFree() >= int64(s.b.Len())*(orderBytes+buildBytes)
 	if beside {
 		go startOrder(s.b.Addresses())
@@ -1058,7 +1058,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				id := graph.ObjID(i)
 				o = store.NewObject{
 					OID:      int64(i),
-					Addr:     int64(g.Addr[id]),
+					Addr:     int64(g.Addr.At(id)),
 					Type:     typeID[s.typeOf[id]],
 					Size:     int64(g.SizeOf(id)),
 					Len:      int64(s.length.get(i)),
@@ -1121,9 +1121,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	seen := make(map[int]bool, len(s.roots))
 	for _, r := range s.roots {
 		// Several roots may share an address; the graph maps each address once.
-		if id, ok := slices.BinarySearch(g.Addr, r.addr); ok {
+		if id, ok := g.Addr.Search(r.addr); ok {
 			w.Root(int64(id), r.kind, r.name)
-			seen[id] = true
+			seen[int(id)] = true
 		}
 	}
 	for _, id := range g.Roots {
@@ -1167,7 +1167,17 @@ type addressOrder struct {
 
 // orderByAddress returns the address order of the objects at addr (ObjID -> address), which
 // are all different (graph.Builder.Build refuses a repeated one).
-func orderByAddress(addr []uint64) addressOrder {
+func orderByAddress(addr graph.Addrs) addressOrder {
+	// The order of the words is the order of the addresses.
+	narrow, wide, _ := addr.Words()
+	if wide != nil {
+		return orderOf(wide)
+	}
+	return orderOf(narrow)
+}
+
+// orderOf is orderByAddress on the words of the addresses.
+func orderOf[T uint32 | uint64](addr []T) addressOrder {
 	n := len(addr)
 	perm := make([]graph.ObjID, n)
 	if lo, hi, ok := graph.InOrderButFew(addr); ok {
@@ -1196,7 +1206,7 @@ const (
 
 // mergeRun sets perm to the address order of the objects at addr, most of which are in the
 // increasing run addr[lo:hi]: the others are sorted, and merged with the run.
-func mergeRun(addr []uint64, lo, hi int, perm []graph.ObjID) {
+func mergeRun[T uint32 | uint64](addr []T, lo, hi int, perm []graph.ObjID) {
 	keys := append(slices.Clone(addr[:lo]), addr[hi:]...)
 	ids := make([]graph.ObjID, 0, len(keys))
 	for i := range lo {

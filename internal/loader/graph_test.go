@@ -190,8 +190,8 @@ func TestGraphSinkPresize(t *testing.T) {
 			same("EdgeStart", gs.EdgeStart, gg.EdgeStart)
 			same("Edges", gs.Edges, gg.Edges)
 			same("Kinds", gs.Kinds, gg.Kinds)
-			if c := cap(gs.Addr); c-n > c/16 {
-				t.Errorf("Addr: %d of %d used after Build", n, c)
+			if r, c := gs.Addr.Room(), gs.Addr.Bytes(); r > c/16 {
+				t.Errorf("Addr: %d of %d bytes unused after Build", r, c)
 			}
 		})
 	}

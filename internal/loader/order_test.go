@@ -78,7 +78,7 @@ func TestOrderByAddress(t *testing.T) {
 				}
 				return 1
 			})
-			got := orderByAddress(addr)
+			got := orderByAddress(graph.AddrsOf(addr))
 			if !slices.Equal(got.perm, want) {
 				t.Fatalf("perm differs from a sort by address")
 			}

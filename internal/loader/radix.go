@@ -9,17 +9,17 @@ import "math/bits"
 // Sorting a dump's addresses this way reads each in place, once per byte that tells them apart;
 // a comparison sort of ObjIDs by address looks an address up at random for every comparison,
 // which took a second at 10M objects.
-func sortPairs[V any](key []uint64, val []V) {
+func sortPairs[K uint32 | uint64, V any](key []K, val []V) {
 	if len(key) < 2 {
 		return
 	}
-	or, and := uint64(0), ^uint64(0)
+	or, and := K(0), ^K(0)
 	for _, k := range key {
 		or |= k
 		and &= k
 	}
 	if differ := or ^ and; differ != 0 {
-		flagSort(key, val[:len(key)], (bits.Len64(differ)-1)/8*8)
+		flagSort(key, val[:len(key)], (bits.Len64(uint64(differ))-1)/8*8)
 	}
 }
 
@@ -28,7 +28,7 @@ const smallSort = 48
 
 // flagSort sorts key (and val along) by its bits from shift+7 down; the bits above are the
 // same in every key.
-func flagSort[V any](key []uint64, val []V, shift int) {
+func flagSort[K uint32 | uint64, V any](key []K, val []V, shift int) {
 	for {
 		if len(key) < smallSort {
 			insertionSortPairs(key, val)
@@ -79,7 +79,7 @@ func flagSort[V any](key []uint64, val []V, shift int) {
 	}
 }
 
-func insertionSortPairs[V any](key []uint64, val []V) {
+func insertionSortPairs[K uint32 | uint64, V any](key []K, val []V) {
 	for i := 1; i < len(key); i++ {
 		k, v := key[i], val[i]
 		j := i

@@ -14,7 +14,7 @@ func userFirst(g *graph.Graph, userAddrs []uint64) {
 		byAddr[a] = true
 	}
 	slices.SortStableFunc(g.Roots, func(x, y graph.ObjID) int {
-		ux, uy := byAddr[g.Addr[x]], byAddr[g.Addr[y]]
+		ux, uy := byAddr[g.Addr.At(x)], byAddr[g.Addr.At(y)]
 		switch {
 		case ux && !uy:
 			return -1
@@ -25,7 +25,7 @@ func userFirst(g *graph.Graph, userAddrs []uint64) {
 	})
 	g.FirstRoots = 0
 	for _, r := range g.Roots {
-		if byAddr[g.Addr[r]] {
+		if byAddr[g.Addr.At(r)] {
 			g.FirstRoots++
 		}
 	}

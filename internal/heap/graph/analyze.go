@@ -67,7 +67,7 @@ func (g *Graph) AnalyzeSteps(step func(Step)) (*Analysis, error) {
 	}
 	step(StepDominators)
 	d := g.dominators()
-	n := len(g.Addr)
+	n := g.Addr.Len()
 	a := &Analysis{Unreachable: d.unreachable}
 	vertex, idom := d.vertex, d.parent
 

@@ -39,8 +39,8 @@ const (
 )
 
 // Builder collects the objects, edges and roots of one dump, in file order, and turns them into
-// a Graph. Until Build it holds 16 bytes per object and 5 or 9 per edge (the target address
-// and the kind), plus 8 per root.
+// a Graph. Until Build it holds 12 or 16 bytes per object (Addrs: 4 or 8 for the address) and 5
+// or 9 per edge (the target address and the kind), plus 8 per root.
 //
 // Objects are numbered in the order AddObject is called. Edges are added with AddEdge after
 // their source object, sources in non-decreasing ObjID order: either right after each
@@ -51,7 +51,7 @@ const (
 //
 // A Builder is not safe for concurrent use. The zero value is not usable; call NewBuilder.
 type Builder struct {
-	addr      []uint64 // ObjID -> address
+	addr      Addrs    // ObjID -> address
 	size      []uint32 // ObjID -> shallow size, or BigSize (then in big)
 	big       map[ObjID]uint64
 	edgeStart []uint32        // ObjID -> AddEdge-order index of its first edge; valid up to cur
@@ -72,7 +72,7 @@ type Builder struct {
 func NewBuilder(objects, edges int) *Builder {
 	b := &Builder{}
 	if objects > 0 && objects <= maxObjects {
-		b.addr = make([]uint64, 0, objects)
+		b.addr.reserve(objects)
 		b.size = make([]uint32, 0, objects)
 		b.edgeStart = make([]uint32, 0, objects+1)
 	}
@@ -91,14 +91,14 @@ func (b *Builder) Reserve(objects int) {
 		return
 	}
 	objects = min(objects, maxObjects)
-	b.addr = Reserve(b.addr, objects)
+	b.addr.reserve(objects)
 	b.size = Reserve(b.size, objects)
 	b.edgeStart = Reserve(b.edgeStart, objects+1)
 }
 
 // Room returns the bytes Reserve set aside that no object has filled yet.
 func (b *Builder) Room() int64 {
-	return RoomOf(b.addr) + RoomOf(b.size) + RoomOf(b.edgeStart)
+	return b.addr.Room() + RoomOf(b.size) + RoomOf(b.edgeStart)
 }
 
 // RoomOf returns the bytes of s's capacity past its length.
@@ -129,11 +129,11 @@ func Reserve[T any](s []T, n int) []T {
 }
 
 // Len returns the number of objects added so far.
-func (b *Builder) Len() int { return len(b.addr) }
+func (b *Builder) Len() int { return b.addr.Len() }
 
 // Addresses returns the addresses of the objects added so far (ObjID -> address), which the
 // caller must not change: Build's Graph.Addr holds the same.
-func (b *Builder) Addresses() []uint64 { return b.addr }
+func (b *Builder) Addresses() Addrs { return b.addr }
 
 // AddObject adds the next object and returns its ObjID. It fails only when the dump has too
 // many objects; a repeated address is reported by Build, which is where addresses are indexed.
@@ -141,11 +141,11 @@ func (b *Builder) AddObject(addr, size uint64) (ObjID, error) {
 	if b.built {
 		return 0, errBuilt
 	}
-	if len(b.addr) >= maxObjects {
-		return 0, fmt.Errorf("object %d: %w", len(b.addr), ErrTooLarge)
+	if b.addr.Len() >= maxObjects {
+		return 0, fmt.Errorf("object %d: %w", b.addr.Len(), ErrTooLarge)
 	}
-	id := ObjID(len(b.addr))
-	b.addr = append(b.addr, addr)
+	id := ObjID(b.addr.Len())
+	b.addr.push(addr)
 	if size >= BigSize {
 		if b.big == nil {
 			b.big = map[ObjID]uint64{}
@@ -178,8 +178,8 @@ func (b *Builder) AddEdge(from ObjID, to uint64, kind heap.EdgeKind) {
 	if b.err != nil || b.built {
 		return
 	}
-	if int(from) >= len(b.addr) || from < b.cur {
-		b.err = fmt.Errorf("graph: edge %d added from object %d (of %d) after edges of object %d: edges must follow their source, sources in order", b.nedges, from, len(b.addr), b.cur)
+	if int(from) >= b.addr.Len() || from < b.cur {
+		b.err = fmt.Errorf("graph: edge %d added from object %d (of %d) after edges of object %d: edges must follow their source, sources in order", b.nedges, from, b.addr.Len(), b.cur)
 		return
 	}
 	if b.nedges >= maxEdges {
@@ -255,10 +255,11 @@ func (b *Builder) Build() (*Graph, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	n := len(b.addr)
+	n := b.addr.Len()
 	// Room Reserve made that the dump did not fill goes back: the collector would count it
 	// for as long as the graph lives.
-	g := &Graph{Addr: Clip(b.addr), Size: Clip(b.size), Big: b.big}
+	b.addr.clip()
+	g := &Graph{Addr: b.addr, Size: Clip(b.size), Big: b.big}
 	start := b.edgeStart
 	if cap(start)-n > cap(start)/16 {
 		start = append(make([]uint32, 0, n+1), start...)
@@ -270,37 +271,15 @@ func (b *Builder) Build() (*Graph, error) {
 	kinds, narrow, chunks, rootAddrs, byIndex := Clip(b.kinds), b.narrow, b.chunks, b.roots, b.byIndex
 	*b = Builder{built: true}
 
-	// The addresses are indexed, which also finds two objects with one address.
-	ix, err := newAddrIndex(g.Addr, byIndex)
+	edges := make([]ObjID, len(kinds))
+	var err error
+	if words, wide, base := g.Addr.Words(); wide != nil {
+		err = resolve(g, wide, base, rootAddrs, byIndex, narrow, chunks, edges)
+	} else {
+		err = resolve(g, words, base, rootAddrs, byIndex, narrow, chunks, edges)
+	}
 	if err != nil {
 		return nil, err
-	}
-
-	// Roots: resolve, and keep the first of each.
-	g.isRoot = make([]uint64, (n+63)/64)
-	for _, a := range rootAddrs {
-		id, ok := ix.lookup(g.Addr, a)
-		if !ok {
-			g.LostRoots++
-			continue
-		}
-		if g.isRoot[id>>6]&(1<<(id&63)) == 0 {
-			g.isRoot[id>>6] |= 1 << (id & 63)
-			g.Roots = append(g.Roots, id)
-		}
-	}
-
-	// Edges: resolve the targets chunk by chunk into edges, in AddEdge order, freeing each
-	// chunk when done; then compact edges, kinds and start in place over the dangling ones
-	// (the write index k never passes the read index e).
-	// The lookups only read the table, and each chunk has its own part of edges: every core
-	// takes chunks in turn.
-	edges := make([]ObjID, len(kinds))
-	if byIndex {
-		indexChunks(narrow, edges, n)
-	} else {
-		resolveChunks(ix, g.Addr, narrow, edges)
-		resolveChunks(ix, g.Addr, chunks, edges)
 	}
 	var e, k uint32 // read index (AddEdge order), write index (edge index)
 	for obj := range n {
@@ -339,16 +318,56 @@ type addrIndex struct {
 	run   *runIndex
 }
 
+// resolve indexes the addresses of g, words counted from base (Addrs.Words), which also finds
+// two objects with one address; then makes g's roots of rootAddrs, the first of each, and
+// resolves the targets of the edges (narrow, then chunks) into edges, in AddEdge order, freeing
+// each chunk when done. The lookups only read the index, and each chunk has its own part of
+// edges: every core takes chunks in turn.
+func resolve[T addrWord](g *Graph, words []T, base uint64, rootAddrs []uint64, byIndex bool, narrow [][]uint32, chunks [][]uint64, edges []ObjID) error {
+	n := len(words)
+	ix, err := newAddrIndex(words, byIndex)
+	if err != nil {
+		var dup *DuplicateError
+		if errors.As(err, &dup) {
+			dup.Addr += base
+		}
+		return err
+	}
+	g.isRoot = make([]uint64, (n+63)/64)
+	for _, a := range rootAddrs {
+		k, ok := keyOf[T](base, a)
+		var id ObjID
+		if ok {
+			id, ok = lookup(ix, words, k)
+		}
+		if !ok {
+			g.LostRoots++
+			continue
+		}
+		if g.isRoot[id>>6]&(1<<(id&63)) == 0 {
+			g.isRoot[id>>6] |= 1 << (id & 63)
+			g.Roots = append(g.Roots, id)
+		}
+	}
+	if byIndex {
+		indexChunks(narrow, edges, n)
+	} else {
+		resolveChunks(ix, words, base, narrow, edges)
+		resolveChunks(ix, words, base, chunks, edges)
+	}
+	return nil
+}
+
 // newAddrIndex indexes addr (ObjID -> address), which finds two objects with one address (a
 // *DuplicateError). Addresses in order but for a few are indexed by their run: for the roots
 // alone (byIndex) by bisection; for every target when the run's buckets can be cut.
-func newAddrIndex(addr []uint64, byIndex bool) (addrIndex, error) {
+func newAddrIndex[T addrWord](addr []T, byIndex bool) (addrIndex, error) {
 	if byIndex || useRuns {
 		run, ok, err := newRunIndex(addr)
 		if err != nil {
 			return addrIndex{}, err
 		}
-		if ok && (byIndex || run.buckets(addr)) {
+		if ok && (byIndex || buckets(&run, addr)) {
 			return addrIndex{run: &run}, nil
 		}
 	}
@@ -356,17 +375,18 @@ func newAddrIndex(addr []uint64, byIndex bool) (addrIndex, error) {
 	return addrIndex{table: t}, err
 }
 
-func (ix addrIndex) lookup(addr []uint64, a uint64) (ObjID, bool) {
+// lookup returns the object whose word in addr is a.
+func lookup[T addrWord](ix addrIndex, addr []T, a T) (ObjID, bool) {
 	if ix.run != nil {
-		return ix.run.lookup(addr, a)
+		return lookupRun(*ix.run, addr, a)
 	}
-	return ix.table.lookup(addr, a)
+	return lookupTable(ix.table, addr, a)
 }
 
 // resolveChunks looks the addresses of chunks up in ix, into edges, chunk after chunk from the
 // start of edges, freeing each chunk when done. The lookups only read, and each chunk has its
 // own part of edges: every core takes chunks in turn.
-func resolveChunks[T uint32 | uint64](ix addrIndex, addr []uint64, chunks [][]T, edges []ObjID) {
+func resolveChunks[T addrWord, K uint32 | uint64](ix addrIndex, addr []T, base uint64, chunks [][]K, edges []ObjID) {
 	at := make([]int, len(chunks)) // chunk -> its first index in edges
 	for c := 1; c < len(chunks); c++ {
 		at[c] = at[c-1] + len(chunks[c-1])
@@ -379,9 +399,9 @@ func resolveChunks[T uint32 | uint64](ix addrIndex, addr []uint64, chunks [][]T,
 		wg.Go(func() {
 			for c := int(next.Add(1) - 1); c < len(chunks); c = int(next.Add(1) - 1) {
 				if ix.run != nil {
-					lookupAllRun(ix.run, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+					lookupAllRun(ix.run, addr, base, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
 				} else {
-					lookupAll(ix.table, addr, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
+					lookupAll(ix.table, addr, base, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
 				}
 				chunks[c] = nil // let the collector have it
 			}
@@ -429,7 +449,7 @@ func DropDangling[E any](g *Graph, s []E) []E {
 }
 
 // addrTable maps addresses to ObjIDs: open addressing with linear probing, each slot holding
-// ObjID+1 (0 = empty) and the key read back from Graph.Addr. At a load factor of at most 2/3 it
+// ObjID+1 (0 = empty) and the key read back from Graph.Addr's words. At a load factor of at most 2/3 it
 // costs 4 to 8 bytes per object, a quarter of a Go map[uint64]uint32, and it lives only
 // during Build.
 type addrTable struct {
@@ -437,7 +457,7 @@ type addrTable struct {
 	shift uint // 64 - log2(len(slots)): the hash's top bits pick the slot
 }
 
-func newAddrTable(addr []uint64) (addrTable, error) {
+func newAddrTable[T addrWord](addr []T) (addrTable, error) {
 	n := len(addr)
 	size := 16
 	if want := n + n/2; want > size {
@@ -446,7 +466,7 @@ func newAddrTable(addr []uint64) (addrTable, error) {
 	t := addrTable{slots: make([]uint32, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
 	mask := uint64(size - 1)
 	for id, a := range addr {
-		i := hashAddr(a) >> t.shift
+		i := hashAddr(uint64(a)) >> t.shift
 		for {
 			s := t.slots[i]
 			if s == 0 {
@@ -454,7 +474,7 @@ func newAddrTable(addr []uint64) (addrTable, error) {
 				break
 			}
 			if addr[s-1] == a {
-				return addrTable{}, &DuplicateError{Addr: a, First: ObjID(s - 1), Second: ObjID(id)}
+				return addrTable{}, &DuplicateError{Addr: uint64(a), First: ObjID(s - 1), Second: ObjID(id)}
 			}
 			i = (i + 1) & mask
 		}
@@ -462,12 +482,12 @@ func newAddrTable(addr []uint64) (addrTable, error) {
 	return t, nil
 }
 
-func (t addrTable) lookup(addr []uint64, a uint64) (ObjID, bool) {
-	return t.probe(addr, a, hashAddr(a)>>t.shift)
+func lookupTable[T addrWord](t addrTable, addr []T, a T) (ObjID, bool) {
+	return probe(t, addr, a, hashAddr(uint64(a))>>t.shift)
 }
 
 // probe looks a up from slot i on.
-func (t addrTable) probe(addr []uint64, a uint64, i uint64) (ObjID, bool) {
+func probe[T addrWord](t addrTable, addr []T, a T, i uint64) (ObjID, bool) {
 	mask := uint64(len(t.slots) - 1)
 	for {
 		s := t.slots[i]
@@ -486,28 +506,32 @@ func (t addrTable) probe(addr []uint64, a uint64, i uint64) (ObjID, bool) {
 // keys go in batches: all the slots of a batch are loaded, then all the addresses, which lets
 // the processor wait for many misses at once instead of one after the other. A key not in its
 // first slot takes the ordinary probe.
-func lookupAll[T uint32 | uint64](t addrTable, addr []uint64, keys []T, out []ObjID) {
+func lookupAll[T addrWord, K uint32 | uint64](t addrTable, addr []T, base uint64, keys []K, out []ObjID) {
 	const batch = 32
 	var (
 		idx   [batch]uint64
+		words [batch]T
+		in    [batch]bool // whether the address can be an object's (keyOf)
 		slots [batch]uint32
 	)
 	for len(keys) > 0 {
 		ks := keys[:min(batch, len(keys))]
 		o := out[:len(ks)]
 		for j, a := range ks {
-			idx[j] = hashAddr(uint64(a)) >> t.shift
+			words[j], in[j] = keyOf[T](base, uint64(a))
+			idx[j] = hashAddr(uint64(words[j])) >> t.shift
 		}
 		for j := range ks {
 			slots[j] = t.slots[idx[j]]
 		}
-		for j, a := range ks {
-			if s := slots[j]; s != 0 && addr[s-1] == uint64(a) {
+		for j := range ks {
+			w := words[j]
+			if s := slots[j]; s != 0 && addr[s-1] == w && in[j] {
 				o[j] = ObjID(s - 1)
 				continue
 			}
-			id, ok := t.probe(addr, uint64(a), idx[j])
-			if !ok {
+			id, ok := probe(t, addr, w, idx[j])
+			if !ok || !in[j] {
 				id = SuperRoot
 			}
 			o[j] = id

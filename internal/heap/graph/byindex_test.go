@@ -194,7 +194,7 @@ func TestRunBuckets(t *testing.T) {
 			d.roots = []uint64{d.objects[0].addr, d.objects[n-1].addr, 12345}
 			name := fmt.Sprintf("%s, run %d", l.name, run)
 			x, ok, err := newRunIndex(addrsOf(d))
-			if err == nil && (!ok || x.buckets(addrsOf(d)) != l.buckets) {
+			if err == nil && (!ok || buckets(&x, addrsOf(d)) != l.buckets) {
 				t.Fatalf("%s: indexed by run %v, buckets %v; want buckets %v", name, ok, !ok || x.first != nil, l.buckets)
 			}
 			byRun, err1 := d.build()

@@ -9,7 +9,7 @@ import (
 )
 
 // ObjID is an object's dense ordinal, 0..n-1, in the order the objects were added to the
-// Builder. The dump's own address or id lives in Graph.Addr[id].
+// Builder. The dump's own address or id is Graph.Addr.At(id).
 type ObjID uint32
 
 // SuperRoot stands for the synthetic super-root wherever an ObjID is expected: it is the Parent
@@ -39,7 +39,7 @@ const (
 // and Edges, Kinds and any per-edge data of the caller are parallel slices indexed by it (use
 // DropDangling to bring the caller's data, collected in AddEdge order, into this order).
 type Graph struct {
-	Addr []uint64 // ObjID -> the dump's address or id of the object
+	Addr Addrs // ObjID -> the dump's address or id of the object
 	// Size is ObjID -> shallow size in bytes, or BigSize for objects of BigSize bytes or
 	// more, whose sizes are in Big; read it with SizeOf. Four bytes per object less than a
 	// []uint64, for sizes of 4 GB and more are rare.
@@ -116,7 +116,7 @@ func (g *Graph) SizeOf(id ObjID) uint64 { return g.sizes().At(id) }
 func (g *Graph) sizes() *Sizes { return &Sizes{small: g.Size, big: g.Big} }
 
 // Len returns the number of objects.
-func (g *Graph) Len() int { return len(g.Addr) }
+func (g *Graph) Len() int { return g.Addr.Len() }
 
 // NumEdges returns the number of edges.
 func (g *Graph) NumEdges() int { return len(g.Edges) }
@@ -157,7 +157,7 @@ func (g *Graph) Essential(from ObjID, e uint32) bool {
 // in line with Roots, should they have been edited; it writes to g only then, so that a Graph
 // from Build can be read by others while Analyze runs.
 func (g *Graph) check() error {
-	n := len(g.Addr)
+	n := g.Addr.Len()
 	if n > maxObjects {
 		return fmt.Errorf("graph: %d objects, more than %d: %w", n, maxObjects, ErrTooLarge)
 	}

@@ -27,6 +27,7 @@ func TestAnalyzeRandom(t *testing.T) {
 		{"mixed", shape{minN: 5, maxN: 40, edgesPer: 2, weak: 0.1, shortcut: 0.1, self: 0.05, dangling: 0.05, roots: 3, lostRoots: true}, 500},
 		{"deep", shape{minN: 20, maxN: 40, edgesPer: 1.3, weak: 0.05, roots: 1, local: true}, 300},
 		{"deep with cycles", shape{minN: 20, maxN: 40, edgesPer: 2.5, shortcut: 0.05, roots: 2, local: true}, 300},
+		{"mixed, addresses within 4 GiB", shape{minN: 5, maxN: 40, edgesPer: 2, weak: 0.1, shortcut: 0.1, self: 0.05, dangling: 0.1, roots: 3, lostRoots: true, narrow: true}, 500},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

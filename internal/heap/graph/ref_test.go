@@ -303,8 +303,8 @@ func checkBuilt(t *testing.T, name string, d *dump, g *Graph) {
 	index := make(map[uint64]ObjID)
 	for i, o := range d.objects {
 		index[o.addr] = ObjID(i)
-		if g.Addr[i] != o.addr || g.SizeOf(ObjID(i)) != o.size {
-			t.Errorf("%s: object %d: got addr %#x size %d, want %#x %d", name, i, g.Addr[i], g.SizeOf(ObjID(i)), o.addr, o.size)
+		if g.Addr.At(ObjID(i)) != o.addr || g.SizeOf(ObjID(i)) != o.size {
+			t.Errorf("%s: object %d: got addr %#x size %d, want %#x %d", name, i, g.Addr.At(ObjID(i)), g.SizeOf(ObjID(i)), o.addr, o.size)
 		}
 	}
 	var dropped []uint32
@@ -366,21 +366,28 @@ type shape struct {
 	roots      int     // at most this many roots
 	lostRoots  bool    // add roots at unknown addresses, and repeated roots
 	local      bool    // prefer edges to nearby objects: long chains and deep dominator trees
+	narrow     bool    // addresses within 4 GiB of one another, as Addrs keeps in 4 bytes each
 }
 
 // randomDump makes a dump of the given shape. Addresses are distinct random values, some
-// small, some with only high bits set.
+// small, some with only high bits set; or, for a narrow shape, within 4 GiB of a random base,
+// some dense near it, and the address no object has may be outside those 4 GiB.
 func randomDump(r *rand.Rand, s shape) *dump {
 	n := s.minN + r.IntN(s.maxN-s.minN+1)
 	d := &dump{}
 	used := make(map[uint64]bool)
+	near := []uint64{0, 1 << 40, r.Uint64() >> 1}[r.IntN(3)]
 	newAddr := func() uint64 {
 		for {
 			var a uint64
-			switch r.IntN(3) {
-			case 0:
+			switch k := r.IntN(3); {
+			case s.narrow && k == 0:
+				a = near + uint64(r.IntN(4*n))
+			case s.narrow:
+				a = near + uint64(r.Uint32())
+			case k == 0:
 				a = uint64(r.IntN(4 * n)) // small and dense, 0 included
-			case 1:
+			case k == 1:
 				a = uint64(r.IntN(64)) << 40
 			default:
 				a = r.Uint64()
@@ -395,6 +402,9 @@ func randomDump(r *rand.Rand, s shape) *dump {
 		d.objects = append(d.objects, dumpObject{addr: newAddr(), size: uint64(1 + r.IntN(100))})
 	}
 	missing := newAddr() // an address no object has
+	if s.narrow && r.IntN(2) == 0 && near > 0 {
+		missing = []uint64{near - 1, near + 1<<33, near + 1<<32}[r.IntN(3)]
+	}
 	m := int(s.edgesPer * float64(n))
 	for range m {
 		from := r.IntN(n)

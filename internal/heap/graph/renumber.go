@@ -121,7 +121,7 @@ func (g *Graph) Renumber(old []ObjID, newID []uint32) (*Renumbering, error) {
 		}
 	}
 	permute(r, g.Size)
-	permute(r, g.Addr)
+	g.Addr.permute(r)
 	g.isRoot = rootSet(n, g.Roots)
 
 	// The edges, object after object in the new order.

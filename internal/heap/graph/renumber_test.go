@@ -14,7 +14,7 @@ func byAddress(g *Graph) (old []ObjID, newID []uint32) {
 	for i := range old {
 		old[i] = ObjID(i)
 	}
-	slices.SortFunc(old, func(x, y ObjID) int { return cmp.Compare(g.Addr[x], g.Addr[y]) })
+	slices.SortFunc(old, func(x, y ObjID) int { return cmp.Compare(g.Addr.At(x), g.Addr.At(y)) })
 	return old, inverse(old)
 }
 
@@ -36,6 +36,7 @@ func TestRenumber(t *testing.T) {
 		{"dense by address", shape{minN: 5, maxN: 40, edgesPer: 3, roots: 2}, "address"},
 		{"no roots by address", shape{minN: 5, maxN: 30, edgesPer: 1.5, roots: 0}, "address"},
 		{"mixed at random", shape{minN: 5, maxN: 40, edgesPer: 2, weak: 0.1, shortcut: 0.1, self: 0.05, dangling: 0.05, roots: 3, lostRoots: true}, "random"},
+		{"addresses within 4 GiB, by address", shape{minN: 5, maxN: 40, edgesPer: 2, dangling: 0.05, roots: 3, lostRoots: true, narrow: true}, "address"},
 		{"deep at random", shape{minN: 20, maxN: 40, edgesPer: 1.3, weak: 0.05, roots: 1, local: true}, "random"},
 		{"mixed, the same numbering", shape{minN: 5, maxN: 40, edgesPer: 2, weak: 0.1, roots: 3}, "same"},
 		{"mixed, a few moved", shape{minN: 100, maxN: 300, edgesPer: 2, weak: 0.1, dangling: 0.05, roots: 3}, "nearly"},
@@ -95,7 +96,7 @@ func checkRenumber(t *testing.T, name string, d *dump, order string, r *rand.Ran
 	}
 	newID := inverse(old)
 	g0 := *g
-	g0.Addr, g0.Size, g0.EdgeStart = slices.Clone(g.Addr), slices.Clone(g.Size), slices.Clone(g.EdgeStart)
+	g0.Addr, g0.Size, g0.EdgeStart = AddrsOf(g.Addr.Slice()), slices.Clone(g.Size), slices.Clone(g.EdgeStart)
 	g0.Edges, g0.Kinds, g0.Roots = slices.Clone(g.Edges), slices.Clone(g.Kinds), slices.Clone(g.Roots)
 	a0, err := g0.Analyze()
 	if err != nil {
@@ -138,8 +139,8 @@ func checkRenumber(t *testing.T, name string, d *dump, order string, r *rand.Ran
 		if rn.Old(ObjID(i)) != o || objData[i] != o || objData2[i] != o {
 			t.Fatalf("%s: object %d: Old %d, the caller's data %d %d, want %d", name, i, rn.Old(ObjID(i)), objData[i], objData2[i], o)
 		}
-		if g.Addr[i] != g0.Addr[o] || g.SizeOf(ObjID(i)) != g0.SizeOf(o) {
-			t.Fatalf("%s: object %d (was %d): address %#x size %d, want %#x %d", name, i, o, g.Addr[i], g.SizeOf(ObjID(i)), g0.Addr[o], g0.SizeOf(o))
+		if g.Addr.At(ObjID(i)) != g0.Addr.At(o) || g.SizeOf(ObjID(i)) != g0.SizeOf(o) {
+			t.Fatalf("%s: object %d (was %d): address %#x size %d, want %#x %d", name, i, o, g.Addr.At(ObjID(i)), g.SizeOf(ObjID(i)), g0.Addr.At(o), g0.SizeOf(o))
 		}
 		lo, hi := g.EdgeRange(ObjID(i))
 		lo0, hi0 := g0.EdgeRange(o)

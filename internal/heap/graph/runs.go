@@ -8,7 +8,7 @@ import (
 // LongestRun returns the longest stretch addr[lo:hi] whose addresses increase strictly. V8's
 // node ids increase but for a few nodes at the end (the embedder's, with ids of their own),
 // so that most of a snapshot's addresses can be searched by bisection instead of indexed.
-func LongestRun(addr []uint64) (lo, hi int) {
+func LongestRun[T addrWord](addr []T) (lo, hi int) {
 	start := 0
 	for i := 1; i <= len(addr); i++ {
 		if i == len(addr) || addr[i] <= addr[i-1] {
@@ -28,7 +28,7 @@ const fewOutOfRun = 16
 // InOrderButFew returns the longest run of addr (LongestRun), and whether at most a
 // fewOutOfRun-th of the addresses are outside it: then a bisection or a merge with the run
 // serves where an index or a sort of every address would otherwise be made.
-func InOrderButFew(addr []uint64) (lo, hi int, ok bool) {
+func InOrderButFew[T addrWord](addr []T) (lo, hi int, ok bool) {
 	lo, hi = LongestRun(addr)
 	return lo, hi, len(addr)-(hi-lo) <= len(addr)/fewOutOfRun
 }
@@ -57,12 +57,12 @@ const maxPerBucket = 16
 
 // buckets cuts x's run into buckets of about one address each, unless the addresses are
 // bunched (maxPerBucket); the run must not be empty.
-func (x *runIndex) buckets(addr []uint64) bool {
+func buckets[T addrWord](x *runIndex, addr []T) bool {
 	run := addr[x.lo:x.hi]
 	if len(run) == 0 || len(run) >= math.MaxUint32 {
 		return false
 	}
-	lo, hi := run[0], run[len(run)-1]
+	lo, hi := uint64(run[0]), uint64(run[len(run)-1])
 	shift := uint(0)
 	for (hi-lo)>>shift >= uint64(len(run)) {
 		shift++
@@ -71,7 +71,7 @@ func (x *runIndex) buckets(addr []uint64) bool {
 	first := make([]uint32, nb+1)
 	k, last := 0, 0 // the next bucket to set; where the last bucket began
 	for i, a := range run {
-		b := int((a - lo) >> shift)
+		b := int((uint64(a) - lo) >> shift)
 		for ; k <= b; k++ {
 			if i-last > maxPerBucket {
 				return false
@@ -90,20 +90,25 @@ func (x *runIndex) buckets(addr []uint64) bool {
 }
 
 // lookupAllRun is lookupAll through x's buckets.
-func lookupAllRun[T uint32 | uint64](x *runIndex, addr []uint64, keys []T, out []ObjID) {
+func lookupAllRun[T addrWord, K uint32 | uint64](x *runIndex, addr []T, base uint64, keys []K, out []ObjID) {
 	run := addr[x.lo:x.hi]
 	limit := uint64(len(x.first) - 1) // buckets
 	for j, k := range keys {
-		a := uint64(k)
+		w, in := keyOf[T](base, uint64(k))
+		if !in {
+			out[j] = SuperRoot
+			continue
+		}
+		a := uint64(w)
 		if b := (a - x.base) >> x.shift; a >= x.base && b < limit {
 			for i := x.first[b]; i < x.first[b+1]; i++ {
-				if run[i] == a {
+				if run[i] == w {
 					out[j] = ObjID(x.lo + int(i))
 					goto next
 				}
 			}
 		}
-		if id, ok := x.rest.lookup(addr, a); ok {
+		if id, ok := lookupTable(x.rest, addr, w); ok {
 			out[j] = id
 		} else {
 			out[j] = SuperRoot
@@ -116,14 +121,14 @@ func lookupAllRun[T uint32 | uint64](x *runIndex, addr []uint64, keys []T, out [
 // made, when more than a fewOutOfRun-th of the objects are outside it. Two objects with one
 // address are a *DuplicateError, the one newAddrTable reports (the pair whose second object
 // comes first).
-func newRunIndex(addr []uint64) (_ runIndex, ok bool, _ error) {
+func newRunIndex[T addrWord](addr []T) (_ runIndex, ok bool, _ error) {
 	lo, hi, ok := InOrderButFew(addr)
 	if !ok {
 		return runIndex{}, false, nil
 	}
 	n := len(addr)
 	x := runIndex{lo: lo, hi: hi}
-	others := make([]uint64, 0, n-(hi-lo)) // the addresses outside the run, in ObjID order
+	others := make([]T, 0, n-(hi-lo)) // the addresses outside the run, in ObjID order
 	others = append(append(others, addr[:lo]...), addr[hi:]...)
 	// others' table holds places in others; it is read back with ObjIDs below.
 	t, terr := newAddrTable(others)
@@ -138,7 +143,7 @@ func newRunIndex(addr []uint64) (_ runIndex, ok bool, _ error) {
 		if j, found := slices.BinarySearch(addr[lo:hi], a); found {
 			first, second := min(id, ObjID(lo+j)), max(id, ObjID(lo+j))
 			if dup == nil || second < dup.Second {
-				dup = &DuplicateError{Addr: a, First: first, Second: second}
+				dup = &DuplicateError{Addr: uint64(a), First: first, Second: second}
 			}
 		}
 	}
@@ -162,9 +167,10 @@ func (x runIndex) objID(i ObjID) ObjID {
 	return i + ObjID(x.hi-x.lo)
 }
 
-func (x runIndex) lookup(addr []uint64, a uint64) (ObjID, bool) {
+// lookupRun returns the object whose word in addr is a.
+func lookupRun[T addrWord](x runIndex, addr []T, a T) (ObjID, bool) {
 	if i, found := slices.BinarySearch(addr[x.lo:x.hi], a); found {
 		return ObjID(x.lo + i), true
 	}
-	return x.rest.lookup(addr, a)
+	return lookupTable(x.rest, addr, a)
 }

@@ -132,8 +132,9 @@ func nameThreads(d graph.Dump, threadName func(graph.ObjID) string) {
 		want[a] = ""
 	}
 	for id := 0; id < g.Len(); id++ {
-		if _, ok := want[g.Addr[id]]; ok {
-			want[g.Addr[id]] = threadName(graph.ObjID(id))
+		a := g.Addr.At(graph.ObjID(id))
+		if _, ok := want[a]; ok {
+			want[a] = threadName(graph.ObjID(id))
 		}
 	}
 	for i, r := range roots {
