@@ -59,7 +59,14 @@ func run(name string, args ...string) error {
 	return cmd.Run()
 }
 
+// launchEnv, set in its environment, makes the test binary a launcher (launch) rather than a
+// test run.
+const launchEnv = "MEMSEE_BENCH_LAUNCH"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(launchEnv) != "" {
+		os.Exit(launch(os.Args[1:]))
+	}
 	flag.Parse()
 	if b := flag.Lookup("test.bench"); b == nil || b.Value.String() == "" {
 		os.Exit(m.Run()) // no benchmark asked for: do not build anything
@@ -167,15 +174,55 @@ func synthProfiles(b *testing.B) (base, head string) {
 }
 
 // runChild runs a command and returns its peak RSS in bytes.
+//
+// Linux counts in a process's peak RSS the resident memory of the process it was started from,
+// as it was when it started: a command run straight from this one, after a benchmark that
+// wrote its input in process, showed this process's 438 MiB as its own. So the command is
+// started by a launcher, this test binary run afresh (launch), whose own few MiB are all it
+// can inherit.
 func runChild(b *testing.B, name string, args ...string) int64 {
 	b.Helper()
-	cmd := exec.Command(name, args...)
+	rssr, rssw, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rssr.Close()
+	cmd := exec.Command(os.Args[0], append([]string{name}, args...)...)
+	cmd.Env = append(os.Environ(), launchEnv+"=1")
+	cmd.ExtraFiles = []*os.File{rssw}
 	var errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = nil, &errb
-	if err := cmd.Run(); err != nil {
+	err = cmd.Start()
+	rssw.Close()
+	if err == nil {
+		err = cmd.Wait()
+	}
+	if err != nil {
 		b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, errb.String())
 	}
-	return cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+	var rss int64
+	if _, err := fmt.Fscan(rssr, &rss); err != nil {
+		b.Fatalf("%s %s: no peak RSS from the launcher: %v", name, strings.Join(args, " "), err)
+	}
+	return rss
+}
+
+// launch runs args as a child process with this process's standard files, writes the child's
+// peak RSS in bytes to file descriptor 3, and returns the child's exit code.
+func launch(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "launch: no command")
+		return 2
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err := cmd.Run()
+	if cmd.ProcessState == nil {
+		fmt.Fprintln(os.Stderr, "launch:", err)
+		return 127
+	}
+	fmt.Fprintln(os.NewFile(3, "rss"), cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss*1024)
+	return cmd.ProcessState.ExitCode()
 }
 
 // BenchmarkLoadPprof loads one synthetic profile into a fresh database per iteration.
