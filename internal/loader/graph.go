@@ -846,7 +846,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// of three) to 1.29 GB.
 	collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
 	s.trim()
-	runtime.GC() // the slices the parse outgrew
+	runtime.GC()       // the slices the parse outgrew
+	defer holdHeap()() // the graph work and the writing reuse what the parse freed
 	// Oids number the objects in address order, so that the table and its address index are
 	// written in key order. The order depends on the addresses alone, so a second core works
 	// it out while this one runs the format's naming pass. For a format without one, it works
@@ -1015,7 +1016,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		st.Bytes += int64(g.SizeOf(graph.ObjID(id)))
 	}
 
-	defer holdHeap()()
 	snap.Objects, snap.Bytes = int64(n), int64(s.bytes)
 	if snap.Meta == nil {
 		snap.Meta = map[string]string{}
@@ -1228,20 +1228,21 @@ func mergeRun[T uint32 | uint64](addr []T, lo, hi int, perm []graph.ObjID) {
 	}
 }
 
-// holdHeap is called when the pages are about to be written, and returns a function that
-// undoes what it did. From here on what is live stays live until the end (the graph, the
-// analysis, the side arrays), and the writing makes little garbage; at the load's GOGC of 25
-// the heap could still grow by a quarter of what is live (about 120 MB at 5M objects) before
-// it is collected. So it sets a soft memory limit at what is mapped now, which includes the
-// memory the parse and the graph work have freed: the writes reuse that memory, and the
-// collector runs before the heap grows past it. The limit is at least withRoom of what is
-// live, and follows the live heap up (checked every holdEvery): the writing's own memory (the
-// referrers' windows, the pages being built, the rows queued, the holdings) grows it, and a
-// limit at what is live makes the collector run without pause (hundreds of collections in a
-// V8 or a meliae load's write phase, in some runs, with a fixed limit). (Returning the free
-// memory to the system first, with debug.FreeOSMemory, and allowing 64 MiB above it, made a
-// 5.1M-node V8 load 1.4 s slower for the same peak, for the same reason.) It never raises a
-// limit the user set with GOMEMLIMIT.
+// holdHeap is called when the graph work begins, the parse over, and returns a function that
+// undoes what it did. From here on the heap grows in a few large arrays (the graph, the
+// analysis, the side arrays), most of which stay live until the end, and the writing makes
+// little garbage; at the load's GOGC of 25 the heap could still grow by a quarter of what is
+// live (about 120 MB at 5M objects) before it is collected. So it sets a soft memory limit at
+// what is mapped now, which includes the memory the parse has freed: the graph work and the
+// writes reuse that memory, and the collector runs before the heap grows past it. The limit is
+// at least withRoom of what is live, and follows the live heap up (checked every holdEvery):
+// each step of the analysis, and the writing's own memory (the referrers' windows, the pages
+// being built, the rows queued, the holdings) grow it, and a limit at what is live makes the
+// collector run without pause (hundreds of collections in a V8 or a meliae load's write
+// phase, in some runs, with a fixed limit). (Returning the free memory to the system first,
+// with debug.FreeOSMemory, and allowing 64 MiB above it, made a 5.1M-node V8 load 1.4 s
+// slower for the same peak, for the same reason.) It never raises a limit the user set with
+// GOMEMLIMIT.
 func holdHeap() (undo func()) {
 	prev := debug.SetMemoryLimit(-1) // reads the limit (GOMEMLIMIT's, if set) without changing it
 	limit := max(mapped(), withRoom(liveHeap()))
