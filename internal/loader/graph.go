@@ -745,8 +745,9 @@ type ranker struct {
 // comparison (0.6 of 1.2 s of the ranking of a 10M-object meliae dump, whose strings and ints
 // have thousands of referrers). The words take half the memory of rankedReferrers.
 func (k *ranker) rank(out, from []uint32, retained *graph.Sizes) []uint32 {
+	out = slices.Grow(out, len(from)) // at once: a popular object's list grown by append was copied again and again
 	if len(from) > shortReferrers {
-		keys := k.keys[:0]
+		keys := slices.Grow(k.keys[:0], len(from))
 		for _, src := range from {
 			r := retained.At(graph.ObjID(src))
 			if r > math.MaxUint32 {
@@ -769,7 +770,7 @@ func (k *ranker) rank(out, from []uint32, retained *graph.Sizes) []uint32 {
 		}
 		k.keys = nil // a list this long is rare: its memory goes to the rankedReferrers
 	}
-	ranked := k.short[:0]
+	ranked := slices.Grow(k.short[:0], len(from))
 	for _, src := range from {
 		ranked = append(ranked, rankedReferrer{retained.At(graph.ObjID(src)), src})
 	}
@@ -1100,9 +1101,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 					pw.Ref(&ref)
 				}
 				ranked = rank.rank(ranked[:0], refsOf.from[refsOf.end[i-lo]:refsOf.end[i-lo+1]], &a.Retained)
-				for _, r := range ranked {
-					pw.Referrer(int64(r))
-				}
+				pw.Referrers(ranked)
 				ranked = keepShort(ranked)
 				pw.Object(&o)
 			}

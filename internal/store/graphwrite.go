@@ -133,9 +133,9 @@ func (w *PageWriter) Begin(num int64) { w.num, w.next = num, num<<page.Bits }
 // Ref adds a reference of the next object Object writes, in the dump's order.
 func (w *PageWriter) Ref(r *NewRef) { w.page.Ref((*page.Ref)(r)) }
 
-// Referrer adds an object that refers to the next object Object writes: each once, the
+// Referrers adds the objects that refer to the next object Object writes: each once, the
 // largest retained first.
-func (w *PageWriter) Referrer(oid int64) { w.page.Referrer(uint32(oid)) }
+func (w *PageWriter) Referrers(oids []uint32) { w.page.Referrers(oids) }
 
 // Object adds the page's next object, with the references and referrers added since the last.
 func (w *PageWriter) Object(o *NewObject) {

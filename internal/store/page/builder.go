@@ -97,6 +97,9 @@ func (p *Builder) Add(o *Object) {
 // retained first.
 func (p *Builder) Referrer(oid uint32) { p.referrer = append(p.referrer, oid) }
 
+// Referrers adds objects that refer to the object Add adds next, as Referrer does one by one.
+func (p *Builder) Referrers(oids []uint32) { p.referrer = append(p.referrer, oids...) }
+
 // Ref adds a reference of the object Add adds next, in the dump's order.
 func (p *Builder) Ref(r *Ref) {
 	p.dst = append(p.dst, uint32(r.OID))
