@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -515,9 +516,8 @@ func (s *graphSink) value(id graph.ObjID) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// edgeText spells the name of edge e of g.
-func (s *graphSink) edgeText(g *graph.Graph, e uint32, keys *keyTexts) string {
-	id := s.edgeName[e]
+// edgeText spells the name of edge e of g, whose name id is id (graphSink.edgeName).
+func (s *graphSink) edgeText(g *graph.Graph, e, id uint32, keys *keyTexts) string {
 	switch {
 	case id&elemBit != 0:
 		return string(appendIndex(nil, id&^elemBit))
@@ -576,15 +576,15 @@ func (s *graphSink) name(id uint32) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// ref sets r to edge e of g as the store keeps it: an element's index is kept as a number,
-// not spelled.
-func (s *graphSink) ref(r *store.NewRef, g *graph.Graph, e uint32, to int64, keys *keyTexts) {
+// ref sets r to edge e of g, whose name id is id, as the store keeps it: an element's index is
+// kept as a number, not spelled.
+func (s *graphSink) ref(r *store.NewRef, g *graph.Graph, e, id uint32, to int64, keys *keyTexts) {
 	*r = store.NewRef{OID: to, Kind: g.Kinds[e], Index: -1}
-	switch id := s.edgeName[e]; {
+	switch {
 	case id&elemBit != 0:
 		r.Index = int64(id &^ elemBit)
 	case id == keyItem || id == keyAttr:
-		r.Name = s.edgeText(g, e, keys)
+		r.Name = s.edgeText(g, e, id, keys)
 	case id != 0:
 		r.Name, r.NameKey = s.name(id), id
 	}
@@ -828,6 +828,48 @@ const shortReferrers = 12
 // edges, and no fewer than 1M (4 MB) so that small dumps take a few passes.
 func windowBudget(edges int) int { return max(edges/8, 1<<20) }
 
+// pageNames gives the page builders the names of their edges (graphSink.edgeName): from memory,
+// or from the scratch file they wait in (spillEdges), a page's at a time, the names of the
+// edges the objects were reached over, anywhere in the file, read once beforehand (via: 4
+// bytes per object where all the names take 4 per edge). The page builders call it side by
+// side.
+type pageNames struct {
+	all  []uint32 // every edge's name, when in memory
+	file *spilled // else the file, in edge order
+	via  []uint32 // with the file: object -> the name of its parent edge (Analysis.ParentEdge)
+
+	mu  sync.Mutex
+	err error // the first read of the file that failed
+}
+
+// of returns the names of the edges [lo, hi) and buf, which holds them when they come from
+// the file. A read that fails is kept in x.err and gives names 0 (none), for the load to fail
+// after the pages.
+func (x *pageNames) of(buf []uint32, lo, hi uint32) (names, _ []uint32) {
+	if x.file == nil {
+		return x.all[lo:hi], buf
+	}
+	buf, err := x.file.readAt(buf, lo, hi)
+	if err != nil {
+		x.mu.Lock()
+		if x.err == nil {
+			x.err = err
+		}
+		x.mu.Unlock()
+		buf = slices.Grow(buf[:0], int(hi-lo))[:hi-lo]
+		clear(buf)
+	}
+	return buf, buf
+}
+
+// viaOf returns the name of edge e, the parent edge of object id.
+func (x *pageNames) viaOf(id graph.ObjID, e uint32) uint32 {
+	if x.file == nil {
+		return x.all[e]
+	}
+	return x.via[id]
+}
+
 // graphResult is what storeGraph reports back.
 type graphResult struct {
 	objects, dangling, unreachable int
@@ -978,8 +1020,11 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	runtime.GC() // the paths' queue, before the edge names come back
+	// The pages read the names of their edges from the file, a page at a time; the names of
+	// the edges the objects were reached over, anywhere in it, are read beforehand.
+	pn := &pageNames{all: s.edgeName, file: names}
 	if names != nil {
-		if s.edgeName, err = names.restore(); err != nil {
+		if pn.via, err = names.gather(a.ParentEdge); err != nil {
 			return 0, res, err
 		}
 	}
@@ -1046,16 +1091,21 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	newFill := func() pageFill {
 		var (
-			via    []byte // an element's [i], spelled here for the page to copy
-			rank   ranker
-			ranked []uint32
-			keys   = new(keyTexts)
-			ref    store.NewRef
+			via      []byte // an element's [i], spelled here for the page to copy
+			rank     ranker
+			ranked   []uint32
+			keys     = new(keyTexts)
+			ref      store.NewRef
+			nameBuf  []uint32
+			pageName []uint32 // the names of the page's edges, from the page's first edge on
 		)
 		return func(pw *store.PageWriter, p int64, refsOf *pageReferrers) {
 			var o store.NewObject
 			lo := int(p) * page.Size
-			for i := lo; i < min(lo+page.Size, n); i++ {
+			hi := min(lo+page.Size, n)
+			first := g.EdgeStart[lo]
+			pageName, nameBuf = pn.of(nameBuf, first, g.EdgeStart[hi])
+			for i := lo; i < hi; i++ {
 				id := graph.ObjID(i)
 				o = store.NewObject{
 					OID:      int64(i),
@@ -1079,12 +1129,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 					o.Distance = int64(a.Dist[id])
 				}
 				if e := a.ParentEdge[id]; e != graph.NoEdge {
-					if name := s.edgeName[e]; name&elemBit != 0 {
+					if name := pn.viaOf(id, e); name&elemBit != 0 {
 						// As edgeText spells it, without a string per object: pw.Object copies it.
 						via = appendIndex(via[:0], name&^elemBit)
 						o.Via = unsafe.String(&via[0], len(via))
 					} else {
-						o.Via = s.edgeText(g, e, keys)
+						o.Via = s.edgeText(g, e, name, keys)
 					}
 					if o.Via != "" && o.Via[0] == '[' {
 						elem.set(int(id))
@@ -1097,7 +1147,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				}
 				elo, ehi := g.EdgeRange(id)
 				for e := elo; e < ehi; e++ {
-					s.ref(&ref, g, e, int64(g.Edges[e]), keys)
+					s.ref(&ref, g, e, pageName[e-first], int64(g.Edges[e]), keys)
 					pw.Ref(&ref)
 				}
 				ranked = rank.rank(ranked[:0], refsOf.from[refsOf.end[i-lo]:refsOf.end[i-lo+1]], &a.Retained)
@@ -1113,6 +1163,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			progress(Progress{Phase: PhaseWrite, Done: p + 1, Total: pages})
 		}
 	})
+	if err == nil {
+		err = pn.err
+	}
 	if err != nil {
 		return 0, res, err
 	}
@@ -1133,7 +1186,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The holdings need the types, the dominators, the distances and the sizes: the edges,
 	// their names, the values and the paths go first, so that the Grouper's arrays take
 	// their memory rather than add to the peak.
-	s.edgeName, s.values, s.valueEnd, s.length = nil, nil, sparse[uint32]{}, sparse[int32]{}
+	s.edgeName, s.values, s.valueEnd, s.length, pn = nil, nil, sparse[uint32]{}, sparse[int32]{}, nil
 	g.Edges, g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil, nil
 	runtime.GC()
 	if err := storeHoldings(w, s, g, a, typeID, elem); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap/graph"
@@ -63,19 +64,47 @@ func asBytes(s []uint32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 4*len(s))
 }
 
-// restore reads the array back into new memory and closes the file.
-func (sp *spilled) restore() ([]uint32, error) {
-	s := make([]uint32, sp.n)
-	_, err := sp.f.ReadAt(asBytes(s), 0)
+// readAt reads the values [lo, hi) into buf, grown as needed, and returns them.
+func (sp *spilled) readAt(buf []uint32, lo, hi uint32) ([]uint32, error) {
+	buf = slices.Grow(buf[:0], int(hi-lo))[:hi-lo]
+	_, err := sp.f.ReadAt(asBytes(buf), 4*int64(lo))
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
-	sp.close()
 	if err != nil {
 		return nil, fmt.Errorf("reading back the load's scratch file: %w", err)
 	}
-	return s, nil
+	return buf, nil
 }
+
+// gather returns, for each index of at (NoEdge: none), the value at that index in the file:
+// the names of the edges the objects were reached over. It reads the file once, in a few
+// parts, and looks through at for each part.
+func (sp *spilled) gather(at []uint32) ([]uint32, error) {
+	out := make([]uint32, len(at))
+	part := uint32(max(sp.n/gatherParts, gatherMin))
+	var buf []uint32
+	for lo := uint32(0); int(lo) < sp.n; lo += part {
+		hi := uint32(min(int(lo)+int(part), sp.n))
+		var err error
+		if buf, err = sp.readAt(buf, lo, hi); err != nil {
+			return nil, err
+		}
+		for i, e := range at {
+			if e-lo < hi-lo { // lo <= e < hi; NoEdge never is
+				out[i] = buf[e-lo]
+			}
+		}
+	}
+	return out, nil
+}
+
+// gatherParts is how many parts gather reads the file in, at most, and gatherMin the fewest
+// values in a part: each part is a pass over the indices, and takes 4 bytes per value in it.
+// (gatherMin is a variable for the tests, which read in many parts.)
+const gatherParts = 4
+
+var gatherMin = 1 << 20
 
 // close removes the file, if it is still there. A nil spilled has nothing to close.
 func (sp *spilled) close() {

@@ -62,13 +62,39 @@ func TestSpillEdges(t *testing.T) {
 		if left, _ := os.ReadDir(dir); len(left) > 0 {
 			t.Errorf("run %d: %s still has a name while open", run, left[0].Name())
 		}
-		got, err := sp.restore()
+		// A page's names, and the names at some indices, as the pages read them.
+		var buf []uint32
+		for range 5 {
+			lo := uint32(r.IntN(len(want) + 1))
+			hi := lo + uint32(r.IntN(len(want)-int(lo)+1))
+			got, err := sp.readAt(buf, lo, hi)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want[lo:hi]) {
+				t.Fatalf("run %d: read back [%d, %d) %v, want %v", run, lo, hi, got, want[lo:hi])
+			}
+			buf = got
+		}
+		at := make([]uint32, r.IntN(50))
+		for i := range at {
+			at[i] = graph.NoEdge
+			if r.IntN(4) > 0 {
+				at[i] = uint32(r.IntN(len(want)))
+			}
+		}
+		gatherMin = 1 + r.IntN(len(want))
+		got, err := sp.gather(at)
+		gatherMin = 1 << 20
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("run %d: read back %v, want %v", run, got, want)
+		for i, e := range at {
+			if w := uint32(0); e != graph.NoEdge && got[i] != want[e] || e == graph.NoEdge && got[i] != w {
+				t.Fatalf("run %d: gathered %d for index %d, want its name", run, got[i], e)
+			}
 		}
+		sp.close()
 		if left, _ := os.ReadDir(dir); len(left) > 0 {
 			t.Errorf("run %d: %s left in the directory", run, left[0].Name())
 		}
@@ -88,4 +114,22 @@ func TestSpillEdgesCannotWrite(t *testing.T) {
 		sp.close()
 		t.Errorf("spilled %d names, below spillMin", 2)
 	}
+}
+
+// TestPageNamesReadFails checks that a scratch file that cannot be read back gives the pages
+// no names and keeps the error for the load to fail with.
+func TestPageNamesReadFails(t *testing.T) {
+	defer func(m int) { spillMin = m }(spillMin)
+	spillMin = 1
+	sp := spillEdges(t.TempDir(), []uint32{7, 8, 9}, []uint32{0, 3}, []graph.ObjID{0})
+	if sp == nil {
+		t.Fatal("not spilled")
+	}
+	sp.f.Close() // as a failing disk would
+	pn := &pageNames{file: sp}
+	names, _ := pn.of(nil, 0, 3)
+	if !slices.Equal(names, []uint32{0, 0, 0}) || pn.err == nil {
+		t.Errorf("names %v and error %v from a file that cannot be read, want none and an error", names, pn.err)
+	}
+	sp.close()
 }
