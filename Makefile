@@ -54,7 +54,7 @@ demo: build ## load the bundled Go profiles, Python dumps and Node snapshots: wh
 
 bench: ## benchmarks: readers and store in process, then memsee against go tool pprof (BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
-	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./bench/
+	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 90m ./bench/
 
 # LARGE picks what bench-large runs, as go test -bench does: LARGE=Large/format=hprof/objects=30M
 LARGE ?= Large
