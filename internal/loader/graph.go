@@ -1324,8 +1324,8 @@ func holdHeap() (undo func()) {
 }
 
 // withRoom is the least memory limit holdHeap sets for a live heap of live bytes: a
-// thirty-second and 16 MiB more.
-func withRoom(live int64) int64 { return live + live/32 + 16<<20 }
+// sixty-fourth and 16 MiB more.
+func withRoom(live int64) int64 { return live + live/64 + 16<<20 }
 
 // holdEvery is how often holdHeap's limit looks at the live heap.
 const holdEvery = 20 * time.Millisecond
