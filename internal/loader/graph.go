@@ -842,24 +842,24 @@ type pageNames struct {
 	err error // the first read of the file that failed
 }
 
-// of returns the names of the edges [lo, hi) and buf, which holds them when they come from
-// the file. A read that fails is kept in x.err and gives names 0 (none), for the load to fail
-// after the pages.
-func (x *pageNames) of(buf []uint32, lo, hi uint32) (names, _ []uint32) {
+// of returns the names of the edges [lo, hi), read into *buf when they come from the file. A
+// read that fails is kept in x.err and gives names 0 (none), for the load to fail after the
+// pages.
+func (x *pageNames) of(buf *[]uint32, lo, hi uint32) []uint32 {
 	if x.file == nil {
-		return x.all[lo:hi], buf
+		return x.all[lo:hi]
 	}
-	buf, err := x.file.readAt(buf, lo, hi)
+	names, err := x.file.readAt(*buf, lo, hi)
 	if err != nil {
 		x.mu.Lock()
 		if x.err == nil {
 			x.err = err
 		}
 		x.mu.Unlock()
-		buf = slices.Grow(buf[:0], int(hi-lo))[:hi-lo]
-		clear(buf)
+		names = make([]uint32, hi-lo)
 	}
-	return buf, buf
+	*buf = names
+	return names
 }
 
 // viaOf returns the name of edge e, the parent edge of object id.
@@ -1091,20 +1091,19 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	newFill := func() pageFill {
 		var (
-			via      []byte // an element's [i], spelled here for the page to copy
-			rank     ranker
-			ranked   []uint32
-			keys     = new(keyTexts)
-			ref      store.NewRef
-			nameBuf  []uint32
-			pageName []uint32 // the names of the page's edges, from the page's first edge on
+			via     []byte // an element's [i], spelled here for the page to copy
+			rank    ranker
+			ranked  []uint32
+			keys    = new(keyTexts)
+			ref     store.NewRef
+			nameBuf []uint32 // the page's edges' names, when read from the file
 		)
 		return func(pw *store.PageWriter, p int64, refsOf *pageReferrers) {
 			var o store.NewObject
 			lo := int(p) * page.Size
 			hi := min(lo+page.Size, n)
 			first := g.EdgeStart[lo]
-			pageName, nameBuf = pn.of(nameBuf, first, g.EdgeStart[hi])
+			pageName := pn.of(&nameBuf, first, g.EdgeStart[hi]) // from the page's first edge on
 			for i := lo; i < hi; i++ {
 				id := graph.ObjID(i)
 				o = store.NewObject{

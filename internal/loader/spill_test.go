@@ -127,7 +127,8 @@ func TestPageNamesReadFails(t *testing.T) {
 	}
 	sp.f.Close() // as a failing disk would
 	pn := &pageNames{file: sp}
-	names, _ := pn.of(nil, 0, 3)
+	var buf []uint32
+	names := pn.of(&buf, 0, 3)
 	if !slices.Equal(names, []uint32{0, 0, 0}) || pn.err == nil {
 		t.Errorf("names %v and error %v from a file that cannot be read, want none and an error", names, pn.err)
 	}

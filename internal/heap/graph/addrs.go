@@ -12,10 +12,8 @@ import (
 // The zero Addrs holds no objects, narrow; AddrsOf makes one from a slice.
 type Addrs struct {
 	base   uint64
-	narrow []uint32 // address - base, while wide is false
-	wide   []uint64
-	isWide bool
-	lo, hi uint64 // the lowest and highest address held, while narrow and not empty
+	narrow []uint32 // address - base, while wide is nil
+	wide   []uint64 // the addresses, once one is 4 GiB or more from another
 }
 
 // addrWord is what an Addrs keeps per object: the distance from its base, or the address.
@@ -27,9 +25,9 @@ func AddrsOf(s []uint64) Addrs {
 	if len(s) > 0 {
 		lo, hi := slices.Min(s), slices.Max(s)
 		if hi-lo > math.MaxUint32 {
-			return Addrs{wide: slices.Clone(s), isWide: true}
+			return Addrs{wide: slices.Clone(s)}
 		}
-		a.base, a.lo, a.hi = lo, lo, hi
+		a.base = lo
 	}
 	a.narrow = make([]uint32, len(s))
 	for i, v := range s {
@@ -40,7 +38,7 @@ func AddrsOf(s []uint64) Addrs {
 
 // Len returns the number of objects.
 func (a *Addrs) Len() int {
-	if a.isWide {
+	if a.wide != nil {
 		return len(a.wide)
 	}
 	return len(a.narrow)
@@ -48,29 +46,17 @@ func (a *Addrs) Len() int {
 
 // At returns the address of id.
 func (a *Addrs) At(id ObjID) uint64 {
-	if a.isWide {
+	if a.wide != nil {
 		return a.wide[id]
 	}
 	return a.base + uint64(a.narrow[id])
-}
-
-// Slice returns the addresses in a new slice (ObjID -> address).
-func (a *Addrs) Slice() []uint64 {
-	if a.isWide {
-		return slices.Clone(a.wide)
-	}
-	s := make([]uint64, len(a.narrow))
-	for i, v := range a.narrow {
-		s[i] = a.base + uint64(v)
-	}
-	return s
 }
 
 // Words returns what a holds per object and the base the narrow words are counted from: the
 // words of one of narrow and wide (the other is nil; both are nil for no objects), whose order
 // is the order of the addresses. The caller must not change them.
 func (a *Addrs) Words() (narrow []uint32, wide []uint64, base uint64) {
-	if a.isWide {
+	if a.wide != nil {
 		return nil, a.wide, 0
 	}
 	return a.narrow, nil, a.base
@@ -79,7 +65,7 @@ func (a *Addrs) Words() (narrow []uint32, wide []uint64, base uint64) {
 // Search returns the object at address x in addresses that increase with the ObjID (a graph
 // renumbered in address order), by bisection.
 func (a *Addrs) Search(x uint64) (ObjID, bool) {
-	if a.isWide {
+	if a.wide != nil {
 		return search(a.wide, 0, x)
 	}
 	return search(a.narrow, a.base, x)
@@ -108,16 +94,17 @@ func keyOf[T addrWord](base, x uint64) (T, bool) {
 // the base moves to leave as much room below the addresses as above them, which at most
 // halves the room left each time; when they span more than 4 GiB, a goes wide.
 func (a *Addrs) push(x uint64) {
-	if a.isWide {
+	if a.wide != nil {
 		a.wide = append(a.wide, x)
 		return
 	}
 	if len(a.narrow) == 0 {
-		a.lo, a.hi = x, x
 		a.base = x - min(x, math.MaxUint32/2)
 	}
 	if x < a.base || x-a.base > math.MaxUint32 {
-		lo, hi := min(a.lo, x), max(a.hi, x)
+		// The lowest and highest address held are looked for only here, at most 32 times.
+		lo := min(a.base+uint64(slices.Min(a.narrow)), x)
+		hi := max(a.base+uint64(slices.Max(a.narrow)), x)
 		if hi-lo > math.MaxUint32 {
 			a.widen()
 			a.wide = append(a.wide, x)
@@ -130,7 +117,6 @@ func (a *Addrs) push(x uint64) {
 		}
 		a.base = base
 	}
-	a.lo, a.hi = min(a.lo, x), max(a.hi, x)
 	a.narrow = append(a.narrow, uint32(x-a.base))
 }
 
@@ -140,12 +126,12 @@ func (a *Addrs) widen() {
 	for i, v := range a.narrow {
 		w[i] = a.base + uint64(v)
 	}
-	*a = Addrs{wide: w, isWide: true}
+	*a = Addrs{wide: w}
 }
 
 // reserve makes room for n objects in all.
 func (a *Addrs) reserve(n int) {
-	if a.isWide {
+	if a.wide != nil {
 		a.wide = Reserve(a.wide, n)
 	} else {
 		a.narrow = Reserve(a.narrow, n)
@@ -154,7 +140,7 @@ func (a *Addrs) reserve(n int) {
 
 // Room returns the bytes reserved that no object fills.
 func (a *Addrs) Room() int64 {
-	if a.isWide {
+	if a.wide != nil {
 		return RoomOf(a.wide)
 	}
 	return RoomOf(a.narrow)
@@ -162,7 +148,7 @@ func (a *Addrs) Room() int64 {
 
 // clip gives back the room no object fills (Clip).
 func (a *Addrs) clip() {
-	if a.isWide {
+	if a.wide != nil {
 		a.wide = Clip(a.wide)
 	} else {
 		a.narrow = Clip(a.narrow)
@@ -171,7 +157,7 @@ func (a *Addrs) clip() {
 
 // permute moves the addresses to r's numbering (permute).
 func (a *Addrs) permute(r *Renumbering) {
-	if a.isWide {
+	if a.wide != nil {
 		permute(r, a.wide)
 	} else {
 		permute(r, a.narrow)
@@ -180,7 +166,7 @@ func (a *Addrs) permute(r *Renumbering) {
 
 // Bytes returns the memory the addresses take, room included.
 func (a *Addrs) Bytes() int64 {
-	if a.isWide {
+	if a.wide != nil {
 		return int64(cap(a.wide)) * 8
 	}
 	return int64(cap(a.narrow)) * 4

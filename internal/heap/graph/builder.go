@@ -281,6 +281,8 @@ func (b *Builder) Build() (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Compact edges, kinds and start in place over the dangling edges (the write index k never
+	// passes the read index e).
 	var e, k uint32 // read index (AddEdge order), write index (edge index)
 	for obj := range n {
 		end := start[obj+1]
@@ -526,12 +528,16 @@ func lookupAll[T addrWord, K uint32 | uint64](t addrTable, addr []T, base uint64
 		}
 		for j := range ks {
 			w := words[j]
-			if s := slots[j]; s != 0 && addr[s-1] == w && in[j] {
+			if !in[j] {
+				o[j] = SuperRoot
+				continue
+			}
+			if s := slots[j]; s != 0 && addr[s-1] == w {
 				o[j] = ObjID(s - 1)
 				continue
 			}
 			id, ok := probe(t, addr, w, idx[j])
-			if !ok || !in[j] {
+			if !ok {
 				id = SuperRoot
 			}
 			o[j] = id

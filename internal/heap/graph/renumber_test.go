@@ -96,7 +96,7 @@ func checkRenumber(t *testing.T, name string, d *dump, order string, r *rand.Ran
 	}
 	newID := inverse(old)
 	g0 := *g
-	g0.Addr, g0.Size, g0.EdgeStart = AddrsOf(g.Addr.Slice()), slices.Clone(g.Size), slices.Clone(g.EdgeStart)
+	g0.Addr, g0.Size, g0.EdgeStart = AddrsOf(addrSlice(&g.Addr)), slices.Clone(g.Size), slices.Clone(g.EdgeStart)
 	g0.Edges, g0.Kinds, g0.Roots = slices.Clone(g.Edges), slices.Clone(g.Kinds), slices.Clone(g.Roots)
 	a0, err := g0.Analyze()
 	if err != nil {
