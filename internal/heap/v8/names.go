@@ -46,16 +46,23 @@ func (Reader) NameGraph(d graph.Dump) {
 	if !ok {
 		return
 	}
-	ids := map[string]uint32{}
-	for _, name := range []string{edgeContext, edgeShared, edgeScript, edgeScopeInfo, edgeFunctionScope, edgePrevious} {
-		if id, ok := d.NameID(name); ok {
-			ids[name] = id
-		}
+	// The names' ids, looked up once: field runs for every object. A name the snapshot lacks
+	// gets id 0, which EdgeNameID gives only to an edge without a plain name: never found.
+	nameID := func(name string) uint32 {
+		id, _ := d.NameID(name)
+		return id
 	}
-	// field returns the target of id's internal reference named name.
-	field := func(id graph.ObjID, name string) (graph.ObjID, bool) {
-		want, ok := ids[name]
-		if !ok {
+	var (
+		edgeContextID       = nameID(edgeContext)
+		edgeSharedID        = nameID(edgeShared)
+		edgeScriptID        = nameID(edgeScript)
+		edgeScopeInfoID     = nameID(edgeScopeInfo)
+		edgeFunctionScopeID = nameID(edgeFunctionScope)
+		edgePreviousID      = nameID(edgePrevious)
+	)
+	// field returns the target of id's internal reference with name id want.
+	field := func(id graph.ObjID, want uint32) (graph.ObjID, bool) {
+		if want == 0 {
 			return 0, false
 		}
 		lo, hi := g.EdgeRange(id)
@@ -74,9 +81,9 @@ func (Reader) NameGraph(d graph.Dump) {
 	byScope := map[graph.ObjID]code{}    // ScopeInfo -> the function that declared it
 	scriptOf := map[graph.ObjID]string{} // context -> the script of a closure of it
 	for id := graph.ObjID(0); int(id) < g.Len(); id++ {
-		if scope, ok := field(id, edgeFunctionScope); ok {
+		if scope, ok := field(id, edgeFunctionScopeID); ok {
 			script := ""
-			if s, ok := field(id, edgeScript); ok {
+			if s, ok := field(id, edgeScriptID); ok {
 				script = d.Value(s)
 			}
 			function := d.Value(id)
@@ -89,15 +96,15 @@ func (Reader) NameGraph(d graph.Dump) {
 		if !hasFunction || d.TypeOf(id) != functionT {
 			continue
 		}
-		ctx, ok := field(id, edgeContext)
+		ctx, ok := field(id, edgeContextID)
 		if !ok || d.TypeOf(ctx) != contextT {
 			continue
 		}
 		if _, seen := scriptOf[ctx]; seen {
 			continue
 		}
-		if shared, ok := field(id, edgeShared); ok {
-			if s, ok := field(shared, edgeScript); ok && d.Value(s) != "" {
+		if shared, ok := field(id, edgeSharedID); ok {
+			if s, ok := field(shared, edgeScriptID); ok && d.Value(s) != "" {
 				scriptOf[ctx] = d.Value(s)
 			}
 		}
@@ -112,13 +119,13 @@ func (Reader) NameGraph(d graph.Dump) {
 		}
 		names[id] = "" // a loop of contexts names nothing
 		var c code
-		if scope, ok := field(id, edgeScopeInfo); ok {
+		if scope, ok := field(id, edgeScopeInfoID); ok {
 			c = byScope[scope]
 		}
 		if c.script == "" {
 			c.script = scriptOf[id]
 		}
-		prev, hasPrev := field(id, edgePrevious)
+		prev, hasPrev := field(id, edgePreviousID)
 		outermost := !hasPrev || d.TypeOf(prev) != contextT || d.Value(prev) == nativeContextValue
 		name := ""
 		switch {
