@@ -626,7 +626,7 @@ type rankedReferrer struct {
 
 // pageReferrers is the referrers of the objects of one page, as gathered and not yet ranked:
 // object k of the page has from[end[k]:end[k+1]]. from and end are the window's
-// (referrers.pages), which the next window reuses: whoever builds the page sends on built once
+// (referrers.pages), which a later window reuses: whoever builds the page sends on built once
 // it is done with them.
 type pageReferrers struct {
 	from, end []uint32
@@ -635,16 +635,21 @@ type pageReferrers struct {
 
 // referrers finds each object's referrers a window of pages at a time, rather than as a
 // reverse CSR over every edge (4 bytes per edge and 4 per object, at the peak of the load).
-// A window is a run of pages that at most about an eighth of the edges point into; its
-// referrers are gathered in two passes over every edge, which are sequential reads. Objects
-// are numbered by oid by then (ObjID == oid: see storeGraph).
+// A window is a run of pages that at most a budget of the edges point into; its referrers are
+// gathered in a pass over every edge, a sequential read, which also counts the next window's.
+// Objects are numbered by oid by then (ObjID == oid: see storeGraph).
 type referrers struct {
 	edgeStart []uint32    // oid -> its first edge, as graph.Graph.EdgeStart
 	targets   []uint32    // edge index -> its target's oid
 	retained  graph.Sizes // oid -> retained size
+}
 
-	end  []uint32 // window object (oid - lo) -> end of its referrers in from, then start
-	from []uint32 // the window's referrers, grouped by object
+// referrerWindow is the referrers of the objects with oids in [lo, hi): object k's (oid lo+k)
+// are from[end[k]:end[k+1]], in oid order.
+type referrerWindow struct {
+	lo, hi    int
+	end, from []uint32
+	built     chan struct{} // a page's builder sends once done with the page
 }
 
 // windows returns the first oid of each window and, last, the number of objects: each
@@ -668,63 +673,112 @@ func (r *referrers) windows(budget int) []int {
 	return append(starts, n)
 }
 
-// gather collects the referrers of the objects with oids in [lo, hi) into r.from, grouped by
-// object, object k's (oid lo+k) at from[end[k]:end[k+1]], in oid order.
-func (r *referrers) gather(lo, hi int) {
-	r.end = slices.Grow(r.end[:0], hi-lo+1)[:hi-lo+1]
-	clear(r.end)
-	end := r.end[1:]
+// count sets end (hi-lo+1 long) to 0 and then end[k+1] to the number of referrers of oid lo+k.
+func (r *referrers) count(end []uint32, lo, hi int) {
+	clear(end)
 	l, h := uint32(lo), uint32(hi)
 	for _, t := range r.targets {
 		if t-l < h-l { // lo <= t < hi, in one comparison
-			end[t-l]++
+			end[t-l+1]++
 		}
 	}
+}
+
+// gather collects the referrers of w's objects into w.from, grouped by object, from the counts
+// in w.end (as count leaves them). In the same pass it counts, into next, the referrers of
+// the window after it, [w.hi, nextHi), as count would.
+func (r *referrers) gather(w *referrerWindow, next []uint32, nextHi int) {
+	end := w.end[1:]
 	for k := 1; k < len(end); k++ {
 		end[k] += end[k-1]
 	}
-	r.from = slices.Grow(r.from[:0], int(end[len(end)-1]))[:end[len(end)-1]]
+	total := uint32(0)
+	if len(end) > 0 {
+		total = end[len(end)-1]
+	}
+	w.from = slices.Grow(w.from[:0], int(total))[:total]
+	clear(next)
+	l, span, spans := uint32(w.lo), uint32(w.hi-w.lo), uint32(nextHi-w.lo)
+	from := w.from
 	// Sources last to first, each object's end moving down to its start as its referrers are
 	// put in: they end up in oid order, and end (shifted by one) holds the starts.
 	for src := len(r.edgeStart) - 2; src >= 0; src-- {
 		for e := r.edgeStart[src+1]; e > r.edgeStart[src]; e-- {
-			if t := r.targets[e-1]; t-l < h-l {
-				end[t-l]--
-				r.from[end[t-l]] = uint32(src)
+			if d := r.targets[e-1] - l; d < spans { // lo <= target < nextHi, in one comparison
+				if d < span {
+					end[d]--
+					from[end[d]] = uint32(src)
+				} else {
+					next[d-span+1]++
+				}
 			}
 		}
 	}
-	copy(r.end, end)
-	r.end[hi-lo] = uint32(len(r.from))
+	copy(w.end, end)
+	w.end[len(end)] = total
 }
 
 // pages sends on out, page by page in oid order, the referrers of each page's objects,
-// gathered a window at a time: it gathers the next window once every page of this one is built.
-// Their ranking (ranker.rank) is left to the builders of the pages, so that it runs on every
-// core: on this goroutine alone, the page workers waited for it for 0.8-1.0 s of the 2.5-3 s
-// the pages of a 13.6M-object JVM or 10.4M-object meliae dump took. It stops early when stop
-// is closed.
+// gathered a window at a time. Two windows' referrers are kept at once: the next window is
+// gathered while the builders build this one's pages, so that they do not wait for it. A
+// window's memory is reused two windows on, once each of its pages is built. Their ranking
+// (ranker.rank) is left to the builders of the pages, so that it runs on every core: on this
+// goroutine alone, the page workers waited for it for 0.8-1.0 s of the 2.5-3 s the pages of a
+// 13.6M-object JVM or 10.4M-object meliae dump took. It stops early when stop is closed.
 func (r *referrers) pages(budget int, out chan<- *pageReferrers, stop <-chan struct{}) {
 	win := r.windows(budget)
-	for w := 0; w+1 < len(win); w++ {
-		lo, hi := win[w], win[w+1]
-		r.gather(lo, hi)
-		pages := (hi - lo + page.Size - 1) / page.Size
-		built := make(chan struct{}, pages) // never blocks a builder
-		for plo := lo; plo < hi; plo += page.Size {
-			p := &pageReferrers{from: r.from, end: r.end[plo-lo : min(plo+page.Size, hi)-lo+1], built: built}
-			select {
-			case out <- p:
-			case <-stop:
-				return
+	ready := make(chan *referrerWindow) // to the goroutine that sends their pages
+	go func() {
+		for w := range ready {
+			for plo := w.lo; plo < w.hi; plo += page.Size {
+				p := &pageReferrers{from: w.from, end: w.end[plo-w.lo : min(plo+page.Size, w.hi)-w.lo+1], built: w.built}
+				select {
+				case out <- p:
+				case <-stop:
+					return
+				}
 			}
 		}
-		for range pages {
-			select {
-			case <-built:
-			case <-stop:
-				return
+	}()
+	defer close(ready)
+	var (
+		from [2][]uint32 // window w's referrers are in from[w%2]
+		ends [3][]uint32 // and its ends in ends[w%3], counted while window w-1 is gathered
+		sent [2]*referrerWindow
+	)
+	sized := func(b []uint32, n int) []uint32 { return slices.Grow(b[:0], n)[:n] }
+	if len(win) > 1 {
+		ends[0] = sized(ends[0], win[1]-win[0]+1)
+		r.count(ends[0], win[0], win[1])
+	}
+	for w := 0; w+1 < len(win); w++ {
+		lo, hi := win[w], win[w+1]
+		if old := sent[w%2]; old != nil {
+			// Window w-2's pages still read its referrers, and the ends the next window's
+			// count is to go into.
+			for plo := old.lo; plo < old.hi; plo += page.Size {
+				select {
+				case <-old.built:
+				case <-stop:
+					return
+				}
 			}
+			from[w%2] = old.from
+		}
+		cur := &referrerWindow{lo: lo, hi: hi, end: ends[w%3], from: from[w%2],
+			built: make(chan struct{}, (hi-lo+page.Size-1)/page.Size)} // never blocks a builder
+		next, nextHi := []uint32(nil), hi
+		if w+2 < len(win) {
+			nextHi = win[w+2]
+			ends[(w+1)%3] = sized(ends[(w+1)%3], nextHi-hi+1)
+			next = ends[(w+1)%3]
+		}
+		r.gather(cur, next, nextHi)
+		sent[w%2] = cur
+		select {
+		case ready <- cur:
+		case <-stop:
+			return
 		}
 	}
 }
@@ -824,9 +878,10 @@ func keepShort[T any](s []T) []T {
 // slices.SortFunc itself does below 12 elements, which then costs a call per comparison.
 const shortReferrers = 12
 
-// windowBudget is how many referrers a window of referrers.rank holds: an eighth of the
-// edges, and no fewer than 1M (4 MB) so that small dumps take a few passes.
-func windowBudget(edges int) int { return max(edges/8, 1<<20) }
+// windowBudget is how many referrers a window of referrers.pages holds: a sixteenth of the
+// edges, and no fewer than 512K (2 MB) so that small dumps take a few passes. Two windows are
+// held at a time (referrers.pages): an eighth of the edges in all.
+func windowBudget(edges int) int { return max(edges/16, 1<<19) }
 
 // pageNames gives the page builders the names of their edges (graphSink.edgeName): from memory,
 // or from the scratch file they wait in (spillEdges), a page's at a time, the names of the

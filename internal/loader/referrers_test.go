@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/memsee/memsee/internal/heap/graph"
 	"github.com/memsee/memsee/internal/store/page"
@@ -77,21 +79,32 @@ func TestReferrersAgainstBruteForce(t *testing.T) {
 			out, stop := make(chan *pageReferrers), make(chan struct{})
 			go refs.pages(budget, out, stop)
 			pages := (n + page.Size - 1) / page.Size
-			var k ranker
+			// Each page is checked by a goroutine of its own that lets it go after a while, as
+			// the page workers do: a window's memory reused too soon fails the check.
+			var checking sync.WaitGroup
 			for p := range pages {
 				rp := <-out
-				objects := min(page.Size, n-p*page.Size)
-				if len(rp.end) != objects+1 {
-					t.Fatalf("%s, budget %d: page %d has %d objects, want %d", tc.name, budget, p, len(rp.end)-1, objects)
-				}
-				for i := range objects {
-					o := p*page.Size + i
-					if got := k.rank(nil, rp.from[rp.end[i]:rp.end[i+1]], &sizes); !slices.Equal(got, want[o]) {
-						t.Fatalf("%s, budget %d: oid %d has referrers %v, want %v", tc.name, budget, o, got, want[o])
+				checking.Add(1)
+				go func() {
+					defer checking.Done()
+					time.Sleep(time.Duration(p%7) * 50 * time.Microsecond)
+					objects := min(page.Size, n-p*page.Size)
+					if len(rp.end) != objects+1 {
+						t.Errorf("%s, budget %d: page %d has %d objects, want %d", tc.name, budget, p, len(rp.end)-1, objects)
+						return
 					}
-				}
-				rp.built <- struct{}{}
+					var k ranker
+					for i := range objects {
+						o := p*page.Size + i
+						if got := k.rank(nil, rp.from[rp.end[i]:rp.end[i+1]], &sizes); !slices.Equal(got, want[o]) {
+							t.Errorf("%s, budget %d: oid %d has referrers %v, want %v", tc.name, budget, o, got, want[o])
+							break
+						}
+					}
+					rp.built <- struct{}{}
+				}()
 			}
+			checking.Wait()
 			close(stop)
 		}
 	}
