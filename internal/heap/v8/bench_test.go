@@ -132,3 +132,40 @@ func vmHWM(t *testing.T) uint64 {
 	}
 	return 0
 }
+
+// BenchmarkIntBlock parses the nodes and the edges of the largest sample as blocks of the
+// size Read hands its workers (intBlock.parse), and reports values/s besides MB/s.
+func BenchmarkIntBlock(b *testing.B) {
+	data := mustRead(b, "heap4")
+	var blocks [][]byte
+	for _, key := range []string{`"nodes":[`, `"edges":[`} {
+		start := bytes.Index(data, []byte(key)) + len(key)
+		text := data[start : start+bytes.IndexByte(data[start:], ']')]
+		for len(text) > 0 {
+			cut := bytes.LastIndexByte(text[:min(len(text), bufSize)], ',') + 1
+			if cut == 0 {
+				break
+			}
+			blocks = append(blocks, text[:cut])
+			text = text[cut:]
+		}
+	}
+	var size, values int
+	for _, t := range blocks {
+		size += len(t)
+	}
+	b.SetBytes(int64(size))
+	blk := &intBlock{record: "nodes"}
+	for b.Loop() {
+		values = 0
+		for _, t := range blocks {
+			blk.text, blk.err = t, nil
+			blk.parse()
+			if blk.err != nil {
+				b.Fatal(blk.err)
+			}
+			values += len(blk.vals)
+		}
+	}
+	b.ReportMetric(float64(values)*float64(b.N)/b.Elapsed().Seconds(), "values/s")
+}

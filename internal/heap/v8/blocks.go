@@ -46,7 +46,41 @@ func (b *intBlock) parse() {
 	fail := func(at int, format string, args ...any) {
 		b.err = &syntaxError{off: b.base + int64(at), msg: fmt.Sprintf(format, args...)}
 	}
-	for i := 0; i < len(t); {
+	// First the text as V8 writes it: digits and a comma, a newline before the comma that
+	// ends a row. The loop below takes over, from the start of the value, at anything else:
+	// other whitespace, a number too long, an error.
+	i := 0
+fast:
+	for i < len(t) {
+		start := i
+		c := t[i] - '0'
+		if c > 9 {
+			break
+		}
+		v := uint64(c)
+		for i++; ; i++ { // never past the end of t: it ends with a comma
+			c = t[i] - '0'
+			if c > 9 {
+				break
+			}
+			v = v*10 + uint64(c)
+		}
+		switch {
+		case i-start > maxDigits:
+			i = start
+			break fast
+		case t[i] == ',':
+			i++
+		case t[i] == '\n' && t[i+1] == ',': // a newline is never last: the text ends with a comma
+			i += 2
+		default:
+			i = start
+			break fast
+		}
+		vals = append(vals, v)
+		offs = append(offs, uint32(start))
+	}
+	for i < len(t) {
 		for i < len(t) && isSpace[t[i]] {
 			i++
 		}
