@@ -232,41 +232,86 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 
 // nodeRows keeps the whole nodes of b from value j on, as nodeRow does, up to the first that
 // nodeRow would refuse or keep otherwise (a size of 4 GiB or more); it returns where it
-// stopped.
+// stopped. It appends to the columns' chunks as they are (column.room) rather than value by
+// value.
 func (p *parser) nodeRows(b *intBlock, j int) int {
 	nf, types := p.nf, uint64(len(p.nodeTypes))
-	for ; j+nf <= len(b.vals); j += nf {
-		r := b.vals[j : j+nf]
-		t, name, id, size, ec := r[p.nType], r[p.nName], r[p.nID], r[p.nSize], r[p.nEC]
-		if t >= types || name > math.MaxUint32 || id > math.MaxUint32 || size >= math.MaxUint32 || ec > math.MaxUint32 {
+	nType, nName, nID, nSize, nEC := p.nType, p.nName, p.nID, p.nSize, p.nEC
+	for j+nf <= len(b.vals) {
+		ty, na, id, sz, ec := p.ntype.room(), p.nname.room(), p.nid.room(), p.nsize.room(), p.nedges.room()
+		rows := min(cap(ty)-len(ty), cap(na)-len(na), cap(id)-len(id), cap(sz)-len(sz), cap(ec)-len(ec), (len(b.vals)-j)/nf)
+		stopped := false
+		for ; rows > 0; rows-- {
+			r := b.vals[j : j+nf]
+			t, name, i, size, c := r[nType], r[nName], r[nID], r[nSize], r[nEC]
+			if t >= types || name > math.MaxUint32 || i > math.MaxUint32 || size >= math.MaxUint32 || c > math.MaxUint32 {
+				stopped = true
+				break
+			}
+			if int64(name) > p.maxNodeName {
+				p.maxNodeName, p.maxNodeNameO = int64(name), b.base+int64(b.offs[j+nName])
+			}
+			p.edgeSum += c
+			ty, na, id = append(ty, uint8(t)), append(na, uint32(name)), append(id, uint32(i))
+			sz, ec = append(sz, uint32(size)), append(ec, uint32(c))
+			j += nf
+		}
+		p.ntype.fill(ty)
+		p.nname.fill(na)
+		p.nid.fill(id)
+		p.nsize.fill(sz)
+		p.nedges.fill(ec)
+		if stopped {
 			break
 		}
-		if int64(name) > p.maxNodeName {
-			p.maxNodeName, p.maxNodeNameO = int64(name), b.base+int64(b.offs[j+p.nName])
-		}
-		p.keepNode(t, name, id, size, ec)
 	}
 	return j
 }
 
 // edgeRows keeps the whole edges of b from value j on, as edgeRow does, up to the first that
-// edgeRow would refuse; it returns where it stopped.
+// edgeRow would refuse; it returns where it stopped. It appends as nodeRows does.
 func (p *parser) edgeRows(b *intBlock, j int) int {
 	ef, nf, types := p.ef, uint64(p.nf), uint64(len(p.edgeTypes))
-	for ; j+ef <= len(b.vals); j += ef {
-		r := b.vals[j : j+ef]
-		t, to, name := r[p.eType], r[p.eTo], r[p.eName]
-		if t >= types || to%nf != 0 || to/nf > math.MaxUint32 || name > math.MaxUint32 {
+	eType, eTo, eName := p.eType, p.eTo, p.eName
+	for j+ef <= len(b.vals) {
+		ty, na, to := p.etype.room(), p.ename.room(), p.eto.room()
+		rows := min(cap(ty)-len(ty), cap(na)-len(na), cap(to)-len(to), (len(b.vals)-j)/ef)
+		stopped := false
+		for ; rows > 0; rows-- {
+			r := b.vals[j : j+ef]
+			t, dst, name := r[eType], r[eTo], r[eName]
+			ord := nodeOrdinal(dst, nf)
+			if t >= types || ord*nf != dst || ord > math.MaxUint32 || name > math.MaxUint32 {
+				stopped = true
+				break
+			}
+			if int64(ord) > p.maxTo {
+				p.maxTo, p.maxToO = int64(ord), b.base+int64(b.offs[j+eTo])
+			}
+			if !p.edgeNumeric[t] && int64(name) > p.maxEdgeName {
+				p.maxEdgeName, p.maxEdgeNameO = int64(name), b.base+int64(b.offs[j+eName])
+			}
+			ty, na, to = append(ty, uint8(t)), append(na, uint32(name)), append(to, uint32(ord))
+			j += ef
+		}
+		p.etype.fill(ty)
+		p.ename.fill(na)
+		p.eto.fill(to)
+		if stopped {
 			break
 		}
-		ord := to / nf
-		if int64(ord) > p.maxTo {
-			p.maxTo, p.maxToO = int64(ord), b.base+int64(b.offs[j+p.eTo])
-		}
-		if !p.edgeNumeric[t] && int64(name) > p.maxEdgeName {
-			p.maxEdgeName, p.maxEdgeNameO = int64(name), b.base+int64(b.offs[j+p.eName])
-		}
-		p.keepEdge(t, name, ord)
 	}
 	return j
+}
+
+// nodeOrdinal is to_node / nf: a division by a constant, which the compiler turns into a
+// multiplication, for the field counts V8 writes (7; 6 before the detachedness field).
+func nodeOrdinal(to, nf uint64) uint64 {
+	switch nf {
+	case 7:
+		return to / 7
+	case 6:
+		return to / 6
+	}
+	return to / nf
 }

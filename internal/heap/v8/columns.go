@@ -1,5 +1,7 @@
 package v8
 
+import "slices"
+
 // chunkBits sets the size of a column's chunks: 64K values.
 const chunkBits = 16
 
@@ -15,14 +17,40 @@ type column[T uint8 | uint32 | uint64] struct {
 func (c *column[T]) push(v T) {
 	k := c.n >> chunkBits
 	if k == len(c.chunks) {
-		size := 1 << chunkBits
-		if k == 0 {
-			size = 256 // small files stay small; the first chunk grows by append
-		}
-		c.chunks = append(c.chunks, make([]T, 0, size))
+		c.newChunk()
 	}
 	c.chunks[k] = append(c.chunks[k], v)
 	c.n++
+}
+
+// newChunk adds the chunk the next value goes into.
+func (c *column[T]) newChunk() {
+	size := 1 << chunkBits
+	if len(c.chunks) == 0 {
+		size = 256 // small files stay small; the first chunk grows by append
+	}
+	c.chunks = append(c.chunks, make([]T, 0, size))
+}
+
+// room returns the chunk the next values go into, with room for one at least: the caller
+// appends to it within its capacity, and hands it back to fill. A loop that adds many values
+// spares push's checks for each.
+func (c *column[T]) room() []T {
+	k := c.n >> chunkBits
+	if k == len(c.chunks) {
+		c.newChunk()
+	} else if ch := c.chunks[k]; len(ch) == cap(ch) {
+		c.chunks[k] = slices.Grow(ch, 1) // the first chunk, growing
+	}
+	ch := c.chunks[k]
+	return ch[:len(ch):min(cap(ch), 1<<chunkBits)] // the first chunk grows past no chunk's end
+}
+
+// fill takes back the chunk room returned, with the values appended to it.
+func (c *column[T]) fill(ch []T) {
+	k := c.n >> chunkBits
+	c.n += len(ch) - len(c.chunks[k])
+	c.chunks[k] = ch
 }
 
 func (c *column[T]) at(i int) T { return c.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
