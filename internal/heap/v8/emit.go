@@ -2,11 +2,13 @@ package v8
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -250,7 +252,12 @@ func (p *parser) value(i int, class string) (int64, string) {
 		if n >= v8StringLimit {
 			n = -1 // V8 may have cut it
 		}
-		return n, string(shorten(text))
+		if text = shorten(text); len(text) == 0 {
+			return n, ""
+		}
+		// The table's own bytes, which nothing changes once the strings are read: a string
+		// node's value costs no copy (and no allocation for the collector to sweep).
+		return n, unsafe.String(&text[0], len(text))
 	case kindConsString:
 		return p.consText(i)
 	}
@@ -283,6 +290,10 @@ func shorten(b []byte) []byte {
 // utf16Len returns the length of a JS string from its UTF-8 text.
 func utf16Len(b []byte) int64 {
 	n := int64(0)
+	for len(b) >= 8 && binary.LittleEndian.Uint64(b)&0x8080808080808080 == 0 { // 8 ASCII bytes
+		n += 8
+		b = b[8:]
+	}
 	for len(b) > 0 {
 		c := b[0]
 		if c < utf8.RuneSelf {
