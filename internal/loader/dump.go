@@ -112,7 +112,10 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 	if s.newValue != nil {
 		value, s.newValue = s.newValue, nil
 	}
-	out := make([]byte, 0, len(s.values)+len(s.values)/8)
+	// Room for the values as they are and a little more: what a naming pass spells anew is
+	// about as long (V8's scope names), and then Clip need not copy them all; a pass that
+	// makes them longer (HPROF's strings take their arrays' text) grows out as it goes.
+	out := make([]byte, 0, len(s.values)+len(s.values)/64+1<<20)
 	ends := newSparse[uint32](0)
 	for i := range n {
 		id := graph.ObjID(i)
