@@ -27,6 +27,10 @@ const (
 	blockValues = 32
 )
 
+// blockHere is the most text a block parsed by ints' goroutine takes (blocks): its numbers and
+// offsets, 12 bytes a number, are kept for the next block.
+const blockHere = 64 << 10
+
 // intBlock is one block of an array's text and what a worker made of it.
 type intBlock struct {
 	record string // "nodes" or "edges", for the error's message
@@ -129,10 +133,15 @@ fast:
 // and leaves the scanner where the serial loop goes on: at a value, after a comma. want is the
 // number of values the header announces (-1: it does not say), k the number of values in the
 // current row, n the values read, as in ints.
+//
+// An array the header says is small is read in blocks too, each parsed here rather than by
+// the workers, whose hand-over costs more than it gains there: a window at a time, up to the
+// last comma before the array's end.
 func (p *parser) blocks(record string, want int64, width int, row func() error, n *int64, k *int) error {
-	if p.blockMin <= 0 || want >= 0 && want < int64(blockValues*p.blockMin) {
+	if p.blockMin <= 0 {
 		return nil
 	}
+	here := want >= 0 && want < int64(blockValues*p.blockMin)
 	s := &p.s
 	// The rows of the columns have a loop of their own, which spares going through p.row
 	// value by value; the raw values of an array before meta go through row.
@@ -154,10 +163,7 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 			close(jobs) // the workers finish the blocks they hold and return
 		}
 	}()
-	take := func() error {
-		b := queue[0]
-		queue = queue[1:]
-		<-b.done
+	take := func(b *intBlock) error {
 		rows := 0 // where the rows the fast loop takes end
 		for j := 0; j < len(b.vals); j++ {
 			if *k == 0 && j >= rows && fast != nil {
@@ -184,15 +190,40 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 		free = append(free, b)
 		return p.ctx.Err()
 	}
+	next := func() error {
+		b := queue[0]
+		queue = queue[1:]
+		<-b.done
+		return take(b)
+	}
 	for {
 		s.fill(s.br.Size())
 		text := s.buf[s.pos:]
-		if len(text) < p.blockMin || bytes.IndexByte(text, ']') >= 0 {
+		if end := bytes.IndexByte(text, ']'); here && end >= 0 {
+			text = text[:end] // the array's end, or a bracket where no number may be
+		} else if len(text) < p.blockMin || end >= 0 {
 			break
+		}
+		if here {
+			text = text[:min(len(text), blockHere)]
 		}
 		cut := bytes.LastIndexByte(text, ',') + 1
 		if cut == 0 {
 			break
+		}
+		if here {
+			b := &intBlock{record: record}
+			if len(free) > 0 {
+				b, free = free[len(free)-1], free[:len(free)-1]
+			}
+			b.text, b.base, b.err = text[:cut], s.offset(), nil // parsed before the buffer moves
+			b.parse()
+			b.text = nil
+			s.pos += cut
+			if err := take(b); err != nil {
+				return err
+			}
+			continue
 		}
 		if jobs == nil {
 			jobs = make(chan *intBlock, workers+1)
@@ -217,13 +248,13 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 		jobs <- b
 		queue = append(queue, b)
 		if len(queue) > workers {
-			if err := take(); err != nil {
+			if err := next(); err != nil {
 				return err
 			}
 		}
 	}
 	for len(queue) > 0 {
-		if err := take(); err != nil {
+		if err := next(); err != nil {
 			return err
 		}
 	}
