@@ -151,7 +151,8 @@ func loadRun(ctx context.Context, o *loadOptions) (err error) {
 	defer status.Stop() // when a file fails; a no-op after the Stop below
 	for _, path := range o.Files {
 		opts := loader.Options{Format: heap.Format(o.Input), Label: o.Label, Series: o.Series, Force: o.Force, Now: o.f.Now(),
-			Reader: o.readerOptions(), Earlier: earlier, MemoryLimit: limit}
+			Reader: o.readerOptions(), Earlier: earlier, MemoryLimit: limit,
+			Generations: len(o.Files) == 1 && !capture.IsURL(path)} // finishLoad records them (MarkGenerations)
 		if status != nil {
 			opts.Progress = report.LoadProgress(status, path)
 		}

@@ -73,6 +73,11 @@ type Options struct {
 	// that a file given twice is named as such, not as a snapshot that was never saved. Load
 	// adds the file it loads.
 	Earlier map[string]string
+	// Generations says that the caller records the objects' generations once the load is
+	// committed (MarkGenerations), and loads no other file before: a graph snapshot alone in
+	// its series then gets them as its pages are written (every object is new in it), and
+	// MarkGenerations has nothing left to write.
+	Generations bool
 	// MemoryLimit is the memory a load may use, in bytes; 0: what the machine has available.
 	// A load that would need more stops with a *MemoryError.
 	MemoryLimit int64
@@ -286,6 +291,7 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 	res.Qualified = label != o.Label && label != DefaultLabel(path)
 	if gs != nil {
 		snap.Kind = heap.KindGraph
+		snap.NewHere = o.Generations && heap.IdentityOf(r.Format()) != heap.IdentityNone
 		for k, v := range notes.Meta {
 			if snap.Meta == nil {
 				snap.Meta = map[string]string{}

@@ -63,6 +63,33 @@ type GraphWriter struct {
 	next  int64 // the number of the page AddPage takes next
 
 	sitePages *batchInsert // nil unless the snapshot has allocation sites or births (Sites)
+	gens      *gens        // nil unless the pages carry their objects' generations (NewHere)
+}
+
+// gens is the gen blob of the pages of a snapshot whose objects are all new in it: its id plus
+// one for each object, as DB.MarkGenerations records them.
+type gens struct {
+	full, last []byte // a whole page's, and the last page's
+	lastPage   int64
+}
+
+func newGens(snap, objects int64) *gens {
+	gen := make([]uint64, page.Size)
+	for i := range gen {
+		gen[i] = uint64(snap) + 1
+	}
+	g := &gens{lastPage: max(objects-1, 0) >> page.Bits}
+	g.full = page.AppendGen(nil, gen)
+	g.last = page.AppendGen(nil, gen[:objects-g.lastPage<<page.Bits])
+	return g
+}
+
+// of returns the gen blob of page num.
+func (g *gens) of(num int64) []byte {
+	if num == g.lastPage {
+		return g.last
+	}
+	return g.full
 }
 
 // PageWriter builds the pages of a GraphWriter's snapshot, a page at a time, for AddPage: it
@@ -96,7 +123,21 @@ func (l *Load) AddGraph(ctx context.Context, s NewSnapshot) (*GraphWriter, error
 		return nil, err
 	}
 	g := &GraphWriter{l: l, snap: id}
-	g.pages = newBatchInsert(l.w, "object_page", "snapshot", "page", "objects")
+	if s.NewHere && s.Kind == heap.KindGraph {
+		var others int
+		if err := l.tx.QueryRowContext(ctx, "SELECT count(*) FROM snapshot WHERE kind = ? AND format = ? AND series = ? AND id != ?",
+			s.Kind, s.Format, s.Series, id).Scan(&others); err != nil {
+			return nil, err
+		}
+		if others == 0 {
+			g.gens = newGens(id, s.Objects)
+		}
+	}
+	if g.gens != nil {
+		g.pages = newBatchInsert(l.w, "object_page", "snapshot", "page", "objects", "gen")
+	} else {
+		g.pages = newBatchInsert(l.w, "object_page", "snapshot", "page", "objects")
+	}
 	g.pages.before = l.types.rows
 	g.edges = newBatchInsert(l.w, "edge_page", "snapshot", "page", "refs")
 	g.roots = newBatchInsert(l.w, "root", "snapshot", "oid", "kind", "name")
@@ -180,6 +221,9 @@ func (g *GraphWriter) AddPage(p *Page) {
 		r.int(g.snap)
 		r.int(p.num)
 		r.blob(row.blob)
+		if row.b == g.pages && g.gens != nil {
+			r.blob(g.gens.of(p.num))
+		}
 		row.b.flush()
 	}
 	if p.sites != nil {

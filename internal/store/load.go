@@ -155,6 +155,12 @@ type NewSnapshot struct {
 	Series                string
 	Objects, Bytes        int64
 	Meta                  map[string]string
+	// NewHere records the generations of a graph snapshot's objects as its pages are
+	// written, if no other snapshot of its format and series is in the database: each object
+	// is then new here, which is what DB.MarkGenerations would record of it, without writing
+	// every page again. The caller sets it only where MarkGenerations would record them (a
+	// format with an identity) and no other file goes into the database before it runs.
+	NewHere bool
 }
 
 // Snapshots returns every snapshot, loaded before or in this load, in load order.

@@ -8,7 +8,8 @@
 // A snapshot's objects are numbered by oid, 0 to n-1, in address order. Page p holds oids
 // p*Size to p*Size+Size-1 (Size is 1,024); only a snapshot's last page may hold fewer. A page is
 // three blobs: object_page.objects (Objects), object_page.gen (a gen column, NULL until
-// generations are marked) and edge_page.refs (Edges). Object oid is page oid>>Bits, index
+// generations are marked, or written with the page for a snapshot alone in its series) and
+// edge_page.refs (Edges). Object oid is page oid>>Bits, index
 // oid&(Size-1).
 //
 // # Columns
