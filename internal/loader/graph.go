@@ -742,20 +742,20 @@ func (r *referrers) pages(budget int, out chan<- *pageReferrers, stop <-chan str
 	}()
 	defer close(ready)
 	var (
-		from [2][]uint32 // window w's referrers are in from[w%2]
-		ends [3][]uint32 // and its ends in ends[w%3], counted while window w-1 is gathered
-		sent [2]*referrerWindow
+		sent [2]*referrerWindow // window w-2, whose memory window w takes once its pages are built
+		end  []uint32           // window w's ends, counted while window w-1 is gathered
 	)
 	sized := func(b []uint32, n int) []uint32 { return slices.Grow(b[:0], n)[:n] }
 	if len(win) > 1 {
-		ends[0] = sized(ends[0], win[1]-win[0]+1)
-		r.count(ends[0], win[0], win[1])
+		end = sized(nil, win[1]-win[0]+1)
+		r.count(end, win[0], win[1])
 	}
 	for w := 0; w+1 < len(win); w++ {
 		lo, hi := win[w], win[w+1]
+		var from, spare []uint32
 		if old := sent[w%2]; old != nil {
-			// Window w-2's pages still read its referrers, and the ends the next window's
-			// count is to go into.
+			// Window w-2's pages still read its referrers, and its ends, which the next
+			// window's count goes into.
 			for plo := old.lo; plo < old.hi; plo += page.Size {
 				select {
 				case <-old.built:
@@ -763,18 +763,17 @@ func (r *referrers) pages(budget int, out chan<- *pageReferrers, stop <-chan str
 					return
 				}
 			}
-			from[w%2] = old.from
+			from, spare = old.from, old.end
 		}
-		cur := &referrerWindow{lo: lo, hi: hi, end: ends[w%3], from: from[w%2],
+		cur := &referrerWindow{lo: lo, hi: hi, end: end, from: from,
 			built: make(chan struct{}, (hi-lo+page.Size-1)/page.Size)} // never blocks a builder
 		next, nextHi := []uint32(nil), hi
 		if w+2 < len(win) {
 			nextHi = win[w+2]
-			ends[(w+1)%3] = sized(ends[(w+1)%3], nextHi-hi+1)
-			next = ends[(w+1)%3]
+			next = sized(spare, nextHi-hi+1)
 		}
 		r.gather(cur, next, nextHi)
-		sent[w%2] = cur
+		sent[w%2], end = cur, next
 		select {
 		case ready <- cur:
 		case <-stop:

@@ -190,6 +190,14 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 		free = append(free, b)
 		return p.ctx.Err()
 	}
+	block := func() *intBlock { // one the rows are taken from, or a new one
+		if len(free) == 0 {
+			return &intBlock{record: record}
+		}
+		b := free[len(free)-1]
+		free = free[:len(free)-1]
+		return b
+	}
 	next := func() error {
 		b := queue[0]
 		queue = queue[1:]
@@ -212,10 +220,7 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 			break
 		}
 		if here {
-			b := &intBlock{record: record}
-			if len(free) > 0 {
-				b, free = free[len(free)-1], free[:len(free)-1]
-			}
+			b := block()
 			b.text, b.base, b.err = text[:cut], s.offset(), nil // parsed before the buffer moves
 			b.parse()
 			b.text = nil
@@ -236,12 +241,7 @@ func (p *parser) blocks(record string, want int64, width int, row func() error, 
 				}()
 			}
 		}
-		var b *intBlock
-		if len(free) > 0 {
-			b, free = free[len(free)-1], free[:len(free)-1]
-		} else {
-			b = &intBlock{record: record}
-		}
+		b := block()
 		b.text = append(b.text[:0], text[:cut]...)
 		b.base, b.err, b.done = s.offset(), nil, make(chan struct{})
 		s.pos += cut

@@ -840,10 +840,10 @@ func (p *parser) edgeRow() error {
 	}
 	to := p.row[p.eTo]
 	// to_node is an index into the nodes array: the target's ordinal times the field count.
-	if to%uint64(p.nf) != 0 {
+	ord := nodeOrdinal(to, uint64(p.nf))
+	if ord*uint64(p.nf) != to {
 		return p.fail(p.rowOff[p.eTo], "edges", "edge %s has to_node %d, not a multiple of the %d node fields", commas(j), to, p.nf)
 	}
-	ord := to / uint64(p.nf)
 	if ord > math.MaxUint32 {
 		return p.fail(p.rowOff[p.eTo], "edges", "edge %s has to_node %d, too large", commas(j), to)
 	}
