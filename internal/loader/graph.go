@@ -64,6 +64,7 @@ type graphSink struct {
 	byReaderKind []uint8
 
 	budget *memoryBudget // checked every checkEvery objects and between the phases
+	paced  bool          // the load sets the collector's pace (pacedFrom)
 	edge   heap.Edge     // the reference addEdge is adding
 
 	roots     []rootRecord
@@ -103,8 +104,8 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 		return errors.New("reader began twice")
 	}
 	s.begun, s.snap = true, snap
-	if snap.Held {
-		debug.SetGCPercent(handOverGC)
+	if snap.Held && s.paced {
+		setGCPercent(handOverGC)
 	}
 	s.rules = heap.GraphRulesOf(snap.Format)
 	if h, ok := heap.Lookup(snap.Format); ok {
@@ -943,8 +944,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// of three) to 1.29 GB.
 	collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
 	s.trim()
-	runtime.GC()       // the slices the parse outgrew
-	defer holdHeap()() // the graph work and the writing reuse what the parse freed
+	if s.paced {
+		runtime.GC()       // the slices the parse outgrew
+		defer holdHeap()() // the graph work and the writing reuse what the parse freed
+	}
 	// Oids number the objects in address order, so that the table and its address index are
 	// written in key order. The order depends on the addresses alone, so a second core works
 	// it out while this one runs the format's naming pass. For a format without one, it works
@@ -1347,11 +1350,15 @@ func mergeRun[T uint32 | uint64](addr []T, lo, hi int, perm []graph.ObjID) {
 // phase, in some runs, with a fixed limit). (Returning the free memory to the system first,
 // with debug.FreeOSMemory, and allowing 64 MiB above it, made a 5.1M-node V8 load 1.4 s
 // slower for the same peak, for the same reason.) It never raises a limit the user set with
-// GOMEMLIMIT.
+// GOMEMLIMIT. While another load runs in the process, the live heap is both loads' and no
+// limit drawn from it fits this one: holdHeap then does nothing.
 func holdHeap() (undo func()) {
-	prev := debug.SetMemoryLimit(-1) // reads the limit (GOMEMLIMIT's, if set) without changing it
+	if !aloneInProcess() {
+		return func() {}
+	}
+	prev := debug.SetMemoryLimit(-1) // the load's budget's limit: reads it without changing it
 	limit := max(mapped(), withRoom(liveHeap()))
-	debug.SetMemoryLimit(min(prev, limit))
+	setMemoryLimit(min(prev, limit))
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
@@ -1364,7 +1371,7 @@ func holdHeap() (undo func()) {
 			case <-tick.C:
 				if want := withRoom(liveHeap()); want > limit {
 					limit = want
-					debug.SetMemoryLimit(min(prev, limit))
+					setMemoryLimit(min(prev, limit))
 				}
 			}
 		}
@@ -1372,7 +1379,7 @@ func holdHeap() (undo func()) {
 	return func() {
 		close(stop)
 		<-done
-		debug.SetMemoryLimit(prev)
+		setMemoryLimit(prev)
 	}
 }
 

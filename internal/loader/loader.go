@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -51,6 +50,12 @@ const (
 	objectGC   = 25
 	handOverGC = 10
 )
+
+// pacedFrom is the least file, in bytes on disk, whose load sets the collector's pace
+// (objectGC, handOverGC), holds the heap (holdHeap) and collects between its phases. A smaller
+// dump's peak is small at any pace, and at a pace of 25 a heap of a few megabytes is collected
+// after every megabyte or so allocated. A file of unknown size is paced.
+const pacedFrom = 4 << 20
 
 // Options control a load.
 type Options struct {
@@ -185,8 +190,8 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		}
 	}
 	o.report(Progress{Phase: PhaseRead, Input: in})
+	defer beginCollector()() // the collector's settings below are the load's until it ends
 	budget := newMemoryBudget(path, in, o.MemoryLimit)
-	defer budget.done()
 	var (
 		ps    *profileSink
 		gs    *graphSink
@@ -198,13 +203,17 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		// A profile is parsed whole and little of it is kept: collecting less often saves
 		// about a tenth of the time for a third more peak memory. Object dumps keep most of
 		// what they allocate, and their memory budget is tight, so they stay at the default.
-		defer debug.SetGCPercent(debug.SetGCPercent(300))
+		setGCPercent(300)
 		ps = &profileSink{ctx: ctx, load: l, sites: make(map[uint64]int32), budget: budget}
 		sink = ps
 	} else {
 		// Measured at 9.3M objects: 2.64 GB at the default pace, 1.81 GB at 25, and no slower.
-		defer debug.SetGCPercent(debug.SetGCPercent(objectGC))
+		paced := in.Size <= 0 || in.Size >= pacedFrom
+		if paced {
+			setGCPercent(objectGC)
+		}
 		gs = newGraphSink()
+		gs.paced = paced
 		gs.budget = budget
 		budget.room = gs.room
 		pipe = newPipeSink(gs)
@@ -222,7 +231,9 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		if perr := pipe.close(); perr != nil {
 			err = perr
 		}
-		debug.SetGCPercent(objectGC) // after a hand-over (handOverGC)
+		if gs.paced {
+			setGCPercent(objectGC) // after a hand-over (handOverGC)
+		}
 	}
 	if err == nil {
 		err = in.ExpectEnd()

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -42,7 +41,6 @@ type memoryBudget struct {
 	file  string
 	in    *heap.Input
 	limit int64
-	prev  int64 // the runtime's memory limit before the load, restored by done
 	// room, when set, returns the bytes set aside ahead for the rest of the file (presized
 	// slices, graphSink.room): they are counted as used, but not scaled to the whole file.
 	room func() int64
@@ -54,19 +52,15 @@ const checkEvery = 1 << 16
 
 // newMemoryBudget makes the budget of one load. limit 0 takes what the machine has: the
 // memory the system says is available, plus what memsee already uses, within the cgroup's
-// limit. It also sets the runtime's soft memory limit there, so that the collector works
-// harder before the budget runs out.
+// limit. It also sets the runtime's soft memory limit there (setMemoryLimit: the load's end
+// puts back the process's own), so that the collector works harder before the budget runs out.
 func newMemoryBudget(file string, in *heap.Input, limit int64) *memoryBudget {
 	if limit <= 0 {
 		limit = systemMemory() + mapped()
 	}
-	b := &memoryBudget{file: file, in: in, limit: limit, prev: debug.SetMemoryLimit(-1)}
-	debug.SetMemoryLimit(min(b.prev, limit))
-	return b
+	setMemoryLimit(limit)
+	return &memoryBudget{file: file, in: in, limit: limit}
 }
-
-// done restores the runtime's memory limit.
-func (b *memoryBudget) done() { debug.SetMemoryLimit(b.prev) }
 
 // check returns a *MemoryError when the load has used more than 90% of its budget, or when
 // what it has used so far, scaled to the whole file, is well over the budget once a quarter
