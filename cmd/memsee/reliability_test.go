@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	enc "encoding/binary"
+	"fmt"
 	"os/exec"
 	"syscall"
 
@@ -112,19 +113,18 @@ func TestReliabilityHostileStrings(t *testing.T) {
 // memseeSGR matches the SGR sequences memsee colours with (report's styles and reset), and no other.
 var memseeSGR = regexp.MustCompile(`\x1b\[(0|1|2|31|32|33|1;31)m`)
 
-// bombSize is what each bomb inflates to: far past any cap a reader keeps.
-const bombSize = 2 << 30
-
 func uvarint(x uint64) []byte { return enc.AppendUvarint(nil, x) }
 
 // TestReliabilityBombs loads, with the built binary, a gzip of a few MB per format that
-// inflates to 2 GiB because one record, string or object in it claims (and has) 2 GiB: the
-// load must succeed or be refused with one line, in well under 1 GiB of memory.
+// inflates to 512 MiB (2 GiB with MEMSEE_BOMB=full) because one record, string or object in
+// it claims (and has) that much: the load must succeed or be refused with one line, in less
+// than half of that memory, so that a reader that kept the giant would fail.
 func TestReliabilityBombs(t *testing.T) {
 	t.Parallel() // its own databases and processes: it runs beside the others
 	if testing.Short() {
-		t.Skip("-short: the bombs inflate 2 GiB each")
+		t.Skip("-short: the bombs inflate 512 MiB each")
 	}
+	bombSize := heaptest.BombSize()
 	dir := t.TempDir()
 	if keep := os.Getenv("MEMSEE_BOMB_DIR"); keep != "" {
 		dir = keep // the bombs are kept there, to be tried on another build of memsee
@@ -139,25 +139,24 @@ func TestReliabilityBombs(t *testing.T) {
 	goObjects := goParamsEnd(t, goData)
 	u4 := func(x uint32) []byte { return enc.BigEndian.AppendUint32(nil, x) }
 	bombs := []struct {
-		name       string
-		head       []byte
-		giant      int64
-		tail       []byte
-		hostileRSS bool
+		name  string
+		head  []byte
+		giant int64
+		tail  []byte
 	}{
 		// A profile's string table gets one more string after the real ones: referenced by
 		// nothing, as long as a file.
-		{"pprof string", append(append(bytes.Clone(pprofData), 6<<3|2), uvarint(bombSize)...), bombSize, nil, false},
-		// A Python str of 2 GiB, its value in full on one line.
-		{"meliae value", append(bytes.Clone(meliaeData), `{"address": 1, "type": "str", "size": 49, "len": 2147483648, "value": "`...), bombSize, []byte("\"}\n"), false},
-		// A V8 string table's last string, 2 GiB long.
-		{"v8 string", append(bytes.Clone(v8Data[:v8End]), `,"`...), bombSize, append([]byte(`"`), v8Data[v8End:]...), false},
-		// An HPROF UTF8 record of 2 GiB right after the header.
-		{"hprof UTF8 record", append(append(append(bytes.Clone(hprofData[:hprofHeader]), 0x01), append(u4(0), u4(bombSize-1)...)...),
-			make([]byte, 8)...), bombSize - 1 - 8, hprofData[hprofHeader:], false},
-		// A Go object of 2 GiB with no pointers, the first object of the dump.
-		{"go dump object", append(append(append(bytes.Clone(goData[:goObjects]), 1), uvarint(1<<44)...), uvarint(bombSize)...),
-			bombSize, append([]byte{0}, goData[goObjects:]...), false},
+		{"pprof string", append(append(bytes.Clone(pprofData), 6<<3|2), uvarint(uint64(bombSize))...), bombSize, nil},
+		// A Python str as long as the bomb, its value in full on one line.
+		{"meliae value", append(bytes.Clone(meliaeData), fmt.Sprintf(`{"address": 1, "type": "str", "size": 49, "len": %d, "value": "`, bombSize)...), bombSize, []byte("\"}\n")},
+		// A V8 string table's last string, as long as the bomb.
+		{"v8 string", append(bytes.Clone(v8Data[:v8End]), `,"`...), bombSize, append([]byte(`"`), v8Data[v8End:]...)},
+		// An HPROF UTF8 record as long as the bomb, right after the header.
+		{"hprof UTF8 record", append(append(append(bytes.Clone(hprofData[:hprofHeader]), 0x01), append(u4(0), u4(uint32(bombSize-1))...)...),
+			make([]byte, 8)...), bombSize - 1 - 8, hprofData[hprofHeader:]},
+		// A Go object as long as the bomb with no pointers, the first object of the dump.
+		{"go dump object", append(append(append(bytes.Clone(goData[:goObjects]), 1), uvarint(1<<44)...), uvarint(uint64(bombSize))...),
+			bombSize, append([]byte{0}, goData[goObjects:]...)},
 	}
 	for _, b := range bombs {
 		t.Run(b.name, func(t *testing.T) {
@@ -177,8 +176,8 @@ func TestReliabilityBombs(t *testing.T) {
 			if code == 2 && (strings.Count(stderr.String(), "\n") > 2 || strings.Contains(stderr.String(), "fatal error")) {
 				t.Errorf("refused with more than one line and its hint:\n%s", stderr.String())
 			}
-			if rss > 1<<30 {
-				t.Errorf("peak RSS %d MiB, want under 1 GiB", rss>>20)
+			if rss > bombSize/2 {
+				t.Errorf("peak RSS %d MiB, want under %d MiB", rss>>20, bombSize>>21)
 			}
 		})
 	}

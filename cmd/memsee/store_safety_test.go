@@ -15,14 +15,17 @@ import (
 	"github.com/memsee/memsee/internal/store/storetest"
 )
 
-// slowLoad is every committed dump but the Go profiles: a load of a few seconds. The files
-// are linked under names of their own (java-heap1.hprof.gz), since the formats' samples share
-// their names, and so their labels.
-func slowLoad(t *testing.T) []string {
+// slowLoad is every committed dump of the given kinds (testdata globs), by default all but the
+// Go profiles: a load of a few seconds. The files are linked under names of their own
+// (java-heap1.hprof.gz), since the formats' samples share their names, and so their labels.
+func slowLoad(t *testing.T, globs ...string) []string {
 	t.Helper()
 	dir := t.TempDir()
 	var files []string
-	for _, g := range []string{"java/*.hprof.gz", "node/*.heapsnapshot.gz", "godump/*.dump.gz", "python/*.json.gz"} {
+	if len(globs) == 0 {
+		globs = []string{"java/*.hprof.gz", "node/*.heapsnapshot.gz", "godump/*.dump.gz", "python/*.json.gz"}
+	}
+	for _, g := range globs {
 		m, err := filepath.Glob("../../testdata/" + g)
 		if err != nil || len(m) == 0 {
 			t.Fatalf("no samples %s: %v", g, err)
@@ -173,7 +176,7 @@ func bytesSum(b []byte) uint64 {
 // second load waits for the first, says so once, and both are kept.
 func TestReliabilityReadsDuringLoad(t *testing.T) {
 	db := loaded(t)
-	files := slowLoad(t)
+	files := slowLoad(t, "java/*.hprof.gz", "node/*.heapsnapshot.gz") // about three seconds
 	first := exec.Command(binary, append([]string{"--db", db, "load"}, files...)...)
 	var firstErr bytes.Buffer
 	first.Stderr = &firstErr
@@ -202,6 +205,8 @@ func TestReliabilityReadsDuringLoad(t *testing.T) {
 			running = false
 		default:
 		}
+		// A pause between rounds, so that the reads leave the load a core of its own.
+		time.Sleep(50 * time.Millisecond)
 		for _, args := range [][]string{{"ls"}, {"top", "1"}, {"query", "select count(*) from snapshot"}} {
 			r := runBinary(t, db, args...)
 			if r.code != 0 {

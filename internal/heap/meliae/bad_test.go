@@ -124,11 +124,12 @@ func gzipBomb(t testing.TB, dir string, head []byte, open string, rep string, si
 }
 
 // TestReliabilityBombs reads, through heap.Open as the loader does, a real dump followed by a line of
-// 2 GiB (64 MiB with -short) from a gzip of a few MB: a str whose value is all of it, which
-// loads with its value shortened, then a list whose refs are, which is refused at the line
-// with ErrTooLarge once it has MaxRefs of them. The heap grows by at most 128 MiB.
+// heaptest.BombSize() bytes (64 MiB with -short) from a gzip of a few MB: a str whose value is
+// all of it, which loads with its value shortened, then a list whose refs are, which is refused
+// at the line with ErrTooLarge once it has MaxRefs of them. The heap grows by at most 32 MiB
+// for the str, and by the refs' 512 MiB and a little for the list.
 func TestReliabilityBombs(t *testing.T) {
-	size := int64(2 << 30)
+	size := heaptest.BombSize() // past MaxValue and, at 4 bytes a ref, past MaxRefs
 	if testing.Short() {
 		size = 64 << 20
 	}
@@ -141,10 +142,10 @@ func TestReliabilityBombs(t *testing.T) {
 		err               error
 		maxHeap, maxAlloc uint64
 	}{
-		{"a 2 GiB string", `{"address": 1, "type": "str", "size": 2147483697, "len": 2147483648, "value": "`, `abcdefgh`, "\"}\n", nil, 32 << 20, 32 << 20},
+		{"a string claiming 2 GiB", `{"address": 1, "type": "str", "size": 2147483697, "len": 2147483648, "value": "`, `abcdefgh`, "\"}\n", nil, 32 << 20, 32 << 20},
 		// The refs are read as addresses, 8 bytes each, to MaxRefs: 512 MiB, within the 1 GiB
 		// a bomb may take.
-		{"2 GiB of refs", `{"address": 2, "type": "list", "size": 56, "len": 1, "refs": [1`, `, 12`, "]}\n", ErrTooLarge, 640 << 20, 640 << 20},
+		{"refs past MaxRefs", `{"address": 2, "type": "list", "size": 56, "len": 1, "refs": [1`, `, 12`, "]}\n", ErrTooLarge, 640 << 20, 640 << 20},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()

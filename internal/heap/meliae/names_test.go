@@ -62,7 +62,7 @@ func TestNameClosureCells(t *testing.T) {
 				}
 				path = filepath.Join(t.TempDir(), "changed.json.gz")
 				var b bytes.Buffer
-				zw := gzip.NewWriter(&b)
+				zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
 				zw.Write(text)
 				zw.Close()
 				if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {

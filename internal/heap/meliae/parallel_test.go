@@ -129,6 +129,7 @@ func TestParallelStrings(t *testing.T) {
 		t.Fatalf("%d blocks", rd.blocks)
 	}
 	types := map[string]*byte{}
+	realLines := lines(real)
 	for i, o := range rec.objects {
 		p, ok := types[o.Type]
 		if !ok {
@@ -136,7 +137,7 @@ func TestParallelStrings(t *testing.T) {
 		} else if p != unsafe.StringData(o.Type) {
 			t.Fatalf("object %d: type %q is another string than before", i, o.Type)
 		}
-		if w := want(t, lines(real)[i]); o.Value != w.Value {
+		if w := want(t, realLines[i]); o.Value != w.Value {
 			t.Fatalf("object %d: value %q, want %q", i, o.Value, w.Value)
 		}
 	}
