@@ -106,6 +106,10 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	s.begun, s.snap = true, snap
 	if snap.Held && s.paced {
 		setGCPercent(handOverGC)
+		// What the reader needed only to read is garbage now, and the hand-over grows the sink
+		// into arrays that the spans it leaves may not fit: give them back to the system
+		// first, so that they do not stay resident under the hand-over's peak.
+		debug.FreeOSMemory()
 	}
 	s.rules = heap.GraphRulesOf(snap.Format)
 	if h, ok := heap.Lookup(snap.Format); ok {

@@ -1,5 +1,10 @@
 package godump
 
+import (
+	"math"
+	"slices"
+)
+
 // column is a slice that grows in fixed chunks: appending never copies what it holds, and it
 // never holds more than one chunk it does not use. A 10M-object dump's pointers take 360 MB;
 // a slice grown by append would copy them several times over and could keep twice that.
@@ -35,4 +40,55 @@ func (c *column[T]) free(i int) {
 		c.chunks[k] = nil
 		c.freed = k + 1
 	}
+}
+
+// addrOrder holds the objects' addresses in address order: as 4-byte offsets from the first
+// while all lie within 4 GiB of it (any Go heap under 4 GiB), as 8-byte addresses otherwise.
+type addrOrder struct {
+	base   uint64
+	narrow []uint32 // nil when wide
+	wide   []uint64
+}
+
+// newAddrOrder makes room for n addresses from first to last, both included.
+func newAddrOrder(n int, first, last uint64) addrOrder {
+	if last-first <= math.MaxUint32 {
+		return addrOrder{base: first, narrow: make([]uint32, n)}
+	}
+	return addrOrder{wide: make([]uint64, n)}
+}
+
+func (a *addrOrder) len() int { return max(len(a.narrow), len(a.wide)) }
+
+func (a *addrOrder) at(k int) uint64 {
+	if a.narrow != nil {
+		return a.base + uint64(a.narrow[k])
+	}
+	return a.wide[k]
+}
+
+// set stores address v, which lies within the range newAddrOrder was given, at place k.
+func (a *addrOrder) set(k int, v uint64) {
+	if a.narrow != nil {
+		a.narrow[k] = uint32(v - a.base)
+		return
+	}
+	a.wide[k] = v
+}
+
+// search returns how many of the addresses at places lo to hi (excluded) are below x, as
+// slices.BinarySearch does on a slice of them.
+func (a *addrOrder) search(lo, hi int, x uint64) int {
+	if a.narrow == nil {
+		k, _ := slices.BinarySearch(a.wide[lo:hi], x)
+		return k
+	}
+	switch {
+	case x <= a.base:
+		return 0
+	case x-a.base > math.MaxUint32:
+		return hi - lo
+	}
+	k, _ := slices.BinarySearch(a.narrow[lo:hi], uint32(x-a.base))
+	return k
 }

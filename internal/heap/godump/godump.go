@@ -121,7 +121,7 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, sink heap.S
 // Objects come before the allocation samples that name them, so the reader keeps what it needs
 // of every object until the end, in flat slices: the address, the size, and the targets and
 // offsets of its non-nil pointer fields (about 28 bytes an object once sorted, and 12 a
-// pointer); no contents.
+// pointer, 8 once resolved); no contents.
 // At the end it sorts the objects by address, resolves every pointer to the object containing
 // its target (interior pointers are common in Go: a slice into an array, a field's address)
 // and drops pointers to memory no object covers (string literals in rodata, stacks, the
@@ -184,7 +184,7 @@ type parser struct {
 	n         int            // how many
 	addr      []uint64       // address; nil once sorted into sortedAddr
 	words     column[uint32] // size in pointer words; empty once sorted into sortedWords
-	rank      []uint32       // place in address order, once indexed
+	rank      column[uint32] // place in address order, once indexed; freed as emit sends
 	edgeStart column[uint32] // index of its first pointer in targets; the next object's start ends it
 	// Values: the text of small pointer-free objects (valueText), for show.
 	valueID  []uint32 // ObjIDs that have one, ascending
@@ -194,12 +194,16 @@ type parser struct {
 	hintAddr []uint64
 	hintLen  []uint8
 	// Pointers, in file order: a pointer's index -> ...
-	targets column[uint64] // its value, resolved in place to the containing object's address
+	targets column[uint64] // its value; empty once resolved into to
 	offsets column[uint32] // its offset in its object
+	// to is the containing object of its target, once resolved: its place in address order
+	// + 1, 0 when no object contains it. Four bytes where the target took eight.
+	to    column[uint32]
+	edges int // pointers into an object: the references sent
 
 	// The address index, built at the first record after the objects.
 	indexed     bool
-	sortedAddr  []uint64  // address order -> address
+	sortedAddr  addrOrder // address order -> address
 	sortedWords []uint32  // address order -> size in pointer words
 	site        []uint32  // address order -> site index, 0 when no sample names it
 	siteLive    []float32 // address order -> its site bucket's live fraction, to choose between samples

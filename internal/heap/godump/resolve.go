@@ -49,21 +49,25 @@ func (p *parser) index() error {
 		}
 	}
 	pieces = nil
-	p.sortedAddr = make([]uint64, n)
+	if n > 0 {
+		p.sortedAddr = newAddrOrder(n, p.addr[sorted[0]], p.addr[sorted[n-1]])
+	}
 	p.sortedWords = make([]uint32, n)
-	p.rank = make([]uint32, n)
+	for range n {
+		p.rank.add(0)
+	}
 	for k, id := range sorted {
-		p.sortedAddr[k] = p.addr[id]
+		p.sortedAddr.set(k, p.addr[id])
 		p.sortedWords[k] = p.words.at(int(id))
-		p.rank[id] = uint32(k)
+		p.rank.set(int(id), uint32(k))
 	}
 	p.addr, p.words = nil, column[uint32]{} // from here on, in address order
 	var end uint64
 	for k, id := range sorted {
-		a := p.sortedAddr[k]
+		a := p.sortedAddr.at(k)
 		if k > 0 && a < end {
 			return fmt.Errorf("objects %d and %d of the file overlap: %#x (%d bytes) and %#x", sorted[k-1]+1, id+1,
-				p.sortedAddr[k-1], p.size(k-1), a)
+				p.sortedAddr.at(k-1), p.size(k-1), a)
 		}
 		end = a + p.size(k)
 		if end < a {
@@ -76,7 +80,7 @@ func (p *parser) index() error {
 	if n == 0 {
 		return nil
 	}
-	p.pageBase = p.sortedAddr[0] &^ (1<<pageShift - 1)
+	p.pageBase = p.sortedAddr.at(0) &^ (1<<pageShift - 1)
 	p.heapEnd = end
 	pages := (end-1-p.pageBase)>>pageShift + 1
 	if pages > maxPages || pages > uint64(n)*8+1024 {
@@ -87,7 +91,7 @@ func (p *parser) index() error {
 	k = 0
 	for pg := range p.pageEnd {
 		limit := p.pageBase + uint64(pg+1)<<pageShift
-		for k < n && p.sortedAddr[k] < limit {
+		for k < n && p.sortedAddr.at(k) < limit {
 			k++
 		}
 		p.pageEnd[pg] = uint32(k)
@@ -103,10 +107,10 @@ func (p *parser) fileSize(id int) uint64 { return uint64(p.words.at(id)) * uint6
 
 // containing returns the object whose bytes hold address a, by its place in address order.
 func (p *parser) containing(a uint64) (int, bool) {
-	if len(p.sortedAddr) == 0 || a < p.sortedAddr[0] || a >= p.heapEnd {
+	if p.sortedAddr.len() == 0 || a < p.sortedAddr.at(0) || a >= p.heapEnd {
 		return 0, false
 	}
-	lo, hi := 0, len(p.sortedAddr)
+	lo, hi := 0, p.sortedAddr.len()
 	if p.pageEnd != nil {
 		pg := (a - p.pageBase) >> pageShift
 		hi = int(p.pageEnd[pg])
@@ -115,12 +119,11 @@ func (p *parser) containing(a uint64) (int, bool) {
 		}
 	}
 	// The last object that starts at or before a.
-	k, _ := slices.BinarySearch(p.sortedAddr[lo:hi], a+1)
-	k += lo - 1
+	k := p.sortedAddr.search(lo, hi, a+1) + lo - 1
 	if k < 0 {
 		return 0, false
 	}
-	if a-p.sortedAddr[k] >= p.size(k) {
+	if a-p.sortedAddr.at(k) >= p.size(k) {
 		return 0, false
 	}
 	return k, true
@@ -208,22 +211,29 @@ func (p *parser) finish() error {
 	// + 1, 0 when no header does).
 	p.valueLen = make([]uint8, p.n)
 	for i, a := range p.hintAddr {
-		if k, ok := p.containing(a); ok && p.sortedAddr[k] == a {
+		if k, ok := p.containing(a); ok && p.sortedAddr.at(k) == a {
 			if l := p.hintLen[i] + 1; p.valueLen[k] == 0 || l < p.valueLen[k] {
 				p.valueLen[k] = l
 			}
 		}
 	}
 	p.hintAddr, p.hintLen = nil, nil
+	// Each chunk of targets goes as soon as it is resolved, so that the pointers take the 4
+	// bytes of to rather than the 8 of targets from here on, and never both.
 	for i := range p.targets.len() {
+		if i&chunkMask == 0 {
+			p.targets.free(i)
+		}
 		k, ok := p.containing(p.targets.at(i))
 		if !ok {
-			p.targets.set(i, 0)
+			p.to.add(0)
 			p.stats.OutsideHeap++
 			continue
 		}
-		p.targets.set(i, p.sortedAddr[k])
+		p.to.add(uint32(k) + 1)
+		p.edges++
 	}
+	p.targets = column[uint64]{}
 	return nil
 }
 
@@ -243,7 +253,10 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 	} else {
 		meta["globals"] = "from the executable's symbols"
 	}
-	if err := sink.Begin(heap.Snapshot{Format: Format, Kind: heap.KindGraph, Meta: meta, Records: p.n}); err != nil {
+	// The reader holds the whole dump and lets it go as it sends the objects (Held), and knows
+	// how many references it sends.
+	snap := heap.Snapshot{Format: Format, Kind: heap.KindGraph, Meta: meta, Records: p.n, Edges: p.edges, Held: true}
+	if err := sink.Begin(snap); err != nil {
 		return err
 	}
 	unsampled := map[uint32]string{}
@@ -255,9 +268,9 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 				return err
 			}
 		}
-		k := int(p.rank[id])
+		k := int(p.rank.at(id))
 		size := p.size(k)
-		o = heap.Object{Addr: p.sortedAddr[k], Size: int64(size), Len: -1, Edges: o.Edges[:0]}
+		o = heap.Object{Addr: p.sortedAddr.at(k), Size: int64(size), Len: -1, Edges: o.Edges[:0]}
 		if s := p.site[k]; s != 0 {
 			o.Type = p.sites[s]
 		} else {
@@ -277,19 +290,19 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 			vstart = p.valueEnd[vi]
 			vi++
 		}
-		lo, hi := int(p.edgeStart.at(id)), p.targets.len()
+		lo, hi := int(p.edgeStart.at(id)), p.to.len()
 		if id+1 < p.n {
 			hi = int(p.edgeStart.at(id + 1))
 		}
 		coll := p.siteColl[p.site[k]]
 		for e := lo; e < hi; e++ {
-			t := p.targets.at(e)
+			t := p.to.at(e)
 			switch {
 			case t == 0:
 			case coll:
-				o.Edges = append(o.Edges, heap.Edge{To: t, Kind: heap.EdgeElement, Name: p.indexName(p.offsets.at(e))})
+				o.Edges = append(o.Edges, heap.Edge{To: p.sortedAddr.at(int(t - 1)), Kind: heap.EdgeElement, Name: p.indexName(p.offsets.at(e))})
 			default:
-				o.Edges = append(o.Edges, heap.Edge{To: t, Kind: heap.EdgeField, Name: offsetName(p.offsets.at(e))})
+				o.Edges = append(o.Edges, heap.Edge{To: p.sortedAddr.at(int(t - 1)), Kind: heap.EdgeField, Name: offsetName(p.offsets.at(e))})
 			}
 		}
 		if err := sink.Object(&o); err != nil {
@@ -297,7 +310,8 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 		}
 		// What the sink has been handed goes back to the collector as the sink grows.
 		p.edgeStart.free(id)
-		p.targets.free(hi)
+		p.rank.free(id)
+		p.to.free(hi)
 		p.offsets.free(hi)
 	}
 	for _, r := range p.roots {
@@ -306,7 +320,7 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 			continue
 		}
 		p.stats.Roots++
-		if err := sink.Root(heap.Root{Addr: p.sortedAddr[k], Kind: rootKinds[r.kind], Name: p.rootNames[r.name]}); err != nil {
+		if err := sink.Root(heap.Root{Addr: p.sortedAddr.at(k), Kind: rootKinds[r.kind], Name: p.rootNames[r.name]}); err != nil {
 			return err
 		}
 	}
