@@ -62,6 +62,8 @@ for line in sys.stdin:
               sum(r is None for r in results), "skipped", flush=True)
 `
 
+// payloads is how many Payload instances a host holds unless a test asks for another number:
+// enough that a dump takes long enough for a second signal to arrive while it is written.
 const payloads = 80000
 
 // host is a running dumperHost.
@@ -72,12 +74,20 @@ type host struct {
 	stdout *bufio.Scanner
 	mu     sync.Mutex
 	stderr strings.Builder
+	// payloads is how many Payload instances the host holds, and every dump of it has.
+	payloads int
 }
 
 // startHost writes the dumper and dumperHost into a new directory and starts the host with
 // dumps going to dir, through sh -c with shell (a ulimit, say) run first, itself run by wrap
 // (unshare -m, say) unless nil.
 func startHost(t *testing.T, dir string, wrap []string, shell string) *host {
+	t.Helper()
+	return startHostWith(t, dir, wrap, shell, payloads)
+}
+
+// startHostWith is startHost with n Payload instances in the host.
+func startHostWith(t *testing.T, dir string, wrap []string, shell string, n int) *host {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -89,8 +99,8 @@ func startHost(t *testing.T, dir string, wrap []string, shell string) *host {
 			t.Fatal(err)
 		}
 	}
-	args := append(wrap, "sh", "-c", shell+`; exec "$0" "$@"`, py, "host.py", dir, fmt.Sprint(payloads))
-	h := &host{t: t, cmd: exec.Command(args[0], args[1:]...)}
+	args := append(wrap, "sh", "-c", shell+`; exec "$0" "$@"`, py, "host.py", dir, fmt.Sprint(n))
+	h := &host{t: t, cmd: exec.Command(args[0], args[1:]...), payloads: n}
 	h.cmd.Dir = src
 	h.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	h.cmd.Stderr = &syncWriter{h}
@@ -223,8 +233,8 @@ func regularFiles(t *testing.T, dir string) []string {
 }
 
 // checkDump checks that path is a regular file, mode 0600, that memsee's reader loads with
-// every Payload of the host in it.
-func checkDump(t *testing.T, path string) {
+// every Payload of the host in it (payloads, the host's count).
+func checkDump(t *testing.T, path string, payloads int) {
 	t.Helper()
 	fi, err := os.Lstat(path)
 	if err != nil {
@@ -303,7 +313,7 @@ func TestReliabilityPythonDumperSignal(t *testing.T) {
 	if !strings.Contains(h.errText(), filepath.Join(dir, files[0])) {
 		t.Errorf("stderr does not name the dump %s:\n%s", files[0], h.errText())
 	}
-	checkDump(t, filepath.Join(dir, files[0]))
+	checkDump(t, filepath.Join(dir, files[0]), h.payloads)
 	checkTimes(t, filepath.Join(dir, files[0]), now)
 	if b, err := os.ReadFile(victim); err != nil || string(b) != "victim" {
 		t.Errorf("the symlinks' target changed: %q, %v", b, err)
@@ -324,7 +334,7 @@ func TestReliabilityPythonDumperSignal(t *testing.T) {
 // the symlink, and the file it pointed to is untouched.
 func TestReliabilityPythonDumperSymlink(t *testing.T) {
 	dir := t.TempDir()
-	h := startHost(t, dir, nil, "true")
+	h := startHostWith(t, dir, nil, "true", 5000) // no signal to race: a small heap will do
 	victim := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(victim, []byte("victim"), 0o644); err != nil {
 		t.Fatal(err)
@@ -336,7 +346,7 @@ func TestReliabilityPythonDumperSymlink(t *testing.T) {
 		}
 		h.send("direct " + path)
 		h.expect("direct wrote")
-		checkDump(t, path)
+		checkDump(t, path, h.payloads)
 		if b, err := os.ReadFile(victim); err != nil || string(b) != "victim" {
 			t.Errorf("%s: the symlink's target changed: %.20q, %v", name, b, err)
 		}
