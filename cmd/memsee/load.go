@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -228,14 +227,12 @@ func memoryLimit() (int64, error) {
 // which the next load into the series records (generations) or leaks works out (names).
 func finishLoad(ctx context.Context, db *store.DB, loaded []loader.Result) error {
 	// What the load held is garbage now: collect it, so that this work reuses its memory
-	// rather than adding to the process's peak (a small load's is small: left to the pace).
+	// rather than adding to the process's peak.
 	var objects int64
 	for _, r := range loaded {
 		objects += r.Objects
 	}
-	if objects >= 1<<16 {
-		runtime.GC()
-	}
+	loader.Collect(int(objects))
 	if err := loader.MarkGenerations(ctx, db, loaded); err != nil {
 		return fmt.Errorf("the objects' generations (object.gen) were not recorded: %w", err)
 	}

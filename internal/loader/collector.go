@@ -15,11 +15,11 @@ import (
 // puts it back.
 var collector struct {
 	sync.Mutex
-	loads      int   // loads begun and not ended
-	gcSaved    bool  // gc holds the process's own GOGC
-	gc         int   //
-	limitSaved bool  // limit holds the process's own memory limit (GOMEMLIMIT's, or none)
-	limit      int64 //
+	loads int // loads begun and not ended
+	// The process's own GOGC and memory limit (GOMEMLIMIT's, or none), once saved.
+	gcSaved, limitSaved bool
+	gc                  int
+	limit               int64
 }
 
 // beginCollector marks a load begun. The function it returns marks it ended, and puts back the

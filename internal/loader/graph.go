@@ -946,7 +946,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// for the collector. Most of the heap is slices without pointers, which are cheap to
 	// collect. At 10M objects this takes the peak of the graph work from 1.44 GB (in two runs
 	// of three) to 1.29 GB.
-	collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
+	Collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
 	s.trim()
 	if s.paced {
 		runtime.GC()       // the slices the parse outgrew
@@ -1033,7 +1033,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// pages then read every array in sequence, and the order (8 bytes per object) is gone by
 	// the peak of the load. The graph keeps the file order for the analysis (EntryOrder), for
 	// the choices it makes in ObjID order to stay as they were; it goes after the analysis.
-	collect(n) // what the naming pass replaced
+	Collect(n) // what the naming pass replaced
 	order := <-ordered
 	for t, id := range classID {
 		if id != graph.SuperRoot {
@@ -1048,18 +1048,18 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if names != nil {
 		s.edgeName = nil
 	}
-	collect(n) // the values in file order, the edge names
+	Collect(n) // the values in file order, the edge names
 	rn, err := g.Renumber(order.perm, order.oid)
 	if err != nil {
 		return 0, res, err
 	}
 	order = addressOrder{}
-	collect(n) // the edges in file order
+	Collect(n) // the edges in file order
 	if err := s.renumber(rn, g); err != nil {
 		return 0, res, err
 	}
 	rn = nil
-	collect(n) // the sink's edge names and values in file order, and the order
+	Collect(n) // the sink's edge names and values in file order, and the order
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -1071,7 +1071,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			// The depth-first search, the only reader of the file order, is over: its 4 bytes
 			// per object go before the retained sizes and the paths take theirs.
 			g.EntryOrder = nil
-			collect(n)
+			Collect(n)
 			progress(Progress{Phase: PhaseRetained})
 		case graph.StepShortestPaths:
 			progress(Progress{Phase: PhaseShortestPaths})
@@ -1261,11 +1261,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	return w.Snapshot(), res, nil
 }
 
-// collect runs the collector between two steps of the graph work, so that the next step
+// Collect runs the collector between two steps of the work on a graph of so many objects
+// (between the graph work's steps here, after a load in memsee load), so that the next step
 // reuses the memory the last one dropped, where the graph is large enough for that to
 // matter: below 65,536 objects (a few MB) a collection costs more time than it is worth, and
 // a command's tests load hundreds of small dumps.
-func collect(objects int) {
+func Collect(objects int) {
 	if objects >= 1<<16 {
 		runtime.GC()
 	}

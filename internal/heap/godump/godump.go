@@ -184,7 +184,7 @@ type parser struct {
 	n         int            // how many
 	addr      []uint64       // address; nil once sorted into sortedAddr
 	words     column[uint32] // size in pointer words; empty once sorted into sortedWords
-	rank      column[uint32] // place in address order, once indexed; freed as emit sends
+	rank      []uint32       // place in address order, once indexed
 	edgeStart column[uint32] // index of its first pointer in targets; the next object's start ends it
 	// Values: the text of small pointer-free objects (valueText), for show.
 	valueID  []uint32 // ObjIDs that have one, ascending

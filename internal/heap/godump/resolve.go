@@ -53,13 +53,11 @@ func (p *parser) index() error {
 		p.sortedAddr = newAddrOrder(n, p.addr[sorted[0]], p.addr[sorted[n-1]])
 	}
 	p.sortedWords = make([]uint32, n)
-	for range n {
-		p.rank.add(0)
-	}
+	p.rank = make([]uint32, n)
 	for k, id := range sorted {
 		p.sortedAddr.set(k, p.addr[id])
 		p.sortedWords[k] = p.words.at(int(id))
-		p.rank.set(int(id), uint32(k))
+		p.rank[id] = uint32(k)
 	}
 	p.addr, p.words = nil, column[uint32]{} // from here on, in address order
 	var end uint64
@@ -268,7 +266,7 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 				return err
 			}
 		}
-		k := int(p.rank.at(id))
+		k := int(p.rank[id])
 		size := p.size(k)
 		o = heap.Object{Addr: p.sortedAddr.at(k), Size: int64(size), Len: -1, Edges: o.Edges[:0]}
 		if s := p.site[k]; s != 0 {
@@ -297,20 +295,22 @@ func (p *parser) emit(ctx context.Context, sink heap.Sink) error {
 		coll := p.siteColl[p.site[k]]
 		for e := lo; e < hi; e++ {
 			t := p.to.at(e)
-			switch {
-			case t == 0:
-			case coll:
-				o.Edges = append(o.Edges, heap.Edge{To: p.sortedAddr.at(int(t - 1)), Kind: heap.EdgeElement, Name: p.indexName(p.offsets.at(e))})
-			default:
-				o.Edges = append(o.Edges, heap.Edge{To: p.sortedAddr.at(int(t - 1)), Kind: heap.EdgeField, Name: offsetName(p.offsets.at(e))})
+			if t == 0 {
+				continue
 			}
+			edge := heap.Edge{To: p.sortedAddr.at(int(t - 1)), Kind: heap.EdgeField}
+			if coll {
+				edge.Kind, edge.Name = heap.EdgeElement, p.indexName(p.offsets.at(e))
+			} else {
+				edge.Name = offsetName(p.offsets.at(e))
+			}
+			o.Edges = append(o.Edges, edge)
 		}
 		if err := sink.Object(&o); err != nil {
 			return err
 		}
 		// What the sink has been handed goes back to the collector as the sink grows.
 		p.edgeStart.free(id)
-		p.rank.free(id)
 		p.to.free(hi)
 		p.offsets.free(hi)
 	}
