@@ -62,6 +62,15 @@ func (a *Addrs) Words() (narrow []uint32, wide []uint64, base uint64) {
 	return a.narrow, nil, a.base
 }
 
+// AddrsOfWords returns the Addrs whose Words are narrow, wide and base: for a caller that kept
+// them elsewhere for a while.
+func AddrsOfWords(narrow []uint32, wide []uint64, base uint64) Addrs {
+	if wide != nil {
+		return Addrs{wide: wide}
+	}
+	return Addrs{base: base, narrow: narrow}
+}
+
 // Search returns the object at address x in addresses that increase with the ObjID (a graph
 // renumbered in address order), by bisection.
 func (a *Addrs) Search(x uint64) (ObjID, bool) {

@@ -67,7 +67,7 @@ func (g *Graph) AnalyzeSteps(step func(Step)) (*Analysis, error) {
 	}
 	step(StepDominators)
 	d := g.dominators()
-	n := g.Addr.Len()
+	n := g.Len()
 	a := &Analysis{Unreachable: d.unreachable}
 	vertex, idom := d.vertex, d.parent
 

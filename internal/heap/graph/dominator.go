@@ -73,7 +73,7 @@ type lt struct {
 // parent holds the immediate dominator of every DFS number (0 for the super-root's children),
 // and semi and forest (as two halves) are spare arrays of n+1 words for the caller to reuse.
 func (g *Graph) dominators() *lt {
-	n := uint32(g.Addr.Len())
+	n := uint32(g.Len())
 	d := &lt{
 		g:      g,
 		n:      n,

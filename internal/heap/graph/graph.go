@@ -115,8 +115,9 @@ func (g *Graph) SizeOf(id ObjID) uint64 { return g.sizes().At(id) }
 // sizes is Size and Big as the Sizes they are.
 func (g *Graph) sizes() *Sizes { return &Sizes{small: g.Size, big: g.Big} }
 
-// Len returns the number of objects.
-func (g *Graph) Len() int { return g.Addr.Len() }
+// Len returns the number of objects: as many as have a size. (Addr may be empty meanwhile: the
+// analysis does not read the addresses, and a caller may keep them elsewhere while it runs.)
+func (g *Graph) Len() int { return len(g.Size) }
 
 // NumEdges returns the number of edges.
 func (g *Graph) NumEdges() int { return len(g.Edges) }
@@ -157,12 +158,12 @@ func (g *Graph) Essential(from ObjID, e uint32) bool {
 // in line with Roots, should they have been edited; it writes to g only then, so that a Graph
 // from Build can be read by others while Analyze runs.
 func (g *Graph) check() error {
-	n := g.Addr.Len()
+	n := g.Len()
 	if n > maxObjects {
 		return fmt.Errorf("graph: %d objects, more than %d: %w", n, maxObjects, ErrTooLarge)
 	}
-	if len(g.Size) != n {
-		return fmt.Errorf("graph: %d sizes for %d objects", len(g.Size), n)
+	if a := g.Addr.Len(); a != n && a != 0 {
+		return fmt.Errorf("graph: %d sizes for %d addresses", n, a)
 	}
 	if len(g.EdgeStart) != n+1 {
 		return fmt.Errorf("graph: %d EdgeStart entries for %d objects, want n+1", len(g.EdgeStart), n)
