@@ -888,21 +888,16 @@ const shortReferrers = 12
 func windowBudget(edges int) int { return max(edges/16, 1<<19) }
 
 // pageNames gives the page builders the names of their edges (graphSink.edgeName): from memory,
-// or from the scratch file they wait in (spillEdges), a page's at a time, the names of the
-// edges the objects were reached over, anywhere in the file, read once beforehand (via: 4
-// bytes per object where all the names take 4 per edge). The page builders call it side by
-// side.
+// or from the scratch file they wait in (spillEdges), a page's at a time. The page builders
+// call it side by side.
 type pageNames struct {
 	all  []uint32 // every edge's name, when in memory
 	file *spilled // else the file, in edge order
-	via  []uint32 // with the file: object -> the name of its parent edge (Analysis.ParentEdge)
-
-	mu  sync.Mutex
-	err error // the first read of the file that failed
+	readErr
 }
 
 // of returns the names of the edges [lo, hi), read into *buf when they come from the file. A
-// read that fails is kept in x.err and gives names 0 (none), for the load to fail after the
+// read that fails is kept (readErr) and gives names 0 (none), for the load to fail after the
 // pages.
 func (x *pageNames) of(buf *[]uint32, lo, hi uint32) []uint32 {
 	if x.file == nil {
@@ -910,23 +905,69 @@ func (x *pageNames) of(buf *[]uint32, lo, hi uint32) []uint32 {
 	}
 	names, err := x.file.readAt(*buf, lo, hi)
 	if err != nil {
-		x.mu.Lock()
-		if x.err == nil {
-			x.err = err
-		}
-		x.mu.Unlock()
+		x.keep(err)
 		names = make([]uint32, hi-lo)
 	}
 	*buf = names
 	return names
 }
 
-// viaOf returns the name of edge e, the parent edge of object id.
-func (x *pageNames) viaOf(id graph.ObjID, e uint32) uint32 {
-	if x.file == nil {
-		return x.all[e]
+// viaNames returns, for each object, the name of the edge it is reached over (at: its index in
+// names, or NoEdge), from every edge's name in memory: as spilled.gather from the file.
+func viaNames(names, at []uint32) []uint32 {
+	out := make([]uint32, len(at))
+	for i, e := range at {
+		if e != graph.NoEdge {
+			out[i] = names[e]
+		}
 	}
-	return x.via[id]
+	return out
+}
+
+// pageColumns gives the page builders per-object columns that only the pages read (an object's
+// parent on a shortest path, the edge from it and that edge's name): from memory, or from the
+// scratch file they wait in while the pages are written (spillColumns), a page's at a time. The
+// page builders call it side by side.
+type pageColumns struct {
+	mem  [][]uint32 // the columns, when in memory
+	file *spilled   // else the file, page by page
+	readErr
+}
+
+// of sets cols[j] to column j's values for the objects [lo, hi) of one page, read into *buf
+// when they come from the file. A read that fails is kept (readErr) and gives zeros.
+func (c *pageColumns) of(buf *[]uint32, cols [][]uint32, lo, hi int) {
+	if c.file == nil {
+		for j, m := range c.mem {
+			cols[j] = m[lo:hi]
+		}
+		return
+	}
+	k := len(cols)
+	vals, err := c.file.readAt(*buf, uint32(k*lo), uint32(k*hi))
+	if err != nil {
+		c.keep(err)
+		vals = make([]uint32, k*(hi-lo))
+	}
+	*buf = vals
+	for j := range cols {
+		cols[j] = vals[j*(hi-lo) : (j+1)*(hi-lo)]
+	}
+}
+
+// readErr keeps the first error of the reads of a scratch file that page builders make side by
+// side, for the load to fail with after the pages.
+type readErr struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (r *readErr) keep(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
 }
 
 // graphResult is what storeGraph reports back.
@@ -1063,6 +1104,22 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
+	// The analysis reads the edges and the sizes alone: the addresses, the types, the values
+	// and the lengths wait in a file while it runs, and come back for the pages.
+	var parked parking
+	narrow, wide, base := g.Addr.Words()
+	parkArray(&parked, &narrow)
+	parkArray(&parked, &wide)
+	for _, ids := range []*[]uint32{&s.typeOf, &s.siteOf, &s.bornOf, &s.valueEnd.vals} {
+		parkArray(&parked, ids)
+	}
+	parkArray(&parked, &s.values)
+	parkArray(&parked, &s.length.vals)
+	defer parked.close()
+	if parked.park(l.ScratchDir()) {
+		g.Addr = graph.Addrs{}
+		Collect(n)
+	}
 	a, err := g.AnalyzeSteps(func(st graph.Step) {
 		switch st {
 		case graph.StepDominators:
@@ -1084,11 +1141,26 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The pages read the names of their edges from the file, a page at a time; the names of
 	// the edges the objects were reached over, anywhere in it, are read beforehand.
 	pn := &pageNames{all: s.edgeName, file: names}
+	var via []uint32
 	if names != nil {
-		if pn.via, err = names.gather(a.ParentEdge); err != nil {
+		if via, err = names.gather(a.ParentEdge); err != nil {
 			return 0, res, err
 		}
+	} else {
+		via = viaNames(s.edgeName, a.ParentEdge)
 	}
+	// Only the pages read the paths' columns, in oid order: they wait in a file, read back a
+	// page at a time, while the per-type totals and the pages take their memory.
+	paths := &pageColumns{mem: [][]uint32{graph.AsUint32s(a.Parent), a.ParentEdge, via}}
+	if paths.file = spillColumns(l.ScratchDir(), paths.mem...); paths.file != nil {
+		defer paths.file.close()
+		paths.mem, a.Parent, a.ParentEdge, via = nil, nil, nil, nil
+		Collect(n)
+	}
+	if err := parked.unpark(); err != nil {
+		return 0, res, err
+	}
+	g.Addr = graph.AddrsOfWords(narrow, wide, base)
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
@@ -1152,12 +1224,14 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	newFill := func() pageFill {
 		var (
-			via     []byte // an element's [i], spelled here for the page to copy
+			index   []byte // an element's [i], spelled here for the page to copy
 			rank    ranker
 			ranked  []uint32
 			keys    = new(keyTexts)
 			ref     store.NewRef
 			nameBuf []uint32 // the page's edges' names, when read from the file
+			colBuf  []uint32 // the page's paths' columns, when read from the file
+			cols    [3][]uint32
 		)
 		return func(pw *store.PageWriter, p int64, refsOf *pageReferrers) {
 			var o store.NewObject
@@ -1165,6 +1239,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			hi := min(lo+page.Size, n)
 			first := g.EdgeStart[lo]
 			pageName := pn.of(&nameBuf, first, g.EdgeStart[hi]) // from the page's first edge on
+			paths.of(&colBuf, cols[:], lo, hi)
+			parent, parentEdge, via := cols[0], cols[1], cols[2]
 			for i := lo; i < hi; i++ {
 				id := graph.ObjID(i)
 				o = store.NewObject{
@@ -1175,7 +1251,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 					Len:      int64(s.length.get(i)),
 					Value:    s.value(id),
 					Distance: -1,
-					Parent:   toOID(a.Parent[id]),
+					Parent:   toOID(graph.ObjID(parent[i-lo])),
 					IDom:     toOID(a.IDom[id]),
 					Retained: int64(a.Retained.At(id)),
 				}
@@ -1188,11 +1264,11 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				if a.Dist[id] != graph.Unreached {
 					o.Distance = int64(a.Dist[id])
 				}
-				if e := a.ParentEdge[id]; e != graph.NoEdge {
-					if name := pn.viaOf(id, e); name&elemBit != 0 {
+				if e := parentEdge[i-lo]; e != graph.NoEdge {
+					if name := via[i-lo]; name&elemBit != 0 {
 						// As edgeText spells it, without a string per object: pw.Object copies it.
-						via = appendIndex(via[:0], name&^elemBit)
-						o.Via = unsafe.String(&via[0], len(via))
+						index = appendIndex(index[:0], name&^elemBit)
+						o.Via = unsafe.String(&index[0], len(index))
 					} else {
 						o.Via = s.edgeText(g, e, name, keys)
 					}
@@ -1224,7 +1300,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 	})
 	if err == nil {
-		err = pn.err
+		err = cmp.Or(pn.err, paths.err)
 	}
 	if err != nil {
 		return 0, res, err
@@ -1246,7 +1322,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The holdings need the types, the dominators, the distances and the sizes: the edges,
 	// their names, the values and the paths go first, so that the Grouper's arrays take
 	// their memory rather than add to the peak.
-	s.edgeName, s.values, s.valueEnd, s.length, pn = nil, nil, sparse[uint32]{}, sparse[int32]{}, nil
+	s.edgeName, s.values, s.valueEnd, s.length, pn, paths = nil, nil, sparse[uint32]{}, sparse[int32]{}, nil, nil
 	g.Edges, g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil, nil
 	runtime.GC()
 	if err := storeHoldings(w, s, g, a, typeID, elem); err != nil {

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap/graph"
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 // spillMin is the shortest array spillEdges moves to a file: below it the file costs more than
@@ -43,12 +45,12 @@ func spillEdges(dir string, names, start []uint32, perm []graph.ObjID) *spilled 
 	lo, hi := uint32(0), uint32(0) // the edges to write next: objects in a row write at once
 	for _, v := range perm {
 		if start[v] != hi {
-			w.Write(asBytes(names[lo:hi]))
+			w.Write(bytesOf(names[lo:hi]))
 			lo = start[v]
 		}
 		hi = start[v+1]
 	}
-	w.Write(asBytes(names[lo:hi]))
+	w.Write(bytesOf(names[lo:hi]))
 	if err := w.Flush(); err != nil {
 		sp.close()
 		return nil
@@ -56,18 +58,40 @@ func spillEdges(dir string, names, start []uint32, perm []graph.ObjID) *spilled 
 	return sp
 }
 
-// asBytes returns the memory of s as bytes.
-func asBytes(s []uint32) []byte {
-	if len(s) == 0 {
+// spillColumns writes per-object columns, each indexed by object and all as long, to a new
+// scratch file in dir a page at a time: page p's block holds, for the objects of the page
+// (page.Size of them from p*page.Size), the values of each column in turn, so that a page reads
+// its values in one read (pageColumns.of). It returns nil, and the columns stay where they are
+// needed, as spillEdges does: when they are short or the file cannot be written.
+func spillColumns(dir string, cols ...[]uint32) *spilled {
+	n := len(cols[0])
+	if len(cols)*n < spillMin {
 		return nil
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 4*len(s))
+	f, err := os.CreateTemp(dir, ".memsee-scratch-*")
+	if err != nil {
+		return nil
+	}
+	os.Remove(f.Name()) // as spillEdges
+	sp := &spilled{f: f, n: len(cols) * n}
+	w := bufio.NewWriterSize(f, 1<<20)
+	for lo := 0; lo < n; lo += page.Size {
+		hi := min(lo+page.Size, n)
+		for _, c := range cols {
+			w.Write(bytesOf(c[lo:hi]))
+		}
+	}
+	if err := w.Flush(); err != nil {
+		sp.close()
+		return nil
+	}
+	return sp
 }
 
 // readAt reads the values [lo, hi) into buf, grown as needed, and returns them.
 func (sp *spilled) readAt(buf []uint32, lo, hi uint32) ([]uint32, error) {
 	buf = slices.Grow(buf[:0], int(hi-lo))[:hi-lo]
-	_, err := sp.f.ReadAt(asBytes(buf), 4*int64(lo))
+	_, err := sp.f.ReadAt(bytesOf(buf), 4*int64(lo))
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
@@ -113,4 +137,114 @@ func (sp *spilled) close() {
 		os.Remove(sp.f.Name())
 		sp.f = nil
 	}
+}
+
+// parking moves arrays that a step of the load does not read to a scratch file, and back once
+// the step is over (the sink's types, values and lengths and the graph's addresses, around the
+// analysis), so that they do not add to the step's peak. Arrays are added with parkArray, then
+// parked together.
+type parking struct {
+	arrays []parkedArray
+	f      *os.File // once parked
+}
+
+// parkedArray is one array of a parking.
+type parkedArray struct {
+	mem  []byte                                      // the array's memory, until it is written
+	drop func()                                      // lets the array go, once it is in the file
+	back func(r io.ReaderAt, off int64) (int, error) // reads it back, where it was; the bytes read
+}
+
+// parkArray adds *s to p: park sets *s to nil, unpark to an array of the same values.
+func parkArray[T uint8 | uint32 | int32 | uint64](p *parking, s *[]T) {
+	n := len(*s)
+	if n == 0 {
+		return
+	}
+	p.arrays = append(p.arrays, parkedArray{
+		mem:  bytesOf(*s),
+		drop: func() { *s = nil },
+		back: func(r io.ReaderAt, off int64) (int, error) {
+			v := make([]T, n)
+			b := bytesOf(v)
+			if k, err := r.ReadAt(b, off); k < len(b) {
+				return 0, cmp.Or(err, io.ErrUnexpectedEOF)
+			}
+			*s = v
+			return len(b), nil
+		},
+	})
+}
+
+// bytesOf returns the memory of s as bytes.
+func bytesOf[T uint8 | uint32 | int32 | uint64](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	var x T
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(x)))
+}
+
+// park writes the arrays to a new scratch file in dir and lets them go, and reports whether it
+// did. They stay where they are when they are short (as spillEdges keeps a short array) or the
+// file cannot be written.
+func (p *parking) park(dir string) bool {
+	total := 0
+	for _, a := range p.arrays {
+		total += len(a.mem)
+	}
+	if total < 4*spillMin {
+		p.arrays = nil
+		return false
+	}
+	f, err := os.CreateTemp(dir, ".memsee-scratch-*")
+	if err != nil {
+		p.arrays = nil
+		return false
+	}
+	os.Remove(f.Name()) // as spillEdges
+	w := bufio.NewWriterSize(f, 1<<20)
+	for _, a := range p.arrays {
+		w.Write(a.mem)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		p.arrays = nil
+		return false
+	}
+	for i := range p.arrays {
+		p.arrays[i].mem = nil
+		p.arrays[i].drop()
+	}
+	p.f = f
+	return true
+}
+
+// unpark reads the parked arrays back, each where it was, and removes the file. With nothing
+// parked it does nothing.
+func (p *parking) unpark() error {
+	if p.f == nil {
+		return nil
+	}
+	defer p.close()
+	off := int64(0)
+	for _, a := range p.arrays {
+		n, err := a.back(p.f, off)
+		if err != nil {
+			return fmt.Errorf("reading back the load's scratch file: %w", err)
+		}
+		off += int64(n)
+	}
+	return nil
+}
+
+// close removes the file, if it is still there; the arrays not read back are lost.
+func (p *parking) close() {
+	if p.f != nil {
+		p.f.Close()
+		os.Remove(p.f.Name())
+		p.f = nil
+	}
+	p.arrays = nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap/graph"
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 // TestSpillEdges checks that the edge names come back from the scratch file in the order the
@@ -133,4 +134,129 @@ func TestPageNamesReadFails(t *testing.T) {
 		t.Errorf("names %v and error %v from a file that cannot be read, want none and an error", names, pn.err)
 	}
 	sp.close()
+}
+
+// TestSpillColumns checks that per-object columns come back from the scratch file a page at a
+// time as they were, for object counts around the page size, and as they are when kept in
+// memory.
+func TestSpillColumns(t *testing.T) {
+	defer func(m int) { spillMin = m }(spillMin)
+	spillMin = 1
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, page.Size - 1, page.Size, page.Size + 1, 3*page.Size + 17} {
+		cols := make([][]uint32, 3)
+		for j := range cols {
+			cols[j] = make([]uint32, n)
+			for i := range cols[j] {
+				cols[j][i] = r.Uint32()
+			}
+		}
+		sp := spillColumns(t.TempDir(), cols...)
+		if sp == nil {
+			t.Fatalf("%d objects: not spilled", n)
+		}
+		for _, pc := range []*pageColumns{{file: sp}, {mem: cols}} {
+			var buf []uint32
+			got := make([][]uint32, 3)
+			for lo := 0; lo < n; lo += page.Size {
+				hi := min(lo+page.Size, n)
+				pc.of(&buf, got, lo, hi)
+				for j := range got {
+					if !slices.Equal(got[j], cols[j][lo:hi]) {
+						t.Fatalf("%d objects, from the file %v: column %d of the page at %d differs", n, pc.file != nil, j, lo)
+					}
+				}
+			}
+			if pc.err != nil {
+				t.Fatal(pc.err)
+			}
+		}
+		sp.close()
+	}
+	spillMin = 100
+	if sp := spillColumns(t.TempDir(), []uint32{1}, []uint32{2}); sp != nil {
+		sp.close()
+		t.Errorf("spilled 2 values, below spillMin")
+	}
+}
+
+// TestParking checks that parked arrays come back as they were and where they were, that
+// arrays too short or with nowhere to go stay in memory, and that a file that cannot be read
+// back fails the load rather than giving other values.
+func TestParking(t *testing.T) {
+	defer func(m int) { spillMin = m }(spillMin)
+	spillMin = 1
+	r := rand.New(rand.NewPCG(5, 6))
+	fill := func() ([]uint32, []uint64, []byte, []int32) {
+		a, b, c, d := make([]uint32, 1000+r.IntN(100)), make([]uint64, r.IntN(50)), make([]byte, 3+r.IntN(300)), make([]int32, 1+r.IntN(9))
+		for i := range a {
+			a[i] = r.Uint32()
+		}
+		for i := range b {
+			b[i] = r.Uint64()
+		}
+		for i := range c {
+			c[i] = byte(r.Uint32())
+		}
+		for i := range d {
+			d[i] = int32(r.Uint32())
+		}
+		return a, b, c, d
+	}
+	a, b, c, d := fill()
+	wa, wb, wc, wd := slices.Clone(a), slices.Clone(b), slices.Clone(c), slices.Clone(d)
+	var empty []uint32
+	var p parking
+	parkArray(&p, &a)
+	parkArray(&p, &b)
+	parkArray(&p, &empty)
+	parkArray(&p, &c)
+	parkArray(&p, &d)
+	dir := t.TempDir()
+	if !p.park(dir) {
+		t.Fatal("not parked")
+	}
+	if a != nil || b != nil && len(wb) > 0 || c != nil || d != nil {
+		t.Fatal("parked arrays still held")
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("%s still has a name while open", left[0].Name())
+	}
+	if err := p.unpark(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a, wa) || !slices.Equal(b, wb) || !slices.Equal(c, wc) || !slices.Equal(d, wd) || empty != nil {
+		t.Fatal("arrays read back differ")
+	}
+	if p.f != nil {
+		t.Error("the file is still open after unpark")
+	}
+
+	// Nowhere to go, or too short: they stay.
+	for _, tc := range []struct {
+		dir string
+		min int
+	}{{filepath.Join(dir, "no such directory"), 1}, {dir, 1 << 20}} {
+		spillMin = tc.min
+		p = parking{}
+		parkArray(&p, &a)
+		if p.park(tc.dir) || !slices.Equal(a, wa) {
+			t.Errorf("%+v: parked, or the array changed", tc)
+		}
+		if err := p.unpark(); err != nil || !slices.Equal(a, wa) {
+			t.Errorf("%+v: unpark of nothing parked: %v", tc, err)
+		}
+	}
+
+	// A file that cannot be read back.
+	spillMin = 1
+	p = parking{}
+	parkArray(&p, &a)
+	if !p.park(dir) {
+		t.Fatal("not parked")
+	}
+	p.f.Close() // as a failing disk would
+	if err := p.unpark(); err == nil || a != nil {
+		t.Errorf("unpark from a closed file: error %v, array of %d, want an error and none", err, len(a))
+	}
 }
