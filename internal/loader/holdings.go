@@ -44,12 +44,8 @@ func storeHoldings(w *store.GraphWriter, s *graphSink, g *graph.Graph, a *graph.
 	var rows []store.HoldingRow
 	for _, r := range gr.Groups(floor) {
 		holder, depth := int64(-1), int64(-1)
-		if r.Holder >= 0 {
-			d := a.Dist[r.Holder]
-			if d == graph.Unreached || d > graph.MaxHolderDepth {
-				continue // no holder leaks names
-			}
-			holder, depth = int64(r.Holder), int64(d)
+		if r.Holder >= 0 { // no deeper than MaxHolderDepth (GrouperOf)
+			holder, depth = int64(r.Holder), int64(a.Dist[r.Holder])
 		}
 		rows = append(rows, store.HoldingRow{Holder: holder, Type: typeID[r.TypeID], Storage: r.Storage, Root: r.Root,
 			Self: r.Self, Open: r.Open, Count: r.Count, Bytes: r.Bytes, Retained: r.Retained, Reach: r.Reach, Depth: depth})

@@ -51,7 +51,12 @@ type Grouper struct {
 	retained  Sizes
 	graph     *Graph // the sizes of GrouperOf's objects
 	rootTotal uint64
-	sums      map[groupKey]*Group
+	// dist is GrouperOf's objects' distances from a root, by which it leaves out the groups of
+	// holders deeper than MaxHolderDepth: a load keeps none of them, and the nodes of a linked
+	// structure would make one each (hundreds of thousands in a Ruby or a Python dump), held
+	// in sums until the end.
+	dist []uint32
+	sums map[groupKey]*Group
 }
 
 type groupKey struct {
@@ -85,10 +90,10 @@ func NewGrouper(n int) *Grouper {
 // GrouperOf makes a Grouper of g's objects, numbered by ObjID, from a's analysis and typ, each
 // object's type, without copying them: a's IDom becomes the holders (so a's IDom is no longer
 // the dominators once the Grouper is made). element says which objects are reached by an
-// element's index or a key.
+// element's index or a key. Its groups are those of holders no deeper than MaxHolderDepth.
 func GrouperOf(g *Graph, a *Analysis, typ []uint32, element func(ObjID) bool) *Grouper {
 	gr := &Grouper{typ: typ, idom: a.IDom, flag: make([]uint8, len(typ)), retained: a.Retained, graph: g,
-		sums: map[groupKey]*Group{}}
+		dist: a.Dist, sums: map[groupKey]*Group{}}
 	for id := range gr.idom {
 		gr.idom[id]++ // index+1: SuperRoot wraps to 0
 		dist := int64(-1)
@@ -211,6 +216,9 @@ func (g *Grouper) Add(o int, size, retained, floor uint64) {
 		k = groupKey{holder: ObjID(o) + 1, typ: g.typ[o], root: true, self: true}
 	case h > 0 && flag[h-1]&fOpen != 0: // in a collection a variable holds
 		k.root = true
+	}
+	if h := k.holder; h > 0 && g.dist != nil && (g.dist[h-1] == Unreached || g.dist[h-1] > MaxHolderDepth) {
+		return
 	}
 	reach := g.total(k.holder) // what the holder keeps, at most
 	switch {
