@@ -466,23 +466,96 @@ func newAddrTable[T addrWord](addr []T) (addrTable, error) {
 		size = 1 << bits.Len(uint(want-1))
 	}
 	t := addrTable{slots: make([]uint32, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
-	mask := uint64(size - 1)
-	for id, a := range addr {
-		i := hashAddr(uint64(a)) >> t.shift
-		for {
-			s := t.slots[i]
-			if s == 0 {
-				t.slots[i] = uint32(id) + 1
-				break
-			}
-			if addr[s-1] == a {
-				return addrTable{}, &DuplicateError{Addr: uint64(a), First: ObjID(s - 1), Second: ObjID(id)}
-			}
-			i = (i + 1) & mask
+	workers := 1
+	if n >= parallelTableMin {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if err := insertAll(t, addr, workers); err != nil {
+		if workers == 1 {
+			return addrTable{}, err
 		}
+		// Which pair meets first depends on the cores' timing: the one reported is the pair
+		// whose second object comes first, as one core inserting in ObjID order finds it.
+		clear(t.slots)
+		return addrTable{}, insertAll(t, addr, 1)
 	}
 	return t, nil
 }
+
+// parallelTableMin is the fewest objects whose table is filled on every core.
+const parallelTableMin = 1 << 16
+
+// insertAll puts every object of addr in t, each of workers a share of them side by side
+// (slots claimed by compare-and-swap, as in a lock-free hash set), and returns a repeated
+// address one of them finds. An insertion is a cache miss for its slot, and another for the
+// address of the object already in it, if any: the objects go in batches whose slots, and
+// then their occupants' addresses, are loaded before any is inserted, so that the processor
+// waits for the misses of a batch at once rather than one after the other (as lookupAll
+// does). With one worker the objects go in in ObjID order.
+func insertAll[T addrWord](t addrTable, addr []T, workers int) error {
+	var (
+		wg    sync.WaitGroup
+		found atomic.Pointer[DuplicateError]
+	)
+	share := (len(addr) + workers - 1) / workers
+	for lo := 0; lo < len(addr); lo += share {
+		wg.Go(func() {
+			if err := insertRange(t, addr, lo, min(lo+share, len(addr)), &found); err != nil {
+				found.CompareAndSwap(nil, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := found.Load(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// insertRange inserts the objects [lo, hi) of addr into t (insertAll), stopping at a repeated
+// address or once another worker has found one (stop).
+func insertRange[T addrWord](t addrTable, addr []T, lo, hi int, stop *atomic.Pointer[DuplicateError]) *DuplicateError {
+	const batch = 16
+	var idx [batch]uint64
+	mask := uint64(len(t.slots) - 1)
+	touched := T(0)
+	for ; lo < hi; lo += batch {
+		if stop.Load() != nil {
+			return nil
+		}
+		b := addr[lo:min(lo+batch, hi)]
+		for j, a := range b {
+			idx[j] = hashAddr(uint64(a)) >> t.shift
+		}
+		for j := range b {
+			if s := atomic.LoadUint32(&t.slots[idx[j]]); s != 0 {
+				touched += addr[s-1]
+			}
+		}
+		for j, a := range b {
+			id := uint32(lo+j) + 1
+			for i := idx[j]; ; i = (i + 1) & mask {
+				s := atomic.LoadUint32(&t.slots[i])
+				if s == 0 {
+					if atomic.CompareAndSwapUint32(&t.slots[i], 0, id) {
+						break
+					}
+					s = atomic.LoadUint32(&t.slots[i]) // another worker took it first
+				}
+				if addr[s-1] == a {
+					first, second := ObjID(min(s, id)-1), ObjID(max(s, id)-1)
+					return &DuplicateError{Addr: uint64(a), First: first, Second: second}
+				}
+			}
+		}
+	}
+	cacheTouched.Add(uint64(touched))
+	return nil
+}
+
+// cacheTouched keeps the values insertRange loads only to bring them into the cache, so that the
+// loads are not left out.
+var cacheTouched atomic.Uint64
 
 func lookupTable[T addrWord](t addrTable, addr []T, a T) (ObjID, bool) {
 	return probe(t, addr, a, hashAddr(uint64(a))>>t.shift)
