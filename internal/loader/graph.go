@@ -1120,7 +1120,14 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		g.Addr = graph.Addrs{}
 		Collect(n)
 	}
-	a, err := g.AnalyzeSteps(func(st graph.Step) {
+	// The shortest paths need not wait for the dominators: they are found on the second core
+	// beside them when the heap holds the memory free already (it may, the parked arrays
+	// gone), so that the peak of the load does not rise for them.
+	analyze := g.AnalyzeSteps
+	if heapFree() >= int64(n)*(dominatorBytes+graph.BesideBytes)+4*int64(g.NumEdges()) {
+		analyze = g.AnalyzeBeside
+	}
+	a, err := analyze(func(st graph.Step) {
 		switch st {
 		case graph.StepDominators:
 			progress(Progress{Phase: PhaseDominators})
@@ -1392,6 +1399,10 @@ const (
 	orderBytes = 16
 	buildBytes = 16
 )
+
+// dominatorBytes is what graph.Graph.AnalyzeSteps needs per object while it computes the
+// dominators, beside 4 bytes per edge at most.
+const dominatorBytes = 20
 
 // mergeRun sets perm to the address order of the objects at addr, most of which are in the
 // increasing run addr[lo:hi]: the others are sorted, and merged with the run.

@@ -239,6 +239,13 @@ func checkDump(t *testing.T, name string, d *dump) (*Graph, *Analysis) {
 	if err != nil {
 		t.Fatalf("%s: Analyze: %v", name, err)
 	}
+	// The shortest paths found beside the dominators, in arrays of their own, are the same.
+	if b, err := g.AnalyzeBeside(nil); err != nil {
+		t.Fatalf("%s: AnalyzeBeside: %v", name, err)
+	} else if !slices.Equal(a.Dist, b.Dist) || !slices.Equal(a.Parent, b.Parent) || !slices.Equal(a.ParentEdge, b.ParentEdge) ||
+		!slices.Equal(a.IDom, b.IDom) || !slices.Equal(retainedOf(a), retainedOf(b)) || a.Unreachable != b.Unreachable {
+		t.Errorf("%s: AnalyzeBeside differs from Analyze", name)
+	}
 	m := newModel(d)
 	want := m.truth()
 	if a.Unreachable != want.unreachable {
