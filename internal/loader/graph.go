@@ -1121,10 +1121,11 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		Collect(n)
 	}
 	// The shortest paths need not wait for the dominators: they are found on the second core
-	// beside them when the heap holds the memory free already (it may, the parked arrays
-	// gone), so that the peak of the load does not rise for them.
+	// beside them when what both need fits in what the heap holds free (the parked arrays
+	// gone) and what the process's resident memory is below its peak so far, so that the
+	// peak of the load does not rise for them.
 	analyze := g.AnalyzeSteps
-	if heapFree() >= int64(n)*(dominatorBytes+graph.BesideBytes)+4*int64(g.NumEdges()) {
+	if heapFree()+residentRoom() >= int64(n)*(dominatorBytes+graph.BesideBytes)+4*int64(g.NumEdges()) {
 		analyze = g.AnalyzeBeside
 	}
 	a, err := analyze(func(st graph.Step) {

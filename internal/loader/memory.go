@@ -146,3 +146,26 @@ func systemMemory() int64 {
 	}
 	return avail
 }
+
+// residentRoom returns how far the process's resident memory is below its peak so far
+// (VmHWM less VmRSS, from /proc/self/status), which it may take again without raising the
+// peak; 0 where that cannot be read.
+func residentRoom() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	var hwm, rss int64
+	for line := range strings.Lines(string(b)) {
+		for _, f := range []struct {
+			key string
+			v   *int64
+		}{{"VmHWM:", &hwm}, {"VmRSS:", &rss}} {
+			if rest, ok := strings.CutPrefix(line, f.key); ok {
+				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+				*f.v = kb << 10
+			}
+		}
+	}
+	return max(hwm-rss, 0)
+}

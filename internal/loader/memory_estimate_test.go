@@ -1,6 +1,11 @@
 package loader
 
-import "testing"
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"testing"
+)
 
 // A load's memory scaled to the whole file: room set aside ahead for the rest (presized
 // slices) is not scaled again. Without that, a 100M-object Python dump that fits was refused
@@ -23,5 +28,22 @@ func TestEstimate(t *testing.T) {
 		if got := estimate(tt.used, tt.room, tt.read); got != tt.want {
 			t.Errorf("%s: estimate(%d, %d, %v) = %d, want %d", tt.name, tt.used, tt.room, tt.read, got, tt.want)
 		}
+	}
+}
+
+// TestResidentRoom checks that memory taken and given back shows as room below the peak.
+func TestResidentRoom(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc/self/status here: residentRoom is 0")
+	}
+	b := make([]byte, 64<<20)
+	for i := range b {
+		b[i] = 1
+	}
+	runtime.KeepAlive(b)
+	b = nil
+	debug.FreeOSMemory()
+	if room := residentRoom(); room < 32<<20 {
+		t.Errorf("room %d MiB below the peak after 64 MiB taken and given back, want at least 32", room>>20)
 	}
 }
