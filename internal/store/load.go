@@ -77,8 +77,9 @@ func (d *DB) BeginLoad(ctx context.Context) (*Load, error) {
 }
 
 // loadCacheKiB is the page cache of a load. A load inserts in key order, so only the right
-// edge of each B-tree is touched again: at 10M objects 16 MiB loads as fast as 256 MiB.
-const loadCacheKiB = 16 << 10
+// edge of each B-tree is touched again: a small cache loads as fast as a large one, and the
+// cache, SQLite's own memory, adds to the load's peak (BENCHMARKS.md).
+const loadCacheKiB = 4 << 10
 
 // sync writes everything queued and returns the first write error.
 // ScratchDir returns where the load may keep scratch files: the database's directory, on the
