@@ -577,14 +577,7 @@ func TestDeepChain(t *testing.T) {
 				}
 			}
 			b.AddRoot(0)
-			g, err := b.Build()
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, err := g.Analyze()
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, a := buildAnalyzed(t, b)
 			for i := range n {
 				wantIDom := ObjID(i - 1)
 				if i == 0 {

@@ -74,14 +74,7 @@ func TestGrouperOfDepth(t *testing.T) {
 		}
 	}
 	b.AddRoot(16)
-	g, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := g.Analyze()
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, a := buildAnalyzed(t, b)
 	none := func(typ, holder uint32, element bool) (bool, error) { return false, nil }
 	const floor = 1
 	all := NewGrouper(g.Len())
@@ -137,4 +130,18 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// buildAnalyzed builds b's graph and analyses it.
+func buildAnalyzed(t *testing.T, b *Builder) (*Graph, *Analysis) {
+	t.Helper()
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := g.Analyze()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, a
 }
