@@ -128,6 +128,11 @@ type GraphRules struct {
 	// they leave out: references to addresses no object has are dropped without a note, the
 	// user having nothing to do about them.
 	OmittedTargets bool
+	// DenserLater says that the format's dumps hold more objects per byte in the later part of
+	// the file than in the first (a JVM's: its first segments hold the large arrays), so that
+	// a load guessing how many objects are still to come from the part read so far leaves
+	// more room.
+	DenserLater bool
 }
 
 // GraphHandler is implemented by the handler of a format whose graph work follows GraphRules.

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/hprof"
 	"github.com/memsee/memsee/internal/heap/meliae"
 )
 
@@ -86,12 +88,15 @@ func TestGraphSinkPresize(t *testing.T) {
 		name  string
 		at    func(i int) float64 // the fraction of the file read when object i comes
 		sites bool
-		ahead bool // whether the sink must have room for nearly all objects halfway through
+		ahead bool        // whether the sink must have room for nearly all objects halfway through
+		f     heap.Format // meliae's when empty; HPROF's guesses with more room (DenserLater)
 	}{
-		{"even", func(i int) float64 { return float64(i) / n }, false, true},
-		{"even, with sites and births", func(i int) float64 { return float64(i) / n }, true, true},
-		{"dense start", func(i int) float64 { x := float64(i) / n; return x * x }, false, false},
-		{"dense end", func(i int) float64 { x := float64(i) / n; return 1 - (1-x)*(1-x) }, false, false},
+		{"even", func(i int) float64 { return float64(i) / n }, false, true, ""},
+		{"even, with sites and births", func(i int) float64 { return float64(i) / n }, true, true, ""},
+		{"dense start", func(i int) float64 { x := float64(i) / n; return x * x }, false, false, ""},
+		{"dense end", func(i int) float64 { x := float64(i) / n; return 1 - (1-x)*(1-x) }, false, false, ""},
+		{"even, denser later", func(i int) float64 { return float64(i) / n }, false, true, hprof.Format},
+		{"dense end, denser later", func(i int) float64 { x := float64(i) / n; return 1 - (1-x)*(1-x) }, false, false, hprof.Format},
 	}
 	path := filepath.Join(t.TempDir(), "dump")
 	const size = 64 << 20
@@ -110,10 +115,14 @@ func TestGraphSinkPresize(t *testing.T) {
 			defer in.Close()
 			sized, grown := newGraphSink(), newGraphSink()
 			sized.budget = &memoryBudget{file: path, in: in, limit: 1 << 62}
+			f := cmp.Or(tt.f, meliae.Format)
 			for _, s := range []*graphSink{sized, grown} {
-				if err := s.Begin(heap.Snapshot{Format: meliae.Format}); err != nil {
+				if err := s.Begin(heap.Snapshot{Format: f}); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if sized.rules.DenserLater != (f == hprof.Format) {
+				t.Fatalf("%s: DenserLater %v", f, sized.rules.DenserLater)
 			}
 			var (
 				buf      = make([]byte, 1<<16)

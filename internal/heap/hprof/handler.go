@@ -26,7 +26,7 @@ func (Reader) IdentityNote() string {
 // objects it does not hold, in every dump of a JVM that maps the CDS archive's heap objects
 // (JDK 17's defaults, docs/formats/hprof.md, "References to objects not in the dump").
 func (Reader) GraphRules() heap.GraphRules {
-	return heap.GraphRules{ClassEdge: edgeClass, ClassType: classType, OmittedTargets: true}
+	return heap.GraphRules{ClassEdge: edgeClass, ClassType: classType, OmittedTargets: true, DenserLater: true}
 }
 
 // The flags of the JVM's object layout (see Options).
