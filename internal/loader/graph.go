@@ -212,7 +212,7 @@ func (s *graphSink) Object(o *heap.Object) error {
 // the room it has past what it holds is not resident until it is written, unless the memory
 // is reused (then it is cleared). The per-edge slices grow by append: in a JVM dump the first
 // part holds far more references per byte than the rest, and a guess from it made the peak of
-// a 13.6M-object load higher (1,546 MB against 1,507 MB, one run each).
+// a JVM load higher (BENCHMARKS.md, "Measurements behind the loader's choices").
 //
 // A reader that said how many objects it sends had the per-object slices made that long at
 // Begin; the values of the sparse columns grow as the share of those objects sent so far says.
@@ -736,8 +736,8 @@ func (r *referrers) gather(w *referrerWindow, next []uint32, nextHi int) {
 // gathered while the builders build this one's pages, so that they do not wait for it. A
 // window's memory is reused two windows on, once each of its pages is built. Their ranking
 // (ranker.rank) is left to the builders of the pages, so that it runs on every core: on this
-// goroutine alone, the page workers waited for it for 0.8-1.0 s of the 2.5-3 s the pages of a
-// 13.6M-object JVM or 10.4M-object meliae dump took. It stops early when stop is closed.
+// goroutine alone, the page workers waited for it for about a third of the time the pages
+// took. It stops early when stop is closed.
 func (r *referrers) pages(budget int, out chan<- *pageReferrers, stop <-chan struct{}) {
 	win := r.windows(budget)
 	ready := make(chan *referrerWindow) // to the goroutine that sends their pages
@@ -808,8 +808,8 @@ type ranker struct {
 // are sorted by insertion. A longer list is sorted as one word per referrer, what it retains
 // (complemented, for the largest first) above its oid, where every retained size fits in 32
 // bits: slices.Sort then compares words in line, where slices.SortFunc calls a function per
-// comparison (0.6 of 1.2 s of the ranking of a 10M-object meliae dump, whose strings and ints
-// have thousands of referrers). The words take half the memory of rankedReferrers.
+// comparison (half the ranking of a meliae dump, whose strings and ints have thousands of
+// referrers). The words take half the memory of rankedReferrers.
 func (k *ranker) rank(out, from []uint32, retained *graph.Sizes) []uint32 {
 	out = slices.Grow(out, len(from)) // at once: a popular object's list grown by append was copied again and again
 	if len(from) > shortReferrers {
@@ -993,8 +993,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// results. Each step starts from a collected heap (runtime.GC below), so that it reuses the
 	// memory of what the last one dropped rather than growing the heap while that memory waits
 	// for the collector. Most of the heap is slices without pointers, which are cheap to
-	// collect. At 10M objects this takes the peak of the graph work from 1.44 GB (in two runs
-	// of three) to 1.29 GB.
+	// collect (BENCHMARKS.md, "Measurements behind the loader's choices").
 	Collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
 	s.trim()
 	if s.paced {
@@ -1195,8 +1194,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 	}
 	// The per-type totals come before the writing, not beside it on the second core: the 8
-	// bytes per object GroupRetained needs would then add to the peak of the load (V8 and JVM
-	// loads' peaks were 30 to 70 MB higher).
+	// bytes per object GroupRetained needs would then add to the peak of the load, as they did
+	// for V8 and JVM loads.
 	grouped, err := graph.GroupRetained(a.IDom, a.Retained, s.typeOf, len(s.types))
 	if err != nil {
 		return 0, res, err
@@ -1441,18 +1440,19 @@ func mergeRun[T uint32 | uint64](addr []T, lo, hi int, perm []graph.ObjID) {
 // undoes what it did. From here on the heap grows in a few large arrays (the graph, the
 // analysis, the side arrays), most of which stay live until the end, and the writing makes
 // little garbage; at the load's GOGC of 25 the heap could still grow by a quarter of what is
-// live (about 120 MB at 5M objects) before it is collected. So it sets a soft memory limit at
+// live before it is collected. So it sets a soft memory limit at
 // what is mapped now, which includes the memory the parse has freed: the graph work and the
 // writes reuse that memory, and the collector runs before the heap grows past it. The limit is
 // at least withRoom of what is live, and follows the live heap up (checked every holdEvery):
 // each step of the analysis, and the writing's own memory (the referrers' windows, the pages
 // being built, the rows queued, the holdings) grow it, and a limit at what is live makes the
 // collector run without pause (hundreds of collections in a V8 or a meliae load's write
-// phase, in some runs, with a fixed limit). (Returning the free memory to the system first,
-// with debug.FreeOSMemory, and allowing 64 MiB above it, made a 5.1M-node V8 load 1.4 s
-// slower for the same peak, for the same reason.) It never raises a limit the user set with
-// GOMEMLIMIT. While another load runs in the process, the live heap is both loads' and no
-// limit drawn from it fits this one: holdHeap then does nothing.
+// phase, in some runs, with a fixed limit). (Returning the free memory to the system here,
+// with debug.FreeOSMemory, and allowing 64 MiB above it, made a V8 load slower for the same
+// peak, for the same reason; a held dump's hand-over does return it, at its start, where the
+// reader's freed columns would otherwise stay resident: graphSink.Begin.) It never raises a
+// limit the user set with GOMEMLIMIT. While another load runs in the process, the live heap is
+// both loads' and no limit drawn from it fits this one: holdHeap then does nothing.
 func holdHeap() (undo func()) {
 	if !aloneInProcess() {
 		return func() {}

@@ -207,7 +207,8 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		ps = &profileSink{ctx: ctx, load: l, sites: make(map[uint64]int32), budget: budget}
 		sink = ps
 	} else {
-		// Measured at 9.3M objects: 2.64 GB at the default pace, 1.81 GB at 25, and no slower.
+		// A far lower peak than at the default pace, and no slower (BENCHMARKS.md, "Measurements
+		// behind the loader's choices").
 		paced := in.Size <= 0 || in.Size >= pacedFrom
 		if paced {
 			setGCPercent(objectGC)
