@@ -15,7 +15,7 @@ import (
 // ahead waits.
 //
 // Rows go in through insertRows, which binds and steps a whole batch in one call into C: bound
-// one value at a time through database/sql, binding took 70% of a load's SQLite time. When the
+// one value at a time through database/sql, binding took most of a load's SQLite time. When the
 // driver's statement handle cannot be had, the writer falls back to multi-row INSERTs.
 type writer struct {
 	conn  *sql.Conn // the connection of the load's transaction

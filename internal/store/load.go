@@ -287,7 +287,7 @@ func (in *interner) read(ctx context.Context) error {
 //
 // BUG: two different stacks with the same 64-bit hash would be stored as one site. With a
 // million sites the chance is about 3e-8; a UNIQUE index on site.hash would not prevent it
-// either, and it made loads 30% slower, so uniqueness is kept by the in-memory map at load.
+// either, and it made loads much slower, so uniqueness is kept by the in-memory map at load.
 func siteHash(funcs []int64) int64 {
 	// FNV-1a over the ids' uvarint bytes, written out so that it allocates nothing. Stored in
 	// the database: it must not change.

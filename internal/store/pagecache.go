@@ -123,7 +123,7 @@ func (d *DB) TypeName(ctx context.Context, id int64) (string, error) {
 //
 // The rows are read on a goroutine of their own and the pages decoded on every core, a few
 // pages ahead of fn, which runs on the caller's goroutine: unpacking a page costs more than
-// most callers spend on it (on a 10M-object snapshot, 0.6 of the 1 s path --type takes).
+// most callers spend on it (most of what path --type takes on a large snapshot).
 func (d *DB) EachObjectPage(ctx context.Context, snap int64, fn func(first int64, p *page.Objects) error) error {
 	return d.eachObjectPage(ctx, snap, page.DecodeObjects, fn)
 }

@@ -253,7 +253,7 @@ func dsnFor(path string) string {
 	q.Set("_cache_size", "-65536")  // 64 MiB of page cache
 	// database/sql never uses a connection on two goroutines at once, so SQLite's own lock
 	// around every call on a connection only costs time: a load binds fifteen values and steps
-	// once per object, and taking the lock each time made a 10M-object load 4 s slower.
+	// once per object, and taking the lock each time made a large load seconds slower.
 	q.Set("_mutex", "no")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }

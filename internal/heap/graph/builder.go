@@ -29,8 +29,8 @@ func (e *DuplicateError) Error() string {
 }
 
 // Edge targets are kept as addresses until Build, in chunks so that adding edges never copies
-// the ones already added (a 25M-edge dump would otherwise hold 200 MB and a 250 MB copy of it at
-// once), and so that Build can free them one by one as it resolves them. While every address
+// the ones already added (grown by append, the targets and a larger copy of them would be held
+// at once), and so that Build can free them one by one as it resolves them. While every address
 // fits in 32 bits (V8's node ids do), the chunks hold 32-bit values: half the memory, at the
 // peak of a V8 load, which comes at the end of the parse.
 const (

@@ -277,7 +277,7 @@ func (d *lt) semidominators() {
 // lookahead is how many vertices ahead the semidominator and BFS loops touch the memory they
 // will need. Go has no prefetch instruction; a load whose value is kept does the same job, and
 // lets the processor wait for several cache misses at once instead of one after the other
-// (25% off the semidominator pass on 10M objects).
+// (BENCHMARKS.md, "Measurements behind the loader's choices").
 const lookahead = 8
 
 // touchPreds loads the start of v's predecessor list, and returns a word of it for the caller
