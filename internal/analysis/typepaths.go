@@ -355,8 +355,7 @@ func (t *typeWalk) dominatingInstance(ctx context.Context, idom int64, soon bool
 // there are, against a damaged count: a billion objects, past what a load on any machine
 // memsee runs on makes. Room below it costs address space only until the pages fill it (a
 // large allocation is fresh memory), and too little costs much: a snapshot of 100M objects
-// grew its arrays by append past the old bound of 2^26, copying 400 MB and peaking 0.65 GB
-// higher.
+// grew its arrays by append past the old bound of 2^26, copying them and peaking far higher.
 const maxHint = 1 << 30
 
 // maxPendingHint bounds the room made for the instances left for later, each a few words: the

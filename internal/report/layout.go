@@ -7,7 +7,7 @@ import (
 
 // bigTable is how many rows a table may have and still be laid out by tablewriter. Its cost
 // per cell is far above what a long table can afford (the kids of a dict of a million keys
-// took 16 s to lay out, against 5 s for all the rest of the command), so renderTable lays out
+// took three times as long to lay out as all the rest of the command), so renderTable lays out
 // a longer one itself (layOut), in the same bytes: TestLayOutAsTablewriter checks them
 // against tablewriter's.
 var bigTable = 2000 // a variable for the tests, which set it to lay out short tables both ways

@@ -6,8 +6,8 @@ import (
 )
 
 // column is a slice that grows in fixed chunks: appending never copies what it holds, and it
-// never holds more than one chunk it does not use. A 10M-object dump's pointers take 360 MB;
-// a slice grown by append would copy them several times over and could keep twice that.
+// never holds more than one chunk it does not use. A slice grown by append would copy a large
+// dump's pointers several times over and could keep twice their memory.
 type column[T any] struct {
 	chunks [][]T
 	n      int

@@ -27,7 +27,7 @@ const (
 	// MaxMemory bounds the memory the pprof library needs to decode a profile, estimated
 	// record by record as the bytes stream past (see cost), the bytes themselves included.
 	// Heap profiles of large programs need a few MiB; the limit allows about 700,000 samples
-	// of a Go heap profile (the sample profiles' samples repeated: 676,800 read in 560 MB RSS).
+	// of a Go heap profile (BENCHMARKS.md, "Measurements behind the loader's choices").
 	// A legacy text profile may be MaxMemory/8 bytes.
 	MaxMemory = 512 << 20
 )

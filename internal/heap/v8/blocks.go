@@ -20,8 +20,9 @@ import (
 
 // blockMin is the least text worth a block; a window with less is left to the serial loop.
 // An array whose header announces fewer than blockValues*blockMin values is read by the serial
-// loop alone: handing a few blocks to the workers costs more than it gains (a 5 MB snapshot
-// read 20% slower in blocks, a 64 MB one 20% faster).
+// loop alone: handing a few blocks to the workers costs more than it gains for a small
+// snapshot, and less for a large one (BENCHMARKS.md, "Measurements behind the loader's
+// choices").
 const (
 	blockMin    = 64 << 10
 	blockValues = 32

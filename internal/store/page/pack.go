@@ -36,11 +36,9 @@ func codec() (*zstd.Encoder, *zstd.Decoder) {
 	codecOnce.Do(func() {
 		var err error
 		// SpeedFastest without entropy coding: packing is what a load adds, and the size is
-		// far below what was asked (half the dump). On every fifth page of a 10M-object
-		// meliae dump, in CPU time on one core, it leaves 0.184 of the plain bytes at 730-760
-		// MB/s, unpacked at 1.6 GB/s; with entropy coding, 0.161 at 510-540 MB/s, unpacked at
-		// 1.1 GB/s; SpeedDefault 0.148 at 290-310 MB/s. (A 5.1M-node V8 snapshot: 0.123 at
-		// 910-1,000 MB/s, unpacked at 2.1 GB/s; 0.114 at 710 MB/s; 0.105 at 500 MB/s.)
+		// far below what was asked (half the dump); entropy coding and SpeedDefault pack a
+		// little smaller at a half to a third of the speed (BENCHMARKS.md, "Measurements
+		// behind the loader's choices").
 		// A window of 1 MiB rather than the level's 8: each of the two encoders keeps a
 		// history of its window for as long as the load writes, and a page's columns are
 		// rarely longer.
