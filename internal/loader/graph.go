@@ -227,8 +227,15 @@ func (s *graphSink) presize(full bool) {
 	if read <= 0 || read >= 1 {
 		return
 	}
+	more := 1.0625 // a sixteenth more, for the guess's errors
+	if s.rules.DenserLater && s.snap.Records <= 0 {
+		// An eighth more from the part of the file read: a sixteenth fell short by every step,
+		// down to the end of the file, where the per-object arrays were copied once more when
+		// full, at the peak of the read. Room left unfilled goes back at trim, after the read.
+		more = 1.125
+	}
 	guess := func(n, room int) int {
-		want := int(min(float64(n)*1.0625/read, math.MaxUint32)) // a sixteenth more, for the guess's errors
+		want := int(min(float64(n)*more/read, math.MaxUint32))
 		return max(min(want, 2*room), room)
 	}
 	if s.snap.Records > 0 {
@@ -236,15 +243,7 @@ func (s *graphSink) presize(full bool) {
 		s.valueEnd.growVals(guess(len(s.valueEnd.vals), cap(s.valueEnd.vals)))
 		return
 	}
-	objects := guess(len(s.typeOf), cap(s.typeOf))
-	if s.rules.DenserLater {
-		// An eighth more rather than a sixteenth: a sixteenth fell short by every step, down to
-		// the end of the file, where the per-object arrays were copied once more when full, at
-		// the peak of the read. Room left unfilled goes back at trim, after the read.
-		want := int(min(float64(len(s.typeOf))*1.125/read, math.MaxUint32))
-		objects = max(min(want, 2*cap(s.typeOf)), cap(s.typeOf))
-	}
-	if objects > cap(s.typeOf)*9/8 || full && objects > cap(s.typeOf) {
+	if objects := guess(len(s.typeOf), cap(s.typeOf)); objects > cap(s.typeOf)*9/8 || full && objects > cap(s.typeOf) {
 		s.b.Reserve(objects)
 		s.typeOf = graph.Reserve(s.typeOf, objects)
 		s.length.reserve(objects)

@@ -1,7 +1,6 @@
 package loader
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime/metrics"
@@ -123,17 +122,8 @@ func metricBytes(name string) int64 {
 // runtime stops a load).
 func systemMemory() int64 {
 	avail := int64(1 << 62)
-	if f, err := os.Open("/proc/meminfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:"); ok {
-				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-				if err == nil {
-					avail = kb << 10
-				}
-			}
-		}
-		f.Close()
+	if v := procBytes("/proc/meminfo", "MemAvailable:"); v[0] >= 0 {
+		avail = v[0]
 	}
 	limit, err1 := os.ReadFile("/sys/fs/cgroup/memory.max")
 	cur, err2 := os.ReadFile("/sys/fs/cgroup/memory.current")
@@ -151,21 +141,32 @@ func systemMemory() int64 {
 // (VmHWM less VmRSS, from /proc/self/status), which it may take again without raising the
 // peak; 0 where that cannot be read.
 func residentRoom() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	v := procBytes("/proc/self/status", "VmHWM:", "VmRSS:")
+	if v[0] < 0 || v[1] < 0 {
 		return 0
 	}
-	var hwm, rss int64
+	return max(v[0]-v[1], 0)
+}
+
+// procBytes reads the values of keys, in bytes, from a /proc file of lines "Key:   123 kB";
+// -1 for a key the file lacks, or a file that cannot be read.
+func procBytes(path string, keys ...string) []int64 {
+	v := make([]int64, len(keys))
+	for i := range v {
+		v[i] = -1
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return v
+	}
 	for line := range strings.Lines(string(b)) {
-		for _, f := range []struct {
-			key string
-			v   *int64
-		}{{"VmHWM:", &hwm}, {"VmRSS:", &rss}} {
-			if rest, ok := strings.CutPrefix(line, f.key); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-				*f.v = kb << 10
+		for i, key := range keys {
+			if rest, ok := strings.CutPrefix(line, key); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64); err == nil {
+					v[i] = kb << 10
+				}
 			}
 		}
 	}
-	return max(hwm-rss, 0)
+	return v
 }

@@ -27,35 +27,51 @@ type spilled struct {
 // gives the objects (perm[i] is the object whose edges come i-th; start is edge start by
 // object, as names is indexed), so that it reads back in that order, and returns the file for
 // the caller to let names go. It returns nil, and names stays where it was needed, when names
-// is short or the file cannot be written (a full disk, a directory that cannot be written
-// to): spilling only lowers the peak. The file is removed at once where the system allows a
-// file to be removed while open, so that it goes with the process whatever happens; close
-// removes it elsewhere.
+// is short or the file cannot be written (writeScratch): spilling only lowers the peak.
 func spillEdges(dir string, names, start []uint32, perm []graph.ObjID) *spilled {
 	if len(names) < spillMin {
 		return nil
 	}
+	f := writeScratch(dir, func(w *bufio.Writer) {
+		lo, hi := uint32(0), uint32(0) // the edges to write next: objects in a row write at once
+		for _, v := range perm {
+			if start[v] != hi {
+				w.Write(bytesOf(names[lo:hi]))
+				lo = start[v]
+			}
+			hi = start[v+1]
+		}
+		w.Write(bytesOf(names[lo:hi]))
+	})
+	if f == nil {
+		return nil
+	}
+	return &spilled{f: f, n: len(names)}
+}
+
+// writeScratch writes what write writes to a new scratch file in dir and returns the file, or
+// nil when it cannot be made or written (a full disk, a directory that cannot be written to).
+// The file is removed at once where the system allows a file to be removed while open, so that
+// it goes with the process whatever happens; closeScratch removes it elsewhere.
+func writeScratch(dir string, write func(w *bufio.Writer)) *os.File {
 	f, err := os.CreateTemp(dir, ".memsee-scratch-*")
 	if err != nil {
 		return nil
 	}
-	os.Remove(f.Name()) // fails where an open file cannot be removed: close does it then
-	sp := &spilled{f: f, n: len(names)}
+	os.Remove(f.Name()) // fails where an open file cannot be removed: closeScratch does it then
 	w := bufio.NewWriterSize(f, 1<<20)
-	lo, hi := uint32(0), uint32(0) // the edges to write next: objects in a row write at once
-	for _, v := range perm {
-		if start[v] != hi {
-			w.Write(bytesOf(names[lo:hi]))
-			lo = start[v]
-		}
-		hi = start[v+1]
-	}
-	w.Write(bytesOf(names[lo:hi]))
+	write(w)
 	if err := w.Flush(); err != nil {
-		sp.close()
+		closeScratch(f)
 		return nil
 	}
-	return sp
+	return f
+}
+
+// closeScratch closes a file writeScratch made and removes it, if it is still there.
+func closeScratch(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
 }
 
 // spillColumns writes per-object columns, each indexed by object and all as long, to a new
@@ -68,24 +84,18 @@ func spillColumns(dir string, cols ...[]uint32) *spilled {
 	if len(cols)*n < spillMin {
 		return nil
 	}
-	f, err := os.CreateTemp(dir, ".memsee-scratch-*")
-	if err != nil {
-		return nil
-	}
-	os.Remove(f.Name()) // as spillEdges
-	sp := &spilled{f: f, n: len(cols) * n}
-	w := bufio.NewWriterSize(f, 1<<20)
-	for lo := 0; lo < n; lo += page.Size {
-		hi := min(lo+page.Size, n)
-		for _, c := range cols {
-			w.Write(bytesOf(c[lo:hi]))
+	f := writeScratch(dir, func(w *bufio.Writer) {
+		for lo := 0; lo < n; lo += page.Size {
+			hi := min(lo+page.Size, n)
+			for _, c := range cols {
+				w.Write(bytesOf(c[lo:hi]))
+			}
 		}
-	}
-	if err := w.Flush(); err != nil {
-		sp.close()
+	})
+	if f == nil {
 		return nil
 	}
-	return sp
+	return &spilled{f: f, n: len(cols) * n}
 }
 
 // readAt reads the values [lo, hi) into buf, grown as needed, and returns them.
@@ -133,8 +143,7 @@ var gatherMin = 1 << 20
 // close removes the file, if it is still there. A nil spilled has nothing to close.
 func (sp *spilled) close() {
 	if sp != nil && sp.f != nil {
-		sp.f.Close()
-		os.Remove(sp.f.Name())
+		closeScratch(sp.f)
 		sp.f = nil
 	}
 }
@@ -197,19 +206,12 @@ func (p *parking) park(dir string) bool {
 		p.arrays = nil
 		return false
 	}
-	f, err := os.CreateTemp(dir, ".memsee-scratch-*")
-	if err != nil {
-		p.arrays = nil
-		return false
-	}
-	os.Remove(f.Name()) // as spillEdges
-	w := bufio.NewWriterSize(f, 1<<20)
-	for _, a := range p.arrays {
-		w.Write(a.mem)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
+	f := writeScratch(dir, func(w *bufio.Writer) {
+		for _, a := range p.arrays {
+			w.Write(a.mem)
+		}
+	})
+	if f == nil {
 		p.arrays = nil
 		return false
 	}
@@ -242,8 +244,7 @@ func (p *parking) unpark() error {
 // close removes the file, if it is still there; the arrays not read back are lost.
 func (p *parking) close() {
 	if p.f != nil {
-		p.f.Close()
-		os.Remove(p.f.Name())
+		closeScratch(p.f)
 		p.f = nil
 	}
 	p.arrays = nil
