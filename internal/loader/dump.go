@@ -50,20 +50,21 @@ func (d dumpView) NameID(name string) (uint32, bool) {
 }
 
 func (d dumpView) EdgeNameID(e uint32) uint32 {
-	id := d.s.edgeName[e]
+	id := d.s.names.at(e)
 	if id&elemBit != 0 || id >= maxName {
 		return 0
 	}
 	return id
 }
 
-func (d dumpView) SetEdgeName(e uint32, name string) { d.s.edgeName[e] = d.s.intern(name) }
+func (d dumpView) SetEdgeName(e uint32, name string) { d.s.names.set(e, d.s.intern(name)) }
 
 func (d dumpView) SetKeyName(e uint32, attr bool) {
-	d.s.edgeName[e] = keyItem
+	id := uint32(keyItem)
 	if attr {
-		d.s.edgeName[e] = keyAttr
+		id = keyAttr
 	}
+	d.s.names.set(e, id)
 }
 
 func (d dumpView) RenameEdges(kinds []heap.EdgeKind, rename func(name string) string) {
@@ -73,7 +74,8 @@ func (d dumpView) RenameEdges(kinds []heap.EdgeKind, rename func(name string) st
 		want[uint8(k)] = true
 	}
 	renamed := make(map[uint32]uint32) // name id -> the id of its new name
-	for e, id := range s.edgeName {
+	for e := range uint32(s.names.len()) {
+		id := s.names.at(e)
 		if !want[uint8(g.Kinds[e])] || id == 0 || id&elemBit != 0 || id >= maxName {
 			continue
 		}
@@ -82,7 +84,7 @@ func (d dumpView) RenameEdges(kinds []heap.EdgeKind, rename func(name string) st
 			to = s.intern(rename(s.name(id)))
 			renamed[id] = to
 		}
-		s.edgeName[e] = to
+		s.names.set(e, to)
 	}
 }
 
@@ -117,6 +119,8 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 	// makes them longer (HPROF's strings take their arrays' text) grows out as it goes.
 	out := make([]byte, 0, len(s.values)+len(s.values)/64+1<<20)
 	ends := newSparse[uint32](0)
+	ends.reserve(n)
+	ends.growVals(len(s.valueEnd.vals) + len(s.valueEnd.vals)/64) // as out
 	for i := range n {
 		id := graph.ObjID(i)
 		if old != nil {

@@ -54,7 +54,11 @@ type graphSink struct {
 	siteIdx map[string]uint32 // "file:line" -> site index + 1
 	bornOf  []uint32          // ObjID -> heap.Object.Born (0: unknown), nil when no object has one
 
-	edgeName []uint32          // AddEdge order, then edge index -> name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]
+	// Each edge's name: 0 none, elemBit|i, keyItem, keyAttr, else names[id]. In AddEdge
+	// order, then by edge index in names until they go to a file (spillEdges); a short dump's
+	// then move to edgeName, in the order of the graph it is renumbered to.
+	names    chunks
+	edgeName []uint32
 	nameEnd  []uint32          // name id -> end of its name in nameText; its start is the previous end
 	nameText []byte            // every name, one after the other: no pointers for the collector to scan
 	nameIdx  map[string]uint32 // name -> name id; nil once the file is read
@@ -128,7 +132,6 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	s.typeOf = make([]uint32, 0, n)
 	s.length.reserve(n)
 	s.valueEnd.reserve(n)
-	s.edgeName = make([]uint32, 0, m)
 	return nil
 }
 
@@ -276,7 +279,6 @@ func (s *graphSink) trim() {
 	s.length.clip()
 	s.valueEnd.clip()
 	s.siteOf, s.bornOf = graph.Clip(s.siteOf), graph.Clip(s.bornOf)
-	s.edgeName = graph.Clip(s.edgeName)
 	s.values = make([]byte, 0, s.valueLen)
 	for i, c := range s.valueChunks {
 		s.values = append(s.values, c...)
@@ -398,7 +400,7 @@ func (s *graphSink) addEdge(id graph.ObjID, addr uint64, e *heap.Edge) {
 		s.rules.Edge(addr, e)
 	}
 	s.b.AddEdge(id, e.To, e.Kind)
-	s.edgeName = append(s.edgeName, s.nameID(e))
+	s.names.add(s.nameID(e))
 }
 
 // classImplied reports whether e, the first reference of object id of local type t, is its
@@ -1022,7 +1024,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	s.b = nil
-	s.edgeName = graph.DropDangling(g, s.edgeName)
+	s.names.dropDangling(g.Dropped)
 	n := g.Len()
 	if n == 0 {
 		return 0, res, &heap.FormatError{File: path, Offset: -1, Err: errors.New("no objects in the dump")}
@@ -1090,11 +1092,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	s.orderValues(order.perm)
 	// The edge names wait in a file, in oid order, while the graph is renumbered and analysed:
 	// only the pages read them.
-	names := spillEdges(l.ScratchDir(), s.edgeName, g.EdgeStart, order.perm)
+	names := spillEdges(l.ScratchDir(), &s.names, g.EdgeStart, order.perm)
 	defer names.close()
-	if names != nil {
-		s.edgeName = nil
+	if names == nil {
+		s.edgeName = s.names.flat()
 	}
+	s.names = chunks{}
 	Collect(n) // the values in file order, the edge names
 	rn, err := g.Renumber(order.perm, order.oid)
 	if err != nil {

@@ -47,10 +47,10 @@ func TestGraphSinkMore(t *testing.T) {
 	if got := g.NumEdges(); got != n {
 		t.Fatalf("%d edges, want %d", got, n)
 	}
-	if got := len(s.edgeName); got != n {
+	if got := s.names.len(); got != n {
 		t.Fatalf("%d edge names, want %d", got, n)
 	}
-	for i, name := range s.edgeName {
+	for i, name := range s.names.flat() {
 		if name != elemBit|uint32(i) {
 			t.Fatalf("edge %d named %#x, want element %d", i, name, i)
 		}
@@ -164,8 +164,8 @@ func TestGraphSinkPresize(t *testing.T) {
 			for name, c := range map[string][2]int{
 				"typeOf": {len(sized.typeOf), cap(sized.typeOf)}, "length": {len(sized.length.vals), cap(sized.length.vals)},
 				"length bits": {len(sized.length.has), cap(sized.length.has)}, "valueEnd bits": {len(sized.valueEnd.rank), cap(sized.valueEnd.rank)},
-				"valueEnd": {len(sized.valueEnd.vals), cap(sized.valueEnd.vals)}, "edgeName": {len(sized.edgeName), cap(sized.edgeName)},
-				"values": {len(sized.values), cap(sized.values)},
+				"valueEnd": {len(sized.valueEnd.vals), cap(sized.valueEnd.vals)},
+				"values":   {len(sized.values), cap(sized.values)},
 			} {
 				if c[1]-c[0] > c[1]/16 {
 					t.Errorf("%s: %d of %d used after trim", name, c[0], c[1])
@@ -180,7 +180,7 @@ func TestGraphSinkPresize(t *testing.T) {
 			same("length", sized.length, grown.length)
 			same("valueEnd", sized.valueEnd, grown.valueEnd)
 			same("values", sized.values, grown.values)
-			same("edgeName", sized.edgeName, grown.edgeName)
+			same("edge names", sized.names, grown.names)
 			same("siteOf", sized.siteOf, grown.siteOf)
 			same("bornOf", sized.bornOf, grown.bornOf)
 			gs, err := sized.b.Build()

@@ -28,25 +28,25 @@ type spilled struct {
 // object, as names is indexed), so that it reads back in that order, and returns the file for
 // the caller to let names go. It returns nil, and names stays where it was needed, when names
 // is short or the file cannot be written (writeScratch): spilling only lowers the peak.
-func spillEdges(dir string, names, start []uint32, perm []graph.ObjID) *spilled {
-	if len(names) < spillMin {
+func spillEdges(dir string, names *chunks, start []uint32, perm []graph.ObjID) *spilled {
+	if names.len() < spillMin {
 		return nil
 	}
 	f := writeScratch(dir, func(w *bufio.Writer) {
 		lo, hi := uint32(0), uint32(0) // the edges to write next: objects in a row write at once
 		for _, v := range perm {
 			if start[v] != hi {
-				w.Write(bytesOf(names[lo:hi]))
+				names.write(w, lo, hi)
 				lo = start[v]
 			}
 			hi = start[v+1]
 		}
-		w.Write(bytesOf(names[lo:hi]))
+		names.write(w, lo, hi)
 	})
 	if f == nil {
 		return nil
 	}
-	return &spilled{f: f, n: len(names)}
+	return &spilled{f: f, n: names.len()}
 }
 
 // writeScratch writes what write writes to a new scratch file in dir and returns the file, or

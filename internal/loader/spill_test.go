@@ -48,7 +48,7 @@ func TestSpillEdges(t *testing.T) {
 			want = append(want, names[start[v]:start[v+1]]...)
 		}
 		dir := t.TempDir()
-		sp := spillEdges(dir, names, start, perm)
+		sp := spillEdges(dir, chunksOf(names), start, perm)
 		if len(names) == 0 {
 			continue // nothing to write: spillEdges may keep it or not
 		}
@@ -106,12 +106,12 @@ func TestSpillEdges(t *testing.T) {
 func TestSpillEdgesCannotWrite(t *testing.T) {
 	defer func(m int) { spillMin = m }(spillMin)
 	spillMin = 1
-	if sp := spillEdges(filepath.Join(t.TempDir(), "no such directory"), []uint32{1, 2}, []uint32{0, 2}, []graph.ObjID{0}); sp != nil {
+	if sp := spillEdges(filepath.Join(t.TempDir(), "no such directory"), chunksOf([]uint32{1, 2}), []uint32{0, 2}, []graph.ObjID{0}); sp != nil {
 		sp.close()
 		t.Errorf("spilled to a directory that does not exist")
 	}
 	spillMin = 100
-	if sp := spillEdges(t.TempDir(), []uint32{1, 2}, []uint32{0, 2}, []graph.ObjID{0}); sp != nil {
+	if sp := spillEdges(t.TempDir(), chunksOf([]uint32{1, 2}), []uint32{0, 2}, []graph.ObjID{0}); sp != nil {
 		sp.close()
 		t.Errorf("spilled %d names, below spillMin", 2)
 	}
@@ -122,7 +122,7 @@ func TestSpillEdgesCannotWrite(t *testing.T) {
 func TestPageNamesReadFails(t *testing.T) {
 	defer func(m int) { spillMin = m }(spillMin)
 	spillMin = 1
-	sp := spillEdges(t.TempDir(), []uint32{7, 8, 9}, []uint32{0, 3}, []graph.ObjID{0})
+	sp := spillEdges(t.TempDir(), chunksOf([]uint32{7, 8, 9}), []uint32{0, 3}, []graph.ObjID{0})
 	if sp == nil {
 		t.Fatal("not spilled")
 	}

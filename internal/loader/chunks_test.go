@@ -1,0 +1,87 @@
+package loader
+
+import (
+	"bufio"
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/memsee/memsee/internal/heap/graph"
+)
+
+// chunksOf returns the values of vs in chunks, as the sink adds them.
+func chunksOf(vs []uint32) *chunks {
+	var c chunks
+	for _, v := range vs {
+		c.add(v)
+	}
+	return &c
+}
+
+// TestChunks checks each operation of chunks against a slice of the same values, at lengths
+// around the size of a chunk: the values, the ranges a chunk boundary splits (each, write),
+// the dangling edges dropped as graph.DropDangling drops them from a slice, and the values
+// joined (flat).
+func TestChunks(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 17, chunkLen - 1, chunkLen, chunkLen + 1, 3*chunkLen + 17} {
+		want := make([]uint32, n)
+		for i := range want {
+			want[i] = r.Uint32()
+		}
+		c := chunksOf(want)
+		if c.len() != n || len(c.c) != (n+chunkLen-1)/chunkLen {
+			t.Fatalf("n=%d: len %d in %d chunks", n, c.len(), len(c.c))
+		}
+		for range 100 {
+			if n == 0 {
+				break
+			}
+			i := uint32(r.IntN(n))
+			if c.at(i) != want[i] {
+				t.Fatalf("n=%d: at(%d) = %d, want %d", n, i, c.at(i), want[i])
+			}
+		}
+		for range 20 {
+			lo := uint32(r.IntN(n + 1))
+			hi := lo + uint32(r.IntN(n-int(lo)+1))
+			if r.IntN(4) == 0 && n > chunkLen { // across a boundary
+				lo, hi = chunkLen-3, min(chunkLen+5, uint32(n))
+			}
+			var got []uint32
+			c.each(lo, hi, func(v []uint32) { got = append(got, v...) })
+			if !slices.Equal(got, want[lo:hi]) {
+				t.Fatalf("n=%d: each [%d, %d) gave %d values, want %d", n, lo, hi, len(got), hi-lo)
+			}
+			var buf bytes.Buffer
+			w := bufio.NewWriter(&buf)
+			c.write(w, lo, hi)
+			w.Flush()
+			if !bytes.Equal(buf.Bytes(), bytesOf(want[lo:hi])) {
+				t.Fatalf("n=%d: write [%d, %d) wrote other bytes", n, lo, hi)
+			}
+		}
+		var dropped []uint32
+		for i := range n {
+			if r.IntN(3) == 0 || i == n-1 {
+				dropped = append(dropped, uint32(i))
+			}
+		}
+		c.dropDangling(dropped)
+		want = graph.DropDangling(&graph.Graph{Dropped: dropped}, want)
+		if c.len() != len(want) || len(c.c) != (len(want)+chunkLen-1)/chunkLen {
+			t.Fatalf("n=%d: %d values in %d chunks after dropping %d, want %d", n, c.len(), len(c.c), len(dropped), len(want))
+		}
+		if len(want) > 0 {
+			c.set(0, 7)
+			want[0] = 7
+		}
+		if got := c.flat(); !slices.Equal(got, want) {
+			t.Fatalf("n=%d: flat gave %d values, not those dropDangling kept", n, len(got))
+		}
+		if c.len() != 0 || c.c != nil {
+			t.Fatalf("n=%d: flat left %d values", n, c.len())
+		}
+	}
+}
