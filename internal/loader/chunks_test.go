@@ -5,9 +5,13 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
+	"github.com/memsee/memsee/internal/heap/meliae"
 )
 
 // chunksOf returns the values of vs in chunks, as the sink adds them.
@@ -82,6 +86,68 @@ func TestChunks(t *testing.T) {
 		}
 		if c.len() != 0 || c.c != nil {
 			t.Fatalf("n=%d: flat left %d values", n, c.len())
+		}
+	}
+}
+
+// TestRewriteValuesLonger checks that a naming pass that makes the values longer than the room
+// rewriteValues makes ahead gets every value, moved to the new order, past the room as before
+// it.
+func TestRewriteValuesLonger(t *testing.T) {
+	s := newGraphSink()
+	if err := s.Begin(heap.Snapshot{Format: meliae.Format}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000
+	for i := range n {
+		v := ""
+		if i%3 > 0 {
+			v = strconv.Itoa(i)
+		}
+		if err := s.Object(&heap.Object{Addr: uint64(i + 1), Type: "str", Size: 50, Len: -1, Value: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.trim()
+	// Values of 3,000 bytes for a third of the objects: 3 MB, past the room of 1 MiB, and
+	// then past the room again as each pass makes them longer.
+	long := func(id graph.ObjID) string {
+		if id%3 != 1 {
+			return s.value(id)
+		}
+		return strings.Repeat(strconv.Itoa(int(id)%10), 3000) + strconv.Itoa(int(id))
+	}
+	want := make([]string, n)
+	old := make([]graph.ObjID, n)
+	for i := range n {
+		old[i] = graph.ObjID(n - 1 - i)
+	}
+	for i := range n {
+		want[i] = long(old[i])
+	}
+	s.newValue = long
+	s.rewriteValues(old)
+	for range 2 {
+		prev := s.value
+		s.newValue = func(id graph.ObjID) string {
+			if v := prev(id); v != "" {
+				return v + strings.Repeat("x", 1200)
+			}
+			return ""
+		}
+		s.rewriteValues(nil)
+		for i := range want {
+			if want[i] != "" {
+				want[i] += strings.Repeat("x", 1200)
+			}
+		}
+	}
+	if len(s.values) <= 1<<20 {
+		t.Fatalf("values %d bytes, want past the room of 1 MiB", len(s.values))
+	}
+	for i := range n {
+		if got := s.value(graph.ObjID(i)); got != want[i] {
+			t.Fatalf("object %d: value of %d bytes, want %d", i, len(got), len(want[i]))
 		}
 	}
 }

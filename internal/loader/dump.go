@@ -115,9 +115,11 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 		value, s.newValue = s.newValue, nil
 	}
 	// Room for the values as they are and a little more: what a naming pass spells anew is
-	// about as long (V8's scope names), and then Clip need not copy them all; a pass that
-	// makes them longer (HPROF's strings take their arrays' text) grows out as it goes.
+	// about as long (V8's scope names), and then Clip need not copy them all. A pass that
+	// makes them longer (HPROF's strings take their arrays' text) goes on in chunks once out
+	// is full, joined to it at the end: grown by append, out was copied time and again.
 	out := make([]byte, 0, len(s.values)+len(s.values)/64+1<<20)
+	var more byteChunks
 	ends := newSparse[uint32](0)
 	ends.reserve(n)
 	ends.growVals(len(s.valueEnd.vals) + len(s.valueEnd.vals)/64) // as out
@@ -127,12 +129,19 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 			id = old[i]
 		}
 		end := uint32(0)
-		if v := value(id); v != "" && len(out)+len(v) <= 1<<32-1 {
-			out = append(out, v...)
-			end = uint32(len(out))
+		if v := value(id); v != "" && len(out)+more.n+len(v) <= 1<<32-1 {
+			if more.n == 0 && len(v) <= cap(out)-len(out) {
+				out = append(out, v...)
+			} else {
+				more.add(v)
+			}
+			end = uint32(len(out) + more.n)
 		}
 		ends.add(end)
 	}
+	if more.n > 0 {
+		out = more.join(out)
+	}
 	ends.clip()
-	s.values, s.valueEnd = graph.Clip(out), ends // out's room for growth would stay to the end
+	s.values, s.valueEnd = graph.Clip(out), ends // out's room would stay to the end
 }

@@ -43,8 +43,7 @@ type graphSink struct {
 	values   []byte            // every object's value, one after the other
 	// While the file is read the values go to chunks, which grow without copying what they
 	// hold (no reader knows how long its values are in all); trim joins them into values.
-	valueChunks [][]byte
-	valueLen    int
+	valueChunks byteChunks
 	bytes       uint64 // shallow bytes of every object
 
 	// Allocation sites, when the dump has them (heap.Object.Site); nil siteOf otherwise, so
@@ -167,9 +166,9 @@ func (s *graphSink) Object(o *heap.Object) error {
 	s.typeOf = append(s.typeOf, t)
 	s.length.add(int32(min(o.Len, math.MaxInt32)))
 	end := uint32(0)
-	if len(o.Value) > 0 && s.valueLen+len(o.Value) <= math.MaxUint32 {
-		s.addValue(o.Value)
-		end = uint32(s.valueLen)
+	if len(o.Value) > 0 && s.valueChunks.n+len(o.Value) <= math.MaxUint32 {
+		s.valueChunks.add(o.Value)
+		end = uint32(s.valueChunks.n)
 	}
 	s.valueEnd.add(end)
 	s.bytes += uint64(max(o.Size, 0))
@@ -279,38 +278,55 @@ func (s *graphSink) trim() {
 	s.length.clip()
 	s.valueEnd.clip()
 	s.siteOf, s.bornOf = graph.Clip(s.siteOf), graph.Clip(s.bornOf)
-	s.values = make([]byte, 0, s.valueLen)
-	for i, c := range s.valueChunks {
-		s.values = append(s.values, c...)
-		s.valueChunks[i] = nil
-	}
-	s.valueChunks = nil
+	s.values = s.valueChunks.join(nil)
 }
 
-// Value chunks: the first small, for small dumps, each next twice as large up to the last.
+// byteChunks is bytes appended in chunks, which grow without copying what they hold: the first
+// small, for small dumps, each next twice as large up to the last.
+type byteChunks struct {
+	c [][]byte
+	n int // bytes in all
+}
+
 const (
 	firstValueChunk = 4 << 10
 	maxValueChunk   = 4 << 20
 )
 
-// addValue appends the value of the object being added to the chunks.
-func (s *graphSink) addValue(v string) {
-	s.valueLen += len(v)
+// add appends v.
+func (b *byteChunks) add(v string) {
+	b.n += len(v)
 	for len(v) > 0 {
-		k := len(s.valueChunks) - 1
-		if k < 0 || len(s.valueChunks[k]) == cap(s.valueChunks[k]) {
+		k := len(b.c) - 1
+		if k < 0 || len(b.c[k]) == cap(b.c[k]) {
 			size := firstValueChunk
 			if k >= 0 {
-				size = min(2*cap(s.valueChunks[k]), maxValueChunk)
+				size = min(2*cap(b.c[k]), maxValueChunk)
 			}
-			s.valueChunks = append(s.valueChunks, make([]byte, 0, size))
+			b.c = append(b.c, make([]byte, 0, size))
 			k++
 		}
-		c := s.valueChunks[k]
+		c := b.c[k]
 		n := copy(c[len(c):cap(c)], v)
-		s.valueChunks[k] = c[:len(c)+n]
+		b.c[k] = c[:len(c)+n]
 		v = v[n:]
 	}
+}
+
+// join returns head followed by the bytes of b, in an array of their length, and empties b,
+// letting each chunk go once copied. It returns head itself when b is empty.
+func (b *byteChunks) join(head []byte) []byte {
+	if b.n == 0 && head != nil {
+		return head
+	}
+	out := make([]byte, 0, len(head)+b.n)
+	out = append(out, head...)
+	for i, c := range b.c {
+		out = append(out, c...)
+		b.c[i] = nil
+	}
+	*b = byteChunks{}
+	return out
 }
 
 // renumber moves the sink's per-object and per-edge data to the numbering rn made of g
@@ -338,6 +354,8 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 		return err
 	}
 	length := newSparse[int32](-1)
+	length.reserve(n)
+	length.growVals(len(s.length.vals)) // as many as before
 	for id := range n {
 		length.add(s.length.get(int(rn.Old(graph.ObjID(id)))))
 	}

@@ -31,6 +31,11 @@ func (c *sparse[T]) add(v T) {
 	}
 	if v != c.def {
 		c.has[w] |= 1 << (c.n & 63)
+		if len(c.vals) == cap(c.vals) && cap(c.vals) >= 1<<16 {
+			// Twice as large, not the quarter more append makes room for past its size: a
+			// column rebuilt after the read (rewriteValues) copies its values half as often.
+			c.vals = graph.Reserve(c.vals, 2*cap(c.vals))
+		}
 		c.vals = append(c.vals, v)
 	}
 	c.n++
