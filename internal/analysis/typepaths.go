@@ -443,8 +443,11 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 			t.instances += len(r.found)
 			if len(r.found) == 0 && !keepAll {
 				t.pages = append(t.pages, nil)
+				r.p.Release() // its memory unpacks a page to come
+				r.p = nil
 				continue
 			}
+			r.p.Compact() // the columns it was not decoded of go
 			t.pages = append(t.pages, r.p)
 			for _, in := range r.found {
 				if err := t.add(ctx, r.first+int64(in.i), in, noStep, true); err != nil {

@@ -185,7 +185,8 @@ func appendTexts(dst []byte, ends []uint64, data []byte) []byte {
 type reader struct {
 	b      []byte
 	err    error
-	planes bool // a packed page's: integer columns are stored in planes
+	planes bool    // a packed page's: integer columns are stored in planes
+	buf    *[]byte // the array a packed page was unpacked into (unpack)
 }
 
 func (r *reader) uvarint() uint64 {
@@ -329,7 +330,7 @@ func (r *reader) header() int {
 	case VersionPlain:
 		r.b = r.b[1:]
 	case VersionPacked:
-		if r.b, r.err = unpack(r.b[1:]); r.err != nil {
+		if r.b, r.buf, r.err = unpack(r.b[1:]); r.err != nil {
 			return 0
 		}
 		r.planes = true

@@ -35,6 +35,51 @@ type Objects struct {
 	Value, Via                      Texts
 	Gen                             Ints // valid when HasGen
 	HasGen                          bool // the page's generations have been marked
+
+	buf *[]byte // the array a packed page was unpacked into, which Release gives back
+}
+
+// Compact moves the columns p holds into an array of their own, as long as they are, and gives
+// back the memory the page was unpacked into (Release): a page decoded of a few columns
+// (DecodeObjectsOf) and kept holds the others' bytes too until then.
+func (p *Objects) Compact() {
+	if p.buf == nil {
+		return
+	}
+	ints := []*Ints{&p.Addr, &p.Type, &p.Size, &p.Len, &p.Distance, &p.Parent, &p.IDom, &p.Retained,
+		&p.NRefs, &p.NReferrers, &p.Value.ends, &p.Via.ends, &p.Gen}
+	texts := [][]byte{p.Value.data, p.Via.data}
+	n := 0
+	for _, c := range ints {
+		n += len(c.data)
+	}
+	for _, t := range texts {
+		n += len(t)
+	}
+	all := make([]byte, 0, n)
+	move := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		all = append(all, b...)
+		return all[len(all)-len(b) : len(all) : len(all)]
+	}
+	for _, c := range ints {
+		c.data = move(c.data)
+	}
+	p.Value.data, p.Via.data = move(p.Value.data), move(p.Via.data)
+	unpacked.Put(p.buf)
+	p.buf = nil
+}
+
+// Release gives back the memory the page was unpacked into, for the pages decoded after it,
+// and empties p. Nothing read from p may be used after it: its columns, and the bytes a
+// Texts.View returned, are that memory. A page not released is collected as any value is.
+func (p *Objects) Release() {
+	if p.buf != nil {
+		unpacked.Put(p.buf)
+	}
+	*p = Objects{}
 }
 
 // DecodeObjects decodes an objects blob and, unless gen is nil, the gen blob that goes with
@@ -83,6 +128,7 @@ func decodeObjects(b, gen []byte, cols Columns, flat bool) (*Objects, error) {
 	}
 	r := reader{b: b}
 	p := &Objects{N: r.header()}
+	p.buf = r.buf
 	n := p.N
 	ints := func(c Columns) Ints { return r.column(n, cols&c != 0, room) }
 	p.Addr, p.Type, p.Size, p.Len, p.Distance = ints(ColAddr), ints(ColType), ints(ColSize), ints(ColLen), ints(ColDistance)

@@ -543,3 +543,68 @@ func TestManyNames(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactRelease checks that a packed page decoded of some columns and compacted reads as
+// before while the memory it was unpacked into unpacks another page (Compact, Release), and
+// that a page unpacked into memory given back reads right.
+func TestCompactRelease(t *testing.T) {
+	var k Packer
+	decode := func(p *Builder, cols Columns) (*Objects, *Objects) {
+		b := mustPack(t, k.Objects, p.AppendObjects(nil))
+		if b[0] != VersionPacked {
+			t.Fatal("a wide page kept plain")
+		}
+		got, err := DecodeObjectsOf(b, nil, cols) // first, to take what the pool holds
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := DecodeObjects(b, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got, full
+	}
+	cols := ColType | ColSize | ColDistance | ColParent | ColIDom | ColRetained | ColVia | ColAddr
+	reused := false
+	for try := 0; try < 100 && !reused; try++ {
+		kept, keptFull := decode(widePage(), cols)
+		if kept.buf == nil {
+			t.Fatal("no unpacked memory to give back")
+		}
+		old := kept.buf
+		kept.Compact()
+		if kept.buf != nil {
+			t.Fatal("compacted, still holds its unpacked memory")
+		}
+		// A page of other values, and fewer of them, unpacked into the memory given back
+		// (as a rule: a pool may drop what it holds).
+		other, otherFull := decode(shortPage(), AllColumns)
+		reused = other.buf == old
+		if msg := sameColumns(other, otherFull, AllColumns); msg != "" {
+			t.Fatalf("a page unpacked into memory given back: %s", msg)
+		}
+		if msg := sameColumns(kept, keptFull, cols); msg != "" {
+			t.Fatalf("compacted: %s", msg)
+		}
+		other.Release()
+		if other.N != 0 || other.buf != nil {
+			t.Fatalf("released, still reads %d objects", other.N)
+		}
+	}
+	if !reused {
+		t.Error("the memory given back never unpacked another page")
+	}
+}
+
+// shortPage is a page of half as many objects as widePage, each with other values.
+func shortPage() *Builder {
+	var p Builder
+	p.Reset()
+	for i := range Size / 2 {
+		o := Object{Addr: 0xd000000000 + int64(i)*48, Type: int64(i % 17), Size: int64(24 + i%5*8), Len: -1,
+			Value: strings.Repeat("y", i%5), Distance: int64(i % 4), Parent: int64(i*31) - 1, Via: ".b",
+			IDom: int64(i*13) - 1, Retained: int64(i) << 20}
+		p.Add(&o)
+	}
+	return &p
+}
