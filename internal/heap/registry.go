@@ -133,6 +133,11 @@ type GraphRules struct {
 	// a load guessing how many objects are still to come from the part read so far leaves
 	// more room.
 	DenserLater bool
+	// LaterRoots are the kinds of root (heap.Root.Kind) that paths start from only where the
+	// others do not reach: the roots a thread's stack makes (a JVM's frames and JNI locals),
+	// which come and go as the program runs. A list a static field keeps is then held by the
+	// field in every dump, not by the frame of a method that was using it when one was taken.
+	LaterRoots []string
 }
 
 // GraphHandler is implemented by the handler of a format whose graph work follows GraphRules.

@@ -530,6 +530,29 @@ func (s *graphSink) Root(r heap.Root) error {
 	return nil
 }
 
+// orderRoots puts first in g.Roots the roots paths start from before the others: the user
+// roots, or else the roots of a kind not in rules.LaterRoots.
+func (s *graphSink) orderRoots(g *graph.Graph) {
+	if len(s.userRoots) > 0 {
+		userFirst(g, s.userRoots)
+	} else if len(s.rules.LaterRoots) > 0 {
+		userFirst(g, s.earlierRoots())
+	}
+}
+
+// earlierRoots returns the addresses of the roots of a kind not in rules.LaterRoots, which
+// paths start from first (userFirst): a root recorded under several kinds is one of them if
+// any of its kinds is not a later one.
+func (s *graphSink) earlierRoots() []uint64 {
+	var out []uint64
+	for _, r := range s.roots {
+		if !slices.Contains(s.rules.LaterRoots, r.kind) {
+			out = append(out, r.addr)
+		}
+	}
+	return out
+}
+
 // value returns the value of object id. The string shares s.values' memory, which is never
 // written again once the file is read: the store copies it.
 func (s *graphSink) value(id graph.ObjID) string {
@@ -1092,9 +1115,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	s.classObjects = nil
 
-	if len(s.userRoots) > 0 {
-		userFirst(g, s.userRoots)
-	}
+	s.orderRoots(g)
 
 	// From here on the objects are numbered by oid, in g and in the sink: the analysis and the
 	// pages then read every array in sequence, and the order (8 bytes per object) is gone by

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/graph"
 	"github.com/memsee/memsee/internal/heap/hprof"
 	"github.com/memsee/memsee/internal/heap/meliae"
 )
@@ -203,5 +204,52 @@ func TestGraphSinkPresize(t *testing.T) {
 				t.Errorf("Addr: %d of %d bytes unused after Build", r, c)
 			}
 		})
+	}
+}
+
+// TestLaterRoots checks that paths start from a JVM's stack roots only where its other roots
+// do not reach: a list a static field holds, which a frame also holds (first in the file, as
+// the frame's root record may come), is reached over the field; an object only a frame
+// holds is still a root of its own.
+func TestLaterRoots(t *testing.T) {
+	for _, tt := range []struct {
+		format heap.Format
+		parent graph.ObjID // of the list
+	}{{hprof.Format, 0}, {meliae.Format, graph.SuperRoot}} {
+		s := newGraphSink()
+		if err := s.Begin(heap.Snapshot{Format: tt.format}); err != nil {
+			t.Fatal(err)
+		}
+		objects := []*heap.Object{
+			{Addr: 10, Type: "Holder", Size: 16, Len: -1, Edges: []heap.Edge{{To: 20, Kind: heap.EdgeField, Name: "SESSIONS"}}},
+			{Addr: 20, Type: "java.util.ArrayList", Size: 24, Len: -1, Edges: []heap.Edge{{To: 30, Kind: heap.EdgeElement, Name: "0"}}},
+			{Addr: 30, Type: "Session", Size: 32, Len: -1},
+			{Addr: 40, Type: "Local", Size: 16, Len: -1},
+		}
+		for _, o := range objects {
+			if err := s.Object(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, r := range []heap.Root{{Addr: 20, Kind: "java frame"}, {Addr: 40, Kind: "java frame"}, {Addr: 10, Kind: "sticky class"}} {
+			if err := s.Root(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g, err := s.b.Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.orderRoots(g)
+		a, err := g.Analyze()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Parent[1] != tt.parent {
+			t.Errorf("%s: the list reached from %d, want %d", tt.format, a.Parent[1], tt.parent)
+		}
+		if a.Parent[2] != 1 || a.Parent[3] != graph.SuperRoot {
+			t.Errorf("%s: the session reached from %d, the frame's own object from %d", tt.format, a.Parent[2], a.Parent[3])
+		}
 	}
 }

@@ -6,8 +6,9 @@ import (
 	"github.com/memsee/memsee/internal/heap/graph"
 )
 
-// userFirst puts the user roots (the global object) at the front of g.Roots, so that paths
-// start from them wherever they reach an object, and the VM's roots only reach the rest.
+// userFirst puts the user roots (the global object; or every root of a kind not in
+// GraphRules.LaterRoots) at the front of g.Roots, so that paths start from them wherever they
+// reach an object, and the other roots only reach the rest.
 func userFirst(g *graph.Graph, userAddrs []uint64) {
 	byAddr := make(map[uint64]bool, len(userAddrs))
 	for _, a := range userAddrs {

@@ -26,7 +26,8 @@ func (Reader) IdentityNote() string {
 // objects it does not hold, in every dump of a JVM that maps the CDS archive's heap objects
 // (JDK 17's defaults, docs/formats/hprof.md, "References to objects not in the dump").
 func (Reader) GraphRules() heap.GraphRules {
-	return heap.GraphRules{ClassEdge: edgeClass, ClassType: classType, OmittedTargets: true, DenserLater: true}
+	return heap.GraphRules{ClassEdge: edgeClass, ClassType: classType, OmittedTargets: true, DenserLater: true,
+		LaterRoots: []string{"java frame", "jni local", "native stack", "thread block", "jni monitor"}}
 }
 
 // The flags of the JVM's object layout (see Options).
