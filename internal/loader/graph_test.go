@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/godump"
 	"github.com/memsee/memsee/internal/heap/graph"
 	"github.com/memsee/memsee/internal/heap/hprof"
 	"github.com/memsee/memsee/internal/heap/meliae"
@@ -207,15 +208,16 @@ func TestGraphSinkPresize(t *testing.T) {
 	}
 }
 
-// TestLaterRoots checks that paths start from a JVM's stack roots only where its other roots
-// do not reach: a list a static field holds, which a frame also holds (first in the file, as
+// TestLaterRoots checks that paths start from a JVM's or a Go program's stack roots only where
+// their other roots do not reach: a list a static field holds, which a frame also holds (first in the file, as
 // the frame's root record may come), is reached over the field; an object only a frame
 // holds is still a root of its own.
 func TestLaterRoots(t *testing.T) {
 	for _, tt := range []struct {
 		format heap.Format
+		frame  string      // the kind of a frame's root
 		parent graph.ObjID // of the list
-	}{{hprof.Format, 0}, {meliae.Format, graph.SuperRoot}} {
+	}{{hprof.Format, "java frame", 0}, {godump.Format, "stack", 0}, {meliae.Format, "java frame", graph.SuperRoot}} {
 		s := newGraphSink()
 		if err := s.Begin(heap.Snapshot{Format: tt.format}); err != nil {
 			t.Fatal(err)
@@ -231,7 +233,7 @@ func TestLaterRoots(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, r := range []heap.Root{{Addr: 20, Kind: "java frame"}, {Addr: 40, Kind: "java frame"}, {Addr: 10, Kind: "sticky class"}} {
+		for _, r := range []heap.Root{{Addr: 20, Kind: tt.frame}, {Addr: 40, Kind: tt.frame}, {Addr: 10, Kind: "sticky class"}} {
 			if err := s.Root(r); err != nil {
 				t.Fatal(err)
 			}

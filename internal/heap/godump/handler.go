@@ -20,6 +20,12 @@ func (Reader) Identity() heap.Identity { return heap.IdentityNone }
 // IdentityNote says why objects are not matched across dumps.
 func (Reader) IdentityNote() string { return "godump objects have no identity across dumps" }
 
+// GraphRules: paths start at a goroutine's stack only where no global reaches (a cache a
+// global keeps is held by the global, not by the function using it when the dump was taken).
+func (Reader) GraphRules() heap.GraphRules {
+	return heap.GraphRules{LaterRoots: []string{rootKinds[rootStack]}}
+}
+
 // The flag that names the executable whose symbols name a dump's globals.
 const flagBinary = "binary"
 
