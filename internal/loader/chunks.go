@@ -88,3 +88,51 @@ func (c *chunks) dropDangling(dropped []uint32) {
 	}
 	c.truncate(int(k))
 }
+
+// byteChunks is bytes appended in chunks, which grow without copying what they hold: the first
+// small, for small dumps, each next twice as large up to the last.
+type byteChunks struct {
+	c [][]byte
+	n int // bytes in all
+}
+
+const (
+	firstValueChunk = 4 << 10
+	maxValueChunk   = 4 << 20
+)
+
+// add appends v.
+func (b *byteChunks) add(v string) {
+	b.n += len(v)
+	for len(v) > 0 {
+		k := len(b.c) - 1
+		if k < 0 || len(b.c[k]) == cap(b.c[k]) {
+			size := firstValueChunk
+			if k >= 0 {
+				size = min(2*cap(b.c[k]), maxValueChunk)
+			}
+			b.c = append(b.c, make([]byte, 0, size))
+			k++
+		}
+		c := b.c[k]
+		n := copy(c[len(c):cap(c)], v)
+		b.c[k] = c[:len(c)+n]
+		v = v[n:]
+	}
+}
+
+// join returns head followed by the bytes of b, in an array of their length, and empties b,
+// letting each chunk go once copied. It returns head itself when b is empty.
+func (b *byteChunks) join(head []byte) []byte {
+	if b.n == 0 && head != nil {
+		return head
+	}
+	out := make([]byte, 0, len(head)+b.n)
+	out = append(out, head...)
+	for i, c := range b.c {
+		out = append(out, c...)
+		b.c[i] = nil
+	}
+	*b = byteChunks{}
+	return out
+}

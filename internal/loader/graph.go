@@ -281,54 +281,6 @@ func (s *graphSink) trim() {
 	s.values = s.valueChunks.join(nil)
 }
 
-// byteChunks is bytes appended in chunks, which grow without copying what they hold: the first
-// small, for small dumps, each next twice as large up to the last.
-type byteChunks struct {
-	c [][]byte
-	n int // bytes in all
-}
-
-const (
-	firstValueChunk = 4 << 10
-	maxValueChunk   = 4 << 20
-)
-
-// add appends v.
-func (b *byteChunks) add(v string) {
-	b.n += len(v)
-	for len(v) > 0 {
-		k := len(b.c) - 1
-		if k < 0 || len(b.c[k]) == cap(b.c[k]) {
-			size := firstValueChunk
-			if k >= 0 {
-				size = min(2*cap(b.c[k]), maxValueChunk)
-			}
-			b.c = append(b.c, make([]byte, 0, size))
-			k++
-		}
-		c := b.c[k]
-		n := copy(c[len(c):cap(c)], v)
-		b.c[k] = c[:len(c)+n]
-		v = v[n:]
-	}
-}
-
-// join returns head followed by the bytes of b, in an array of their length, and empties b,
-// letting each chunk go once copied. It returns head itself when b is empty.
-func (b *byteChunks) join(head []byte) []byte {
-	if b.n == 0 && head != nil {
-		return head
-	}
-	out := make([]byte, 0, len(head)+b.n)
-	out = append(out, head...)
-	for i, c := range b.c {
-		out = append(out, c...)
-		b.c[i] = nil
-	}
-	*b = byteChunks{}
-	return out
-}
-
 // renumber moves the sink's per-object and per-edge data to the numbering rn made of g
 // (storeGraph numbers the objects by oid), in place where it can. The edge names are in a
 // file meanwhile for a large dump (spillEdges), already in the new order; otherwise they move
@@ -534,14 +486,14 @@ func (s *graphSink) Root(r heap.Root) error {
 // roots, or else the roots of a kind not in rules.LaterRoots.
 func (s *graphSink) orderRoots(g *graph.Graph) {
 	if len(s.userRoots) > 0 {
-		userFirst(g, s.userRoots)
+		rootsFirst(g, s.userRoots)
 	} else if len(s.rules.LaterRoots) > 0 {
-		userFirst(g, s.earlierRoots())
+		rootsFirst(g, s.earlierRoots())
 	}
 }
 
 // earlierRoots returns the addresses of the roots of a kind not in rules.LaterRoots, which
-// paths start from first (userFirst): a root recorded under several kinds is one of them if
+// paths start from first (rootsFirst): a root recorded under several kinds is one of them if
 // any of its kinds is not a later one.
 func (s *graphSink) earlierRoots() []uint64 {
 	var out []uint64

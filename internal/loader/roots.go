@@ -6,12 +6,13 @@ import (
 	"github.com/memsee/memsee/internal/heap/graph"
 )
 
-// userFirst puts the user roots (the global object; or every root of a kind not in
-// GraphRules.LaterRoots) at the front of g.Roots, so that paths start from them wherever they
-// reach an object, and the other roots only reach the rest.
-func userFirst(g *graph.Graph, userAddrs []uint64) {
-	byAddr := make(map[uint64]bool, len(userAddrs))
-	for _, a := range userAddrs {
+// rootsFirst puts the roots at the addresses first (V8's user roots, the global object; or
+// every root of a kind not in GraphRules.LaterRoots: graphSink.orderRoots) at the front of
+// g.Roots, so that paths start from them wherever they reach an object, and the other roots
+// only reach the rest.
+func rootsFirst(g *graph.Graph, first []uint64) {
+	byAddr := make(map[uint64]bool, len(first))
+	for _, a := range first {
 		byAddr[a] = true
 	}
 	slices.SortStableFunc(g.Roots, func(x, y graph.ObjID) int {

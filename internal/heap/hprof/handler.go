@@ -2,6 +2,8 @@ package hprof
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -27,7 +29,7 @@ func (Reader) IdentityNote() string {
 // (JDK 17's defaults, docs/formats/hprof.md, "References to objects not in the dump").
 func (Reader) GraphRules() heap.GraphRules {
 	return heap.GraphRules{ClassEdge: edgeClass, ClassType: classType, OmittedTargets: true, DenserLater: true,
-		LaterRoots: []string{"java frame", "jni local", "native stack", "thread block", "jni monitor"}}
+		LaterRoots: slices.Sorted(maps.Values(stackRootKinds))}
 }
 
 // The flags of the JVM's object layout (see Options).

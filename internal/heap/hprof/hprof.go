@@ -121,6 +121,13 @@ var rootKinds = map[byte]string{
 	subRootReferenceCleanup: "reference cleanup", subRootVMInternal: "vm internal",
 }
 
+// stackRootKinds names the roots a thread's stack makes, whose sub-record names the thread:
+// paths start from them last (GraphRules.LaterRoots).
+var stackRootKinds = map[byte]string{
+	subRootJNILocal: "jni local", subRootJavaFrame: "java frame", subRootJNIMonitor: "jni monitor",
+	subRootNativeStack: "native stack", subRootThreadBlock: "thread block",
+}
+
 // Read streams the dump into sink: Begin once the header is read, then every object and root
 // of the heap dump records in file order (see the package comment). A malformed dump stops the
 // read with a *heap.FormatError at the byte offset of the record at fault, naming it.
@@ -668,14 +675,14 @@ func (p *parser) readRoot(sg *segment, at int64, sub byte) error {
 			r.Name = "class " + n
 		}
 	case subRootJNILocal, subRootJavaFrame, subRootJNIMonitor:
-		r.Kind = map[byte]string{subRootJNILocal: "jni local", subRootJavaFrame: "java frame", subRootJNIMonitor: "jni monitor"}[sub]
+		r.Kind = stackRootKinds[sub]
 		thread, depth := binary.BigEndian.Uint32(w), binary.BigEndian.Uint32(w[4:])
 		r.Name = "thread " + strconv.FormatUint(uint64(thread), 10)
 		if f := p.threadFrame(thread, depth); f != "" {
 			r.Name = f + " in " + r.Name
 		}
 	case subRootNativeStack, subRootThreadBlock:
-		r.Kind = map[byte]string{subRootNativeStack: "native stack", subRootThreadBlock: "thread block"}[sub]
+		r.Kind = stackRootKinds[sub]
 		r.Name = "thread " + strconv.FormatUint(uint64(binary.BigEndian.Uint32(w)), 10)
 	case subRootThreadObj:
 		r.Kind = "thread"

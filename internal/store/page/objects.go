@@ -46,28 +46,20 @@ func (p *Objects) Compact() {
 	if p.buf == nil {
 		return
 	}
-	ints := []*Ints{&p.Addr, &p.Type, &p.Size, &p.Len, &p.Distance, &p.Parent, &p.IDom, &p.Retained,
-		&p.NRefs, &p.NReferrers, &p.Value.ends, &p.Via.ends, &p.Gen}
-	texts := [][]byte{p.Value.data, p.Via.data}
+	cols := []*[]byte{&p.Addr.data, &p.Type.data, &p.Size.data, &p.Len.data, &p.Distance.data, &p.Parent.data,
+		&p.IDom.data, &p.Retained.data, &p.NRefs.data, &p.NReferrers.data, &p.Gen.data,
+		&p.Value.ends.data, &p.Value.data, &p.Via.ends.data, &p.Via.data}
 	n := 0
-	for _, c := range ints {
-		n += len(c.data)
-	}
-	for _, t := range texts {
-		n += len(t)
+	for _, c := range cols {
+		n += len(*c)
 	}
 	all := make([]byte, 0, n)
-	move := func(b []byte) []byte {
-		if b == nil {
-			return nil
+	for _, c := range cols {
+		if *c != nil {
+			all = append(all, *c...)
+			*c = all[len(all)-len(*c) : len(all) : len(all)]
 		}
-		all = append(all, b...)
-		return all[len(all)-len(b) : len(all) : len(all)]
 	}
-	for _, c := range ints {
-		c.data = move(c.data)
-	}
-	p.Value.data, p.Via.data = move(p.Value.data), move(p.Via.data)
 	unpacked.Put(p.buf)
 	p.buf = nil
 }
