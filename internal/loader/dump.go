@@ -143,5 +143,6 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 		out = more.join(out)
 	}
 	ends.clip()
+	graph.ArenaRelease(s.arena, s.valueEnd.vals)
 	s.values, s.valueEnd = graph.Clip(out), ends // out's room would stay to the end
 }

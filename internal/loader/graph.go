@@ -33,6 +33,10 @@ type graphSink struct {
 	// move to the oid order and are rewritten by it (orderValues).
 	newValue func(id graph.ObjID) string
 	b        *graph.Builder
+	// arena, when set, holds the per-object arrays of a dump whose reader does not say how
+	// many objects it has (graph.Arena): set by the load, which frees it at its end.
+	arena   *graph.Arena
+	inArena bool // the per-object arrays are in arena
 
 	types    []string          // local type index -> name
 	typeIdx  map[string]uint32 // name -> local type index
@@ -128,10 +132,45 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	if snap.EdgesByIndex {
 		s.b.TargetsByIndex()
 	}
+	if n == 0 && !snap.Held && s.b.UseArena(s.arena) {
+		// Unknown size: the arrays grow in place, with no guess to make (presize).
+		s.typeOf = graph.ArenaMake[uint32](s.arena, graph.MaxObjects)
+		s.length.vals = graph.ArenaMake[int32](s.arena, graph.MaxObjects)
+		s.valueEnd.vals = graph.ArenaMake[uint32](s.arena, graph.MaxObjects)
+		if s.inArena = s.typeOf != nil && s.length.vals != nil && s.valueEnd.vals != nil; s.inArena {
+			return nil
+		}
+		// No mapping for the sink's own (not expected once the Builder's were had): those
+		// grow in the Go heap.
+		graph.ArenaRelease(s.arena, s.typeOf)
+		graph.ArenaRelease(s.arena, s.length.vals)
+		graph.ArenaRelease(s.arena, s.valueEnd.vals)
+		s.length.vals, s.valueEnd.vals = nil, nil
+	}
 	s.typeOf = make([]uint32, 0, n)
 	s.length.reserve(n)
 	s.valueEnd.reserve(n)
 	return nil
+}
+
+// releaseReplaced gives old back to the arena a when it is not the array now is: what took its
+// place made it garbage, which the collector does not see in an arena.
+func releaseReplaced[T any](a *graph.Arena, old, now []T) {
+	if cap(old) > 0 && (cap(now) == 0 || unsafe.SliceData(old) != unsafe.SliceData(now)) {
+		graph.ArenaRelease(a, old)
+	}
+}
+
+// perObject returns a new per-object array of the sink, n zeros long, with room for the rest of
+// the objects as typeOf has it: in the arena, when the per-object arrays are there.
+func (s *graphSink) perObject(n int) []uint32 {
+	if s.inArena {
+		if a := graph.ArenaMake[uint32](s.arena, graph.MaxObjects); a != nil {
+			return a[:n]
+		}
+		return make([]uint32, n, n+n/4+1)
+	}
+	return make([]uint32, n, cap(s.typeOf))
 }
 
 func (s *graphSink) Sample(*heap.Sample) error {
@@ -177,7 +216,7 @@ func (s *graphSink) Object(o *heap.Object) error {
 	}
 	if o.Born > 0 || s.bornOf != nil {
 		if s.bornOf == nil {
-			s.bornOf = make([]uint32, len(s.typeOf)-1, cap(s.typeOf))
+			s.bornOf = s.perObject(len(s.typeOf) - 1)
 		}
 		s.bornOf = append(s.bornOf, uint32(min(max(o.Born, 0), math.MaxUint32)))
 	}
@@ -204,7 +243,8 @@ func (s *graphSink) Object(o *heap.Object) error {
 }
 
 // presize makes room in the per-object slices for the whole dump, as the part of the file read
-// so far tells its size, when the reader did not say (heap.Snapshot.Records).
+// so far tells its size, when the reader did not say (heap.Snapshot.Records) and the slices
+// are in the Go heap, not in an arena (graph.Arena), where they grow in place.
 // Growing them by append copies each several times, clears the slack it adds (a quarter of the
 // slice, resident from then on), and briefly holds an old and a new copy of each: slices of
 // hundreds of MB at 10M objects. The guess can be far off early on (the file is read ahead of
@@ -219,6 +259,9 @@ func (s *graphSink) Object(o *heap.Object) error {
 // A reader that said how many objects it sends had the per-object slices made that long at
 // Begin; the values of the sparse columns grow as the share of those objects sent so far says.
 func (s *graphSink) presize(full bool) {
+	if s.inArena {
+		return // the arrays grow in place
+	}
 	var read float64
 	switch {
 	case s.snap.Records > 0:
@@ -312,6 +355,7 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 		length.add(s.length.get(int(rn.Old(graph.ObjID(id)))))
 	}
 	length.clip()
+	graph.ArenaRelease(s.arena, s.length.vals)
 	s.length = length
 	if len(s.implicitClass) > 0 {
 		implicit := make([]uint64, (n+63)/64)
@@ -349,7 +393,7 @@ func (s *graphSink) orderValues(old []graph.ObjID) {
 // that has one have none.
 func (s *graphSink) addSite(site string) {
 	if s.siteOf == nil {
-		s.siteOf = make([]uint32, len(s.typeOf)-1, cap(s.typeOf))
+		s.siteOf = s.perObject(len(s.typeOf) - 1)
 		s.siteIdx = map[string]uint32{}
 	}
 	var id uint32
@@ -991,8 +1035,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	Collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
 	s.trim()
 	if s.paced {
-		runtime.GC()       // the slices the parse outgrew
-		defer holdHeap()() // the graph work and the writing reuse what the parse freed
+		runtime.GC()              // the slices the parse outgrew
+		defer holdHeap(s.arena)() // the graph work and the writing reuse what the parse freed
 	}
 	// Oids number the objects in address order, so that the table and its address index are
 	// written in key order. The order depends on the addresses alone, so a second core works
@@ -1090,6 +1134,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	s.names = chunks{}
 	Collect(n) // the values in file order, the edge names
+	start, kinds := g.EdgeStart, g.Kinds
 	rn, err := g.Renumber(order.perm, order.oid)
 	if err != nil {
 		return 0, res, err
@@ -1100,13 +1145,17 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		return 0, res, err
 	}
 	rn = nil
+	// The edges' starts and kinds in file order, where Renumber did not move them in place.
+	releaseReplaced(s.arena, start, g.EdgeStart)
+	releaseReplaced(s.arena, kinds, g.Kinds)
+	start, kinds = nil, nil
 	Collect(n) // the sink's edge names and values in file order, and the order
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
 	// The analysis reads the edges and the sizes alone: the addresses, the types, the values
 	// and the lengths wait in a file while it runs, and come back for the pages.
-	var parked parking
+	parked := parking{arena: s.arena}
 	narrow, wide, base := g.Addr.Words()
 	parkArray(&parked, &narrow)
 	parkArray(&parked, &wide)
@@ -1330,6 +1379,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The holdings need the types, the dominators, the distances and the sizes: the edges,
 	// their names, the values and the paths go first, so that the Grouper's arrays take
 	// their memory rather than add to the peak.
+	graph.ArenaRelease(s.arena, g.Kinds)
 	s.edgeName, s.values, s.valueEnd, s.length, pn, paths = nil, nil, sparse[uint32]{}, sparse[int32]{}, nil, nil
 	g.Edges, g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil, nil
 	runtime.GC()
@@ -1435,7 +1485,9 @@ func mergeRun[T uint32 | uint64](addr []T, lo, hi int, perm []graph.ObjID) {
 // little garbage; at the load's GOGC of 25 the heap could still grow by a quarter of what is
 // live before it is collected. So it sets a soft memory limit at
 // what is mapped now, which includes the memory the parse has freed: the graph work and the
-// writes reuse that memory, and the collector runs before the heap grows past it. The limit is
+// writes reuse that memory, and the collector runs before the heap grows past it. The arrays
+// the load keeps in a, outside the Go heap (graph.Arena), go back to the system as they are
+// released: the limit rises by what they held, for the heap to take their place. The limit is
 // at least withRoom of what is live, and follows the live heap up (checked every holdEvery):
 // each step of the analysis, and the writing's own memory (the referrers' windows, the pages
 // being built, the rows queued, the holdings) grow it, and a limit at what is live makes the
@@ -1446,12 +1498,14 @@ func mergeRun[T uint32 | uint64](addr []T, lo, hi int, perm []graph.ObjID) {
 // reader's freed columns would otherwise stay resident: graphSink.Begin.) It never raises a
 // limit the user set with GOMEMLIMIT. While another load runs in the process, the live heap is
 // both loads' and no limit drawn from it fits this one: holdHeap then does nothing.
-func holdHeap() (undo func()) {
+func holdHeap(a *graph.Arena) (undo func()) {
 	if !aloneInProcess() {
 		return func() {}
 	}
 	prev := debug.SetMemoryLimit(-1) // the load's budget's limit: reads it without changing it
-	limit := max(mapped(), withRoom(liveHeap()))
+	start := max(mapped(), withRoom(liveHeap()))
+	given := a.Released()
+	limit := start
 	setMemoryLimit(min(prev, limit))
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -1463,7 +1517,7 @@ func holdHeap() (undo func()) {
 			case <-stop:
 				return
 			case <-tick.C:
-				if want := withRoom(liveHeap()); want > limit {
+				if want := max(withRoom(liveHeap()), start+a.Released()-given); want > limit {
 					limit = want
 					setMemoryLimit(min(prev, limit))
 				}

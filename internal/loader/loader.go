@@ -12,6 +12,7 @@ import (
 
 	_ "github.com/memsee/memsee/internal/formats" // registers every format
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/graph"
 	"github.com/memsee/memsee/internal/store"
 )
 
@@ -50,6 +51,10 @@ const (
 	objectGC   = 25
 	handOverGC = 10
 )
+
+// useArena lets a dump whose reader does not say how many objects it has keep its per-object
+// arrays in an arena (graph.Arena); the tests turn it off to compare with the Go heap.
+var useArena = true
 
 // pacedFrom is the least file, in bytes on disk, whose load sets the collector's pace
 // (objectGC, handOverGC), holds the heap (holdHeap) and collects between its phases. A smaller
@@ -214,6 +219,10 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 			setGCPercent(objectGC)
 		}
 		gs = newGraphSink()
+		if useArena {
+			gs.arena = graph.NewArena()
+			defer gs.arena.Free() // after storeGraph, which holds its arrays to the end
+		}
 		gs.paced = paced
 		gs.budget = budget
 		budget.room = gs.room

@@ -68,7 +68,7 @@ func (b *memoryBudget) check() error {
 	if b == nil {
 		return nil
 	}
-	used := mapped()
+	used := max(mapped(), resident())
 	read := 1.0
 	if b.in != nil && b.in.Size > 0 {
 		read = min(float64(b.in.RawRead())/float64(b.in.Size), 1)
@@ -99,6 +99,10 @@ func estimate(used, room int64, read float64) int64 {
 func mapped() int64 {
 	return metricBytes("/memory/classes/total:bytes") - metricBytes("/memory/classes/heap/released:bytes")
 }
+
+// resident returns the process's resident memory, 0 where it cannot be read. Unlike mapped, it
+// counts the arrays kept outside the Go heap (graph.Arena).
+func resident() int64 { return max(procBytes("/proc/self/status", "VmRSS:")[0], 0) }
 
 // liveHeap returns the heap the last collection found live.
 func liveHeap() int64 { return metricBytes("/gc/heap/live:bytes") }

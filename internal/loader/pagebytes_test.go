@@ -26,12 +26,18 @@ import (
 // other roots: GraphRules.LaterRoots).
 //
 // The edge names of every sample also go through a scratch file (spillEdges) in a second run,
-// which must change nothing.
+// and the per-object arrays of the dumps whose size is not known ahead stay in the Go heap
+// rather than in an arena (graph.Arena) in a third: neither may change anything.
 func TestPageBytesUnchanged(t *testing.T) {
 	t.Run("edge names in memory", checkPageBytes)
 	t.Run("edge names in a file", func(t *testing.T) {
 		defer func(m int) { spillMin = m }(spillMin)
 		spillMin = 1
+		checkPageBytes(t)
+	})
+	t.Run("arrays in the Go heap", func(t *testing.T) {
+		defer func(u bool) { useArena = u }(useArena)
+		useArena = false
 		checkPageBytes(t)
 	})
 }

@@ -154,7 +154,8 @@ func (sp *spilled) close() {
 // parked together.
 type parking struct {
 	arrays []parkedArray
-	f      *os.File // once parked
+	f      *os.File     // once parked
+	arena  *graph.Arena // where some of the arrays may be: given back when parked
 }
 
 // parkedArray is one array of a parking.
@@ -172,7 +173,7 @@ func parkArray[T uint8 | uint32 | int32 | uint64](p *parking, s *[]T) {
 	}
 	p.arrays = append(p.arrays, parkedArray{
 		mem:  bytesOf(*s),
-		drop: func() { *s = nil },
+		drop: func() { graph.ArenaRelease(p.arena, *s); *s = nil },
 		back: func(r io.ReaderAt, off int64) (int, error) {
 			v := make([]T, n)
 			b := bytesOf(v)

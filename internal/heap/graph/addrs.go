@@ -14,6 +14,7 @@ type Addrs struct {
 	base   uint64
 	narrow []uint32 // address - base, while wide is nil
 	wide   []uint64 // the addresses, once one is 4 GiB or more from another
+	arena  *Arena   // where narrow is, and wide goes (Builder.UseArena); nil for the Go heap
 }
 
 // addrWord is what an Addrs keeps per object: the distance from its base, or the address.
@@ -129,13 +130,23 @@ func (a *Addrs) push(x uint64) {
 	a.narrow = append(a.narrow, uint32(x-a.base))
 }
 
-// widen moves a to 8 bytes per object, keeping the room reserved.
+// widen moves a to 8 bytes per object, keeping the room reserved; in its arena, when it has
+// one, and the narrow words are released.
 func (a *Addrs) widen() {
-	w := make([]uint64, len(a.narrow), cap(a.narrow))
+	w := ArenaMake[uint64](a.arena, cap(a.narrow))
+	if w == nil {
+		c := cap(a.narrow)
+		if InArena(a.narrow) { // no room for the wide words there: grown by append from here
+			c = len(a.narrow) + len(a.narrow)/4 + 1
+		}
+		w = make([]uint64, 0, c)
+	}
+	w = w[:len(a.narrow)]
 	for i, v := range a.narrow {
 		w[i] = a.base + uint64(v)
 	}
-	*a = Addrs{wide: w}
+	ArenaRelease(a.arena, a.narrow)
+	*a = Addrs{wide: w, arena: a.arena}
 }
 
 // reserve makes room for n objects in all.
@@ -173,8 +184,12 @@ func (a *Addrs) permute(r *Renumbering) {
 	}
 }
 
-// Bytes returns the memory the addresses take, room included.
+// Bytes returns the memory the addresses take, room included (room in an Arena is not
+// memory).
 func (a *Addrs) Bytes() int64 {
+	if a.arena != nil {
+		return int64(len(a.narrow))*4 + int64(len(a.wide))*8
+	}
 	if a.wide != nil {
 		return int64(cap(a.wide)) * 8
 	}

@@ -96,21 +96,48 @@ func (b *Builder) Reserve(objects int) {
 	b.edgeStart = Reserve(b.edgeStart, objects+1)
 }
 
+// UseArena puts the Builder's per-object arrays and the kinds of its edges in a, where they
+// grow in place (Arena), and reports whether it did: all of them or none. It must be called
+// before the first AddObject.
+func (b *Builder) UseArena(a *Arena) bool {
+	if a == nil || b.built || b.addr.Len() > 0 || b.nedges > 0 {
+		return false
+	}
+	narrow := ArenaMake[uint32](a, maxObjects)
+	size := ArenaMake[uint32](a, maxObjects)
+	start := ArenaMake[uint32](a, maxObjects+1)
+	kinds := ArenaMake[heap.EdgeKind](a, maxEdges)
+	if narrow == nil || size == nil || start == nil || kinds == nil {
+		ArenaRelease(a, narrow)
+		ArenaRelease(a, size)
+		ArenaRelease(a, start)
+		ArenaRelease(a, kinds)
+		return false
+	}
+	b.addr = Addrs{narrow: narrow, arena: a}
+	b.size, b.edgeStart, b.kinds = size, start, kinds
+	return true
+}
+
 // Room returns the bytes Reserve set aside that no object has filled yet.
 func (b *Builder) Room() int64 {
 	return b.addr.Room() + RoomOf(b.size) + RoomOf(b.edgeStart)
 }
 
-// RoomOf returns the bytes of s's capacity past its length.
+// RoomOf returns the bytes of s's capacity past its length: none for an array of an Arena,
+// whose room is address space, not memory.
 func RoomOf[T any](s []T) int64 {
+	if InArena(s) {
+		return 0
+	}
 	var zero T
 	return int64(cap(s)-len(s)) * int64(unsafe.Sizeof(zero))
 }
 
 // Clip returns s copied into an array of its length when more than a sixteenth of its
-// capacity is unused.
+// capacity is unused, unless s is an array of an Arena (its room is not memory).
 func Clip[T any](s []T) []T {
-	if cap(s)-len(s) <= cap(s)/16 {
+	if cap(s)-len(s) <= cap(s)/16 || InArena(s) {
 		return s
 	}
 	return append(make([]T, 0, len(s)), s...)
@@ -261,7 +288,7 @@ func (b *Builder) Build() (*Graph, error) {
 	b.addr.clip()
 	g := &Graph{Addr: b.addr, Size: Clip(b.size), Big: b.big}
 	start := b.edgeStart
-	if cap(start)-n > cap(start)/16 {
+	if cap(start)-n > cap(start)/16 && !InArena(start) {
 		start = append(make([]uint32, 0, n+1), start...)
 	}
 	for i := int(b.cur) + 1; i < n; i++ {
@@ -303,7 +330,9 @@ func (b *Builder) Build() (*Graph, error) {
 	if g.Dangling > len(kinds)/8 {
 		// Many edges dropped: give the slack back rather than carry it for the whole load.
 		edges = append([]ObjID(nil), edges[:k]...)
+		inArena := kinds
 		kinds = append([]heap.EdgeKind(nil), kinds[:k]...)
+		ArenaRelease(g.Addr.arena, inArena)
 	}
 	g.EdgeStart, g.Edges, g.Kinds = start, edges[:k:k], kinds[:k:k]
 	return g, nil

@@ -31,6 +31,10 @@ const (
 	maxEdges   = math.MaxUint32 - 1 // so EdgeStart values fit and edge indices never reach NoEdge
 )
 
+// MaxObjects is the most objects a Graph can have: the room an array per object needs in an
+// Arena.
+const MaxObjects = maxObjects
+
 // Graph is an object graph in compact arrays. Build one with a Builder; Analyze computes the
 // per-object results.
 //

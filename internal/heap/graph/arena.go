@@ -1,0 +1,167 @@
+package graph
+
+import (
+	"slices"
+	"sync"
+	"unsafe"
+)
+
+// An Arena holds arrays outside the Go heap, for a reader that does not say how many objects
+// its dump holds. Each array is a mapping of address space as large as it could ever grow
+// (maxObjects elements), of which only the pages written become memory: it grows in place by
+// append, never copied. Grown in the Go heap, a per-object array is copied each time it is
+// made larger, the old and the new held at once, the new one cleared or faulted in while the
+// collector waits to stop the goroutine copying it; and when the guess of the final size
+// falls short near the end of the file, the last copy comes at the peak of the read.
+//
+// The memory goes back when the arrays are released (Arena.Release, Arena.Free): the pages
+// are dropped and the mapping kept for the next array of its size, so that an array read
+// after its release reads zeros rather than faulting. An Arena is safe for concurrent use.
+// Where the system has no such mappings (or refuses one), Make returns nil and the caller
+// keeps its array in the Go heap.
+type Arena struct {
+	mu       sync.Mutex
+	held     [][]byte // the mappings handed out, not yet released
+	released int64    // the bytes the arrays released held, as long as they were
+}
+
+// NewArena returns an empty Arena.
+func NewArena() *Arena { return &Arena{} }
+
+// arenaMaps is every mapping made, by address (InArena), and those released, by size, to
+// hand out again.
+var arenaMaps struct {
+	sync.Mutex
+	spans []span // sorted by lo
+	free  map[int][][]byte
+}
+
+type span struct{ lo, hi uintptr }
+
+// ArenaMake returns an empty slice in a with room for n elements, or nil when a is nil or no
+// mapping can be had. T must hold no pointers: the collector does not see the arena.
+func ArenaMake[T any](a *Arena, n int) []T {
+	if a == nil || n <= 0 {
+		return nil
+	}
+	var zero T
+	size := n * int(unsafe.Sizeof(zero))
+	if size/n != int(unsafe.Sizeof(zero)) || size <= 0 {
+		return nil
+	}
+	m := takeMapping(size)
+	if m == nil {
+		return nil
+	}
+	a.mu.Lock()
+	a.held = append(a.held, m)
+	a.mu.Unlock()
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(m))), n)[:0]
+}
+
+// takeMapping returns a mapping of size bytes, one released before if there is one.
+func takeMapping(size int) []byte {
+	arenaMaps.Lock()
+	defer arenaMaps.Unlock()
+	if free := arenaMaps.free[size]; len(free) > 0 {
+		m := free[len(free)-1]
+		arenaMaps.free[size] = free[:len(free)-1]
+		return m
+	}
+	m := mapMemory(size)
+	if m == nil {
+		return nil
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(m)))
+	s := span{lo, lo + uintptr(len(m))}
+	i, _ := slices.BinarySearchFunc(arenaMaps.spans, lo, func(s span, lo uintptr) int { return cmpUintptr(s.lo, lo) })
+	arenaMaps.spans = slices.Insert(arenaMaps.spans, i, s)
+	return m
+}
+
+func cmpUintptr(a, b uintptr) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// InArena says whether s is an array of an Arena (its first element, or where it would be).
+func InArena[T any](s []T) bool {
+	if cap(s) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+	arenaMaps.Lock()
+	defer arenaMaps.Unlock()
+	i, _ := slices.BinarySearchFunc(arenaMaps.spans, p, func(s span, p uintptr) int { return cmpUintptr(s.lo, p+1) })
+	return i > 0 && p < arenaMaps.spans[i-1].hi
+}
+
+// ArenaRelease gives back the array s of a (s as long as it was filled): its memory goes to
+// the system, its mapping to the next ArenaMake of its size. s must not be written afterwards.
+// A slice that is not a's is ignored.
+func ArenaRelease[T any](a *Arena, s []T) {
+	if a == nil || cap(s) == 0 {
+		return
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+	var zero T
+	a.mu.Lock()
+	var m []byte
+	for i, h := range a.held {
+		lo := uintptr(unsafe.Pointer(unsafe.SliceData(h)))
+		if p >= lo && p < lo+uintptr(len(h)) {
+			m = h
+			a.held = slices.Delete(a.held, i, i+1)
+			a.released += int64(len(s)) * int64(unsafe.Sizeof(zero))
+			break
+		}
+	}
+	a.mu.Unlock()
+	if m != nil {
+		putMapping(m)
+	}
+}
+
+// Released returns the memory the arrays released so far (ArenaRelease) held, counted by
+// their lengths: what went back to the system. 0 for a nil Arena.
+func (a *Arena) Released() int64 {
+	if a == nil {
+		return 0
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.released
+}
+
+// Free releases every array of a.
+func (a *Arena) Free() {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	held := a.held
+	a.held = nil
+	a.mu.Unlock()
+	for _, m := range held {
+		putMapping(m)
+	}
+}
+
+// putMapping drops the pages of m and keeps m for takeMapping. A mapping whose pages could not
+// be dropped (not expected) is left as it is, never handed out again.
+func putMapping(m []byte) {
+	if !dropPages(m) {
+		return
+	}
+	arenaMaps.Lock()
+	defer arenaMaps.Unlock()
+	if arenaMaps.free == nil {
+		arenaMaps.free = map[int][][]byte{}
+	}
+	arenaMaps.free[len(m)] = append(arenaMaps.free[len(m)], m)
+}
