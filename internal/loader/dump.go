@@ -3,6 +3,7 @@ package loader
 import (
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
+	"math"
 )
 
 // dumpView is what a format's naming pass (graph.Namer) sees of a graphSink: graph.Dump over
@@ -118,11 +119,21 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 	// about as long (V8's scope names), and then Clip need not copy them all. A pass that
 	// makes them longer (HPROF's strings take their arrays' text) goes on in chunks once out
 	// is full, joined to it at the end: grown by append, out was copied time and again.
-	out := make([]byte, 0, len(s.values)+len(s.values)/64+1<<20)
-	var more byteChunks
+	var out []byte
 	ends := newSparse[uint32](0)
+	if s.inArena { // out and the ends grow in place, with no room to guess
+		out = graph.ArenaMake[byte](s.arena, math.MaxUint32)
+		if ends.vals = graph.ArenaMake[uint32](s.arena, graph.MaxObjects); ends.vals == nil {
+			graph.ArenaRelease(s.arena, out)
+			out = nil
+		}
+	}
+	if out == nil {
+		out = make([]byte, 0, len(s.values)+len(s.values)/64+1<<20)
+		ends.growVals(len(s.valueEnd.vals) + len(s.valueEnd.vals)/64) // as out
+	}
+	var more byteChunks
 	ends.reserve(n)
-	ends.growVals(len(s.valueEnd.vals) + len(s.valueEnd.vals)/64) // as out
 	for i := range n {
 		id := graph.ObjID(i)
 		if old != nil {
@@ -144,5 +155,6 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 	}
 	ends.clip()
 	graph.ArenaRelease(s.arena, s.valueEnd.vals)
+	graph.ArenaRelease(s.arena, s.values)
 	s.values, s.valueEnd = graph.Clip(out), ends // out's room would stay to the end
 }

@@ -47,6 +47,7 @@ type graphSink struct {
 	values   []byte            // every object's value, one after the other
 	// While the file is read the values go to chunks, which grow without copying what they
 	// hold (no reader knows how long its values are in all); trim joins them into values.
+	// In the arena (inArena) they go to values, which grows in place.
 	valueChunks byteChunks
 	bytes       uint64 // shallow bytes of every object
 
@@ -137,7 +138,8 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 		s.typeOf = graph.ArenaMake[uint32](s.arena, graph.MaxObjects)
 		s.length.vals = graph.ArenaMake[int32](s.arena, graph.MaxObjects)
 		s.valueEnd.vals = graph.ArenaMake[uint32](s.arena, graph.MaxObjects)
-		if s.inArena = s.typeOf != nil && s.length.vals != nil && s.valueEnd.vals != nil; s.inArena {
+		s.values = graph.ArenaMake[byte](s.arena, math.MaxUint32)
+		if s.inArena = s.typeOf != nil && s.length.vals != nil && s.valueEnd.vals != nil && s.values != nil; s.inArena {
 			return nil
 		}
 		// No mapping for the sink's own (not expected once the Builder's were had): those
@@ -145,7 +147,8 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 		graph.ArenaRelease(s.arena, s.typeOf)
 		graph.ArenaRelease(s.arena, s.length.vals)
 		graph.ArenaRelease(s.arena, s.valueEnd.vals)
-		s.length.vals, s.valueEnd.vals = nil, nil
+		graph.ArenaRelease(s.arena, s.values)
+		s.length.vals, s.valueEnd.vals, s.values = nil, nil, nil
 	}
 	s.typeOf = make([]uint32, 0, n)
 	s.length.reserve(n)
@@ -205,7 +208,12 @@ func (s *graphSink) Object(o *heap.Object) error {
 	s.typeOf = append(s.typeOf, t)
 	s.length.add(int32(min(o.Len, math.MaxInt32)))
 	end := uint32(0)
-	if len(o.Value) > 0 && s.valueChunks.n+len(o.Value) <= math.MaxUint32 {
+	if s.inArena {
+		if len(o.Value) > 0 && len(s.values)+len(o.Value) <= math.MaxUint32 {
+			s.values = append(s.values, o.Value...) // in place, in the arena
+			end = uint32(len(s.values))
+		}
+	} else if len(o.Value) > 0 && s.valueChunks.n+len(o.Value) <= math.MaxUint32 {
 		s.valueChunks.add(o.Value)
 		end = uint32(s.valueChunks.n)
 	}
@@ -321,7 +329,9 @@ func (s *graphSink) trim() {
 	s.length.clip()
 	s.valueEnd.clip()
 	s.siteOf, s.bornOf = graph.Clip(s.siteOf), graph.Clip(s.bornOf)
-	s.values = s.valueChunks.join(nil)
+	if !s.inArena { // in the arena they are in one array already
+		s.values = s.valueChunks.join(nil)
+	}
 }
 
 // renumber moves the sink's per-object and per-edge data to the numbering rn made of g
