@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"unsafe"
@@ -74,19 +75,9 @@ func takeMapping(size int) []byte {
 	}
 	lo := uintptr(unsafe.Pointer(unsafe.SliceData(m)))
 	s := span{lo, lo + uintptr(len(m))}
-	i, _ := slices.BinarySearchFunc(arenaMaps.spans, lo, func(s span, lo uintptr) int { return cmpUintptr(s.lo, lo) })
+	i, _ := slices.BinarySearchFunc(arenaMaps.spans, lo, func(s span, lo uintptr) int { return cmp.Compare(s.lo, lo) })
 	arenaMaps.spans = slices.Insert(arenaMaps.spans, i, s)
 	return m
-}
-
-func cmpUintptr(a, b uintptr) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // InArena says whether s is an array of an Arena (its first element, or where it would be).
@@ -97,7 +88,7 @@ func InArena[T any](s []T) bool {
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
 	arenaMaps.Lock()
 	defer arenaMaps.Unlock()
-	i, _ := slices.BinarySearchFunc(arenaMaps.spans, p, func(s span, p uintptr) int { return cmpUintptr(s.lo, p+1) })
+	i, _ := slices.BinarySearchFunc(arenaMaps.spans, p, func(s span, p uintptr) int { return cmp.Compare(s.lo, p+1) })
 	return i > 0 && p < arenaMaps.spans[i-1].hi
 }
 
