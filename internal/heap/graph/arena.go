@@ -7,9 +7,10 @@ import (
 	"unsafe"
 )
 
-// An Arena holds arrays outside the Go heap, for a reader that does not say how many objects
-// its dump holds. Each array is a mapping of address space as large as it could ever grow
-// (maxObjects elements), of which only the pages written become memory: it grows in place by
+// An Arena holds arrays outside the Go heap: for a reader that does not say how many objects
+// its dump holds, and for a query's arrays as large as a snapshot (NewHugeArena). Each array
+// is a mapping of address space as large as it could ever grow (for the per-object arrays,
+// maxObjects elements), of which only the pages written become memory: it grows in place by
 // append, never copied. Grown in the Go heap, a per-object array is copied each time it is
 // made larger, the old and the new held at once, the new one cleared or faulted in while the
 // collector waits to stop the goroutine copying it; and when the guess of the final size
@@ -21,6 +22,7 @@ import (
 // Where the system has no such mappings (or refuses one), Make returns nil and the caller
 // keeps its array in the Go heap.
 type Arena struct {
+	huge     bool // its arrays are mapped for huge pages (NewHugeArena)
 	mu       sync.Mutex
 	held     [][]byte // the mappings handed out, not yet released
 	released int64    // the bytes the arrays released held, as long as they were
@@ -29,12 +31,25 @@ type Arena struct {
 // NewArena returns an empty Arena.
 func NewArena() *Arena { return &Arena{} }
 
-// arenaMaps is every mapping made, by address (InArena), and those released, by size, to
-// hand out again.
+// NewHugeArena returns an empty Arena whose arrays the system is asked to back with huge pages
+// (2 MiB on x86-64) where it has them: a fault brings in a huge page rather than a small one,
+// hundreds of times fewer faults for an array written from end to end, for up to a huge page
+// more memory per array than it fills. For arrays that are filled whole and soon, not for
+// those whose peak matters more than their speed.
+func NewHugeArena() *Arena { return &Arena{huge: true} }
+
+// arenaMaps is every mapping made, by address (InArena), and those released, by size and
+// kind, to hand out again.
 var arenaMaps struct {
 	sync.Mutex
 	spans []span // sorted by lo
-	free  map[int][][]byte
+	free  map[mapKind][][]byte
+}
+
+// mapKind is what a mapping is: its size, and whether it is mapped for huge pages.
+type mapKind struct {
+	size int
+	huge bool
 }
 
 type span struct{ lo, hi uintptr }
@@ -50,7 +65,7 @@ func ArenaMake[T any](a *Arena, n int) []T {
 	if size/n != int(unsafe.Sizeof(zero)) || size <= 0 {
 		return nil
 	}
-	m := takeMapping(size)
+	m := takeMapping(mapKind{size, a.huge})
 	if m == nil {
 		return nil
 	}
@@ -60,16 +75,16 @@ func ArenaMake[T any](a *Arena, n int) []T {
 	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(m))), n)[:0]
 }
 
-// takeMapping returns a mapping of size bytes, one released before if there is one.
-func takeMapping(size int) []byte {
+// takeMapping returns a mapping of kind k, one released before if there is one.
+func takeMapping(k mapKind) []byte {
 	arenaMaps.Lock()
 	defer arenaMaps.Unlock()
-	if free := arenaMaps.free[size]; len(free) > 0 {
+	if free := arenaMaps.free[k]; len(free) > 0 {
 		m := free[len(free)-1]
-		arenaMaps.free[size] = free[:len(free)-1]
+		arenaMaps.free[k] = free[:len(free)-1]
 		return m
 	}
-	m := mapMemory(size)
+	m := mapMemory(k.size, k.huge)
 	if m == nil {
 		return nil
 	}
@@ -114,7 +129,7 @@ func ArenaRelease[T any](a *Arena, s []T) {
 	}
 	a.mu.Unlock()
 	if m != nil {
-		putMapping(m)
+		putMapping(m, a.huge)
 	}
 }
 
@@ -139,20 +154,22 @@ func (a *Arena) Free() {
 	a.held = nil
 	a.mu.Unlock()
 	for _, m := range held {
-		putMapping(m)
+		putMapping(m, a.huge)
 	}
 }
 
-// putMapping drops the pages of m and keeps m for takeMapping. A mapping whose pages could not
-// be dropped (not expected) is left as it is, never handed out again.
-func putMapping(m []byte) {
+// putMapping drops the pages of m, mapped for huge pages or not, and keeps m for takeMapping.
+// A mapping whose pages could not be dropped (not expected) is left as it is, never handed out
+// again.
+func putMapping(m []byte, huge bool) {
 	if !dropPages(m) {
 		return
 	}
 	arenaMaps.Lock()
 	defer arenaMaps.Unlock()
 	if arenaMaps.free == nil {
-		arenaMaps.free = map[int][][]byte{}
+		arenaMaps.free = map[mapKind][][]byte{}
 	}
-	arenaMaps.free[len(m)] = append(arenaMaps.free[len(m)], m)
+	k := mapKind{len(m), huge}
+	arenaMaps.free[k] = append(arenaMaps.free[k], m)
 }

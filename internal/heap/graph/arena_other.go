@@ -4,6 +4,6 @@ package graph
 
 // mapMemory returns nil: arenas are only mapped on Linux; elsewhere the arrays stay in the Go
 // heap.
-func mapMemory(int) []byte { return nil }
+func mapMemory(int, bool) []byte { return nil }
 
 func dropPages([]byte) bool { return false }
