@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/graph"
 	"github.com/memsee/memsee/internal/store"
 	"github.com/memsee/memsee/internal/store/page"
 )
@@ -39,6 +40,7 @@ func PathsOfType(ctx context.Context, db *store.DB, snap store.Snapshot, typ str
 		if t, err = newTypeWalk(ctx, db, snap.ID); err != nil {
 			return nil, err
 		}
+		defer t.slab.free() // the pages kept: what is returned holds none of their bytes
 		if err = t.merge(ctx, uint64(id)); err != nil {
 			return nil, err
 		}
@@ -64,6 +66,7 @@ type typeWalk struct {
 	db     *store.DB
 	snap   int64
 	pages  []*page.Objects // by page number; nil for a page not kept
+	slab   *slab           // the memory of the kept pages' columns
 	n      int64           // objects in the snapshot: oids 0 to n-1
 	roots  map[int64]string
 	hidden []string // the references paths leave out (heap.HiddenHop)
@@ -170,7 +173,7 @@ func newTypeWalk(ctx context.Context, db *store.DB, snap int64) (*typeWalk, erro
 	if err != nil {
 		return nil, err
 	}
-	t := &typeWalk{db: db, snap: snap, roots: roots, labels: map[uint64]string{}, names: map[uint64]string{},
+	t := &typeWalk{db: db, snap: snap, slab: newSlab(), roots: roots, labels: map[uint64]string{}, names: map[uint64]string{},
 		open: map[int64]string{}, steps: map[string]int32{}, known: map[uint64]map[string]step{}, folds: map[uint64]int32{}}
 	for _, h := range heap.Handlers() {
 		if r, ok := h.(heap.PathRules); ok {
@@ -197,9 +200,14 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
-	// Room for the objects, as many as the snapshot counts (a hint: the pages decide).
+	// Room for the objects, as many as the snapshot counts (a hint: the pages decide); the
+	// keys, 4 bytes an object, in the slab's arena, for its huge pages.
 	if c := min(n, maxHint); c > 0 {
-		t.key, t.isInstance = make([]int32, 0, c), make([]uint64, 0, (c+63)/64)
+		t.key = graph.ArenaMake[int32](t.slab.arena, int(c))
+		if t.key == nil {
+			t.key = make([]int32, 0, c)
+		}
+		t.isInstance = make([]uint64, 0, (c+63)/64)
 	}
 	if c := min(want, n, maxPendingHint); c > 0 {
 		t.pending = make([]pendingInstance, 0, c) // as many as there are instances, at most
@@ -447,7 +455,7 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 				r.p = nil
 				continue
 			}
-			r.p.Compact() // the columns it was not decoded of go
+			r.p.CompactInto(t.slab.take) // the columns it was not decoded of go
 			t.pages = append(t.pages, r.p)
 			for _, in := range r.found {
 				if err := t.add(ctx, r.first+int64(in.i), in, noStep, true); err != nil {

@@ -42,7 +42,11 @@ type Objects struct {
 // Compact moves the columns p holds into an array of their own, as long as they are, and gives
 // back the memory the page was unpacked into (Release): a page decoded of a few columns
 // (DecodeObjectsOf) and kept holds the others' bytes too until then.
-func (p *Objects) Compact() {
+func (p *Objects) Compact() { p.CompactInto(nil) }
+
+// CompactInto is Compact, the array taken from take (empty, with room for n bytes) where take
+// is not nil: an allocator of the caller's, whose memory must outlive every read of p.
+func (p *Objects) CompactInto(take func(n int) []byte) {
 	if p.buf == nil {
 		return
 	}
@@ -53,7 +57,12 @@ func (p *Objects) Compact() {
 	for _, c := range cols {
 		n += len(*c)
 	}
-	all := make([]byte, 0, n)
+	var all []byte
+	if take != nil {
+		all = take(n)[:0]
+	} else {
+		all = make([]byte, 0, n)
+	}
 	for _, c := range cols {
 		if *c != nil {
 			all = append(all, *c...)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/memsee/memsee/internal/heap"
 )
@@ -546,7 +547,8 @@ func TestManyNames(t *testing.T) {
 
 // TestCompactRelease checks that a packed page decoded of some columns and compacted reads as
 // before while the memory it was unpacked into unpacks another page (Compact, Release), and
-// that a page unpacked into memory given back reads right.
+// that a page unpacked into memory given back reads right. Every other page is compacted into
+// the caller's memory (CompactInto), which must then hold its columns.
 func TestCompactRelease(t *testing.T) {
 	var k Packer
 	decode := func(p *Builder, cols Columns) (*Objects, *Objects) {
@@ -566,13 +568,28 @@ func TestCompactRelease(t *testing.T) {
 	}
 	cols := ColType | ColSize | ColDistance | ColParent | ColIDom | ColRetained | ColVia | ColAddr
 	reused := false
-	for try := 0; try < 100 && !reused; try++ {
+	for try := 0; try < 100 && (!reused || try < 2); try++ { // both ways, at least
 		kept, keptFull := decode(widePage(), cols)
 		if kept.buf == nil {
 			t.Fatal("no unpacked memory to give back")
 		}
 		old := kept.buf
-		kept.Compact()
+		var mine []byte
+		if try%2 == 0 {
+			kept.Compact()
+		} else {
+			kept.CompactInto(func(n int) []byte {
+				mine = make([]byte, 0, n)
+				return mine
+			})
+			lo := uintptr(unsafe.Pointer(unsafe.SliceData(mine)))
+			for name, c := range map[string][]byte{"Type": kept.Type.data, "Via": kept.Via.data, "Addr": kept.Addr.data} {
+				p := uintptr(unsafe.Pointer(unsafe.SliceData(c)))
+				if len(c) == 0 || p < lo || p+uintptr(len(c)) > lo+uintptr(cap(mine)) {
+					t.Fatalf("CompactInto: the %s column is not in the memory take gave", name)
+				}
+			}
+		}
 		if kept.buf != nil {
 			t.Fatal("compacted, still holds its unpacked memory")
 		}
