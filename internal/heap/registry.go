@@ -138,12 +138,6 @@ type GraphRules struct {
 	// which come and go as the program runs. A list a static field keeps is then held by the
 	// field in every dump, not by the frame of a method that was using it when one was taken.
 	LaterRoots []string
-	// HeapArrays keeps the per-object arrays of a dump whose reader does not say how many
-	// objects it has in the Go heap, grown from a guess, rather than in an arena where they
-	// grow in place (graph.Arena): for a format whose loads were measured slower there (a
-	// Python dump's: the analysis and the writing then fault in memory the heap would have
-	// had free, more than the read gains).
-	HeapArrays bool
 }
 
 // GraphHandler is implemented by the handler of a format whose graph work follows GraphRules.

@@ -133,7 +133,7 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 	if snap.EdgesByIndex {
 		s.b.TargetsByIndex()
 	}
-	if n == 0 && !snap.Held && !s.rules.HeapArrays && s.b.UseArena(s.arena) {
+	if n == 0 && !snap.Held && s.b.UseArena(s.arena) {
 		// Unknown size: the arrays grow in place, with no guess to make (presize).
 		s.typeOf = graph.ArenaMake[uint32](s.arena, graph.MaxObjects)
 		s.length.vals = graph.ArenaMake[int32](s.arena, graph.MaxObjects)

@@ -220,7 +220,9 @@ func Load(ctx context.Context, l *store.Load, path string, o Options) (Result, e
 		}
 		gs = newGraphSink()
 		if useArena {
-			gs.arena = graph.NewArena()
+			// Huge pages: each array is written from end to end, and a fault per 4 KiB
+			// made the arena slower than the Go heap for a Python dump (BENCHMARKS.md).
+			gs.arena = graph.NewHugeArena()
 			defer gs.arena.Free() // after storeGraph, which holds its arrays to the end
 		}
 		gs.paced = paced

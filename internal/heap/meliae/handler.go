@@ -22,10 +22,9 @@ func (Reader) Identity() heap.Identity { return heap.IdentityAddress }
 func (Reader) IdentityNote() string { return "address, type and size" }
 
 // GraphRules: meliae has no GC roots: modules are roots (the reader sends them), and so is
-// every object nothing refers to. The per-object arrays stay in the Go heap (HeapArrays):
-// BENCHMARKS.md has the loads that were slower in an arena.
+// every object nothing refers to.
 func (Reader) GraphRules() heap.GraphRules {
-	return heap.GraphRules{UnreferencedRoots: true, HeapArrays: true}
+	return heap.GraphRules{UnreferencedRoots: true}
 }
 
 // ReadNotes is ReadStats; the lines whose strings were repaired are recorded in the snapshot's
