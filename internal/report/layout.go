@@ -36,13 +36,22 @@ func multiLine(header []string, rows [][]string) bool {
 // sequences take no room.
 func layOut(buf *bytes.Buffer, header []string, rows [][]string, widths []int, right []bool) {
 	gap := strings.Repeat(" ", columnGap)
+	lineBytes, widest := 1, 0
+	for _, w := range widths {
+		lineBytes += w + columnGap
+		widest = max(widest, w)
+	}
+	buf.Grow((len(rows) + 1) * lineBytes) // the table's size when its cells are ASCII
+	blanks := strings.Repeat(" ", widest)
 	line := func(cells []string) {
 		for j, c := range cells {
-			pad := strings.Repeat(" ", max(widths[j]-textWidth(c), 0))
+			pad := blanks[:max(widths[j]-textWidth(c), 0)]
 			if right[j] {
-				buf.WriteString(pad + c)
+				buf.WriteString(pad)
+				buf.WriteString(c)
 			} else {
-				buf.WriteString(c + pad)
+				buf.WriteString(c)
+				buf.WriteString(pad)
 			}
 			buf.WriteString(gap)
 		}

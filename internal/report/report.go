@@ -6,6 +6,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -299,19 +300,21 @@ func renderTable(w io.Writer, t *Table) error {
 			return err
 		}
 	}
-	// tablewriter pads the last column; trailing blanks only make diffs noisy.
+	// tablewriter pads the last column; trailing blanks only make diffs noisy. The lines go
+	// out in large writes: one write per line was a system call per row.
+	out := bufio.NewWriterSize(w, 64<<10)
 	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
 		var err error
 		if color != nil {
 			err = color.writeStyled(tidyLine(line) + "\n")
 		} else {
-			_, err = io.WriteString(w, strings.TrimRight(line, " ")+"\n")
+			_, err = out.WriteString(strings.TrimRight(line, " ") + "\n")
 		}
 		if err != nil {
 			return err
 		}
 	}
-	return nil
+	return out.Flush()
 }
 
 func renderJSON(w io.Writer, t *Table) error {
