@@ -143,15 +143,12 @@ func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]
 		if n > 0 {
 			hi = min(hi, lo+n)
 		}
-		out := make([]Object, 0, hi-lo)
+		ids := make([]int64, 0, hi-lo)
 		for j := lo; j < hi; j++ {
-			o, err := d.Object(ctx, snap, int64(p.Referrer.At(j)))
-			if err != nil {
-				return nil, 0, err
-			}
-			out = append(out, o)
+			ids = append(ids, int64(p.Referrer.At(j)))
 		}
-		return out, total, nil
+		out, err := d.objectsInOrder(ctx, snap, ids)
+		return out, total, err
 	}
 	// Kids: each once, ranked by what they retain. The pages are read in oid order, each once.
 	slices.Sort(oids)
@@ -178,15 +175,33 @@ func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]
 	if n > 0 && len(all) > n {
 		all = all[:n]
 	}
-	out := make([]Object, 0, len(all))
-	for _, r := range all {
-		o, err := d.Object(ctx, snap, r.oid)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, o)
+	ids := make([]int64, len(all))
+	for i, r := range all {
+		ids[i] = r.oid
 	}
-	return out, len(oids), nil
+	out, err := d.objectsInOrder(ctx, snap, ids)
+	return out, len(oids), err
+}
+
+// objectsInOrder returns the objects of snap at oids, in that order, reading them in oid order:
+// a page is decoded once for all its objects, where reading them as ranked went from page to
+// page and back, past what the page cache holds, and decoded pages again and again (the kids
+// of a dict of a million keys).
+func (d *DB) objectsInOrder(ctx context.Context, snap int64, oids []int64) ([]Object, error) {
+	at := make([]int32, len(oids)) // indices into oids, by oid
+	for i := range at {
+		at[i] = int32(i)
+	}
+	slices.SortFunc(at, func(a, b int32) int { return cmp.Compare(oids[a], oids[b]) })
+	out := make([]Object, len(oids))
+	for _, i := range at {
+		o, err := d.Object(ctx, snap, oids[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = o
+	}
+	return out, nil
 }
 
 // ObjectAt returns the object at a dump address (or V8 node id) in a snapshot. Oids number a

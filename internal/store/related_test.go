@@ -1,0 +1,108 @@
+package store_test
+
+import (
+	"cmp"
+	"context"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/memsee/memsee/internal/loader/loadertest"
+	"github.com/memsee/memsee/internal/store"
+)
+
+// TestRelated checks Related against answers worked out one object at a time, on a real dump:
+// an object's kids are its references' targets, each once, the most retained first (then by
+// oid), and its referrers the objects that refer to it, each once, the most retained first;
+// every one reads as Object reads it, and n keeps the first n. The objects with the most
+// references have kids across many pages (a dict of 2,000 entries, a list of 1,200).
+func TestRelated(t *testing.T) {
+	ctx := context.Background()
+	db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "r.db"), "../../testdata/python/shop4.json.gz")
+	defer db.Close()
+	snap := res.ID
+	objects := make([]store.Object, res.Objects)
+	refs := make([][]store.Reference, res.Objects)
+	referrers := map[int64][]int64{}
+	for oid := range res.Objects {
+		var err error
+		if objects[oid], err = db.Object(ctx, snap, oid); err != nil {
+			t.Fatal(err)
+		}
+		if refs[oid], err = db.Refs(ctx, snap, oid); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range refs[oid] {
+			if l := referrers[e.To]; len(l) == 0 || l[len(l)-1] != oid {
+				referrers[e.To] = append(l, oid)
+			}
+		}
+	}
+	byRefs := make([]int64, res.Objects)
+	for i := range byRefs {
+		byRefs[i] = int64(i)
+	}
+	slices.SortStableFunc(byRefs, func(a, b int64) int { return cmp.Compare(len(refs[b]), len(refs[a])) })
+	mostReferred := slices.Collect(func(yield func(int64) bool) {
+		for oid, l := range referrers {
+			if len(l) > 50 && !yield(oid) {
+				return
+			}
+		}
+	})
+	if len(refs[byRefs[0]]) < 2000 || len(mostReferred) == 0 {
+		t.Fatalf("the sample has no large collection (%d references at most) or no object with many referrers", len(refs[byRefs[0]]))
+	}
+	ranked := func(ids []int64) []store.Object {
+		out := make([]store.Object, 0, len(ids))
+		for _, id := range ids {
+			out = append(out, objects[id])
+		}
+		slices.SortStableFunc(out, func(a, b store.Object) int {
+			if c := cmp.Compare(b.Retained, a.Retained); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.OID, b.OID)
+		})
+		return out
+	}
+	for _, oid := range append(byRefs[:5:5], 0, res.Objects-1) {
+		var kids []int64
+		for _, e := range refs[oid] {
+			kids = append(kids, e.To)
+		}
+		slices.Sort(kids)
+		want := ranked(slices.Compact(kids))
+		for _, n := range []int{0, 3} {
+			got, total, err := db.Related(ctx, snap, oid, true, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := want
+			if n > 0 && len(w) > n {
+				w = w[:n]
+			}
+			if total != len(want) || !reflect.DeepEqual(got, w) && len(w) > 0 {
+				t.Fatalf("kids of object %d, n %d: %d of %d, want %d of %d", oid, n, len(got), total, len(w), len(want))
+			}
+		}
+	}
+	for _, oid := range mostReferred {
+		got, total, err := db.Related(ctx, snap, oid, false, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != len(referrers[oid]) || len(got) != total {
+			t.Fatalf("referrers of object %d: %d of %d, want %d", oid, len(got), total, len(referrers[oid]))
+		}
+		seen := map[int64]bool{}
+		for i, o := range got {
+			if o != objects[o.OID] || seen[o.OID] || !slices.Contains(referrers[oid], o.OID) ||
+				i > 0 && o.Retained > got[i-1].Retained {
+				t.Fatalf("referrers of object %d: %d is %+v, not a referrer in order as Object reads it", oid, i, o)
+			}
+			seen[o.OID] = true
+		}
+	}
+}
