@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -77,41 +78,40 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 	if err != nil {
 		return err
 	}
-	type row struct {
-		o         store.Object
-		via, kind string
-	}
-	// A kid's names are in the object's own references, read once: a list of a million
-	// elements would otherwise be read again for each kid.
-	var toKid map[int64][]store.Reference
+	// A kid's names are in the object's own references, read once and ordered by the kid
+	// they go to (stably: the dump's order among one kid's): a list of a million elements
+	// would otherwise be read again for each kid.
+	var toKids []store.Reference
 	if o.children {
-		refs, err := db.Refs(ctx, snap.ID, obj.OID)
-		if err != nil {
+		if toKids, err = db.Refs(ctx, snap.ID, obj.OID); err != nil {
 			return err
 		}
-		toKid = map[int64][]store.Reference{}
-		for _, e := range refs {
-			toKid[e.To] = append(toKid[e.To], e)
-		}
+		slices.SortStableFunc(toKids, func(a, b store.Reference) int { return cmp.Compare(a.To, b.To) })
 	}
-	var rows []row
+	type named struct{ via, kind string }
+	names := make([]named, 0, len(related))
 	for _, r := range related {
-		edges := toKid[r.OID]
-		if !o.children { // refs: the name is in the referrer
-			if edges, err = db.EdgesBetween(ctx, snap.ID, r.OID, obj.OID); err != nil {
-				return err
+		var edges []store.Reference
+		if o.children {
+			lo, _ := slices.BinarySearchFunc(toKids, r.OID, func(e store.Reference, to int64) int { return cmp.Compare(e.To, to) })
+			hi := lo
+			for hi < len(toKids) && toKids[hi].To == r.OID {
+				hi++
 			}
+			edges = toKids[lo:hi]
+		} else if edges, err = db.EdgesBetween(ctx, snap.ID, r.OID, obj.OID); err != nil { // refs: the name is in the referrer
+			return err
 		}
-		var named, kinds []string
+		var vias, kinds []string
 		for _, e := range edges {
 			if e.Name != "" {
-				named = append(named, e.Name)
+				vias = append(vias, e.Name)
 			}
 			if k := e.Kind.String(); !slices.Contains(kinds, k) {
 				kinds = append(kinds, k)
 			}
 		}
-		rows = append(rows, row{r, strings.Join(named, ", "), strings.Join(kinds, ", ")})
+		names = append(names, named{strings.Join(vias, ", "), strings.Join(kinds, ", ")})
 	}
 	via := "VIA"
 	if o.children {
@@ -126,12 +126,13 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 		{Title: "RETAINED", Key: "retained", Unit: report.UnitBytes},
 		{Title: "VALUE", Key: "value"},
 	}}
-	for _, r := range rows {
-		value := r.o.Value
+	t.Rows = make([][]any, len(related))
+	for i, r := range related {
+		value := r.Value
 		if o.Format.Shortens() && !o.Wide {
 			value = report.Truncate(value, 40)
 		}
-		t.Rows = append(t.Rows, []any{r.via, r.kind, hexAddr(r.o.Addr), r.o.Type, r.o.Size, r.o.Retained, value})
+		t.Rows[i] = []any{names[i].via, names[i].kind, hexAddr(r.Addr), r.Type, r.Size, r.Retained, value}
 	}
 	return report.Render(o.IO.Tables(o.Wide), o.Format, t)
 }
