@@ -223,24 +223,26 @@ func (b *Builder) AddEdge(from ObjID, to uint64, kind heap.EdgeKind) {
 		b.widen()
 	}
 	if b.wide {
-		b.chunks = appendChunked(b.chunks, to)
+		b.chunks = appendChunked(b.chunks, to, b.addr.arena)
 	} else {
-		b.narrow = appendChunked(b.narrow, uint32(to))
+		b.narrow = appendChunked(b.narrow, uint32(to), b.addr.arena)
 	}
 	b.kinds = append(b.kinds, kind)
 	b.nedges++
 }
 
 // appendChunked appends v to the last chunk of chunks, starting a chunk twice the size of the
-// last one (up to maxChunk) when it is full.
-func appendChunked[T uint32 | uint64](chunks [][]T, v T) [][]T {
+// last one (up to maxChunk) when it is full: in a when it is not nil, so that Build gives each
+// back to the system as soon as it is resolved (in the Go heap, the memory of the chunks
+// resolved stays resident beside the edges they become).
+func appendChunked[T uint32 | uint64](chunks [][]T, v T, a *Arena) [][]T {
 	last := len(chunks) - 1
 	if last < 0 || len(chunks[last]) == cap(chunks[last]) {
 		c := firstChunk
 		if last >= 0 {
 			c = min(2*cap(chunks[last]), maxChunk)
 		}
-		chunks = append(chunks, make([]T, 0, c))
+		chunks = append(chunks, makeChunk[T](a, 0, c))
 		last++
 	}
 	chunks[last] = append(chunks[last], v)
@@ -252,13 +254,23 @@ func appendChunked[T uint32 | uint64](chunks [][]T, v T) [][]T {
 func (b *Builder) widen() {
 	b.chunks = make([][]uint64, len(b.narrow))
 	for i, c := range b.narrow {
-		w := make([]uint64, len(c), cap(c))
+		w := makeChunk[uint64](b.addr.arena, len(c), cap(c))
 		for j, v := range c {
 			w[j] = uint64(v)
 		}
+		ArenaRelease(b.addr.arena, c)
 		b.chunks[i], b.narrow[i] = w, nil
 	}
 	b.narrow, b.wide = nil, true
+}
+
+// makeChunk returns a chunk of targets of length n and capacity c, in a when it is not nil and
+// has room.
+func makeChunk[T uint32 | uint64](a *Arena, n, c int) []T {
+	if s := ArenaMake[T](a, c); s != nil {
+		return s[:n]
+	}
+	return make([]T, n, c)
 }
 
 // AddRoot adds the object at address addr to the GC roots. Adding a root twice is harmless;
@@ -304,6 +316,12 @@ func (b *Builder) Build() (*Graph, error) {
 		err = resolve(g, wide, base, rootAddrs, byIndex, narrow, chunks, edges)
 	} else {
 		err = resolve(g, words, base, rootAddrs, byIndex, narrow, chunks, edges)
+	}
+	for _, c := range narrow { // those an error left
+		ArenaRelease(g.Addr.arena, c)
+	}
+	for _, c := range chunks {
+		ArenaRelease(g.Addr.arena, c)
 	}
 	if err != nil {
 		return nil, err
@@ -381,10 +399,10 @@ func resolve[T addrWord](g *Graph, words []T, base uint64, rootAddrs []uint64, b
 		}
 	}
 	if byIndex {
-		indexChunks(narrow, edges, n)
+		indexChunks(narrow, edges, n, g.Addr.arena)
 	} else {
-		resolveChunks(ix, words, base, narrow, edges)
-		resolveChunks(ix, words, base, chunks, edges)
+		resolveChunks(ix, words, base, narrow, edges, g.Addr.arena)
+		resolveChunks(ix, words, base, chunks, edges, g.Addr.arena)
 	}
 	return nil
 }
@@ -415,9 +433,9 @@ func lookup[T addrWord](ix addrIndex, addr []T, a T) (ObjID, bool) {
 }
 
 // resolveChunks looks the addresses of chunks up in ix, into edges, chunk after chunk from the
-// start of edges, freeing each chunk when done. The lookups only read, and each chunk has its
-// own part of edges: every core takes chunks in turn.
-func resolveChunks[T addrWord, K uint32 | uint64](ix addrIndex, addr []T, base uint64, chunks [][]K, edges []ObjID) {
+// start of edges, freeing each chunk when done (giving it back to a if it is a's). The lookups
+// only read, and each chunk has its own part of edges: every core takes chunks in turn.
+func resolveChunks[T addrWord, K uint32 | uint64](ix addrIndex, addr []T, base uint64, chunks [][]K, edges []ObjID, a *Arena) {
 	at := make([]int, len(chunks)) // chunk -> its first index in edges
 	for c := 1; c < len(chunks); c++ {
 		at[c] = at[c-1] + len(chunks[c-1])
@@ -434,6 +452,7 @@ func resolveChunks[T addrWord, K uint32 | uint64](ix addrIndex, addr []T, base u
 				} else {
 					lookupAll(ix.table, addr, base, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
 				}
+				ArenaRelease(a, chunks[c])
 				chunks[c] = nil // let the collector have it
 			}
 		})
@@ -442,8 +461,8 @@ func resolveChunks[T addrWord, K uint32 | uint64](ix addrIndex, addr []T, base u
 }
 
 // indexChunks copies the targets of chunks, ObjIDs (TargetsByIndex), into edges, SuperRoot for
-// those no object has (n or more), freeing each chunk when done.
-func indexChunks(chunks [][]uint32, edges []ObjID, n int) {
+// those no object has (n or more), freeing each chunk when done (as resolveChunks does).
+func indexChunks(chunks [][]uint32, edges []ObjID, n int, a *Arena) {
 	at := 0
 	for c, chunk := range chunks {
 		for i, v := range chunk {
@@ -454,6 +473,7 @@ func indexChunks(chunks [][]uint32, edges []ObjID, n int) {
 			}
 		}
 		at += len(chunk)
+		ArenaRelease(a, chunk)
 		chunks[c] = nil // let the collector have it
 	}
 }
