@@ -5,6 +5,7 @@ package ruby
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -234,7 +235,7 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 		return &heap.FormatError{File: p.Name, Offset: -1, Err: errors.New("no objects in the dump")}
 	}
 	for _, bs := range p.names {
-		slices.SortStableFunc(bs, func(a, b binding) int { return cmpAddr(a.to, b.to) })
+		slices.SortStableFunc(bs, func(a, b binding) int { return cmp.Compare(a.to, b.to) })
 	}
 	for i := range p.deferred {
 		if i&4095 == 0 {
@@ -258,16 +259,6 @@ func (p *parser) run(ctx context.Context, sink heap.Sink) error {
 		}
 	}
 	return nil
-}
-
-func cmpAddr(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // begin sends Begin, once, and then the roots read so far.
@@ -410,7 +401,7 @@ func (p *parser) name1() error {
 // one object under two names has two references to it.
 func (p *parser) bindingName(owner, to uint64) (string, bool) {
 	bs := p.names[owner]
-	i, _ := slices.BinarySearchFunc(bs, to, func(b binding, t uint64) int { return cmpAddr(b.to, t) })
+	i, _ := slices.BinarySearchFunc(bs, to, func(b binding, t uint64) int { return cmp.Compare(b.to, t) })
 	for ; i < len(bs) && bs[i].to == to; i++ {
 		if bs[i].used {
 			continue
