@@ -203,10 +203,7 @@ func (t *typeWalk) merge(ctx context.Context, id uint64) error {
 	// Room for the objects, as many as the snapshot counts (a hint: the pages decide); the
 	// keys, 4 bytes an object, in the slab's arena, for its huge pages.
 	if c := min(n, maxHint); c > 0 {
-		t.key = graph.ArenaMake[int32](t.slab.arena, int(c))
-		if t.key == nil {
-			t.key = make([]int32, 0, c)
-		}
+		t.key = graph.MakeIn[int32](t.slab.arena, 0, int(c))
 		t.isInstance = make([]uint64, 0, (c+63)/64)
 	}
 	if c := min(want, n, maxPendingHint); c > 0 {

@@ -75,6 +75,15 @@ func ArenaMake[T any](a *Arena, n int) []T {
 	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(m))), n)[:0]
 }
 
+// MakeIn returns a slice of length n and capacity c in a, or in the Go heap where a is nil or
+// has no mapping to give.
+func MakeIn[T any](a *Arena, n, c int) []T {
+	if s := ArenaMake[T](a, c); s != nil {
+		return s[:n]
+	}
+	return make([]T, n, c)
+}
+
 // takeMapping returns a mapping of kind k, one released before if there is one.
 func takeMapping(k mapKind) []byte {
 	arenaMaps.Lock()
@@ -129,7 +138,7 @@ func ArenaRelease[T any](a *Arena, s []T) {
 	}
 	a.mu.Unlock()
 	if m != nil {
-		putMapping(m, a.huge)
+		putMapping(m, mapKind{len(m), a.huge})
 	}
 }
 
@@ -154,14 +163,13 @@ func (a *Arena) Free() {
 	a.held = nil
 	a.mu.Unlock()
 	for _, m := range held {
-		putMapping(m, a.huge)
+		putMapping(m, mapKind{len(m), a.huge})
 	}
 }
 
-// putMapping drops the pages of m, mapped for huge pages or not, and keeps m for takeMapping.
-// A mapping whose pages could not be dropped (not expected) is left as it is, never handed out
-// again.
-func putMapping(m []byte, huge bool) {
+// putMapping drops the pages of m, of kind k, and keeps m for takeMapping. A mapping whose
+// pages could not be dropped (not expected) is left as it is, never handed out again.
+func putMapping(m []byte, k mapKind) {
 	if !dropPages(m) {
 		return
 	}
@@ -170,6 +178,5 @@ func putMapping(m []byte, huge bool) {
 	if arenaMaps.free == nil {
 		arenaMaps.free = map[mapKind][][]byte{}
 	}
-	k := mapKind{len(m), huge}
 	arenaMaps.free[k] = append(arenaMaps.free[k], m)
 }

@@ -27,11 +27,12 @@ func TestHugeArena(t *testing.T) {
 		t.Logf("transparent huge pages not set to madvise (%q): what the arrays are mapped for is not checked", strings.TrimSpace(string(mode)))
 	} else {
 		for _, c := range []struct {
-			s    []byte
-			want string
-		}{{h, "1"}, {p, "0"}} {
+			arena string
+			s     []byte
+			want  string
+		}{{"huge", h, "1"}, {"plain", p, "0"}} {
 			if got := thpEligible(t, c.s); got != c.want {
-				t.Errorf("THPeligible of a %s arena's array: %q, want %q", map[string]string{"1": "huge", "0": "plain"}[c.want], got, c.want)
+				t.Errorf("THPeligible of a %s arena's array: %q, want %q", c.arena, got, c.want)
 			}
 		}
 	}

@@ -242,7 +242,7 @@ func appendChunked[T uint32 | uint64](chunks [][]T, v T, a *Arena) [][]T {
 		if last >= 0 {
 			c = min(2*cap(chunks[last]), maxChunk)
 		}
-		chunks = append(chunks, makeChunk[T](a, 0, c))
+		chunks = append(chunks, MakeIn[T](a, 0, c))
 		last++
 	}
 	chunks[last] = append(chunks[last], v)
@@ -254,7 +254,7 @@ func appendChunked[T uint32 | uint64](chunks [][]T, v T, a *Arena) [][]T {
 func (b *Builder) widen() {
 	b.chunks = make([][]uint64, len(b.narrow))
 	for i, c := range b.narrow {
-		w := makeChunk[uint64](b.addr.arena, len(c), cap(c))
+		w := MakeIn[uint64](b.addr.arena, len(c), cap(c))
 		for j, v := range c {
 			w[j] = uint64(v)
 		}
@@ -262,15 +262,6 @@ func (b *Builder) widen() {
 		b.chunks[i], b.narrow[i] = w, nil
 	}
 	b.narrow, b.wide = nil, true
-}
-
-// makeChunk returns a chunk of targets of length n and capacity c, in a when it is not nil and
-// has room.
-func makeChunk[T uint32 | uint64](a *Arena, n, c int) []T {
-	if s := ArenaMake[T](a, c); s != nil {
-		return s[:n]
-	}
-	return make([]T, n, c)
 }
 
 // AddRoot adds the object at address addr to the GC roots. Adding a root twice is harmless;
