@@ -1294,6 +1294,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			index   []byte // an element's [i], spelled here for the page to copy
 			rank    ranker
 			ranked  []uint32
+			kids    []uint32 // a large collection's, to rank
 			keys    = new(keyTexts)
 			ref     store.NewRef
 			nameBuf []uint32 // the page's edges' names, when read from the file
@@ -1343,9 +1344,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 						elem.set(int(id))
 					}
 				}
+				class := graph.SuperRoot
 				if s.hasImplicitClass(id) {
-					if c := classID[s.typeOf[id]]; c != graph.SuperRoot {
-						pw.Ref(&store.NewRef{OID: int64(c), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge, NameKey: classKey})
+					if class = classID[s.typeOf[id]]; class != graph.SuperRoot {
+						pw.Ref(&store.NewRef{OID: int64(class), Kind: heap.EdgeClass, Index: -1, Name: s.rules.ClassEdge, NameKey: classKey})
 					}
 				}
 				elo, ehi := g.EdgeRange(id)
@@ -1355,6 +1357,16 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				}
 				ranked = rank.rank(ranked[:0], refsOf.from[refsOf.end[i-lo]:refsOf.end[i-lo+1]], &a.Retained)
 				pw.Referrers(ranked)
+				if int(ehi-elo)+int(b2u(class != graph.SuperRoot)) >= store.RankKidsFrom {
+					// A large collection: its kids ranked as its referrers are.
+					kids = append(kids[:0], graph.AsUint32s(g.Edges[elo:ehi])...)
+					if class != graph.SuperRoot {
+						kids = append(kids, uint32(class))
+					}
+					ranked = rank.rank(ranked[:0], kids, &a.Retained)
+					pw.RankedKids(ranked)
+					kids = keepShort(kids)
+				}
 				ranked = keepShort(ranked)
 				pw.Object(&o)
 			}

@@ -131,26 +131,34 @@ func (d *DB) Related(ctx context.Context, snap, oid int64, kids bool, n int) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	var oids []int64
+	// Referrers are stored each once, the largest retained first, and so are the kids of an
+	// object with many references (RankKidsFrom): the first n are the answer.
+	i := int(oid & (page.Size - 1))
+	stored, rlo, rhi := p.Referrer, 0, 0
 	if kids {
-		for j := lo; j < hi; j++ {
-			oids = append(oids, int64(p.Target.At(j)))
-		}
+		stored = p.Ranked
+		rlo, rhi = p.RankedKids(i)
 	} else {
-		// Referrers are stored each once, the largest retained first: the first n are the answer.
-		lo, hi := p.Referrers(int(oid & (page.Size - 1)))
-		total := hi - lo
+		rlo, rhi = p.Referrers(i)
+	}
+	if !kids || rhi > rlo {
+		total := rhi - rlo
 		if n > 0 {
-			hi = min(hi, lo+n)
+			rhi = min(rhi, rlo+n)
 		}
-		ids := make([]int64, 0, hi-lo)
-		for j := lo; j < hi; j++ {
-			ids = append(ids, int64(p.Referrer.At(j)))
+		ids := make([]int64, 0, rhi-rlo)
+		for j := rlo; j < rhi; j++ {
+			ids = append(ids, int64(stored.At(j)))
 		}
 		out, err := d.objectsInOrder(ctx, snap, ids)
 		return out, total, err
 	}
-	// Kids: each once, ranked by what they retain. The pages are read in oid order, each once.
+	var oids []int64
+	for j := lo; j < hi; j++ {
+		oids = append(oids, int64(p.Target.At(j)))
+	}
+	// Kids not ranked at load (a few, or a page stored before): each once, ranked by what they
+	// retain. The pages are read in oid order, each once.
 	slices.Sort(oids)
 	oids = slices.Compact(oids)
 	type ranked struct{ oid, retained int64 }

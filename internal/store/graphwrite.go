@@ -178,6 +178,16 @@ func (w *PageWriter) Ref(r *NewRef) { w.page.Ref((*page.Ref)(r)) }
 // largest retained first.
 func (w *PageWriter) Referrers(oids []uint32) { w.page.Referrers(oids) }
 
+// RankedKids adds the objects the next object Object writes refers to, each once, the largest
+// retained first, ties by oid, as Related ranks them: for an object with many references
+// (RankKidsFrom), so that kids lists the first N without reading them all.
+func (w *PageWriter) RankedKids(oids []uint32) { w.page.RankedKids(oids) }
+
+// RankKidsFrom is the fewest references of an object whose kids a load ranks
+// (PageWriter.RankedKids). Related ranks an object with fewer as it reads them: a few
+// hundred objects, in a few pages.
+var RankKidsFrom = 256
+
 // Object adds the page's next object, with the references and referrers added since the last.
 func (w *PageWriter) Object(o *NewObject) {
 	if o.OID != w.next || w.page.Len() == page.Size {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"cmp"
 	"context"
+	"math"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -17,7 +18,29 @@ import (
 // oid), and its referrers the objects that refer to it, each once, the most retained first;
 // every one reads as Object reads it, and n keeps the first n. The objects with the most
 // references have kids across many pages (a dict of 2,000 entries, a list of 1,200).
+//
+// It loads the dump three ways: every object's kids ranked at load (store.RankKidsFrom 1), only
+// those of the large collections (the default), and none, so that Related reads them ranked
+// from the page, ranks them itself, or both, with the same answers.
 func TestRelated(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		from   int
+		ranked func(refs int) bool // whether an object of so many references has its kids ranked
+	}{
+		{"all ranked at load", 1, func(refs int) bool { return refs > 0 }},
+		{"large collections ranked at load", store.RankKidsFrom, func(refs int) bool { return refs >= store.RankKidsFrom }},
+		{"none ranked at load", math.MaxInt, func(int) bool { return false }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func(from int) { store.RankKidsFrom = from }(store.RankKidsFrom)
+			store.RankKidsFrom = tt.from
+			testRelated(t, tt.ranked)
+		})
+	}
+}
+
+func testRelated(t *testing.T, rankedAtLoad func(refs int) bool) {
 	ctx := context.Background()
 	db, res := loadertest.LoadInto(t, filepath.Join(t.TempDir(), "r.db"), "../../testdata/python/shop4.json.gz")
 	defer db.Close()
@@ -67,7 +90,14 @@ func TestRelated(t *testing.T) {
 		})
 		return out
 	}
-	for _, oid := range append(byRefs[:5:5], 0, res.Objects-1) {
+	sample := append(byRefs[:5:5], 0, res.Objects-1)
+	for oid := int64(1); oid < res.Objects; oid += 97 {
+		sample = append(sample, oid)
+	}
+	for _, oid := range sample {
+		if got, err := store.RankedKidsStored(ctx, db, snap, oid); err != nil || got != rankedAtLoad(len(refs[oid])) {
+			t.Fatalf("object %d, %d references: kids ranked at load %v (%v)", oid, len(refs[oid]), got, err)
+		}
 		var kids []int64
 		for _, e := range refs[oid] {
 			kids = append(kids, e.To)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/store/page"
 )
 
 func openTemp(t testing.TB) *DB {
@@ -402,4 +403,15 @@ func TestParseRef(t *testing.T) {
 			t.Errorf("IsFromEnd(%q) = %v, want %v", in, got, want)
 		}
 	}
+}
+
+// RankedKidsStored reports whether the page of object oid has its kids ranked (Related reads
+// them from there rather than ranking them).
+func RankedKidsStored(ctx context.Context, d *DB, snap, oid int64) (bool, error) {
+	p, _, _, err := d.refsOf(ctx, snap, oid)
+	if err != nil {
+		return false, err
+	}
+	lo, hi := p.RankedKids(int(oid & (page.Size - 1)))
+	return hi > lo, nil
 }

@@ -38,6 +38,8 @@ type Builder struct {
 	names           []byte
 	referrerEnd     []uint64
 	referrer        []uint32 // oids
+	rankedEnd       []uint64
+	ranked          []uint32 // oids
 }
 
 // Len returns how many objects the page holds so far; a full page holds Size.
@@ -48,14 +50,17 @@ func (p *Builder) Reset() {
 	p.n = 0
 	p.num++
 	for _, c := range []*[]uint64{&p.addr, &p.typ, &p.size, &p.length, &p.dist, &p.parent, &p.idom, &p.retained,
-		&p.nrefs, &p.nreferrer, &p.valueEnd, &p.viaEnd, &p.refEnd, &p.nameEnd, &p.referrerEnd} {
+		&p.nrefs, &p.nreferrer, &p.valueEnd, &p.viaEnd, &p.refEnd, &p.nameEnd, &p.referrerEnd, &p.rankedEnd} {
 		*c = (*c)[:0]
 	}
-	p.dst, p.name, p.kind, p.referrer = p.dst[:0], p.name[:0], p.kind[:0], p.referrer[:0]
+	p.dst, p.name, p.kind, p.referrer, p.ranked = p.dst[:0], p.name[:0], p.kind[:0], p.referrer[:0], p.ranked[:0]
 	// A page of objects that millions refer to grows these to tens of megabytes: let the next
 	// page start small again rather than keep them.
 	if cap(p.referrer) > 1<<20 {
 		p.referrer = nil
+	}
+	if cap(p.ranked) > 1<<20 {
+		p.ranked = nil
 	}
 	if cap(p.dst) > 1<<20 {
 		p.dst, p.name, p.kind = nil, nil, nil
@@ -89,6 +94,7 @@ func (p *Builder) Add(o *Object) {
 	}
 	p.refEnd = append(p.refEnd, uint64(len(p.dst)))
 	p.referrerEnd = append(p.referrerEnd, uint64(len(p.referrer)))
+	p.rankedEnd = append(p.rankedEnd, uint64(len(p.ranked)))
 	p.nrefs = append(p.nrefs, uint64(len(p.dst))-refsBefore)
 	p.nreferrer = append(p.nreferrer, uint64(len(p.referrer))-referrersBefore)
 }
@@ -99,6 +105,11 @@ func (p *Builder) Referrer(oid uint32) { p.referrer = append(p.referrer, oid) }
 
 // Referrers adds objects that refer to the object Add adds next, as Referrer does one by one.
 func (p *Builder) Referrers(oids []uint32) { p.referrer = append(p.referrer, oids...) }
+
+// RankedKids adds the objects that the object Add adds next refers to, each once, the largest
+// retained first: for an object with many references, whose kids a reader would otherwise read
+// every one of to rank them. An object given none has its kids ranked when they are read.
+func (p *Builder) RankedKids(oids []uint32) { p.ranked = append(p.ranked, oids...) }
 
 // Ref adds a reference of the object Add adds next, in the dump's order.
 func (p *Builder) Ref(r *Ref) {

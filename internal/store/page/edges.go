@@ -7,7 +7,7 @@ import (
 
 // Edges is a decoded refs blob (edge_page.refs): the references from and to each object of a
 // page. Object i's references are [Refs(i)) of Target, Kind and Name; its referrers are
-// [Referrers(i)) of Referrer.
+// [Referrers(i)) of Referrer; the objects it refers to, ranked, [RankedKids(i)) of Ranked.
 type Edges struct {
 	N           int   // objects in the page
 	RefEnd      Ints  // object -> end of its references in Target, Kind and Name
@@ -18,6 +18,13 @@ type Edges struct {
 	Names       Texts // the page's reference names, each once
 	ReferrerEnd Ints  // object -> end of its referrers in Referrer
 	Referrer    Ints  // referrer oids, each object's once each, the largest retained first
+	// RankedEnd and Ranked are the objects each object refers to, each once, the largest
+	// retained first, for an object with many references (a large collection): kids then
+	// reads the first N without reading every one to rank them. Other objects have none, and
+	// so has every object of a page stored before they were (hasRanked is false).
+	RankedEnd Ints // object -> end of its ranked kids in Ranked
+	Ranked    Ints // kid oids
+	hasRanked bool // the blob has the two columns
 }
 
 // A reference's name is 0 when it has none, 2*i+1 for element index i (spelled [i] when
@@ -55,7 +62,19 @@ func DecodeEdges(b []byte) (*Edges, error) {
 		r.err = ErrDamaged
 	}
 	p.Referrer = r.ints(int(nreferrer))
-	if r.err == nil && (len(r.b) != 0 || !rising(p.RefEnd, n, nref) || !rising(p.ReferrerEnd, n, nreferrer)) {
+	var nranked uint64
+	if p.hasRanked = r.err == nil && len(r.b) > 0; p.hasRanked { // a page stored before ends here
+		p.RankedEnd = r.ints(n)
+		if n > 0 && r.err == nil {
+			nranked = p.RankedEnd.At(n - 1)
+		}
+		if nranked > nref {
+			r.err = ErrDamaged // each is some reference's target
+		}
+		p.Ranked = r.ints(int(nranked))
+	}
+	if r.err == nil && (len(r.b) != 0 || !rising(p.RefEnd, n, nref) || !rising(p.ReferrerEnd, n, nreferrer) ||
+		p.hasRanked && !rising(p.RankedEnd, n, nranked)) {
 		r.err = ErrDamaged
 	}
 	return p, r.err
@@ -75,6 +94,18 @@ func (p *Edges) Referrers(i int) (lo, hi int) {
 		lo = int(p.ReferrerEnd.At(i - 1))
 	}
 	return lo, int(p.ReferrerEnd.At(i))
+}
+
+// RankedKids returns the range of object i's ranked kids in Ranked: empty when the page does
+// not rank them (an object of few references, or a page stored before kids were ranked).
+func (p *Edges) RankedKids(i int) (lo, hi int) {
+	if !p.hasRanked {
+		return 0, 0
+	}
+	if i > 0 {
+		lo = int(p.RankedEnd.At(i - 1))
+	}
+	return lo, int(p.RankedEnd.At(i))
 }
 
 // RefName spells reference j as a path shows it: .field, [17], ['key']; "" when unnamed.
@@ -102,5 +133,7 @@ func (p *Builder) AppendEdges(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(p.nameEnd)))
 	b = appendTexts(b, p.nameEnd, p.names)
 	b = AppendInts(b, p.referrerEnd)
-	return AppendInts(b, p.referrer)
+	b = AppendInts(b, p.referrer)
+	b = AppendInts(b, p.rankedEnd)
+	return AppendInts(b, p.ranked)
 }

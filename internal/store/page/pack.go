@@ -86,9 +86,10 @@ func (k *Packer) Edges(dst, plain []byte) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	var nref, nreferrer int
+	var nref, nreferrer, nranked int
 	if p.N > 0 {
 		nref, nreferrer = int(p.RefEnd.At(p.N-1)), int(p.ReferrerEnd.At(p.N-1))
+		nranked = int(p.RankedEnd.At(p.N - 1))
 	}
 	b := binary.AppendUvarint(k.body[:0], uint64(p.N))
 	b = appendPlanes(b, p.RefEnd, p.N)
@@ -98,7 +99,12 @@ func (k *Packer) Edges(dst, plain []byte) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(p.NNames))
 	b = appendTextPlanes(b, p.Names, p.NNames)
 	b = appendPlanes(b, p.ReferrerEnd, p.N)
-	k.body = appendPlanes(b, p.Referrer, nreferrer)
+	b = appendPlanes(b, p.Referrer, nreferrer)
+	if p.hasRanked { // as the plain blob: a page stored before has no ranked kids
+		b = appendPlanes(b, p.RankedEnd, p.N)
+		b = appendPlanes(b, p.Ranked, nranked)
+	}
+	k.body = b
 	return k.compress(dst, plain)
 }
 

@@ -31,7 +31,9 @@ func (p *Builder) PackEdges(k *Packer, dst []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(p.nameEnd)))
 	b = appendTextsPlanes(b, p.nameEnd, p.names)
 	b = appendIntPlanes(b, p.referrerEnd)
-	k.body = appendIntPlanes(b, p.referrer)
+	b = appendIntPlanes(b, p.referrer)
+	b = appendIntPlanes(b, p.rankedEnd)
+	k.body = appendIntPlanes(b, p.ranked)
 	return k.compressOr(dst, p.AppendEdges)
 }
 

@@ -64,6 +64,9 @@ func samplePage() (*Builder, []Object) {
 		p.Ref(&Ref{OID: 2, Name: "['k']"})
 		p.Referrer(uint32(i))
 		p.Referrer(7)
+		if i%2 == 1 {
+			p.RankedKids([]uint32{9, uint32(i * 3), 2})
+		}
 		o := Object{Addr: 0x1000 + int64(i)*32, Type: 3, Size: 32, Len: -1, Value: "v", Distance: int64(i), Parent: -1, Via: ".a", IDom: 0, Retained: 64}
 		p.Add(&o)
 		o.NRefs, o.NReferrers, o.Gen = 3, 2, -1
@@ -109,6 +112,13 @@ func TestPageRoundTrip(t *testing.T) {
 	if hi-lo != 2 || e.Referrer.At(lo) != 2 || e.Referrer.At(lo+1) != 7 {
 		t.Errorf("referrers of object 2: %d..%d", lo, hi)
 	}
+	if lo, hi := e.RankedKids(2); lo != hi {
+		t.Errorf("object 2 has ranked kids %d..%d, and was given none", lo, hi)
+	}
+	lo, hi = e.RankedKids(3)
+	if hi-lo != 3 || e.Ranked.At(lo) != 9 || e.Ranked.At(lo+1) != 9 || e.Ranked.At(lo+2) != 2 {
+		t.Errorf("ranked kids of object 3: %d..%d", lo, hi)
+	}
 	if _, err := DecodeObjects(append(p.AppendObjects(nil), 0), nil); err != ErrDamaged {
 		t.Errorf("a byte left over: %v", err)
 	}
@@ -125,6 +135,11 @@ func widePage() *Builder {
 		}
 		for j := range i % 3 {
 			p.Referrer(uint32(i*2654435761+j) >> 6)
+		}
+		if i%5 == 4 {
+			for j := range i % 7 {
+				p.RankedKids([]uint32{uint32((i*40503 + j*977) % (1 << 26))})
+			}
 		}
 		o := Object{Addr: 0xc000000000 + int64(i)*int64(i)*4096, Type: int64(i % 300), Size: int64(16 << (i % 20)),
 			Len: int64(i%5) - 1, Value: strings.Repeat("x", i%11), Distance: int64(i%9) - 1, Parent: int64(i*7919) - 1,
@@ -327,8 +342,72 @@ func sameEdges(got, want *Edges) string {
 				return fmt.Sprintf("referrer %d: %d, want %d", j, got.Referrer.At(j), want.Referrer.At(j))
 			}
 		}
+		lo, hi = want.RankedKids(i)
+		if glo, ghi := got.RankedKids(i); glo != lo || ghi != hi {
+			return fmt.Sprintf("object %d: ranked kids %d..%d, want %d..%d", i, glo, ghi, lo, hi)
+		}
+		for j := lo; j < hi; j++ {
+			if got.Ranked.At(j) != want.Ranked.At(j) {
+				return fmt.Sprintf("ranked kid %d: %d, want %d", j, got.Ranked.At(j), want.Ranked.At(j))
+			}
+		}
 	}
 	return ""
+}
+
+// appendEdgesUnranked appends the refs blob of p as AppendEdges wrote it before kids were
+// ranked: its columns end with the referrers.
+func appendEdgesUnranked(p *Builder, b []byte) []byte {
+	b = append(b, VersionPlain)
+	b = binary.AppendUvarint(b, uint64(p.n))
+	b = AppendInts(b, p.refEnd)
+	b = AppendInts(b, p.dst)
+	b = AppendInts(b, p.kind)
+	b = AppendInts(b, p.name)
+	b = binary.AppendUvarint(b, uint64(len(p.nameEnd)))
+	b = appendTexts(b, p.nameEnd, p.names)
+	b = AppendInts(b, p.referrerEnd)
+	return AppendInts(b, p.referrer)
+}
+
+// A refs blob stored before kids were ranked, plain or packed, reads as it did: every
+// reference and referrer as the new blob has them, and no ranked kids, so that kids ranks them
+// as it reads them. One whose ranked kids are damaged is damaged.
+func TestEdgesWithoutRankedKids(t *testing.T) {
+	var k Packer
+	for _, p := range []*Builder{widePage(), onePage()} {
+		now, err := DecodeEdges(p.AppendEdges(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := appendEdgesUnranked(p, nil)
+		for _, b := range [][]byte{old, mustPack(t, k.Edges, old)} {
+			e, err := DecodeEdges(b)
+			if err != nil {
+				t.Fatalf("version %d: %v", b[0], err)
+			}
+			for i := range e.N {
+				if lo, hi := e.RankedKids(i); lo != hi {
+					t.Fatalf("version %d: object %d has ranked kids %d..%d", b[0], i, lo, hi)
+				}
+			}
+			e.RankedEnd, e.Ranked, e.hasRanked = now.RankedEnd, now.Ranked, now.hasRanked
+			if msg := sameEdges(e, now); msg != "" {
+				t.Fatalf("version %d: %s", b[0], msg)
+			}
+		}
+	}
+	p, _ := samplePage()
+	for name, ranked := range map[string][]byte{
+		"ends that fall":          AppendInts(AppendInts(nil, []uint64{0, 3, 2, 3, 3}), []uint64{1, 2, 3}),
+		"more than its refs":      AppendInts(AppendInts(nil, []uint64{0, 0, 0, 0, 16}), make([]uint64, 16)),
+		"fewer than its ends say": AppendInts(AppendInts(nil, []uint64{0, 3, 3, 6, 6}), []uint64{1, 2, 3}),
+		"ends of one object":      AppendInts(nil, []uint64{3}),
+	} {
+		if _, err := DecodeEdges(append(appendEdgesUnranked(p, nil), ranked...)); err != ErrDamaged {
+			t.Errorf("%s: %v, want ErrDamaged", name, err)
+		}
+	}
 }
 
 // A damaged packed blob is ErrDamaged, never a panic nor a huge allocation.
@@ -382,6 +461,7 @@ func FuzzDecodePage(f *testing.F) {
 	p, _ := samplePage()
 	f.Add(p.AppendObjects(nil), p.AppendEdges(nil), AppendInts(nil, []uint64{1, 2, 3, 4, 5}))
 	f.Add([]byte{VersionPlain, 1}, []byte{VersionPlain, 0}, []byte(nil))
+	f.Add(p.AppendObjects(nil), appendEdgesUnranked(p, nil), []byte(nil)) // stored before kids were ranked
 	var k Packer
 	wide := widePage()
 	packedObjects, _ := k.Objects(nil, wide.AppendObjects(nil))
