@@ -78,12 +78,17 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 	if err != nil {
 		return err
 	}
-	// A kid's names are in the object's own references, read once and ordered by the kid
-	// they go to (stably: the dump's order among one kid's): a list of a million elements
-	// would otherwise be read again for each kid.
+	// A kid's names are in the object's own references, read once, those to the kids shown
+	// alone, and ordered by the kid they go to (stably: the dump's order among one kid's): a
+	// list of a million elements would otherwise be read again for each kid, or spelled whole
+	// for the first twenty.
 	var toKids []store.Reference
-	if o.children {
-		if toKids, err = db.Refs(ctx, snap.ID, obj.OID); err != nil {
+	if o.children && len(related) > 0 {
+		kids := make([]int64, len(related))
+		for i, r := range related {
+			kids[i] = r.OID
+		}
+		if toKids, err = db.RefsTo(ctx, snap.ID, obj.OID, kids); err != nil {
 			return err
 		}
 		slices.SortStableFunc(toKids, func(a, b store.Reference) int { return cmp.Compare(a.To, b.To) })

@@ -91,14 +91,24 @@ func (d *DB) EdgeNames(ctx context.Context, snap, src, dst int64) ([]string, err
 
 // EdgesBetween returns the references from src to dst, in src's order.
 func (d *DB) EdgesBetween(ctx context.Context, snap, src, dst int64) ([]Reference, error) {
+	return d.RefsTo(ctx, snap, src, []int64{dst})
+}
+
+// RefsTo returns the references of src that go to one of to, in src's order: the names of
+// the few kids kids shows of a collection of a million, without spelling every reference's.
+func (d *DB) RefsTo(ctx context.Context, snap, src int64, to []int64) ([]Reference, error) {
 	p, lo, hi, err := d.refsOf(ctx, snap, src)
 	if err != nil {
 		return nil, err
 	}
+	want := slices.Clone(to)
+	slices.Sort(want)
 	var out []Reference
 	for j := lo; j < hi; j++ {
-		if int64(p.Target.At(j)) == dst {
-			out = append(out, Reference{To: dst, Kind: heap.EdgeKind(p.Kind.At(j)), Name: p.RefName(j)})
+		if t := int64(p.Target.At(j)); t >= want[0] && t <= want[len(want)-1] {
+			if _, ok := slices.BinarySearch(want, t); ok {
+				out = append(out, Reference{To: t, Kind: heap.EdgeKind(p.Kind.At(j)), Name: p.RefName(j)})
+			}
 		}
 	}
 	return out, nil
