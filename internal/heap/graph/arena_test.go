@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -125,7 +126,33 @@ func TestBuilderInArena(t *testing.T) {
 			a.Free()
 		}
 	}
+	// A Build that fails gives the targets' chunks back too.
 	b := NewBuilder(0, 0)
+	if !b.UseArena(a) {
+		t.Fatal("UseArena refused")
+	}
+	const edges = 3 * firstChunk
+	for _, addr := range []uint64{1, 2, 1} {
+		if _, err := b.AddObject(addr, 8); err != nil {
+			t.Fatal(err)
+		}
+		if addr == 2 {
+			for range edges {
+				b.AddEdge(1, 1, heap.EdgeField)
+			}
+		}
+	}
+	released := a.Released()
+	var dup *DuplicateError
+	if _, err := b.Build(); !errors.As(err, &dup) {
+		t.Fatalf("a repeated address: %v", err)
+	}
+	if r := a.Released() - released; r < 4*edges {
+		t.Errorf("a failed Build released %d bytes for %d edges", r, edges)
+	}
+	a.Free()
+
+	b = NewBuilder(0, 0)
 	if _, err := b.AddObject(1, 1); err != nil {
 		t.Fatal(err)
 	}

@@ -308,12 +308,6 @@ func (b *Builder) Build() (*Graph, error) {
 	} else {
 		err = resolve(g, words, base, rootAddrs, byIndex, narrow, chunks, edges)
 	}
-	for _, c := range narrow { // those an error left
-		ArenaRelease(g.Addr.arena, c)
-	}
-	for _, c := range chunks {
-		ArenaRelease(g.Addr.arena, c)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -361,9 +355,17 @@ type addrIndex struct {
 // resolve indexes the addresses of g, words counted from base (Addrs.Words), which also finds
 // two objects with one address; then makes g's roots of rootAddrs, the first of each, and
 // resolves the targets of the edges (narrow, then chunks) into edges, in AddEdge order, freeing
-// each chunk when done. The lookups only read the index, and each chunk has its own part of
-// edges: every core takes chunks in turn.
+// each chunk when done (releaseChunk), and those an error left as it returns. The lookups only
+// read the index, and each chunk has its own part of edges: every core takes chunks in turn.
 func resolve[T addrWord](g *Graph, words []T, base uint64, rootAddrs []uint64, byIndex bool, narrow [][]uint32, chunks [][]uint64, edges []ObjID) error {
+	defer func() {
+		for c := range narrow {
+			releaseChunk(g.Addr.arena, narrow, c)
+		}
+		for c := range chunks {
+			releaseChunk(g.Addr.arena, chunks, c)
+		}
+	}()
 	n := len(words)
 	ix, err := newAddrIndex(words, byIndex)
 	if err != nil {
@@ -443,12 +445,17 @@ func resolveChunks[T addrWord, K uint32 | uint64](ix addrIndex, addr []T, base u
 				} else {
 					lookupAll(ix.table, addr, base, chunks[c], edges[at[c]:at[c]+len(chunks[c])])
 				}
-				ArenaRelease(a, chunks[c])
-				chunks[c] = nil // let the collector have it
+				releaseChunk(a, chunks, c)
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// releaseChunk gives back chunk c of chunks, to a when it is a's, else to the collector.
+func releaseChunk[K uint32 | uint64](a *Arena, chunks [][]K, c int) {
+	ArenaRelease(a, chunks[c])
+	chunks[c] = nil
 }
 
 // indexChunks copies the targets of chunks, ObjIDs (TargetsByIndex), into edges, SuperRoot for
@@ -464,8 +471,7 @@ func indexChunks(chunks [][]uint32, edges []ObjID, n int, a *Arena) {
 			}
 		}
 		at += len(chunk)
-		ArenaRelease(a, chunk)
-		chunks[c] = nil // let the collector have it
+		releaseChunk(a, chunks, c)
 	}
 }
 
