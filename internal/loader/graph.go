@@ -952,32 +952,24 @@ type pageNames struct {
 	readErr
 }
 
-// of returns the names of the edges [lo, hi), read into *buf when they come from the file. A
-// read that fails is kept (readErr) and gives names 0 (none), for the load to fail after the
-// pages.
+// of returns the names of the edges [lo, hi), read into *buf when they come from the file
+// (readErr.read).
 func (x *pageNames) of(buf *[]uint32, lo, hi uint32) []uint32 {
 	if x.file == nil {
 		return x.all[lo:hi]
 	}
-	names, err := x.file.readAt(*buf, lo, hi)
-	if err != nil {
-		x.keep(err)
-		names = make([]uint32, hi-lo)
-	}
-	*buf = names
-	return names
+	return x.read(x.file, buf, lo, hi)
 }
 
-// viaNames returns, for each object, the name of the edge it is reached over (at: its index in
-// names, or NoEdge), from every edge's name in memory: as spilled.gather from the file.
-func viaNames(names, at []uint32) []uint32 {
-	out := make([]uint32, len(at))
-	for i, e := range at {
-		if e != graph.NoEdge {
-			out[i] = names[e]
-		}
+// gather returns, for each object, the name of the edge it is reached over (at: its index among
+// the edges, or NoEdge): from memory, or from the file in a few reads (spilled.gather).
+func (x *pageNames) gather(at []uint32) ([]uint32, error) {
+	if x.file != nil {
+		return x.file.gather(at)
 	}
-	return out
+	out := make([]uint32, len(at))
+	pickAt(out, at, x.all, 0)
+	return out, nil
 }
 
 // pageColumns gives the page builders per-object columns that only the pages read (an object's
@@ -991,7 +983,7 @@ type pageColumns struct {
 }
 
 // of sets cols[j] to column j's values for the objects [lo, hi) of one page, read into *buf
-// when they come from the file. A read that fails is kept (readErr) and gives zeros.
+// when they come from the file (readErr.read).
 func (c *pageColumns) of(buf *[]uint32, cols [][]uint32, lo, hi int) {
 	if c.file == nil {
 		for j, m := range c.mem {
@@ -999,13 +991,7 @@ func (c *pageColumns) of(buf *[]uint32, cols [][]uint32, lo, hi int) {
 		}
 		return
 	}
-	k := len(cols)
-	vals, err := c.file.readAt(*buf, uint32(k*lo), uint32(k*hi))
-	if err != nil {
-		c.keep(err)
-		vals = make([]uint32, k*(hi-lo))
-	}
-	*buf = vals
+	vals := c.read(c.file, buf, uint32(len(cols)*lo), uint32(len(cols)*hi))
 	for j := range cols {
 		cols[j] = vals[j*(hi-lo) : (j+1)*(hi-lo)]
 	}
@@ -1024,6 +1010,18 @@ func (r *readErr) keep(err error) {
 		r.err = err
 	}
 	r.mu.Unlock()
+}
+
+// read returns the values [lo, hi) of f, read into *buf. A read that fails is kept, and gives
+// zeros, for the load to fail after the pages.
+func (r *readErr) read(f *spilled, buf *[]uint32, lo, hi uint32) []uint32 {
+	vals, err := f.readAt(*buf, lo, hi)
+	if err != nil {
+		r.keep(err)
+		vals = make([]uint32, hi-lo)
+	}
+	*buf = vals
+	return vals
 }
 
 // graphResult is what storeGraph reports back.
@@ -1208,13 +1206,9 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The pages read the names of their edges from the file, a page at a time; the names of
 	// the edges the objects were reached over, anywhere in it, are read beforehand.
 	pn := &pageNames{all: s.edgeName, file: names}
-	var via []uint32
-	if names != nil {
-		if via, err = names.gather(a.ParentEdge); err != nil {
-			return 0, res, err
-		}
-	} else {
-		via = viaNames(s.edgeName, a.ParentEdge)
+	via, err := pn.gather(a.ParentEdge)
+	if err != nil {
+		return 0, res, err
 	}
 	// Only the pages read the paths' columns, in oid order: they wait in a file, read back a
 	// page at a time, while the per-type totals and the pages take their memory.

@@ -124,13 +124,20 @@ func (sp *spilled) gather(at []uint32) ([]uint32, error) {
 		if buf, err = sp.readAt(buf, lo, hi); err != nil {
 			return nil, err
 		}
-		for i, e := range at {
-			if e-lo < hi-lo { // lo <= e < hi; NoEdge never is
-				out[i] = buf[e-lo]
-			}
-		}
+		pickAt(out, at, buf, lo)
 	}
 	return out, nil
+}
+
+// pickAt sets out[i] to the value at index at[i] of an array whose values [lo, lo+len(vals)) are
+// vals, for each at[i] among them (NoEdge never is).
+func pickAt(out, at, vals []uint32, lo uint32) {
+	n := uint32(len(vals))
+	for i, e := range at {
+		if e-lo < n { // lo <= e < lo+n, in one comparison
+			out[i] = vals[e-lo]
+		}
+	}
 }
 
 // gatherParts is how many parts gather reads the file in, at most, and gatherMin the fewest
