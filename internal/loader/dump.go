@@ -121,7 +121,11 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 	// is full, joined to it at the end: grown by append, out was copied time and again.
 	var out []byte
 	ends := newSparse[uint32](0)
-	if s.inArena { // out and the ends grow in place, with no room to guess
+	// In the arena, out and the ends grow in place, with no room to guess. But where the Go
+	// heap holds free already what they take at first (what was collected just before: the
+	// edge names, spilled), they go there: the arena's would be fresh memory beside it.
+	room := int64(len(s.values)) + int64(len(s.values))/64 + 1<<20 + 4*int64(len(s.valueEnd.vals))
+	if s.inArena && heapFree() < room {
 		out = graph.ArenaMake[byte](s.arena, math.MaxUint32)
 		if ends.vals = graph.ArenaMake[uint32](s.arena, graph.MaxObjects); ends.vals == nil {
 			graph.ArenaRelease(s.arena, out)

@@ -1132,16 +1132,29 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			classID[t] = graph.ObjID(order.oid[id])
 		}
 	}
-	s.orderValues(order.perm)
 	// The edge names wait in a file, in oid order, while the graph is renumbered and analysed:
-	// only the pages read them.
-	names := spillEdges(l.ScratchDir(), &s.names, g.EdgeStart, order.perm)
-	defer names.close()
-	if names == nil {
-		s.edgeName = s.names.flat()
+	// only the pages read them. They go before the values move to the oid order, so as not to
+	// be held beside both copies of the values, unless what the naming pass made of the values
+	// reads them (SetValues: a JVM dump's strings find their arrays by the field's name).
+	var names *spilled
+	spill := func() {
+		names = spillEdges(l.ScratchDir(), &s.names, g.EdgeStart, order.perm)
+		if names == nil {
+			s.edgeName = s.names.flat()
+		}
+		s.names = chunks{}
+		Collect(n) // the edge names
 	}
-	s.names = chunks{}
-	Collect(n) // the values in file order, the edge names
+	defer func() { names.close() }()
+	valuesReadNames := s.newValue != nil
+	if !valuesReadNames {
+		spill()
+	}
+	s.orderValues(order.perm)
+	if valuesReadNames {
+		spill()
+	}
+	Collect(n) // the values in file order
 	start, kinds := g.EdgeStart, g.Kinds
 	rn, err := g.Renumber(order.perm, order.oid)
 	if err != nil {
