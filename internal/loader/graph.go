@@ -1282,6 +1282,15 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			return 0, res, err
 		}
 	}
+	// The pages read the dominators and the distances a page at a time too, and the holdings
+	// read them whole after the pages: they wait in a file meanwhile, so that a page of
+	// millions of referrers (a Python dump's interned names) is built in their memory.
+	late := &pageColumns{mem: [][]uint32{graph.AsUint32s(a.IDom), a.Dist}}
+	if late.file = spillColumns(l.ScratchDir(), late.mem...); late.file != nil {
+		defer late.file.close()
+		late.mem, a.IDom, a.Dist = nil, nil, nil
+		Collect(n)
+	}
 	// The referrers of each page's objects are gathered on a second core, a few pages ahead.
 	referrersOf, stop := make(chan *pageReferrers, 16), make(chan struct{})
 	defer close(stop)
@@ -1307,6 +1316,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			nameBuf []uint32 // the page's edges' names, when read from the file
 			colBuf  []uint32 // the page's paths' columns, when read from the file
 			cols    [3][]uint32
+			lateBuf []uint32 // the page's dominators and distances, when read from the file
+			lateCol [2][]uint32
 		)
 		return func(pw *store.PageWriter, p int64, refsOf *pageReferrers) {
 			var o store.NewObject
@@ -1316,6 +1327,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			pageName := pn.of(&nameBuf, first, g.EdgeStart[hi]) // from the page's first edge on
 			paths.of(&colBuf, cols[:], lo, hi)
 			parent, parentEdge, via := cols[0], cols[1], cols[2]
+			late.of(&lateBuf, lateCol[:], lo, hi)
+			idom, dist := lateCol[0], lateCol[1]
 			for i := lo; i < hi; i++ {
 				id := graph.ObjID(i)
 				o = store.NewObject{
@@ -1327,7 +1340,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 					Value:    s.value(id),
 					Distance: -1,
 					Parent:   toOID(graph.ObjID(parent[i-lo])),
-					IDom:     toOID(a.IDom[id]),
+					IDom:     toOID(graph.ObjID(idom[i-lo])),
 					Retained: int64(a.Retained.At(id)),
 				}
 				if s.siteOf != nil {
@@ -1336,8 +1349,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 				if s.bornOf != nil {
 					o.Born = int64(s.bornOf[id])
 				}
-				if a.Dist[id] != graph.Unreached {
-					o.Distance = int64(a.Dist[id])
+				if d := dist[i-lo]; d != graph.Unreached {
+					o.Distance = int64(d)
 				}
 				if e := parentEdge[i-lo]; e != graph.NoEdge {
 					if name := via[i-lo]; name&elemBit != 0 {
@@ -1386,7 +1399,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 	})
 	if err == nil {
-		err = cmp.Or(pn.err, paths.err)
+		err = cmp.Or(pn.err, paths.err, late.err)
 	}
 	if err != nil {
 		return 0, res, err
@@ -1412,6 +1425,13 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	s.edgeName, s.values, s.valueEnd, s.length, pn, paths = nil, nil, sparse[uint32]{}, sparse[int32]{}, nil, nil
 	g.Edges, g.Kinds, a.Parent, a.ParentEdge, refs = nil, nil, nil, nil, nil
 	runtime.GC()
+	if late.file != nil {
+		cols, err := late.file.columns(2, n)
+		if err != nil {
+			return 0, res, err
+		}
+		a.IDom, a.Dist = graph.AsObjIDs(cols[0]), cols[1]
+	}
 	if err := storeHoldings(w, s, g, a, typeID, elem); err != nil {
 		return 0, res, err
 	}

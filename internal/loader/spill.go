@@ -98,6 +98,29 @@ func spillColumns(dir string, cols ...[]uint32) *spilled {
 	return &spilled{f: f, n: len(cols) * n}
 }
 
+// columns reads back whole the k columns of n values each that spillColumns wrote.
+func (sp *spilled) columns(k, n int) ([][]uint32, error) {
+	if sp.n != k*n {
+		return nil, fmt.Errorf("reading back the load's scratch file: %d values, not %d columns of %d", sp.n, k, n)
+	}
+	cols := make([][]uint32, k)
+	for j := range cols {
+		cols[j] = make([]uint32, n)
+	}
+	var buf []uint32
+	for lo := 0; lo < n; lo += page.Size {
+		hi := min(lo+page.Size, n)
+		var err error
+		if buf, err = sp.readAt(buf, uint32(k*lo), uint32(k*hi)); err != nil {
+			return nil, err
+		}
+		for j, c := range cols {
+			copy(c[lo:hi], buf[j*(hi-lo):(j+1)*(hi-lo)])
+		}
+	}
+	return cols, nil
+}
+
 // readAt reads the values [lo, hi) into buf, grown as needed, and returns them.
 func (sp *spilled) readAt(buf []uint32, lo, hi uint32) ([]uint32, error) {
 	buf = slices.Grow(buf[:0], int(hi-lo))[:hi-lo]

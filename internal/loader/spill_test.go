@@ -138,7 +138,7 @@ func TestPageNamesReadFails(t *testing.T) {
 
 // TestSpillColumns checks that per-object columns come back from the scratch file a page at a
 // time as they were, for object counts around the page size, and as they are when kept in
-// memory.
+// memory; and read back whole.
 func TestSpillColumns(t *testing.T) {
 	defer func(m int) { spillMin = m }(spillMin)
 	spillMin = 1
@@ -170,6 +170,14 @@ func TestSpillColumns(t *testing.T) {
 			if pc.err != nil {
 				t.Fatal(pc.err)
 			}
+		}
+		// Whole again, as the holdings read the dominators and distances after the pages.
+		back, err := sp.columns(len(cols), n)
+		if err != nil || !slices.EqualFunc(back, cols, slices.Equal) {
+			t.Fatalf("%d objects: read back whole, the columns differ (%v)", n, err)
+		}
+		if _, err := sp.columns(2, n); err == nil {
+			t.Fatalf("%d objects: read back as 2 columns of 3", n)
 		}
 		sp.close()
 	}

@@ -109,9 +109,9 @@ func (g *Graph) analyze(step func(Step), beside bool) (*Analysis, error) {
 	// IDom by ObjID, in the first half of the link forest's memory; or, when the shortest
 	// paths have arrays of their own, in semi's, so that the forest goes with the rest.
 	if beside {
-		a.IDom = asObjIDs(d.semi[:n:n])
+		a.IDom = AsObjIDs(d.semi[:n:n])
 	} else {
-		a.IDom = asObjIDs(d.forest[:n:n])
+		a.IDom = AsObjIDs(d.forest[:n:n])
 	}
 	for w := 1; w <= n; w++ {
 		p := SuperRoot
@@ -128,18 +128,18 @@ func (g *Graph) analyze(step func(Step), beside bool) (*Analysis, error) {
 	}
 	// Shortest paths, in the arrays the dominator computation leaves: vertex is the BFS queue.
 	a.Dist = d.semi[:n:n]
-	a.Parent = asObjIDs(idom[:n:n])
+	a.Parent = AsObjIDs(idom[:n:n])
 	a.ParentEdge = d.forest[n+1 : 2*n+1 : 2*n+1]
 	a.touched = d.touched + g.shortestPaths(a.Dist, a.Parent, a.ParentEdge, vertex)
 	return a, nil
 }
 
-// asObjIDs reuses the memory of a []uint32 as a []ObjID. Go converts between slice types only
+// AsObjIDs reuses the memory of a []uint32 as a []ObjID. Go converts between slice types only
 // when their element types are identical, not merely of the same underlying type, and a copy
 // would cost 4 bytes per object at the peak of the load.
-func asObjIDs(s []uint32) []ObjID { return reslice[uint32, ObjID](s) }
+func AsObjIDs(s []uint32) []ObjID { return reslice[uint32, ObjID](s) }
 
-// AsUint32s reuses the memory of a []ObjID as a []uint32, as asObjIDs does the other way: for
+// AsUint32s reuses the memory of a []ObjID as a []uint32, as AsObjIDs does the other way: for
 // a caller that renumbers the objects in place (the loader turns edge targets into oids).
 func AsUint32s(s []ObjID) []uint32 { return reslice[ObjID, uint32](s) }
 

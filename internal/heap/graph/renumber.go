@@ -114,7 +114,7 @@ func (g *Graph) Renumber(old []ObjID, newID []uint32) (*Renumbering, error) {
 		g.Big = big
 	}
 	if g.EntryOrder == nil {
-		g.EntryOrder = asObjIDs(newID)
+		g.EntryOrder = AsObjIDs(newID)
 	} else {
 		for k, id := range g.EntryOrder {
 			g.EntryOrder[k] = ObjID(newID[id])
