@@ -123,7 +123,11 @@ func (p *Edges) RefName(j int) string {
 }
 
 // AppendEdges appends the refs blob (edge_page.refs) of the page built so far to b.
-func (p *Builder) AppendEdges(b []byte) []byte {
+func (p *Builder) AppendEdges(b []byte) []byte { return p.appendEdges(b, true) }
+
+// appendEdges is AppendEdges, and without the ranked kids when ranked is not set: the blob a
+// memsee before schema 8 wrote, for the tests that read one.
+func (p *Builder) appendEdges(b []byte, ranked bool) []byte {
 	b = append(b, VersionPlain)
 	b = binary.AppendUvarint(b, uint64(p.n))
 	b = AppendInts(b, p.refEnd)
@@ -134,6 +138,9 @@ func (p *Builder) AppendEdges(b []byte) []byte {
 	b = appendTexts(b, p.nameEnd, p.names)
 	b = AppendInts(b, p.referrerEnd)
 	b = AppendInts(b, p.referrer)
+	if !ranked {
+		return b
+	}
 	b = AppendInts(b, p.rankedEnd)
 	return AppendInts(b, p.ranked)
 }

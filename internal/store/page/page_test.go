@@ -333,22 +333,20 @@ func sameEdges(got, want *Edges) string {
 					want.Target.At(j), want.Kind.At(j), want.RefName(j))
 			}
 		}
-		lo, hi = want.Referrers(i)
-		if glo, ghi := got.Referrers(i); glo != lo || ghi != hi {
-			return fmt.Sprintf("object %d: referrers %d..%d, want %d..%d", i, glo, ghi, lo, hi)
-		}
-		for j := lo; j < hi; j++ {
-			if got.Referrer.At(j) != want.Referrer.At(j) {
-				return fmt.Sprintf("referrer %d: %d, want %d", j, got.Referrer.At(j), want.Referrer.At(j))
+		for _, c := range []struct {
+			name      string
+			got, want func(int) (int, int)
+			gc, wc    Ints
+		}{{"referrers", got.Referrers, want.Referrers, got.Referrer, want.Referrer},
+			{"ranked kids", got.RankedKids, want.RankedKids, got.Ranked, want.Ranked}} {
+			lo, hi := c.want(i)
+			if glo, ghi := c.got(i); glo != lo || ghi != hi {
+				return fmt.Sprintf("object %d: %s %d..%d, want %d..%d", i, c.name, glo, ghi, lo, hi)
 			}
-		}
-		lo, hi = want.RankedKids(i)
-		if glo, ghi := got.RankedKids(i); glo != lo || ghi != hi {
-			return fmt.Sprintf("object %d: ranked kids %d..%d, want %d..%d", i, glo, ghi, lo, hi)
-		}
-		for j := lo; j < hi; j++ {
-			if got.Ranked.At(j) != want.Ranked.At(j) {
-				return fmt.Sprintf("ranked kid %d: %d, want %d", j, got.Ranked.At(j), want.Ranked.At(j))
+			for j := lo; j < hi; j++ {
+				if c.gc.At(j) != c.wc.At(j) {
+					return fmt.Sprintf("%s %d: %d, want %d", c.name, j, c.gc.At(j), c.wc.At(j))
+				}
 			}
 		}
 	}
@@ -357,18 +355,7 @@ func sameEdges(got, want *Edges) string {
 
 // appendEdgesUnranked appends the refs blob of p as AppendEdges wrote it before kids were
 // ranked: its columns end with the referrers.
-func appendEdgesUnranked(p *Builder, b []byte) []byte {
-	b = append(b, VersionPlain)
-	b = binary.AppendUvarint(b, uint64(p.n))
-	b = AppendInts(b, p.refEnd)
-	b = AppendInts(b, p.dst)
-	b = AppendInts(b, p.kind)
-	b = AppendInts(b, p.name)
-	b = binary.AppendUvarint(b, uint64(len(p.nameEnd)))
-	b = appendTexts(b, p.nameEnd, p.names)
-	b = AppendInts(b, p.referrerEnd)
-	return AppendInts(b, p.referrer)
-}
+func appendEdgesUnranked(p *Builder, b []byte) []byte { return p.appendEdges(b, false) }
 
 // A refs blob stored before kids were ranked, plain or packed, reads as it did: every
 // reference and referrer as the new blob has them, and no ranked kids, so that kids ranks them
