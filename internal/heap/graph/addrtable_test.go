@@ -76,3 +76,29 @@ func BenchmarkAddrTable(b *testing.B) {
 		})
 	}
 }
+
+// TestAddrTableWraps checks that a run of taken slots goes on from the last slot to the
+// first: addresses whose first slot is the last one of the table are all found.
+func TestAddrTableWraps(t *testing.T) {
+	tab := addrTable{slots: make([]uint32, 16)}
+	var addr []uint64
+	for a := uint64(8); len(addr) < 3; a += 8 {
+		if tab.slot(hashAddr(a)) == uint64(len(tab.slots)-1) {
+			addr = append(addr, a)
+		}
+	}
+	if err := insertAll(tab, addr, 1); err != nil {
+		t.Fatal(err)
+	}
+	if tab.slots[0] == 0 || tab.slots[1] == 0 {
+		t.Fatalf("slots %v: the run did not wrap", tab.slots)
+	}
+	for i, a := range addr {
+		if id, ok := lookupTable(tab, addr, a); !ok || int(id) != i {
+			t.Errorf("address %#x: object %d, %v; want %d", a, id, ok, i)
+		}
+	}
+	if _, ok := lookupTable(tab, addr, 4); ok {
+		t.Error("an address no object has was found")
+	}
+}

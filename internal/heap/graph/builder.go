@@ -497,21 +497,33 @@ func DropDangling[E any](g *Graph, s []E) []E {
 }
 
 // addrTable maps addresses to ObjIDs: open addressing with linear probing, each slot holding
-// ObjID+1 (0 = empty) and the key read back from Graph.Addr's words. At a load factor of at most 2/3 it
-// costs 4 to 8 bytes per object, a quarter of a Go map[uint64]uint32, and it lives only
-// during Build.
+// ObjID+1 (0 = empty) and the key read back from Graph.Addr's words. At a load factor of 2/3
+// it costs 6 bytes per object, a sixth of a Go map[uint64]uint32, and it lives only during
+// Build.
 type addrTable struct {
+	// slots are n+n/2 for n objects: a load factor of 2/3, not the half to a third of a size
+	// rounded up to a power of two (whose top bits of the hash would pick the slot), which at
+	// 104M objects was a gigabyte, at the peak of the load (BENCHMARKS.md).
 	slots []uint32
-	shift uint // 64 - log2(len(slots)): the hash's top bits pick the slot
+}
+
+// slot returns the first slot for the hash h: its top bits, scaled to the table's size.
+func (t addrTable) slot(h uint64) uint64 {
+	i, _ := bits.Mul64(h, uint64(len(t.slots)))
+	return i
+}
+
+// next returns the slot after i, the first after the last.
+func (t addrTable) next(i uint64) uint64 {
+	if i++; i == uint64(len(t.slots)) {
+		return 0
+	}
+	return i
 }
 
 func newAddrTable[T addrWord](addr []T) (addrTable, error) {
 	n := len(addr)
-	size := 16
-	if want := n + n/2; want > size {
-		size = 1 << bits.Len(uint(want-1))
-	}
-	t := addrTable{slots: make([]uint32, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+	t := addrTable{slots: make([]uint32, max(n+n/2, 16))}
 	workers := 1
 	if n >= parallelTableMin {
 		workers = runtime.GOMAXPROCS(0)
@@ -563,7 +575,6 @@ func insertAll[T addrWord](t addrTable, addr []T, workers int) error {
 func insertRange[T addrWord](t addrTable, addr []T, lo, hi int, stop *atomic.Pointer[DuplicateError]) *DuplicateError {
 	const batch = 16
 	var idx [batch]uint64
-	mask := uint64(len(t.slots) - 1)
 	touched := T(0)
 	for ; lo < hi; lo += batch {
 		if stop.Load() != nil {
@@ -571,7 +582,7 @@ func insertRange[T addrWord](t addrTable, addr []T, lo, hi int, stop *atomic.Poi
 		}
 		b := addr[lo:min(lo+batch, hi)]
 		for j, a := range b {
-			idx[j] = hashAddr(uint64(a)) >> t.shift
+			idx[j] = t.slot(hashAddr(uint64(a)))
 		}
 		for j := range b {
 			if s := atomic.LoadUint32(&t.slots[idx[j]]); s != 0 {
@@ -580,7 +591,7 @@ func insertRange[T addrWord](t addrTable, addr []T, lo, hi int, stop *atomic.Poi
 		}
 		for j, a := range b {
 			id := uint32(lo+j) + 1
-			for i := idx[j]; ; i = (i + 1) & mask {
+			for i := idx[j]; ; i = t.next(i) {
 				s := atomic.LoadUint32(&t.slots[i])
 				if s == 0 {
 					if atomic.CompareAndSwapUint32(&t.slots[i], 0, id) {
@@ -604,12 +615,11 @@ func insertRange[T addrWord](t addrTable, addr []T, lo, hi int, stop *atomic.Poi
 var cacheTouched atomic.Uint64
 
 func lookupTable[T addrWord](t addrTable, addr []T, a T) (ObjID, bool) {
-	return probe(t, addr, a, hashAddr(uint64(a))>>t.shift)
+	return probe(t, addr, a, t.slot(hashAddr(uint64(a))))
 }
 
 // probe looks a up from slot i on.
 func probe[T addrWord](t addrTable, addr []T, a T, i uint64) (ObjID, bool) {
-	mask := uint64(len(t.slots) - 1)
 	for {
 		s := t.slots[i]
 		if s == 0 {
@@ -618,7 +628,7 @@ func probe[T addrWord](t addrTable, addr []T, a T, i uint64) (ObjID, bool) {
 		if addr[s-1] == a {
 			return ObjID(s - 1), true
 		}
-		i = (i + 1) & mask
+		i = t.next(i)
 	}
 }
 
@@ -640,7 +650,7 @@ func lookupAll[T addrWord, K uint32 | uint64](t addrTable, addr []T, base uint64
 		o := out[:len(ks)]
 		for j, a := range ks {
 			words[j], in[j] = keyOf[T](base, uint64(a))
-			idx[j] = hashAddr(uint64(words[j])) >> t.shift
+			idx[j] = t.slot(hashAddr(uint64(words[j])))
 		}
 		for j := range ks {
 			slots[j] = t.slots[idx[j]]
