@@ -98,7 +98,7 @@ func (d *DB) EdgesBetween(ctx context.Context, snap, src, dst int64) ([]Referenc
 // the few kids kids shows of a collection of a million, without spelling every reference's.
 func (d *DB) RefsTo(ctx context.Context, snap, src int64, to []int64) ([]Reference, error) {
 	p, lo, hi, err := d.refsOf(ctx, snap, src)
-	if err != nil {
+	if err != nil || len(to) == 0 {
 		return nil, err
 	}
 	want := slices.Clone(to)

@@ -135,6 +135,9 @@ func testRelated(t *testing.T, rankedAtLoad func(refs int) bool) {
 			if err != nil || !reflect.DeepEqual(gotRefs, wantRefs) {
 				t.Fatalf("references of object %d to its first %d kids: %v (%v), want %v", oid, n, gotRefs, err, wantRefs)
 			}
+			if none, err := db.RefsTo(ctx, snap, oid, nil); err != nil || len(none) > 0 {
+				t.Fatalf("references of object %d to no kid: %v (%v)", oid, none, err)
+			}
 		}
 	}
 	for _, oid := range mostReferred {
