@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -79,11 +78,10 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 		return err
 	}
 	// A kid's names are in the object's own references, read once, those to the kids shown
-	// alone, and ordered by the kid they go to (stably: the dump's order among one kid's): a
-	// list of a million elements would otherwise be read again for each kid, or spelled whole
-	// for the first twenty.
-	var toKids []store.Reference
-	if o.children && len(related) > 0 {
+	// alone: a list of a million elements would otherwise be read again for each kid, or
+	// spelled whole for the first twenty.
+	var toKids [][]store.Reference
+	if o.children {
 		kids := make([]int64, len(related))
 		for i, r := range related {
 			kids[i] = r.OID
@@ -91,19 +89,13 @@ func refsRun(ctx context.Context, o *refsOptions) error {
 		if toKids, err = db.RefsTo(ctx, snap.ID, obj.OID, kids); err != nil {
 			return err
 		}
-		slices.SortStableFunc(toKids, func(a, b store.Reference) int { return cmp.Compare(a.To, b.To) })
 	}
 	type named struct{ via, kind string }
 	names := make([]named, 0, len(related))
-	for _, r := range related {
+	for i, r := range related {
 		var edges []store.Reference
 		if o.children {
-			lo, _ := slices.BinarySearchFunc(toKids, r.OID, func(e store.Reference, to int64) int { return cmp.Compare(e.To, to) })
-			hi := lo
-			for hi < len(toKids) && toKids[hi].To == r.OID {
-				hi++
-			}
-			edges = toKids[lo:hi]
+			edges = toKids[i]
 		} else if edges, err = db.EdgesBetween(ctx, snap.ID, r.OID, obj.OID); err != nil { // refs: the name is in the referrer
 			return err
 		}

@@ -91,27 +91,39 @@ func (d *DB) EdgeNames(ctx context.Context, snap, src, dst int64) ([]string, err
 
 // EdgesBetween returns the references from src to dst, in src's order.
 func (d *DB) EdgesBetween(ctx context.Context, snap, src, dst int64) ([]Reference, error) {
-	return d.RefsTo(ctx, snap, src, []int64{dst})
-}
-
-// RefsTo returns the references of src that go to one of to, in src's order: the names of
-// the few kids kids shows of a collection of a million, without spelling every reference's.
-func (d *DB) RefsTo(ctx context.Context, snap, src int64, to []int64) ([]Reference, error) {
-	p, lo, hi, err := d.refsOf(ctx, snap, src)
-	if err != nil || len(to) == 0 {
+	refs, err := d.RefsTo(ctx, snap, src, []int64{dst})
+	if err != nil {
 		return nil, err
 	}
-	want := slices.Clone(to)
-	slices.Sort(want)
-	var out []Reference
+	return refs[0], nil
+}
+
+// RefsTo returns the references of src that go to each of to (refs[i] those to to[i], in src's
+// order), reading src's references once: the names of the few kids kids shows of a collection
+// of a million, without spelling every reference's.
+func (d *DB) RefsTo(ctx context.Context, snap, src int64, to []int64) ([][]Reference, error) {
+	p, lo, hi, err := d.refsOf(ctx, snap, src)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([][]Reference, len(to))
+	if len(to) == 0 {
+		return refs, nil
+	}
+	at := make([]int, len(to)) // indices into to, by oid
+	for i := range at {
+		at[i] = i
+	}
+	slices.SortFunc(at, func(a, b int) int { return cmp.Compare(to[a], to[b]) })
 	for j := lo; j < hi; j++ {
-		if t := int64(p.Target.At(j)); t >= want[0] && t <= want[len(want)-1] {
-			if _, ok := slices.BinarySearch(want, t); ok {
-				out = append(out, Reference{To: t, Kind: heap.EdgeKind(p.Kind.At(j)), Name: p.RefName(j)})
-			}
+		t := int64(p.Target.At(j))
+		k, ok := slices.BinarySearchFunc(at, t, func(i int, t int64) int { return cmp.Compare(to[i], t) })
+		for ; ok && k < len(at) && to[at[k]] == t; k++ {
+			i := at[k]
+			refs[i] = append(refs[i], Reference{To: t, Kind: heap.EdgeKind(p.Kind.At(j)), Name: p.RefName(j)})
 		}
 	}
-	return out, nil
+	return refs, nil
 }
 
 // Reference is one reference of an object, as Refs returns it.

@@ -3,7 +3,6 @@ package store_test
 import (
 	"cmp"
 	"context"
-	"maps"
 	"math"
 	"path/filepath"
 	"reflect"
@@ -117,21 +116,21 @@ func testRelated(t *testing.T, rankedAtLoad func(refs int) bool) {
 			if total != len(want) || !reflect.DeepEqual(got, w) && len(w) > 0 {
 				t.Fatalf("kids of object %d, n %d: %d of %d, want %d of %d", oid, n, len(got), total, len(w), len(want))
 			}
-			// The references to the kids shown are those of all the references that go to them.
+			// The references to each kid shown are those of all the references that go to it.
 			if len(got) == 0 {
 				continue
 			}
-			shown := map[int64]bool{}
-			for _, o := range got {
-				shown[o.OID] = true
-			}
-			var wantRefs []store.Reference
-			for _, e := range refs[oid] {
-				if shown[e.To] {
-					wantRefs = append(wantRefs, e)
+			shown := make([]int64, len(got))
+			wantRefs := make([][]store.Reference, len(got))
+			for i, o := range got {
+				shown[i] = o.OID
+				for _, e := range refs[oid] {
+					if e.To == o.OID {
+						wantRefs[i] = append(wantRefs[i], e)
+					}
 				}
 			}
-			gotRefs, err := db.RefsTo(ctx, snap, oid, slices.Collect(maps.Keys(shown)))
+			gotRefs, err := db.RefsTo(ctx, snap, oid, shown)
 			if err != nil || !reflect.DeepEqual(gotRefs, wantRefs) {
 				t.Fatalf("references of object %d to its first %d kids: %v (%v), want %v", oid, n, gotRefs, err, wantRefs)
 			}

@@ -38,14 +38,8 @@ func DecodeEdges(b []byte) (*Edges, error) {
 	r := reader{b: b}
 	p := &Edges{N: r.header()}
 	n := p.N
-	p.RefEnd = r.ints(n)
-	var nref uint64
-	if n > 0 && r.err == nil {
-		nref = p.RefEnd.At(n - 1)
-	}
-	if nref > 1<<31 {
-		r.err = ErrDamaged
-	}
+	var nref, nreferrer, nranked uint64
+	p.RefEnd, nref = r.ends(n, 1<<31)
 	p.Target, p.Kind, p.Name = r.ints(int(nref)), r.ints(int(nref)), r.ints(int(nref))
 	nnames := r.uvarint()
 	if nnames > nref {
@@ -53,24 +47,10 @@ func DecodeEdges(b []byte) (*Edges, error) {
 	}
 	p.NNames = int(nnames)
 	p.Names = r.texts(p.NNames)
-	p.ReferrerEnd = r.ints(n)
-	var nreferrer uint64
-	if n > 0 && r.err == nil {
-		nreferrer = p.ReferrerEnd.At(n - 1)
-	}
-	if nreferrer > 1<<31 {
-		r.err = ErrDamaged
-	}
+	p.ReferrerEnd, nreferrer = r.ends(n, 1<<31)
 	p.Referrer = r.ints(int(nreferrer))
-	var nranked uint64
 	if p.hasRanked = r.err == nil && len(r.b) > 0; p.hasRanked { // a page stored before ends here
-		p.RankedEnd = r.ints(n)
-		if n > 0 && r.err == nil {
-			nranked = p.RankedEnd.At(n - 1)
-		}
-		if nranked > nref {
-			r.err = ErrDamaged // each is some reference's target
-		}
+		p.RankedEnd, nranked = r.ends(n, nref) // each is some reference's target
 		p.Ranked = r.ints(int(nranked))
 	}
 	if r.err == nil && (len(r.b) != 0 || !rising(p.RefEnd, n, nref) || !rising(p.ReferrerEnd, n, nreferrer) ||
@@ -80,21 +60,33 @@ func DecodeEdges(b []byte) (*Edges, error) {
 	return p, r.err
 }
 
-// Refs returns the range of object i's references in Target, Kind and Name.
-func (p *Edges) Refs(i int) (lo, hi int) {
-	if i > 0 {
-		lo = int(p.RefEnd.At(i - 1))
+// ends reads a column of n objects' end offsets into the column after it, and returns it and
+// the last, the length of that column: damaged past limit.
+func (r *reader) ends(n int, limit uint64) (Ints, uint64) {
+	c := r.ints(n)
+	var total uint64
+	if n > 0 && r.err == nil {
+		total = c.At(n - 1)
 	}
-	return lo, int(p.RefEnd.At(i))
+	if total > limit {
+		r.err = ErrDamaged
+	}
+	return c, total
 }
 
-// Referrers returns the range of object i's referrers in Referrer.
-func (p *Edges) Referrers(i int) (lo, hi int) {
+// span returns object i's range of the column whose ends are ends.
+func span(ends Ints, i int) (lo, hi int) {
 	if i > 0 {
-		lo = int(p.ReferrerEnd.At(i - 1))
+		lo = int(ends.At(i - 1))
 	}
-	return lo, int(p.ReferrerEnd.At(i))
+	return lo, int(ends.At(i))
 }
+
+// Refs returns the range of object i's references in Target, Kind and Name.
+func (p *Edges) Refs(i int) (lo, hi int) { return span(p.RefEnd, i) }
+
+// Referrers returns the range of object i's referrers in Referrer.
+func (p *Edges) Referrers(i int) (lo, hi int) { return span(p.ReferrerEnd, i) }
 
 // RankedKids returns the range of object i's ranked kids in Ranked: empty when the page does
 // not rank them (an object of few references, or a page stored before kids were ranked).
@@ -102,10 +94,7 @@ func (p *Edges) RankedKids(i int) (lo, hi int) {
 	if !p.hasRanked {
 		return 0, 0
 	}
-	if i > 0 {
-		lo = int(p.RankedEnd.At(i - 1))
-	}
-	return lo, int(p.RankedEnd.At(i))
+	return span(p.RankedEnd, i)
 }
 
 // RefName spells reference j as a path shows it: .field, [17], ['key']; "" when unnamed.
