@@ -3,8 +3,10 @@ package loader
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"runtime/debug"
@@ -1024,6 +1026,49 @@ func (r *readErr) read(f *spilled, buf *[]uint32, lo, hi uint32) []uint32 {
 	return vals
 }
 
+// pageAddrs gives the page builders the addresses of their objects: from memory, or from the
+// scratch file they wait in (parkStaying), a page's at a time. The page builders call it side
+// by side.
+type pageAddrs struct {
+	mem  graph.Addrs       // the addresses, when in memory
+	file *io.SectionReader // else their words in the file, narrow or wide (graph.Addrs.Words)
+	wide bool
+	base uint64
+	readErr
+}
+
+// of returns the addresses of the objects [lo, hi), read into *buf and *words when they come
+// from the file. A read that fails is kept, as readErr.read keeps one, and gives zeros.
+func (x *pageAddrs) of(buf *[]uint64, words *[]byte, lo, hi int) []uint64 {
+	out := slices.Grow((*buf)[:0], hi-lo)[:hi-lo]
+	*buf = out
+	if x.file == nil {
+		for i := range out {
+			out[i] = x.mem.At(graph.ObjID(lo + i))
+		}
+		return out
+	}
+	size := 4
+	if x.wide {
+		size = 8
+	}
+	b := slices.Grow((*words)[:0], size*(hi-lo))[:size*(hi-lo)]
+	*words = b
+	if _, err := x.file.ReadAt(b, int64(size*lo)); err != nil {
+		x.keep(fmt.Errorf("reading back the load's scratch file: %w", cmp.Or(err, io.ErrUnexpectedEOF)))
+		clear(out)
+		return out
+	}
+	for i := range out {
+		if x.wide {
+			out[i] = binary.NativeEndian.Uint64(b[8*i:])
+		} else {
+			out[i] = x.base + uint64(binary.NativeEndian.Uint32(b[4*i:]))
+		}
+	}
+	return out
+}
+
 // graphResult is what storeGraph reports back.
 type graphResult struct {
 	objects, dangling, unreachable int
@@ -1174,22 +1219,41 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
-	// The analysis reads the edges and the sizes alone: the addresses, the types, the values
-	// and the lengths wait in a file while it runs, and come back for the pages.
-	parked := parking{arena: s.arena}
+	// The analysis reads the edges and the sizes alone: the types, the addresses, the values
+	// and the lengths wait in files while it runs. The groups (types, sites, births) come back
+	// first, for the per-type totals, which need the dominators whole; the rest comes back
+	// once the dominators have gone to a file for the pages, so that both are never held.
+	groups, contents := parking{arena: s.arena}, parking{arena: s.arena}
+	for _, ids := range []*[]uint32{&s.typeOf, &s.siteOf, &s.bornOf} {
+		parkArray(&groups, ids)
+	}
+	// The addresses stay in the file: the pages read them a page at a time. The roots, the
+	// only others to look an address up, find their objects first.
+	rootIDs := make([]int64, len(s.roots))
+	for i, r := range s.roots {
+		// Several roots may share an address; the graph maps each address once.
+		rootIDs[i] = -1
+		if id, ok := g.Addr.Search(r.addr); ok {
+			rootIDs[i] = int64(id)
+		}
+	}
 	narrow, wide, base := g.Addr.Words()
-	parkArray(&parked, &narrow)
-	parkArray(&parked, &wide)
-	for _, ids := range []*[]uint32{&s.typeOf, &s.siteOf, &s.bornOf, &s.valueEnd.vals} {
-		parkArray(&parked, ids)
+	addrs := &pageAddrs{mem: g.Addr, wide: wide != nil, base: base}
+	addrWords := parkStaying(&contents, &narrow)
+	if addrs.wide {
+		addrWords = parkStaying(&contents, &wide)
 	}
-	parkArray(&parked, &s.values)
-	parkArray(&parked, &s.length.vals)
-	defer parked.close()
-	if parked.park(l.ScratchDir()) {
-		g.Addr = graph.Addrs{}
-		Collect(n)
+	parkArray(&contents, &s.valueEnd.vals)
+	parkArray(&contents, &s.values)
+	parkArray(&contents, &s.length.vals)
+	defer groups.close()
+	defer contents.close()
+	groups.park(l.ScratchDir())
+	if contents.park(l.ScratchDir()) {
+		g.Addr, addrs.mem, narrow, wide = graph.Addrs{}, graph.Addrs{}, nil, nil
+		addrs.file = contents.parked(addrWords)
 	}
+	Collect(n)
 	// The shortest paths need not wait for the dominators: they are found on the second core
 	// beside them when what both need fits in what the heap holds free (the parked arrays
 	// gone) and what the process's resident memory is below its peak so far, so that the
@@ -1231,11 +1295,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		paths.mem, a.Parent, a.ParentEdge, via = nil, nil, nil, nil
 		Collect(n)
 	}
-	if err := parked.unpark(); err != nil {
-		return 0, res, err
-	}
-	g.Addr = graph.AddrsOfWords(narrow, wide, base)
-	if err := s.budget.check(); err != nil {
+	if err := groups.unpark(); err != nil {
 		return 0, res, err
 	}
 
@@ -1291,6 +1351,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		late.mem, a.IDom, a.Dist = nil, nil, nil
 		Collect(n)
 	}
+	if err := contents.unpark(); err != nil {
+		return 0, res, err
+	}
+	if err := s.budget.check(); err != nil {
+		return 0, res, err
+	}
 	// The referrers of each page's objects are gathered on a second core, a few pages ahead.
 	referrersOf, stop := make(chan *pageReferrers, 16), make(chan struct{})
 	defer close(stop)
@@ -1307,17 +1373,19 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	newFill := func() pageFill {
 		var (
-			index   []byte // an element's [i], spelled here for the page to copy
-			rank    ranker
-			ranked  []uint32
-			kids    []uint32 // a large collection's, to rank
-			keys    = new(keyTexts)
-			ref     store.NewRef
-			nameBuf []uint32 // the page's edges' names, when read from the file
-			colBuf  []uint32 // the page's paths' columns, when read from the file
-			cols    [3][]uint32
-			lateBuf []uint32 // the page's dominators and distances, when read from the file
-			lateCol [2][]uint32
+			index     []byte // an element's [i], spelled here for the page to copy
+			rank      ranker
+			ranked    []uint32
+			kids      []uint32 // a large collection's, to rank
+			keys      = new(keyTexts)
+			ref       store.NewRef
+			nameBuf   []uint32 // the page's edges' names, when read from the file
+			colBuf    []uint32 // the page's paths' columns, when read from the file
+			cols      [3][]uint32
+			lateBuf   []uint32 // the page's dominators and distances, when read from the file
+			lateCol   [2][]uint32
+			addrBuf   []uint64 // the page's addresses
+			addrWords []byte   // and their words, when read from the file
 		)
 		return func(pw *store.PageWriter, p int64, refsOf *pageReferrers) {
 			var o store.NewObject
@@ -1329,11 +1397,12 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 			parent, parentEdge, via := cols[0], cols[1], cols[2]
 			late.of(&lateBuf, lateCol[:], lo, hi)
 			idom, dist := lateCol[0], lateCol[1]
+			addr := addrs.of(&addrBuf, &addrWords, lo, hi)
 			for i := lo; i < hi; i++ {
 				id := graph.ObjID(i)
 				o = store.NewObject{
 					OID:      int64(i),
-					Addr:     int64(g.Addr.At(id)),
+					Addr:     int64(addr[i-lo]),
 					Type:     typeID[s.typeOf[id]],
 					Size:     int64(g.SizeOf(id)),
 					Len:      int64(s.length.get(i)),
@@ -1399,17 +1468,16 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		}
 	})
 	if err == nil {
-		err = cmp.Or(pn.err, paths.err, late.err)
+		err = cmp.Or(pn.err, paths.err, late.err, addrs.err)
 	}
 	if err != nil {
 		return 0, res, err
 	}
 	// Roots: the reader's, then the ones the graph work added.
 	seen := make(map[int]bool, len(s.roots))
-	for _, r := range s.roots {
-		// Several roots may share an address; the graph maps each address once.
-		if id, ok := g.Addr.Search(r.addr); ok {
-			w.Root(int64(id), r.kind, r.name)
+	for i, r := range s.roots {
+		if id := rootIDs[i]; id >= 0 {
+			w.Root(id, r.kind, r.name)
 			seen[int(id)] = true
 		}
 	}

@@ -193,15 +193,41 @@ type parkedArray struct {
 	mem  []byte                                      // the array's memory, until it is written
 	drop func()                                      // lets the array go, once it is in the file
 	back func(r io.ReaderAt, off int64) (int, error) // reads it back, where it was; the bytes read
+	stay bool                                        // unpark leaves it in the file (parkStaying)
+	at   *io.SectionReader                           // its bytes in the file, once parked
 }
 
 // parkArray adds *s to p: park sets *s to nil, unpark to an array of the same values.
 func parkArray[T uint8 | uint32 | int32 | uint64](p *parking, s *[]T) {
+	addParked(p, s, false)
+}
+
+// parkStaying adds *s to p as parkArray does, but unpark leaves it in the file, for its reader
+// to read a part at a time from what parked returns. It returns the array's index in p.
+func parkStaying[T uint8 | uint32 | int32 | uint64](p *parking, s *[]T) int {
+	addParked(p, s, true)
+	return len(p.arrays) - 1
+}
+
+// parked returns the bytes of array i (parkStaying's index) in the file, or nil when it is not
+// there: p did not park, or the array was empty.
+func (p *parking) parked(i int) *io.SectionReader {
+	if p.f == nil || i < 0 || i >= len(p.arrays) {
+		return nil
+	}
+	return p.arrays[i].at
+}
+
+func addParked[T uint8 | uint32 | int32 | uint64](p *parking, s *[]T, stay bool) {
 	n := len(*s)
 	if n == 0 {
+		if stay {
+			p.arrays = append(p.arrays, parkedArray{stay: true, drop: func() {}}) // keeps the index
+		}
 		return
 	}
 	p.arrays = append(p.arrays, parkedArray{
+		stay: stay,
 		mem:  bytesOf(*s),
 		drop: func() { graph.ArenaRelease(p.arena, *s); *s = nil },
 		back: func(r io.ReaderAt, off int64) (int, error) {
@@ -246,28 +272,41 @@ func (p *parking) park(dir string) bool {
 		p.arrays = nil
 		return false
 	}
+	off := int64(0)
 	for i := range p.arrays {
-		p.arrays[i].mem = nil
-		p.arrays[i].drop()
+		a := &p.arrays[i]
+		a.at = io.NewSectionReader(f, off, int64(len(a.mem)))
+		off += int64(len(a.mem))
+		a.mem = nil
+		a.drop()
 	}
 	p.f = f
 	return true
 }
 
-// unpark reads the parked arrays back, each where it was, and removes the file. With nothing
-// parked it does nothing.
+// unpark reads the parked arrays back, each where it was, and removes the file, unless an
+// array stays in it (parkStaying): close removes it then. With nothing parked it does nothing.
 func (p *parking) unpark() error {
 	if p.f == nil {
 		return nil
 	}
-	defer p.close()
-	off := int64(0)
+	staying := false
 	for _, a := range p.arrays {
-		n, err := a.back(p.f, off)
-		if err != nil {
+		if a.stay {
+			staying = true
+			continue
+		}
+		if a.back == nil {
+			continue
+		}
+		_, off, _ := a.at.Outer()
+		if _, err := a.back(p.f, off); err != nil {
+			p.close()
 			return fmt.Errorf("reading back the load's scratch file: %w", err)
 		}
-		off += int64(n)
+	}
+	if !staying {
+		p.close()
 	}
 	return nil
 }

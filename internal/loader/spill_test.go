@@ -268,3 +268,74 @@ func TestParking(t *testing.T) {
 		t.Errorf("unpark from a closed file: error %v, array of %d, want an error and none", err, len(a))
 	}
 }
+
+// TestParkStaying checks that an array parkStaying added stays in the file through unpark, whole
+// and in order at what parked gives, beside arrays that come back; that the file goes with
+// close; and that pageAddrs reads a page's addresses from it, narrow and wide, as the
+// addresses in memory give them, and keeps a failed read.
+func TestParkStaying(t *testing.T) {
+	defer func(m int) { spillMin = m }(spillMin)
+	spillMin = 1
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, wide := range []bool{false, true} {
+		addrs := make([]uint64, 3000+r.IntN(100))
+		base := uint64(0x7f00_0000_0000)
+		for i := range addrs {
+			addrs[i] = base + uint64(i)*16 + uint64(r.IntN(2))*8
+			if wide && i%2 == 1 {
+				addrs[i] += 1 << 40
+			}
+		}
+		mem := graph.AddrsOf(addrs)
+		narrow, wideWords, wbase := mem.Words()
+		if (wideWords != nil) != wide {
+			t.Fatalf("wide %v: the addresses are not as wide as meant", wide)
+		}
+		before := make([]uint32, 500)
+		for i := range before {
+			before[i] = r.Uint32()
+		}
+		after := slices.Clone(before[:77])
+		wantBefore, wantAfter := slices.Clone(before), slices.Clone(after)
+
+		var p parking
+		parkArray(&p, &before)
+		i := parkStaying(&p, &narrow)
+		if wide {
+			i = parkStaying(&p, &wideWords)
+		}
+		parkArray(&p, &after)
+		if !p.park(t.TempDir()) {
+			t.Fatal("not parked")
+		}
+		if narrow != nil || wideWords != nil || before != nil {
+			t.Fatal("parked arrays still held")
+		}
+		if err := p.unpark(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(before, wantBefore) || !slices.Equal(after, wantAfter) {
+			t.Fatal("the arrays that come back differ")
+		}
+		if narrow != nil || wideWords != nil || p.f == nil {
+			t.Fatal("the staying array came back, or its file went")
+		}
+		pa := &pageAddrs{file: p.parked(i), wide: wide, base: wbase}
+		var buf []uint64
+		var words []byte
+		for lo := 0; lo < len(addrs); lo += 1024 {
+			hi := min(lo+1024, len(addrs))
+			if got := pa.of(&buf, &words, lo, hi); !slices.Equal(got, addrs[lo:hi]) {
+				t.Fatalf("wide %v: addresses [%d, %d) read back differ", wide, lo, hi)
+			}
+			inMem := &pageAddrs{mem: mem}
+			if got := inMem.of(&buf, &words, lo, hi); !slices.Equal(got, addrs[lo:hi]) {
+				t.Fatalf("wide %v: addresses [%d, %d) from memory differ", wide, lo, hi)
+			}
+		}
+		p.close()
+		if pa.of(&buf, &words, 0, 10); pa.err == nil {
+			t.Errorf("wide %v: a read from a closed file kept no error", wide)
+		}
+	}
+}
