@@ -1104,7 +1104,19 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if beside {
 		go startOrder(s.b.Addresses())
 	}
+	// Build reads the addresses, the edges and the sizes alone. When the heap has not the room
+	// free for its index and its edges, the values wait in a file meanwhile, so that Build
+	// takes their memory rather than adding to the peak (a Python dump's, at its read's end).
+	aside := parking{arena: s.arena}
+	defer aside.close()
+	if buildRoom() < int64(s.b.Len())*buildBytes {
+		parkArray(&aside, &s.values)
+		aside.park(l.ScratchDir())
+	}
 	g, err := s.b.Build()
+	if err == nil {
+		err = aside.unpark()
+	}
 	if err != nil {
 		var dup *graph.DuplicateError
 		if errors.As(err, &dup) {
@@ -1172,6 +1184,16 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// the choices it makes in ObjID order to stay as they were; it goes after the analysis.
 	Collect(n) // what the naming pass replaced
 	order := <-ordered
+	// The addresses sorted to find the order are the addresses by oid: the graph takes them
+	// after Renumber, which then has none to move, and those in file order go now.
+	sortedAddrs := order.sorted.Len() > 0
+	if sortedAddrs {
+		narrow, wide, _ := g.Addr.Words()
+		graph.ArenaRelease(s.arena, narrow)
+		graph.ArenaRelease(s.arena, wide)
+		g.Addr = graph.Addrs{}
+	}
+	order.invert()
 	for t, id := range classID {
 		if id != graph.SuperRoot {
 			classID[t] = graph.ObjID(order.oid[id])
@@ -1199,11 +1221,21 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if valuesReadNames {
 		spill()
 	}
+	// The values, in oid order now, wait in a file until the pages: Renumber and the analysis
+	// do not read them.
+	values := parking{arena: s.arena}
+	defer values.close()
+	parkArray(&values, &s.valueEnd.vals)
+	parkArray(&values, &s.values)
+	values.park(l.ScratchDir())
 	Collect(n) // the values in file order
 	start, kinds := g.EdgeStart, g.Kinds
 	rn, err := g.Renumber(order.perm, order.oid)
 	if err != nil {
 		return 0, res, err
+	}
+	if sortedAddrs {
+		g.Addr = order.sorted
 	}
 	order = addressOrder{}
 	Collect(n) // the edges in file order
@@ -1219,10 +1251,10 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
 	}
-	// The analysis reads the edges and the sizes alone: the types, the addresses, the values
-	// and the lengths wait in files while it runs. The groups (types, sites, births) come back
-	// first, for the per-type totals, which need the dominators whole; the rest comes back
-	// once the dominators have gone to a file for the pages, so that both are never held.
+	// The analysis reads the edges and the sizes alone: the types, the addresses and the
+	// lengths wait in files while it runs, as the values do. The groups (types, sites, births)
+	// come back first, for the per-type totals, which need the dominators whole; the rest comes
+	// back once the dominators have gone to a file for the pages, so that both are never held.
 	groups, contents := parking{arena: s.arena}, parking{arena: s.arena}
 	for _, ids := range []*[]uint32{&s.typeOf, &s.siteOf, &s.bornOf} {
 		parkArray(&groups, ids)
@@ -1243,8 +1275,6 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if addrs.wide {
 		addrWords = parkStaying(&contents, &wide)
 	}
-	parkArray(&contents, &s.valueEnd.vals)
-	parkArray(&contents, &s.values)
 	parkArray(&contents, &s.length.vals)
 	defer groups.close()
 	defer contents.close()
@@ -1351,7 +1381,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		late.mem, a.IDom, a.Dist = nil, nil, nil
 		Collect(n)
 	}
-	if err := contents.unpark(); err != nil {
+	if err := cmp.Or(contents.unpark(), values.unpark()); err != nil {
 		return 0, res, err
 	}
 	if err := s.budget.check(); err != nil {
@@ -1525,40 +1555,60 @@ func Collect(objects int) {
 
 // addressOrder numbers objects in address order.
 type addressOrder struct {
-	perm []graph.ObjID // oid -> ObjID
-	oid  []uint32      // ObjID -> oid
+	perm   []graph.ObjID // oid -> ObjID
+	oid    []uint32      // ObjID -> oid
+	sorted graph.Addrs   // the addresses by oid, when sorting made them (none when a run was merged)
 }
 
 // orderByAddress returns the address order of the objects at addr (ObjID -> address), which
-// are all different (graph.Builder.Build refuses a repeated one).
+// are all different (graph.Builder.Build refuses a repeated one), but for its inverse (invert).
 func orderByAddress(addr graph.Addrs) addressOrder {
 	// The order of the words is the order of the addresses.
-	narrow, wide, _ := addr.Words()
+	narrow, wide, base := addr.Words()
 	if wide != nil {
-		return orderOf(wide)
+		o, sorted := orderOf(wide)
+		if sorted != nil {
+			o.sorted = graph.AddrsOfWords(nil, sorted, 0)
+		}
+		return o
 	}
-	return orderOf(narrow)
+	o, sorted := orderOf(narrow)
+	if sorted != nil {
+		o.sorted = graph.AddrsOfWords(sorted, nil, base)
+	}
+	return o
 }
 
-// orderOf is orderByAddress on the words of the addresses.
-func orderOf[T uint32 | uint64](addr []T) addressOrder {
+// orderOf is orderByAddress on the words of the addresses, but for the inverse; it returns the
+// words sorted too, when it sorted them all.
+func orderOf[T uint32 | uint64](addr []T) (addressOrder, []T) {
 	n := len(addr)
 	perm := make([]graph.ObjID, n)
+	var keys []T
 	if lo, hi, ok := graph.InOrderButFew(addr); ok {
 		mergeRun(addr, lo, hi, perm) // V8's node ids, a JVM's heap
 	} else {
 		for i := range perm {
 			perm[i] = graph.ObjID(i)
 		}
-		keys := slices.Clone(addr)
+		keys = slices.Clone(addr)
 		sortPairs(keys, perm)
 	}
-	oid := make([]uint32, n)
-	for i, id := range perm {
-		oid[id] = uint32(i)
-	}
-	return addressOrder{perm, oid}
+	return addressOrder{perm: perm}, keys
 }
+
+// invert sets o.oid, the inverse of o.perm. It is left to the load to do once the addresses in
+// file order are gone, so that its 4 bytes per object take their memory.
+func (o *addressOrder) invert() {
+	o.oid = make([]uint32, len(o.perm))
+	for i, id := range o.perm {
+		o.oid[id] = uint32(i)
+	}
+}
+
+// buildRoom is what the heap holds free for Build (heapFree). A variable for the tests, which
+// make it none, for the values to wait in a file around Build.
+var buildRoom = heapFree
 
 // orderBytes is what orderByAddress needs per object (the addresses sorted, the order and its
 // inverse); buildBytes about what graph.Builder.Build does (its address table, and room for

@@ -9,7 +9,8 @@ import (
 	"github.com/memsee/memsee/internal/heap/graph"
 )
 
-// TestOrderByAddress checks the oids against a comparison sort by address, for addresses as
+// TestOrderByAddress checks the oids, and the addresses by oid when it sorts them all, against a
+// comparison sort by address, for addresses as
 // the formats have them: in order (V8's ids), shuffled, in regions, anywhere.
 func TestOrderByAddress(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -79,10 +80,17 @@ func TestOrderByAddress(t *testing.T) {
 				return 1
 			})
 			got := orderByAddress(graph.AddrsOf(addr))
+			got.invert()
 			if !slices.Equal(got.perm, want) {
 				t.Fatalf("perm differs from a sort by address")
 			}
+			if n := got.sorted.Len(); n != 0 && n != len(addr) {
+				t.Fatalf("%d addresses sorted, want none or %d", n, len(addr))
+			}
 			for i, id := range got.perm {
+				if got.sorted.Len() > 0 && got.sorted.At(graph.ObjID(i)) != addr[id] {
+					t.Fatalf("sorted address %d is %#x, want %#x", i, got.sorted.At(graph.ObjID(i)), addr[id])
+				}
 				if got.oid[id] != uint32(i) {
 					t.Fatalf("oid[%d] = %d, want %d", id, got.oid[id], i)
 				}

@@ -27,13 +27,14 @@ import (
 // other roots: GraphRules.LaterRoots).
 //
 // The edge names of every sample also go through a scratch file (spillEdges) in a second run,
-// and the per-object arrays of the dumps whose size is not known ahead stay in the Go heap
-// rather than in an arena (graph.Arena) in a third: neither may change anything.
+// as do the arrays parked around Build and the analysis (parking), and the per-object arrays
+// of the dumps whose size is not known ahead stay in the Go heap rather than in an arena
+// (graph.Arena) in a third: neither may change anything.
 func TestPageBytesUnchanged(t *testing.T) {
 	t.Run("edge names in memory", checkPageBytes)
 	t.Run("edge names in a file", func(t *testing.T) {
-		defer func(m int) { spillMin = m }(spillMin)
-		spillMin = 1
+		defer func(m int, room func() int64) { spillMin, buildRoom = m, room }(spillMin, buildRoom)
+		spillMin, buildRoom = 1, func() int64 { return 0 }
 		checkPageBytes(t)
 	})
 	t.Run("arrays in the Go heap", func(t *testing.T) {

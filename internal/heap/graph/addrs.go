@@ -175,8 +175,12 @@ func (a *Addrs) clip() {
 	}
 }
 
-// permute moves the addresses to r's numbering (permute).
+// permute moves the addresses to r's numbering (permute). No addresses (a graph whose
+// caller holds them elsewhere while it is renumbered) stay none.
 func (a *Addrs) permute(r *Renumbering) {
+	if a.Len() == 0 {
+		return
+	}
 	if a.wide != nil {
 		permute(r, a.wide)
 	} else {

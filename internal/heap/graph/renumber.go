@@ -64,7 +64,8 @@ func (r *Renumbering) Same() bool { return r.same }
 
 // Renumber numbers the objects of g anew: the object old[i] becomes object i. old must hold
 // every ObjID once, and newID be its inverse (newID[old[i]] == i). Every slice of g moves
-// with its objects, and every ObjID it holds (edge targets, roots) becomes the new one; an
+// with its objects (but for a g with no addresses, whose caller holds them elsewhere meanwhile:
+// it has none after), and every ObjID it holds (edge targets, roots) becomes the new one; an
 // object's edges keep their order, and the roots theirs. EntryOrder becomes the old ObjID
 // order, so that Analyze finds what it found before, renumbered. Graph.Dropped, in the old
 // edge order, no longer applies and is cleared: a caller brings its per-edge data into edge
