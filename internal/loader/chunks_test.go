@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,6 +149,72 @@ func TestRewriteValuesLonger(t *testing.T) {
 	for i := range n {
 		if got := s.value(graph.ObjID(i)); got != want[i] {
 			t.Fatalf("object %d: value of %d bytes, want %d", i, len(got), len(want[i]))
+		}
+	}
+}
+
+// TestOrderValuesToFile checks that values put in a new order go to a scratch file and read
+// back as rewriteValues makes them in memory, with what newValue spells, and that a directory
+// that cannot take the file leaves them to be made in memory, the same.
+func TestOrderValuesToFile(t *testing.T) {
+	defer func(m int) { spillMin = m }(spillMin)
+	spillMin = 1
+	const n = 2000
+	sink := func() *graphSink {
+		s := newGraphSink()
+		if err := s.Begin(heap.Snapshot{Format: meliae.Format}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			v := ""
+			if i%4 > 0 {
+				v = strings.Repeat(strconv.Itoa(i%7), 1+i%13)
+			}
+			if err := s.Object(&heap.Object{Addr: uint64(i + 1), Type: "str", Size: 50, Len: -1, Value: v}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.trim()
+		s.newValue = func(id graph.ObjID) string {
+			if id%5 == 0 {
+				return "" // a value the naming pass drops
+			}
+			return s.value(id) + "!"
+		}
+		return s
+	}
+	old := make([]graph.ObjID, n)
+	for i := range n {
+		old[i] = graph.ObjID((i*7 + 3) % n)
+	}
+	mem := sink()
+	if sp := mem.orderValues(old, ""); sp != nil {
+		t.Fatal("values spilled with no directory")
+	}
+	for _, tc := range []struct {
+		dir     string
+		spilled bool
+	}{{t.TempDir(), true}, {filepath.Join(t.TempDir(), "no such directory"), false}} {
+		s := sink()
+		sp := s.orderValues(old, tc.dir)
+		if (sp != nil) != tc.spilled {
+			t.Fatalf("%s: spilled %v, want %v", tc.dir, sp != nil, tc.spilled)
+		}
+		if sp != nil {
+			if s.values != nil || s.newValue != nil {
+				t.Fatal("values held, or newValue kept, while in the file")
+			}
+			if err := s.readValues(sp); err != nil {
+				t.Fatal(err)
+			}
+			if sp.f != nil {
+				t.Error("the values' file is still open once read")
+			}
+		}
+		for i := range n {
+			if got, want := s.value(graph.ObjID(i)), mem.value(graph.ObjID(i)); got != want {
+				t.Fatalf("%s: object %d: value %q, want %q", tc.dir, i, got, want)
+			}
 		}
 	}
 }

@@ -1,9 +1,14 @@
 package loader
 
 import (
+	"bufio"
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+
 	"github.com/memsee/memsee/internal/heap"
 	"github.com/memsee/memsee/internal/heap/graph"
-	"math"
 )
 
 // dumpView is what a format's naming pass (graph.Namer) sees of a graphSink: graph.Dump over
@@ -110,11 +115,6 @@ func (s *graphSink) flushValues() {
 // object old[i] (i's own when old is nil), as newValue, if set, spells it. newValue reads the
 // values as they were; it is cleared.
 func (s *graphSink) rewriteValues(old []graph.ObjID) {
-	n := len(s.typeOf)
-	value := s.value
-	if s.newValue != nil {
-		value, s.newValue = s.newValue, nil
-	}
 	// Room for the values as they are and a little more: what a naming pass spells anew is
 	// about as long (V8's scope names), and then Clip need not copy them all. A pass that
 	// makes them longer (HPROF's strings take their arrays' text) goes on in chunks once out
@@ -137,6 +137,33 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 		ends.growVals(len(s.valueEnd.vals) + len(s.valueEnd.vals)/64) // as out
 	}
 	var more byteChunks
+	s.eachValue(old, &ends, func(v string) uint32 {
+		if len(out)+more.n+len(v) > 1<<32-1 {
+			return 0
+		}
+		if more.n == 0 && len(v) <= cap(out)-len(out) {
+			out = append(out, v...)
+		} else {
+			more.add(v)
+		}
+		return uint32(len(out) + more.n)
+	})
+	if more.n > 0 {
+		out = more.join(out)
+	}
+	s.takeValues(graph.Clip(out), ends) // out's room would stay to the end
+}
+
+// eachValue gives put, in turn, the value of each object i that has one: that of object
+// old[i] (i's own when old is nil), as newValue, if set, spells it; put returns the end of the
+// values so far, or 0 when it left the value out (past 4 GiB in all). It adds each object's
+// end to ends.
+func (s *graphSink) eachValue(old []graph.ObjID, ends *sparse[uint32], put func(v string) uint32) {
+	n := len(s.typeOf)
+	value := s.value
+	if s.newValue != nil {
+		value = s.newValue
+	}
 	ends.reserve(n)
 	for i := range n {
 		id := graph.ObjID(i)
@@ -144,21 +171,55 @@ func (s *graphSink) rewriteValues(old []graph.ObjID) {
 			id = old[i]
 		}
 		end := uint32(0)
-		if v := value(id); v != "" && len(out)+more.n+len(v) <= 1<<32-1 {
-			if more.n == 0 && len(v) <= cap(out)-len(out) {
-				out = append(out, v...)
-			} else {
-				more.add(v)
-			}
-			end = uint32(len(out) + more.n)
+		if v := value(id); v != "" {
+			end = put(v)
 		}
 		ends.add(end)
 	}
-	if more.n > 0 {
-		out = more.join(out)
-	}
+}
+
+// takeValues makes values and ends the sink's values, those before them let go, and clears
+// newValue: they are what it made.
+func (s *graphSink) takeValues(values []byte, ends sparse[uint32]) {
 	ends.clip()
 	graph.ArenaRelease(s.arena, s.valueEnd.vals)
 	graph.ArenaRelease(s.arena, s.values)
-	s.values, s.valueEnd = graph.Clip(out), ends // out's room would stay to the end
+	s.values, s.valueEnd, s.newValue = values, ends, nil
+}
+
+// writeValues is rewriteValues with the values written, one after another, to a new scratch
+// file in dir rather than made anew in memory beside those they are made from: the caller
+// reads them back (readValues) once it needs them. The sink's values are nil meanwhile, and
+// their ends are in memory. It returns nil, and changes nothing, when the file cannot be
+// written.
+func (s *graphSink) writeValues(dir string, old []graph.ObjID) *spilled {
+	ends := newSparse[uint32](0)
+	ends.growVals(len(s.valueEnd.vals) + len(s.valueEnd.vals)/64)
+	size := 0
+	f := writeScratch(dir, func(w *bufio.Writer) {
+		s.eachValue(old, &ends, func(v string) uint32 {
+			if size+len(v) > 1<<32-1 {
+				return 0
+			}
+			w.WriteString(v)
+			size += len(v)
+			return uint32(size)
+		})
+	})
+	if f == nil {
+		return nil
+	}
+	s.takeValues(nil, ends)
+	return &spilled{f: f, n: size}
+}
+
+// readValues reads back the values writeValues wrote to sp, and closes it.
+func (s *graphSink) readValues(sp *spilled) error {
+	defer sp.close()
+	values := make([]byte, sp.n)
+	if k, err := sp.f.ReadAt(values, 0); k < len(values) {
+		return fmt.Errorf("reading back the load's scratch file: %w", cmp.Or(err, io.ErrUnexpectedEOF))
+	}
+	s.values = values
+	return nil
 }

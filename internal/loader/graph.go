@@ -383,8 +383,10 @@ func (s *graphSink) renumber(rn *graph.Renumbering, g *graph.Graph) error {
 
 // orderValues moves the values to the order old gives (object old[i] becomes object i), with
 // what the naming pass's SetValues made of them, in one pass. It comes before the graph is
-// renumbered, for SetValues' function reads the graph in file order.
-func (s *graphSink) orderValues(old []graph.ObjID) {
+// renumbered, for SetValues' function reads the graph in file order. When dir is not "" and
+// the values are long enough to spill, they go to a scratch file there (writeValues), which it
+// returns, rather than to a new copy in memory.
+func (s *graphSink) orderValues(old []graph.ObjID, dir string) *spilled {
 	same := true
 	for i, id := range old {
 		if int(id) != i {
@@ -392,13 +394,19 @@ func (s *graphSink) orderValues(old []graph.ObjID) {
 			break
 		}
 	}
-	switch {
-	case same && s.newValue == nil:
-	case same:
-		s.rewriteValues(nil)
-	case len(s.values) > 0 || s.newValue != nil:
-		s.rewriteValues(old)
+	if same {
+		old = nil
 	}
+	if same && s.newValue == nil || len(s.values) == 0 && s.newValue == nil {
+		return nil
+	}
+	if dir != "" && len(s.values) >= 4*spillMin {
+		if sp := s.writeValues(dir, old); sp != nil {
+			return sp
+		}
+	}
+	s.rewriteValues(old)
+	return nil
 }
 
 // addSite records the allocation site of the object just added; the objects before the first
@@ -1217,12 +1225,14 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	if !valuesReadNames {
 		spill()
 	}
-	s.orderValues(order.perm)
+	// The values, in oid order now, wait in a file until the pages: Renumber and the analysis
+	// do not read them. Long ones go there as they are put in that order, rather than to a
+	// second copy beside the first (a Ruby dump's, whose strings are its values).
+	valueFile := s.orderValues(order.perm, l.ScratchDir())
+	defer func() { valueFile.close() }()
 	if valuesReadNames {
 		spill()
 	}
-	// The values, in oid order now, wait in a file until the pages: Renumber and the analysis
-	// do not read them.
 	values := parking{arena: s.arena}
 	defer values.close()
 	parkArray(&values, &s.valueEnd.vals)
@@ -1383,6 +1393,11 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	if err := cmp.Or(contents.unpark(), values.unpark()); err != nil {
 		return 0, res, err
+	}
+	if valueFile != nil {
+		if err := s.readValues(valueFile); err != nil {
+			return 0, res, err
+		}
 	}
 	if err := s.budget.check(); err != nil {
 		return 0, res, err
