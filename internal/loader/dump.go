@@ -2,9 +2,6 @@ package loader
 
 import (
 	"bufio"
-	"cmp"
-	"fmt"
-	"io"
 	"math"
 
 	"github.com/memsee/memsee/internal/heap"
@@ -217,8 +214,8 @@ func (s *graphSink) writeValues(dir string, old []graph.ObjID) *spilled {
 func (s *graphSink) readValues(sp *spilled) error {
 	defer sp.close()
 	values := make([]byte, sp.n)
-	if k, err := sp.f.ReadAt(values, 0); k < len(values) {
-		return fmt.Errorf("reading back the load's scratch file: %w", cmp.Or(err, io.ErrUnexpectedEOF))
+	if err := readScratch(sp.f, values, 0); err != nil {
+		return err
 	}
 	s.values = values
 	return nil

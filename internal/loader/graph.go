@@ -397,10 +397,10 @@ func (s *graphSink) orderValues(old []graph.ObjID, dir string) *spilled {
 	if same {
 		old = nil
 	}
-	if same && s.newValue == nil || len(s.values) == 0 && s.newValue == nil {
+	if s.newValue == nil && (same || len(s.values) == 0) {
 		return nil
 	}
-	if dir != "" && len(s.values) >= 4*spillMin {
+	if dir != "" && worthSpilling(len(s.values)) {
 		if sp := s.writeValues(dir, old); sp != nil {
 			return sp
 		}
@@ -1062,8 +1062,8 @@ func (x *pageAddrs) of(buf *[]uint64, words *[]byte, lo, hi int) []uint64 {
 	}
 	b := slices.Grow((*words)[:0], size*(hi-lo))[:size*(hi-lo)]
 	*words = b
-	if _, err := x.file.ReadAt(b, int64(size*lo)); err != nil {
-		x.keep(fmt.Errorf("reading back the load's scratch file: %w", cmp.Or(err, io.ErrUnexpectedEOF)))
+	if err := readScratch(x.file, b, int64(size*lo)); err != nil {
+		x.keep(err)
 		clear(out)
 		return out
 	}
@@ -1229,7 +1229,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// do not read them. Long ones go there as they are put in that order, rather than to a
 	// second copy beside the first (a Ruby dump's, whose strings are its values).
 	valueFile := s.orderValues(order.perm, l.ScratchDir())
-	defer func() { valueFile.close() }()
+	defer valueFile.close()
 	if valuesReadNames {
 		spill()
 	}
@@ -1281,16 +1281,18 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	}
 	narrow, wide, base := g.Addr.Words()
 	addrs := &pageAddrs{mem: g.Addr, wide: wide != nil, base: base}
-	addrWords := parkStaying(&contents, &narrow)
+	var addrWords int
 	if addrs.wide {
 		addrWords = parkStaying(&contents, &wide)
+	} else {
+		addrWords = parkStaying(&contents, &narrow)
 	}
 	parkArray(&contents, &s.length.vals)
 	defer groups.close()
 	defer contents.close()
 	groups.park(l.ScratchDir())
 	if contents.park(l.ScratchDir()) {
-		g.Addr, addrs.mem, narrow, wide = graph.Addrs{}, graph.Addrs{}, nil, nil
+		g.Addr, addrs.mem = graph.Addrs{}, graph.Addrs{}
 		addrs.file = contents.parked(addrWords)
 	}
 	Collect(n)

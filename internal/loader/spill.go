@@ -13,8 +13,8 @@ import (
 	"github.com/memsee/memsee/internal/store/page"
 )
 
-// spillMin is the shortest array spillEdges moves to a file: below it the file costs more than
-// the memory it frees. (A variable for the tests, which spill every array.)
+// spillMin is the fewest 4-byte values worth a scratch file (worthSpilling): below it the file
+// costs more than the memory it frees. (A variable for the tests, which spill every array.)
 var spillMin = 1 << 22
 
 // spilled is an array of uint32 kept in a scratch file while the load does not need it.
@@ -29,7 +29,7 @@ type spilled struct {
 // the caller to let names go. It returns nil, and names stays where it was needed, when names
 // is short or the file cannot be written (writeScratch): spilling only lowers the peak.
 func spillEdges(dir string, names *chunks, start []uint32, perm []graph.ObjID) *spilled {
-	if names.len() < spillMin {
+	if !worthSpilling(4 * names.len()) {
 		return nil
 	}
 	f := writeScratch(dir, func(w *bufio.Writer) {
@@ -81,7 +81,7 @@ func closeScratch(f *os.File) {
 // needed, as spillEdges does: when they are short or the file cannot be written.
 func spillColumns(dir string, cols ...[]uint32) *spilled {
 	n := len(cols[0])
-	if len(cols)*n < spillMin {
+	if !worthSpilling(4 * len(cols) * n) {
 		return nil
 	}
 	f := writeScratch(dir, func(w *bufio.Writer) {
@@ -124,12 +124,8 @@ func (sp *spilled) columns(k, n int) ([][]uint32, error) {
 // readAt reads the values [lo, hi) into buf, grown as needed, and returns them.
 func (sp *spilled) readAt(buf []uint32, lo, hi uint32) ([]uint32, error) {
 	buf = slices.Grow(buf[:0], int(hi-lo))[:hi-lo]
-	_, err := sp.f.ReadAt(bytesOf(buf), 4*int64(lo))
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading back the load's scratch file: %w", err)
+	if err := readScratch(sp.f, bytesOf(buf), 4*int64(lo)); err != nil {
+		return nil, err
 	}
 	return buf, nil
 }
@@ -190,11 +186,11 @@ type parking struct {
 
 // parkedArray is one array of a parking.
 type parkedArray struct {
-	mem  []byte                                      // the array's memory, until it is written
-	drop func()                                      // lets the array go, once it is in the file
-	back func(r io.ReaderAt, off int64) (int, error) // reads it back, where it was; the bytes read
-	stay bool                                        // unpark leaves it in the file (parkStaying)
-	at   *io.SectionReader                           // its bytes in the file, once parked
+	mem  []byte                  // the array's memory, until it is written
+	drop func()                  // lets the array go, once it is in the file
+	back func(io.ReaderAt) error // reads it back from its bytes in the file, where it was
+	stay bool                    // unpark leaves it in the file (parkStaying)
+	at   *io.SectionReader       // its bytes in the file, once parked
 }
 
 // parkArray adds *s to p: park sets *s to nil, unpark to an array of the same values.
@@ -203,9 +199,12 @@ func parkArray[T uint8 | uint32 | int32 | uint64](p *parking, s *[]T) {
 }
 
 // parkStaying adds *s to p as parkArray does, but unpark leaves it in the file, for its reader
-// to read a part at a time from what parked returns. It returns the array's index in p.
+// to read a part at a time from what parked returns. It returns the array's index in p, or -1
+// for an empty array, which nothing is parked for.
 func parkStaying[T uint8 | uint32 | int32 | uint64](p *parking, s *[]T) int {
-	addParked(p, s, true)
+	if !addParked(p, s, true) {
+		return -1
+	}
 	return len(p.arrays) - 1
 }
 
@@ -218,29 +217,39 @@ func (p *parking) parked(i int) *io.SectionReader {
 	return p.arrays[i].at
 }
 
-func addParked[T uint8 | uint32 | int32 | uint64](p *parking, s *[]T, stay bool) {
+// addParked adds *s to p, unless it is empty, and reports whether it did.
+func addParked[T uint8 | uint32 | int32 | uint64](p *parking, s *[]T, stay bool) bool {
 	n := len(*s)
 	if n == 0 {
-		if stay {
-			p.arrays = append(p.arrays, parkedArray{stay: true, drop: func() {}}) // keeps the index
-		}
-		return
+		return false
 	}
 	p.arrays = append(p.arrays, parkedArray{
 		stay: stay,
 		mem:  bytesOf(*s),
 		drop: func() { graph.ArenaRelease(p.arena, *s); *s = nil },
-		back: func(r io.ReaderAt, off int64) (int, error) {
+		back: func(r io.ReaderAt) error {
 			v := make([]T, n)
-			b := bytesOf(v)
-			if k, err := r.ReadAt(b, off); k < len(b) {
-				return 0, cmp.Or(err, io.ErrUnexpectedEOF)
+			if err := readScratch(r, bytesOf(v), 0); err != nil {
+				return err
 			}
 			*s = v
-			return len(b), nil
+			return nil
 		},
 	})
+	return true
 }
+
+// readScratch reads len(b) bytes at off of a scratch file: all of them, or an error.
+func readScratch(r io.ReaderAt, b []byte, off int64) error {
+	if k, err := r.ReadAt(b, off); k < len(b) {
+		return fmt.Errorf("reading back the load's scratch file: %w", cmp.Or(err, io.ErrUnexpectedEOF))
+	}
+	return nil
+}
+
+// worthSpilling reports whether so many bytes are worth a scratch file: below 4*spillMin (16
+// MiB) the file costs more than the memory it frees.
+func worthSpilling(bytes int) bool { return bytes >= 4*spillMin }
 
 // bytesOf returns the memory of s as bytes.
 func bytesOf[T uint8 | uint32 | int32 | uint64](s []T) []byte {
@@ -259,7 +268,7 @@ func (p *parking) park(dir string) bool {
 	for _, a := range p.arrays {
 		total += len(a.mem)
 	}
-	if total < 4*spillMin {
+	if !worthSpilling(total) {
 		p.arrays = nil
 		return false
 	}
@@ -296,13 +305,9 @@ func (p *parking) unpark() error {
 			staying = true
 			continue
 		}
-		if a.back == nil {
-			continue
-		}
-		_, off, _ := a.at.Outer()
-		if _, err := a.back(p.f, off); err != nil {
+		if err := a.back(a.at); err != nil {
 			p.close()
-			return fmt.Errorf("reading back the load's scratch file: %w", err)
+			return err
 		}
 	}
 	if !staying {
