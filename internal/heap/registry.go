@@ -138,6 +138,12 @@ type GraphRules struct {
 	// which come and go as the program runs. A list a static field keeps is then held by the
 	// field in every dump, not by the frame of a method that was using it when one was taken.
 	LaterRoots []string
+	// ValuesReadNames says that the function the format's naming pass gives SetValues reads
+	// the names of references (graph.Dump.EdgeNameID: a JVM String's value is the array its
+	// field ".value" holds). The names then stay in memory until the values are rewritten;
+	// otherwise they go to a scratch file first, not to be held beside both copies of the
+	// values.
+	ValuesReadNames bool
 }
 
 // GraphHandler is implemented by the handler of a format whose graph work follows GraphRules.

@@ -53,6 +53,10 @@ func (d dumpView) NameID(name string) (uint32, bool) {
 }
 
 func (d dumpView) EdgeNameID(e uint32) uint32 {
+	if int(e) >= d.s.names.len() {
+		// Asked by a SetValues function after the names went to their file (storeGraph).
+		panic("loader: a naming pass's SetValues read an edge's name: its format must set GraphRules.ValuesReadNames")
+	}
 	id := d.s.names.at(e)
 	if id&elemBit != 0 || id >= maxName {
 		return 0

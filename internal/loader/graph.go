@@ -152,6 +152,9 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 		graph.ArenaRelease(s.arena, s.values)
 		s.length.vals, s.valueEnd.vals, s.values = nil, nil, nil
 	}
+	// The per-object arrays are in the Go heap; the edges' targets wait in the arena all the
+	// same, for Build to give them back as it copies them (Builder.ChunksIn).
+	s.b.ChunksIn(s.arena)
 	s.typeOf = make([]uint32, 0, n)
 	s.length.reserve(n)
 	s.valueEnd.reserve(n)
@@ -1096,7 +1099,15 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	Collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
 	s.trim()
 	if s.paced {
-		runtime.GC()              // the slices the parse outgrew
+		if s.snap.Held {
+			// A reader that held the dump whole (V8's, the Go dump's) leaves free memory in
+			// the heap, with trim's copies: returned to the system, it is not counted in the
+			// limit holdHeap starts from, and the edges' targets, which Build gives back from
+			// the arena as the graph's edges take their place, do not come on top of it.
+			debug.FreeOSMemory()
+		} else {
+			runtime.GC() // the slices the parse outgrew
+		}
 		defer holdHeap(s.arena)() // the graph work and the writing reuse what the parse freed
 	}
 	// Oids number the objects in address order, so that the table and its address index are
@@ -1210,7 +1221,8 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	// The edge names wait in a file, in oid order, while the graph is renumbered and analysed:
 	// only the pages read them. They go before the values move to the oid order, so as not to
 	// be held beside both copies of the values, unless what the naming pass made of the values
-	// reads them (SetValues: a JVM dump's strings find their arrays by the field's name).
+	// reads them (GraphRules.ValuesReadNames: a JVM dump's strings find their arrays by the
+	// field's name).
 	var names *spilled
 	spill := func() {
 		names = spillEdges(l.ScratchDir(), &s.names, g.EdgeStart, order.perm)
@@ -1221,7 +1233,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 		Collect(n) // the edge names
 	}
 	defer func() { names.close() }()
-	valuesReadNames := s.newValue != nil
+	valuesReadNames := s.newValue != nil && s.rules.ValuesReadNames
 	if !valuesReadNames {
 		spill()
 	}
@@ -1676,10 +1688,9 @@ func mergeRun[T uint32 | uint64](addr []T, lo, hi int, perm []graph.ObjID) {
 // each step of the analysis, and the writing's own memory (the referrers' windows, the pages
 // being built, the rows queued, the holdings) grow it, and a limit at what is live makes the
 // collector run without pause (hundreds of collections in a V8 or a meliae load's write
-// phase, in some runs, with a fixed limit). (Returning the free memory to the system here,
-// with debug.FreeOSMemory, and allowing 64 MiB above it, made a V8 load slower for the same
-// peak, for the same reason; a held dump's hand-over does return it, at its start, where the
-// reader's freed columns would otherwise stay resident: graphSink.Begin.) It never raises a
+// phase, in some runs, with a fixed limit). (A held dump's load returns the free memory to
+// the system before it is called, and at the hand-over's start, where what the reader needed
+// only to read would otherwise stay resident: graphSink.Begin, storeGraph.) It never raises a
 // limit the user set with GOMEMLIMIT. While another load runs in the process, the live heap is
 // both loads' and no limit drawn from it fits this one: holdHeap then does nothing.
 func holdHeap(a *graph.Arena) (undo func()) {

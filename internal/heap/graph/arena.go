@@ -24,8 +24,8 @@ import (
 type Arena struct {
 	huge     bool // its arrays are mapped for huge pages (NewHugeArena)
 	mu       sync.Mutex
-	held     [][]byte // the mappings handed out, not yet released
-	released int64    // the bytes the arrays released held, as long as they were
+	held     map[uintptr][]byte // the mappings handed out, not yet released, by address
+	released int64              // the bytes the arrays released held, as long as they were
 }
 
 // NewArena returns an empty Arena.
@@ -70,7 +70,10 @@ func ArenaMake[T any](a *Arena, n int) []T {
 		return nil
 	}
 	a.mu.Lock()
-	a.held = append(a.held, m)
+	if a.held == nil {
+		a.held = map[uintptr][]byte{}
+	}
+	a.held[uintptr(unsafe.Pointer(unsafe.SliceData(m)))] = m
 	a.mu.Unlock()
 	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(m))), n)[:0]
 }
@@ -126,15 +129,19 @@ func ArenaRelease[T any](a *Arena, s []T) {
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
 	var zero T
 	a.mu.Lock()
-	var m []byte
-	for i, h := range a.held {
-		lo := uintptr(unsafe.Pointer(unsafe.SliceData(h)))
-		if p >= lo && p < lo+uintptr(len(h)) {
-			m = h
-			a.held = slices.Delete(a.held, i, i+1)
-			a.released += int64(len(s)) * int64(unsafe.Sizeof(zero))
-			break
+	m, ok := a.held[p] // an array starts its mapping: a reader frees thousands one by one
+	if !ok {
+		// Resliced: its mapping is the one that holds it.
+		for lo, h := range a.held {
+			if p >= lo && p < lo+uintptr(len(h)) {
+				m, ok = h, true
+				break
+			}
 		}
+	}
+	if ok {
+		delete(a.held, uintptr(unsafe.Pointer(unsafe.SliceData(m))))
+		a.released += int64(len(s)) * int64(unsafe.Sizeof(zero))
 	}
 	a.mu.Unlock()
 	if m != nil {

@@ -36,6 +36,11 @@ func TestHugeArena(t *testing.T) {
 			}
 		}
 	}
+	// A huge arena's array of a huge page or more starts at a huge page's boundary, so that
+	// none of it is left to small pages.
+	if at := uintptr(unsafe.Pointer(unsafe.SliceData(h))); at%hugePage != 0 {
+		t.Errorf("a huge arena's array of %d bytes at %#x: not on a huge page's boundary", n, at)
+	}
 	hp := unsafe.SliceData(h)
 	ArenaRelease(huge, h)
 	if again := ArenaMake[byte](NewArena(), n); unsafe.SliceData(again) == hp {

@@ -59,6 +59,7 @@ type Builder struct {
 	narrow    [][]uint32      // AddEdge-order targets, chunk after chunk, while all fit 32 bits
 	chunks    [][]uint64      // the same once one does not: narrow is then nil
 	wide      bool            // chunks holds the targets
+	chunkIn   *Arena          // where the chunks are (UseArena, ChunksIn); nil for the Go heap
 	byIndex   bool            // targets are ObjIDs, not addresses (TargetsByIndex)
 	nedges    int
 	cur       ObjID    // the object edges are being added to
@@ -116,7 +117,19 @@ func (b *Builder) UseArena(a *Arena) bool {
 	}
 	b.addr = Addrs{narrow: narrow, arena: a}
 	b.size, b.edgeStart, b.kinds = size, start, kinds
+	b.chunkIn = a
 	return true
+}
+
+// ChunksIn puts the chunks of the edges' targets in a, where the Builder's per-object arrays
+// stay in the Go heap (a reader that says its size has them made whole): Build then gives each
+// chunk back to the system as soon as it has copied it into the graph's edges, which in the Go
+// heap would have stayed resident beside them, at the peak of a V8 load. It must be called
+// before the first AddEdge; a nil a leaves the chunks in the Go heap.
+func (b *Builder) ChunksIn(a *Arena) {
+	if b.nedges == 0 && !b.built {
+		b.chunkIn = a
+	}
 }
 
 // Room returns the bytes Reserve set aside that no object has filled yet.
@@ -223,9 +236,9 @@ func (b *Builder) AddEdge(from ObjID, to uint64, kind heap.EdgeKind) {
 		b.widen()
 	}
 	if b.wide {
-		b.chunks = appendChunked(b.chunks, to, b.addr.arena)
+		b.chunks = appendChunked(b.chunks, to, b.chunkIn)
 	} else {
-		b.narrow = appendChunked(b.narrow, uint32(to), b.addr.arena)
+		b.narrow = appendChunked(b.narrow, uint32(to), b.chunkIn)
 	}
 	b.kinds = append(b.kinds, kind)
 	b.nedges++
@@ -254,11 +267,11 @@ func appendChunked[T uint32 | uint64](chunks [][]T, v T, a *Arena) [][]T {
 func (b *Builder) widen() {
 	b.chunks = make([][]uint64, len(b.narrow))
 	for i, c := range b.narrow {
-		w := MakeIn[uint64](b.addr.arena, len(c), cap(c))
+		w := MakeIn[uint64](b.chunkIn, len(c), cap(c))
 		for j, v := range c {
 			w[j] = uint64(v)
 		}
-		ArenaRelease(b.addr.arena, c)
+		ArenaRelease(b.chunkIn, c)
 		b.chunks[i], b.narrow[i] = w, nil
 	}
 	b.narrow, b.wide = nil, true
@@ -298,15 +311,15 @@ func (b *Builder) Build() (*Graph, error) {
 		start[i] = uint32(b.nedges)
 	}
 	start = append(start, uint32(b.nedges))
-	kinds, narrow, chunks, rootAddrs, byIndex := Clip(b.kinds), b.narrow, b.chunks, b.roots, b.byIndex
+	kinds, narrow, chunks, rootAddrs, byIndex, chunkIn := Clip(b.kinds), b.narrow, b.chunks, b.roots, b.byIndex, b.chunkIn
 	*b = Builder{built: true}
 
 	edges := make([]ObjID, len(kinds))
 	var err error
 	if words, wide, base := g.Addr.Words(); wide != nil {
-		err = resolve(g, wide, base, rootAddrs, byIndex, narrow, chunks, edges)
+		err = resolve(g, wide, base, rootAddrs, byIndex, narrow, chunks, edges, chunkIn)
 	} else {
-		err = resolve(g, words, base, rootAddrs, byIndex, narrow, chunks, edges)
+		err = resolve(g, words, base, rootAddrs, byIndex, narrow, chunks, edges, chunkIn)
 	}
 	if err != nil {
 		return nil, err
@@ -355,15 +368,16 @@ type addrIndex struct {
 // resolve indexes the addresses of g, words counted from base (Addrs.Words), which also finds
 // two objects with one address; then makes g's roots of rootAddrs, the first of each, and
 // resolves the targets of the edges (narrow, then chunks) into edges, in AddEdge order, freeing
-// each chunk when done (releaseChunk), and those an error left as it returns. The lookups only
-// read the index, and each chunk has its own part of edges: every core takes chunks in turn.
-func resolve[T addrWord](g *Graph, words []T, base uint64, rootAddrs []uint64, byIndex bool, narrow [][]uint32, chunks [][]uint64, edges []ObjID) error {
+// each chunk when done (releaseChunk, to a when it is there), and those an error left as it
+// returns. The lookups only read the index, and each chunk has its own part of edges: every
+// core takes chunks in turn.
+func resolve[T addrWord](g *Graph, words []T, base uint64, rootAddrs []uint64, byIndex bool, narrow [][]uint32, chunks [][]uint64, edges []ObjID, a *Arena) error {
 	defer func() {
 		for c := range narrow {
-			releaseChunk(g.Addr.arena, narrow, c)
+			releaseChunk(a, narrow, c)
 		}
 		for c := range chunks {
-			releaseChunk(g.Addr.arena, chunks, c)
+			releaseChunk(a, chunks, c)
 		}
 	}()
 	n := len(words)
@@ -392,10 +406,10 @@ func resolve[T addrWord](g *Graph, words []T, base uint64, rootAddrs []uint64, b
 		}
 	}
 	if byIndex {
-		indexChunks(narrow, edges, n, g.Addr.arena)
+		indexChunks(narrow, edges, n, a)
 	} else {
-		resolveChunks(ix, words, base, narrow, edges, g.Addr.arena)
-		resolveChunks(ix, words, base, chunks, edges, g.Addr.arena)
+		resolveChunks(ix, words, base, narrow, edges, a)
+		resolveChunks(ix, words, base, chunks, edges, a)
 	}
 	return nil
 }

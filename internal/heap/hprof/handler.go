@@ -29,7 +29,7 @@ func (Reader) IdentityNote() string {
 // (JDK 17's defaults, docs/formats/hprof.md, "References to objects not in the dump").
 func (Reader) GraphRules() heap.GraphRules {
 	return heap.GraphRules{ClassEdge: edgeClass, ClassType: classType, OmittedTargets: true, DenserLater: true,
-		LaterRoots: slices.Sorted(maps.Values(stackRootKinds))}
+		LaterRoots: slices.Sorted(maps.Values(stackRootKinds)), ValuesReadNames: true}
 }
 
 // The flags of the JVM's object layout (see Options).

@@ -1,18 +1,31 @@
 package v8
 
-import "slices"
+import (
+	"slices"
 
-// chunkBits sets the size of a column's chunks: 64K values.
-const chunkBits = 16
+	"github.com/memsee/memsee/internal/heap/graph"
+)
+
+// chunkBits sets the size of a column's chunks: 512K values, a huge page (2 MiB) of 32-bit
+// ones, so that most of an arena's chunks (column) are faulted in a huge page at a time.
+const chunkBits = 19
 
 // column is a growable array kept in fixed-size chunks, so that growing it never copies what
 // it holds (no moment with the old and the new array both alive, as append has), and a header
 // that promises a billion nodes costs nothing until they come.
+//
+// With an arena, the chunks after the first are mapped outside the Go heap, and a chunk let go
+// (free) goes back to the system at once. In the Go heap it would stay resident until the
+// runtime's scavenger returned it, long after the sink had grown into fresh memory beside it:
+// the hand-over of a V8 load held both (docs/architecture.md, "A load's peak").
 type column[T uint8 | uint32 | uint64] struct {
 	chunks [][]T
 	n      int
-	freed  int // chunks let go (free)
+	freed  int          // chunks let go (free)
+	arena  *graph.Arena // where chunks after the first are mapped; nil: the Go heap
 }
+
+func (c *column[T]) setArena(a *graph.Arena) { c.arena = a }
 
 func (c *column[T]) push(v T) {
 	k := c.n >> chunkBits
@@ -25,11 +38,15 @@ func (c *column[T]) push(v T) {
 
 // newChunk adds the chunk the next value goes into.
 func (c *column[T]) newChunk() {
-	size := 1 << chunkBits
 	if len(c.chunks) == 0 {
-		size = 256 // small files stay small; the first chunk grows by append
+		c.chunks = append(c.chunks, make([]T, 0, 256)) // small files stay small; the first chunk grows by append
+		return
 	}
-	c.chunks = append(c.chunks, make([]T, 0, size))
+	ch := graph.ArenaMake[T](c.arena, 1<<chunkBits)
+	if ch == nil {
+		ch = make([]T, 0, 1<<chunkBits)
+	}
+	c.chunks = append(c.chunks, ch)
 }
 
 // room returns the chunk the next values go into, with room for one at least: the caller
@@ -61,6 +78,7 @@ func (c *column[T]) set(i int, v T) { c.chunks[i>>chunkBits][i&(1<<chunkBits-1)]
 // order frees what it has read, so that what the reader hands on can use its memory.
 func (c *column[T]) free(i int) {
 	for k := min(i>>chunkBits, len(c.chunks)); c.freed < k; c.freed++ {
+		graph.ArenaRelease(c.arena, c.chunks[c.freed]) // a chunk of the Go heap is the collector's
 		c.chunks[c.freed] = nil
 	}
 }

@@ -1,9 +1,15 @@
 package v8
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+
+	"github.com/memsee/memsee/internal/heap/graph"
+)
 
 // A column frees the chunks wholly below the index it is given, and only those: the values
-// from that index on read as they were written, whichever order the frees come in.
+// from that index on read as they were written, whichever order the frees come in; in the Go
+// heap and in an arena, which gets back what was freed.
 func TestColumnFree(t *testing.T) {
 	const chunk = 1 << chunkBits
 	for _, tc := range []struct {
@@ -20,26 +26,38 @@ func TestColumnFree(t *testing.T) {
 		{"past the end", 2*chunk + 7, []int{10 * chunk}, 3},
 		{"empty", 0, []int{chunk}, 0},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var c column[uint32]
-			for i := range tc.n {
-				c.push(uint32(i) * 3)
-			}
-			low := 0
-			for _, i := range tc.frees {
-				c.free(i)
-				low = max(low, i)
-			}
-			for k, ch := range c.chunks {
-				if (ch == nil) != (k < tc.chunk) {
-					t.Errorf("chunk %d nil: %v; want the first %d nil", k, ch == nil, tc.chunk)
+		for _, arena := range []*graph.Arena{nil, graph.NewHugeArena()} {
+			t.Run(fmt.Sprintf("%s/arena=%v", tc.name, arena != nil), func(t *testing.T) {
+				defer arena.Free()
+				c := column[uint32]{arena: arena}
+				for i := range tc.n {
+					c.push(uint32(i) * 3)
 				}
-			}
-			for i := low &^ (chunk - 1); i < tc.n; i++ {
-				if got := c.at(i); got != uint32(i)*3 {
-					t.Fatalf("value %d after freeing: %d, want %d", i, got, i*3)
+				low := 0
+				for _, i := range tc.frees {
+					c.free(i)
+					low = max(low, i)
 				}
-			}
-		})
+				for k, ch := range c.chunks {
+					if (ch == nil) != (k < tc.chunk) {
+						t.Errorf("chunk %d nil: %v; want the first %d nil", k, ch == nil, tc.chunk)
+					}
+				}
+				for i := low &^ (chunk - 1); i < tc.n; i++ {
+					if got := c.at(i); got != uint32(i)*3 {
+						t.Fatalf("value %d after freeing: %d, want %d", i, got, i*3)
+					}
+				}
+				// The chunks after the first are the arena's: those freed went back to it (counted
+				// by the values they held).
+				want := int64(0)
+				for k := 1; k < tc.chunk; k++ {
+					want += int64(min(chunk, tc.n-k*chunk)) * 4
+				}
+				if arena != nil && arena.Released() != want && graph.ArenaMake[byte](arena, 1) != nil {
+					t.Errorf("the arena got back %d bytes, want %d", arena.Released(), want)
+				}
+			})
+		}
 	}
 }

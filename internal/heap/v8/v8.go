@@ -26,6 +26,7 @@ import (
 	"strconv"
 
 	"github.com/memsee/memsee/internal/heap"
+	"github.com/memsee/memsee/internal/heap/graph"
 	"github.com/memsee/memsee/internal/heap/jsontext"
 )
 
@@ -109,6 +110,13 @@ func readIn(ctx context.Context, name string, r io.Reader, sink heap.Sink, windo
 		maxEdgeName: -1,
 		maxTo:       -1,
 	}
+	// The columns of nodes and edges are mapped outside the Go heap, and go back to the system
+	// as emit reads them (column); what is left goes when the read ends, whatever its end.
+	p.arena = graph.NewHugeArena()
+	defer p.arena.Free()
+	for _, c := range []interface{ setArena(*graph.Arena) }{&p.ntype, &p.nname, &p.nid, &p.nsize, &p.nedges, &p.etype, &p.ename, &p.eto, &p.strs.refs} {
+		c.setArena(p.arena)
+	}
 	if err := p.run(); err != nil {
 		return err
 	}
@@ -178,6 +186,8 @@ type parser struct {
 	maxTo        int64 // the largest target ordinal, -1 before any
 	maxToO       int64
 	rawEdges     *rawInts // the edges, when they come before meta
+
+	arena *graph.Arena // holds the columns' chunks (column)
 
 	haveStrings bool
 	strs        stringTable
@@ -710,7 +720,7 @@ func (p *parser) nodes() error {
 	}
 	p.nodesOff = p.s.offset()
 	if !p.haveMeta {
-		p.rawNodes = &rawInts{}
+		p.rawNodes = &rawInts{vals: column[uint32]{arena: p.arena}}
 		return p.ints("nodes", -1, 1, p.rawNodes.row(p), &p.nodeVals)
 	}
 	want := int64(-1)
@@ -728,7 +738,7 @@ func (p *parser) edges() error {
 	}
 	p.edgesOff = p.s.offset()
 	if !p.haveMeta {
-		p.rawEdges = &rawInts{}
+		p.rawEdges = &rawInts{vals: column[uint32]{arena: p.arena}}
 		return p.ints("edges", -1, 1, p.rawEdges.row(p), &p.edgeVals)
 	}
 	want := int64(-1)
@@ -759,6 +769,9 @@ func (r *rawInts) row(p *parser) func() error {
 func (r *rawInts) replay(p *parser, record string, off int64, width int, row func() error) error {
 	k := 0
 	for i := 0; i < r.vals.n; i++ {
+		if i&(1<<chunkBits-1) == 0 {
+			r.vals.free(i) // replayed
+		}
 		v := uint64(r.vals.at(i))
 		if v == math.MaxUint32 {
 			v = r.big[i]
