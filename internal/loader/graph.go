@@ -1099,15 +1099,7 @@ func storeGraph(ctx context.Context, l *store.Load, path string, s *graphSink, s
 	Collect(len(s.typeOf)) // what the reader dropped at the end of the file, for trim's copies to reuse
 	s.trim()
 	if s.paced {
-		if s.snap.Held {
-			// A reader that held the dump whole (V8's, the Go dump's) leaves free memory in
-			// the heap, with trim's copies: returned to the system, it is not counted in the
-			// limit holdHeap starts from, and the edges' targets, which Build gives back from
-			// the arena as the graph's edges take their place, do not come on top of it.
-			debug.FreeOSMemory()
-		} else {
-			runtime.GC() // the slices the parse outgrew
-		}
+		runtime.GC()              // the slices the parse outgrew
 		defer holdHeap(s.arena)() // the graph work and the writing reuse what the parse freed
 	}
 	// Oids number the objects in address order, so that the table and its address index are
@@ -1688,10 +1680,11 @@ func mergeRun[T uint32 | uint64](addr []T, lo, hi int, perm []graph.ObjID) {
 // each step of the analysis, and the writing's own memory (the referrers' windows, the pages
 // being built, the rows queued, the holdings) grow it, and a limit at what is live makes the
 // collector run without pause (hundreds of collections in a V8 or a meliae load's write
-// phase, in some runs, with a fixed limit). (A held dump's load returns the free memory to
-// the system before it is called, and at the hand-over's start, where what the reader needed
-// only to read would otherwise stay resident: graphSink.Begin, storeGraph.) It never raises a
-// limit the user set with GOMEMLIMIT. While another load runs in the process, the live heap is
+// phase, in some runs, with a fixed limit). (Returning the free memory to the system here,
+// with debug.FreeOSMemory, made a V8 load slower for the same peak, which comes earlier, at
+// the end of the hand-over (BENCHMARKS.md); a held dump's hand-over does return it, at its
+// start, where what the reader needed only to read would otherwise stay resident:
+// graphSink.Begin.) It never raises a limit the user set with GOMEMLIMIT. While another load runs in the process, the live heap is
 // both loads' and no limit drawn from it fits this one: holdHeap then does nothing.
 func holdHeap(a *graph.Arena) (undo func()) {
 	if !aloneInProcess() {

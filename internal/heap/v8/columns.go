@@ -70,6 +70,15 @@ func (c *column[T]) fill(ch []T) {
 	c.chunks[k] = ch
 }
 
+// freeChunk lets the collector (or the arena) have chunk k, in whatever order: a column read
+// out of order frees a chunk once nothing reads it. free, which frees in order, skips it.
+func (c *column[T]) freeChunk(k int) {
+	if k < len(c.chunks) {
+		graph.ArenaRelease(c.arena, c.chunks[k])
+		c.chunks[k] = nil
+	}
+}
+
 func (c *column[T]) at(i int) T { return c.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
 func (c *column[T]) set(i int, v T) { c.chunks[i>>chunkBits][i&(1<<chunkBits-1)] = v }

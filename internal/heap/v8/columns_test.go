@@ -2,6 +2,7 @@ package v8
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/memsee/memsee/internal/heap/graph"
@@ -59,5 +60,32 @@ func TestColumnFree(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// The types and names of a chunk of nodes go once emit has passed the chunk and every
+// concatenated string that reads a node of it as a part, through other concatenated strings
+// too: those made early hold back their chunk, and only it.
+func TestNamesRelease(t *testing.T) {
+	const chunk = 1 << chunkBits
+	n := 2*chunk + 10
+	p := &parser{nodeKinds: []nodeKind{kindString, kindConsString}}
+	for range n {
+		p.ntype.push(0)
+	}
+	a, b := chunk+7, 2*chunk+5 // b's first part is a, whose first part is node 5
+	p.ntype.set(a, 1)
+	p.ntype.set(b, 1)
+	p.cons = []consParts{{node: uint32(a), first: 5, second: -1}, {node: uint32(b), first: int64(a), second: -1}}
+	got := p.namesRelease()
+	want := []chunkRelease{{chunk: 0, at: b}, {chunk: 1, at: b}, {chunk: 2, at: n - 1}}
+	if !slices.Equal(got, want) {
+		t.Errorf("release %v, want %v", got, want)
+	}
+	// Without concatenated strings, each chunk goes at its end.
+	p.cons = nil
+	want = []chunkRelease{{chunk: 0, at: chunk - 1}, {chunk: 1, at: 2*chunk - 1}, {chunk: 2, at: n - 1}}
+	if got := p.namesRelease(); !slices.Equal(got, want) {
+		t.Errorf("release with no concatenated strings %v, want %v", got, want)
 	}
 }

@@ -41,6 +41,7 @@ func (p *parser) emit(sink heap.Sink) error {
 	}
 	user := p.userRoots(root)
 	p.findConsParts()
+	release := p.namesRelease()
 
 	snap := heap.Snapshot{
 		Format:  Format,
@@ -130,8 +131,52 @@ func (p *parser) emit(sink heap.Sink) error {
 				return err
 			}
 		}
+		for len(release) > 0 && release[0].at <= i {
+			p.ntype.freeChunk(release[0].chunk)
+			p.nname.freeChunk(release[0].chunk)
+			release = release[1:]
+		}
 	}
 	return nil
+}
+
+// chunkRelease says when emit lets go of a chunk of the nodes' types and names: once it has
+// passed node at.
+type chunkRelease struct{ chunk, at int }
+
+// namesRelease returns when each chunk of the nodes' types and names may go, in the order they
+// go: once emit has passed both the chunk's last node and the last node whose text reads a
+// node of the chunk as a part of a concatenated string (consText). Parts are often strings
+// made early, which hold back the chunks they are in, and only those. It walks the parts as
+// consText does, as far as it may go, so it costs no more than emit's own walks.
+func (p *parser) namesRelease() []chunkRelease {
+	n := p.ntype.n
+	release := make([]chunkRelease, (n+1<<chunkBits-1)>>chunkBits)
+	for k := range release {
+		release[k] = chunkRelease{chunk: k, at: min((k+1)<<chunkBits, n) - 1}
+	}
+	var stack []uint32
+	for _, c := range p.cons {
+		stack = append(stack[:0], c.node)
+		for steps := 0; len(stack) > 0 && steps < maxConsParts; steps++ {
+			j := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			k := int(j >> chunkBits)
+			release[k].at = max(release[k].at, int(c.node))
+			if p.nodeKinds[p.ntype.at(int(j))] != kindConsString {
+				continue
+			}
+			parts := p.cons[p.consIndex(j)]
+			if parts.second >= 0 {
+				stack = append(stack, uint32(parts.second))
+			}
+			if parts.first >= 0 {
+				stack = append(stack, uint32(parts.first))
+			}
+		}
+	}
+	slices.SortStableFunc(release, func(a, b chunkRelease) int { return cmp.Compare(a.at, b.at) })
+	return release
 }
 
 // userRoots returns the ordinals of the user roots, as DevTools finds them (isUserRoot): the
@@ -348,6 +393,12 @@ func (p *parser) findConsParts() {
 	}
 }
 
+// consIndex returns the index in p.cons of concatenated string j.
+func (p *parser) consIndex(j uint32) int {
+	k, _ := slices.BinarySearchFunc(p.cons, j, func(c consParts, j uint32) int { return cmp.Compare(c.node, j) })
+	return k
+}
+
 // maxConsParts bounds the nodes visited to spell one concatenated string: a snapshot may be
 // hostile (a cons string that is its own part), and a long chain of concatenations would cost
 // its length squared.
@@ -371,7 +422,7 @@ func (p *parser) consText(i int) (int64, string) {
 		name := p.strs.text(p.nname.at(int(j)))
 		switch p.nodeKinds[p.ntype.at(int(j))] {
 		case kindConsString:
-			k, _ := slices.BinarySearchFunc(p.cons, j, func(c consParts, j uint32) int { return cmp.Compare(c.node, j) })
+			k := p.consIndex(j)
 			firstPart, second := p.cons[k].first, p.cons[k].second
 			if firstPart < 0 || second < 0 {
 				length = -1 // a part is missing: the text is not whole
