@@ -46,6 +46,13 @@ type Snapshot struct {
 	// Held says that the reader read the whole dump before Begin and lets its memory go as it
 	// sends the objects (V8's columns): the sink's memory grows as the reader's is freed.
 	Held bool
+	// HeldOffHeap says that what the reader held is outside the Go heap and goes back to the
+	// system as it is freed (V8's columns, in an arena), so that the sink's arrays grow into
+	// fresh memory either way: those it copies later (the edges' targets, the values' chunks)
+	// then wait outside the Go heap too, to go back to the system as they are copied. A reader
+	// that holds the dump in the Go heap (the Go dump's) leaves the sink its freed memory to
+	// reuse instead.
+	HeldOffHeap bool
 }
 
 // Value indexes Sample.Values. Heap profiles carry up to four numbers per allocation site.

@@ -1,6 +1,10 @@
 package loader
 
-import "bufio"
+import (
+	"bufio"
+
+	"github.com/memsee/memsee/internal/heap/graph"
+)
 
 // chunks is a growing array of uint32 kept in chunks of a fixed size, so that appending never
 // copies what it holds: an array grown by append is copied each time it is full (a quarter
@@ -90,10 +94,13 @@ func (c *chunks) dropDangling(dropped []uint32) {
 }
 
 // byteChunks is bytes appended in chunks, which grow without copying what they hold: the first
-// small, for small dumps, each next twice as large up to the last.
+// small, for small dumps, each next twice as large up to the last. With an arena, the chunks are
+// its arrays, and join gives each back to the system as it copies it: in the Go heap they
+// would stay resident beside the joined copy until the collector and the scavenger had them.
 type byteChunks struct {
-	c [][]byte
-	n int // bytes in all
+	c     [][]byte
+	n     int          // bytes in all
+	arena *graph.Arena // where the chunks are; nil for the Go heap
 }
 
 const (
@@ -111,7 +118,7 @@ func (b *byteChunks) add(v string) {
 			if k >= 0 {
 				size = min(2*cap(b.c[k]), maxValueChunk)
 			}
-			b.c = append(b.c, make([]byte, 0, size))
+			b.c = append(b.c, graph.MakeIn[byte](b.arena, 0, size))
 			k++
 		}
 		c := b.c[k]
@@ -131,8 +138,9 @@ func (b *byteChunks) join(head []byte) []byte {
 	out = append(out, head...)
 	for i, c := range b.c {
 		out = append(out, c...)
+		graph.ArenaRelease(b.arena, c)
 		b.c[i] = nil
 	}
-	*b = byteChunks{}
+	*b = byteChunks{arena: b.arena}
 	return out
 }

@@ -218,3 +218,33 @@ func TestOrderValuesToFile(t *testing.T) {
 		}
 	}
 }
+
+// TestByteChunksJoin appends values of every length around a chunk's, in the Go heap and in an
+// arena, and finds them joined after a head, in order; the arena gets back every chunk.
+func TestByteChunksJoin(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	for _, arena := range []*graph.Arena{nil, graph.NewHugeArena()} {
+		var b byteChunks
+		b.arena = arena
+		var want []byte
+		want = append(want, "head:"...)
+		for range 3000 {
+			v := strings.Repeat(string(rune('a'+r.IntN(26))), r.IntN(3*firstValueChunk))
+			b.add(v)
+			want = append(want, v...)
+		}
+		n := b.n
+		released := arena.Released()
+		got := b.join([]byte("head:"))
+		if !bytes.Equal(got, want) {
+			t.Fatalf("arena %v: joined %d bytes, want %d, or not the same", arena != nil, len(got), len(want))
+		}
+		if arena != nil && graph.ArenaMake[byte](arena, 1) != nil && arena.Released()-released != int64(n) {
+			t.Errorf("the arena got back %d bytes of %d", arena.Released()-released, n)
+		}
+		if b.n != 0 || len(b.c) != 0 || b.arena != arena {
+			t.Errorf("after join: %d bytes in %d chunks, arena kept: %v", b.n, len(b.c), b.arena == arena)
+		}
+		arena.Free()
+	}
+}

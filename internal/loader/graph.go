@@ -152,9 +152,13 @@ func (s *graphSink) Begin(snap heap.Snapshot) error {
 		graph.ArenaRelease(s.arena, s.values)
 		s.length.vals, s.valueEnd.vals, s.values = nil, nil, nil
 	}
-	// The per-object arrays are in the Go heap; the edges' targets wait in the arena all the
-	// same, for Build to give them back as it copies them (Builder.ChunksIn).
-	s.b.ChunksIn(s.arena)
+	if snap.HeldOffHeap {
+		// The per-object arrays are in the Go heap; the edges' targets and the values' chunks
+		// wait in the arena all the same, for Build and trim to give them back as they copy
+		// them (Builder.ChunksIn, byteChunks).
+		s.b.ChunksIn(s.arena)
+		s.valueChunks.arena = s.arena
+	}
 	s.typeOf = make([]uint32, 0, n)
 	s.length.reserve(n)
 	s.valueEnd.reserve(n)

@@ -57,6 +57,7 @@ func (p *parser) emit(sink heap.Sink) error {
 	snap.Edges = p.etype.n
 	snap.EdgesByIndex = true // to_node names a node by its place: the sink need not find its id
 	snap.Held = true         // the columns are freed as the loop below reads them
+	snap.HeldOffHeap = true  // in p.arena
 	if err := sink.Begin(snap); err != nil {
 		return err
 	}
