@@ -1688,8 +1688,9 @@ func mergeRun[T uint32 | uint64](addr []T, lo, hi int, perm []graph.ObjID) {
 // with debug.FreeOSMemory, made a V8 load slower for the same peak, which comes earlier, at
 // the end of the hand-over (BENCHMARKS.md); a held dump's hand-over does return it, at its
 // start, where what the reader needed only to read would otherwise stay resident:
-// graphSink.Begin.) It never raises a limit the user set with GOMEMLIMIT. While another load runs in the process, the live heap is
-// both loads' and no limit drawn from it fits this one: holdHeap then does nothing.
+// graphSink.Begin.) It never raises a limit the user set with GOMEMLIMIT. While another load
+// runs in the process, the live heap is both loads' and no limit drawn from it fits this one:
+// holdHeap then does nothing.
 func holdHeap(a *graph.Arena) (undo func()) {
 	if !aloneInProcess() {
 		return func() {}

@@ -25,8 +25,6 @@ type column[T uint8 | uint32 | uint64] struct {
 	arena  *graph.Arena // where chunks after the first are mapped; nil: the Go heap
 }
 
-func (c *column[T]) setArena(a *graph.Arena) { c.arena = a }
-
 func (c *column[T]) push(v T) {
 	k := c.n >> chunkBits
 	if k == len(c.chunks) {
@@ -70,8 +68,8 @@ func (c *column[T]) fill(ch []T) {
 	c.chunks[k] = ch
 }
 
-// freeChunk lets the collector (or the arena) have chunk k, in whatever order: a column read
-// out of order frees a chunk once nothing reads it. free, which frees in order, skips it.
+// freeChunk lets the arena (or the collector, for a chunk of the Go heap) have chunk k, in
+// whatever order: a column read out of order frees a chunk once nothing reads it.
 func (c *column[T]) freeChunk(k int) {
 	if k < len(c.chunks) {
 		graph.ArenaRelease(c.arena, c.chunks[k])
@@ -87,8 +85,7 @@ func (c *column[T]) set(i int, v T) { c.chunks[i>>chunkBits][i&(1<<chunkBits-1)]
 // order frees what it has read, so that what the reader hands on can use its memory.
 func (c *column[T]) free(i int) {
 	for k := min(i>>chunkBits, len(c.chunks)); c.freed < k; c.freed++ {
-		graph.ArenaRelease(c.arena, c.chunks[c.freed]) // a chunk of the Go heap is the collector's
-		c.chunks[c.freed] = nil
+		c.freeChunk(c.freed)
 	}
 }
 

@@ -149,32 +149,20 @@ type chunkRelease struct{ chunk, at int }
 // go: once emit has passed both the chunk's last node and the last node whose text reads a
 // node of the chunk as a part of a concatenated string (consText). Parts are often strings
 // made early, which hold back the chunks they are in, and only those. It walks the parts as
-// consText does, as far as it may go, so it costs no more than emit's own walks.
+// consText does (walkCons), as far as consText may go, so it costs no more than emit's own
+// walks.
 func (p *parser) namesRelease() []chunkRelease {
 	n := p.ntype.n
 	release := make([]chunkRelease, (n+1<<chunkBits-1)>>chunkBits)
 	for k := range release {
 		release[k] = chunkRelease{chunk: k, at: min((k+1)<<chunkBits, n) - 1}
 	}
-	var stack []uint32
 	for _, c := range p.cons {
-		stack = append(stack[:0], c.node)
-		for steps := 0; len(stack) > 0 && steps < maxConsParts; steps++ {
-			j := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
+		p.walkCons(c.node, func(j uint32, _ *consParts) bool {
 			k := int(j >> chunkBits)
 			release[k].at = max(release[k].at, int(c.node))
-			if p.nodeKinds[p.ntype.at(int(j))] != kindConsString {
-				continue
-			}
-			parts := p.cons[p.consIndex(j)]
-			if parts.second >= 0 {
-				stack = append(stack, uint32(parts.second))
-			}
-			if parts.first >= 0 {
-				stack = append(stack, uint32(parts.first))
-			}
-		}
+			return true
+		})
 	}
 	slices.SortStableFunc(release, func(a, b chunkRelease) int { return cmp.Compare(a.at, b.at) })
 	return release
@@ -410,31 +398,17 @@ const maxConsParts = 256
 // adding its own text. Its length is known only when every part was visited and is a string
 // whose whole text the snapshot holds.
 func (p *parser) consText(i int) (int64, string) {
-	stack := append(p.consStack[:0], uint32(i))
 	text := p.consBuf[:0]
 	runes, length := 0, int64(0)
-	for steps := 0; len(stack) > 0; steps++ {
-		if steps == maxConsParts {
-			length = -1
-			break
-		}
-		j := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		name := p.strs.text(p.nname.at(int(j)))
-		switch p.nodeKinds[p.ntype.at(int(j))] {
-		case kindConsString:
-			k := p.consIndex(j)
-			firstPart, second := p.cons[k].first, p.cons[k].second
-			if firstPart < 0 || second < 0 {
+	cut := p.walkCons(uint32(i), func(j uint32, parts *consParts) bool {
+		if parts != nil {
+			if parts.first < 0 || parts.second < 0 {
 				length = -1 // a part is missing: the text is not whole
 			}
-			if second >= 0 {
-				stack = append(stack, uint32(second))
-			}
-			if firstPart >= 0 {
-				stack = append(stack, uint32(firstPart))
-			}
-			continue
+			return true
+		}
+		name := p.strs.text(p.nname.at(int(j)))
+		switch p.nodeKinds[p.ntype.at(int(j))] {
 		case kindString:
 			if n := utf16Len(name); n < v8StringLimit && length >= 0 {
 				length += n
@@ -450,10 +424,44 @@ func (p *parser) consText(i int) (int64, string) {
 			name = name[size:]
 			runes++
 		}
-		if runes == MaxValue && length < 0 {
-			break // nothing more to learn
+		return runes < MaxValue || length >= 0 // else nothing more to learn
+	})
+	if cut {
+		length = -1
+	}
+	p.consBuf = text
+	return length, string(text)
+}
+
+// walkCons visits the nodes that spell concatenated string i, depth first as DevTools'
+// consStringName does: a concatenated string (parts, its parts; nil for any other node), then
+// its "first" part, then its "second", at most maxConsParts nodes. visit returns false to stop
+// the walk. walkCons reports whether it stopped at maxConsParts with nodes left to visit.
+func (p *parser) walkCons(i uint32, visit func(j uint32, parts *consParts) bool) (cut bool) {
+	stack := append(p.consStack[:0], i)
+	for steps := 0; len(stack) > 0; steps++ {
+		if steps == maxConsParts {
+			cut = true
+			break
+		}
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		var parts *consParts
+		if p.nodeKinds[p.ntype.at(int(j))] == kindConsString {
+			parts = &p.cons[p.consIndex(j)]
+		}
+		if !visit(j, parts) {
+			break
+		}
+		if parts != nil {
+			if parts.second >= 0 {
+				stack = append(stack, uint32(parts.second))
+			}
+			if parts.first >= 0 {
+				stack = append(stack, uint32(parts.first))
+			}
 		}
 	}
-	p.consStack, p.consBuf = stack, text
-	return length, string(text)
+	p.consStack = stack
+	return cut
 }

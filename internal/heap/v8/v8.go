@@ -112,11 +112,12 @@ func readIn(ctx context.Context, name string, r io.Reader, sink heap.Sink, windo
 	}
 	// The columns of nodes and edges are mapped outside the Go heap, and go back to the system
 	// as emit reads them (column); what is left goes when the read ends, whatever its end.
-	p.arena = graph.NewHugeArena()
-	defer p.arena.Free()
-	for _, c := range []interface{ setArena(*graph.Arena) }{&p.ntype, &p.nname, &p.nid, &p.nsize, &p.nedges, &p.etype, &p.ename, &p.eto, &p.strs.refs} {
-		c.setArena(p.arena)
-	}
+	a := graph.NewHugeArena()
+	defer a.Free()
+	p.arena = a
+	p.ntype.arena, p.etype.arena = a, a
+	p.nname.arena, p.nid.arena, p.nsize.arena, p.nedges.arena, p.ename.arena, p.eto.arena = a, a, a, a, a, a
+	p.strs.refs.arena = a
 	if err := p.run(); err != nil {
 		return err
 	}
