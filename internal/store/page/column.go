@@ -101,6 +101,27 @@ func (c Texts) View(i int) []byte {
 	return c.data[start:end:end]
 }
 
+// Rows is a text column decoded to read many of its values: its ends whole, rather than
+// the two of a value read from their planes at each View.
+type Rows struct {
+	ends []uint64
+	data []byte
+}
+
+// Rows returns the first n values of c as Rows, in the memory of r's.
+func (c Texts) Rows(r Rows, n int) Rows {
+	return Rows{ends: c.ends.AppendAll(r.ends[:0], n), data: c.data}
+}
+
+// View is Texts.View.
+func (r Rows) View(i int) []byte {
+	start, end := uint64(0), r.ends[i]
+	if i > 0 {
+		start = r.ends[i-1]
+	}
+	return r.data[start:end:end]
+}
+
 // First returns the first byte of value i of the column, 0 for an empty value, without
 // copying the value.
 func (c Texts) First(i int) byte {

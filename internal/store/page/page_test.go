@@ -53,6 +53,21 @@ func checkAppendAll(t *testing.T, name string, c Ints, n int) {
 	}
 }
 
+// checkRows checks that the Rows of a text column's first n values, made in the memory of
+// other Rows, read as View does.
+func checkRows(t *testing.T, name string, c Texts, n int) {
+	t.Helper()
+	rows := c.Rows(Rows{ends: make([]uint64, 3, n+7)}, n)
+	if len(rows.ends) != n {
+		t.Fatalf("%s: Rows of %d values has %d ends", name, n, len(rows.ends))
+	}
+	for i := range n {
+		if got, want := rows.View(i), c.View(i); !bytes.Equal(got, want) || cap(got) != len(got) {
+			t.Errorf("%s: Rows value %d is %q (room %d), View %q", name, i, got, cap(got)-len(got), want)
+		}
+	}
+}
+
 // samplePage builds a page of five objects with references of every kind of name.
 func samplePage() (*Builder, []Object) {
 	var p Builder
@@ -207,6 +222,9 @@ func TestPackedReadsAsPlain(t *testing.T) {
 				for name, c := range map[string]Ints{"addr": o.Addr, "type": o.Type, "size": o.Size, "len": o.Len,
 					"distance": o.Distance, "parent": o.Parent, "idom": o.IDom, "retained": o.Retained} {
 					checkAppendAll(t, name, c, o.N)
+				}
+				for name, c := range map[string]Texts{"value": o.Value, "via": o.Via} {
+					checkRows(t, name, c, o.N)
 				}
 			}
 			wantE, err := DecodeEdges(plainEdges)
