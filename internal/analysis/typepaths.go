@@ -390,8 +390,8 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 		n     int           // the page's objects
 		p     *page.Objects // nil for a page not kept
 		found []instance    // the instances in p
-		// Of a page with instances, its types and references decoded whole, for the steps of
-		// its instances (typeWalk.cur).
+		// Its types decoded whole, to find the instances, and, of a page with instances, its
+		// references: the steps of its instances read both there (typeWalk.cur).
 		types []uint64
 		via   page.Rows
 	}
@@ -409,19 +409,18 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 			r := &b[len(b)-1]
 			r.first, r.n, r.p, r.found = first, p.N, p, r.found[:0]
 			r.types = p.Type.AppendAll(r.types[:0], p.N)
-			types := r.types
-			if slices.Contains(types, id) {
+			if slices.Contains(r.types, id) {
 				parent, idom = p.Parent.AppendAll(parent[:0], p.N), p.IDom.AppendAll(idom[:0], p.N)
 				size, retained = p.Size.AppendAll(size[:0], p.N), p.Retained.AppendAll(retained[:0], p.N)
-				for i, typ := range types {
+				for i, typ := range r.types {
 					if typ == id {
 						r.found = append(r.found, instance{i: i, parent: int64(parent[i]) - 1, idom: int64(idom[i]) - 1,
 							size: int64(size[i]), retained: int64(retained[i])})
 					}
 				}
 			}
-			// The pages kept go to the slab here, on the second core: a copy of each into memory
-			// the system maps in afresh, a tenth of the walk's time when it ran beside the walk.
+			// The pages kept go to the slab here, beside the walk: a copy of each into memory the
+			// system maps in afresh, a tenth of the walk's time when the walk's goroutine made it.
 			if len(r.found) == 0 && !keepAll {
 				p.Release() // its memory unpacks a page to come
 				r.p = nil
