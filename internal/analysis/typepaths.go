@@ -472,8 +472,8 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 			}
 			t.instances += len(r.found)
 			t.pages = append(t.pages, r.p)
-			if r.p == nil {
-				continue
+			if len(r.found) == 0 {
+				continue // and r.via is not this page's
 			}
 			t.cur = curPage{r.p, r.types, r.via}
 			for _, in := range r.found {
