@@ -117,11 +117,103 @@ type typeWalk struct {
 }
 
 // curPage is a page and its types and references decoded whole: the steps of its objects
-// read them there rather than from the page's planes, a value's bytes apart.
+// read them there rather than from the page's planes, a value's bytes apart. Those of its
+// objects in a class (stepClasses) take their class's step, worked out once.
 type curPage struct {
-	p     *page.Objects
-	types []uint64
-	via   page.Rows
+	p       *page.Objects
+	types   []uint64
+	via     page.Rows
+	classes *stepClasses
+	steps   []step // by class: noStep until worked out
+}
+
+// stepClasses sorts the instances in a page by their step when they have a parent: by their
+// reference, every element index one reference (stepOf's key; the instances are of one type).
+// The goroutine that reads the pages sorts them while the page is at hand, so that the walk
+// works out the step of each class once, not that of each instance: the nodes of a tree, the
+// elements of a list, of a few classes a page.
+type stepClasses struct {
+	of       []uint8  // by index in the page: class+1, or 0 for an object stepOf works out alone
+	key, via [][]byte // by class: stepOf's key, and the reference of its first instance
+}
+
+// maxClasses bounds the classes of a page (stepClasses.of holds class+1 in a byte); the
+// instances past them are worked out one by one, as when there were no classes. (A variable
+// for the tests.)
+var maxClasses = 255
+
+// classSlots is an open-addressing table of a page's classes, class+1 by a hash of the key:
+// room for 255 classes at a load of a half.
+type classSlots [512]uint8
+
+// sort sorts the instances found in a page, its references given, into classes (slots is
+// scratch). An instance whose reference is a hop paths leave out gets none: stepOf tells
+// those by the reference itself.
+func (c *stepClasses) sort(t *typeWalk, via page.Rows, found []instance, slots *classSlots) {
+	*slots = classSlots{}
+	c.of, c.key, c.via = slices.Grow(c.of[:0], page.Size)[:page.Size], c.key[:0], c.via[:0]
+	clear(c.of)
+	last, before := 0, 0 // the classes of the last two instances of a class, +1
+	for _, in := range found {
+		v := via.View(in.i)
+		if hiddenHop(t, v) {
+			continue // of = 0
+		}
+		key := stepKey(v)
+		k := c.find(key, last, before)
+		if k == 0 {
+			if k = c.add(key, v, slots); k == 0 {
+				continue // of = 0: too many classes
+			}
+		}
+		if k != last {
+			last, before = k, last
+		}
+		c.of[in.i] = uint8(k)
+	}
+}
+
+// find returns a or b, class+1 (0 for none), whichever has the key key, or 0.
+func (c *stepClasses) find(key []byte, a, b int) int {
+	if a > 0 && string(c.key[a-1]) == string(key) {
+		return a
+	}
+	if b > 0 && string(c.key[b-1]) == string(key) {
+		return b
+	}
+	return 0
+}
+
+// add returns the class+1 of the key key, made if new (via its reference), or 0 when there is
+// no room for more classes.
+func (c *stepClasses) add(key, via []byte, slots *classSlots) int {
+	h := uint64(0xcbf29ce484222325)
+	for _, b := range key {
+		h = (h ^ uint64(b)) * 0x100000001B3
+	}
+	s := h >> (64 - 9)
+	for ; slots[s] != 0; s = (s + 1) % uint64(len(slots)) {
+		if k := int(slots[s]); c.find(key, k, 0) != 0 {
+			return k
+		}
+	}
+	if len(c.key) >= maxClasses {
+		return 0
+	}
+	c.key, c.via = append(c.key, key), append(c.via, via)
+	slots[s] = uint8(len(c.key))
+	return len(c.key)
+}
+
+// stepKey is the key of a reference among the steps worked out (stepOf): the reference, or
+// elementKey for a whole element index ([17], ['key']), which generalize writes [*].
+func stepKey(via []byte) []byte {
+	if len(via) > 0 && via[0] == '[' {
+		if end, st := indexAt(via, 0); st == indexFound && end == len(via) {
+			return elementKey
+		}
+	}
+	return via
 }
 
 // instance is what the merge reads of an instance in its page: found as the pages are read,
@@ -376,9 +468,9 @@ const maxHint = 1 << 30
 // room made for more grows by append.
 const maxPendingHint = 1 << 26
 
-// pathColumns are the columns of the pages that PathsOfType reads, decoded to be read by index
-// (page.DecodeObjectsOf): the others are left alone.
-const pathColumns = page.ColAddr | page.ColType | page.ColSize | page.ColDistance | page.ColParent | page.ColIDom |
+// pathColumns are the columns of the pages that PathsOfType reads (page.DecodeObjectsOf): the
+// others are left alone.
+const pathColumns = page.ColType | page.ColSize | page.ColParent | page.ColIDom |
 	page.ColRetained | page.ColVia
 
 // read reads every object page of the snapshot, which has objects objects, finds the
@@ -391,9 +483,11 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 		p     *page.Objects // nil for a page not kept
 		found []instance    // the instances in p
 		// Its types decoded whole, to find the instances, and, of a page with instances, its
-		// references: the steps of its instances read both there (typeWalk.cur).
-		types []uint64
-		via   page.Rows
+		// references and its objects sorted by step (stepClasses): the steps of its instances
+		// read them there (typeWalk.cur).
+		types   []uint64
+		via     page.Rows
+		classes stepClasses
 	}
 	// The pages go over in batches: one at a time, waking the other goroutine for each page
 	// cost as much as finding the instances in it. The batches this goroutine is done with go
@@ -404,32 +498,9 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 	go func() {
 		b := make([]read, 0, batch)
 		var parent, idom, size, retained []uint64 // a page's columns
-		err := t.db.EachObjectPageOf(ctx, t.snap, pathColumns, func(first int64, p *page.Objects) error {
-			b = b[:len(b)+1]
-			r := &b[len(b)-1]
-			r.first, r.n, r.p, r.found = first, p.N, p, r.found[:0]
-			r.types = p.Type.AppendAll(r.types[:0], p.N)
-			if slices.Contains(r.types, id) {
-				parent, idom = p.Parent.AppendAll(parent[:0], p.N), p.IDom.AppendAll(idom[:0], p.N)
-				size, retained = p.Size.AppendAll(size[:0], p.N), p.Retained.AppendAll(retained[:0], p.N)
-				for i, typ := range r.types {
-					if typ == id {
-						r.found = append(r.found, instance{i: i, parent: int64(parent[i]) - 1, idom: int64(idom[i]) - 1,
-							size: int64(size[i]), retained: int64(retained[i])})
-					}
-				}
-			}
-			// The pages kept go to the slab here, beside the walk: a copy of each into memory the
-			// system maps in afresh, a tenth of the walk's time when the walk's goroutine made it.
-			if len(r.found) == 0 && !keepAll {
-				p.Release() // its memory unpacks a page to come
-				r.p = nil
-			} else {
-				p.CompactInto(t.slab.take) // the columns it was not decoded of go
-			}
-			if len(r.found) > 0 {
-				r.via = p.Via.Rows(r.via, p.N) // in the slab, where CompactInto moved it
-			}
+		var slots classSlots
+		// send sends the batch once it is full.
+		send := func() error {
 			if len(b) < batch {
 				return nil
 			}
@@ -445,6 +516,36 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 				b = make([]read, 0, batch)
 			}
 			return nil
+		}
+		err := t.db.EachObjectPageOf(ctx, t.snap, pathColumns, func(first int64, p *page.Objects) error {
+			b = b[:len(b)+1]
+			r := &b[len(b)-1]
+			r.first, r.n, r.p, r.found = first, p.N, p, r.found[:0]
+			r.types = p.Type.AppendAll(r.types[:0], p.N)
+			has := slices.Contains(r.types, id)
+			// The pages kept go to the slab here, beside the walk, their columns laid out one value
+			// after the other: into memory the system maps in afresh, a tenth of the walk's time
+			// when the walk's goroutine did it.
+			if !has && !keepAll {
+				p.Release() // its memory unpacks a page to come
+				r.p = nil
+				return send()
+			}
+			p.CompactInto(t.slab.take) // the columns it was not decoded of go
+			if !has {
+				return send()
+			}
+			parent, idom = p.Parent.AppendAll(parent[:0], p.N), p.IDom.AppendAll(idom[:0], p.N)
+			size, retained = p.Size.AppendAll(size[:0], p.N), p.Retained.AppendAll(retained[:0], p.N)
+			for i, typ := range r.types {
+				if typ == id {
+					r.found = append(r.found, instance{i: i, parent: int64(parent[i]) - 1, idom: int64(idom[i]) - 1,
+						size: int64(size[i]), retained: int64(retained[i])})
+				}
+			}
+			r.via = p.Via.Rows(r.via, p.N) // in the slab, where CompactInto moved it
+			r.classes.sort(t, r.via, r.found, &slots)
+			return send()
 		})
 		if err == nil && len(b) > 0 {
 			batches <- b
@@ -475,14 +576,18 @@ func (t *typeWalk) read(ctx context.Context, id uint64, keepAll bool, objects in
 			if len(r.found) == 0 {
 				continue // and r.via is not this page's
 			}
-			t.cur = curPage{r.p, r.types, r.via}
+			steps := t.cur.steps[:0]
+			for range r.classes.key {
+				steps = append(steps, noStep)
+			}
+			t.cur = curPage{p: r.p, types: r.types, via: r.via, classes: &r.classes, steps: steps}
 			for _, in := range r.found {
 				if err := t.add(ctx, r.first+int64(in.i), in, noStep, true); err != nil {
 					return err
 				}
 			}
 		}
-		t.cur = curPage{} // the batch's memory goes back
+		t.cur = curPage{steps: t.cur.steps} // the batch's memory goes back
 		select {
 		case free <- b:
 		default:
@@ -587,69 +692,69 @@ func (t *typeWalk) visit(ctx context.Context, oid, parent int64, first step, soo
 
 // stepOf works out the step of object i of page p, oid, whose parent is parent (-1 for none).
 func (t *typeWalk) stepOf(ctx context.Context, p *page.Objects, i int, oid, parent int64) (step, error) {
-	var b []byte
-	kind := uint8(stepNext)
-	if parent < 0 {
-		name, err := t.name(ctx, p, i, oid)
-		if err != nil {
-			return step{}, err
-		}
-		b, kind = append(t.buf[:0], name...), stepTop
-		if p.Distance.OrNone(i) < 0 {
-			b = append(b, unreachable...)
-		}
-	} else {
-		var via []byte // the page's bytes: read, not kept
-		var typ uint64
-		if p == t.cur.p {
-			via, typ = t.cur.via.View(i), t.cur.types[i]
-		} else {
-			via, typ = p.Via.View(i), p.Type.At(i)
-		}
-		if hiddenHop(t, via) {
-			return step{kind: stepHidden}, nil
-		}
-		// The step is the same for the same reference and type; and for every element of a
-		// collection ([17], ['key']: a whole index, which generalize writes [*]) of one type.
-		key := via
-		if len(via) > 0 && via[0] == '[' {
-			if end, st := indexAt(via, 0); st == indexFound && end == len(via) {
-				key = elementKey
+	switch {
+	case parent >= 0 && p != t.cur.p:
+		return t.stepFor(ctx, p.Type.At(i), p.Via.View(i))
+	case parent >= 0 && t.cur.classes.of[i] == 0:
+		return t.stepFor(ctx, t.cur.types[i], t.cur.via.View(i))
+	case parent >= 0:
+		c := t.cur.classes.of[i] - 1
+		if t.cur.steps[c] == noStep {
+			st, err := t.stepFor(ctx, t.cur.types[i], t.cur.classes.via[c])
+			if err != nil {
+				return step{}, err
 			}
+			t.cur.steps[c] = st
 		}
-		// The objects of a page are of a few types, each held through a reference or two (the
-		// nodes of a tree: +0x0, +0x8): those are found among the last few steps.
-		for j := range t.recent {
-			if r := &t.recent[j]; r.typ == typ && string(r.key) == string(key) && r.key != nil {
-				return r.st, nil
-			}
+		return t.cur.steps[c], nil
+	}
+	name, err := t.start(ctx, oid)
+	if err != nil {
+		return step{}, err
+	}
+	return t.generalized(append(t.buf[:0], name...), stepTop), nil
+}
+
+// stepFor works out the step of an object that has a parent, of type typ, which its parent
+// refers to through via (the page's bytes: read, not kept).
+func (t *typeWalk) stepFor(ctx context.Context, typ uint64, via []byte) (step, error) {
+	if hiddenHop(t, via) {
+		return step{kind: stepHidden}, nil
+	}
+	// The step is the same for the same reference and type; and for every element of a
+	// collection ([17], ['key']: a whole index, which generalize writes [*]) of one type.
+	key := stepKey(via)
+	// The objects of a page are of a few types, each held through a reference or two (the
+	// nodes of a tree: +0x0, +0x8): those are found among the last few steps.
+	for j := range t.recent {
+		if r := &t.recent[j]; r.typ == typ && string(r.key) == string(key) && r.key != nil {
+			return r.st, nil
 		}
-		byVia := t.known[typ]
-		st, ok := byVia[string(key)]
-		if ok {
-			t.remember(typ, key, st)
-			return st, nil
-		}
-		label, err := t.label(ctx, typ)
-		if err != nil {
-			return step{}, err
-		}
-		b = append(t.buf[:0], " -> "...)
-		if len(via) > 0 {
-			b = append(append(b, via...), ' ')
-		}
-		b = append(b, label...)
-		st = t.generalized(b, kind)
-		t.stepType[st.text] = int64(typ)
-		if byVia == nil {
-			byVia = map[string]step{}
-			t.known[typ] = byVia
-		}
-		byVia[string(key)] = st
+	}
+	byVia := t.known[typ]
+	st, ok := byVia[string(key)]
+	if ok {
 		t.remember(typ, key, st)
 		return st, nil
 	}
-	return t.generalized(b, kind), nil
+	label, err := t.label(ctx, typ)
+	if err != nil {
+		return step{}, err
+	}
+	b := append(t.buf[:0], " -> "...)
+	if len(via) > 0 {
+		b = append(append(b, via...), ' ')
+	}
+	b = append(b, label...)
+	st = t.generalized(b, stepNext)
+	t.stepType[st.text] = int64(typ)
+	if byVia == nil {
+		byVia = map[string]step{}
+		t.known[typ] = byVia
+	}
+	byVia[string(key)] = st
+	t.remember(typ, key, st)
+	return st, nil
 }
 
 // remember keeps step st of type typ and reference key (stepOf) among the last few.
@@ -684,11 +789,7 @@ func (t *typeWalk) text(ctx context.Context, oid int64) (string, error) {
 		return "", err
 	}
 	if p.Parent.OrNone(i) < 0 {
-		name, err := t.name(ctx, p, i, oid)
-		if err == nil && p.Distance.OrNone(i) < 0 {
-			name += unreachable
-		}
-		return name, err
+		return t.start(ctx, oid)
 	}
 	label, err := t.label(ctx, p.Type.At(i))
 	if err != nil {
@@ -890,16 +991,31 @@ func hiddenHop[S []byte | string](t *typeWalk, via S) bool {
 	return false
 }
 
-// name is Walker.Name for object i of page p.
-func (t *typeWalk) name(ctx context.Context, p *page.Objects, i int, oid int64) (string, error) {
-	if name := t.roots[oid]; name != "" {
-		return name, nil
-	}
-	typ, err := t.typeName(ctx, p.Type.At(i))
+// start spells out where the path of oid, which has no parent, starts: Walker.Name, and
+// whether the object is unreachable. The pages the walk keeps have neither addresses nor
+// distances (pathColumns), for the few objects that start paths: this reads its page whole,
+// through the store's cache.
+func (t *typeWalk) start(ctx context.Context, oid int64) (string, error) {
+	p, err := t.db.ObjectPage(ctx, t.snap, oid>>page.Bits)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s@%#x", typ, int64(p.Addr.At(i))), nil
+	i := int(oid & (page.Size - 1))
+	if i >= p.N {
+		return "", fmt.Errorf("snapshot %d, object page %d: %d objects: %w", t.snap, oid>>page.Bits, p.N, page.ErrDamaged)
+	}
+	name := t.roots[oid]
+	if name == "" {
+		typ, err := t.typeName(ctx, p.Type.At(i))
+		if err != nil {
+			return "", err
+		}
+		name = fmt.Sprintf("%s@%#x", typ, int64(p.Addr.At(i)))
+	}
+	if p.Distance.OrNone(i) < 0 {
+		name += unreachable
+	}
+	return name, nil
 }
 
 func (t *typeWalk) typeName(ctx context.Context, id uint64) (string, error) {
@@ -945,14 +1061,11 @@ func (t *typeWalk) fullText(ctx context.Context, oid int64) (string, error) {
 	for j := len(chain) - 1; j >= 0; j-- {
 		p, i, _ := t.at(ctx, chain[j])
 		if j == len(chain)-1 {
-			name, err := t.name(ctx, p, i, chain[j])
+			name, err := t.start(ctx, chain[j])
 			if err != nil {
 				return "", err
 			}
 			f.b = append(f.b, name...)
-			if p.Distance.OrNone(i) < 0 {
-				f.b = append(f.b, unreachable...)
-			}
 			continue
 		}
 		via := p.Via.At(i)

@@ -248,6 +248,75 @@ func TestPathsOfTypeLeftForLater(t *testing.T) {
 	}
 }
 
+// With room for one class of instances a page (stepClasses), the instances of the others are
+// worked out one by one: PathsOfType still gives what the slow merge gives.
+func TestPathsOfTypeFewClasses(t *testing.T) {
+	defer func(m int) { maxClasses = m }(maxClasses)
+	for _, m := range []int{0, 1} {
+		maxClasses = m
+		for _, file := range []string{"../../testdata/python/shop4.json.gz", "../../testdata/java/heap4.hprof.gz", "../../testdata/godump/tree.dump.gz"} {
+			ctx := context.Background()
+			db, snap := loadSnapshot(t, file)
+			stats := typesByCount(ctx, t, db, snap)
+			for _, s := range stats[:min(len(stats), 8)] {
+				got, want := bothMerges(t, db, snap, file, s.Type)
+				if !slices.Equal(got.Held, want) || got.Paths != len(want) {
+					t.Errorf("%d classes, PathsOfType(%s, %s): %d paths; the slow merge: %d\n got %v\nwant %v", m, file, s.Type, len(got.Held), len(want), head(got.Held), head(want))
+				}
+			}
+		}
+	}
+}
+
+// stepClasses puts the instances held through one reference in one class, every element index
+// one reference; a hop paths leave out (even one written as an index) in none, nor those past
+// maxClasses; and the objects that are not instances in none.
+func TestStepClasses(t *testing.T) {
+	defer func(m int) { maxClasses = m }(maxClasses)
+	tests := []struct {
+		name string
+		vias []string
+		max  int
+		want []uint8 // by object; the last object is not an instance
+	}{
+		{"fields", []string{".a", ".b", ".a", ".b", ".c", ".a", ".x"}, 255, []uint8{1, 2, 1, 2, 3, 1, 0}},
+		{"elements", []string{"[1]", "[2]", "['k']", "[x", ".a", "[3]", "[4]"}, 255, []uint8{1, 1, 1, 2, 3, 1, 0}},
+		{"hidden", []string{".h", "[0]", "[1]", ".h", ".a", "[0]", "[5]"}, 255, []uint8{0, 0, 1, 0, 2, 0, 0}},
+		{"full", []string{".a", ".b", ".c", ".a", ".c", ".b", ".d"}, 2, []uint8{1, 2, 0, 1, 0, 2, 0}},
+		{"none", []string{".a", "[1]", ".a", ".b", "", "", ""}, 0, []uint8{0, 0, 0, 0, 0, 0, 0}},
+		{"empty", []string{"", "", ".a", "", "[1]", "", ""}, 255, []uint8{1, 1, 2, 1, 3, 1, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			maxClasses = tt.max
+			var b page.Builder
+			b.Reset()
+			var found []instance
+			for i, via := range tt.vias {
+				b.Add(&page.Object{Type: 1, Len: -1, Distance: 1, Parent: 0, IDom: 0, Via: via})
+				if i < len(tt.vias)-1 {
+					found = append(found, instance{i: i})
+				}
+			}
+			p, err := page.DecodeObjects(b.AppendObjects(nil), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c stepClasses
+			var slots classSlots
+			c.sort(&typeWalk{hidden: []string{".h", "[0]"}}, p.Via.Rows(page.Rows{}, p.N), found, &slots)
+			if got := c.of[:len(tt.vias)]; !slices.Equal(got, tt.want) {
+				t.Errorf("classes %v, want %v", got, tt.want)
+			}
+			for k, key := range c.key {
+				if want := string(stepKey(c.via[k])); string(key) != want {
+					t.Errorf("class %d: key %q, its reference %q", k+1, key, c.via[k])
+				}
+			}
+		})
+	}
+}
+
 // bothMerges returns PathsOfType of typ, all of its paths, and what the slow merge gives.
 func bothMerges(t *testing.T, db *store.DB, snap store.Snapshot, name, typ string) (*TypePaths, []Held) {
 	t.Helper()

@@ -129,8 +129,10 @@ func (d *DB) EachObjectPage(ctx context.Context, snap int64, fn func(first int64
 }
 
 // EachObjectPageOf is EachObjectPage with each page decoded of the columns cols only
-// (page.DecodeObjectsOf): the others read as zero. A caller that reads a few columns by index,
-// many times, reads them in a load or two.
+// (page.DecodeObjectsOf): the others read as zero. The columns stay as the blob stores them (a
+// packed page's in planes): a caller that keeps a page to read it by index many times
+// compacts it (page.Objects.CompactInto), and one that reads a column or two of every page
+// lays out nothing.
 func (d *DB) EachObjectPageOf(ctx context.Context, snap int64, cols page.Columns, fn func(first int64, p *page.Objects) error) error {
 	return d.eachObjectPage(ctx, snap, func(b, gen []byte) (*page.Objects, error) { return page.DecodeObjectsOf(b, gen, cols) }, fn)
 }

@@ -264,31 +264,20 @@ func (r *reader) texts(n int) Texts {
 }
 
 // column reads an integer column of n values; when keep is not set, it reads past it and
-// returns the zero column, which reads 0 at every index. Given room for it (8*Size bytes, the
-// widest column of a page), a column kept that is in planes is laid out again one value after
-// the other (unplane).
-func (r *reader) column(n int, keep bool, room []byte) Ints {
+// returns the zero column, which reads 0 at every index.
+func (r *reader) column(n int, keep bool) Ints {
 	c := r.ints(n)
-	switch {
-	case !keep:
+	if !keep {
 		return Ints{}
-	case room != nil && c.stride != 0:
-		unplane(c.data, c.width, n, room)
-		c.stride = 0
 	}
 	return c
 }
 
 // textColumn reads a text column of n values as column reads an integer column: one not kept
 // is read past, its end offsets unchecked, and reads empty at every index.
-func (r *reader) textColumn(n int, keep bool, room []byte) Texts {
+func (r *reader) textColumn(n int, keep bool) Texts {
 	if keep {
-		c := r.texts(n)
-		if room != nil && c.ends.stride != 0 && r.err == nil {
-			unplane(c.ends.data, c.ends.width, n, room)
-			c.ends.stride = 0
-		}
-		return c
+		return r.texts(n)
 	}
 	r.ints(n)
 	size := r.uvarint()
@@ -300,29 +289,28 @@ func (r *reader) textColumn(n int, keep bool, room []byte) Texts {
 	return Texts{}
 }
 
-// unplane lays out data, n values of width bytes stored in planes (Ints), one value after the
-// other, in place, through room, which has room for them.
-func unplane(data []byte, width, n int, room []byte) {
-	scratch := room[:width*n]
-	copy(scratch, data)
+// unplane lays out to, n values of width bytes, one value after the other, from src, the same
+// values in planes (Ints).
+func unplane(to, src []byte, width, n int) {
 	switch width {
 	case 2:
-		p0, p1 := scratch[:n], scratch[n:2*n]
+		p0, p1, to := src[:n], src[n:2*n], to[:2*n]
 		for i := range n {
-			binary.LittleEndian.PutUint16(data[2*i:], uint16(p0[i])|uint16(p1[i])<<8)
+			binary.LittleEndian.PutUint16(to[2*i:], uint16(p0[i])|uint16(p1[i])<<8)
 		}
 	case 4:
-		p0, p1, p2, p3 := scratch[:n], scratch[n:2*n], scratch[2*n:3*n], scratch[3*n:4*n]
+		p0, p1, p2, p3, to := src[:n], src[n:2*n], src[2*n:3*n], src[3*n:4*n], to[:4*n]
 		for i := range n {
-			binary.LittleEndian.PutUint32(data[4*i:], uint32(p0[i])|uint32(p1[i])<<8|uint32(p2[i])<<16|uint32(p3[i])<<24)
+			binary.LittleEndian.PutUint32(to[4*i:], uint32(p0[i])|uint32(p1[i])<<8|uint32(p2[i])<<16|uint32(p3[i])<<24)
 		}
 	case 8:
+		to := to[:8*n]
 		for i := range n {
 			v := uint64(0)
 			for k := range 8 {
-				v |= uint64(scratch[k*n+i]) << (8 * k)
+				v |= uint64(src[k*n+i]) << (8 * k)
 			}
-			binary.LittleEndian.PutUint64(data[8*i:], v)
+			binary.LittleEndian.PutUint64(to[8*i:], v)
 		}
 	}
 }

@@ -17,8 +17,9 @@
 // A blob is a sequence of columns, each one field of every object (or of every reference) of
 // the page, in oid order. Once a blob is decoded (and, if packed, unpacked), value i is read
 // in place: one or two loads, or a load per byte of its width in planes. DecodeObjectsOf
-// decodes only the columns a caller asks for, and lays those out again one value after the
-// other in the unpacked bytes, for a caller that reads them by index many times.
+// decodes only the columns a caller asks for; Objects.Compact and CompactInto lay those out
+// again one value after the other in memory of their own, for a caller that keeps a page to
+// read it by index many times.
 //
 //   - Integer column (Ints): one byte, the width (0, 1, 2, 4 or 8); the smallest value, the
 //     base, as a uvarint (encoding/binary); then each value minus the base in width bytes,

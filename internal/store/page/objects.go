@@ -39,8 +39,9 @@ type Objects struct {
 	buf *[]byte // the array a packed page was unpacked into, which Release gives back
 }
 
-// Compact moves the columns p holds into an array of their own, as long as they are, and gives
-// back the memory the page was unpacked into (Release): a page decoded of a few columns
+// Compact moves the columns p holds into an array of their own, as long as they are, their
+// values one after the other (a packed page's planes undone, so that At is a load or two), and
+// gives back the memory the page was unpacked into (Release): a page decoded of a few columns
 // (DecodeObjectsOf) and kept holds the others' bytes too until then.
 func (p *Objects) Compact() { p.CompactInto(nil) }
 
@@ -50,23 +51,42 @@ func (p *Objects) CompactInto(take func(n int) []byte) {
 	if p.buf == nil {
 		return
 	}
-	cols := []*[]byte{&p.Addr.data, &p.Type.data, &p.Size.data, &p.Len.data, &p.Distance.data, &p.Parent.data,
-		&p.IDom.data, &p.Retained.data, &p.NRefs.data, &p.NReferrers.data, &p.Gen.data,
-		&p.Value.ends.data, &p.Value.data, &p.Via.ends.data, &p.Via.data}
+	ints := []*Ints{&p.Addr, &p.Type, &p.Size, &p.Len, &p.Distance, &p.Parent, &p.IDom, &p.Retained, &p.NRefs,
+		&p.NReferrers, &p.Gen, &p.Value.ends, &p.Via.ends}
+	texts := []*[]byte{&p.Value.data, &p.Via.data}
 	n := 0
-	for _, c := range cols {
+	for _, c := range ints {
+		n += len(c.data)
+	}
+	for _, c := range texts {
 		n += len(*c)
 	}
 	var all []byte
 	if take != nil {
-		all = take(n)[:0]
+		all = take(n)[:n]
 	} else {
-		all = make([]byte, 0, n)
+		all = make([]byte, n)
 	}
-	for _, c := range cols {
+	for _, c := range ints {
+		if c.data == nil {
+			continue
+		}
+		to := all[:len(c.data):len(c.data)]
+		all = all[len(c.data):]
+		if c.stride != 0 {
+			unplane(to, c.data, c.width, c.stride)
+			c.stride = 0
+		} else {
+			copy(to, c.data)
+		}
+		c.data = to
+	}
+	for _, c := range texts {
 		if *c != nil {
-			all = append(all, *c...)
-			*c = all[len(all)-len(*c) : len(all) : len(all)]
+			to := all[:len(*c):len(*c)]
+			all = all[len(*c):]
+			copy(to, *c)
+			*c = to
 		}
 	}
 	unpacked.Put(p.buf)
@@ -86,7 +106,7 @@ func (p *Objects) Release() {
 // DecodeObjects decodes an objects blob and, unless gen is nil, the gen blob that goes with
 // it. It checks every column against the bytes it has, so that each value below N reads.
 func DecodeObjects(b, gen []byte) (*Objects, error) {
-	return decodeObjects(b, gen, AllColumns, false)
+	return decodeObjects(b, gen, AllColumns)
 }
 
 // Columns is a set of the columns of an objects blob, for DecodeObjectsOf.
@@ -112,30 +132,26 @@ const (
 )
 
 // DecodeObjectsOf decodes the columns cols of an objects blob (and of its gen blob, as
-// DecodeObjects), for a caller that reads them by index many times: their values are laid out
-// one after the other, a packed page's planes undone, so that At is a load or two. The other
-// columns are skipped, not checked, and read as zero (a text as empty, Gen as none: HasGen is
-// false); a blob whose skipped text column is damaged may decode. Each value of a column in
-// cols reads as DecodeObjects reads it.
+// DecodeObjects), for a caller that reads a few columns: the others are skipped, not checked,
+// and read as zero (a text as empty, Gen as none: HasGen is false); a blob whose skipped text
+// column is damaged may decode. Each value of a column in cols reads as DecodeObjects reads it.
+// A caller that keeps the page and reads it by index many times compacts it (Compact,
+// CompactInto), which lays its values out one after the other.
 func DecodeObjectsOf(b, gen []byte, cols Columns) (*Objects, error) {
-	return decodeObjects(b, gen, cols, true)
+	return decodeObjects(b, gen, cols)
 }
 
-// decodeObjects is DecodeObjects, of the columns cols, their planes undone when flat is set.
-func decodeObjects(b, gen []byte, cols Columns, flat bool) (*Objects, error) {
-	var room []byte
-	if flat {
-		room = make([]byte, 8*Size) // on the stack
-	}
+// decodeObjects is DecodeObjects, of the columns cols.
+func decodeObjects(b, gen []byte, cols Columns) (*Objects, error) {
 	r := reader{b: b}
 	p := &Objects{N: r.header()}
 	p.buf = r.buf
 	n := p.N
-	ints := func(c Columns) Ints { return r.column(n, cols&c != 0, room) }
+	ints := func(c Columns) Ints { return r.column(n, cols&c != 0) }
 	p.Addr, p.Type, p.Size, p.Len, p.Distance = ints(ColAddr), ints(ColType), ints(ColSize), ints(ColLen), ints(ColDistance)
 	p.Parent, p.IDom, p.Retained = ints(ColParent), ints(ColIDom), ints(ColRetained)
 	p.NRefs, p.NReferrers = ints(ColNRefs), ints(ColNReferrers)
-	p.Value, p.Via = r.textColumn(n, cols&ColValue != 0, room), r.textColumn(n, cols&ColVia != 0, room)
+	p.Value, p.Via = r.textColumn(n, cols&ColValue != 0), r.textColumn(n, cols&ColVia != 0)
 	if r.err == nil && len(r.b) != 0 {
 		r.err = ErrDamaged
 	}

@@ -243,8 +243,8 @@ func TestPackedReadsAsPlain(t *testing.T) {
 }
 
 // DecodeObjectsOf reads each column it is asked for as DecodeObjects does, and the others as
-// zero, on plain and packed pages, for single columns and for sets of them; the columns it
-// decodes are laid out one value after the other, whatever the blob stores.
+// zero, on plain and packed pages, for single columns and for sets of them; compacted, the page
+// reads the same, each column laid out one value after the other, whatever the blob stores.
 func TestDecodeObjectsOf(t *testing.T) {
 	sample, _ := samplePage()
 	var k Packer
@@ -275,9 +275,17 @@ func TestDecodeObjectsOf(t *testing.T) {
 				if msg := sameColumns(got, full, cols); msg != "" {
 					t.Errorf("%s %s, columns %#x: %s", tt.name, blob.name, cols, msg)
 				}
-				for name, c := range map[string]Ints{"addr": got.Addr, "type": got.Type, "size": got.Size, "len": got.Len,
-					"distance": got.Distance, "parent": got.Parent, "idom": got.IDom, "retained": got.Retained} {
-					checkAppendAll(t, name, c, got.N)
+				for compact := range 2 {
+					if compact == 1 {
+						got.Compact()
+						if msg := compacted(got, full, cols); msg != "" {
+							t.Errorf("%s %s, columns %#x, compacted: %s", tt.name, blob.name, cols, msg)
+						}
+					}
+					for name, c := range map[string]Ints{"addr": got.Addr, "type": got.Type, "size": got.Size, "len": got.Len,
+						"distance": got.Distance, "parent": got.Parent, "idom": got.IDom, "retained": got.Retained} {
+						checkAppendAll(t, name, c, got.N)
+					}
 				}
 			}
 		}
@@ -285,9 +293,19 @@ func TestDecodeObjectsOf(t *testing.T) {
 }
 
 // sameColumns says how got, decoded of the columns cols, differs from full, decoded whole: ""
-// when each of cols reads the same, laid out one value after the other, and the others read
-// zero.
+// when each of cols reads the same, and the others read zero.
 func sameColumns(got, full *Objects, cols Columns) string {
+	return columnsAre(got, full, cols, false)
+}
+
+// compacted is sameColumns for a compacted page (Compact, CompactInto): each column is laid
+// out one value after the other, as well.
+func compacted(got, full *Objects, cols Columns) string {
+	return columnsAre(got, full, cols, true)
+}
+
+// columnsAre is sameColumns, and, when flat is set, compacted.
+func columnsAre(got, full *Objects, cols Columns, flat bool) string {
 	if got.N != full.N {
 		return fmt.Sprintf("%d objects, want %d", got.N, full.N)
 	}
@@ -304,7 +322,7 @@ func sameColumns(got, full *Objects, cols Columns) string {
 		{ColGen, got.Gen, full.Gen}, {ColValue, got.Value.ends, full.Value.ends}, {ColVia, got.Via.ends, full.Via.ends},
 	}
 	for _, c := range ints {
-		if c.got.stride != 0 {
+		if flat && c.got.stride != 0 {
 			return fmt.Sprintf("column %#x is in planes", c.col)
 		}
 		for i := range full.N {
@@ -685,7 +703,7 @@ func TestCompactRelease(t *testing.T) {
 		if msg := sameColumns(other, otherFull, AllColumns); msg != "" {
 			t.Fatalf("a page unpacked into memory given back: %s", msg)
 		}
-		if msg := sameColumns(kept, keptFull, cols); msg != "" {
+		if msg := compacted(kept, keptFull, cols); msg != "" {
 			t.Fatalf("compacted: %s", msg)
 		}
 		other.Release()
