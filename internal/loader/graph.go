@@ -864,8 +864,8 @@ func (r *referrers) pages(budget int, out chan<- *pageReferrers, stop <-chan str
 // first: refs reads the first N of an object that a million objects refer to without ranking
 // them all. Its memory is kept from one object to the next.
 type ranker struct {
-	short []rankedReferrer // a short list, or a long one with a retained size past 32 bits
-	keys  []uint64         // a long list
+	short     []rankedReferrer // a short list, or a long one with a retained size past 32 bits
+	keys, tmp []uint64         // a long list, and room to sort it by radix (sortWords)
 }
 
 // rank appends to out the referrers in from, each once (an object may refer to another twice),
@@ -874,29 +874,46 @@ type ranker struct {
 // (complemented, for the largest first) above its oid, where every retained size fits in 32
 // bits: slices.Sort then compares words in line, where slices.SortFunc calls a function per
 // comparison (half the ranking of a meliae dump, whose strings and ints have thousands of
-// referrers). The words take half the memory of rankedReferrers.
+// referrers). The words take half the memory of rankedReferrers. A list of radixMin or more
+// is sorted by radix (sortWords).
 func (k *ranker) rank(out, from []uint32, retained *graph.Sizes) []uint32 {
 	out = slices.Grow(out, len(from)) // at once: a popular object's list grown by append was copied again and again
 	if len(from) > shortReferrers {
 		keys := slices.Grow(k.keys[:0], len(from))
+		// Whether the referrers are in oid order, as referrers.gather gathers them, and the
+		// words already sorted: the referrers of one hidden class often retain as much.
+		byOid, sortedAlready := true, true
+		prevSrc, prevKey := uint32(0), uint64(0)
 		for _, src := range from {
 			r := retained.At(graph.ObjID(src))
 			if r > math.MaxUint32 {
 				keys = nil
 				break
 			}
-			keys = append(keys, (math.MaxUint32-r)<<32|uint64(src))
+			key := (math.MaxUint32-r)<<32 | uint64(src)
+			byOid = byOid && src >= prevSrc
+			sortedAlready = sortedAlready && key >= prevKey
+			prevSrc, prevKey = src, key
+			keys = append(keys, key)
 		}
 		if keys != nil {
-			slices.Sort(keys)
+			sorted := keys
+			switch {
+			case sortedAlready:
+			case len(keys) >= radixMin:
+				k.tmp = slices.Grow(k.tmp[:0], len(keys))[:len(keys)]
+				sorted = sortWords(keys, k.tmp, byOid)
+			default:
+				slices.Sort(keys)
+			}
 			prev := uint64(0)
-			for i, key := range keys {
+			for i, key := range sorted {
 				if i == 0 || key != prev {
 					out = append(out, uint32(key))
 				}
 				prev = key
 			}
-			k.keys = keepShort(keys)
+			k.keys, k.tmp = keepShort(keys), keepShort(k.tmp)
 			return out
 		}
 		k.keys = nil // a list this long is rare: its memory goes to the rankedReferrers
@@ -949,6 +966,58 @@ func keepShort[T any](s []T) []T {
 		return nil
 	}
 	return s
+}
+
+// radixMin is the shortest list of referrers ranker.rank sorts by radix (sortWords), rather
+// than by comparison (slices.Sort), which took most of the ranking of a V8 load: a hidden
+// class has a referrer in each of its objects, a million of them.
+const radixMin = 256
+
+// sortWords sorts words into order, by radix (a byte a pass, least significant first, a pass
+// skipped where every word has the same byte), through tmp, as long as words, and returns
+// whichever of the two holds them sorted. Where words are already in order by their low 32
+// bits (lowInOrder), only their high 32 bits are sorted: each pass keeps the order of words
+// whose byte is the same.
+func sortWords(words, tmp []uint64, lowInOrder bool) []uint64 {
+	if len(words) == 0 {
+		return words
+	}
+	var counts [8][256]int
+	for _, w := range words {
+		counts[4][byte(w>>32)]++
+		counts[5][byte(w>>40)]++
+		counts[6][byte(w>>48)]++
+		counts[7][byte(w>>56)]++
+		if !lowInOrder {
+			counts[0][byte(w)]++
+			counts[1][byte(w>>8)]++
+			counts[2][byte(w>>16)]++
+			counts[3][byte(w>>24)]++
+		}
+	}
+	first := 0
+	if lowInOrder {
+		first = 4
+	}
+	src, dst := words, tmp[:len(words)]
+	for d := first; d < 8; d++ {
+		c, shift := &counts[d], uint(8*d)
+		if c[byte(src[0]>>shift)] == len(src) {
+			continue // one byte for every word
+		}
+		at := 0
+		for b, n := range c {
+			c[b] = at
+			at += n
+		}
+		for _, w := range src {
+			b := byte(w >> shift)
+			dst[c[b]] = w
+			c[b]++
+		}
+		src, dst = dst, src
+	}
+	return src
 }
 
 // shortReferrers is the longest list of referrers ranker.rank sorts by insertion: as

@@ -11,9 +11,10 @@ import (
 
 // ranker.rank orders and dedups a list of referrers as the general sort does (retained
 // descending, then oid ascending, duplicates dropped), on random lists of every length around
-// the bound between insertion and the sort of words, with few distinct values so that ties
-// and duplicates are common, and with retained sizes past 32 bits. One ranker ranks every
-// list, as the ranking of a load does, after what it appends to.
+// the bounds between insertion, the sort of words and their sort by radix, with few distinct
+// values so that ties and duplicates are common, and with retained sizes past 32 bits; each
+// list as drawn (as a collection's kids come) and in oid order (as referrers are gathered).
+// One ranker ranks every list, as the ranking of a load does, after what it appends to.
 func TestRanker(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	tests := []struct {
@@ -30,6 +31,11 @@ func TestRanker(t *testing.T) {
 		{"long", []int{50, 1000}, 200, 20, false},
 		{"long, retained up to 32 bits", []int{shortReferrers + 1, 100}, 1 << 16, 1 << 32, false},
 		{"long, a retained size past 32 bits", []int{shortReferrers + 1, 100}, 8, 1 << 34, true},
+		{"about the radix bound", []int{radixMin - 1, radixMin, radixMin + 1}, 300, 1 << 20, false},
+		{"radix, many ties", []int{radixMin, 3000}, 1 << 20, 5, false},
+		{"radix, retained sizes of 4 bytes", []int{2000}, 1 << 16, 1 << 31, false},
+		{"radix, one retained size", []int{1000}, 1 << 16, 1, false},
+		{"radix, a retained size past 32 bits", []int{radixMin, 1000}, 1 << 10, 1 << 36, true},
 	}
 	var k ranker
 	for _, tt := range tests {
@@ -43,10 +49,13 @@ func TestRanker(t *testing.T) {
 			}
 			retained := graph.SizesOf(size)
 			for _, n := range tt.lengths {
-				for range 200 {
+				for try := range 200 {
 					from := make([]uint32, n)
 					for i := range from {
 						from[i] = uint32(r.IntN(tt.objects))
+					}
+					if try%2 == 1 {
+						slices.Sort(from)
 					}
 					if tt.retainedPast32Bits && n > 0 {
 						from[0] = 0
