@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -236,34 +237,33 @@ func TestPathsOfTypeLeftForLater(t *testing.T) {
 	defer func(w, s int) { tryWindow, skipOne = w, s }(tryWindow, skipOne)
 	tryWindow, skipOne = 16, 3
 	for _, file := range []string{"../../testdata/python/shop4.json.gz", "../../testdata/node/heap4.heapsnapshot.gz", "../../testdata/godump/tree.dump.gz"} {
-		ctx := context.Background()
 		db, snap := loadSnapshot(t, file)
-		stats := typesByCount(ctx, t, db, snap)
-		for _, s := range stats[:min(len(stats), 8)] {
-			got, want := bothMerges(t, db, snap, file, s.Type)
-			if !slices.Equal(got.Held, want) || got.Paths != len(want) {
-				t.Errorf("PathsOfType(%s, %s): %d paths; the slow merge: %d\n got %v\nwant %v", file, s.Type, len(got.Held), len(want), head(got.Held), head(want))
-			}
+		mostNumerousAsSlowMerge(t, db, snap, file)
+	}
+}
+
+// With room for one class of instances a page (stepClasses), or none, the instances of the
+// others are worked out one by one: PathsOfType still gives what the slow merge gives.
+func TestPathsOfTypeFewClasses(t *testing.T) {
+	defer func(m int) { maxClasses = m }(maxClasses)
+	for _, file := range []string{"../../testdata/python/shop4.json.gz", "../../testdata/java/heap4.hprof.gz", "../../testdata/godump/tree.dump.gz"} {
+		db, snap := loadSnapshot(t, file)
+		for _, m := range []int{0, 1} {
+			maxClasses = m
+			mostNumerousAsSlowMerge(t, db, snap, fmt.Sprintf("%s, %d classes", file, m))
 		}
 	}
 }
 
-// With room for one class of instances a page (stepClasses), the instances of the others are
-// worked out one by one: PathsOfType still gives what the slow merge gives.
-func TestPathsOfTypeFewClasses(t *testing.T) {
-	defer func(m int) { maxClasses = m }(maxClasses)
-	for _, m := range []int{0, 1} {
-		maxClasses = m
-		for _, file := range []string{"../../testdata/python/shop4.json.gz", "../../testdata/java/heap4.hprof.gz", "../../testdata/godump/tree.dump.gz"} {
-			ctx := context.Background()
-			db, snap := loadSnapshot(t, file)
-			stats := typesByCount(ctx, t, db, snap)
-			for _, s := range stats[:min(len(stats), 8)] {
-				got, want := bothMerges(t, db, snap, file, s.Type)
-				if !slices.Equal(got.Held, want) || got.Paths != len(want) {
-					t.Errorf("%d classes, PathsOfType(%s, %s): %d paths; the slow merge: %d\n got %v\nwant %v", m, file, s.Type, len(got.Held), len(want), head(got.Held), head(want))
-				}
-			}
+// mostNumerousAsSlowMerge checks that PathsOfType gives what the slow merge gives for the
+// eight most numerous types of snap; name says which snapshot, and how, in an error.
+func mostNumerousAsSlowMerge(t *testing.T, db *store.DB, snap store.Snapshot, name string) {
+	t.Helper()
+	stats := typesByCount(context.Background(), t, db, snap)
+	for _, s := range stats[:min(len(stats), 8)] {
+		got, want := bothMerges(t, db, snap, name, s.Type)
+		if !slices.Equal(got.Held, want) || got.Paths != len(want) {
+			t.Errorf("PathsOfType(%s, %s): %d paths; the slow merge: %d\n got %v\nwant %v", name, s.Type, len(got.Held), len(want), head(got.Held), head(want))
 		}
 	}
 }
